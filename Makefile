@@ -1,0 +1,96 @@
+# prochist: plain Makefile. `make` builds ./prochist; `make test` runs every
+# test; `make run` records into the default database; `make SANITIZE=1 test`
+# does the same under ASan + UBSan. Dependencies (sqlite3, cJSON) come from
+# pkg-config; scripts/deps.sh installs what is missing (apt or brew).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+UNAME_S := $(shell uname -s)
+PLATFORM ?= $(if $(filter Darwin,$(UNAME_S)),darwin,linux)
+
+BUILD ?= build
+ifeq ($(SANITIZE),1)
+BUILD := $(BUILD)/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= -O2 -g
+# Expanded when used, so that deps.sh has run first on a fresh machine.
+PKG_CFLAGS = $(shell pkg-config --cflags sqlite3 libcjson)
+PKG_LIBS   = $(shell pkg-config --libs sqlite3 libcjson)
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+CORE_SRC := src/util.c src/metrics.c src/tracker.c src/store.c src/query.c \
+            src/timeparse.c src/format.c src/recorder.c
+PLAT_SRC := $(wildcard src/platform/$(PLATFORM)/*.c)
+CMD_SRC  := src/cmd_common.c src/cmd_record.c src/cmd_top.c
+MAIN_SRC := src/main.c
+SCHEMA   := $(sort $(wildcard schema/*.sql))
+
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC) $(PLAT_SRC) $(CMD_SRC)) $(BUILD)/schema_sql.o
+MAIN_OBJ := $(BUILD)/src/main.o
+BIN      := $(BUILD)/prochist
+
+TEST_SRC := $(wildcard tests/unit/*.c)
+TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
+TEST_BIN := $(BUILD)/unit_tests
+HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
+DEPS_OK  := $(BUILD)/.deps-ok
+
+.PHONY: all test run deps install uninstall clean check-sanitize
+all: prochist
+
+prochist: $(BIN)
+	@if [ "$(SANITIZE)" != 1 ]; then cp $(BIN) prochist; fi
+
+$(DEPS_OK): scripts/deps.sh
+	@mkdir -p $(@D)
+	sh scripts/deps.sh
+	@touch $@
+
+deps:
+	sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/schema_sql.c: $(SCHEMA) scripts/embed-schema.sh
+	@mkdir -p $(@D)
+	sh scripts/embed-schema.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c | $(DEPS_OK)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BIN): $(LIB_OBJ) $(MAIN_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(TEST_BIN): $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit -Isrc
+
+$(BUILD)/helpers/%: tests/helpers/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SANFLAGS) -o $@ $<
+
+test: $(BIN) $(TEST_BIN) $(HELPERS)
+	BUILD=$(BUILD) PROCHIST=$(CURDIR)/$(BIN) sh tests/run.sh
+
+run: prochist
+	./prochist record
+
+install: prochist
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 prochist $(DESTDIR)$(PREFIX)/bin/prochist
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/prochist
+
+clean:
+	rm -rf build prochist
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,95 @@
+/*
+ * ph_platform.h: the collector contract. Implemented by exactly one folder
+ * under src/platform/, chosen by the Makefile at build time; shared code
+ * never asks which OS it runs on.
+ *
+ * A collector lists process ids, then reads one process at a time. A read is
+ * given a hint (the identity and quick signature of the previous read of the
+ * same pid): when the process is the same one and its cheap counters have not
+ * moved, the collector may stop after the cheap read and return PH_READ_IDLE.
+ * Counters it did not read are simply absent from the sample's mask; the
+ * tracker keeps the previous values, so nothing is lost: the next full read
+ * captures what accumulated.
+ */
+#ifndef PH_PLATFORM_H
+#define PH_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ph_metrics.h"
+
+#define PH_NAME_MAX 64
+#define PH_PATH_MAX 4096
+
+typedef struct ph_platform ph_platform;
+
+typedef struct ph_platform_opts {
+    const char *proc_root; /* Linux: default "/proc" */
+    const char *sys_root;  /* Linux: default "/sys" */
+} ph_platform_opts;
+
+/* What a read of one process returns. */
+enum ph_read_result {
+    PH_READ_FULL = 0, /* every source read (some may be denied: see mask) */
+    PH_READ_IDLE = 1, /* same identity, cheap counters unchanged: quick read only */
+    PH_READ_GONE = 2, /* the process vanished (or is not readable at all) */
+};
+
+typedef struct ph_hint {
+    uint64_t start_key;
+    uint64_t quick_sig;
+} ph_hint;
+
+typedef struct ph_proc_sample {
+    int32_t pid;
+    int32_t ppid;
+    int64_t uid;          /* real uid; -1 when unknown */
+    uint64_t start_key;   /* identity within a boot, with pid (Linux: starttime ticks) */
+    int64_t start_boot_ns;/* birth on the boot clock (ns since boot) */
+    uint64_t quick_sig;   /* changes whenever the process ran */
+    char name[PH_NAME_MAX];  /* short command name (comm) */
+    int denied;           /* some source was refused (permission) */
+    int kernel_thread;    /* a kernel thread: grouped under app "[kernel]" */
+    ph_values vals;       /* cumulative counters and gauges that were read */
+} ph_proc_sample;
+
+typedef struct ph_proc_ident {
+    char exe[PH_PATH_MAX]; /* executable path; empty when unknown */
+    char app[PH_NAME_MAX]; /* grouping key for --by app */
+} ph_proc_ident;
+
+typedef struct ph_pidlist {
+    int32_t *pids;
+    size_t n, cap;
+} ph_pidlist;
+
+/* Open a collector; on failure returns -1 and writes a one-line reason. */
+int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
+                     char *err, size_t errlen);
+void ph_platform_close(ph_platform *p);
+const char *ph_platform_name(void);
+
+/* Boot identity: a string fixed until reboot (Linux boot_id). */
+int ph_platform_boot_id(ph_platform *p, char *buf, size_t len);
+/* Now on the boot clock (ns since boot, counts suspend). */
+int ph_platform_boot_clock(ph_platform *p, int64_t *ns);
+/* Wall-clock time of boot, ns since the epoch (display only). */
+int ph_platform_boot_wall(ph_platform *p, int64_t *ns);
+
+/* Every visible process id, ascending. */
+int ph_platform_list(ph_platform *p, ph_pidlist *out);
+/* Read one process; hint may be NULL (forces a full read). */
+enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
+                                     const ph_hint *hint, ph_proc_sample *out);
+/* Executable path and app key; called on first sight and on a name change. */
+void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
+                       ph_proc_ident *out);
+
+/* Default database directory for this platform (no trailing slash). */
+int ph_platform_default_db_dir(char *buf, size_t len);
+
+void ph_pidlist_free(ph_pidlist *l);
+int ph_pidlist_push(ph_pidlist *l, int32_t pid);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * ph_store.h: the SQLite database (format specified in src/store.c and
+ * schema/NNN_*.sql, documented in docs/schema.md).
+ */
+#ifndef PH_STORE_H
+#define PH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ph_tracker.h"
+
+typedef struct sqlite3 sqlite3;
+typedef struct ph_store ph_store;
+
+#define PH_APPLICATION_ID 0x50484953 /* "PHIS" */
+#define PH_KEYFRAME_NS (60LL * 1000000000LL)
+
+enum ph_store_mode { PH_STORE_WRITE, PH_STORE_READ };
+
+/* Open (and for WRITE create/migrate) a database. On failure returns -1 with
+ * a one-line reason; a foreign, newer or corrupt file is never modified. */
+int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
+                  char *err, size_t errlen);
+void ph_store_close(ph_store *s);
+sqlite3 *ph_store_db(ph_store *s);
+int ph_store_schema_version(void);
+/* Migration SQL compiled into the binary. */
+extern const char *const ph_schema_sql[];
+extern const int ph_schema_count;
+
+int ph_store_exec(ph_store *s, const char *sql);
+/* Error text of the last failure. */
+const char *ph_store_errmsg(ph_store *s);
+
+/* Recorder side. */
+int ph_store_boot(ph_store *s, const char *uuid, int64_t boot_wall_ns, int64_t *boot);
+
+typedef struct ph_last_sample {
+    int64_t sample;  /* 0 when the database has none */
+    int64_t ts_ns;
+    int64_t boot;
+    int64_t boot_ns;
+} ph_last_sample;
+int ph_store_last_sample(ph_store *s, ph_last_sample *out);
+
+typedef struct ph_sample_row {
+    int64_t sample, ts_ns, boot, boot_ns, interval_ns; /* interval_ns < 0: NULL */
+    int keyframe, procs, procs_denied, rows;
+    int64_t recorder_cpu_ns; /* < 0: NULL */
+} ph_sample_row;
+
+/* Per-sample writing context; the sink writes rows and processes. */
+typedef struct ph_store_tick {
+    ph_store *store;
+    int64_t sample, ts_ns, boot;
+} ph_store_tick;
+ph_sink ph_store_sink(ph_store_tick *t);
+int ph_store_add_sample(ph_store *s, const ph_sample_row *row);
+
+/* Resume state written at clean shutdown. */
+int ph_store_save_resume(ph_store *s, int64_t sample, const ph_entry *e, size_t n);
+/* Loads entries valid for `sample` (the newest) and clears the table;
+ * *out is malloc'd (NULL, 0 when none). */
+int ph_store_take_resume(ph_store *s, int64_t sample, ph_entry **out, size_t *n);
+
+#endif

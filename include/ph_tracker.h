@@ -1,0 +1,106 @@
+/*
+ * ph_tracker.h: process identity and deltas, independent of OS and storage.
+ *
+ * The tracker keeps, per live process, the last cumulative values it read.
+ * Each step lists the processes, reads each one through a ph_source, and
+ * emits through a ph_sink:
+ *   - proc_new for an identity (boot, pid, start_key) not seen before;
+ *   - a row per process that ran (deltas of counters, current gauges), per
+ *     process first seen (BORN: charged from birth when it started after the
+ *     previous sample; BASELINE: gauges only, when it was already running),
+ *     and, on a keyframe step, per idle process (gauges only);
+ *   - proc_gone for identities no longer listed (or whose pid was reused).
+ * A counter that goes backwards yields no delta for that row and becomes the
+ * new baseline. The step's new state is kept apart until ph_tracker_commit,
+ * so a step whose rows could not be stored is undone with ph_tracker_abort
+ * and the next step's deltas cover both intervals: nothing is lost.
+ */
+#ifndef PH_TRACKER_H
+#define PH_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ph_metrics.h"
+#include "ph_platform.h"
+
+enum ph_row_kind {
+    PH_ROW_DELTA = 0,    /* the process ran: counters are deltas */
+    PH_ROW_BORN = 1,     /* first sight, born after the previous sample: counters since birth */
+    PH_ROW_BASELINE = 2, /* first sight, older than the previous sample: gauges only */
+    PH_ROW_KEYFRAME = 3, /* idle process on a keyframe step: gauges only */
+};
+
+typedef struct ph_proc_info {
+    int32_t pid, ppid;
+    int64_t uid;
+    uint64_t start_key;
+    int64_t start_ns; /* wall clock, ns since the epoch; 0 when unknown */
+    const char *name, *exe, *app;
+} ph_proc_info;
+
+typedef struct ph_row {
+    int64_t proc;
+    enum ph_row_kind kind;
+    ph_values vals;
+} ph_row;
+
+typedef struct ph_sink {
+    void *ctx;
+    int (*proc_new)(void *ctx, const ph_proc_info *info, int64_t *proc_id);
+    int (*proc_renamed)(void *ctx, int64_t proc_id, const ph_proc_info *info);
+    int (*proc_gone)(void *ctx, int64_t proc_id);
+    int (*row)(void *ctx, const ph_row *row);
+} ph_sink;
+
+typedef struct ph_source {
+    void *ctx;
+    int (*list)(void *ctx, ph_pidlist *out);
+    enum ph_read_result (*read)(void *ctx, int32_t pid, const ph_hint *hint,
+                                ph_proc_sample *out);
+    void (*ident)(void *ctx, int32_t pid, const ph_proc_sample *s, ph_proc_ident *out);
+} ph_source;
+
+typedef struct ph_tick {
+    int64_t boot_ns;      /* boot clock now */
+    int64_t prev_boot_ns; /* boot clock at the previous stored sample of this boot, or -1 */
+    int64_t boot_wall_ns; /* wall clock of boot (for start_ns), 0 if unknown */
+    int keyframe;         /* write a row for every live process */
+} ph_tick;
+
+typedef struct ph_tick_stats {
+    int procs;   /* processes read */
+    int denied;  /* of which some source was refused */
+    int rows;    /* rows emitted */
+    int born, baseline, gone, idle;
+} ph_tick_stats;
+
+typedef struct ph_entry {
+    int32_t pid;
+    uint64_t start_key;
+    uint64_t sig;
+    int64_t proc;
+    char name[PH_NAME_MAX];
+    ph_values last; /* last cumulative counters and gauges read */
+} ph_entry;
+
+typedef struct ph_tracker {
+    ph_entry *cur;  size_t ncur, capcur;   /* committed state, sorted by pid */
+    ph_entry *next; size_t nnext, capnext; /* state being built by a step */
+    ph_pidlist pids;
+} ph_tracker;
+
+void ph_tracker_init(ph_tracker *t);
+void ph_tracker_free(ph_tracker *t);
+/* Run one step; returns 0, or -1 when the source cannot list or the sink failed. */
+int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
+                    const ph_tick *tick, ph_tick_stats *stats);
+void ph_tracker_commit(ph_tracker *t);
+void ph_tracker_abort(ph_tracker *t);
+/* Seed the committed state (resume); entries need not be sorted. */
+void ph_tracker_load(ph_tracker *t, const ph_entry *e, size_t n);
+
+/* The source backed by this build's platform collector. */
+ph_source ph_platform_source(ph_platform *p);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * ph_util.h: small shared helpers: logging, checked allocation, a growable
+ * byte buffer, clocks, and an int64 -> index hash map.
+ */
+#ifndef PH_UTIL_H
+#define PH_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PH_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define PH_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define PH_NORETURN __attribute__((noreturn))
+#else
+#define PH_PRINTF(f, a)
+#define PH_NORETURN
+#endif
+
+/* Program name for messages ("prochist"). */
+extern const char *ph_progname;
+
+/* "prochist: message" on stderr. */
+void ph_err(const char *fmt, ...) PH_PRINTF(1, 2);
+/* "2026-11-26T14:00:00Z prochist[pid]: message" on stderr (the recorder's log). */
+void ph_log(const char *fmt, ...) PH_PRINTF(1, 2);
+/* Out of memory and impossible states: message and exit(1). */
+PH_NORETURN void ph_fatal(const char *fmt, ...) PH_PRINTF(1, 2);
+
+void *ph_xmalloc(size_t n);
+void *ph_xcalloc(size_t n, size_t size);
+void *ph_xrealloc(void *p, size_t n);
+char *ph_xstrdup(const char *s);
+
+/* snprintf that reports truncation: 0, or -1 when it did not fit. */
+int ph_fmt(char *buf, size_t len, const char *fmt, ...) PH_PRINTF(3, 4);
+
+typedef struct ph_buf {
+    char *data;
+    size_t len, cap;
+} ph_buf;
+
+void ph_buf_reserve(ph_buf *b, size_t cap);
+void ph_buf_append(ph_buf *b, const char *s, size_t n);
+void ph_buf_puts(ph_buf *b, const char *s);
+void ph_buf_printf(ph_buf *b, const char *fmt, ...) PH_PRINTF(2, 3);
+void ph_buf_free(ph_buf *b);
+
+/* Clocks, in ns. */
+int64_t ph_now_wall_ns(void);
+int64_t ph_now_mono_ns(void);
+
+/* Open-addressing map from int64 keys to int values (e.g. row indexes). */
+typedef struct ph_imap {
+    int64_t *keys;
+    int *vals;
+    unsigned char *used;
+    size_t cap, n;
+} ph_imap;
+
+void ph_imap_init(ph_imap *m);
+void ph_imap_free(ph_imap *m);
+/* Pointer to the value for key, or NULL. */
+int *ph_imap_get(const ph_imap *m, int64_t key);
+/* Insert or overwrite. */
+void ph_imap_put(ph_imap *m, int64_t key, int val);
+
+/* mkdir -p with mode for every directory it creates. */
+int ph_mkdir_p(const char *path, unsigned mode);
+
+#endif

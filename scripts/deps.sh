@@ -1,0 +1,50 @@
+#!/bin/sh
+# Install what building and testing prochist needs, when it is missing:
+# a C compiler, make, pkg-config, SQLite 3 and cJSON development files, and
+# the sqlite3 and jq command-line tools used by the tests.
+# Debian/Ubuntu (apt-get) and macOS (Homebrew). Quiet when nothing is missing.
+set -eu
+
+have_libs() {
+    command -v pkg-config >/dev/null 2>&1 &&
+        pkg-config --exists sqlite3 libcjson 2>/dev/null
+}
+have_tools() {
+    command -v sqlite3 >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 &&
+        command -v cc >/dev/null 2>&1
+}
+
+if have_libs && have_tools; then
+    exit 0
+fi
+
+case "$(uname -s)" in
+Linux)
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "deps: install pkg-config, SQLite 3 and cJSON development files, sqlite3 and jq with your package manager" >&2
+        exit 1
+    fi
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then
+        SUDO="sudo"
+    fi
+    echo "deps: installing build and test dependencies with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq build-essential pkg-config libsqlite3-dev libcjson-dev sqlite3 jq >/dev/null
+    ;;
+Darwin)
+    if ! command -v brew >/dev/null 2>&1; then
+        echo "deps: install Homebrew (https://brew.sh), then run this again" >&2
+        exit 1
+    fi
+    echo "deps: installing build and test dependencies with Homebrew" >&2
+    brew install pkg-config sqlite cjson jq
+    ;;
+*)
+    echo "deps: unsupported system $(uname -s)" >&2
+    exit 1
+    ;;
+esac
+
+have_libs || { echo "deps: SQLite 3 or cJSON still not found by pkg-config" >&2; exit 1; }

@@ -1,0 +1,87 @@
+/* prochist: entry point and the command table. */
+#include "ph_cmd.h"
+#include "ph_platform.h"
+#include "ph_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef PH_VERSION
+#define PH_VERSION "0.1.0"
+#endif
+
+static const ph_cmd *const commands[] = {
+    &ph_cmd_record,
+    &ph_cmd_top,
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: prochist COMMAND [OPTIONS]\n\n"
+               "Records what every process spends (CPU, memory, disk, energy) and answers\n"
+               "questions about any past time window.\n\ncommands:\n");
+    for (size_t i = 0; i < PH_ARRAY_LEN(commands); i++)
+        fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "\n'prochist help COMMAND' or 'prochist COMMAND --help' for its options.\n");
+}
+
+/* Exact name, else a unique prefix. */
+static const ph_cmd *lookup(const char *name, int *ambiguous)
+{
+    const ph_cmd *found = NULL;
+    size_t n = strlen(name);
+    *ambiguous = 0;
+    for (size_t i = 0; i < PH_ARRAY_LEN(commands); i++) {
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+        if (n && strncmp(commands[i]->name, name, n) == 0) {
+            if (found)
+                *ambiguous = 1;
+            found = commands[i];
+        }
+    }
+    return *ambiguous ? NULL : found;
+}
+
+int main(int argc, char **argv)
+{
+    int amb;
+    if (getuid() != geteuid() || getgid() != getegid()) {
+        ph_err("refusing to run set-uid or set-gid");
+        return PH_EXIT_FAIL;
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return PH_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
+        usage(stdout);
+        return PH_EXIT_OK;
+    }
+    if (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("prochist %s (%s)\n", PH_VERSION, ph_platform_name());
+        return PH_EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return PH_EXIT_OK;
+        }
+        const ph_cmd *c = lookup(argv[2], &amb);
+        if (!c) {
+            ph_err("%s command '%s'; try 'prochist help'", amb ? "ambiguous" : "unknown", argv[2]);
+            return PH_EXIT_USAGE;
+        }
+        ph_cmd_print_help(c, 0);
+        return PH_EXIT_OK;
+    }
+    const ph_cmd *c = lookup(name, &amb);
+    if (!c) {
+        ph_err("%s command '%s'; try 'prochist help'", amb ? "ambiguous" : "unknown", name);
+        return PH_EXIT_USAGE;
+    }
+    return c->exec(argc - 1, argv + 1);
+}

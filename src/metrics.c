@@ -1,0 +1,44 @@
+/* The metric registry (include/ph_metrics.h) and the pid list. */
+#include "ph_metrics.h"
+#include "ph_platform.h"
+#include "ph_util.h"
+
+#include <stdlib.h>
+
+static const struct {
+    const char *column;
+    enum ph_metric_kind kind;
+} metrics[PH_METRIC_COUNT] = {
+#define PH_M_ROW(id, col, kind) {col, kind},
+    PH_METRICS(PH_M_ROW)
+#undef PH_M_ROW
+};
+
+const char *ph_metric_column(enum ph_metric m) { return metrics[m].column; }
+enum ph_metric_kind ph_metric_kind(enum ph_metric m) { return metrics[m].kind; }
+
+ph_mask ph_metric_counters(void)
+{
+    return 0
+#define PH_M_CMASK(id, col, kind) | ((kind) == PH_COUNTER ? PH_BIT(PH_M_##id) : 0)
+        PH_METRICS(PH_M_CMASK)
+#undef PH_M_CMASK
+        ;
+}
+
+int ph_pidlist_push(ph_pidlist *l, int32_t pid)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 512;
+        l->pids = ph_xrealloc(l->pids, l->cap * sizeof *l->pids);
+    }
+    l->pids[l->n++] = pid;
+    return 0;
+}
+
+void ph_pidlist_free(ph_pidlist *l)
+{
+    free(l->pids);
+    l->pids = NULL;
+    l->n = l->cap = 0;
+}

@@ -1,0 +1,332 @@
+/*
+ * Linux collector: reads /proc (or a fixture tree given as --proc-root).
+ *
+ * Per process the cheap read is /proc/PID/stat: identity (starttime), CPU
+ * times, faults, threads, rss, vsize. When the caller's hint says the same
+ * process was seen and its stat counters have not moved, nothing else is
+ * read (PH_READ_IDLE). Otherwise status, io and schedstat follow. Every file
+ * is opened relative to a handle on /proc/PID, so a PID reused mid-read
+ * fails (ESRCH) instead of mixing two processes.
+ *
+ * Missing or refused files cost their metrics (absent from the mask), never
+ * the process: io is 0400 and ptrace-checked, so an unprivileged recorder
+ * gets EACCES there for other users' processes and records `denied`.
+ */
+#define _GNU_SOURCE
+#include "ph_platform.h"
+#include "ph_procfs.h"
+#include "ph_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct ph_platform {
+    char proc_root[PH_PATH_MAX];
+    int proc_fd;
+    int live;          /* proc_root is the running kernel's /proc */
+    int64_t clk_tck;
+    int64_t page_size;
+    ph_buf buf;        /* read buffer, grown as files demand */
+};
+
+const char *ph_platform_name(void) { return "linux"; }
+
+int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
+                     char *err, size_t errlen)
+{
+    const char *root = (opts && opts->proc_root) ? opts->proc_root : "/proc";
+    ph_platform *p = ph_xcalloc(1, sizeof *p);
+    if (ph_fmt(p->proc_root, sizeof p->proc_root, "%s", root) < 0) {
+        ph_fmt(err, errlen, "proc root path too long");
+        free(p);
+        return -1;
+    }
+    p->proc_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (p->proc_fd < 0) {
+        ph_fmt(err, errlen, "cannot open proc root %s: %s", root, strerror(errno));
+        free(p);
+        return -1;
+    }
+    char real[PATH_MAX];
+    p->live = realpath(root, real) && strcmp(real, "/proc") == 0;
+    long tck = sysconf(_SC_CLK_TCK);
+    long pg = sysconf(_SC_PAGESIZE);
+    p->clk_tck = tck > 0 ? tck : 100;
+    p->page_size = pg > 0 ? pg : 4096;
+    *out = p;
+    return 0;
+}
+
+void ph_platform_close(ph_platform *p)
+{
+    if (!p)
+        return;
+    close(p->proc_fd);
+    ph_buf_free(&p->buf);
+    free(p);
+}
+
+/*
+ * Read a whole file relative to dirfd into p->buf. /proc reports st_size 0,
+ * so read until EOF, growing the buffer. Returns 0 or -errno.
+ */
+static int read_at(ph_platform *p, int dirfd, const char *name)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ph_buf_reserve(&p->buf, 4096);
+    p->buf.len = 0;
+    for (;;) {
+        if (p->buf.cap - p->buf.len < 1024)
+            ph_buf_reserve(&p->buf, p->buf.cap * 2);
+        ssize_t n = read(fd, p->buf.data + p->buf.len, p->buf.cap - p->buf.len - 1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            return -e;
+        }
+        if (n == 0)
+            break;
+        p->buf.len += (size_t)n;
+    }
+    p->buf.data[p->buf.len] = '\0';
+    close(fd);
+    return 0;
+}
+
+static int read_root_file(ph_platform *p, const char *name)
+{
+    return read_at(p, p->proc_fd, name);
+}
+
+int ph_platform_boot_id(ph_platform *p, char *buf, size_t len)
+{
+    if (read_root_file(p, "sys/kernel/random/boot_id") < 0)
+        return -1;
+    size_t n = strcspn(p->buf.data, "\n");
+    if (n == 0 || n >= len)
+        return -1;
+    memcpy(buf, p->buf.data, n);
+    buf[n] = '\0';
+    return 0;
+}
+
+int ph_platform_boot_clock(ph_platform *p, int64_t *ns)
+{
+    if (p->live) {
+        struct timespec ts;
+        if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
+            return -1;
+        *ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+        return 0;
+    }
+    /* A fixture tree carries its own clock. */
+    if (read_root_file(p, "uptime") < 0)
+        return -1;
+    return ph_parse_uptime(p->buf.data, p->buf.len, ns);
+}
+
+int ph_platform_boot_wall(ph_platform *p, int64_t *ns)
+{
+    int64_t sec;
+    if (read_root_file(p, "stat") < 0 || ph_parse_btime(p->buf.data, p->buf.len, &sec) < 0)
+        return -1;
+    *ns = sec * 1000000000LL;
+    return 0;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int ph_platform_list(ph_platform *p, ph_pidlist *out)
+{
+    int fd = openat(p->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -1;
+    }
+    out->n = 0;
+    int sorted = 1;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *s = de->d_name;
+        if (*s < '1' || *s > '9')
+            continue;
+        long v = 0;
+        for (; *s >= '0' && *s <= '9' && v <= INT32_MAX; s++)
+            v = v * 10 + (*s - '0');
+        if (*s != '\0' || v > INT32_MAX)
+            continue;
+        if (out->n && out->pids[out->n - 1] > (int32_t)v)
+            sorted = 0;
+        ph_pidlist_push(out, (int32_t)v);
+    }
+    closedir(d);
+    if (!sorted) /* the kernel lists ascending; fixture directories may not */
+        qsort(out->pids, out->n, sizeof *out->pids, cmp_pid);
+    return 0;
+}
+
+static int64_t ticks_to_ns(const ph_platform *p, uint64_t ticks)
+{
+    uint64_t t = (uint64_t)p->clk_tck;
+    uint64_t sec = ticks / t, rem = ticks % t;
+    if (sec > (uint64_t)INT64_MAX / 1000000000ULL)
+        return INT64_MAX;
+    return (int64_t)(sec * 1000000000ULL + rem * 1000000000ULL / t);
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    return h;
+}
+
+enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
+                                     const ph_hint *hint, ph_proc_sample *out)
+{
+    char name[16];
+    ph_stat st;
+    memset(out, 0, sizeof *out);
+    out->uid = -1;
+    snprintf(name, sizeof name, "%d", (int)pid);
+    int dfd = openat(p->proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return PH_READ_GONE;
+    if (read_at(p, dfd, "stat") < 0 || ph_parse_stat(p->buf.data, p->buf.len, &st) < 0) {
+        close(dfd);
+        return PH_READ_GONE;
+    }
+    ph_values *v = &out->vals;
+    out->pid = pid;
+    out->ppid = st.ppid;
+    out->start_key = st.starttime;
+    out->start_boot_ns = ticks_to_ns(p, st.starttime);
+    out->kernel_thread = (st.flags & PH_PF_KTHREAD) != 0;
+    snprintf(out->name, sizeof out->name, "%s", st.comm);
+    ph_values_set(v, PH_M_CPU_USER_NS, ticks_to_ns(p, st.utime));
+    ph_values_set(v, PH_M_CPU_SYSTEM_NS, ticks_to_ns(p, st.stime));
+    ph_values_set(v, PH_M_FAULTS_MINOR, (int64_t)(st.minflt & INT64_MAX));
+    ph_values_set(v, PH_M_FAULTS_MAJOR, (int64_t)(st.majflt & INT64_MAX));
+    ph_values_set(v, PH_M_THREADS, st.num_threads);
+    ph_values_set(v, PH_M_RESIDENT_BYTES, st.rss * p->page_size);
+    ph_values_set(v, PH_M_VIRTUAL_BYTES, (int64_t)(st.vsize & INT64_MAX));
+
+    uint64_t sig = mix(mix(mix(mix(mix(mix(0, st.utime), st.stime), st.cutime),
+                               st.cstime), st.minflt), st.majflt);
+    out->quick_sig = mix(sig, (uint64_t)st.num_threads);
+    if (hint && hint->start_key == out->start_key && hint->quick_sig == out->quick_sig) {
+        close(dfd);
+        return PH_READ_IDLE;
+    }
+
+    int r = read_at(p, dfd, "status");
+    ph_status ss;
+    if (r == -ESRCH || r == -ENOENT) {
+        close(dfd);
+        return PH_READ_GONE;
+    }
+    if (r == 0 && ph_parse_status(p->buf.data, p->buf.len, &ss) == 0) {
+        out->uid = ss.uid;
+        /* VmRSS is the same sum as stat's rss, with the split; zombies and
+         * kernel threads have no Vm lines and keep stat's value. */
+        if (ss.vm_rss_kib >= 0)
+            ph_values_set(v, PH_M_RESIDENT_BYTES, ss.vm_rss_kib * 1024);
+        if (ss.rss_anon_kib >= 0)
+            ph_values_set(v, PH_M_RESIDENT_ANON_BYTES, ss.rss_anon_kib * 1024);
+        if (ss.rss_file_kib >= 0)
+            ph_values_set(v, PH_M_RESIDENT_FILE_BYTES, ss.rss_file_kib * 1024);
+        if (ss.rss_shmem_kib >= 0)
+            ph_values_set(v, PH_M_RESIDENT_SHMEM_BYTES, ss.rss_shmem_kib * 1024);
+        if (ss.vm_hwm_kib >= 0)
+            ph_values_set(v, PH_M_PEAK_RESIDENT_BYTES, ss.vm_hwm_kib * 1024);
+        if (ss.ctxsw_voluntary >= 0)
+            ph_values_set(v, PH_M_CTXSW_VOLUNTARY, ss.ctxsw_voluntary);
+        if (ss.ctxsw_involuntary >= 0)
+            ph_values_set(v, PH_M_CTXSW_INVOLUNTARY, ss.ctxsw_involuntary);
+    } else if (r == -EACCES || r == -EPERM) {
+        out->denied = 1;
+    }
+
+    ph_io io;
+    r = read_at(p, dfd, "io");
+    if (r == 0 && ph_parse_io(p->buf.data, p->buf.len, &io) == 0) {
+        if (io.read_bytes >= 0)
+            ph_values_set(v, PH_M_DISK_READ_BYTES, io.read_bytes);
+        if (io.write_bytes >= 0)
+            ph_values_set(v, PH_M_DISK_WRITE_BYTES, io.write_bytes);
+        if (io.rchar >= 0)
+            ph_values_set(v, PH_M_SYSCALL_READ_BYTES, io.rchar);
+        if (io.wchar >= 0)
+            ph_values_set(v, PH_M_SYSCALL_WRITE_BYTES, io.wchar);
+        if (io.syscr >= 0)
+            ph_values_set(v, PH_M_SYSCALLS_READ, io.syscr);
+        if (io.syscw >= 0)
+            ph_values_set(v, PH_M_SYSCALLS_WRITE, io.syscw);
+    } else if (r == -EACCES || r == -EPERM) {
+        out->denied = 1;
+    }
+
+    ph_schedstat sch;
+    if (read_at(p, dfd, "schedstat") == 0 &&
+        ph_parse_schedstat(p->buf.data, p->buf.len, &sch) == 0 &&
+        sch.wait_ns <= (uint64_t)INT64_MAX)
+        ph_values_set(v, PH_M_RUNNABLE_NS, (int64_t)sch.wait_ns);
+
+    close(dfd);
+    return PH_READ_FULL;
+}
+
+void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
+                       ph_proc_ident *out)
+{
+    char link[32];
+    out->exe[0] = '\0';
+    if (s->kernel_thread) {
+        snprintf(out->app, sizeof out->app, "[kernel]");
+        return;
+    }
+    snprintf(link, sizeof link, "%d/exe", (int)pid);
+    ssize_t n = readlinkat(p->proc_fd, link, out->exe, sizeof out->exe - 1);
+    if (n > 0) {
+        out->exe[n] = '\0';
+        if (ph_exe_basename(out->exe, out->app, sizeof out->app) == 0)
+            return;
+    } else {
+        out->exe[0] = '\0';
+    }
+    snprintf(out->app, sizeof out->app, "%s", s->name);
+}
+
+int ph_platform_default_db_dir(char *buf, size_t len)
+{
+    const char *state = getenv("XDG_STATE_HOME");
+    if (state && state[0] == '/')
+        return ph_fmt(buf, len, "%s/prochist", state);
+    const char *home = getenv("HOME");
+    if (!home || !*home) {
+        struct passwd *pw = getpwuid(getuid());
+        home = pw ? pw->pw_dir : NULL;
+    }
+    if (!home || !*home)
+        return -1;
+    return ph_fmt(buf, len, "%s/.local/state/prochist", home);
+}

@@ -1,0 +1,517 @@
+/*
+ * The prochist database.
+ *
+ * FORMAT. An SQLite 3 file with PRAGMA application_id = 0x50484953 ("PHIS")
+ * and PRAGMA user_version = the number of migrations applied. Migrations are
+ * schema/NNN_*.sql, compiled into the binary (build/schema_sql.c) and applied
+ * in order, each in its own transaction together with its user_version bump,
+ * so a crash leaves the file at a whole version. A file is refused, untouched,
+ * when it is not SQLite, carries another application_id, has tables but no
+ * application_id, or has a user_version newer than this binary knows.
+ *
+ * JOURNAL. WAL mode, synchronous=NORMAL: a commit is durable against process
+ * crashes; an OS crash may lose the last commits but never corrupts the file.
+ * auto_vacuum=INCREMENTAL is set before the first table exists (it cannot be
+ * switched on later without a full VACUUM) so pruning can give space back.
+ * Readers open read-only and never block the single writer; the recorder
+ * holds an flock on "<db>.lock" so a second recorder is refused.
+ *
+ * WRITES. One transaction per sample: the sample row, its proc_sample rows,
+ * and process rows (new, renamed, gone). All statements are prepared once
+ * and all values are bound parameters.
+ */
+#include "ph_store.h"
+#include "ph_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct ph_store {
+    sqlite3 *db;
+    enum ph_store_mode mode;
+    sqlite3_stmt *ins_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample;
+};
+
+int ph_store_schema_version(void) { return ph_schema_count; }
+sqlite3 *ph_store_db(ph_store *s) { return s->db; }
+const char *ph_store_errmsg(ph_store *s) { return sqlite3_errmsg(s->db); }
+
+int ph_store_exec(ph_store *s, const char *sql)
+{
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) /* no row: *out unchanged */
+        rc = SQLITE_OK;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Check the first bytes: "" (new), SQLite, or something else. */
+static int check_header(const char *path, int *is_empty, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            ph_fmt(err, errlen, "%s is a symbolic link; give the real path with --db", path);
+        else
+            ph_fmt(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat stt;
+    if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
+        close(fd);
+        ph_fmt(err, errlen, "%s is not a regular file", path);
+        return -1;
+    }
+    char hdr[16];
+    ssize_t n = read(fd, hdr, sizeof hdr);
+    close(fd);
+    *is_empty = (n == 0);
+    if (n == 0)
+        return 0;
+    if (n != (ssize_t)sizeof hdr || memcmp(hdr, "SQLite format 3", 16) != 0) {
+        ph_fmt(err, errlen, "%s is not a prochist database (not an SQLite file); refusing to touch it", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int migrate(sqlite3 *db, int64_t from, char *err, size_t errlen)
+{
+    for (int64_t v = from; v < ph_schema_count; v++) {
+        char bump[96];
+        char *msg = NULL;
+        snprintf(bump, sizeof bump, "PRAGMA application_id=%d; PRAGMA user_version=%lld;",
+                 PH_APPLICATION_ID, (long long)(v + 1));
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, ph_schema_sql[v], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            ph_fmt(err, errlen, "migrating the database to schema %lld failed: %s",
+                   (long long)(v + 1), msg ? msg : sqlite3_errmsg(db));
+            sqlite3_free(msg);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char *metric_cols(void)
+{
+    static char cols[2048];
+    if (!cols[0]) {
+        size_t off = 0;
+        for (int m = 0; m < PH_METRIC_COUNT; m++)
+            off += (size_t)snprintf(cols + off, sizeof cols - off, ", %s",
+                                    ph_metric_column((enum ph_metric)m));
+    }
+    return cols;
+}
+
+static const char *metric_params(int first)
+{
+    static char params[512];
+    size_t off = 0;
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        off += (size_t)snprintf(params + off, sizeof params - off, ", ?%d", first + m);
+    return params;
+}
+
+static void bind_values(sqlite3_stmt *st, int first, const ph_values *v)
+{
+    for (int m = 0; m < PH_METRIC_COUNT; m++) {
+        if (v->have & PH_BIT(m))
+            sqlite3_bind_int64(st, first + m, v->v[m]);
+        else
+            sqlite3_bind_null(st, first + m);
+    }
+}
+
+static int prepare_writes(ph_store *s)
+{
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app, first_ns)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+             " ON CONFLICT (boot, pid, start_key) DO UPDATE SET gone_ns = NULL"
+             " RETURNING proc");
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_proc, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "UPDATE process SET name = ?2, exe = ?3, app = ?4, ppid = ?5, uid = ?6"
+                           " WHERE proc = ?1",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->upd_proc, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "UPDATE process SET gone_ns = ?2 WHERE proc = ?1 AND gone_ns IS NULL",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->upd_gone, NULL))
+        return -1;
+    snprintf(sql, sizeof sql, "INSERT INTO proc_sample (sample, proc, kind%s) VALUES (?1, ?2, ?3%s)",
+             metric_cols(), metric_params(4));
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_row, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO sample (sample, ts_ns, boot, boot_ns, interval_ns, keyframe,"
+                           " procs, procs_denied, rows_written, recorder_cpu_ns)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->ins_sample, NULL))
+        return -1;
+    return 0;
+}
+
+static int open_fail(ph_store *s, char *err, size_t errlen, const char *path, const char *what)
+{
+    if (err[0] == '\0') {
+        int code = s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;
+        if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+            ph_fmt(err, errlen, "%s is corrupt (%s); refusing to use it", path, what);
+        else
+            ph_fmt(err, errlen, "cannot %s %s: %s", what, path,
+                   s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    }
+    ph_store_close(s);
+    return -1;
+}
+
+int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
+                  char *err, size_t errlen)
+{
+    ph_store *s = ph_xcalloc(1, sizeof *s);
+    int is_empty = 0;
+    s->mode = mode;
+    err[0] = '\0';
+    *out = NULL;
+
+    if (mode == PH_STORE_WRITE) {
+        /* Create the file ourselves so it is 0600 whatever the umask;
+         * SQLite gives the -wal and -shm files the same mode. */
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0) {
+            fchmod(fd, 0600);
+            close(fd);
+        } else if (errno != EEXIST) {
+            ph_fmt(err, errlen, "cannot create %s: %s", path, strerror(errno));
+            free(s);
+            return -1;
+        }
+    } else if (access(path, F_OK) != 0) {
+        ph_fmt(err, errlen, "no database at %s (start the recorder with 'prochist record', or pass --db)", path);
+        free(s);
+        return -1;
+    }
+    if (check_header(path, &is_empty, err, errlen) < 0) {
+        free(s);
+        return -1;
+    }
+    if (mode == PH_STORE_READ && is_empty) {
+        ph_fmt(err, errlen, "%s is empty: the recorder has not written to it yet", path);
+        free(s);
+        return -1;
+    }
+
+    int flags = mode == PH_STORE_WRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+        return open_fail(s, err, errlen, path, "open");
+    sqlite3_extended_result_codes(s->db, 0);
+    sqlite3_busy_timeout(s->db, 5000);
+
+    int64_t app = 0, ver = 0, ntables = 0;
+    if (pragma_int(s->db, "PRAGMA application_id", &app) ||
+        pragma_int(s->db, "PRAGMA user_version", &ver) ||
+        pragma_int(s->db, "SELECT count(*) FROM sqlite_master", &ntables))
+        return open_fail(s, err, errlen, path, "read");
+    int fresh = (app == 0 && ver == 0 && ntables == 0);
+    if (!fresh && app != PH_APPLICATION_ID) {
+        ph_fmt(err, errlen, "%s is not a prochist database (application_id %lld); refusing to touch it",
+               path, (long long)app);
+        return open_fail(s, err, errlen, path, "");
+    }
+    if (ver > ph_schema_count) {
+        ph_fmt(err, errlen, "%s was written by a newer prochist (schema %lld, this one knows %d); upgrade prochist",
+               path, (long long)ver, ph_schema_count);
+        return open_fail(s, err, errlen, path, "");
+    }
+
+    if (mode == PH_STORE_READ) {
+        if (fresh) {
+            ph_fmt(err, errlen, "%s has no prochist data yet", path);
+            return open_fail(s, err, errlen, path, "");
+        }
+        if (ver < ph_schema_count) {
+            ph_fmt(err, errlen, "%s uses schema %lld; run 'prochist record' once to upgrade it to %d",
+                   path, (long long)ver, ph_schema_count);
+            return open_fail(s, err, errlen, path, "");
+        }
+        *out = s;
+        return 0;
+    }
+
+    if (fresh && sqlite3_exec(s->db, "PRAGMA auto_vacuum=INCREMENTAL", NULL, NULL, NULL))
+        return open_fail(s, err, errlen, path, "initialise");
+    int64_t dummy;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
+        return open_fail(s, err, errlen, path, "set WAL mode on");
+    int rc = sqlite3_step(st);
+    const unsigned char *jm = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    int wal = jm && strcmp((const char *)jm, "wal") == 0;
+    sqlite3_finalize(st);
+    if (!wal)
+        return open_fail(s, err, errlen, path, "set WAL mode on");
+    if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) ||
+        pragma_int(s->db, "PRAGMA user_version", &dummy))
+        return open_fail(s, err, errlen, path, "configure");
+    if (migrate(s->db, ver, err, errlen) < 0)
+        return open_fail(s, err, errlen, path, "migrate");
+    if (prepare_writes(s) < 0)
+        return open_fail(s, err, errlen, path, "prepare statements for");
+    *out = s;
+    return 0;
+}
+
+void ph_store_close(ph_store *s)
+{
+    if (!s)
+        return;
+    sqlite3_finalize(s->ins_proc);
+    sqlite3_finalize(s->upd_proc);
+    sqlite3_finalize(s->upd_gone);
+    sqlite3_finalize(s->ins_row);
+    sqlite3_finalize(s->ins_sample);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ph_store_boot(ph_store *s, const char *uuid, int64_t boot_wall_ns, int64_t *boot)
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO boot (boot_uuid, boot_wall_ns) VALUES (?1, ?2)"
+                           " ON CONFLICT (boot_uuid) DO UPDATE SET boot_uuid = excluded.boot_uuid"
+                           " RETURNING boot",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
+    if (boot_wall_ns)
+        sqlite3_bind_int64(st, 2, boot_wall_ns);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *boot = sqlite3_column_int64(st, 0);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ph_store_last_sample(ph_store *s, ph_last_sample *out)
+{
+    sqlite3_stmt *st;
+    memset(out, 0, sizeof *out);
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT sample, ts_ns, boot, boot_ns FROM sample ORDER BY sample DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->sample = sqlite3_column_int64(st, 0);
+        out->ts_ns = sqlite3_column_int64(st, 1);
+        out->boot = sqlite3_column_int64(st, 2);
+        out->boot_ns = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_finalize(st);
+    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : -1;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
+{
+    ph_store_tick *t = ctx;
+    sqlite3_stmt *st = t->store->ins_proc;
+    sqlite3_bind_int64(st, 1, t->boot);
+    sqlite3_bind_int(st, 2, info->pid);
+    sqlite3_bind_int64(st, 3, (int64_t)info->start_key);
+    if (info->start_ns)
+        sqlite3_bind_int64(st, 4, info->start_ns);
+    sqlite3_bind_int(st, 5, info->ppid);
+    if (info->uid >= 0)
+        sqlite3_bind_int64(st, 6, info->uid);
+    sqlite3_bind_text(st, 7, info->name, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 8, info->exe);
+    sqlite3_bind_text(st, 9, info->app, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, t->ts_ns);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *proc_id = sqlite3_column_int64(st, 0);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sink_proc_renamed(void *ctx, int64_t proc_id, const ph_proc_info *info)
+{
+    ph_store_tick *t = ctx;
+    sqlite3_stmt *st = t->store->upd_proc;
+    sqlite3_bind_int64(st, 1, proc_id);
+    sqlite3_bind_text(st, 2, info->name, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 3, info->exe);
+    sqlite3_bind_text(st, 4, info->app, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, info->ppid);
+    if (info->uid >= 0)
+        sqlite3_bind_int64(st, 6, info->uid);
+    return step_done(st);
+}
+
+static int sink_proc_gone(void *ctx, int64_t proc_id)
+{
+    ph_store_tick *t = ctx;
+    sqlite3_stmt *st = t->store->upd_gone;
+    sqlite3_bind_int64(st, 1, proc_id);
+    sqlite3_bind_int64(st, 2, t->ts_ns);
+    return step_done(st);
+}
+
+static int sink_row(void *ctx, const ph_row *row)
+{
+    ph_store_tick *t = ctx;
+    sqlite3_stmt *st = t->store->ins_row;
+    sqlite3_bind_int64(st, 1, t->sample);
+    sqlite3_bind_int64(st, 2, row->proc);
+    sqlite3_bind_int(st, 3, (int)row->kind);
+    bind_values(st, 4, &row->vals);
+    return step_done(st);
+}
+
+ph_sink ph_store_sink(ph_store_tick *t)
+{
+    ph_sink s = {t, sink_proc_new, sink_proc_renamed, sink_proc_gone, sink_row};
+    return s;
+}
+
+int ph_store_add_sample(ph_store *s, const ph_sample_row *r)
+{
+    sqlite3_stmt *st = s->ins_sample;
+    sqlite3_bind_int64(st, 1, r->sample);
+    sqlite3_bind_int64(st, 2, r->ts_ns);
+    sqlite3_bind_int64(st, 3, r->boot);
+    sqlite3_bind_int64(st, 4, r->boot_ns);
+    if (r->interval_ns >= 0)
+        sqlite3_bind_int64(st, 5, r->interval_ns);
+    sqlite3_bind_int(st, 6, r->keyframe);
+    sqlite3_bind_int(st, 7, r->procs);
+    sqlite3_bind_int(st, 8, r->procs_denied);
+    sqlite3_bind_int(st, 9, r->rows);
+    if (r->recorder_cpu_ns >= 0)
+        sqlite3_bind_int64(st, 10, r->recorder_cpu_ns);
+    return step_done(st);
+}
+
+int ph_store_save_resume(ph_store *s, int64_t sample, const ph_entry *e, size_t n)
+{
+    char sql[4096];
+    sqlite3_stmt *st = NULL, *meta = NULL;
+    int ok = 0;
+    snprintf(sql, sizeof sql,
+             "INSERT INTO resume (proc, pid, start_key, quick_sig, name%s)"
+             " VALUES (?1, ?2, ?3, ?4, ?5%s)",
+             metric_cols(), metric_params(6));
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; DELETE FROM resume;", NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('resume_sample', ?1)",
+                           -1, &meta, NULL) != SQLITE_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, e[i].proc);
+        sqlite3_bind_int(st, 2, e[i].pid);
+        sqlite3_bind_int64(st, 3, (int64_t)e[i].start_key);
+        sqlite3_bind_int64(st, 4, (int64_t)e[i].sig);
+        sqlite3_bind_text(st, 5, e[i].name, -1, SQLITE_STATIC);
+        bind_values(st, 6, &e[i].last);
+        if (step_done(st) < 0)
+            goto out;
+    }
+    sqlite3_bind_int64(meta, 1, sample);
+    if (step_done(meta) < 0)
+        goto out;
+    ok = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(meta);
+    if (!ok)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return ok ? 0 : -1;
+}
+
+int ph_store_take_resume(ph_store *s, int64_t sample, ph_entry **out, size_t *n)
+{
+    char sql[4096];
+    sqlite3_stmt *st = NULL;
+    int64_t valid_for = -1;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (pragma_int(s->db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'resume_sample'",
+                   &valid_for) != SQLITE_OK)
+        return -1;
+    if (valid_for == sample && sample > 0) {
+        snprintf(sql, sizeof sql, "SELECT proc, pid, start_key, quick_sig, name%s FROM resume",
+                 metric_cols());
+        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+            return -1;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 256;
+                *out = ph_xrealloc(*out, cap * sizeof **out);
+            }
+            ph_entry *e = &(*out)[(*n)++];
+            memset(e, 0, sizeof *e);
+            e->proc = sqlite3_column_int64(st, 0);
+            e->pid = sqlite3_column_int(st, 1);
+            e->start_key = (uint64_t)sqlite3_column_int64(st, 2);
+            e->sig = (uint64_t)sqlite3_column_int64(st, 3);
+            const unsigned char *nm = sqlite3_column_text(st, 4);
+            snprintf(e->name, sizeof e->name, "%s", nm ? (const char *)nm : "");
+            for (int m = 0; m < PH_METRIC_COUNT; m++)
+                if (sqlite3_column_type(st, 5 + m) != SQLITE_NULL)
+                    ph_values_set(&e->last, (enum ph_metric)m, sqlite3_column_int64(st, 5 + m));
+        }
+        sqlite3_finalize(st);
+    }
+    /* Consumed either way: stale state must never be applied later. */
+    return sqlite3_exec(s->db, "DELETE FROM resume; DELETE FROM meta WHERE key = 'resume_sample';",
+                        NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}

@@ -1,0 +1,233 @@
+/* Shared helpers: messages, allocation, buffers, clocks, a hash map. */
+#include "ph_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *ph_progname = "prochist";
+
+void ph_err(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", ph_progname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void ph_log(const char *fmt, ...)
+{
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    va_list ap;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s %s[%ld]: ", ts, ph_progname, (long)getpid());
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
+void ph_fatal(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: fatal: ", ph_progname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+void *ph_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        ph_fatal("out of memory (%zu bytes)", n);
+    return p;
+}
+
+void *ph_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        ph_fatal("out of memory (%zu x %zu bytes)", n, size);
+    return p;
+}
+
+void *ph_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        ph_fatal("out of memory (%zu bytes)", n);
+    return q;
+}
+
+char *ph_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = ph_xmalloc(n);
+    memcpy(d, s, n);
+    return d;
+}
+
+int ph_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+void ph_buf_reserve(ph_buf *b, size_t cap)
+{
+    if (cap <= b->cap)
+        return;
+    size_t nc = b->cap ? b->cap : 256;
+    while (nc < cap)
+        nc *= 2;
+    b->data = ph_xrealloc(b->data, nc);
+    b->cap = nc;
+}
+
+void ph_buf_append(ph_buf *b, const char *s, size_t n)
+{
+    ph_buf_reserve(b, b->len + n + 1);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void ph_buf_puts(ph_buf *b, const char *s)
+{
+    ph_buf_append(b, s, strlen(s));
+}
+
+void ph_buf_printf(ph_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    ph_buf_reserve(b, b->len + (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void ph_buf_free(ph_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    if (clock_gettime(id, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int64_t ph_now_wall_ns(void) { return clock_ns(CLOCK_REALTIME); }
+int64_t ph_now_mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+
+void ph_imap_init(ph_imap *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void ph_imap_free(ph_imap *m)
+{
+    free(m->keys);
+    free(m->vals);
+    free(m->used);
+    memset(m, 0, sizeof *m);
+}
+
+static size_t imap_slot(int64_t key, size_t cap)
+{
+    uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ULL;
+    return (size_t)(h >> 17) & (cap - 1);
+}
+
+int *ph_imap_get(const ph_imap *m, int64_t key)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = imap_slot(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->used[i])
+            return NULL;
+        if (m->keys[i] == key)
+            return &m->vals[i];
+    }
+}
+
+static void imap_grow(ph_imap *m)
+{
+    ph_imap big;
+    big.cap = m->cap ? m->cap * 2 : 64;
+    big.n = 0;
+    big.keys = ph_xcalloc(big.cap, sizeof *big.keys);
+    big.vals = ph_xcalloc(big.cap, sizeof *big.vals);
+    big.used = ph_xcalloc(big.cap, 1);
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->used[i])
+            ph_imap_put(&big, m->keys[i], m->vals[i]);
+    ph_imap_free(m);
+    *m = big;
+}
+
+void ph_imap_put(ph_imap *m, int64_t key, int val)
+{
+    if ((m->n + 1) * 4 >= m->cap * 3)
+        imap_grow(m);
+    for (size_t i = imap_slot(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->used[i]) {
+            m->used[i] = 1;
+            m->keys[i] = key;
+            m->vals[i] = val;
+            m->n++;
+            return;
+        }
+        if (m->keys[i] == key) {
+            m->vals[i] = val;
+            return;
+        }
+    }
+}
+
+int ph_mkdir_p(const char *path, unsigned mode)
+{
+    char tmp[4096];
+    if (ph_fmt(tmp, sizeof tmp, "%s", path) < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = tmp + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(tmp, (mode_t)mode) != 0 && errno != EEXIST)
+                return -1;
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return 0;
+}
