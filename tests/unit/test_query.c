@@ -1,0 +1,193 @@
+/* Window queries: sums, memory carried across idle stretches, app peaks. */
+#include "test.h"
+
+#include "ph_query.h"
+#include "ph_store.h"
+
+#include <stdlib.h>
+
+#define S 1000000000LL
+#define T0 (1795700000LL * S)
+
+typedef struct db {
+    ph_store *s;
+    int64_t boot, sample;
+    char path[600];
+} db;
+
+static void db_open(db *d)
+{
+    char err[512];
+    memset(d, 0, sizeof *d);
+    snprintf(d->path, sizeof d->path, "%s/q.db", t_tmpdir());
+    if (ph_store_open(d->path, PH_STORE_WRITE, &d->s, err, sizeof err) < 0)
+        t_fail(__FILE__, __LINE__, "%s", err);
+    ph_store_boot(d->s, "boot-a", 0, &d->boot);
+}
+
+static int64_t db_proc(db *d, int pid, const char *name, const char *app)
+{
+    ph_store_tick t = {d->s, 0, T0, d->boot};
+    ph_sink k = ph_store_sink(&t);
+    ph_proc_info info = {pid, 1, 1000, (uint64_t)pid * 10, 0, name, "", app};
+    int64_t id = 0;
+    if (k.proc_new(k.ctx, &info, &id) < 0)
+        t_fail(__FILE__, __LINE__, "proc_new failed");
+    return id;
+}
+
+typedef struct r { int64_t proc, cpu, mem, disk; } r;
+
+/* A sample at T0 + sec seconds, 5 s interval, with rows (cpu/disk < 0: NULL). */
+static void db_sample(db *d, int64_t sec, int keyframe, const r *rows, int n, const int64_t *gone, int ngone)
+{
+    ph_store_tick t = {d->s, ++d->sample, T0 + sec * S, d->boot};
+    ph_sink k = ph_store_sink(&t);
+    ph_store_exec(d->s, "BEGIN");
+    for (int i = 0; i < n; i++) {
+        ph_row row;
+        memset(&row, 0, sizeof row);
+        row.proc = rows[i].proc;
+        if (rows[i].cpu >= 0)
+            ph_values_set(&row.vals, PH_M_CPU_USER_NS, rows[i].cpu);
+        if (rows[i].disk >= 0)
+            ph_values_set(&row.vals, PH_M_DISK_WRITE_BYTES, rows[i].disk);
+        ph_values_set(&row.vals, PH_M_RESIDENT_BYTES, rows[i].mem);
+        if (k.row(k.ctx, &row) < 0)
+            t_fail(__FILE__, __LINE__, "row insert failed");
+    }
+    for (int i = 0; i < ngone; i++)
+        k.proc_gone(k.ctx, gone[i]);
+    ph_sample_row sr = {d->sample, T0 + sec * S, d->boot, sec * S, 5 * S, keyframe, n, 0, n, -1};
+    if (ph_store_add_sample(d->s, &sr) < 0)
+        t_fail(__FILE__, __LINE__, "sample insert failed");
+    ph_store_exec(d->s, "COMMIT");
+}
+
+static const ph_agg *find(const ph_agg *a, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a[i].name, name) == 0)
+            return &a[i];
+    return NULL;
+}
+
+TEST(counters_sum_inside_the_window_only)
+{
+    db d;
+    ph_result res;
+    char err[256] = "";
+    db_open(&d);
+    int64_t a = db_proc(&d, 10, "a", "A");
+    r s1[] = {{a, 100, 1000, 7}};
+    r s2[] = {{a, 200, 1000, 8}};
+    r s3[] = {{a, 400, 1000, -1}};
+    db_sample(&d, 0, 1, s1, 1, NULL, 0);
+    db_sample(&d, 5, 0, s2, 1, NULL, 0);
+    db_sample(&d, 10, 0, s3, 1, NULL, 0);
+    CHECK_I(ph_query_window(d.s, T0, T0 + 10 * S, &res, err, sizeof err), 0);
+    CHECK_I(res.win.samples, 2);
+    CHECK_I(res.win.covered_ns, 10 * S);
+    const ph_agg *p = find(res.procs, res.nprocs, "a");
+    CHECK(p != NULL);
+    if (p) {
+        CHECK_I(p->sum[PH_M_CPU_USER_NS], 600);
+        CHECK_I(p->sum[PH_M_DISK_WRITE_BYTES], 8);
+        CHECK_I(p->pid, 10);
+        CHECK_S(p->app, "A");
+    }
+    ph_result_free(&res);
+    ph_store_close(d.s);
+}
+
+TEST(idle_process_memory_counts_without_a_row_in_the_window)
+{
+    db d;
+    ph_result res;
+    char err[256] = "";
+    db_open(&d);
+    int64_t big = db_proc(&d, 10, "big", "Big");
+    int64_t busy = db_proc(&d, 11, "busy", "Busy");
+    r k0[] = {{big, -1, 2LL << 30, -1}, {busy, 1, 100, -1}};
+    db_sample(&d, 0, 1, k0, 2, NULL, 0);
+    for (int i = 1; i <= 6; i++) {
+        r s[] = {{busy, 5, 100, -1}};
+        db_sample(&d, i * 5, 0, s, 1, NULL, 0);
+    }
+    /* Window (12 s, 30 s]: big has no row there, but was alive all along. */
+    CHECK_I(ph_query_window(d.s, T0 + 12 * S, T0 + 30 * S, &res, err, sizeof err), 0);
+    const ph_agg *p = find(res.procs, res.nprocs, "big");
+    CHECK(p != NULL);
+    if (p) {
+        CHECK_I(p->mem_peak, 2LL << 30);
+        CHECK(!(p->have & PH_BIT(PH_M_CPU_USER_NS)));
+    }
+    const ph_agg *g = find(res.apps, res.napps, "Big");
+    CHECK(g && g->mem_peak == (2LL << 30));
+    ph_result_free(&res);
+    ph_store_close(d.s);
+}
+
+TEST(gone_processes_do_not_haunt_later_windows)
+{
+    db d;
+    ph_result res;
+    char err[256] = "";
+    db_open(&d);
+    int64_t x = db_proc(&d, 10, "x", "X");
+    int64_t y = db_proc(&d, 11, "y", "Y");
+    r k0[] = {{x, 1, 5000, -1}, {y, 1, 10, -1}};
+    db_sample(&d, 0, 1, k0, 2, NULL, 0);
+    r s1[] = {{y, 1, 10, -1}};
+    int64_t gone[] = {x};
+    db_sample(&d, 5, 0, s1, 1, gone, 1);
+    db_sample(&d, 10, 0, s1, 1, NULL, 0);
+    CHECK_I(ph_query_window(d.s, T0 + 7 * S, T0 + 10 * S, &res, err, sizeof err), 0);
+    CHECK(find(res.procs, res.nprocs, "x") == NULL);
+    CHECK(find(res.procs, res.nprocs, "y") != NULL);
+    ph_result_free(&res);
+    ph_store_close(d.s);
+}
+
+TEST(app_peak_is_concurrent_sum_not_sum_of_peaks)
+{
+    db d;
+    ph_result res;
+    char err[256] = "";
+    db_open(&d);
+    int64_t c1 = db_proc(&d, 20, "cc1", "cc1");
+    int64_t c2 = db_proc(&d, 21, "cc1", "cc1");
+    int64_t c3 = db_proc(&d, 22, "cc1", "cc1");
+    /* c1 and c2 overlap (300 + 200), then c3 alone (400) after both left. */
+    r s1[] = {{c1, 1, 300, -1}};
+    r s2[] = {{c1, 1, 300, -1}, {c2, 1, 200, -1}};
+    r s3[] = {{c3, 1, 400, -1}};
+    int64_t gone[] = {c1, c2};
+    db_sample(&d, 0, 1, s1, 1, NULL, 0);
+    db_sample(&d, 5, 0, s2, 2, NULL, 0);
+    db_sample(&d, 10, 0, s3, 1, gone, 2);
+    CHECK_I(ph_query_window(d.s, T0 - 1 * S, T0 + 10 * S, &res, err, sizeof err), 0);
+    const ph_agg *g = find(res.apps, res.napps, "cc1");
+    CHECK(g != NULL);
+    if (g) {
+        CHECK_I(g->nprocs, 3);
+        CHECK_I(g->mem_peak, 500);
+        CHECK_I(g->mem_peak_ns, T0 + 5 * S);
+        CHECK_I(g->sum[PH_M_CPU_USER_NS], 4);
+    }
+    ph_result_free(&res);
+
+    /* A keyframe without a process's row drops it even with no gone_ns
+     * (the recorder was down when it exited). */
+    int64_t c4 = db_proc(&d, 23, "cc1", "cc1");
+    r s4[] = {{c3, 1, 400, -1}, {c4, 1, 50, -1}};
+    r s5[] = {{c4, 1, 50, -1}};
+    db_sample(&d, 15, 0, s4, 2, NULL, 0);
+    db_sample(&d, 100, 1, s5, 1, NULL, 0);
+    db_sample(&d, 105, 0, s5, 1, NULL, 0);
+    CHECK_I(ph_query_window(d.s, T0 + 101 * S, T0 + 105 * S, &res, err, sizeof err), 0);
+    g = find(res.apps, res.napps, "cc1");
+    CHECK(g && g->mem_peak == 50);
+    ph_result_free(&res);
+    ph_store_close(d.s);
+}

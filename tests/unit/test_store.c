@@ -1,0 +1,201 @@
+/* The database: creation, migrations, refusals, schema contract, resume. */
+#include "test.h"
+
+#include "ph_store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static int64_t q_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v = -12345;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return v;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static const char *q_text(sqlite3 *db, const char *sql)
+{
+    static char buf[256];
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return buf;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, sizeof buf, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return buf;
+}
+
+static void make_db(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        t_fail(__FILE__, __LINE__, "cannot build %s: %s", path, sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+TEST(create_migrates_from_empty)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/new.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    sqlite3 *db = ph_store_db(s);
+    CHECK_I(q_int(db, "PRAGMA user_version"), ph_store_schema_version());
+    CHECK_I(q_int(db, "PRAGMA application_id"), PH_APPLICATION_ID);
+    CHECK_S(q_text(db, "PRAGMA journal_mode"), "wal");
+    CHECK_I(q_int(db, "PRAGMA auto_vacuum"), 2); /* incremental */
+    CHECK_I(q_int(db, "PRAGMA synchronous"), 1);  /* normal */
+    ph_store_close(s);
+    struct stat st;
+    CHECK_I(stat(path, &st), 0);
+    CHECK_I(st.st_mode & 0777, 0600);
+    /* Opening again is a no-op migration. */
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    ph_store_close(s);
+    CHECK_I(ph_store_open(path, PH_STORE_READ, &s, err, sizeof err), 0);
+    ph_store_close(s);
+}
+
+TEST(proc_sample_columns_follow_the_metric_registry)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/cols.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    const char *tables[] = {"proc_sample", "resume"};
+    const int first[] = {3, 5};
+    for (int t = 0; t < 2; t++) {
+        char sql[128];
+        sqlite3_stmt *st;
+        snprintf(sql, sizeof sql, "SELECT name FROM pragma_table_info('%s') ORDER BY cid", tables[t]);
+        CHECK_I(sqlite3_prepare_v2(ph_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
+        int i = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int m = i - first[t];
+            if (m >= 0 && m < PH_METRIC_COUNT)
+                CHECK_S((const char *)sqlite3_column_text(st, 0), ph_metric_column((enum ph_metric)m));
+            i++;
+        }
+        sqlite3_finalize(st);
+        CHECK_I(i, first[t] + PH_METRIC_COUNT);
+    }
+    ph_store_close(s);
+}
+
+/* A refused file must come back byte for byte. */
+static void expect_refused(const char *path, enum ph_store_mode mode, const char *words)
+{
+    size_t n0, n1;
+    char *before = t_read_file(path, &n0);
+    char err[512];
+    ph_store *s = NULL;
+    if (ph_store_open(path, mode, &s, err, sizeof err) == 0) {
+        t_fail(__FILE__, __LINE__, "%s was accepted", path);
+        ph_store_close(s);
+    } else if (!strstr(err, words)) {
+        t_fail(__FILE__, __LINE__, "message \"%s\" lacks \"%s\"", err, words);
+    }
+    if (strchr(err, '\n'))
+        t_fail(__FILE__, __LINE__, "message is not one line: %s", err);
+    char *after = t_read_file(path, &n1);
+    if (!before || !after || n0 != n1 || memcmp(before, after, n0) != 0)
+        t_fail(__FILE__, __LINE__, "%s was modified", path);
+    free(before);
+    free(after);
+}
+
+TEST(foreign_newer_and_corrupt_files_are_refused_untouched)
+{
+    const char *dir = t_tmpdir();
+    char path[600];
+
+    snprintf(path, sizeof path, "%s/foreign.db", dir);
+    make_db(path, "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+    expect_refused(path, PH_STORE_WRITE, "not a prochist database");
+    expect_refused(path, PH_STORE_READ, "not a prochist database");
+
+    snprintf(path, sizeof path, "%s/otherapp.db", dir);
+    make_db(path, "PRAGMA application_id=1234; CREATE TABLE t(x);");
+    expect_refused(path, PH_STORE_WRITE, "not a prochist database");
+
+    snprintf(path, sizeof path, "%s/newer.db", dir);
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%d; CREATE TABLE t(x);",
+             PH_APPLICATION_ID, ph_store_schema_version() + 1);
+    make_db(path, sql);
+    expect_refused(path, PH_STORE_WRITE, "newer prochist");
+    expect_refused(path, PH_STORE_READ, "newer prochist");
+
+    snprintf(path, sizeof path, "%s/text.db", dir);
+    FILE *f = fopen(path, "w");
+    fputs("hello, I am a text file\n", f);
+    fclose(f);
+    expect_refused(path, PH_STORE_WRITE, "not an SQLite file");
+
+    /* A valid header followed by garbage pages. */
+    snprintf(path, sizeof path, "%s/corrupt.db", dir);
+    f = fopen(path, "w");
+    fwrite("SQLite format 3", 1, 16, f);
+    for (int i = 0; i < 8192; i++)
+        fputc((i * 7919) & 0xff, f);
+    fclose(f);
+    expect_refused(path, PH_STORE_WRITE, "corrupt");
+    expect_refused(path, PH_STORE_READ, "corrupt");
+
+    char err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/missing.db", dir);
+    CHECK(ph_store_open(path, PH_STORE_READ, &s, err, sizeof err) < 0);
+    CHECK(strstr(err, "no database") != NULL);
+}
+
+TEST(resume_state_round_trip_and_staleness)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/resume.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    ph_entry e[2];
+    memset(e, 0, sizeof e);
+    e[0].pid = 7; e[0].start_key = 99; e[0].sig = 0xFEDCBA9876543210ULL; e[0].proc = 3;
+    snprintf(e[0].name, sizeof e[0].name, "seven");
+    ph_values_set(&e[0].last, PH_M_CPU_USER_NS, 123456789012345LL);
+    e[1].pid = 8; e[1].start_key = 100; e[1].proc = 4;
+    snprintf(e[1].name, sizeof e[1].name, "eight");
+    CHECK_I(ph_store_save_resume(s, 42, e, 2), 0);
+
+    ph_entry *got;
+    size_t n;
+    CHECK_I(ph_store_take_resume(s, 41, &got, &n), 0); /* stale: not the newest sample */
+    CHECK_I(n, 0);
+    free(got);
+    CHECK_I(ph_store_save_resume(s, 42, e, 2), 0);
+    CHECK_I(ph_store_take_resume(s, 42, &got, &n), 0);
+    CHECK_I(n, 2);
+    if (n == 2) {
+        int i = got[0].pid == 7 ? 0 : 1;
+        CHECK_I(got[i].start_key, 99);
+        CHECK(got[i].sig == 0xFEDCBA9876543210ULL);
+        CHECK_I(got[i].last.v[PH_M_CPU_USER_NS], 123456789012345LL);
+        CHECK(got[i].last.have == PH_BIT(PH_M_CPU_USER_NS));
+        CHECK_S(got[i].name, "seven");
+    }
+    free(got);
+    CHECK_I(ph_store_take_resume(s, 42, &got, &n), 0); /* consumed */
+    CHECK_I(n, 0);
+    free(got);
+    ph_store_close(s);
+}
