@@ -1,0 +1,93 @@
+#!/bin/sh
+# Bad input and lifecycle of the real binary: usage errors exit 2 with one
+# line naming the bad value; runtime errors exit 1; foreign files are never
+# modified; files are created private; a second recorder is refused; SIGTERM
+# ends the recorder cleanly.
+. "$(dirname "$0")/../lib.sh"
+
+one_line() { [ "$(wc -l <"$TMP/err")" -eq 1 ]; }
+expect() { # NAME STATUS WORD: last capture exited STATUS with one line holding WORD
+    if [ "$rc" -eq "$2" ] && one_line && grep -q -- "$3" "$TMP/err"; then ok "$1"
+    else fail "$1" "status $rc, stderr: $(cat "$TMP/err")"; fi
+}
+
+db="$TMP/cli.db"
+"$PROCHIST" record --db "$db" --count 2 --interval 0.1 --quiet
+check "cli: record --count 2 exits 0" [ $? -eq 0 ]
+
+capture "$PROCHIST" top --db "$db" --since 10q
+expect "cli: bad --since is a usage error naming the value" 2 "'10q'"
+capture "$PROCHIST" top --db "$db" --since 2026-13-40
+expect "cli: impossible date is a usage error" 2 "2026-13-40"
+capture "$PROCHIST" top --db "$db" --since 1h --until 2h
+expect "cli: --until before --since" 2 "not after"
+capture "$PROCHIST" top --db "$db" --by planet
+expect "cli: bad --by" 2 "planet"
+capture "$PROCHIST" top --db "$db" --format xml
+expect "cli: bad --format" 2 "xml"
+capture "$PROCHIST" top --db "$db" --limit 0
+expect "cli: bad --limit" 2 "limit"
+capture "$PROCHIST" top --db "$db" --bogus
+expect "cli: unknown option" 2 "bogus"
+capture "$PROCHIST" record --db "$db" --interval fast
+expect "cli: bad --interval" 2 "fast"
+capture "$PROCHIST" record --db "$db" --count -3
+expect "cli: bad --count" 2 "count"
+capture "$PROCHIST" frobnicate
+expect "cli: unknown command" 2 "frobnicate"
+capture "$PROCHIST" to --db "$db" --since 1h --format json
+check "cli: a unique prefix selects the command" [ "$rc" -eq 0 ]
+capture "$PROCHIST" help top
+check "cli: help top prints usage" grep -q "usage: prochist top" "$TMP/out"
+
+capture "$PROCHIST" top --db "$TMP/nope.db"
+expect "cli: missing database is a runtime error" 1 "no database"
+capture "$PROCHIST" top --db "$db" --since 2001-01-01 --until 2001-01-02
+expect "cli: a window with no data says so" 1 "no samples"
+
+sqlite3 "$TMP/foreign.db" "create table notes(x); insert into notes values ('keep me');"
+sum0=$(cksum <"$TMP/foreign.db")
+capture "$PROCHIST" record --db "$TMP/foreign.db" --count 1
+expect "cli: recorder refuses a foreign SQLite file" 1 "not a prochist database"
+capture "$PROCHIST" top --db "$TMP/foreign.db"
+expect "cli: top refuses a foreign SQLite file" 1 "not a prochist database"
+check "cli: the foreign file is untouched" [ "$(cksum <"$TMP/foreign.db")" = "$sum0" ]
+check "cli: no WAL left beside the foreign file" [ ! -e "$TMP/foreign.db-wal" ]
+
+printf 'not a database at all\n' >"$TMP/text.db"
+capture "$PROCHIST" top --db "$TMP/text.db"
+expect "cli: a text file is refused" 1 "not an SQLite file"
+cp "$db" "$TMP/newer.db"
+sqlite3 "$TMP/newer.db" "pragma user_version = 99"
+capture "$PROCHIST" record --db "$TMP/newer.db" --count 1
+expect "cli: a newer schema is refused" 1 "newer prochist"
+
+# Private files, whatever the umask; parent directories created 0700.
+( umask 000; "$PROCHIST" record --db "$TMP/state/deep/p.db" --count 1 --quiet )
+check "cli: database file is 0600" [ "$(stat -c %a "$TMP/state/deep/p.db")" = 600 ]
+check "cli: created directory is 0700" [ "$(stat -c %a "$TMP/state/deep")" = 700 ]
+# Default path follows XDG_STATE_HOME.
+XDG_STATE_HOME="$TMP/xdg" PROCHIST_DB= "$PROCHIST" record --count 1 --quiet
+check "cli: default database under XDG_STATE_HOME" [ -s "$TMP/xdg/prochist/prochist.db" ]
+PROCHIST_DB="$TMP/env.db" "$PROCHIST" record --count 1 --quiet
+check "cli: PROCHIST_DB is honoured" [ -s "$TMP/env.db" ]
+
+# A second recorder is refused; SIGTERM stops the first cleanly (exit 0)
+# after finishing its sample, and it leaves a resume state.
+"$PROCHIST" record --db "$db" --interval 0.1 --quiet 2>"$TMP/rec.err" &
+rec=$!
+i=0
+while [ "$(sqlite3 "$db" 'select count(*) from sample' 2>/dev/null)" -lt 5 ] && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+capture "$PROCHIST" record --db "$db" --count 1
+expect "cli: a second recorder is refused" 1 "already writing"
+capture "$PROCHIST" top --db "$db" --since 1m --format json
+check "cli: top reads while the recorder writes" [ "$rc" -eq 0 ]
+kill -TERM $rec
+wait $rec
+check "cli: SIGTERM exits 0" [ $? -eq 0 ]
+n=$(sqlite3 "$db" "select count(*) from resume")
+check "cli: clean stop saves the resume state" [ "$n" -gt 0 ]
+check "cli: database passes integrity_check" [ "$(sqlite3 "$db" 'pragma integrity_check')" = ok ]
+check "cli: journal mode is WAL" [ "$(sqlite3 "$db" 'pragma journal_mode')" = wal ]
