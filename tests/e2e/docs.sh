@@ -1,0 +1,33 @@
+#!/bin/sh
+# Every ```sql recipe in docs/schema.md runs against a real recording and
+# returns the columns its "-- columns:" line documents.
+. "$(dirname "$0")/../lib.sh"
+
+doc="$TESTS_DIR/../docs/schema.md"
+db="$TMP/docs.db"
+"$PROCHIST" record --db "$db" --count 3 --interval 0.2 --quiet
+# A process that exits between samples, so gone rows exist.
+sleep 0.3 &
+"$PROCHIST" record --db "$db" --count 3 --interval 0.2 --quiet
+
+awk -v dir="$TMP" '
+    /^```sql/ { n++; f = dir "/recipe" n ".sql"; inside = 1; next }
+    /^```/ && inside { inside = 0; close(f); next }
+    inside { print > f }
+' "$doc"
+count=$(ls "$TMP"/recipe*.sql 2>/dev/null | wc -l)
+check "docs: schema.md has recipes" [ "$count" -ge 5 ]
+for f in "$TMP"/recipe*.sql; do
+    name="docs: recipe $(basename "$f" .sql): $(sed -n 's/^-- columns: //p' "$f")"
+    want=$(sed -n 's/^-- columns: //p' "$f" | tr -d ' ')
+    if ! out=$(sqlite3 -readonly -bail -header -csv "$db" <"$f" 2>&1); then
+        fail "$name" "sqlite3 error: $out"
+        continue
+    fi
+    got=$(echo "$out" | head -1 | tr -d ' \r')
+    rows=$(echo "$out" | tail -n +2 | grep -c .)
+    if [ -z "$want" ]; then fail "$name" "no -- columns: line"
+    elif [ "$got" != "$want" ]; then fail "$name" "columns '$got', documented '$want'"
+    elif [ "$rows" -lt 1 ]; then fail "$name" "returned no rows"
+    else ok "$name"; fi
+done
