@@ -6,9 +6,11 @@
  * at the sample). The column name carries the unit. A platform that has no
  * source for a metric leaves it unset and the database stores NULL, never 0.
  *
- * The order here is the column order of proc_sample (schema/001_init.sql); a
- * unit test checks that the two agree, so adding a metric means adding it
- * here and in a new migration.
+ * The order here is the column order of proc_sample and resume (schema 1,
+ * then the columns each later migration appends); a unit test checks that
+ * the two agree, so adding a metric means appending it here and adding the
+ * column in a new migration. STATE is the process state as an ASCII letter
+ * (R running, S sleeping, D disk wait, T stopped, Z zombie, I idle/new).
  */
 #ifndef PH_METRICS_H
 #define PH_METRICS_H
@@ -41,7 +43,38 @@ enum ph_metric_kind { PH_COUNTER, PH_GAUGE };
     X(FOOTPRINT_BYTES,      "footprint_bytes",      PH_GAUGE)                \
     X(PEAK_RESIDENT_BYTES,  "peak_resident_bytes",  PH_GAUGE)                \
     X(VIRTUAL_BYTES,        "virtual_bytes",        PH_GAUGE)                \
-    X(THREADS,              "threads",              PH_GAUGE)
+    X(THREADS,              "threads",              PH_GAUGE)                \
+    /* schema 2: the rest of the macOS sources, and Linux scheduling */     \
+    X(CPU_QOS_DEFAULT_NS,          "cpu_qos_default_ns",          PH_COUNTER) \
+    X(CPU_QOS_MAINTENANCE_NS,      "cpu_qos_maintenance_ns",      PH_COUNTER) \
+    X(CPU_QOS_BACKGROUND_NS,       "cpu_qos_background_ns",       PH_COUNTER) \
+    X(CPU_QOS_UTILITY_NS,          "cpu_qos_utility_ns",          PH_COUNTER) \
+    X(CPU_QOS_LEGACY_NS,           "cpu_qos_legacy_ns",           PH_COUNTER) \
+    X(CPU_QOS_USER_INITIATED_NS,   "cpu_qos_user_initiated_ns",   PH_COUNTER) \
+    X(CPU_QOS_USER_INTERACTIVE_NS, "cpu_qos_user_interactive_ns", PH_COUNTER) \
+    X(BILLED_SYSTEM_NS,            "billed_system_ns",            PH_COUNTER) \
+    X(SERVICED_SYSTEM_NS,          "serviced_system_ns",          PH_COUNTER) \
+    X(WAKEUPS_PKG_IDLE,            "wakeups_pkg_idle",            PH_COUNTER) \
+    X(WAKEUPS_INTERRUPT,           "wakeups_interrupt",           PH_COUNTER) \
+    X(PAGEINS,                     "pageins",                     PH_COUNTER) \
+    X(FAULTS_TOTAL,                "faults_total",                PH_COUNTER) \
+    X(FAULTS_COW,                  "faults_cow",                  PH_COUNTER) \
+    X(LOGICAL_WRITE_BYTES,         "logical_write_bytes",         PH_COUNTER) \
+    X(INSTRUCTIONS,                "instructions",                PH_COUNTER) \
+    X(CYCLES,                      "cycles",                      PH_COUNTER) \
+    X(ENERGY_BILLED_NJ,            "energy_billed_nj",            PH_COUNTER) \
+    X(CTXSW_TOTAL,                 "ctxsw_total",                 PH_COUNTER) \
+    X(SYSCALLS_MACH,               "syscalls_mach",               PH_COUNTER) \
+    X(SYSCALLS_UNIX,               "syscalls_unix",               PH_COUNTER) \
+    X(MESSAGES_SENT,               "messages_sent",               PH_COUNTER) \
+    X(MESSAGES_RECEIVED,           "messages_received",           PH_COUNTER) \
+    X(WIRED_BYTES,                 "wired_bytes",                 PH_GAUGE)   \
+    X(FOOTPRINT_LIFETIME_MAX_BYTES,"footprint_lifetime_max_bytes",PH_GAUGE)   \
+    X(FOOTPRINT_INTERVAL_MAX_BYTES,"footprint_interval_max_bytes",PH_GAUGE)   \
+    X(THREADS_RUNNING,             "threads_running",             PH_GAUGE)   \
+    X(PRIORITY,                    "priority",                    PH_GAUGE)   \
+    X(NICE,                        "nice",                        PH_GAUGE)   \
+    X(STATE,                       "state",                       PH_GAUGE)
 
 enum ph_metric {
 #define PH_M_ENUM(id, col, kind) PH_M_##id,

@@ -48,15 +48,18 @@ typedef struct ph_proc_sample {
     uint64_t start_key;   /* identity within a boot, with pid (Linux: starttime ticks) */
     int64_t start_boot_ns;/* birth on the boot clock (ns since boot) */
     uint64_t quick_sig;   /* changes whenever the process ran */
-    char name[PH_NAME_MAX];  /* short command name (comm) */
+    char name[PH_NAME_MAX];  /* short command name (comm); empty: not read */
     int denied;           /* some source was refused (permission) */
     int kernel_thread;    /* a kernel thread: grouped under app "[kernel]" */
     ph_values vals;       /* cumulative counters and gauges that were read */
 } ph_proc_sample;
 
 typedef struct ph_proc_ident {
-    char exe[PH_PATH_MAX]; /* executable path; empty when unknown */
-    char app[PH_NAME_MAX]; /* grouping key for --by app */
+    char exe[PH_PATH_MAX];    /* executable path; empty when unknown */
+    char app[PH_NAME_MAX];    /* grouping key for --by app */
+    char bundle[PH_PATH_MAX]; /* macOS: outermost .app bundle; empty elsewhere */
+    int64_t coalition;        /* macOS: resource coalition id; -1 unknown */
+    int32_t responsible_pid;  /* macOS: responsible process; -1 unknown */
 } ph_proc_ident;
 
 typedef struct ph_pidlist {

@@ -36,7 +36,9 @@ typedef struct ph_proc_info {
     int64_t uid;
     uint64_t start_key;
     int64_t start_ns; /* wall clock, ns since the epoch; 0 when unknown */
-    const char *name, *exe, *app;
+    const char *name, *exe, *app, *bundle;
+    int64_t coalition;       /* -1 unknown */
+    int32_t responsible_pid; /* -1 unknown */
 } ph_proc_info;
 
 typedef struct ph_row {

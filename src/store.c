@@ -148,15 +148,16 @@ static int prepare_writes(ph_store *s)
 {
     char sql[4096];
     snprintf(sql, sizeof sql,
-             "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app, first_ns)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+             "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app, first_ns,"
+             " bundle, coalition, responsible_pid)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
              " ON CONFLICT (boot, pid, start_key) DO UPDATE SET gone_ns = NULL"
              " RETURNING proc");
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_proc, NULL))
         return -1;
     if (sqlite3_prepare_v3(s->db,
-                           "UPDATE process SET name = ?2, exe = ?3, app = ?4, ppid = ?5, uid = ?6"
-                           " WHERE proc = ?1",
+                           "UPDATE process SET name = ?2, exe = ?3, app = ?4, ppid = ?5, uid = ?6,"
+                           " bundle = ?7, coalition = ?8, responsible_pid = ?9 WHERE proc = ?1",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->upd_proc, NULL))
         return -1;
     if (sqlite3_prepare_v3(s->db,
@@ -355,6 +356,16 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
+/* bundle, coalition, responsible pid at parameters first.. first+2 */
+static void bind_mac_ident(sqlite3_stmt *st, int first, const ph_proc_info *info)
+{
+    bind_text_or_null(st, first, info->bundle);
+    if (info->coalition >= 0)
+        sqlite3_bind_int64(st, first + 1, info->coalition);
+    if (info->responsible_pid >= 0)
+        sqlite3_bind_int(st, first + 2, info->responsible_pid);
+}
+
 static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
 {
     ph_store_tick *t = ctx;
@@ -371,6 +382,7 @@ static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
     bind_text_or_null(st, 8, info->exe);
     sqlite3_bind_text(st, 9, info->app, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, t->ts_ns);
+    bind_mac_ident(st, 11, info);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *proc_id = sqlite3_column_int64(st, 0);
@@ -392,6 +404,7 @@ static int sink_proc_renamed(void *ctx, int64_t proc_id, const ph_proc_info *inf
     sqlite3_bind_int(st, 5, info->ppid);
     if (info->uid >= 0)
         sqlite3_bind_int64(st, 6, info->uid);
+    bind_mac_ident(st, 7, info);
     return step_done(st);
 }
 

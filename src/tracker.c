@@ -56,6 +56,9 @@ static void fill_info(ph_proc_info *info, const ph_proc_sample *s,
     info->name = s->name;
     info->exe = id->exe;
     info->app = id->app;
+    info->bundle = id->bundle;
+    info->coalition = id->coalition;
+    info->responsible_pid = id->responsible_pid;
 }
 
 static int report_gone(const ph_sink *sink, const ph_entry *e, ph_tick_stats *st)
@@ -71,6 +74,9 @@ static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     ph_proc_ident id;
     ph_proc_info info;
     ph_row row;
+    memset(&id, 0, sizeof id);
+    id.coalition = -1;
+    id.responsible_pid = -1;
     src->ident(src->ctx, s->pid, s, &id);
     fill_info(&info, s, &id, tick);
 
@@ -110,10 +116,13 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     *e = *old;
     e->sig = s->quick_sig;
 
-    if (strcmp(e->name, s->name) != 0) {
+    if (s->name[0] && strcmp(e->name, s->name) != 0) {
         /* exec: same identity, new program. */
         ph_proc_ident id;
         ph_proc_info info;
+        memset(&id, 0, sizeof id);
+        id.coalition = -1;
+        id.responsible_pid = -1;
         src->ident(src->ctx, s->pid, s, &id);
         fill_info(&info, s, &id, tick);
         snprintf(e->name, sizeof e->name, "%s", s->name);

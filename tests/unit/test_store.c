@@ -199,3 +199,40 @@ TEST(resume_state_round_trip_and_staleness)
     free(got);
     ph_store_close(s);
 }
+
+TEST(a_schema_1_database_upgrades_and_keeps_its_rows)
+{
+    char path[600], err[512];
+    ph_store *s;
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/v1.db", t_tmpdir());
+    /* Exactly what a schema-1 prochist wrote. */
+    CHECK_I(sqlite3_open(path, &db), SQLITE_OK);
+    char pragmas[128];
+    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA application_id=%d; PRAGMA user_version=1;",
+             PH_APPLICATION_ID);
+    CHECK_I(sqlite3_exec(db, ph_schema_sql[0], NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(sqlite3_exec(db, pragmas, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(sqlite3_exec(db,
+                         "INSERT INTO boot VALUES (1, 'b', NULL);"
+                         "INSERT INTO sample VALUES (1, 5000000000, 1, 5, NULL, 1, 1, 0, 1, NULL);"
+                         "INSERT INTO process (proc, boot, pid, start_key, name, app, first_ns)"
+                         " VALUES (1, 1, 42, 7, 'old', 'old', 5000000000);"
+                         "INSERT INTO proc_sample (sample, proc, kind, cpu_user_ns, resident_bytes)"
+                         " VALUES (1, 1, 0, 123, 4096);",
+                         NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    CHECK_I(ph_store_open(path, PH_STORE_READ, &s, err, sizeof err), -1);
+    CHECK(strstr(err, "run 'prochist record' once") != NULL);
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    db = ph_store_db(s);
+    CHECK_I(q_int(db, "PRAGMA user_version"), ph_store_schema_version());
+    CHECK_I(q_int(db, "SELECT cpu_user_ns FROM proc_sample WHERE proc = 1"), 123);
+    CHECK_I(q_int(db, "SELECT count(*) FROM proc_sample WHERE instructions IS NULL"), 1);
+    CHECK_I(q_int(db, "SELECT count(*) FROM v_proc_sample WHERE pid = 42"), 1);
+    CHECK_I(q_int(db, "SELECT count(*) FROM process WHERE bundle IS NULL"), 1);
+    ph_store_close(s);
+}

@@ -229,6 +229,9 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
     ph_values_set(v, PH_M_THREADS, st.num_threads);
     ph_values_set(v, PH_M_RESIDENT_BYTES, st.rss * p->page_size);
     ph_values_set(v, PH_M_VIRTUAL_BYTES, (int64_t)(st.vsize & INT64_MAX));
+    ph_values_set(v, PH_M_PRIORITY, st.priority);
+    ph_values_set(v, PH_M_NICE, st.nice);
+    ph_values_set(v, PH_M_STATE, (unsigned char)st.state);
 
     uint64_t sig = mix(mix(mix(mix(mix(mix(0, st.utime), st.stime), st.cutime),
                                st.cstime), st.minflt), st.majflt);

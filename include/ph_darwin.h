@@ -1,0 +1,128 @@
+/*
+ * ph_darwin.h: the pure half of the macOS collector. Everything here works on
+ * byte buffers laid out like the kernel's structs and on plain numbers, so it
+ * compiles and is unit-tested on Linux; src/platform/darwin/platform.c makes
+ * the system calls and checks these layouts against the real SDK headers
+ * with _Static_assert. Sources: ../shared/ref/macos-api-facts.md (xnu,
+ * macOS 11-13 SDK).
+ */
+#ifndef PH_DARWIN_H
+#define PH_DARWIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ph_metrics.h"
+
+/* struct rusage_info_v6: ri_uuid[16], then these uint64_t fields in order.
+ * v4 is the prefix ending with RUNNABLE_TIME (296 bytes); v5 adds FLAGS. */
+enum ph_ru_field {
+    PH_RU_USER_TIME, PH_RU_SYSTEM_TIME, PH_RU_PKG_IDLE_WKUPS, PH_RU_INTERRUPT_WKUPS,
+    PH_RU_PAGEINS, PH_RU_WIRED_SIZE, PH_RU_RESIDENT_SIZE, PH_RU_PHYS_FOOTPRINT,
+    PH_RU_PROC_START_ABSTIME, PH_RU_PROC_EXIT_ABSTIME,
+    PH_RU_CHILD_USER_TIME, PH_RU_CHILD_SYSTEM_TIME, PH_RU_CHILD_PKG_IDLE_WKUPS,
+    PH_RU_CHILD_INTERRUPT_WKUPS, PH_RU_CHILD_PAGEINS, PH_RU_CHILD_ELAPSED_ABSTIME,
+    PH_RU_DISKIO_BYTESREAD, PH_RU_DISKIO_BYTESWRITTEN,
+    PH_RU_QOS_DEFAULT, PH_RU_QOS_MAINTENANCE, PH_RU_QOS_BACKGROUND, PH_RU_QOS_UTILITY,
+    PH_RU_QOS_LEGACY, PH_RU_QOS_USER_INITIATED, PH_RU_QOS_USER_INTERACTIVE,
+    PH_RU_BILLED_SYSTEM_TIME, PH_RU_SERVICED_SYSTEM_TIME, PH_RU_LOGICAL_WRITES,
+    PH_RU_LIFETIME_MAX_PHYS_FOOTPRINT, PH_RU_INSTRUCTIONS, PH_RU_CYCLES,
+    PH_RU_BILLED_ENERGY, PH_RU_SERVICED_ENERGY, PH_RU_INTERVAL_MAX_PHYS_FOOTPRINT,
+    PH_RU_RUNNABLE_TIME,
+    PH_RU_FLAGS,                                   /* v5 */
+    PH_RU_USER_PTIME, PH_RU_SYSTEM_PTIME, PH_RU_PINSTRUCTIONS, PH_RU_PCYCLES,
+    PH_RU_ENERGY_NJ, PH_RU_PENERGY_NJ,             /* v6 */
+    PH_RU_NFIELDS
+};
+#define PH_RU_OFFSET(f) (16 + 8 * (size_t)(f))
+#define PH_RU_V4_SIZE 296
+#define PH_RU_V6_SIZE 464
+#define PH_RUSAGE_V4 4
+#define PH_RUSAGE_V6 6
+
+/* struct proc_taskinfo (96 bytes). */
+#define PH_PTI_VIRTUAL_SIZE 0
+#define PH_PTI_RESIDENT_SIZE 8
+#define PH_PTI_TOTAL_USER 16
+#define PH_PTI_TOTAL_SYSTEM 24
+#define PH_PTI_FAULTS 52
+#define PH_PTI_PAGEINS 56
+#define PH_PTI_COW_FAULTS 60
+#define PH_PTI_MESSAGES_SENT 64
+#define PH_PTI_MESSAGES_RECEIVED 68
+#define PH_PTI_SYSCALLS_MACH 72
+#define PH_PTI_SYSCALLS_UNIX 76
+#define PH_PTI_CSW 80
+#define PH_PTI_THREADNUM 84
+#define PH_PTI_NUMRUNNING 88
+#define PH_PTI_PRIORITY 92
+#define PH_PTI_SIZE 96
+
+/* struct proc_bsdshortinfo (64 bytes). */
+#define PH_PBSI_PID 0
+#define PH_PBSI_PPID 4
+#define PH_PBSI_STATUS 12
+#define PH_PBSI_COMM 16
+#define PH_PBSI_COMM_LEN 16
+#define PH_PBSI_UID 36
+#define PH_PBSI_RUID 44
+#define PH_PBSI_SIZE 64
+
+/* Private flavors of proc_pidinfo, with their structs (xnu proc_info.h). */
+#define PH_PROC_PIDUNIQIDENTIFIERINFO 17
+#define PH_UNIQID_SIZE 56           /* p_uuid[16], p_uniqueid, p_puniqueid, ... */
+#define PH_UNIQID_UNIQUEID 16
+#define PH_PROC_PIDCOALITIONINFO 20
+#define PH_COALITION_SIZE 40        /* uint64_t id[2]; uint64_t reserved[3] */
+
+typedef struct ph_timebase {
+    uint32_t numer, denom;
+} ph_timebase;
+
+/* ticks * numer / denom without overflowing 64 bits in the product. */
+uint64_t ph_darwin_ticks_to_ns(uint64_t ticks, ph_timebase tb);
+
+/* The timebase the counters are in. Under Rosetta mach_timebase_info
+ * answers 1/1 while the kernel's counters stay in native ticks: derive it
+ * from hw.tbfrequency (Hz) instead. A zero or absurd input falls back to
+ * 1/1 (Intel). */
+ph_timebase ph_darwin_timebase(uint32_t numer, uint32_t denom, int translated,
+                               uint64_t tb_freq_hz);
+
+/* Which rusage flavor to try after `flavor` failed with errno `err`:
+ * V6 -> V4 on EINVAL (kernels before macOS 13); else -1 (give up). */
+int ph_darwin_rusage_fallback(int flavor, int err);
+
+typedef struct ph_darwin_ru {
+    uint64_t start_abstime; /* ri_proc_start_abstime, ticks */
+    uint64_t quick_sig;     /* moves whenever the process ran or did I/O */
+} ph_darwin_ru;
+
+/* Map a rusage buffer (len: PH_RU_V4_SIZE, or PH_RU_V6_SIZE for v6) into
+ * metrics. ri_energy_nj is used only when energy_v6 (native arm64 with v6);
+ * otherwise energy_nj is ri_billed_energy. Returns 0, -1 on a short buffer. */
+int ph_darwin_rusage(const void *buf, size_t len, ph_timebase tb, int energy_v6,
+                     ph_values *out, ph_darwin_ru *ru);
+
+/* Map a proc_taskinfo buffer. Its int32 counters saturate at INT32_MAX: a
+ * saturated (or negative) one is left out, so it yields no delta rather than
+ * a wrong one. */
+int ph_darwin_taskinfo(const void *buf, size_t len, ph_values *out);
+
+typedef struct ph_darwin_bsd {
+    int32_t pid, ppid;
+    int64_t uid;   /* real uid */
+    char state;    /* 'I' idle/new, 'R', 'S', 'T', 'Z', '?' */
+    char comm[PH_PBSI_COMM_LEN + 1];
+} ph_darwin_bsd;
+int ph_darwin_bsdshort(const void *buf, size_t len, ph_darwin_bsd *out);
+
+int ph_darwin_uniqueid(const void *buf, size_t len, uint64_t *id);
+int ph_darwin_coalition(const void *buf, size_t len, uint64_t *resource_id);
+
+/* The OUTERMOST "*.app" directory of an executable path (helpers nested in
+ * Foo.app count as Foo): bundle = "/Applications/Foo.app", app = "Foo".
+ * Returns 0, or -1 when the path is in no bundle. */
+int ph_darwin_bundle(const char *path, char *bundle, size_t blen, char *app, size_t alen);
+
+#endif
