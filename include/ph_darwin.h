@@ -125,4 +125,11 @@ int ph_darwin_coalition(const void *buf, size_t len, uint64_t *resource_id);
  * Returns 0, or -1 when the path is in no bundle. */
 int ph_darwin_bundle(const char *path, char *bundle, size_t blen, char *app, size_t alen);
 
+/* The app a process belongs to, in order: the outermost bundle of its own
+ * executable; else that of its responsible process (resp_exe, may be NULL);
+ * else its executable's basename; else its command name. Fills bundle
+ * (empty when none) and app. */
+void ph_darwin_app_for(const char *exe, const char *resp_exe, const char *comm,
+                       char *bundle, size_t blen, char *app, size_t alen);
+
 #endif

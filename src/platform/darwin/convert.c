@@ -228,3 +228,23 @@ int ph_darwin_bundle(const char *path, char *bundle, size_t blen, char *app, siz
     }
     return -1;
 }
+
+void ph_darwin_app_for(const char *exe, const char *resp_exe, const char *comm,
+                       char *bundle, size_t blen, char *app, size_t alen)
+{
+    bundle[0] = '\0';
+    if (exe && *exe && ph_darwin_bundle(exe, bundle, blen, app, alen) == 0)
+        return;
+    if (resp_exe && *resp_exe && ph_darwin_bundle(resp_exe, bundle, blen, app, alen) == 0)
+        return;
+    bundle[0] = '\0';
+    if (exe && *exe) {
+        const char *base = strrchr(exe, '/');
+        base = base ? base + 1 : exe;
+        if (*base) {
+            snprintf(app, alen, "%s", base);
+            return;
+        }
+    }
+    snprintf(app, alen, "%s", comm && *comm ? comm : "?");
+}

@@ -1,0 +1,233 @@
+/* The pure half of the macOS collector, on buffers laid out like the SDK's
+ * structs (the layouts are asserted against the real headers by
+ * `make cross-darwin`). */
+#include "test.h"
+
+#include "ph_darwin.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+static void w64(unsigned char *buf, size_t off, uint64_t v) { memcpy(buf + off, &v, 8); }
+static void w32(unsigned char *buf, size_t off, uint32_t v) { memcpy(buf + off, &v, 4); }
+static void wru(unsigned char *buf, enum ph_ru_field f, uint64_t v) { w64(buf, PH_RU_OFFSET(f), v); }
+
+TEST(mach_ticks_to_ns)
+{
+    ph_timebase as = {125, 3}, intel = {1, 1};
+    CHECK_I(ph_darwin_ticks_to_ns(24000000, as), 1000000000);   /* 1 s at 24 MHz */
+    CHECK_I(ph_darwin_ticks_to_ns(1, as), 41);
+    CHECK_I(ph_darwin_ticks_to_ns(3, as), 125);
+    CHECK_I(ph_darwin_ticks_to_ns(123456789, intel), 123456789);
+    /* ticks * 125 overflows 64 bits here; the split keeps it exact. */
+    uint64_t big = 300000000000000000ULL; /* 3e17 ticks */
+    CHECK(ph_darwin_ticks_to_ns(big, as) == 12500000000000000000ULL);
+    CHECK(ph_darwin_ticks_to_ns(UINT64_MAX, as) == UINT64_MAX); /* saturates */
+}
+
+TEST(timebase_under_rosetta_comes_from_tbfrequency)
+{
+    ph_timebase tb = ph_darwin_timebase(1, 1, 1, 24000000);
+    CHECK_I(tb.numer, 125);
+    CHECK_I(tb.denom, 3);
+    tb = ph_darwin_timebase(125, 3, 0, 0); /* native arm64 */
+    CHECK_I(tb.numer, 125);
+    CHECK_I(tb.denom, 3);
+    tb = ph_darwin_timebase(1, 1, 0, 24000000); /* Intel: trust mach_timebase_info */
+    CHECK_I(tb.numer, 1);
+    CHECK_I(tb.denom, 1);
+    tb = ph_darwin_timebase(0, 0, 1, 0); /* nothing known */
+    CHECK_I(tb.numer, 1);
+    CHECK_I(tb.denom, 1);
+}
+
+TEST(rusage_flavor_fallback)
+{
+    CHECK_I(ph_darwin_rusage_fallback(PH_RUSAGE_V6, EINVAL), PH_RUSAGE_V4);
+    CHECK_I(ph_darwin_rusage_fallback(PH_RUSAGE_V6, EPERM), -1);
+    CHECK_I(ph_darwin_rusage_fallback(PH_RUSAGE_V4, EINVAL), -1);
+}
+
+static void fill_ru(unsigned char *b)
+{
+    memset(b, 0, PH_RU_V6_SIZE);
+    memset(b, 0xAB, 16); /* uuid */
+    wru(b, PH_RU_USER_TIME, 24000000);          /* 1 s */
+    wru(b, PH_RU_SYSTEM_TIME, 12000000);        /* 0.5 s */
+    wru(b, PH_RU_PKG_IDLE_WKUPS, 30);
+    wru(b, PH_RU_INTERRUPT_WKUPS, 12);
+    wru(b, PH_RU_PAGEINS, 5);
+    wru(b, PH_RU_WIRED_SIZE, 4096);
+    wru(b, PH_RU_RESIDENT_SIZE, 100 << 20);
+    wru(b, PH_RU_PHYS_FOOTPRINT, 80 << 20);
+    wru(b, PH_RU_PROC_START_ABSTIME, 240000000); /* 10 s after boot */
+    wru(b, PH_RU_CHILD_USER_TIME, 99);
+    wru(b, PH_RU_DISKIO_BYTESREAD, 1 << 20);
+    wru(b, PH_RU_DISKIO_BYTESWRITTEN, 2 << 20);
+    wru(b, PH_RU_QOS_USER_INTERACTIVE, 2400000);  /* 0.1 s */
+    wru(b, PH_RU_QOS_BACKGROUND, 24);             /* 1 us */
+    wru(b, PH_RU_BILLED_SYSTEM_TIME, 3);
+    wru(b, PH_RU_LOGICAL_WRITES, 3 << 20);
+    wru(b, PH_RU_LIFETIME_MAX_PHYS_FOOTPRINT, 120 << 20);
+    wru(b, PH_RU_INSTRUCTIONS, 5000000000ULL);
+    wru(b, PH_RU_CYCLES, 3000000000ULL);
+    wru(b, PH_RU_BILLED_ENERGY, 777);
+    wru(b, PH_RU_INTERVAL_MAX_PHYS_FOOTPRINT, 90 << 20);
+    wru(b, PH_RU_RUNNABLE_TIME, 240000);          /* 10 ms */
+    wru(b, PH_RU_FLAGS, 1);
+    wru(b, PH_RU_ENERGY_NJ, 123456789);
+}
+
+TEST(rusage_v6_buffer_to_metrics)
+{
+    unsigned char b[PH_RU_V6_SIZE];
+    ph_timebase as = {125, 3};
+    ph_values v = {{0}, 0};
+    ph_darwin_ru ru;
+    fill_ru(b);
+    CHECK_I(ph_darwin_rusage(b, sizeof b, as, 1, &v, &ru), 0);
+    CHECK_I(v.v[PH_M_CPU_USER_NS], 1000000000);
+    CHECK_I(v.v[PH_M_CPU_SYSTEM_NS], 500000000);
+    CHECK_I(v.v[PH_M_RUNNABLE_NS], 10000000);
+    CHECK_I(v.v[PH_M_CPU_QOS_USER_INTERACTIVE_NS], 100000000);
+    CHECK_I(v.v[PH_M_CPU_QOS_BACKGROUND_NS], 1000);
+    CHECK_I(v.v[PH_M_WAKEUPS], 42);
+    CHECK_I(v.v[PH_M_WAKEUPS_PKG_IDLE], 30);
+    CHECK_I(v.v[PH_M_WAKEUPS_INTERRUPT], 12);
+    CHECK_I(v.v[PH_M_PAGEINS], 5);
+    CHECK_I(v.v[PH_M_DISK_READ_BYTES], 1 << 20);
+    CHECK_I(v.v[PH_M_DISK_WRITE_BYTES], 2 << 20);
+    CHECK_I(v.v[PH_M_LOGICAL_WRITE_BYTES], 3 << 20);
+    CHECK_I(v.v[PH_M_INSTRUCTIONS], 5000000000LL);
+    CHECK_I(v.v[PH_M_CYCLES], 3000000000LL);
+    CHECK_I(v.v[PH_M_ENERGY_NJ], 123456789);   /* measured, v6 on arm64 */
+    CHECK_I(v.v[PH_M_ENERGY_BILLED_NJ], 777);
+    CHECK_I(v.v[PH_M_RESIDENT_BYTES], 100 << 20);
+    CHECK_I(v.v[PH_M_FOOTPRINT_BYTES], 80 << 20);
+    CHECK_I(v.v[PH_M_WIRED_BYTES], 4096);
+    CHECK_I(v.v[PH_M_FOOTPRINT_LIFETIME_MAX_BYTES], 120 << 20);
+    CHECK_I(v.v[PH_M_FOOTPRINT_INTERVAL_MAX_BYTES], 90 << 20);
+    CHECK_I(ru.start_abstime, 240000000);
+    /* Linux-only metrics stay unset (NULL), never 0. */
+    CHECK(!(v.have & PH_BIT(PH_M_FAULTS_MINOR)));
+    CHECK(!(v.have & PH_BIT(PH_M_SYSCALL_READ_BYTES)));
+
+    /* The signature moves with CPU or I/O, and only then. */
+    ph_darwin_ru ru2;
+    ph_values v2 = {{0}, 0};
+    wru(b, PH_RU_RESIDENT_SIZE, 200 << 20);
+    ph_darwin_rusage(b, sizeof b, as, 1, &v2, &ru2);
+    CHECK(ru2.quick_sig == ru.quick_sig);
+    wru(b, PH_RU_USER_TIME, 24000001);
+    ph_darwin_rusage(b, sizeof b, as, 1, &v2, &ru2);
+    CHECK(ru2.quick_sig != ru.quick_sig);
+}
+
+TEST(rusage_v4_buffer_and_intel_energy)
+{
+    unsigned char b[PH_RU_V6_SIZE];
+    ph_values v = {{0}, 0};
+    ph_darwin_ru ru;
+    fill_ru(b);
+    /* A v4 answer is 296 bytes: the v6 fields must not be read. */
+    CHECK_I(ph_darwin_rusage(b, PH_RU_V4_SIZE, (ph_timebase){1, 1}, 1, &v, &ru), 0);
+    CHECK_I(v.v[PH_M_CPU_USER_NS], 24000000);
+    CHECK_I(v.v[PH_M_ENERGY_NJ], 777); /* billed energy when v6 is absent */
+    v.have = 0;
+    CHECK_I(ph_darwin_rusage(b, PH_RU_V6_SIZE, (ph_timebase){1, 1}, 0, &v, &ru), 0);
+    CHECK_I(v.v[PH_M_ENERGY_NJ], 777); /* Intel: ri_energy_nj is not measured */
+    CHECK_I(ph_darwin_rusage(b, PH_RU_V4_SIZE - 1, (ph_timebase){1, 1}, 1, &v, &ru), -1);
+}
+
+TEST(taskinfo_saturated_counters_are_left_out)
+{
+    unsigned char b[PH_PTI_SIZE];
+    ph_values v = {{0}, 0};
+    memset(b, 0, sizeof b);
+    w64(b, PH_PTI_VIRTUAL_SIZE, 1ULL << 40);
+    w32(b, PH_PTI_FAULTS, 2147483647u);      /* INT32_MAX: saturated */
+    w32(b, PH_PTI_COW_FAULTS, 77);
+    w32(b, PH_PTI_SYSCALLS_UNIX, 0xFFFFFFF0u); /* negative as int32: garbage */
+    w32(b, PH_PTI_SYSCALLS_MACH, 1234);
+    w32(b, PH_PTI_CSW, 999);
+    w32(b, PH_PTI_MESSAGES_SENT, 5);
+    w32(b, PH_PTI_MESSAGES_RECEIVED, 6);
+    w32(b, PH_PTI_THREADNUM, 12);
+    w32(b, PH_PTI_NUMRUNNING, 2);
+    w32(b, PH_PTI_PRIORITY, 31);
+    CHECK_I(ph_darwin_taskinfo(b, sizeof b, &v), 0);
+    CHECK_I(v.v[PH_M_VIRTUAL_BYTES], 1LL << 40);
+    CHECK(!(v.have & PH_BIT(PH_M_FAULTS_TOTAL)));
+    CHECK(!(v.have & PH_BIT(PH_M_SYSCALLS_UNIX)));
+    CHECK_I(v.v[PH_M_FAULTS_COW], 77);
+    CHECK_I(v.v[PH_M_SYSCALLS_MACH], 1234);
+    CHECK_I(v.v[PH_M_CTXSW_TOTAL], 999);
+    CHECK_I(v.v[PH_M_MESSAGES_SENT], 5);
+    CHECK_I(v.v[PH_M_MESSAGES_RECEIVED], 6);
+    CHECK_I(v.v[PH_M_THREADS], 12);
+    CHECK_I(v.v[PH_M_THREADS_RUNNING], 2);
+    CHECK_I(v.v[PH_M_PRIORITY], 31);
+    CHECK_I(ph_darwin_taskinfo(b, sizeof b - 1, &v), -1);
+}
+
+TEST(bsdshortinfo_uniqid_coalition)
+{
+    unsigned char b[PH_PBSI_SIZE];
+    ph_darwin_bsd bsd;
+    memset(b, 0, sizeof b);
+    w32(b, PH_PBSI_PID, 501);
+    w32(b, PH_PBSI_PPID, 1);
+    w32(b, PH_PBSI_STATUS, 5); /* SZOMB */
+    memcpy(b + PH_PBSI_COMM, "0123456789abcdef", 16); /* full, unterminated */
+    w32(b, PH_PBSI_UID, 0);
+    w32(b, PH_PBSI_RUID, 502);
+    CHECK_I(ph_darwin_bsdshort(b, sizeof b, &bsd), 0);
+    CHECK_I(bsd.pid, 501);
+    CHECK_I(bsd.ppid, 1);
+    CHECK_I(bsd.uid, 502);
+    CHECK_I(bsd.state, 'Z');
+    CHECK_S(bsd.comm, "0123456789abcdef");
+    w32(b, PH_PBSI_STATUS, 77);
+    CHECK_I(ph_darwin_bsdshort(b, sizeof b, &bsd), 0);
+    CHECK_I(bsd.state, '?');
+
+    unsigned char u[PH_UNIQID_SIZE];
+    uint64_t id = 0;
+    memset(u, 0, sizeof u);
+    w64(u, PH_UNIQID_UNIQUEID, 987654321);
+    CHECK_I(ph_darwin_uniqueid(u, sizeof u, &id), 0);
+    CHECK_I(id, 987654321);
+    CHECK_I(ph_darwin_uniqueid(u, 20, &id), -1);
+
+    unsigned char c[PH_COALITION_SIZE];
+    memset(c, 0, sizeof c);
+    w64(c, 0, 4242);
+    w64(c, 8, 17); /* jetsam coalition: not the one we want */
+    CHECK_I(ph_darwin_coalition(c, sizeof c, &id), 0);
+    CHECK_I(id, 4242);
+}
+
+TEST(outermost_app_bundle)
+{
+    char bundle[256], app[64];
+    CHECK_I(ph_darwin_bundle("/Applications/Google Chrome.app/Contents/Frameworks/Google Chrome Framework.framework/"
+                             "Versions/1/Helpers/Google Chrome Helper (Renderer).app/Contents/MacOS/"
+                             "Google Chrome Helper (Renderer)", bundle, sizeof bundle, app, sizeof app), 0);
+    CHECK_S(bundle, "/Applications/Google Chrome.app");
+    CHECK_S(app, "Google Chrome");
+    CHECK_I(ph_darwin_bundle("/System/Applications/Mail.app/Contents/MacOS/Mail", bundle, sizeof bundle,
+                             app, sizeof app), 0);
+    CHECK_S(app, "Mail");
+    CHECK_I(ph_darwin_bundle("/usr/libexec/logd", bundle, sizeof bundle, app, sizeof app), -1);
+    CHECK_I(ph_darwin_bundle("/tmp/odd.app", bundle, sizeof bundle, app, sizeof app), -1); /* a file, not a bundle */
+
+    ph_darwin_app_for("/usr/libexec/xpcproxy", "/Applications/Slack.app/Contents/MacOS/Slack", "xpcproxy",
+                      bundle, sizeof bundle, app, sizeof app);
+    CHECK_S(app, "Slack");
+    CHECK_S(bundle, "/Applications/Slack.app");
+    ph_darwin_app_for("/usr/sbin/cfprefsd", NULL, "cfprefsd", bundle, sizeof bundle, app, sizeof app);
+    CHECK_S(app, "cfprefsd");
+    CHECK_S(bundle, "");
+    ph_darwin_app_for("", "", "kernel_task", bundle, sizeof bundle, app, sizeof app);
+    CHECK_S(app, "kernel_task");
+}
