@@ -25,7 +25,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(PLAT_CFLAGS) $(WARN) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 CORE_SRC := src/util.c src/metrics.c src/tracker.c src/store.c src/query.c \
-            src/timeparse.c src/format.c src/recorder.c
+            src/rollup.c src/sampler.c src/timeparse.c src/format.c src/recorder.c
 PLAT_SRC := $(wildcard src/platform/$(PLATFORM)/*.c)
 CMD_SRC  := src/cmd_common.c src/cmd_record.c src/cmd_top.c
 MAIN_SRC := src/main.c
@@ -38,7 +38,8 @@ BIN      := $(BUILD)/prochist
 TEST_SRC := $(wildcard tests/unit/*.c)
 # The pure half of the macOS collector is tested on every platform.
 TEST_PURE := $(if $(filter darwin,$(PLATFORM)),,src/platform/darwin/convert.c)
-TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) $(TEST_PURE))
+TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) $(TEST_PURE) tests/gen/genlib.c)
+GEN_BIN  := $(BUILD)/gen-history
 TEST_BIN := $(BUILD)/unit_tests
 HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
 DEPS_OK  := $(BUILD)/.deps-ok
@@ -74,13 +75,17 @@ $(BIN): $(LIB_OBJ) $(MAIN_OBJ)
 $(TEST_BIN): $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit -Isrc
+$(BUILD)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit -Itests/gen
+
+# The history generator of the benchmarks (a test tool, not a user command).
+$(GEN_BIN): $(BUILD)/tests/gen/gen_history.o $(BUILD)/tests/gen/genlib.o $(LIB_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SANFLAGS) -o $@ $<
 
-test: $(BIN) $(TEST_BIN) $(HELPERS)
+test: $(BIN) $(TEST_BIN) $(HELPERS) $(GEN_BIN)
 	BUILD=$(BUILD) PROCHIST=$(CURDIR)/$(BIN) sh tests/run.sh
 
 # Every source file for aarch64- and x86_64-macos.13.0 with zig, warnings

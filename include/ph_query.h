@@ -1,12 +1,18 @@
 /*
  * ph_query.h: what happened in a time window, per process and per app.
  *
- * Counters are summed over rows whose sample lies in (since, until]. Memory
+ * Counters are summed over rows whose time lies in (since, until]. Memory
  * is a gauge that holds between rows: a process idle through the window
  * keeps the value of its last row before `since`, so its memory counts even
  * without a row inside. An app's memory peak is the largest sum, at any one
  * sample, of its live processes' values, not a sum of peaks taken at
  * different times.
+ *
+ * The same engine runs on every tier (raw samples, minute and hour
+ * rollups); ph_query_window stitches tiers so a long window is answered
+ * from coarse buckets in its interior and finer rows at its edges. Totals
+ * are the same whichever tier answers; a coarse tier can only widen the
+ * window to whole buckets where the finer data was already pruned.
  */
 #ifndef PH_QUERY_H
 #define PH_QUERY_H
@@ -17,6 +23,12 @@
 #include "ph_metrics.h"
 #include "ph_store.h"
 
+enum ph_tier { PH_TIER_RAW, PH_TIER_MINUTE, PH_TIER_HOUR, PH_TIER_COUNT };
+
+const char *ph_tier_name(enum ph_tier t);
+int64_t ph_tier_width_ns(enum ph_tier t);    /* 0 for raw */
+int64_t ph_tier_keyframe_ns(enum ph_tier t); /* every live process has a row at least this often */
+
 typedef struct ph_agg {
     int64_t proc;      /* process id in the database; 0 for an app */
     int32_t pid;       /* -1 for an app */
@@ -24,11 +36,16 @@ typedef struct ph_agg {
     char *name;
     char *app;
     int nprocs;        /* processes in the group (1 for a process) */
-    int64_t sum[PH_METRIC_COUNT]; /* counters summed; valid where `have` */
+    int64_t val[PH_METRIC_COUNT]; /* counters: sum; gauges: maximum; valid where `have` */
     ph_mask have;
     int64_t mem_peak;  /* bytes; < 0 when no memory value */
     int64_t mem_peak_ns;
+    int64_t mem_last;  /* value at the window's end; < 0 when gone or unknown */
+    int64_t mem_avg;   /* time-weighted mean while alive in the window; < 0 unknown */
     int64_t first_ns, last_ns; /* first and last time seen in the window */
+    int64_t rows;      /* rows aggregated */
+    int active;        /* ran, was first seen, or was already active in the finer tier */
+    int changed;       /* its memory value moved inside the window */
 } ph_agg;
 
 typedef struct ph_window {
@@ -37,16 +54,30 @@ typedef struct ph_window {
     int64_t covered_ns;    /* sum of their intervals */
     int64_t first_ns, last_ns;
     int64_t procs_denied;  /* largest per-sample count of partly unreadable processes */
+    int64_t procs_max;
+    int64_t recorder_cpu_ns;
 } ph_window;
+
+typedef struct ph_segment {
+    enum ph_tier tier;
+    int64_t since, until;
+} ph_segment;
 
 typedef struct ph_result {
     ph_window win;
     ph_agg *procs; size_t nprocs;
     ph_agg *apps;  size_t napps;
+    ph_segment seg[16]; size_t nseg; /* which tiers answered which parts */
 } ph_result;
 
+/* The window, from whichever tiers answer it best. */
 int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
                     char *err, size_t errlen);
+/* The window from one tier only (rollups and tests). */
+int ph_query_tier(ph_store *s, enum ph_tier tier, int64_t since, int64_t until,
+                  ph_result *out, char *err, size_t errlen);
+/* The segments ph_query_window would use, given the store's horizons. */
+size_t ph_query_plan(ph_store *s, int64_t since, int64_t until, ph_segment *seg, size_t max);
 void ph_result_free(ph_result *r);
 
 /* Memory value of a row: footprint when the platform has it, else resident. */

@@ -1,8 +1,17 @@
-/* ph_recorder.h: the sampling loop behind 'prochist record'. */
+/*
+ * ph_recorder.h: the sampling loop behind 'prochist record', and the
+ * sampler it is built on (also used by the history generator of the tests
+ * and benchmarks, so generated data goes through the real store code).
+ */
 #ifndef PH_RECORDER_H
 #define PH_RECORDER_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "ph_rollup.h"
+#include "ph_store.h"
+#include "ph_tracker.h"
 
 typedef struct ph_record_opts {
     const char *db_path;
@@ -11,9 +20,32 @@ typedef struct ph_record_opts {
     int64_t interval_ns;
     int64_t count;   /* 0: until stopped */
     int quiet;
+    ph_retention retain;
 } ph_record_opts;
 
 /* Returns a process exit status. */
 int ph_record(const ph_record_opts *o);
+
+typedef struct ph_sampler {
+    ph_store *store;
+    ph_tracker tracker;
+    ph_source src;
+    int64_t boot, boot_wall_ns;
+    int64_t next_sample;  /* id of the next sample to store */
+    int64_t prev_boot_ns; /* boot clock of the last stored sample of this boot; -1 none */
+    int64_t prev_wall_ns;
+    int first;            /* no sample stored by this sampler yet */
+} ph_sampler;
+
+/* Attach to a store: boot row, last sample, resume state (consumed). */
+int ph_sampler_init(ph_sampler *s, ph_store *store, ph_source src, const char *boot_uuid,
+                    int64_t boot_wall_ns, char *err, size_t errlen);
+/* One sample, in one transaction. Returns 0 when stored; -1 when it could not
+ * be (rolled back, tracker state kept: the next sample covers both). */
+int ph_sampler_tick(ph_sampler *s, int64_t wall_ns, int64_t boot_ns, int64_t recorder_cpu_ns,
+                    ph_tick_stats *stats);
+/* Save the resume state (at a clean stop). */
+int ph_sampler_save(ph_sampler *s);
+void ph_sampler_free(ph_sampler *s);
 
 #endif

@@ -14,7 +14,7 @@ typedef struct sqlite3 sqlite3;
 typedef struct ph_store ph_store;
 
 #define PH_APPLICATION_ID 0x50484953 /* "PHIS" */
-#define PH_KEYFRAME_NS (60LL * 1000000000LL)
+#define PH_KEYFRAME_NS (600LL * 1000000000LL) /* raw keyframes: every 10 minutes */
 
 enum ph_store_mode { PH_STORE_WRITE, PH_STORE_READ };
 
@@ -57,6 +57,10 @@ typedef struct ph_store_tick {
 } ph_store_tick;
 ph_sink ph_store_sink(ph_store_tick *t);
 int ph_store_add_sample(ph_store *s, const ph_sample_row *row);
+
+/* Retention settings, kept in meta for `prochist status`. */
+struct ph_retention;
+int ph_store_set_retention(ph_store *s, const struct ph_retention *r);
 
 /* Resume state written at clean shutdown. */
 int ph_store_save_resume(ph_store *s, int64_t sample, const ph_entry *e, size_t n);

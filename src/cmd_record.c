@@ -37,6 +37,8 @@ static int record_exec(int argc, char **argv)
         {"proc-root", required_argument, NULL, 'p'},
         {"sys-root", required_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
+        {"retain", required_argument, NULL, 'r'},
+        {"max-db-size", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -46,6 +48,8 @@ static int record_exec(int argc, char **argv)
     int c;
     memset(&o, 0, sizeof o);
     o.interval_ns = 5000000000LL;
+    ph_retention_default(&o.retain);
+    char err[256];
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":d:i:c:qh", longopts, NULL)) != -1) {
@@ -66,6 +70,18 @@ static int record_exec(int argc, char **argv)
         case 'p': o.proc_root = optarg; break;
         case 's': o.sys_root = optarg; break;
         case 'q': o.quiet = 1; break;
+        case 'r':
+            if (ph_retention_parse(optarg, &o.retain, err, sizeof err) < 0) {
+                ph_err("%s", err);
+                return PH_EXIT_USAGE;
+            }
+            break;
+        case 'm':
+            if (ph_size_parse(optarg, &o.retain.max_bytes) < 0 || o.retain.max_bytes < 1048576) {
+                ph_err("bad --max-db-size '%s': give a size of 1M or more, e.g. 500M or 2G", optarg);
+                return PH_EXIT_USAGE;
+            }
+            break;
         case 'h': ph_cmd_print_help(&ph_cmd_record, 0); return PH_EXIT_OK;
         case ':':
             ph_err("option '%s' needs a value", argv[optind - 1]);
@@ -87,13 +103,15 @@ static int record_exec(int argc, char **argv)
 
 const ph_cmd ph_cmd_record = {
     "record",
-    "[--db PATH] [--interval SECONDS] [--count N] [--proc-root DIR]",
+    "[--db PATH] [--interval SECONDS] [--count N] [--retain SPEC] [--max-db-size SIZE]",
     "Sample every visible process into the database until interrupted.",
     "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
     "  --interval SECONDS time between samples, fractions allowed (default 5)\n"
     "  --count N          take N samples, then exit\n"
     "  --proc-root DIR    read processes from DIR instead of /proc (fixture trees)\n"
     "  --sys-root DIR     read devices from DIR instead of /sys\n"
+    "  --retain SPEC      how long each tier is kept (default raw=2d,minute=30d,hour=400d)\n"
+    "  --max-db-size SIZE remove the oldest data when the file grows past SIZE (e.g. 500M)\n"
     "  -q, --quiet        no start/stop log lines\n"
     "\nSIGINT or SIGTERM finish the current sample and exit 0. Command lines and\n"
     "environments are never recorded.\n",

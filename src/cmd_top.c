@@ -29,7 +29,7 @@ typedef struct top_opts {
 
 static int64_t sum_or(const ph_agg *a, enum ph_metric m, int64_t dflt)
 {
-    return (a->have & PH_BIT(m)) ? a->sum[m] : dflt;
+    return (a->have & PH_BIT(m)) ? a->val[m] : dflt;
 }
 
 static int64_t cpu_ns(const ph_agg *a)
@@ -99,6 +99,16 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
     cJSON_AddNumberToObject(root, "samples", (double)r->win.samples);
     cJSON_AddNumberToObject(root, "covered_s", (double)r->win.covered_ns / 1e9);
     cJSON_AddNumberToObject(root, "procs_denied", (double)r->win.procs_denied);
+    cJSON *tiers = cJSON_AddArrayToObject(root, "tiers");
+    for (size_t i = 0; i < r->nseg; i++) {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "tier", ph_tier_name(r->seg[i].tier));
+        ph_time_iso_utc(r->seg[i].since, ts, sizeof ts);
+        cJSON_AddStringToObject(t, "since", ts);
+        ph_time_iso_utc(r->seg[i].until, ts, sizeof ts);
+        cJSON_AddStringToObject(t, "until", ts);
+        cJSON_AddItemToArray(tiers, t);
+    }
     cJSON *arr = cJSON_AddArrayToObject(root, "rows");
     for (size_t i = 0; i < n; i++) {
         const ph_agg *a = &rows[i];

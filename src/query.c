@@ -1,18 +1,27 @@
 /*
  * Window queries (see include/ph_query.h).
  *
- * One pass over the rows of (since - lookback, until], in sample order,
- * replays each process's memory as a step function:
- *   - a row sets the process's current value;
+ * ENGINE. One pass over a tier's rows of (since - lookback, until], in time
+ * order, replays each process's memory as a step function:
+ *   - a row sets the process's current value (raw: the sampled value;
+ *     rollups: the bucket's last value, with the bucket's maximum as a peak
+ *     candidate);
  *   - a process leaves at its gone_ns (the first sample that missed it), and
- *     at any keyframe sample it has no row in (the recorder was down, or it
- *     vanished unnoticed);
- *   - rows at or before `since` only set values (the state at `since`);
- *     the state at `since` counts as a point of the window.
- * Keyframes write every live process at least once a minute, so a lookback
- * of two keyframe periods finds every process alive at `since`.
- * Per app, the running sum of its live processes' values is kept, and its
- * maximum over the window's samples is the app's peak.
+ *     at any keyframe it has no row in (the recorder was down, or it vanished
+ *     unnoticed);
+ *   - rows at or before `since` only set values: the state at `since` counts
+ *     as a point of the window.
+ * Every live process has a row at least once per keyframe period of the
+ * tier, so a lookback of two periods finds every process alive at `since`.
+ * On raw rows an app's memory is the running sum of its live processes'
+ * values, and its peak the largest sum at any sample; on rollups it comes
+ * from the app rows, which hold that same exact peak per bucket.
+ *
+ * STITCHING. ph_query_plan splits a window into segments: the interior whole
+ * buckets of a coarse tier (when the window is long enough for it to pay,
+ * and the buckets are rolled up), finer tiers at the edges, recursively. A
+ * coarse tier also answers, widened to whole buckets, where the finer data
+ * has been pruned. Segment results are merged: sums add, maxima combine.
  */
 #include "ph_query.h"
 #include "ph_util.h"
@@ -21,6 +30,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SEC 1000000000LL
+
+static const struct {
+    const char *name;
+    int64_t width, keyframe, use_from; /* use_from: shortest span worth this tier */
+    const char *procs, *apps, *samples;
+} tiers[PH_TIER_COUNT] = {
+    {"raw", 0, PH_KEYFRAME_NS, 0, "proc_sample", NULL, "sample"},
+    {"minute", 60 * SEC, 3600 * SEC, 30 * 60 * SEC, "proc_minute", "app_minute", "sample_minute"},
+    {"hour", 3600 * SEC, 86400 * SEC, 12 * 3600 * SEC, "proc_hour", "app_hour", "sample_hour"},
+};
+
+const char *ph_tier_name(enum ph_tier t) { return tiers[t].name; }
+int64_t ph_tier_width_ns(enum ph_tier t) { return tiers[t].width; }
+int64_t ph_tier_keyframe_ns(enum ph_tier t) { return tiers[t].keyframe; }
 
 int64_t ph_mem_of(const ph_values *v)
 {
@@ -32,24 +57,29 @@ int64_t ph_mem_of(const ph_values *v)
 }
 
 typedef struct live {
-    int64_t mem;     /* current value, -1 none */
-    int64_t gone_ns; /* 0: not gone */
-    int64_t seen_sample;
-    int app;         /* index into apps */
-    int in_window;   /* has a row in the window, or was live at `since` */
+    int64_t mem;      /* current value, -1 none */
+    int64_t gone_ns;  /* 0: not gone */
+    int64_t seen;     /* bucket/sample id of its last row */
+    int app;          /* index into apps */
+    int in_window;
+    double integ;     /* sum of value * time, inside the window */
+    int64_t alive_ns; /* time covered by integ */
+    int64_t mark;     /* time up to which integ is accounted; 0: not counting */
 } live;
 
 typedef struct qstate {
+    enum ph_tier tier;
     ph_result *r;
-    live *lv;            /* parallel to r->procs */
+    live *lv;
     size_t cap_procs, cap_apps;
-    ph_imap proc_index;  /* proc id -> index in r->procs */
-    ph_imap app_index;   /* hash of app name -> first index (chained by scan) */
-    int64_t *app_sum;    /* running sum per app */
+    ph_imap proc_index;
+    ph_imap app_index;
+    int64_t *app_sum;
+    int64_t *app_carry; /* rollup tiers: app value carried from app rows */
     int *dirty; size_t ndirty; unsigned char *is_dirty;
-    /* min-heap of (gone_ns, proc index) */
     struct { int64_t at; int idx; } *heap; size_t nheap, capheap;
     sqlite3_stmt *meta;
+    int in_window;      /* the state is past `since` */
 } qstate;
 
 static uint64_t str_hash(const char *s)
@@ -64,8 +94,7 @@ static int app_find_or_add(qstate *q, const char *app)
 {
     ph_result *r = q->r;
     int64_t key = (int64_t)(str_hash(app) & INT64_MAX);
-    /* Linear probe on the key space for collisions of different names. */
-    for (;; key = (key + 1) & INT64_MAX) {
+    for (;; key = (key + 1) & INT64_MAX) { /* probe on: distinct names, same hash */
         int *idx = ph_imap_get(&q->app_index, key);
         if (!idx)
             break;
@@ -76,6 +105,7 @@ static int app_find_or_add(qstate *q, const char *app)
         q->cap_apps = q->cap_apps ? q->cap_apps * 2 : 64;
         r->apps = ph_xrealloc(r->apps, q->cap_apps * sizeof *r->apps);
         q->app_sum = ph_xrealloc(q->app_sum, q->cap_apps * sizeof *q->app_sum);
+        q->app_carry = ph_xrealloc(q->app_carry, q->cap_apps * sizeof *q->app_carry);
         q->is_dirty = ph_xrealloc(q->is_dirty, q->cap_apps);
         q->dirty = ph_xrealloc(q->dirty, q->cap_apps * sizeof *q->dirty);
     }
@@ -86,8 +116,9 @@ static int app_find_or_add(qstate *q, const char *app)
     a->uid = -1;
     a->app = ph_xstrdup(app);
     a->name = ph_xstrdup(app);
-    a->mem_peak = -1;
+    a->mem_peak = a->mem_last = a->mem_avg = -1;
     q->app_sum[i] = 0;
+    q->app_carry[i] = -1;
     q->is_dirty[i] = 0;
     ph_imap_put(&q->app_index, key, i);
     return i;
@@ -138,13 +169,31 @@ static void mark_dirty(qstate *q, int app)
     }
 }
 
-/* Set a process's current memory value, keeping its app's sum. */
-static void set_mem(qstate *q, int idx, int64_t mem)
+/* Account the value held since l->mark up to `t`. */
+static void integrate(live *l, int64_t t)
+{
+    if (l->mark && t > l->mark && l->mem >= 0) {
+        l->integ += (double)l->mem * (double)(t - l->mark);
+        l->alive_ns += t - l->mark;
+    }
+    if (l->mark && t > l->mark)
+        l->mark = t;
+}
+
+/* Set a process's current memory value at time t, keeping its app's sum. */
+static void set_mem(qstate *q, int idx, int64_t mem, int64_t t)
 {
     live *l = &q->lv[idx];
+    integrate(l, t);
     int64_t old = l->mem < 0 ? 0 : l->mem, now = mem < 0 ? 0 : mem;
-    q->app_sum[l->app] += now - old;
+    if (now != old) {
+        q->app_sum[l->app] += now - old;
+        if (q->in_window)
+            q->r->apps[l->app].changed = 1;
+    }
     l->mem = mem;
+    if (mem < 0)
+        l->mark = 0;
     mark_dirty(q, l->app);
 }
 
@@ -166,13 +215,15 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     memset(l, 0, sizeof *l);
     a->proc = proc;
     a->nprocs = 1;
-    a->mem_peak = -1;
+    a->mem_peak = a->mem_last = a->mem_avg = -1;
     l->mem = -1;
+    l->seen = -1;
 
     sqlite3_bind_int64(q->meta, 1, proc);
     if (sqlite3_step(q->meta) != SQLITE_ROW) {
         sqlite3_reset(q->meta);
-        ph_fmt(err, errlen, "process %lld has samples but no process row", (long long)proc);
+        ph_fmt(err, errlen, "the database is inconsistent: process %lld has samples but no process row",
+               (long long)proc);
         return -1;
     }
     a->pid = sqlite3_column_int(q->meta, 0);
@@ -189,12 +240,11 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     return idx;
 }
 
-/* Close a sample at ts: peaks of the apps whose sums moved, when ts
- * belongs to the window. */
-static void close_sample(qstate *q, int64_t ts, int in_window)
+/* Close the sample or bucket at ts: raw-tier app peaks of the moved sums. */
+static void close_point(qstate *q, int64_t ts)
 {
     ph_result *r = q->r;
-    if (in_window) {
+    if (q->in_window && q->tier == PH_TIER_RAW) {
         for (size_t k = 0; k < q->ndirty; k++) {
             int a = q->dirty[k];
             if (q->app_sum[a] > r->apps[a].mem_peak) {
@@ -208,183 +258,215 @@ static void close_sample(qstate *q, int64_t ts, int in_window)
     q->ndirty = 0;
 }
 
-/* Processes that are gone by `ts` leave their app's sum. */
 static void expire(qstate *q, int64_t ts)
 {
     while (q->nheap && q->heap[0].at <= ts) {
         int idx = q->heap[0].idx;
         heap_pop(q);
         if (q->lv[idx].mem >= 0)
-            set_mem(q, idx, -1);
+            set_mem(q, idx, -1, q->lv[idx].gone_ns);
     }
 }
 
-/* At `since`: every process still live is in the window with its value. */
+static void keyframe_sweep(qstate *q, int64_t point, int64_t ts)
+{
+    for (size_t i = 0; i < q->r->nprocs; i++)
+        if (q->lv[i].mem >= 0 && q->lv[i].seen != point)
+            set_mem(q, (int)i, -1, ts);
+}
+
+/* At `since`: every live process enters the window with its value. */
 static void enter_window(qstate *q, int64_t since)
 {
     ph_result *r = q->r;
     expire(q, since);
+    q->in_window = 1;
     for (size_t i = 0; i < r->nprocs; i++) {
         live *l = &q->lv[i];
         if (l->mem < 0)
             continue;
         l->in_window = 1;
-        if (l->mem > r->procs[i].mem_peak) {
-            r->procs[i].mem_peak = l->mem;
-            r->procs[i].mem_peak_ns = since;
+        l->mark = since;
+        ph_agg *a = &r->procs[i];
+        if (l->mem > a->mem_peak) {
+            a->mem_peak = l->mem;
+            a->mem_peak_ns = since;
         }
-        r->procs[i].first_ns = since;
-        r->procs[i].last_ns = since;
+        a->first_ns = a->last_ns = since;
         mark_dirty(q, l->app);
     }
-    close_sample(q, since, 1);
+    close_point(q, since);
 }
 
-static void keyframe_sweep(qstate *q, int64_t sample)
+static int stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_window *w)
 {
-    for (size_t i = 0; i < q->r->nprocs; i++)
-        if (q->lv[i].mem >= 0 && q->lv[i].seen_sample != sample)
-            set_mem(q, (int)i, -1);
-}
-
-int ph_query_window(ph_store *store, int64_t since, int64_t until, ph_result *r,
-                    char *err, size_t errlen)
-{
-    sqlite3 *db = ph_store_db(store);
-    qstate q;
-    char sql[4096];
-    size_t off;
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-
-    memset(r, 0, sizeof *r);
-    memset(&q, 0, sizeof q);
-    q.r = r;
-    ph_imap_init(&q.proc_index);
-    ph_imap_init(&q.app_index);
-    r->win.since = since;
-    r->win.until = until;
-
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(*), coalesce(sum(interval_ns), 0), min(ts_ns), max(ts_ns),"
-                           " coalesce(max(procs_denied), 0)"
-                           " FROM sample WHERE ts_ns > ?1 AND ts_ns <= ?2",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto fail;
+    char sql[512];
+    sqlite3_stmt *st;
+    int64_t width = tiers[tier].width;
+    if (tier == PH_TIER_RAW)
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*), coalesce(sum(interval_ns), 0), min(ts_ns), max(ts_ns),"
+                 " coalesce(max(procs_denied), 0), coalesce(max(procs), 0), coalesce(sum(recorder_cpu_ns), 0)"
+                 " FROM sample WHERE ts_ns > ?1 AND ts_ns <= ?2");
+    else
+        snprintf(sql, sizeof sql,
+                 "SELECT coalesce(sum(samples), 0), coalesce(sum(covered_ns), 0), min(bucket_ns) + %lld,"
+                 " max(bucket_ns) + %lld, coalesce(max(procs_denied_max), 0), coalesce(max(procs_max), 0),"
+                 " coalesce(sum(recorder_cpu_ns), 0)"
+                 " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
+                 (long long)width, (long long)width, tiers[tier].samples, (long long)width, (long long)width);
+    if (sqlite3_prepare_v2(ph_store_db(store), sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
     sqlite3_bind_int64(st, 1, since);
     sqlite3_bind_int64(st, 2, until);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        goto fail;
-    r->win.samples = sqlite3_column_int64(st, 0);
-    r->win.covered_ns = sqlite3_column_int64(st, 1);
-    r->win.first_ns = sqlite3_column_int64(st, 2);
-    r->win.last_ns = sqlite3_column_int64(st, 3);
-    r->win.procs_denied = sqlite3_column_int64(st, 4);
-    sqlite3_finalize(st);
-    st = NULL;
-
-    if (sqlite3_prepare_v2(db, "SELECT pid, uid, name, app, coalesce(gone_ns, 0) FROM process WHERE proc = ?1",
-                           -1, &q.meta, NULL) != SQLITE_OK)
-        goto fail;
-
-    off = (size_t)snprintf(sql, sizeof sql, "SELECT s.sample, s.ts_ns, s.keyframe, ps.proc");
-    for (int m = 0; m < PH_METRIC_COUNT; m++)
-        off += (size_t)snprintf(sql + off, sizeof sql - off, ", ps.%s",
-                                ph_metric_column((enum ph_metric)m));
-    snprintf(sql + off, sizeof sql - off,
-             " FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
-             " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2 ORDER BY s.ts_ns, s.sample");
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        goto fail;
-    sqlite3_bind_int64(st, 1, since - 2 * PH_KEYFRAME_NS);
-    sqlite3_bind_int64(st, 2, until);
-
-    int64_t cur_sample = -1, cur_ts = 0;
-    int cur_key = 0, entered = 0;
-    ph_mask counters = ph_metric_counters();
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t sample = sqlite3_column_int64(st, 0);
-        int64_t ts = sqlite3_column_int64(st, 1);
-        if (sample != cur_sample) {
-            if (cur_sample >= 0) {
-                if (cur_key)
-                    keyframe_sweep(&q, cur_sample);
-                close_sample(&q, cur_ts, cur_ts > since);
-            }
-            if (!entered && ts > since) {
-                enter_window(&q, since);
-                entered = 1;
-            }
-            expire(&q, ts);
-            cur_sample = sample;
-            cur_ts = ts;
-            cur_key = sqlite3_column_int(st, 2);
-        }
-        int idx = proc_find_or_add(&q, sqlite3_column_int64(st, 3), err, errlen);
-        if (idx < 0)
-            goto fail;
-        ph_values v;
-        v.have = 0;
-        for (int m = 0; m < PH_METRIC_COUNT; m++)
-            if (sqlite3_column_type(st, 4 + m) != SQLITE_NULL)
-                ph_values_set(&v, (enum ph_metric)m, sqlite3_column_int64(st, 4 + m));
-        live *l = &q.lv[idx];
-        ph_agg *a = &r->procs[idx];
-        l->seen_sample = sample;
-        int64_t mem = ph_mem_of(&v);
-        if (mem >= 0 && (l->gone_ns == 0 || l->gone_ns > ts))
-            set_mem(&q, idx, mem);
-        if (ts <= since)
-            continue;
-        if (!l->in_window) {
-            l->in_window = 1;
-            a->first_ns = ts;
-        }
-        a->last_ns = ts;
-        if (mem > a->mem_peak) {
-            a->mem_peak = mem;
-            a->mem_peak_ns = ts;
-        }
-        for (int m = 0; m < PH_METRIC_COUNT; m++) {
-            if ((counters & PH_BIT(m)) && (v.have & PH_BIT(m))) {
-                a->sum[m] += v.v[m];
-                a->have |= PH_BIT(m);
-            }
-        }
+    int rc = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        w->samples = sqlite3_column_int64(st, 0);
+        w->covered_ns = sqlite3_column_int64(st, 1);
+        w->first_ns = sqlite3_column_int64(st, 2);
+        w->last_ns = sqlite3_column_int64(st, 3);
+        w->procs_denied = sqlite3_column_int64(st, 4);
+        w->procs_max = sqlite3_column_int64(st, 5);
+        w->recorder_cpu_ns = sqlite3_column_int64(st, 6);
+        rc = 0;
     }
-    if (step != SQLITE_DONE)
-        goto fail;
-    if (cur_sample >= 0) {
-        if (cur_key)
-            keyframe_sweep(&q, cur_sample);
-        close_sample(&q, cur_ts, cur_ts > since);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int64_t floor_to(int64_t t, int64_t w)
+{
+    int64_t q = t / w;
+    if (t % w < 0)
+        q--;
+    return q * w;
+}
+
+/*
+ * Where a pass must start to know the state at `since`: the last keyframe
+ * at or before it (every live process has a row there). Returned as the
+ * exclusive lower bound of row times. Raw keyframes are flagged samples (the
+ * first of each run, then every PH_KEYFRAME_NS); rollup keyframes are the
+ * buckets starting at multiples of the tier's keyframe period.
+ */
+static int64_t lookback_from(sqlite3 *db, enum ph_tier tier, int64_t since)
+{
+    if (tier == PH_TIER_RAW) {
+        sqlite3_stmt *st;
+        int64_t from = since;
+        if (sqlite3_prepare_v2(db, "SELECT max(ts_ns) FROM sample WHERE ts_ns <= ?1 AND keyframe = 1", -1, &st,
+                               NULL) != SQLITE_OK)
+            return since - 2 * tiers[tier].keyframe;
+        sqlite3_bind_int64(st, 1, since);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            from = sqlite3_column_int64(st, 0) - 1;
+        sqlite3_finalize(st);
+        return from;
+    }
+    int64_t w = tiers[tier].width, k = tiers[tier].keyframe;
+    int64_t b0 = floor_to(since - w, k); /* the keyframe bucket ending at or before since */
+    return b0 + w - 1;
+}
+
+/* Rollup tiers: app peaks from the app rows (exact per bucket). */
+static int app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until)
+{
+    char sql[512];
+    sqlite3_stmt *st;
+    int64_t w = tiers[q->tier].width, k = tiers[q->tier].keyframe;
+    ph_result *r = q->r;
+    snprintf(sql, sizeof sql,
+             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes FROM %s"
+             " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
+             tiers[q->tier].apps, (long long)w, (long long)w);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, lookback_from(db, q->tier, since));
+    sqlite3_bind_int64(st, 2, until);
+    int entered = 0, rc;
+    int64_t cur_bucket = INT64_MIN;
+    size_t napps_at_key = 0;
+    unsigned char *seen = NULL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t bucket = sqlite3_column_int64(st, 0), ts = bucket + w;
+        if (bucket != cur_bucket) {
+            if (cur_bucket != INT64_MIN && cur_bucket % k == 0) /* keyframe: unseen apps are gone */
+                for (size_t i = 0; i < napps_at_key; i++)
+                    if (!seen[i])
+                        q->app_carry[i] = -1;
+            if (!entered && ts > since) {
+                entered = 1;
+                for (size_t i = 0; i < r->napps; i++)
+                    if (q->app_carry[i] > r->apps[i].mem_peak) {
+                        r->apps[i].mem_peak = q->app_carry[i];
+                        r->apps[i].mem_peak_ns = since;
+                    }
+            }
+            cur_bucket = bucket;
+            if (bucket % k == 0) {
+                napps_at_key = r->napps;
+                seen = ph_xrealloc(seen, napps_at_key + 1);
+                memset(seen, 0, napps_at_key + 1);
+            } else {
+                napps_at_key = 0;
+            }
+        }
+        int a = app_find_or_add(q, (const char *)sqlite3_column_text(st, 1));
+        if ((size_t)a < napps_at_key)
+            seen[a] = 1;
+        int64_t peak = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+        int64_t last = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4);
+        if (ts > since) {
+            if (peak != q->app_carry[a] || last != q->app_carry[a])
+                r->apps[a].changed = 1;
+            if (peak > r->apps[a].mem_peak) {
+                r->apps[a].mem_peak = peak;
+                r->apps[a].mem_peak_ns = sqlite3_column_int64(st, 3);
+            }
+        }
+        q->app_carry[a] = last;
     }
     if (!entered)
-        enter_window(&q, since);
+        for (size_t i = 0; i < r->napps; i++)
+            if (q->app_carry[i] > r->apps[i].mem_peak) {
+                r->apps[i].mem_peak = q->app_carry[i];
+                r->apps[i].mem_peak_ns = since;
+            }
+    for (size_t i = 0; i < r->napps; i++)
+        r->apps[i].mem_last = q->app_carry[i];
+    free(seen);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
 
-    /* Keep what was in the window; fold processes into apps. */
+static void fold_apps(qstate *q)
+{
+    ph_result *r = q->r;
     size_t keep = 0;
     for (size_t i = 0; i < r->nprocs; i++) {
-        if (!q.lv[i].in_window) {
+        if (!q->lv[i].in_window) {
             free(r->procs[i].name);
             free(r->procs[i].app);
             continue;
         }
         ph_agg *a = &r->procs[i];
-        ph_agg *g = &r->apps[q.lv[i].app];
+        ph_agg *g = &r->apps[q->lv[i].app];
         if (g->nprocs == 0 || a->first_ns < g->first_ns)
             g->first_ns = a->first_ns;
         if (a->last_ns > g->last_ns)
             g->last_ns = a->last_ns;
-        if (g->nprocs == 0)
-            g->uid = a->uid;
-        else if (g->uid != a->uid)
-            g->uid = -1;
+        g->uid = g->nprocs == 0 ? a->uid : (g->uid == a->uid ? g->uid : -1);
         g->nprocs++;
-        for (int m = 0; m < PH_METRIC_COUNT; m++)
-            if (a->have & PH_BIT(m))
-                g->sum[m] += a->sum[m];
+        g->rows += a->rows;
+        g->active |= a->active;
+        for (int m = 0; m < PH_METRIC_COUNT; m++) {
+            if (!(a->have & PH_BIT(m)))
+                continue;
+            if (ph_metric_kind((enum ph_metric)m) == PH_COUNTER)
+                g->val[m] += a->val[m];
+            else if (!(g->have & PH_BIT(m)) || a->val[m] > g->val[m])
+                g->val[m] = a->val[m];
+        }
         g->have |= a->have;
         r->procs[keep++] = *a;
     }
@@ -399,6 +481,167 @@ int ph_query_window(ph_store *store, int64_t since, int64_t until, ph_result *r,
         r->apps[akeep++] = r->apps[i];
     }
     r->napps = akeep;
+}
+
+int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *r,
+                  char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(store);
+    qstate q;
+    char sql[4096];
+    size_t off;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    int64_t width = tiers[tier].width, key = tiers[tier].keyframe;
+
+    memset(r, 0, sizeof *r);
+    memset(&q, 0, sizeof q);
+    q.r = r;
+    q.tier = tier;
+    ph_imap_init(&q.proc_index);
+    ph_imap_init(&q.app_index);
+    r->win.since = since;
+    r->win.until = until;
+    r->nseg = 1;
+    r->seg[0].tier = tier;
+    r->seg[0].since = since;
+    r->seg[0].until = until;
+
+    if (stats(store, tier, since, until, &r->win) < 0)
+        goto fail;
+    if (sqlite3_prepare_v2(db, "SELECT pid, uid, name, app, coalesce(gone_ns, 0) FROM process WHERE proc = ?1",
+                           -1, &q.meta, NULL) != SQLITE_OK)
+        goto fail;
+
+    if (tier == PH_TIER_RAW)
+        off = (size_t)snprintf(sql, sizeof sql,
+                               "SELECT s.sample, s.ts_ns, s.keyframe, ps.proc, ps.kind <> 3, NULL, NULL");
+    else
+        off = (size_t)snprintf(sql, sizeof sql,
+                               "SELECT bucket_ns, bucket_ns + %lld, bucket_ns %% %lld = 0, proc, active,"
+                               " mem_last_bytes, mem_avg_bytes",
+                               (long long)width, (long long)key);
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)m));
+    if (tier == PH_TIER_RAW)
+        snprintf(sql + off, sizeof sql - off,
+                 " FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
+                 " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2 ORDER BY s.ts_ns, s.sample");
+    else
+        snprintf(sql + off, sizeof sql - off,
+                 " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
+                 tiers[tier].procs, (long long)width, (long long)width);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, lookback_from(db, tier, since));
+    sqlite3_bind_int64(st, 2, until);
+
+    int64_t cur_point = INT64_MIN, cur_ts = 0;
+    int cur_key = 0, step;
+    ph_mask counters = ph_metric_counters();
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t point = sqlite3_column_int64(st, 0);
+        int64_t ts = sqlite3_column_int64(st, 1);
+        if (point != cur_point) {
+            if (cur_point != INT64_MIN) {
+                if (cur_key)
+                    keyframe_sweep(&q, cur_point, cur_ts);
+                close_point(&q, cur_ts);
+            }
+            if (!q.in_window && ts > since)
+                enter_window(&q, since);
+            expire(&q, ts);
+            cur_point = point;
+            cur_ts = ts;
+            cur_key = sqlite3_column_int(st, 2);
+        }
+        int idx = proc_find_or_add(&q, sqlite3_column_int64(st, 3), err, errlen);
+        if (idx < 0)
+            goto fail;
+        ph_values v;
+        v.have = 0;
+        for (int m = 0; m < PH_METRIC_COUNT; m++)
+            if (sqlite3_column_type(st, 7 + m) != SQLITE_NULL)
+                ph_values_set(&v, (enum ph_metric)m, sqlite3_column_int64(st, 7 + m));
+        live *l = &q.lv[idx];
+        ph_agg *a = &r->procs[idx];
+        l->seen = point;
+        int64_t peak = ph_mem_of(&v), last = peak, avg = -1;
+        if (tier != PH_TIER_RAW) {
+            if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+                last = sqlite3_column_int64(st, 5);
+            if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+                avg = sqlite3_column_int64(st, 6);
+        }
+        if (l->gone_ns && l->gone_ns <= ts)
+            last = -1; /* a late row of a process already gone: no carry */
+        if (ts > since && (peak != l->mem || last != l->mem) && (l->mem >= 0 || last >= 0))
+            a->changed = 1;
+        if (ts > since && avg >= 0 && l->mark == 0)
+            l->mark = ts - width; /* first row: the bucket's own mean covers its bucket */
+        if (ts > since && avg >= 0 && l->mark) {
+            int64_t from = ts - width > l->mark ? ts - width : l->mark;
+            integrate(l, from);
+            l->integ += (double)avg * (double)(ts - from);
+            l->alive_ns += ts - from;
+            l->mark = ts;
+        }
+        if (last >= 0 || l->mem >= 0)
+            set_mem(&q, idx, last, ts);
+        if (ts > since && l->mark == 0 && last >= 0)
+            l->mark = ts;
+        if (ts <= since)
+            continue;
+        if (!l->in_window) {
+            l->in_window = 1;
+            a->first_ns = ts;
+        }
+        a->last_ns = ts;
+        a->rows++;
+        a->active |= sqlite3_column_int(st, 4);
+        if (peak > a->mem_peak) {
+            a->mem_peak = peak;
+            a->mem_peak_ns = ts;
+        }
+        for (int m = 0; m < PH_METRIC_COUNT; m++) {
+            ph_mask bit = PH_BIT(m);
+            if (!(v.have & bit))
+                continue;
+            if (counters & bit)
+                a->val[m] += v.v[m];
+            else if (!(a->have & bit) || v.v[m] > a->val[m])
+                a->val[m] = v.v[m];
+            a->have |= bit;
+        }
+    }
+    if (step != SQLITE_DONE)
+        goto fail;
+    if (cur_point != INT64_MIN) {
+        if (cur_key)
+            keyframe_sweep(&q, cur_point, cur_ts);
+        close_point(&q, cur_ts);
+    }
+    if (!q.in_window)
+        enter_window(&q, since);
+
+    /* The end of the window: last values, and means over the time covered. */
+    int64_t end = r->win.last_ns > since ? r->win.last_ns : since;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        live *l = &q.lv[i];
+        integrate(l, end);
+        r->procs[i].mem_last = l->mem;
+        if (l->alive_ns > 0)
+            r->procs[i].mem_avg = (int64_t)(l->integ / (double)l->alive_ns);
+        else if (l->in_window && l->mem >= 0)
+            r->procs[i].mem_avg = l->mem;
+    }
+    if (tier == PH_TIER_RAW) {
+        for (size_t i = 0; i < r->napps; i++)
+            r->apps[i].mem_last = q.app_sum[i] > 0 ? q.app_sum[i] : -1;
+    } else if (app_rows(&q, db, since, until) < 0) {
+        goto fail;
+    }
+    fold_apps(&q);
     rc = 0;
 fail:
     if (rc < 0 && !err[0])
@@ -407,6 +650,7 @@ fail:
     sqlite3_finalize(q.meta);
     free(q.lv);
     free(q.app_sum);
+    free(q.app_carry);
     free(q.dirty);
     free(q.is_dirty);
     free(q.heap);
@@ -430,4 +674,201 @@ void ph_result_free(ph_result *r)
     free(r->procs);
     free(r->apps);
     memset(r, 0, sizeof *r);
+}
+
+/* ---- planning and stitching ---- */
+
+typedef struct plan {
+    int64_t done[PH_TIER_COUNT];   /* end of the last rolled-up bucket */
+    int64_t pruned[PH_TIER_COUNT]; /* this tier's rows at or before this are gone */
+    ph_segment *seg;
+    size_t n, max;
+} plan;
+
+static int64_t meta_int(sqlite3 *db, const char *key)
+{
+    sqlite3_stmt *st;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void emit(plan *p, enum ph_tier t, int64_t lo, int64_t hi)
+{
+    if (lo >= hi)
+        return;
+    if (p->n && p->seg[p->n - 1].tier == t && p->seg[p->n - 1].until == lo) {
+        p->seg[p->n - 1].until = hi;
+        return;
+    }
+    if (p->n < p->max) {
+        p->seg[p->n].tier = t;
+        p->seg[p->n].since = lo;
+        p->seg[p->n].until = hi;
+        p->n++;
+    }
+}
+
+static void plan_part(plan *p, enum ph_tier t, int64_t lo, int64_t hi)
+{
+    if (lo >= hi)
+        return;
+    if (t == PH_TIER_RAW) {
+        emit(p, t, lo, hi);
+        return;
+    }
+    int64_t w = tiers[t].width;
+    enum ph_tier finer = (enum ph_tier)(t - 1);
+    int64_t a = floor_to(lo + w - 1, w), b = floor_to(hi, w);
+    if (b > p->done[t])
+        b = floor_to(p->done[t], w);
+    int widened = lo < p->pruned[finer];
+    if (widened)
+        a = floor_to(lo, w);
+    if (b <= a || (!widened && hi - lo < tiers[t].use_from)) {
+        plan_part(p, finer, lo, hi);
+        return;
+    }
+    if (a > lo)
+        plan_part(p, finer, lo, a);
+    emit(p, t, a, b);
+    plan_part(p, finer, b, hi);
+}
+
+size_t ph_query_plan(ph_store *s, int64_t since, int64_t until, ph_segment *seg, size_t max)
+{
+    sqlite3 *db = ph_store_db(s);
+    plan p;
+    memset(&p, 0, sizeof p);
+    p.seg = seg;
+    p.max = max;
+    p.done[PH_TIER_MINUTE] = meta_int(db, "minute_done");
+    p.done[PH_TIER_HOUR] = meta_int(db, "hour_done");
+    p.pruned[PH_TIER_RAW] = meta_int(db, "raw_pruned_to");
+    p.pruned[PH_TIER_MINUTE] = meta_int(db, "minute_pruned_to");
+    p.pruned[PH_TIER_HOUR] = INT64_MIN;
+    plan_part(&p, PH_TIER_HOUR, since, until);
+    return p.n;
+}
+
+/* Merge b into a: counters add, gauges and peaks take the max. */
+static void merge_agg(ph_agg *a, const ph_agg *b)
+{
+    for (int m = 0; m < PH_METRIC_COUNT; m++) {
+        if (!(b->have & PH_BIT(m)))
+            continue;
+        if (ph_metric_kind((enum ph_metric)m) == PH_COUNTER)
+            a->val[m] = (a->have & PH_BIT(m)) ? a->val[m] + b->val[m] : b->val[m];
+        else if (!(a->have & PH_BIT(m)) || b->val[m] > a->val[m])
+            a->val[m] = b->val[m];
+    }
+    a->have |= b->have;
+    if (b->mem_peak > a->mem_peak) {
+        a->mem_peak = b->mem_peak;
+        a->mem_peak_ns = b->mem_peak_ns;
+    }
+    if (b->first_ns < a->first_ns)
+        a->first_ns = b->first_ns;
+    if (b->last_ns >= a->last_ns) {
+        a->last_ns = b->last_ns;
+        a->mem_last = b->mem_last;
+    }
+    a->rows += b->rows;
+    a->active |= b->active;
+    a->changed |= b->changed;
+}
+
+/* Merge src into dst, matching processes by id or apps by name. */
+static void merge_list(ph_agg **dst, size_t *n, ph_imap *index, const ph_agg *src, size_t m,
+                       int by_name)
+{
+    for (size_t j = 0; j < m; j++) {
+        int64_t key = by_name ? (int64_t)(str_hash(src[j].app) & INT64_MAX) : src[j].proc;
+        int *found;
+        for (;;) {
+            found = ph_imap_get(index, key);
+            if (!found || !by_name || strcmp((*dst)[*found].app, src[j].app) == 0)
+                break;
+            key = (key + 1) & INT64_MAX; /* same hash, other name */
+        }
+        if (found) {
+            merge_agg(&(*dst)[*found], &src[j]);
+            continue;
+        }
+        *dst = ph_xrealloc(*dst, (*n + 1) * sizeof **dst);
+        (*dst)[*n] = src[j];
+        (*dst)[*n].name = ph_xstrdup(src[j].name);
+        (*dst)[*n].app = ph_xstrdup(src[j].app);
+        ph_imap_put(index, key, (int)*n);
+        (*n)++;
+    }
+}
+
+int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
+                    char *err, size_t errlen)
+{
+    ph_segment seg[16];
+    size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
+    if (n <= 1) {
+        enum ph_tier t = n ? seg[0].tier : PH_TIER_RAW;
+        int64_t lo = n ? seg[0].since : since, hi = n ? seg[0].until : until;
+        int rc = ph_query_tier(s, t, lo, hi, out, err, errlen);
+        if (rc == 0) {
+            out->win.since = since;
+            out->win.until = until;
+        }
+        return rc;
+    }
+    ph_imap pidx, aidx;
+    ph_imap_init(&pidx);
+    ph_imap_init(&aidx);
+    memset(out, 0, sizeof *out);
+    out->win.since = since;
+    out->win.until = until;
+    for (size_t k = 0; k < n; k++) {
+        ph_result part;
+        if (ph_query_tier(s, seg[k].tier, seg[k].since, seg[k].until, &part, err, errlen) < 0) {
+            ph_result_free(out);
+            ph_imap_free(&pidx);
+            ph_imap_free(&aidx);
+            return -1;
+        }
+        ph_window *w = &out->win;
+        if (part.win.samples) {
+            if (!w->samples || part.win.first_ns < w->first_ns)
+                w->first_ns = part.win.first_ns;
+            if (part.win.last_ns > w->last_ns)
+                w->last_ns = part.win.last_ns;
+        }
+        w->samples += part.win.samples;
+        w->covered_ns += part.win.covered_ns;
+        w->recorder_cpu_ns += part.win.recorder_cpu_ns;
+        if (part.win.procs_denied > w->procs_denied)
+            w->procs_denied = part.win.procs_denied;
+        if (part.win.procs_max > w->procs_max)
+            w->procs_max = part.win.procs_max;
+        merge_list(&out->procs, &out->nprocs, &pidx, part.procs, part.nprocs, 0);
+        /* App peaks combine by max; their process counts are recounted below. */
+        merge_list(&out->apps, &out->napps, &aidx, part.apps, part.napps, 1);
+        out->seg[out->nseg++] = seg[k];
+        ph_result_free(&part);
+    }
+    for (size_t i = 0; i < out->napps; i++)
+        out->apps[i].nprocs = 0;
+    for (size_t i = 0; i < out->nprocs; i++) {
+        int64_t key = (int64_t)(str_hash(out->procs[i].app) & INT64_MAX);
+        int *j;
+        while ((j = ph_imap_get(&aidx, key)) && strcmp(out->apps[*j].app, out->procs[i].app) != 0)
+            key = (key + 1) & INT64_MAX;
+        if (j)
+            out->apps[*j].nprocs++;
+    }
+    ph_imap_free(&pidx);
+    ph_imap_free(&aidx);
+    return 0;
 }

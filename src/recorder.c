@@ -11,6 +11,10 @@
  * transaction is rolled back and the tracker state with it: the next sample
  * measures from the last stored one, so no usage is lost, only resolution.
  *
+ * After each stored sample, closed minute and hour buckets are rolled up and
+ * retention applied (src/rollup.c), a bounded amount per sample, so a
+ * recorder restarted after days catches up without pausing its sampling.
+ *
  * SIGINT/SIGTERM finish the sample in flight, save the resume state and exit
  * 0. A clean restart continues the same deltas; after a crash, processes
  * already known get a fresh baseline (what they did while the recorder was
@@ -21,13 +25,13 @@
 #include "ph_cmd.h"
 #include "ph_platform.h"
 #include "ph_store.h"
+#include "ph_rollup.h"
 #include "ph_tracker.h"
 #include "ph_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,78 +107,58 @@ typedef struct rec {
     const ph_record_opts *o;
     ph_store *store;
     ph_platform *plat;
-    ph_tracker tracker;
-    ph_source src;
-    int64_t boot, boot_wall_ns;
-    int64_t next_sample;  /* id of the next sample to store */
-    int64_t prev_boot_ns; /* boot clock of the last stored sample of this boot, -1 none */
-    int64_t prev_wall_ns;
+    ph_sampler sampler;
     int64_t last_cpu_ns;
-    int first;            /* no sample stored by this run yet */
     int failing;          /* the last write failed (logged once) */
+    int maint_failing;    /* the last maintenance failed (logged once) */
+    int maint_pending;    /* the last maintenance left work for later */
+    int64_t maint_minute; /* wall-clock minute of the last maintenance */
     int64_t stored;
 } rec;
 
 static void sample_once(rec *r)
 {
     int64_t wall = ph_now_wall_ns(), boot_ns;
+    ph_tick_stats stats;
     if (ph_platform_boot_clock(r->plat, &boot_ns) < 0) {
         ph_log("cannot read the boot clock; sample skipped");
         return;
     }
-    ph_tick tick = {
-        .boot_ns = boot_ns,
-        .prev_boot_ns = r->prev_boot_ns,
-        .boot_wall_ns = r->boot_wall_ns,
-        .keyframe = r->first || wall / PH_KEYFRAME_NS != r->prev_wall_ns / PH_KEYFRAME_NS,
-    };
-    ph_store_tick st = {r->store, r->next_sample, wall, r->boot};
-    ph_sink sink = ph_store_sink(&st);
-    ph_tick_stats stats;
-    const char *what = "write";
-
-    int ok = ph_store_exec(r->store, "BEGIN IMMEDIATE") == 0;
-    if (ok && ph_tracker_step(&r->tracker, &r->src, &sink, &tick, &stats) < 0) {
-        ok = 0;
-        what = "collect or write";
-    }
-    if (ok) {
-        int64_t cpu = self_cpu_ns();
-        ph_sample_row row = {
-            .sample = r->next_sample,
-            .ts_ns = wall,
-            .boot = r->boot,
-            .boot_ns = boot_ns,
-            .interval_ns = r->prev_boot_ns >= 0 ? boot_ns - r->prev_boot_ns : -1,
-            .keyframe = tick.keyframe,
-            .procs = stats.procs,
-            .procs_denied = stats.denied,
-            .rows = stats.rows,
-            .recorder_cpu_ns = (cpu >= 0 && r->last_cpu_ns >= 0) ? cpu - r->last_cpu_ns : -1,
-        };
-        ok = ph_store_add_sample(r->store, &row) == 0 &&
-             ph_store_exec(r->store, "COMMIT") == 0;
-        if (ok)
-            r->last_cpu_ns = cpu;
-    }
-    if (!ok) {
+    /* CPU since the previous sample began: collection, storage and upkeep. */
+    int64_t cpu = self_cpu_ns();
+    int64_t used = (cpu >= 0 && r->last_cpu_ns >= 0) ? cpu - r->last_cpu_ns : -1;
+    if (ph_sampler_tick(&r->sampler, wall, boot_ns, used, &stats) < 0) {
         if (!r->failing)
-            ph_log("could not %s sample %lld: %s; retrying at the next interval, usage is kept",
-                   what, (long long)r->next_sample, ph_store_errmsg(r->store));
+            ph_log("could not write sample %lld: %s; retrying at the next interval, usage is kept",
+                   (long long)r->sampler.next_sample, ph_store_errmsg(r->store));
         r->failing = 1;
-        ph_store_exec(r->store, "ROLLBACK");
-        ph_tracker_abort(&r->tracker);
         return;
     }
+    r->last_cpu_ns = cpu;
     if (r->failing)
-        ph_log("writing samples again (sample %lld)", (long long)r->next_sample);
+        ph_log("writing samples again (sample %lld)", (long long)r->sampler.next_sample - 1);
     r->failing = 0;
-    ph_tracker_commit(&r->tracker);
-    r->next_sample++;
-    r->prev_boot_ns = boot_ns;
-    r->prev_wall_ns = wall;
-    r->first = 0;
     r->stored++;
+
+    /* Rollups and retention: a few small transactions, when a minute has
+     * closed or earlier work is pending. */
+    ph_maint_stats ms;
+    char err[512] = "";
+    if (!r->maint_pending && wall / 60000000000LL == r->maint_minute)
+        return;
+    r->maint_minute = wall / 60000000000LL;
+    if (ph_maintain(r->store, &r->o->retain, wall, 10, 5000, &ms, err, sizeof err) < 0) {
+        if (!r->maint_failing)
+            ph_log("%s; will retry", err);
+        r->maint_failing = 1;
+    } else {
+        if (r->maint_failing)
+            ph_log("rollups and retention running again");
+        r->maint_failing = 0;
+        r->maint_pending = ms.pending;
+        if (ms.capped && !r->o->quiet)
+            ph_log("database over --max-db-size: removed the oldest data");
+    }
 }
 
 /* Sleep until the monotonic deadline, or a signal. */
@@ -194,9 +178,7 @@ static int setup(rec *r, char *err, size_t errlen)
 {
     ph_platform_opts po = {r->o->proc_root, r->o->sys_root};
     char uuid[128];
-    ph_last_sample last;
-    ph_entry *entries = NULL;
-    size_t n = 0;
+    int64_t boot_wall = 0;
 
     if (ph_store_open(r->o->db_path, PH_STORE_WRITE, &r->store, err, errlen) < 0)
         return -1;
@@ -206,23 +188,14 @@ static int setup(rec *r, char *err, size_t errlen)
         ph_fmt(err, errlen, "cannot read the boot id (sys/kernel/random/boot_id under the proc root)");
         return -1;
     }
-    if (ph_platform_boot_wall(r->plat, &r->boot_wall_ns) < 0)
-        r->boot_wall_ns = 0;
-    if (ph_store_boot(r->store, uuid, r->boot_wall_ns, &r->boot) < 0 ||
-        ph_store_last_sample(r->store, &last) < 0 ||
-        ph_store_take_resume(r->store, last.sample, &entries, &n) < 0) {
-        ph_fmt(err, errlen, "cannot read %s: %s", r->o->db_path, ph_store_errmsg(r->store));
-        free(entries);
+    if (ph_platform_boot_wall(r->plat, &boot_wall) < 0)
+        boot_wall = 0;
+    if (ph_sampler_init(&r->sampler, r->store, ph_platform_source(r->plat), uuid, boot_wall, err, errlen) < 0)
+        return -1;
+    if (ph_store_set_retention(r->store, &r->o->retain) < 0) {
+        ph_fmt(err, errlen, "cannot write the retention settings: %s", ph_store_errmsg(r->store));
         return -1;
     }
-    r->next_sample = last.sample + 1;
-    r->prev_boot_ns = (last.sample && last.boot == r->boot) ? last.boot_ns : -1;
-    r->prev_wall_ns = last.ts_ns;
-    if (r->prev_boot_ns >= 0 && n)
-        ph_tracker_load(&r->tracker, entries, n);
-    free(entries);
-    r->src = ph_platform_source(r->plat);
-    r->first = 1;
     r->last_cpu_ns = self_cpu_ns();
     return 0;
 }
@@ -234,7 +207,7 @@ int ph_record(const ph_record_opts *o)
     int status = PH_EXIT_OK;
     memset(&r, 0, sizeof r);
     r.o = o;
-    ph_tracker_init(&r.tracker);
+    ph_tracker_init(&r.sampler.tracker);
     umask(077);
 
     int lock = take_lock(o->db_path);
@@ -261,14 +234,13 @@ int ph_record(const ph_record_opts *o)
             k = (now - start) / o->interval_ns + 1;
         sleep_until(start + k * o->interval_ns);
     }
-    if (r.next_sample > 1 &&
-        ph_store_save_resume(r.store, r.next_sample - 1, r.tracker.cur, r.tracker.ncur) < 0)
+    if (ph_sampler_save(&r.sampler) < 0)
         ph_log("could not save the resume state: %s; the next run starts with fresh baselines",
                ph_store_errmsg(r.store));
     if (!o->quiet)
         ph_log("stopped after %lld samples", (long long)r.stored);
 out:
-    ph_tracker_free(&r.tracker);
+    ph_sampler_free(&r.sampler);
     ph_platform_close(r.plat);
     ph_store_close(r.store);
     close(lock);

@@ -21,6 +21,7 @@
  * and all values are bound parameters.
  */
 #include "ph_store.h"
+#include "ph_rollup.h"
 #include "ph_util.h"
 
 #include <errno.h>
@@ -276,7 +277,8 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
     sqlite3_finalize(st);
     if (!wal)
         return open_fail(s, err, errlen, path, "set WAL mode on");
-    if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) ||
+    /* Bound the WAL file: it is truncated to this after checkpoints. */
+    if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=8388608", NULL, NULL, NULL) ||
         pragma_int(s->db, "PRAGMA user_version", &dummy))
         return open_fail(s, err, errlen, path, "configure");
     if (migrate(s->db, ver, err, errlen) < 0)
@@ -450,6 +452,23 @@ int ph_store_add_sample(ph_store *s, const ph_sample_row *r)
     if (r->recorder_cpu_ns >= 0)
         sqlite3_bind_int64(st, 10, r->recorder_cpu_ns);
     return step_done(st);
+}
+
+int ph_store_set_retention(ph_store *s, const ph_retention *r)
+{
+    sqlite3_stmt *st;
+    const char *keys[] = {"retain_raw_ns", "retain_minute_ns", "retain_hour_ns", "max_db_bytes"};
+    int64_t vals[] = {r->raw_ns, r->minute_ns, r->hour_ns, r->max_bytes};
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL))
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < 4 && rc == 0; i++) {
+        sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, vals[i]);
+        rc = step_done(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 int ph_store_save_resume(ph_store *s, int64_t sample, const ph_entry *e, size_t n)

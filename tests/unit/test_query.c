@@ -91,8 +91,8 @@ TEST(counters_sum_inside_the_window_only)
     const ph_agg *p = find(res.procs, res.nprocs, "a");
     CHECK(p != NULL);
     if (p) {
-        CHECK_I(p->sum[PH_M_CPU_USER_NS], 600);
-        CHECK_I(p->sum[PH_M_DISK_WRITE_BYTES], 8);
+        CHECK_I(p->val[PH_M_CPU_USER_NS], 600);
+        CHECK_I(p->val[PH_M_DISK_WRITE_BYTES], 8);
         CHECK_I(p->pid, 10);
         CHECK_S(p->app, "A");
     }
@@ -173,7 +173,7 @@ TEST(app_peak_is_concurrent_sum_not_sum_of_peaks)
         CHECK_I(g->nprocs, 3);
         CHECK_I(g->mem_peak, 500);
         CHECK_I(g->mem_peak_ns, T0 + 5 * S);
-        CHECK_I(g->sum[PH_M_CPU_USER_NS], 4);
+        CHECK_I(g->val[PH_M_CPU_USER_NS], 4);
     }
     ph_result_free(&res);
 

@@ -1,0 +1,514 @@
+/*
+ * Retention tiers: rolling up, pruning, giving space back.
+ *
+ * FORMAT. schema/003_rollups.sql. A minute bucket starting at b holds the
+ * raw samples with b < ts <= b + 60 s; an hour bucket the minute buckets
+ * whose end lies in (b, b + 3600 s]. meta keys:
+ *   minute_done, hour_done   end of the last rolled-up bucket of each tier;
+ *   raw_pruned_to            raw rows at or before this are deleted (or being
+ *                            deleted): queries use minutes there;
+ *   minute_pruned_to         the same for minute rows (queries use hours).
+ *
+ * ROLLUP. A bucket is closed when a sample (minute) or a minute bucket (hour)
+ * exists after its end: samples are written in time order, so nothing more
+ * can land in it. Each closed bucket is aggregated by the window engine of
+ * src/query.c over the finer tier (the same code that answers queries, so
+ * the tiers agree by construction), and written with the done mark in ONE
+ * transaction: after a crash the bucket is either complete or absent, and is
+ * redone. Buckets with no samples are skipped without a row.
+ *
+ * PRUNING. The pruned_to mark moves first, in its own transaction, and the
+ * rows go afterwards in small batches: a query never reads a half-deleted
+ * range as if it were whole. A finer tier is pruned only up to what the
+ * coarser one has rolled up. Free pages are returned with
+ * incremental_vacuum (the database is created with auto_vacuum=INCREMENTAL).
+ * The size cap, when set, deletes the oldest data of every tier first.
+ */
+#include "ph_rollup.h"
+#include "ph_query.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEC 1000000000LL
+#define DAY (86400 * SEC)
+
+void ph_retention_default(ph_retention *r)
+{
+    r->raw_ns = 2 * DAY;
+    r->minute_ns = 30 * DAY;
+    r->hour_ns = 400 * DAY;
+    r->max_bytes = 0;
+}
+
+int ph_retention_parse(const char *spec, ph_retention *r, char *err, size_t errlen)
+{
+    char buf[256];
+    if (ph_fmt(buf, sizeof buf, "%s", spec) < 0 || !*spec) {
+        ph_fmt(err, errlen, "bad --retain '%s': use e.g. raw=2d,minute=30d,hour=400d", spec);
+        return -1;
+    }
+    ph_retention out = *r;
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        int64_t ns;
+        if (!eq || ph_duration_parse(eq + 1, &ns) < 0 || ns <= 0) {
+            ph_fmt(err, errlen, "bad --retain item '%s': use TIER=DURATION, e.g. raw=2d", item);
+            return -1;
+        }
+        *eq = '\0';
+        if (strcmp(item, "raw") == 0)
+            out.raw_ns = ns;
+        else if (strcmp(item, "minute") == 0)
+            out.minute_ns = ns;
+        else if (strcmp(item, "hour") == 0)
+            out.hour_ns = ns;
+        else {
+            ph_fmt(err, errlen, "bad --retain tier '%s': use raw, minute or hour", item);
+            return -1;
+        }
+    }
+    if (out.raw_ns < 60 * SEC || out.minute_ns < 3600 * SEC) {
+        ph_fmt(err, errlen, "bad --retain '%s': keep raw at least 1m and minutes at least 1h", spec);
+        return -1;
+    }
+    if (out.raw_ns > out.minute_ns || out.minute_ns > out.hour_ns) {
+        ph_fmt(err, errlen, "bad --retain '%s': each tier must be kept at least as long as the finer one", spec);
+        return -1;
+    }
+    *r = out;
+    return 0;
+}
+
+int ph_size_parse(const char *s, int64_t *bytes)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v > 0))
+        return -1;
+    double mul = 1;
+    if (*end) {
+        switch (*end) {
+        case 'K': case 'k': mul = 1024.0; break;
+        case 'M': case 'm': mul = 1024.0 * 1024; break;
+        case 'G': case 'g': mul = 1024.0 * 1024 * 1024; break;
+        case 'T': case 't': mul = 1024.0 * 1024 * 1024 * 1024; break;
+        case 'B': break;
+        default: return -1;
+        }
+        end++;
+        if (*end == 'i')
+            end++;
+        if (*end == 'B')
+            end++;
+        if (*end)
+            return -1;
+    }
+    if (v * mul > 9e18)
+        return -1;
+    *bytes = (int64_t)(v * mul);
+    return 0;
+}
+
+static int64_t floor_to(int64_t t, int64_t w)
+{
+    int64_t q = t / w;
+    if (t % w < 0)
+        q--;
+    return q * w;
+}
+
+static int meta_get(sqlite3 *db, const char *key, int64_t *v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1", -1, &st, NULL))
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
+    if (found)
+        *v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? found : -1;
+}
+
+static int meta_set(sqlite3 *db, const char *key, int64_t v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL))
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, v);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int64_t one_int(sqlite3 *db, const char *sql, int64_t arg, int64_t dflt)
+{
+    sqlite3_stmt *st;
+    int64_t v = dflt;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return dflt;
+    sqlite3_bind_int64(st, 1, arg);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static const struct {
+    enum ph_tier tier, from;
+    const char *procs, *apps, *samples, *done;
+} dest[] = {
+    {PH_TIER_MINUTE, PH_TIER_RAW, "proc_minute", "app_minute", "sample_minute", "minute_done"},
+    {PH_TIER_HOUR, PH_TIER_MINUTE, "proc_hour", "app_hour", "sample_hour", "hour_done"},
+};
+
+static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v >= 0)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Write bucket b of dest[d] from an engine result, with its done mark. */
+static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
+{
+    char sql[4096];
+    size_t off;
+    sqlite3_stmt *ps = NULL, *as = NULL, *ss = NULL;
+    int ok = 0;
+    int64_t w = ph_tier_width_ns(dest[d].tier);
+    int keyframe = b % ph_tier_keyframe_ns(dest[d].tier) == 0;
+
+    off = (size_t)snprintf(sql, sizeof sql,
+                           "INSERT OR REPLACE INTO %s (bucket_ns, proc, rows, active, first_ns, last_ns,"
+                           " mem_last_bytes, mem_avg_bytes", dest[d].procs);
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)m));
+    off += (size_t)snprintf(sql + off, sizeof sql - off, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8");
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        off += (size_t)snprintf(sql + off, sizeof sql - off, ", ?%d", 9 + m);
+    snprintf(sql + off, sizeof sql - off, ")");
+    if (sqlite3_prepare_v2(db, sql, -1, &ps, NULL) != SQLITE_OK)
+        goto out;
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO %s (bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", dest[d].apps);
+    if (sqlite3_prepare_v2(db, sql, -1, &as, NULL) != SQLITE_OK)
+        goto out;
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO %s (bucket_ns, samples, covered_ns, procs_max, procs_denied_max,"
+             " recorder_cpu_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", dest[d].samples);
+    if (sqlite3_prepare_v2(db, sql, -1, &ss, NULL) != SQLITE_OK)
+        goto out;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        goto out;
+    if (res->win.samples > 0) {
+        for (size_t i = 0; i < res->nprocs; i++) {
+            const ph_agg *a = &res->procs[i];
+            if (!keyframe && !a->active && !a->changed)
+                continue; /* idle and unchanged: its memory holds from its last row */
+            sqlite3_bind_int64(ps, 1, b);
+            sqlite3_bind_int64(ps, 2, a->proc);
+            sqlite3_bind_int64(ps, 3, a->rows);
+            sqlite3_bind_int(ps, 4, a->active || a->changed);
+            sqlite3_bind_int64(ps, 5, a->first_ns);
+            sqlite3_bind_int64(ps, 6, a->last_ns);
+            bind_opt(ps, 7, a->mem_last);
+            bind_opt(ps, 8, a->mem_avg);
+            for (int m = 0; m < PH_METRIC_COUNT; m++) {
+                if (a->have & PH_BIT(m))
+                    sqlite3_bind_int64(ps, 9 + m, a->val[m]);
+                else
+                    sqlite3_bind_null(ps, 9 + m);
+            }
+            if (sqlite3_step(ps) != SQLITE_DONE)
+                goto rollback;
+            sqlite3_reset(ps);
+        }
+        for (size_t i = 0; i < res->napps; i++) {
+            const ph_agg *a = &res->apps[i];
+            if (!keyframe && !a->changed)
+                continue;
+            sqlite3_bind_int64(as, 1, b);
+            sqlite3_bind_text(as, 2, a->app, -1, SQLITE_STATIC);
+            sqlite3_bind_int(as, 3, a->nprocs);
+            bind_opt(as, 4, a->mem_peak);
+            if (a->mem_peak >= 0)
+                sqlite3_bind_int64(as, 5, a->mem_peak_ns);
+            else
+                sqlite3_bind_null(as, 5);
+            bind_opt(as, 6, a->mem_last);
+            if (sqlite3_step(as) != SQLITE_DONE)
+                goto rollback;
+            sqlite3_reset(as);
+        }
+        sqlite3_bind_int64(ss, 1, b);
+        sqlite3_bind_int64(ss, 2, res->win.samples);
+        sqlite3_bind_int64(ss, 3, res->win.covered_ns);
+        sqlite3_bind_int64(ss, 4, res->win.procs_max);
+        sqlite3_bind_int64(ss, 5, res->win.procs_denied);
+        sqlite3_bind_int64(ss, 6, res->win.recorder_cpu_ns);
+        if (sqlite3_step(ss) != SQLITE_DONE)
+            goto rollback;
+    }
+    if (meta_set(db, dest[d].done, b + w) < 0)
+        goto rollback;
+    ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    if (!ok)
+        goto rollback;
+    goto out;
+rollback:
+    ok = 0;
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+    sqlite3_finalize(ps);
+    sqlite3_finalize(as);
+    sqlite3_finalize(ss);
+    return ok ? 0 : -1;
+}
+
+/* Roll up closed buckets of dest[d]; returns buckets done or -1. */
+static int roll(ph_store *s, int d, int budget, int *pending, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    int64_t w = ph_tier_width_ns(dest[d].tier), done = 0, newest, next;
+    int n = 0;
+    /* Where finer data ends, and where it starts after the done mark. */
+    if (dest[d].from == PH_TIER_RAW) {
+        newest = one_int(db, "SELECT max(ts_ns) FROM sample", 0, INT64_MIN);
+    } else {
+        int64_t fd = 0;
+        if (meta_get(db, "minute_done", &fd) < 0)
+            return -1;
+        newest = fd; /* minute buckets end at or before it */
+    }
+    if (newest == INT64_MIN)
+        return 0;
+    int have = meta_get(db, dest[d].done, &done);
+    if (have < 0)
+        return -1;
+    while (n < budget) {
+        /* First finer data after the mark: skip empty stretches at once. */
+        if (dest[d].from == PH_TIER_RAW)
+            next = one_int(db, "SELECT min(ts_ns) FROM sample WHERE ts_ns > ?1", have ? done : INT64_MIN,
+                           INT64_MIN);
+        else
+            next = one_int(db, "SELECT min(bucket_ns) + 60000000000 FROM sample_minute WHERE bucket_ns >= ?1",
+                           have ? done : INT64_MIN, INT64_MIN);
+        if (next == INT64_MIN)
+            break;
+        int64_t b = floor_to(next - 1, w);
+        if (dest[d].from == PH_TIER_RAW ? newest <= b + w : newest < b + w)
+            break; /* still open */
+        ph_result res;
+        if (ph_query_tier(s, dest[d].from, b, b + w, &res, err, errlen) < 0)
+            return -1;
+        int rc = write_bucket(db, d, b, &res);
+        ph_result_free(&res);
+        if (rc < 0) {
+            ph_fmt(err, errlen, "rolling up the %s bucket at %lld failed: %s", ph_tier_name(dest[d].tier),
+                   (long long)b, sqlite3_errmsg(db));
+            return -1;
+        }
+        done = b + w;
+        have = 1;
+        n++;
+    }
+    if (n == budget)
+        *pending = 1;
+    return n;
+}
+
+/* Delete up to `budget` rows at or before `to` from a tier; returns rows. */
+static int64_t delete_upto(sqlite3 *db, enum ph_tier t, int64_t to, int64_t budget)
+{
+    int64_t deleted = 0;
+    if (t == PH_TIER_RAW) {
+        sqlite3_stmt *sel, *dp, *ds;
+        if (sqlite3_prepare_v2(db, "SELECT sample FROM sample WHERE ts_ns <= ?1 ORDER BY ts_ns LIMIT ?2", -1,
+                               &sel, NULL) != SQLITE_OK)
+            return -1;
+        sqlite3_prepare_v2(db, "DELETE FROM proc_sample WHERE sample = ?1", -1, &dp, NULL);
+        sqlite3_prepare_v2(db, "DELETE FROM sample WHERE sample = ?1", -1, &ds, NULL);
+        int64_t ids[256];
+        int n = 0;
+        sqlite3_bind_int64(sel, 1, to);
+        sqlite3_bind_int64(sel, 2, budget < 256 ? budget : 256);
+        while (n < 256 && sqlite3_step(sel) == SQLITE_ROW)
+            ids[n++] = sqlite3_column_int64(sel, 0);
+        sqlite3_finalize(sel);
+        if (n && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+            for (int i = 0; i < n; i++) {
+                sqlite3_bind_int64(dp, 1, ids[i]);
+                sqlite3_step(dp);
+                deleted += sqlite3_changes(db);
+                sqlite3_reset(dp);
+                sqlite3_bind_int64(ds, 1, ids[i]);
+                sqlite3_step(ds);
+                deleted += sqlite3_changes(db);
+                sqlite3_reset(ds);
+            }
+            if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+                sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+                deleted = -1;
+            }
+        }
+        sqlite3_finalize(dp);
+        sqlite3_finalize(ds);
+        return deleted;
+    }
+    const char *tables[3];
+    int64_t w = ph_tier_width_ns(t);
+    if (t == PH_TIER_MINUTE) {
+        tables[0] = "proc_minute"; tables[1] = "app_minute"; tables[2] = "sample_minute";
+    } else {
+        tables[0] = "proc_hour"; tables[1] = "app_hour"; tables[2] = "sample_hour";
+    }
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    for (int i = 0; i < 3 && deleted < budget; i++) {
+        char sql[256];
+        sqlite3_stmt *st;
+        snprintf(sql, sizeof sql,
+                 i == 2 ? "DELETE FROM %s WHERE bucket_ns IN (SELECT bucket_ns FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)"
+                 : i == 0 ? "DELETE FROM %s WHERE (bucket_ns, proc) IN (SELECT bucket_ns, proc FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)"
+                          : "DELETE FROM %s WHERE (bucket_ns, app) IN (SELECT bucket_ns, app FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)",
+                 tables[i], tables[i]);
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+        sqlite3_bind_int64(st, 1, to - w);
+        sqlite3_bind_int64(st, 2, budget - deleted);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            deleted += sqlite3_changes(db);
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return deleted;
+}
+
+/* Move a pruned_to mark (never backwards) in its own transaction. */
+static int advance_mark(sqlite3 *db, const char *key, int64_t to)
+{
+    int64_t cur = INT64_MIN;
+    int have = meta_get(db, key, &cur);
+    if (have < 0)
+        return -1;
+    if (have && cur >= to)
+        return 0;
+    return meta_set(db, key, to);
+}
+
+static int64_t db_bytes(sqlite3 *db)
+{
+    return one_int(db, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", 0, 0);
+}
+
+int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
+                int64_t row_budget, ph_maint_stats *st, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    memset(st, 0, sizeof *st);
+    int n = roll(s, 0, budget, &st->pending, err, errlen);
+    if (n < 0)
+        return -1;
+    st->minute_buckets = n;
+    n = roll(s, 1, budget, &st->pending, err, errlen);
+    if (n < 0)
+        return -1;
+    st->hour_buckets = n;
+
+    int64_t minute_done = 0, hour_done = 0, left = row_budget;
+    meta_get(db, "minute_done", &minute_done);
+    meta_get(db, "hour_done", &hour_done);
+
+    /* Each tier up to its horizon, never past what the next has rolled up. */
+    struct { enum ph_tier t; const char *mark; int64_t to; } plan[3] = {
+        {PH_TIER_RAW, "raw_pruned_to", floor_to(now_ns - r->raw_ns, 60 * SEC)},
+        {PH_TIER_MINUTE, "minute_pruned_to", floor_to(now_ns - r->minute_ns, 3600 * SEC)},
+        {PH_TIER_HOUR, NULL, floor_to(now_ns - r->hour_ns, 3600 * SEC)},
+    };
+    if (plan[0].to > minute_done)
+        plan[0].to = floor_to(minute_done, 60 * SEC);
+    if (plan[1].to > hour_done)
+        plan[1].to = floor_to(hour_done, 3600 * SEC);
+
+    /* The size cap: cut the oldest data of every tier, a slice at a time. */
+    if (r->max_bytes > 0 && db_bytes(db) > r->max_bytes) {
+        int64_t oldest = one_int(db, "SELECT min(t) FROM (SELECT min(ts_ns) AS t FROM sample"
+                                     " UNION ALL SELECT min(bucket_ns) FROM sample_minute"
+                                     " UNION ALL SELECT min(bucket_ns) FROM sample_hour)", 0, INT64_MIN);
+        int64_t newest = one_int(db, "SELECT max(ts_ns) FROM sample", 0, INT64_MIN);
+        int64_t freelist = one_int(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
+        if (oldest != INT64_MIN && newest > oldest && freelist < 64) {
+            int64_t cut = floor_to(oldest + (newest - oldest) / 20 + 3600 * SEC, 3600 * SEC);
+            for (int i = 0; i < 3; i++)
+                if (plan[i].to < cut)
+                    plan[i].to = cut;
+            st->capped = 1;
+        }
+    }
+
+    for (int i = 0; i < 3 && left > 0; i++) {
+        if (plan[i].mark && advance_mark(db, plan[i].mark, plan[i].to) < 0)
+            goto fail;
+        int64_t d = delete_upto(db, plan[i].t, plan[i].to, left);
+        if (d < 0)
+            goto fail;
+        st->rows_pruned += d;
+        left -= d;
+        static const char *const rest[] = {
+            "SELECT 1 FROM sample WHERE ts_ns <= ?1 LIMIT 1",
+            "SELECT 1 FROM sample_minute WHERE bucket_ns <= ?1 - 60000000000 LIMIT 1",
+            "SELECT 1 FROM sample_hour WHERE bucket_ns <= ?1 - 3600000000000 LIMIT 1",
+        };
+        if (one_int(db, rest[i], plan[i].to, 0))
+            st->pending = 1; /* more to delete at the next call */
+    }
+    if (left <= 0)
+        st->pending = 1;
+
+    /* Processes whose every row is gone. */
+    if (left > 0) {
+        sqlite3_stmt *dp;
+        if (sqlite3_prepare_v2(db,
+                               "DELETE FROM process WHERE proc IN (SELECT proc FROM process"
+                               " WHERE gone_ns IS NOT NULL AND gone_ns <= ?1"
+                               " AND proc NOT IN (SELECT proc FROM resume) LIMIT ?2)",
+                               -1, &dp, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(dp, 1, plan[2].to);
+            sqlite3_bind_int64(dp, 2, left);
+            if (sqlite3_step(dp) == SQLITE_DONE)
+                st->rows_pruned += sqlite3_changes(db);
+            sqlite3_finalize(dp);
+        }
+    }
+
+    /* Give free pages back to the file system, a slice at a time. */
+    int64_t freelist = one_int(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
+    if (freelist > 64) {
+        int64_t pages = freelist < 2048 ? freelist : 2048;
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%lld)", (long long)pages);
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+            st->pages_vacuumed = pages;
+        if (freelist > pages)
+            st->pending = 1;
+    }
+    return 0;
+fail:
+    ph_fmt(err, errlen, "pruning old data failed: %s", sqlite3_errmsg(db));
+    return -1;
+}

@@ -1,0 +1,279 @@
+/*
+ * Retention tiers. The invariant: for any closed window, raw rows, minute
+ * buckets and hour buckets give the same answers (counter totals per process
+ * and app, memory peaks per process and app), on generated history with
+ * processes spanning bucket edges, pid reuse inside buckets, and sleep gaps.
+ * Then: pruning keeps answers, marks move first, the file shrinks.
+ */
+#include "test.h"
+
+#include "genlib.h"
+#include "ph_query.h"
+#include "ph_rollup.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#define SEC 1000000000LL
+#define HOUR (3600 * SEC)
+
+static int64_t q1(ph_store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(ph_store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+        return -2;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static ph_store *generate(const char *name, ph_gen_opts *o)
+{
+    char path[600], err[512];
+    ph_store *s = NULL;
+    ph_gen_stats st;
+    snprintf(path, sizeof path, "%s/%s", t_tmpdir(), name);
+    if (ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err) < 0) {
+        t_fail(__FILE__, __LINE__, "%s", err);
+        return NULL;
+    }
+    if (ph_gen_history(s, o, &st, err, sizeof err) < 0) {
+        t_fail(__FILE__, __LINE__, "%s", err);
+        ph_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void small_history(ph_gen_opts *o)
+{
+    ph_gen_defaults(o);
+    o->duration_ns = 7 * HOUR + 20 * 60 * SEC;
+    o->alive = 40;
+    o->busy = 8;
+    o->apps = 6;
+    o->churn = 1.5;          /* many short processes */
+    o->pid_span = 90;        /* pids are reused within minutes */
+    o->gap_every_ns = 3 * HOUR + 7 * 60 * SEC; /* sleeps across bucket edges */
+    o->gap_ns = 95 * 60 * SEC;
+    o->seed = 7;
+}
+
+static const ph_agg *by_proc(const ph_result *r, int64_t proc)
+{
+    for (size_t i = 0; i < r->nprocs; i++)
+        if (r->procs[i].proc == proc)
+            return &r->procs[i];
+    return NULL;
+}
+
+static const ph_agg *by_app(const ph_result *r, const char *app)
+{
+    for (size_t i = 0; i < r->napps; i++)
+        if (strcmp(r->apps[i].app, app) == 0)
+            return &r->apps[i];
+    return NULL;
+}
+
+/* Every answer of b must equal a's: counters, peaks, per process and app. */
+static int same_answers(const ph_result *a, const ph_result *b, const char *what)
+{
+    int bad = 0;
+    int64_t cpu_a = 0, cpu_b = 0;
+    for (size_t i = 0; i < a->nprocs; i++) {
+        const ph_agg *x = &a->procs[i], *y = by_proc(b, x->proc);
+        cpu_a += x->val[PH_M_CPU_USER_NS] + x->val[PH_M_CPU_SYSTEM_NS];
+        if (!y) {
+            if (x->have & ph_metric_counters()) {
+                t_fail(__FILE__, __LINE__, "%s: process %lld missing", what, (long long)x->proc);
+                bad++;
+            }
+            continue;
+        }
+        for (int m = 0; m < PH_METRIC_COUNT; m++) {
+            if (ph_metric_kind((enum ph_metric)m) != PH_COUNTER)
+                continue;
+            int64_t va = (x->have & PH_BIT(m)) ? x->val[m] : 0, vb = (y->have & PH_BIT(m)) ? y->val[m] : 0;
+            if (va != vb && bad++ < 5)
+                t_fail(__FILE__, __LINE__, "%s: process %lld %s %lld vs %lld", what, (long long)x->proc,
+                       ph_metric_column((enum ph_metric)m), (long long)va, (long long)vb);
+        }
+        if (x->mem_peak != y->mem_peak && bad++ < 5)
+            t_fail(__FILE__, __LINE__, "%s: process %lld mem peak %lld vs %lld", what, (long long)x->proc,
+                   (long long)x->mem_peak, (long long)y->mem_peak);
+    }
+    for (size_t i = 0; i < b->nprocs; i++)
+        cpu_b += b->procs[i].val[PH_M_CPU_USER_NS] + b->procs[i].val[PH_M_CPU_SYSTEM_NS];
+    if (cpu_a != cpu_b) {
+        t_fail(__FILE__, __LINE__, "%s: total CPU %lld vs %lld", what, (long long)cpu_a, (long long)cpu_b);
+        bad++;
+    }
+    for (size_t i = 0; i < a->napps; i++) {
+        const ph_agg *x = &a->apps[i], *y = by_app(b, x->app);
+        if (!y || x->mem_peak != y->mem_peak) {
+            if (bad++ < 8)
+                t_fail(__FILE__, __LINE__, "%s: app %s peak %lld vs %lld", what, x->app, (long long)x->mem_peak,
+                       y ? (long long)y->mem_peak : -1LL);
+        }
+    }
+    if (a->win.samples != b->win.samples || a->win.covered_ns != b->win.covered_ns) {
+        t_fail(__FILE__, __LINE__, "%s: samples %lld/%lld covered %lld/%lld", what, (long long)a->win.samples,
+               (long long)b->win.samples, (long long)a->win.covered_ns, (long long)b->win.covered_ns);
+        bad++;
+    }
+    return bad;
+}
+
+TEST(rollups_agree_with_raw_on_every_closed_window)
+{
+    ph_gen_opts o;
+    small_history(&o);
+    ph_store *s = generate("inv.db", &o);
+    if (!s)
+        return;
+    CHECK(q1(s, "SELECT count(*) FROM proc_minute") > 0);
+    CHECK(q1(s, "SELECT count(*) FROM proc_hour") > 0);
+    /* pid reuse happened inside single minutes */
+    CHECK(q1(s, "SELECT count(*) FROM (SELECT pid, first_ns / 60000000000 AS m FROM process"
+                " GROUP BY pid, m HAVING count(*) > 1)") > 0);
+
+    char err[256] = "";
+    int64_t t0 = o.start_ns;
+    struct { int64_t from, to; } win[] = {
+        {t0, t0 + 2 * HOUR},                 /* whole hours */
+        {t0 + HOUR, t0 + 5 * HOUR},          /* across a sleep gap */
+        {t0 + 3 * HOUR, t0 + 4 * HOUR},
+    };
+    for (size_t w = 0; w < sizeof win / sizeof win[0]; w++) {
+        ph_result raw, min, hour, stitched;
+        char what[64];
+        CHECK_I(ph_query_tier(s, PH_TIER_RAW, win[w].from, win[w].to, &raw, err, sizeof err), 0);
+        CHECK_I(ph_query_tier(s, PH_TIER_MINUTE, win[w].from, win[w].to, &min, err, sizeof err), 0);
+        CHECK_I(ph_query_tier(s, PH_TIER_HOUR, win[w].from, win[w].to, &hour, err, sizeof err), 0);
+        CHECK_I(ph_query_window(s, win[w].from, win[w].to, &stitched, err, sizeof err), 0);
+        CHECK(raw.win.samples > 0 || w == 2);
+        snprintf(what, sizeof what, "window %zu minute", w);
+        CHECK_I(same_answers(&raw, &min, what), 0);
+        snprintf(what, sizeof what, "window %zu hour", w);
+        CHECK_I(same_answers(&raw, &hour, what), 0);
+        snprintf(what, sizeof what, "window %zu stitched", w);
+        CHECK_I(same_answers(&raw, &stitched, what), 0);
+        ph_result_free(&raw);
+        ph_result_free(&min);
+        ph_result_free(&hour);
+        ph_result_free(&stitched);
+    }
+    /* Minute-aligned windows that are not hour-aligned: raw vs minutes. */
+    for (int k = 0; k < 4; k++) {
+        ph_result raw, min;
+        int64_t from = t0 + (17 + 53 * k) * 60 * SEC, to = from + (11 + 29 * k) * 60 * SEC;
+        CHECK_I(ph_query_tier(s, PH_TIER_RAW, from, to, &raw, err, sizeof err), 0);
+        CHECK_I(ph_query_tier(s, PH_TIER_MINUTE, from, to, &min, err, sizeof err), 0);
+        CHECK_I(same_answers(&raw, &min, "minute-aligned"), 0);
+        ph_result_free(&raw);
+        ph_result_free(&min);
+    }
+    ph_store_close(s);
+}
+
+TEST(rollup_is_idempotent_and_resumable)
+{
+    ph_gen_opts o;
+    small_history(&o);
+    o.duration_ns = 2 * HOUR + 30 * 60 * SEC;
+    o.maintain = 0; /* history first, rollups after: a recorder catching up */
+    ph_store *s = generate("catchup.db", &o);
+    if (!s)
+        return;
+    ph_retention keep;
+    ph_retention_default(&keep);
+    ph_maint_stats ms;
+    char err[256] = "";
+    int calls = 0;
+    do {
+        CHECK_I(ph_maintain(s, &keep, o.start_ns + o.duration_ns, 7, 5000, &ms, err, sizeof err), 0);
+        calls++;
+    } while (ms.pending && calls < 200);
+    CHECK(calls > 10); /* a bounded amount per call */
+    int64_t rows = q1(s, "SELECT count(*) FROM proc_minute");
+    int64_t cpu = q1(s, "SELECT sum(cpu_user_ns) FROM proc_minute");
+    /* Redo every bucket (as after a crash before the done mark was saved). */
+    ph_store_exec(s, "DELETE FROM meta WHERE key IN ('minute_done', 'hour_done')");
+    do {
+        CHECK_I(ph_maintain(s, &keep, o.start_ns + o.duration_ns, 50, 5000, &ms, err, sizeof err), 0);
+    } while (ms.pending);
+    CHECK_I(q1(s, "SELECT count(*) FROM proc_minute"), rows);
+    CHECK_I(q1(s, "SELECT sum(cpu_user_ns) FROM proc_minute"), cpu);
+    /* ... and equal to the raw rows they cover (the last bucket is still open) */
+    CHECK_I(q1(s, "SELECT sum(ps.cpu_user_ns) FROM proc_sample ps JOIN sample USING (sample)"
+                  " WHERE ts_ns <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'minute_done')"),
+            cpu);
+    CHECK(q1(s, "SELECT max(ts_ns) FROM sample") >
+          q1(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'minute_done'"));
+    ph_store_close(s);
+}
+
+TEST(pruning_keeps_answers_and_gives_space_back)
+{
+    ph_gen_opts o;
+    small_history(&o);
+    o.gap_every_ns = 0;
+    o.duration_ns = 6 * HOUR;
+    ph_store *s = generate("prune.db", &o);
+    if (!s)
+        return;
+    char err[256] = "";
+    ph_result before, after;
+    int64_t t0 = o.start_ns, end = o.start_ns + o.duration_ns;
+    CHECK_I(ph_query_window(s, t0, t0 + 5 * HOUR, &before, err, sizeof err), 0);
+    int64_t pages0 = q1(s, "SELECT page_count FROM pragma_page_count");
+    int64_t raw0 = q1(s, "SELECT count(*) FROM proc_sample");
+
+    ph_retention r;
+    CHECK_I(ph_retention_parse("raw=1h,minute=2h,hour=400d", &r, err, sizeof err), 0);
+    ph_maint_stats ms;
+    int calls = 0;
+    do {
+        CHECK_I(ph_maintain(s, &r, end, 10, 20000, &ms, err, sizeof err), 0);
+    } while (ms.pending && ++calls < 500);
+    CHECK(q1(s, "SELECT count(*) FROM proc_sample") < raw0 / 3);
+    CHECK(q1(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'raw_pruned_to'") >= end - 2 * HOUR);
+    CHECK(q1(s, "SELECT min(ts_ns) FROM sample") > end - 2 * HOUR);
+    CHECK(q1(s, "SELECT min(bucket_ns) FROM proc_minute") >= end - 3 * HOUR - 3600 * SEC);
+    CHECK(q1(s, "SELECT freelist_count FROM pragma_freelist_count") <= 64);
+    CHECK(q1(s, "SELECT page_count FROM pragma_page_count") < pages0);
+
+    /* The same window is now answered from hours and minutes. */
+    CHECK_I(ph_query_window(s, t0, t0 + 5 * HOUR, &after, err, sizeof err), 0);
+    CHECK(after.nseg >= 1);
+    CHECK(after.seg[0].tier == PH_TIER_HOUR); /* minutes there are pruned too */
+    CHECK_I(same_answers(&before, &after, "after pruning"), 0);
+    ph_result_free(&before);
+    ph_result_free(&after);
+    ph_store_close(s);
+}
+
+TEST(retention_and_size_parsing)
+{
+    ph_retention r;
+    char err[256];
+    int64_t b;
+    ph_retention_default(&r);
+    CHECK_I(r.raw_ns, 2 * 86400 * SEC);
+    CHECK_I(ph_retention_parse("minute=10d", &r, err, sizeof err), 0);
+    CHECK_I(r.minute_ns, 10 * 86400 * SEC);
+    CHECK_I(r.raw_ns, 2 * 86400 * SEC);
+    CHECK_I(ph_retention_parse("raw=2x", &r, err, sizeof err), -1);
+    CHECK_I(ph_retention_parse("week=2d", &r, err, sizeof err), -1);
+    CHECK_I(ph_retention_parse("raw=40d", &r, err, sizeof err), -1); /* longer than minutes */
+    CHECK_I(ph_size_parse("500M", &b), 0);
+    CHECK_I(b, 500LL << 20);
+    CHECK_I(ph_size_parse("2GiB", &b), 0);
+    CHECK_I(b, 2LL << 30);
+    CHECK_I(ph_size_parse("1.5G", &b), 0);
+    CHECK_I(b, 3LL << 29);
+    CHECK_I(ph_size_parse("12Q", &b), -1);
+    CHECK_I(ph_size_parse("-1M", &b), -1);
+}
