@@ -27,7 +27,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 CORE_SRC := src/util.c src/metrics.c src/tracker.c src/store.c src/query.c \
             src/rollup.c src/sampler.c src/timeparse.c src/format.c src/recorder.c
 PLAT_SRC := $(wildcard src/platform/$(PLATFORM)/*.c)
-CMD_SRC  := src/cmd_common.c src/cmd_record.c src/cmd_top.c
+CMD_SRC  := src/cmd_common.c src/cmd_record.c src/cmd_top.c src/cmd_status.c
 MAIN_SRC := src/main.c
 SCHEMA   := $(sort $(wildcard schema/*.sql))
 
@@ -48,7 +48,7 @@ DEPS_OK  := $(BUILD)/.deps-ok
 all: prochist
 
 prochist: $(BIN)
-	@if [ "$(SANITIZE)" != 1 ]; then cp $(BIN) prochist; fi
+	@if [ "$(SANITIZE)" != 1 ]; then cp $(BIN) prochist.tmp && mv -f prochist.tmp prochist; fi
 
 $(DEPS_OK): scripts/deps.sh
 	@mkdir -p $(@D)

@@ -22,6 +22,7 @@ typedef struct ph_cmd {
 
 extern const ph_cmd ph_cmd_record;
 extern const ph_cmd ph_cmd_top;
+extern const ph_cmd ph_cmd_status;
 
 /* Print "usage: prochist NAME USAGE" and the option list. */
 void ph_cmd_print_help(const ph_cmd *c, int to_stderr);

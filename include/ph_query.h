@@ -76,6 +76,12 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
 /* The window from one tier only (rollups and tests). */
 int ph_query_tier(ph_store *s, enum ph_tier tier, int64_t since, int64_t until,
                   ph_result *out, char *err, size_t errlen);
+/* One pass over raw rows for (since, until], both multiples of width: fn
+ * gets the result of each bucket (b, b + width] in order, the same as
+ * ph_query_tier on that bucket would give, for the cost of one pass. */
+int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
+                         int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
+                         char *err, size_t errlen);
 /* The segments ph_query_window would use, given the store's horizons. */
 size_t ph_query_plan(ph_store *s, int64_t since, int64_t until, ph_segment *seg, size_t max);
 void ph_result_free(ph_result *r);

@@ -24,8 +24,6 @@ CREATE TABLE proc_minute (
     proc           INTEGER NOT NULL,
     rows           INTEGER NOT NULL,   -- finer-tier rows aggregated
     active         INTEGER NOT NULL,   -- 1: ran, was first seen, or changed memory
-    first_ns       INTEGER,            -- first row in the bucket
-    last_ns        INTEGER,            -- last row in the bucket
     mem_last_bytes INTEGER,
     mem_avg_bytes  INTEGER,
     cpu_user_ns                    INTEGER,
@@ -89,8 +87,6 @@ CREATE TABLE proc_hour (
     proc           INTEGER NOT NULL,
     rows           INTEGER NOT NULL,   -- finer-tier rows aggregated
     active         INTEGER NOT NULL,   -- 1: ran, was first seen, or changed memory
-    first_ns       INTEGER,            -- first row in the bucket
-    last_ns        INTEGER,            -- last row in the bucket
     mem_last_bytes INTEGER,
     mem_avg_bytes  INTEGER,
     cpu_user_ns                    INTEGER,

@@ -15,6 +15,7 @@
 static const ph_cmd *const commands[] = {
     &ph_cmd_record,
     &ph_cmd_top,
+    &ph_cmd_status,
 };
 
 static void usage(FILE *f)

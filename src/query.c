@@ -439,18 +439,46 @@ static int app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static void fold_apps(qstate *q)
+/* Copy what is in the current window out of the working state: its
+ * processes, and the apps they fold into (counters add, gauges take the max). */
+static void snapshot(qstate *q, const ph_window *win, ph_result *out)
 {
     ph_result *r = q->r;
-    size_t keep = 0;
+    memset(out, 0, sizeof *out);
+    out->win = *win;
+    out->nseg = 1;
+    out->seg[0].tier = q->tier;
+    out->seg[0].since = win->since;
+    out->seg[0].until = win->until;
+    int *map = ph_xcalloc(r->napps + 1, sizeof *map);
+    size_t nin = 0;
+    for (size_t i = 0; i < r->nprocs; i++)
+        nin += q->lv[i].in_window;
+    out->procs = ph_xcalloc(nin + 1, sizeof *out->procs);
+    out->apps = ph_xcalloc(r->napps + 1, sizeof *out->apps);
+    for (size_t i = 0; i < r->napps; i++)
+        map[i] = -1;
     for (size_t i = 0; i < r->nprocs; i++) {
-        if (!q->lv[i].in_window) {
-            free(r->procs[i].name);
-            free(r->procs[i].app);
+        if (!q->lv[i].in_window)
             continue;
+        ph_agg *a = &out->procs[out->nprocs++];
+        *a = r->procs[i];
+        a->name = ph_xstrdup(a->name);
+        a->app = ph_xstrdup(a->app);
+        int ai = q->lv[i].app;
+        if (map[ai] < 0) {
+            map[ai] = (int)out->napps++;
+            ph_agg *n = &out->apps[map[ai]];
+            *n = r->apps[ai];
+            n->name = ph_xstrdup(n->name);
+            n->app = ph_xstrdup(n->app);
+            n->nprocs = 0;
+            n->rows = 0;
+            n->active = 0;
+            n->have = 0;
+            memset(n->val, 0, sizeof n->val);
         }
-        ph_agg *a = &r->procs[i];
-        ph_agg *g = &r->apps[q->lv[i].app];
+        ph_agg *g = &out->apps[map[ai]];
         if (g->nprocs == 0 || a->first_ns < g->first_ns)
             g->first_ns = a->first_ns;
         if (a->last_ns > g->last_ns)
@@ -468,47 +496,135 @@ static void fold_apps(qstate *q)
                 g->val[m] = a->val[m];
         }
         g->have |= a->have;
-        r->procs[keep++] = *a;
     }
-    r->nprocs = keep;
-    size_t akeep = 0;
-    for (size_t i = 0; i < r->napps; i++) {
-        if (r->apps[i].nprocs == 0) {
-            free(r->apps[i].name);
-            free(r->apps[i].app);
-            continue;
-        }
-        r->apps[akeep++] = r->apps[i];
-    }
-    r->napps = akeep;
+    free(map);
 }
 
-int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *r,
-                  char *err, size_t errlen)
+/* Start a new bucket at `at`: per-bucket figures restart from the state. */
+static void reset_bucket(qstate *q)
+{
+    ph_result *r = q->r;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        ph_agg *a = &r->procs[i];
+        live *l = &q->lv[i];
+        memset(a->val, 0, sizeof a->val);
+        a->have = 0;
+        a->mem_peak = a->mem_last = a->mem_avg = -1;
+        a->mem_peak_ns = a->first_ns = a->last_ns = 0;
+        a->rows = 0;
+        a->active = a->changed = 0;
+        l->in_window = 0;
+        l->integ = 0;
+        l->alive_ns = 0;
+        l->mark = 0;
+    }
+    for (size_t i = 0; i < r->napps; i++) {
+        ph_agg *g = &r->apps[i];
+        g->mem_peak = g->mem_last = -1;
+        g->mem_peak_ns = 0;
+        g->changed = 0;
+    }
+    q->in_window = 0;
+}
+
+/* End of the current window at `end` (last sample time in it): last
+ * values and means. */
+static void finish_window(qstate *q, int64_t end)
+{
+    ph_result *r = q->r;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        live *l = &q->lv[i];
+        integrate(l, end);
+        r->procs[i].mem_last = l->mem;
+        r->procs[i].mem_avg = -1;
+        if (l->alive_ns > 0)
+            r->procs[i].mem_avg = (int64_t)(l->integ / (double)l->alive_ns);
+        else if (l->in_window && l->mem >= 0)
+            r->procs[i].mem_avg = l->mem;
+    }
+    if (q->tier == PH_TIER_RAW)
+        for (size_t i = 0; i < r->napps; i++)
+            r->apps[i].mem_last = q->app_sum[i] > 0 ? q->app_sum[i] : -1;
+}
+
+/* Per-bucket sample statistics for a batch pass over raw samples. */
+static int bucket_stats(sqlite3 *db, int64_t since, int64_t until, int64_t bw, ph_window *w, size_t n)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (ts_ns - 1 - ?1) / ?3, count(*), coalesce(sum(interval_ns), 0), min(ts_ns),"
+                           " max(ts_ns), coalesce(max(procs_denied), 0), coalesce(max(procs), 0),"
+                           " coalesce(sum(recorder_cpu_ns), 0)"
+                           " FROM sample WHERE ts_ns > ?1 AND ts_ns <= ?2 GROUP BY 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, until);
+    sqlite3_bind_int64(st, 3, bw);
+    for (size_t k = 0; k < n; k++) {
+        memset(&w[k], 0, sizeof w[k]);
+        w[k].since = since + (int64_t)k * bw;
+        w[k].until = w[k].since + bw;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t k = sqlite3_column_int64(st, 0);
+        if (k < 0 || (size_t)k >= n)
+            continue;
+        w[k].samples = sqlite3_column_int64(st, 1);
+        w[k].covered_ns = sqlite3_column_int64(st, 2);
+        w[k].first_ns = sqlite3_column_int64(st, 3);
+        w[k].last_ns = sqlite3_column_int64(st, 4);
+        w[k].procs_denied = sqlite3_column_int64(st, 5);
+        w[k].procs_max = sqlite3_column_int64(st, 6);
+        w[k].recorder_cpu_ns = sqlite3_column_int64(st, 7);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * One pass of the engine over a tier's rows for (since, until]. With bw = 0
+ * the window is one result; with bw > 0 (raw tier, since and until on
+ * multiples of bw) every bucket (b, b + bw] yields its own result through
+ * fn, the state carrying over from one bucket to the next: a batch of
+ * rollups costs one pass instead of one lookback each.
+ */
+typedef int (*bucket_fn)(void *ctx, int64_t bucket, ph_result *res);
+
+static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
+               bucket_fn fn, void *ctx, ph_result *out, char *err, size_t errlen)
 {
     sqlite3 *db = ph_store_db(store);
     qstate q;
+    ph_result work;
+    ph_window one, *wins = NULL;
+    size_t nb = 1, cur = 0;
     char sql[4096];
     size_t off;
     sqlite3_stmt *st = NULL;
     int rc = -1;
     int64_t width = tiers[tier].width, key = tiers[tier].keyframe;
 
-    memset(r, 0, sizeof *r);
+    memset(&work, 0, sizeof work);
     memset(&q, 0, sizeof q);
-    q.r = r;
+    memset(&one, 0, sizeof one);
+    q.r = &work;
     q.tier = tier;
     ph_imap_init(&q.proc_index);
     ph_imap_init(&q.app_index);
-    r->win.since = since;
-    r->win.until = until;
-    r->nseg = 1;
-    r->seg[0].tier = tier;
-    r->seg[0].since = since;
-    r->seg[0].until = until;
-
-    if (stats(store, tier, since, until, &r->win) < 0)
-        goto fail;
+    if (bw > 0) {
+        nb = (size_t)((until - since) / bw);
+        wins = ph_xcalloc(nb + 1, sizeof *wins);
+        if (bucket_stats(db, since, until, bw, wins, nb) < 0)
+            goto fail;
+    } else {
+        one.since = since;
+        one.until = until;
+        if (stats(store, tier, since, until, &one) < 0)
+            goto fail;
+        wins = &one;
+    }
     if (sqlite3_prepare_v2(db, "SELECT pid, uid, name, app, coalesce(gone_ns, 0) FROM process WHERE proc = ?1",
                            -1, &q.meta, NULL) != SQLITE_OK)
         goto fail;
@@ -537,19 +653,44 @@ int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     sqlite3_bind_int64(st, 2, until);
 
     int64_t cur_point = INT64_MIN, cur_ts = 0;
+    int64_t wsince = since, wuntil = bw > 0 ? since + bw : until; /* the current window */
     int cur_key = 0, step;
     ph_mask counters = ph_metric_counters();
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t point = sqlite3_column_int64(st, 0);
-        int64_t ts = sqlite3_column_int64(st, 1);
-        if (point != cur_point) {
+    for (;;) {
+        step = sqlite3_step(st);
+        int64_t point = 0, ts = INT64_MAX;
+        if (step == SQLITE_ROW) {
+            point = sqlite3_column_int64(st, 0);
+            ts = sqlite3_column_int64(st, 1);
+        } else if (step != SQLITE_DONE) {
+            goto fail;
+        }
+        if (step == SQLITE_DONE || point != cur_point) {
             if (cur_point != INT64_MIN) {
                 if (cur_key)
                     keyframe_sweep(&q, cur_point, cur_ts);
                 close_point(&q, cur_ts);
             }
-            if (!q.in_window && ts > since)
-                enter_window(&q, since);
+            /* Close every bucket that ends before this point. */
+            while (bw > 0 && ts > wuntil && cur < nb) {
+                if (!q.in_window)
+                    enter_window(&q, wsince);
+                finish_window(&q, wins[cur].last_ns > wsince ? wins[cur].last_ns : wsince);
+                ph_result res;
+                snapshot(&q, &wins[cur], &res);
+                int frc = fn(ctx, wsince, &res);
+                ph_result_free(&res);
+                if (frc < 0)
+                    goto fail;
+                reset_bucket(&q);
+                cur++;
+                wsince = wuntil;
+                wuntil += bw;
+            }
+            if (step == SQLITE_DONE)
+                break;
+            if (!q.in_window && ts > wsince)
+                enter_window(&q, wsince);
             expire(&q, ts);
             cur_point = point;
             cur_ts = ts;
@@ -564,7 +705,7 @@ int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
             if (sqlite3_column_type(st, 7 + m) != SQLITE_NULL)
                 ph_values_set(&v, (enum ph_metric)m, sqlite3_column_int64(st, 7 + m));
         live *l = &q.lv[idx];
-        ph_agg *a = &r->procs[idx];
+        ph_agg *a = &work.procs[idx];
         l->seen = point;
         int64_t peak = ph_mem_of(&v), last = peak, avg = -1;
         if (tier != PH_TIER_RAW) {
@@ -575,11 +716,12 @@ int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
         }
         if (l->gone_ns && l->gone_ns <= ts)
             last = -1; /* a late row of a process already gone: no carry */
-        if (ts > since && (peak != l->mem || last != l->mem) && (l->mem >= 0 || last >= 0))
+        int inside = ts > wsince;
+        if (inside && (peak != l->mem || last != l->mem) && (l->mem >= 0 || last >= 0))
             a->changed = 1;
-        if (ts > since && avg >= 0 && l->mark == 0)
+        if (inside && avg >= 0 && l->mark == 0)
             l->mark = ts - width; /* first row: the bucket's own mean covers its bucket */
-        if (ts > since && avg >= 0 && l->mark) {
+        if (inside && avg >= 0 && l->mark) {
             int64_t from = ts - width > l->mark ? ts - width : l->mark;
             integrate(l, from);
             l->integ += (double)avg * (double)(ts - from);
@@ -588,9 +730,9 @@ int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
         }
         if (last >= 0 || l->mem >= 0)
             set_mem(&q, idx, last, ts);
-        if (ts > since && l->mark == 0 && last >= 0)
+        if (inside && l->mark == 0 && last >= 0)
             l->mark = ts;
-        if (ts <= since)
+        if (!inside)
             continue;
         if (!l->in_window) {
             l->in_window = 1;
@@ -614,40 +756,23 @@ int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
             a->have |= bit;
         }
     }
-    if (step != SQLITE_DONE)
-        goto fail;
-    if (cur_point != INT64_MIN) {
-        if (cur_key)
-            keyframe_sweep(&q, cur_point, cur_ts);
-        close_point(&q, cur_ts);
+    if (bw == 0) {
+        if (!q.in_window)
+            enter_window(&q, since);
+        finish_window(&q, one.last_ns > since ? one.last_ns : since);
+        if (tier != PH_TIER_RAW && app_rows(&q, db, since, until) < 0)
+            goto fail;
+        snapshot(&q, &one, out);
     }
-    if (!q.in_window)
-        enter_window(&q, since);
-
-    /* The end of the window: last values, and means over the time covered. */
-    int64_t end = r->win.last_ns > since ? r->win.last_ns : since;
-    for (size_t i = 0; i < r->nprocs; i++) {
-        live *l = &q.lv[i];
-        integrate(l, end);
-        r->procs[i].mem_last = l->mem;
-        if (l->alive_ns > 0)
-            r->procs[i].mem_avg = (int64_t)(l->integ / (double)l->alive_ns);
-        else if (l->in_window && l->mem >= 0)
-            r->procs[i].mem_avg = l->mem;
-    }
-    if (tier == PH_TIER_RAW) {
-        for (size_t i = 0; i < r->napps; i++)
-            r->apps[i].mem_last = q.app_sum[i] > 0 ? q.app_sum[i] : -1;
-    } else if (app_rows(&q, db, since, until) < 0) {
-        goto fail;
-    }
-    fold_apps(&q);
     rc = 0;
 fail:
     if (rc < 0 && !err[0])
         ph_fmt(err, errlen, "reading the database failed: %s", sqlite3_errmsg(db));
     sqlite3_finalize(st);
     sqlite3_finalize(q.meta);
+    if (wins != &one)
+        free(wins);
+    ph_result_free(&work);
     free(q.lv);
     free(q.app_sum);
     free(q.app_carry);
@@ -656,9 +781,23 @@ fail:
     free(q.heap);
     ph_imap_free(&q.proc_index);
     ph_imap_free(&q.app_index);
-    if (rc < 0)
-        ph_result_free(r);
     return rc;
+}
+
+int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *r,
+                  char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    return run(store, tier, since, until, 0, NULL, NULL, r, err, errlen);
+}
+
+int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
+                         int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
+                         char *err, size_t errlen)
+{
+    if (width <= 0 || since % width || until % width || until <= since)
+        return -1;
+    return run(s, PH_TIER_RAW, since, until, width, fn, ctx, NULL, err, errlen);
 }
 
 void ph_result_free(ph_result *r)

@@ -11,7 +11,8 @@
  *
  * ROLLUP. A bucket is closed when a sample (minute) or a minute bucket (hour)
  * exists after its end: samples are written in time order, so nothing more
- * can land in it. Each closed bucket is aggregated by the window engine of
+ * can land in it. Minutes are rolled up 30 at a time, in one pass over the
+ * raw rows (the pass must start at a raw keyframe, up to 10 minutes back). Each closed bucket is aggregated by the window engine of
  * src/query.c over the finer tier (the same code that answers queries, so
  * the tiers agree by construction), and written with the done mark in ONE
  * transaction: after a crash the bucket is either complete or absent, and is
@@ -36,6 +37,7 @@
 
 #define SEC 1000000000LL
 #define DAY (86400 * SEC)
+#define MINUTE_BATCH 30 /* minute buckets rolled up in one pass */
 
 void ph_retention_default(ph_retention *r)
 {
@@ -188,13 +190,13 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
     int keyframe = b % ph_tier_keyframe_ns(dest[d].tier) == 0;
 
     off = (size_t)snprintf(sql, sizeof sql,
-                           "INSERT OR REPLACE INTO %s (bucket_ns, proc, rows, active, first_ns, last_ns,"
+                           "INSERT OR REPLACE INTO %s (bucket_ns, proc, rows, active,"
                            " mem_last_bytes, mem_avg_bytes", dest[d].procs);
     for (int m = 0; m < PH_METRIC_COUNT; m++)
         off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)m));
-    off += (size_t)snprintf(sql + off, sizeof sql - off, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8");
+    off += (size_t)snprintf(sql + off, sizeof sql - off, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6");
     for (int m = 0; m < PH_METRIC_COUNT; m++)
-        off += (size_t)snprintf(sql + off, sizeof sql - off, ", ?%d", 9 + m);
+        off += (size_t)snprintf(sql + off, sizeof sql - off, ", ?%d", 7 + m);
     snprintf(sql + off, sizeof sql - off, ")");
     if (sqlite3_prepare_v2(db, sql, -1, &ps, NULL) != SQLITE_OK)
         goto out;
@@ -219,15 +221,13 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
             sqlite3_bind_int64(ps, 2, a->proc);
             sqlite3_bind_int64(ps, 3, a->rows);
             sqlite3_bind_int(ps, 4, a->active || a->changed);
-            sqlite3_bind_int64(ps, 5, a->first_ns);
-            sqlite3_bind_int64(ps, 6, a->last_ns);
-            bind_opt(ps, 7, a->mem_last);
-            bind_opt(ps, 8, a->mem_avg);
+            bind_opt(ps, 5, a->mem_last);
+            bind_opt(ps, 6, a->mem_avg);
             for (int m = 0; m < PH_METRIC_COUNT; m++) {
                 if (a->have & PH_BIT(m))
-                    sqlite3_bind_int64(ps, 9 + m, a->val[m]);
+                    sqlite3_bind_int64(ps, 7 + m, a->val[m]);
                 else
-                    sqlite3_bind_null(ps, 9 + m);
+                    sqlite3_bind_null(ps, 7 + m);
             }
             if (sqlite3_step(ps) != SQLITE_DONE)
                 goto rollback;
@@ -275,6 +275,32 @@ out:
     return ok ? 0 : -1;
 }
 
+typedef struct batch {
+    struct {
+        int64_t bucket;
+        ph_result res;
+    } *b;
+    size_t n;
+} batch;
+
+static int collect(void *ctx, int64_t bucket, ph_result *res)
+{
+    batch *bt = ctx;
+    bt->b = ph_xrealloc(bt->b, (bt->n + 1) * sizeof *bt->b);
+    bt->b[bt->n].bucket = bucket;
+    bt->b[bt->n].res = *res;
+    memset(res, 0, sizeof *res); /* ownership moves to the batch */
+    bt->n++;
+    return 0;
+}
+
+static void free_batch(batch *bt)
+{
+    for (size_t i = 0; i < bt->n; i++)
+        ph_result_free(&bt->b[i].res);
+    free(bt->b);
+}
+
 /* Roll up closed buckets of dest[d]; returns buckets done or -1. */
 static int roll(ph_store *s, int d, int budget, int *pending, char *err, size_t errlen)
 {
@@ -295,6 +321,38 @@ static int roll(ph_store *s, int d, int budget, int *pending, char *err, size_t 
     int have = meta_get(db, dest[d].done, &done);
     if (have < 0)
         return -1;
+    if (dest[d].from == PH_TIER_RAW) {
+        /* Minutes: one pass over raw rows for a run of closed buckets. */
+        next = one_int(db, "SELECT min(ts_ns) FROM sample WHERE ts_ns > ?1", have ? done : INT64_MIN, INT64_MIN);
+        if (next == INT64_MIN)
+            return 0;
+        int64_t b0 = floor_to(next - 1, w), closed = floor_to(newest - 1, w);
+        /* Wait for a run of MINUTE_BATCH closed buckets: the pass must start
+         * at the raw keyframe before b0 (up to 10 minutes back), so longer
+         * runs cost less per bucket. Raw rows answer queries until then. */
+        int64_t run = budget > MINUTE_BATCH ? budget : MINUTE_BATCH;
+        if (closed - b0 < MINUTE_BATCH * w)
+            return 0;
+        int64_t b1 = b0 + run * w < closed ? b0 + run * w : closed;
+        batch bt = {NULL, 0};
+        if (ph_query_raw_buckets(s, b0, b1, w, collect, &bt, err, errlen) < 0) {
+            free_batch(&bt);
+            return -1;
+        }
+        for (size_t i = 0; i < bt.n; i++) {
+            if (write_bucket(db, d, bt.b[i].bucket, &bt.b[i].res) < 0) {
+                ph_fmt(err, errlen, "rolling up the minute at %lld failed: %s", (long long)bt.b[i].bucket,
+                       sqlite3_errmsg(db));
+                free_batch(&bt);
+                return -1;
+            }
+            n++;
+        }
+        free_batch(&bt);
+        if (b1 < closed)
+            *pending = 1;
+        return n;
+    }
     while (n < budget) {
         /* First finer data after the mark: skip empty stretches at once. */
         if (dest[d].from == PH_TIER_RAW)

@@ -196,7 +196,7 @@ TEST(rollup_is_idempotent_and_resumable)
         CHECK_I(ph_maintain(s, &keep, o.start_ns + o.duration_ns, 7, 5000, &ms, err, sizeof err), 0);
         calls++;
     } while (ms.pending && calls < 200);
-    CHECK(calls > 10); /* a bounded amount per call */
+    CHECK(calls >= 4); /* a bounded amount per call: 30-minute runs, then hours */
     int64_t rows = q1(s, "SELECT count(*) FROM proc_minute");
     int64_t cpu = q1(s, "SELECT sum(cpu_user_ns) FROM proc_minute");
     /* Redo every bucket (as after a crash before the done mark was saved). */

@@ -73,9 +73,9 @@ TEST(proc_sample_columns_follow_the_metric_registry)
     CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
     if (!s)
         return;
-    const char *tables[] = {"proc_sample", "resume"};
-    const int first[] = {3, 5};
-    for (int t = 0; t < 2; t++) {
+    const char *tables[] = {"proc_sample", "resume", "proc_minute", "proc_hour"};
+    const int first[] = {3, 5, 6, 6};
+    for (int t = 0; t < 4; t++) {
         char sql[128];
         sqlite3_stmt *st;
         snprintf(sql, sizeof sql, "SELECT name FROM pragma_table_info('%s') ORDER BY cid", tables[t]);
