@@ -7,6 +7,9 @@
  * given a hint (the identity and quick signature of the previous read of the
  * same pid): when the process is the same one and its cheap counters have not
  * moved, the collector may stop after the cheap read and return PH_READ_IDLE.
+ * An IDLE answer may carry no values at all (only identity): the collector
+ * knew from something cheaper still that nothing moved. Unless the hint asks
+ * for a refresh, which keyframes do, so idle gauges stay current.
  * Counters it did not read are simply absent from the sample's mask; the
  * tracker keeps the previous values, so nothing is lost: the next full read
  * captures what accumulated.
@@ -39,6 +42,7 @@ enum ph_read_result {
 typedef struct ph_hint {
     uint64_t start_key;
     uint64_t quick_sig;
+    int refresh;        /* a keyframe: re-read the cheap gauges even if idle */
 } ph_hint;
 
 typedef struct ph_proc_sample {

@@ -35,6 +35,8 @@ typedef struct ph_sampler {
     int64_t prev_boot_ns; /* boot clock of the last stored sample of this boot; -1 none */
     int64_t prev_wall_ns;
     int first;            /* no sample stored by this sampler yet */
+    int profile;          /* account CPU to collection and storage */
+    int64_t collect_ns, store_ns; /* thread CPU, when profiling */
 } ph_sampler;
 
 /* Attach to a store: boot row, last sample, resume state (consumed). */

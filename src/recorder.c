@@ -113,6 +113,8 @@ typedef struct rec {
     int maint_failing;    /* the last maintenance failed (logged once) */
     int maint_pending;    /* the last maintenance left work for later */
     int64_t maint_minute; /* wall-clock minute of the last maintenance */
+    int profile;          /* PROCHIST_PROFILE=1: print a CPU breakdown at exit */
+    int64_t maint_ns;
     int64_t stored;
 } rec;
 
@@ -147,7 +149,11 @@ static void sample_once(rec *r)
     if (!r->maint_pending && wall / 60000000000LL == r->maint_minute)
         return;
     r->maint_minute = wall / 60000000000LL;
-    if (ph_maintain(r->store, &r->o->retain, wall, 10, 5000, &ms, err, sizeof err) < 0) {
+    int64_t m0 = r->profile ? self_cpu_ns() : 0;
+    int mrc = ph_maintain(r->store, &r->o->retain, wall, 10, 5000, &ms, err, sizeof err);
+    if (r->profile)
+        r->maint_ns += self_cpu_ns() - m0;
+    if (mrc < 0) {
         if (!r->maint_failing)
             ph_log("%s; will retry", err);
         r->maint_failing = 1;
@@ -197,6 +203,8 @@ static int setup(rec *r, char *err, size_t errlen)
         return -1;
     }
     r->last_cpu_ns = self_cpu_ns();
+    const char *prof = getenv("PROCHIST_PROFILE");
+    r->profile = r->sampler.profile = prof && strcmp(prof, "1") == 0;
     return 0;
 }
 
@@ -239,6 +247,10 @@ int ph_record(const ph_record_opts *o)
                ph_store_errmsg(r.store));
     if (!o->quiet)
         ph_log("stopped after %lld samples", (long long)r.stored);
+    if (r.profile)
+        fprintf(stderr, "profile: samples %lld collect_ns %lld store_ns %lld maint_ns %lld\n",
+                (long long)r.stored, (long long)r.sampler.collect_ns, (long long)r.sampler.store_ns,
+                (long long)r.maint_ns);
 out:
     ph_sampler_free(&r.sampler);
     ph_platform_close(r.plat);

@@ -182,6 +182,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         if (old) {
             hint.start_key = old->start_key;
             hint.quick_sig = old->sig;
+            hint.refresh = tick->keyframe;
         }
         enum ph_read_result r = src->read(src->ctx, pid, old ? &hint : NULL, &s);
         if (r == PH_READ_GONE) {

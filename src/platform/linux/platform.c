@@ -8,6 +8,20 @@
  * is opened relative to a handle on /proc/PID, so a PID reused mid-read
  * fails (ESRCH) instead of mixing two processes.
  *
+ * On the live /proc, each process's stat file stays open between samples and
+ * is re-read with pread (the kernel regenerates it on every read): one
+ * system call per idle process instead of three, and an fd that outlives its
+ * process fails with ESRCH, so a reused pid can never be read through it.
+ * The fds are closed when the pid leaves the listing; if the fd limit is
+ * reached, files are opened per read instead.
+ *
+ * Cheaper still, for a single-threaded process: its schedstat (run time of
+ * its one thread, ns) is read first, and an unchanged run time means it has
+ * not run, so stat is not read at all (PH_READ_IDLE without values). This
+ * cannot be done for several threads: schedstat covers the main thread
+ * only. Keyframes (hint->refresh) always read stat, to refresh gauges that
+ * can move without running (RSS under reclaim).
+ *
  * Missing or refused files cost their metrics (absent from the mask), never
  * the process: io is 0400 and ptrace-checked, so an unprivileged recorder
  * gets EACCES there for other users' processes and records `denied`.
@@ -25,18 +39,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+typedef struct kept {
+    int32_t pid;
+    int fd;             /* open /proc/PID/stat, or -1 */
+    int sfd;            /* open /proc/PID/schedstat (single-threaded only), or -1 */
+    uint64_t start_key; /* identity at the last stat read */
+    int64_t threads;    /* threads at the last stat read */
+    uint64_t run_ns;    /* schedstat run time at the last stat read */
+} kept;
 
 struct ph_platform {
     char proc_root[PH_PATH_MAX];
     int proc_fd;
     int live;          /* proc_root is the running kernel's /proc */
+    int keep_fds;      /* keep stat open between samples (live /proc only) */
     int64_t clk_tck;
     int64_t page_size;
     ph_buf buf;        /* read buffer, grown as files demand */
+    kept *kept;        /* sorted by pid: the last listing */
+    size_t nkept, capkept;
 };
+
+static void close_kept(kept *k)
+{
+    if (k->fd >= 0)
+        close(k->fd);
+    if (k->sfd >= 0)
+        close(k->sfd);
+    k->fd = k->sfd = -1;
+}
 
 const char *ph_platform_name(void) { return "linux"; }
 
@@ -58,6 +94,14 @@ int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
     }
     char real[PATH_MAX];
     p->live = realpath(root, real) && strcmp(real, "/proc") == 0;
+    p->keep_fds = p->live;
+    if (p->keep_fds) { /* room for one kept fd per process */
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
     long tck = sysconf(_SC_CLK_TCK);
     long pg = sysconf(_SC_PAGESIZE);
     p->clk_tck = tck > 0 ? tck : 100;
@@ -71,9 +115,14 @@ void ph_platform_close(ph_platform *p)
     if (!p)
         return;
     close(p->proc_fd);
+    for (size_t i = 0; i < p->nkept; i++)
+        close_kept(&p->kept[i]);
+    free(p->kept);
     ph_buf_free(&p->buf);
     free(p);
 }
+
+static int pread_all(ph_platform *p, int fd);
 
 /*
  * Read a whole file relative to dirfd into p->buf. /proc reports st_size 0,
@@ -84,26 +133,9 @@ static int read_at(ph_platform *p, int dirfd, const char *name)
     int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    ph_buf_reserve(&p->buf, 4096);
-    p->buf.len = 0;
-    for (;;) {
-        if (p->buf.cap - p->buf.len < 1024)
-            ph_buf_reserve(&p->buf, p->buf.cap * 2);
-        ssize_t n = read(fd, p->buf.data + p->buf.len, p->buf.cap - p->buf.len - 1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            close(fd);
-            return -e;
-        }
-        if (n == 0)
-            break;
-        p->buf.len += (size_t)n;
-    }
-    p->buf.data[p->buf.len] = '\0';
+    int r = pread_all(p, fd);
     close(fd);
-    return 0;
+    return r;
 }
 
 static int read_root_file(ph_platform *p, const char *name)
@@ -182,7 +214,124 @@ int ph_platform_list(ph_platform *p, ph_pidlist *out)
     closedir(d);
     if (!sorted) /* the kernel lists ascending; fixture directories may not */
         qsort(out->pids, out->n, sizeof *out->pids, cmp_pid);
+    /* Kept fds follow the listing: new pids get none yet, gone ones close. */
+    kept *nk = ph_xcalloc(out->n + 1, sizeof *nk);
+    size_t j = 0;
+    for (size_t i = 0; i < out->n; i++) {
+        while (j < p->nkept && p->kept[j].pid < out->pids[i]) {
+                close_kept(&p->kept[j]);
+            j++;
+        }
+        if (j < p->nkept && p->kept[j].pid == out->pids[i]) {
+            nk[i] = p->kept[j++];
+        } else {
+            memset(&nk[i], 0, sizeof nk[i]);
+            nk[i].pid = out->pids[i];
+            nk[i].fd = nk[i].sfd = -1;
+        }
+    }
+    for (; j < p->nkept; j++)
+        close_kept(&p->kept[j]);
+    free(p->kept);
+    p->kept = nk;
+    p->nkept = out->n;
     return 0;
+}
+
+/*
+ * pread a whole /proc file from offset 0 into p->buf; 0 or -errno. These
+ * files report st_size 0 and are generated in one go: a read that does not
+ * fill the buffer has it all; one that fills it is retried from offset 0
+ * with a larger buffer.
+ */
+static int pread_all(ph_platform *p, int fd)
+{
+    ph_buf_reserve(&p->buf, 4096);
+    for (;;) {
+        ssize_t n = pread(fd, p->buf.data, p->buf.cap - 1, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if ((size_t)n < p->buf.cap - 1) {
+            p->buf.len = (size_t)n;
+            p->buf.data[n] = '\0';
+            return 0;
+        }
+        ph_buf_reserve(&p->buf, p->buf.cap * 2);
+    }
+}
+
+static kept *find_kept(ph_platform *p, int32_t pid)
+{
+    size_t lo = 0, hi = p->nkept;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (p->kept[mid].pid == pid)
+            return &p->kept[mid];
+        if (p->kept[mid].pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static void drop_kept_fds(ph_platform *p)
+{
+    for (size_t i = 0; i < p->nkept; i++)
+        close_kept(&p->kept[i]);
+    p->keep_fds = 0;
+}
+
+/* Run time of a single-threaded process's only thread, through its kept
+ * schedstat fd (opened on first use); 0 or -1. */
+static int kept_run_ns(ph_platform *p, kept *k, uint64_t *run_ns)
+{
+    ph_schedstat sch;
+    if (k->sfd < 0) {
+        char path[32];
+        snprintf(path, sizeof path, "%d/schedstat", (int)k->pid);
+        k->sfd = openat(p->proc_fd, path, O_RDONLY | O_CLOEXEC);
+        if (k->sfd < 0)
+            return -1;
+    }
+    if (pread_all(p, k->sfd) < 0 || ph_parse_schedstat(p->buf.data, p->buf.len, &sch) < 0) {
+        close(k->sfd);
+        k->sfd = -1;
+        return -1;
+    }
+    *run_ns = sch.run_ns;
+    return 0;
+}
+
+/* /proc/PID/stat into p->buf, through the kept fd when there is one. */
+static int read_stat(ph_platform *p, int32_t pid)
+{
+    kept *k = p->keep_fds ? find_kept(p, pid) : NULL;
+    char path[32];
+    if (k && k->fd >= 0) {
+        if (pread_all(p, k->fd) == 0)
+            return 0;
+        close(k->fd); /* gone (ESRCH): the pid may have a new process */
+        k->fd = -1;
+    }
+    snprintf(path, sizeof path, "%d/stat", (int)pid);
+    int fd = openat(p->proc_fd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE) && p->keep_fds) {
+        drop_kept_fds(p);
+        k = NULL;
+        fd = openat(p->proc_fd, path, O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0)
+        return -errno;
+    int r = pread_all(p, fd);
+    if (r == 0 && k)
+        k->fd = fd;
+    else
+        close(fd);
+    return r;
 }
 
 static int64_t ticks_to_ns(const ph_platform *p, uint64_t ticks)
@@ -207,13 +356,34 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
     ph_stat st;
     memset(out, 0, sizeof *out);
     out->uid = -1;
-    snprintf(name, sizeof name, "%d", (int)pid);
-    int dfd = openat(p->proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
+    kept *k = p->keep_fds ? find_kept(p, pid) : NULL;
+    uint64_t run_ns = 0;
+    int have_run = 0;
+    if (k && k->threads == 1 && k->fd >= 0 && hint && hint->start_key == k->start_key) {
+        have_run = kept_run_ns(p, k, &run_ns) == 0;
+        if (have_run && run_ns == k->run_ns && !hint->refresh) {
+            out->pid = pid;
+            out->start_key = k->start_key;
+            out->quick_sig = hint->quick_sig;
+            return PH_READ_IDLE; /* its only thread has not run */
+        }
+    }
+    if (read_stat(p, pid) < 0 || ph_parse_stat(p->buf.data, p->buf.len, &st) < 0)
         return PH_READ_GONE;
-    if (read_at(p, dfd, "stat") < 0 || ph_parse_stat(p->buf.data, p->buf.len, &st) < 0) {
-        close(dfd);
-        return PH_READ_GONE;
+    if (k) {
+        if (k->start_key != st.starttime || st.num_threads != 1) {
+            have_run = 0; /* another process, or threads: schedstat does not speak for it */
+            if (k->sfd >= 0 && st.num_threads != 1) {
+                close(k->sfd);
+                k->sfd = -1;
+            }
+        }
+        k->start_key = st.starttime;
+        k->threads = st.num_threads;
+        if (st.num_threads == 1 && !have_run)
+            have_run = kept_run_ns(p, k, &run_ns) == 0;
+        k->run_ns = have_run ? run_ns : UINT64_MAX;
+        /* kept_run_ns used the buffer: parse results are already in st */
     }
     ph_values *v = &out->vals;
     out->pid = pid;
@@ -236,10 +406,15 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
     uint64_t sig = mix(mix(mix(mix(mix(mix(0, st.utime), st.stime), st.cutime),
                                st.cstime), st.minflt), st.majflt);
     out->quick_sig = mix(sig, (uint64_t)st.num_threads);
-    if (hint && hint->start_key == out->start_key && hint->quick_sig == out->quick_sig) {
-        close(dfd);
+    if (hint && hint->start_key == out->start_key && hint->quick_sig == out->quick_sig)
         return PH_READ_IDLE;
-    }
+
+    /* The process ran: the dearer files, through a handle on its directory
+     * so they all belong to the process whose stat was just read. */
+    snprintf(name, sizeof name, "%d", (int)pid);
+    int dfd = openat(p->proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return PH_READ_GONE;
 
     int r = read_at(p, dfd, "status");
     ph_status ss;
