@@ -44,7 +44,7 @@ TEST_BIN := $(BUILD)/unit_tests
 HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
 DEPS_OK  := $(BUILD)/.deps-ok
 
-.PHONY: all test run deps install uninstall clean cross-darwin
+.PHONY: all test run deps install uninstall clean cross-darwin bench
 all: prochist
 
 prochist: $(BIN)
@@ -92,6 +92,14 @@ test: $(BIN) $(TEST_BIN) $(HELPERS) $(GEN_BIN)
 # as errors, and the platform layer linked into a Mach-O probe.
 cross-darwin: | $(DEPS_OK)
 	BUILD=$(BUILD) sh scripts/cross-darwin.sh
+
+# The read-and-parse floor of the benchmark.
+$(BUILD)/floor: tests/bench/floor.c src/platform/linux/procfs_parse.c | $(DEPS_OK)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -Iinclude -o $@ $^
+
+# Recorder cost vs atop and the floor, database growth, query latency.
+bench: $(BIN) $(GEN_BIN) $(BUILD)/floor
+	BUILD=$(BUILD) bash scripts/bench.sh
 
 run: prochist
 	./prochist record

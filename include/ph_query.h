@@ -36,6 +36,7 @@ typedef struct ph_agg {
     char *name;
     char *app;
     int nprocs;        /* processes in the group (1 for a process) */
+    int procs_max;     /* apps: most processes alive at once in the window */
     int64_t val[PH_METRIC_COUNT]; /* counters: sum; gauges: maximum; valid where `have` */
     ph_mask have;
     int64_t mem_peak;  /* bytes; < 0 when no memory value */
@@ -73,9 +74,20 @@ typedef struct ph_result {
 /* The window, from whichever tiers answer it best. */
 int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
                     char *err, size_t errlen);
+/* The same, reading only the metrics in `want` (memory always): cheaper.
+ * With apps_only, rollup tiers answer from their app rows (a few rows per
+ * bucket instead of one per process); `procs` is then empty, and only the
+ * app counters of PH_APP_METRICS are summed. */
+#define PH_APP_METRICS (PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS) | \
+                        PH_BIT(PH_M_DISK_READ_BYTES) | PH_BIT(PH_M_DISK_WRITE_BYTES) | \
+                        PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_WAKEUPS))
+int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int apps_only,
+                            ph_result *out, char *err, size_t errlen);
 /* The window from one tier only (rollups and tests). */
 int ph_query_tier(ph_store *s, enum ph_tier tier, int64_t since, int64_t until,
                   ph_result *out, char *err, size_t errlen);
+int ph_query_tier_metrics(ph_store *s, enum ph_tier tier, int64_t since, int64_t until, ph_mask want,
+                          ph_result *out, char *err, size_t errlen);
 /* One pass over raw rows for (since, until], both multiples of width: fn
  * gets the result of each bucket (b, b + width] in order, the same as
  * ph_query_tier on that bucket would give, for the cost of one pass. */

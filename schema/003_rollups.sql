@@ -14,8 +14,10 @@
 --
 -- app_*: the app's memory as the sum of its live processes at each sample:
 -- mem_peak_bytes is the largest such sum in the bucket (exact, computed from
--- the finer tier), mem_last_bytes the sum at the end. Written when it
--- changed, and on keyframe buckets for every live app.
+-- the finer tier), mem_last_bytes the sum at the end; and the sums of the
+-- main counters over its processes, so long windows by app read a few rows
+-- per bucket. Written when the app ran or its memory changed, and on
+-- keyframe buckets for every live app.
 --
 -- sample_*: how many samples and how much recorded time each bucket holds.
 
@@ -146,22 +148,34 @@ CREATE TABLE proc_hour (
 ) WITHOUT ROWID;
 
 CREATE TABLE app_minute (
-    bucket_ns      INTEGER NOT NULL,
-    app            TEXT NOT NULL,
-    procs          INTEGER NOT NULL,   -- processes of the app alive in the bucket
-    mem_peak_bytes INTEGER,
-    mem_peak_ns    INTEGER,            -- sample time of the peak
-    mem_last_bytes INTEGER,
+    bucket_ns           INTEGER NOT NULL,
+    app                 TEXT NOT NULL,
+    procs               INTEGER NOT NULL,   -- most processes of the app alive at once
+    mem_peak_bytes      INTEGER,
+    mem_peak_ns         INTEGER,            -- sample time of the peak
+    mem_last_bytes      INTEGER,
+    cpu_user_ns         INTEGER,            -- sums over the app's processes
+    cpu_system_ns       INTEGER,
+    disk_read_bytes     INTEGER,
+    disk_write_bytes    INTEGER,
+    energy_nj           INTEGER,
+    wakeups             INTEGER,
     PRIMARY KEY (bucket_ns, app)
 ) WITHOUT ROWID;
 
 CREATE TABLE app_hour (
-    bucket_ns      INTEGER NOT NULL,
-    app            TEXT NOT NULL,
-    procs          INTEGER NOT NULL,   -- processes of the app alive in the bucket
-    mem_peak_bytes INTEGER,
-    mem_peak_ns    INTEGER,            -- sample time of the peak
-    mem_last_bytes INTEGER,
+    bucket_ns           INTEGER NOT NULL,
+    app                 TEXT NOT NULL,
+    procs               INTEGER NOT NULL,   -- most processes of the app alive at once
+    mem_peak_bytes      INTEGER,
+    mem_peak_ns         INTEGER,            -- sample time of the peak
+    mem_last_bytes      INTEGER,
+    cpu_user_ns         INTEGER,            -- sums over the app's processes
+    cpu_system_ns       INTEGER,
+    disk_read_bytes     INTEGER,
+    disk_write_bytes    INTEGER,
+    energy_nj           INTEGER,
+    wakeups             INTEGER,
     PRIMARY KEY (bucket_ns, app)
 ) WITHOUT ROWID;
 
@@ -185,14 +199,16 @@ CREATE TABLE sample_hour (
 
 -- Views for people.
 CREATE VIEW v_app_hour AS
-SELECT strftime('%Y-%m-%d %H:00', a.bucket_ns / 1e9, 'unixepoch') AS hour_utc,
-       a.app,
-       a.procs,
-       round(a.mem_peak_bytes / 1048576.0, 1) AS mem_peak_mib,
-       (SELECT round(sum(coalesce(h.cpu_user_ns, 0) + coalesce(h.cpu_system_ns, 0)) / 1e9, 3)
-          FROM proc_hour h JOIN process p USING (proc)
-         WHERE h.bucket_ns = a.bucket_ns AND p.app = a.app) AS cpu_s
-FROM app_hour a;
+SELECT strftime('%Y-%m-%d %H:00', bucket_ns / 1e9, 'unixepoch') AS hour_utc,
+       app,
+       procs,
+       round((coalesce(cpu_user_ns, 0) + coalesce(cpu_system_ns, 0)) / 1e9, 3) AS cpu_s,
+       round(mem_peak_bytes / 1048576.0, 1) AS mem_peak_mib,
+       disk_read_bytes,
+       disk_write_bytes,
+       energy_nj / 1e9 AS energy_j,
+       wakeups
+FROM app_hour;
 
 CREATE VIEW v_tier AS
 SELECT 'raw' AS tier, count(*) AS buckets,

@@ -357,7 +357,9 @@ static int top_exec(int argc, char **argv)
         return PH_EXIT_FAIL;
     }
     ph_result r;
-    if (ph_query_window(store, since, until, &r, err, sizeof err) < 0) {
+    ph_mask want = PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS) | PH_BIT(PH_M_DISK_READ_BYTES) |
+                   PH_BIT(PH_M_DISK_WRITE_BYTES) | PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_WAKEUPS);
+    if (ph_query_window_metrics(store, since, until, want, !o.by_process, &r, err, sizeof err) < 0) {
         ph_err("%s", err);
         ph_store_close(store);
         return PH_EXIT_FAIL;

@@ -75,6 +75,7 @@ typedef struct qstate {
     ph_imap proc_index;
     ph_imap app_index;
     int64_t *app_sum;
+    int *app_live;      /* processes of the app alive now */
     int64_t *app_carry; /* rollup tiers: app value carried from app rows */
     int *dirty; size_t ndirty; unsigned char *is_dirty;
     struct { int64_t at; int idx; } *heap; size_t nheap, capheap;
@@ -105,6 +106,7 @@ static int app_find_or_add(qstate *q, const char *app)
         q->cap_apps = q->cap_apps ? q->cap_apps * 2 : 64;
         r->apps = ph_xrealloc(r->apps, q->cap_apps * sizeof *r->apps);
         q->app_sum = ph_xrealloc(q->app_sum, q->cap_apps * sizeof *q->app_sum);
+        q->app_live = ph_xrealloc(q->app_live, q->cap_apps * sizeof *q->app_live);
         q->app_carry = ph_xrealloc(q->app_carry, q->cap_apps * sizeof *q->app_carry);
         q->is_dirty = ph_xrealloc(q->is_dirty, q->cap_apps);
         q->dirty = ph_xrealloc(q->dirty, q->cap_apps * sizeof *q->dirty);
@@ -118,6 +120,7 @@ static int app_find_or_add(qstate *q, const char *app)
     a->name = ph_xstrdup(app);
     a->mem_peak = a->mem_last = a->mem_avg = -1;
     q->app_sum[i] = 0;
+    q->app_live[i] = 0;
     q->app_carry[i] = -1;
     q->is_dirty[i] = 0;
     ph_imap_put(&q->app_index, key, i);
@@ -190,6 +193,12 @@ static void set_mem(qstate *q, int idx, int64_t mem, int64_t t)
         q->app_sum[l->app] += now - old;
         if (q->in_window)
             q->r->apps[l->app].changed = 1;
+    }
+    if ((l->mem < 0) != (mem < 0)) {
+        ph_agg *g = &q->r->apps[l->app];
+        q->app_live[l->app] += mem < 0 ? -1 : 1;
+        if (q->in_window && q->app_live[l->app] > g->procs_max)
+            g->procs_max = q->app_live[l->app];
     }
     l->mem = mem;
     if (mem < 0)
@@ -295,6 +304,9 @@ static void enter_window(qstate *q, int64_t since)
         a->first_ns = a->last_ns = since;
         mark_dirty(q, l->app);
     }
+    for (size_t i = 0; i < r->napps; i++)
+        if (q->app_live[i] > r->apps[i].procs_max)
+            r->apps[i].procs_max = q->app_live[i];
     close_point(q, since);
 }
 
@@ -376,7 +388,7 @@ static int app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until)
     int64_t w = tiers[q->tier].width, k = tiers[q->tier].keyframe;
     ph_result *r = q->r;
     snprintf(sql, sizeof sql,
-             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes FROM %s"
+             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs FROM %s"
              " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
              tiers[q->tier].apps, (long long)w, (long long)w);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -417,6 +429,9 @@ static int app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until)
         int64_t peak = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
         int64_t last = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4);
         if (ts > since) {
+            int procs = sqlite3_column_int(st, 5);
+            if (procs > r->apps[a].procs_max)
+                r->apps[a].procs_max = procs;
             if (peak != q->app_carry[a] || last != q->app_carry[a])
                 r->apps[a].changed = 1;
             if (peak > r->apps[a].mem_peak) {
@@ -523,6 +538,7 @@ static void reset_bucket(qstate *q)
         g->mem_peak = g->mem_last = -1;
         g->mem_peak_ns = 0;
         g->changed = 0;
+        g->procs_max = 0;
     }
     q->in_window = 0;
 }
@@ -593,8 +609,13 @@ static int bucket_stats(sqlite3 *db, int64_t since, int64_t until, int64_t bw, p
 typedef int (*bucket_fn)(void *ctx, int64_t bucket, ph_result *res);
 
 static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
-               bucket_fn fn, void *ctx, ph_result *out, char *err, size_t errlen)
+               ph_mask want, bucket_fn fn, void *ctx, ph_result *out, char *err, size_t errlen)
 {
+    int cols[PH_METRIC_COUNT], ncols = 0; /* the metrics read, in column order */
+    want |= PH_BIT(PH_M_FOOTPRINT_BYTES) | PH_BIT(PH_M_RESIDENT_BYTES);
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        if (want & PH_BIT(m))
+            cols[ncols++] = m;
     sqlite3 *db = ph_store_db(store);
     qstate q;
     ph_result work;
@@ -637,8 +658,8 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
                                "SELECT bucket_ns, bucket_ns + %lld, bucket_ns %% %lld = 0, proc, active,"
                                " mem_last_bytes, mem_avg_bytes",
                                (long long)width, (long long)key);
-    for (int m = 0; m < PH_METRIC_COUNT; m++)
-        off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)m));
+    for (int k = 0; k < ncols; k++)
+        off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)cols[k]));
     if (tier == PH_TIER_RAW)
         snprintf(sql + off, sizeof sql - off,
                  " FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
@@ -701,9 +722,9 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
             goto fail;
         ph_values v;
         v.have = 0;
-        for (int m = 0; m < PH_METRIC_COUNT; m++)
-            if (sqlite3_column_type(st, 7 + m) != SQLITE_NULL)
-                ph_values_set(&v, (enum ph_metric)m, sqlite3_column_int64(st, 7 + m));
+        for (int k = 0; k < ncols; k++)
+            if (sqlite3_column_type(st, 7 + k) != SQLITE_NULL)
+                ph_values_set(&v, (enum ph_metric)cols[k], sqlite3_column_int64(st, 7 + k));
         live *l = &q.lv[idx];
         ph_agg *a = &work.procs[idx];
         l->seen = point;
@@ -745,7 +766,8 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
             a->mem_peak = peak;
             a->mem_peak_ns = ts;
         }
-        for (int m = 0; m < PH_METRIC_COUNT; m++) {
+        for (int k = 0; k < ncols; k++) {
+            int m = cols[k];
             ph_mask bit = PH_BIT(m);
             if (!(v.have & bit))
                 continue;
@@ -775,6 +797,7 @@ fail:
     ph_result_free(&work);
     free(q.lv);
     free(q.app_sum);
+    free(q.app_live);
     free(q.app_carry);
     free(q.dirty);
     free(q.is_dirty);
@@ -784,11 +807,17 @@ fail:
     return rc;
 }
 
+int ph_query_tier_metrics(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_mask want,
+                          ph_result *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    return run(store, tier, since, until, 0, want, NULL, NULL, r, err, errlen);
+}
+
 int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *r,
                   char *err, size_t errlen)
 {
-    memset(r, 0, sizeof *r);
-    return run(store, tier, since, until, 0, NULL, NULL, r, err, errlen);
+    return ph_query_tier_metrics(store, tier, since, until, ~(ph_mask)0, r, err, errlen);
 }
 
 int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
@@ -797,7 +826,7 @@ int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t widt
 {
     if (width <= 0 || since % width || until % width || until <= since)
         return -1;
-    return run(s, PH_TIER_RAW, since, until, width, fn, ctx, NULL, err, errlen);
+    return run(s, PH_TIER_RAW, since, until, width, ~(ph_mask)0, fn, ctx, NULL, err, errlen);
 }
 
 void ph_result_free(ph_result *r)
@@ -813,6 +842,130 @@ void ph_result_free(ph_result *r)
     free(r->procs);
     free(r->apps);
     memset(r, 0, sizeof *r);
+}
+
+/*
+ * A rollup segment answered from app rows only: sums of the app counters,
+ * the exact app memory peaks, the most processes alive at once. The state
+ * at `since` comes from the rows back to the tier's last keyframe.
+ */
+static int app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *out,
+                       char *err, size_t errlen)
+{
+    static const enum ph_metric cm[] = {PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
+                                        PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS};
+    sqlite3 *db = ph_store_db(store);
+    qstate q;
+    ph_result work;
+    char sql[768];
+    sqlite3_stmt *st = NULL;
+    int64_t w = tiers[tier].width, k = tiers[tier].keyframe;
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    memset(&work, 0, sizeof work);
+    memset(&q, 0, sizeof q);
+    q.r = &work;
+    q.tier = tier;
+    ph_imap_init(&q.app_index);
+    out->win.since = since;
+    out->win.until = until;
+    out->nseg = 1;
+    out->seg[0].tier = tier;
+    out->seg[0].since = since;
+    out->seg[0].until = until;
+    if (stats(store, tier, since, until, &out->win) < 0)
+        goto fail;
+    snprintf(sql, sizeof sql,
+             "SELECT bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes, cpu_user_ns,"
+             " cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups FROM %s"
+             " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
+             tiers[tier].apps, (long long)w, (long long)w);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, lookback_from(db, tier, since));
+    sqlite3_bind_int64(st, 2, until);
+    int64_t cur_bucket = INT64_MIN;
+    int entered = 0, step;
+    unsigned char *seen = NULL;
+    size_t nseen = 0;
+    for (;;) {
+        step = sqlite3_step(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            goto fail;
+        int64_t bucket = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : INT64_MAX;
+        if (bucket != cur_bucket) {
+            if (cur_bucket != INT64_MIN && cur_bucket % k == 0) /* keyframe: unseen apps are gone */
+                for (size_t i = 0; i < nseen; i++)
+                    if (!seen[i])
+                        q.app_carry[i] = -1;
+            if (!entered && (step == SQLITE_DONE || bucket + w > since)) {
+                entered = 1;
+                for (size_t i = 0; i < work.napps; i++)
+                    if (q.app_carry[i] >= 0) {
+                        work.apps[i].mem_peak = q.app_carry[i];
+                        work.apps[i].mem_peak_ns = since;
+                        work.apps[i].nprocs = 1; /* alive in the window */
+                    }
+            }
+            if (step == SQLITE_DONE)
+                break;
+            cur_bucket = bucket;
+            nseen = bucket % k == 0 ? work.napps : 0;
+            if (nseen) {
+                seen = ph_xrealloc(seen, nseen);
+                memset(seen, 0, nseen);
+            }
+        }
+        int a = app_find_or_add(&q, (const char *)sqlite3_column_text(st, 1));
+        if ((size_t)a < nseen)
+            seen[a] = 1;
+        ph_agg *g = &work.apps[a];
+        q.app_carry[a] = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+        if (bucket + w <= since)
+            continue;
+        g->nprocs = 1;
+        int procs = sqlite3_column_int(st, 2);
+        if (procs > g->procs_max)
+            g->procs_max = procs;
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL && sqlite3_column_int64(st, 3) > g->mem_peak) {
+            g->mem_peak = sqlite3_column_int64(st, 3);
+            g->mem_peak_ns = sqlite3_column_int64(st, 4);
+        }
+        for (size_t c = 0; c < PH_ARRAY_LEN(cm); c++) {
+            if (sqlite3_column_type(st, 6 + (int)c) == SQLITE_NULL)
+                continue;
+            g->val[cm[c]] += sqlite3_column_int64(st, 6 + (int)c);
+            g->have |= PH_BIT(cm[c]);
+        }
+        if (!g->first_ns)
+            g->first_ns = bucket + w;
+        g->last_ns = bucket + w;
+    }
+    free(seen);
+    /* Keep the apps that were in the window. */
+    out->apps = ph_xcalloc(work.napps + 1, sizeof *out->apps);
+    for (size_t i = 0; i < work.napps; i++) {
+        if (!work.apps[i].nprocs)
+            continue;
+        ph_agg *g = &out->apps[out->napps++];
+        *g = work.apps[i];
+        g->name = ph_xstrdup(g->name);
+        g->app = ph_xstrdup(g->app);
+        g->nprocs = g->procs_max;
+    }
+    rc = 0;
+fail:
+    if (rc < 0 && !err[0])
+        ph_fmt(err, errlen, "reading the database failed: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    ph_result_free(&work);
+    free(q.app_sum);
+    free(q.app_live);
+    free(q.app_carry);
+    free(q.dirty);
+    free(q.is_dirty);
+    ph_imap_free(&q.app_index);
+    return rc;
 }
 
 /* ---- planning and stitching ---- */
@@ -920,6 +1073,8 @@ static void merge_agg(ph_agg *a, const ph_agg *b)
     a->rows += b->rows;
     a->active |= b->active;
     a->changed |= b->changed;
+    if (b->procs_max > a->procs_max)
+        a->procs_max = b->procs_max;
 }
 
 /* Merge src into dst, matching processes by id or apps by name. */
@@ -951,12 +1106,25 @@ static void merge_list(ph_agg **dst, size_t *n, ph_imap *index, const ph_agg *sr
 int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
                     char *err, size_t errlen)
 {
+    return ph_query_window_metrics(s, since, until, ~(ph_mask)0, 0, out, err, errlen);
+}
+
+static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int apps_only, ph_result *out,
+                         char *err, size_t errlen)
+{
+    if (apps_only && seg->tier != PH_TIER_RAW)
+        return app_segment(s, seg->tier, seg->since, seg->until, out, err, errlen);
+    return ph_query_tier_metrics(s, seg->tier, seg->since, seg->until, want, out, err, errlen);
+}
+
+int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int apps_only,
+                            ph_result *out, char *err, size_t errlen)
+{
     ph_segment seg[16];
     size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
     if (n <= 1) {
-        enum ph_tier t = n ? seg[0].tier : PH_TIER_RAW;
-        int64_t lo = n ? seg[0].since : since, hi = n ? seg[0].until : until;
-        int rc = ph_query_tier(s, t, lo, hi, out, err, errlen);
+        ph_segment one = {PH_TIER_RAW, since, until};
+        int rc = query_segment(s, n ? &seg[0] : &one, want, apps_only, out, err, errlen);
         if (rc == 0) {
             out->win.since = since;
             out->win.until = until;
@@ -971,7 +1139,7 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
     out->win.until = until;
     for (size_t k = 0; k < n; k++) {
         ph_result part;
-        if (ph_query_tier(s, seg[k].tier, seg[k].since, seg[k].until, &part, err, errlen) < 0) {
+        if (query_segment(s, &seg[k], want, apps_only, &part, err, errlen) < 0) {
             ph_result_free(out);
             ph_imap_free(&pidx);
             ph_imap_free(&aidx);
@@ -998,8 +1166,8 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
         ph_result_free(&part);
     }
     for (size_t i = 0; i < out->napps; i++)
-        out->apps[i].nprocs = 0;
-    for (size_t i = 0; i < out->nprocs; i++) {
+        out->apps[i].nprocs = apps_only ? out->apps[i].procs_max : 0;
+    for (size_t i = 0; i < out->nprocs && !apps_only; i++) {
         int64_t key = (int64_t)(str_hash(out->procs[i].app) & INT64_MAX);
         int *j;
         while ((j = ph_imap_get(&aidx, key)) && strcmp(out->apps[*j].app, out->procs[i].app) != 0)

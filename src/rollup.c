@@ -11,7 +11,7 @@
  *
  * ROLLUP. A bucket is closed when a sample (minute) or a minute bucket (hour)
  * exists after its end: samples are written in time order, so nothing more
- * can land in it. Minutes are rolled up 30 at a time, in one pass over the
+ * can land in it. Minutes are rolled up 10 at a time, in one pass over the
  * raw rows (the pass must start at a raw keyframe, up to 10 minutes back). Each closed bucket is aggregated by the window engine of
  * src/query.c over the finer tier (the same code that answers queries, so
  * the tiers agree by construction), and written with the done mark in ONE
@@ -37,7 +37,7 @@
 
 #define SEC 1000000000LL
 #define DAY (86400 * SEC)
-#define MINUTE_BATCH 30 /* minute buckets rolled up in one pass */
+#define MINUTE_BATCH 10 /* minute buckets rolled up in one pass */
 
 void ph_retention_default(ph_retention *r)
 {
@@ -201,8 +201,9 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
     if (sqlite3_prepare_v2(db, sql, -1, &ps, NULL) != SQLITE_OK)
         goto out;
     snprintf(sql, sizeof sql,
-             "INSERT OR REPLACE INTO %s (bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", dest[d].apps);
+             "INSERT OR REPLACE INTO %s (bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes,"
+             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", dest[d].apps);
     if (sqlite3_prepare_v2(db, sql, -1, &as, NULL) != SQLITE_OK)
         goto out;
     snprintf(sql, sizeof sql,
@@ -235,17 +236,25 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
         }
         for (size_t i = 0; i < res->napps; i++) {
             const ph_agg *a = &res->apps[i];
-            if (!keyframe && !a->changed)
+            if (!keyframe && !a->changed && !a->active)
                 continue;
             sqlite3_bind_int64(as, 1, b);
             sqlite3_bind_text(as, 2, a->app, -1, SQLITE_STATIC);
-            sqlite3_bind_int(as, 3, a->nprocs);
+            sqlite3_bind_int(as, 3, a->procs_max);
             bind_opt(as, 4, a->mem_peak);
             if (a->mem_peak >= 0)
                 sqlite3_bind_int64(as, 5, a->mem_peak_ns);
             else
                 sqlite3_bind_null(as, 5);
             bind_opt(as, 6, a->mem_last);
+            static const enum ph_metric cm[] = {PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
+                                                PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS};
+            for (int c = 0; c < 6; c++) {
+                if (a->have & PH_BIT(cm[c]))
+                    sqlite3_bind_int64(as, 7 + c, a->val[cm[c]]);
+                else
+                    sqlite3_bind_null(as, 7 + c);
+            }
             if (sqlite3_step(as) != SQLITE_DONE)
                 goto rollback;
             sqlite3_reset(as);

@@ -165,6 +165,30 @@ TEST(rollups_agree_with_raw_on_every_closed_window)
         ph_result_free(&hour);
         ph_result_free(&stitched);
     }
+    /* By app from the app rows alone (the fast path of long windows). */
+    for (size_t w = 0; w < sizeof win / sizeof win[0]; w++) {
+        ph_result raw, fast;
+        CHECK_I(ph_query_tier(s, PH_TIER_RAW, win[w].from, win[w].to, &raw, err, sizeof err), 0);
+        CHECK_I(ph_query_window_metrics(s, win[w].from, win[w].to, PH_APP_METRICS, 1, &fast, err, sizeof err), 0);
+        CHECK(fast.nseg >= 1 && (fast.seg[0].tier != PH_TIER_RAW || w == 2));
+        for (size_t i = 0; i < raw.napps; i++) {
+            const ph_agg *x = &raw.apps[i], *y = by_app(&fast, x->app);
+            if (!y) {
+                t_fail(__FILE__, __LINE__, "window %zu: app %s missing", w, x->app);
+                continue;
+            }
+            for (int m = 0; m < PH_METRIC_COUNT; m++)
+                if ((PH_APP_METRICS & PH_BIT(m)) && x->val[m] != y->val[m])
+                    t_fail(__FILE__, __LINE__, "window %zu: app %s %s %lld vs %lld", w, x->app,
+                           ph_metric_column((enum ph_metric)m), (long long)x->val[m], (long long)y->val[m]);
+            if (x->mem_peak != y->mem_peak || x->procs_max != y->procs_max)
+                t_fail(__FILE__, __LINE__, "window %zu: app %s peak %lld/%lld procs %d/%d", w, x->app,
+                       (long long)x->mem_peak, (long long)y->mem_peak, x->procs_max, y->procs_max);
+        }
+        CHECK_I(fast.napps, raw.napps);
+        ph_result_free(&raw);
+        ph_result_free(&fast);
+    }
     /* Minute-aligned windows that are not hour-aligned: raw vs minutes. */
     for (int k = 0; k < 4; k++) {
         ph_result raw, min;

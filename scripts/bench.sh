@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# make bench: what the recorder costs, what the database weighs, how fast
+# queries answer, side by side with atop and with a read-and-parse floor.
+# Prints a markdown report (also written to build/bench.md); docs/performance.md
+# keeps a copy of a run with the machine it ran on.
+#
+# Environment: BUILD (build dir), BENCH_DAYS (generated history, default 30),
+# BENCH_SAMPLES (live samples per measurement, default 20), BENCH_IDLE
+# (extra idle processes, default 1000).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+BIN="$PWD/$BUILD/prochist"
+GEN="$PWD/$BUILD/gen-history"
+FLOOR="$PWD/$BUILD/floor"
+DAYS=${BENCH_DAYS:-30}
+N=${BENCH_SAMPLES:-20}
+IDLE=${BENCH_IDLE:-1000}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ph-bench-XXXXXX")
+IDLE_PIDS=""
+cleanup() {
+    [ -n "$IDLE_PIDS" ] && kill $IDLE_PIDS 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+out="$BUILD/bench.md"
+: >"$out"
+say() { echo "$*" | tee -a "$out"; }
+log() { echo "bench: $*" >&2; }
+
+if ! command -v atop >/dev/null 2>&1; then
+    log "installing atop (Debian package) for the comparison"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq atop >/dev/null 2>&1 ||
+        log "atop could not be installed: its columns will be empty"
+fi
+
+nprocs() { ls /proc | grep -c '^[0-9]'; }
+# CPU seconds (user + sys) of this shell's waited-for children: `times` must
+# run in the shell that waited (a pipe or $(...) would fork a fresh one).
+child_cpu() { awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1"; }
+
+# recorder COUNT: runs prochist record at 1 s on the live machine.
+# Sets: rec_ms (CPU per sample), rec_us (per process-sample), rec_coll_us,
+# rec_store_us, rec_rows, rec_bytes_row, rec_hwm_kib, rec_procs.
+recorder() {
+    local db="$TMP/live-$1.db"
+    rm -f "$db"*
+    "$BIN" record --db "$db" --count 3 --interval 0.2 --quiet # baseline
+    PROCHIST_PROFILE=1 "$BIN" record --db "$db" --count "$N" --interval 1 --quiet 2>"$TMP/prof" &
+    local pid=$! hwm=0
+    while kill -0 $pid 2>/dev/null; do
+        h=$(awk '/VmHWM/ { print $2 }' /proc/$pid/status 2>/dev/null)
+        [ -n "$h" ] && hwm=$h
+        sleep 0.5
+    done
+    wait $pid
+    rec_hwm_kib=$hwm
+    read -r rec_ms rec_procs rec_rows <<<"$(sqlite3 -separator ' ' "$db" "select round(avg(recorder_cpu_ns)/1e6, 3), round(avg(procs)), round(avg(rows_written), 1) from sample where sample > 4")"
+    rec_us=$(awk -v m="$rec_ms" -v p="$rec_procs" 'BEGIN { printf "%.2f", m * 1000 / p }')
+    read -r s c st <<<"$(sed -n 's/profile: samples \([0-9]*\) collect_ns \([0-9]*\) store_ns \([0-9]*\).*/\1 \2 \3/p' "$TMP/prof")"
+    rec_coll_us=$(awk -v s="$s" -v c="$c" -v p="$rec_procs" 'BEGIN { printf "%.2f", c / s / p / 1000 }')
+    rec_store_us=$(awk -v s="$s" -v c="$st" -v p="$rec_procs" 'BEGIN { printf "%.2f", c / s / p / 1000 }')
+    local rows bytes
+    rows=$(sqlite3 "$db" "select count(*) from proc_sample")
+    bytes=$(sqlite3 "$db" "select sum(pgsize) from dbstat where name in ('proc_sample', 'sample', 'sample_ts')")
+    rec_bytes_row=$(awk -v b="$bytes" -v r="$rows" 'BEGIN { printf "%.0f", b / r }')
+}
+
+# atop_run: atop -w at 1 s for N samples. Sets atop_ms, atop_bytes.
+atop_run() {
+    atop_ms=""
+    atop_bytes=""
+    command -v atop >/dev/null 2>&1 || return
+    rm -f "$TMP/atop.raw"
+    local cpu
+    (atop -w "$TMP/atop.raw" 1 "$N" >/dev/null 2>&1; times >"$TMP/times")
+    cpu=$(child_cpu "$TMP/times")
+    atop_ms=$(awk -v c="$cpu" -v n="$N" 'BEGIN { printf "%.3f", c * 1000 / n }')
+    atop_bytes=$(stat -c %s "$TMP/atop.raw")
+}
+
+measure() { # LABEL
+    log "live recorder, $1 ($(nprocs) processes)"
+    recorder "$1"
+    log "atop, $1"
+    atop_run
+    floor_stat=$("$FLOOR" stat "$N" 1000 | awk '{ print $3 }')
+    floor_full=$("$FLOOR" full 5 1000 | awk '{ print $3 }')
+    local ratio="-" per_proc_atop="-" atop_row="-"
+    if [ -n "$atop_ms" ]; then
+        ratio=$(awk -v a="$atop_ms" -v p="$rec_ms" 'BEGIN { printf "%.1fx", a / p }')
+        per_proc_atop=$(awk -v a="$atop_ms" -v n="$rec_procs" 'BEGIN { printf "%.2f", a * 1000 / n }')
+        atop_row=$(awk -v b="$atop_bytes" -v n="$N" -v p="$rec_procs" 'BEGIN { printf "%.0f", b / n / p }')
+    fi
+    say "| $1 | $rec_procs | $rec_ms | $rec_us | $rec_coll_us | $rec_store_us | $floor_stat | $floor_full | ${atop_ms:--} | $per_proc_atop | $ratio | $rec_rows | $rec_bytes_row | $atop_row | $((rec_hwm_kib / 1024)).$(( (rec_hwm_kib % 1024) * 10 / 1024 )) |"
+    eval "m_${1//[^a-z]/_}_bytes_sample=$(awk -v r="$rec_rows" -v b="$rec_bytes_row" 'BEGIN { print r * b }')"
+    eval "m_${1//[^a-z]/_}_atop_sample=$(awk -v b="${atop_bytes:-0}" -v n="$N" 'BEGIN { print b / n }')"
+}
+
+say "# prochist benchmark"
+say ""
+say "Machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(date -u +%Y-%m-%d)."
+say ""
+say "## Recorder cost (live, 1 s interval, $N samples each)"
+say ""
+say "CPU is user + system time of the process. prochist's comes from its own accounting"
+say "(sample.recorder_cpu_ns: everything between two samples, including SQLite and rollups),"
+say "split by PROCHIST_PROFILE=1 into collection (reading /proc) and storage. atop's is"
+say "its total CPU over the run divided by samples. The floor reads and parses the same files"
+say "with no storage: 'stat' is one pread of a kept stat fd per process, 'full' opens, reads"
+say "and closes stat, status, io and schedstat."
+say ""
+say "| processes | n | prochist ms/sample | us/process | collect us/proc | store us/proc | floor stat us/proc | floor full us/proc | atop ms/sample | atop us/proc | atop/prochist | rows/sample | bytes/row | atop bytes/proc-sample | prochist RSS MiB |"
+say "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+measure "machine"
+log "starting $IDLE idle processes"
+for i in $(seq "$IDLE"); do
+    sleep 3600 &
+    IDLE_PIDS="$IDLE_PIDS $!"
+done
+sleep 1
+measure "plus idle"
+kill $IDLE_PIDS 2>/dev/null
+wait $IDLE_PIDS 2>/dev/null
+IDLE_PIDS=""
+
+say ""
+say "Per day at the default 5 s interval, from the per-sample sizes above (prochist raw"
+say "rows before rollups; atop's raw log at the same interval on the same processes):"
+say ""
+for k in machine plus_idle; do
+    b=$(eval echo "\${m_${k}_bytes_sample:-0}")
+    a=$(eval echo "\${m_${k}_atop_sample:-0}")
+    say "- $k: prochist $(awk -v b="$b" 'BEGIN { printf "%.1f MiB", b * 17280 / 1048576 }')/day, atop $(awk -v a="$a" 'BEGIN { printf "%.1f MiB", a * 17280 / 1048576 }')/day ($(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "%.2f", b / a; else printf "-" }') of atop)"
+done
+
+say ""
+say "## Generated history: $DAYS days"
+say ""
+log "generating $DAYS days of history (400 processes, 60 busy, churn, 5 s samples)"
+now=$(date +%s)
+start=$(( (now - DAYS * 86400) / 60 * 60 ))
+t0=$(date +%s%N)
+"$GEN" "$TMP/hist.db" --days "$DAYS" --start "$start" >"$TMP/gen.out"
+t1=$(date +%s%N)
+g() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/gen.out"; }
+db="$TMP/hist.db"
+size=$(stat -c %s "$db")
+say "400 processes alive, 60 usually busy, 0.5 short-lived processes started per sample, pids"
+say "reused, 5 s samples, default retention (raw 2d, minute 30d, hour 400d), written"
+say "through the real sampler, store, rollups and pruning."
+say ""
+say "- generated in $(( (t1 - t0) / 1000000000 )) s: $(g samples) samples, $(g rows) raw rows, $(g processes) processes"
+say "- storing samples: $(awk -v c="$(g sample_cpu_s)" -v n="$(g samples)" 'BEGIN { printf "%.3f ms", c * 1000 / n }') CPU per sample"
+say "- rollups and retention: $(awk -v c="$(g maint_cpu_s)" -v d="$DAYS" 'BEGIN { printf "%.2f s", c / (d * 24) }') CPU per hour of history"
+say "- database after $DAYS days: $(awk -v s="$size" 'BEGIN { printf "%.1f MiB", s / 1048576 }') ($(awk -v s="$size" -v d="$DAYS" 'BEGIN { printf "%.1f MiB", s / d / 1048576 }') per day of history)"
+say ""
+say "| tier | rows | MiB | bytes/row |"
+say "|---|---|---|---|"
+sqlite3 "$db" "select t, rows, round(bytes / 1048576.0, 1), round(1.0 * bytes / max(rows, 1)) from (
+    select 'raw' as t, (select count(*) from proc_sample) as rows,
+           (select sum(pgsize) from dbstat where name in ('proc_sample', 'sample', 'sample_ts')) as bytes
+    union all select 'minute', (select count(*) from proc_minute),
+           (select sum(pgsize) from dbstat where name in ('proc_minute', 'app_minute', 'sample_minute'))
+    union all select 'hour', (select count(*) from proc_hour),
+           (select sum(pgsize) from dbstat where name in ('proc_hour', 'app_hour', 'sample_hour'))
+    union all select 'process', (select count(*) from process),
+           (select sum(pgsize) from dbstat where name in ('process', 'sqlite_autoindex_process_1')))" |
+    awk -F'|' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' | tee -a "$out"
+
+say ""
+say "## Query latency on the generated history (median of 5, wall clock, whole command)"
+say ""
+say "| query | ms | tiers |"
+say "|---|---|---|"
+q() { # LABEL ARGS...
+    local label=$1
+    shift
+    local times=() tiers
+    for i in 1 2 3 4 5; do
+        local a b
+        a=$(date +%s%N)
+        "$BIN" "$@" --db "$db" --format json >"$TMP/q.json" 2>/dev/null
+        b=$(date +%s%N)
+        times+=($(( (b - a) / 100000 )))
+    done
+    tiers=$(jq -r '[.tiers[]?.tier] | unique | join("+")' "$TMP/q.json" 2>/dev/null)
+    med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+    say "| $label | $(awk -v m="$med" 'BEGIN { printf "%.1f", m / 10 }') | ${tiers:--} |"
+}
+q "top --since 1h" top --since 1h
+q "top --since 1d" top --since 1d
+q "top --since 30d" top --since 30d
+q "top --since 400d" top --since 400d
+q "top --mem --since 30d" top --mem --since 30d
+q "top --by process --since 30d" top --by process --since 30d
+log "report written to $out"
