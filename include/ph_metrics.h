@@ -74,7 +74,14 @@ enum ph_metric_kind { PH_COUNTER, PH_GAUGE };
     X(THREADS_RUNNING,             "threads_running",             PH_GAUGE)   \
     X(PRIORITY,                    "priority",                    PH_GAUGE)   \
     X(NICE,                        "nice",                        PH_GAUGE)   \
-    X(STATE,                       "state",                       PH_GAUGE)
+    X(STATE,                       "state",                       PH_GAUGE)   \
+    /* schema 4: reaped children, credited to the parent that waited */     \
+    X(CHILD_CPU_USER_NS,           "child_cpu_user_ns",           PH_COUNTER) \
+    X(CHILD_CPU_SYSTEM_NS,         "child_cpu_system_ns",         PH_COUNTER) \
+    X(CHILD_FAULTS_MINOR,          "child_faults_minor",          PH_COUNTER) \
+    X(CHILD_FAULTS_MAJOR,          "child_faults_major",          PH_COUNTER) \
+    X(CHILD_WAKEUPS,               "child_wakeups",               PH_COUNTER) \
+    X(CHILD_PAGEINS,               "child_pageins",               PH_COUNTER)
 
 enum ph_metric {
 #define PH_M_ENUM(id, col, kind) PH_M_##id,

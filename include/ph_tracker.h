@@ -10,6 +10,12 @@
  *     previous sample; BASELINE: gauges only, when it was already running),
  *     and, on a keyframe step, per idle process (gauges only);
  *   - proc_gone for identities no longer listed (or whose pid was reused).
+ * Children: when a process disappears, what was seen of it (its cumulative
+ * CPU and faults, own and of its reaped children) is remembered for its
+ * parent, and subtracted from the parent's next child_* deltas: the kernel
+ * adds a reaped child's whole total to the parent, and only the part no
+ * sample saw is new. A correction the parent never matches (it did not wait:
+ * the kernel reaped the child) is dropped after that sample.
  * A counter that goes backwards yields no delta for that row and becomes the
  * new baseline. The step's new state is kept apart until ph_tracker_commit,
  * so a step whose rows could not be stored is undone with ph_tracker_abort
@@ -79,6 +85,7 @@ typedef struct ph_tick_stats {
 
 typedef struct ph_entry {
     int32_t pid;
+    int32_t ppid;       /* as last read (a reaped child is credited to it) */
     uint64_t start_key;
     uint64_t sig;
     int64_t proc;
@@ -86,10 +93,20 @@ typedef struct ph_entry {
     ph_values last; /* last cumulative counters and gauges read */
 } ph_entry;
 
+/* What a parent's next child delta must not count again: the totals already
+ * seen of its children that disappeared. */
+typedef struct ph_child_seen {
+    int32_t ppid;
+    int64_t v[PH_METRIC_COUNT]; /* indexed by the child_* metrics */
+} ph_child_seen;
+
 typedef struct ph_tracker {
     ph_entry *cur;  size_t ncur, capcur;   /* committed state, sorted by pid */
     ph_entry *next; size_t nnext, capnext; /* state being built by a step */
     ph_pidlist pids;
+    ph_child_seen *seen; size_t nseen, capseen;  /* for this step, by ppid */
+    ph_child_seen *late; size_t nlate, caplate;  /* found mid-step: for the next */
+    ph_child_seen *carry; size_t ncarry, capcarry; /* committed `late` */
 } ph_tracker;
 
 void ph_tracker_init(ph_tracker *t);

@@ -22,7 +22,7 @@ enum fmt { F_TABLE, F_JSON, F_CSV };
 typedef struct top_opts {
     const char *db, *since, *until, *name;
     enum metric metric;
-    int by_process, utc;
+    int by_process, utc, children;
     long limit;
     enum fmt fmt;
 } top_opts;
@@ -32,11 +32,22 @@ static int64_t sum_or(const ph_agg *a, enum ph_metric m, int64_t dflt)
     return (a->have & PH_BIT(m)) ? a->val[m] : dflt;
 }
 
+static int with_children; /* --children: CPU includes reaped children */
+
+static int64_t child_cpu_ns(const ph_agg *a)
+{
+    if (!(a->have & (PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS))))
+        return -1;
+    return sum_or(a, PH_M_CHILD_CPU_USER_NS, 0) + sum_or(a, PH_M_CHILD_CPU_SYSTEM_NS, 0);
+}
+
 static int64_t cpu_ns(const ph_agg *a)
 {
     if (!(a->have & (PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS))))
         return -1;
-    return sum_or(a, PH_M_CPU_USER_NS, 0) + sum_or(a, PH_M_CPU_SYSTEM_NS, 0);
+    int64_t own = sum_or(a, PH_M_CPU_USER_NS, 0) + sum_or(a, PH_M_CPU_SYSTEM_NS, 0);
+    int64_t kids = child_cpu_ns(a);
+    return with_children && kids > 0 ? own + kids : own;
 }
 
 static int64_t disk_bytes(const ph_agg *a)
@@ -96,6 +107,7 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
     cJSON_AddStringToObject(root, "until", ts);
     cJSON_AddStringToObject(root, "metric", metric_names[o->metric]);
     cJSON_AddStringToObject(root, "by", o->by_process ? "process" : "app");
+    cJSON_AddBoolToObject(root, "cpu_includes_children", o->children);
     cJSON_AddNumberToObject(root, "samples", (double)r->win.samples);
     cJSON_AddNumberToObject(root, "covered_s", (double)r->win.covered_ns / 1e9);
     cJSON_AddNumberToObject(root, "procs_denied", (double)r->win.procs_denied);
@@ -121,6 +133,7 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
             cJSON_AddNumberToObject(row, "processes", a->nprocs);
         }
         json_num_or_null(row, "cpu_s", cpu_ns(a), 1e9);
+        json_num_or_null(row, "children_cpu_s", child_cpu_ns(a), 1e9);
         double pct = cpu_pct(a, &r->win);
         if (pct < 0)
             cJSON_AddNullToObject(row, "cpu_pct");
@@ -264,6 +277,7 @@ static int parse_args(int argc, char **argv, top_opts *o)
         {"format", required_argument, NULL, 'f'},
         {"name", required_argument, NULL, 'N'},
         {"utc", no_argument, NULL, 'U'},
+        {"children", no_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -282,6 +296,7 @@ static int parse_args(int argc, char **argv, top_opts *o)
         case 'E': o->metric = M_ENERGY; break;
         case 'W': o->metric = M_WAKEUPS; break;
         case 'U': o->utc = 1; break;
+        case 'K': o->children = 1; break;
         case 'N': o->name = optarg; break;
         case 'b':
             if (strcmp(optarg, "app") == 0)
@@ -358,8 +373,12 @@ static int top_exec(int argc, char **argv)
     }
     ph_result r;
     ph_mask want = PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS) | PH_BIT(PH_M_DISK_READ_BYTES) |
-                   PH_BIT(PH_M_DISK_WRITE_BYTES) | PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_WAKEUPS);
-    if (ph_query_window_metrics(store, since, until, want, !o.by_process, &r, err, sizeof err) < 0) {
+                   PH_BIT(PH_M_DISK_WRITE_BYTES) | PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_WAKEUPS) |
+                   PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
+    with_children = o.children;
+    /* App rows carry no child time: --children reads process rows. */
+    int apps_only = !o.by_process && !o.children;
+    if (ph_query_window_metrics(store, since, until, want, apps_only, &r, err, sizeof err) < 0) {
         ph_err("%s", err);
         ph_store_close(store);
         return PH_EXIT_FAIL;
@@ -436,6 +455,8 @@ const ph_cmd ph_cmd_top = {
     "  --name GLOB        only names or apps matching GLOB (e.g. 'chrom*')\n"
     "  -n, --limit N      rows to show (default 10)\n"
     "  -f, --format FMT   table (default), json or csv; json/csv use base units\n"
+    "  --children         CPU includes reaped children (e.g. make with its compilers;\n"
+    "                     children seen alive are not counted twice)\n"
     "  --utc              show times in UTC\n"
     "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n",
     top_exec,

@@ -21,6 +21,9 @@ void ph_tracker_free(ph_tracker *t)
 {
     free(t->cur);
     free(t->next);
+    free(t->seen);
+    free(t->late);
+    free(t->carry);
     ph_pidlist_free(&t->pids);
     memset(t, 0, sizeof *t);
 }
@@ -61,6 +64,67 @@ static void fill_info(ph_proc_info *info, const ph_proc_sample *s,
     info->responsible_pid = id->responsible_pid;
 }
 
+/* A disappearing process's totals, as its parent's child_* metrics count them. */
+static const struct {
+    enum ph_metric own, child;
+} credit[] = {
+    {PH_M_CPU_USER_NS, PH_M_CHILD_CPU_USER_NS},
+    {PH_M_CPU_SYSTEM_NS, PH_M_CHILD_CPU_SYSTEM_NS},
+    {PH_M_FAULTS_MINOR, PH_M_CHILD_FAULTS_MINOR},
+    {PH_M_FAULTS_MAJOR, PH_M_CHILD_FAULTS_MAJOR},
+    {PH_M_WAKEUPS, PH_M_CHILD_WAKEUPS},
+    {PH_M_PAGEINS, PH_M_CHILD_PAGEINS},
+};
+
+static void add_seen(ph_child_seen **list, size_t *n, size_t *cap, const ph_entry *e)
+{
+    if (e->ppid <= 0)
+        return;
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *list = ph_xrealloc(*list, *cap * sizeof **list);
+    }
+    ph_child_seen *c = &(*list)[(*n)++];
+    memset(c, 0, sizeof *c);
+    c->ppid = e->ppid;
+    for (size_t i = 0; i < PH_ARRAY_LEN(credit); i++) {
+        int64_t v = 0;
+        if (e->last.have & PH_BIT(credit[i].own))
+            v += e->last.v[credit[i].own];
+        if (e->last.have & PH_BIT(credit[i].child))
+            v += e->last.v[credit[i].child];
+        c->v[credit[i].child] = v;
+    }
+}
+
+static int cmp_seen(const void *a, const void *b)
+{
+    int32_t x = ((const ph_child_seen *)a)->ppid, y = ((const ph_child_seen *)b)->ppid;
+    return (x > y) - (x < y);
+}
+
+/* Subtract from a parent's child deltas what was already seen of its
+ * children that disappeared; never below zero. */
+static void discount_children(const ph_tracker *t, int32_t pid, ph_values *row)
+{
+    size_t lo = 0, hi = t->nseen;
+    while (lo < hi) { /* first entry with ppid >= pid */
+        size_t mid = (lo + hi) / 2;
+        if (t->seen[mid].ppid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k < t->nseen && t->seen[k].ppid == pid; k++)
+        for (size_t i = 0; i < PH_ARRAY_LEN(credit); i++) {
+            enum ph_metric m = credit[i].child;
+            if (!(row->have & PH_BIT(m)))
+                continue;
+            int64_t d = t->seen[k].v[m];
+            row->v[m] = row->v[m] > d ? row->v[m] - d : 0;
+        }
+}
+
 static int report_gone(const ph_sink *sink, const ph_entry *e, ph_tick_stats *st)
 {
     st->gone++;
@@ -82,6 +146,7 @@ static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
 
     ph_entry *e = push_next(t);
     e->pid = s->pid;
+    e->ppid = s->ppid;
     e->start_key = s->start_key;
     e->sig = s->quick_sig;
     e->last = s->vals;
@@ -115,6 +180,8 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     ph_row row;
     *e = *old;
     e->sig = s->quick_sig;
+    if (s->name[0])
+        e->ppid = s->ppid; /* a read that saw the process's stat */
 
     if (s->name[0] && strcmp(e->name, s->name) != 0) {
         /* exec: same identity, new program. */
@@ -147,6 +214,7 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         }
         ph_values_set(&e->last, (enum ph_metric)m, s->vals.v[m]);
     }
+    discount_children(t, e->pid, &row.vals);
     if (r == PH_READ_IDLE) {
         /* Only the cheap counters were read (their deltas are zero); gauges
          * the cheap read lacks hold their last values. */
@@ -164,10 +232,32 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
 {
     memset(st, 0, sizeof *st);
     t->nnext = 0;
+    t->nlate = 0;
     if (src->list(src->ctx, &t->pids) < 0)
         return -1;
 
+    /* Processes no longer listed: remember what was seen of them for their
+     * parents before any parent is read; plus what the last step found. */
+    t->nseen = 0;
     size_t i = 0;
+    for (size_t k = 0; k < t->pids.n; k++) {
+        while (i < t->ncur && t->cur[i].pid < t->pids.pids[k])
+            add_seen(&t->seen, &t->nseen, &t->capseen, &t->cur[i++]);
+        if (i < t->ncur && t->cur[i].pid == t->pids.pids[k])
+            i++;
+    }
+    while (i < t->ncur)
+        add_seen(&t->seen, &t->nseen, &t->capseen, &t->cur[i++]);
+    for (size_t k = 0; k < t->ncarry; k++) {
+        if (t->nseen == t->capseen) {
+            t->capseen = t->capseen ? t->capseen * 2 : 64;
+            t->seen = ph_xrealloc(t->seen, t->capseen * sizeof *t->seen);
+        }
+        t->seen[t->nseen++] = t->carry[k];
+    }
+    qsort(t->seen, t->nseen, sizeof *t->seen, cmp_seen);
+
+    i = 0;
     for (size_t k = 0; k < t->pids.n; k++) {
         int32_t pid = t->pids.pids[k];
         while (i < t->ncur && t->cur[i].pid < pid)
@@ -186,8 +276,11 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         }
         enum ph_read_result r = src->read(src->ctx, pid, old ? &hint : NULL, &s);
         if (r == PH_READ_GONE) {
-            if (old && report_gone(sink, old, st) < 0)
-                return -1;
+            if (old) {
+                add_seen(&t->late, &t->nlate, &t->caplate, old); /* for the next step */
+                if (report_gone(sink, old, st) < 0)
+                    return -1;
+            }
             continue;
         }
         st->procs++;
@@ -195,6 +288,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
             st->denied++;
         if (old && old->start_key != s.start_key) {
             /* The pid was reused: the old process is gone. */
+            add_seen(&t->late, &t->nlate, &t->caplate, old);
             if (report_gone(sink, old, st) < 0)
                 return -1;
             old = NULL;
@@ -220,11 +314,21 @@ void ph_tracker_commit(ph_tracker *t)
     t->next = tmp;
     t->capnext = cap;
     t->nnext = 0;
+    /* Disappearances found mid-step count for the next step's parents. */
+    ph_child_seen *ctmp = t->carry;
+    size_t ccap = t->capcarry;
+    t->carry = t->late;
+    t->ncarry = t->nlate;
+    t->capcarry = t->caplate;
+    t->late = ctmp;
+    t->caplate = ccap;
+    t->nlate = 0;
 }
 
 void ph_tracker_abort(ph_tracker *t)
 {
     t->nnext = 0;
+    t->nlate = 0;
 }
 
 static int cmp_entry(const void *a, const void *b)

@@ -9,7 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-build}
 PROCHIST=${PROCHIST:-$(pwd)/$BUILD/prochist}
 HELPERS="$(pwd)/$BUILD/helpers"
-export TESTS_DIR="$here" PROCHIST BUILD HELPERS
+GEN="$(pwd)/$BUILD/gen-history"
+export TESTS_DIR="$here" PROCHIST BUILD HELPERS GEN
 all=$(mktemp)
 one=$(mktemp)
 trap 'rm -f "$all" "$one"' EXIT

@@ -12,7 +12,8 @@ typedef struct fproc {
     uint64_t start_key;
     int64_t start_boot_ns;
     const char *name;
-    int64_t cpu, io, rss;
+    int64_t cpu, io, rss, ccpu;
+    int32_t ppid;
     int alive, vanish_on_read;
 } fproc;
 
@@ -45,9 +46,11 @@ static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, p
         s->pid = pid;
         s->start_key = p->start_key;
         s->start_boot_ns = p->start_boot_ns;
-        s->quick_sig = (uint64_t)p->cpu;
+        s->quick_sig = (uint64_t)(p->cpu * 1000003 + p->ccpu);
+        s->ppid = p->ppid;
         snprintf(s->name, sizeof s->name, "%s", p->name);
         ph_values_set(&s->vals, PH_M_CPU_USER_NS, p->cpu);
+        ph_values_set(&s->vals, PH_M_CHILD_CPU_USER_NS, p->ccpu);
         ph_values_set(&s->vals, PH_M_RESIDENT_BYTES, p->rss);
         if (hint && hint->start_key == s->start_key && hint->quick_sig == s->quick_sig) {
             f->idle_reads++;
@@ -163,6 +166,7 @@ static void add(env *e, int32_t pid, uint64_t key, int64_t born, const char *nam
     p->cpu = cpu;
     p->rss = 4096;
     p->alive = 1;
+    p->ppid = e->f.n > 1 ? e->f.p[0].pid : 1; /* the first process is everyone's parent */
 }
 
 TEST(first_sight_is_a_baseline_not_a_lifetime)
@@ -367,5 +371,56 @@ TEST(resume_continues_deltas)
     CHECK_I(e.r.rows[0].kind, PH_ROW_DELTA);
     CHECK_I(e.r.rows[0].vals.v[PH_M_CPU_USER_NS], 75);
     CHECK_I(e.r.nnew, 1);
+    ph_tracker_free(&e.t);
+}
+
+TEST(reaped_children_are_credited_once)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "make", 100);
+    add(&e, 20, 6, 600, "cc1", 300);
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    /* The child is seen alive, then exits; the parent reaps it: the kernel
+     * adds the child's whole total (350) to the parent's child time. */
+    e.f.p[1].alive = 0;
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 350;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    const ph_row *r = row_of(&e.r, 1);
+    CHECK(r != NULL);
+    if (r) {
+        /* 300 were seen while it lived: only the 50 after its last sample are new */
+        CHECK_I(r->vals.v[PH_M_CHILD_CPU_USER_NS], 50);
+        CHECK_I(r->vals.v[PH_M_CPU_USER_NS], 1);
+    }
+    /* A child nobody saw: all of it is new. */
+    e.f.p[0].ccpu = 450;
+    e.f.p[0].cpu = 102;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    r = row_of(&e.r, 1);
+    CHECK(r && r->vals.v[PH_M_CHILD_CPU_USER_NS] == 100);
+    ph_tracker_free(&e.t);
+}
+
+TEST(unmatched_child_corrections_are_dropped)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "daemon", 100);
+    add(&e, 20, 6, 600, "worker", 300);
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    /* The child exits but the parent never waits (auto-reaped): its child
+     * time does not move, and later unseen children must not be eaten. */
+    e.f.p[1].alive = 0;
+    e.f.p[0].cpu = 101;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    e.f.p[0].cpu = 102;
+    e.f.p[0].ccpu = 80;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    const ph_row *r = row_of(&e.r, 1);
+    CHECK(r && r->vals.v[PH_M_CHILD_CPU_USER_NS] == 80);
     ph_tracker_free(&e.t);
 }

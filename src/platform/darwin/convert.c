@@ -114,6 +114,10 @@ int ph_darwin_rusage(const void *buf, size_t len, ph_timebase tb, int energy_v6,
     put(out, PH_M_WAKEUPS_INTERRUPT, F(INTERRUPT_WKUPS));
     put(out, PH_M_WAKEUPS, F(PKG_IDLE_WKUPS) + F(INTERRUPT_WKUPS));
     put(out, PH_M_PAGEINS, F(PAGEINS));
+    put(out, PH_M_CHILD_CPU_USER_NS, NS(CHILD_USER_TIME));
+    put(out, PH_M_CHILD_CPU_SYSTEM_NS, NS(CHILD_SYSTEM_TIME));
+    put(out, PH_M_CHILD_WAKEUPS, F(CHILD_PKG_IDLE_WKUPS) + F(CHILD_INTERRUPT_WKUPS));
+    put(out, PH_M_CHILD_PAGEINS, F(CHILD_PAGEINS));
     put(out, PH_M_DISK_READ_BYTES, F(DISKIO_BYTESREAD));
     put(out, PH_M_DISK_WRITE_BYTES, F(DISKIO_BYTESWRITTEN));
     put(out, PH_M_LOGICAL_WRITE_BYTES, F(LOGICAL_WRITES));
@@ -137,6 +141,8 @@ int ph_darwin_rusage(const void *buf, size_t len, ph_timebase tb, int energy_v6,
         h = mix(h, F(DISKIO_BYTESREAD));
         h = mix(h, F(DISKIO_BYTESWRITTEN));
         h = mix(h, F(LOGICAL_WRITES));
+        h = mix(h, F(CHILD_USER_TIME));
+        h = mix(h, F(CHILD_SYSTEM_TIME));
         ru->quick_sig = h;
     }
 #undef F

@@ -396,6 +396,10 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
     ph_values_set(v, PH_M_CPU_SYSTEM_NS, ticks_to_ns(p, st.stime));
     ph_values_set(v, PH_M_FAULTS_MINOR, (int64_t)(st.minflt & INT64_MAX));
     ph_values_set(v, PH_M_FAULTS_MAJOR, (int64_t)(st.majflt & INT64_MAX));
+    ph_values_set(v, PH_M_CHILD_CPU_USER_NS, ticks_to_ns(p, st.cutime));
+    ph_values_set(v, PH_M_CHILD_CPU_SYSTEM_NS, ticks_to_ns(p, st.cstime));
+    ph_values_set(v, PH_M_CHILD_FAULTS_MINOR, (int64_t)(st.cminflt & INT64_MAX));
+    ph_values_set(v, PH_M_CHILD_FAULTS_MAJOR, (int64_t)(st.cmajflt & INT64_MAX));
     ph_values_set(v, PH_M_THREADS, st.num_threads);
     ph_values_set(v, PH_M_RESIDENT_BYTES, st.rss * p->page_size);
     ph_values_set(v, PH_M_VIRTUAL_BYTES, (int64_t)(st.vsize & INT64_MAX));
