@@ -86,7 +86,7 @@ $(BUILD)/helpers/%: tests/helpers/%.c | $(DEPS_OK)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SANFLAGS) -o $@ $<
 
 test: $(BIN) $(TEST_BIN) $(HELPERS) $(GEN_BIN)
-	BUILD=$(BUILD) PROCHIST=$(CURDIR)/$(BIN) sh tests/run.sh
+	BUILD=$(abspath $(BUILD)) PROCHIST=$(abspath $(BIN)) sh tests/run.sh
 
 # Every source file for aarch64- and x86_64-macos.13.0 with zig, warnings
 # as errors, and the platform layer linked into a Mach-O probe.

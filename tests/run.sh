@@ -7,9 +7,13 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-build}
-PROCHIST=${PROCHIST:-$(pwd)/$BUILD/prochist}
-HELPERS="$(pwd)/$BUILD/helpers"
-GEN="$(pwd)/$BUILD/gen-history"
+case $BUILD in
+/*) ;;
+*) BUILD="$(pwd)/$BUILD" ;;
+esac
+PROCHIST=${PROCHIST:-$BUILD/prochist}
+HELPERS="$BUILD/helpers"
+GEN="$BUILD/gen-history"
 export TESTS_DIR="$here" PROCHIST BUILD HELPERS GEN
 all=$(mktemp)
 one=$(mktemp)
