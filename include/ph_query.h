@@ -75,13 +75,15 @@ typedef struct ph_result {
 int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
                     char *err, size_t errlen);
 /* The same, reading only the metrics in `want` (memory always): cheaper.
- * With apps_only, rollup tiers answer from their app rows (a few rows per
+ * With PH_Q_APPS_ONLY, rollup tiers answer from their app rows (a few rows per
  * bucket instead of one per process); `procs` is then empty, and only the
  * app counters of PH_APP_METRICS are summed. */
 #define PH_APP_METRICS (PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS) | \
                         PH_BIT(PH_M_DISK_READ_BYTES) | PH_BIT(PH_M_DISK_WRITE_BYTES) | \
                         PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_WAKEUPS))
-int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int apps_only,
+#define PH_Q_APPS_ONLY 1 /* rollup tiers answer from app rows */
+#define PH_Q_BY_USER 2   /* the groups are users (apps[].app is the uid) */
+int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
                             ph_result *out, char *err, size_t errlen);
 /* The window from one tier only (rollups and tests). */
 int ph_query_tier(ph_store *s, enum ph_tier tier, int64_t since, int64_t until,

@@ -2,6 +2,7 @@
 #include "ph_cmd.h"
 #include "ph_format.h"
 #include "ph_platform.h"
+#include "ph_qcmd.h"
 #include "ph_query.h"
 #include "ph_store.h"
 #include "ph_time.h"
@@ -14,25 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum metric { M_CPU, M_MEM, M_DISK, M_ENERGY, M_WAKEUPS };
-static const char *const metric_names[] = {"cpu", "mem", "disk", "energy", "wakeups"};
-
-enum fmt { F_TABLE, F_JSON, F_CSV };
-
 typedef struct top_opts {
-    const char *db, *since, *until, *name;
-    enum metric metric;
-    int by_process, utc, children;
-    long limit;
-    enum fmt fmt;
+    ph_qopts q;
+    const ph_qmetric *metric;
 } top_opts;
+
+static const ph_qmetric *sort_metric;
+static int with_children; /* --children: CPU includes reaped children */
 
 static int64_t sum_or(const ph_agg *a, enum ph_metric m, int64_t dflt)
 {
     return (a->have & PH_BIT(m)) ? a->val[m] : dflt;
 }
-
-static int with_children; /* --children: CPU includes reaped children */
 
 static int64_t child_cpu_ns(const ph_agg *a)
 {
@@ -43,44 +37,30 @@ static int64_t child_cpu_ns(const ph_agg *a)
 
 static int64_t cpu_ns(const ph_agg *a)
 {
-    if (!(a->have & (PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS))))
-        return -1;
-    int64_t own = sum_or(a, PH_M_CPU_USER_NS, 0) + sum_or(a, PH_M_CPU_SYSTEM_NS, 0);
-    int64_t kids = child_cpu_ns(a);
-    return with_children && kids > 0 ? own + kids : own;
+    return ph_qmetric_value(ph_qmetric_find("cpu"), a, with_children);
 }
-
-static int64_t disk_bytes(const ph_agg *a)
-{
-    if (!(a->have & (PH_BIT(PH_M_DISK_READ_BYTES) | PH_BIT(PH_M_DISK_WRITE_BYTES))))
-        return -1;
-    return sum_or(a, PH_M_DISK_READ_BYTES, 0) + sum_or(a, PH_M_DISK_WRITE_BYTES, 0);
-}
-
-static int64_t metric_value(const ph_agg *a, enum metric m)
-{
-    switch (m) {
-    case M_CPU: return cpu_ns(a);
-    case M_MEM: return a->mem_peak;
-    case M_DISK: return disk_bytes(a);
-    case M_ENERGY: return sum_or(a, PH_M_ENERGY_NJ, -1);
-    case M_WAKEUPS: return sum_or(a, PH_M_WAKEUPS, -1);
-    }
-    return -1;
-}
-
-static enum metric sort_metric;
 
 static int cmp_agg(const void *x, const void *y)
 {
     const ph_agg *a = x, *b = y;
-    int64_t va = metric_value(a, sort_metric), vb = metric_value(b, sort_metric);
+    int64_t va = ph_qmetric_value(sort_metric, a, with_children);
+    int64_t vb = ph_qmetric_value(sort_metric, b, with_children);
     if (va != vb)
         return va < vb ? 1 : -1;
     int c = strcmp(a->name, b->name);
     if (c)
         return c;
     return (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+/* The sort metric, when it is not one of the columns always shown. */
+static int extra_metric(const top_opts *o)
+{
+    static const char *const base[] = {"cpu", "mem", "disk", "energy", "wakeups"};
+    for (size_t i = 0; i < PH_ARRAY_LEN(base); i++)
+        if (strcmp(o->metric->name, base[i]) == 0)
+            return 0;
+    return 1;
 }
 
 static double cpu_pct(const ph_agg *a, const ph_window *w)
@@ -105,9 +85,10 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
     cJSON_AddStringToObject(root, "since", ts);
     ph_time_iso_utc(r->win.until, ts, sizeof ts);
     cJSON_AddStringToObject(root, "until", ts);
-    cJSON_AddStringToObject(root, "metric", metric_names[o->metric]);
-    cJSON_AddStringToObject(root, "by", o->by_process ? "process" : "app");
-    cJSON_AddBoolToObject(root, "cpu_includes_children", o->children);
+    static const char *const by[] = {"app", "process", "user"};
+    cJSON_AddStringToObject(root, "metric", o->metric->name);
+    cJSON_AddStringToObject(root, "by", by[o->q.by]);
+    cJSON_AddBoolToObject(root, "cpu_includes_children", o->q.children);
     cJSON_AddNumberToObject(root, "samples", (double)r->win.samples);
     cJSON_AddNumberToObject(root, "covered_s", (double)r->win.covered_ns / 1e9);
     cJSON_AddNumberToObject(root, "procs_denied", (double)r->win.procs_denied);
@@ -126,11 +107,13 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         const ph_agg *a = &rows[i];
         cJSON *row = cJSON_CreateObject();
         cJSON_AddStringToObject(row, "name", a->name);
-        if (o->by_process) {
+        if (o->q.by == PH_BY_PROCESS) {
             cJSON_AddNumberToObject(row, "pid", a->pid);
             cJSON_AddStringToObject(row, "app", a->app);
         } else {
-            cJSON_AddNumberToObject(row, "processes", a->nprocs);
+            if (o->q.by == PH_BY_USER)
+                cJSON_AddNumberToObject(row, "uid", (double)a->uid);
+            cJSON_AddNumberToObject(row, "processes", a->procs_max ? a->procs_max : a->nprocs);
         }
         json_num_or_null(row, "cpu_s", cpu_ns(a), 1e9);
         json_num_or_null(row, "children_cpu_s", child_cpu_ns(a), 1e9);
@@ -144,6 +127,8 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         json_num_or_null(row, "disk_write_bytes", sum_or(a, PH_M_DISK_WRITE_BYTES, -1), 1);
         json_num_or_null(row, "energy_j", sum_or(a, PH_M_ENERGY_NJ, -1), 1e9);
         json_num_or_null(row, "wakeups", sum_or(a, PH_M_WAKEUPS, -1), 1);
+        if (extra_metric(o))
+            json_num_or_null(row, o->metric->json, ph_qmetric_value(o->metric, a, 0), o->metric->scale);
         cJSON_AddItemToArray(arr, row);
     }
     char *text = cJSON_Print(root);
@@ -180,12 +165,13 @@ static void csv_num(int64_t v, double scale)
 
 static int emit_csv(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
 {
-    printf("name,%s,cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,wakeups\n",
-           o->by_process ? "pid" : "processes");
+    printf("name,%s,cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,wakeups%s%s\n",
+           o->q.by == PH_BY_PROCESS ? "pid" : "processes", extra_metric(o) ? "," : "",
+           extra_metric(o) ? o->metric->json : "");
     for (size_t i = 0; i < n; i++) {
         const ph_agg *a = &rows[i];
         csv_field(a->name);
-        printf(",%d", o->by_process ? a->pid : a->nprocs);
+        printf(",%d", o->q.by == PH_BY_PROCESS ? a->pid : (a->procs_max ? a->procs_max : a->nprocs));
         csv_num(cpu_ns(a), 1e9);
         double pct = cpu_pct(a, &r->win);
         if (pct < 0)
@@ -197,6 +183,8 @@ static int emit_csv(const top_opts *o, const ph_result *r, ph_agg *rows, size_t 
         csv_num(sum_or(a, PH_M_DISK_WRITE_BYTES, -1), 1);
         csv_num(sum_or(a, PH_M_ENERGY_NJ, -1), 1e9);
         csv_num(sum_or(a, PH_M_WAKEUPS, -1), 1);
+        if (extra_metric(o))
+            csv_num(ph_qmetric_value(o->metric, a, 0), o->metric->scale);
         putchar('\n');
     }
     return ferror(stdout) ? -1 : 0;
@@ -209,30 +197,35 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
         has_energy |= (rows[i].have & PH_BIT(PH_M_ENERGY_NJ)) != 0;
         has_wakeups |= (rows[i].have & PH_BIT(PH_M_WAKEUPS)) != 0;
     }
-    const char *heads[10];
-    int right[10];
+    const char *heads[12];
+    int right[12];
     size_t nc = 0;
-    heads[nc] = o->by_process ? "PROCESS" : "APP", right[nc++] = 0;
-    heads[nc] = o->by_process ? "PID" : "PROCS", right[nc++] = 1;
+    static const char *const name_head[] = {"APP", "PROCESS", "USER"};
+    int by_process = o->q.by == PH_BY_PROCESS;
+    int want_energy = strcmp(o->metric->name, "energy") == 0, want_wakeups = strcmp(o->metric->name, "wakeups") == 0;
+    heads[nc] = name_head[o->q.by], right[nc++] = 0;
+    heads[nc] = by_process ? "PID" : "PROCS", right[nc++] = 1;
     heads[nc] = "CPU", right[nc++] = 1;
     heads[nc] = "CPU%", right[nc++] = 1;
     heads[nc] = "MEM PEAK", right[nc++] = 1;
     heads[nc] = "DISK READ", right[nc++] = 1;
     heads[nc] = "DISK WRITE", right[nc++] = 1;
-    if (has_energy || o->metric == M_ENERGY)
+    if (has_energy || want_energy)
         heads[nc] = "ENERGY", right[nc++] = 1;
-    if (has_wakeups || o->metric == M_WAKEUPS)
+    if (has_wakeups || want_wakeups)
         heads[nc] = "WAKEUPS", right[nc++] = 1;
+    if (extra_metric(o))
+        heads[nc] = o->metric->head, right[nc++] = 1;
 
     ph_table t;
     ph_table_init(&t, nc, heads, right);
     for (size_t i = 0; i < n; i++) {
         const ph_agg *a = &rows[i];
-        char c[10][48];
-        const char *cells[10];
+        char c[12][48];
+        const char *cells[12];
         size_t k = 0;
         snprintf(c[k], sizeof c[k], "%s", a->name), k++;
-        snprintf(c[k], sizeof c[k], "%d", o->by_process ? a->pid : a->nprocs), k++;
+        snprintf(c[k], sizeof c[k], "%d", by_process ? a->pid : (a->procs_max ? a->procs_max : a->nprocs)), k++;
         ph_fmt_duration(cpu_ns(a), c[k], sizeof c[k]), k++;
         double pct = cpu_pct(a, &r->win);
         if (pct < 0)
@@ -243,187 +236,111 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
         ph_fmt_bytes(a->mem_peak, c[k], sizeof c[k]), k++;
         ph_fmt_bytes(sum_or(a, PH_M_DISK_READ_BYTES, -1), c[k], sizeof c[k]), k++;
         ph_fmt_bytes(sum_or(a, PH_M_DISK_WRITE_BYTES, -1), c[k], sizeof c[k]), k++;
-        if (has_energy || o->metric == M_ENERGY)
+        if (has_energy || want_energy)
             ph_fmt_energy(sum_or(a, PH_M_ENERGY_NJ, -1), c[k], sizeof c[k]), k++;
-        if (has_wakeups || o->metric == M_WAKEUPS)
+        if (has_wakeups || want_wakeups)
             ph_fmt_count(sum_or(a, PH_M_WAKEUPS, -1), c[k], sizeof c[k]), k++;
+        if (extra_metric(o))
+            ph_fmt_unit(o->metric->unit, ph_qmetric_value(o->metric, a, 0), c[k], sizeof c[k]), k++;
         for (size_t j = 0; j < k; j++)
             cells[j] = c[j];
         ph_table_add(&t, cells);
     }
     char a[40], b[40];
-    ph_time_display(r->win.since, o->utc, a, sizeof a);
-    ph_time_display(r->win.until, o->utc, b, sizeof b);
-    printf("%s to %s, %lld samples, sorted by %s\n", a, b, (long long)r->win.samples,
-           metric_names[o->metric]);
+    ph_time_display(r->win.since, o->q.utc, a, sizeof a);
+    ph_time_display(r->win.until, o->q.utc, b, sizeof b);
+    printf("%s to %s, %lld samples, sorted by %s%s\n", a, b, (long long)r->win.samples,
+           o->metric->name, o->q.children ? " (with children)" : "");
     ph_table_print(&t, stdout, ph_use_colour(stdout));
     ph_table_free(&t);
     return ferror(stdout) ? -1 : 0;
 }
 
-static int parse_args(int argc, char **argv, top_opts *o)
+static int top_exec(int argc, char **argv)
 {
+    static const char *const flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
+                                        "cycles", "ctxsw", "faults", "syscalls"};
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"since", required_argument, NULL, 's'},
-        {"until", required_argument, NULL, 'u'},
-        {"cpu", no_argument, NULL, 'C'},
-        {"mem", no_argument, NULL, 'M'},
-        {"disk", no_argument, NULL, 'D'},
-        {"energy", no_argument, NULL, 'E'},
-        {"wakeups", no_argument, NULL, 'W'},
-        {"by", required_argument, NULL, 'b'},
-        {"limit", required_argument, NULL, 'n'},
-        {"format", required_argument, NULL, 'f'},
-        {"name", required_argument, NULL, 'N'},
-        {"utc", no_argument, NULL, 'U'},
-        {"children", no_argument, NULL, 'K'},
-        {"help", no_argument, NULL, 'h'},
+        PH_QOPT_LONGOPTS,
+        {"cpu", no_argument, NULL, 2000}, {"mem", no_argument, NULL, 2001},
+        {"disk", no_argument, NULL, 2002}, {"energy", no_argument, NULL, 2003},
+        {"wakeups", no_argument, NULL, 2004}, {"instructions", no_argument, NULL, 2005},
+        {"cycles", no_argument, NULL, 2006}, {"ctxsw", no_argument, NULL, 2007},
+        {"faults", no_argument, NULL, 2008}, {"syscalls", no_argument, NULL, 2009},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    char *end;
+    top_opts o;
+    int c, rc;
+    char err[512] = "";
+    ph_qopts_init(&o.q, "1h");
+    o.metric = ph_qmetric_find("cpu");
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:f:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': o->db = optarg; break;
-        case 's': o->since = optarg; break;
-        case 'u': o->until = optarg; break;
-        case 'C': o->metric = M_CPU; break;
-        case 'M': o->metric = M_MEM; break;
-        case 'D': o->metric = M_DISK; break;
-        case 'E': o->metric = M_ENERGY; break;
-        case 'W': o->metric = M_WAKEUPS; break;
-        case 'U': o->utc = 1; break;
-        case 'K': o->children = 1; break;
-        case 'N': o->name = optarg; break;
-        case 'b':
-            if (strcmp(optarg, "app") == 0)
-                o->by_process = 0;
-            else if (strcmp(optarg, "process") == 0)
-                o->by_process = 1;
-            else {
-                ph_err("bad --by '%s': use app or process", optarg);
-                return -1;
-            }
-            break;
-        case 'n':
-            o->limit = strtol(optarg, &end, 10);
-            if (end == optarg || *end || o->limit < 1) {
-                ph_err("bad --limit '%s': give a whole number, 1 or more", optarg);
-                return -1;
-            }
-            break;
-        case 'f':
-            if (strcmp(optarg, "table") == 0)
-                o->fmt = F_TABLE;
-            else if (strcmp(optarg, "json") == 0)
-                o->fmt = F_JSON;
-            else if (strcmp(optarg, "csv") == 0)
-                o->fmt = F_CSV;
-            else {
-                ph_err("bad --format '%s': use table, json or csv", optarg);
-                return -1;
-            }
-            break;
-        case 'h': ph_cmd_print_help(&ph_cmd_top, 0); return 1;
-        case ':':
-            ph_err("option '%s' needs a value", argv[optind - 1]);
-            return -1;
-        default:
-            ph_err("unknown option '%s' for top; see 'prochist top --help'", argv[optind - 1]);
-            return -1;
+    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
+        if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(flags)) {
+            o.metric = ph_qmetric_find(flags[c - 2000]);
+            continue;
         }
+        if (c == 'h') {
+            ph_cmd_print_help(&ph_cmd_top, 0);
+            return PH_EXIT_OK;
+        }
+        rc = ph_qopts_handle(&o.q, c, optarg);
+        if (rc < 0)
+            return PH_EXIT_USAGE;
+        if (rc == 0 && (rc = ph_qopts_getopt_error("top", c, argc, argv)) >= 0)
+            return rc;
     }
     if (optind < argc) {
         ph_err("unexpected argument '%s' for top", argv[optind]);
-        return -1;
-    }
-    return 0;
-}
-
-static int top_exec(int argc, char **argv)
-{
-    top_opts o = {.since = "1h", .until = "now", .limit = 10};
-    int64_t now = ph_now_wall_ns(), since, until;
-    char path[PH_PATH_MAX], err[512] = "";
-    int rc = parse_args(argc, argv, &o);
-    if (rc)
-        return rc > 0 ? PH_EXIT_OK : PH_EXIT_USAGE;
-    if (ph_time_parse(o.since, now, &since) < 0) {
-        ph_err("bad --since '%s': use a duration like 90s, 10m, 1h30m, 2d, 1w, or a time like 2026-11-26 14:00", o.since);
         return PH_EXIT_USAGE;
     }
-    if (ph_time_parse(o.until, now, &until) < 0) {
-        ph_err("bad --until '%s': use a duration like 10m (that long ago), 'now', or a time like 2026-11-26 14:00", o.until);
-        return PH_EXIT_USAGE;
-    }
-    if (until <= since) {
-        ph_err("--until (%s) is not after --since (%s)", o.until, o.since);
-        return PH_EXIT_USAGE;
-    }
-    if (ph_db_path(o.db, 0, path, sizeof path) < 0)
-        return PH_EXIT_FAIL;
+    if (o.q.sort)
+        o.metric = ph_qmetric_find(o.q.sort);
+    if ((rc = ph_qopts_finish(&o.q)) != 0)
+        return rc;
 
     ph_store *store;
-    if (ph_store_open(path, PH_STORE_READ, &store, err, sizeof err) < 0) {
-        ph_err("%s", err);
-        return PH_EXIT_FAIL;
-    }
+    if ((rc = ph_qopen(&o.q, &store)) != 0)
+        return rc;
     ph_result r;
-    ph_mask want = PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS) | PH_BIT(PH_M_DISK_READ_BYTES) |
-                   PH_BIT(PH_M_DISK_WRITE_BYTES) | PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_WAKEUPS) |
-                   PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
-    with_children = o.children;
-    /* App rows carry no child time: --children reads process rows. */
-    int apps_only = !o.by_process && !o.children;
-    if (ph_query_window_metrics(store, since, until, want, apps_only, &r, err, sizeof err) < 0) {
+    with_children = o.q.children;
+    int qflags = 0;
+    if (o.q.by == PH_BY_APP && o.metric->app_rows && !o.q.children)
+        qflags |= PH_Q_APPS_ONLY; /* app rows answer long windows fast */
+    if (o.q.by == PH_BY_USER)
+        qflags |= PH_Q_BY_USER;
+    if (ph_query_window_metrics(store, o.q.since_ns, o.q.until_ns, ph_qmetric_need(), qflags, &r, err,
+                                sizeof err) < 0) {
         ph_err("%s", err);
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }
     ph_store_close(store);
     if (r.win.samples == 0) {
-        char a[40], b[40];
-        ph_time_display(since, o.utc, a, sizeof a);
-        ph_time_display(until, o.utc, b, sizeof b);
-        ph_err("no samples between %s and %s in %s (is the recorder running?)", a, b, path);
         ph_result_free(&r);
-        return PH_EXIT_FAIL;
+        return ph_qno_data(&o.q, o.q.since_ns, o.q.until_ns);
     }
 
-    ph_agg *rows = o.by_process ? r.procs : r.apps;
-    size_t n = o.by_process ? r.nprocs : r.napps;
-    if (o.name) { /* a glob on name or app; never reaches SQL */
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (fnmatch(o.name, rows[i].name, 0) == 0 || fnmatch(o.name, rows[i].app, 0) == 0) {
-                ph_agg tmp = rows[k];
-                rows[k++] = rows[i];
-                rows[i] = tmp;
-            }
-        }
-        n = k;
-    }
+    ph_agg *rows;
+    size_t n;
+    int owned;
+    ph_group(&o.q, &r, &rows, &n, &owned);
     sort_metric = o.metric;
     qsort(rows, n, sizeof *rows, cmp_agg);
-    if (n > (size_t)o.limit)
-        n = (size_t)o.limit;
+    if (n > (size_t)o.q.limit)
+        n = (size_t)o.q.limit;
 
     int have_metric = 0;
     for (size_t i = 0; i < n; i++)
-        have_metric |= metric_value(&rows[i], o.metric) >= 0;
-    if (!have_metric && o.metric == M_ENERGY)
-        ph_err("note: no per-process energy was recorded in this window (%s records none without a power source)",
-               ph_platform_name());
-    else if (!have_metric && o.metric == M_WAKEUPS)
-        ph_err("note: no wakeup counts were recorded in this window (%s has no per-process source)",
-               ph_platform_name());
+        have_metric |= ph_qmetric_value(o.metric, &rows[i], with_children) >= 0;
+    if (!have_metric && n)
+        ph_err("note: no %s was recorded in this window (%s has no per-process source for it)",
+               o.metric->name, ph_platform_name());
 
-    if (o.fmt == F_JSON)
+    if (o.q.fmt == PH_FMT_JSON)
         rc = emit_json(&o, &r, rows, n);
-    else if (o.fmt == F_CSV)
+    else if (o.q.fmt == PH_FMT_CSV)
         rc = emit_csv(&o, &r, rows, n);
     else {
         rc = emit_table(&o, &r, rows, n);
@@ -441,23 +358,17 @@ static int top_exec(int argc, char **argv)
 
 const ph_cmd ph_cmd_top = {
     "top",
-    "[--cpu|--mem|--disk|--energy|--wakeups] [--since WHEN] [--until WHEN] [--by app|process] [-n N] [--format table|json|csv]",
-    "Show the apps or processes that used the most in a time window.",
+    "[--cpu|--mem|--disk|--energy|--wakeups|--instructions|--cycles|--ctxsw|--faults|--syscalls]\n"
+    "       [--sort METRIC] [--since WHEN] [--until WHEN] [--by app|process|user] [-n N] [--format table|json|csv]",
+    "Show the apps, processes or users that used the most in a time window.",
     "  --cpu              sort by CPU time (default)\n"
     "  --mem              sort by peak memory (footprint, else resident) in the window\n"
     "  --disk             sort by bytes read + written to storage\n"
     "  --energy           sort by energy (where the platform measures it)\n"
     "  --wakeups          sort by wakeups (where the platform counts them)\n"
-    "  --since WHEN       window start (default 1h): 90s, 10m, 1h30m, 2d, 1w, today,\n"
-    "                     yesterday, 2026-11-26, 2026-11-26 14:00, 2026-11-26T14:00Z\n"
-    "  --until WHEN       window end (default now), same forms\n"
-    "  --by app|process   group processes by app (default) or list each process\n"
-    "  --name GLOB        only names or apps matching GLOB (e.g. 'chrom*')\n"
-    "  -n, --limit N      rows to show (default 10)\n"
-    "  -f, --format FMT   table (default), json or csv; json/csv use base units\n"
-    "  --children         CPU includes reaped children (e.g. make with its compilers;\n"
-    "                     children seen alive are not counted twice)\n"
-    "  --utc              show times in UTC\n"
-    "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n",
+    "  --instructions, --cycles, --ctxsw, --faults, --syscalls\n"
+    "                     sort by these counters (where the platform has them)\n"
+    "  --sort METRIC      the same by name: cpu, mem, disk, energy, wakeups, ...\n"
+    "  (default window: the last hour)\n" PH_QOPTS_HELP,
     top_exec,
 };

@@ -81,6 +81,7 @@ typedef struct qstate {
     struct { int64_t at; int idx; } *heap; size_t nheap, capheap;
     sqlite3_stmt *meta;
     int in_window;      /* the state is past `since` */
+    int by_user;        /* group by user id instead of app */
 } qstate;
 
 static uint64_t str_hash(const char *s)
@@ -238,7 +239,13 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     a->pid = sqlite3_column_int(q->meta, 0);
     a->uid = sqlite3_column_type(q->meta, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(q->meta, 1);
     a->name = ph_xstrdup((const char *)sqlite3_column_text(q->meta, 2));
-    a->app = ph_xstrdup((const char *)sqlite3_column_text(q->meta, 3));
+    if (q->by_user) { /* the group is the user: its key is the uid */
+        char key[32];
+        snprintf(key, sizeof key, "%lld", (long long)a->uid);
+        a->app = ph_xstrdup(key);
+    } else {
+        a->app = ph_xstrdup((const char *)sqlite3_column_text(q->meta, 3));
+    }
     l->gone_ns = sqlite3_column_int64(q->meta, 4);
     sqlite3_reset(q->meta);
     r->nprocs++;
@@ -609,7 +616,7 @@ static int bucket_stats(sqlite3 *db, int64_t since, int64_t until, int64_t bw, p
 typedef int (*bucket_fn)(void *ctx, int64_t bucket, ph_result *res);
 
 static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
-               ph_mask want, bucket_fn fn, void *ctx, ph_result *out, char *err, size_t errlen)
+               ph_mask want, int flags, bucket_fn fn, void *ctx, ph_result *out, char *err, size_t errlen)
 {
     int cols[PH_METRIC_COUNT], ncols = 0; /* the metrics read, in column order */
     want |= PH_BIT(PH_M_FOOTPRINT_BYTES) | PH_BIT(PH_M_RESIDENT_BYTES);
@@ -632,6 +639,7 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
     memset(&one, 0, sizeof one);
     q.r = &work;
     q.tier = tier;
+    q.by_user = (flags & PH_Q_BY_USER) != 0;
     ph_imap_init(&q.proc_index);
     ph_imap_init(&q.app_index);
     if (bw > 0) {
@@ -782,7 +790,7 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
         if (!q.in_window)
             enter_window(&q, since);
         finish_window(&q, one.last_ns > since ? one.last_ns : since);
-        if (tier != PH_TIER_RAW && app_rows(&q, db, since, until) < 0)
+        if (tier != PH_TIER_RAW && !q.by_user && app_rows(&q, db, since, until) < 0)
             goto fail;
         snapshot(&q, &one, out);
     }
@@ -811,7 +819,7 @@ int ph_query_tier_metrics(ph_store *store, enum ph_tier tier, int64_t since, int
                           ph_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    return run(store, tier, since, until, 0, want, NULL, NULL, r, err, errlen);
+    return run(store, tier, since, until, 0, want, 0, NULL, NULL, r, err, errlen);
 }
 
 int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *r,
@@ -826,7 +834,7 @@ int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t widt
 {
     if (width <= 0 || since % width || until % width || until <= since)
         return -1;
-    return run(s, PH_TIER_RAW, since, until, width, ~(ph_mask)0, fn, ctx, NULL, err, errlen);
+    return run(s, PH_TIER_RAW, since, until, width, ~(ph_mask)0, 0, fn, ctx, NULL, err, errlen);
 }
 
 void ph_result_free(ph_result *r)
@@ -1109,22 +1117,24 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
     return ph_query_window_metrics(s, since, until, ~(ph_mask)0, 0, out, err, errlen);
 }
 
-static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int apps_only, ph_result *out,
+static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int flags, ph_result *out,
                          char *err, size_t errlen)
 {
-    if (apps_only && seg->tier != PH_TIER_RAW)
+    if ((flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER) && seg->tier != PH_TIER_RAW)
         return app_segment(s, seg->tier, seg->since, seg->until, out, err, errlen);
-    return ph_query_tier_metrics(s, seg->tier, seg->since, seg->until, want, out, err, errlen);
+    memset(out, 0, sizeof *out);
+    return run(s, seg->tier, seg->since, seg->until, 0, want, flags, NULL, NULL, out, err, errlen);
 }
 
-int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int apps_only,
+int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
                             ph_result *out, char *err, size_t errlen)
 {
+    int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);
     ph_segment seg[16];
     size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
     if (n <= 1) {
         ph_segment one = {PH_TIER_RAW, since, until};
-        int rc = query_segment(s, n ? &seg[0] : &one, want, apps_only, out, err, errlen);
+        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, out, err, errlen);
         if (rc == 0) {
             out->win.since = since;
             out->win.until = until;
@@ -1139,7 +1149,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     out->win.until = until;
     for (size_t k = 0; k < n; k++) {
         ph_result part;
-        if (query_segment(s, &seg[k], want, apps_only, &part, err, errlen) < 0) {
+        if (query_segment(s, &seg[k], want, flags, &part, err, errlen) < 0) {
             ph_result_free(out);
             ph_imap_free(&pidx);
             ph_imap_free(&aidx);

@@ -1,0 +1,109 @@
+/*
+ * ph_qcmd.h: what the query commands (top, peak, apps, show, diff) share:
+ * their common options, the window they select, the metric catalogue users
+ * pick from, grouping by app/process/user, and value formatting.
+ */
+#ifndef PH_QCMD_H
+#define PH_QCMD_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ph_platform.h"
+#include "ph_query.h"
+#include "ph_store.h"
+
+enum ph_fmt { PH_FMT_TABLE, PH_FMT_JSON, PH_FMT_CSV };
+enum ph_by { PH_BY_APP, PH_BY_PROCESS, PH_BY_USER };
+enum ph_unit { PH_UNIT_NS, PH_UNIT_BYTES, PH_UNIT_NJ, PH_UNIT_COUNT };
+
+typedef struct ph_qopts {
+    const char *db, *since, *until, *name, *sort;
+    enum ph_fmt fmt;
+    enum ph_by by;
+    int utc, children;
+    long limit;
+    /* resolved by ph_qopts_finish */
+    int64_t since_ns, until_ns;
+    char path[PH_PATH_MAX];
+} ph_qopts;
+
+/* Long options every query command accepts; short ones: -f FMT, -n N, -h. */
+#define PH_QOPT_DB 1000
+#define PH_QOPT_SINCE 1001
+#define PH_QOPT_UNTIL 1002
+#define PH_QOPT_UTC 1003
+#define PH_QOPT_BY 1004
+#define PH_QOPT_NAME 1005
+#define PH_QOPT_CHILDREN 1006
+#define PH_QOPT_SORT 1007
+#define PH_QOPT_LONGOPTS                                          \
+    {"db", required_argument, NULL, PH_QOPT_DB},                  \
+    {"since", required_argument, NULL, PH_QOPT_SINCE},            \
+    {"until", required_argument, NULL, PH_QOPT_UNTIL},            \
+    {"utc", no_argument, NULL, PH_QOPT_UTC},                      \
+    {"by", required_argument, NULL, PH_QOPT_BY},                  \
+    {"name", required_argument, NULL, PH_QOPT_NAME},              \
+    {"children", no_argument, NULL, PH_QOPT_CHILDREN},            \
+    {"sort", required_argument, NULL, PH_QOPT_SORT},              \
+    {"format", required_argument, NULL, 'f'},                     \
+    {"limit", required_argument, NULL, 'n'},                      \
+    {"help", no_argument, NULL, 'h'}
+#define PH_QOPT_SHORT "f:n:h"
+
+/* Help text of the shared options, appended to each command's help. */
+#define PH_QOPTS_HELP                                                                      \
+    "  --since WHEN       window start: 90s, 10m, 1h30m, 2d, 1w, today, yesterday,\n"       \
+    "                     2026-11-26, 2026-11-26 14:00, 2026-11-26T14:00Z\n"                \
+    "  --until WHEN       window end (default now), same forms\n"                           \
+    "  --by app|process|user  group by app (default), list each process, or by user\n"      \
+    "  --name GLOB        only names or apps matching GLOB (e.g. 'chrom*')\n"               \
+    "  --children         CPU includes reaped children (counted once)\n"                    \
+    "  -n, --limit N      rows to show (default 10)\n"                                      \
+    "  -f, --format FMT   table (default), json or csv; json/csv carry base units\n"        \
+    "  --utc              show times in UTC\n"                                              \
+    "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
+
+void ph_qopts_init(ph_qopts *o, const char *default_since);
+/* Handle an option getopt returned: 1 handled, 0 not a shared one,
+ * -1 bad value (message printed: exit PH_EXIT_USAGE). */
+int ph_qopts_handle(ph_qopts *o, int c, const char *arg);
+/* Report getopt's ':' and '?' and stray arguments; returns an exit status
+ * or -1 to go on. */
+int ph_qopts_getopt_error(const char *cmd, int c, int argc, char **argv);
+/* Resolve times and the database path: 0, or an exit status. */
+int ph_qopts_finish(ph_qopts *o);
+/* Open the database read-only: 0, or PH_EXIT_FAIL with a message. */
+int ph_qopen(const ph_qopts *o, ph_store **s);
+/* "no samples between A and B in PATH" and PH_EXIT_FAIL. */
+int ph_qno_data(const ph_qopts *o, int64_t since, int64_t until);
+
+/* The metric catalogue: what --sort and the --METRIC flags name. */
+typedef struct ph_qmetric {
+    const char *name;  /* cpu, mem, disk, energy, wakeups, instructions, ... */
+    const char *json;  /* key in JSON/CSV, unit in the name */
+    const char *head;  /* table column */
+    enum ph_unit unit;
+    double scale;      /* base value / scale = JSON value (ns -> s, nJ -> J) */
+    ph_mask need;      /* metrics it reads */
+    int app_rows;      /* answerable from app rollup rows alone */
+} ph_qmetric;
+
+extern const ph_qmetric ph_qmetrics[];
+extern const size_t ph_nqmetrics;
+const ph_qmetric *ph_qmetric_find(const char *name);
+/* A group's value of a metric in base units; < 0 when not measured. */
+int64_t ph_qmetric_value(const ph_qmetric *m, const ph_agg *a, int children);
+/* The mask of metrics to read for a list of catalogue metrics. */
+ph_mask ph_qmetric_need(void);
+
+/* Rows for o->by: apps or processes borrowed from r, or users built
+ * (*owned = 1: free with ph_group_free). Applies --name. */
+void ph_group(const ph_qopts *o, ph_result *r, ph_agg **rows, size_t *n, int *owned);
+void ph_group_free(ph_agg *rows, size_t n);
+
+/* Human form of a value in base units ("-" when v < 0). */
+void ph_fmt_unit(enum ph_unit u, int64_t v, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,255 @@
+/* What the query commands share (include/ph_qcmd.h). */
+#include "ph_qcmd.h"
+#include "ph_cmd.h"
+#include "ph_format.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <fnmatch.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ph_qopts_init(ph_qopts *o, const char *default_since)
+{
+    memset(o, 0, sizeof *o);
+    o->since = default_since;
+    o->until = "now";
+    o->limit = 10;
+}
+
+int ph_qopts_handle(ph_qopts *o, int c, const char *arg)
+{
+    char *end;
+    switch (c) {
+    case PH_QOPT_DB: o->db = arg; return 1;
+    case PH_QOPT_SINCE: o->since = arg; return 1;
+    case PH_QOPT_UNTIL: o->until = arg; return 1;
+    case PH_QOPT_UTC: o->utc = 1; return 1;
+    case PH_QOPT_NAME: o->name = arg; return 1;
+    case PH_QOPT_CHILDREN: o->children = 1; return 1;
+    case PH_QOPT_SORT:
+        if (!ph_qmetric_find(arg)) {
+            ph_err("unknown metric '%s' for --sort: use cpu, mem, disk, energy, wakeups, instructions,"
+                   " cycles, ctxsw, faults or syscalls", arg);
+            return -1;
+        }
+        o->sort = arg;
+        return 1;
+    case PH_QOPT_BY:
+        if (strcmp(arg, "app") == 0)
+            o->by = PH_BY_APP;
+        else if (strcmp(arg, "process") == 0)
+            o->by = PH_BY_PROCESS;
+        else if (strcmp(arg, "user") == 0)
+            o->by = PH_BY_USER;
+        else {
+            ph_err("bad --by '%s': use app, process or user", arg);
+            return -1;
+        }
+        return 1;
+    case 'n':
+        o->limit = strtol(arg, &end, 10);
+        if (end == arg || *end || o->limit < 1) {
+            ph_err("bad --limit '%s': give a whole number, 1 or more", arg);
+            return -1;
+        }
+        return 1;
+    case 'f':
+        if (strcmp(arg, "table") == 0)
+            o->fmt = PH_FMT_TABLE;
+        else if (strcmp(arg, "json") == 0)
+            o->fmt = PH_FMT_JSON;
+        else if (strcmp(arg, "csv") == 0)
+            o->fmt = PH_FMT_CSV;
+        else {
+            ph_err("bad --format '%s': use table, json or csv", arg);
+            return -1;
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int ph_qopts_getopt_error(const char *cmd, int c, int argc, char **argv)
+{
+    if (c == ':') {
+        ph_err("option '%s' needs a value", argv[optind - 1]);
+        return PH_EXIT_USAGE;
+    }
+    if (c == '?') {
+        ph_err("unknown option '%s' for %s; see 'prochist %s --help'", argv[optind - 1], cmd, cmd);
+        return PH_EXIT_USAGE;
+    }
+    (void)argc;
+    return -1;
+}
+
+int ph_qopts_finish(ph_qopts *o)
+{
+    int64_t now = ph_now_wall_ns();
+    if (ph_time_parse(o->since, now, &o->since_ns) < 0) {
+        ph_err("bad --since '%s': use a duration like 90s, 10m, 1h30m, 2d, 1w, or a time like 2026-11-26 14:00",
+               o->since);
+        return PH_EXIT_USAGE;
+    }
+    if (ph_time_parse(o->until, now, &o->until_ns) < 0) {
+        ph_err("bad --until '%s': use a duration like 10m (that long ago), 'now', or a time like 2026-11-26 14:00",
+               o->until);
+        return PH_EXIT_USAGE;
+    }
+    if (o->until_ns <= o->since_ns) {
+        ph_err("--until (%s) is not after --since (%s)", o->until, o->since);
+        return PH_EXIT_USAGE;
+    }
+    if (ph_db_path(o->db, 0, o->path, sizeof o->path) < 0)
+        return PH_EXIT_FAIL;
+    return 0;
+}
+
+int ph_qopen(const ph_qopts *o, ph_store **s)
+{
+    char err[512];
+    if (ph_store_open(o->path, PH_STORE_READ, s, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        return PH_EXIT_FAIL;
+    }
+    return 0;
+}
+
+int ph_qno_data(const ph_qopts *o, int64_t since, int64_t until)
+{
+    char a[40], b[40];
+    ph_time_display(since, o->utc, a, sizeof a);
+    ph_time_display(until, o->utc, b, sizeof b);
+    ph_err("no samples between %s and %s in %s (is the recorder running?)", a, b, o->path);
+    return PH_EXIT_FAIL;
+}
+
+#define B(m) PH_BIT(PH_M_##m)
+const ph_qmetric ph_qmetrics[] = {
+    {"cpu", "cpu_s", "CPU", PH_UNIT_NS, 1e9, B(CPU_USER_NS) | B(CPU_SYSTEM_NS), 1},
+    {"mem", "mem_peak_bytes", "MEM PEAK", PH_UNIT_BYTES, 1, 0, 1},
+    {"disk", "disk_bytes", "DISK", PH_UNIT_BYTES, 1, B(DISK_READ_BYTES) | B(DISK_WRITE_BYTES), 1},
+    {"energy", "energy_j", "ENERGY", PH_UNIT_NJ, 1e9, B(ENERGY_NJ), 1},
+    {"wakeups", "wakeups", "WAKEUPS", PH_UNIT_COUNT, 1, B(WAKEUPS), 1},
+    {"instructions", "instructions", "INSTR", PH_UNIT_COUNT, 1, B(INSTRUCTIONS), 0},
+    {"cycles", "cycles", "CYCLES", PH_UNIT_COUNT, 1, B(CYCLES), 0},
+    {"ctxsw", "ctxsw", "CTXSW", PH_UNIT_COUNT, 1,
+     B(CTXSW_TOTAL) | B(CTXSW_VOLUNTARY) | B(CTXSW_INVOLUNTARY), 0},
+    {"faults", "faults", "FAULTS", PH_UNIT_COUNT, 1, B(FAULTS_TOTAL) | B(FAULTS_MINOR) | B(FAULTS_MAJOR), 0},
+    {"syscalls", "syscalls", "SYSCALLS", PH_UNIT_COUNT, 1,
+     B(SYSCALLS_MACH) | B(SYSCALLS_UNIX) | B(SYSCALLS_READ) | B(SYSCALLS_WRITE), 0},
+};
+#undef B
+const size_t ph_nqmetrics = PH_ARRAY_LEN(ph_qmetrics);
+
+const ph_qmetric *ph_qmetric_find(const char *name)
+{
+    for (size_t i = 0; i < ph_nqmetrics; i++)
+        if (strcmp(ph_qmetrics[i].name, name) == 0)
+            return &ph_qmetrics[i];
+    return NULL;
+}
+
+ph_mask ph_qmetric_need(void)
+{
+    ph_mask m = PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
+    for (size_t i = 0; i < ph_nqmetrics; i++)
+        m |= ph_qmetrics[i].need;
+    return m;
+}
+
+static int64_t sum_of(const ph_agg *a, ph_mask bits)
+{
+    int64_t v = 0;
+    int any = 0;
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        if ((bits & PH_BIT(m)) && (a->have & PH_BIT(m))) {
+            v += a->val[m];
+            any = 1;
+        }
+    return any ? v : -1;
+}
+
+int64_t ph_qmetric_value(const ph_qmetric *m, const ph_agg *a, int children)
+{
+    if (strcmp(m->name, "mem") == 0)
+        return a->mem_peak;
+    if (strcmp(m->name, "cpu") == 0) {
+        int64_t own = sum_of(a, m->need);
+        int64_t kids = sum_of(a, PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS));
+        return (children && kids > 0 && own >= 0) ? own + kids : own;
+    }
+    /* Platforms name the same thing differently: prefer the total. */
+    if (strcmp(m->name, "ctxsw") == 0 && (a->have & PH_BIT(PH_M_CTXSW_TOTAL)))
+        return a->val[PH_M_CTXSW_TOTAL];
+    if (strcmp(m->name, "ctxsw") == 0)
+        return sum_of(a, PH_BIT(PH_M_CTXSW_VOLUNTARY) | PH_BIT(PH_M_CTXSW_INVOLUNTARY));
+    if (strcmp(m->name, "faults") == 0 && (a->have & PH_BIT(PH_M_FAULTS_TOTAL)))
+        return a->val[PH_M_FAULTS_TOTAL];
+    if (strcmp(m->name, "faults") == 0)
+        return sum_of(a, PH_BIT(PH_M_FAULTS_MINOR) | PH_BIT(PH_M_FAULTS_MAJOR));
+    return sum_of(a, m->need);
+}
+
+static int name_matches(const ph_qopts *o, const ph_agg *a)
+{
+    return !o->name || fnmatch(o->name, a->name, 0) == 0 || fnmatch(o->name, a->app, 0) == 0;
+}
+
+void ph_group(const ph_qopts *o, ph_result *r, ph_agg **rows, size_t *n, int *owned)
+{
+    ph_agg *src = o->by == PH_BY_PROCESS ? r->procs : r->apps;
+    size_t ns = o->by == PH_BY_PROCESS ? r->nprocs : r->napps;
+    *owned = 0;
+    if (o->by == PH_BY_USER) {
+        /* The engine grouped by uid (apps[].app holds it): name the users. */
+        for (size_t i = 0; i < ns; i++) {
+            char *endp;
+            long uid = strtol(src[i].app, &endp, 10);
+            struct passwd *pw = (*endp == '\0' && uid >= 0) ? getpwuid((uid_t)uid) : NULL;
+            char label[96];
+            if (pw)
+                snprintf(label, sizeof label, "%s", pw->pw_name);
+            else if (uid >= 0)
+                snprintf(label, sizeof label, "uid %ld", uid);
+            else
+                snprintf(label, sizeof label, "unknown");
+            free(src[i].name);
+            src[i].name = ph_xstrdup(label);
+            src[i].uid = uid;
+        }
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < ns; i++) {
+        if (name_matches(o, &src[i])) {
+            ph_agg tmp = src[k];
+            src[k++] = src[i];
+            src[i] = tmp;
+        }
+    }
+    *rows = src;
+    *n = k;
+}
+
+void ph_group_free(ph_agg *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].name);
+        free(rows[i].app);
+    }
+    free(rows);
+}
+
+void ph_fmt_unit(enum ph_unit u, int64_t v, char *buf, size_t len)
+{
+    switch (u) {
+    case PH_UNIT_NS: ph_fmt_duration(v, buf, len); break;
+    case PH_UNIT_BYTES: ph_fmt_bytes(v, buf, len); break;
+    case PH_UNIT_NJ: ph_fmt_energy(v, buf, len); break;
+    case PH_UNIT_COUNT: ph_fmt_count(v, buf, len); break;
+    }
+}
