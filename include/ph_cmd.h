@@ -23,6 +23,10 @@ typedef struct ph_cmd {
 extern const ph_cmd ph_cmd_record;
 extern const ph_cmd ph_cmd_top;
 extern const ph_cmd ph_cmd_status;
+extern const ph_cmd ph_cmd_peak;
+extern const ph_cmd ph_cmd_apps;
+extern const ph_cmd ph_cmd_show;
+extern const ph_cmd ph_cmd_diff;
 
 /* Print "usage: prochist NAME USAGE" and the option list. */
 void ph_cmd_print_help(const ph_cmd *c, int to_stderr);

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ph_platform.h"
 #include "ph_query.h"
@@ -102,6 +103,9 @@ ph_mask ph_qmetric_need(void);
  * (*owned = 1: free with ph_group_free). Applies --name. */
 void ph_group(const ph_qopts *o, ph_result *r, ph_agg **rows, size_t *n, int *owned);
 void ph_group_free(ph_agg *rows, size_t n);
+
+/* A CSV field, quoted when it holds a comma, quote or newline. */
+void ph_csv_field(FILE *f, const char *s);
 
 /* Human form of a value in base units ("-" when v < 0). */
 void ph_fmt_unit(enum ph_unit u, int64_t v, char *buf, size_t len);

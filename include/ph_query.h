@@ -41,6 +41,7 @@ typedef struct ph_agg {
     ph_mask have;
     int64_t mem_peak;  /* bytes; < 0 when no memory value */
     int64_t mem_peak_ns;
+    int64_t mem_peak_proc; /* apps: the process whose growth reached the peak */
     int64_t mem_last;  /* value at the window's end; < 0 when gone or unknown */
     int64_t mem_avg;   /* time-weighted mean while alive in the window; < 0 unknown */
     int64_t first_ns, last_ns; /* first and last time seen in the window */

@@ -153,6 +153,7 @@ CREATE TABLE app_minute (
     procs               INTEGER NOT NULL,   -- most processes of the app alive at once
     mem_peak_bytes      INTEGER,
     mem_peak_ns         INTEGER,            -- sample time of the peak
+    mem_peak_proc       INTEGER,            -- the process whose growth reached it
     mem_last_bytes      INTEGER,
     cpu_user_ns         INTEGER,            -- sums over the app's processes
     cpu_system_ns       INTEGER,
@@ -169,6 +170,7 @@ CREATE TABLE app_hour (
     procs               INTEGER NOT NULL,   -- most processes of the app alive at once
     mem_peak_bytes      INTEGER,
     mem_peak_ns         INTEGER,            -- sample time of the peak
+    mem_peak_proc       INTEGER,            -- the process whose growth reached it
     mem_last_bytes      INTEGER,
     cpu_user_ns         INTEGER,            -- sums over the app's processes
     cpu_system_ns       INTEGER,

@@ -4,7 +4,8 @@
 # Prints a markdown report (also written to build/bench.md); docs/performance.md
 # keeps a copy of a run with the machine it ran on.
 #
-# Environment: BUILD (build dir), BENCH_DAYS (generated history, default 30),
+# Environment: BUILD (build dir), BENCH_DAYS (generated history, default 7;
+# 30 takes about 15 minutes here),
 # BENCH_SAMPLES (live samples per measurement, default 20), BENCH_IDLE
 # (extra idle processes, default 1000).
 set -u
@@ -13,7 +14,7 @@ BUILD=${BUILD:-build}
 BIN="$PWD/$BUILD/prochist"
 GEN="$PWD/$BUILD/gen-history"
 FLOOR="$PWD/$BUILD/floor"
-DAYS=${BENCH_DAYS:-30}
+DAYS=${BENCH_DAYS:-7}
 N=${BENCH_SAMPLES:-20}
 IDLE=${BENCH_IDLE:-1000}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ph-bench-XXXXXX")

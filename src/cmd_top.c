@@ -138,21 +138,6 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
     return rc;
 }
 
-static void csv_field(const char *s)
-{
-    if (strpbrk(s, ",\"\n\r")) {
-        putchar('"');
-        for (; *s; s++) {
-            if (*s == '"')
-                putchar('"');
-            putchar(*s);
-        }
-        putchar('"');
-    } else {
-        fputs(s, stdout);
-    }
-}
-
 static void csv_num(int64_t v, double scale)
 {
     if (v < 0)
@@ -170,7 +155,7 @@ static int emit_csv(const top_opts *o, const ph_result *r, ph_agg *rows, size_t 
            extra_metric(o) ? o->metric->json : "");
     for (size_t i = 0; i < n; i++) {
         const ph_agg *a = &rows[i];
-        csv_field(a->name);
+        ph_csv_field(stdout, a->name);
         printf(",%d", o->q.by == PH_BY_PROCESS ? a->pid : (a->procs_max ? a->procs_max : a->nprocs));
         csv_num(cpu_ns(a), 1e9);
         double pct = cpu_pct(a, &r->win);

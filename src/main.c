@@ -15,6 +15,10 @@
 static const ph_cmd *const commands[] = {
     &ph_cmd_record,
     &ph_cmd_top,
+    &ph_cmd_peak,
+    &ph_cmd_show,
+    &ph_cmd_apps,
+    &ph_cmd_diff,
     &ph_cmd_status,
 };
 

@@ -253,3 +253,18 @@ void ph_fmt_unit(enum ph_unit u, int64_t v, char *buf, size_t len)
     case PH_UNIT_COUNT: ph_fmt_count(v, buf, len); break;
     }
 }
+
+void ph_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

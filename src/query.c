@@ -76,6 +76,7 @@ typedef struct qstate {
     ph_imap app_index;
     int64_t *app_sum;
     int *app_live;      /* processes of the app alive now */
+    int64_t *app_grower; /* the process that last grew the app's sum */
     int64_t *app_carry; /* rollup tiers: app value carried from app rows */
     int *dirty; size_t ndirty; unsigned char *is_dirty;
     struct { int64_t at; int idx; } *heap; size_t nheap, capheap;
@@ -108,6 +109,7 @@ static int app_find_or_add(qstate *q, const char *app)
         r->apps = ph_xrealloc(r->apps, q->cap_apps * sizeof *r->apps);
         q->app_sum = ph_xrealloc(q->app_sum, q->cap_apps * sizeof *q->app_sum);
         q->app_live = ph_xrealloc(q->app_live, q->cap_apps * sizeof *q->app_live);
+        q->app_grower = ph_xrealloc(q->app_grower, q->cap_apps * sizeof *q->app_grower);
         q->app_carry = ph_xrealloc(q->app_carry, q->cap_apps * sizeof *q->app_carry);
         q->is_dirty = ph_xrealloc(q->is_dirty, q->cap_apps);
         q->dirty = ph_xrealloc(q->dirty, q->cap_apps * sizeof *q->dirty);
@@ -122,6 +124,7 @@ static int app_find_or_add(qstate *q, const char *app)
     a->mem_peak = a->mem_last = a->mem_avg = -1;
     q->app_sum[i] = 0;
     q->app_live[i] = 0;
+    q->app_grower[i] = 0;
     q->app_carry[i] = -1;
     q->is_dirty[i] = 0;
     ph_imap_put(&q->app_index, key, i);
@@ -190,6 +193,8 @@ static void set_mem(qstate *q, int idx, int64_t mem, int64_t t)
     live *l = &q->lv[idx];
     integrate(l, t);
     int64_t old = l->mem < 0 ? 0 : l->mem, now = mem < 0 ? 0 : mem;
+    if (now > old)
+        q->app_grower[l->app] = q->r->procs[idx].proc;
     if (now != old) {
         q->app_sum[l->app] += now - old;
         if (q->in_window)
@@ -266,6 +271,7 @@ static void close_point(qstate *q, int64_t ts)
             if (q->app_sum[a] > r->apps[a].mem_peak) {
                 r->apps[a].mem_peak = q->app_sum[a];
                 r->apps[a].mem_peak_ns = ts;
+                r->apps[a].mem_peak_proc = q->app_grower[a];
             }
         }
     }
@@ -395,7 +401,7 @@ static int app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until)
     int64_t w = tiers[q->tier].width, k = tiers[q->tier].keyframe;
     ph_result *r = q->r;
     snprintf(sql, sizeof sql,
-             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs FROM %s"
+             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc FROM %s"
              " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
              tiers[q->tier].apps, (long long)w, (long long)w);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -444,6 +450,7 @@ static int app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until)
             if (peak > r->apps[a].mem_peak) {
                 r->apps[a].mem_peak = peak;
                 r->apps[a].mem_peak_ns = sqlite3_column_int64(st, 3);
+                r->apps[a].mem_peak_proc = sqlite3_column_int64(st, 6);
             }
         }
         q->app_carry[a] = last;
@@ -806,6 +813,7 @@ fail:
     free(q.lv);
     free(q.app_sum);
     free(q.app_live);
+    free(q.app_grower);
     free(q.app_carry);
     free(q.dirty);
     free(q.is_dirty);
@@ -885,7 +893,7 @@ static int app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_
         goto fail;
     snprintf(sql, sizeof sql,
              "SELECT bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes, cpu_user_ns,"
-             " cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups FROM %s"
+             " cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups, mem_peak_proc FROM %s"
              " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
              tiers[tier].apps, (long long)w, (long long)w);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -938,6 +946,7 @@ static int app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_
         if (sqlite3_column_type(st, 3) != SQLITE_NULL && sqlite3_column_int64(st, 3) > g->mem_peak) {
             g->mem_peak = sqlite3_column_int64(st, 3);
             g->mem_peak_ns = sqlite3_column_int64(st, 4);
+            g->mem_peak_proc = sqlite3_column_int64(st, 12);
         }
         for (size_t c = 0; c < PH_ARRAY_LEN(cm); c++) {
             if (sqlite3_column_type(st, 6 + (int)c) == SQLITE_NULL)
@@ -969,6 +978,7 @@ fail:
     ph_result_free(&work);
     free(q.app_sum);
     free(q.app_live);
+    free(q.app_grower);
     free(q.app_carry);
     free(q.dirty);
     free(q.is_dirty);
@@ -1071,6 +1081,7 @@ static void merge_agg(ph_agg *a, const ph_agg *b)
     if (b->mem_peak > a->mem_peak) {
         a->mem_peak = b->mem_peak;
         a->mem_peak_ns = b->mem_peak_ns;
+        a->mem_peak_proc = b->mem_peak_proc;
     }
     if (b->first_ns < a->first_ns)
         a->first_ns = b->first_ns;

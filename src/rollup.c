@@ -202,8 +202,8 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
         goto out;
     snprintf(sql, sizeof sql,
              "INSERT OR REPLACE INTO %s (bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes,"
-             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", dest[d].apps);
+             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups, mem_peak_proc)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", dest[d].apps);
     if (sqlite3_prepare_v2(db, sql, -1, &as, NULL) != SQLITE_OK)
         goto out;
     snprintf(sql, sizeof sql,
@@ -255,6 +255,7 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
                 else
                     sqlite3_bind_null(as, 7 + c);
             }
+            bind_opt(as, 13, a->mem_peak_proc > 0 ? a->mem_peak_proc : -1);
             if (sqlite3_step(as) != SQLITE_DONE)
                 goto rollback;
             sqlite3_reset(as);

@@ -1,0 +1,173 @@
+/* prochist apps: the apps (or processes) seen in a window, first and last
+ * seen, with their totals. */
+#include "ph_cmd.h"
+#include "ph_format.h"
+#include "ph_qcmd.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_seen(const void *x, const void *y)
+{
+    const ph_agg *a = x, *b = y;
+    if (a->last_ns != b->last_ns)
+        return a->last_ns < b->last_ns ? 1 : -1;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+static int apps_exec(int argc, char **argv)
+{
+    static const struct option longopts[] = {PH_QOPT_LONGOPTS, {NULL, 0, NULL, 0}};
+    ph_qopts o;
+    int c, rc;
+    char err[512] = "";
+    const ph_qmetric *cpu = ph_qmetric_find("cpu");
+    ph_qopts_init(&o, "1d");
+    o.limit = 50;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
+        if (c == 'h') {
+            ph_cmd_print_help(&ph_cmd_apps, 0);
+            return PH_EXIT_OK;
+        }
+        rc = ph_qopts_handle(&o, c, optarg);
+        if (rc < 0)
+            return PH_EXIT_USAGE;
+        if (rc == 0 && (rc = ph_qopts_getopt_error("apps", c, argc, argv)) >= 0)
+            return rc;
+    }
+    if (optind < argc) {
+        ph_err("unexpected argument '%s' for apps", argv[optind]);
+        return PH_EXIT_USAGE;
+    }
+    if ((rc = ph_qopts_finish(&o)) != 0)
+        return rc;
+    ph_store *store;
+    if ((rc = ph_qopen(&o, &store)) != 0)
+        return rc;
+    ph_result r;
+    /* Process rows: distinct processes and first/last seen need them. */
+    int flags = o.by == PH_BY_USER ? PH_Q_BY_USER : 0;
+    if (ph_query_window_metrics(store, o.since_ns, o.until_ns, ph_qmetric_need(), flags, &r, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        ph_store_close(store);
+        return PH_EXIT_FAIL;
+    }
+    ph_store_close(store);
+    if (r.win.samples == 0) {
+        ph_result_free(&r);
+        return ph_qno_data(&o, o.since_ns, o.until_ns);
+    }
+    ph_agg *rows;
+    size_t n;
+    int owned;
+    ph_group(&o, &r, &rows, &n, &owned);
+    qsort(rows, n, sizeof *rows, cmp_seen);
+    if (n > (size_t)o.limit)
+        n = (size_t)o.limit;
+    int byp = o.by == PH_BY_PROCESS;
+    char t1[48], t2[48];
+    if (o.fmt == PH_FMT_JSON) {
+        cJSON *root = cJSON_CreateObject();
+        ph_time_iso_utc(o.since_ns, t1, sizeof t1);
+        cJSON_AddStringToObject(root, "since", t1);
+        ph_time_iso_utc(o.until_ns, t1, sizeof t1);
+        cJSON_AddStringToObject(root, "until", t1);
+        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
+        for (size_t i = 0; i < n; i++) {
+            const ph_agg *a = &rows[i];
+            cJSON *row = cJSON_CreateObject();
+            cJSON_AddStringToObject(row, "name", a->name);
+            if (byp) {
+                cJSON_AddNumberToObject(row, "pid", a->pid);
+                cJSON_AddStringToObject(row, "app", a->app);
+            } else {
+                cJSON_AddNumberToObject(row, "processes", a->nprocs);
+            }
+            ph_time_iso_utc(a->first_ns, t1, sizeof t1);
+            ph_time_iso_utc(a->last_ns, t2, sizeof t2);
+            cJSON_AddStringToObject(row, "first_seen", t1);
+            cJSON_AddStringToObject(row, "last_seen", t2);
+            int64_t v = ph_qmetric_value(cpu, a, o.children);
+            if (v >= 0)
+                cJSON_AddNumberToObject(row, "cpu_s", (double)v / 1e9);
+            else
+                cJSON_AddNullToObject(row, "cpu_s");
+            if (a->mem_peak >= 0)
+                cJSON_AddNumberToObject(row, "mem_peak_bytes", (double)a->mem_peak);
+            else
+                cJSON_AddNullToObject(row, "mem_peak_bytes");
+            v = ph_qmetric_value(ph_qmetric_find("disk"), a, 0);
+            if (v >= 0)
+                cJSON_AddNumberToObject(row, "disk_bytes", (double)v);
+            else
+                cJSON_AddNullToObject(row, "disk_bytes");
+            cJSON_AddItemToArray(arr, row);
+        }
+        char *text = cJSON_Print(root);
+        printf("%s\n", text ? text : "{}");
+        cJSON_free(text);
+        cJSON_Delete(root);
+    } else if (o.fmt == PH_FMT_CSV) {
+        printf("name,%s,first_seen,last_seen,cpu_s,mem_peak_bytes,disk_bytes\n", byp ? "pid" : "processes");
+        for (size_t i = 0; i < n; i++) {
+            const ph_agg *a = &rows[i];
+            ph_csv_field(stdout, a->name);
+            ph_time_iso_utc(a->first_ns, t1, sizeof t1);
+            ph_time_iso_utc(a->last_ns, t2, sizeof t2);
+            int64_t v = ph_qmetric_value(cpu, a, o.children);
+            printf(",%d,%s,%s,", byp ? a->pid : a->nprocs, t1, t2);
+            if (v >= 0)
+                printf("%.9g", (double)v / 1e9);
+            printf(",%lld,", (long long)a->mem_peak);
+            v = ph_qmetric_value(ph_qmetric_find("disk"), a, 0);
+            if (v >= 0)
+                printf("%lld", (long long)v);
+            putchar('\n');
+        }
+    } else {
+        static const char *const name_head[] = {"APP", "PROCESS", "USER"};
+        const char *heads[] = {name_head[o.by], byp ? "PID" : "PROCS", "FIRST SEEN", "LAST SEEN", "CPU",
+                               "MEM PEAK", "DISK"};
+        const int right[] = {0, 1, 0, 0, 1, 1, 1};
+        ph_table tb;
+        ph_table_init(&tb, 7, heads, right);
+        for (size_t i = 0; i < n; i++) {
+            const ph_agg *a = &rows[i];
+            char k[16], cpu_s[24], mem[24], disk[24];
+            const char *cells[7];
+            snprintf(k, sizeof k, "%d", byp ? a->pid : a->nprocs);
+            ph_time_display(a->first_ns, o.utc, t1, sizeof t1);
+            ph_time_display(a->last_ns, o.utc, t2, sizeof t2);
+            ph_fmt_duration(ph_qmetric_value(cpu, a, o.children), cpu_s, sizeof cpu_s);
+            ph_fmt_bytes(a->mem_peak, mem, sizeof mem);
+            ph_fmt_bytes(ph_qmetric_value(ph_qmetric_find("disk"), a, 0), disk, sizeof disk);
+            cells[0] = a->name;
+            cells[1] = k;
+            cells[2] = t1;
+            cells[3] = t2;
+            cells[4] = cpu_s;
+            cells[5] = mem;
+            cells[6] = disk;
+            ph_table_add(&tb, cells);
+        }
+        ph_table_print(&tb, stdout, ph_use_colour(stdout));
+        ph_table_free(&tb);
+    }
+    ph_result_free(&r);
+    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+}
+
+const ph_cmd ph_cmd_apps = {
+    "apps",
+    "[--since WHEN] [--until WHEN] [--by app|process|user] [--name GLOB] [-n N] [--format table|json|csv]",
+    "List the apps (or processes) seen in a window, first and last seen, with totals.",
+    "  Most recently seen first. (default window: 1 day, default limit: 50)\n" PH_QOPTS_HELP,
+    apps_exec,
+};

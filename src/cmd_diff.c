@@ -1,0 +1,255 @@
+/* prochist diff: how each app's usage changed between two windows. */
+#include "ph_cmd.h"
+#include "ph_format.h"
+#include "ph_qcmd.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct change {
+    const char *name;
+    int64_t before, after; /* < 0: not measured / absent */
+} change;
+
+static int64_t absv(int64_t v) { return v < 0 ? -v : v; }
+
+static int cmp_change(const void *x, const void *y)
+{
+    const change *a = x, *b = y;
+    int64_t da = absv((a->after < 0 ? 0 : a->after) - (a->before < 0 ? 0 : a->before));
+    int64_t db = absv((b->after < 0 ? 0 : b->after) - (b->before < 0 ? 0 : b->before));
+    if (da != db)
+        return da < db ? 1 : -1;
+    return strcmp(a->name, b->name);
+}
+
+/* "A..B": two points in time. */
+static int parse_range(const char *s, int64_t now, int64_t *a, int64_t *b)
+{
+    const char *dots = strstr(s, "..");
+    char left[128];
+    if (!dots || (size_t)(dots - s) >= sizeof left)
+        return -1;
+    memcpy(left, s, (size_t)(dots - s));
+    left[dots - s] = '\0';
+    if (ph_time_parse(left, now, a) < 0 || ph_time_parse(dots + 2, now, b) < 0 || *b <= *a)
+        return -1;
+    return 0;
+}
+
+static int query(ph_store *st, const ph_qopts *o, int64_t since, int64_t until, const ph_qmetric *m,
+                 ph_result *r)
+{
+    char err[512] = "";
+    int flags = o->by == PH_BY_USER ? PH_Q_BY_USER : (o->by == PH_BY_APP && m->app_rows && !o->children)
+                                                         ? PH_Q_APPS_ONLY : 0;
+    if (ph_query_window_metrics(st, since, until, ph_qmetric_need(), flags, r, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int diff_exec(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        PH_QOPT_LONGOPTS,
+        {"vs", required_argument, NULL, 2000},
+        {NULL, 0, NULL, 0},
+    };
+    ph_qopts o;
+    int c, rc;
+    const char *vs = NULL;
+    ph_qopts_init(&o, "1d");
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
+        if (c == 'h') {
+            ph_cmd_print_help(&ph_cmd_diff, 0);
+            return PH_EXIT_OK;
+        }
+        if (c == 2000) {
+            vs = optarg;
+            continue;
+        }
+        rc = ph_qopts_handle(&o, c, optarg);
+        if (rc < 0)
+            return PH_EXIT_USAGE;
+        if (rc == 0 && (rc = ph_qopts_getopt_error("diff", c, argc, argv)) >= 0)
+            return rc;
+    }
+    if (optind < argc) {
+        ph_err("unexpected argument '%s' for diff", argv[optind]);
+        return PH_EXIT_USAGE;
+    }
+    if ((rc = ph_qopts_finish(&o)) != 0)
+        return rc;
+    const ph_qmetric *m = ph_qmetric_find(o.sort ? o.sort : "cpu");
+    int64_t b0, b1;
+    if (vs) {
+        if (parse_range(vs, ph_now_wall_ns(), &b0, &b1) < 0) {
+            ph_err("bad --vs '%s': give two times A..B, e.g. 2d..1d or '2026-11-20..2026-11-21'", vs);
+            return PH_EXIT_USAGE;
+        }
+    } else { /* the same length just before */
+        b1 = o.since_ns;
+        b0 = o.since_ns - (o.until_ns - o.since_ns);
+    }
+    ph_store *st;
+    if ((rc = ph_qopen(&o, &st)) != 0)
+        return rc;
+    ph_result before, after;
+    if (query(st, &o, b0, b1, m, &before) < 0) {
+        ph_store_close(st);
+        return PH_EXIT_FAIL;
+    }
+    if (query(st, &o, o.since_ns, o.until_ns, m, &after) < 0) {
+        ph_result_free(&before);
+        ph_store_close(st);
+        return PH_EXIT_FAIL;
+    }
+    ph_store_close(st);
+    if (after.win.samples == 0 || before.win.samples == 0) {
+        int miss_after = after.win.samples == 0;
+        ph_result_free(&before);
+        ph_result_free(&after);
+        return miss_after ? ph_qno_data(&o, o.since_ns, o.until_ns) : ph_qno_data(&o, b0, b1);
+    }
+    ph_agg *ra, *rb;
+    size_t na, nb;
+    int owned;
+    ph_group(&o, &after, &ra, &na, &owned);
+    ph_group(&o, &before, &rb, &nb, &owned);
+    change *ch = ph_xcalloc(na + nb + 1, sizeof *ch);
+    size_t n = 0;
+    int byp = o.by == PH_BY_PROCESS;
+    for (size_t i = 0; i < na; i++) {
+        ch[n].name = ra[i].name;
+        ch[n].after = ph_qmetric_value(m, &ra[i], o.children);
+        ch[n].before = -1;
+        for (size_t j = 0; j < nb; j++)
+            if (byp ? (rb[j].pid == ra[i].pid && strcmp(rb[j].name, ra[i].name) == 0)
+                    : strcmp(rb[j].app, ra[i].app) == 0) {
+                ch[n].before = ph_qmetric_value(m, &rb[j], o.children);
+                break;
+            }
+        n++;
+    }
+    for (size_t j = 0; j < nb; j++) { /* gone since */
+        int seen = 0;
+        for (size_t i = 0; i < na && !seen; i++)
+            seen = byp ? (rb[j].pid == ra[i].pid && strcmp(rb[j].name, ra[i].name) == 0)
+                       : strcmp(rb[j].app, ra[i].app) == 0;
+        if (!seen) {
+            ch[n].name = rb[j].name;
+            ch[n].before = ph_qmetric_value(m, &rb[j], o.children);
+            ch[n].after = -1;
+            n++;
+        }
+    }
+    qsort(ch, n, sizeof *ch, cmp_change);
+    if (n > (size_t)o.limit)
+        n = (size_t)o.limit;
+
+    char t[48];
+    if (o.fmt == PH_FMT_JSON) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "metric", m->name);
+        cJSON *w = cJSON_AddObjectToObject(root, "before");
+        ph_time_iso_utc(b0, t, sizeof t);
+        cJSON_AddStringToObject(w, "since", t);
+        ph_time_iso_utc(b1, t, sizeof t);
+        cJSON_AddStringToObject(w, "until", t);
+        w = cJSON_AddObjectToObject(root, "after");
+        ph_time_iso_utc(o.since_ns, t, sizeof t);
+        cJSON_AddStringToObject(w, "since", t);
+        ph_time_iso_utc(o.until_ns, t, sizeof t);
+        cJSON_AddStringToObject(w, "until", t);
+        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
+        for (size_t i = 0; i < n; i++) {
+            cJSON *row = cJSON_CreateObject();
+            char kb[64], ka[64], kd[64];
+            snprintf(kb, sizeof kb, "before_%s", m->json);
+            snprintf(ka, sizeof ka, "after_%s", m->json);
+            snprintf(kd, sizeof kd, "change_%s", m->json);
+            cJSON_AddStringToObject(row, "name", ch[i].name);
+            if (ch[i].before >= 0)
+                cJSON_AddNumberToObject(row, kb, (double)ch[i].before / m->scale);
+            else
+                cJSON_AddNullToObject(row, kb);
+            if (ch[i].after >= 0)
+                cJSON_AddNumberToObject(row, ka, (double)ch[i].after / m->scale);
+            else
+                cJSON_AddNullToObject(row, ka);
+            cJSON_AddNumberToObject(row, kd,
+                                    (double)((ch[i].after < 0 ? 0 : ch[i].after) - (ch[i].before < 0 ? 0 : ch[i].before)) /
+                                        m->scale);
+            cJSON_AddItemToArray(arr, row);
+        }
+        char *text = cJSON_Print(root);
+        printf("%s\n", text ? text : "{}");
+        cJSON_free(text);
+        cJSON_Delete(root);
+    } else if (o.fmt == PH_FMT_CSV) {
+        printf("name,before_%s,after_%s,change_%s\n", m->json, m->json, m->json);
+        for (size_t i = 0; i < n; i++) {
+            ph_csv_field(stdout, ch[i].name);
+            int64_t bv = ch[i].before < 0 ? 0 : ch[i].before, av = ch[i].after < 0 ? 0 : ch[i].after;
+            printf(",%.9g,%.9g,%.9g\n", (double)bv / m->scale, (double)av / m->scale, (double)(av - bv) / m->scale);
+        }
+    } else {
+        static const char *const name_head[] = {"APP", "PROCESS", "USER"};
+        const char *heads[] = {name_head[o.by], "BEFORE", "AFTER", "CHANGE", "%"};
+        const int right[] = {0, 1, 1, 1, 1};
+        ph_table tb;
+        ph_table_init(&tb, 5, heads, right);
+        for (size_t i = 0; i < n; i++) {
+            char bs[32], as[32], ds[40], ps[24];
+            const char *cells[5];
+            int64_t bv = ch[i].before < 0 ? 0 : ch[i].before, av = ch[i].after < 0 ? 0 : ch[i].after;
+            ph_fmt_unit(m->unit, ch[i].before, bs, sizeof bs);
+            ph_fmt_unit(m->unit, ch[i].after, as, sizeof as);
+            ph_fmt_unit(m->unit, av >= bv ? av - bv : bv - av, ds + 1, sizeof ds - 1);
+            ds[0] = av >= bv ? '+' : '-';
+            if (bv > 0)
+                snprintf(ps, sizeof ps, "%+.0f%%", (double)(av - bv) * 100.0 / (double)bv);
+            else
+                snprintf(ps, sizeof ps, av > 0 ? "new" : "-");
+            if (ch[i].after < 0)
+                snprintf(ps, sizeof ps, "gone");
+            cells[0] = ch[i].name;
+            cells[1] = bs;
+            cells[2] = as;
+            cells[3] = ds;
+            cells[4] = ps;
+            ph_table_add(&tb, cells);
+        }
+        char x[40], y[40], z[40], w2[40];
+        ph_time_display(b0, o.utc, x, sizeof x);
+        ph_time_display(b1, o.utc, y, sizeof y);
+        ph_time_display(o.since_ns, o.utc, z, sizeof z);
+        ph_time_display(o.until_ns, o.utc, w2, sizeof w2);
+        printf("%s: %s..%s (before) vs %s..%s (after), largest changes first\n", m->name, x, y, z, w2);
+        ph_table_print(&tb, stdout, ph_use_colour(stdout));
+        ph_table_free(&tb);
+    }
+    free(ch);
+    ph_result_free(&before);
+    ph_result_free(&after);
+    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+}
+
+const ph_cmd ph_cmd_diff = {
+    "diff",
+    "[--since WHEN] [--until WHEN] [--vs A..B] [--sort METRIC] [--by app|process|user] [-n N] [--format ...]",
+    "Compare two windows: how each app's usage changed, largest changes first.",
+    "  --vs A..B          the window to compare with (default: the same length just before)\n"
+    "  --sort METRIC      what to compare: cpu (default), mem, disk, energy, wakeups, ...\n"
+    "  e.g. prochist diff --since today --vs yesterday..today\n"
+    "  (default window: the last day)\n" PH_QOPTS_HELP,
+    diff_exec,
+};

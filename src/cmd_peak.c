@@ -1,0 +1,201 @@
+/* prochist peak: the largest memory footprint per app or process, when it
+ * happened, and which process reached it. */
+#include "ph_cmd.h"
+#include "ph_format.h"
+#include "ph_qcmd.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <cJSON.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct who {
+    int32_t pid;
+    char name[PH_NAME_MAX];
+} who;
+
+static int cmp_peak(const void *x, const void *y)
+{
+    const ph_agg *a = x, *b = y;
+    if (a->mem_peak != b->mem_peak)
+        return a->mem_peak < b->mem_peak ? 1 : -1;
+    return strcmp(a->name, b->name);
+}
+
+/* The process behind a peak: for a process row, itself. */
+static void lookup(sqlite3_stmt *st, const ph_agg *a, int by_process, who *w)
+{
+    w->pid = -1;
+    w->name[0] = '\0';
+    if (by_process) {
+        w->pid = a->pid;
+        snprintf(w->name, sizeof w->name, "%s", a->name);
+        return;
+    }
+    if (a->mem_peak_proc <= 0)
+        return;
+    sqlite3_bind_int64(st, 1, a->mem_peak_proc);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        w->pid = sqlite3_column_int(st, 0);
+        snprintf(w->name, sizeof w->name, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+}
+
+static int peak_exec(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        PH_QOPT_LONGOPTS,
+        {"mem", no_argument, NULL, 2000},
+        {NULL, 0, NULL, 0},
+    };
+    ph_qopts o;
+    int c, rc;
+    char err[512] = "";
+    ph_qopts_init(&o, "1d");
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
+        if (c == 2000)
+            continue; /* memory is the only peak so far */
+        if (c == 'h') {
+            ph_cmd_print_help(&ph_cmd_peak, 0);
+            return PH_EXIT_OK;
+        }
+        rc = ph_qopts_handle(&o, c, optarg);
+        if (rc < 0)
+            return PH_EXIT_USAGE;
+        if (rc == 0 && (rc = ph_qopts_getopt_error("peak", c, argc, argv)) >= 0)
+            return rc;
+    }
+    if (optind < argc) {
+        ph_err("unexpected argument '%s' for peak", argv[optind]);
+        return PH_EXIT_USAGE;
+    }
+    if ((rc = ph_qopts_finish(&o)) != 0)
+        return rc;
+    ph_store *store;
+    if ((rc = ph_qopen(&o, &store)) != 0)
+        return rc;
+    ph_result r;
+    int flags = o.by == PH_BY_APP ? PH_Q_APPS_ONLY : o.by == PH_BY_USER ? PH_Q_BY_USER : 0;
+    if (ph_query_window_metrics(store, o.since_ns, o.until_ns, 0, flags, &r, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        ph_store_close(store);
+        return PH_EXIT_FAIL;
+    }
+    if (r.win.samples == 0) {
+        ph_result_free(&r);
+        ph_store_close(store);
+        return ph_qno_data(&o, o.since_ns, o.until_ns);
+    }
+    ph_agg *rows;
+    size_t n;
+    int owned;
+    ph_group(&o, &r, &rows, &n, &owned);
+    qsort(rows, n, sizeof *rows, cmp_peak);
+    if (n > (size_t)o.limit)
+        n = (size_t)o.limit;
+    who *w = ph_xcalloc(n + 1, sizeof *w);
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(ph_store_db(store), "SELECT pid, name FROM process WHERE proc = ?1", -1, &st, NULL);
+    for (size_t i = 0; i < n; i++)
+        if (st)
+            lookup(st, &rows[i], o.by == PH_BY_PROCESS, &w[i]);
+    sqlite3_finalize(st);
+    ph_store_close(store);
+
+    char t[48];
+    if (o.fmt == PH_FMT_JSON) {
+        cJSON *root = cJSON_CreateObject();
+        ph_time_iso_utc(o.since_ns, t, sizeof t);
+        cJSON_AddStringToObject(root, "since", t);
+        ph_time_iso_utc(o.until_ns, t, sizeof t);
+        cJSON_AddStringToObject(root, "until", t);
+        cJSON_AddStringToObject(root, "metric", "mem");
+        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
+        for (size_t i = 0; i < n; i++) {
+            cJSON *row = cJSON_CreateObject();
+            cJSON_AddStringToObject(row, "name", rows[i].name);
+            if (o.by == PH_BY_PROCESS)
+                cJSON_AddNumberToObject(row, "pid", rows[i].pid);
+            if (rows[i].mem_peak >= 0) {
+                cJSON_AddNumberToObject(row, "mem_peak_bytes", (double)rows[i].mem_peak);
+                ph_time_iso_utc(rows[i].mem_peak_ns, t, sizeof t);
+                cJSON_AddStringToObject(row, "peak_time", t);
+            } else {
+                cJSON_AddNullToObject(row, "mem_peak_bytes");
+                cJSON_AddNullToObject(row, "peak_time");
+            }
+            if (w[i].pid >= 0) {
+                cJSON *p = cJSON_AddObjectToObject(row, "peak_process");
+                cJSON_AddNumberToObject(p, "pid", w[i].pid);
+                cJSON_AddStringToObject(p, "name", w[i].name);
+            } else {
+                cJSON_AddNullToObject(row, "peak_process");
+            }
+            cJSON_AddItemToArray(arr, row);
+        }
+        char *text = cJSON_Print(root);
+        printf("%s\n", text ? text : "{}");
+        cJSON_free(text);
+        cJSON_Delete(root);
+    } else if (o.fmt == PH_FMT_CSV) {
+        printf("name,%smem_peak_bytes,peak_time,peak_pid,peak_process\n", o.by == PH_BY_PROCESS ? "pid," : "");
+        for (size_t i = 0; i < n; i++) {
+            ph_time_iso_utc(rows[i].mem_peak_ns, t, sizeof t);
+            ph_csv_field(stdout, rows[i].name);
+            if (o.by == PH_BY_PROCESS)
+                printf(",%d", rows[i].pid);
+            printf(",%lld,%s,%d,", (long long)rows[i].mem_peak, rows[i].mem_peak >= 0 ? t : "", w[i].pid);
+            ph_csv_field(stdout, w[i].name);
+            putchar('\n');
+        }
+    } else {
+        static const char *const name_head[] = {"APP", "PROCESS", "USER"};
+        const char *heads[] = {name_head[o.by], "PEAK", "WHEN", "REACHED BY"};
+        const int right[] = {0, 1, 0, 0};
+        ph_table tb;
+        ph_table_init(&tb, 4, heads, right);
+        for (size_t i = 0; i < n; i++) {
+            char peak[32], when[48], by[96];
+            const char *cells[4];
+            ph_fmt_bytes(rows[i].mem_peak, peak, sizeof peak);
+            if (rows[i].mem_peak >= 0)
+                ph_time_display(rows[i].mem_peak_ns, o.utc, when, sizeof when);
+            else
+                snprintf(when, sizeof when, "-");
+            if (w[i].pid >= 0)
+                snprintf(by, sizeof by, "%s (pid %d)", w[i].name, w[i].pid);
+            else
+                snprintf(by, sizeof by, "-");
+            cells[0] = rows[i].name;
+            cells[1] = peak;
+            cells[2] = when;
+            cells[3] = by;
+            ph_table_add(&tb, cells);
+        }
+        char a[40], b[40];
+        ph_time_display(o.since_ns, o.utc, a, sizeof a);
+        ph_time_display(o.until_ns, o.utc, b, sizeof b);
+        printf("peak memory (footprint, else resident), %s to %s\n", a, b);
+        ph_table_print(&tb, stdout, ph_use_colour(stdout));
+        ph_table_free(&tb);
+    }
+    free(w);
+    ph_result_free(&r);
+    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+}
+
+const ph_cmd ph_cmd_peak = {
+    "peak",
+    "[--mem] [--since WHEN] [--until WHEN] [--by app|process|user] [-n N] [--format table|json|csv]",
+    "Show the peak memory of each app or process in a window, when, and who reached it.",
+    "  --mem              peak memory (the default and, so far, only peak)\n"
+    "  An app's peak is the largest sum of its processes' memory at one moment;\n"
+    "  'reached by' is the process whose growth made it. (default window: 1 day)\n" PH_QOPTS_HELP,
+    peak_exec,
+};

@@ -1,0 +1,268 @@
+/* prochist show: one app's or process's timeline over a window. */
+#include "ph_cmd.h"
+#include "ph_format.h"
+#include "ph_qcmd.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SEC 1000000000LL
+#define MAX_POINTS 1000
+
+typedef struct point {
+    int64_t t;        /* bucket start */
+    int found;
+    int64_t cpu, mem, rd, wr, covered;
+} point;
+
+static int all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+/* The bucket of the timeline: given, or about 60 points over the window. */
+static int64_t pick_resolution(int64_t span)
+{
+    static const int64_t steps[] = {60 * SEC, 300 * SEC, 900 * SEC, 3600 * SEC, 6 * 3600 * SEC, 86400 * SEC};
+    for (size_t i = 0; i < PH_ARRAY_LEN(steps); i++)
+        if (span / steps[i] <= 60)
+            return steps[i];
+    return 7 * 86400 * SEC;
+}
+
+static void spark(const point *p, size_t n, int64_t max, char *out, size_t len)
+{
+    static const char *const bars[] = {" ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
+                                       "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88"};
+    size_t off = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && off + 4 < len; i++) {
+        int64_t v = p[i].cpu;
+        int k = (v <= 0 || max <= 0) ? 0 : 1 + (int)((double)v * 7.999 / (double)max);
+        if (k > 8)
+            k = 8;
+        off += (size_t)snprintf(out + off, len - off, "%s", bars[k]);
+    }
+}
+
+static int show_exec(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        PH_QOPT_LONGOPTS,
+        {"resolution", required_argument, NULL, 2000},
+        {NULL, 0, NULL, 0},
+    };
+    ph_qopts o;
+    int c, rc;
+    int64_t res = 0;
+    char err[512] = "";
+    ph_qopts_init(&o, "1d");
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
+        if (c == 'h') {
+            ph_cmd_print_help(&ph_cmd_show, 0);
+            return PH_EXIT_OK;
+        }
+        if (c == 2000) {
+            if (strcmp(optarg, "auto") == 0)
+                res = 0;
+            else if (ph_duration_parse(optarg, &res) < 0 || res < 60 * SEC || res % (60 * SEC)) {
+                ph_err("bad --resolution '%s': use auto or whole minutes, e.g. 1m, 15m, 1h, 1d", optarg);
+                return PH_EXIT_USAGE;
+            }
+            continue;
+        }
+        rc = ph_qopts_handle(&o, c, optarg);
+        if (rc < 0)
+            return PH_EXIT_USAGE;
+        if (rc == 0 && (rc = ph_qopts_getopt_error("show", c, argc, argv)) >= 0)
+            return rc;
+    }
+    if (optind + 1 != argc) {
+        ph_err(optind >= argc ? "show needs an app name or a pid; see 'prochist show --help'"
+                              : "show takes one app name or pid");
+        return PH_EXIT_USAGE;
+    }
+    const char *target = argv[optind];
+    int by_pid = all_digits(target);
+    int32_t pid = by_pid ? (int32_t)atol(target) : -1;
+    if ((rc = ph_qopts_finish(&o)) != 0)
+        return rc;
+    if (!res)
+        res = pick_resolution(o.until_ns - o.since_ns);
+    int64_t from = o.since_ns - o.since_ns % res, to = o.until_ns;
+    size_t npts = (size_t)((to - from + res - 1) / res);
+    if (npts > MAX_POINTS) {
+        ph_err("--resolution too fine for this window (%zu points, at most %d): choose a larger one", npts,
+               MAX_POINTS);
+        return PH_EXIT_USAGE;
+    }
+    ph_store *store;
+    if ((rc = ph_qopen(&o, &store)) != 0)
+        return rc;
+    point *pts = ph_xcalloc(npts + 1, sizeof *pts);
+    int found = 0;
+    int64_t samples = 0;
+    ph_mask need = ph_qmetric_need();
+    for (size_t i = 0; i < npts; i++) {
+        ph_result r;
+        int64_t b = from + (int64_t)i * res, e = b + res < to ? b + res : to;
+        pts[i].t = b;
+        pts[i].cpu = pts[i].mem = pts[i].rd = pts[i].wr = -1;
+        int flags = by_pid ? 0 : PH_Q_APPS_ONLY;
+        if (ph_query_window_metrics(store, b, e, need, flags, &r, err, sizeof err) < 0) {
+            ph_err("%s", err);
+            free(pts);
+            ph_store_close(store);
+            return PH_EXIT_FAIL;
+        }
+        samples += r.win.samples;
+        pts[i].covered = r.win.covered_ns;
+        ph_agg *list = by_pid ? r.procs : r.apps;
+        size_t n = by_pid ? r.nprocs : r.napps;
+        for (size_t k = 0; k < n; k++) {
+            const ph_agg *a = &list[k];
+            if (by_pid ? a->pid != pid : strcmp(a->app, target) != 0)
+                continue;
+            /* A pid may name several processes over time: add them up. */
+            int64_t cpu = ph_qmetric_value(ph_qmetric_find("cpu"), a, o.children);
+            if (cpu >= 0)
+                pts[i].cpu = (pts[i].cpu < 0 ? 0 : pts[i].cpu) + cpu;
+            if (a->mem_peak > pts[i].mem)
+                pts[i].mem = a->mem_peak;
+            if (a->have & PH_BIT(PH_M_DISK_READ_BYTES))
+                pts[i].rd = (pts[i].rd < 0 ? 0 : pts[i].rd) + a->val[PH_M_DISK_READ_BYTES];
+            if (a->have & PH_BIT(PH_M_DISK_WRITE_BYTES))
+                pts[i].wr = (pts[i].wr < 0 ? 0 : pts[i].wr) + a->val[PH_M_DISK_WRITE_BYTES];
+            pts[i].found = 1;
+            found = 1;
+        }
+        ph_result_free(&r);
+    }
+    ph_store_close(store);
+    if (samples == 0) {
+        free(pts);
+        return ph_qno_data(&o, o.since_ns, o.until_ns);
+    }
+    if (!found) {
+        ph_err("no %s '%s' in this window; 'prochist apps' lists what was seen", by_pid ? "process with pid" : "app",
+               target);
+        free(pts);
+        return PH_EXIT_FAIL;
+    }
+
+    char t[48];
+    if (o.fmt == PH_FMT_JSON) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, by_pid ? "pid" : "app", target);
+        ph_time_iso_utc(o.since_ns, t, sizeof t);
+        cJSON_AddStringToObject(root, "since", t);
+        ph_time_iso_utc(o.until_ns, t, sizeof t);
+        cJSON_AddStringToObject(root, "until", t);
+        cJSON_AddNumberToObject(root, "resolution_s", (double)(res / SEC));
+        cJSON *arr = cJSON_AddArrayToObject(root, "points");
+        for (size_t i = 0; i < npts; i++) {
+            cJSON *p = cJSON_CreateObject();
+            ph_time_iso_utc(pts[i].t, t, sizeof t);
+            cJSON_AddStringToObject(p, "time", t);
+#define NUM(k, v, sc) ((v) >= 0 ? (void)cJSON_AddNumberToObject(p, k, (double)(v) / (sc)) : (void)cJSON_AddNullToObject(p, k))
+            NUM("cpu_s", pts[i].cpu, 1e9);
+            if (pts[i].cpu >= 0 && pts[i].covered > 0)
+                cJSON_AddNumberToObject(p, "cpu_pct", (double)pts[i].cpu * 100.0 / (double)pts[i].covered);
+            else
+                cJSON_AddNullToObject(p, "cpu_pct");
+            NUM("mem_peak_bytes", pts[i].mem, 1);
+            NUM("disk_read_bytes", pts[i].rd, 1);
+            NUM("disk_write_bytes", pts[i].wr, 1);
+#undef NUM
+            cJSON_AddItemToArray(arr, p);
+        }
+        char *text = cJSON_Print(root);
+        printf("%s\n", text ? text : "{}");
+        cJSON_free(text);
+        cJSON_Delete(root);
+    } else if (o.fmt == PH_FMT_CSV) {
+        printf("time,cpu_s,mem_peak_bytes,disk_read_bytes,disk_write_bytes\n");
+        for (size_t i = 0; i < npts; i++) {
+            ph_time_iso_utc(pts[i].t, t, sizeof t);
+            printf("%s,", t);
+            if (pts[i].cpu >= 0)
+                printf("%.9g", (double)pts[i].cpu / 1e9);
+            putchar(',');
+            if (pts[i].mem >= 0)
+                printf("%lld", (long long)pts[i].mem);
+            putchar(',');
+            if (pts[i].rd >= 0)
+                printf("%lld", (long long)pts[i].rd);
+            putchar(',');
+            if (pts[i].wr >= 0)
+                printf("%lld", (long long)pts[i].wr);
+            putchar('\n');
+        }
+    } else {
+        int64_t max = 0;
+        for (size_t i = 0; i < npts; i++)
+            if (pts[i].cpu > max)
+                max = pts[i].cpu;
+        int tty = isatty(STDOUT_FILENO);
+        const char *heads[] = {"TIME", "CPU", "CPU%", "MEM PEAK", "DISK READ", "DISK WRITE", "CPU BAR"};
+        const int right[] = {0, 1, 1, 1, 1, 1, 0};
+        ph_table tb;
+        ph_table_init(&tb, tty ? 7 : 6, heads, right);
+        for (size_t i = 0; i < npts; i++) {
+            char a[24], pct[16], mem[24], rd[24], wr[24], bar[64];
+            const char *cells[7];
+            ph_time_display(pts[i].t, o.utc, t, sizeof t);
+            ph_fmt_duration(pts[i].cpu, a, sizeof a);
+            if (pts[i].cpu >= 0 && pts[i].covered > 0)
+                snprintf(pct, sizeof pct, "%.1f%%", (double)pts[i].cpu * 100.0 / (double)pts[i].covered);
+            else
+                snprintf(pct, sizeof pct, "-");
+            ph_fmt_bytes(pts[i].mem, mem, sizeof mem);
+            ph_fmt_bytes(pts[i].rd, rd, sizeof rd);
+            ph_fmt_bytes(pts[i].wr, wr, sizeof wr);
+            int w = (pts[i].cpu <= 0 || max <= 0) ? 0 : (int)(1 + (double)pts[i].cpu * 19.0 / (double)max);
+            size_t off = 0;
+            bar[0] = '\0';
+            for (int k = 0; k < w && off + 4 < sizeof bar; k++)
+                off += (size_t)snprintf(bar + off, sizeof bar - off, "\xe2\x96\x88");
+            cells[0] = t;
+            cells[1] = a;
+            cells[2] = pct;
+            cells[3] = mem;
+            cells[4] = rd;
+            cells[5] = wr;
+            cells[6] = bar;
+            ph_table_add(&tb, cells);
+        }
+        char line[4 * MAX_POINTS + 8];
+        spark(pts, npts, max, line, sizeof line);
+        printf("%s %s, every %llds%s%s\n", by_pid ? "pid" : "app", target, (long long)(res / SEC),
+               tty ? "  CPU " : "", tty ? line : "");
+        ph_table_print(&tb, stdout, ph_use_colour(stdout));
+        ph_table_free(&tb);
+    }
+    free(pts);
+    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+}
+
+const ph_cmd ph_cmd_show = {
+    "show",
+    "APP|PID [--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--format table|json|csv]",
+    "Show one app's or process's timeline: CPU, memory peak and disk per interval.",
+    "  --resolution R     interval of the timeline (default auto: about 60 points)\n"
+    "  On a terminal, a bar per row and a sparkline show the CPU trend.\n"
+    "  (default window: 1 day)\n" PH_QOPTS_HELP,
+    show_exec,
+};
