@@ -265,7 +265,10 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
 static void close_point(qstate *q, int64_t ts)
 {
     ph_result *r = q->r;
-    if (q->in_window && q->tier == PH_TIER_RAW) {
+    /* Raw rows: exact concurrent sums. Users on rollups have no rows of
+     * their own: the sum of their processes' values at bucket ends stands
+     * in (a lower bound of the true peak). */
+    if (q->in_window && (q->tier == PH_TIER_RAW || q->by_user)) {
         for (size_t k = 0; k < q->ndirty; k++) {
             int a = q->dirty[k];
             if (q->app_sum[a] > r->apps[a].mem_peak) {

@@ -106,7 +106,7 @@ static enum ph_read_result g_read(void *ctx, int32_t pid, const ph_hint *hint, p
     memset(s, 0, sizeof *s);
     s->pid = pid;
     s->ppid = 1;
-    s->uid = 1000;
+    s->uid = p->app % 2 ? 65534 : 0; /* root and nobody: names every system has */
     s->start_key = p->start_key;
     s->start_boot_ns = p->start_boot_ns;
     s->quick_sig = (uint64_t)(p->cpu * 31 + p->sys * 7 + p->faults);
