@@ -106,11 +106,17 @@ run: prochist
 	./prochist record
 
 install: prochist
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 	install -m 0755 prochist $(DESTDIR)$(PREFIX)/bin/prochist
+	install -m 0644 docs/prochist.1 $(DESTDIR)$(PREFIX)/share/man/man1/prochist.1
+	install -m 0644 scripts/completions/prochist.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/prochist
+	install -m 0644 scripts/completions/_prochist $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_prochist
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/prochist
+	rm -f $(DESTDIR)$(PREFIX)/bin/prochist $(DESTDIR)$(PREFIX)/share/man/man1/prochist.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/prochist \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_prochist
 
 clean:
 	rm -rf build prochist
