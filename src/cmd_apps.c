@@ -68,7 +68,8 @@ static int apps_exec(int argc, char **argv)
     size_t n;
     int owned;
     ph_group(&o, &r, &rows, &n, &owned);
-    qsort(rows, n, sizeof *rows, cmp_seen);
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, cmp_seen);
     if (n > (size_t)o.limit)
         n = (size_t)o.limit;
     int byp = o.by == PH_BY_PROCESS;

@@ -151,7 +151,8 @@ static int diff_exec(int argc, char **argv)
             n++;
         }
     }
-    qsort(ch, n, sizeof *ch, cmp_change);
+    if (n > 1)
+        qsort(ch, n, sizeof *ch, cmp_change);
     if (n > (size_t)o.limit)
         n = (size_t)o.limit;
 

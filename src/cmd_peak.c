@@ -96,7 +96,8 @@ static int peak_exec(int argc, char **argv)
     size_t n;
     int owned;
     ph_group(&o, &r, &rows, &n, &owned);
-    qsort(rows, n, sizeof *rows, cmp_peak);
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, cmp_peak);
     if (n > (size_t)o.limit)
         n = (size_t)o.limit;
     who *w = ph_xcalloc(n + 1, sizeof *w);

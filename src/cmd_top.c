@@ -312,7 +312,8 @@ static int top_exec(int argc, char **argv)
     int owned;
     ph_group(&o.q, &r, &rows, &n, &owned);
     sort_metric = o.metric;
-    qsort(rows, n, sizeof *rows, cmp_agg);
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, cmp_agg);
     if (n > (size_t)o.q.limit)
         n = (size_t)o.q.limit;
 

@@ -255,7 +255,8 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         }
         t->seen[t->nseen++] = t->carry[k];
     }
-    qsort(t->seen, t->nseen, sizeof *t->seen, cmp_seen);
+    if (t->nseen > 1)
+        qsort(t->seen, t->nseen, sizeof *t->seen, cmp_seen);
 
     i = 0;
     for (size_t k = 0; k < t->pids.n; k++) {
@@ -343,9 +344,11 @@ void ph_tracker_load(ph_tracker *t, const ph_entry *e, size_t n)
         t->cur = ph_xrealloc(t->cur, n * sizeof *t->cur);
         t->capcur = n;
     }
-    memcpy(t->cur, e, n * sizeof *e);
+    if (n)
+        memcpy(t->cur, e, n * sizeof *e);
     t->ncur = n;
-    qsort(t->cur, n, sizeof *t->cur, cmp_entry);
+    if (n > 1)
+        qsort(t->cur, n, sizeof *t->cur, cmp_entry);
 }
 
 static int src_list(void *ctx, ph_pidlist *out)
