@@ -46,8 +46,6 @@ int ph_sampler_init(ph_sampler *s, ph_store *store, ph_source src, const char *b
  * be (rolled back, tracker state kept: the next sample covers both). */
 int ph_sampler_tick(ph_sampler *s, int64_t wall_ns, int64_t boot_ns, int64_t recorder_cpu_ns,
                     ph_tick_stats *stats);
-/* Save the resume state (at a clean stop). */
-int ph_sampler_save(ph_sampler *s);
 void ph_sampler_free(ph_sampler *s);
 
 #endif

@@ -62,10 +62,9 @@ int ph_store_add_sample(ph_store *s, const ph_sample_row *row);
 struct ph_retention;
 int ph_store_set_retention(ph_store *s, const struct ph_retention *r);
 
-/* Resume state written at clean shutdown. */
-int ph_store_save_resume(ph_store *s, int64_t sample, const ph_entry *e, size_t n);
-/* Loads entries valid for `sample` (the newest) and clears the table;
- * *out is malloc'd (NULL, 0 when none). */
-int ph_store_take_resume(ph_store *s, int64_t sample, ph_entry **out, size_t *n);
+/* The tracker state of this boot's processes, as of the last stored sample
+ * (the store sink keeps it in every sample's transaction); state of other
+ * boots is dropped. *out is malloc'd (NULL, 0 when none). */
+int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n);
 
 #endif

@@ -53,13 +53,20 @@ typedef struct ph_row {
     ph_values vals;
 } ph_row;
 
+struct ph_entry;
+
 typedef struct ph_sink {
     void *ctx;
     int (*proc_new)(void *ctx, const ph_proc_info *info, int64_t *proc_id);
     int (*proc_renamed)(void *ctx, int64_t proc_id, const ph_proc_info *info);
     int (*proc_gone)(void *ctx, int64_t proc_id);
     int (*row)(void *ctx, const ph_row *row);
-} ph_sink;
+    /* The cumulative state of a process whose counters moved (may be NULL):
+     * kept with the rows, it lets a restart, even after a crash, continue
+     * the same deltas. */
+    int (*state)(void *ctx, const struct ph_entry *e);
+}
+ph_sink;
 
 typedef struct ph_source {
     void *ctx;

@@ -87,9 +87,8 @@ CREATE TABLE proc_sample (
     PRIMARY KEY (sample, proc)
 ) WITHOUT ROWID;
 
--- Cumulative values at the last sample, written at a clean shutdown so a
--- restarted recorder continues the same deltas. Valid only while
--- meta.resume_sample is the newest sample; consumed at start.
+-- The tracker's state: cumulative values last read of each live process,
+-- kept with every sample so a restarted recorder continues the same deltas.
 CREATE TABLE resume (
     proc                 INTEGER PRIMARY KEY,
     pid                  INTEGER NOT NULL,

@@ -15,10 +15,10 @@
  * retention applied (src/rollup.c), a bounded amount per sample, so a
  * recorder restarted after days catches up without pausing its sampling.
  *
- * SIGINT/SIGTERM finish the sample in flight, save the resume state and exit
- * 0. A clean restart continues the same deltas; after a crash, processes
- * already known get a fresh baseline (what they did while the recorder was
- * down is not charged), while processes born since the last stored sample
+ * SIGINT/SIGTERM finish the sample in flight and exit 0. The tracker state
+ * is stored with every sample, so a restart, clean or after a crash,
+ * continues the same deltas: what processes did while the recorder was down
+ * is charged to the first sample after it, and processes born meanwhile
  * are charged from birth.
  */
 #include "ph_recorder.h"
@@ -242,9 +242,6 @@ int ph_record(const ph_record_opts *o)
             k = (now - start) / o->interval_ns + 1;
         sleep_until(start + k * o->interval_ns);
     }
-    if (ph_sampler_save(&r.sampler) < 0)
-        ph_log("could not save the resume state: %s; the next run starts with fresh baselines",
-               ph_store_errmsg(r.store));
     if (!o->quiet)
         ph_log("stopped after %lld samples", (long long)r.stored);
     if (r.profile)

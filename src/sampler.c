@@ -53,6 +53,11 @@ static int t_row(void *ctx, const ph_row *row)
     timed *t = ctx;
     TIMED(t->inner.row(t->inner.ctx, row));
 }
+static int t_state(void *ctx, const ph_entry *e)
+{
+    timed *t = ctx;
+    TIMED(t->inner.state(t->inner.ctx, e));
+}
 
 int ph_sampler_init(ph_sampler *s, ph_store *store, ph_source src, const char *boot_uuid,
                     int64_t boot_wall_ns, char *err, size_t errlen)
@@ -67,7 +72,7 @@ int ph_sampler_init(ph_sampler *s, ph_store *store, ph_source src, const char *b
     s->boot_wall_ns = boot_wall_ns;
     if (ph_store_boot(store, boot_uuid, boot_wall_ns, &s->boot) < 0 ||
         ph_store_last_sample(store, &last) < 0 ||
-        ph_store_take_resume(store, last.sample, &entries, &n) < 0) {
+        ph_store_load_state(store, s->boot, &entries, &n) < 0) {
         ph_fmt(err, errlen, "cannot read the database: %s", ph_store_errmsg(store));
         free(entries);
         return -1;
@@ -94,7 +99,7 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
     ph_store_tick st = {s->store, s->next_sample, wall, s->boot};
     ph_sink sink = ph_store_sink(&st);
     timed tm = {sink, 0};
-    ph_sink tsink = {&tm, t_new, t_renamed, t_gone, t_row};
+    ph_sink tsink = {&tm, t_new, t_renamed, t_gone, t_row, t_state};
     int64_t t0 = s->profile ? thread_ns() : 0;
 
     int ok = ph_store_exec(s->store, "BEGIN IMMEDIATE") == 0 &&
@@ -131,13 +136,6 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
     s->prev_wall_ns = wall;
     s->first = 0;
     return 0;
-}
-
-int ph_sampler_save(ph_sampler *s)
-{
-    if (s->next_sample <= 1)
-        return 0;
-    return ph_store_save_resume(s->store, s->next_sample - 1, s->tracker.cur, s->tracker.ncur);
 }
 
 void ph_sampler_free(ph_sampler *s)

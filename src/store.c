@@ -17,8 +17,11 @@
  * holds an flock on "<db>.lock" so a second recorder is refused.
  *
  * WRITES. One transaction per sample: the sample row, its proc_sample rows,
- * and process rows (new, renamed, gone). All statements are prepared once
- * and all values are bound parameters.
+ * process rows (new, renamed, gone), and the tracker state (table resume:
+ * cumulative values of every process whose counters moved, removed when it
+ * goes), so the state on disk always matches the last committed sample and
+ * a recorder restarted after a crash continues the same deltas. All
+ * statements are prepared once and all values are bound parameters.
  */
 #include "ph_store.h"
 #include "ph_rollup.h"
@@ -36,7 +39,7 @@
 struct ph_store {
     sqlite3 *db;
     enum ph_store_mode mode;
-    sqlite3_stmt *ins_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample;
+    sqlite3_stmt *ins_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample, *put_state, *del_state;
 };
 
 int ph_store_schema_version(void) { return ph_schema_count; }
@@ -126,6 +129,17 @@ static const char *metric_cols(void)
     return cols;
 }
 
+static const char *metric_cols_prefixed(const char *prefix)
+{
+    static char cols[4096];
+    size_t off = 0;
+    cols[0] = '\0';
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        off += (size_t)snprintf(cols + off, sizeof cols - off, ", %s%s", prefix,
+                                ph_metric_column((enum ph_metric)m));
+    return cols;
+}
+
 static const char *metric_params(int first)
 {
     static char params[512];
@@ -174,6 +188,15 @@ static int prepare_writes(ph_store *s)
                            " procs, procs_denied, rows_written, recorder_cpu_ns)"
                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->ins_sample, NULL))
+        return -1;
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO resume (proc, pid, start_key, quick_sig, name%s)"
+             " VALUES (?1, ?2, ?3, ?4, ?5%s)",
+             metric_cols(), metric_params(6));
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->put_state, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db, "DELETE FROM resume WHERE proc = ?1", -1, SQLITE_PREPARE_PERSISTENT,
+                           &s->del_state, NULL))
         return -1;
     return 0;
 }
@@ -298,6 +321,8 @@ void ph_store_close(ph_store *s)
     sqlite3_finalize(s->upd_gone);
     sqlite3_finalize(s->ins_row);
     sqlite3_finalize(s->ins_sample);
+    sqlite3_finalize(s->put_state);
+    sqlite3_finalize(s->del_state);
     sqlite3_close(s->db);
     free(s);
 }
@@ -416,6 +441,23 @@ static int sink_proc_gone(void *ctx, int64_t proc_id)
     sqlite3_stmt *st = t->store->upd_gone;
     sqlite3_bind_int64(st, 1, proc_id);
     sqlite3_bind_int64(st, 2, t->ts_ns);
+    if (step_done(st) < 0)
+        return -1;
+    st = t->store->del_state;
+    sqlite3_bind_int64(st, 1, proc_id);
+    return step_done(st);
+}
+
+static int sink_state(void *ctx, const ph_entry *e)
+{
+    ph_store_tick *t = ctx;
+    sqlite3_stmt *st = t->store->put_state;
+    sqlite3_bind_int64(st, 1, e->proc);
+    sqlite3_bind_int(st, 2, e->pid);
+    sqlite3_bind_int64(st, 3, (int64_t)e->start_key);
+    sqlite3_bind_int64(st, 4, (int64_t)e->sig);
+    sqlite3_bind_text(st, 5, e->name, -1, SQLITE_STATIC);
+    bind_values(st, 6, &e->last);
     return step_done(st);
 }
 
@@ -432,7 +474,7 @@ static int sink_row(void *ctx, const ph_row *row)
 
 ph_sink ph_store_sink(ph_store_tick *t)
 {
-    ph_sink s = {t, sink_proc_new, sink_proc_renamed, sink_proc_gone, sink_row};
+    ph_sink s = {t, sink_proc_new, sink_proc_renamed, sink_proc_gone, sink_row, sink_state};
     return s;
 }
 
@@ -471,79 +513,49 @@ int ph_store_set_retention(ph_store *s, const ph_retention *r)
     return rc;
 }
 
-int ph_store_save_resume(ph_store *s, int64_t sample, const ph_entry *e, size_t n)
-{
-    char sql[4096];
-    sqlite3_stmt *st = NULL, *meta = NULL;
-    int ok = 0;
-    snprintf(sql, sizeof sql,
-             "INSERT INTO resume (proc, pid, start_key, quick_sig, name%s)"
-             " VALUES (?1, ?2, ?3, ?4, ?5%s)",
-             metric_cols(), metric_params(6));
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; DELETE FROM resume;", NULL, NULL, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('resume_sample', ?1)",
-                           -1, &meta, NULL) != SQLITE_OK)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(st, 1, e[i].proc);
-        sqlite3_bind_int(st, 2, e[i].pid);
-        sqlite3_bind_int64(st, 3, (int64_t)e[i].start_key);
-        sqlite3_bind_int64(st, 4, (int64_t)e[i].sig);
-        sqlite3_bind_text(st, 5, e[i].name, -1, SQLITE_STATIC);
-        bind_values(st, 6, &e[i].last);
-        if (step_done(st) < 0)
-            goto out;
-    }
-    sqlite3_bind_int64(meta, 1, sample);
-    if (step_done(meta) < 0)
-        goto out;
-    ok = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-out:
-    sqlite3_finalize(st);
-    sqlite3_finalize(meta);
-    if (!ok)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return ok ? 0 : -1;
-}
-
-int ph_store_take_resume(ph_store *s, int64_t sample, ph_entry **out, size_t *n)
+int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n)
 {
     char sql[4096];
     sqlite3_stmt *st = NULL;
-    int64_t valid_for = -1;
     size_t cap = 0;
     *out = NULL;
     *n = 0;
-    if (pragma_int(s->db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'resume_sample'",
-                   &valid_for) != SQLITE_OK)
+    /* Processes of another boot cannot be running any more. */
+    if (sqlite3_prepare_v2(s->db,
+                           "DELETE FROM resume WHERE proc IN (SELECT r.proc FROM resume r"
+                           " JOIN process p USING (proc) WHERE p.boot <> ?1)",
+                           -1, &st, NULL) != SQLITE_OK)
         return -1;
-    if (valid_for == sample && sample > 0) {
-        snprintf(sql, sizeof sql, "SELECT proc, pid, start_key, quick_sig, name%s FROM resume",
-                 metric_cols());
-        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-            return -1;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 256;
-                *out = ph_xrealloc(*out, cap * sizeof **out);
-            }
-            ph_entry *e = &(*out)[(*n)++];
-            memset(e, 0, sizeof *e);
-            e->proc = sqlite3_column_int64(st, 0);
-            e->pid = sqlite3_column_int(st, 1);
-            e->start_key = (uint64_t)sqlite3_column_int64(st, 2);
-            e->sig = (uint64_t)sqlite3_column_int64(st, 3);
-            const unsigned char *nm = sqlite3_column_text(st, 4);
-            snprintf(e->name, sizeof e->name, "%s", nm ? (const char *)nm : "");
-            for (int m = 0; m < PH_METRIC_COUNT; m++)
-                if (sqlite3_column_type(st, 5 + m) != SQLITE_NULL)
-                    ph_values_set(&e->last, (enum ph_metric)m, sqlite3_column_int64(st, 5 + m));
+    sqlite3_bind_int64(st, 1, boot);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    snprintf(sql, sizeof sql,
+             "SELECT r.proc, r.pid, r.start_key, r.quick_sig, r.name, p.ppid%s FROM resume r"
+             " JOIN process p USING (proc) WHERE p.boot = ?1",
+             metric_cols_prefixed("r."));
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, boot);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 256;
+            *out = ph_xrealloc(*out, cap * sizeof **out);
         }
-        sqlite3_finalize(st);
+        ph_entry *e = &(*out)[(*n)++];
+        memset(e, 0, sizeof *e);
+        e->proc = sqlite3_column_int64(st, 0);
+        e->pid = sqlite3_column_int(st, 1);
+        e->start_key = (uint64_t)sqlite3_column_int64(st, 2);
+        e->sig = (uint64_t)sqlite3_column_int64(st, 3);
+        const unsigned char *nm = sqlite3_column_text(st, 4);
+        snprintf(e->name, sizeof e->name, "%s", nm ? (const char *)nm : "");
+        e->ppid = sqlite3_column_int(st, 5);
+        for (int m = 0; m < PH_METRIC_COUNT; m++)
+            if (sqlite3_column_type(st, 6 + m) != SQLITE_NULL)
+                ph_values_set(&e->last, (enum ph_metric)m, sqlite3_column_int64(st, 6 + m));
     }
-    /* Consumed either way: stale state must never be applied later. */
-    return sqlite3_exec(s->db, "DELETE FROM resume; DELETE FROM meta WHERE key = 'resume_sample';",
-                        NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }

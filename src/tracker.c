@@ -131,6 +131,13 @@ static int report_gone(const ph_sink *sink, const ph_entry *e, ph_tick_stats *st
     return sink->proc_gone(sink->ctx, e->proc);
 }
 
+static int emit(const ph_sink *sink, const ph_row *row, const ph_entry *e)
+{
+    if (sink->row(sink->ctx, row) < 0)
+        return -1;
+    return sink->state ? sink->state(sink->ctx, e) : 0;
+}
+
 static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
                        const ph_tick *tick, const ph_proc_sample *s,
                        ph_tick_stats *st)
@@ -168,7 +175,7 @@ static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         st->baseline++;
     }
     st->rows++;
-    return sink->row(sink->ctx, &row);
+    return emit(sink, &row, e);
 }
 
 static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
@@ -224,7 +231,7 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         take_gauges(&row.vals, &e->last);
     }
     st->rows++;
-    return sink->row(sink->ctx, &row);
+    return emit(sink, &row, e);
 }
 
 int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,

@@ -160,41 +160,50 @@ TEST(foreign_newer_and_corrupt_files_are_refused_untouched)
     CHECK(strstr(err, "no database") != NULL);
 }
 
-TEST(resume_state_round_trip_and_staleness)
+TEST(tracker_state_is_kept_with_the_rows)
 {
     char path[600], err[512];
     ph_store *s;
-    snprintf(path, sizeof path, "%s/resume.db", t_tmpdir());
+    snprintf(path, sizeof path, "%s/state.db", t_tmpdir());
     CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
     if (!s)
         return;
+    int64_t boot_a, boot_b;
+    CHECK_I(ph_store_boot(s, "boot-a", 0, &boot_a), 0);
+    CHECK_I(ph_store_boot(s, "boot-b", 0, &boot_b), 0);
+    ph_store_tick ta = {s, 1, 1000, boot_a}, tb = {s, 1, 1000, boot_b};
+    ph_sink ka = ph_store_sink(&ta), kb = ph_store_sink(&tb);
+    ph_proc_info info = {7, 1, 0, 99, 0, "seven", "", "seven", "", -1, -1};
     ph_entry e[2];
     memset(e, 0, sizeof e);
-    e[0].pid = 7; e[0].start_key = 99; e[0].sig = 0xFEDCBA9876543210ULL; e[0].proc = 3;
+    CHECK_I(ka.proc_new(ka.ctx, &info, &e[0].proc), 0);
+    e[0].pid = 7; e[0].start_key = 99; e[0].sig = 0xFEDCBA9876543210ULL; e[0].ppid = 1;
     snprintf(e[0].name, sizeof e[0].name, "seven");
     ph_values_set(&e[0].last, PH_M_CPU_USER_NS, 123456789012345LL);
-    e[1].pid = 8; e[1].start_key = 100; e[1].proc = 4;
-    snprintf(e[1].name, sizeof e[1].name, "eight");
-    CHECK_I(ph_store_save_resume(s, 42, e, 2), 0);
+    CHECK_I(ka.state(ka.ctx, &e[0]), 0);
+    info.pid = 8;
+    info.start_key = 100;
+    CHECK_I(kb.proc_new(kb.ctx, &info, &e[1].proc), 0);
+    e[1].pid = 8; e[1].start_key = 100;
+    CHECK_I(kb.state(kb.ctx, &e[1]), 0);
 
     ph_entry *got;
     size_t n;
-    CHECK_I(ph_store_take_resume(s, 41, &got, &n), 0); /* stale: not the newest sample */
-    CHECK_I(n, 0);
-    free(got);
-    CHECK_I(ph_store_save_resume(s, 42, e, 2), 0);
-    CHECK_I(ph_store_take_resume(s, 42, &got, &n), 0);
-    CHECK_I(n, 2);
-    if (n == 2) {
-        int i = got[0].pid == 7 ? 0 : 1;
-        CHECK_I(got[i].start_key, 99);
-        CHECK(got[i].sig == 0xFEDCBA9876543210ULL);
-        CHECK_I(got[i].last.v[PH_M_CPU_USER_NS], 123456789012345LL);
-        CHECK(got[i].last.have == PH_BIT(PH_M_CPU_USER_NS));
-        CHECK_S(got[i].name, "seven");
+    CHECK_I(ph_store_load_state(s, boot_a, &got, &n), 0);
+    CHECK_I(n, 1); /* boot-b's process cannot be running in boot-a */
+    if (n == 1) {
+        CHECK_I(got[0].pid, 7);
+        CHECK_I(got[0].start_key, 99);
+        CHECK(got[0].sig == 0xFEDCBA9876543210ULL);
+        CHECK_I(got[0].last.v[PH_M_CPU_USER_NS], 123456789012345LL);
+        CHECK(got[0].last.have == PH_BIT(PH_M_CPU_USER_NS));
+        CHECK_S(got[0].name, "seven");
     }
     free(got);
-    CHECK_I(ph_store_take_resume(s, 42, &got, &n), 0); /* consumed */
+    CHECK_I(q_int(ph_store_db(s), "SELECT count(*) FROM resume"), 1);
+    /* A process that goes takes its state with it. */
+    CHECK_I(ka.proc_gone(ka.ctx, e[0].proc), 0);
+    CHECK_I(ph_store_load_state(s, boot_a, &got, &n), 0);
     CHECK_I(n, 0);
     free(got);
     ph_store_close(s);

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Queries in a loop while the recorder writes every 0.2 s: no query fails
+# (no "database is locked" reaches a user) and the recorder misses no sample.
+. "$(dirname "$0")/../lib.sh"
+
+db="$TMP/conc.db"
+"$PROCHIST" record --db "$db" --interval 0.2 --count 40 --quiet &
+rec=$!
+sleep 0.5
+fails=0
+runs=0
+while kill -0 $rec 2>/dev/null; do
+    for cmd in "top --since 1m" "peak --since 1m" "apps --since 1m" "status"; do
+        if ! "$PROCHIST" $cmd --db "$db" --format json >/dev/null 2>>"$TMP/q.err"; then
+            fails=$((fails + 1))
+        fi
+        runs=$((runs + 1))
+    done
+done
+wait $rec
+check "concurrency: recorder exits 0" [ $? -eq 0 ]
+echo "# $runs queries while recording, $fails failed"
+check "concurrency: no query failed ($runs run)" [ "$fails" -eq 0 ]
+check "concurrency: no 'locked' error" sh -c '! grep -qi locked "$1"' sh "$TMP/q.err"
+n=$(sqlite3 "$db" "select count(*) from sample")
+late=$(sqlite3 "$db" "select count(*) from sample where interval_ns > 400000000")
+check "concurrency: all 40 samples stored" [ "$n" -eq 40 ]
+check "concurrency: no sample late by a full interval" [ "$late" -eq 0 ]
