@@ -93,6 +93,10 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
 void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
                        ph_proc_ident *out);
 
+/* Make the calling process a background citizen: lower CPU priority and,
+ * where the platform has it, idle/throttled disk I/O. Best effort. */
+void ph_platform_background(void);
+
 /* Default database directory for this platform (no trailing slash). */
 int ph_platform_default_db_dir(char *buf, size_t len);
 

@@ -67,6 +67,10 @@ int *ph_imap_get(const ph_imap *m, int64_t key);
 /* Insert or overwrite. */
 void ph_imap_put(ph_imap *m, int64_t key, int val);
 
+/* Replace every byte that is not part of valid UTF-8 with '?', in place
+ * (names from the kernel are arbitrary bytes; JSON must be UTF-8). */
+void ph_utf8_sanitize(char *s);
+
 /* mkdir -p with mode for every directory it creates. */
 int ph_mkdir_p(const char *path, unsigned mode);
 

@@ -231,6 +231,10 @@ void ph_group(const ph_qopts *o, ph_result *r, ph_agg **rows, size_t *n, int *ow
             src[i] = tmp;
         }
     }
+    for (size_t i = 0; i < k; i++) { /* output is UTF-8, whatever the kernel said */
+        ph_utf8_sanitize(src[i].name);
+        ph_utf8_sanitize(src[i].app);
+    }
     *rows = src;
     *n = k;
 }

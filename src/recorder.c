@@ -58,6 +58,7 @@ static void install_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error, not death */
 }
 
 static int64_t self_cpu_ns(void)
@@ -115,13 +116,70 @@ typedef struct rec {
     int64_t maint_minute; /* wall-clock minute of the last maintenance */
     int profile;          /* PROCHIST_PROFILE=1: print a CPU breakdown at exit */
     int64_t maint_ns;
+    dev_t db_dev;         /* the file we opened: noticed if removed or replaced */
+    ino_t db_ino;
+    int db_lost;          /* it was, and reopening failed (logged once) */
+    char uuid[128];
+    int64_t boot_wall;
     int64_t stored;
 } rec;
+
+static int remember_db(rec *r)
+{
+    struct stat st;
+    if (stat(r->o->db_path, &st) != 0)
+        return -1;
+    r->db_dev = st.st_dev;
+    r->db_ino = st.st_ino;
+    return 0;
+}
+
+/*
+ * The database removed or replaced under us: writes would go to a file
+ * nobody can open again. Start a new one at the same path (a fresh tracker:
+ * its process ids belonged to the old file), or, when that fails (a foreign
+ * file there, a read-only directory), say so once and retry each sample.
+ */
+static int check_db(rec *r)
+{
+    struct stat st;
+    if (stat(r->o->db_path, &st) == 0 && st.st_dev == r->db_dev && st.st_ino == r->db_ino)
+        return 0;
+    char err[512] = "";
+    ph_store *fresh = NULL;
+    if (!r->db_lost)
+        ph_log("%s was removed or replaced while recording; starting a new database there", r->o->db_path);
+    if (ph_store_open(r->o->db_path, PH_STORE_WRITE, &fresh, err, sizeof err) < 0) {
+        if (!r->db_lost)
+            ph_log("cannot open a new database: %s; retrying at each sample", err);
+        r->db_lost = 1;
+        return -1;
+    }
+    ph_sampler_free(&r->sampler);
+    ph_store_close(r->store);
+    r->store = fresh;
+    if (ph_sampler_init(&r->sampler, r->store, ph_platform_source(r->plat), r->uuid, r->boot_wall, err,
+                        sizeof err) < 0 ||
+        ph_store_set_retention(r->store, &r->o->retain) < 0 || remember_db(r) < 0) {
+        ph_log("cannot use the new database: %s; retrying at each sample", err[0] ? err : ph_store_errmsg(r->store));
+        r->db_dev = 0;
+        r->db_ino = 0;
+        r->db_lost = 1;
+        return -1;
+    }
+    r->sampler.profile = r->profile;
+    if (r->db_lost)
+        ph_log("recording to %s again", r->o->db_path);
+    r->db_lost = 0;
+    return 0;
+}
 
 static void sample_once(rec *r)
 {
     int64_t wall = ph_now_wall_ns(), boot_ns;
     ph_tick_stats stats;
+    if (check_db(r) < 0)
+        return;
     if (ph_platform_boot_clock(r->plat, &boot_ns) < 0) {
         ph_log("cannot read the boot clock; sample skipped");
         return;
@@ -183,23 +241,28 @@ static void sleep_until(int64_t deadline)
 static int setup(rec *r, char *err, size_t errlen)
 {
     ph_platform_opts po = {r->o->proc_root, r->o->sys_root};
-    char uuid[128];
+    char *uuid = r->uuid;
     int64_t boot_wall = 0;
 
     if (ph_store_open(r->o->db_path, PH_STORE_WRITE, &r->store, err, errlen) < 0)
         return -1;
     if (ph_platform_open(&po, &r->plat, err, errlen) < 0)
         return -1;
-    if (ph_platform_boot_id(r->plat, uuid, sizeof uuid) < 0) {
+    if (ph_platform_boot_id(r->plat, uuid, sizeof r->uuid) < 0) {
         ph_fmt(err, errlen, "cannot read the boot id (sys/kernel/random/boot_id under the proc root)");
         return -1;
     }
     if (ph_platform_boot_wall(r->plat, &boot_wall) < 0)
         boot_wall = 0;
+    r->boot_wall = boot_wall;
     if (ph_sampler_init(&r->sampler, r->store, ph_platform_source(r->plat), uuid, boot_wall, err, errlen) < 0)
         return -1;
     if (ph_store_set_retention(r->store, &r->o->retain) < 0) {
         ph_fmt(err, errlen, "cannot write the retention settings: %s", ph_store_errmsg(r->store));
+        return -1;
+    }
+    if (remember_db(r) < 0) {
+        ph_fmt(err, errlen, "cannot stat %s: %s", r->o->db_path, strerror(errno));
         return -1;
     }
     r->last_cpu_ns = self_cpu_ns();
@@ -227,6 +290,7 @@ int ph_record(const ph_record_opts *o)
         goto out;
     }
     install_signals();
+    ph_platform_background();
     if (!o->quiet)
         ph_log("recording to %s every %.3g s (%s%s%s)", o->db_path, (double)o->interval_ns / 1e9,
                ph_platform_name(), o->proc_root ? ", proc root " : "", o->proc_root ? o->proc_root : "");

@@ -75,3 +75,20 @@ TEST(iso_output)
     ph_time_iso_utc(1795701600LL * S + 123, buf, sizeof buf);
     CHECK_S(buf, "2026-11-26T14:00:00Z");
 }
+
+#include "ph_util.h"
+
+TEST(utf8_sanitize)
+{
+    char a[] = "plain", b[] = "caf\xc3\xa9", c[] = "bad\xff\xfe end", d[] = "cut\xe2\x82", e[] = "\xc0\xaf";
+    ph_utf8_sanitize(a);
+    ph_utf8_sanitize(b);
+    ph_utf8_sanitize(c);
+    ph_utf8_sanitize(d);
+    ph_utf8_sanitize(e);
+    CHECK_S(a, "plain");
+    CHECK_S(b, "caf\xc3\xa9");
+    CHECK_S(c, "bad?? end");
+    CHECK_S(d, "cut??");
+    CHECK_S(e, "??");
+}

@@ -327,6 +327,15 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
                       out->app, sizeof out->app);
 }
 
+void ph_platform_background(void)
+{
+    /* nice 10, and throttled disk I/O for the whole process (public API). */
+    if (setpriority(PRIO_PROCESS, 0, 10) != 0) {
+        /* already lower, or not allowed: keep going */
+    }
+    setiopolicy_np(IOPOL_TYPE_DISK, IOPOL_SCOPE_PROCESS, IOPOL_THROTTLE);
+}
+
 int ph_platform_default_db_dir(char *buf, size_t len)
 {
     const char *home = getenv("HOME");

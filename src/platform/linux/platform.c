@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -496,6 +497,19 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
         out->exe[0] = '\0';
     }
     snprintf(out->app, sizeof out->app, "%s", s->name);
+}
+
+void ph_platform_background(void)
+{
+    /* nice 10, and the idle I/O class (IOPRIO_CLASS_IDLE = 3, shifted by
+     * IOPRIO_CLASS_SHIFT = 13; IOPRIO_WHO_PROCESS = 1): the recorder's
+     * writes wait for everyone else's. */
+    if (setpriority(PRIO_PROCESS, 0, 10) != 0) {
+        /* already lower, or not allowed: keep going */
+    }
+#ifdef SYS_ioprio_set
+    syscall(SYS_ioprio_set, 1, 0, 3 << 13);
+#endif
 }
 
 int ph_platform_default_db_dir(char *buf, size_t len)
