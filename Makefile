@@ -25,7 +25,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(PLAT_CFLAGS) $(WARN) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 CORE_SRC := src/util.c src/metrics.c src/tracker.c src/store.c src/query.c \
-            src/rollup.c src/sampler.c src/timeparse.c src/format.c src/recorder.c
+            src/rollup.c src/retention.c src/sampler.c src/timeparse.c src/format.c src/recorder.c
 PLAT_SRC := $(wildcard src/platform/$(PLATFORM)/*.c)
 CMD_SRC  := src/cmd_common.c src/qcmd.c src/cmd_record.c src/cmd_top.c src/cmd_peak.c \
             src/cmd_show.c src/cmd_apps.c src/cmd_diff.c src/cmd_status.c
@@ -45,7 +45,7 @@ TEST_BIN := $(BUILD)/unit_tests
 HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
 DEPS_OK  := $(BUILD)/.deps-ok
 
-.PHONY: all test run deps install uninstall clean cross-darwin bench
+.PHONY: all test run deps install uninstall clean cross-darwin bench fuzz
 all: prochist
 
 prochist: $(BIN)
@@ -101,6 +101,10 @@ $(BUILD)/floor: tests/bench/floor.c src/platform/linux/procfs_parse.c | $(DEPS_O
 # Recorder cost vs atop and the floor, database growth, query latency.
 bench: $(BIN) $(GEN_BIN) $(BUILD)/floor
 	BUILD=$(BUILD) bash scripts/bench.sh
+
+# libFuzzer targets for every parser of outside input (clang), FUZZ_SECONDS each.
+fuzz: | $(DEPS_OK)
+	BUILD=$(BUILD) sh scripts/fuzz.sh
 
 run: prochist
 	./prochist record

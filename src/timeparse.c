@@ -152,7 +152,9 @@ static int parse_absolute(const char *s, int64_t *out_ns)
         }
         t = timegm(&tm) - off;
     }
-    if (t == (time_t)-1)
+    /* ns since 1970 in 64 bits end in 2262 (found by fuzzing: year 4052
+     * overflowed). */
+    if (t == (time_t)-1 || t < 0 || (int64_t)t > INT64_MAX / PH_NS_PER_SEC - 1)
         return -1;
     *out_ns = (int64_t)t * PH_NS_PER_SEC + frac_ns;
     return 0;

@@ -63,7 +63,9 @@ TEST(times_relative_and_absolute)
     tzset();
 
     const char *bad[] = {"2026-13-01", "2026-02-30", "2026-11-26T25:00", "2026-11-26 14",
-                         "2026-11-26T14:00+2", "26-11-2026", "tomorrow", "2026-11-26T14:00Q"};
+                         "2026-11-26T14:00+2", "26-11-2026", "tomorrow", "2026-11-26T14:00Q",
+                         /* found by fuzzing: beyond 64-bit ns since 1970 */
+                         "4052-11-26 14:00:30.5+02:00", "9999-12-31"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (ph_time_parse(bad[i], now, &t) == 0)
             t_fail(__FILE__, __LINE__, "accepted %s", bad[i]);

@@ -1,0 +1,89 @@
+/* Retention settings: the --retain and --max-db-size grammars (pure, fuzzed). */
+#include "ph_rollup.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SEC 1000000000LL
+#define DAY (86400 * SEC)
+
+void ph_retention_default(ph_retention *r)
+{
+    r->raw_ns = 2 * DAY;
+    r->minute_ns = 30 * DAY;
+    r->hour_ns = 400 * DAY;
+    r->max_bytes = 0;
+}
+
+int ph_retention_parse(const char *spec, ph_retention *r, char *err, size_t errlen)
+{
+    char buf[256];
+    if (ph_fmt(buf, sizeof buf, "%s", spec) < 0 || !*spec) {
+        ph_fmt(err, errlen, "bad --retain '%s': use e.g. raw=2d,minute=30d,hour=400d", spec);
+        return -1;
+    }
+    ph_retention out = *r;
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        int64_t ns;
+        if (!eq || ph_duration_parse(eq + 1, &ns) < 0 || ns <= 0) {
+            ph_fmt(err, errlen, "bad --retain item '%s': use TIER=DURATION, e.g. raw=2d", item);
+            return -1;
+        }
+        *eq = '\0';
+        if (strcmp(item, "raw") == 0)
+            out.raw_ns = ns;
+        else if (strcmp(item, "minute") == 0)
+            out.minute_ns = ns;
+        else if (strcmp(item, "hour") == 0)
+            out.hour_ns = ns;
+        else {
+            ph_fmt(err, errlen, "bad --retain tier '%s': use raw, minute or hour", item);
+            return -1;
+        }
+    }
+    if (out.raw_ns < 60 * SEC || out.minute_ns < 3600 * SEC) {
+        ph_fmt(err, errlen, "bad --retain '%s': keep raw at least 1m and minutes at least 1h", spec);
+        return -1;
+    }
+    if (out.raw_ns > out.minute_ns || out.minute_ns > out.hour_ns) {
+        ph_fmt(err, errlen, "bad --retain '%s': each tier must be kept at least as long as the finer one", spec);
+        return -1;
+    }
+    *r = out;
+    return 0;
+}
+
+int ph_size_parse(const char *s, int64_t *bytes)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v > 0))
+        return -1;
+    double mul = 1;
+    if (*end) {
+        switch (*end) {
+        case 'K': case 'k': mul = 1024.0; break;
+        case 'M': case 'm': mul = 1024.0 * 1024; break;
+        case 'G': case 'g': mul = 1024.0 * 1024 * 1024; break;
+        case 'T': case 't': mul = 1024.0 * 1024 * 1024 * 1024; break;
+        case 'B': break;
+        default: return -1;
+        }
+        end++;
+        if (*end == 'i')
+            end++;
+        if (*end == 'B')
+            end++;
+        if (*end)
+            return -1;
+    }
+    if (v * mul > 9e18)
+        return -1;
+    *bytes = (int64_t)(v * mul);
+    return 0;
+}
+
