@@ -97,6 +97,9 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
  * where the platform has it, idle/throttled disk I/O. Best effort. */
 void ph_platform_background(void);
 
+/* The running executable's absolute path; 0 or -1. */
+int ph_platform_self_exe(char *buf, size_t len);
+
 /* Default database directory for this platform (no trailing slash). */
 int ph_platform_default_db_dir(char *buf, size_t len);
 

@@ -327,6 +327,11 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
                       out->app, sizeof out->app);
 }
 
+int ph_platform_self_exe(char *buf, size_t len)
+{
+    return proc_pidpath(getpid(), buf, (uint32_t)len) > 0 ? 0 : -1;
+}
+
 void ph_platform_background(void)
 {
     /* nice 10, and throttled disk I/O for the whole process (public API). */

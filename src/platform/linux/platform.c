@@ -499,6 +499,15 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
     snprintf(out->app, sizeof out->app, "%s", s->name);
 }
 
+int ph_platform_self_exe(char *buf, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return 0;
+}
+
 void ph_platform_background(void)
 {
     /* nice 10, and the idle I/O class (IOPRIO_CLASS_IDLE = 3, shifted by
