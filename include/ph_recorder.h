@@ -21,6 +21,8 @@ typedef struct ph_record_opts {
     int64_t count;   /* 0: until stopped */
     int quiet;
     ph_retention retain;
+    const char *textfile_dir;  /* write DIR/prochist.prom for node_exporter */
+    int64_t textfile_every_ns;
 } ph_record_opts;
 
 /* Returns a process exit status. */

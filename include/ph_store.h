@@ -56,6 +56,8 @@ typedef struct ph_store_tick {
     int64_t sample, ts_ns, boot;
 } ph_store_tick;
 ph_sink ph_store_sink(ph_store_tick *t);
+/* Start a sample: forget per-app sums of a sample that was not stored. */
+void ph_store_tick_begin(ph_store *s);
 int ph_store_add_sample(ph_store *s, const ph_sample_row *row);
 
 /* Retention settings, kept in meta for `prochist status`. */

@@ -10,7 +10,7 @@ have_libs() {
         pkg-config --exists sqlite3 libcjson 2>/dev/null
 }
 have_tools() {
-    command -v sqlite3 >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 &&
+    command -v sqlite3 >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 &&
         command -v cc >/dev/null 2>&1
 }
 
@@ -31,7 +31,7 @@ Linux)
     echo "deps: installing build and test dependencies with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq build-essential pkg-config libsqlite3-dev libcjson-dev sqlite3 jq >/dev/null
+    $SUDO apt-get install -y -qq build-essential pkg-config libsqlite3-dev libcjson-dev sqlite3 jq curl >/dev/null
     ;;
 Darwin)
     if ! command -v brew >/dev/null 2>&1; then
@@ -39,7 +39,7 @@ Darwin)
         exit 1
     fi
     echo "deps: installing build and test dependencies with Homebrew" >&2
-    brew install pkg-config sqlite cjson jq
+    brew install pkg-config sqlite cjson jq curl
     ;;
 *)
     echo "deps: unsupported system $(uname -s)" >&2

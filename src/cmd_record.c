@@ -39,6 +39,8 @@ static int record_exec(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"retain", required_argument, NULL, 'r'},
         {"max-db-size", required_argument, NULL, 'm'},
+        {"textfile-dir", required_argument, NULL, 'T'},
+        {"textfile-every", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -49,6 +51,7 @@ static int record_exec(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.interval_ns = 5000000000LL;
     ph_retention_default(&o.retain);
+    o.textfile_every_ns = 60 * 1000000000LL;
     char err[256];
     optind = 1;
     opterr = 0;
@@ -70,6 +73,13 @@ static int record_exec(int argc, char **argv)
         case 'p': o.proc_root = optarg; break;
         case 's': o.sys_root = optarg; break;
         case 'q': o.quiet = 1; break;
+        case 'T': o.textfile_dir = optarg; break;
+        case 'E':
+            if (parse_interval(optarg, &o.textfile_every_ns) < 0) {
+                ph_err("bad --textfile-every '%s': give seconds, e.g. 60", optarg);
+                return PH_EXIT_USAGE;
+            }
+            break;
         case 'r':
             if (ph_retention_parse(optarg, &o.retain, err, sizeof err) < 0) {
                 ph_err("%s", err);
@@ -112,6 +122,8 @@ const ph_cmd ph_cmd_record = {
     "  --sys-root DIR     read devices from DIR instead of /sys\n"
     "  --retain SPEC      how long each tier is kept (default raw=2d,minute=30d,hour=400d)\n"
     "  --max-db-size SIZE remove the oldest data when the file grows past SIZE (e.g. 500M)\n"
+    "  --textfile-dir DIR rewrite DIR/prochist.prom (node_exporter's textfile collector)\n"
+    "  --textfile-every S how often, in seconds (default 60)\n"
     "  -q, --quiet        no start/stop log lines\n"
     "\nSIGINT or SIGTERM finish the current sample and exit 0. Command lines and\n"
     "environments are never recorded.\n",

@@ -23,6 +23,7 @@
  */
 #include "ph_recorder.h"
 #include "ph_cmd.h"
+#include "ph_export.h"
 #include "ph_platform.h"
 #include "ph_store.h"
 #include "ph_rollup.h"
@@ -122,7 +123,40 @@ typedef struct rec {
     char uuid[128];
     int64_t boot_wall;
     int64_t stored;
+    int64_t textfile_at;  /* monotonic time of the next textfile */
+    int textfile_failing;
 } rec;
+
+/* DIR/prochist.prom, atomically: a temporary file in DIR, then rename. */
+static void write_textfile(rec *r)
+{
+    char tmp[PH_PATH_MAX + 32], dst[PH_PATH_MAX + 16], err[512] = "";
+    ph_buf b = {0};
+    ph_export_opts eo = {0, 50, 60 * 1000000000LL, ph_now_wall_ns(), r->o->db_path};
+    snprintf(dst, sizeof dst, "%s/prochist.prom", r->o->textfile_dir);
+    snprintf(tmp, sizeof tmp, "%s/.prochist.prom.%ld", r->o->textfile_dir, (long)getpid());
+    int ok = ph_export(r->store, &eo, &b, err, sizeof err) == 0;
+    if (ok) {
+        FILE *f = fopen(tmp, "w");
+        ok = f && fwrite(b.data, 1, b.len, f) == b.len;
+        if (f && fclose(f) != 0)
+            ok = 0;
+        if (!ok && !err[0])
+            ph_fmt(err, sizeof err, "cannot write %s: %s", tmp, strerror(errno));
+        if (ok && (chmod(tmp, 0644) != 0 || rename(tmp, dst) != 0)) {
+            ph_fmt(err, sizeof err, "cannot rename %s to %s: %s", tmp, dst, strerror(errno));
+            ok = 0;
+        }
+        if (!ok)
+            unlink(tmp);
+    }
+    ph_buf_free(&b);
+    if (!ok && !r->textfile_failing)
+        ph_log("textfile export failed: %s; recording goes on", err);
+    else if (ok && r->textfile_failing)
+        ph_log("textfile export works again");
+    r->textfile_failing = !ok;
+}
 
 static int remember_db(rec *r)
 {
@@ -195,6 +229,10 @@ static void sample_once(rec *r)
         return;
     }
     r->last_cpu_ns = cpu;
+    if (r->o->textfile_dir && ph_now_mono_ns() >= r->textfile_at) {
+        write_textfile(r);
+        r->textfile_at = ph_now_mono_ns() + r->o->textfile_every_ns;
+    }
     if (r->failing)
         ph_log("writing samples again (sample %lld)", (long long)r->sampler.next_sample - 1);
     r->failing = 0;

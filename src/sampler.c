@@ -102,6 +102,7 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
     ph_sink tsink = {&tm, t_new, t_renamed, t_gone, t_row, t_state};
     int64_t t0 = s->profile ? thread_ns() : 0;
 
+    ph_store_tick_begin(s->store);
     int ok = ph_store_exec(s->store, "BEGIN IMMEDIATE") == 0 &&
              ph_tracker_step(&s->tracker, &s->src, s->profile ? &tsink : &sink, &tick, stats) == 0;
     int64_t t1 = s->profile ? thread_ns() : 0;

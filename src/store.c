@@ -36,9 +36,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Per-app sums of the current sample, flushed into app_total with it. */
+typedef struct app_acc {
+    char *app;
+    int64_t v[6]; /* cpu user, cpu system, disk read, disk write, energy, wakeups */
+    int have_energy, have_wakeups, touched;
+} app_acc;
+
 struct ph_store {
     sqlite3 *db;
     enum ph_store_mode mode;
+    ph_imap proc_app;     /* proc id -> index in apps */
+    app_acc *apps;
+    size_t napps, capapps;
+    ph_imap app_index;    /* hash of app name -> index in apps */
+    sqlite3_stmt *app_of, *put_total, *bump_samples;
     sqlite3_stmt *ins_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample, *put_state, *del_state;
 };
 
@@ -159,6 +171,14 @@ static void bind_values(sqlite3_stmt *st, int first, const ph_values *v)
     }
 }
 
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int prepare_writes(ph_store *s)
 {
     char sql[4096];
@@ -198,7 +218,111 @@ static int prepare_writes(ph_store *s)
     if (sqlite3_prepare_v3(s->db, "DELETE FROM resume WHERE proc = ?1", -1, SQLITE_PREPARE_PERSISTENT,
                            &s->del_state, NULL))
         return -1;
+    if (sqlite3_prepare_v3(s->db, "SELECT app FROM process WHERE proc = ?1", -1, SQLITE_PREPARE_PERSISTENT,
+                           &s->app_of, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO app_total (app, cpu_user_ns, cpu_system_ns, disk_read_bytes,"
+                           " disk_write_bytes, energy_nj, wakeups, first_ns, last_ns)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"
+                           " ON CONFLICT (app) DO UPDATE SET"
+                           " cpu_user_ns = cpu_user_ns + excluded.cpu_user_ns,"
+                           " cpu_system_ns = cpu_system_ns + excluded.cpu_system_ns,"
+                           " disk_read_bytes = disk_read_bytes + excluded.disk_read_bytes,"
+                           " disk_write_bytes = disk_write_bytes + excluded.disk_write_bytes,"
+                           " energy_nj = CASE WHEN excluded.energy_nj IS NULL THEN energy_nj"
+                           "   ELSE coalesce(energy_nj, 0) + excluded.energy_nj END,"
+                           " wakeups = CASE WHEN excluded.wakeups IS NULL THEN wakeups"
+                           "   ELSE coalesce(wakeups, 0) + excluded.wakeups END,"
+                           " last_ns = excluded.last_ns",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->put_total, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO meta (key, value) VALUES ('samples_total', 1)"
+                           " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->bump_samples, NULL))
+        return -1;
     return 0;
+}
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static int app_slot(ph_store *s, const char *app)
+{
+    int64_t key = (int64_t)(name_hash(app) & INT64_MAX);
+    int *idx;
+    while ((idx = ph_imap_get(&s->app_index, key)) != NULL) {
+        if (strcmp(s->apps[*idx].app, app) == 0)
+            return *idx;
+        key = (key + 1) & INT64_MAX;
+    }
+    if (s->napps == s->capapps) {
+        s->capapps = s->capapps ? s->capapps * 2 : 64;
+        s->apps = ph_xrealloc(s->apps, s->capapps * sizeof *s->apps);
+    }
+    app_acc *a = &s->apps[s->napps];
+    memset(a, 0, sizeof *a);
+    a->app = ph_xstrdup(app);
+    ph_imap_put(&s->app_index, key, (int)s->napps);
+    return (int)s->napps++;
+}
+
+static void remember_app(ph_store *s, int64_t proc, const char *app)
+{
+    ph_imap_put(&s->proc_app, proc, app_slot(s, app));
+}
+
+/* The accumulator of a process's app (looked up once per process). */
+static app_acc *acc_of(ph_store *s, int64_t proc)
+{
+    int *idx = ph_imap_get(&s->proc_app, proc);
+    if (!idx) {
+        const char *app = "?";
+        sqlite3_bind_int64(s->app_of, 1, proc);
+        if (sqlite3_step(s->app_of) == SQLITE_ROW && sqlite3_column_text(s->app_of, 0))
+            app = (const char *)sqlite3_column_text(s->app_of, 0);
+        remember_app(s, proc, app);
+        sqlite3_reset(s->app_of);
+        idx = ph_imap_get(&s->proc_app, proc);
+    }
+    return &s->apps[*idx];
+}
+
+void ph_store_tick_begin(ph_store *s)
+{
+    for (size_t i = 0; i < s->napps; i++)
+        if (s->apps[i].touched) {
+            memset(s->apps[i].v, 0, sizeof s->apps[i].v);
+            s->apps[i].have_energy = s->apps[i].have_wakeups = s->apps[i].touched = 0;
+        }
+}
+
+static int flush_totals(ph_store *s, int64_t ts)
+{
+    for (size_t i = 0; i < s->napps; i++) {
+        app_acc *a = &s->apps[i];
+        if (!a->touched)
+            continue;
+        sqlite3_stmt *st = s->put_total;
+        sqlite3_bind_text(st, 1, a->app, -1, SQLITE_STATIC);
+        for (int k = 0; k < 4; k++)
+            sqlite3_bind_int64(st, 2 + k, a->v[k]);
+        if (a->have_energy)
+            sqlite3_bind_int64(st, 6, a->v[4]);
+        if (a->have_wakeups)
+            sqlite3_bind_int64(st, 7, a->v[5]);
+        sqlite3_bind_int64(st, 8, ts);
+        if (step_done(st) < 0)
+            return -1;
+    }
+    ph_store_tick_begin(s);
+    return step_done(s->bump_samples);
 }
 
 static int open_fail(ph_store *s, char *err, size_t errlen, const char *path, const char *what)
@@ -323,17 +447,18 @@ void ph_store_close(ph_store *s)
     sqlite3_finalize(s->ins_sample);
     sqlite3_finalize(s->put_state);
     sqlite3_finalize(s->del_state);
+    sqlite3_finalize(s->app_of);
+    sqlite3_finalize(s->put_total);
+    sqlite3_finalize(s->bump_samples);
+    for (size_t i = 0; i < s->napps; i++)
+        free(s->apps[i].app);
+    free(s->apps);
+    ph_imap_free(&s->proc_app);
+    ph_imap_free(&s->app_index);
     sqlite3_close(s->db);
     free(s);
 }
 
-static int step_done(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
 
 int ph_store_boot(ph_store *s, const char *uuid, int64_t boot_wall_ns, int64_t *boot)
 {
@@ -414,6 +539,7 @@ static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
     if (rc == SQLITE_ROW) {
         *proc_id = sqlite3_column_int64(st, 0);
         rc = sqlite3_step(st);
+        remember_app(t->store, *proc_id, info->app);
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -432,6 +558,7 @@ static int sink_proc_renamed(void *ctx, int64_t proc_id, const ph_proc_info *inf
     if (info->uid >= 0)
         sqlite3_bind_int64(st, 6, info->uid);
     bind_mac_ident(st, 7, info);
+    remember_app(t->store, proc_id, info->app);
     return step_done(st);
 }
 
@@ -464,6 +591,20 @@ static int sink_state(void *ctx, const ph_entry *e)
 static int sink_row(void *ctx, const ph_row *row)
 {
     ph_store_tick *t = ctx;
+    static const enum ph_metric sums[] = {PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
+                                          PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS};
+    if (row->vals.have & ph_metric_counters()) {
+        app_acc *a = acc_of(t->store, row->proc);
+        for (int k = 0; k < 6; k++)
+            if (row->vals.have & PH_BIT(sums[k])) {
+                a->v[k] += row->vals.v[sums[k]];
+                a->touched = 1;
+                if (k == 4)
+                    a->have_energy = 1;
+                if (k == 5)
+                    a->have_wakeups = 1;
+            }
+    }
     sqlite3_stmt *st = t->store->ins_row;
     sqlite3_bind_int64(st, 1, t->sample);
     sqlite3_bind_int64(st, 2, row->proc);
@@ -493,7 +634,9 @@ int ph_store_add_sample(ph_store *s, const ph_sample_row *r)
     sqlite3_bind_int(st, 9, r->rows);
     if (r->recorder_cpu_ns >= 0)
         sqlite3_bind_int64(st, 10, r->recorder_cpu_ns);
-    return step_done(st);
+    if (step_done(st) < 0)
+        return -1;
+    return flush_totals(s, r->ts_ns);
 }
 
 int ph_store_set_retention(ph_store *s, const ph_retention *r)

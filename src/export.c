@@ -1,0 +1,213 @@
+/* Prometheus / OpenMetrics exposition of app totals (include/ph_export.h). */
+#include "ph_export.h"
+#include "ph_query.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct app_row {
+    char *app;
+    double v[6]; /* cpu s, read B, written B, energy J, wakeups, memory peak B */
+    int has[6];
+} app_row;
+
+static const struct {
+    const char *name, *type, *unit, *help;
+} fam[6] = {
+    {"prochist_app_cpu_seconds", "counter", "seconds", "CPU time (user + system) of the app's processes since recording began."},
+    {"prochist_app_disk_read_bytes", "counter", "bytes", "Bytes the app's processes read from storage since recording began."},
+    {"prochist_app_disk_written_bytes", "counter", "bytes", "Bytes the app's processes wrote to storage since recording began."},
+    {"prochist_app_energy_joules", "counter", "joules", "Energy the platform measured for the app's processes since recording began."},
+    {"prochist_app_wakeups", "counter", "", "Wakeups of the app's processes since recording began."},
+    {"prochist_app_memory_peak_bytes", "gauge", "bytes", "Largest memory (footprint, else resident) of the app's processes at one moment in the last window."},
+};
+
+void ph_export_label(ph_buf *b, const char *value)
+{
+    char *v = ph_xstrdup(value);
+    ph_utf8_sanitize(v);
+    for (const char *p = v; *p; p++) {
+        if (*p == '\\')
+            ph_buf_puts(b, "\\\\");
+        else if (*p == '"')
+            ph_buf_puts(b, "\\\"");
+        else if (*p == '\n')
+            ph_buf_puts(b, "\\n");
+        else
+            ph_buf_append(b, p, 1);
+    }
+    free(v);
+}
+
+static int fam_k;
+
+static int cmp_fam(const void *x, const void *y)
+{
+    const app_row *a = x, *b = y;
+    if (a->v[fam_k] != b->v[fam_k])
+        return a->v[fam_k] < b->v[fam_k] ? 1 : -1;
+    return strcmp(a->app, b->app);
+}
+
+static void number(ph_buf *b, double v, int integer)
+{
+    if (integer)
+        ph_buf_printf(b, "%.0f", v);
+    else
+        ph_buf_printf(b, "%.9f", v);
+}
+
+static void family(ph_buf *b, const ph_export_opts *o, int k, app_row *rows, size_t n)
+{
+    size_t have = 0;
+    for (size_t i = 0; i < n; i++)
+        have += rows[i].has[k];
+    if (!have)
+        return;
+    const char *sfx = (!o->openmetrics && strcmp(fam[k].type, "counter") == 0) ? "_total" : "";
+    ph_buf_printf(b, "# HELP %s%s %s\n# TYPE %s%s %s\n", fam[k].name, sfx, fam[k].help, fam[k].name, sfx,
+                  fam[k].type);
+    if (o->openmetrics && fam[k].unit[0])
+        ph_buf_printf(b, "# UNIT %s %s\n", fam[k].name, fam[k].unit);
+    fam_k = k;
+    qsort(rows, n, sizeof *rows, cmp_fam);
+    const char *sample_sfx = strcmp(fam[k].type, "counter") == 0 ? "_total" : "";
+    double other = 0;
+    int others = 0, shown = 0, integer = k == 1 || k == 2 || k == 4 || k == 5;
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].has[k])
+            continue;
+        if (shown >= o->top) {
+            if (k == 5) { /* a peak of others: their largest */
+                if (rows[i].v[k] > other)
+                    other = rows[i].v[k];
+            } else {
+                other += rows[i].v[k];
+            }
+            others = 1;
+            continue;
+        }
+        ph_buf_printf(b, "%s%s{app=\"", fam[k].name, sample_sfx);
+        ph_export_label(b, rows[i].app);
+        ph_buf_puts(b, "\"} ");
+        number(b, rows[i].v[k], integer);
+        ph_buf_puts(b, "\n");
+        shown++;
+    }
+    if (others) {
+        ph_buf_printf(b, "%s%s{app=\"other\"} ", fam[k].name, sample_sfx);
+        number(b, other, integer);
+        ph_buf_puts(b, "\n");
+    }
+}
+
+static void gauge(ph_buf *b, const ph_export_opts *o, const char *name, const char *type, const char *help,
+                  double v, int integer)
+{
+    const char *sfx = (!o->openmetrics && strcmp(type, "counter") == 0) ? "_total" : "";
+    ph_buf_printf(b, "# HELP %s%s %s\n# TYPE %s%s %s\n%s%s ", name, sfx, help, name, sfx, type, name,
+                  strcmp(type, "counter") == 0 ? "_total" : "");
+    number(b, v, integer);
+    ph_buf_puts(b, "\n");
+}
+
+int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    sqlite3_stmt *st;
+    app_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT app, cpu_user_ns + cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj,"
+                           " wakeups FROM app_total",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ph_fmt(err, errlen, "reading app totals failed: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            rows = ph_xrealloc(rows, cap * sizeof *rows);
+        }
+        app_row *r = &rows[n++];
+        memset(r, 0, sizeof *r);
+        r->app = ph_xstrdup((const char *)sqlite3_column_text(st, 0));
+        r->v[0] = (double)sqlite3_column_int64(st, 1) / 1e9;
+        r->v[1] = (double)sqlite3_column_int64(st, 2);
+        r->v[2] = (double)sqlite3_column_int64(st, 3);
+        r->has[0] = r->has[1] = r->has[2] = 1;
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+            r->v[3] = (double)sqlite3_column_int64(st, 4) / 1e9;
+            r->has[3] = 1;
+        }
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+            r->v[4] = (double)sqlite3_column_int64(st, 5);
+            r->has[4] = 1;
+        }
+    }
+    sqlite3_finalize(st);
+
+    /* Memory peaks of the last window, by app. */
+    ph_result res;
+    if (ph_query_window_metrics(s, o->now_ns - o->mem_window_ns, o->now_ns, 0, PH_Q_APPS_ONLY, &res, err,
+                                errlen) == 0) {
+        for (size_t i = 0; i < res.napps; i++) {
+            if (res.apps[i].mem_peak < 0)
+                continue;
+            size_t j;
+            for (j = 0; j < n && strcmp(rows[j].app, res.apps[i].app) != 0; j++)
+                ;
+            if (j == n) {
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    rows = ph_xrealloc(rows, cap * sizeof *rows);
+                }
+                memset(&rows[n], 0, sizeof rows[n]);
+                rows[n++].app = ph_xstrdup(res.apps[i].app);
+            }
+            rows[j].v[5] = (double)res.apps[i].mem_peak;
+            rows[j].has[5] = 1;
+        }
+        ph_result_free(&res);
+    } else {
+        goto out;
+    }
+    for (int k = 0; k < 6; k++)
+        family(out, o, k, rows, n);
+
+    /* The recorder's own health. */
+    int64_t samples = 0, last = 0, procs = 0, denied = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples_total'),"
+                           " ts_ns, procs, procs_denied FROM sample ORDER BY sample DESC LIMIT 1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            samples = sqlite3_column_int64(st, 0);
+            last = sqlite3_column_int64(st, 1);
+            procs = sqlite3_column_int64(st, 2);
+            denied = sqlite3_column_int64(st, 3);
+        }
+        sqlite3_finalize(st);
+    }
+    struct stat sb;
+    double size = (o->db_path && stat(o->db_path, &sb) == 0) ? (double)sb.st_size : 0;
+    gauge(out, o, "prochist_recorder_samples", "counter", "Samples the recorder has written.", (double)samples, 1);
+    gauge(out, o, "prochist_recorder_last_sample_timestamp_seconds", "gauge",
+          "Wall-clock time of the newest sample.", (double)last / 1e9, 0);
+    gauge(out, o, "prochist_recorder_processes", "gauge", "Processes read in the newest sample.", (double)procs, 1);
+    gauge(out, o, "prochist_recorder_processes_unreadable", "gauge",
+          "Processes in the newest sample with some source refused (permission).", (double)denied, 1);
+    gauge(out, o, "prochist_database_bytes", "gauge", "Size of the database file.", size, 1);
+    if (o->openmetrics)
+        ph_buf_puts(out, "# EOF\n");
+    rc = 0;
+out:
+    for (size_t i = 0; i < n; i++)
+        free(rows[i].app);
+    free(rows);
+    return rc;
+}

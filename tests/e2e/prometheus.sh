@@ -1,0 +1,86 @@
+#!/bin/sh
+# Real components on loopback: the recorder writes node_exporter's textfile,
+# node_exporter serves it, Prometheus scrapes it every second; rate() of the
+# app's CPU counter must match a known workload within 10%. Also: the text
+# passes promtool, and hostile app names give valid exposition.
+. "$(dirname "$0")/../lib.sh"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need prometheus || ! need prometheus-node-exporter || ! need promtool || ! need curl; then
+    if [ "$(id -u)" = 0 ] && need apt-get; then
+        echo "# installing prometheus, prometheus-node-exporter and curl (Debian packages)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-node-exporter curl >/dev/null 2>&1
+    fi
+fi
+if ! need prometheus || ! need prometheus-node-exporter || ! need promtool || ! need curl; then
+    echo "# skipped: prometheus, prometheus-node-exporter, promtool or curl could not be installed"
+    exit 0
+fi
+
+tf="$TMP/textfile"
+mkdir -p "$tf"
+db="$TMP/prom.db"
+np=$((20000 + $$ % 10000))
+pp=$((np + 1))
+PIDS=""
+cleanup_servers() { [ -n "$PIDS" ] && kill $PIDS 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup_servers EXIT
+
+"$PROCHIST" record --db "$db" --interval 0.5 --textfile-dir "$tf" --textfile-every 0.5 --quiet &
+PIDS="$PIDS $!"
+prometheus-node-exporter --web.listen-address=127.0.0.1:$np --collector.disable-defaults \
+    --collector.textfile --collector.textfile.directory="$tf" >"$TMP/ne.log" 2>&1 &
+PIDS="$PIDS $!"
+cat >"$TMP/prom.yml" <<EOC
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: prochist
+    static_configs:
+      - targets: ['127.0.0.1:$np']
+EOC
+prometheus --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/tsdb" \
+    --web.listen-address=127.0.0.1:$pp >"$TMP/prom.log" 2>&1 &
+PIDS="$PIDS $!"
+
+# The workload: an app named spin burning one core for 20 s of CPU.
+sleep 3
+t0=$(date +%s.%N)
+"$HELPERS/spin" 20000
+t1=$(date +%s.%N)
+sleep 4
+
+check "prometheus: the textfile passes promtool check metrics" sh -c 'promtool check metrics <"$1"' sh "$tf/prochist.prom"
+q() {
+    curl -s "http://127.0.0.1:$pp/api/v1/query" --data-urlencode "query=$1" --data-urlencode "time=$2" |
+        jq -r '.data.result[0].value[1] // empty'
+}
+# rate() over 10 s well inside the run, against the workload's own rate.
+mid=$(awk -v a="$t0" 'BEGIN { printf "%.3f", a + 15 }')
+expected=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", 20 / (b - a) }')
+got=$(q 'rate(prochist_app_cpu_seconds_total{app="spin"}[10s])' "$mid")
+echo "# Prometheus: rate(prochist_app_cpu_seconds_total{app=\"spin\"}[10s]) = ${got:-none}, workload ${expected} CPU s/s"
+if [ -n "$got" ] && within "$got" "$expected" 10; then ok "prometheus: rate() of the app's CPU matches the workload within 10%"
+else fail "prometheus: rate() of the app's CPU matches the workload within 10%" "got '${got}', expected $expected; $(tail -2 "$TMP/prom.log")"; fi
+samples=$(q 'prochist_recorder_samples_total' "$(date +%s)")
+check "prometheus: recorder health is scraped" [ -n "$samples" ]
+
+# Hostile names: quotes, backslashes, newlines, invalid UTF-8 in app labels.
+hostile="$TMP/$(printf 'q"uo\\te\nnl\377x')"
+cp "$HELPERS/spin" "$hostile"
+db2="$TMP/hostile.db"
+"$PROCHIST" record --db "$db2" --interval 0.1 --count 8 --quiet &
+rec=$!
+sleep 0.3
+"$hostile" 200
+wait $rec
+"$PROCHIST" export --db "$db2" >"$TMP/hostile.prom"
+check "prometheus: hostile app names give valid exposition" sh -c 'promtool check metrics <"$1"' sh "$TMP/hostile.prom"
+check "prometheus: label escaping" grep -q 'app="q\\"uo\\\\te\\nnl?x"' "$TMP/hostile.prom"
+"$PROCHIST" export --db "$db2" --format openmetrics >"$TMP/om.txt"
+check "prometheus: openmetrics ends with # EOF" [ "$(tail -1 "$TMP/om.txt")" = "# EOF" ]
+check "prometheus: openmetrics counter families are named without _total" grep -q '^# TYPE prochist_app_cpu_seconds counter$' "$TMP/om.txt"
+"$PROCHIST" export --db "$db2" --top 1 >"$TMP/top1.prom"
+n=$(grep -c '^prochist_app_cpu_seconds_total{' "$TMP/top1.prom")
+check "prometheus: --top 1 gives one app and 'other'" sh -c '[ "$1" -eq 2 ] && grep -q "app=\"other\"" "$2"' sh "$n" "$TMP/top1.prom"
