@@ -103,3 +103,14 @@ if [ -f "$TESTS_DIR/../docs/prochist.1" ]; then
     check "cli: the man page names every command" sh -c 'for c in record top peak show apps diff status; do grep -qE "^\.B (prochist )?$c( |\$)" "$1" || exit 1; done' sh "$TESTS_DIR/../docs/prochist.1"
 fi
 check "cli: bash completion parses" bash -n "$TESTS_DIR/../scripts/completions/prochist.bash"
+
+# Every query command on a live recording.
+db="$TMP/live-all.db"
+"$PROCHIST" record --db "$db" --count 12 --interval 0.25 --quiet # 2.75 s: both diff windows get samples
+mid=$(sqlite3 "$db" "select (min(ts_ns) + max(ts_ns)) / 2000000000 from sample")
+mid=$(date -u -d "@$mid" +%Y-%m-%dT%H:%M:%SZ)
+for args in "top --since 1m" "top --since 1m --by user" "peak --since 1m" "apps --since 1m" \
+            "show prochist --since 1m" "diff --since $mid --vs 1m..$mid" "status" "export"; do
+    capture "$PROCHIST" $args --db "$db"
+    check "cli: '$args' works on a live recording" [ "$rc" -eq 0 ] && [ -s "$TMP/out" ]
+done

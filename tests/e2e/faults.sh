@@ -68,3 +68,75 @@ check "faults: odd names give valid JSON" jq -e '.rows | length > 0' "$TMP/out"
 check "faults: JSON output is valid UTF-8" iconv -f UTF-8 -t UTF-8 "$TMP/out" -o /dev/null
 capture "$PROCHIST" top --db "$db" --by process --since 1m -n 1000
 check "faults: odd names in a table stay on one line" sh -c '! grep -q "^ird" "$1"' sh "$TMP/out"
+
+# 5. A long reader holds a read transaction: the recorder (WAL) still writes.
+db="$TMP/reader.db"
+"$PROCHIST" record --db "$db" --count 2 --interval 0.1 --quiet
+( printf 'BEGIN;\nSELECT count(*) FROM sample;\n'; sleep 3; printf 'COMMIT;\n' ) | sqlite3 "$db" >/dev/null &
+reader=$!
+sleep 0.3
+"$PROCHIST" record --db "$db" --count 15 --interval 0.1 2>"$TMP/reader.log"
+check "faults: recorder writes while a reader holds a transaction" [ $? -eq 0 ]
+check "faults: ... and stores every sample" [ "$(sqlite3 "$db" 'select count(*) from sample')" -eq 17 ]
+check "faults: ... without a lock error" sh -c '! grep -qi "locked\|could not" "$1"' sh "$TMP/reader.log"
+wait $reader
+
+# 6. A database path that cannot be created: one line, exit 1.
+capture "$PROCHIST" record --db /proc/version/sub/p.db --count 1
+check "faults: an impossible database path is one line, exit 1" sh -c '[ "$1" -eq 1 ] && [ "$(wc -l <"$2")" -eq 1 ]' sh "$rc" "$TMP/err"
+# A symlinked database path is refused (never followed into a place not chosen).
+ln -s "$TMP/elsewhere.db" "$TMP/link.db"
+capture "$PROCHIST" record --db "$TMP/link.db" --count 1
+check "faults: a symlinked database is refused" sh -c '[ "$1" -eq 1 ] && grep -q "symbolic link" "$2"' sh "$rc" "$TMP/err"
+check "faults: ... and nothing is created at its target" [ ! -e "$TMP/elsewhere.db" ]
+
+# 7. A storm of short-lived processes: bounded memory, nothing lost in the parent.
+db="$TMP/storm.db"
+"$PROCHIST" record --db "$db" --interval 0.2 --count 30 --quiet &
+rec=$!
+sleep 0.3
+sh -c 'i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i + 1)); done; times >"$1"' sh "$TMP/storm.times"
+hwm=$(awk '/VmHWM/ { print $2 }' /proc/$rec/status 2>/dev/null)
+wait $rec
+check "faults: recorder survives 2,000 short processes (exit 0)" [ $? -eq 0 ]
+check "faults: recorder peak RSS stays under 20 MiB (${hwm:-?} KiB)" [ "${hwm:-0}" -gt 0 ] && [ "${hwm:-99999}" -lt 20480 ]
+
+# 8. Set-uid: refused before anything else.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+    cp "$PROCHIST" "$TMP/suid-prochist"
+    chmod 4755 "$TMP/suid-prochist"
+    chmod 755 "$TMP"
+    capture setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/suid-prochist" status
+    chmod 700 "$TMP"
+    check "faults: a set-uid binary refuses to run" sh -c '[ "$1" -eq 1 ] && grep -q "set-uid" "$2"' sh "$rc" "$TMP/err"
+fi
+
+# 9. The wall clock steps back 2 hours, then forward a day, while recording
+# (libfaketime): intervals come from the boot clock, so none is negative or
+# bogus, and every sample is kept.
+ft=$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -1)
+if [ -z "$ft" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null 2>&1
+    ft=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+fi
+if [ -n "$ft" ]; then
+    db="$TMP/clock.db"
+    echo "+0" >"$TMP/faketime"
+    LD_PRELOAD="$ft" FAKETIME_TIMESTAMP_FILE="$TMP/faketime" FAKETIME_NO_CACHE=1 \
+        FAKETIME_DONT_FAKE_MONOTONIC=1 "$PROCHIST" record --db "$db" --interval 0.2 --count 25 --quiet &
+    rec=$!
+    sleep 1.5
+    echo "-2h" >"$TMP/faketime"
+    sleep 1.5
+    echo "+1d" >"$TMP/faketime"
+    wait $rec
+    check "faults: recorder survives wall-clock steps (exit 0)" [ $? -eq 0 ]
+    check "faults: all 25 samples kept across clock steps" [ "$(sqlite3 "$db" 'select count(*) from sample')" -eq 25 ]
+    bad=$(sqlite3 "$db" "select count(*) from sample where interval_ns < 100000000 or interval_ns > 1000000000")
+    check "faults: no negative or bogus interval across clock steps" [ "$bad" -eq 0 ]
+    steps=$(sqlite3 "$db" "select count(*) from sample a join sample b on b.sample = a.sample + 1 where b.ts_ns < a.ts_ns")
+    check "faults: the backward step is visible in ts_ns (it did happen)" [ "$steps" -ge 1 ]
+    check "faults: integrity after clock steps" [ "$(sqlite3 "$db" 'pragma integrity_check')" = ok ]
+else
+    echo "# libfaketime not available: wall-clock step case skipped"
+fi

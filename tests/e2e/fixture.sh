@@ -72,3 +72,13 @@ check "fixture: by app, bash leads with 0.7 s" [ "$app" = "bash 0.7" ]
 capture "$PROCHIST" top --db "$db" --since 10m --format csv --by process --mem --limit 2
 check "fixture: csv header" [ "$(head -1 "$TMP/out")" = "name,pid,cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,wakeups" ]
 check "fixture: csv sorted by memory" [ "$(sed -n 2p "$TMP/out" | cut -d, -f1,2)" = "python3,3109" ]
+
+# A long gap (the machine slept 2 hours): the next sample's interval spans
+# it, and what ran meanwhile lands in that one sample, not spread or lost.
+setf "$b/stat" 14 74
+uptime 7910.00
+record
+gap=$(sqlite3 "$db" "select interval_ns from sample order by sample desc limit 1")
+check "fixture: a 2 h gap is one 2 h interval" [ "$gap" = 7200000000000 ]
+last=$(sqlite3 "$db" "select ps.cpu_user_ns from proc_sample ps join process p using (proc) where p.pid = 1186 and ps.sample = (select max(sample) from sample)")
+check "fixture: CPU across the gap is charged once, to the sample after it" [ "$last" = 100000000 ]
