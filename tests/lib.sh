@@ -5,6 +5,7 @@ set -u
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ph-e2e-XXXXXX")
 cleanup() { rm -rf "$TMP"; }
 trap cleanup EXIT
+trap "cleanup; exit 1" INT TERM HUP PIPE
 ok() { echo "ok - $1"; }
 fail() { echo "not ok - $1"; shift; [ $# -gt 0 ] && echo "#   $*"; return 0; }
 # check NAME COMMAND...: ok when the command succeeds.

@@ -25,6 +25,7 @@ pp=$((np + 1))
 PIDS=""
 cleanup_servers() { [ -n "$PIDS" ] && kill $PIDS 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup_servers EXIT
+trap "cleanup_servers; exit 1" INT TERM HUP PIPE
 
 "$PROCHIST" record --db "$db" --interval 0.5 --textfile-dir "$tf" --textfile-every 0.5 --quiet &
 PIDS="$PIDS $!"
