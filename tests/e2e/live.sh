@@ -25,6 +25,7 @@ if [ -z "$row" ]; then
 else
     ok "live: the burning child has a row"
     got_cpu=$(echo "$row" | jq '.cpu_s * 1e9')
+    echo "# child: getrusage ${cpu_ns} ns CPU, wrote ${written} B; prochist: $(echo "$row" | jq -c '{cpu_s, disk_write_bytes}')"
     if within "$got_cpu" "$cpu_ns" 10; then ok "live: CPU within 10% of getrusage"
     else fail "live: CPU within 10% of getrusage" "prochist ${got_cpu} ns, child ${cpu_ns} ns"; fi
     got_w=$(echo "$row" | jq '.disk_write_bytes')
