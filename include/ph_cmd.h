@@ -29,6 +29,7 @@ extern const ph_cmd ph_cmd_show;
 extern const ph_cmd ph_cmd_diff;
 extern const ph_cmd ph_cmd_service;
 extern const ph_cmd ph_cmd_export;
+extern const ph_cmd ph_cmd_power;
 
 /* Print "usage: prochist NAME USAGE" and the option list. */
 void ph_cmd_print_help(const ph_cmd *c, int to_stderr);

@@ -81,7 +81,9 @@ enum ph_metric_kind { PH_COUNTER, PH_GAUGE };
     X(CHILD_FAULTS_MINOR,          "child_faults_minor",          PH_COUNTER) \
     X(CHILD_FAULTS_MAJOR,          "child_faults_major",          PH_COUNTER) \
     X(CHILD_WAKEUPS,               "child_wakeups",               PH_COUNTER) \
-    X(CHILD_PAGEINS,               "child_pageins",               PH_COUNTER)
+    X(CHILD_PAGEINS,               "child_pageins",               PH_COUNTER) \
+    /* schema 6: the package energy of an interval split by CPU share */    \
+    X(ENERGY_EST_NJ,               "energy_est_nj",               PH_COUNTER)
 
 enum ph_metric {
 #define PH_M_ENUM(id, col, kind) PH_M_##id,

@@ -93,6 +93,26 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
 void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
                        ph_proc_ident *out);
 
+/* System power: each power zone's cumulative energy counter. */
+enum ph_power_domain {
+    PH_PWR_PACKAGE, PH_PWR_CORE, PH_PWR_UNCORE, PH_PWR_DRAM, PH_PWR_PSYS, PH_PWR_DOMAINS
+};
+#define PH_POWER_ZONES 32
+typedef struct ph_power {
+    int n;
+    struct {
+        enum ph_power_domain domain;
+        uint64_t energy_uj; /* cumulative */
+        uint64_t max_uj;    /* where it wraps to 0 */
+    } zone[PH_POWER_ZONES];
+    int denied;             /* zones exist but their counters are refused (root only) */
+    int64_t cpu_total_ns;   /* CPU time of all CPUs since boot (busy + idle) */
+} ph_power;
+/* Read the power zones and total CPU time; 0, or -1 when unknown. */
+int ph_platform_power(ph_platform *p, ph_power *out);
+/* Energy between two readings of a counter that wraps at max. */
+uint64_t ph_power_delta(uint64_t prev, uint64_t cur, uint64_t max);
+
 /* Make the calling process a background citizen: lower CPU priority and,
  * where the platform has it, idle/throttled disk I/O. Best effort. */
 void ph_platform_background(void);

@@ -58,6 +58,8 @@ typedef struct ph_window {
     int64_t procs_denied;  /* largest per-sample count of partly unreadable processes */
     int64_t procs_max;
     int64_t recorder_cpu_ns;
+    int64_t energy_nj[PH_PWR_DOMAINS]; /* system energy per power domain; < 0: not measured */
+    int64_t cpu_capacity_ns;           /* CPU time all CPUs had; < 0: unknown */
 } ph_window;
 
 typedef struct ph_segment {

@@ -38,6 +38,8 @@ typedef struct ph_sampler {
     int64_t prev_wall_ns;
     int first;            /* no sample stored by this sampler yet */
     int profile;          /* account CPU to collection and storage */
+    ph_power power;       /* the last stored sample's power reading */
+    int have_power;
     int64_t collect_ns, store_ns; /* thread CPU, when profiling */
 } ph_sampler;
 

@@ -48,14 +48,24 @@ typedef struct ph_sample_row {
     int64_t sample, ts_ns, boot, boot_ns, interval_ns; /* interval_ns < 0: NULL */
     int keyframe, procs, procs_denied, rows;
     int64_t recorder_cpu_ns; /* < 0: NULL */
+    int64_t energy_nj[PH_PWR_DOMAINS]; /* per power domain in the interval; < 0: NULL */
+    int64_t cpu_capacity_ns;           /* CPU time all CPUs had in the interval; < 0: NULL */
 } ph_sample_row;
 
 /* Per-sample writing context; the sink writes rows and processes. */
 typedef struct ph_store_tick {
     ph_store *store;
     int64_t sample, ts_ns, boot;
+    /* Estimated energy: a row's CPU delta times est_energy_nj / est_capacity_ns
+     * (both 0: no estimate). */
+    int64_t est_energy_nj, est_capacity_ns;
 } ph_store_tick;
 ph_sink ph_store_sink(ph_store_tick *t);
+/* The last power reading, kept with each sample so a restart continues the
+ * energy deltas (text in meta.power_prev). */
+int ph_store_put_power(ph_store *s, const ph_power *p);
+int ph_store_get_power(ph_store *s, ph_power *p); /* 1 found, 0 none, -1 error */
+int ph_store_set_meta(ph_store *s, const char *key, const char *value);
 /* Start a sample: forget per-app sums of a sample that was not stored. */
 void ph_store_tick_begin(ph_store *s);
 int ph_store_add_sample(ph_store *s, const ph_sample_row *row);

@@ -74,6 +74,7 @@ typedef struct ph_source {
     enum ph_read_result (*read)(void *ctx, int32_t pid, const ph_hint *hint,
                                 ph_proc_sample *out);
     void (*ident)(void *ctx, int32_t pid, const ph_proc_sample *s, ph_proc_ident *out);
+    int (*power)(void *ctx, ph_power *out); /* NULL: no system power */
 } ph_source;
 
 typedef struct ph_tick {

@@ -77,6 +77,8 @@ static void json_num_or_null(cJSON *o, const char *k, int64_t v, double scale)
         cJSON_AddNumberToObject(o, k, (double)v / scale);
 }
 
+static int64_t est_total; /* estimated energy over every process of the window */
+
 static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
 {
     char ts[40];
@@ -102,6 +104,11 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         cJSON_AddStringToObject(t, "until", ts);
         cJSON_AddItemToArray(tiers, t);
     }
+    /* The system's energy, and what no process row accounts for. */
+    int64_t sys = r->win.energy_nj[PH_PWR_PACKAGE] >= 0 ? r->win.energy_nj[PH_PWR_PACKAGE]
+                                                        : r->win.energy_nj[PH_PWR_PSYS];
+    json_num_or_null(root, "system_energy_j", sys, 1e9);
+    json_num_or_null(root, "unattributed_energy_j", sys >= 0 ? sys - est_total : -1, 1e9);
     cJSON *arr = cJSON_AddArrayToObject(root, "rows");
     for (size_t i = 0; i < n; i++) {
         const ph_agg *a = &rows[i];
@@ -126,6 +133,7 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         json_num_or_null(row, "disk_read_bytes", sum_or(a, PH_M_DISK_READ_BYTES, -1), 1);
         json_num_or_null(row, "disk_write_bytes", sum_or(a, PH_M_DISK_WRITE_BYTES, -1), 1);
         json_num_or_null(row, "energy_j", sum_or(a, PH_M_ENERGY_NJ, -1), 1e9);
+        json_num_or_null(row, "energy_est_j", sum_or(a, PH_M_ENERGY_EST_NJ, -1), 1e9);
         json_num_or_null(row, "wakeups", sum_or(a, PH_M_WAKEUPS, -1), 1);
         if (extra_metric(o))
             json_num_or_null(row, o->metric->json, ph_qmetric_value(o->metric, a, 0), o->metric->scale);
@@ -177,9 +185,11 @@ static int emit_csv(const top_opts *o, const ph_result *r, ph_agg *rows, size_t 
 
 static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
 {
-    int has_energy = 0, has_wakeups = 0;
+    int has_energy = 0, has_wakeups = 0, measured = 0;
+    const ph_qmetric *energy = ph_qmetric_find("energy");
     for (size_t i = 0; i < n; i++) {
-        has_energy |= (rows[i].have & PH_BIT(PH_M_ENERGY_NJ)) != 0;
+        has_energy |= (rows[i].have & (PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_ENERGY_EST_NJ))) != 0;
+        measured |= (rows[i].have & PH_BIT(PH_M_ENERGY_NJ)) != 0;
         has_wakeups |= (rows[i].have & PH_BIT(PH_M_WAKEUPS)) != 0;
     }
     const char *heads[12];
@@ -196,7 +206,7 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
     heads[nc] = "DISK READ", right[nc++] = 1;
     heads[nc] = "DISK WRITE", right[nc++] = 1;
     if (has_energy || want_energy)
-        heads[nc] = "ENERGY", right[nc++] = 1;
+        heads[nc] = measured ? "ENERGY" : "ENERGY (EST)", right[nc++] = 1;
     if (has_wakeups || want_wakeups)
         heads[nc] = "WAKEUPS", right[nc++] = 1;
     if (extra_metric(o))
@@ -222,7 +232,7 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
         ph_fmt_bytes(sum_or(a, PH_M_DISK_READ_BYTES, -1), c[k], sizeof c[k]), k++;
         ph_fmt_bytes(sum_or(a, PH_M_DISK_WRITE_BYTES, -1), c[k], sizeof c[k]), k++;
         if (has_energy || want_energy)
-            ph_fmt_energy(sum_or(a, PH_M_ENERGY_NJ, -1), c[k], sizeof c[k]), k++;
+            ph_fmt_energy(ph_qmetric_value(energy, a, 0), c[k], sizeof c[k]), k++;
         if (has_wakeups || want_wakeups)
             ph_fmt_count(sum_or(a, PH_M_WAKEUPS, -1), c[k], sizeof c[k]), k++;
         if (extra_metric(o))
@@ -236,6 +246,19 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
     ph_time_display(r->win.until, o->q.utc, b, sizeof b);
     printf("%s to %s, %lld samples, sorted by %s%s\n", a, b, (long long)r->win.samples,
            o->metric->name, o->q.children ? " (with children)" : "");
+    int64_t sys = r->win.energy_nj[PH_PWR_PACKAGE] >= 0 ? r->win.energy_nj[PH_PWR_PACKAGE]
+                                                        : r->win.energy_nj[PH_PWR_PSYS];
+    if ((has_energy || want_energy) && sys >= 0) {
+        /* The rest of the package energy: idle, and what no sample saw. */
+        char un[48];
+        const char *cells[12];
+        ph_fmt_energy(sys > est_total ? sys - est_total : 0, un, sizeof un);
+        for (size_t j = 0; j < nc; j++)
+            cells[j] = "";
+        cells[0] = "(unattributed)";
+        cells[nc - 1 - (has_wakeups || want_wakeups) - extra_metric(o)] = un;
+        ph_table_add(&t, cells);
+    }
     ph_table_print(&t, stdout, ph_use_colour(stdout));
     ph_table_free(&t);
     return ferror(stdout) ? -1 : 0;
@@ -306,6 +329,15 @@ static int top_exec(int argc, char **argv)
         ph_result_free(&r);
         return ph_qno_data(&o.q, o.q.since_ns, o.q.until_ns);
     }
+
+    /* Estimated energy of every process in the window, before any filter. */
+    est_total = 0;
+    for (size_t i = 0; i < r.nprocs; i++)
+        if (r.procs[i].have & PH_BIT(PH_M_ENERGY_EST_NJ))
+            est_total += r.procs[i].val[PH_M_ENERGY_EST_NJ];
+    for (size_t i = 0; i < r.napps && !r.nprocs; i++)
+        if (r.apps[i].have & PH_BIT(PH_M_ENERGY_EST_NJ))
+            est_total += r.apps[i].val[PH_M_ENERGY_EST_NJ];
 
     ph_agg *rows;
     size_t n;

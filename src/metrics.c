@@ -42,3 +42,14 @@ void ph_pidlist_free(ph_pidlist *l)
     l->pids = NULL;
     l->n = l->cap = 0;
 }
+
+uint64_t ph_power_delta(uint64_t prev, uint64_t cur, uint64_t max)
+{
+    if (cur >= prev)
+        return cur - prev;
+    /* Wrapped: prev ran up to max, then from 0 to cur. A reading past max
+     * (a reset, or a max that changed) gives no delta rather than a huge one. */
+    if (max == 0 || prev > max)
+        return 0;
+    return (max - prev) + cur;
+}

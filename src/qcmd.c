@@ -133,7 +133,7 @@ const ph_qmetric ph_qmetrics[] = {
     {"cpu", "cpu_s", "CPU", PH_UNIT_NS, 1e9, B(CPU_USER_NS) | B(CPU_SYSTEM_NS), 1},
     {"mem", "mem_peak_bytes", "MEM PEAK", PH_UNIT_BYTES, 1, 0, 1},
     {"disk", "disk_bytes", "DISK", PH_UNIT_BYTES, 1, B(DISK_READ_BYTES) | B(DISK_WRITE_BYTES), 1},
-    {"energy", "energy_j", "ENERGY", PH_UNIT_NJ, 1e9, B(ENERGY_NJ), 1},
+    {"energy", "energy_j", "ENERGY", PH_UNIT_NJ, 1e9, B(ENERGY_NJ) | B(ENERGY_EST_NJ), 0},
     {"wakeups", "wakeups", "WAKEUPS", PH_UNIT_COUNT, 1, B(WAKEUPS), 1},
     {"instructions", "instructions", "INSTR", PH_UNIT_COUNT, 1, B(INSTRUCTIONS), 0},
     {"cycles", "cycles", "CYCLES", PH_UNIT_COUNT, 1, B(CYCLES), 0},
@@ -178,6 +178,9 @@ int64_t ph_qmetric_value(const ph_qmetric *m, const ph_agg *a, int children)
 {
     if (strcmp(m->name, "mem") == 0)
         return a->mem_peak;
+    if (strcmp(m->name, "energy") == 0) /* measured, else estimated */
+        return sum_of(a, PH_BIT(PH_M_ENERGY_NJ)) >= 0 ? sum_of(a, PH_BIT(PH_M_ENERGY_NJ))
+                                                      : sum_of(a, PH_BIT(PH_M_ENERGY_EST_NJ));
     if (strcmp(m->name, "cpu") == 0) {
         int64_t own = sum_of(a, m->need);
         int64_t kids = sum_of(a, PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS));

@@ -299,6 +299,23 @@ static int setup(rec *r, char *err, size_t errlen)
         ph_fmt(err, errlen, "cannot write the retention settings: %s", ph_store_errmsg(r->store));
         return -1;
     }
+    /* Say once what power data there is, and why not (prochist power shows it). */
+    ph_power pw;
+    char note[256];
+    int have_pw = ph_platform_power(r->plat, &pw) == 0;
+    if (have_pw && pw.n > 0)
+        snprintf(note, sizeof note, "measured: %d power zones", pw.n);
+    else if (have_pw && pw.denied)
+        snprintf(note, sizeof note, "RAPL energy counters are readable only by root (Linux 5.10+): "
+                                    "run the recorder as root to record power");
+    else
+        snprintf(note, sizeof note, "this machine exposes no power counters prochist reads (%s)",
+                 strcmp(ph_platform_name(), "linux") == 0 ? "no RAPL zones in /sys/class/powercap"
+                                                          : "macOS IOReport is not read yet");
+    if (ph_store_set_meta(r->store, "power_note", note) < 0) {
+        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+        return -1;
+    }
     if (remember_db(r) < 0) {
         ph_fmt(err, errlen, "cannot stat %s: %s", r->o->db_path, strerror(errno));
         return -1;

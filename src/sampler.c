@@ -79,6 +79,8 @@ int ph_sampler_init(ph_sampler *s, ph_store *store, ph_source src, const char *b
     }
     s->next_sample = last.sample + 1;
     s->prev_boot_ns = (last.sample && last.boot == s->boot) ? last.boot_ns : -1;
+    /* Energy counters continue across restarts within a boot. */
+    s->have_power = s->prev_boot_ns >= 0 && ph_store_get_power(store, &s->power) == 1;
     s->prev_wall_ns = last.ts_ns;
     if (s->prev_boot_ns >= 0 && n)
         ph_tracker_load(&s->tracker, entries, n);
@@ -96,7 +98,28 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
         .boot_wall_ns = s->boot_wall_ns,
         .keyframe = s->first || wall / PH_KEYFRAME_NS != s->prev_wall_ns / PH_KEYFRAME_NS,
     };
-    ph_store_tick st = {s->store, s->next_sample, wall, s->boot};
+    /* System power: per-domain energy since the last stored sample (zone by
+     * zone, wrap-aware), and the CPU capacity the package energy is shared
+     * over. A first reading, or a changed set of zones, gives no delta. */
+    ph_power pw;
+    int have_pw = s->src.power && s->src.power(s->src.ctx, &pw) == 0;
+    int64_t energy[PH_PWR_DOMAINS], capacity = -1;
+    for (int d = 0; d < PH_PWR_DOMAINS; d++)
+        energy[d] = -1;
+    if (have_pw && s->have_power && pw.n == s->power.n && s->prev_boot_ns >= 0) {
+        for (int z = 0; z < pw.n; z++) {
+            if (pw.zone[z].domain != s->power.zone[z].domain)
+                continue;
+            uint64_t uj = ph_power_delta(s->power.zone[z].energy_uj, pw.zone[z].energy_uj, pw.zone[z].max_uj);
+            int d = pw.zone[z].domain;
+            energy[d] = (energy[d] < 0 ? 0 : energy[d]) + (int64_t)(uj * 1000);
+        }
+        if (pw.cpu_total_ns > s->power.cpu_total_ns)
+            capacity = pw.cpu_total_ns - s->power.cpu_total_ns;
+    }
+    int64_t est = energy[PH_PWR_PACKAGE] >= 0 ? energy[PH_PWR_PACKAGE] : energy[PH_PWR_PSYS];
+    ph_store_tick st = {s->store, s->next_sample, wall, s->boot, est > 0 && capacity > 0 ? est : 0,
+                        est > 0 && capacity > 0 ? capacity : 0};
     ph_sink sink = ph_store_sink(&st);
     timed tm = {sink, 0};
     ph_sink tsink = {&tm, t_new, t_renamed, t_gone, t_row, t_state};
@@ -118,8 +141,11 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
             .procs_denied = stats->denied,
             .rows = stats->rows,
             .recorder_cpu_ns = recorder_cpu_ns,
+            .cpu_capacity_ns = capacity,
         };
-        ok = ph_store_add_sample(s->store, &row) == 0 && ph_store_exec(s->store, "COMMIT") == 0;
+        memcpy(row.energy_nj, energy, sizeof energy);
+        ok = ph_store_add_sample(s->store, &row) == 0 && (!have_pw || ph_store_put_power(s->store, &pw) == 0) &&
+             ph_store_exec(s->store, "COMMIT") == 0;
     }
     if (s->profile) {
         int64_t t2 = thread_ns();
@@ -132,6 +158,10 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
         return -1;
     }
     ph_tracker_commit(&s->tracker);
+    if (have_pw) {
+        s->power = pw;
+        s->have_power = 1;
+    }
     s->next_sample++;
     s->prev_boot_ns = boot_ns;
     s->prev_wall_ns = wall;

@@ -205,8 +205,9 @@ static int prepare_writes(ph_store *s)
         return -1;
     if (sqlite3_prepare_v3(s->db,
                            "INSERT INTO sample (sample, ts_ns, boot, boot_ns, interval_ns, keyframe,"
-                           " procs, procs_denied, rows_written, recorder_cpu_ns)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                           " procs, procs_denied, rows_written, recorder_cpu_ns, energy_package_nj,"
+                           " energy_core_nj, energy_uncore_nj, energy_dram_nj, energy_psys_nj, cpu_capacity_ns)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->ins_sample, NULL))
         return -1;
     snprintf(sql, sizeof sql,
@@ -588,9 +589,25 @@ static int sink_state(void *ctx, const ph_entry *e)
     return step_done(st);
 }
 
-static int sink_row(void *ctx, const ph_row *row)
+static int sink_row(void *ctx, const ph_row *in)
 {
     ph_store_tick *t = ctx;
+    ph_row est = *in;
+    const ph_row *row = in;
+    /* Where energy is not measured per process, its share of the package. */
+    if (t->est_capacity_ns > 0 && !(in->vals.have & PH_BIT(PH_M_ENERGY_NJ)) &&
+        (in->vals.have & (PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS)))) {
+        long double cpu = 0;
+        if (in->vals.have & PH_BIT(PH_M_CPU_USER_NS))
+            cpu += in->vals.v[PH_M_CPU_USER_NS];
+        if (in->vals.have & PH_BIT(PH_M_CPU_SYSTEM_NS))
+            cpu += in->vals.v[PH_M_CPU_SYSTEM_NS];
+        long double share = cpu / (long double)t->est_capacity_ns;
+        if (share > 1)
+            share = 1;
+        ph_values_set(&est.vals, PH_M_ENERGY_EST_NJ, (int64_t)(share * (long double)t->est_energy_nj));
+        row = &est;
+    }
     static const enum ph_metric sums[] = {PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
                                           PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS};
     if (row->vals.have & ph_metric_counters()) {
@@ -634,6 +651,11 @@ int ph_store_add_sample(ph_store *s, const ph_sample_row *r)
     sqlite3_bind_int(st, 9, r->rows);
     if (r->recorder_cpu_ns >= 0)
         sqlite3_bind_int64(st, 10, r->recorder_cpu_ns);
+    for (int d = 0; d < PH_PWR_DOMAINS; d++)
+        if (r->energy_nj[d] >= 0)
+            sqlite3_bind_int64(st, 11 + d, r->energy_nj[d]);
+    if (r->cpu_capacity_ns >= 0)
+        sqlite3_bind_int64(st, 16, r->cpu_capacity_ns);
     if (step_done(st) < 0)
         return -1;
     return flush_totals(s, r->ts_ns);
@@ -701,4 +723,69 @@ int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n)
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ph_store_put_power(ph_store *s, const ph_power *p)
+{
+    ph_buf b = {0};
+    sqlite3_stmt *st;
+    ph_buf_printf(&b, "%d %lld", p->n, (long long)p->cpu_total_ns);
+    for (int z = 0; z < p->n; z++)
+        ph_buf_printf(&b, " %d:%llu:%llu", (int)p->zone[z].domain, (unsigned long long)p->zone[z].energy_uj,
+                      (unsigned long long)p->zone[z].max_uj);
+    int rc = -1;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('power_prev', ?1)", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, b.data, -1, SQLITE_STATIC);
+        rc = step_done(st);
+        sqlite3_finalize(st);
+    }
+    ph_buf_free(&b);
+    return rc;
+}
+
+int ph_store_get_power(ph_store *s, ph_power *p)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    memset(p, 0, sizeof *p);
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'power_prev'", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        long long cpu;
+        int n, off = 0;
+        if (sscanf(t, "%d %lld%n", &n, &cpu, &off) == 2 && n >= 0 && n <= PH_POWER_ZONES) {
+            p->cpu_total_ns = cpu;
+            t += off;
+            found = 1;
+            for (int z = 0; z < n; z++) {
+                int d;
+                unsigned long long e, m;
+                if (sscanf(t, " %d:%llu:%llu%n", &d, &e, &m, &off) != 3 || d < 0 || d >= PH_PWR_DOMAINS) {
+                    found = 0;
+                    break;
+                }
+                p->zone[z].domain = (enum ph_power_domain)d;
+                p->zone[z].energy_uj = e;
+                p->zone[z].max_uj = m;
+                t += off;
+            }
+            p->n = found ? n : 0;
+        }
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+int ph_store_set_meta(ph_store *s, const char *key, const char *value)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL))
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    int rc = step_done(st);
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -374,8 +374,13 @@ static void src_ident(void *ctx, int32_t pid, const ph_proc_sample *s, ph_proc_i
     ph_platform_ident(ctx, pid, s, out);
 }
 
+static int src_power(void *ctx, ph_power *out)
+{
+    return ph_platform_power(ctx, out);
+}
+
 ph_source ph_platform_source(ph_platform *p)
 {
-    ph_source s = {p, src_list, src_read, src_ident};
+    ph_source s = {p, src_list, src_read, src_ident, src_power};
     return s;
 }

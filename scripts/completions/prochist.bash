@@ -27,6 +27,9 @@ _prochist() {
     apps) COMPREPLY=($(compgen -W "$query" -- "$cur")) ;;
     diff) COMPREPLY=($(compgen -W "$query --vs --sort" -- "$cur")) ;;
     status) COMPREPLY=($(compgen -W "--db --format --utc --help" -- "$cur")) ;;
+    power) COMPREPLY=($(compgen -W "$query --resolution" -- "$cur")) ;;
+    export) COMPREPLY=($(compgen -W "--db --format --top --since --help" -- "$cur")) ;;
+    service) COMPREPLY=($(compgen -W "install uninstall status --system --db --root --flavor --help" -- "$cur")) ;;
     help) COMPREPLY=($(compgen -W "$cmds" -- "$cur")) ;;
     esac
 }

@@ -192,3 +192,14 @@ TEST(exe_basename)
     CHECK_I(ph_exe_basename("/", out, sizeof out), -1);
     CHECK_I(ph_exe_basename("", out, sizeof out), -1);
 }
+
+#include "ph_platform.h"
+
+TEST(rapl_counter_deltas_wrap)
+{
+    const uint64_t max = 262143328850ULL;
+    CHECK_I(ph_power_delta(100, 250, max), 150);
+    CHECK_I(ph_power_delta(max - 10, 5, max), 15);   /* wrapped at max */
+    CHECK_I(ph_power_delta(max + 5, 3, max), 0);     /* past max: a reset, no huge delta */
+    CHECK_I(ph_power_delta(500, 3, 0), 0);           /* unknown range: no delta */
+}

@@ -27,7 +27,7 @@ static void db_open(db *d)
 
 static int64_t db_proc(db *d, int pid, const char *name, const char *app)
 {
-    ph_store_tick t = {d->s, 0, T0, d->boot};
+    ph_store_tick t = {d->s, 0, T0, d->boot, 0, 0};
     ph_sink k = ph_store_sink(&t);
     ph_proc_info info = {pid, 1, 1000, (uint64_t)pid * 10, 0, name, "", app, "", -1, -1};
     int64_t id = 0;
@@ -41,7 +41,7 @@ typedef struct r { int64_t proc, cpu, mem, disk; } r;
 /* A sample at T0 + sec seconds, 5 s interval, with rows (cpu/disk < 0: NULL). */
 static void db_sample(db *d, int64_t sec, int keyframe, const r *rows, int n, const int64_t *gone, int ngone)
 {
-    ph_store_tick t = {d->s, ++d->sample, T0 + sec * S, d->boot};
+    ph_store_tick t = {d->s, ++d->sample, T0 + sec * S, d->boot, 0, 0};
     ph_sink k = ph_store_sink(&t);
     ph_store_exec(d->s, "BEGIN");
     for (int i = 0; i < n; i++) {
@@ -58,7 +58,8 @@ static void db_sample(db *d, int64_t sec, int keyframe, const r *rows, int n, co
     }
     for (int i = 0; i < ngone; i++)
         k.proc_gone(k.ctx, gone[i]);
-    ph_sample_row sr = {d->sample, T0 + sec * S, d->boot, sec * S, 5 * S, keyframe, n, 0, n, -1};
+    ph_sample_row sr = {d->sample, T0 + sec * S, d->boot, sec * S, 5 * S, keyframe, n, 0, n, -1,
+                        {-1, -1, -1, -1, -1}, -1};
     if (ph_store_add_sample(d->s, &sr) < 0)
         t_fail(__FILE__, __LINE__, "sample insert failed");
     ph_store_exec(d->s, "COMMIT");

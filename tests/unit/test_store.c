@@ -171,7 +171,7 @@ TEST(tracker_state_is_kept_with_the_rows)
     int64_t boot_a, boot_b;
     CHECK_I(ph_store_boot(s, "boot-a", 0, &boot_a), 0);
     CHECK_I(ph_store_boot(s, "boot-b", 0, &boot_b), 0);
-    ph_store_tick ta = {s, 1, 1000, boot_a}, tb = {s, 1, 1000, boot_b};
+    ph_store_tick ta = {s, 1, 1000, boot_a, 0, 0}, tb = {s, 1, 1000, boot_b, 0, 0};
     ph_sink ka = ph_store_sink(&ta), kb = ph_store_sink(&tb);
     ph_proc_info info = {7, 1, 0, 99, 0, "seven", "", "seven", "", -1, -1};
     ph_entry e[2];

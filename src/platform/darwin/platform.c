@@ -332,6 +332,13 @@ int ph_platform_self_exe(char *buf, size_t len)
     return proc_pidpath(getpid(), buf, (uint32_t)len) > 0 ? 0 : -1;
 }
 
+int ph_platform_power(ph_platform *p, ph_power *out)
+{
+    (void)p;
+    memset(out, 0, sizeof *out); /* IOReport energy: not read yet (issue 4) */
+    return -1;
+}
+
 void ph_platform_background(void)
 {
     /* nice 10, and throttled disk I/O for the whole process (public API). */

@@ -1,0 +1,198 @@
+/* prochist power: the system's power over time (package, core, uncore,
+ * DRAM, platform), from the energy counters the recorder read. */
+#include "ph_cmd.h"
+#include "ph_format.h"
+#include "ph_qcmd.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <cJSON.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEC 1000000000LL
+
+static const char *const domain_key[PH_PWR_DOMAINS] = {"package_w", "core_w", "uncore_w", "dram_w", "psys_w"};
+static const char *const domain_head[PH_PWR_DOMAINS] = {"PACKAGE", "CORE", "UNCORE", "DRAM", "PSYS"};
+
+static int64_t pick(int64_t span)
+{
+    static const int64_t steps[] = {60 * SEC, 300 * SEC, 900 * SEC, 3600 * SEC, 6 * 3600 * SEC, 86400 * SEC};
+    for (size_t i = 0; i < PH_ARRAY_LEN(steps); i++)
+        if (span / steps[i] <= 60)
+            return steps[i];
+    return 7 * 86400 * SEC;
+}
+
+static void note(ph_store *st, char *buf, size_t len)
+{
+    sqlite3_stmt *q;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(ph_store_db(st), "SELECT value FROM meta WHERE key = 'power_note'", -1, &q, NULL))
+        return;
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+}
+
+static int power_exec(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        PH_QOPT_LONGOPTS,
+        {"resolution", required_argument, NULL, 2000},
+        {NULL, 0, NULL, 0},
+    };
+    ph_qopts o;
+    int c, rc;
+    int64_t res = 0;
+    char err[512] = "", why[256];
+    ph_qopts_init(&o, "2h");
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
+        if (c == 'h') {
+            ph_cmd_print_help(&ph_cmd_power, 0);
+            return PH_EXIT_OK;
+        }
+        if (c == 2000) {
+            if (strcmp(optarg, "auto") == 0)
+                res = 0;
+            else if (ph_duration_parse(optarg, &res) < 0 || res < 60 * SEC || res % (60 * SEC)) {
+                ph_err("bad --resolution '%s': use auto or whole minutes, e.g. 1m, 15m, 1h", optarg);
+                return PH_EXIT_USAGE;
+            }
+            continue;
+        }
+        rc = ph_qopts_handle(&o, c, optarg);
+        if (rc < 0)
+            return PH_EXIT_USAGE;
+        if (rc == 0 && (rc = ph_qopts_getopt_error("power", c, argc, argv)) >= 0)
+            return rc;
+    }
+    if (optind < argc) {
+        ph_err("unexpected argument '%s' for power", argv[optind]);
+        return PH_EXIT_USAGE;
+    }
+    if ((rc = ph_qopts_finish(&o)) != 0)
+        return rc;
+    if (!res)
+        res = pick(o.until_ns - o.since_ns);
+    int64_t from = o.since_ns - o.since_ns % res;
+    size_t n = (size_t)((o.until_ns - from + res - 1) / res);
+    if (n > 1000) {
+        ph_err("--resolution too fine for this window (%zu points, at most 1000)", n);
+        return PH_EXIT_USAGE;
+    }
+    ph_store *st;
+    if ((rc = ph_qopen(&o, &st)) != 0)
+        return rc;
+    note(st, why, sizeof why);
+    ph_window *w = ph_xcalloc(n + 1, sizeof *w);
+    int64_t samples = 0, total[PH_PWR_DOMAINS], covered = 0;
+    int any = 0;
+    for (int d = 0; d < PH_PWR_DOMAINS; d++)
+        total[d] = -1;
+    for (size_t i = 0; i < n; i++) {
+        ph_result r;
+        int64_t b = from + (int64_t)i * res, e = b + res < o.until_ns ? b + res : o.until_ns;
+        if (ph_query_window_metrics(st, b, e, 0, PH_Q_APPS_ONLY, &r, err, sizeof err) < 0) {
+            ph_err("%s", err);
+            free(w);
+            ph_store_close(st);
+            return PH_EXIT_FAIL;
+        }
+        w[i] = r.win;
+        w[i].since = b;
+        ph_result_free(&r);
+        samples += w[i].samples;
+        for (int d = 0; d < PH_PWR_DOMAINS; d++)
+            if (w[i].energy_nj[d] >= 0) {
+                total[d] = (total[d] < 0 ? 0 : total[d]) + w[i].energy_nj[d];
+                any = 1;
+            }
+        if (w[i].energy_nj[PH_PWR_PACKAGE] >= 0 || w[i].energy_nj[PH_PWR_PSYS] >= 0)
+            covered += w[i].covered_ns;
+    }
+    ph_store_close(st);
+    if (samples == 0) {
+        free(w);
+        return ph_qno_data(&o, o.since_ns, o.until_ns);
+    }
+    if (!any)
+        ph_err("note: no power was measured in this window: %s", why[0] ? why : "no power source recorded");
+    char t[48];
+    if (o.fmt == PH_FMT_JSON) {
+        cJSON *root = cJSON_CreateObject();
+        ph_time_iso_utc(o.since_ns, t, sizeof t);
+        cJSON_AddStringToObject(root, "since", t);
+        ph_time_iso_utc(o.until_ns, t, sizeof t);
+        cJSON_AddStringToObject(root, "until", t);
+        cJSON_AddStringToObject(root, "source", why);
+        cJSON_AddStringToObject(root, "measured", "system energy from the platform's counters (RAPL on Linux)");
+        cJSON_AddNumberToObject(root, "resolution_s", (double)(res / SEC));
+        cJSON *tot = cJSON_AddObjectToObject(root, "energy_j");
+        for (int d = 0; d < PH_PWR_DOMAINS; d++)
+            if (total[d] >= 0)
+                cJSON_AddNumberToObject(tot, domain_key[d], (double)total[d] / 1e9);
+        cJSON *arr = cJSON_AddArrayToObject(root, "points");
+        for (size_t i = 0; i < n; i++) {
+            cJSON *p = cJSON_CreateObject();
+            ph_time_iso_utc(w[i].since, t, sizeof t);
+            cJSON_AddStringToObject(p, "time", t);
+            cJSON_AddNumberToObject(p, "covered_s", (double)w[i].covered_ns / 1e9);
+            for (int d = 0; d < PH_PWR_DOMAINS; d++)
+                if (w[i].energy_nj[d] >= 0 && w[i].covered_ns > 0)
+                    cJSON_AddNumberToObject(p, domain_key[d], (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
+                else
+                    cJSON_AddNullToObject(p, domain_key[d]);
+            cJSON_AddItemToArray(arr, p);
+        }
+        char *text = cJSON_Print(root);
+        printf("%s\n", text ? text : "{}");
+        cJSON_free(text);
+        cJSON_Delete(root);
+    } else {
+        const char *heads[1 + PH_PWR_DOMAINS] = {"TIME"};
+        int right[1 + PH_PWR_DOMAINS] = {0};
+        for (int d = 0; d < PH_PWR_DOMAINS; d++) {
+            heads[1 + d] = domain_head[d];
+            right[1 + d] = 1;
+        }
+        ph_table tb;
+        ph_table_init(&tb, 1 + PH_PWR_DOMAINS, heads, right);
+        for (size_t i = 0; i < n; i++) {
+            char cells_s[1 + PH_PWR_DOMAINS][32];
+            const char *cells[1 + PH_PWR_DOMAINS];
+            ph_time_display(w[i].since, o.utc, cells_s[0], sizeof cells_s[0]);
+            for (int d = 0; d < PH_PWR_DOMAINS; d++) {
+                if (w[i].energy_nj[d] >= 0 && w[i].covered_ns > 0)
+                    snprintf(cells_s[1 + d], sizeof cells_s[1 + d], "%.2f W",
+                             (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
+                else
+                    snprintf(cells_s[1 + d], sizeof cells_s[1 + d], "-");
+            }
+            for (int k = 0; k <= PH_PWR_DOMAINS; k++)
+                cells[k] = cells_s[k];
+            ph_table_add(&tb, cells);
+        }
+        printf("system power (measured), every %llds; %s\n", (long long)(res / SEC), why);
+        ph_table_print(&tb, stdout, ph_use_colour(stdout));
+        ph_table_free(&tb);
+    }
+    (void)covered;
+    free(w);
+    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+}
+
+const ph_cmd ph_cmd_power = {
+    "power",
+    "[--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--format table|json]",
+    "Show the system's power over time: package, core, uncore, DRAM, platform watts.",
+    "  Measured from the platform's energy counters (Linux RAPL; root only since 5.10).\n"
+    "  Per-process energy: prochist top --energy (estimated from package energy by CPU share\n"
+    "  where the platform measures none; the rest is shown as unattributed).\n"
+    "  (default window: 2 hours)\n" PH_QOPTS_HELP,
+    power_exec,
+};

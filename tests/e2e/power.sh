@@ -1,0 +1,76 @@
+#!/bin/sh
+# System power from RAPL powercap files (a fixture /sys: these machines have
+# no RAPL), with a counter that wraps, and per-process energy estimated from
+# the package energy by CPU share: per-process + unattributed = the total.
+. "$(dirname "$0")/../lib.sh"
+
+proc="$TMP/proc"
+sys="$TMP/sys"
+db="$TMP/power.db"
+cp -R "$TESTS_DIR/fixtures/proc" "$proc"
+pc="$sys/class/powercap"
+zone() { # DIR NAME ENERGY_UJ
+    mkdir -p "$pc/$1"
+    echo "$2" >"$pc/$1/name"
+    echo "$3" >"$pc/$1/energy_uj"
+    echo 262143328850 >"$pc/$1/max_energy_range_uj"
+}
+MAX=262143328850
+zone intel-rapl:0 package-0 $((MAX - 10000000))   # 10 J before the wrap
+zone intel-rapl:0:0 core 5000000
+zone intel-rapl:0:1 dram 2000000
+zone intel-rapl-mmio:0 package-0 777               # repeats the package: ignored
+setf() { awk -v f="$2" -v v="$3" '{ $f = v; print }' "$1" >"$1.new" && mv "$1.new" "$1"; }
+cpu_line() { # total CPU ticks of all CPUs, as the first line of /proc/stat
+    awk -v t="$1" 'NR == 1 { print "cpu  0 0 0 " t " 0 0 0 0 0 0"; next } { print }' "$proc/stat" >"$proc/stat.new" &&
+        mv "$proc/stat.new" "$proc/stat"
+}
+record() { "$PROCHIST" record --db "$db" --proc-root "$proc" --sys-root "$sys" --count 1 --quiet; }
+
+echo "700.00 1000.00" >"$proc/uptime"
+cpu_line 100000
+record
+check "power: first run records" [ $? -eq 0 ]
+check "power: the source is noted" sh -c 'sqlite3 "$1" "select value from meta where key = '"'"'power_note'"'"'" | grep -q "measured: 3 power zones"' sh "$db"
+
+# 5 s later: the package counter wrapped (10 J before, 10 J after: 20 J),
+# core +10 J, dram +2 J; all CPUs had 10 s (1000 ticks); bash ran 0.5 s.
+echo 10000000 >"$pc/intel-rapl:0/energy_uj"
+echo 15000000 >"$pc/intel-rapl:0:0/energy_uj"
+echo 4000000 >"$pc/intel-rapl:0:1/energy_uj"
+cpu_line 101000
+setf "$proc/1186/stat" 14 54
+echo "705.00 1000.00" >"$proc/uptime"
+record
+
+pkg=$(sqlite3 "$db" "select energy_package_nj from sample order by sample desc limit 1")
+check "power: the package counter's wrap gives 20 J" [ "$pkg" = 20000000000 ]
+check "power: core 10 J, dram 2 J" [ "$(sqlite3 "$db" "select energy_core_nj || ' ' || energy_dram_nj from sample order by sample desc limit 1")" = "10000000000 2000000000" ]
+check "power: the mmio copy of the package is not counted" [ "$pkg" != 20000000777 ]
+check "power: CPU capacity of the interval is 10 s" [ "$(sqlite3 "$db" "select cpu_capacity_ns from sample order by sample desc limit 1")" = 10000000000 ]
+
+capture "$PROCHIST" top --db "$db" --energy --by process --since 10m --format json -n 100
+bash_est=$(jq -r '.rows[] | select(.pid == 1186) | .energy_est_j' "$TMP/out")
+check "power: bash's estimate is 20 J x 0.5 s / 10 s = 1 J" [ "$bash_est" = 1 ]
+check "power: measured energy is not invented" [ "$(jq -r '.rows[] | select(.pid == 1186) | .energy_j' "$TMP/out")" = null ]
+check "power: top sorts by the estimate" [ "$(jq -r '.rows[0].pid' "$TMP/out")" = 1186 ]
+total=$(jq -r '.system_energy_j' "$TMP/out")
+un=$(jq -r '.unattributed_energy_j' "$TMP/out")
+sum=$(jq -r '[.rows[].energy_est_j // 0] | add' "$TMP/out")
+check "power: per-process + unattributed = the measured total" awk -v s="$sum" -v u="$un" -v t="$total" 'BEGIN { d = s + u - t; exit !(t == 20 && d < 1e-9 && d > -1e-9) }'
+capture "$PROCHIST" top --db "$db" --energy --since 10m
+check "power: the table says the energy is estimated" grep -q "ENERGY (EST)" "$TMP/out"
+check "power: the table shows the unattributed rest" grep -q "(unattributed)" "$TMP/out"
+
+capture "$PROCHIST" power --db "$db" --since 10m --resolution 1m --format json
+w=$(jq -r '[.points[] | select(.package_w != null) | .package_w] | .[0]' "$TMP/out")
+check "power: the power timeline shows 4 W (20 J over 5 s)" [ "$w" = 4 ]
+check "power: total package energy 20 J" [ "$(jq -r .energy_j.package_w "$TMP/out")" = 20 ]
+capture "$PROCHIST" power --db "$db" --since 10m
+check "power: the table has a package column" grep -q "PACKAGE" "$TMP/out"
+
+# No RAPL at all: the columns stay NULL and power says why.
+db2="$TMP/nopower.db"
+"$PROCHIST" record --db "$db2" --proc-root "$proc" --sys-root "$TMP/empty" --count 1 --quiet
+capture "$PROCHIST" power --db "$db2" --since 10m
+check "power: without power zones, power says why" grep -q "no RAPL zones" "$TMP/err"
