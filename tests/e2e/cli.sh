@@ -93,14 +93,14 @@ check "cli: database passes integrity_check" [ "$(sqlite3 "$db" 'pragma integrit
 check "cli: journal mode is WAL" [ "$(sqlite3 "$db" 'pragma journal_mode')" = wal ]
 
 # Help for every command, and an install tree with the man page and completions.
-for cmd in record top peak show apps diff status; do
+for cmd in record top peak show apps diff power status export service; do
     capture "$PROCHIST" help "$cmd"
     check "cli: help $cmd" grep -q "usage: prochist $cmd" "$TMP/out"
     capture "$PROCHIST" "$cmd" --help
     check "cli: $cmd --help exits 0" [ "$rc" -eq 0 ]
 done
 if [ -f "$TESTS_DIR/../docs/prochist.1" ]; then
-    check "cli: the man page names every command" sh -c 'for c in record top peak show apps diff status; do grep -qE "^\.B (prochist )?$c( |\$)" "$1" || exit 1; done' sh "$TESTS_DIR/../docs/prochist.1"
+    check "cli: the man page names every command" sh -c 'for c in record top peak show apps diff power status export service; do grep -qE "^\.B (prochist )?$c( |\$)" "$1" || exit 1; done' sh "$TESTS_DIR/../docs/prochist.1"
 fi
 check "cli: bash completion parses" bash -n "$TESTS_DIR/../scripts/completions/prochist.bash"
 
