@@ -11,7 +11,7 @@ PLATFORM ?= $(if $(filter Darwin,$(UNAME_S)),darwin,linux)
 
 BUILD ?= build
 ifeq ($(SANITIZE),1)
-BUILD := $(BUILD)/san
+override BUILD := $(BUILD)/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 

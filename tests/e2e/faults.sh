@@ -122,6 +122,8 @@ fi
 if [ -n "$ft" ]; then
     db="$TMP/clock.db"
     echo "+0" >"$TMP/faketime"
+    # Under ASan the preload order check would refuse libfaketime first.
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
     LD_PRELOAD="$ft" FAKETIME_TIMESTAMP_FILE="$TMP/faketime" FAKETIME_NO_CACHE=1 \
         FAKETIME_DONT_FAKE_MONOTONIC=1 "$PROCHIST" record --db "$db" --interval 0.2 --count 25 --quiet &
     rec=$!
