@@ -70,6 +70,19 @@ void ph_qopts_init(ph_qopts *o, const char *default_since);
 /* Handle an option getopt returned: 1 handled, 0 not a shared one,
  * -1 bad value (message printed: exit PH_EXIT_USAGE). */
 int ph_qopts_handle(ph_qopts *o, int c, const char *arg);
+struct ph_cmd;
+/* Parse a query command's arguments: the shared options, the command's own
+ * (longopts holds PH_QOPT_LONGOPTS and them; on_opt gets the others and
+ * returns 0 or an exit status), exactly `positional` arguments left at
+ * argv[optind], then the window. Returns -1 to go on, else an exit status
+ * (0 after --help). */
+int ph_qopts_parse(ph_qopts *o, const struct ph_cmd *cmd, int argc, char **argv,
+                   const struct option *longopts, int (*on_opt)(void *ctx, int c, const char *arg),
+                   void *ctx, int positional);
+/* --resolution: auto (0) or whole minutes; -1 with a message when bad. */
+int ph_parse_resolution(const char *arg, int64_t *res);
+/* About 60 points over a span: 1m, 5m, 15m, 1h, 6h, 1d or 1w. */
+int64_t ph_auto_resolution(int64_t span);
 /* Report getopt's ':' and '?' and stray arguments; returns an exit status
  * or -1 to go on. */
 int ph_qopts_getopt_error(const char *cmd, int c, int argc, char **argv);

@@ -24,29 +24,12 @@ static int apps_exec(int argc, char **argv)
 {
     static const struct option longopts[] = {PH_QOPT_LONGOPTS, {NULL, 0, NULL, 0}};
     ph_qopts o;
-    int c, rc;
+    int rc;
     char err[512] = "";
     const ph_qmetric *cpu = ph_qmetric_find("cpu");
     ph_qopts_init(&o, "1d");
     o.limit = 50;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
-        if (c == 'h') {
-            ph_cmd_print_help(&ph_cmd_apps, 0);
-            return PH_EXIT_OK;
-        }
-        rc = ph_qopts_handle(&o, c, optarg);
-        if (rc < 0)
-            return PH_EXIT_USAGE;
-        if (rc == 0 && (rc = ph_qopts_getopt_error("apps", c, argc, argv)) >= 0)
-            return rc;
-    }
-    if (optind < argc) {
-        ph_err("unexpected argument '%s' for apps", argv[optind]);
-        return PH_EXIT_USAGE;
-    }
-    if ((rc = ph_qopts_finish(&o)) != 0)
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_apps, argc, argv, longopts, NULL, NULL, 0)) >= 0)
         return rc;
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)

@@ -54,6 +54,13 @@ static int query(ph_store *st, const ph_qopts *o, int64_t since, int64_t until, 
     return 0;
 }
 
+static int take_vs(void *ctx, int c, const char *arg)
+{
+    if (c == 2000)
+        *(const char **)ctx = arg;
+    return 0;
+}
+
 static int diff_exec(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -62,31 +69,10 @@ static int diff_exec(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     ph_qopts o;
-    int c, rc;
+    int rc;
     const char *vs = NULL;
     ph_qopts_init(&o, "1d");
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
-        if (c == 'h') {
-            ph_cmd_print_help(&ph_cmd_diff, 0);
-            return PH_EXIT_OK;
-        }
-        if (c == 2000) {
-            vs = optarg;
-            continue;
-        }
-        rc = ph_qopts_handle(&o, c, optarg);
-        if (rc < 0)
-            return PH_EXIT_USAGE;
-        if (rc == 0 && (rc = ph_qopts_getopt_error("diff", c, argc, argv)) >= 0)
-            return rc;
-    }
-    if (optind < argc) {
-        ph_err("unexpected argument '%s' for diff", argv[optind]);
-        return PH_EXIT_USAGE;
-    }
-    if ((rc = ph_qopts_finish(&o)) != 0)
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_diff, argc, argv, longopts, take_vs, &vs, 0)) >= 0)
         return rc;
     const ph_qmetric *m = ph_qmetric_find(o.sort ? o.sort : "cpu");
     int64_t b0, b1;

@@ -53,29 +53,11 @@ static int peak_exec(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     ph_qopts o;
-    int c, rc;
+    int rc;
     char err[512] = "";
     ph_qopts_init(&o, "1d");
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
-        if (c == 2000)
-            continue; /* memory is the only peak so far */
-        if (c == 'h') {
-            ph_cmd_print_help(&ph_cmd_peak, 0);
-            return PH_EXIT_OK;
-        }
-        rc = ph_qopts_handle(&o, c, optarg);
-        if (rc < 0)
-            return PH_EXIT_USAGE;
-        if (rc == 0 && (rc = ph_qopts_getopt_error("peak", c, argc, argv)) >= 0)
-            return rc;
-    }
-    if (optind < argc) {
-        ph_err("unexpected argument '%s' for peak", argv[optind]);
-        return PH_EXIT_USAGE;
-    }
-    if ((rc = ph_qopts_finish(&o)) != 0)
+    /* --mem (2000) is the only peak so far: nothing to do with it. */
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_peak, argc, argv, longopts, NULL, NULL, 0)) >= 0)
         return rc;
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)

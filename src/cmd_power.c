@@ -17,13 +17,11 @@
 static const char *const domain_key[PH_PWR_DOMAINS] = {"package_w", "core_w", "uncore_w", "dram_w", "psys_w"};
 static const char *const domain_head[PH_PWR_DOMAINS] = {"PACKAGE", "CORE", "UNCORE", "DRAM", "PSYS"};
 
-static int64_t pick(int64_t span)
+static int take_resolution(void *ctx, int c, const char *arg)
 {
-    static const int64_t steps[] = {60 * SEC, 300 * SEC, 900 * SEC, 3600 * SEC, 6 * 3600 * SEC, 86400 * SEC};
-    for (size_t i = 0; i < PH_ARRAY_LEN(steps); i++)
-        if (span / steps[i] <= 60)
-            return steps[i];
-    return 7 * 86400 * SEC;
+    if (c == 2000 && ph_parse_resolution(arg, ctx) < 0)
+        return PH_EXIT_USAGE;
+    return 0;
 }
 
 static void note(ph_store *st, char *buf, size_t len)
@@ -45,40 +43,14 @@ static int power_exec(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     ph_qopts o;
-    int c, rc;
+    int rc;
     int64_t res = 0;
     char err[512] = "", why[256];
     ph_qopts_init(&o, "2h");
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
-        if (c == 'h') {
-            ph_cmd_print_help(&ph_cmd_power, 0);
-            return PH_EXIT_OK;
-        }
-        if (c == 2000) {
-            if (strcmp(optarg, "auto") == 0)
-                res = 0;
-            else if (ph_duration_parse(optarg, &res) < 0 || res < 60 * SEC || res % (60 * SEC)) {
-                ph_err("bad --resolution '%s': use auto or whole minutes, e.g. 1m, 15m, 1h", optarg);
-                return PH_EXIT_USAGE;
-            }
-            continue;
-        }
-        rc = ph_qopts_handle(&o, c, optarg);
-        if (rc < 0)
-            return PH_EXIT_USAGE;
-        if (rc == 0 && (rc = ph_qopts_getopt_error("power", c, argc, argv)) >= 0)
-            return rc;
-    }
-    if (optind < argc) {
-        ph_err("unexpected argument '%s' for power", argv[optind]);
-        return PH_EXIT_USAGE;
-    }
-    if ((rc = ph_qopts_finish(&o)) != 0)
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_power, argc, argv, longopts, take_resolution, &res, 0)) >= 0)
         return rc;
     if (!res)
-        res = pick(o.until_ns - o.since_ns);
+        res = ph_auto_resolution(o.until_ns - o.since_ns);
     int64_t from = o.since_ns - o.since_ns % res;
     size_t n = (size_t)((o.until_ns - from + res - 1) / res);
     if (n > 1000) {

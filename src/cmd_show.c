@@ -30,14 +30,11 @@ static int all_digits(const char *s)
     return 1;
 }
 
-/* The bucket of the timeline: given, or about 60 points over the window. */
-static int64_t pick_resolution(int64_t span)
+static int take_resolution(void *ctx, int c, const char *arg)
 {
-    static const int64_t steps[] = {60 * SEC, 300 * SEC, 900 * SEC, 3600 * SEC, 6 * 3600 * SEC, 86400 * SEC};
-    for (size_t i = 0; i < PH_ARRAY_LEN(steps); i++)
-        if (span / steps[i] <= 60)
-            return steps[i];
-    return 7 * 86400 * SEC;
+    if (c == 2000 && ph_parse_resolution(arg, ctx) < 0)
+        return PH_EXIT_USAGE;
+    return 0;
 }
 
 static void spark(const point *p, size_t n, int64_t max, char *out, size_t len)
@@ -63,44 +60,17 @@ static int show_exec(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     ph_qopts o;
-    int c, rc;
+    int rc;
     int64_t res = 0;
     char err[512] = "";
     ph_qopts_init(&o, "1d");
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
-        if (c == 'h') {
-            ph_cmd_print_help(&ph_cmd_show, 0);
-            return PH_EXIT_OK;
-        }
-        if (c == 2000) {
-            if (strcmp(optarg, "auto") == 0)
-                res = 0;
-            else if (ph_duration_parse(optarg, &res) < 0 || res < 60 * SEC || res % (60 * SEC)) {
-                ph_err("bad --resolution '%s': use auto or whole minutes, e.g. 1m, 15m, 1h, 1d", optarg);
-                return PH_EXIT_USAGE;
-            }
-            continue;
-        }
-        rc = ph_qopts_handle(&o, c, optarg);
-        if (rc < 0)
-            return PH_EXIT_USAGE;
-        if (rc == 0 && (rc = ph_qopts_getopt_error("show", c, argc, argv)) >= 0)
-            return rc;
-    }
-    if (optind + 1 != argc) {
-        ph_err(optind >= argc ? "show needs an app name or a pid; see 'prochist show --help'"
-                              : "show takes one app name or pid");
-        return PH_EXIT_USAGE;
-    }
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_show, argc, argv, longopts, take_resolution, &res, 1)) >= 0)
+        return rc;
     const char *target = argv[optind];
     int by_pid = all_digits(target);
     int32_t pid = by_pid ? (int32_t)atol(target) : -1;
-    if ((rc = ph_qopts_finish(&o)) != 0)
-        return rc;
     if (!res)
-        res = pick_resolution(o.until_ns - o.since_ns);
+        res = ph_auto_resolution(o.until_ns - o.since_ns);
     int64_t from = o.since_ns - o.since_ns % res, to = o.until_ns;
     size_t npts = (size_t)((to - from + res - 1) / res);
     if (npts > MAX_POINTS) {

@@ -264,10 +264,20 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
     return ferror(stdout) ? -1 : 0;
 }
 
+static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
+                                           "cycles", "ctxsw", "faults", "syscalls"};
+
+/* --cpu, --mem, ...: options 2000.. in metric_flags order. */
+static int take_metric(void *ctx, int c, const char *arg)
+{
+    (void)arg;
+    if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags))
+        *(const ph_qmetric **)ctx = ph_qmetric_find(metric_flags[c - 2000]);
+    return 0;
+}
+
 static int top_exec(int argc, char **argv)
 {
-    static const char *const flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
-                                        "cycles", "ctxsw", "faults", "syscalls"};
     static const struct option longopts[] = {
         PH_QOPT_LONGOPTS,
         {"cpu", no_argument, NULL, 2000}, {"mem", no_argument, NULL, 2001},
@@ -278,35 +288,14 @@ static int top_exec(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     top_opts o;
-    int c, rc;
+    int rc;
     char err[512] = "";
     ph_qopts_init(&o.q, "1h");
     o.metric = ph_qmetric_find("cpu");
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
-        if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(flags)) {
-            o.metric = ph_qmetric_find(flags[c - 2000]);
-            continue;
-        }
-        if (c == 'h') {
-            ph_cmd_print_help(&ph_cmd_top, 0);
-            return PH_EXIT_OK;
-        }
-        rc = ph_qopts_handle(&o.q, c, optarg);
-        if (rc < 0)
-            return PH_EXIT_USAGE;
-        if (rc == 0 && (rc = ph_qopts_getopt_error("top", c, argc, argv)) >= 0)
-            return rc;
-    }
-    if (optind < argc) {
-        ph_err("unexpected argument '%s' for top", argv[optind]);
-        return PH_EXIT_USAGE;
-    }
+    if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, longopts, take_metric, &o.metric, 0)) >= 0)
+        return rc;
     if (o.q.sort)
         o.metric = ph_qmetric_find(o.q.sort);
-    if ((rc = ph_qopts_finish(&o.q)) != 0)
-        return rc;
 
     ph_store *store;
     if ((rc = ph_qopen(&o.q, &store)) != 0)

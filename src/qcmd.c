@@ -1,5 +1,6 @@
 /* What the query commands share (include/ph_qcmd.h). */
 #include "ph_qcmd.h"
+#include "ph_time.h"
 #include "ph_cmd.h"
 #include "ph_format.h"
 #include "ph_time.h"
@@ -274,4 +275,61 @@ void ph_csv_field(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+int ph_qopts_parse(ph_qopts *o, const ph_cmd *cmd, int argc, char **argv, const struct option *longopts,
+                   int (*on_opt)(void *ctx, int c, const char *arg), void *ctx, int positional)
+{
+    int c, rc;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
+        if (c == 'h') {
+            ph_cmd_print_help(cmd, 0);
+            return PH_EXIT_OK;
+        }
+        rc = ph_qopts_handle(o, c, optarg);
+        if (rc < 0)
+            return PH_EXIT_USAGE;
+        if (rc > 0)
+            continue;
+        if (c != ':' && c != '?') { /* the command's own: flags without a handler need none */
+            if (on_opt && (rc = on_opt(ctx, c, optarg)) != 0)
+                return rc;
+            continue;
+        }
+        return ph_qopts_getopt_error(cmd->name, c, argc, argv);
+    }
+    if (argc - optind != positional) {
+        if (argc - optind > positional)
+            ph_err("unexpected argument '%s' for %s", argv[optind + positional], cmd->name);
+        else
+            ph_err("%s needs %.*s; see 'prochist %s --help'", cmd->name, (int)strcspn(cmd->usage, " "),
+                   cmd->usage, cmd->name);
+        return PH_EXIT_USAGE;
+    }
+    rc = ph_qopts_finish(o);
+    return rc ? rc : -1;
+}
+
+int ph_parse_resolution(const char *arg, int64_t *res)
+{
+    if (strcmp(arg, "auto") == 0) {
+        *res = 0;
+        return 0;
+    }
+    if (ph_duration_parse(arg, res) < 0 || *res < 60 * PH_NS_PER_SEC || *res % (60 * PH_NS_PER_SEC)) {
+        ph_err("bad --resolution '%s': use auto or whole minutes, e.g. 1m, 15m, 1h, 1d", arg);
+        return -1;
+    }
+    return 0;
+}
+
+int64_t ph_auto_resolution(int64_t span)
+{
+    static const int64_t steps[] = {60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400};
+    for (size_t i = 0; i + 1 < PH_ARRAY_LEN(steps); i++)
+        if (span / (steps[i] * PH_NS_PER_SEC) <= 60)
+            return steps[i] * PH_NS_PER_SEC;
+    return steps[PH_ARRAY_LEN(steps) - 1] * PH_NS_PER_SEC;
 }
