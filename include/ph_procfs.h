@@ -54,6 +54,18 @@ int ph_parse_uptime(const char *buf, size_t len, int64_t *ns);
 /* /proc/stat: the btime line, seconds since the epoch. */
 int ph_parse_btime(const char *buf, size_t len, int64_t *sec);
 
+/* A DRM client's fdinfo (Documentation/gpu/drm-usage-stats.rst). */
+typedef struct ph_drm_fdinfo {
+    char driver[32];
+    char pdev[32];
+    int64_t client_id;    /* -1 when absent */
+    int64_t engine_ns;    /* sum of drm-engine-<e> busy ns; -1 when none */
+    int64_t resident_bytes; /* sum of drm-resident-* (else drm-memory-*); -1 when none */
+    int64_t legacy_memory_bytes; /* sum of drm-memory-* alone; -1 when none */
+} ph_drm_fdinfo;
+/* 0 when the file is a DRM client's (has drm-driver), -1 otherwise. */
+int ph_parse_drm_fdinfo(const char *buf, size_t len, ph_drm_fdinfo *out);
+
 /* Basename of an exe link target, " (deleted)" stripped; 0 on success. */
 int ph_exe_basename(const char *target, char *out, size_t outlen);
 

@@ -14,6 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ph_status ss;
     ph_io io;
     ph_schedstat sc;
+    ph_drm_fdinfo drm;
     int64_t v;
     ph_parse_stat(b, size, &st);
     ph_parse_status(b, size, &ss);
@@ -21,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ph_parse_schedstat(b, size, &sc);
     ph_parse_uptime(b, size, &v);
     ph_parse_btime(b, size, &v);
+    ph_parse_drm_fdinfo(b, size, &drm);
     char *z = malloc(size + 1); /* exe link targets are strings */
     if (z) {
         char out[64];

@@ -203,3 +203,43 @@ TEST(rapl_counter_deltas_wrap)
     CHECK_I(ph_power_delta(max + 5, 3, max), 0);     /* past max: a reset, no huge delta */
     CHECK_I(ph_power_delta(500, 3, 0), 0);           /* unknown range: no delta */
 }
+
+TEST(drm_fdinfo_of_an_i915_client)
+{
+    static const char b[] = "pos:\t0\nflags:\t02100002\nmnt_id:\t26\nino:\t685\n"
+                            "drm-driver:\ti915\ndrm-client-id:\t7\ndrm-pdev:\t0000:00:02.0\n"
+                            "drm-total-system0:\t4 MiB\ndrm-resident-system0:\t3 MiB\n"
+                            "drm-memory-system0:\t3 MiB\n"
+                            "drm-engine-render:\t2500000000 ns\ndrm-engine-copy:\t0 ns\n"
+                            "drm-engine-video:\t500000000 ns\ndrm-engine-capacity-video:\t2\n"
+                            "drm-cycles-render:\t99999\n";
+    ph_drm_fdinfo d;
+    CHECK_I(ph_parse_drm_fdinfo(b, sizeof b - 1, &d), 0);
+    CHECK_S(d.driver, "i915");
+    CHECK_S(d.pdev, "0000:00:02.0");
+    CHECK_I(d.client_id, 7);
+    CHECK_I(d.engine_ns, 3000000000LL);       /* capacity and cycles are not time */
+    CHECK_I(d.resident_bytes, 3 * 1024 * 1024); /* resident once, not + legacy memory */
+}
+
+TEST(drm_fdinfo_legacy_memory_and_non_drm_files)
+{
+    static const char b[] = "drm-driver:\tamdgpu\ndrm-pdev:\t0000:03:00.0\ndrm-client-id:\t12\n"
+                            "drm-memory-vram:\t1024 KiB\ndrm-memory-gtt:\t2048\n";
+    ph_drm_fdinfo d;
+    CHECK_I(ph_parse_drm_fdinfo(b, sizeof b - 1, &d), 0);
+    CHECK_I(d.engine_ns, -1); /* no engine keys: not measured, not zero */
+    CHECK_I(d.resident_bytes, 1024 * 1024 + 2048);
+    static const char sock[] = "pos:\t0\nflags:\t02\nmnt_id:\t15\nino:\t1234\n";
+    CHECK_I(ph_parse_drm_fdinfo(sock, sizeof sock - 1, &d), -1);
+}
+
+TEST(drm_fdinfo_overflowing_values_are_ignored)
+{
+    static const char b[] = "drm-driver:\tx\ndrm-engine-a:\t9223372036854775807 ns\n"
+                            "drm-engine-b:\t5 ns\ndrm-resident-vram:\t9999999999999 GiB\n";
+    ph_drm_fdinfo d;
+    CHECK_I(ph_parse_drm_fdinfo(b, sizeof b - 1, &d), 0);
+    CHECK_I(d.engine_ns, INT64_MAX); /* the 5 ns that would overflow is dropped */
+    CHECK_I(d.resident_bytes, -1);
+}

@@ -314,3 +314,70 @@ int ph_exe_basename(const char *target, char *out, size_t outlen)
     out[bl] = '\0';
     return 0;
 }
+
+/* "123 KiB" and friends into bytes; plain numbers are bytes. */
+static int64_t drm_bytes(const char *v, const char *vend)
+{
+    int64_t n;
+    if (take_i64(&v, vend, &n) < 0 || n < 0)
+        return -1;
+    skip_spaces(&v, vend);
+    int64_t mult = 1;
+    if (vend - v >= 3 && memcmp(v, "KiB", 3) == 0)
+        mult = 1024;
+    else if (vend - v >= 3 && memcmp(v, "MiB", 3) == 0)
+        mult = 1024 * 1024;
+    else if (vend - v >= 3 && memcmp(v, "GiB", 3) == 0)
+        mult = 1024 * 1024 * 1024;
+    return n > INT64_MAX / mult ? -1 : n * mult;
+}
+
+/* acc += x for sums that start at -1 (none yet); nonsense that would
+ * overflow leaves the sum as it was. */
+static void drm_add(int64_t *acc, int64_t x)
+{
+    int64_t a = *acc < 0 ? 0 : *acc;
+    if (x >= 0 && x <= INT64_MAX - a)
+        *acc = a + x;
+}
+
+static void drm_kv(const char *key, size_t klen, const char *v, const char *vend, void *ctx)
+{
+    ph_drm_fdinfo *d = ctx;
+    size_t vl = (size_t)(vend - v);
+    if (key_is(key, klen, "drm-driver")) {
+        if (vl >= sizeof d->driver)
+            vl = sizeof d->driver - 1;
+        memcpy(d->driver, v, vl);
+        d->driver[vl] = '\0';
+    } else if (key_is(key, klen, "drm-pdev")) {
+        if (vl >= sizeof d->pdev)
+            vl = sizeof d->pdev - 1;
+        memcpy(d->pdev, v, vl);
+        d->pdev[vl] = '\0';
+    } else if (key_is(key, klen, "drm-client-id")) {
+        take_kv_num(v, vend, &d->client_id);
+    } else if (klen > 11 && memcmp(key, "drm-engine-", 11) == 0 &&
+               !(klen > 20 && memcmp(key, "drm-engine-capacity-", 20) == 0)) {
+        int64_t ns;
+        const char *p = v;
+        if (take_i64(&p, vend, &ns) == 0)
+            drm_add(&d->engine_ns, ns);
+    } else if (klen > 13 && memcmp(key, "drm-resident-", 13) == 0) {
+        int64_t b = drm_bytes(v, vend);
+        drm_add(&d->resident_bytes, b);
+    } else if (klen > 11 && memcmp(key, "drm-memory-", 11) == 0) {
+        int64_t b = drm_bytes(v, vend); /* the legacy name of drm-resident- */
+        drm_add(&d->legacy_memory_bytes, b);
+    }
+}
+
+int ph_parse_drm_fdinfo(const char *buf, size_t len, ph_drm_fdinfo *out)
+{
+    memset(out, 0, sizeof *out);
+    out->client_id = out->engine_ns = out->resident_bytes = out->legacy_memory_bytes = -1;
+    each_kv(buf, len, drm_kv, out);
+    if (out->resident_bytes < 0) /* drivers printing both must not count twice */
+        out->resident_bytes = out->legacy_memory_bytes;
+    return out->driver[0] ? 0 : -1;
+}
