@@ -83,7 +83,9 @@ enum ph_metric_kind { PH_COUNTER, PH_GAUGE };
     X(CHILD_WAKEUPS,               "child_wakeups",               PH_COUNTER) \
     X(CHILD_PAGEINS,               "child_pageins",               PH_COUNTER) \
     /* schema 6: the package energy of an interval split by CPU share */    \
-    X(ENERGY_EST_NJ,               "energy_est_nj",               PH_COUNTER)
+    X(ENERGY_EST_NJ,               "energy_est_nj",               PH_COUNTER) \
+    /* schema 7: GPU time (Linux DRM fdinfo engines, summed per client) */  \
+    X(GPU_NS,                      "gpu_ns",                      PH_COUNTER)
 
 enum ph_metric {
 #define PH_M_ENUM(id, col, kind) PH_M_##id,

@@ -265,7 +265,7 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
 }
 
 static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
-                                           "cycles", "ctxsw", "faults", "syscalls"};
+                                           "cycles", "ctxsw", "faults", "syscalls", "gpu"};
 
 /* --cpu, --mem, ...: options 2000.. in metric_flags order. */
 static int take_metric(void *ctx, int c, const char *arg)
@@ -285,6 +285,7 @@ static int top_exec(int argc, char **argv)
         {"wakeups", no_argument, NULL, 2004}, {"instructions", no_argument, NULL, 2005},
         {"cycles", no_argument, NULL, 2006}, {"ctxsw", no_argument, NULL, 2007},
         {"faults", no_argument, NULL, 2008}, {"syscalls", no_argument, NULL, 2009},
+        {"gpu", no_argument, NULL, 2010},
         {NULL, 0, NULL, 0},
     };
     top_opts o;
@@ -365,7 +366,7 @@ static int top_exec(int argc, char **argv)
 
 const ph_cmd ph_cmd_top = {
     "top",
-    "[--cpu|--mem|--disk|--energy|--wakeups|--instructions|--cycles|--ctxsw|--faults|--syscalls]\n"
+    "[--cpu|--mem|--disk|--energy|--wakeups|--instructions|--cycles|--ctxsw|--faults|--syscalls|--gpu]\n"
     "       [--sort METRIC] [--since WHEN] [--until WHEN] [--by app|process|user] [-n N] [--format table|json|csv]",
     "Show the apps, processes or users that used the most in a time window.",
     "  --cpu              sort by CPU time (default)\n"
@@ -373,7 +374,7 @@ const ph_cmd ph_cmd_top = {
     "  --disk             sort by bytes read + written to storage\n"
     "  --energy           sort by energy (where the platform measures it)\n"
     "  --wakeups          sort by wakeups (where the platform counts them)\n"
-    "  --instructions, --cycles, --ctxsw, --faults, --syscalls\n"
+    "  --instructions, --cycles, --ctxsw, --faults, --syscalls, --gpu\n"
     "                     sort by these counters (where the platform has them)\n"
     "  --sort METRIC      the same by name: cpu, mem, disk, energy, wakeups, ...\n"
     "  (default window: the last hour)\n" PH_QOPTS_HELP,

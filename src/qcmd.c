@@ -33,7 +33,7 @@ int ph_qopts_handle(ph_qopts *o, int c, const char *arg)
     case PH_QOPT_SORT:
         if (!ph_qmetric_find(arg)) {
             ph_err("unknown metric '%s' for --sort: use cpu, mem, disk, energy, wakeups, instructions,"
-                   " cycles, ctxsw, faults or syscalls", arg);
+                   " cycles, ctxsw, faults, syscalls or gpu", arg);
             return -1;
         }
         o->sort = arg;
@@ -143,6 +143,7 @@ const ph_qmetric ph_qmetrics[] = {
     {"faults", "faults", "FAULTS", PH_UNIT_COUNT, 1, B(FAULTS_TOTAL) | B(FAULTS_MINOR) | B(FAULTS_MAJOR), 0},
     {"syscalls", "syscalls", "SYSCALLS", PH_UNIT_COUNT, 1,
      B(SYSCALLS_MACH) | B(SYSCALLS_UNIX) | B(SYSCALLS_READ) | B(SYSCALLS_WRITE), 0},
+    {"gpu", "gpu_s", "GPU", PH_UNIT_NS, 1e9, B(GPU_NS), 0},
 };
 #undef B
 const size_t ph_nqmetrics = PH_ARRAY_LEN(ph_qmetrics);

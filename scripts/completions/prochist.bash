@@ -14,14 +14,14 @@ _prochist() {
     --db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --by) COMPREPLY=($(compgen -W "app process user" -- "$cur")); return ;;
     --format|-f) COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
-    --sort) COMPREPLY=($(compgen -W "cpu mem disk energy wakeups instructions cycles ctxsw faults syscalls" -- "$cur")); return ;;
+    --sort) COMPREPLY=($(compgen -W "cpu mem disk energy wakeups instructions cycles ctxsw faults syscalls gpu" -- "$cur")); return ;;
     --since|--until) COMPREPLY=($(compgen -W "10m 1h 1d 1w today yesterday now" -- "$cur")); return ;;
     --resolution) COMPREPLY=($(compgen -W "auto 1m 5m 15m 1h 6h 1d" -- "$cur")); return ;;
     --proc-root|--sys-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     esac
     case $cmd in
     record) COMPREPLY=($(compgen -W "--db --interval --count --retain --max-db-size --proc-root --sys-root --quiet --help" -- "$cur")) ;;
-    top) COMPREPLY=($(compgen -W "$query --sort --cpu --mem --disk --energy --wakeups --instructions --cycles --ctxsw --faults --syscalls" -- "$cur")) ;;
+    top) COMPREPLY=($(compgen -W "$query --sort --cpu --mem --disk --energy --wakeups --instructions --cycles --ctxsw --faults --syscalls --gpu" -- "$cur")) ;;
     peak) COMPREPLY=($(compgen -W "$query --mem" -- "$cur")) ;;
     show) COMPREPLY=($(compgen -W "$query --resolution" -- "$cur")) ;;
     apps) COMPREPLY=($(compgen -W "$query" -- "$cur")) ;;

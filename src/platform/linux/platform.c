@@ -52,6 +52,9 @@ typedef struct kept {
     uint64_t start_key; /* identity at the last stat read */
     int64_t threads;    /* threads at the last stat read */
     uint64_t run_ns;    /* schedstat run time at the last stat read */
+    int drm_scanned;    /* its DRM fds are known (found at first, again on keyframes) */
+    int ndrm;
+    int drm_fd[8];
 } kept;
 
 struct ph_platform {
@@ -352,6 +355,67 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h;
 }
 
+/*
+ * GPU time: the engines' busy ns of the process's DRM clients, from
+ * fdinfo. Which fds are DRM clients (links to /dev/dri/) is found once per
+ * process and again on keyframes: scanning every fd on every read would cost
+ * more than the rest of the read. Several fds can share one client (dup,
+ * fork): each (pdev, client id) counts once.
+ */
+static void read_gpu(ph_platform *p, int dfd, kept *k, int refresh, ph_values *v)
+{
+    int fds[8], n = 0;
+    if (k && k->drm_scanned && !refresh) {
+        n = k->ndrm;
+        memcpy(fds, k->drm_fd, sizeof fds);
+    } else {
+        int fdd = openat(dfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fdd >= 0 ? fdopendir(fdd) : NULL;
+        struct dirent *de;
+        char target[64];
+        while (d && (de = readdir(d)) != NULL && n < 8) {
+            if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                continue;
+            ssize_t t = readlinkat(dirfd(d), de->d_name, target, sizeof target - 1);
+            if (t > 9 && memcmp(target, "/dev/dri/", 9) == 0)
+                fds[n++] = atoi(de->d_name);
+        }
+        if (d)
+            closedir(d);
+        else if (fdd >= 0)
+            close(fdd);
+        if (k) {
+            k->drm_scanned = 1;
+            k->ndrm = n;
+            memcpy(k->drm_fd, fds, sizeof fds);
+        }
+    }
+    struct { char pdev[32]; int64_t id; } seen[8];
+    int nseen = 0, any = 0;
+    int64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        char name[32];
+        ph_drm_fdinfo di;
+        snprintf(name, sizeof name, "fdinfo/%d", fds[i]);
+        if (read_at(p, dfd, name) < 0 || ph_parse_drm_fdinfo(p->buf.data, p->buf.len, &di) < 0 ||
+            di.engine_ns < 0)
+            continue;
+        int dup = 0;
+        for (int j = 0; j < nseen && !dup; j++)
+            dup = di.client_id >= 0 && seen[j].id == di.client_id && strcmp(seen[j].pdev, di.pdev) == 0;
+        if (dup)
+            continue;
+        if (nseen < 8) {
+            snprintf(seen[nseen].pdev, sizeof seen[nseen].pdev, "%s", di.pdev);
+            seen[nseen++].id = di.client_id;
+        }
+        total = di.engine_ns > INT64_MAX - total ? INT64_MAX : total + di.engine_ns;
+        any = 1;
+    }
+    if (any)
+        ph_values_set(v, PH_M_GPU_NS, total);
+}
+
 enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
                                      const ph_hint *hint, ph_proc_sample *out)
 {
@@ -469,6 +533,8 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
     } else if (r == -EACCES || r == -EPERM) {
         out->denied = 1;
     }
+
+    read_gpu(p, dfd, k, hint && hint->refresh, v);
 
     ph_schedstat sch;
     if (read_at(p, dfd, "schedstat") == 0 &&

@@ -1,0 +1,52 @@
+#!/bin/sh
+# Per-process GPU time from DRM fdinfo (a fixture /proc: these machines have
+# no GPU). bash holds three fds on /dev/dri: two share one DRM client (a dup),
+# which must count once; the third is a second client. Between two samples
+# the engines run 1.5 s in all, which top --gpu must report.
+. "$(dirname "$0")/../lib.sh"
+
+proc="$TMP/proc"
+db="$TMP/gpu.db"
+cp -R "$TESTS_DIR/fixtures/proc" "$proc"
+p="$proc/1186"
+mkdir -p "$p/fd" "$p/fdinfo"
+ln -s /dev/dri/renderD128 "$p/fd/3"
+ln -s /dev/dri/renderD128 "$p/fd/4"
+ln -s /dev/dri/card0 "$p/fd/5"
+ln -s /dev/null "$p/fd/0"
+printf 'pos:\t0\nflags:\t02\n' >"$p/fdinfo/0"
+client() { # FD ID RENDER_NS VIDEO_NS
+    printf 'pos:\t0\nflags:\t02100002\ndrm-driver:\ti915\ndrm-pdev:\t0000:00:02.0\n' >"$p/fdinfo/$1"
+    printf 'drm-client-id:\t%s\ndrm-engine-render:\t%s ns\ndrm-engine-video:\t%s ns\n' "$2" "$3" "$4" >>"$p/fdinfo/$1"
+    printf 'drm-engine-capacity-video:\t2\ndrm-resident-system0:\t4 MiB\n' >>"$p/fdinfo/$1"
+}
+client 3 7 1000000000 0
+client 4 7 1000000000 0
+client 5 9 200000000 0
+setf() { awk -v f="$2" -v v="$3" '{ $f = v; print }' "$1" >"$1.new" && mv "$1.new" "$1"; }
+record() { "$PROCHIST" record --db "$db" --proc-root "$proc" --sys-root "$TMP/nosys" --count 1 --quiet; }
+
+echo "700.00 1000.00" >"$proc/uptime"
+record
+check "gpu: first run records" [ $? -eq 0 ]
+
+# 5 s later: client 7 ran render +1 s and video +0.25 s, client 9 +0.25 s.
+client 3 7 2000000000 250000000
+client 4 7 2000000000 250000000
+client 5 9 450000000 0
+setf "$p/stat" 14 54 # bash used CPU, so it is read in full
+echo "705.00 1000.00" >"$proc/uptime"
+record
+
+check "gpu: the delta is 1.5 s, the dup counted once" \
+    [ "$(sqlite3 "$db" "select sum(gpu_s) * 1000 from v_proc_sample where pid = 1186")" = 1500.0 ]
+check "gpu: processes without DRM fds have NULL, not 0" \
+    [ "$(sqlite3 "$db" "select count(*) from v_proc_sample where pid != 1186 and gpu_s is not null")" = 0 ]
+
+capture "$PROCHIST" top --db "$db" --gpu --by process --since 10m --format json
+check "gpu: top --gpu puts bash first" [ "$(jq -r '.rows[0].pid' "$TMP/out")" = 1186 ]
+check "gpu: top --gpu reports 1.5 s" [ "$(jq -r '.rows[0].gpu_s' "$TMP/out")" = 1.5 ]
+capture "$PROCHIST" top --db "$db" --gpu --since 10m
+check "gpu: the table has a GPU column" grep -q "GPU" "$TMP/out"
+capture "$PROCHIST" top --db "$db" --sort gpu --by process --since 10m --format csv
+check "gpu: --sort gpu works in CSV" grep -q "gpu_s" "$TMP/out"
