@@ -50,3 +50,25 @@ capture "$PROCHIST" top --db "$db" --gpu --since 10m
 check "gpu: the table has a GPU column" grep -q "GPU" "$TMP/out"
 capture "$PROCHIST" top --db "$db" --sort gpu --by process --since 10m --format csv
 check "gpu: --sort gpu works in CSV" grep -q "gpu_s" "$TMP/out"
+
+# The clients are closed and new ones opened: the sum goes backwards, which
+# must give no negative delta (a new baseline).
+client 3 11 100000000 0
+client 4 11 100000000 0
+client 5 12 0 0
+setf "$p/stat" 14 60
+echo "707.00 1000.00" >"$proc/uptime"
+record
+check "gpu: a counter that goes backwards gives no negative delta" \
+    [ "$(sqlite3 "$db" "select count(*) from v_proc_sample where gpu_s < 0")" = 0 ]
+
+# bash exits between samples (its /proc directory is gone mid-scan): the
+# sample is still written, and the GPU time already recorded stays.
+rm -rf "$p"
+echo "710.00 1000.00" >"$proc/uptime"
+record
+check "gpu: a GPU process that exits does not fail the sample" [ $? -eq 0 ]
+check "gpu: its recorded GPU time stays 1.5 s" \
+    [ "$(sqlite3 "$db" "select sum(gpu_s) * 1000 from v_proc_sample where pid = 1186")" = 1500.0 ]
+check "gpu: its exit is recorded" \
+    [ "$(sqlite3 "$db" "select gone_utc is not null from v_process where pid = 1186")" = 1 ]
