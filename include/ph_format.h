@@ -1,4 +1,4 @@
-/* ph_format.h: human units and aligned tables for terminal output. */
+/* ph_format.h: human units, aligned tables and JSON for command output. */
 #ifndef PH_FORMAT_H
 #define PH_FORMAT_H
 
@@ -29,5 +29,11 @@ void ph_table_free(ph_table *t);
 
 /* Colour for a stream: a terminal, and NO_COLOR unset or empty. */
 int ph_use_colour(FILE *f);
+
+struct cJSON;
+/* key: v / scale, or null when v < 0 (not measured). */
+void ph_json_num(struct cJSON *o, const char *key, int64_t v, double scale);
+/* Print a JSON document to stdout and free it; -1 when that failed. */
+int ph_json_print(struct cJSON *root);
 
 #endif

@@ -112,10 +112,10 @@ int64_t ph_qmetric_value(const ph_qmetric *m, const ph_agg *a, int children);
 /* The mask of metrics to read for a list of catalogue metrics. */
 ph_mask ph_qmetric_need(void);
 
-/* Rows for o->by: apps or processes borrowed from r, or users built
- * (*owned = 1: free with ph_group_free). Applies --name. */
-void ph_group(const ph_qopts *o, ph_result *r, ph_agg **rows, size_t *n, int *owned);
-void ph_group_free(ph_agg *rows, size_t n);
+/* Rows for o->by (apps, processes or users), borrowed from r, filtered by
+ * --name; when cmp is given, sorted by it and cut to o->limit. Returns how
+ * many rows *rows holds. */
+size_t ph_group(const ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows);
 
 /* A CSV field, quoted when it holds a comma, quote or newline. */
 void ph_csv_field(FILE *f, const char *s);

@@ -48,15 +48,10 @@ static int apps_exec(int argc, char **argv)
         return ph_qno_data(&o, o.since_ns, o.until_ns);
     }
     ph_agg *rows;
-    size_t n;
-    int owned;
-    ph_group(&o, &r, &rows, &n, &owned);
-    if (n > 1)
-        qsort(rows, n, sizeof *rows, cmp_seen);
-    if (n > (size_t)o.limit)
-        n = (size_t)o.limit;
+    size_t n = ph_group(&o, &r, cmp_seen, &rows);
     int byp = o.by == PH_BY_PROCESS;
     char t1[48], t2[48];
+    int out_err = 0;
     if (o.fmt == PH_FMT_JSON) {
         cJSON *root = cJSON_CreateObject();
         ph_time_iso_utc(o.since_ns, t1, sizeof t1);
@@ -78,26 +73,12 @@ static int apps_exec(int argc, char **argv)
             ph_time_iso_utc(a->last_ns, t2, sizeof t2);
             cJSON_AddStringToObject(row, "first_seen", t1);
             cJSON_AddStringToObject(row, "last_seen", t2);
-            int64_t v = ph_qmetric_value(cpu, a, o.children);
-            if (v >= 0)
-                cJSON_AddNumberToObject(row, "cpu_s", (double)v / 1e9);
-            else
-                cJSON_AddNullToObject(row, "cpu_s");
-            if (a->mem_peak >= 0)
-                cJSON_AddNumberToObject(row, "mem_peak_bytes", (double)a->mem_peak);
-            else
-                cJSON_AddNullToObject(row, "mem_peak_bytes");
-            v = ph_qmetric_value(ph_qmetric_find("disk"), a, 0);
-            if (v >= 0)
-                cJSON_AddNumberToObject(row, "disk_bytes", (double)v);
-            else
-                cJSON_AddNullToObject(row, "disk_bytes");
+            ph_json_num(row, "cpu_s", ph_qmetric_value(cpu, a, o.children), 1e9);
+            ph_json_num(row, "mem_peak_bytes", a->mem_peak, 1);
+            ph_json_num(row, "disk_bytes", ph_qmetric_value(ph_qmetric_find("disk"), a, 0), 1);
             cJSON_AddItemToArray(arr, row);
         }
-        char *text = cJSON_Print(root);
-        printf("%s\n", text ? text : "{}");
-        cJSON_free(text);
-        cJSON_Delete(root);
+        out_err = ph_json_print(root) < 0;
     } else if (o.fmt == PH_FMT_CSV) {
         printf("name,%s,first_seen,last_seen,cpu_s,mem_peak_bytes,disk_bytes\n", byp ? "pid" : "processes");
         for (size_t i = 0; i < n; i++) {
@@ -145,7 +126,7 @@ static int apps_exec(int argc, char **argv)
         ph_table_free(&tb);
     }
     ph_result_free(&r);
-    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+    return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
 }
 
 const ph_cmd ph_cmd_apps = {

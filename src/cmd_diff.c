@@ -106,10 +106,8 @@ static int diff_exec(int argc, char **argv)
         return miss_after ? ph_qno_data(&o, o.since_ns, o.until_ns) : ph_qno_data(&o, b0, b1);
     }
     ph_agg *ra, *rb;
-    size_t na, nb;
-    int owned;
-    ph_group(&o, &after, &ra, &na, &owned);
-    ph_group(&o, &before, &rb, &nb, &owned);
+    size_t na = ph_group(&o, &after, NULL, &ra);
+    size_t nb = ph_group(&o, &before, NULL, &rb);
     change *ch = ph_xcalloc(na + nb + 1, sizeof *ch);
     size_t n = 0;
     int byp = o.by == PH_BY_PROCESS;
@@ -143,6 +141,7 @@ static int diff_exec(int argc, char **argv)
         n = (size_t)o.limit;
 
     char t[48];
+    int out_err = 0;
     if (o.fmt == PH_FMT_JSON) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "metric", m->name);
@@ -164,23 +163,14 @@ static int diff_exec(int argc, char **argv)
             snprintf(ka, sizeof ka, "after_%s", m->json);
             snprintf(kd, sizeof kd, "change_%s", m->json);
             cJSON_AddStringToObject(row, "name", ch[i].name);
-            if (ch[i].before >= 0)
-                cJSON_AddNumberToObject(row, kb, (double)ch[i].before / m->scale);
-            else
-                cJSON_AddNullToObject(row, kb);
-            if (ch[i].after >= 0)
-                cJSON_AddNumberToObject(row, ka, (double)ch[i].after / m->scale);
-            else
-                cJSON_AddNullToObject(row, ka);
+            ph_json_num(row, kb, ch[i].before, m->scale);
+            ph_json_num(row, ka, ch[i].after, m->scale);
             cJSON_AddNumberToObject(row, kd,
                                     (double)((ch[i].after < 0 ? 0 : ch[i].after) - (ch[i].before < 0 ? 0 : ch[i].before)) /
                                         m->scale);
             cJSON_AddItemToArray(arr, row);
         }
-        char *text = cJSON_Print(root);
-        printf("%s\n", text ? text : "{}");
-        cJSON_free(text);
-        cJSON_Delete(root);
+        out_err = ph_json_print(root) < 0;
     } else if (o.fmt == PH_FMT_CSV) {
         printf("name,before_%s,after_%s,change_%s\n", m->json, m->json, m->json);
         for (size_t i = 0; i < n; i++) {
@@ -227,7 +217,7 @@ static int diff_exec(int argc, char **argv)
     free(ch);
     ph_result_free(&before);
     ph_result_free(&after);
-    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+    return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
 }
 
 const ph_cmd ph_cmd_diff = {

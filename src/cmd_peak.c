@@ -75,13 +75,7 @@ static int peak_exec(int argc, char **argv)
         return ph_qno_data(&o, o.since_ns, o.until_ns);
     }
     ph_agg *rows;
-    size_t n;
-    int owned;
-    ph_group(&o, &r, &rows, &n, &owned);
-    if (n > 1)
-        qsort(rows, n, sizeof *rows, cmp_peak);
-    if (n > (size_t)o.limit)
-        n = (size_t)o.limit;
+    size_t n = ph_group(&o, &r, cmp_peak, &rows);
     who *w = ph_xcalloc(n + 1, sizeof *w);
     sqlite3_stmt *st = NULL;
     sqlite3_prepare_v2(ph_store_db(store), "SELECT pid, name FROM process WHERE proc = ?1", -1, &st, NULL);
@@ -92,6 +86,7 @@ static int peak_exec(int argc, char **argv)
     ph_store_close(store);
 
     char t[48];
+    int out_err = 0;
     if (o.fmt == PH_FMT_JSON) {
         cJSON *root = cJSON_CreateObject();
         ph_time_iso_utc(o.since_ns, t, sizeof t);
@@ -122,10 +117,7 @@ static int peak_exec(int argc, char **argv)
             }
             cJSON_AddItemToArray(arr, row);
         }
-        char *text = cJSON_Print(root);
-        printf("%s\n", text ? text : "{}");
-        cJSON_free(text);
-        cJSON_Delete(root);
+        out_err = ph_json_print(root) < 0;
     } else if (o.fmt == PH_FMT_CSV) {
         printf("name,%smem_peak_bytes,peak_time,peak_pid,peak_process\n", o.by == PH_BY_PROCESS ? "pid," : "");
         for (size_t i = 0; i < n; i++) {
@@ -170,7 +162,7 @@ static int peak_exec(int argc, char **argv)
     }
     free(w);
     ph_result_free(&r);
-    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+    return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
 }
 
 const ph_cmd ph_cmd_peak = {

@@ -95,6 +95,7 @@ static int power_exec(int argc, char **argv)
     if (!any)
         ph_err("note: no power was measured in this window: %s", why[0] ? why : "no power source recorded");
     char t[48];
+    int out_err = 0;
     if (o.fmt == PH_FMT_JSON) {
         cJSON *root = cJSON_CreateObject();
         ph_time_iso_utc(o.since_ns, t, sizeof t);
@@ -121,10 +122,7 @@ static int power_exec(int argc, char **argv)
                     cJSON_AddNullToObject(p, domain_key[d]);
             cJSON_AddItemToArray(arr, p);
         }
-        char *text = cJSON_Print(root);
-        printf("%s\n", text ? text : "{}");
-        cJSON_free(text);
-        cJSON_Delete(root);
+        out_err = ph_json_print(root) < 0;
     } else {
         const char *heads[1 + PH_PWR_DOMAINS] = {"TIME"};
         int right[1 + PH_PWR_DOMAINS] = {0};
@@ -155,7 +153,7 @@ static int power_exec(int argc, char **argv)
     }
     (void)covered;
     free(w);
-    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+    return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
 }
 
 const ph_cmd ph_cmd_power = {

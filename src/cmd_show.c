@@ -133,6 +133,7 @@ static int show_exec(int argc, char **argv)
     }
 
     char t[48];
+    int out_err = 0;
     if (o.fmt == PH_FMT_JSON) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, by_pid ? "pid" : "app", target);
@@ -146,22 +147,17 @@ static int show_exec(int argc, char **argv)
             cJSON *p = cJSON_CreateObject();
             ph_time_iso_utc(pts[i].t, t, sizeof t);
             cJSON_AddStringToObject(p, "time", t);
-#define NUM(k, v, sc) ((v) >= 0 ? (void)cJSON_AddNumberToObject(p, k, (double)(v) / (sc)) : (void)cJSON_AddNullToObject(p, k))
-            NUM("cpu_s", pts[i].cpu, 1e9);
+            ph_json_num(p, "cpu_s", pts[i].cpu, 1e9);
             if (pts[i].cpu >= 0 && pts[i].covered > 0)
                 cJSON_AddNumberToObject(p, "cpu_pct", (double)pts[i].cpu * 100.0 / (double)pts[i].covered);
             else
                 cJSON_AddNullToObject(p, "cpu_pct");
-            NUM("mem_peak_bytes", pts[i].mem, 1);
-            NUM("disk_read_bytes", pts[i].rd, 1);
-            NUM("disk_write_bytes", pts[i].wr, 1);
-#undef NUM
+            ph_json_num(p, "mem_peak_bytes", pts[i].mem, 1);
+            ph_json_num(p, "disk_read_bytes", pts[i].rd, 1);
+            ph_json_num(p, "disk_write_bytes", pts[i].wr, 1);
             cJSON_AddItemToArray(arr, p);
         }
-        char *text = cJSON_Print(root);
-        printf("%s\n", text ? text : "{}");
-        cJSON_free(text);
-        cJSON_Delete(root);
+        out_err = ph_json_print(root) < 0;
     } else if (o.fmt == PH_FMT_CSV) {
         printf("time,cpu_s,mem_peak_bytes,disk_read_bytes,disk_write_bytes\n");
         for (size_t i = 0; i < npts; i++) {
@@ -224,7 +220,7 @@ static int show_exec(int argc, char **argv)
         ph_table_free(&tb);
     }
     free(pts);
-    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+    return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
 }
 
 const ph_cmd ph_cmd_show = {

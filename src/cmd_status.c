@@ -183,11 +183,7 @@ static int status_exec(int argc, char **argv)
             }
             cJSON_AddItemToArray(arr, t);
         }
-        char *text = cJSON_Print(root);
-        printf("%s\n", text ? text : "{}");
-        cJSON_free(text);
-        cJSON_Delete(root);
-        return PH_EXIT_OK;
+        return ph_json_print(root) == 0 && fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
     }
     ph_fmt_bytes(size, a, sizeof a);
     ph_fmt_bytes(wal, b, sizeof b);

@@ -69,14 +69,6 @@ static double cpu_pct(const ph_agg *a, const ph_window *w)
     return (c < 0 || w->covered_ns <= 0) ? -1 : (double)c * 100.0 / (double)w->covered_ns;
 }
 
-static void json_num_or_null(cJSON *o, const char *k, int64_t v, double scale)
-{
-    if (v < 0)
-        cJSON_AddNullToObject(o, k);
-    else
-        cJSON_AddNumberToObject(o, k, (double)v / scale);
-}
-
 static int64_t est_total; /* estimated energy over every process of the window */
 
 static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
@@ -107,8 +99,8 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
     /* The system's energy, and what no process row accounts for. */
     int64_t sys = r->win.energy_nj[PH_PWR_PACKAGE] >= 0 ? r->win.energy_nj[PH_PWR_PACKAGE]
                                                         : r->win.energy_nj[PH_PWR_PSYS];
-    json_num_or_null(root, "system_energy_j", sys, 1e9);
-    json_num_or_null(root, "unattributed_energy_j", sys >= 0 ? sys - est_total : -1, 1e9);
+    ph_json_num(root, "system_energy_j", sys, 1e9);
+    ph_json_num(root, "unattributed_energy_j", sys >= 0 ? sys - est_total : -1, 1e9);
     cJSON *arr = cJSON_AddArrayToObject(root, "rows");
     for (size_t i = 0; i < n; i++) {
         const ph_agg *a = &rows[i];
@@ -122,28 +114,24 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
                 cJSON_AddNumberToObject(row, "uid", (double)a->uid);
             cJSON_AddNumberToObject(row, "processes", a->procs_max ? a->procs_max : a->nprocs);
         }
-        json_num_or_null(row, "cpu_s", cpu_ns(a), 1e9);
-        json_num_or_null(row, "children_cpu_s", child_cpu_ns(a), 1e9);
+        ph_json_num(row, "cpu_s", cpu_ns(a), 1e9);
+        ph_json_num(row, "children_cpu_s", child_cpu_ns(a), 1e9);
         double pct = cpu_pct(a, &r->win);
         if (pct < 0)
             cJSON_AddNullToObject(row, "cpu_pct");
         else
             cJSON_AddNumberToObject(row, "cpu_pct", pct);
-        json_num_or_null(row, "mem_peak_bytes", a->mem_peak, 1);
-        json_num_or_null(row, "disk_read_bytes", sum_or(a, PH_M_DISK_READ_BYTES, -1), 1);
-        json_num_or_null(row, "disk_write_bytes", sum_or(a, PH_M_DISK_WRITE_BYTES, -1), 1);
-        json_num_or_null(row, "energy_j", sum_or(a, PH_M_ENERGY_NJ, -1), 1e9);
-        json_num_or_null(row, "energy_est_j", sum_or(a, PH_M_ENERGY_EST_NJ, -1), 1e9);
-        json_num_or_null(row, "wakeups", sum_or(a, PH_M_WAKEUPS, -1), 1);
+        ph_json_num(row, "mem_peak_bytes", a->mem_peak, 1);
+        ph_json_num(row, "disk_read_bytes", sum_or(a, PH_M_DISK_READ_BYTES, -1), 1);
+        ph_json_num(row, "disk_write_bytes", sum_or(a, PH_M_DISK_WRITE_BYTES, -1), 1);
+        ph_json_num(row, "energy_j", sum_or(a, PH_M_ENERGY_NJ, -1), 1e9);
+        ph_json_num(row, "energy_est_j", sum_or(a, PH_M_ENERGY_EST_NJ, -1), 1e9);
+        ph_json_num(row, "wakeups", sum_or(a, PH_M_WAKEUPS, -1), 1);
         if (extra_metric(o))
-            json_num_or_null(row, o->metric->json, ph_qmetric_value(o->metric, a, 0), o->metric->scale);
+            ph_json_num(row, o->metric->json, ph_qmetric_value(o->metric, a, 0), o->metric->scale);
         cJSON_AddItemToArray(arr, row);
     }
-    char *text = cJSON_Print(root);
-    int rc = text && printf("%s\n", text) >= 0 ? 0 : -1;
-    cJSON_free(text);
-    cJSON_Delete(root);
-    return rc;
+    return ph_json_print(root);
 }
 
 static void csv_num(int64_t v, double scale)
@@ -330,14 +318,8 @@ static int top_exec(int argc, char **argv)
             est_total += r.apps[i].val[PH_M_ENERGY_EST_NJ];
 
     ph_agg *rows;
-    size_t n;
-    int owned;
-    ph_group(&o.q, &r, &rows, &n, &owned);
     sort_metric = o.metric;
-    if (n > 1)
-        qsort(rows, n, sizeof *rows, cmp_agg);
-    if (n > (size_t)o.q.limit)
-        n = (size_t)o.q.limit;
+    size_t n = ph_group(&o.q, &r, cmp_agg, &rows);
 
     int have_metric = 0;
     for (size_t i = 0; i < n; i++)

@@ -2,6 +2,7 @@
 #include "ph_format.h"
 #include "ph_util.h"
 
+#include <cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -156,4 +157,23 @@ int ph_use_colour(FILE *f)
     if (nc && *nc)
         return 0;
     return isatty(fileno(f));
+}
+
+void ph_json_num(cJSON *o, const char *key, int64_t v, double scale)
+{
+    if (v < 0)
+        cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddNumberToObject(o, key, (double)v / scale);
+}
+
+int ph_json_print(cJSON *root)
+{
+    char *text = cJSON_Print(root);
+    int rc = text && printf("%s\n", text) >= 0 ? 0 : -1;
+    if (!text)
+        ph_err("out of memory formatting JSON");
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return rc;
 }

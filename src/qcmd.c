@@ -1,6 +1,5 @@
 /* What the query commands share (include/ph_qcmd.h). */
 #include "ph_qcmd.h"
-#include "ph_time.h"
 #include "ph_cmd.h"
 #include "ph_format.h"
 #include "ph_time.h"
@@ -205,11 +204,10 @@ static int name_matches(const ph_qopts *o, const ph_agg *a)
     return !o->name || fnmatch(o->name, a->name, 0) == 0 || fnmatch(o->name, a->app, 0) == 0;
 }
 
-void ph_group(const ph_qopts *o, ph_result *r, ph_agg **rows, size_t *n, int *owned)
+size_t ph_group(const ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows)
 {
     ph_agg *src = o->by == PH_BY_PROCESS ? r->procs : r->apps;
     size_t ns = o->by == PH_BY_PROCESS ? r->nprocs : r->napps;
-    *owned = 0;
     if (o->by == PH_BY_USER) {
         /* The engine grouped by uid (apps[].app holds it): name the users. */
         for (size_t i = 0; i < ns; i++) {
@@ -240,17 +238,12 @@ void ph_group(const ph_qopts *o, ph_result *r, ph_agg **rows, size_t *n, int *ow
         ph_utf8_sanitize(src[i].name);
         ph_utf8_sanitize(src[i].app);
     }
+    if (cmp && k > 1)
+        qsort(src, k, sizeof *src, cmp);
+    if (cmp && k > (size_t)o->limit)
+        k = (size_t)o->limit;
     *rows = src;
-    *n = k;
-}
-
-void ph_group_free(ph_agg *rows, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(rows[i].name);
-        free(rows[i].app);
-    }
-    free(rows);
+    return k;
 }
 
 void ph_fmt_unit(enum ph_unit u, int64_t v, char *buf, size_t len)
