@@ -52,7 +52,7 @@ typedef struct kept {
     uint64_t start_key; /* identity at the last stat read */
     int64_t threads;    /* threads at the last stat read */
     uint64_t run_ns;    /* schedstat run time at the last stat read */
-    int drm_scanned;    /* its DRM fds are known (found at first, again on keyframes) */
+    uint64_t drm_key;   /* start_key + 1 of the process whose DRM fds these are; 0: none */
     int ndrm;
     int drm_fd[8];
 } kept;
@@ -359,13 +359,15 @@ static uint64_t mix(uint64_t h, uint64_t v)
  * GPU time: the engines' busy ns of the process's DRM clients, from
  * fdinfo. Which fds are DRM clients (links to /dev/dri/) is found once per
  * process and again on keyframes: scanning every fd on every read would cost
- * more than the rest of the read. Several fds can share one client (dup,
- * fork): each (pdev, client id) counts once.
+ * more than the rest of the read. The memo lives in the pid's slot of the
+ * listing (kept fds or not), keyed by start time so a reused pid rescans.
+ * Several fds can share one client (dup, fork): each (pdev, client id)
+ * counts once.
  */
-static void read_gpu(ph_platform *p, int dfd, kept *k, int refresh, ph_values *v)
+static void read_gpu(ph_platform *p, int dfd, kept *k, uint64_t start_key, int refresh, ph_values *v)
 {
     int fds[8], n = 0;
-    if (k && k->drm_scanned && !refresh) {
+    if (k && k->drm_key == start_key + 1 && !refresh) {
         n = k->ndrm;
         memcpy(fds, k->drm_fd, sizeof fds);
     } else {
@@ -385,7 +387,7 @@ static void read_gpu(ph_platform *p, int dfd, kept *k, int refresh, ph_values *v
         else if (fdd >= 0)
             close(fdd);
         if (k) {
-            k->drm_scanned = 1;
+            k->drm_key = start_key + 1;
             k->ndrm = n;
             memcpy(k->drm_fd, fds, sizeof fds);
         }
@@ -423,7 +425,8 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
     ph_stat st;
     memset(out, 0, sizeof *out);
     out->uid = -1;
-    kept *k = p->keep_fds ? find_kept(p, pid) : NULL;
+    kept *slot = find_kept(p, pid);             /* the pid's place in the listing */
+    kept *k = p->keep_fds ? slot : NULL;        /* with kept fds */
     uint64_t run_ns = 0;
     int have_run = 0;
     if (k && k->threads == 1 && k->fd >= 0 && hint && hint->start_key == k->start_key) {
@@ -534,7 +537,7 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
         out->denied = 1;
     }
 
-    read_gpu(p, dfd, k, hint && hint->refresh, v);
+    read_gpu(p, dfd, slot, st.starttime, hint && hint->refresh, v);
 
     ph_schedstat sch;
     if (read_at(p, dfd, "schedstat") == 0 &&
