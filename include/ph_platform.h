@@ -50,7 +50,8 @@ typedef struct ph_proc_sample {
     int32_t ppid;
     int64_t uid;          /* real uid; -1 when unknown */
     uint64_t start_key;   /* identity within a boot, with pid (Linux: starttime ticks) */
-    int64_t start_boot_ns;/* birth on the boot clock (ns since boot) */
+    int64_t start_boot_ns;/* birth on the boot clock (ns since boot), rounded down */
+    int64_t start_res_ns; /* its resolution: birth lies in [start_boot_ns, +res) (Linux: a clock tick) */
     uint64_t quick_sig;   /* changes whenever the process ran */
     char name[PH_NAME_MAX];  /* short command name (comm); empty: not read */
     int denied;           /* some source was refused (permission) */

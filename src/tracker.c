@@ -163,7 +163,12 @@ static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
 
     memset(&row, 0, sizeof row);
     row.proc = e->proc;
-    int born = tick->prev_boot_ns >= 0 && s->start_boot_ns > tick->prev_boot_ns;
+    /* Linux start times are truncated to a clock tick (10 ms): a process
+     * whose start tick contains the previous sample may have been born after
+     * it, and was not listed then, so it was: charging it from birth is right,
+     * taking a baseline would lose up to a whole interval of its work. */
+    int64_t res = s->start_res_ns > 0 ? s->start_res_ns : 0;
+    int born = tick->prev_boot_ns >= 0 && s->start_boot_ns > tick->prev_boot_ns - res;
     if (born) {
         /* Counters start at zero at fork: all of them happened since. */
         row.kind = PH_ROW_BORN;

@@ -10,7 +10,7 @@
 typedef struct fproc {
     int32_t pid;
     uint64_t start_key;
-    int64_t start_boot_ns;
+    int64_t start_boot_ns, start_res_ns;
     const char *name;
     int64_t cpu, io, rss, ccpu;
     int32_t ppid;
@@ -46,6 +46,7 @@ static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, p
         s->pid = pid;
         s->start_key = p->start_key;
         s->start_boot_ns = p->start_boot_ns;
+        s->start_res_ns = p->start_res_ns;
         s->quick_sig = (uint64_t)(p->cpu * 1000003 + p->ccpu);
         s->ppid = p->ppid;
         snprintf(s->name, sizeof s->name, "%s", p->name);
@@ -219,6 +220,30 @@ TEST(born_between_samples_is_charged_from_birth)
         CHECK_I(r->vals.v[PH_M_DISK_READ_BYTES], 4096);
     }
     CHECK_I(st.born, 1);
+    ph_tracker_free(&e.t);
+}
+
+/* Linux start times are whole clock ticks, rounded down: a process whose
+ * start tick holds the previous sample was not listed by it, so it was born
+ * after it and all its counters are new (a baseline would lose them). */
+TEST(start_in_the_previous_samples_tick_is_born)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "old", 0);
+    CHECK_I(step(&e, 0, 1, &st), 0); /* boot 1000 */
+    add(&e, 11, 100, 1000, "same-tick", 300); /* born 1000..1009 */
+    e.f.p[1].start_res_ns = 10;
+    add(&e, 12, 98, 980, "tick-before", 200); /* born 980..989: before the sample */
+    e.f.p[2].start_res_ns = 10;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    const ph_row *r = row_of(&e.r, 2);
+    CHECK(r && r->kind == PH_ROW_BORN && r->vals.v[PH_M_CPU_USER_NS] == 300);
+    r = row_of(&e.r, 3);
+    CHECK(r && r->kind == PH_ROW_BASELINE && !(r->vals.have & PH_BIT(PH_M_CPU_USER_NS)));
+    CHECK_I(st.born, 1);
+    CHECK_I(st.baseline, 1);
     ph_tracker_free(&e.t);
 }
 

@@ -460,6 +460,7 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
     out->ppid = st.ppid;
     out->start_key = st.starttime;
     out->start_boot_ns = ticks_to_ns(p, st.starttime);
+    out->start_res_ns = ticks_to_ns(p, 1);
     out->kernel_thread = (st.flags & PH_PF_KTHREAD) != 0;
     snprintf(out->name, sizeof out->name, "%s", st.comm);
     ph_values_set(v, PH_M_CPU_USER_NS, ticks_to_ns(p, st.utime));
