@@ -72,6 +72,25 @@ typedef struct ph_pidlist {
     size_t n, cap;
 } ph_pidlist;
 
+/* A process that exited, as the kernel reported it at exit (Linux taskstats,
+ * as root): its final cumulative counters, so the part after its last sample,
+ * or all of it when it lived between two samples, is not lost. */
+typedef struct ph_exit {
+    int32_t pid, ppid;
+    int64_t uid;
+    uint64_t start_key;    /* like ph_proc_sample's, estimated from the elapsed time */
+    int64_t start_boot_ns; /* estimated birth on the boot clock */
+    char name[PH_NAME_MAX];
+    int64_t start_res_ns;  /* how late the estimate may be: birth in (start - res, start] */
+    int whole;             /* vals hold its whole life: every thread's record was heard */
+    ph_values vals;        /* final cumulative counters (and peak resident) */
+} ph_exit;
+
+typedef struct ph_exitlist {
+    ph_exit *v;
+    size_t n, cap;
+} ph_exitlist;
+
 /* Open a collector; on failure returns -1 and writes a one-line reason. */
 int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
                      char *err, size_t errlen);
@@ -124,7 +143,25 @@ int ph_platform_self_exe(char *buf, size_t len);
 /* Default database directory for this platform (no trailing slash). */
 int ph_platform_default_db_dir(char *buf, size_t len);
 
+/* Exit records (Linux taskstats as root): how the collector hears of exits.
+ * ph_platform_exits appends the processes that exited since its last call;
+ * -1 when there is no exit accounting (mode says why). The fd, when >= 0, is
+ * readable when records wait: the recorder drains it while it sleeps, so the
+ * kernel's socket buffer never overflows between samples. */
+int ph_platform_exits(ph_platform *p, ph_exitlist *out);
+/* 1 when a parent's own I/O counters grow by a child's when it reaps it
+ * (Linux: /proc/PID/io includes reaped children; macOS rusage does not). */
+int ph_platform_reaped_io_in_parent(void);
+/* The unit CPU times are reported in (Linux: a clock tick; 0: exact). */
+int64_t ph_platform_cpu_res_ns(ph_platform *p);
+int ph_platform_exit_fd(ph_platform *p);
+void ph_platform_exit_drain(ph_platform *p);
+const char *ph_platform_exit_mode(ph_platform *p);
+
 void ph_pidlist_free(ph_pidlist *l);
 int ph_pidlist_push(ph_pidlist *l, int32_t pid);
+/* Append a zeroed record to an exit list (grows it). */
+ph_exit *ph_exitlist_push(ph_exitlist *l);
+void ph_exitlist_free(ph_exitlist *l);
 
 #endif

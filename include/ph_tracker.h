@@ -10,12 +10,19 @@
  *     previous sample; BASELINE: gauges only, when it was already running),
  *     and, on a keyframe step, per idle process (gauges only);
  *   - proc_gone for identities no longer listed (or whose pid was reused).
- * Children: when a process disappears, what was seen of it (its cumulative
- * CPU and faults, own and of its reaped children) is remembered for its
- * parent, and subtracted from the parent's next child_* deltas: the kernel
- * adds a reaped child's whole total to the parent, and only the part no
- * sample saw is new. A correction the parent never matches (it did not wait:
- * the kernel reaped the child) is dropped after that sample.
+ * Children: when a process disappears, what was credited of it (its
+ * cumulative CPU and faults, own and of its reaped children; on Linux also its
+ * I/O, which the kernel adds to the waiting parent's own counters) is owed to
+ * its parent, and subtracted from the parent's next child_* deltas once they
+ * show the reap (the parent's child CPU grew by at least the owed CPU): the
+ * kernel adds a reaped child's whole total to the parent, and only the part
+ * no row credited is new. A debt the parent never pays within two more
+ * samples (it did not wait: the kernel reaped the child) is dropped.
+ * Exits: where the source hears of exits (Linux taskstats as root), a process
+ * that was sampled gets a last EXIT row with what it did after its last
+ * sample, and a process that lived between two samples gets its own identity
+ * and one EXIT row with its whole life. An exit whose pid is still listed (a
+ * zombie not yet reaped) waits until it is not.
  * A counter that goes backwards yields no delta for that row and becomes the
  * new baseline. The step's new state is kept apart until ph_tracker_commit,
  * so a step whose rows could not be stored is undone with ph_tracker_abort
@@ -35,6 +42,7 @@ enum ph_row_kind {
     PH_ROW_BORN = 1,     /* first sight, born after the previous sample: counters since birth */
     PH_ROW_BASELINE = 2, /* first sight, older than the previous sample: gauges only */
     PH_ROW_KEYFRAME = 3, /* idle process on a keyframe step: gauges only */
+    PH_ROW_EXIT = 4,     /* from its exit record: counters since its previous row, or since birth */
 };
 
 typedef struct ph_proc_info {
@@ -75,6 +83,9 @@ typedef struct ph_source {
                                 ph_proc_sample *out);
     void (*ident)(void *ctx, int32_t pid, const ph_proc_sample *s, ph_proc_ident *out);
     int (*power)(void *ctx, ph_power *out); /* NULL: no system power */
+    int (*exits)(void *ctx, ph_exitlist *out); /* NULL or -1: no exit records */
+    int reaped_io_in_parent; /* a waiting parent's own I/O counters grow by the child's (Linux) */
+    int64_t cpu_res_ns;      /* CPU times come in whole units of this (Linux: a clock tick) */
 } ph_source;
 
 typedef struct ph_tick {
@@ -89,6 +100,7 @@ typedef struct ph_tick_stats {
     int denied;  /* of which some source was refused */
     int rows;    /* rows emitted */
     int born, baseline, gone, idle;
+    int exits;   /* exit records that produced a row */
 } ph_tick_stats;
 
 typedef struct ph_entry {
@@ -102,19 +114,30 @@ typedef struct ph_entry {
 } ph_entry;
 
 /* What a parent's next child delta must not count again: the totals already
- * seen of its children that disappeared. */
+ * credited of one of its children that disappeared. */
 typedef struct ph_child_seen {
     int32_t ppid;
-    int64_t v[PH_METRIC_COUNT]; /* indexed by the child_* metrics */
+    int age;  /* samples it has waited for the parent to show the reap */
+    int used; /* paid (or folded into the parent's own debt) in this step */
+    int64_t v[PH_METRIC_COUNT]; /* child_* metrics; own I/O metrics where reaped I/O lands in the parent */
 } ph_child_seen;
+
+typedef struct ph_pending_exit {
+    ph_exit x;
+    int age;  /* samples it has waited (its pid still listed) */
+    int used; /* produced its row in this step */
+} ph_pending_exit;
 
 typedef struct ph_tracker {
     ph_entry *cur;  size_t ncur, capcur;   /* committed state, sorted by pid */
     ph_entry *next; size_t nnext, capnext; /* state being built by a step */
     ph_pidlist pids;
-    ph_child_seen *seen; size_t nseen, capseen;  /* for this step, by ppid */
-    ph_child_seen *late; size_t nlate, caplate;  /* found mid-step: for the next */
-    ph_child_seen *carry; size_t ncarry, capcarry; /* committed `late` */
+    ph_child_seen *owed; size_t nowed, capowed;   /* committed debts */
+    ph_child_seen *work; size_t nwork, capwork;   /* this step's: owed + new */
+    size_t nsorted;                               /* work[0..nsorted) is sorted by ppid */
+    ph_child_seen *fresh; size_t nfresh, capfresh; /* found mid-step: from the next step */
+    ph_pending_exit *pexit; size_t npexit, cappexit; /* exits heard, not yet matched */
+    ph_exitlist heard; /* scratch for the source's exits */
 } ph_tracker;
 
 void ph_tracker_init(ph_tracker *t);

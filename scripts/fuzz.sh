@@ -20,8 +20,9 @@ build() { # NAME SOURCES...
 build procfs tests/fuzz/fuzz_procfs.c src/platform/linux/procfs_parse.c
 build time tests/fuzz/fuzz_time.c src/timeparse.c src/retention.c src/util.c
 build darwin tests/fuzz/fuzz_darwin.c src/platform/darwin/convert.c
+build taskstats tests/fuzz/fuzz_taskstats.c src/platform/linux/taskstats_parse.c src/metrics.c src/util.c
 status=0
-for t in procfs time darwin; do
+for t in procfs time darwin taskstats; do
     work="$out/corpus-$t"
     mkdir -p "$work"
     echo "fuzz: $t for ${SECONDS_EACH}s"

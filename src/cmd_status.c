@@ -59,6 +59,19 @@ static int64_t q_int(sqlite3 *db, const char *sql, int64_t dflt)
     return v;
 }
 
+/* A text value of the meta table, or "" */
+static void q_text(sqlite3 *db, const char *key, char *buf, size_t len)
+{
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
 static const struct {
     const char *name, *rows, *from, *to;
 } tiers[] = {
@@ -145,6 +158,9 @@ static int status_exec(int argc, char **argv)
         to[i] = q_int(db, tiers[i].to, 0);
     }
     int64_t version = q_int(db, "PRAGMA user_version", 0);
+    int64_t exit_rows = q_int(db, "SELECT count(*) FROM proc_sample WHERE kind = 4", 0);
+    char exit_mode[256];
+    q_text(db, "exit_mode", exit_mode, sizeof exit_mode);
     ph_store_close(store);
 
     char t1[40], t2[40], a[32], b[32];
@@ -155,6 +171,11 @@ static int status_exec(int argc, char **argv)
         cJSON_AddNumberToObject(root, "file_bytes", (double)size);
         cJSON_AddNumberToObject(root, "wal_bytes", (double)wal);
         cJSON_AddBoolToObject(root, "recording", running);
+        if (exit_mode[0])
+            cJSON_AddStringToObject(root, "exit_mode", exit_mode);
+        else
+            cJSON_AddNullToObject(root, "exit_mode");
+        cJSON_AddNumberToObject(root, "exit_rows", (double)exit_rows);
         if (running && pid > 0)
             cJSON_AddNumberToObject(root, "recorder_pid", (double)pid);
         if (last_ts) {
@@ -197,6 +218,8 @@ static int status_exec(int argc, char **argv)
         printf("last sample  %s: %lld processes, %lld partly unreadable\n", t1, (long long)last_procs,
                (long long)last_denied);
     }
+    if (exit_mode[0])
+        printf("exits        %s; %lld exit rows in raw samples\n", exit_mode, (long long)exit_rows);
     char r0[16], r1[16], r2[16];
     dur(keep[0], r0, sizeof r0);
     dur(keep[1], r1, sizeof r1);

@@ -1,9 +1,10 @@
-/* The metric registry (include/ph_metrics.h) and the pid list. */
+/* The metric registry (include/ph_metrics.h), the pid and exit lists. */
 #include "ph_metrics.h"
 #include "ph_platform.h"
 #include "ph_util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static const struct {
     const char *column;
@@ -34,6 +35,24 @@ int ph_pidlist_push(ph_pidlist *l, int32_t pid)
     }
     l->pids[l->n++] = pid;
     return 0;
+}
+
+ph_exit *ph_exitlist_push(ph_exitlist *l)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = ph_xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    ph_exit *x = &l->v[l->n++];
+    memset(x, 0, sizeof *x);
+    return x;
+}
+
+void ph_exitlist_free(ph_exitlist *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
 }
 
 void ph_pidlist_free(ph_pidlist *l)

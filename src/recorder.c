@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,14 +264,24 @@ static void sample_once(rec *r)
     }
 }
 
-/* Sleep until the monotonic deadline, or a signal. */
-static void sleep_until(int64_t deadline)
+/* Sleep until the monotonic deadline, or a signal. Exit records that
+ * arrive meanwhile are read as they come, so the kernel's buffer for them
+ * never fills between samples. */
+static void sleep_until(ph_platform *plat, int64_t deadline)
 {
+    int fd = ph_platform_exit_fd(plat);
     for (;;) {
         int64_t now = ph_now_mono_ns();
         if (stop_requested || now >= deadline)
             return;
         int64_t d = deadline - now;
+        if (fd >= 0) {
+            struct pollfd pfd = {fd, POLLIN, 0};
+            int ms = (int)((d + 999999) / 1000000);
+            if (poll(&pfd, 1, ms) > 0)
+                ph_platform_exit_drain(plat);
+            continue;
+        }
         struct timespec ts = {(time_t)(d / 1000000000LL), (long)(d % 1000000000LL)};
         nanosleep(&ts, NULL);
     }
@@ -316,6 +327,13 @@ static int setup(rec *r, char *err, size_t errlen)
         ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
         return -1;
     }
+    const char *mode = ph_platform_exit_mode(r->plat);
+    if (ph_store_set_meta(r->store, "exit_mode", mode) < 0) {
+        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+        return -1;
+    }
+    if (!r->o->quiet)
+        ph_log("short-lived processes: %s", mode);
     if (remember_db(r) < 0) {
         ph_fmt(err, errlen, "cannot stat %s: %s", r->o->db_path, strerror(errno));
         return -1;
@@ -359,7 +377,7 @@ int ph_record(const ph_record_opts *o)
         int64_t now = ph_now_mono_ns();
         if (now > start + k * o->interval_ns) /* overran or suspended: skip missed ticks */
             k = (now - start) / o->interval_ns + 1;
-        sleep_until(start + k * o->interval_ns);
+        sleep_until(r.plat, start + k * o->interval_ns);
     }
     if (!o->quiet)
         ph_log("stopped after %lld samples", (long long)r.stored);

@@ -21,9 +21,11 @@ void ph_tracker_free(ph_tracker *t)
 {
     free(t->cur);
     free(t->next);
-    free(t->seen);
-    free(t->late);
-    free(t->carry);
+    free(t->owed);
+    free(t->work);
+    free(t->fresh);
+    free(t->pexit);
+    ph_exitlist_free(&t->heard);
     ph_pidlist_free(&t->pids);
     memset(t, 0, sizeof *t);
 }
@@ -76,25 +78,26 @@ static const struct {
     {PH_M_PAGEINS, PH_M_CHILD_PAGEINS},
 };
 
-static void add_seen(ph_child_seen **list, size_t *n, size_t *cap, const ph_entry *e)
+/* I/O a waiting Linux parent's own counters receive from a reaped child. */
+static const enum ph_metric reaped_io[] = {
+    PH_M_DISK_READ_BYTES,    PH_M_DISK_WRITE_BYTES, PH_M_SYSCALL_READ_BYTES,
+    PH_M_SYSCALL_WRITE_BYTES, PH_M_SYSCALLS_READ,   PH_M_SYSCALLS_WRITE,
+};
+
+static int64_t val(const ph_values *v, enum ph_metric m)
 {
-    if (e->ppid <= 0)
-        return;
+    return (v->have & PH_BIT(m)) ? v->v[m] : 0;
+}
+
+static ph_child_seen *push_seen(ph_child_seen **list, size_t *n, size_t *cap)
+{
     if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 64;
         *list = ph_xrealloc(*list, *cap * sizeof **list);
     }
     ph_child_seen *c = &(*list)[(*n)++];
     memset(c, 0, sizeof *c);
-    c->ppid = e->ppid;
-    for (size_t i = 0; i < PH_ARRAY_LEN(credit); i++) {
-        int64_t v = 0;
-        if (e->last.have & PH_BIT(credit[i].own))
-            v += e->last.v[credit[i].own];
-        if (e->last.have & PH_BIT(credit[i].child))
-            v += e->last.v[credit[i].child];
-        c->v[credit[i].child] = v;
-    }
+    return c;
 }
 
 static int cmp_seen(const void *a, const void *b)
@@ -103,26 +106,116 @@ static int cmp_seen(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Subtract from a parent's child deltas what was already seen of its
- * children that disappeared; never below zero. */
-static void discount_children(const ph_tracker *t, int32_t pid, ph_values *row)
+static void sort_work(ph_tracker *t)
 {
-    size_t lo = 0, hi = t->nseen;
-    while (lo < hi) { /* first entry with ppid >= pid */
+    if (t->nwork > 1 && t->nsorted < t->nwork)
+        qsort(t->work, t->nwork, sizeof *t->work, cmp_seen);
+    t->nsorted = t->nwork;
+}
+
+/* First entry of the sorted part of the work list owed to pid. */
+static size_t first_owed(const ph_tracker *t, int32_t pid)
+{
+    size_t lo = 0, hi = t->nsorted;
+    while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (t->seen[mid].ppid < pid)
+        if (t->work[mid].ppid < pid)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (size_t k = lo; k < t->nseen && t->seen[k].ppid == pid; k++)
+    return lo;
+}
+
+/* Add to c what pid's own children still owe it (nobody paid it: pid is
+ * gone, so its parent's reap will carry it). */
+static void fold_owed(ph_tracker *t, int32_t pid, ph_child_seen *c)
+{
+    size_t k = first_owed(t, pid);
+    for (; k < t->nwork; k++) {
+        if (k < t->nsorted && t->work[k].ppid != pid) {
+            k = t->nsorted - 1; /* on to the unsorted tail */
+            continue;
+        }
+        ph_child_seen *w = &t->work[k];
+        if (w->used || w->ppid != pid)
+            continue;
+        w->used = 1;
+        for (int m = 0; m < PH_METRIC_COUNT; m++)
+            c->v[m] += w->v[m];
+    }
+}
+
+/* The debt of a disappearing process to its parent: everything credited to
+ * it (own, with the final row's deltas when its exit was heard, and its
+ * children's columns) plus what its own children still owed it. */
+static void owe(ph_child_seen *c, const ph_source *src, int32_t ppid,
+                const ph_values *last, const ph_values *final_delta)
+{
+    c->ppid = ppid;
+    for (size_t i = 0; i < PH_ARRAY_LEN(credit); i++)
+        c->v[credit[i].child] = val(last, credit[i].own) + val(last, credit[i].child) +
+                                (final_delta ? val(final_delta, credit[i].own) : 0);
+    if (src->reaped_io_in_parent)
+        for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++)
+            c->v[reaped_io[i]] = val(last, reaped_io[i]) + (final_delta ? val(final_delta, reaped_io[i]) : 0);
+}
+
+/* Subtract from a parent's deltas what its reaped children already had
+ * credited. A debt is paid only when the parent's child CPU grew by at least
+ * the debt's CPU: the reap is in this delta. Otherwise it waits. The
+ * parent's user and system child times are each rounded down to the CPU
+ * unit while an exit record's CPU is exact: two units of slack. */
+static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *row)
+{
+    if (!(row->have & PH_BIT(PH_M_CHILD_CPU_USER_NS)))
+        return; /* child times not read: the reap shows in a later delta */
+    for (size_t k = first_owed(t, pid); k < t->nwork && t->work[k].ppid == pid; k++) {
+        ph_child_seen *w = &t->work[k];
+        if (w->used)
+            continue;
+        int64_t need = w->v[PH_M_CHILD_CPU_USER_NS] + w->v[PH_M_CHILD_CPU_SYSTEM_NS];
+        int64_t have = val(row, PH_M_CHILD_CPU_USER_NS) + val(row, PH_M_CHILD_CPU_SYSTEM_NS);
+        if (have + 2 * src->cpu_res_ns < need || (need == 0 && val(row, PH_M_CHILD_FAULTS_MINOR) <
+                                                             w->v[PH_M_CHILD_FAULTS_MINOR]))
+            continue;
+        w->used = 1;
         for (size_t i = 0; i < PH_ARRAY_LEN(credit); i++) {
             enum ph_metric m = credit[i].child;
-            if (!(row->have & PH_BIT(m)))
-                continue;
-            int64_t d = t->seen[k].v[m];
-            row->v[m] = row->v[m] > d ? row->v[m] - d : 0;
+            if (row->have & PH_BIT(m))
+                row->v[m] = row->v[m] > w->v[m] ? row->v[m] - w->v[m] : 0;
         }
+        if (src->reaped_io_in_parent)
+            for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++) {
+                enum ph_metric m = reaped_io[i];
+                if (row->have & PH_BIT(m))
+                    row->v[m] = row->v[m] > w->v[m] ? row->v[m] - w->v[m] : 0;
+            }
+    }
+}
+
+/* The first exit heard for pid not matched yet, or NULL. */
+static ph_pending_exit *claim_exit(ph_tracker *t, int32_t pid)
+{
+    for (size_t i = 0; i < t->npexit; i++)
+        if (!t->pexit[i].used && t->pexit[i].x.pid == pid) {
+            t->pexit[i].used = 1;
+            return &t->pexit[i];
+        }
+    return NULL;
+}
+
+static int listed(const ph_tracker *t, int32_t pid)
+{
+    size_t lo = 0, hi = t->pids.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->pids.pids[mid] < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->pids.n && t->pids.pids[lo] == pid;
 }
 
 static int report_gone(const ph_sink *sink, const ph_entry *e, ph_tick_stats *st)
@@ -136,6 +229,95 @@ static int emit(const ph_sink *sink, const ph_row *row, const ph_entry *e)
     if (sink->row(sink->ctx, row) < 0)
         return -1;
     return sink->state ? sink->state(sink->ctx, e) : 0;
+}
+
+/*
+ * A tracked process is gone. With its exit record, a last row: its final
+ * counters less the last ones read (I/O only when it never reaped children,
+ * since /proc's I/O includes reaped children's and the record does not).
+ * Then its debt to its parent, and the identity is closed.
+ */
+static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const ph_entry *e,
+                ph_child_seen *debt, ph_tick_stats *st)
+{
+    ph_pending_exit *px = claim_exit(t, e->pid);
+    ph_row row;
+    memset(&row, 0, sizeof row);
+    if (px) {
+        const ph_values *fin = &px->x.vals, *last = &e->last;
+        int reaped = val(last, PH_M_CHILD_FAULTS_MINOR) > 0 || val(last, PH_M_CHILD_CPU_USER_NS) > 0 ||
+                     val(last, PH_M_CHILD_CPU_SYSTEM_NS) > 0;
+        ph_mask counters = ph_metric_counters(), io = 0;
+        for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++)
+            io |= PH_BIT(reaped_io[i]);
+        int moved = 0;
+        for (int m = 0; m < PH_METRIC_COUNT; m++) {
+            ph_mask bit = PH_BIT(m);
+            if (!(fin->have & bit) || !(counters & bit) || !(last->have & bit))
+                continue;
+            if ((io & bit) && reaped && src->reaped_io_in_parent)
+                continue;
+            if (fin->v[m] > last->v[m]) {
+                ph_values_set(&row.vals, (enum ph_metric)m, fin->v[m] - last->v[m]);
+                moved = 1;
+            }
+        }
+        if (moved) {
+            if (fin->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES))
+                ph_values_set(&row.vals, PH_M_PEAK_RESIDENT_BYTES, fin->v[PH_M_PEAK_RESIDENT_BYTES]);
+            row.proc = e->proc;
+            row.kind = PH_ROW_EXIT;
+            if (sink->row(sink->ctx, &row) < 0)
+                return -1;
+            st->rows++;
+            st->exits++;
+        }
+    }
+    owe(debt, src, e->ppid, &e->last, px ? &row.vals : NULL);
+    fold_owed(t, e->pid, debt);
+    return report_gone(sink, e, st);
+}
+
+/* An exit heard for a process no sample saw: its own identity and one row
+ * with its whole life, when it lived after the previous sample. */
+static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sink,
+                         const ph_tick *tick, ph_pending_exit *px, ph_tick_stats *st)
+{
+    const ph_exit *x = &px->x;
+    px->used = 1;
+    if (!x->whole || tick->prev_boot_ns < 0 || x->start_boot_ns + x->start_res_ns <= tick->prev_boot_ns)
+        return 0; /* part of its life may lie outside the window: not charged */
+    ph_proc_info info;
+    memset(&info, 0, sizeof info);
+    info.pid = x->pid;
+    info.ppid = x->ppid;
+    info.uid = x->uid;
+    info.start_key = x->start_key;
+    info.start_ns = tick->boot_wall_ns ? tick->boot_wall_ns + x->start_boot_ns : 0;
+    info.name = x->name;
+    info.exe = "";
+    info.app = x->name; /* gone: its executable can no longer be read */
+    info.bundle = "";
+    info.coalition = -1;
+    info.responsible_pid = -1;
+    ph_row row;
+    memset(&row, 0, sizeof row);
+    if (sink->proc_new(sink->ctx, &info, &row.proc) < 0)
+        return -1;
+    row.kind = PH_ROW_EXIT;
+    row.vals = x->vals;
+    if (sink->row(sink->ctx, &row) < 0 || sink->proc_gone(sink->ctx, row.proc) < 0)
+        return -1;
+    st->rows++;
+    st->exits++;
+    ph_child_seen c;
+    ph_values none;
+    memset(&c, 0, sizeof c);
+    memset(&none, 0, sizeof none);
+    owe(&c, src, x->ppid, &none, &x->vals);
+    fold_owed(t, x->pid, &c);
+    *push_seen(&t->work, &t->nwork, &t->capwork) = c; /* unsorted tail until sort_work */
+    return 0;
 }
 
 static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
@@ -173,6 +355,7 @@ static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         /* Counters start at zero at fork: all of them happened since. */
         row.kind = PH_ROW_BORN;
         row.vals = s->vals;
+        pay_debts(t, src, s->pid, &row.vals); /* children it reaped since birth */
         st->born++;
     } else {
         row.kind = PH_ROW_BASELINE;
@@ -226,7 +409,7 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         }
         ph_values_set(&e->last, (enum ph_metric)m, s->vals.v[m]);
     }
-    discount_children(t, e->pid, &row.vals);
+    pay_debts(t, src, e->pid, &row.vals);
     if (r == PH_READ_IDLE) {
         /* Only the cheap counters were read (their deltas are zero); gauges
          * the cheap read lacks hold their last values. */
@@ -244,38 +427,82 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
 {
     memset(st, 0, sizeof *st);
     t->nnext = 0;
-    t->nlate = 0;
+    t->nfresh = 0;
+    for (size_t k = 0; k < t->npexit; k++)
+        t->pexit[k].used = 0;
+    /* Exits heard since the last step: kept until matched, even if this
+     * step is undone. */
+    t->heard.n = 0;
+    if (src->exits && src->exits(src->ctx, &t->heard) == 0)
+        for (size_t k = 0; k < t->heard.n; k++) {
+            /* A later exit of the same pid supersedes a waiting one: a
+             * leader thread that left first, then the whole process. */
+            ph_pending_exit *px = NULL;
+            for (size_t j = 0; j < t->npexit && !px; j++)
+                if (t->pexit[j].x.pid == t->heard.v[k].pid)
+                    px = &t->pexit[j];
+            if (!px) {
+                if (t->npexit == t->cappexit) {
+                    t->cappexit = t->cappexit ? t->cappexit * 2 : 64;
+                    t->pexit = ph_xrealloc(t->pexit, t->cappexit * sizeof *t->pexit);
+                }
+                px = &t->pexit[t->npexit++];
+            }
+            px->x = t->heard.v[k];
+            px->age = 0;
+            px->used = 0;
+        }
     if (src->list(src->ctx, &t->pids) < 0)
         return -1;
 
-    /* Processes no longer listed: remember what was seen of them for their
-     * parents before any parent is read; plus what the last step found. */
-    t->nseen = 0;
+    /* The debts still open, by parent. */
+    t->nwork = 0;
+    for (size_t k = 0; k < t->nowed; k++) {
+        *push_seen(&t->work, &t->nwork, &t->capwork) = t->owed[k];
+        t->work[t->nwork - 1].used = 0;
+    }
+    t->nsorted = 0;
+    sort_work(t);
+
+    /* Exits of processes no sample saw, then processes no longer listed:
+     * both before any parent is read, so their debts are paid this step. */
+    for (size_t k = 0; k < t->npexit; k++) {
+        ph_pending_exit *px = &t->pexit[k];
+        if (px->used || listed(t, px->x.pid))
+            continue;
+        size_t lo = 0, hi = t->ncur; /* a tracked process takes its own exit */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (t->cur[mid].pid < px->x.pid)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < t->ncur && t->cur[lo].pid == px->x.pid)
+            continue;
+        if (exited_unseen(t, src, sink, tick, px, st) < 0)
+            return -1;
+    }
     size_t i = 0;
-    for (size_t k = 0; k < t->pids.n; k++) {
-        while (i < t->ncur && t->cur[i].pid < t->pids.pids[k])
-            add_seen(&t->seen, &t->nseen, &t->capseen, &t->cur[i++]);
-        if (i < t->ncur && t->cur[i].pid == t->pids.pids[k])
+    for (size_t k = 0; k <= t->pids.n; k++) {
+        int32_t upto = k < t->pids.n ? t->pids.pids[k] : INT32_MAX;
+        while (i < t->ncur && (t->cur[i].pid < upto || k == t->pids.n)) {
+            ph_child_seen debt;
+            memset(&debt, 0, sizeof debt);
+            if (gone(t, src, sink, &t->cur[i++], &debt, st) < 0)
+                return -1;
+            *push_seen(&t->work, &t->nwork, &t->capwork) = debt;
+        }
+        if (k < t->pids.n && i < t->ncur && t->cur[i].pid == upto)
             i++;
     }
-    while (i < t->ncur)
-        add_seen(&t->seen, &t->nseen, &t->capseen, &t->cur[i++]);
-    for (size_t k = 0; k < t->ncarry; k++) {
-        if (t->nseen == t->capseen) {
-            t->capseen = t->capseen ? t->capseen * 2 : 64;
-            t->seen = ph_xrealloc(t->seen, t->capseen * sizeof *t->seen);
-        }
-        t->seen[t->nseen++] = t->carry[k];
-    }
-    if (t->nseen > 1)
-        qsort(t->seen, t->nseen, sizeof *t->seen, cmp_seen);
+    sort_work(t);
 
     i = 0;
     for (size_t k = 0; k < t->pids.n; k++) {
         int32_t pid = t->pids.pids[k];
         while (i < t->ncur && t->cur[i].pid < pid)
-            if (report_gone(sink, &t->cur[i++], st) < 0)
-                return -1;
+            i++; /* reported gone above */
         const ph_entry *old = NULL;
         if (i < t->ncur && t->cur[i].pid == pid)
             old = &t->cur[i++];
@@ -289,11 +516,8 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         }
         enum ph_read_result r = src->read(src->ctx, pid, old ? &hint : NULL, &s);
         if (r == PH_READ_GONE) {
-            if (old) {
-                add_seen(&t->late, &t->nlate, &t->caplate, old); /* for the next step */
-                if (report_gone(sink, old, st) < 0)
-                    return -1;
-            }
+            if (old && gone(t, src, sink, old, push_seen(&t->fresh, &t->nfresh, &t->capfresh), st) < 0)
+                return -1; /* its debt counts from the next step */
             continue;
         }
         st->procs++;
@@ -301,8 +525,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
             st->denied++;
         if (old && old->start_key != s.start_key) {
             /* The pid was reused: the old process is gone. */
-            add_seen(&t->late, &t->nlate, &t->caplate, old);
-            if (report_gone(sink, old, st) < 0)
+            if (gone(t, src, sink, old, push_seen(&t->fresh, &t->nfresh, &t->capfresh), st) < 0)
                 return -1;
             old = NULL;
         }
@@ -311,9 +534,6 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         if (rc < 0)
             return -1;
     }
-    while (i < t->ncur)
-        if (report_gone(sink, &t->cur[i++], st) < 0)
-            return -1;
     return 0;
 }
 
@@ -327,21 +547,34 @@ void ph_tracker_commit(ph_tracker *t)
     t->next = tmp;
     t->capnext = cap;
     t->nnext = 0;
-    /* Disappearances found mid-step count for the next step's parents. */
-    ph_child_seen *ctmp = t->carry;
-    size_t ccap = t->capcarry;
-    t->carry = t->late;
-    t->ncarry = t->nlate;
-    t->capcarry = t->caplate;
-    t->late = ctmp;
-    t->caplate = ccap;
-    t->nlate = 0;
+    /* Debts not paid wait two more samples; mid-step ones start now. */
+    t->nowed = 0;
+    for (size_t k = 0; k < t->nwork; k++)
+        if (!t->work[k].used && t->work[k].age < 2) {
+            ph_child_seen *c = push_seen(&t->owed, &t->nowed, &t->capowed);
+            *c = t->work[k];
+            c->age++;
+        }
+    for (size_t k = 0; k < t->nfresh; k++)
+        *push_seen(&t->owed, &t->nowed, &t->capowed) = t->fresh[k];
+    t->nwork = t->nfresh = 0;
+    /* Exits matched are done; one whose pid stays listed waits a while (a
+     * zombie), then is dropped (a leader thread left, the process lives). */
+    size_t n = 0;
+    for (size_t k = 0; k < t->npexit; k++)
+        if (!t->pexit[k].used && t->pexit[k].age < 3) {
+            t->pexit[n] = t->pexit[k];
+            t->pexit[n++].age++;
+        }
+    t->npexit = n;
 }
 
 void ph_tracker_abort(ph_tracker *t)
 {
     t->nnext = 0;
-    t->nlate = 0;
+    t->nwork = t->nfresh = 0;
+    for (size_t k = 0; k < t->npexit; k++)
+        t->pexit[k].used = 0;
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -384,8 +617,14 @@ static int src_power(void *ctx, ph_power *out)
     return ph_platform_power(ctx, out);
 }
 
+static int src_exits(void *ctx, ph_exitlist *out)
+{
+    return ph_platform_exits(ctx, out);
+}
+
 ph_source ph_platform_source(ph_platform *p)
 {
-    ph_source s = {p, src_list, src_read, src_ident, src_power};
+    ph_source s = {p, src_list, src_read, src_ident, src_power, src_exits, ph_platform_reaped_io_in_parent(),
+                   ph_platform_cpu_res_ns(p)};
     return s;
 }

@@ -21,7 +21,35 @@ typedef struct fake {
     fproc p[MAXP];
     int n;
     int full_reads, idle_reads;
+    ph_exit exits[8]; /* handed over at the next step */
+    int nexits;
 } fake;
+
+static int f_exits(void *ctx, ph_exitlist *out)
+{
+    fake *f = ctx;
+    for (int i = 0; i < f->nexits; i++)
+        *ph_exitlist_push(out) = f->exits[i];
+    f->nexits = 0;
+    return 0;
+}
+
+/* An exit record: final own CPU and read bytes. */
+static void heard_exit(fake *f, int32_t pid, int32_t ppid, int64_t start, int64_t cpu, int64_t io, int whole)
+{
+    ph_exit *x = &f->exits[f->nexits++];
+    memset(x, 0, sizeof *x);
+    x->pid = pid;
+    x->ppid = ppid;
+    x->uid = 1000;
+    x->start_boot_ns = start;
+    x->start_key = (uint64_t)start;
+    x->whole = whole;
+    snprintf(x->name, sizeof x->name, "short");
+    ph_values_set(&x->vals, PH_M_CPU_USER_NS, cpu);
+    if (whole)
+        ph_values_set(&x->vals, PH_M_DISK_READ_BYTES, io);
+}
 
 static int f_list(void *ctx, ph_pidlist *out)
 {
@@ -134,7 +162,7 @@ static void env_init(env *e)
 {
     memset(e, 0, sizeof *e);
     ph_tracker_init(&e->t);
-    e->src = (ph_source){&e->f, f_list, f_read, f_ident, NULL};
+    e->src = (ph_source){&e->f, f_list, f_read, f_ident, NULL, f_exits, 1, 0};
     e->sink = (ph_sink){&e->r, s_new, s_renamed, s_gone, s_row, NULL};
     e->boot_ns = 1000;
     e->prev = -1;
@@ -447,5 +475,149 @@ TEST(unmatched_child_corrections_are_dropped)
     CHECK_I(step(&e, 100, 0, &st), 0);
     const ph_row *r = row_of(&e.r, 1);
     CHECK(r && r->vals.v[PH_M_CHILD_CPU_USER_NS] == 80);
+    ph_tracker_free(&e.t);
+}
+
+static int64_t sum_rows(const rec_sink *r, int64_t proc, enum ph_metric m)
+{
+    int64_t v = 0;
+    for (int i = 0; i < r->nrows; i++)
+        if (r->rows[i].proc == proc && (r->rows[i].vals.have & PH_BIT(m)))
+            v += r->rows[i].vals.v[m];
+    return v;
+}
+
+/* A sampled process's exit record adds what it did after its last sample;
+ * its parent's reap then adds nothing new. */
+TEST(exit_record_adds_the_last_part_once)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "make", 100);
+    add(&e, 20, 6, 600, "cc1", 300);
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    e.f.p[1].alive = 0; /* exits with 380, reaped: the parent's child time grows by 380 */
+    heard_exit(&e.f, 20, 10, 600, 380, 0, 1);
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 380;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(sum_rows(&e.r, 2, PH_M_CPU_USER_NS), 80);
+    const ph_row *r = row_of(&e.r, 2);
+    CHECK(r && r->kind == PH_ROW_EXIT);
+    CHECK_I(sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS), 0);
+    CHECK_I(st.exits, 1);
+    CHECK_I(e.r.ngone, 1);
+    ph_tracker_free(&e.t);
+}
+
+/* A process that lived between two samples gets its own identity and row;
+ * one not whole (or older than the window) stays in its parent's child time. */
+TEST(exit_between_samples_gets_its_own_row)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "sh", 100);
+    CHECK_I(step(&e, 0, 1, &st), 0); /* boot 1000 */
+    heard_exit(&e.f, 30, 10, 1040, 500, 4096, 1);
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 500;
+    e.f.p[0].io = 4096; /* Linux: the reaped child's I/O lands in the parent's own */
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(e.r.nnew, 2);
+    CHECK_S(e.r.names[2], "short");
+    CHECK_I(sum_rows(&e.r, 2, PH_M_CPU_USER_NS), 500);
+    CHECK_I(sum_rows(&e.r, 2, PH_M_DISK_READ_BYTES), 4096);
+    CHECK_I(sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS), 0);
+    CHECK_I(sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES), 0);
+    CHECK_I(e.r.ngone, 1); /* its identity is closed at once */
+
+    /* not whole: no row, the parent keeps it */
+    heard_exit(&e.f, 31, 10, 1140, 70, 0, 0);
+    e.f.p[0].cpu = 102;
+    e.f.p[0].ccpu = 570;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(e.r.nnew, 2);
+    CHECK_I(sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS), 70);
+    /* born before the previous sample: not charged from birth */
+    heard_exit(&e.f, 32, 10, 900, 60, 0, 1);
+    e.f.p[0].cpu = 103;
+    e.f.p[0].ccpu = 630;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(e.r.nnew, 2);
+    CHECK_I(sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS), 60);
+    ph_tracker_free(&e.t);
+}
+
+/* An exit heard while its pid is still listed (a zombie) waits until the
+ * process is gone, and is not counted twice with the zombie's last read. */
+TEST(exit_of_a_zombie_waits_until_it_is_reaped)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "sh", 100);
+    add(&e, 20, 6, 600, "job", 300);
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    heard_exit(&e.f, 20, 10, 600, 350, 0, 1);
+    e.f.p[1].cpu = 340; /* the zombie still reads: 340 of its final 350 */
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(sum_rows(&e.r, 2, PH_M_CPU_USER_NS), 40);
+    CHECK_I(st.exits, 0);
+    e.f.p[1].alive = 0;
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 350;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(sum_rows(&e.r, 2, PH_M_CPU_USER_NS), 10);
+    CHECK_I(sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS), 0);
+    ph_tracker_free(&e.t);
+}
+
+/* A child gone before its parent's reap shows: the debt waits for it. */
+TEST(child_debt_waits_for_the_reap)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "sh", 100);
+    add(&e, 20, 6, 600, "dd", 300);
+    e.f.p[1].io = 1000;
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    e.f.p[1].alive = 0;
+    e.f.p[0].cpu = 101; /* the parent ran, not yet reaped */
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS), 0);
+    e.f.p[0].cpu = 102;
+    e.f.p[0].ccpu = 320;
+    e.f.p[0].io = 1000 + 50; /* the child's 1000 bytes arrive with the reap */
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS), 20);
+    CHECK_I(sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES), 50);
+    ph_tracker_free(&e.t);
+}
+
+/* A parent first seen this step (born after the previous sample) whose
+ * children lived and were reaped before it was seen: its counters since
+ * birth include them, and they have their own rows. */
+TEST(born_parent_pays_for_children_with_their_own_rows)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 5, 1, 100, "init", 0);
+    CHECK_I(step(&e, 0, 1, &st), 0); /* boot 1000 */
+    add(&e, 40, 1050, 1050, "sh", 20);
+    e.f.p[1].ccpu = 900;
+    heard_exit(&e.f, 41, 40, 1060, 450, 0, 1);
+    heard_exit(&e.f, 42, 40, 1070, 450, 0, 1);
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(st.exits, 2);
+    /* exits are handled before any process is read: the children are 2, 3 */
+    const ph_row *r = row_of(&e.r, 4);
+    CHECK(r && r->kind == PH_ROW_BORN);
+    CHECK_I(sum_rows(&e.r, 4, PH_M_CHILD_CPU_USER_NS), 0);
+    CHECK_I(sum_rows(&e.r, 4, PH_M_CPU_USER_NS), 20);
+    CHECK_I(sum_rows(&e.r, 2, PH_M_CPU_USER_NS) + sum_rows(&e.r, 3, PH_M_CPU_USER_NS), 900);
     ph_tracker_free(&e.t);
 }

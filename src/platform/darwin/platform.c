@@ -332,6 +332,32 @@ int ph_platform_self_exe(char *buf, size_t len)
     return proc_pidpath(getpid(), buf, (uint32_t)len) > 0 ? 0 : -1;
 }
 
+/* Exit records: macOS has no unprivileged per-exit notification with usage;
+ * coalition totals keep per-app answers whole instead. */
+int ph_platform_exits(ph_platform *p, ph_exitlist *out)
+{
+    (void)p;
+    (void)out;
+    return -1;
+}
+int ph_platform_exit_fd(ph_platform *p)
+{
+    (void)p;
+    return -1;
+}
+void ph_platform_exit_drain(ph_platform *p) { (void)p; }
+int ph_platform_reaped_io_in_parent(void) { return 0; }
+int64_t ph_platform_cpu_res_ns(ph_platform *p)
+{
+    (void)p;
+    return 0;
+}
+const char *ph_platform_exit_mode(ph_platform *p)
+{
+    (void)p;
+    return "children only: short processes count in the parent that waited for them";
+}
+
 int ph_platform_power(ph_platform *p, ph_power *out)
 {
     (void)p;

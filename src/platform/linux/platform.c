@@ -29,6 +29,7 @@
 #define _GNU_SOURCE
 #include "ph_platform.h"
 #include "ph_procfs.h"
+#include "ph_taskstats.h"
 #include "ph_util.h"
 
 #include <dirent.h>
@@ -68,6 +69,8 @@ struct ph_platform {
     ph_buf buf;        /* read buffer, grown as files demand */
     kept *kept;        /* sorted by pid: the last listing */
     size_t nkept, capkept;
+    ph_ts *ts;         /* exit records (live /proc, root); NULL without */
+    char exit_mode[160];
 };
 
 static void close_kept(kept *k)
@@ -112,15 +115,46 @@ int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
     long pg = sysconf(_SC_PAGESIZE);
     p->clk_tck = tck > 0 ? tck : 100;
     p->page_size = pg > 0 ? pg : 4096;
+    /* Exit records: only for the running kernel's processes, and off when
+     * PROCHIST_NO_EXITS=1 (tests of the unprivileged mode, as root). */
+    const char *no = getenv("PROCHIST_NO_EXITS");
+    char why[128] = "";
+    if (!p->live)
+        snprintf(why, sizeof why, "a proc root that is not the running kernel's");
+    else if (no && strcmp(no, "1") == 0)
+        snprintf(why, sizeof why, "PROCHIST_NO_EXITS=1");
+    else
+        ph_ts_open(&p->ts, 1000000000LL / p->clk_tck, why, sizeof why);
+    if (p->ts)
+        snprintf(p->exit_mode, sizeof p->exit_mode,
+                 "exit records (taskstats): every process, however short, gets its own row");
+    else
+        snprintf(p->exit_mode, sizeof p->exit_mode,
+                 "children only: short processes count in the parent that waited for them (%s)", why);
     *out = p;
     return 0;
 }
+
+int ph_platform_exits(ph_platform *p, ph_exitlist *out)
+{
+    if (!p->ts)
+        return -1;
+    ph_ts_take(p->ts, out);
+    return 0;
+}
+
+int ph_platform_reaped_io_in_parent(void) { return 1; }
+int64_t ph_platform_cpu_res_ns(ph_platform *p) { return 1000000000LL / p->clk_tck; }
+int ph_platform_exit_fd(ph_platform *p) { return ph_ts_fd(p->ts); }
+void ph_platform_exit_drain(ph_platform *p) { ph_ts_drain(p->ts); }
+const char *ph_platform_exit_mode(ph_platform *p) { return p->exit_mode; }
 
 void ph_platform_close(ph_platform *p)
 {
     if (!p)
         return;
     close(p->proc_fd);
+    ph_ts_close(p->ts);
     for (size_t i = 0; i < p->nkept; i++)
         close_kept(&p->kept[i]);
     free(p->kept);
