@@ -195,4 +195,37 @@ q "top --since 30d" top --since 30d
 q "top --since 400d" top --since 400d
 q "top --mem --since 30d" top --mem --since 30d
 q "top --by process --since 30d" top --by process --since 30d
+# Exit records: the recorder's cost under heavy process churn (a shell
+# starting /bin/true back to back, ~1,000 processes a second here), with the
+# taskstats listener (root) and without it (PROCHIST_NO_EXITS=1).
+churn() { # NO_EXITS -> sets ch_n ch_ms ch_exits ch_coll ch_store
+    local db="$TMP/churn-$1.db"
+    rm -f "$db"*
+    PROCHIST_NO_EXITS=$1 PROCHIST_PROFILE=1 "$BIN" record --db "$db" --interval 1 --count 16 --quiet 2>"$TMP/chprof" &
+    local rec=$!
+    sleep 0.5
+    sh -c 'end=$(($(date +%s) + 14)); n=0; while [ $(date +%s) -lt $end ]; do /bin/true; n=$((n + 1)); done; echo $n' >"$TMP/churn.n"
+    wait $rec
+    ch_n=$(cat "$TMP/churn.n")
+    ch_ms=$(sqlite3 "$db" "select round(sum(recorder_cpu_ns) / 1e6 / count(*), 2) from sample where recorder_cpu_ns >= 0")
+    ch_exits=$(sqlite3 "$db" "select count(*) from proc_sample where kind = 4")
+    read -r s c st <<<"$(sed -n 's/profile: samples \([0-9]*\) collect_ns \([0-9]*\) store_ns \([0-9]*\).*/\1 \2 \3/p' "$TMP/chprof")"
+    ch_coll=$(awk -v c="$c" -v s="$s" 'BEGIN { printf "%.2f", c / s / 1e6 }')
+    ch_store=$(awk -v c="$st" -v s="$s" 'BEGIN { printf "%.2f", c / s / 1e6 }')
+}
+if [ "$(id -u)" = 0 ]; then
+    say ""
+    say "## Exit records under process churn (1 s samples, 15 samples)"
+    say ""
+    say "| mode | processes started | exit rows | recorder CPU ms/sample | in-sample collect / store ms | CPU per exit row |"
+    say "|---|---|---|---|---|---|"
+    churn 1
+    say "| children only (PROCHIST_NO_EXITS=1) | $ch_n | $ch_exits | $ch_ms | $ch_coll / $ch_store | - |"
+    base=$ch_ms
+    churn 0
+    per=$(awk -v m="$ch_ms" -v b="$base" -v e="$ch_exits" 'BEGIN { if (e > 0) printf "%.1f us", (m - b) * 15 * 1000 / e; else print "-" }')
+    say "| exit records (taskstats) | $ch_n | $ch_exits | $ch_ms | $ch_coll / $ch_store | $per |"
+    say ""
+    say "(each loop iteration starts two processes: /bin/true and the date of the loop test)"
+fi
 log "report written to $out"

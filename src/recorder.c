@@ -278,9 +278,15 @@ static void sleep_until(ph_platform *plat, int64_t deadline)
         if (fd >= 0) {
             struct pollfd pfd = {fd, POLLIN, 0};
             int ms = (int)((d + 999999) / 1000000);
-            if (poll(&pfd, 1, ms) > 0)
+            if (poll(&pfd, 1, ms) > 0) {
                 ph_platform_exit_drain(plat);
-            continue;
+                /* Then let records gather for 100 ms: one wakeup per batch,
+                 * not per exit (the buffer holds thousands). */
+                if (d > 100000000)
+                    d = 100000000;
+            } else {
+                continue;
+            }
         }
         struct timespec ts = {(time_t)(d / 1000000000LL), (long)(d % 1000000000LL)};
         nanosleep(&ts, NULL);
