@@ -278,15 +278,15 @@ static void sleep_until(ph_platform *plat, int64_t deadline)
         if (fd >= 0) {
             struct pollfd pfd = {fd, POLLIN, 0};
             int ms = (int)((d + 999999) / 1000000);
-            if (poll(&pfd, 1, ms) > 0) {
-                ph_platform_exit_drain(plat);
-                /* Then let records gather for 100 ms: one wakeup per batch,
-                 * not per exit (the buffer holds thousands). */
-                if (d > 100000000)
-                    d = 100000000;
-            } else {
+            if (poll(&pfd, 1, ms) <= 0)
                 continue;
-            }
+            ph_platform_exit_drain(plat);
+            /* Then let records gather for 100 ms: one wakeup per batch,
+             * not per exit (the buffer holds thousands). */
+            now = ph_now_mono_ns();
+            if (now >= deadline)
+                return;
+            d = deadline - now < 100000000 ? deadline - now : 100000000;
         }
         struct timespec ts = {(time_t)(d / 1000000000LL), (long)(d % 1000000000LL)};
         nanosleep(&ts, NULL);

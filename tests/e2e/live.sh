@@ -38,4 +38,5 @@ fi
 n=$(sqlite3 "$db" "select count(*) from v_proc_sample where pid = $burn_pid and cpu_s > 0")
 check "live: v_proc_sample shows the child's CPU rows" [ "${n:-0}" -gt 0 ]
 ivl=$(sqlite3 "$db" "select count(*) from sample where interval_ns is not null and (interval_ns < 150000000 or interval_ns > 1000000000)")
+[ "$ivl" = 0 ] || echo "# intervals: $(sqlite3 "$db" "select sample || ':' || interval_ns from sample" | tr '\n' ' ')"
 check "live: sample intervals follow the 0.2 s cadence" [ "$ivl" = 0 ]
