@@ -26,7 +26,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 CORE_SRC := src/util.c src/metrics.c src/tracker.c src/store.c src/query.c \
             src/rollup.c src/retention.c src/sampler.c src/timeparse.c src/format.c src/recorder.c \
-            src/export.c
+            src/export.c src/coalition.c
 PLAT_SRC := $(wildcard src/platform/$(PLATFORM)/*.c)
 CMD_SRC  := src/cmd_common.c src/qcmd.c src/cmd_record.c src/cmd_top.c src/cmd_peak.c \
             src/cmd_show.c src/cmd_apps.c src/cmd_diff.c src/cmd_status.c src/cmd_service.c \

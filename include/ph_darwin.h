@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "ph_metrics.h"
+#include "ph_platform.h"
 
 /* struct rusage_info_v6: ri_uuid[16], then these uint64_t fields in order.
  * v4 is the prefix ending with RUNNABLE_TIME (296 bytes); v5 adds FLAGS. */
@@ -119,6 +120,20 @@ int ph_darwin_bsdshort(const void *buf, size_t len, ph_darwin_bsd *out);
 
 int ph_darwin_uniqueid(const void *buf, size_t len, uint64_t *id);
 int ph_darwin_coalition(const void *buf, size_t len, uint64_t *resource_id);
+
+/* struct coalition_resource_usage (coalition_info_resource_usage, private
+ * in libsystem_kernel): all uint64_t, in this order: tasks_started,
+ * tasks_exited, time_nonempty, cpu_time (Mach ticks), interrupt_wakeups,
+ * platform_idle_wakeups, bytesread, byteswritten, gpu_time, cpu_time_billed_to_me,
+ * cpu_time_billed_to_others, energy (nJ), ... 280 bytes on macOS 11/12, 296 on
+ * 13. We read the first 12 fields. */
+#define PH_CRU_MIN_SIZE 96
+#define PH_CRU_BUF_SIZE 512
+/* Convert one record; energy is taken only when the per-process rows also
+ * carry measured energy (energy_v6), so the two compare. 0, or -1 when
+ * the record is too short. */
+int ph_darwin_coalition_usage(const void *buf, size_t len, ph_timebase tb, int energy_v6,
+                              ph_coalition_usage *out);
 
 /* The OUTERMOST "*.app" directory of an executable path (helpers nested in
  * Foo.app count as Foo): bundle = "/Applications/Foo.app", app = "Foo".

@@ -91,6 +91,17 @@ typedef struct ph_exitlist {
     size_t n, cap;
 } ph_exitlist;
 
+/* A resource coalition's cumulative totals (macOS): every process of an app
+ * launch belongs to one, and the totals include members that already
+ * exited. -1: not known. */
+enum ph_co_field {
+    PH_CO_CPU_NS, PH_CO_ENERGY_NJ, PH_CO_DISK_READ_BYTES, PH_CO_DISK_WRITE_BYTES,
+    PH_CO_WAKEUPS_INTERRUPT, PH_CO_WAKEUPS_PKG_IDLE, PH_CO_FIELDS
+};
+typedef struct ph_coalition_usage {
+    int64_t v[PH_CO_FIELDS];
+} ph_coalition_usage;
+
 /* Open a collector; on failure returns -1 and writes a one-line reason. */
 int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
                      char *err, size_t errlen);
@@ -149,6 +160,8 @@ int ph_platform_default_db_dir(char *buf, size_t len);
  * readable when records wait: the recorder drains it while it sleeps, so the
  * kernel's socket buffer never overflows between samples. */
 int ph_platform_exits(ph_platform *p, ph_exitlist *out);
+/* A coalition's totals: 0, or -1 when it is gone or the platform has none. */
+int ph_platform_coalition(ph_platform *p, int64_t id, ph_coalition_usage *out);
 /* 1 when a parent's own I/O counters grow by a child's when it reaps it
  * (Linux: /proc/PID/io includes reaped children; macOS rusage does not). */
 int ph_platform_reaped_io_in_parent(void);

@@ -11,6 +11,7 @@
 
 #include "ph_rollup.h"
 #include "ph_store.h"
+#include "ph_coalition.h"
 #include "ph_tracker.h"
 
 typedef struct ph_record_opts {
@@ -41,6 +42,7 @@ typedef struct ph_sampler {
     ph_power power;       /* the last stored sample's power reading */
     int have_power;
     int64_t collect_ns, store_ns; /* thread CPU, when profiling */
+    ph_ledger ledger, undo; /* coalitions (macOS), and a copy to undo a failed sample */
 } ph_sampler;
 
 /* Attach to a store: boot row, last sample, resume state (consumed). */

@@ -79,4 +79,10 @@ int ph_store_set_retention(ph_store *s, const struct ph_retention *r);
  * boots is dropped. *out is malloc'd (NULL, 0 when none). */
 int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n);
 
+/* Coalition ledger (macOS; include/ph_coalition.h): saved each sample with
+ * coalitions, and loaded at start with the live members of this boot. */
+struct ph_ledger;
+int ph_store_put_coalitions(ph_store *s, int64_t boot, const struct ph_ledger *l);
+int ph_store_load_coalitions(ph_store *s, int64_t boot, struct ph_ledger *l);
+
 #endif

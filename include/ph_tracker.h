@@ -86,6 +86,7 @@ typedef struct ph_source {
     int (*exits)(void *ctx, ph_exitlist *out); /* NULL or -1: no exit records */
     int reaped_io_in_parent; /* a waiting parent's own I/O counters grow by the child's (Linux) */
     int64_t cpu_res_ns;      /* CPU times come in whole units of this (Linux: a clock tick) */
+    int (*coalition)(void *ctx, int64_t id, ph_coalition_usage *out); /* NULL: none */
 } ph_source;
 
 typedef struct ph_tick {

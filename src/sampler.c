@@ -85,6 +85,12 @@ int ph_sampler_init(ph_sampler *s, ph_store *store, ph_source src, const char *b
     if (s->prev_boot_ns >= 0 && n)
         ph_tracker_load(&s->tracker, entries, n);
     free(entries);
+    ph_ledger_init(&s->ledger);
+    ph_ledger_init(&s->undo);
+    if (ph_store_load_coalitions(store, s->boot, &s->ledger) < 0) {
+        ph_fmt(err, errlen, "cannot read the database: %s", ph_store_errmsg(store));
+        return -1;
+    }
     s->first = 1;
     return 0;
 }
@@ -125,9 +131,22 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
     ph_sink tsink = {&tm, t_new, t_renamed, t_gone, t_row, t_state};
     int64_t t0 = s->profile ? thread_ns() : 0;
 
+    /* Coalitions (macOS) watch the rows go by, then settle after the step. */
+    ph_ledger_copy(&s->undo, &s->ledger);
+    ph_ledger_sink lw = {&s->ledger, s->profile ? tsink : sink};
+    ph_sink wsink = ph_ledger_wrap(&lw);
+
     ph_store_tick_begin(s->store);
     int ok = ph_store_exec(s->store, "BEGIN IMMEDIATE") == 0 &&
-             ph_tracker_step(&s->tracker, &s->src, s->profile ? &tsink : &sink, &tick, stats) == 0;
+             ph_tracker_step(&s->tracker, &s->src, &wsink, &tick, stats) == 0;
+    if (ok && s->ledger.nco) {
+        int n = ph_ledger_settle(&s->ledger, &s->src, s->profile ? &tsink : &sink,
+                                 s->boot_wall_ns ? s->boot_wall_ns + boot_ns : wall, NULL, 0, NULL);
+        ok = n >= 0;
+        if (ok)
+            stats->rows += n;
+    }
+    ok = ok && ph_store_put_coalitions(s->store, s->boot, &s->ledger) == 0;
     int64_t t1 = s->profile ? thread_ns() : 0;
     if (ok) {
         ph_sample_row row = {
@@ -155,6 +174,7 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
     if (!ok) {
         ph_store_exec(s->store, "ROLLBACK");
         ph_tracker_abort(&s->tracker);
+        ph_ledger_copy(&s->ledger, &s->undo);
         return -1;
     }
     ph_tracker_commit(&s->tracker);
@@ -172,4 +192,6 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
 void ph_sampler_free(ph_sampler *s)
 {
     ph_tracker_free(&s->tracker);
+    ph_ledger_free(&s->ledger);
+    ph_ledger_free(&s->undo);
 }

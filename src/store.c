@@ -24,6 +24,7 @@
  * statements are prepared once and all values are bound parameters.
  */
 #include "ph_store.h"
+#include "ph_coalition.h"
 #include "ph_rollup.h"
 #include "ph_util.h"
 
@@ -52,6 +53,7 @@ struct ph_store {
     ph_imap app_index;    /* hash of app name -> index in apps */
     sqlite3_stmt *app_of, *put_total, *bump_samples;
     sqlite3_stmt *ins_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample, *put_state, *del_state;
+    int had_coalitions;   /* coalition_state may hold rows to replace */
 };
 
 int ph_store_schema_version(void) { return ph_schema_count; }
@@ -776,6 +778,81 @@ int ph_store_get_power(ph_store *s, ph_power *p)
     }
     sqlite3_finalize(st);
     return found;
+}
+
+int ph_store_put_coalitions(ph_store *s, int64_t boot, const ph_ledger *l)
+{
+    sqlite3_stmt *st;
+    if (l->nco == 0 && !s->had_coalitions)
+        return 0; /* nothing to keep (Linux: always) */
+    s->had_coalitions = l->nco > 0;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM coalition_state WHERE boot = ?1", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, boot);
+    if (step_done(st) < 0) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO coalition_state VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                           " ?12, ?13, ?14, ?15, ?16, ?17)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < l->nco && rc == 0; i++) {
+        const ph_co *c = &l->co[i];
+        sqlite3_bind_int64(st, 1, boot);
+        sqlite3_bind_int64(st, 2, c->id);
+        sqlite3_bind_text(st, 3, c->app, -1, SQLITE_STATIC);
+        if (c->proc)
+            sqlite3_bind_int64(st, 4, c->proc);
+        sqlite3_bind_int(st, 5, c->have_last);
+        for (int f = 0; f < PH_CO_FIELDS; f++) {
+            if (c->last.v[f] >= 0)
+                sqlite3_bind_int64(st, 6 + f, c->last.v[f]);
+            sqlite3_bind_int64(st, 6 + PH_CO_FIELDS + f, c->carry[f]);
+        }
+        rc = step_done(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ph_store_load_coalitions(ph_store *s, int64_t boot, ph_ledger *l)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT * FROM coalition_state WHERE boot = ?1", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, boot);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *app = (const char *)sqlite3_column_text(st, 2);
+        ph_co *c = ph_ledger_add_coalition(l, sqlite3_column_int64(st, 1), app ? app : "?");
+        c->proc = sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 3);
+        c->have_last = sqlite3_column_int(st, 4);
+        for (int f = 0; f < PH_CO_FIELDS; f++) {
+            c->last.v[f] = sqlite3_column_type(st, 5 + f) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5 + f);
+            c->carry[f] = sqlite3_column_int64(st, 5 + PH_CO_FIELDS + f);
+        }
+        s->had_coalitions = 1;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT proc, coalition, app FROM process WHERE boot = ?1 AND gone_ns IS NULL"
+                           " AND coalition > 0 AND pid >= 0",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, boot);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        /* a coalition not saved yet (a crash) is followed from a baseline */
+        ph_ledger_add_coalition(l, sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 2));
+        ph_ledger_add_member(l, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int ph_store_set_meta(ph_store *s, const char *key, const char *value)

@@ -622,9 +622,14 @@ static int src_exits(void *ctx, ph_exitlist *out)
     return ph_platform_exits(ctx, out);
 }
 
+static int src_coalition(void *ctx, int64_t id, ph_coalition_usage *out)
+{
+    return ph_platform_coalition(ctx, id, out);
+}
+
 ph_source ph_platform_source(ph_platform *p)
 {
     ph_source s = {p, src_list, src_read, src_ident, src_power, src_exits, ph_platform_reaped_io_in_parent(),
-                   ph_platform_cpu_res_ns(p)};
+                   ph_platform_cpu_res_ns(p), src_coalition};
     return s;
 }

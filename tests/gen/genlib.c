@@ -215,7 +215,7 @@ int ph_gen_history(ph_store *s, const ph_gen_opts *o, ph_gen_stats *st, char *er
     g.apps = o->apps > 0 ? o->apps : 1;
     g.pid_used = ph_xcalloc((size_t)o->pid_span, 1);
     g.boot_ns = 1000 * SEC;
-    ph_source src = {&g, g_list, g_read, g_ident, NULL, NULL, 0, 0};
+    ph_source src = {&g, g_list, g_read, g_ident, NULL, NULL, 0, 0, NULL};
     int rc = -1;
     if (ph_sampler_init(&sm, s, src, "generated-boot", o->start_ns - g.boot_ns, err, errlen) < 0)
         goto out;

@@ -207,6 +207,37 @@ TEST(bsdshortinfo_uniqid_coalition)
     CHECK_I(id, 4242);
 }
 
+/* struct coalition_resource_usage, 296 bytes on macOS 13: CPU in Mach
+ * ticks (125/3 ns each on Apple Silicon), energy only with measured rows. */
+TEST(coalition_usage_record)
+{
+    unsigned char b[296];
+    ph_coalition_usage u;
+    ph_timebase as = {125, 3};
+    memset(b, 0, sizeof b);
+    w64(b, 0, 40);        /* tasks_started */
+    w64(b, 8, 37);        /* tasks_exited */
+    w64(b, 3 * 8, 24000); /* cpu_time: 24000 ticks = 1 ms */
+    w64(b, 4 * 8, 11);    /* interrupt_wakeups */
+    w64(b, 5 * 8, 22);    /* platform_idle_wakeups */
+    w64(b, 6 * 8, 4096);  /* bytesread */
+    w64(b, 7 * 8, 8192);  /* byteswritten */
+    w64(b, 11 * 8, 5000000); /* energy, nJ */
+    CHECK_I(ph_darwin_coalition_usage(b, sizeof b, as, 1, &u), 0);
+    CHECK_I(u.v[PH_CO_CPU_NS], 1000000);
+    CHECK_I(u.v[PH_CO_WAKEUPS_INTERRUPT], 11);
+    CHECK_I(u.v[PH_CO_WAKEUPS_PKG_IDLE], 22);
+    CHECK_I(u.v[PH_CO_DISK_READ_BYTES], 4096);
+    CHECK_I(u.v[PH_CO_DISK_WRITE_BYTES], 8192);
+    CHECK_I(u.v[PH_CO_ENERGY_NJ], 5000000);
+    CHECK_I(ph_darwin_coalition_usage(b, sizeof b, as, 0, &u), 0);
+    CHECK_I(u.v[PH_CO_ENERGY_NJ], -1); /* rows carry billed energy: not comparable */
+    CHECK_I(ph_darwin_coalition_usage(b, PH_CRU_MIN_SIZE - 1, as, 1, &u), -1);
+    w64(b, 7 * 8, UINT64_MAX); /* absurd: unknown, not negative */
+    CHECK_I(ph_darwin_coalition_usage(b, sizeof b, as, 1, &u), 0);
+    CHECK_I(u.v[PH_CO_DISK_WRITE_BYTES], -1);
+}
+
 TEST(outermost_app_bundle)
 {
     char bundle[256], app[64];

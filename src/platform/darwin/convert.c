@@ -211,6 +211,32 @@ int ph_darwin_coalition(const void *buf, size_t len, uint64_t *resource_id)
     return *resource_id ? 0 : -1;
 }
 
+int ph_darwin_coalition_usage(const void *buf, size_t len, ph_timebase tb, int energy_v6,
+                              ph_coalition_usage *out)
+{
+    if (len < PH_CRU_MIN_SIZE)
+        return -1;
+    uint64_t cpu = ph_darwin_ticks_to_ns(rd64(buf, 3 * 8), tb);
+    const struct {
+        enum ph_co_field f;
+        uint64_t v;
+    } map[] = {
+        {PH_CO_CPU_NS, cpu},
+        {PH_CO_WAKEUPS_INTERRUPT, rd64(buf, 4 * 8)},
+        {PH_CO_WAKEUPS_PKG_IDLE, rd64(buf, 5 * 8)},
+        {PH_CO_DISK_READ_BYTES, rd64(buf, 6 * 8)},
+        {PH_CO_DISK_WRITE_BYTES, rd64(buf, 7 * 8)},
+        {PH_CO_ENERGY_NJ, rd64(buf, 11 * 8)},
+    };
+    for (int f = 0; f < PH_CO_FIELDS; f++)
+        out->v[f] = -1;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        out->v[map[i].f] = map[i].v > (uint64_t)INT64_MAX ? -1 : (int64_t)map[i].v;
+    if (!energy_v6)
+        out->v[PH_CO_ENERGY_NJ] = -1; /* the rows carry billed energy: not comparable */
+    return 0;
+}
+
 int ph_darwin_bundle(const char *path, char *bundle, size_t blen, char *app, size_t alen)
 {
     /* First component ending in ".app" from the left is the outermost. */

@@ -93,6 +93,7 @@ _Static_assert(sizeof(struct proc_bsdshortinfo) == PH_PBSI_SIZE, "proc_bsdshorti
 _Static_assert(sizeof(((struct proc_bsdshortinfo *)0)->pbsi_comm) == PH_PBSI_COMM_LEN, "comm");
 
 typedef pid_t (*responsible_fn)(pid_t);
+typedef int (*coalition_fn)(uint64_t cid, void *cru, size_t size);
 
 struct ph_platform {
     ph_timebase tb_counters; /* the kernel's counters (native ticks) */
@@ -100,6 +101,7 @@ struct ph_platform {
     int rusage_flavor;       /* V6, or V4 once the kernel refused V6 */
     int energy_v6;           /* Apple Silicon: ri_energy_nj is measured */
     responsible_fn responsible;
+    coalition_fn coalition_usage; /* NULL when the symbol is gone */
     int32_t *pids;
     size_t cap;
 };
@@ -147,6 +149,7 @@ int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
     p->rusage_flavor = PH_RUSAGE_V6;
     p->energy_v6 = arm64 == 1;
     p->responsible = (responsible_fn)dlsym(RTLD_DEFAULT, "responsibility_get_pid_responsible_for_pid");
+    p->coalition_usage = (coalition_fn)dlsym(RTLD_DEFAULT, "coalition_info_resource_usage");
     *out = p;
     return 0;
 }
@@ -330,6 +333,19 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
 int ph_platform_self_exe(char *buf, size_t len)
 {
     return proc_pidpath(getpid(), buf, (uint32_t)len) > 0 ? 0 : -1;
+}
+
+/* Coalition totals, through the private libsystem_kernel call (resolved at
+ * run time; a macOS without it gives NULL totals, not a failed sample). */
+int ph_platform_coalition(ph_platform *p, int64_t id, ph_coalition_usage *out)
+{
+    unsigned char buf[PH_CRU_BUF_SIZE];
+    if (!p->coalition_usage || id <= 0)
+        return -1;
+    memset(buf, 0, sizeof buf);
+    if (p->coalition_usage((uint64_t)id, buf, sizeof buf) != 0)
+        return -1; /* ESRCH: the coalition ended */
+    return ph_darwin_coalition_usage(buf, sizeof buf, p->tb_counters, p->energy_v6, out);
 }
 
 /* Exit records: macOS has no unprivileged per-exit notification with usage;

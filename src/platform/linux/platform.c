@@ -144,6 +144,13 @@ int ph_platform_exits(ph_platform *p, ph_exitlist *out)
 }
 
 int ph_platform_reaped_io_in_parent(void) { return 1; }
+int ph_platform_coalition(ph_platform *p, int64_t id, ph_coalition_usage *out)
+{
+    (void)p;
+    (void)id;
+    (void)out;
+    return -1; /* no coalitions: cgroups would be the nearest thing */
+}
 int64_t ph_platform_cpu_res_ns(ph_platform *p) { return 1000000000LL / p->clk_tck; }
 int ph_platform_exit_fd(ph_platform *p) { return ph_ts_fd(p->ts); }
 void ph_platform_exit_drain(ph_platform *p) { ph_ts_drain(p->ts); }

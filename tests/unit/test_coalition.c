@@ -1,0 +1,166 @@
+/* The coalition ledger, through the real sampler and store: an app whose
+ * helpers come and go between samples keeps complete totals. */
+#include "test.h"
+
+#include "ph_coalition.h"
+#include "ph_recorder.h"
+#include "ph_store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#define SEC 1000000000LL
+
+typedef struct cproc {
+    int32_t pid;
+    int64_t start, cpu;
+    int alive;
+} cproc;
+
+typedef struct cfake {
+    cproc p[8];
+    int n;
+    int64_t co_cpu; /* coalition 77's cumulative CPU */
+    int co_alive;
+} cfake;
+
+static int c_list(void *ctx, ph_pidlist *out)
+{
+    cfake *f = ctx;
+    out->n = 0;
+    for (int i = 0; i < f->n; i++)
+        if (f->p[i].alive)
+            ph_pidlist_push(out, f->p[i].pid);
+    return 0;
+}
+
+static enum ph_read_result c_read(void *ctx, int32_t pid, const ph_hint *hint, ph_proc_sample *s)
+{
+    cfake *f = ctx;
+    (void)hint;
+    memset(s, 0, sizeof *s);
+    for (int i = 0; i < f->n; i++) {
+        cproc *p = &f->p[i];
+        if (!p->alive || p->pid != pid)
+            continue;
+        s->pid = pid;
+        s->ppid = 1;
+        s->start_key = (uint64_t)p->start;
+        s->start_boot_ns = p->start;
+        s->quick_sig = (uint64_t)p->cpu;
+        snprintf(s->name, sizeof s->name, pid == 100 ? "Safari" : "helper");
+        ph_values_set(&s->vals, PH_M_CPU_USER_NS, p->cpu);
+        ph_values_set(&s->vals, PH_M_CPU_SYSTEM_NS, 0);
+        return PH_READ_FULL;
+    }
+    return PH_READ_GONE;
+}
+
+static void c_ident(void *ctx, int32_t pid, const ph_proc_sample *s, ph_proc_ident *out)
+{
+    (void)ctx;
+    (void)s;
+    (void)pid;
+    snprintf(out->app, sizeof out->app, "Safari");
+    out->coalition = 77;
+}
+
+static int c_coalition(void *ctx, int64_t id, ph_coalition_usage *out)
+{
+    cfake *f = ctx;
+    if (id != 77 || !f->co_alive)
+        return -1;
+    for (int k = 0; k < PH_CO_FIELDS; k++)
+        out->v[k] = -1;
+    out->v[PH_CO_CPU_NS] = f->co_cpu;
+    return 0;
+}
+
+static int64_t q64(ph_store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(ph_store_db(s), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int tick(ph_sampler *sm, int k)
+{
+    ph_tick_stats st;
+    return ph_sampler_tick(sm, 1700000000 * SEC + k * 5 * SEC, 1000 * SEC + k * 5 * SEC, -1, &st);
+}
+
+#define APP_CPU "SELECT coalesce(sum(cpu_user_ns + coalesce(cpu_system_ns, 0)), 0) FROM proc_sample JOIN process USING (proc) WHERE app = 'Safari'"
+#define EXTRA_CPU "SELECT coalesce(sum(cpu_user_ns), 0) FROM proc_sample JOIN process USING (proc) WHERE pid = -1"
+
+TEST(coalition_keeps_app_totals_whole)
+{
+    char path[600], err[512];
+    ph_store *s = NULL;
+    snprintf(path, sizeof path, "%s/co.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    cfake f;
+    memset(&f, 0, sizeof f);
+    f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1};
+    f.co_cpu = 1000;
+    f.co_alive = 1;
+    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition};
+    ph_sampler sm;
+    CHECK_I(ph_sampler_init(&sm, s, src, "boot-co", 0, err, sizeof err), 0);
+    CHECK_I(tick(&sm, 0), 0); /* baselines */
+
+    /* the app ran 300; a helper lived 500 between samples, unseen */
+    f.p[0].cpu = 1300;
+    f.co_cpu += 300 + 500;
+    CHECK_I(tick(&sm, 1), 0);
+    CHECK_I(q64(s, EXTRA_CPU), 500);
+    CHECK_I(q64(s, "SELECT count(*) FROM process WHERE pid = -1 AND name = '" PH_CO_PROC_NAME "'"), 1);
+
+    /* a helper seen from birth: nothing extra */
+    f.p[f.n++] = (cproc){101, 1000 * SEC + 6 * SEC, 50, 1};
+    f.p[0].cpu = 1400;
+    f.co_cpu += 100 + 50;
+    CHECK_I(tick(&sm, 2), 0);
+    CHECK_I(q64(s, EXTRA_CPU), 500);
+
+    /* it exits after 70 more that no sample saw */
+    f.p[1].alive = 0;
+    f.co_cpu += 70;
+    CHECK_I(tick(&sm, 3), 0);
+    CHECK_I(q64(s, EXTRA_CPU), 570);
+
+    /* the app's row runs ahead of the coalition read (200 vs 150): carried,
+     * then paid back by the next sample's growth, never doubled */
+    f.p[0].cpu = 1600;
+    f.co_cpu += 150;
+    CHECK_I(tick(&sm, 4), 0);
+    f.co_cpu += 50;
+    CHECK_I(tick(&sm, 5), 0);
+    CHECK_I(q64(s, EXTRA_CPU), 570);
+    CHECK_I(q64(s, APP_CPU), f.co_cpu - 1000);
+
+    /* a restart continues from the saved state and the same extra process */
+    ph_sampler_free(&sm);
+    CHECK_I(ph_sampler_init(&sm, s, src, "boot-co", 0, err, sizeof err), 0);
+    f.co_cpu += 30;
+    CHECK_I(tick(&sm, 6), 0);
+    CHECK_I(q64(s, EXTRA_CPU), 600);
+    CHECK_I(q64(s, "SELECT count(*) FROM process WHERE pid = -1"), 1);
+    CHECK_I(q64(s, APP_CPU), f.co_cpu - 1000);
+
+    /* the app quits: the coalition's last growth is kept, then it is dropped */
+    f.p[0].alive = 0;
+    f.co_cpu += 40;
+    CHECK_I(tick(&sm, 7), 0);
+    CHECK_I(q64(s, EXTRA_CPU), 640);
+    CHECK_I(q64(s, APP_CPU), f.co_cpu - 1000);
+    CHECK_I(q64(s, "SELECT count(*) FROM coalition_state"), 0);
+    CHECK_I(q64(s, "SELECT count(*) FROM process WHERE pid = -1 AND gone_ns IS NOT NULL"), 1);
+    CHECK_I((int64_t)sm.ledger.nco, 0);
+    ph_sampler_free(&sm);
+    ph_store_close(s);
+}
