@@ -9,8 +9,9 @@
  *   - for every exiting thread, one message with TASKSTATS_TYPE_AGGR_PID
  *     {TASKSTATS_TYPE_PID = thread id, TASKSTATS_TYPE_STATS = struct
  *     taskstats}: that thread's own CPU, faults, I/O (rounded down to KiB,
- *     without reaped children), context switches, and its address space's
- *     high-water RSS;
+ *     without reaped children; the syscall counts are masked the same way,
+ *     so they are useless and left out), context switches, and its address
+ *     space's high-water RSS;
  *   - when the last thread of a multi-threaded process exits, the same
  *     message also carries TASKSTATS_TYPE_AGGR_TGID {TGID, STATS} whose
  *     cpu_run_virtual_total is the CPU time of every thread the process had

@@ -68,6 +68,26 @@ capture "$PROCHIST" top --db "$db" --by process --name burn --since 10m --format
 n=$(jq '.rows | length' "$TMP/out")
 check "exits: top lists the short processes by name ($n)" [ "${n:-0}" -ge 60 ]
 
+# The 300-process loop of children.sh, as root: each spin has its own row,
+# and `top --by process` (no --children) accounts for their CPU.
+db="$TMP/loop300.db"
+"$PROCHIST" record --db "$db" --interval 1 --count 12 --quiet &
+rec=$!
+sleep 1.5
+sh -c 'for i in $(seq 300); do "$1" 10; done; times >"$2"; sleep 2.5' sh "$HELPERS/spin" "$TMP/loop.times" &
+loop=$!
+wait $loop
+wait $rec
+measured=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } }
+                END { printf "%.0f", t * 1e9 }' "$TMP/loop.times")
+capture "$PROCHIST" top --db "$db" --by process --name spin --since 10m --format json --limit 1000
+spins=$(jq '[.rows[] | select(.name == "spin")] | length' "$TMP/out")
+seen=$(jq '[.rows[] | select(.name == "spin") | .cpu_s] | add * 1e9 | floor' "$TMP/out")
+echo "# 300 children: measured ${measured} ns, top --by process ${seen} ns over ${spins} spin rows"
+check "exits: 300 short processes, each its own row in top ($spins)" [ "${spins:-0}" = 300 ]
+if within "${seen:-0}" "$measured" 10; then ok "exits: top --by process accounts for the loop's CPU within 10%"
+else fail "exits: top --by process accounts for the loop's CPU within 10%" "prochist $seen ns, loop measured $measured ns"; fi
+
 # Children sampled alive, then exiting (their exit rows add their last part)
 # and reaped: the parent's child time must not count them again.
 db="$TMP/twice.db"

@@ -243,8 +243,8 @@ static void finish(ph_exit_acc *a, const ph_ts_proc *o, const ph_ts_record *tgid
     ph_values_set(&x->vals, PH_M_DISK_WRITE_BYTES, clamp64(s->write_bytes));
     ph_values_set(&x->vals, PH_M_SYSCALL_READ_BYTES, clamp64(s->rchar));
     ph_values_set(&x->vals, PH_M_SYSCALL_WRITE_BYTES, clamp64(s->wchar));
-    ph_values_set(&x->vals, PH_M_SYSCALLS_READ, clamp64(s->syscr));
-    ph_values_set(&x->vals, PH_M_SYSCALLS_WRITE, clamp64(s->syscw));
+    /* syscr/syscw are left out: the kernel masks them with the same KiB mask
+     * as the byte counts (xacct_add_tsk), so 2 write calls read as 0 */
     /* /proc's context switch lines are the main thread's: so are these */
     ph_values_set(&x->vals, PH_M_CTXSW_VOLUNTARY, clamp64(s->nvcsw));
     ph_values_set(&x->vals, PH_M_CTXSW_INVOLUNTARY, clamp64(s->nivcsw));
