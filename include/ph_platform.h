@@ -126,7 +126,7 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
 
 /* System power: each power zone's cumulative energy counter. */
 enum ph_power_domain {
-    PH_PWR_PACKAGE, PH_PWR_CORE, PH_PWR_UNCORE, PH_PWR_DRAM, PH_PWR_PSYS, PH_PWR_DOMAINS
+    PH_PWR_PACKAGE, PH_PWR_CORE, PH_PWR_UNCORE, PH_PWR_DRAM, PH_PWR_PSYS, PH_PWR_GPU, PH_PWR_DOMAINS
 };
 #define PH_POWER_ZONES 32
 typedef struct ph_power {
@@ -138,6 +138,10 @@ typedef struct ph_power {
     } zone[PH_POWER_ZONES];
     int denied;             /* zones exist but their counters are refused (root only) */
     int64_t cpu_total_ns;   /* CPU time of all CPUs since boot (busy + idle) */
+    /* GPU gauges now, over the GPUs that report each; < 0: none reports it */
+    int64_t gpu_busy_permille; /* device busy (Linux amdgpu gpu_busy_percent) */
+    int64_t gpu_mhz;           /* core clock (hwmon freq1 "sclk", i915 gt_act_freq_mhz) */
+    int64_t gpu_power_uw;      /* power, summed (hwmon power1_average / power1_input) */
 } ph_power;
 /* Read the power zones and total CPU time; 0, or -1 when unknown. */
 int ph_platform_power(ph_platform *p, ph_power *out);

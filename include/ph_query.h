@@ -58,8 +58,15 @@ typedef struct ph_window {
     int64_t procs_denied;  /* largest per-sample count of partly unreadable processes */
     int64_t procs_max;
     int64_t recorder_cpu_ns;
-    int64_t energy_nj[PH_PWR_DOMAINS]; /* system energy per power domain; < 0: not measured */
-    int64_t cpu_capacity_ns;           /* CPU time all CPUs had; < 0: unknown */
+    /* system sums (energy per power domain, CPU capacity, GPU); < 0: not measured */
+    union {
+        ph_sys sys;
+        struct {
+            int64_t energy_nj[PH_PWR_DOMAINS];
+            int64_t cpu_capacity_ns;
+            int64_t gpu_busy_ns, gpu_mcycles, gpu_covered_ns;
+        };
+    };
 } ph_window;
 
 typedef struct ph_segment {

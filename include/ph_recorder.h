@@ -54,4 +54,9 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall_ns, int64_t boot_ns, int64_t rec
                     ph_tick_stats *stats);
 void ph_sampler_free(ph_sampler *s);
 
+/* A sample's system sums from two power readings (prev may be NULL: a first
+ * reading; cur NULL: none): energy per domain (wrap-aware), CPU capacity,
+ * and the GPU gauges over the interval (interval_ns < 0: unknown). */
+void ph_power_sums(const ph_power *prev, const ph_power *cur, int64_t interval_ns, ph_sys *out);
+
 #endif

@@ -44,12 +44,38 @@ typedef struct ph_last_sample {
 } ph_last_sample;
 int ph_store_last_sample(ph_store *s, ph_last_sample *out);
 
+/*
+ * The system sums of a sample: columns of sample, sample_minute and
+ * sample_hour that rollups and queries add up (NULL: not measured). One
+ * list, in this order, for every statement that names them.
+ *   energy_<domain>_nj  energy of each power domain in the interval
+ *   cpu_capacity_ns     CPU time all CPUs had in the interval
+ *   gpu_busy_ns         GPU busy time (busy fraction x interval)
+ *   gpu_mcycles         GPU clock x interval (MHz x s): average MHz = mcycles / (covered s)
+ *   gpu_covered_ns      the interval, when a GPU gauge was read
+ */
+#define PH_SYS_COLS                                                                              \
+    "energy_package_nj, energy_core_nj, energy_uncore_nj, energy_dram_nj, energy_psys_nj,"     \
+    " energy_gpu_nj, cpu_capacity_ns, gpu_busy_ns, gpu_mcycles, gpu_covered_ns"
+#define PH_SYS_N (PH_PWR_DOMAINS + 4)
+extern const char *const ph_sys_col[PH_SYS_N];
+typedef union ph_sys {
+    struct {
+        int64_t energy_nj[PH_PWR_DOMAINS];
+        int64_t cpu_capacity_ns;
+        int64_t gpu_busy_ns, gpu_mcycles, gpu_covered_ns;
+    };
+    int64_t v[PH_SYS_N];
+} ph_sys;
+_Static_assert(sizeof(ph_sys) == PH_SYS_N * sizeof(int64_t), "ph_sys is its array");
+void ph_sys_unknown(ph_sys *s);                      /* all -1 */
+void ph_sys_add(ph_sys *to, const ph_sys *from);     /* sum, -1 + -1 = -1 */
+
 typedef struct ph_sample_row {
     int64_t sample, ts_ns, boot, boot_ns, interval_ns; /* interval_ns < 0: NULL */
     int keyframe, procs, procs_denied, rows;
     int64_t recorder_cpu_ns; /* < 0: NULL */
-    int64_t energy_nj[PH_PWR_DOMAINS]; /* per power domain in the interval; < 0: NULL */
-    int64_t cpu_capacity_ns;           /* CPU time all CPUs had in the interval; < 0: NULL */
+    ph_sys sys;              /* < 0: NULL */
 } ph_sample_row;
 
 /* Per-sample writing context; the sink writes rows and processes. */

@@ -1,5 +1,5 @@
 /* prochist power: the system's power over time (package, core, uncore,
- * DRAM, platform), from the energy counters the recorder read. */
+ * DRAM, platform, GPU), GPU busy % and clock, from what the recorder read. */
 #include "ph_cmd.h"
 #include "ph_format.h"
 #include "ph_qcmd.h"
@@ -14,8 +14,24 @@
 
 #define SEC 1000000000LL
 
-static const char *const domain_key[PH_PWR_DOMAINS] = {"package_w", "core_w", "uncore_w", "dram_w", "psys_w"};
-static const char *const domain_head[PH_PWR_DOMAINS] = {"PACKAGE", "CORE", "UNCORE", "DRAM", "PSYS"};
+static const char *const domain_key[PH_PWR_DOMAINS] = {"package_w", "core_w", "uncore_w", "dram_w", "psys_w",
+                                                        "gpu_w"};
+static const char *const domain_head[PH_PWR_DOMAINS] = {"PACKAGE", "CORE", "UNCORE", "DRAM", "PSYS", "GPU"};
+
+/* GPU busy % and average MHz of a window; < 0 when no gauge was read */
+static double gpu_busy_pct(const ph_window *w)
+{
+    if (w->gpu_busy_ns < 0 || w->gpu_covered_ns <= 0)
+        return -1;
+    return 100.0 * (double)w->gpu_busy_ns / (double)w->gpu_covered_ns;
+}
+
+static double gpu_mhz(const ph_window *w)
+{
+    if (w->gpu_mcycles < 0 || w->gpu_covered_ns <= 0)
+        return -1;
+    return (double)w->gpu_mcycles * 1e9 / (double)w->gpu_covered_ns;
+}
 
 static int take_resolution(void *ctx, int c, const char *arg)
 {
@@ -103,7 +119,9 @@ static int power_exec(int argc, char **argv)
         ph_time_iso_utc(o.until_ns, t, sizeof t);
         cJSON_AddStringToObject(root, "until", t);
         cJSON_AddStringToObject(root, "source", why);
-        cJSON_AddStringToObject(root, "measured", "system energy from the platform's counters (RAPL on Linux)");
+        cJSON_AddStringToObject(root, "measured", "system energy from the platform's counters (RAPL on Linux; "
+                                                  "GPU: the driver's energy counter or its power reading); "
+                                                  "GPU busy and MHz: the driver's gauges at each sample");
         cJSON_AddNumberToObject(root, "resolution_s", (double)(res / SEC));
         cJSON *tot = cJSON_AddObjectToObject(root, "energy_j");
         for (int d = 0; d < PH_PWR_DOMAINS; d++)
@@ -120,31 +138,59 @@ static int power_exec(int argc, char **argv)
                     cJSON_AddNumberToObject(p, domain_key[d], (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
                 else
                     cJSON_AddNullToObject(p, domain_key[d]);
+            double g;
+            if ((g = gpu_busy_pct(&w[i])) >= 0)
+                cJSON_AddNumberToObject(p, "gpu_busy_pct", g);
+            else
+                cJSON_AddNullToObject(p, "gpu_busy_pct");
+            if ((g = gpu_mhz(&w[i])) >= 0)
+                cJSON_AddNumberToObject(p, "gpu_mhz", g);
+            else
+                cJSON_AddNullToObject(p, "gpu_mhz");
             cJSON_AddItemToArray(arr, p);
         }
         out_err = ph_json_print(root) < 0;
     } else {
-        const char *heads[1 + PH_PWR_DOMAINS] = {"TIME"};
-        int right[1 + PH_PWR_DOMAINS] = {0};
-        for (int d = 0; d < PH_PWR_DOMAINS; d++) {
-            heads[1 + d] = domain_head[d];
-            right[1 + d] = 1;
+        /* TIME, a column per power domain, GPU busy and MHz: the GPU ones
+         * only when some point has them (most machines have none) */
+        enum { NCOL = 1 + PH_PWR_DOMAINS + 2 };
+        const char *heads[NCOL];
+        int right[NCOL], shown[NCOL], col[NCOL], nc = 0;
+        for (int k = 0; k < NCOL; k++)
+            shown[k] = k <= PH_PWR_DOMAINS && k != 1 + PH_PWR_GPU;
+        for (size_t i = 0; i < n; i++) {
+            shown[1 + PH_PWR_GPU] |= w[i].energy_nj[PH_PWR_GPU] >= 0;
+            shown[NCOL - 2] |= gpu_busy_pct(&w[i]) >= 0;
+            shown[NCOL - 1] |= gpu_mhz(&w[i]) >= 0;
+        }
+        for (int k = 0; k < NCOL; k++) {
+            if (!shown[k])
+                continue;
+            heads[nc] = k == 0 ? "TIME" : k <= PH_PWR_DOMAINS ? domain_head[k - 1] : k == NCOL - 2 ? "GPU BUSY" : "GPU MHZ";
+            right[nc] = k > 0;
+            col[nc++] = k;
         }
         ph_table tb;
-        ph_table_init(&tb, 1 + PH_PWR_DOMAINS, heads, right);
+        ph_table_init(&tb, nc, heads, right);
         for (size_t i = 0; i < n; i++) {
-            char cells_s[1 + PH_PWR_DOMAINS][32];
-            const char *cells[1 + PH_PWR_DOMAINS];
-            ph_time_display(w[i].since, o.utc, cells_s[0], sizeof cells_s[0]);
-            for (int d = 0; d < PH_PWR_DOMAINS; d++) {
-                if (w[i].energy_nj[d] >= 0 && w[i].covered_ns > 0)
-                    snprintf(cells_s[1 + d], sizeof cells_s[1 + d], "%.2f W",
-                             (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
+            char cells_s[NCOL][32];
+            const char *cells[NCOL];
+            for (int c = 0; c < nc; c++) {
+                int k = col[c];
+                double g;
+                if (k == 0)
+                    ph_time_display(w[i].since, o.utc, cells_s[c], sizeof cells_s[c]);
+                else if (k <= PH_PWR_DOMAINS && w[i].energy_nj[k - 1] >= 0 && w[i].covered_ns > 0)
+                    snprintf(cells_s[c], sizeof cells_s[c], "%.2f W",
+                             (double)w[i].energy_nj[k - 1] / (double)w[i].covered_ns);
+                else if (k == NCOL - 2 && (g = gpu_busy_pct(&w[i])) >= 0)
+                    snprintf(cells_s[c], sizeof cells_s[c], "%.1f%%", g);
+                else if (k == NCOL - 1 && (g = gpu_mhz(&w[i])) >= 0)
+                    snprintf(cells_s[c], sizeof cells_s[c], "%.0f", g);
                 else
-                    snprintf(cells_s[1 + d], sizeof cells_s[1 + d], "-");
+                    snprintf(cells_s[c], sizeof cells_s[c], "-");
+                cells[c] = cells_s[c];
             }
-            for (int k = 0; k <= PH_PWR_DOMAINS; k++)
-                cells[k] = cells_s[k];
             ph_table_add(&tb, cells);
         }
         printf("system power (measured), every %llds; %s\n", (long long)(res / SEC), why);
@@ -159,8 +205,9 @@ static int power_exec(int argc, char **argv)
 const ph_cmd ph_cmd_power = {
     "power",
     "[--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--format table|json]",
-    "Show the system's power over time: package, core, uncore, DRAM, platform watts.",
-    "  Measured from the platform's energy counters (Linux RAPL; root only since 5.10).\n"
+    "Show the system's power over time: package, core, uncore, DRAM, platform, GPU watts, GPU busy.",
+    "  Measured from the platform's energy counters (Linux RAPL, root only since 5.10; the GPU's\n"
+    "  hwmon energy or power of a DRM card); GPU busy % (amdgpu) and MHz are the driver's gauges.\n"
     "  Per-process energy: prochist top --energy (estimated from package energy by CPU share\n"
     "  where the platform measures none; the rest is shown as unattributed).\n"
     "  (default window: 2 hours)\n" PH_QOPTS_HELP,

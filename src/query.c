@@ -332,27 +332,34 @@ static int sql_truncated(const char *sql, size_t cap)
     return strlen(sql) + 1 >= cap;
 }
 
+/* ", coalesce(sum(col), -1)" for every system sum */
+static size_t sys_sums(char *out, size_t cap)
+{
+    size_t off = 0;
+    out[0] = '\0';
+    for (int i = 0; i < PH_SYS_N && off < cap; i++)
+        off += (size_t)snprintf(out + off, cap - off, ", coalesce(sum(%s), -1)", ph_sys_col[i]);
+    return off;
+}
+
 static int stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_window *w)
 {
-    char sql[2048];
+    char sql[2048], sums[768];
     sqlite3_stmt *st;
     int64_t width = tiers[tier].width;
+    sys_sums(sums, sizeof sums);
     if (tier == PH_TIER_RAW)
         snprintf(sql, sizeof sql,
                  "SELECT count(*), coalesce(sum(interval_ns), 0), min(ts_ns), max(ts_ns),"
-                 " coalesce(max(procs_denied), 0), coalesce(max(procs), 0), coalesce(sum(recorder_cpu_ns), 0),"
-                 " coalesce(sum(energy_package_nj), -1), coalesce(sum(energy_core_nj), -1), coalesce(sum(energy_uncore_nj), -1),"
-                 " coalesce(sum(energy_dram_nj), -1), coalesce(sum(energy_psys_nj), -1), coalesce(sum(cpu_capacity_ns), -1)"
-                 " FROM sample WHERE ts_ns > ?1 AND ts_ns <= ?2");
+                 " coalesce(max(procs_denied), 0), coalesce(max(procs), 0), coalesce(sum(recorder_cpu_ns), 0)%s"
+                 " FROM sample WHERE ts_ns > ?1 AND ts_ns <= ?2", sums);
     else
         snprintf(sql, sizeof sql,
                  "SELECT coalesce(sum(samples), 0), coalesce(sum(covered_ns), 0), min(bucket_ns) + %lld,"
                  " max(bucket_ns) + %lld, coalesce(max(procs_denied_max), 0), coalesce(max(procs_max), 0),"
-                 " coalesce(sum(recorder_cpu_ns), 0),"
-                 " coalesce(sum(energy_package_nj), -1), coalesce(sum(energy_core_nj), -1), coalesce(sum(energy_uncore_nj), -1),"
-                 " coalesce(sum(energy_dram_nj), -1), coalesce(sum(energy_psys_nj), -1), coalesce(sum(cpu_capacity_ns), -1)"
+                 " coalesce(sum(recorder_cpu_ns), 0)%s"
                  " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
-                 (long long)width, (long long)width, tiers[tier].samples, (long long)width, (long long)width);
+                 (long long)width, (long long)width, sums, tiers[tier].samples, (long long)width, (long long)width);
     if (sql_truncated(sql, sizeof sql) || sqlite3_prepare_v2(ph_store_db(store), sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, since);
@@ -366,9 +373,8 @@ static int stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t unti
         w->procs_denied = sqlite3_column_int64(st, 4);
         w->procs_max = sqlite3_column_int64(st, 5);
         w->recorder_cpu_ns = sqlite3_column_int64(st, 6);
-        for (int d = 0; d < PH_PWR_DOMAINS; d++)
-            w->energy_nj[d] = sqlite3_column_int64(st, 7 + d);
-        w->cpu_capacity_ns = sqlite3_column_int64(st, 7 + PH_PWR_DOMAINS);
+        for (int i = 0; i < PH_SYS_N; i++)
+            w->sys.v[i] = sqlite3_column_int64(st, 7 + i);
         rc = 0;
     }
     sqlite3_finalize(st);
@@ -597,14 +603,14 @@ static void finish_window(qstate *q, int64_t end)
 static int bucket_stats(sqlite3 *db, int64_t since, int64_t until, int64_t bw, ph_window *w, size_t n)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT (ts_ns - 1 - ?1) / ?3, count(*), coalesce(sum(interval_ns), 0), min(ts_ns),"
-                           " max(ts_ns), coalesce(max(procs_denied), 0), coalesce(max(procs), 0),"
-                           " coalesce(sum(recorder_cpu_ns), 0),"
-                 " coalesce(sum(energy_package_nj), -1), coalesce(sum(energy_core_nj), -1), coalesce(sum(energy_uncore_nj), -1),"
-                 " coalesce(sum(energy_dram_nj), -1), coalesce(sum(energy_psys_nj), -1), coalesce(sum(cpu_capacity_ns), -1)"
-                           " FROM sample WHERE ts_ns > ?1 AND ts_ns <= ?2 GROUP BY 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    char sql[2048], sums[768];
+    sys_sums(sums, sizeof sums);
+    snprintf(sql, sizeof sql,
+             "SELECT (ts_ns - 1 - ?1) / ?3, count(*), coalesce(sum(interval_ns), 0), min(ts_ns),"
+             " max(ts_ns), coalesce(max(procs_denied), 0), coalesce(max(procs), 0),"
+             " coalesce(sum(recorder_cpu_ns), 0)%s"
+             " FROM sample WHERE ts_ns > ?1 AND ts_ns <= ?2 GROUP BY 1", sums);
+    if (sql_truncated(sql, sizeof sql) || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, since);
     sqlite3_bind_int64(st, 2, until);
@@ -613,9 +619,7 @@ static int bucket_stats(sqlite3 *db, int64_t since, int64_t until, int64_t bw, p
         memset(&w[k], 0, sizeof w[k]);
         w[k].since = since + (int64_t)k * bw;
         w[k].until = w[k].since + bw;
-        for (int d = 0; d < PH_PWR_DOMAINS; d++)
-            w[k].energy_nj[d] = -1;
-        w[k].cpu_capacity_ns = -1;
+        ph_sys_unknown(&w[k].sys);
     }
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -629,9 +633,8 @@ static int bucket_stats(sqlite3 *db, int64_t since, int64_t until, int64_t bw, p
         w[k].procs_denied = sqlite3_column_int64(st, 5);
         w[k].procs_max = sqlite3_column_int64(st, 6);
         w[k].recorder_cpu_ns = sqlite3_column_int64(st, 7);
-        for (int d = 0; d < PH_PWR_DOMAINS; d++)
-            w[k].energy_nj[d] = sqlite3_column_int64(st, 8 + d);
-        w[k].cpu_capacity_ns = sqlite3_column_int64(st, 8 + PH_PWR_DOMAINS);
+        for (int i = 0; i < PH_SYS_N; i++)
+            w[k].sys.v[i] = sqlite3_column_int64(st, 8 + i);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -1197,16 +1200,9 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
             if (part.win.last_ns > w->last_ns)
                 w->last_ns = part.win.last_ns;
         }
-        if (k == 0) {
-            for (int d = 0; d < PH_PWR_DOMAINS; d++)
-                w->energy_nj[d] = -1;
-            w->cpu_capacity_ns = -1;
-        }
-        for (int d = 0; d < PH_PWR_DOMAINS; d++)
-            if (part.win.energy_nj[d] >= 0)
-                w->energy_nj[d] = (w->energy_nj[d] < 0 ? 0 : w->energy_nj[d]) + part.win.energy_nj[d];
-        if (part.win.cpu_capacity_ns >= 0)
-            w->cpu_capacity_ns = (w->cpu_capacity_ns < 0 ? 0 : w->cpu_capacity_ns) + part.win.cpu_capacity_ns;
+        if (k == 0)
+            ph_sys_unknown(&w->sys);
+        ph_sys_add(&w->sys, &part.win.sys);
         w->samples += part.win.samples;
         w->covered_ns += part.win.covered_ns;
         w->recorder_cpu_ns += part.win.recorder_cpu_ns;

@@ -130,8 +130,8 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
         goto out;
     snprintf(sql, sizeof sql,
              "INSERT OR REPLACE INTO %s (bucket_ns, samples, covered_ns, procs_max, procs_denied_max,"
-             " recorder_cpu_ns, energy_package_nj, energy_core_nj, energy_uncore_nj, energy_dram_nj,"
-             " energy_psys_nj, cpu_capacity_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             " recorder_cpu_ns, " PH_SYS_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+             " ?13, ?14, ?15, ?16)",
              dest[d].samples);
     if (sqlite3_prepare_v2(db, sql, -1, &ss, NULL) != SQLITE_OK)
         goto out;
@@ -190,9 +190,8 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
         sqlite3_bind_int64(ss, 4, res->win.procs_max);
         sqlite3_bind_int64(ss, 5, res->win.procs_denied);
         sqlite3_bind_int64(ss, 6, res->win.recorder_cpu_ns);
-        for (int k = 0; k < PH_PWR_DOMAINS; k++)
-            bind_opt(ss, 7 + k, res->win.energy_nj[k]);
-        bind_opt(ss, 12, res->win.cpu_capacity_ns);
+        for (int k = 0; k < PH_SYS_N; k++)
+            bind_opt(ss, 7 + k, res->win.sys.v[k]);
         if (sqlite3_step(ss) != SQLITE_DONE)
             goto rollback;
     }

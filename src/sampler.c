@@ -59,6 +59,53 @@ static int t_state(void *ctx, const ph_entry *e)
     TIMED(t->inner.state(t->inner.ctx, e));
 }
 
+/* GPU gauges are read at the sample and stand for its interval; after a
+ * longer gap (sleep, a stopped recorder) they say nothing about it. */
+#define GAUGE_SPAN_MAX_NS (300 * 1000000000LL)
+
+void ph_power_sums(const ph_power *prev, const ph_power *cur, int64_t interval_ns, ph_sys *out)
+{
+    ph_sys_unknown(out);
+    if (!cur)
+        return;
+    /* Energy per domain since the previous reading, zone by zone and
+     * wrap-aware; a first reading, or a changed set of zones, gives none. */
+    if (prev && prev->n == cur->n) {
+        for (int z = 0; z < cur->n; z++) {
+            if (cur->zone[z].domain != prev->zone[z].domain)
+                continue;
+            uint64_t uj = ph_power_delta(prev->zone[z].energy_uj, cur->zone[z].energy_uj, cur->zone[z].max_uj);
+            int d = cur->zone[z].domain;
+            if (uj > (uint64_t)INT64_MAX / 1000)
+                continue;
+            out->energy_nj[d] = (out->energy_nj[d] < 0 ? 0 : out->energy_nj[d]) + (int64_t)(uj * 1000);
+        }
+        if (cur->cpu_total_ns > prev->cpu_total_ns)
+            out->cpu_capacity_ns = cur->cpu_total_ns - prev->cpu_total_ns;
+    }
+    if (interval_ns <= 0 || interval_ns > GAUGE_SPAN_MAX_NS) {
+        out->energy_nj[PH_PWR_GPU] = -1; /* counters alone would leave out the power-only GPUs */
+        return;
+    }
+    /* GPUs with a power reading but no energy counter (amdgpu): their power
+     * over the interval, added to the counters' energy. When a GPU counter
+     * has no previous reading, the GPU total is unknown, not partial. */
+    int counters = 0;
+    for (int z = 0; z < cur->n; z++)
+        counters |= cur->zone[z].domain == PH_PWR_GPU;
+    int64_t *gpu = &out->energy_nj[PH_PWR_GPU];
+    if (counters && *gpu < 0)
+        ;
+    else if (cur->gpu_power_uw >= 0)
+        *gpu = (*gpu < 0 ? 0 : *gpu) + (int64_t)((long double)cur->gpu_power_uw * interval_ns / 1e6L);
+    if (cur->gpu_busy_permille >= 0)
+        out->gpu_busy_ns = (int64_t)((long double)cur->gpu_busy_permille * interval_ns / 1000.0L);
+    if (cur->gpu_mhz >= 0)
+        out->gpu_mcycles = (int64_t)((long double)cur->gpu_mhz * interval_ns / 1e9L);
+    if (cur->gpu_busy_permille >= 0 || cur->gpu_mhz >= 0)
+        out->gpu_covered_ns = interval_ns;
+}
+
 int ph_sampler_init(ph_sampler *s, ph_store *store, ph_source src, const char *boot_uuid,
                     int64_t boot_wall_ns, char *err, size_t errlen)
 {
@@ -104,25 +151,12 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
         .boot_wall_ns = s->boot_wall_ns,
         .keyframe = s->first || wall / PH_KEYFRAME_NS != s->prev_wall_ns / PH_KEYFRAME_NS,
     };
-    /* System power: per-domain energy since the last stored sample (zone by
-     * zone, wrap-aware), and the CPU capacity the package energy is shared
-     * over. A first reading, or a changed set of zones, gives no delta. */
     ph_power pw;
     int have_pw = s->src.power && s->src.power(s->src.ctx, &pw) == 0;
-    int64_t energy[PH_PWR_DOMAINS], capacity = -1;
-    for (int d = 0; d < PH_PWR_DOMAINS; d++)
-        energy[d] = -1;
-    if (have_pw && s->have_power && pw.n == s->power.n && s->prev_boot_ns >= 0) {
-        for (int z = 0; z < pw.n; z++) {
-            if (pw.zone[z].domain != s->power.zone[z].domain)
-                continue;
-            uint64_t uj = ph_power_delta(s->power.zone[z].energy_uj, pw.zone[z].energy_uj, pw.zone[z].max_uj);
-            int d = pw.zone[z].domain;
-            energy[d] = (energy[d] < 0 ? 0 : energy[d]) + (int64_t)(uj * 1000);
-        }
-        if (pw.cpu_total_ns > s->power.cpu_total_ns)
-            capacity = pw.cpu_total_ns - s->power.cpu_total_ns;
-    }
+    ph_sys sys;
+    ph_power_sums(s->have_power && s->prev_boot_ns >= 0 ? &s->power : NULL, have_pw ? &pw : NULL,
+                  s->prev_boot_ns >= 0 ? boot_ns - s->prev_boot_ns : -1, &sys);
+    int64_t *energy = sys.energy_nj, capacity = sys.cpu_capacity_ns;
     int64_t est = energy[PH_PWR_PACKAGE] >= 0 ? energy[PH_PWR_PACKAGE] : energy[PH_PWR_PSYS];
     ph_store_tick st = {s->store, s->next_sample, wall, s->boot, est > 0 && capacity > 0 ? est : 0,
                         est > 0 && capacity > 0 ? capacity : 0};
@@ -160,9 +194,8 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
             .procs_denied = stats->denied,
             .rows = stats->rows,
             .recorder_cpu_ns = recorder_cpu_ns,
-            .cpu_capacity_ns = capacity,
+            .sys = sys,
         };
-        memcpy(row.energy_nj, energy, sizeof energy);
         ok = ph_store_add_sample(s->store, &row) == 0 && (!have_pw || ph_store_put_power(s->store, &pw) == 0) &&
              ph_store_exec(s->store, "COMMIT") == 0;
     }

@@ -56,6 +56,24 @@ struct ph_store {
     int had_coalitions;   /* coalition_state may hold rows to replace */
 };
 
+const char *const ph_sys_col[PH_SYS_N] = {
+    "energy_package_nj", "energy_core_nj", "energy_uncore_nj", "energy_dram_nj", "energy_psys_nj",
+    "energy_gpu_nj",     "cpu_capacity_ns", "gpu_busy_ns",     "gpu_mcycles",    "gpu_covered_ns",
+};
+
+void ph_sys_unknown(ph_sys *s)
+{
+    for (int i = 0; i < PH_SYS_N; i++)
+        s->v[i] = -1;
+}
+
+void ph_sys_add(ph_sys *to, const ph_sys *from)
+{
+    for (int i = 0; i < PH_SYS_N; i++)
+        if (from->v[i] >= 0)
+            to->v[i] = (to->v[i] < 0 ? 0 : to->v[i]) + from->v[i];
+}
+
 int ph_store_schema_version(void) { return ph_schema_count; }
 sqlite3 *ph_store_db(ph_store *s) { return s->db; }
 const char *ph_store_errmsg(ph_store *s) { return sqlite3_errmsg(s->db); }
@@ -207,9 +225,9 @@ static int prepare_writes(ph_store *s)
         return -1;
     if (sqlite3_prepare_v3(s->db,
                            "INSERT INTO sample (sample, ts_ns, boot, boot_ns, interval_ns, keyframe,"
-                           " procs, procs_denied, rows_written, recorder_cpu_ns, energy_package_nj,"
-                           " energy_core_nj, energy_uncore_nj, energy_dram_nj, energy_psys_nj, cpu_capacity_ns)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                           " procs, procs_denied, rows_written, recorder_cpu_ns, " PH_SYS_COLS ")"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+                           " ?17, ?18, ?19, ?20)",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->ins_sample, NULL))
         return -1;
     snprintf(sql, sizeof sql,
@@ -653,11 +671,9 @@ int ph_store_add_sample(ph_store *s, const ph_sample_row *r)
     sqlite3_bind_int(st, 9, r->rows);
     if (r->recorder_cpu_ns >= 0)
         sqlite3_bind_int64(st, 10, r->recorder_cpu_ns);
-    for (int d = 0; d < PH_PWR_DOMAINS; d++)
-        if (r->energy_nj[d] >= 0)
-            sqlite3_bind_int64(st, 11 + d, r->energy_nj[d]);
-    if (r->cpu_capacity_ns >= 0)
-        sqlite3_bind_int64(st, 16, r->cpu_capacity_ns);
+    for (int i = 0; i < PH_SYS_N; i++)
+        if (r->sys.v[i] >= 0)
+            sqlite3_bind_int64(st, 11 + i, r->sys.v[i]);
     if (step_done(st) < 0)
         return -1;
     return flush_totals(s, r->ts_ns);

@@ -74,3 +74,40 @@ db2="$TMP/nopower.db"
 "$PROCHIST" record --db "$db2" --proc-root "$proc" --sys-root "$TMP/empty" --count 1 --quiet
 capture "$PROCHIST" power --db "$db2" --since 10m
 check "power: without power zones, power says why" grep -q "no RAPL zones" "$TMP/err"
+
+# GPUs (a fixture /sys/class/drm: these machines have none): an amdgpu card
+# with busy %, a power reading and its clock; an i915 card with an energy
+# counter and its clock; a connector directory that must be ignored.
+gsys="$TMP/gsys"
+drm="$gsys/class/drm"
+mkdir -p "$drm/card0/device/hwmon/hwmon2" "$drm/card1/device/hwmon/hwmon5" "$drm/card0-DP-1/device"
+echo 40 >"$drm/card0/device/gpu_busy_percent"
+echo 99 >"$drm/card0-DP-1/device/gpu_busy_percent"
+echo amdgpu >"$drm/card0/device/hwmon/hwmon2/name"
+echo 15000000 >"$drm/card0/device/hwmon/hwmon2/power1_average"   # 15 W
+echo 1200000000 >"$drm/card0/device/hwmon/hwmon2/freq1_input"    # 1200 MHz
+echo sclk >"$drm/card0/device/hwmon/hwmon2/freq1_label"
+echo 600 >"$drm/card1/gt_act_freq_mhz"
+echo i915 >"$drm/card1/device/hwmon/hwmon5/name"
+echo 1000000 >"$drm/card1/device/hwmon/hwmon5/energy1_input"      # uJ
+gdb="$TMP/gpu.db"
+grec() { "$PROCHIST" record --db "$gdb" --proc-root "$proc" --sys-root "$gsys" --count 1 --quiet; }
+echo "800.00 1000.00" >"$proc/uptime"
+grec
+check "gpu: the first sample has no GPU energy yet (no counter delta)" \
+    [ "$(sqlite3 "$gdb" "select coalesce(energy_gpu_nj, 'null') from sample order by sample desc limit 1")" = null ]
+# 5 s later: the i915 counter +25 J (5 W); amdgpu 15 W for 5 s = 75 J: 100 J
+echo 26000000 >"$drm/card1/device/hwmon/hwmon5/energy1_input"
+echo "805.00 1000.00" >"$proc/uptime"
+grec
+row=$(sqlite3 "$gdb" "select energy_gpu_nj || ' ' || gpu_busy_ns || ' ' || gpu_mcycles || ' ' || gpu_covered_ns
+                      from sample order by sample desc limit 1")
+check "gpu: 100 J, busy 40% of 5 s, (1200 + 600) / 2 MHz over 5 s ($row)" [ "$row" = "100000000000 2000000000 4500 5000000000" ]
+capture "$PROCHIST" power --db "$gdb" --since 10m --resolution 1m --format json
+p=$(jq -c '[.points[] | select(.gpu_w != null)][0] | {gpu_w, gpu_busy_pct, gpu_mhz}' "$TMP/out")
+check "gpu: power shows 20 W, 40% busy, 900 MHz ($p)" [ "$p" = '{"gpu_w":20,"gpu_busy_pct":40,"gpu_mhz":900}' ]
+capture "$PROCHIST" power --db "$gdb" --since 10m
+check "gpu: the table has GPU columns" grep -q "GPU BUSY" "$TMP/out"
+check "gpu: v_power reads the same" [ "$(sqlite3 "$gdb" "select gpu_w || ' ' || gpu_busy_pct || ' ' || gpu_mhz from v_power order by time_utc desc limit 1")" = "20.0 40.0 900.0" ]
+capture "$PROCHIST" power --db "$db" --since 10m
+check "gpu: without GPUs the table has no GPU columns" sh -c '! grep -q "GPU" "$1"' sh "$TMP/out"

@@ -58,8 +58,8 @@ static void db_sample(db *d, int64_t sec, int keyframe, const r *rows, int n, co
     }
     for (int i = 0; i < ngone; i++)
         k.proc_gone(k.ctx, gone[i]);
-    ph_sample_row sr = {d->sample, T0 + sec * S, d->boot, sec * S, 5 * S, keyframe, n, 0, n, -1,
-                        {-1, -1, -1, -1, -1}, -1};
+    ph_sample_row sr = {d->sample, T0 + sec * S, d->boot, sec * S, 5 * S, keyframe, n, 0, n, -1, {.v = {0}}};
+    ph_sys_unknown(&sr.sys);
     if (ph_store_add_sample(d->s, &sr) < 0)
         t_fail(__FILE__, __LINE__, "sample insert failed");
     ph_store_exec(d->s, "COMMIT");

@@ -641,6 +641,120 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A sysfs file holding one integer; 0 or -1. */
+static int read_int(const char *path, int64_t *v)
+{
+    char buf[64], *end;
+    if (read_small(path, buf, sizeof buf) != 0)
+        return -1;
+    errno = 0;
+    long long x = strtoll(buf, &end, 10);
+    if (end == buf || errno)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+static int is_card(const char *name)
+{
+    if (strncmp(name, "card", 4) != 0 || !name[4])
+        return 0;
+    for (const char *c = name + 4; *c; c++)
+        if (*c < '0' || *c > '9')
+            return 0; /* card0-DP-1 and the like are connectors */
+    return 1;
+}
+
+/*
+ * The GPUs of class/drm: per card, device/gpu_busy_percent (amdgpu,
+ * firmware-averaged), the core clock (i915 gt_act_freq_mhz, else hwmon
+ * freq1_input in Hz when its label is sclk or absent), and from the card's
+ * hwmon either an energy counter (energy1_input, uJ: i915, xe) as a GPU zone,
+ * or its power (power1_average, else power1_input, uW: amdgpu; on an APU it
+ * includes the CPU cores, as the driver says). Busy and MHz are means over
+ * the cards that report them; power is their sum.
+ */
+static void read_gpus(ph_platform *p, ph_power *out)
+{
+    char dir[PH_PATH_MAX + 32], path[PH_PATH_MAX + 512], hw[PH_PATH_MAX + 384];
+    out->gpu_busy_permille = out->gpu_mhz = out->gpu_power_uw = -1;
+    snprintf(dir, sizeof dir, "%s/class/drm", p->sys_root);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char *names[16];
+    size_t nn = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL && nn < 16)
+        if (is_card(de->d_name))
+            names[nn++] = ph_xstrdup(de->d_name);
+    closedir(d);
+    qsort(names, nn, sizeof *names, cmp_str);
+    int64_t busy = 0, mhz = 0, power = -1, v;
+    int nbusy = 0, nmhz = 0;
+    for (size_t i = 0; i < nn; i++) {
+        snprintf(path, sizeof path, "%s/%s/device/gpu_busy_percent", dir, names[i]);
+        if (read_int(path, &v) == 0 && v >= 0 && v <= 100) {
+            busy += v * 10;
+            nbusy++;
+        }
+        int64_t card_mhz = -1;
+        snprintf(path, sizeof path, "%s/%s/gt_act_freq_mhz", dir, names[i]);
+        if (read_int(path, &v) == 0 && v >= 0)
+            card_mhz = v;
+        /* the card's hwmon directory, if any */
+        hw[0] = '\0';
+        snprintf(path, sizeof path, "%s/%s/device/hwmon", dir, names[i]);
+        DIR *h = opendir(path);
+        if (h) {
+            while ((de = readdir(h)) != NULL)
+                if (strncmp(de->d_name, "hwmon", 5) == 0) {
+                    if (ph_fmt(hw, sizeof hw, "%s/%s", path, de->d_name) < 0)
+                        hw[0] = '\0';
+                    break;
+                }
+            closedir(h);
+        }
+        if (hw[0]) {
+            char label[32] = "";
+            snprintf(path, sizeof path, "%s/freq1_label", hw);
+            if (read_small(path, label, sizeof label) == 0)
+                label[strcspn(label, "\n")] = '\0';
+            snprintf(path, sizeof path, "%s/freq1_input", hw);
+            if (card_mhz < 0 && (!label[0] || strcmp(label, "sclk") == 0) && read_int(path, &v) == 0 && v >= 0)
+                card_mhz = v / 1000000;
+            snprintf(path, sizeof path, "%s/energy1_input", hw);
+            if (read_int(path, &v) == 0 && v >= 0) {
+                if (out->n < PH_POWER_ZONES) {
+                    out->zone[out->n].domain = PH_PWR_GPU;
+                    out->zone[out->n].energy_uj = (uint64_t)v;
+                    out->zone[out->n].max_uj = 0; /* a 64-bit counter: no wrap */
+                    out->n++;
+                }
+            } else {
+                snprintf(path, sizeof path, "%s/power1_average", hw);
+                int r = read_int(path, &v);
+                if (r != 0) {
+                    snprintf(path, sizeof path, "%s/power1_input", hw);
+                    r = read_int(path, &v);
+                }
+                if (r == 0 && v >= 0)
+                    power = (power < 0 ? 0 : power) + v;
+            }
+        }
+        if (card_mhz >= 0) {
+            mhz += card_mhz;
+            nmhz++;
+        }
+        free(names[i]);
+    }
+    if (nbusy)
+        out->gpu_busy_permille = busy / nbusy;
+    if (nmhz)
+        out->gpu_mhz = mhz / nmhz;
+    out->gpu_power_uw = power;
+}
+
 /*
  * RAPL through powercap: intel-rapl:N is a package (or psys), intel-rapl:N:M
  * its core, uncore or dram part. intel-rapl-mmio repeats the package on some
@@ -699,6 +813,7 @@ int ph_platform_power(ph_platform *p, ph_power *out)
             free(names[i]);
         }
     }
+    read_gpus(p, out);
     /* Total CPU time, for shares: the first line of /proc/stat. */
     if (read_root_file(p, "stat") < 0)
         return -1;
