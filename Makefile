@@ -40,7 +40,7 @@ BIN      := $(BUILD)/prochist
 
 TEST_SRC := $(wildcard tests/unit/*.c)
 # The pure half of the macOS collector is tested on every platform.
-TEST_PURE := $(if $(filter darwin,$(PLATFORM)),,src/platform/darwin/convert.c)
+TEST_PURE := $(if $(filter darwin,$(PLATFORM)),,src/platform/darwin/convert.c src/platform/darwin/soc.c)
 TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) $(TEST_PURE) tests/gen/genlib.c)
 GEN_BIN  := $(BUILD)/gen-history
 TEST_BIN := $(BUILD)/unit_tests

@@ -147,4 +147,69 @@ int ph_darwin_bundle(const char *path, char *bundle, size_t blen, char *app, siz
 void ph_darwin_app_for(const char *exe, const char *resp_exe, const char *comm,
                        char *bundle, size_t blen, char *app, size_t alen);
 
+/* ---- SoC energy, GPU states and per-process GPU time (Apple Silicon) ----
+ * IOReport (src/platform/darwin/ioreport.c) hands over channel names, unit
+ * labels, values and state residencies; the AGX user clients their creator
+ * strings and accumulated GPU times. These turn them into our units. */
+
+/* An "Energy Model" channel's power domain: "CPU Energy" (and an Ultra's
+ * "DIE_n_CPU Energy") is the CPU cores, "GPU Energy" the GPU, "ANE..." the
+ * neural engine, "DRAM..." the memory; PH_PWR_DOMAINS for the rest. */
+enum ph_power_domain ph_soc_energy_domain(const char *channel);
+/* A value in its channel's unit label ("mJ", "uJ", "nJ") in nJ; -1 for an
+ * unknown unit or a negative value (a reset across sleep). */
+int64_t ph_soc_energy_nj(int64_t value, const char *unit);
+/* The GPU's frequency table from pmgr's "voltage-states9": (Hz, voltage)
+ * pairs of little-endian uint32; the first pair is not a GPU state and is
+ * skipped. Fills up to max MHz values; returns how many. */
+int ph_soc_gpu_freqs(const void *data, size_t len, uint32_t *mhz, int max);
+/* "GPU Stats" / GPUPH residencies over an interval: busy (per mille) is the
+ * time outside OFF, IDLE and DOWN; the average clock weights the i-th
+ * active state by the i-th frequency (mhz may be NULL: avg_mhz -1). 0, or
+ * -1 when no time was recorded. */
+int ph_soc_gpu_busy(const char *const *names, const int64_t *residency, int n, const uint32_t *mhz,
+                    int nmhz, int64_t *busy_permille, int64_t *avg_mhz);
+/* "pid 682, WindowServer" (IOUserClientCreator) -> 682; -1 when malformed. */
+int32_t ph_agx_creator_pid(const char *s);
+
+/* Per-process GPU time from AGX user clients: each client's
+ * accumulatedGPUTime only grows until the client goes; a value below the
+ * last one (a reset, or a new client behind a reused id) counts whole, as a
+ * new client does. Per pid, the sum of those increments only grows, so the
+ * tracker sees a counter. */
+typedef struct ph_agx_client {
+    uint64_t id;
+    int32_t pid;
+    int64_t last;
+    int seen;
+} ph_agx_client;
+typedef struct ph_agx_pid {
+    int32_t pid;
+    int64_t total;
+    int clients;
+} ph_agx_pid;
+typedef struct ph_agx {
+    ph_agx_client *c;
+    size_t nc, capc;
+    ph_agx_pid *p; /* sorted by pid */
+    size_t np, capp;
+} ph_agx;
+void ph_agx_begin(ph_agx *a); /* a scan starts */
+void ph_agx_note(ph_agx *a, uint64_t client, int32_t pid, int64_t gpu_ns);
+void ph_agx_end(ph_agx *a);   /* clients not seen are gone; pids without clients forgotten */
+int64_t ph_agx_total(const ph_agx *a, int32_t pid); /* -1: no client */
+/* A process's share of the system's GPU busy time over an interval. */
+double ph_agx_share_pct(int64_t proc_delta_ns, int64_t all_delta_ns, double busy_pct);
+void ph_agx_free(ph_agx *a);
+
+/* The reader itself (src/platform/darwin/ioreport.c, macOS only): open
+ * fails with a one-line reason when something it needs is missing. */
+typedef struct ph_soc ph_soc;
+int ph_soc_open(ph_soc **out, char *why, size_t len);
+int ph_soc_sample(ph_soc *s);                     /* once per recorder sample */
+void ph_soc_power(const ph_soc *s, ph_power *out); /* energy zones, GPU busy and MHz */
+void ph_soc_gpu_scan(ph_soc *s);                  /* the AGX clients, once per sample */
+int64_t ph_soc_gpu_ns(const ph_soc *s, int32_t pid); /* cumulative; -1 none */
+void ph_soc_close(ph_soc *s);
+
 #endif

@@ -126,7 +126,8 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
 
 /* System power: each power zone's cumulative energy counter. */
 enum ph_power_domain {
-    PH_PWR_PACKAGE, PH_PWR_CORE, PH_PWR_UNCORE, PH_PWR_DRAM, PH_PWR_PSYS, PH_PWR_GPU, PH_PWR_DOMAINS
+    PH_PWR_PACKAGE, PH_PWR_CORE, PH_PWR_UNCORE, PH_PWR_DRAM, PH_PWR_PSYS, PH_PWR_GPU, PH_PWR_ANE,
+    PH_PWR_DOMAINS
 };
 #define PH_POWER_ZONES 32
 typedef struct ph_power {
@@ -145,6 +146,8 @@ typedef struct ph_power {
 } ph_power;
 /* Read the power zones and total CPU time; 0, or -1 when unknown. */
 int ph_platform_power(ph_platform *p, ph_power *out);
+/* Why there are no power zones, for the power note ("" when there are). */
+const char *ph_platform_power_why(ph_platform *p);
 /* Energy between two readings of a counter that wraps at max. */
 uint64_t ph_power_delta(uint64_t prev, uint64_t cur, uint64_t max);
 

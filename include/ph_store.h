@@ -56,7 +56,7 @@ int ph_store_last_sample(ph_store *s, ph_last_sample *out);
  */
 #define PH_SYS_COLS                                                                              \
     "energy_package_nj, energy_core_nj, energy_uncore_nj, energy_dram_nj, energy_psys_nj,"     \
-    " energy_gpu_nj, cpu_capacity_ns, gpu_busy_ns, gpu_mcycles, gpu_covered_ns"
+    " energy_gpu_nj, energy_ane_nj, cpu_capacity_ns, gpu_busy_ns, gpu_mcycles, gpu_covered_ns"
 #define PH_SYS_N (PH_PWR_DOMAINS + 4)
 extern const char *const ph_sys_col[PH_SYS_N];
 typedef union ph_sys {

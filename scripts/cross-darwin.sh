@@ -61,7 +61,7 @@ for target in aarch64-macos.13.0 x86_64-macos.13.0; do
         n=$((n + 1))
     done
     if $zig cc -target "$target" $flags -o "$dir/prochist-probe" tests/darwin/probe.c \
-        src/platform/darwin/platform.c src/platform/darwin/convert.c src/util.c src/metrics.c; then
+        src/platform/darwin/*.c src/util.c src/metrics.c; then
         magic=$(od -An -tx1 -N4 "$dir/prochist-probe" | tr -d ' ')
         if [ "$magic" = cffaedfe ]; then
             echo "cross-darwin: $target: $n files compiled, probe linked ($dir/prochist-probe, Mach-O 64)"

@@ -15,8 +15,8 @@
 #define SEC 1000000000LL
 
 static const char *const domain_key[PH_PWR_DOMAINS] = {"package_w", "core_w", "uncore_w", "dram_w", "psys_w",
-                                                        "gpu_w"};
-static const char *const domain_head[PH_PWR_DOMAINS] = {"PACKAGE", "CORE", "UNCORE", "DRAM", "PSYS", "GPU"};
+                                                        "gpu_w",     "ane_w"};
+static const char *const domain_head[PH_PWR_DOMAINS] = {"PACKAGE", "CORE", "UNCORE", "DRAM", "PSYS", "GPU", "ANE"};
 
 /* GPU busy % and average MHz of a window; < 0 when no gauge was read */
 static double gpu_busy_pct(const ph_window *w)
@@ -157,9 +157,10 @@ static int power_exec(int argc, char **argv)
         const char *heads[NCOL];
         int right[NCOL], shown[NCOL], col[NCOL], nc = 0;
         for (int k = 0; k < NCOL; k++)
-            shown[k] = k <= PH_PWR_DOMAINS && k != 1 + PH_PWR_GPU;
+            shown[k] = k <= PH_PWR_DOMAINS && k != 1 + PH_PWR_GPU && k != 1 + PH_PWR_ANE;
         for (size_t i = 0; i < n; i++) {
             shown[1 + PH_PWR_GPU] |= w[i].energy_nj[PH_PWR_GPU] >= 0;
+            shown[1 + PH_PWR_ANE] |= w[i].energy_nj[PH_PWR_ANE] >= 0;
             shown[NCOL - 2] |= gpu_busy_pct(&w[i]) >= 0;
             shown[NCOL - 1] |= gpu_mhz(&w[i]) >= 0;
         }

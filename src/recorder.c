@@ -327,8 +327,7 @@ static int setup(rec *r, char *err, size_t errlen)
                                     "run the recorder as root to record power");
     else
         snprintf(note, sizeof note, "this machine exposes no power counters prochist reads (%s)",
-                 strcmp(ph_platform_name(), "linux") == 0 ? "no RAPL zones in /sys/class/powercap"
-                                                          : "macOS IOReport is not read yet");
+                 ph_platform_power_why(r->plat));
     if (ph_store_set_meta(r->store, "power_note", note) < 0) {
         ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
         return -1;

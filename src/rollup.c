@@ -131,7 +131,7 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
     snprintf(sql, sizeof sql,
              "INSERT OR REPLACE INTO %s (bucket_ns, samples, covered_ns, procs_max, procs_denied_max,"
              " recorder_cpu_ns, " PH_SYS_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-             " ?13, ?14, ?15, ?16)",
+             " ?13, ?14, ?15, ?16, ?17)",
              dest[d].samples);
     if (sqlite3_prepare_v2(db, sql, -1, &ss, NULL) != SQLITE_OK)
         goto out;

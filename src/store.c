@@ -58,7 +58,8 @@ struct ph_store {
 
 const char *const ph_sys_col[PH_SYS_N] = {
     "energy_package_nj", "energy_core_nj", "energy_uncore_nj", "energy_dram_nj", "energy_psys_nj",
-    "energy_gpu_nj",     "cpu_capacity_ns", "gpu_busy_ns",     "gpu_mcycles",    "gpu_covered_ns",
+    "energy_gpu_nj",     "energy_ane_nj",   "cpu_capacity_ns", "gpu_busy_ns",    "gpu_mcycles",
+    "gpu_covered_ns",
 };
 
 void ph_sys_unknown(ph_sys *s)
@@ -227,7 +228,7 @@ static int prepare_writes(ph_store *s)
                            "INSERT INTO sample (sample, ts_ns, boot, boot_ns, interval_ns, keyframe,"
                            " procs, procs_denied, rows_written, recorder_cpu_ns, " PH_SYS_COLS ")"
                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-                           " ?17, ?18, ?19, ?20)",
+                           " ?17, ?18, ?19, ?20, ?21)",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->ins_sample, NULL))
         return -1;
     snprintf(sql, sizeof sql,

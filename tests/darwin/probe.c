@@ -56,6 +56,23 @@ int main(void)
     }
     printf("%s boot %s clock %lld ns: %zu pids, %d read, %d partly denied, %d gone\n",
            ph_platform_name(), boot, (long long)now, pids.n, read, denied, gone);
+    /* SoC power and GPU: two readings a second apart */
+    ph_power a, b;
+    if (ph_platform_power(p, &a) == 0) {
+        sleep(1);
+        if (ph_platform_power(p, &b) == 0) {
+            for (int z = 0; z < b.n; z++)
+                for (int y = 0; y < a.n; y++)
+                    if (a.zone[y].domain == b.zone[z].domain)
+                        printf("power: domain %d %.3f W\n", (int)b.zone[z].domain,
+                               (double)(b.zone[z].energy_uj - a.zone[y].energy_uj) / 1e6);
+            printf("gpu: busy %lld permille, %lld MHz\n", (long long)b.gpu_busy_permille, (long long)b.gpu_mhz);
+        }
+    } else {
+        printf("power: none (%s)\n", ph_platform_power_why(p));
+    }
+    ph_coalition_usage cu;
+    printf("coalition usage of id 1: %s\n", ph_platform_coalition(p, 1, &cu) == 0 ? "read" : "unavailable");
     ph_pidlist_free(&pids);
     ph_platform_close(p);
     return 0;

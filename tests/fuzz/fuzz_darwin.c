@@ -31,7 +31,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(z, data, size);
         z[size] = '\0';
         ph_darwin_app_for(z, z + size / 2, z, bundle, sizeof bundle, app, sizeof app);
+        /* SoC: creator strings, channel names, unit labels */
+        ph_agx_creator_pid(z);
+        ph_soc_energy_domain(z);
+        ph_soc_energy_nj((int64_t)size * 1000, z);
         free(z);
     }
+    uint32_t mhz[16];
+    int nm = ph_soc_gpu_freqs(data, size, mhz, 16);
+    const char *names[4] = {"OFF", "IDLE", "P1", "P2"};
+    int64_t res[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < 4 && (i + 1) * 8 <= size; i++)
+        memcpy(&res[i], data + i * 8, 8);
+    int64_t busy, avg;
+    ph_soc_gpu_busy(names, res, 4, mhz, nm, &busy, &avg);
+    /* the AGX ledger on a stream of (client, pid, ns) triples */
+    ph_agx a;
+    memset(&a, 0, sizeof a);
+    ph_agx_begin(&a);
+    for (size_t off = 0; off + 13 <= size; off += 13) {
+        int32_t pid;
+        int64_t ns;
+        memcpy(&pid, data + off + 1, 4);
+        memcpy(&ns, data + off + 5, 8);
+        if (data[off] == 0) {
+            ph_agx_end(&a);
+            ph_agx_begin(&a);
+        }
+        ph_agx_note(&a, data[off] % 8, pid % 64, ns);
+    }
+    ph_agx_end(&a);
+    ph_agx_free(&a);
     return 0;
 }

@@ -262,3 +262,92 @@ TEST(outermost_app_bundle)
     ph_darwin_app_for("", "", "kernel_task", bundle, sizeof bundle, app, sizeof app);
     CHECK_S(app, "kernel_task");
 }
+
+/* IOReport channels to domains and units (macmon, mactop: mJ, uJ or nJ per
+ * channel on one machine; Ultra chips prefix DIE_n_). */
+TEST(soc_energy_channels_and_units)
+{
+    CHECK_I(ph_soc_energy_domain("CPU Energy"), PH_PWR_CORE);
+    CHECK_I(ph_soc_energy_domain("DIE_1_CPU Energy"), PH_PWR_CORE);
+    CHECK_I(ph_soc_energy_domain("GPU Energy"), PH_PWR_GPU);
+    CHECK_I(ph_soc_energy_domain("ANE0"), PH_PWR_ANE);
+    CHECK_I(ph_soc_energy_domain("DRAM0"), PH_PWR_DRAM);
+    CHECK_I(ph_soc_energy_domain("GPU SRAM0"), PH_PWR_DOMAINS);
+    CHECK_I(ph_soc_energy_domain(NULL), PH_PWR_DOMAINS);
+    CHECK_I(ph_soc_energy_nj(1500, "mJ"), 1500000000);
+    CHECK_I(ph_soc_energy_nj(1500, "uJ"), 1500000);
+    CHECK_I(ph_soc_energy_nj(1500, "\xc2\xb5J"), 1500000);
+    CHECK_I(ph_soc_energy_nj(1500, "nJ"), 1500);
+    CHECK_I(ph_soc_energy_nj(1500, "W"), -1);
+    CHECK_I(ph_soc_energy_nj(-3, "mJ"), -1); /* a reset across sleep */
+    CHECK_I(ph_soc_energy_nj(INT64_MAX / 10, "mJ"), -1);
+}
+
+/* GPUPH residencies: busy outside OFF/IDLE/DOWN, clock weighted by the
+ * pmgr table (its first pair skipped). */
+TEST(soc_gpu_states_and_frequencies)
+{
+    unsigned char vs[4 * 8];
+    memset(vs, 0, sizeof vs);
+    uint32_t hz[4] = {0, 389000000, 648000000, 1398000000};
+    for (int i = 0; i < 4; i++)
+        for (int b = 0; b < 4; b++)
+            vs[i * 8 + b] = (unsigned char)(hz[i] >> (8 * b));
+    uint32_t mhz[8];
+    int n = ph_soc_gpu_freqs(vs, sizeof vs, mhz, 8);
+    CHECK_I(n, 3);
+    CHECK_I(mhz[0], 389);
+    CHECK_I(mhz[2], 1398);
+    CHECK_I(ph_soc_gpu_freqs(vs, 12, mhz, 8), 0); /* a truncated pair is not read */
+
+    const char *names[] = {"OFF", "IDLE", "P1", "P2", "P3"};
+    int64_t res[] = {500, 100, 200, 0, 200};
+    int64_t busy, avg;
+    CHECK_I(ph_soc_gpu_busy(names, res, 5, mhz, n, &busy, &avg), 0);
+    CHECK_I(busy, 400);                              /* 400 of 1000 */
+    CHECK_I(avg, 894);                               /* (200 x 389 + 200 x 1398) / 400 = 893.5 */
+    CHECK_I(ph_soc_gpu_busy(names, res, 5, NULL, 0, &busy, &avg), 0);
+    CHECK_I(avg, -1);
+    int64_t zero[] = {0, 0, 0, 0, 0};
+    CHECK_I(ph_soc_gpu_busy(names, zero, 5, mhz, n, &busy, &avg), -1);
+    CHECK_I(busy, -1);
+}
+
+TEST(agx_creator_and_per_process_gpu_time)
+{
+    CHECK_I(ph_agx_creator_pid("pid 682, WindowServer"), 682);
+    CHECK_I(ph_agx_creator_pid("pid 7"), 7);
+    CHECK_I(ph_agx_creator_pid("pid , x"), -1);
+    CHECK_I(ph_agx_creator_pid("682, WindowServer"), -1);
+    CHECK_I(ph_agx_creator_pid("pid 99999999999, big"), -1);
+    CHECK_I(ph_agx_creator_pid(NULL), -1);
+
+    ph_agx a;
+    memset(&a, 0, sizeof a);
+    /* WindowServer has two clients, Safari one */
+    ph_agx_begin(&a);
+    ph_agx_note(&a, 1, 682, 1000);
+    ph_agx_note(&a, 2, 682, 500);
+    ph_agx_note(&a, 3, 900, 70);
+    ph_agx_end(&a);
+    CHECK_I(ph_agx_total(&a, 682), 1500);
+    CHECK_I(ph_agx_total(&a, 900), 70);
+    CHECK_I(ph_agx_total(&a, 1), -1);
+    /* client 2 goes, client 1 grows, Safari's client resets (fewer ns) */
+    ph_agx_begin(&a);
+    ph_agx_note(&a, 1, 682, 1300);
+    ph_agx_note(&a, 3, 900, 20);
+    ph_agx_end(&a);
+    CHECK_I(ph_agx_total(&a, 682), 1800); /* never less than before */
+    CHECK_I(ph_agx_total(&a, 900), 90);
+    /* a reused client id for another process: all of its time is new */
+    ph_agx_begin(&a);
+    ph_agx_note(&a, 1, 682, 1300);
+    ph_agx_note(&a, 3, 901, 40);
+    ph_agx_end(&a);
+    CHECK_I(ph_agx_total(&a, 901), 40);
+    CHECK_I(ph_agx_total(&a, 900), -1); /* no client left: forgotten */
+    CHECK(ph_agx_share_pct(25, 100, 40.0) == 10.0);
+    CHECK(ph_agx_share_pct(25, 0, 40.0) < 0);
+    ph_agx_free(&a);
+}

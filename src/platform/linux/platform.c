@@ -144,6 +144,11 @@ int ph_platform_exits(ph_platform *p, ph_exitlist *out)
 }
 
 int ph_platform_reaped_io_in_parent(void) { return 1; }
+const char *ph_platform_power_why(ph_platform *p)
+{
+    (void)p;
+    return "no RAPL zones in /sys/class/powercap";
+}
 int ph_platform_coalition(ph_platform *p, int64_t id, ph_coalition_usage *out)
 {
     (void)p;
