@@ -198,8 +198,6 @@ void ph_agx_begin(ph_agx *a); /* a scan starts */
 void ph_agx_note(ph_agx *a, uint64_t client, int32_t pid, int64_t gpu_ns);
 void ph_agx_end(ph_agx *a);   /* clients not seen are gone; pids without clients forgotten */
 int64_t ph_agx_total(const ph_agx *a, int32_t pid); /* -1: no client */
-/* A process's share of the system's GPU busy time over an interval. */
-double ph_agx_share_pct(int64_t proc_delta_ns, int64_t all_delta_ns, double busy_pct);
 void ph_agx_free(ph_agx *a);
 
 /* The reader itself (src/platform/darwin/ioreport.c, macOS only): open

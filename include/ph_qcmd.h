@@ -123,4 +123,10 @@ void ph_csv_field(FILE *f, const char *s);
 /* Human form of a value in base units ("-" when v < 0). */
 void ph_fmt_unit(enum ph_unit u, int64_t v, char *buf, size_t len);
 
+/* A process's GPU %: its share of all processes' GPU time times the
+ * system's busy % (the seed's formula) when the system's busy % is known;
+ * else its GPU time over the wall time of the window (engine time, which can
+ * exceed 100 with several engines). -1 when unknown. */
+double ph_gpu_pct(int64_t proc_gpu_ns, int64_t all_gpu_ns, double system_busy_pct, int64_t covered_ns);
+
 #endif

@@ -70,6 +70,23 @@ static double cpu_pct(const ph_agg *a, const ph_window *w)
 }
 
 static int64_t est_total; /* estimated energy over every process of the window */
+static int64_t gpu_total; /* GPU time of every process of the window */
+
+static double sys_gpu_busy(const ph_window *w)
+{
+    return w->gpu_busy_ns >= 0 && w->gpu_covered_ns > 0 ? 100.0 * (double)w->gpu_busy_ns / (double)w->gpu_covered_ns
+                                                        : -1;
+}
+
+static double row_gpu_pct(const ph_agg *a, const ph_window *w)
+{
+    return ph_gpu_pct(sum_or(a, PH_M_GPU_NS, -1), gpu_total, sys_gpu_busy(w), w->covered_ns);
+}
+
+static int want_gpu(const top_opts *o)
+{
+    return strcmp(o->metric->name, "gpu") == 0;
+}
 
 static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
 {
@@ -101,6 +118,15 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
                                                         : r->win.energy_nj[PH_PWR_PSYS];
     ph_json_num(root, "system_energy_j", sys, 1e9);
     ph_json_num(root, "unattributed_energy_j", sys >= 0 ? sys - est_total : -1, 1e9);
+    if (want_gpu(o)) {
+        double b = sys_gpu_busy(&r->win);
+        if (b >= 0)
+            cJSON_AddNumberToObject(root, "gpu_busy_pct", b);
+        else
+            cJSON_AddNullToObject(root, "gpu_busy_pct");
+        cJSON_AddStringToObject(root, "gpu_pct_is", b >= 0 ? "share of GPU time x system busy %"
+                                                           : "GPU engine time / wall time");
+    }
     cJSON *arr = cJSON_AddArrayToObject(root, "rows");
     for (size_t i = 0; i < n; i++) {
         const ph_agg *a = &rows[i];
@@ -129,6 +155,13 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         ph_json_num(row, "wakeups", sum_or(a, PH_M_WAKEUPS, -1), 1);
         if (extra_metric(o))
             ph_json_num(row, o->metric->json, ph_qmetric_value(o->metric, a, 0), o->metric->scale);
+        if (want_gpu(o)) {
+            double g = row_gpu_pct(a, &r->win);
+            if (g >= 0)
+                cJSON_AddNumberToObject(row, "gpu_pct", g);
+            else
+                cJSON_AddNullToObject(row, "gpu_pct");
+        }
         cJSON_AddItemToArray(arr, row);
     }
     return ph_json_print(root);
@@ -199,6 +232,8 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
         heads[nc] = "WAKEUPS", right[nc++] = 1;
     if (extra_metric(o))
         heads[nc] = o->metric->head, right[nc++] = 1;
+    if (want_gpu(o))
+        heads[nc] = "GPU%", right[nc++] = 1;
 
     ph_table t;
     ph_table_init(&t, nc, heads, right);
@@ -225,6 +260,14 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
             ph_fmt_count(sum_or(a, PH_M_WAKEUPS, -1), c[k], sizeof c[k]), k++;
         if (extra_metric(o))
             ph_fmt_unit(o->metric->unit, ph_qmetric_value(o->metric, a, 0), c[k], sizeof c[k]), k++;
+        if (want_gpu(o)) {
+            double g = row_gpu_pct(a, &r->win);
+            if (g < 0)
+                snprintf(c[k], sizeof c[k], "-");
+            else
+                snprintf(c[k], sizeof c[k], "%.1f%%", g);
+            k++;
+        }
         for (size_t j = 0; j < k; j++)
             cells[j] = c[j];
         ph_table_add(&t, cells);
@@ -244,7 +287,7 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
         for (size_t j = 0; j < nc; j++)
             cells[j] = "";
         cells[0] = "(unattributed)";
-        cells[nc - 1 - (has_wakeups || want_wakeups) - extra_metric(o)] = un;
+        cells[nc - 1 - (has_wakeups || want_wakeups) - extra_metric(o) - want_gpu(o)] = un;
         ph_table_add(&t, cells);
     }
     ph_table_print(&t, stdout, ph_use_colour(stdout));
@@ -316,6 +359,13 @@ static int top_exec(int argc, char **argv)
     for (size_t i = 0; i < r.napps && !r.nprocs; i++)
         if (r.apps[i].have & PH_BIT(PH_M_ENERGY_EST_NJ))
             est_total += r.apps[i].val[PH_M_ENERGY_EST_NJ];
+    gpu_total = 0;
+    for (size_t i = 0; i < r.nprocs; i++)
+        if (r.procs[i].have & PH_BIT(PH_M_GPU_NS))
+            gpu_total += r.procs[i].val[PH_M_GPU_NS];
+    for (size_t i = 0; i < r.napps && !r.nprocs; i++)
+        if (r.apps[i].have & PH_BIT(PH_M_GPU_NS))
+            gpu_total += r.apps[i].val[PH_M_GPU_NS];
 
     ph_agg *rows;
     sort_metric = o.metric;

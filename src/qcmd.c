@@ -319,6 +319,17 @@ int ph_parse_resolution(const char *arg, int64_t *res)
     return 0;
 }
 
+double ph_gpu_pct(int64_t g, int64_t all, double busy, int64_t covered)
+{
+    if (g < 0)
+        return -1;
+    if (busy >= 0 && all > 0)
+        return (double)g / (double)all * busy;
+    if (covered <= 0)
+        return -1;
+    return (double)g * 100.0 / (double)covered;
+}
+
 int64_t ph_auto_resolution(int64_t span)
 {
     static const int64_t steps[] = {60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400};

@@ -332,6 +332,8 @@ static int setup(rec *r, char *err, size_t errlen)
         ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
         return -1;
     }
+    if (!r->o->quiet)
+        ph_log("power: %s", note);
     const char *mode = ph_platform_exit_mode(r->plat);
     if (ph_store_set_meta(r->store, "exit_mode", mode) < 0) {
         ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));

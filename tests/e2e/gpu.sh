@@ -46,8 +46,13 @@ check "gpu: processes without DRM fds have NULL, not 0" \
 capture "$PROCHIST" top --db "$db" --gpu --by process --since 10m --format json
 check "gpu: top --gpu puts bash first" [ "$(jq -r '.rows[0].pid' "$TMP/out")" = 1186 ]
 check "gpu: top --gpu reports 1.5 s" [ "$(jq -r '.rows[0].gpu_s' "$TMP/out")" = 1.5 ]
+# no system busy % on this machine: GPU % is engine time over the window's wall time
+pct=$(jq -r '(.rows[0].gpu_s / .covered_s * 100) - .rows[0].gpu_pct | fabs < 1e-9' "$TMP/out")
+check "gpu: GPU % is engine time / wall without a system busy %" [ "$pct" = true ]
+check "gpu: the JSON says how GPU % was made" [ "$(jq -r .gpu_pct_is "$TMP/out")" = "GPU engine time / wall time" ]
 capture "$PROCHIST" top --db "$db" --gpu --since 10m
 check "gpu: the table has a GPU column" grep -q "GPU" "$TMP/out"
+check "gpu: the table has a GPU% column" grep -q "GPU%" "$TMP/out"
 capture "$PROCHIST" top --db "$db" --sort gpu --by process --since 10m --format csv
 check "gpu: --sort gpu works in CSV" grep -q "gpu_s" "$TMP/out"
 
@@ -72,3 +77,24 @@ check "gpu: its recorded GPU time stays 1.5 s" \
     [ "$(sqlite3 "$db" "select sum(gpu_s) * 1000 from v_proc_sample where pid = 1186")" = 1500.0 ]
 check "gpu: its exit is recorded" \
     [ "$(sqlite3 "$db" "select gone_utc is not null from v_process where pid = 1186")" = 1 ]
+
+# With a system busy % (an amdgpu card at 60%), a process's GPU % is its
+# share of all processes' GPU time times that busy %: bash has all of it.
+proc="$TMP/proc2"
+cp -R "$TESTS_DIR/fixtures/proc" "$proc"
+p="$proc/1186"
+mkdir -p "$p/fd" "$p/fdinfo" "$TMP/gsys/class/drm/card0/device"
+ln -s /dev/dri/renderD128 "$p/fd/3"
+echo 60 >"$TMP/gsys/class/drm/card0/device/gpu_busy_percent"
+db="$TMP/gpu2.db"
+record2() { "$PROCHIST" record --db "$db" --proc-root "$proc" --sys-root "$TMP/gsys" --count 1 --quiet; }
+client 3 7 1000000000 0
+echo "700.00 1000.00" >"$proc/uptime"
+record2
+client 3 7 2000000000 0
+setf "$p/stat" 14 54
+echo "705.00 1000.00" >"$proc/uptime"
+record2
+capture "$PROCHIST" top --db "$db" --gpu --by process --since 10m --format json
+check "gpu: with a system busy %, GPU % is the share of it ($(jq -c '[.gpu_busy_pct, .rows[0].gpu_pct]' "$TMP/out"))" \
+    [ "$(jq -c '[.gpu_busy_pct, .rows[0].gpu_pct]' "$TMP/out")" = "[60,60]" ]

@@ -2,6 +2,7 @@
 #include "test.h"
 
 #include "ph_query.h"
+#include "ph_qcmd.h"
 #include "ph_store.h"
 
 #include <stdlib.h>
@@ -191,4 +192,14 @@ TEST(app_peak_is_concurrent_sum_not_sum_of_peaks)
     CHECK(g && g->mem_peak == 50);
     ph_result_free(&res);
     ph_store_close(d.s);
+}
+
+/* The seed's per-process GPU %: share of all GPU time x system busy %;
+ * without a system busy %, engine time over wall time. */
+TEST(gpu_pct_share_or_engine_time)
+{
+    CHECK(ph_gpu_pct(25, 100, 40.0, 10) == 10.0);
+    CHECK(ph_gpu_pct(2000000000LL, 2000000000LL, -1, 4000000000LL) == 50.0);
+    CHECK(ph_gpu_pct(25, 0, 40.0, 0) < 0);
+    CHECK(ph_gpu_pct(-1, 100, 40.0, 10) < 0);
 }

@@ -196,13 +196,6 @@ int64_t ph_agx_total(const ph_agx *a, int32_t pid)
     return i < a->np && a->p[i].pid == pid ? a->p[i].total : -1;
 }
 
-double ph_agx_share_pct(int64_t proc, int64_t all, double busy_pct)
-{
-    if (proc < 0 || all <= 0 || busy_pct < 0)
-        return -1;
-    return (double)proc / (double)all * busy_pct;
-}
-
 void ph_agx_free(ph_agx *a)
 {
     free(a->c);
