@@ -129,6 +129,13 @@ typedef struct ph_pending_exit {
     int used; /* produced its row in this step */
 } ph_pending_exit;
 
+/* One process read in a step, before its row is made. */
+typedef struct ph_read {
+    const struct ph_entry *old; /* its committed state; NULL: first sight */
+    enum ph_read_result r;
+    ph_proc_sample s;
+} ph_read;
+
 typedef struct ph_tracker {
     ph_entry *cur;  size_t ncur, capcur;   /* committed state, sorted by pid */
     ph_entry *next; size_t nnext, capnext; /* state being built by a step */
@@ -136,9 +143,9 @@ typedef struct ph_tracker {
     ph_child_seen *owed; size_t nowed, capowed;   /* committed debts */
     ph_child_seen *work; size_t nwork, capwork;   /* this step's: owed + new */
     size_t nsorted;                               /* work[0..nsorted) is sorted by ppid */
-    ph_child_seen *fresh; size_t nfresh, capfresh; /* found mid-step: from the next step */
     ph_pending_exit *pexit; size_t npexit, cappexit; /* exits heard, not yet matched */
     ph_exitlist heard; /* scratch for the source's exits */
+    ph_read *reads; size_t nreads, capreads; /* this step's reads */
 } ph_tracker;
 
 void ph_tracker_init(ph_tracker *t);

@@ -23,8 +23,8 @@ void ph_tracker_free(ph_tracker *t)
     free(t->next);
     free(t->owed);
     free(t->work);
-    free(t->fresh);
     free(t->pexit);
+    free(t->reads);
     ph_exitlist_free(&t->heard);
     ph_pidlist_free(&t->pids);
     memset(t, 0, sizeof *t);
@@ -170,9 +170,13 @@ static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_value
 {
     if (!(row->have & PH_BIT(PH_M_CHILD_CPU_USER_NS)))
         return; /* child times not read: the reap shows in a later delta */
-    for (size_t k = first_owed(t, pid); k < t->nwork && t->work[k].ppid == pid; k++) {
+    for (size_t k = first_owed(t, pid); k < t->nwork; k++) {
+        if (k < t->nsorted && t->work[k].ppid != pid) {
+            k = t->nsorted - 1; /* on to the unsorted tail (found mid-step) */
+            continue;
+        }
         ph_child_seen *w = &t->work[k];
-        if (w->used)
+        if (w->used || w->ppid != pid)
             continue;
         int64_t need = w->v[PH_M_CHILD_CPU_USER_NS] + w->v[PH_M_CHILD_CPU_SYSTEM_NS];
         int64_t have = val(row, PH_M_CHILD_CPU_USER_NS) + val(row, PH_M_CHILD_CPU_SYSTEM_NS);
@@ -427,7 +431,6 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
 {
     memset(st, 0, sizeof *st);
     t->nnext = 0;
-    t->nfresh = 0;
     for (size_t k = 0; k < t->npexit; k++)
         t->pexit[k].used = 0;
     /* Exits heard since the last step: kept until matched, even if this
@@ -498,6 +501,10 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     }
     sort_work(t);
 
+    /* Read every listed process first, emit their rows after: a child that
+     * vanished between the listing and its read is then known (its debt
+     * owed) before its parent's row is made, whatever their pids. */
+    t->nreads = 0;
     i = 0;
     for (size_t k = 0; k < t->pids.n; k++) {
         int32_t pid = t->pids.pids[k];
@@ -506,31 +513,41 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         const ph_entry *old = NULL;
         if (i < t->ncur && t->cur[i].pid == pid)
             old = &t->cur[i++];
-
+        if (t->nreads == t->capreads) {
+            t->capreads = t->capreads ? t->capreads * 2 : 256;
+            t->reads = ph_xrealloc(t->reads, t->capreads * sizeof *t->reads);
+        }
+        ph_read *rd = &t->reads[t->nreads];
         ph_hint hint;
-        ph_proc_sample s;
         if (old) {
             hint.start_key = old->start_key;
             hint.quick_sig = old->sig;
             hint.refresh = tick->keyframe;
         }
-        enum ph_read_result r = src->read(src->ctx, pid, old ? &hint : NULL, &s);
-        if (r == PH_READ_GONE) {
-            if (old && gone(t, src, sink, old, push_seen(&t->fresh, &t->nfresh, &t->capfresh), st) < 0)
-                return -1; /* its debt counts from the next step */
-            continue;
-        }
-        st->procs++;
-        if (s.denied)
-            st->denied++;
-        if (old && old->start_key != s.start_key) {
-            /* The pid was reused: the old process is gone. */
-            if (gone(t, src, sink, old, push_seen(&t->fresh, &t->nfresh, &t->capfresh), st) < 0)
-                return -1;
+        rd->r = src->read(src->ctx, pid, old ? &hint : NULL, &rd->s);
+        ph_child_seen debt;
+        if (rd->r == PH_READ_GONE || (old && old->start_key != rd->s.start_key)) {
+            /* gone, or the pid was reused: the old process is gone */
+            if (old) {
+                memset(&debt, 0, sizeof debt);
+                if (gone(t, src, sink, old, &debt, st) < 0)
+                    return -1;
+                *push_seen(&t->work, &t->nwork, &t->capwork) = debt; /* unsorted tail */
+            }
+            if (rd->r == PH_READ_GONE)
+                continue;
             old = NULL;
         }
-        int rc = old ? seen_again(t, src, sink, tick, old, &s, r, st)
-                     : first_sight(t, src, sink, tick, &s, st);
+        rd->old = old;
+        t->nreads++;
+    }
+    for (size_t k = 0; k < t->nreads; k++) {
+        ph_read *rd = &t->reads[k];
+        st->procs++;
+        if (rd->s.denied)
+            st->denied++;
+        int rc = rd->old ? seen_again(t, src, sink, tick, rd->old, &rd->s, rd->r, st)
+                         : first_sight(t, src, sink, tick, &rd->s, st);
         if (rc < 0)
             return -1;
     }
@@ -547,7 +564,7 @@ void ph_tracker_commit(ph_tracker *t)
     t->next = tmp;
     t->capnext = cap;
     t->nnext = 0;
-    /* Debts not paid wait two more samples; mid-step ones start now. */
+    /* Debts not paid wait two more samples. */
     t->nowed = 0;
     for (size_t k = 0; k < t->nwork; k++)
         if (!t->work[k].used && t->work[k].age < 2) {
@@ -555,9 +572,7 @@ void ph_tracker_commit(ph_tracker *t)
             *c = t->work[k];
             c->age++;
         }
-    for (size_t k = 0; k < t->nfresh; k++)
-        *push_seen(&t->owed, &t->nowed, &t->capowed) = t->fresh[k];
-    t->nwork = t->nfresh = 0;
+    t->nwork = 0;
     /* Exits matched are done; one whose pid stays listed waits a while (a
      * zombie), then is dropped (a leader thread left, the process lives). */
     size_t n = 0;
@@ -572,7 +587,7 @@ void ph_tracker_commit(ph_tracker *t)
 void ph_tracker_abort(ph_tracker *t)
 {
     t->nnext = 0;
-    t->nwork = t->nfresh = 0;
+    t->nwork = 0;
     for (size_t k = 0; k < t->npexit; k++)
         t->pexit[k].used = 0;
 }

@@ -621,3 +621,23 @@ TEST(born_parent_pays_for_children_with_their_own_rows)
     CHECK_I(sum_rows(&e.r, 2, PH_M_CPU_USER_NS) + sum_rows(&e.r, 3, PH_M_CPU_USER_NS), 900);
     ph_tracker_free(&e.t);
 }
+
+/* A child listed but gone by the time it is read (reaped meanwhile), its
+ * pid above its parent's: the parent's read already shows the reap, and
+ * must not count the child again in the same sample. */
+TEST(child_gone_between_listing_and_read_is_not_doubled)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "sh", 100);
+    add(&e, 20, 6, 600, "job", 300);
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    e.f.p[1].vanish_on_read = 1;
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 350;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS), 50);
+    CHECK_I(e.r.ngone, 1);
+    ph_tracker_free(&e.t);
+}
