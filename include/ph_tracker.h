@@ -18,6 +18,9 @@
  * kernel adds a reaped child's whole total to the parent, and only the part
  * no row credited is new. A debt the parent never pays within two more
  * samples (it did not wait: the kernel reaped the child) is dropped.
+ * A step reads every listed process first, then takes the exit records
+ * (so every reap its reads saw has its child's record), then closes what is
+ * gone, then makes the rows of the live processes.
  * Exits: where the source hears of exits (Linux taskstats as root), a process
  * that was sampled gets a last EXIT row with what it did after its last
  * sample, and a process that lived between two samples gets its own identity
@@ -131,7 +134,8 @@ typedef struct ph_pending_exit {
 
 /* One process read in a step, before its row is made. */
 typedef struct ph_read {
-    const struct ph_entry *old; /* its committed state; NULL: first sight */
+    int32_t pid;
+    const struct ph_entry *old; /* its committed state; NULL: first sight (or pid reused) */
     enum ph_read_result r;
     ph_proc_sample s;
 } ph_read;

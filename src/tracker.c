@@ -209,19 +209,6 @@ static ph_pending_exit *claim_exit(ph_tracker *t, int32_t pid)
     return NULL;
 }
 
-static int listed(const ph_tracker *t, int32_t pid)
-{
-    size_t lo = 0, hi = t->pids.n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (t->pids.pids[mid] < pid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < t->pids.n && t->pids.pids[lo] == pid;
-}
-
 static int report_gone(const ph_sink *sink, const ph_entry *e, ph_tick_stats *st)
 {
     st->gone++;
@@ -426,6 +413,55 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     return emit(sink, &row, e);
 }
 
+/* Take the exits the source heard (kept until matched, even if this step
+ * is undone); a later exit of the same pid supersedes a waiting one (a
+ * leader thread that left first, then the whole process). */
+static void hear_exits(ph_tracker *t, const ph_source *src)
+{
+    t->heard.n = 0;
+    if (!src->exits || src->exits(src->ctx, &t->heard) != 0)
+        return;
+    for (size_t k = 0; k < t->heard.n; k++) {
+        ph_pending_exit *px = NULL;
+        for (size_t j = 0; j < t->npexit && !px; j++)
+            if (t->pexit[j].x.pid == t->heard.v[k].pid)
+                px = &t->pexit[j];
+        if (!px) {
+            if (t->npexit == t->cappexit) {
+                t->cappexit = t->cappexit ? t->cappexit * 2 : 64;
+                t->pexit = ph_xrealloc(t->pexit, t->cappexit * sizeof *t->pexit);
+            }
+            px = &t->pexit[t->npexit++];
+        }
+        px->x = t->heard.v[k];
+        px->age = 0;
+        px->used = 0;
+    }
+}
+
+/* Read this step, by pid (t->reads is in listing order). */
+static const ph_read *read_of(const ph_tracker *t, int32_t pid)
+{
+    size_t lo = 0, hi = t->nreads;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->reads[mid].pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->nreads && t->reads[lo].pid == pid ? &t->reads[lo] : NULL;
+}
+
+/*
+ * A step in four phases. 1: list and read every process. 2: take the exit
+ * records, only now: a process reaped before its parent was read exited
+ * before that read, so its record is already here. 3: close every identity
+ * that is gone (no longer listed, gone when read, or its pid reused), with
+ * its exit record when there is one, and give processes no sample saw their
+ * rows; each leaves a debt to its parent. 4: make the rows of the live
+ * processes, parents paying their children's debts.
+ */
 int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
                     const ph_tick *tick, ph_tick_stats *st)
 {
@@ -433,83 +469,16 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     t->nnext = 0;
     for (size_t k = 0; k < t->npexit; k++)
         t->pexit[k].used = 0;
-    /* Exits heard since the last step: kept until matched, even if this
-     * step is undone. */
-    t->heard.n = 0;
-    if (src->exits && src->exits(src->ctx, &t->heard) == 0)
-        for (size_t k = 0; k < t->heard.n; k++) {
-            /* A later exit of the same pid supersedes a waiting one: a
-             * leader thread that left first, then the whole process. */
-            ph_pending_exit *px = NULL;
-            for (size_t j = 0; j < t->npexit && !px; j++)
-                if (t->pexit[j].x.pid == t->heard.v[k].pid)
-                    px = &t->pexit[j];
-            if (!px) {
-                if (t->npexit == t->cappexit) {
-                    t->cappexit = t->cappexit ? t->cappexit * 2 : 64;
-                    t->pexit = ph_xrealloc(t->pexit, t->cappexit * sizeof *t->pexit);
-                }
-                px = &t->pexit[t->npexit++];
-            }
-            px->x = t->heard.v[k];
-            px->age = 0;
-            px->used = 0;
-        }
     if (src->list(src->ctx, &t->pids) < 0)
         return -1;
 
-    /* The debts still open, by parent. */
-    t->nwork = 0;
-    for (size_t k = 0; k < t->nowed; k++) {
-        *push_seen(&t->work, &t->nwork, &t->capwork) = t->owed[k];
-        t->work[t->nwork - 1].used = 0;
-    }
-    t->nsorted = 0;
-    sort_work(t);
-
-    /* Exits of processes no sample saw, then processes no longer listed:
-     * both before any parent is read, so their debts are paid this step. */
-    for (size_t k = 0; k < t->npexit; k++) {
-        ph_pending_exit *px = &t->pexit[k];
-        if (px->used || listed(t, px->x.pid))
-            continue;
-        size_t lo = 0, hi = t->ncur; /* a tracked process takes its own exit */
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (t->cur[mid].pid < px->x.pid)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo < t->ncur && t->cur[lo].pid == px->x.pid)
-            continue;
-        if (exited_unseen(t, src, sink, tick, px, st) < 0)
-            return -1;
-    }
-    size_t i = 0;
-    for (size_t k = 0; k <= t->pids.n; k++) {
-        int32_t upto = k < t->pids.n ? t->pids.pids[k] : INT32_MAX;
-        while (i < t->ncur && (t->cur[i].pid < upto || k == t->pids.n)) {
-            ph_child_seen debt;
-            memset(&debt, 0, sizeof debt);
-            if (gone(t, src, sink, &t->cur[i++], &debt, st) < 0)
-                return -1;
-            *push_seen(&t->work, &t->nwork, &t->capwork) = debt;
-        }
-        if (k < t->pids.n && i < t->ncur && t->cur[i].pid == upto)
-            i++;
-    }
-    sort_work(t);
-
-    /* Read every listed process first, emit their rows after: a child that
-     * vanished between the listing and its read is then known (its debt
-     * owed) before its parent's row is made, whatever their pids. */
+    /* 1: read */
     t->nreads = 0;
-    i = 0;
+    size_t i = 0;
     for (size_t k = 0; k < t->pids.n; k++) {
         int32_t pid = t->pids.pids[k];
         while (i < t->ncur && t->cur[i].pid < pid)
-            i++; /* reported gone above */
+            i++;
         const ph_entry *old = NULL;
         if (i < t->ncur && t->cur[i].pid == pid)
             old = &t->cur[i++];
@@ -517,32 +486,57 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
             t->capreads = t->capreads ? t->capreads * 2 : 256;
             t->reads = ph_xrealloc(t->reads, t->capreads * sizeof *t->reads);
         }
-        ph_read *rd = &t->reads[t->nreads];
+        ph_read *rd = &t->reads[t->nreads++];
         ph_hint hint;
         if (old) {
             hint.start_key = old->start_key;
             hint.quick_sig = old->sig;
             hint.refresh = tick->keyframe;
         }
+        rd->pid = pid;
         rd->r = src->read(src->ctx, pid, old ? &hint : NULL, &rd->s);
-        ph_child_seen debt;
-        if (rd->r == PH_READ_GONE || (old && old->start_key != rd->s.start_key)) {
-            /* gone, or the pid was reused: the old process is gone */
-            if (old) {
-                memset(&debt, 0, sizeof debt);
-                if (gone(t, src, sink, old, &debt, st) < 0)
-                    return -1;
-                *push_seen(&t->work, &t->nwork, &t->capwork) = debt; /* unsorted tail */
-            }
-            if (rd->r == PH_READ_GONE)
-                continue;
-            old = NULL;
-        }
         rd->old = old;
-        t->nreads++;
+        if (old && rd->r != PH_READ_GONE && old->start_key != rd->s.start_key)
+            rd->old = NULL; /* the pid was reused: the old process is gone */
     }
+
+    /* 2: exits */
+    hear_exits(t, src);
+
+    /* 3: what is gone, owing its parent */
+    t->nwork = 0;
+    for (size_t k = 0; k < t->nowed; k++) {
+        *push_seen(&t->work, &t->nwork, &t->capwork) = t->owed[k];
+        t->work[t->nwork - 1].used = 0;
+    }
+    t->nsorted = 0;
+    sort_work(t);
+    for (size_t k = 0; k < t->ncur; k++) {
+        const ph_entry *e = &t->cur[k];
+        const ph_read *rd = read_of(t, e->pid);
+        if (rd && rd->r != PH_READ_GONE && rd->old == e)
+            continue; /* still there */
+        ph_child_seen debt;
+        memset(&debt, 0, sizeof debt);
+        if (gone(t, src, sink, e, &debt, st) < 0)
+            return -1;
+        *push_seen(&t->work, &t->nwork, &t->capwork) = debt; /* unsorted tail */
+    }
+    for (size_t k = 0; k < t->npexit; k++) {
+        ph_pending_exit *px = &t->pexit[k];
+        const ph_read *rd = read_of(t, px->x.pid);
+        if (px->used || (rd && rd->r != PH_READ_GONE))
+            continue; /* matched, or its pid is still there (a zombie): wait */
+        if (exited_unseen(t, src, sink, tick, px, st) < 0)
+            return -1;
+    }
+    sort_work(t);
+
+    /* 4: rows */
     for (size_t k = 0; k < t->nreads; k++) {
         ph_read *rd = &t->reads[k];
+        if (rd->r == PH_READ_GONE)
+            continue;
         st->procs++;
         if (rd->s.denied)
             st->denied++;
