@@ -32,6 +32,13 @@ PH_NORETURN void ph_fatal(const char *fmt, ...) PH_PRINTF(1, 2);
 void *ph_xmalloc(size_t n);
 void *ph_xcalloc(size_t n, size_t size);
 void *ph_xrealloc(void *p, size_t n);
+
+/* Index of the first element of an array sorted by an integer key (an
+ * int32_t or int64_t field at byte offset off of each element) whose key is
+ * not less than key; n when there is none. PH_LOWER_BOUND names the field. */
+size_t ph_lower_bound(const void *base, size_t n, size_t size, size_t off, size_t keysize, int64_t key);
+#define PH_LOWER_BOUND(arr, n, field, key)                                                           \
+    ph_lower_bound((arr), (n), sizeof *(arr), offsetof(__typeof__(*(arr)), field), sizeof((arr)->field), (key))
 char *ph_xstrdup(const char *s);
 
 /* snprintf that reports truncation: 0, or -1 when it did not fit. */

@@ -51,15 +51,7 @@ void ph_ledger_copy(ph_ledger *dst, const ph_ledger *src)
 
 static size_t co_pos(const ph_ledger *l, int64_t id)
 {
-    size_t lo = 0, hi = l->nco;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (l->co[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return PH_LOWER_BOUND(l->co, l->nco, id, id);
 }
 
 static ph_co *find_co(ph_ledger *l, int64_t id)
@@ -88,15 +80,7 @@ ph_co *ph_ledger_add_coalition(ph_ledger *l, int64_t id, const char *app)
 
 static size_t m_pos(const ph_ledger *l, int64_t proc)
 {
-    size_t lo = 0, hi = l->nm;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (l->m[mid].proc < proc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return PH_LOWER_BOUND(l->m, l->nm, proc, proc);
 }
 
 void ph_ledger_add_member(ph_ledger *l, int64_t proc, int64_t coalition)

@@ -116,15 +116,7 @@ static void sort_work(ph_tracker *t)
 /* First entry of the sorted part of the work list owed to pid. */
 static size_t first_owed(const ph_tracker *t, int32_t pid)
 {
-    size_t lo = 0, hi = t->nsorted;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (t->work[mid].ppid < pid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return PH_LOWER_BOUND(t->work, t->nsorted, ppid, pid);
 }
 
 /* Add to c what pid's own children still owe it (nobody paid it: pid is
@@ -442,14 +434,7 @@ static void hear_exits(ph_tracker *t, const ph_source *src)
 /* Read this step, by pid (t->reads is in listing order). */
 static const ph_read *read_of(const ph_tracker *t, int32_t pid)
 {
-    size_t lo = 0, hi = t->nreads;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (t->reads[mid].pid < pid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = PH_LOWER_BOUND(t->reads, t->nreads, pid, pid);
     return lo < t->nreads && t->reads[lo].pid == pid ? &t->reads[lo] : NULL;
 }
 

@@ -64,6 +64,28 @@ void *ph_xcalloc(size_t n, size_t size)
     return p;
 }
 
+size_t ph_lower_bound(const void *base, size_t n, size_t size, size_t off, size_t keysize, int64_t key)
+{
+    const unsigned char *b = base;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int64_t k;
+        if (keysize == sizeof(int32_t)) {
+            int32_t k32;
+            memcpy(&k32, b + mid * size + off, sizeof k32);
+            k = k32;
+        } else {
+            memcpy(&k, b + mid * size + off, sizeof k);
+        }
+        if (k < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 void *ph_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);

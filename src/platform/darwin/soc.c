@@ -107,15 +107,7 @@ int32_t ph_agx_creator_pid(const char *s)
 
 static size_t pid_pos(const ph_agx *a, int32_t pid)
 {
-    size_t lo = 0, hi = a->np;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (a->p[mid].pid < pid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return PH_LOWER_BOUND(a->p, a->np, pid, pid);
 }
 
 static ph_agx_pid *pid_entry(ph_agx *a, int32_t pid)

@@ -317,17 +317,8 @@ static int pread_all(ph_platform *p, int fd)
 
 static kept *find_kept(ph_platform *p, int32_t pid)
 {
-    size_t lo = 0, hi = p->nkept;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (p->kept[mid].pid == pid)
-            return &p->kept[mid];
-        if (p->kept[mid].pid < pid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    size_t i = PH_LOWER_BOUND(p->kept, p->nkept, pid, pid);
+    return i < p->nkept && p->kept[i].pid == pid ? &p->kept[i] : NULL;
 }
 
 static void drop_kept_fds(ph_platform *p)

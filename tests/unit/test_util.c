@@ -1,0 +1,29 @@
+/* Shared helpers of ph_util.h. */
+#include "test.h"
+
+#include "ph_util.h"
+
+typedef struct r32 {
+    char pad[3];
+    int32_t k;
+} r32;
+typedef struct r64 {
+    int64_t before;
+    int64_t k;
+} r64;
+
+TEST(lower_bound_on_int32_and_int64_keys)
+{
+    r32 a[5] = {{"", -7}, {"", 2}, {"", 2}, {"", 9}, {"", 40}};
+    CHECK_I(PH_LOWER_BOUND(a, 5, k, -100), 0);
+    CHECK_I(PH_LOWER_BOUND(a, 5, k, -7), 0);
+    CHECK_I(PH_LOWER_BOUND(a, 5, k, 2), 1);   /* the first of equal keys */
+    CHECK_I(PH_LOWER_BOUND(a, 5, k, 3), 3);
+    CHECK_I(PH_LOWER_BOUND(a, 5, k, 40), 4);
+    CHECK_I(PH_LOWER_BOUND(a, 5, k, 41), 5);  /* none: n */
+    CHECK_I(PH_LOWER_BOUND(a, 0, k, 1), 0);
+    r64 b[3] = {{0, -5000000000LL}, {0, 1}, {0, 6000000000LL}};
+    CHECK_I(PH_LOWER_BOUND(b, 3, k, 5000000000LL), 2);
+    CHECK_I(PH_LOWER_BOUND(b, 3, k, -5000000000LL), 0);
+    CHECK_I(PH_LOWER_BOUND(b, 3, k, INT64_MAX), 3);
+}
