@@ -47,7 +47,10 @@ recorder() {
     local db="$TMP/live-$1.db"
     rm -f "$db"*
     "$BIN" record --db "$db" --count 3 --interval 0.2 --quiet # baseline
-    PROCHIST_PROFILE=1 "$BIN" record --db "$db" --count "$N" --interval 1 --quiet 2>"$TMP/prof" &
+    # Exit records off: this measures the cost per process-sample; their
+    # own cost is the churn section's (as root the benchmark's helpers would
+    # otherwise add their exit rows here).
+    PROCHIST_NO_EXITS=1 PROCHIST_PROFILE=1 "$BIN" record --db "$db" --count "$N" --interval 1 --quiet 2>"$TMP/prof" &
     local pid=$! hwm=0
     while kill -0 $pid 2>/dev/null; do
         h=$(awk '/VmHWM/ { print $2 }' /proc/$pid/status 2>/dev/null)
