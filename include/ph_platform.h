@@ -164,8 +164,9 @@ int ph_platform_default_db_dir(char *buf, size_t len);
 /* Exit records (Linux taskstats as root): how the collector hears of exits.
  * ph_platform_exits appends the processes that exited since its last call;
  * -1 when there is no exit accounting (mode says why). The fd, when >= 0, is
- * readable when records wait: the recorder drains it while it sleeps, so the
- * kernel's socket buffer never overflows between samples. */
+ * readable when records wait: the recorder drains it while it sleeps, in
+ * batches at most a second apart, so the kernel's socket buffer does not
+ * fill between samples. */
 int ph_platform_exits(ph_platform *p, ph_exitlist *out);
 /* A coalition's totals: 0, or -1 when it is gone or the platform has none. */
 int ph_platform_coalition(ph_platform *p, int64_t id, ph_coalition_usage *out);
