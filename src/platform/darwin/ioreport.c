@@ -11,8 +11,8 @@
  *
  * Each sample: one IOReport sample, its delta from the previous one
  * (energy per channel, GPU state residencies over the interval), the
- * previous sample released; every CF object created here is released in the
- * same call (no growth per sample).
+ * previous sample released; every CF object created per sample is released
+ * in the same call (no growth per sample).
  */
 #include "ph_darwin.h"
 #include "ph_util.h"
@@ -85,7 +85,7 @@ struct ph_soc {
     FNS(PTR)
 #undef PTR
     void *sub;
-    CFMutableDictionaryRef subbed;
+    CFMutableDictionaryRef chans, subbed;
     CFDictionaryRef prev;
     uint64_t energy_nj[PH_PWR_DOMAINS]; /* cumulative since open */
     int have[PH_PWR_DOMAINS];
@@ -168,8 +168,7 @@ int ph_soc_open(ph_soc **out, char *why, size_t len)
     CFMutableDictionaryRef chans = all ? s->CFDictionaryCreateMutableCopy(NULL, s->CFDictionaryGetCount(all), all) : NULL;
     if (chans)
         s->sub = s->IOReportCreateSubscription(NULL, chans, &s->subbed, 0, NULL);
-    if (chans)
-        s->CFRelease(chans);
+    s->chans = chans; /* kept for the subscription's life: whether it retains them is not known */
     if (c1)
         s->CFRelease(c1);
     if (c2)
@@ -323,10 +322,9 @@ void ph_soc_close(ph_soc *s)
         return;
     if (s->prev && s->CFRelease)
         s->CFRelease(s->prev);
-    if (s->subbed && s->CFRelease)
-        s->CFRelease(s->subbed);
-    /* the subscription object is not documented as a CF type: it lives as
-     * long as the process (one per recorder); the libraries stay loaded */
+    /* The subscription, its channel dictionaries and the libraries live as
+     * long as the process (one per recorder): who owns them is not
+     * documented, and a wrong release would crash at exit. */
     ph_agx_free(&s->agx);
     free(s);
 }
