@@ -265,8 +265,8 @@ static void sample_once(rec *r)
 }
 
 /* Sleep until the monotonic deadline, or a signal. Exit records that
- * arrive meanwhile are read as they come, so the kernel's buffer for them
- * never fills between samples. */
+ * arrive meanwhile are read in batches at most a second apart, so the
+ * kernel's buffer for them does not fill between samples. */
 static void sleep_until(ph_platform *plat, int64_t deadline)
 {
     int fd = ph_platform_exit_fd(plat);

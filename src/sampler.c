@@ -94,9 +94,7 @@ void ph_power_sums(const ph_power *prev, const ph_power *cur, int64_t interval_n
     for (int z = 0; z < cur->n; z++)
         counters |= cur->zone[z].domain == PH_PWR_GPU;
     int64_t *gpu = &out->energy_nj[PH_PWR_GPU];
-    if (counters && *gpu < 0)
-        ;
-    else if (cur->gpu_power_uw >= 0)
+    if (cur->gpu_power_uw >= 0 && !(counters && *gpu < 0))
         *gpu = (*gpu < 0 ? 0 : *gpu) + (int64_t)((long double)cur->gpu_power_uw * interval_ns / 1e6L);
     if (cur->gpu_busy_permille >= 0)
         out->gpu_busy_ns = (int64_t)((long double)cur->gpu_busy_permille * interval_ns / 1000.0L);

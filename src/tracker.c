@@ -119,19 +119,32 @@ static size_t first_owed(const ph_tracker *t, int32_t pid)
     return PH_LOWER_BOUND(t->work, t->nsorted, ppid, pid);
 }
 
+/* The next debt owed to pid not settled in this step, from *k on: the
+ * sorted part of the work list by binary search, then its unsorted tail
+ * (debts found during this step). Start with *k = first_owed(t, pid). */
+static ph_child_seen *next_owed(ph_tracker *t, int32_t pid, size_t *k)
+{
+    for (; *k < t->nwork; (*k)++) {
+        if (*k < t->nsorted && t->work[*k].ppid != pid) {
+            *k = t->nsorted - 1; /* on to the unsorted tail */
+            continue;
+        }
+        ph_child_seen *w = &t->work[*k];
+        if (!w->used && w->ppid == pid) {
+            (*k)++;
+            return w;
+        }
+    }
+    return NULL;
+}
+
 /* Add to c what pid's own children still owe it (nobody paid it: pid is
  * gone, so its parent's reap will carry it). */
 static void fold_owed(ph_tracker *t, int32_t pid, ph_child_seen *c)
 {
     size_t k = first_owed(t, pid);
-    for (; k < t->nwork; k++) {
-        if (k < t->nsorted && t->work[k].ppid != pid) {
-            k = t->nsorted - 1; /* on to the unsorted tail */
-            continue;
-        }
-        ph_child_seen *w = &t->work[k];
-        if (w->used || w->ppid != pid)
-            continue;
+    ph_child_seen *w;
+    while ((w = next_owed(t, pid, &k)) != NULL) {
         w->used = 1;
         for (int m = 0; m < PH_METRIC_COUNT; m++)
             c->v[m] += w->v[m];
@@ -162,31 +175,20 @@ static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_value
 {
     if (!(row->have & PH_BIT(PH_M_CHILD_CPU_USER_NS)))
         return; /* child times not read: the reap shows in a later delta */
-    for (size_t k = first_owed(t, pid); k < t->nwork; k++) {
-        if (k < t->nsorted && t->work[k].ppid != pid) {
-            k = t->nsorted - 1; /* on to the unsorted tail (found mid-step) */
-            continue;
-        }
-        ph_child_seen *w = &t->work[k];
-        if (w->used || w->ppid != pid)
-            continue;
+    size_t k = first_owed(t, pid);
+    ph_child_seen *w;
+    while ((w = next_owed(t, pid, &k)) != NULL) {
         int64_t need = w->v[PH_M_CHILD_CPU_USER_NS] + w->v[PH_M_CHILD_CPU_SYSTEM_NS];
         int64_t have = val(row, PH_M_CHILD_CPU_USER_NS) + val(row, PH_M_CHILD_CPU_SYSTEM_NS);
         if (have + 2 * src->cpu_res_ns < need || (need == 0 && val(row, PH_M_CHILD_FAULTS_MINOR) <
                                                              w->v[PH_M_CHILD_FAULTS_MINOR]))
             continue;
         w->used = 1;
-        for (size_t i = 0; i < PH_ARRAY_LEN(credit); i++) {
-            enum ph_metric m = credit[i].child;
-            if (row->have & PH_BIT(m))
+        /* the debt holds only child_* metrics, and own I/O where reaped I/O
+         * lands in the parent: every metric it has is owed */
+        for (int m = 0; m < PH_METRIC_COUNT; m++)
+            if (w->v[m] && (row->have & PH_BIT(m)))
                 row->v[m] = row->v[m] > w->v[m] ? row->v[m] - w->v[m] : 0;
-        }
-        if (src->reaped_io_in_parent)
-            for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++) {
-                enum ph_metric m = reaped_io[i];
-                if (row->have & PH_BIT(m))
-                    row->v[m] = row->v[m] > w->v[m] ? row->v[m] - w->v[m] : 0;
-            }
     }
 }
 
@@ -230,15 +232,13 @@ static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const 
         const ph_values *fin = &px->x.vals, *last = &e->last;
         int reaped = val(last, PH_M_CHILD_FAULTS_MINOR) > 0 || val(last, PH_M_CHILD_CPU_USER_NS) > 0 ||
                      val(last, PH_M_CHILD_CPU_SYSTEM_NS) > 0;
-        ph_mask counters = ph_metric_counters(), io = 0;
-        for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++)
-            io |= PH_BIT(reaped_io[i]);
+        ph_mask take = ph_metric_counters() & fin->have & last->have;
+        if (reaped && src->reaped_io_in_parent)
+            for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++)
+                take &= ~PH_BIT(reaped_io[i]);
         int moved = 0;
         for (int m = 0; m < PH_METRIC_COUNT; m++) {
-            ph_mask bit = PH_BIT(m);
-            if (!(fin->have & bit) || !(counters & bit) || !(last->have & bit))
-                continue;
-            if ((io & bit) && reaped && src->reaped_io_in_parent)
+            if (!(take & PH_BIT(m)))
                 continue;
             if (fin->v[m] > last->v[m]) {
                 ph_values_set(&row.vals, (enum ph_metric)m, fin->v[m] - last->v[m]);

@@ -22,3 +22,25 @@ capture() {
     "$@" >"$TMP/out" 2>"$TMP/err"
     rc=$?
 }
+
+# CPU of a process and its direct children in DB, ns: own + reaped
+# children's (family_ns), or own only (own_ns). Usage: family_ns DB PID
+family_ns() {
+    sqlite3 "$1" "select coalesce(sum(coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)
+                     + coalesce(child_cpu_user_ns,0) + coalesce(child_cpu_system_ns,0)), 0)
+                   from proc_sample join process using (proc) where pid = $2 or ppid = $2"
+}
+own_ns() {
+    sqlite3 "$1" "select coalesce(sum(coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)), 0)
+                   from proc_sample join process using (proc) where pid = $2 or ppid = $2"
+}
+# The output of `times` in the shell that waited, in ns: its own and its
+# children's CPU (times_ns FILE), or its children's only (child_times_ns FILE)
+times_ns() {
+    awk 'NR <= 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } }
+         END { printf "%.0f", t * 1e9 }' "$1"
+}
+child_times_ns() {
+    awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } }
+         END { printf "%.0f", t * 1e9 }' "$1"
+}

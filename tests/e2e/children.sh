@@ -8,22 +8,6 @@
 export PROCHIST_NO_EXITS=1
 
 db="$TMP/children.db"
-# total CPU (own + reaped children, ns) of a process and its direct children
-family_ns() {
-    sqlite3 "$db" "select coalesce(sum(coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)
-                     + coalesce(child_cpu_user_ns,0) + coalesce(child_cpu_system_ns,0)), 0)
-                   from proc_sample join process using (proc) where pid = $1 or ppid = $1"
-}
-own_ns() {
-    sqlite3 "$db" "select coalesce(sum(coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)), 0)
-                   from proc_sample join process using (proc) where pid = $1 or ppid = $1"
-}
-# `times` in the shell that waited: its own and its children's CPU, in ns
-times_ns() {
-    awk 'NR <= 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } }
-         END { printf "%.0f", t * 1e9 }' "$1"
-}
-
 # 1. 300 processes of ~10 ms CPU each, run one after another by a shell.
 "$PROCHIST" record --db "$db" --interval 1 --count 12 --quiet &
 rec=$!
@@ -33,8 +17,8 @@ loop=$!
 wait $loop
 wait $rec
 measured=$(times_ns "$TMP/loop.times")
-seen=$(family_ns $loop)
-without=$(own_ns $loop)
+seen=$(family_ns "$db" $loop)
+without=$(own_ns "$db" $loop)
 echo "# 300 children: measured ${measured} ns, prochist ${seen} ns with children, ${without} ns without"
 if within "$seen" "$measured" 10; then ok "children: 300 short processes credited within 10%"
 else fail "children: 300 short processes credited within 10%" "prochist $seen ns, loop measured $measured ns"; fi
@@ -49,7 +33,7 @@ par=$!
 wait $par
 wait $rec
 measured=$(times_ns "$TMP/twice.times")
-seen=$(family_ns $par)
+seen=$(family_ns "$db" $par)
 echo "# sampled children: measured ${measured} ns, prochist ${seen} ns"
 if within "$seen" "$measured" 10; then ok "children: sampled-then-reaped children counted once"
 else fail "children: sampled-then-reaped children counted once" "prochist $seen ns, measured $measured ns"; fi

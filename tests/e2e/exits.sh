@@ -52,11 +52,8 @@ check "exits: exit rows carry peak memory" [ "${peaks:-0}" -gt 0 ]
 
 # The shell that waited for them: its child time and its own I/O (where Linux
 # adds its reaped children's) must not count them a second time.
-family=$(sqlite3 "$db" "select coalesce(sum(coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)
-                          + coalesce(child_cpu_user_ns,0) + coalesce(child_cpu_system_ns,0)), 0)
-                        from proc_sample join process using (proc) where pid = $loop or ppid = $loop")
-times_total=$(awk 'NR <= 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } }
-                   END { printf "%.0f", t * 1e9 }' "$TMP/times")
+family=$(family_ns "$db" $loop)
+times_total=$(times_ns "$TMP/times")
 echo "# the shell's family: times ${times_total} ns, prochist ${family} ns"
 if within "$family" "$times_total" 10; then ok "exits: the shell's family counts each CPU second once"
 else fail "exits: the shell's family counts each CPU second once" "prochist $family, times $times_total"; fi
@@ -78,8 +75,7 @@ sh -c 'for i in $(seq 300); do "$1" 10; done; times >"$2"; sleep 2.5' sh "$HELPE
 loop=$!
 wait $loop
 wait $rec
-measured=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } }
-                END { printf "%.0f", t * 1e9 }' "$TMP/loop.times")
+measured=$(child_times_ns "$TMP/loop.times")
 capture "$PROCHIST" top --db "$db" --by process --name spin --since 10m --format json --limit 1000
 spins=$(jq '[.rows[] | select(.name == "spin")] | length' "$TMP/out")
 seen=$(jq '[.rows[] | select(.name == "spin") | .cpu_s] | add * 1e9 | floor' "$TMP/out")
@@ -98,11 +94,8 @@ sh -c '"$1" 600 & "$1" 600 & wait; times >"$2"; sleep 1' sh "$HELPERS/spin" "$TM
 par=$!
 wait $par
 wait $rec
-measured=$(awk 'NR <= 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } }
-                END { printf "%.0f", t * 1e9 }' "$TMP/twice.times")
-seen=$(sqlite3 "$db" "select coalesce(sum(coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)
-                        + coalesce(child_cpu_user_ns,0) + coalesce(child_cpu_system_ns,0)), 0)
-                      from proc_sample join process using (proc) where pid = $par or ppid = $par")
+measured=$(times_ns "$TMP/twice.times")
+seen=$(family_ns "$db" $par)
 last=$(sqlite3 "$db" "select count(*) from proc_sample join process using (proc) where ppid = $par and kind = 4 and name = 'spin'")
 echo "# sampled children: times ${measured} ns, prochist ${seen} ns, ${last} exit rows"
 if within "$seen" "$measured" 5; then ok "exits: sampled children, exit rows and the reap counted once"
