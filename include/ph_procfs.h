@@ -53,6 +53,9 @@ int ph_parse_schedstat(const char *buf, size_t len, ph_schedstat *out);
 int ph_parse_uptime(const char *buf, size_t len, int64_t *ns);
 /* /proc/stat: the btime line, seconds since the epoch. */
 int ph_parse_btime(const char *buf, size_t len, int64_t *sec);
+/* /proc/loadavg: its last field, the last PID allocated in the reader's
+ * PID namespace (threads included), "0.00 0.01 0.05 1/123 4567\n". */
+int ph_parse_loadavg_last_pid(const char *buf, size_t len, int64_t *pid);
 
 /* A DRM client's fdinfo (Documentation/gpu/drm-usage-stats.rst). */
 typedef struct ph_drm_fdinfo {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Capture a fixture tree of real /proc files for the parser and collector
 # tests: for each PID, stat, status, io, schedstat, comm and the exe link
-# (as a symlink to the same target); plus uptime, stat and the boot id.
+# (as a symlink to the same target); plus uptime, stat, loadavg and the
+# boot id.
 # Usage: scripts/capture-fixture.sh DEST [PID...]   (default PIDs: 1 2 $$)
 # Files are read, never parsed here; unreadable ones are skipped and listed.
 set -eu
@@ -11,6 +12,7 @@ shift
 mkdir -p "$dest/sys/kernel/random"
 cat /proc/uptime > "$dest/uptime"
 cat /proc/stat > "$dest/stat"
+cat /proc/loadavg > "$dest/loadavg"
 cat /proc/sys/kernel/random/boot_id > "$dest/sys/kernel/random/boot_id"
 for pid in "$@"; do
     [ -d "/proc/$pid" ] || { echo "capture: no process $pid" >&2; continue; }

@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ph_parse_io(b, size, &io);
     ph_parse_schedstat(b, size, &sc);
     ph_parse_uptime(b, size, &v);
+    ph_parse_loadavg_last_pid(b, size, &v);
     ph_parse_btime(b, size, &v);
     ph_parse_drm_fdinfo(b, size, &drm);
     char *z = malloc(size + 1); /* exe link targets are strings */

@@ -180,6 +180,27 @@ TEST(uptime_and_btime)
     CHECK_I(ph_parse_btime("cpu 1 2 3\n", 10, &sec), -1);
 }
 
+TEST(loadavg_last_pid)
+{
+    size_t n;
+    int64_t pid = -1;
+    char *b = fixture("fixtures/proc/loadavg", &n);
+    if (!b)
+        return;
+    CHECK_I(ph_parse_loadavg_last_pid(b, n, &pid), 0);
+    CHECK_I(pid, 25250); /* captured: the cat that read it took this pid */
+    free(b);
+    CHECK_I(ph_parse_loadavg_last_pid("0.00 0.01 0.05 1/123 4567", 25, &pid), 0);
+    CHECK_I(pid, 4567);
+    pid = -1;
+    CHECK_I(ph_parse_loadavg_last_pid("0.00 0.01 0.05 1/123\n", 21, &pid), -1);
+    CHECK_I(ph_parse_loadavg_last_pid("0.00 0.01 0.05 1-123 4567\n", 26, &pid), -1);
+    CHECK_I(ph_parse_loadavg_last_pid("0.00 0.01 0.05 1/123 45x7\n", 26, &pid), -1);
+    CHECK_I(ph_parse_loadavg_last_pid("0.00 0.01 0.05 1/123 4567 8\n", 28, &pid), -1);
+    CHECK_I(ph_parse_loadavg_last_pid("0.00 0.01 0.05 1/123 99999999999\n", 33, &pid), -1);
+    CHECK_I(pid, -1);
+}
+
 TEST(exe_basename)
 {
     char out[64];

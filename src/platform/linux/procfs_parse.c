@@ -274,6 +274,38 @@ int ph_parse_uptime(const char *buf, size_t len, int64_t *ns)
     return 0;
 }
 
+/* Five fields: three load averages, running/total, and the last PID. The
+ * fourth must hold its '/', the fifth be a plausible PID, or the file is not
+ * what we think it is. */
+int ph_parse_loadavg_last_pid(const char *buf, size_t len, int64_t *pid)
+{
+    const char *p = buf, *end = buf + len;
+    const char *field[5];
+    size_t flen[5];
+    int n = 0;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\n'))
+            p++;
+        if (p == end)
+            break;
+        if (n == 5)
+            return -1;
+        field[n] = p;
+        while (p < end && *p != ' ' && *p != '\n')
+            p++;
+        flen[n] = (size_t)(p - field[n]);
+        n++;
+    }
+    if (n != 5 || !memchr(field[3], '/', flen[3]))
+        return -1;
+    const char *v = field[4];
+    uint64_t last;
+    if (take_u64(&v, field[4] + flen[4], &last) < 0 || v != field[4] + flen[4] || last > INT32_MAX)
+        return -1;
+    *pid = (int64_t)last;
+    return 0;
+}
+
 int ph_parse_btime(const char *buf, size_t len, int64_t *sec)
 {
     const char *p = buf, *end = buf + len;
