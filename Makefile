@@ -38,7 +38,8 @@ LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC) $(PLAT_SRC) $(CMD_SRC)) $(BU
 MAIN_OBJ := $(BUILD)/src/main.o
 BIN      := $(BUILD)/prochist
 
-TEST_SRC := $(wildcard tests/unit/*.c)
+# test_linux_*.c drive the Linux collector itself.
+TEST_SRC := $(filter-out $(if $(filter linux,$(PLATFORM)),,tests/unit/test_linux_%.c),$(wildcard tests/unit/*.c))
 # The pure half of the macOS collector is tested on every platform.
 TEST_PURE := $(if $(filter darwin,$(PLATFORM)),,src/platform/darwin/convert.c src/platform/darwin/soc.c)
 TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) $(TEST_PURE) tests/gen/genlib.c)
@@ -103,8 +104,12 @@ cross-darwin: | $(DEPS_OK)
 $(BUILD)/floor: tests/bench/floor.c src/platform/linux/procfs_parse.c | $(DEPS_OK)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -Iinclude -o $@ $^
 
+# Processes that all run between samples, for the benchmark.
+$(BUILD)/tickers: tests/bench/tickers.c | $(DEPS_OK)
+	$(CC) -std=c11 $(WARN) $(CFLAGS) -o $@ $^
+
 # Recorder cost vs atop and the floor, database growth, query latency.
-bench: $(BIN) $(GEN_BIN) $(BUILD)/floor
+bench: $(BIN) $(GEN_BIN) $(BUILD)/floor $(BUILD)/tickers
 	BUILD=$(BUILD) bash scripts/bench.sh
 
 # libFuzzer targets for every parser of outside input (clang), FUZZ_SECONDS each.

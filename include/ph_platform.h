@@ -115,8 +115,11 @@ int ph_platform_boot_clock(ph_platform *p, int64_t *ns);
 /* Wall-clock time of boot, ns since the epoch (display only). */
 int ph_platform_boot_wall(ph_platform *p, int64_t *ns);
 
-/* Every visible process id, ascending. */
+/* Every visible process id, ascending. A pid listed may be found gone
+ * when read (PH_READ_GONE), as if it had not been listed. */
 int ph_platform_list(ph_platform *p, ph_pidlist *out);
+/* How many listings were answered without scanning (0 where never). */
+uint64_t ph_platform_list_skipped(ph_platform *p);
 /* Read one process; hint may be NULL (forces a full read). */
 enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
                                      const ph_hint *hint, ph_proc_sample *out);

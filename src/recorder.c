@@ -389,10 +389,15 @@ int ph_record(const ph_record_opts *o)
     }
     if (!o->quiet)
         ph_log("stopped after %lld samples", (long long)r.stored);
-    if (r.profile)
-        fprintf(stderr, "profile: samples %lld collect_ns %lld store_ns %lld maint_ns %lld\n",
+    if (r.profile) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        fprintf(stderr, "profile: samples %lld collect_ns %lld store_ns %lld maint_ns %lld "
+                "listings_skipped %llu maxrss_kib %ld\n",
                 (long long)r.stored, (long long)r.sampler.collect_ns, (long long)r.sampler.store_ns,
-                (long long)r.maint_ns);
+                (long long)r.maint_ns, (unsigned long long)ph_platform_list_skipped(r.plat),
+                ru.ru_maxrss);
+    }
 out:
     ph_sampler_free(&r.sampler);
     ph_platform_close(r.plat);

@@ -378,6 +378,11 @@ int64_t ph_platform_cpu_res_ns(ph_platform *p)
     (void)p;
     return 0;
 }
+uint64_t ph_platform_list_skipped(ph_platform *p)
+{
+    (void)p;
+    return 0; /* proc_listallpids is one call: nothing to skip */
+}
 const char *ph_platform_exit_mode(ph_platform *p)
 {
     (void)p;

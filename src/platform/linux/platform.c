@@ -22,6 +22,17 @@
  * only. Keyframes (hint->refresh) always read stat, to refresh gauges that
  * can move without running (RSS under reclaim).
  *
+ * The listing itself (readdir of /proc: about a third of the kernel time of
+ * a sample of idle processes) is skipped when no PID was allocated since the
+ * last one: /proc/loadavg's last field is the PID namespace's allocation
+ * cursor, moved by every fork and thread creation. Then the last listing,
+ * less the processes found gone since, is still exact. Only on the live
+ * /proc, and only when /proc is our own PID namespace's (/proc/self is us);
+ * every PH_FULL_LIST_EVERY-th listing scans anyway, against the cases the
+ * cursor cannot see (a PID chosen by clone3's set_tid, a full wrap of the
+ * PID space). Tests drive it on a fixture tree with PROCHIST_FIXTURE_CURSOR=1
+ * (its loadavg is then trusted); PROCHIST_ALWAYS_SCAN=1 turns it off.
+ *
  * Missing or refused files cost their metrics (absent from the mask), never
  * the process: io is 0400 and ptrace-checked, so an unprivileged recorder
  * gets EACCES there for other users' processes and records `denied`.
@@ -53,6 +64,7 @@ typedef struct kept {
     uint64_t start_key; /* identity at the last stat read */
     int64_t threads;    /* threads at the last stat read */
     uint64_t run_ns;    /* schedstat run time at the last stat read */
+    int gone;           /* a read found the process gone: not listed again */
     uint64_t drm_key;   /* start_key + 1 of the process whose DRM fds these are; 0: none */
     int ndrm;
     int drm_fd[8];
@@ -69,6 +81,11 @@ struct ph_platform {
     ph_buf buf;        /* read buffer, grown as files demand */
     kept *kept;        /* sorted by pid: the last listing */
     size_t nkept, capkept;
+    int la_fd;         /* /proc/loadavg, kept open; -1: see fixture_cursor */
+    int fixture_cursor; /* a fixture tree's loadavg is trusted (tests) */
+    int64_t cursor;    /* last PID allocated before the last scan; -1: unknown */
+    unsigned since_scan; /* listings answered without a scan since the last scan */
+    uint64_t skipped;  /* listings answered without a scan, in all */
     ph_ts *ts;         /* exit records (live /proc, root); NULL without */
     char exit_mode[160];
 };
@@ -83,6 +100,20 @@ static void close_kept(kept *k)
 }
 
 const char *ph_platform_name(void) { return "linux"; }
+
+#define PH_FULL_LIST_EVERY 60
+
+/* Is the /proc we read our own PID namespace's? Then its /proc/self is us. */
+static int own_pid_ns(int proc_fd)
+{
+    char link[32], want[32];
+    ssize_t n = readlinkat(proc_fd, "self", link, sizeof link - 1);
+    if (n <= 0)
+        return 0;
+    link[n] = '\0';
+    snprintf(want, sizeof want, "%d", (int)getpid());
+    return strcmp(link, want) == 0;
+}
 
 int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
                      char *err, size_t errlen)
@@ -104,6 +135,16 @@ int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
     char real[PATH_MAX];
     p->live = realpath(root, real) && strcmp(real, "/proc") == 0;
     p->keep_fds = p->live;
+    p->cursor = -1;
+    p->la_fd = p->live && own_pid_ns(p->proc_fd)
+                   ? openat(p->proc_fd, "loadavg", O_RDONLY | O_CLOEXEC) : -1;
+    const char *scan = getenv("PROCHIST_ALWAYS_SCAN"); /* benchmarks */
+    const char *fix = getenv("PROCHIST_FIXTURE_CURSOR"); /* tests of the skip */
+    if (scan && strcmp(scan, "1") == 0 && p->la_fd >= 0) {
+        close(p->la_fd);
+        p->la_fd = -1;
+    }
+    p->fixture_cursor = !p->live && fix && strcmp(fix, "1") == 0;
     if (p->keep_fds) { /* room for one kept fd per process */
         struct rlimit rl;
         if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -166,6 +207,8 @@ void ph_platform_close(ph_platform *p)
     if (!p)
         return;
     close(p->proc_fd);
+    if (p->la_fd >= 0)
+        close(p->la_fd);
     ph_ts_close(p->ts);
     for (size_t i = 0; i < p->nkept; i++)
         close_kept(&p->kept[i]);
@@ -237,8 +280,37 @@ static int cmp_pid(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The last listing, less the processes found gone since. */
+static void list_kept(ph_platform *p, ph_pidlist *out)
+{
+    size_t n = 0;
+    out->n = 0;
+    for (size_t i = 0; i < p->nkept; i++) {
+        if (p->kept[i].gone) {
+            close_kept(&p->kept[i]);
+            continue;
+        }
+        p->kept[n++] = p->kept[i];
+        ph_pidlist_push(out, p->kept[i].pid);
+    }
+    p->nkept = n;
+}
+
 int ph_platform_list(ph_platform *p, ph_pidlist *out)
 {
+    int64_t cursor = -1;
+    int got = p->la_fd >= 0 ? pread_all(p, p->la_fd)
+            : p->fixture_cursor ? read_root_file(p, "loadavg") : -1;
+    if (got < 0 || ph_parse_loadavg_last_pid(p->buf.data, p->buf.len, &cursor) < 0)
+        cursor = -1;
+    if (cursor >= 0 && cursor == p->cursor && p->since_scan + 1 < PH_FULL_LIST_EVERY) {
+        list_kept(p, out); /* no PID allocated: nobody new */
+        p->since_scan++;
+        p->skipped++;
+        return 0;
+    }
+    p->cursor = cursor; /* read before the scan: a fork during it moves it */
+    p->since_scan = 0;
     int fd = openat(p->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -271,12 +343,14 @@ int ph_platform_list(ph_platform *p, ph_pidlist *out)
     size_t j = 0;
     for (size_t i = 0; i < out->n; i++) {
         while (j < p->nkept && p->kept[j].pid < out->pids[i]) {
-                close_kept(&p->kept[j]);
+            close_kept(&p->kept[j]);
             j++;
         }
-        if (j < p->nkept && p->kept[j].pid == out->pids[i]) {
+        if (j < p->nkept && p->kept[j].pid == out->pids[i] && !p->kept[j].gone) {
             nk[i] = p->kept[j++];
         } else {
+            if (j < p->nkept && p->kept[j].pid == out->pids[i])
+                close_kept(&p->kept[j++]); /* found gone, listed again: a new process */
             memset(&nk[i], 0, sizeof nk[i]);
             nk[i].pid = out->pids[i];
             nk[i].fd = nk[i].sfd = -1;
@@ -349,10 +423,9 @@ static int kept_run_ns(ph_platform *p, kept *k, uint64_t *run_ns)
     return 0;
 }
 
-/* /proc/PID/stat into p->buf, through the kept fd when there is one. */
-static int read_stat(ph_platform *p, int32_t pid)
+/* /proc/PID/stat into p->buf, through the kept fd k when there is one. */
+static int read_stat(ph_platform *p, int32_t pid, kept *k)
 {
-    kept *k = p->keep_fds ? find_kept(p, pid) : NULL;
     char path[32];
     if (k && k->fd >= 0) {
         if (pread_all(p, k->fd) == 0)
@@ -455,7 +528,22 @@ static void read_gpu(ph_platform *p, int dfd, kept *k, uint64_t start_key, int r
         ph_values_set(v, PH_M_GPU_NS, total);
 }
 
+static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
+                                     const ph_hint *hint, ph_proc_sample *out);
+
 enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
+                                     const ph_hint *hint, ph_proc_sample *out)
+{
+    enum ph_read_result r = read_proc(p, pid, hint, out);
+    kept *slot;
+    if (r == PH_READ_GONE && (slot = find_kept(p, pid)) != NULL)
+        slot->gone = 1; /* listings without a scan leave it out */
+    return r;
+}
+
+uint64_t ph_platform_list_skipped(ph_platform *p) { return p->skipped; }
+
+static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
                                      const ph_hint *hint, ph_proc_sample *out)
 {
     char name[16];
@@ -475,7 +563,7 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
             return PH_READ_IDLE; /* its only thread has not run */
         }
     }
-    if (read_stat(p, pid) < 0 || ph_parse_stat(p->buf.data, p->buf.len, &st) < 0)
+    if (read_stat(p, pid, k) < 0 || ph_parse_stat(p->buf.data, p->buf.len, &st) < 0)
         return PH_READ_GONE;
     if (k) {
         if (k->start_key != st.starttime || st.num_threads != 1) {
