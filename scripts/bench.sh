@@ -19,8 +19,10 @@ N=${BENCH_SAMPLES:-20}
 IDLE=${BENCH_IDLE:-1000}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ph-bench-XXXXXX")
 IDLE_PIDS=""
+TICKERS=""
 cleanup() {
     [ -n "$IDLE_PIDS" ] && kill $IDLE_PIDS 2>/dev/null
+    [ -n "$TICKERS" ] && kill $TICKERS 2>/dev/null
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -40,28 +42,26 @@ nprocs() { ls /proc | grep -c '^[0-9]'; }
 # run in the shell that waited (a pipe or $(...) would fork a fresh one).
 child_cpu() { awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1"; }
 
-# recorder COUNT: runs prochist record at 1 s on the live machine.
+# recorder LABEL [ALWAYS_SCAN]: runs prochist record at 1 s on the live machine.
 # Sets: rec_ms (CPU per sample), rec_us (per process-sample), rec_coll_us,
-# rec_store_us, rec_rows, rec_bytes_row, rec_hwm_kib, rec_procs.
+# rec_store_us, rec_rows, rec_bytes_row, rec_hwm_kib, rec_procs, rec_skipped.
+# Nothing else runs meanwhile (the peak RSS comes from the recorder itself):
+# a poll loop here would start processes, and a new PID makes the recorder
+# scan /proc again (ALWAYS_SCAN=1 measures that case).
 recorder() {
-    local db="$TMP/live-$1.db"
+    local db="$TMP/live-${1// /_}.db"
     rm -f "$db"*
     "$BIN" record --db "$db" --count 3 --interval 0.2 --quiet # baseline
     # Exit records off: this measures the cost per process-sample; their
     # own cost is the churn section's (as root the benchmark's helpers would
     # otherwise add their exit rows here).
-    PROCHIST_NO_EXITS=1 PROCHIST_PROFILE=1 "$BIN" record --db "$db" --count "$N" --interval 1 --quiet 2>"$TMP/prof" &
-    local pid=$! hwm=0
-    while kill -0 $pid 2>/dev/null; do
-        h=$(awk '/VmHWM/ { print $2 }' /proc/$pid/status 2>/dev/null)
-        [ -n "$h" ] && hwm=$h
-        sleep 0.5
-    done
-    wait $pid
-    rec_hwm_kib=$hwm
+    PROCHIST_ALWAYS_SCAN=${2:-0} PROCHIST_NO_EXITS=1 PROCHIST_PROFILE=1 \
+        "$BIN" record --db "$db" --count "$N" --interval 1 --quiet 2>"$TMP/prof"
     read -r rec_ms rec_procs rec_rows <<<"$(sqlite3 -separator ' ' "$db" "select round(avg(recorder_cpu_ns)/1e6, 3), round(avg(procs)), round(avg(rows_written), 1) from sample where sample > 4")"
     rec_us=$(awk -v m="$rec_ms" -v p="$rec_procs" 'BEGIN { printf "%.2f", m * 1000 / p }')
     read -r s c st <<<"$(sed -n 's/profile: samples \([0-9]*\) collect_ns \([0-9]*\) store_ns \([0-9]*\).*/\1 \2 \3/p' "$TMP/prof")"
+    rec_skipped=$(sed -n 's/.* listings_skipped \([0-9]*\).*/\1/p' "$TMP/prof")
+    rec_hwm_kib=$(sed -n 's/.* maxrss_kib \([0-9]*\).*/\1/p' "$TMP/prof")
     rec_coll_us=$(awk -v s="$s" -v c="$c" -v p="$rec_procs" 'BEGIN { printf "%.2f", c / s / p / 1000 }')
     rec_store_us=$(awk -v s="$s" -v c="$st" -v p="$rec_procs" 'BEGIN { printf "%.2f", c / s / p / 1000 }')
     local rows bytes
@@ -83,22 +83,27 @@ atop_run() {
     atop_bytes=$(stat -c %s "$TMP/atop.raw")
 }
 
-measure() { # LABEL
+measure() { # LABEL [ALWAYS_SCAN]
     log "live recorder, $1 ($(nprocs) processes)"
-    recorder "$1"
-    log "atop, $1"
-    atop_run
-    floor_stat=$("$FLOOR" stat "$N" 1000 | awk '{ print $3 }')
-    floor_full=$("$FLOOR" full 5 1000 | awk '{ print $3 }')
-    local ratio="-" per_proc_atop="-" atop_row="-"
+    recorder "$1" "${2:-0}"
+    local ratio="-" per_proc_atop="-" atop_row="-" floor_stat="-" floor_full="-"
+    atop_ms=""
+    if [ "${2:-0}" = 0 ]; then
+        log "atop, $1"
+        atop_run
+        floor_stat=$("$FLOOR" stat "$N" 1000 | awk '{ print $3 }')
+        floor_full=$("$FLOOR" full 5 1000 | awk '{ print $3 }')
+    fi
     if [ -n "$atop_ms" ]; then
         ratio=$(awk -v a="$atop_ms" -v p="$rec_ms" 'BEGIN { printf "%.1fx", a / p }')
         per_proc_atop=$(awk -v a="$atop_ms" -v n="$rec_procs" 'BEGIN { printf "%.2f", a * 1000 / n }')
         atop_row=$(awk -v b="$atop_bytes" -v n="$N" -v p="$rec_procs" 'BEGIN { printf "%.0f", b / n / p }')
     fi
-    say "| $1 | $rec_procs | $rec_ms | $rec_us | $rec_coll_us | $rec_store_us | $floor_stat | $floor_full | ${atop_ms:--} | $per_proc_atop | $ratio | $rec_rows | $rec_bytes_row | $atop_row | $((rec_hwm_kib / 1024)).$(( (rec_hwm_kib % 1024) * 10 / 1024 )) |"
-    eval "m_${1//[^a-z]/_}_bytes_sample=$(awk -v r="$rec_rows" -v b="$rec_bytes_row" 'BEGIN { print r * b }')"
-    eval "m_${1//[^a-z]/_}_atop_sample=$(awk -v b="${atop_bytes:-0}" -v n="$N" 'BEGIN { print b / n }')"
+    say "| $1 | $rec_procs | $rec_skipped/$N | $rec_ms | $rec_us | $rec_coll_us | $rec_store_us | $floor_stat | $floor_full | ${atop_ms:--} | $per_proc_atop | $ratio | $rec_rows | $rec_bytes_row | ${atop_row} | $((rec_hwm_kib / 1024)).$(( (rec_hwm_kib % 1024) * 10 / 1024 )) |"
+    if [ "${2:-0}" = 0 ]; then
+        eval "m_${1//[^a-z]/_}_bytes_sample=$(awk -v r="$rec_rows" -v b="$rec_bytes_row" 'BEGIN { print r * b }')"
+        eval "m_${1//[^a-z]/_}_atop_sample=$(awk -v b="${atop_bytes:-0}" -v n="$N" 'BEGIN { print b / n }')"
+    fi
 }
 
 say "# prochist benchmark"
@@ -112,10 +117,13 @@ say "(sample.recorder_cpu_ns: everything between two samples, including SQLite a
 say "split by PROCHIST_PROFILE=1 into collection (reading /proc) and storage. atop's is"
 say "its total CPU over the run divided by samples. The floor reads and parses the same files"
 say "with no storage: 'stat' is one pread of a kept stat fd per process, 'full' opens, reads"
-say "and closes stat, status, io and schedstat."
+say "and closes stat, status, io and schedstat. 'scans skipped': samples whose listing"
+say "of /proc was skipped because no PID had been allocated since the last scan; the"
+say "'always scan' row forces the scan (PROCHIST_ALWAYS_SCAN=1), which is what a machine"
+say "that starts a process between every two samples costs."
 say ""
-say "| processes | n | prochist ms/sample | us/process | collect us/proc | store us/proc | floor stat us/proc | floor full us/proc | atop ms/sample | atop us/proc | atop/prochist | rows/sample | bytes/row | atop bytes/proc-sample | prochist RSS MiB |"
-say "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+say "| processes | n | scans skipped | prochist ms/sample | us/process | collect us/proc | store us/proc | floor stat us/proc | floor full us/proc | atop ms/sample | atop us/proc | atop/prochist | rows/sample | bytes/row | atop bytes/proc-sample | prochist RSS MiB |"
+say "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 measure "machine"
 log "starting $IDLE idle processes"
 for i in $(seq "$IDLE"); do
@@ -124,9 +132,32 @@ for i in $(seq "$IDLE"); do
 done
 sleep 1
 measure "plus idle"
+measure "plus idle, always scan" 1
 kill $IDLE_PIDS 2>/dev/null
 wait $IDLE_PIDS 2>/dev/null
 IDLE_PIDS=""
+
+# Every process ran: the collection of a process that ran, against the
+# floor that opens, reads and parses the same four files.
+say ""
+say "## Processes that ran (1 s interval, $N samples)"
+say ""
+say "$IDLE processes each waking every 100 ms, so that nearly every process runs"
+say "between two samples and prochist reads all its files. 'collect/floor' is"
+say "prochist's collection per process against the full floor on the same processes."
+say ""
+say "| processes | rows/sample | collect us/proc | floor full us/proc | collect/floor | store us/proc | store/collect |"
+say "|---|---|---|---|---|---|---|"
+log "starting $IDLE processes that run every 100 ms"
+"$PWD/$BUILD/tickers" "$IDLE" 100 $((N + 60)) &
+TICKERS=$!
+sleep 2
+recorder "ran"
+floor_full=$("$FLOOR" full 5 1000 | awk '{ print $3 }')
+kill $TICKERS 2>/dev/null
+wait $TICKERS 2>/dev/null
+TICKERS=""
+say "| $rec_procs | $rec_rows | $rec_coll_us | $floor_full | $(awk -v c="$rec_coll_us" -v f="$floor_full" 'BEGIN { printf "%.2f", c / f }') | $rec_store_us | $(awk -v c="$rec_coll_us" -v s="$rec_store_us" 'BEGIN { printf "%.2f", s / c }') |"
 
 say ""
 say "Per day at the default 5 s interval, from the per-sample sizes above (prochist raw"
