@@ -2,14 +2,18 @@
  * tickers: processes that all run a little between any two samples, for the
  * benchmark's "every process ran" measurement.
  *   tickers N PERIOD_MS SECONDS
- * Forks N children; each wakes every PERIOD_MS, does a few microseconds of
- * work, and exits after SECONDS or when the parent dies. The parent waits
- * for them all.
+ * Forks N children; each wakes every PERIOD_MS, takes a page fault and does
+ * a few microseconds of work, and exits after SECONDS or when the parent
+ * dies. The fault is what makes every one of them count as having run: a
+ * few microseconds of CPU rarely reach stat's 10 ms clock ticks, and the
+ * machine has far fewer ticks a second to give than there are tickers. The
+ * parent waits for them all.
  */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,8 +44,14 @@ int main(int argc, char **argv)
             _exit(0);
         struct timespec ts = {period / 1000, (period % 1000) * 1000000L};
         volatile unsigned x = 1;
+        volatile char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (page == MAP_FAILED)
+            _exit(1);
         for (long k = 0; k < (long)seconds * 1000 / period; k++) {
             nanosleep(&ts, NULL);
+            madvise((void *)page, 4096, MADV_DONTNEED);
+            page[0] = (char)k; /* a minor fault */
             for (int j = 0; j < 1000; j++)
                 x = x * 1664525u + 1013904223u;
         }
