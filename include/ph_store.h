@@ -106,9 +106,12 @@ int ph_store_set_retention(ph_store *s, const struct ph_retention *r);
 int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n);
 
 /* Coalition ledger (macOS; include/ph_coalition.h): saved each sample with
- * coalitions, and loaded at start with the live members of this boot. */
+ * coalitions, and loaded at start with the live members of this boot. With
+ * saved, the ledger the database holds now, only what differs from it is
+ * written; without (NULL), the boot's rows are replaced whole. */
 struct ph_ledger;
-int ph_store_put_coalitions(ph_store *s, int64_t boot, const struct ph_ledger *l);
+int ph_store_put_coalitions(ph_store *s, int64_t boot, const struct ph_ledger *saved,
+                            const struct ph_ledger *l);
 int ph_store_load_coalitions(ph_store *s, int64_t boot, struct ph_ledger *l);
 
 #endif

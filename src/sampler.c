@@ -178,7 +178,9 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
         if (ok)
             stats->rows += n;
     }
-    ok = ok && ph_store_put_coalitions(s->store, s->boot, &s->ledger) == 0;
+    /* The database holds the ledger as it was when this tick began (a failed
+     * tick rolls both back), except on the first, which rewrites it whole. */
+    ok = ok && ph_store_put_coalitions(s->store, s->boot, s->first ? NULL : &s->undo, &s->ledger) == 0;
     int64_t t1 = s->profile ? thread_ns() : 0;
     if (ok) {
         ph_sample_row row = {

@@ -797,42 +797,84 @@ int ph_store_get_power(ph_store *s, ph_power *p)
     return found;
 }
 
-int ph_store_put_coalitions(ph_store *s, int64_t boot, const ph_ledger *l)
+/* Does the saved row of a coalition still say the same? (seen and members
+ * are one sample's scratch, never saved.) */
+static int co_same(const ph_co *a, const ph_co *b)
+{
+    return a->id == b->id && a->proc == b->proc && a->have_last == b->have_last &&
+           strcmp(a->app, b->app) == 0 && memcmp(a->last.v, b->last.v, sizeof a->last.v) == 0 &&
+           memcmp(a->carry, b->carry, sizeof a->carry) == 0;
+}
+
+static int co_delete(ph_store *s, int64_t boot, const ph_co *c)
 {
     sqlite3_stmt *st;
-    if (l->nco == 0 && !s->had_coalitions)
-        return 0; /* nothing to keep (Linux: always) */
-    s->had_coalitions = l->nco > 0;
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM coalition_state WHERE boot = ?1", -1, &st, NULL) != SQLITE_OK)
+    const char *sql = c ? "DELETE FROM coalition_state WHERE boot = ?1 AND coalition = ?2"
+                        : "DELETE FROM coalition_state WHERE boot = ?1";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, boot);
-    if (step_done(st) < 0) {
-        sqlite3_finalize(st);
-        return -1;
-    }
+    if (c)
+        sqlite3_bind_int64(st, 2, c->id);
+    int rc = step_done(st);
     sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO coalition_state VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-                           " ?12, ?13, ?14, ?15, ?16, ?17)",
-                           -1, &st, NULL) != SQLITE_OK)
+    return rc;
+}
+
+/*
+ * A Mac has a few hundred coalitions and few of them change in a sample
+ * (an idle app's totals stand still): with the ledger the database holds,
+ * both sorted by id, only the coalitions that changed are written and only
+ * the ones gone are deleted.
+ */
+int ph_store_put_coalitions(ph_store *s, int64_t boot, const ph_ledger *saved, const ph_ledger *l)
+{
+    sqlite3_stmt *st = NULL;
+    if (l->nco == 0 && (saved ? saved->nco == 0 : !s->had_coalitions))
+        return 0; /* nothing to keep (Linux: always) */
+    s->had_coalitions = l->nco > 0;
+    if (!saved && co_delete(s, boot, NULL) < 0)
         return -1;
     int rc = 0;
+    size_t j = 0;
     for (size_t i = 0; i < l->nco && rc == 0; i++) {
         const ph_co *c = &l->co[i];
+        if (saved) {
+            for (; j < saved->nco && saved->co[j].id < c->id && rc == 0; j++)
+                rc = co_delete(s, boot, &saved->co[j]);
+            if (rc == 0 && j < saved->nco && saved->co[j].id == c->id && co_same(&saved->co[j++], c))
+                continue;
+        }
+        if (rc < 0)
+            break;
+        if (!st && sqlite3_prepare_v2(s->db,
+                                      "INSERT OR REPLACE INTO coalition_state VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                                      " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                                      -1, &st, NULL) != SQLITE_OK) {
+            rc = -1;
+            break;
+        }
         sqlite3_bind_int64(st, 1, boot);
         sqlite3_bind_int64(st, 2, c->id);
         sqlite3_bind_text(st, 3, c->app, -1, SQLITE_STATIC);
         if (c->proc)
             sqlite3_bind_int64(st, 4, c->proc);
+        else
+            sqlite3_bind_null(st, 4);
         sqlite3_bind_int(st, 5, c->have_last);
         for (int f = 0; f < PH_CO_FIELDS; f++) {
             if (c->last.v[f] >= 0)
                 sqlite3_bind_int64(st, 6 + f, c->last.v[f]);
+            else
+                sqlite3_bind_null(st, 6 + f);
             sqlite3_bind_int64(st, 6 + PH_CO_FIELDS + f, c->carry[f]);
         }
         rc = step_done(st);
     }
-    sqlite3_finalize(st);
+    for (; saved && rc == 0 && j < saved->nco; j++)
+        rc = co_delete(s, boot, &saved->co[j]);
+    if (st)
+        sqlite3_finalize(st);
     return rc;
 }
 

@@ -15,6 +15,7 @@ typedef struct cproc {
     int32_t pid;
     int64_t start, cpu;
     int alive;
+    int64_t co; /* its coalition; 0: 77 */
 } cproc;
 
 typedef struct cfake {
@@ -22,6 +23,8 @@ typedef struct cfake {
     int n;
     int64_t co_cpu; /* coalition 77's cumulative CPU */
     int co_alive;
+    int64_t co2_cpu; /* coalition 78's */
+    int co2_alive;
 } cfake;
 
 static int c_list(void *ctx, ph_pidlist *out)
@@ -58,21 +61,23 @@ static enum ph_read_result c_read(void *ctx, int32_t pid, const ph_hint *hint, p
 
 static void c_ident(void *ctx, int32_t pid, const ph_proc_sample *s, ph_proc_ident *out)
 {
-    (void)ctx;
+    cfake *f = ctx;
     (void)s;
-    (void)pid;
-    snprintf(out->app, sizeof out->app, "Safari");
     out->coalition = 77;
+    for (int i = 0; i < f->n; i++)
+        if (f->p[i].pid == pid && f->p[i].co)
+            out->coalition = f->p[i].co;
+    snprintf(out->app, sizeof out->app, out->coalition == 77 ? "Safari" : "Mail");
 }
 
 static int c_coalition(void *ctx, int64_t id, ph_coalition_usage *out)
 {
     cfake *f = ctx;
-    if (id != 77 || !f->co_alive)
+    if (!(id == 77 && f->co_alive) && !(id == 78 && f->co2_alive))
         return -1;
     for (int k = 0; k < PH_CO_FIELDS; k++)
         out->v[k] = -1;
-    out->v[PH_CO_CPU_NS] = f->co_cpu;
+    out->v[PH_CO_CPU_NS] = id == 77 ? f->co_cpu : f->co2_cpu;
     return 0;
 }
 
@@ -105,7 +110,7 @@ TEST(coalition_keeps_app_totals_whole)
         return;
     cfake f;
     memset(&f, 0, sizeof f);
-    f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1};
+    f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1, 0};
     f.co_cpu = 1000;
     f.co_alive = 1;
     ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition};
@@ -121,7 +126,7 @@ TEST(coalition_keeps_app_totals_whole)
     CHECK_I(q64(s, "SELECT count(*) FROM process WHERE pid = -1 AND name = '" PH_CO_PROC_NAME "'"), 1);
 
     /* a helper seen from birth: nothing extra */
-    f.p[f.n++] = (cproc){101, 1000 * SEC + 6 * SEC, 50, 1};
+    f.p[f.n++] = (cproc){101, 1000 * SEC + 6 * SEC, 50, 1, 0};
     f.p[0].cpu = 1400;
     f.co_cpu += 100 + 50;
     CHECK_I(tick(&sm, 2), 0);
@@ -161,6 +166,88 @@ TEST(coalition_keeps_app_totals_whole)
     CHECK_I(q64(s, "SELECT count(*) FROM coalition_state"), 0);
     CHECK_I(q64(s, "SELECT count(*) FROM process WHERE pid = -1 AND gone_ns IS NOT NULL"), 1);
     CHECK_I((int64_t)sm.ledger.nco, 0);
+    ph_sampler_free(&sm);
+    ph_store_close(s);
+}
+
+/* The database says what the ledger says, coalition by coalition. */
+static int saved_matches(ph_store *s, const ph_ledger *l)
+{
+    if (q64(s, "SELECT count(*) FROM coalition_state") != (int64_t)l->nco)
+        return 0;
+    for (size_t i = 0; i < l->nco; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "SELECT coalesce(last_cpu_ns, -1) * 1000 + carry_cpu_ns FROM coalition_state WHERE coalition = %lld",
+                 (long long)l->co[i].id);
+        if (q64(s, sql) != l->co[i].last.v[PH_CO_CPU_NS] * 1000 + l->co[i].carry[PH_CO_CPU_NS])
+            return 0;
+    }
+    return 1;
+}
+
+TEST(coalition_state_saves_only_what_changed)
+{
+    char path[600], err[512];
+    ph_store *s = NULL;
+    snprintf(path, sizeof path, "%s/co2.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    /* count the rows written, by coalition */
+    CHECK_I(ph_store_exec(s, "CREATE TABLE co_writes (coalition INTEGER);"
+                             "CREATE TRIGGER co_w AFTER INSERT ON coalition_state"
+                             " BEGIN INSERT INTO co_writes VALUES (new.coalition); END"), 0);
+    cfake f;
+    memset(&f, 0, sizeof f);
+    f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1, 77};
+    f.p[f.n++] = (cproc){200, 900 * SEC, 400, 1, 78};
+    f.co_cpu = 1000;
+    f.co2_cpu = 400;
+    f.co_alive = f.co2_alive = 1;
+    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition};
+    ph_sampler sm;
+    CHECK_I(ph_sampler_init(&sm, s, src, "boot-co2", 0, err, sizeof err), 0);
+    CHECK_I(tick(&sm, 0), 0);
+    CHECK_I(q64(s, "SELECT count(*) FROM co_writes"), 2); /* the first tick writes all */
+    CHECK(saved_matches(s, &sm.ledger));
+
+    /* Safari runs, Mail stands still: one row */
+    f.p[0].cpu += 300;
+    f.co_cpu += 300;
+    CHECK_I(tick(&sm, 1), 0);
+    CHECK_I(q64(s, "SELECT count(*) FROM co_writes"), 3);
+    CHECK_I(q64(s, "SELECT count(*) FROM co_writes WHERE coalition = 78"), 1);
+    CHECK(saved_matches(s, &sm.ledger));
+
+    /* nothing moves: nothing written */
+    CHECK_I(tick(&sm, 2), 0);
+    CHECK_I(q64(s, "SELECT count(*) FROM co_writes"), 3);
+    CHECK(saved_matches(s, &sm.ledger));
+
+    /* Mail's helper lived unseen: its coalition's row changes, Safari's not */
+    f.co2_cpu += 50;
+    CHECK_I(tick(&sm, 3), 0);
+    CHECK_I(q64(s, "SELECT count(*) FROM co_writes WHERE coalition = 78"), 2);
+    CHECK_I(q64(s, "SELECT count(*) FROM co_writes WHERE coalition = 77"), 2);
+    CHECK(saved_matches(s, &sm.ledger));
+
+    /* Mail quits: its row goes, Safari's stays */
+    f.p[1].alive = 0;
+    f.co2_alive = 0;
+    CHECK_I(tick(&sm, 4), 0);
+    CHECK_I(tick(&sm, 5), 0);
+    CHECK_I((int64_t)sm.ledger.nco, 1);
+    CHECK(saved_matches(s, &sm.ledger));
+    CHECK_I(q64(s, "SELECT count(*) FROM coalition_state WHERE coalition = 77"), 1);
+
+    /* a restart continues from what was saved */
+    ph_sampler_free(&sm);
+    CHECK_I(ph_sampler_init(&sm, s, src, "boot-co2", 0, err, sizeof err), 0);
+    f.co_cpu += 20;
+    CHECK_I(tick(&sm, 6), 0);
+    CHECK(saved_matches(s, &sm.ledger));
+    CHECK_I(q64(s, EXTRA_CPU), 70); /* 50 for Mail, 20 for Safari: each once */
     ph_sampler_free(&sm);
     ph_store_close(s);
 }
