@@ -44,3 +44,8 @@ child_times_ns() {
     awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } }
          END { printf "%.0f", t * 1e9 }' "$1"
 }
+# A bound on the recorder's peak RSS in KiB: NORMAL for a plain build; an
+# ASan build keeps up to 256 MiB of freed memory in quarantine, so 512 MiB.
+rss_limit_kib() {
+    if grep -q __asan_init "$PROCHIST" 2>/dev/null; then echo 524288; else echo "$1"; fi
+}

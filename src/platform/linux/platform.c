@@ -12,8 +12,11 @@
  * is re-read with pread (the kernel regenerates it on every read): one
  * system call per idle process instead of three, and an fd that outlives its
  * process fails with ESRCH, so a reused pid can never be read through it.
- * The fds are closed when the pid leaves the listing; if the fd limit is
- * reached, files are opened per read instead.
+ * The fds are closed when the pid leaves the listing. They are kept within
+ * a budget (the fd limit, raised to its hard maximum, less a reserve for
+ * SQLite and the rest): when two per process would not fit, a
+ * single-threaded process keeps only its schedstat fd (its stat is opened
+ * when it ran); past the budget, files are opened per read.
  *
  * Cheaper still, for a single-threaded process: its schedstat (run time of
  * its one thread, ns) is read first, and an unchanged run time means it has
@@ -76,6 +79,9 @@ struct ph_platform {
     int proc_fd;
     int live;          /* proc_root is the running kernel's /proc */
     int keep_fds;      /* keep stat open between samples (live /proc only) */
+    long fd_budget;    /* kept fds allowed open at once */
+    long nfds;         /* kept fds open now */
+    int one_fd;        /* the budget holds one fd per process, not two */
     int64_t clk_tck;
     int64_t page_size;
     ph_buf buf;        /* read buffer, grown as files demand */
@@ -90,13 +96,35 @@ struct ph_platform {
     char exit_mode[160];
 };
 
-static void close_kept(kept *k)
+#define PH_FD_RESERVE 256
+
+static void drop_fd(ph_platform *p, int *fd)
 {
-    if (k->fd >= 0)
-        close(k->fd);
-    if (k->sfd >= 0)
-        close(k->sfd);
-    k->fd = k->sfd = -1;
+    if (*fd >= 0) {
+        close(*fd);
+        p->nfds--;
+    }
+    *fd = -1;
+}
+
+static void close_kept(ph_platform *p, kept *k)
+{
+    drop_fd(p, &k->fd);
+    drop_fd(p, &k->sfd);
+}
+
+/* Open a /proc file to keep, within the budget; -1 when it does not fit
+ * (the caller reads per path) or cannot be opened. */
+static int keep_open(ph_platform *p, const char *path)
+{
+    if (p->nfds >= p->fd_budget)
+        return -1;
+    int fd = openat(p->proc_fd, path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0)
+        p->nfds++;
+    else if (errno == EMFILE || errno == ENFILE)
+        p->fd_budget = p->nfds; /* someone else holds fds: keep no more */
+    return fd;
 }
 
 const char *ph_platform_name(void) { return "linux"; }
@@ -145,12 +173,16 @@ int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
         p->la_fd = -1;
     }
     p->fixture_cursor = !p->live && fix && strcmp(fix, "1") == 0;
-    if (p->keep_fds) { /* room for one kept fd per process */
+    if (p->keep_fds) { /* room for kept fds: up to two per process */
         struct rlimit rl;
         if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
             rl.rlim_cur = rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
             setrlimit(RLIMIT_NOFILE, &rl);
         }
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+            p->fd_budget = (long)rl.rlim_cur > PH_FD_RESERVE ? (long)rl.rlim_cur - PH_FD_RESERVE : 0;
+        else
+            p->fd_budget = 1048576;
     }
     long tck = sysconf(_SC_CLK_TCK);
     long pg = sysconf(_SC_PAGESIZE);
@@ -211,7 +243,7 @@ void ph_platform_close(ph_platform *p)
         close(p->la_fd);
     ph_ts_close(p->ts);
     for (size_t i = 0; i < p->nkept; i++)
-        close_kept(&p->kept[i]);
+        close_kept(p, &p->kept[i]);
     free(p->kept);
     ph_buf_free(&p->buf);
     free(p);
@@ -287,7 +319,7 @@ static void list_kept(ph_platform *p, ph_pidlist *out)
     out->n = 0;
     for (size_t i = 0; i < p->nkept; i++) {
         if (p->kept[i].gone) {
-            close_kept(&p->kept[i]);
+            close_kept(p, &p->kept[i]);
             continue;
         }
         p->kept[n++] = p->kept[i];
@@ -338,26 +370,29 @@ int ph_platform_list(ph_platform *p, ph_pidlist *out)
     closedir(d);
     if (!sorted) /* the kernel lists ascending; fixture directories may not */
         qsort(out->pids, out->n, sizeof *out->pids, cmp_pid);
+    p->one_fd = (long)out->n * 2 > p->fd_budget;
     /* Kept fds follow the listing: new pids get none yet, gone ones close. */
     kept *nk = ph_xcalloc(out->n + 1, sizeof *nk);
     size_t j = 0;
     for (size_t i = 0; i < out->n; i++) {
         while (j < p->nkept && p->kept[j].pid < out->pids[i]) {
-            close_kept(&p->kept[j]);
+            close_kept(p, &p->kept[j]);
             j++;
         }
         if (j < p->nkept && p->kept[j].pid == out->pids[i] && !p->kept[j].gone) {
             nk[i] = p->kept[j++];
+            if (p->one_fd && nk[i].threads == 1 && nk[i].sfd >= 0)
+                drop_fd(p, &nk[i].fd); /* its schedstat speaks for it */
         } else {
             if (j < p->nkept && p->kept[j].pid == out->pids[i])
-                close_kept(&p->kept[j++]); /* found gone, listed again: a new process */
+                close_kept(p, &p->kept[j++]); /* found gone, listed again: a new process */
             memset(&nk[i], 0, sizeof nk[i]);
             nk[i].pid = out->pids[i];
             nk[i].fd = nk[i].sfd = -1;
         }
     }
     for (; j < p->nkept; j++)
-        close_kept(&p->kept[j]);
+        close_kept(p, &p->kept[j]);
     free(p->kept);
     p->kept = nk;
     p->nkept = out->n;
@@ -395,13 +430,6 @@ static kept *find_kept(ph_platform *p, int32_t pid)
     return i < p->nkept && p->kept[i].pid == pid ? &p->kept[i] : NULL;
 }
 
-static void drop_kept_fds(ph_platform *p)
-{
-    for (size_t i = 0; i < p->nkept; i++)
-        close_kept(&p->kept[i]);
-    p->keep_fds = 0;
-}
-
 /* Run time of a single-threaded process's only thread, through its kept
  * schedstat fd (opened on first use); 0 or -1. */
 static int kept_run_ns(ph_platform *p, kept *k, uint64_t *run_ns)
@@ -410,13 +438,12 @@ static int kept_run_ns(ph_platform *p, kept *k, uint64_t *run_ns)
     if (k->sfd < 0) {
         char path[32];
         snprintf(path, sizeof path, "%d/schedstat", (int)k->pid);
-        k->sfd = openat(p->proc_fd, path, O_RDONLY | O_CLOEXEC);
+        k->sfd = keep_open(p, path);
         if (k->sfd < 0)
             return -1;
     }
     if (pread_all(p, k->sfd) < 0 || ph_parse_schedstat(p->buf.data, p->buf.len, &sch) < 0) {
-        close(k->sfd);
-        k->sfd = -1;
+        drop_fd(p, &k->sfd);
         return -1;
     }
     *run_ns = sch.run_ns;
@@ -430,23 +457,25 @@ static int read_stat(ph_platform *p, int32_t pid, kept *k)
     if (k && k->fd >= 0) {
         if (pread_all(p, k->fd) == 0)
             return 0;
-        close(k->fd); /* gone (ESRCH): the pid may have a new process */
-        k->fd = -1;
+        drop_fd(p, &k->fd); /* gone (ESRCH): the pid may have a new process */
     }
     snprintf(path, sizeof path, "%d/stat", (int)pid);
-    int fd = openat(p->proc_fd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && (errno == EMFILE || errno == ENFILE) && p->keep_fds) {
-        drop_kept_fds(p);
-        k = NULL;
-        fd = openat(p->proc_fd, path, O_RDONLY | O_CLOEXEC);
+    /* Kept unless the budget says a single-threaded process gets only its
+     * schedstat fd (threads 0: not read yet, kept until known). */
+    if (k && !(p->one_fd && k->threads == 1)) {
+        k->fd = keep_open(p, path);
+        if (k->fd >= 0) {
+            int r = pread_all(p, k->fd);
+            if (r < 0)
+                drop_fd(p, &k->fd);
+            return r;
+        }
     }
+    int fd = openat(p->proc_fd, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     int r = pread_all(p, fd);
-    if (r == 0 && k)
-        k->fd = fd;
-    else
-        close(fd);
+    close(fd);
     return r;
 }
 
@@ -554,7 +583,7 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
     kept *k = p->keep_fds ? slot : NULL;        /* with kept fds */
     uint64_t run_ns = 0;
     int have_run = 0;
-    if (k && k->threads == 1 && k->fd >= 0 && hint && hint->start_key == k->start_key) {
+    if (k && k->threads == 1 && hint && hint->start_key == k->start_key) {
         have_run = kept_run_ns(p, k, &run_ns) == 0;
         if (have_run && run_ns == k->run_ns && !hint->refresh) {
             out->pid = pid;
@@ -568,10 +597,8 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
     if (k) {
         if (k->start_key != st.starttime || st.num_threads != 1) {
             have_run = 0; /* another process, or threads: schedstat does not speak for it */
-            if (k->sfd >= 0 && st.num_threads != 1) {
-                close(k->sfd);
-                k->sfd = -1;
-            }
+            if (st.num_threads != 1)
+                drop_fd(p, &k->sfd);
         }
         k->start_key = st.starttime;
         k->threads = st.num_threads;
