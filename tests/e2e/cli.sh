@@ -112,5 +112,5 @@ mid=$(date -u -d "@$mid" +%Y-%m-%dT%H:%M:%SZ)
 for args in "top --since 1m" "top --since 1m --by user" "peak --since 1m" "apps --since 1m" \
             "show prochist --since 1m" "diff --since $mid --vs 1m..$mid" "status" "export"; do
     capture "$PROCHIST" $args --db "$db"
-    check "cli: '$args' works on a live recording" [ "$rc" -eq 0 ] && [ -s "$TMP/out" ]
+    check "cli: '$args' works on a live recording" sh -c '[ "$1" -eq 0 ] && [ -s "$2" ]' sh "$rc" "$TMP/out"
 done
