@@ -104,12 +104,8 @@ cross-darwin: | $(DEPS_OK)
 $(BUILD)/floor: tests/bench/floor.c src/platform/linux/procfs_parse.c | $(DEPS_OK)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -Iinclude -o $@ $^
 
-# Processes that all run between samples, for the benchmark.
-$(BUILD)/tickers: tests/bench/tickers.c | $(DEPS_OK)
-	$(CC) -std=c11 $(WARN) $(CFLAGS) -o $@ $^
-
 # Recorder cost vs atop and the floor, database growth, query latency.
-bench: $(BIN) $(GEN_BIN) $(BUILD)/floor $(BUILD)/tickers
+bench: $(BIN) $(GEN_BIN) $(BUILD)/floor $(BUILD)/helpers/tickers
 	BUILD=$(BUILD) bash scripts/bench.sh
 
 # libFuzzer targets for every parser of outside input (clang), FUZZ_SECONDS each.

@@ -158,7 +158,7 @@ say ""
 say "| processes | rows/sample | collect us/proc | floor full us/proc | collect/floor | store us/proc | store/collect |"
 say "|---|---|---|---|---|---|---|"
 log "starting $IDLE processes that run every 100 ms"
-"$B/tickers" "$IDLE" 100 $((N + 60)) &
+"$B/helpers/tickers" "$IDLE" 100 $((N + 60)) &
 TICKERS=$!
 sleep 2
 recorder "ran"
