@@ -496,9 +496,12 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     }
     t->nsorted = 0;
     sort_work(t);
+    size_t ri = 0; /* cur and reads are both in pid order: one merge walk */
     for (size_t k = 0; k < t->ncur; k++) {
         const ph_entry *e = &t->cur[k];
-        const ph_read *rd = read_of(t, e->pid);
+        while (ri < t->nreads && t->reads[ri].pid < e->pid)
+            ri++;
+        const ph_read *rd = ri < t->nreads && t->reads[ri].pid == e->pid ? &t->reads[ri] : NULL;
         if (rd && rd->r != PH_READ_GONE && rd->old == e)
             continue; /* still there */
         ph_child_seen debt;

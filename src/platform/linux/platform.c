@@ -87,6 +87,7 @@ struct ph_platform {
     ph_buf buf;        /* read buffer, grown as files demand */
     kept *kept;        /* sorted by pid: the last listing */
     size_t nkept, capkept;
+    size_t kept_next;  /* where find_kept looks first */
     int la_fd;         /* /proc/loadavg, kept open; -1: see fixture_cursor */
     int fixture_cursor; /* a fixture tree's loadavg is trusted (tests) */
     int64_t cursor;    /* last PID allocated before the last scan; -1: unknown */
@@ -326,6 +327,7 @@ static void list_kept(ph_platform *p, ph_pidlist *out)
         ph_pidlist_push(out, p->kept[i].pid);
     }
     p->nkept = n;
+    p->kept_next = 0;
 }
 
 int ph_platform_list(ph_platform *p, ph_pidlist *out)
@@ -396,6 +398,7 @@ int ph_platform_list(ph_platform *p, ph_pidlist *out)
     free(p->kept);
     p->kept = nk;
     p->nkept = out->n;
+    p->kept_next = 0;
     return 0;
 }
 
@@ -424,10 +427,18 @@ static int pread_all(ph_platform *p, int fd)
     }
 }
 
+/* The slot of a pid in the listing. Reads come in listing order, so the
+ * slot after the last one found is tried before a binary search. */
 static kept *find_kept(ph_platform *p, int32_t pid)
 {
-    size_t i = PH_LOWER_BOUND(p->kept, p->nkept, pid, pid);
-    return i < p->nkept && p->kept[i].pid == pid ? &p->kept[i] : NULL;
+    size_t i = p->kept_next;
+    if (!(i < p->nkept && p->kept[i].pid == pid))
+        i = PH_LOWER_BOUND(p->kept, p->nkept, pid, pid);
+    if (i < p->nkept && p->kept[i].pid == pid) {
+        p->kept_next = i + 1;
+        return &p->kept[i];
+    }
+    return NULL;
 }
 
 /* Run time of a single-threaded process's only thread, through its kept
