@@ -384,8 +384,14 @@ static int top_exec(int argc, char **argv)
         rc = emit_csv(&o, &r, rows, n);
     else {
         rc = emit_table(&o, &r, rows, n);
-        if (r.win.procs_denied)
-            ph_err("note: up to %lld processes a sample were partly unreadable (permission); run the recorder as root to see all",
+        /* Partial coverage is said, not hidden. Root may be denied too (a
+         * process in another user namespace), so no advice is given. */
+        if (r.win.procs_denied == 1)
+            ph_err("note: coverage was partial: a process was partly unreadable (permission denied); "
+                   "an unprivileged recorder sees other users' processes only in part");
+        else if (r.win.procs_denied > 1)
+            ph_err("note: coverage was partial: up to %lld processes a sample were partly unreadable "
+                   "(permission denied); an unprivileged recorder sees other users' processes only in part",
                    (long long)r.win.procs_denied);
     }
     ph_result_free(&r);

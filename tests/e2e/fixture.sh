@@ -82,3 +82,14 @@ gap=$(sqlite3 "$db" "select interval_ns from sample order by sample desc limit 1
 check "fixture: a 2 h gap is one 2 h interval" [ "$gap" = 7200000000000 ]
 last=$(sqlite3 "$db" "select ps.cpu_user_ns from proc_sample ps join process p using (proc) where p.pid = 1186 and ps.sample = (select max(sample) from sample)")
 check "fixture: CPU across the gap is charged once, to the sample after it" [ "$last" = 100000000 ]
+
+# Partial coverage is said: a table over samples that could not read every
+# process in full carries a note; JSON has the count; full coverage has none.
+capture "$PROCHIST" top --db "$db" --since 10m
+check "fixture: full coverage gives no note" sh -c '! grep -q "coverage was partial" "$1"' sh "$TMP/err"
+cp "$db" "$TMP/partial.db"
+sqlite3 "$TMP/partial.db" "update sample set procs_denied = 3 where sample = (select min(sample) from sample)"
+capture "$PROCHIST" top --db "$TMP/partial.db" --since 10m
+check "fixture: partial coverage is noted under the table" grep -q "coverage was partial: up to 3 processes a sample" "$TMP/err"
+capture "$PROCHIST" top --db "$TMP/partial.db" --since 10m --format json
+check "fixture: partial coverage is counted in JSON" [ "$(jq .procs_denied "$TMP/out")" = 3 ]
