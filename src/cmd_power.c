@@ -194,7 +194,9 @@ static int power_exec(int argc, char **argv)
             }
             ph_table_add(&tb, cells);
         }
-        printf("system power (measured), every %llds; %s\n", (long long)(res / SEC), why);
+        /* With nothing measured, the note above has said why already. */
+        printf("system power (measured), every %llds%s%s\n", (long long)(res / SEC),
+               any && why[0] ? "; " : "", any ? why : "");
         ph_table_print(&tb, stdout, ph_use_colour(stdout));
         ph_table_free(&tb);
     }
