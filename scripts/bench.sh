@@ -7,7 +7,8 @@
 # Environment: BUILD (build dir), BENCH_DAYS (generated history, default 7;
 # 30 takes about 15 minutes here),
 # BENCH_SAMPLES (live samples per measurement, default 20), BENCH_IDLE
-# (extra idle processes, default 1000).
+# (extra idle processes, default 1000), BENCH_REPEAT (runs per live
+# measurement, the median kept; default 3).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -18,6 +19,7 @@ FLOOR="$B/floor"
 DAYS=${BENCH_DAYS:-7}
 N=${BENCH_SAMPLES:-20}
 IDLE=${BENCH_IDLE:-1000}
+REPEAT=${BENCH_REPEAT:-3}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ph-bench-XXXXXX")
 IDLE_PIDS=""
 TICKERS=""
@@ -43,13 +45,14 @@ nprocs() { ls /proc | grep -c '^[0-9]'; }
 # run in the shell that waited (a pipe or $(...) would fork a fresh one).
 child_cpu() { awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1"; }
 
-# recorder LABEL [ALWAYS_SCAN]: runs prochist record at 1 s on the live machine.
-# Sets: rec_ms (CPU per sample), rec_us (per process-sample), rec_coll_us,
-# rec_store_us, rec_rows, rec_bytes_row, rec_hwm_kib, rec_procs, rec_skipped.
+# recorder_once LABEL [ALWAYS_SCAN]: runs prochist record at 1 s on the live
+# machine. Sets: rec_ms (CPU per sample), rec_us (per process-sample),
+# rec_coll_us, rec_store_us, rec_rows, rec_bytes_row, rec_hwm_kib, rec_procs,
+# rec_skipped.
 # Nothing else runs meanwhile (the peak RSS comes from the recorder itself):
 # a poll loop here would start processes, and a new PID makes the recorder
 # scan /proc again (ALWAYS_SCAN=1 measures that case).
-recorder() {
+recorder_once() {
     local db="$TMP/live-${1// /_}.db"
     rm -f "$db"*
     # Keyframes (every process's gauges, at each 10-minute wall-clock
@@ -77,6 +80,21 @@ recorder() {
     rows=$(sqlite3 "$db" "select count(*) from proc_sample")
     bytes=$(sqlite3 "$db" "select sum(pgsize) from dbstat where name in ('proc_sample', 'sample', 'sample_ts')")
     rec_bytes_row=$(awk -v b="$bytes" -v r="$rows" 'BEGIN { printf "%.0f", b / r }')
+}
+
+# recorder LABEL [ALWAYS_SCAN]: recorder_once REPEAT times (BENCH_REPEAT,
+# default 3; this VM's runs of the same thing differ by up to 20%), keeping
+# the median run by CPU per sample; rec_range is the range of us/process.
+recorder() {
+    local i
+    : >"$TMP/runs"
+    for i in $(seq "$REPEAT"); do
+        recorder_once "$@"
+        echo "$rec_ms $rec_us $rec_procs $rec_rows $rec_coll_us $rec_store_us $rec_skipped $rec_hwm_kib $rec_bytes_row" >>"$TMP/runs"
+    done
+    read -r rec_ms rec_us rec_procs rec_rows rec_coll_us rec_store_us rec_skipped rec_hwm_kib rec_bytes_row \
+        <<<"$(sort -n "$TMP/runs" | sed -n "$(( (REPEAT + 1) / 2 ))p")"
+    rec_range=$(sort -n "$TMP/runs" | awk 'NR == 1 { lo = $2 } { hi = $2 } END { printf "%s-%s", lo, hi }')
 }
 
 # atop_run: atop -w at 1 s for N samples. Sets atop_ms, atop_bytes.
@@ -108,7 +126,7 @@ measure() { # LABEL [ALWAYS_SCAN]
         per_proc_atop=$(awk -v a="$atop_ms" -v n="$rec_procs" 'BEGIN { printf "%.2f", a * 1000 / n }')
         atop_row=$(awk -v b="$atop_bytes" -v n="$N" -v p="$rec_procs" 'BEGIN { printf "%.0f", b / n / p }')
     fi
-    say "| $1 | $rec_procs | $rec_skipped/$N | $rec_ms | $rec_us | $rec_coll_us | $rec_store_us | $floor_stat | $floor_full | ${atop_ms:--} | $per_proc_atop | $ratio | $rec_rows | $rec_bytes_row | ${atop_row} | $((rec_hwm_kib / 1024)).$(( (rec_hwm_kib % 1024) * 10 / 1024 )) |"
+    say "| $1 | $rec_procs | $rec_skipped/$N | $rec_ms | $rec_us | $rec_range | $rec_coll_us | $rec_store_us | $floor_stat | $floor_full | ${atop_ms:--} | $per_proc_atop | $ratio | $rec_rows | $rec_bytes_row | ${atop_row} | $((rec_hwm_kib / 1024)).$(( (rec_hwm_kib % 1024) * 10 / 1024 )) |"
     if [ "${2:-0}" = 0 ]; then
         eval "m_${1//[^a-z]/_}_bytes_sample=$(awk -v r="$rec_rows" -v b="$rec_bytes_row" 'BEGIN { print r * b }')"
         eval "m_${1//[^a-z]/_}_atop_sample=$(awk -v b="${atop_bytes:-0}" -v n="$N" 'BEGIN { print b / n }')"
@@ -122,6 +140,7 @@ say ""
 say "## Recorder cost (live, 1 s interval, $N samples each)"
 say ""
 say "CPU is user + system time of the process. prochist's comes from its own accounting"
+say "(median of $REPEAT runs of $N samples, with the range of the runs)"
 say "(sample.recorder_cpu_ns: everything between two samples, including SQLite and rollups),"
 say "split by PROCHIST_PROFILE=1 into collection (reading /proc) and storage. atop's is"
 say "its total CPU over the run divided by samples. The floor reads and parses the same files"
@@ -131,8 +150,8 @@ say "of /proc was skipped because no PID had been allocated since the last scan;
 say "'always scan' row forces the scan (PROCHIST_ALWAYS_SCAN=1), which is what a machine"
 say "that starts a process between every two samples costs."
 say ""
-say "| processes | n | scans skipped | prochist ms/sample | us/process | collect us/proc | store us/proc | floor stat us/proc | floor full us/proc | atop ms/sample | atop us/proc | atop/prochist | rows/sample | bytes/row | atop bytes/proc-sample | prochist RSS MiB |"
-say "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+say "| processes | n | scans skipped | prochist ms/sample | us/process | us/process, $REPEAT runs | collect us/proc | store us/proc | floor stat us/proc | floor full us/proc | atop ms/sample | atop us/proc | atop/prochist | rows/sample | bytes/row | atop bytes/proc-sample | prochist RSS MiB |"
+say "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 measure "machine"
 log "starting $IDLE idle processes"
 for i in $(seq "$IDLE"); do
@@ -158,7 +177,7 @@ say ""
 say "| processes | rows/sample | collect us/proc | floor full us/proc | collect/floor | store us/proc | store/collect |"
 say "|---|---|---|---|---|---|---|"
 log "starting $IDLE processes that run every 100 ms"
-"$B/helpers/tickers" "$IDLE" 100 $((N + 60)) &
+"$B/helpers/tickers" "$IDLE" 100 $((REPEAT * (2 * N + 20) + 60)) &
 TICKERS=$!
 sleep 2
 recorder "ran"
