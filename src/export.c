@@ -10,19 +10,22 @@
 
 typedef struct app_row {
     char *app;
-    double v[6]; /* cpu s, read B, written B, energy J, wakeups, memory peak B */
-    int has[6];
+    double v[8]; /* cpu s, read B, written B, energy J, wakeups, memory peak B,
+                    estimated energy J, GPU s */
+    int has[8];
 } app_row;
 
 static const struct {
     const char *name, *type, *unit, *help;
-} fam[6] = {
+} fam[8] = {
     {"prochist_app_cpu_seconds", "counter", "seconds", "CPU time (user + system) of the app's processes since recording began."},
     {"prochist_app_disk_read_bytes", "counter", "bytes", "Bytes the app's processes read from storage since recording began."},
     {"prochist_app_disk_written_bytes", "counter", "bytes", "Bytes the app's processes wrote to storage since recording began."},
     {"prochist_app_energy_joules", "counter", "joules", "Energy the platform measured for the app's processes since recording began."},
     {"prochist_app_wakeups", "counter", "", "Wakeups of the app's processes since recording began."},
     {"prochist_app_memory_peak_bytes", "gauge", "bytes", "Largest memory (footprint, else resident) of the app's processes at one moment in the last window."},
+    {"prochist_app_energy_estimated_joules", "counter", "joules", "Energy estimated for the app's processes (the package energy by CPU share: not measured per process) since recording began."},
+    {"prochist_app_gpu_seconds", "counter", "seconds", "GPU engine busy time of the app's processes since recording began."},
 };
 
 void ph_export_label(ph_buf *b, const char *value)
@@ -123,7 +126,7 @@ int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size
     int rc = -1;
     if (sqlite3_prepare_v2(db,
                            "SELECT app, cpu_user_ns + cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj,"
-                           " wakeups FROM app_total",
+                           " wakeups, energy_est_nj, gpu_ns FROM app_total",
                            -1, &st, NULL) != SQLITE_OK) {
         ph_fmt(err, errlen, "reading app totals failed: %s", sqlite3_errmsg(db));
         return -1;
@@ -147,6 +150,14 @@ int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size
         if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
             r->v[4] = (double)sqlite3_column_int64(st, 5);
             r->has[4] = 1;
+        }
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+            r->v[6] = (double)sqlite3_column_int64(st, 6) / 1e9;
+            r->has[6] = 1;
+        }
+        if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+            r->v[7] = (double)sqlite3_column_int64(st, 7) / 1e9;
+            r->has[7] = 1;
         }
     }
     sqlite3_finalize(st);
@@ -176,7 +187,7 @@ int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size
     } else {
         goto out;
     }
-    for (int k = 0; k < 6; k++)
+    for (int k = 0; k < 8; k++)
         family(out, o, k, rows, n);
 
     /* The recorder's own health. */

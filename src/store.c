@@ -40,8 +40,10 @@
 /* Per-app sums of the current sample, flushed into app_total with it. */
 typedef struct app_acc {
     char *app;
-    int64_t v[6]; /* cpu user, cpu system, disk read, disk write, energy, wakeups */
-    int have_energy, have_wakeups, touched;
+    int64_t v[8]; /* cpu user, cpu system, disk read, disk write, energy, wakeups,
+                     estimated energy, GPU ns */
+    int have[8];  /* energy, wakeups, estimated energy, GPU: any yet this sample */
+    int touched;
 } app_acc;
 
 struct ph_store {
@@ -245,8 +247,8 @@ static int prepare_writes(ph_store *s)
         return -1;
     if (sqlite3_prepare_v3(s->db,
                            "INSERT INTO app_total (app, cpu_user_ns, cpu_system_ns, disk_read_bytes,"
-                           " disk_write_bytes, energy_nj, wakeups, first_ns, last_ns)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"
+                           " disk_write_bytes, energy_nj, wakeups, first_ns, last_ns, energy_est_nj, gpu_ns)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"
                            " ON CONFLICT (app) DO UPDATE SET"
                            " cpu_user_ns = cpu_user_ns + excluded.cpu_user_ns,"
                            " cpu_system_ns = cpu_system_ns + excluded.cpu_system_ns,"
@@ -256,6 +258,10 @@ static int prepare_writes(ph_store *s)
                            "   ELSE coalesce(energy_nj, 0) + excluded.energy_nj END,"
                            " wakeups = CASE WHEN excluded.wakeups IS NULL THEN wakeups"
                            "   ELSE coalesce(wakeups, 0) + excluded.wakeups END,"
+                           " energy_est_nj = CASE WHEN excluded.energy_est_nj IS NULL THEN energy_est_nj"
+                           "   ELSE coalesce(energy_est_nj, 0) + excluded.energy_est_nj END,"
+                           " gpu_ns = CASE WHEN excluded.gpu_ns IS NULL THEN gpu_ns"
+                           "   ELSE coalesce(gpu_ns, 0) + excluded.gpu_ns END,"
                            " last_ns = excluded.last_ns",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->put_total, NULL))
         return -1;
@@ -321,7 +327,8 @@ void ph_store_tick_begin(ph_store *s)
     for (size_t i = 0; i < s->napps; i++)
         if (s->apps[i].touched) {
             memset(s->apps[i].v, 0, sizeof s->apps[i].v);
-            s->apps[i].have_energy = s->apps[i].have_wakeups = s->apps[i].touched = 0;
+            memset(s->apps[i].have, 0, sizeof s->apps[i].have);
+            s->apps[i].touched = 0;
         }
 }
 
@@ -335,11 +342,15 @@ static int flush_totals(ph_store *s, int64_t ts)
         sqlite3_bind_text(st, 1, a->app, -1, SQLITE_STATIC);
         for (int k = 0; k < 4; k++)
             sqlite3_bind_int64(st, 2 + k, a->v[k]);
-        if (a->have_energy)
+        if (a->have[4])
             sqlite3_bind_int64(st, 6, a->v[4]);
-        if (a->have_wakeups)
+        if (a->have[5])
             sqlite3_bind_int64(st, 7, a->v[5]);
         sqlite3_bind_int64(st, 8, ts);
+        if (a->have[6])
+            sqlite3_bind_int64(st, 9, a->v[6]);
+        if (a->have[7])
+            sqlite3_bind_int64(st, 10, a->v[7]);
         if (step_done(st) < 0)
             return -1;
     }
@@ -630,17 +641,14 @@ static int sink_row(void *ctx, const ph_row *in)
         row = &est;
     }
     static const enum ph_metric sums[] = {PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
-                                          PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS};
+                                          PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS,
+                                          PH_M_ENERGY_EST_NJ, PH_M_GPU_NS};
     if (row->vals.have & ph_metric_counters()) {
         app_acc *a = acc_of(t->store, row->proc);
-        for (int k = 0; k < 6; k++)
+        for (int k = 0; k < 8; k++)
             if (row->vals.have & PH_BIT(sums[k])) {
                 a->v[k] += row->vals.v[sums[k]];
-                a->touched = 1;
-                if (k == 4)
-                    a->have_energy = 1;
-                if (k == 5)
-                    a->have_wakeups = 1;
+                a->touched = a->have[k] = 1;
             }
     }
     sqlite3_stmt *st = t->store->ins_row;

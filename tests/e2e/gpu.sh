@@ -55,6 +55,9 @@ check "gpu: the table has a GPU column" grep -q "GPU" "$TMP/out"
 check "gpu: the table has a GPU% column" grep -q "GPU%" "$TMP/out"
 capture "$PROCHIST" top --db "$db" --sort gpu --by process --since 10m --format csv
 check "gpu: --sort gpu works in CSV" grep -q "gpu_s" "$TMP/out"
+capture "$PROCHIST" export --db "$db"
+gs=$(sed -n 's/^prochist_app_gpu_seconds_total{app="bash"} //p' "$TMP/out")
+check "gpu: export carries bash's GPU seconds (${gs:-none} of 1.5)" awk -v g="${gs:-x}" 'BEGIN { exit !(g == 1.5) }'
 
 # The clients are closed and new ones opened: the sum goes backwards, which
 # must give no negative delta (a new baseline).

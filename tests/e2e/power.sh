@@ -61,6 +61,14 @@ check "power: per-process + unattributed = the measured total" awk -v s="$sum" -
 capture "$PROCHIST" top --db "$db" --energy --since 10m
 check "power: the table says the energy is estimated" grep -q "ENERGY (EST)" "$TMP/out"
 check "power: the table shows the unattributed rest" grep -q "(unattributed)" "$TMP/out"
+# Prometheus export: the estimate is its own family, never the measured one.
+capture "$PROCHIST" export --db "$db"
+est=$(sed -n 's/^prochist_app_energy_estimated_joules_total{app="bash"} //p' "$TMP/out")
+check "power: export carries bash's estimated energy (${est:-none} J of 1)" awk -v e="${est:-x}" 'BEGIN { exit !(e == 1) }'
+check "power: export invents no measured energy" sh -c '! grep -q "^prochist_app_energy_joules" "$1"' sh "$TMP/out"
+if command -v promtool >/dev/null 2>&1; then
+    check "power: export passes promtool" sh -c 'promtool check metrics <"$1"' sh "$TMP/out"
+fi
 
 capture "$PROCHIST" power --db "$db" --since 10m --resolution 1m --format json
 w=$(jq -r '[.points[] | select(.package_w != null) | .package_w] | .[0]' "$TMP/out")
