@@ -374,9 +374,12 @@ static int top_exec(int argc, char **argv)
     int have_metric = 0;
     for (size_t i = 0; i < n; i++)
         have_metric |= ph_qmetric_value(o.metric, &rows[i], with_children) >= 0;
-    if (!have_metric && n)
-        ph_err("note: no %s was recorded in this window (%s has no per-process source for it)",
-               o.metric->name, ph_platform_name());
+    if (!have_metric && n && r.win.covered_ns <= 0)
+        ph_err("note: no %s yet: this window holds only a first sample, which is a baseline; "
+               "counters need the recorder's next sample", o.metric->name);
+    else if (!have_metric && n)
+        ph_err("note: no %s was recorded in this window: nothing used it, or the recording "
+               "platform has no per-process source for it", o.metric->name);
 
     if (o.q.fmt == PH_FMT_JSON)
         rc = emit_json(&o, &r, rows, n);
