@@ -25,6 +25,13 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
 void ph_store_close(ph_store *s);
 sqlite3 *ph_store_db(ph_store *s);
 int ph_store_schema_version(void);
+/* The read-only query tool also reads databases from this schema on, so it
+ * keeps working while a recorder started before an upgrade still writes
+ * (only what the newer schemas added is missing); older ones are upgraded
+ * by running the recorder once. */
+#define PH_SCHEMA_READ_MIN 11
+/* The schema version of the database as opened. */
+int ph_store_version(ph_store *s);
 /* Migration SQL compiled into the binary. */
 extern const char *const ph_schema_sql[];
 extern const int ph_schema_count;

@@ -208,7 +208,8 @@ static int status_exec(int argc, char **argv)
     }
     ph_fmt_bytes(size, a, sizeof a);
     ph_fmt_bytes(wal, b, sizeof b);
-    printf("database     %s (%s, WAL %s, schema %lld)\n", path, a, b, (long long)version);
+    printf("database     %s (%s, WAL %s, schema %lld%s)\n", path, a, b, (long long)version,
+           version < ph_store_schema_version() ? "; the recorder's next start upgrades it" : "");
     if (running)
         printf("recorder     running (pid %ld)\n", pid);
     else

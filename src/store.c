@@ -49,6 +49,7 @@ typedef struct app_acc {
 struct ph_store {
     sqlite3 *db;
     enum ph_store_mode mode;
+    int version;          /* user_version as opened (after migrations) */
     ph_imap proc_app;     /* proc id -> index in apps */
     app_acc *apps;
     size_t napps, capapps;
@@ -78,6 +79,7 @@ void ph_sys_add(ph_sys *to, const ph_sys *from)
 }
 
 int ph_store_schema_version(void) { return ph_schema_count; }
+int ph_store_version(ph_store *s) { return s->version; }
 sqlite3 *ph_store_db(ph_store *s) { return s->db; }
 const char *ph_store_errmsg(ph_store *s) { return sqlite3_errmsg(s->db); }
 
@@ -436,11 +438,12 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
             ph_fmt(err, errlen, "%s has no prochist data yet", path);
             return open_fail(s, err, errlen, path, "");
         }
-        if (ver < ph_schema_count) {
+        if (ver < PH_SCHEMA_READ_MIN) {
             ph_fmt(err, errlen, "%s uses schema %lld; run 'prochist record' once to upgrade it to %d",
                    path, (long long)ver, ph_schema_count);
             return open_fail(s, err, errlen, path, "");
         }
+        s->version = (int)ver;
         *out = s;
         return 0;
     }
@@ -463,6 +466,7 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
         return open_fail(s, err, errlen, path, "configure");
     if (migrate(s->db, ver, err, errlen) < 0)
         return open_fail(s, err, errlen, path, "migrate");
+    s->version = ph_schema_count;
     if (prepare_writes(s) < 0)
         return open_fail(s, err, errlen, path, "prepare statements for");
     *out = s;

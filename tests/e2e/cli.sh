@@ -114,3 +114,33 @@ for args in "top --since 1m" "top --since 1m --by user" "peak --since 1m" "apps 
     capture "$PROCHIST" $args --db "$db"
     check "cli: '$args' works on a live recording" sh -c '[ "$1" -eq 0 ] && [ -s "$2" ]' sh "$rc" "$TMP/out"
 done
+
+# After an upgrade, while the recorder that was running still writes the
+# previous schema, the query tool reads it; older schemas are refused with
+# what to do; the recorder's next start upgrades.
+old="$TMP/prev.db"
+cp "$db" "$old"
+sqlite3 "$old" "alter table app_total drop column energy_est_nj; alter table app_total drop column gpu_ns;
+                pragma user_version = 11"
+for args in "top --since 1m" "export" "status"; do
+    capture "$PROCHIST" $args --db "$old"
+    check "cli: '$args' reads a schema 11 database" sh -c '[ "$1" -eq 0 ] && [ -s "$2" ]' sh "$rc" "$TMP/out"
+done
+check "cli: status says the next recorder start upgrades it" grep -q "schema 11; the recorder's next start upgrades it" "$TMP/out"
+capture "$PROCHIST" export --db "$old"
+check "cli: export of schema 11 has no GPU family and passes promtool" \
+    sh -c '! grep -q gpu_seconds "$1" && { ! command -v promtool >/dev/null || promtool check metrics <"$1"; }' sh "$TMP/out"
+sqlite3 "$old" "pragma user_version = 10"
+capture "$PROCHIST" top --since 1m --db "$old"
+check "cli: a schema 10 database is refused in one line, exit 1" \
+    sh -c '[ "$1" -eq 1 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "run .prochist record. once" "$2"' sh "$rc" "$TMP/err"
+sqlite3 "$old" "pragma user_version = 11"
+"$PROCHIST" record --db "$old" --count 1 --quiet
+check "cli: the recorder upgrades a schema 11 database" \
+    [ "$(sqlite3 "$old" 'pragma user_version')" = "$(sqlite3 "$db" 'pragma user_version')" ]
+
+# A window holding only the first sample says why there is no CPU yet.
+one="$TMP/one.db"
+"$PROCHIST" record --db "$one" --count 1 --quiet
+capture "$PROCHIST" top --since 1m --db "$one"
+check "cli: a baseline-only window explains itself" grep -q "only a first sample, which is a baseline" "$TMP/err"
