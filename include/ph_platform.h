@@ -82,6 +82,8 @@ typedef struct ph_exit {
     int64_t start_boot_ns; /* estimated birth on the boot clock */
     char name[PH_NAME_MAX];
     int64_t start_res_ns;  /* how late the estimate may be: birth in (start - res, start] */
+    uint64_t start_key_slack; /* the same in start_key units: a process whose start_key
+                                 is in [start_key - slack, start_key] may be this one */
     int whole;             /* vals hold its whole life: every thread's record was heard */
     ph_values vals;        /* final cumulative counters (and peak resident) */
 } ph_exit;

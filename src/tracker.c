@@ -192,11 +192,23 @@ static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_value
     }
 }
 
-/* The first exit heard for pid not matched yet, or NULL. */
-static ph_pending_exit *claim_exit(ph_tracker *t, int32_t pid)
+/*
+ * Can the process whose start_key this is be the one of exit record x? Its
+ * start is estimated late by up to the slack (plus a tick of rounding).
+ * PIDs are reused (32,768 of them by default, a wrap every half minute
+ * under heavy churn): a record must never be matched, or kept waiting, for
+ * another process that holds its pid now.
+ */
+static int exit_is(const ph_exit *x, uint64_t start_key)
+{
+    return start_key <= x->start_key + 1 && start_key + x->start_key_slack >= x->start_key;
+}
+
+/* The first exit heard for this process not matched yet, or NULL. */
+static ph_pending_exit *claim_exit(ph_tracker *t, int32_t pid, uint64_t start_key)
 {
     for (size_t i = 0; i < t->npexit; i++)
-        if (!t->pexit[i].used && t->pexit[i].x.pid == pid) {
+        if (!t->pexit[i].used && t->pexit[i].x.pid == pid && exit_is(&t->pexit[i].x, start_key)) {
             t->pexit[i].used = 1;
             return &t->pexit[i];
         }
@@ -225,7 +237,7 @@ static int emit(const ph_sink *sink, const ph_row *row, const ph_entry *e)
 static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const ph_entry *e,
                 ph_child_seen *debt, ph_tick_stats *st)
 {
-    ph_pending_exit *px = claim_exit(t, e->pid);
+    ph_pending_exit *px = claim_exit(t, e->pid, e->start_key);
     ph_row row;
     memset(&row, 0, sizeof row);
     if (px) {
@@ -415,8 +427,8 @@ static void hear_exits(ph_tracker *t, const ph_source *src)
         return;
     for (size_t k = 0; k < t->heard.n; k++) {
         ph_pending_exit *px = NULL;
-        for (size_t j = 0; j < t->npexit && !px; j++)
-            if (t->pexit[j].x.pid == t->heard.v[k].pid)
+        for (size_t j = 0; j < t->npexit && !px; j++) /* the same process heard again */
+            if (t->pexit[j].x.pid == t->heard.v[k].pid && t->pexit[j].x.start_key == t->heard.v[k].start_key)
                 px = &t->pexit[j];
         if (!px) {
             if (t->npexit == t->cappexit) {
@@ -513,8 +525,8 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     for (size_t k = 0; k < t->npexit; k++) {
         ph_pending_exit *px = &t->pexit[k];
         const ph_read *rd = read_of(t, px->x.pid);
-        if (px->used || (rd && rd->r != PH_READ_GONE))
-            continue; /* matched, or its pid is still there (a zombie): wait */
+        if (px->used || (rd && rd->r != PH_READ_GONE && exit_is(&px->x, rd->s.start_key)))
+            continue; /* matched, or it is still there (a zombie): wait */
         if (exited_unseen(t, src, sink, tick, px, st) < 0)
             return -1;
     }

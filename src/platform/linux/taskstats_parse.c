@@ -229,6 +229,7 @@ static void finish(ph_exit_acc *a, const ph_ts_proc *o, const ph_ts_record *tgid
     /* late by how long the record waited to be read: the recorder reads
      * them in batches up to a second apart */
     x->start_res_ns = a->tick_ns + 1000000000;
+    x->start_key_slack = (uint64_t)((x->start_res_ns + a->tick_ns - 1) / a->tick_ns);
     x->whole = o->leader && (single || (o->start_ns >= a->listen_ns && o->lost == a->lost));
     uint64_t cpu = tgid_rec ? tgid_rec->run_ns : s->run_ns;
     int64_t user, sys;
