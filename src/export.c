@@ -126,13 +126,12 @@ int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size
     int rc = -1;
     /* Schema 11 (a recorder not restarted since the upgrade) has no
      * estimated energy or GPU totals yet: those families are left out. */
-    if (sqlite3_prepare_v2(db,
-                           ph_store_version(s) >= 12
-                               ? "SELECT app, cpu_user_ns + cpu_system_ns, disk_read_bytes, disk_write_bytes,"
-                                 " energy_nj, wakeups, energy_est_nj, gpu_ns FROM app_total"
-                               : "SELECT app, cpu_user_ns + cpu_system_ns, disk_read_bytes, disk_write_bytes,"
-                                 " energy_nj, wakeups, NULL, NULL FROM app_total",
-                           -1, &st, NULL) != SQLITE_OK) {
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT app, cpu_user_ns + cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj,"
+             " wakeups, %s FROM app_total",
+             ph_store_version(s) >= 12 ? "energy_est_nj, gpu_ns" : "NULL, NULL");
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         ph_fmt(err, errlen, "reading app totals failed: %s", sqlite3_errmsg(db));
         return -1;
     }

@@ -76,10 +76,7 @@ check "cli: PROCHIST_DB is honoured" [ -s "$TMP/env.db" ]
 # after finishing its sample, and it leaves a resume state.
 "$PROCHIST" record --db "$db" --interval 0.1 --quiet 2>"$TMP/rec.err" &
 rec=$!
-i=0
-while [ "$(sqlite3 "$db" 'select count(*) from sample' 2>/dev/null)" -lt 5 ] && [ $i -lt 100 ]; do
-    sleep 0.1; i=$((i + 1))
-done
+wait_samples "$db" 5
 capture "$PROCHIST" record --db "$db" --count 1
 expect "cli: a second recorder is refused" 1 "already writing"
 capture "$PROCHIST" top --db "$db" --since 1m --format json

@@ -8,11 +8,7 @@ db="$TMP/conc.db"
 rec=$!
 # Queries start once the first sample is stored: before it, "no samples in
 # this window" is the right answer (a busy machine can take a while).
-n=0
-while [ "$(sqlite3 "$db" 'select count(*) from sample' 2>/dev/null || echo 0)" -lt 1 ] && [ $n -lt 200 ]; do
-    sleep 0.05
-    n=$((n + 1))
-done
+wait_samples "$db" 1
 fails=0
 runs=0
 while kill -0 $rec 2>/dev/null; do

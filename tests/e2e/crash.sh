@@ -15,11 +15,7 @@ start_recorder() {
 # CPU is then due (a process already running at the first sample would get
 # a baseline instead), so any loss or double count across crashes shows.
 start_recorder
-n=0
-while [ "$(sqlite3 "$db" 'select count(*) from sample' 2>/dev/null || echo 0)" -lt 2 ] && [ $n -lt 200 ]; do
-    sleep 0.02
-    n=$((n + 1))
-done
+wait_samples "$db" 2
 "$HELPERS/burn" 2500 0 "$TMP/x" 800 >"$TMP/burn.out" 2>&1 &
 burner=$!
 i=0
