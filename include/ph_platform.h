@@ -95,13 +95,17 @@ typedef struct ph_exitlist {
 
 /* A resource coalition's cumulative totals (macOS): every process of an app
  * launch belongs to one, and the totals include members that already
- * exited. -1: not known. */
+ * exited. -1: not known. unreadable_members: in this sample some live
+ * member's own usage was refused (another user's process), yet the kernel
+ * counts it in the totals, so what the rows miss cannot be told apart from
+ * what exited members spent. */
 enum ph_co_field {
     PH_CO_CPU_NS, PH_CO_ENERGY_NJ, PH_CO_DISK_READ_BYTES, PH_CO_DISK_WRITE_BYTES,
     PH_CO_WAKEUPS_INTERRUPT, PH_CO_WAKEUPS_PKG_IDLE, PH_CO_FIELDS
 };
 typedef struct ph_coalition_usage {
     int64_t v[PH_CO_FIELDS];
+    int unreadable_members;
 } ph_coalition_usage;
 
 /* Open a collector; on failure returns -1 and writes a one-line reason. */
