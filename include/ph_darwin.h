@@ -230,5 +230,10 @@ void ph_soc_power(const ph_soc *s, ph_power *out); /* energy zones, GPU busy and
 void ph_soc_gpu_scan(ph_soc *s);                  /* the AGX clients, once per sample */
 int64_t ph_soc_gpu_ns(const ph_soc *s, int32_t pid); /* cumulative; -1 none */
 void ph_soc_close(ph_soc *s);
+/* For `prochist doctor`: the subscribed channels as "group/name (unit)",
+ * comma-separated (truncated to len); returns how many there are. */
+int ph_soc_describe(ph_soc *s, char *buf, size_t len);
+/* AGX user clients and distinct pids seen by the last ph_soc_gpu_scan. */
+void ph_soc_gpu_counts(const ph_soc *s, size_t *clients, size_t *pids);
 
 #endif

@@ -188,6 +188,25 @@ int ph_platform_exit_fd(ph_platform *p);
 void ph_platform_exit_drain(ph_platform *p);
 const char *ph_platform_exit_mode(ph_platform *p);
 
+/* `prochist doctor`: for each data source this platform reads, whether it
+ * works here, a value read now, and what is missing and why (permission,
+ * SIP, hardware, kernel). Implemented in src/platform/<os>/doctor.c. */
+enum ph_probe_state { PH_PROBE_WORKS, PH_PROBE_PARTLY, PH_PROBE_MISSING };
+#define PH_PROBES_MAX 16
+typedef struct ph_probe {
+    const char *source;        /* static: "process listing", "RAPL energy", ... */
+    enum ph_probe_state state;
+    char sample[192];          /* a value read now; "" none */
+    char why[320];             /* what is missing and why; "" when it all works */
+} ph_probe;
+typedef struct ph_probes {
+    int n;
+    ph_probe v[PH_PROBES_MAX];
+} ph_probes;
+/* Check every source through the open collector p (opened with opts).
+ * Reads every listed process once. */
+void ph_platform_doctor(ph_platform *p, const ph_platform_opts *opts, ph_probes *out);
+
 void ph_pidlist_free(ph_pidlist *l);
 int ph_pidlist_push(ph_pidlist *l, int32_t pid);
 /* Append a zeroed record to an exit list (grows it). */
