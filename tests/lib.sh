@@ -32,6 +32,14 @@ need_darwin() {
         exit 0
     fi
 }
+# file_mode PATH: permission bits in octal ("600"), GNU or BSD stat.
+file_mode() { stat -c %a "$1" 2>/dev/null || stat -f %Lp "$1"; }
+# peak_rss_kib PID: the peak resident set of a live process in KiB (Linux
+# VmHWM); elsewhere its current RSS from ps, a lower bound of the peak.
+peak_rss_kib() {
+    if [ -r "/proc/$1/status" ]; then awk '/VmHWM/ { print $2 }' "/proc/$1/status"
+    else ps -o rss= -p "$1" 2>/dev/null | tr -d ' '; fi
+}
 # runs CMD capturing stdout, stderr and status into $TMP/out, $TMP/err, $rc
 capture() {
     "$@" >"$TMP/out" 2>"$TMP/err"
