@@ -1,8 +1,8 @@
 /*
  * SoC energy, GPU states and per-process GPU time: the pure half of the
  * IOReport and AGX readers (see include/ph_darwin.h). No system calls, so it
- * is unit-tested on Linux; sources: ../shared/ref/macos-api-facts.md
- * section 4 (macmon, mactop).
+ * is unit-tested on Linux; sources (macmon, mactop): docs/macos.md,
+ * "IOReport and the GPU".
  */
 #include "ph_darwin.h"
 #include "ph_util.h"
