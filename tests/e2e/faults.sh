@@ -78,7 +78,7 @@ sleep 0.3
 "$PROCHIST" record --db "$db" --count 15 --interval 0.1 2>"$TMP/reader.log"
 check "faults: recorder writes while a reader holds a transaction" [ $? -eq 0 ]
 check "faults: ... and stores every sample" [ "$(sqlite3 "$db" 'select count(*) from sample')" -eq 17 ]
-check "faults: ... without a lock error" sh -c '! grep -qi "locked\|could not" "$1"' sh "$TMP/reader.log"
+check "faults: ... without a lock error" sh -c '! grep -Eqi "locked|could not" "$1"' sh "$TMP/reader.log"
 wait $reader
 
 # 6. A database path that cannot be created: one line, exit 1.
