@@ -1,7 +1,9 @@
 # prochist: plain Makefile. `make` builds ./prochist; `make test` runs every
 # test; `make run` records into the default database; `make SANITIZE=1 test`
 # does the same under ASan + UBSan. Dependencies (sqlite3, cJSON) come from
-# pkg-config; scripts/deps.sh installs what is missing (apt or brew).
+# pkg-config. Only `make deps` and `make run` install what is missing (apt or
+# brew, scripts/deps.sh); every other target only checks and says what is
+# missing, so a packager's offline build never installs anything.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -17,7 +19,7 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   ?= -O2 -g
-# Expanded when used, so that deps.sh has run first on a fresh machine.
+# Expanded when used, so that the check has run first on a fresh machine.
 PKG_CFLAGS = $(shell pkg-config --cflags sqlite3 libcjson)
 PKG_LIBS   = $(shell pkg-config --libs sqlite3 libcjson)
 PLAT_CFLAGS := $(if $(filter darwin,$(PLATFORM)),-D_DARWIN_C_SOURCE,)
@@ -30,7 +32,7 @@ CORE_SRC := src/util.c src/metrics.c src/tracker.c src/store.c src/query.c \
 PLAT_SRC := $(wildcard src/platform/$(PLATFORM)/*.c)
 CMD_SRC  := src/cmd_common.c src/qcmd.c src/cmd_record.c src/cmd_top.c src/cmd_peak.c \
             src/cmd_show.c src/cmd_apps.c src/cmd_diff.c src/cmd_status.c src/cmd_service.c \
-            src/cmd_export.c src/cmd_power.c
+            src/cmd_export.c src/cmd_power.c src/cmd_doctor.c
 MAIN_SRC := src/main.c
 SCHEMA   := $(sort $(wildcard schema/*.sql))
 
@@ -55,8 +57,8 @@ prochist: $(BIN)
 	@if [ "$(SANITIZE)" != 1 ]; then cp $(BIN) prochist.tmp && mv -f prochist.tmp prochist; fi
 
 $(DEPS_OK): scripts/deps.sh
+	@sh scripts/deps.sh --check
 	@mkdir -p $(@D)
-	sh scripts/deps.sh
 	@touch $@
 
 deps:
@@ -93,10 +95,11 @@ $(BUILD)/helpers/%: tests/helpers/%.c | $(DEPS_OK)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -o $@ $<
 
 test: $(BIN) $(TEST_BIN) $(HELPERS) $(GEN_BIN)
+	@sh scripts/deps.sh --check --tools
 	BUILD=$(abspath $(BUILD)) PROCHIST=$(abspath $(BIN)) sh tests/run.sh
 
-# Every source file for aarch64- and x86_64-macos.13.0 with zig, warnings
-# as errors, and the platform layer linked into a Mach-O probe.
+# The whole prochist for arm64 and x86_64 macOS (SDK 13 and 12) with zig,
+# warnings as errors, linked against stubs of libsqlite3 and libcjson.
 cross-darwin: | $(DEPS_OK)
 	BUILD=$(BUILD) sh scripts/cross-darwin.sh
 
@@ -112,7 +115,10 @@ bench: $(BIN) $(GEN_BIN) $(BUILD)/floor $(BUILD)/helpers/tickers
 fuzz: | $(DEPS_OK)
 	BUILD=$(BUILD) sh scripts/fuzz.sh
 
-run: prochist
+# The one build target that may install: a first run on a fresh machine.
+run:
+	sh scripts/deps.sh
+	$(MAKE) prochist
 	./prochist record
 
 install: prochist

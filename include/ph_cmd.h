@@ -30,6 +30,7 @@ extern const ph_cmd ph_cmd_diff;
 extern const ph_cmd ph_cmd_service;
 extern const ph_cmd ph_cmd_export;
 extern const ph_cmd ph_cmd_power;
+extern const ph_cmd ph_cmd_doctor;
 
 /* Print "usage: prochist NAME USAGE" and the option list. */
 void ph_cmd_print_help(const ph_cmd *c, int to_stderr);

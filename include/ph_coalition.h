@@ -14,7 +14,12 @@
  * growth is its members' next rows: a negative difference is carried to the
  * next sample instead of being dropped, and the sums stay exact over time.
  * The CPU of the extra process is all in cpu_user_ns (coalitions do not
- * split it).
+ * split it). A coalition with a live member whose own usage was refused
+ * (ph_coalition_usage.unreadable_members: a root daemon read by a user's
+ * recorder) writes no such row for that sample nor the next (its last
+ * interval): the kernel counts that member in the totals, so the residue
+ * would be usage nobody can vouch for.
+ * Its wakeups are the interrupt wakeups (package-idle ones are a subset).
  */
 #ifndef PH_COALITION_H
 #define PH_COALITION_H
@@ -36,6 +41,7 @@ typedef struct ph_co {
     int64_t carry[PH_CO_FIELDS]; /* negative differences, owed by the next sample */
     int64_t seen[PH_CO_FIELDS];  /* this sample: what member rows carried */
     int members;               /* live members, counted at settle */
+    int unreadable;            /* at the last sample, a member's usage was refused */
 } ph_co;
 
 typedef struct ph_co_member {

@@ -3,8 +3,8 @@
  * byte buffers laid out like the kernel's structs and on plain numbers, so it
  * compiles and is unit-tested on Linux; src/platform/darwin/platform.c makes
  * the system calls and checks these layouts against the real SDK headers
- * with _Static_assert. Sources: ../shared/ref/macos-api-facts.md (xnu,
- * macOS 11-13 SDK).
+ * with _Static_assert. Every kernel rule used here is in docs/macos.md with
+ * its source (xnu file, or the working tool that relies on it).
  */
 #ifndef PH_DARWIN_H
 #define PH_DARWIN_H
@@ -90,6 +90,16 @@ uint64_t ph_darwin_ticks_to_ns(uint64_t ticks, ph_timebase tb);
 ph_timebase ph_darwin_timebase(uint32_t numer, uint32_t denom, int translated,
                                uint64_t tb_freq_hz);
 
+/* Whether rows read with rusage `flavor` carry measured energy
+ * (ri_energy_nj): only v6 on arm64. Decided per flavor actually read, so a
+ * fallback to v4 turns it off for the coalitions too. */
+int ph_darwin_energy_measured(int arm64, int flavor);
+
+/* The `arg` to pass proc_pidinfo for `flavor`: xnu proc_info.c looks up
+ * zombies for TBSDINFO (3), T_SHORTBSDINFO (13), UNIQIDENTIFIERINFO (17)
+ * and T_BSDINFOWITHUNIQID (18) only when arg != 0; other flavors ignore it. */
+uint64_t ph_darwin_pidinfo_arg(int flavor);
+
 /* Which rusage flavor to try after `flavor` failed with errno `err`:
  * V6 -> V4 on EINVAL (kernels before macOS 13); else -1 (give up). */
 int ph_darwin_rusage_fallback(int flavor, int err);
@@ -100,8 +110,11 @@ typedef struct ph_darwin_ru {
 } ph_darwin_ru;
 
 /* Map a rusage buffer (len: PH_RU_V4_SIZE, or PH_RU_V6_SIZE for v6) into
- * metrics. ri_energy_nj is used only when energy_v6 (native arm64 with v6);
- * otherwise energy_nj is ri_billed_energy. Returns 0, -1 on a short buffer. */
+ * metrics. energy_nj is ri_energy_nj, and only when energy_v6 (native arm64
+ * with v6); otherwise it is left out (NULL). ri_billed_energy (energy other
+ * tasks spent on this one's behalf) goes to energy_billed_nj only. wakeups
+ * is ri_interrupt_wkups: package-idle wakeups are a subset of it. Returns 0,
+ * -1 on a short buffer. */
 int ph_darwin_rusage(const void *buf, size_t len, ph_timebase tb, int energy_v6,
                      ph_values *out, ph_darwin_ru *ru);
 
@@ -112,10 +125,16 @@ int ph_darwin_taskinfo(const void *buf, size_t len, ph_values *out);
 
 typedef struct ph_darwin_bsd {
     int32_t pid, ppid;
-    int64_t uid;   /* real uid */
-    char state;    /* 'I' idle/new, 'R', 'S', 'T', 'Z', '?' */
+    int64_t uid;     /* real uid */
+    uint32_t status; /* pbsi_status: p_stat (SIDL 1, SRUN 2, SSTOP 4, SZOMB 5) */
     char comm[PH_PBSI_COMM_LEN + 1];
 } ph_darwin_bsd;
+/* The state letter of a process: xnu never sets SSLEEP, every live process
+ * is SRUN, so running vs sleeping comes from pti_numrunning (as htop's
+ * darwin/DarwinProcess.c does): 'R' with a running thread, else 'S'; 'I'
+ * new, 'T' stopped, 'Z' zombie, '?' unknown status. numrunning < 0 (task
+ * info refused) leaves an SRUN process's state unknown: returns 0. */
+char ph_darwin_state(uint32_t pbsi_status, int64_t numrunning);
 int ph_darwin_bsdshort(const void *buf, size_t len, ph_darwin_bsd *out);
 
 int ph_darwin_uniqueid(const void *buf, size_t len, uint64_t *id);
@@ -156,7 +175,8 @@ void ph_darwin_app_for(const char *exe, const char *resp_exe, const char *comm,
  * "DIE_n_CPU Energy") is the CPU cores, "GPU Energy" the GPU, "ANE..." the
  * neural engine, "DRAM..." the memory; PH_PWR_DOMAINS for the rest. */
 enum ph_power_domain ph_soc_energy_domain(const char *channel);
-/* A value in its channel's unit label ("mJ", "uJ", "nJ") in nJ; -1 for an
+/* A value in its channel's unit label ("mJ", "uJ", "nJ", surrounding
+ * whitespace ignored, as macmon, mactop and stats trim it) in nJ; -1 for an
  * unknown unit or a negative value (a reset across sleep). */
 int64_t ph_soc_energy_nj(int64_t value, const char *unit);
 /* The GPU's frequency table from pmgr's "voltage-states9": (Hz, voltage)
@@ -173,10 +193,11 @@ int ph_soc_gpu_busy(const char *const *names, const int64_t *residency, int n, c
 int32_t ph_agx_creator_pid(const char *s);
 
 /* Per-process GPU time from AGX user clients: each client's
- * accumulatedGPUTime only grows until the client goes; a value below the
- * last one (a reset, or a new client behind a reused id) counts whole, as a
- * new client does. Per pid, the sum of those increments only grows, so the
- * tracker sees a counter. */
+ * accumulatedGPUTime only grows until the client goes. A client is its
+ * registry entry id: a new id (or an id now created by another pid) counts
+ * whole; a value below the last one of the same entry is a new baseline,
+ * not new time (crediting it again in full would double it). Per pid, the
+ * sum of those increments only grows, so the tracker sees a counter. */
 typedef struct ph_agx_client {
     uint64_t id;
     int32_t pid;
@@ -209,5 +230,10 @@ void ph_soc_power(const ph_soc *s, ph_power *out); /* energy zones, GPU busy and
 void ph_soc_gpu_scan(ph_soc *s);                  /* the AGX clients, once per sample */
 int64_t ph_soc_gpu_ns(const ph_soc *s, int32_t pid); /* cumulative; -1 none */
 void ph_soc_close(ph_soc *s);
+/* For `prochist doctor`: the subscribed channels as "group/name (unit)",
+ * comma-separated (truncated to len); returns how many there are. */
+int ph_soc_describe(ph_soc *s, char *buf, size_t len);
+/* AGX user clients and distinct pids seen by the last ph_soc_gpu_scan. */
+void ph_soc_gpu_counts(const ph_soc *s, size_t *clients, size_t *pids);
 
 #endif

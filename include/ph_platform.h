@@ -95,13 +95,17 @@ typedef struct ph_exitlist {
 
 /* A resource coalition's cumulative totals (macOS): every process of an app
  * launch belongs to one, and the totals include members that already
- * exited. -1: not known. */
+ * exited. -1: not known. unreadable_members: in this sample some live
+ * member's own usage was refused (another user's process), yet the kernel
+ * counts it in the totals, so what the rows miss cannot be told apart from
+ * what exited members spent. */
 enum ph_co_field {
     PH_CO_CPU_NS, PH_CO_ENERGY_NJ, PH_CO_DISK_READ_BYTES, PH_CO_DISK_WRITE_BYTES,
     PH_CO_WAKEUPS_INTERRUPT, PH_CO_WAKEUPS_PKG_IDLE, PH_CO_FIELDS
 };
 typedef struct ph_coalition_usage {
     int64_t v[PH_CO_FIELDS];
+    int unreadable_members;
 } ph_coalition_usage;
 
 /* Open a collector; on failure returns -1 and writes a one-line reason. */
@@ -183,6 +187,25 @@ int64_t ph_platform_cpu_res_ns(ph_platform *p);
 int ph_platform_exit_fd(ph_platform *p);
 void ph_platform_exit_drain(ph_platform *p);
 const char *ph_platform_exit_mode(ph_platform *p);
+
+/* `prochist doctor`: for each data source this platform reads, whether it
+ * works here, a value read now, and what is missing and why (permission,
+ * SIP, hardware, kernel). Implemented in src/platform/<os>/doctor.c. */
+enum ph_probe_state { PH_PROBE_WORKS, PH_PROBE_PARTLY, PH_PROBE_MISSING };
+#define PH_PROBES_MAX 16
+typedef struct ph_probe {
+    const char *source;        /* static: "process listing", "RAPL energy", ... */
+    enum ph_probe_state state;
+    char sample[192];          /* a value read now; "" none */
+    char why[320];             /* what is missing and why; "" when it all works */
+} ph_probe;
+typedef struct ph_probes {
+    int n;
+    ph_probe v[PH_PROBES_MAX];
+} ph_probes;
+/* Check every source through the open collector p (opened with opts).
+ * Reads every listed process once. */
+void ph_platform_doctor(ph_platform *p, const ph_platform_opts *opts, ph_probes *out);
 
 void ph_pidlist_free(ph_pidlist *l);
 int ph_pidlist_push(ph_pidlist *l, int32_t pid);

@@ -3,7 +3,34 @@
 # a C compiler, make, pkg-config, SQLite 3 and cJSON development files, and
 # the sqlite3 and jq command-line tools used by the tests.
 # Debian/Ubuntu (apt-get) and macOS (Homebrew). Quiet when nothing is missing.
+#
+#   sh scripts/deps.sh                  install what is missing (make deps, make run, .ci/run)
+#   sh scripts/deps.sh --check          only say what the build lacks; exit 1 if anything
+#   sh scripts/deps.sh --check --tools  the same, with the tests' tools (sqlite3, jq, curl)
+# A plain `make` and `make install` use --check only: a packager's build is
+# offline and must never install anything.
 set -eu
+
+if [ "${1:-}" = --check ]; then
+    missing=""
+    command -v cc >/dev/null 2>&1 || command -v "${CC:-cc}" >/dev/null 2>&1 || missing="$missing a C compiler (cc),"
+    if ! command -v pkg-config >/dev/null 2>&1; then
+        missing="$missing pkg-config,"
+    else
+        pkg-config --exists sqlite3 2>/dev/null || missing="$missing SQLite 3 development files (pkg-config sqlite3),"
+        pkg-config --exists libcjson 2>/dev/null || missing="$missing cJSON development files (pkg-config libcjson),"
+    fi
+    if [ "${2:-}" = --tools ]; then
+        for t in sqlite3 jq curl; do
+            command -v $t >/dev/null 2>&1 || missing="$missing the $t command,"
+        done
+    fi
+    if [ -n "$missing" ]; then
+        echo "deps: missing:${missing%,}. Install them (make deps does, with apt-get or Homebrew)" >&2
+        exit 1
+    fi
+    exit 0
+fi
 
 have_libs() {
     command -v pkg-config >/dev/null 2>&1 &&

@@ -199,10 +199,10 @@ static int emit(ph_co *c, const ph_sink *sink, int64_t start_ns, const int64_t d
     for (size_t i = 0; i < PH_ARRAY_LEN(fields); i++)
         if (diff[fields[i].f] > 0) {
             ph_values_set(&row.vals, fields[i].m, diff[fields[i].f]);
-            if (fields[i].f == PH_CO_WAKEUPS_INTERRUPT || fields[i].f == PH_CO_WAKEUPS_PKG_IDLE)
-                ph_values_set(&row.vals, PH_M_WAKEUPS,
-                              ((row.vals.have & PH_BIT(PH_M_WAKEUPS)) ? row.vals.v[PH_M_WAKEUPS] : 0) +
-                                  diff[fields[i].f]);
+            /* package-idle wakeups are a subset of interrupt wakeups
+             * (xnu sched_prim.c credits both): the total is the latter */
+            if (fields[i].f == PH_CO_WAKEUPS_INTERRUPT)
+                ph_values_set(&row.vals, PH_M_WAKEUPS, diff[fields[i].f]);
         }
     return sink->row(sink->ctx, &row);
 }
@@ -223,8 +223,19 @@ int ph_ledger_settle(ph_ledger *l, const ph_source *src, const ph_sink *sink, in
     for (size_t i = 0; i < l->nco; i++) {
         ph_co *c = &l->co[i];
         ph_coalition_usage u;
+        memset(&u, 0, sizeof u);
         int ok = src->coalition && src->coalition(src->ctx, c->id, &u) == 0;
-        if (ok && c->have_last) {
+        /* A member's own usage was refused, yet the totals count it: the
+         * residue would claim usage no row can vouch for. The interval
+         * since the last sample is blind when such a member lives now or
+         * lived then (its last interval before it exited): take the totals
+         * as the new baseline and write nothing. */
+        int blind = ok && (u.unreadable_members || c->unreadable);
+        if (ok)
+            c->unreadable = u.unreadable_members;
+        if (blind) {
+            memset(c->carry, 0, sizeof c->carry);
+        } else if (ok && c->have_last) {
             int64_t diff[PH_CO_FIELDS];
             int any = 0;
             for (int f = 0; f < PH_CO_FIELDS; f++) {

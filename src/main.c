@@ -23,6 +23,7 @@ static const ph_cmd *const commands[] = {
     &ph_cmd_status,
     &ph_cmd_export,
     &ph_cmd_service,
+    &ph_cmd_doctor,
 };
 
 static void usage(FILE *f)

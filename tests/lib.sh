@@ -17,6 +17,29 @@ check() {
 within() {
     awk -v v="$1" -v e="$2" -v p="$3" 'BEGIN { d = v - e; if (d < 0) d = -d; exit !(e > 0 && d <= e * p / 100) }'
 }
+# need_linux NAME WHY: on any other system, say "skip - NAME: needs Linux
+# (WHY)" (tests/run.sh counts and shows skips) and stop this script.
+need_linux() {
+    if [ "$(uname -s)" != Linux ]; then
+        echo "skip - $1: needs Linux ($2)"
+        exit 0
+    fi
+}
+# need_darwin NAME WHY: the same for tests of the macOS collector.
+need_darwin() {
+    if [ "$(uname -s)" != Darwin ]; then
+        echo "skip - $1: needs macOS ($2)"
+        exit 0
+    fi
+}
+# file_mode PATH: permission bits in octal ("600"), GNU or BSD stat.
+file_mode() { stat -c %a "$1" 2>/dev/null || stat -f %Lp "$1"; }
+# peak_rss_kib PID: the peak resident set of a live process in KiB (Linux
+# VmHWM); elsewhere its current RSS from ps, a lower bound of the peak.
+peak_rss_kib() {
+    if [ -r "/proc/$1/status" ]; then awk '/VmHWM/ { print $2 }' "/proc/$1/status"
+    else ps -o rss= -p "$1" 2>/dev/null | tr -d ' '; fi
+}
 # runs CMD capturing stdout, stderr and status into $TMP/out, $TMP/err, $rc
 capture() {
     "$@" >"$TMP/out" 2>"$TMP/err"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs every test: the unit binary, then each end-to-end script in
 # tests/e2e/. Each prints "ok - NAME" / "not ok - NAME" lines; this script
-# counts them and ends with "N passed, N failed". A runner that exits
+# counts them and ends with "N passed, N failed". A script that needs
+# another OS prints "skip - NAME: needs ..." instead; those are counted on a
+# line of their own before the summary. A runner that exits
 # non-zero without reporting a failure (a crash) counts as one failure.
 # Environment: BUILD (build directory), PROCHIST (binary under test).
 set -u
@@ -37,5 +39,8 @@ for t in "$here"/e2e/*.sh; do
 done
 passed=$(grep -c '^ok - ' "$all")
 failed=$(grep -c '^not ok - ' "$all")
+skipped=$(grep -c '^skip - ' "$all")
+# Skips are shown, never hidden: each script that cannot run here said why.
+[ "$skipped" -eq 0 ] || echo "$skipped skipped (see the skip - lines above)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,7 +4,7 @@ _prochist() {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     cmd=${COMP_WORDS[1]}
-    local cmds="record top peak show apps diff status help"
+    local cmds="record top peak show apps diff power status export service doctor help"
     local query="--db --since --until --by --name --children --limit --format --utc --help"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$cmds --help --version" -- "$cur"))
@@ -27,6 +27,7 @@ _prochist() {
     apps) COMPREPLY=($(compgen -W "$query" -- "$cur")) ;;
     diff) COMPREPLY=($(compgen -W "$query --vs --sort" -- "$cur")) ;;
     status) COMPREPLY=($(compgen -W "--db --format --utc --help" -- "$cur")) ;;
+    doctor) COMPREPLY=($(compgen -W "--format --proc-root --sys-root --help" -- "$cur")) ;;
     power) COMPREPLY=($(compgen -W "$query --resolution" -- "$cur")) ;;
     export) COMPREPLY=($(compgen -W "--db --format --top --since --help" -- "$cur")) ;;
     service) COMPREPLY=($(compgen -W "install uninstall status --system --db --root --flavor --help" -- "$cur")) ;;

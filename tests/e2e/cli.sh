@@ -64,11 +64,18 @@ expect "cli: a newer schema is refused" 1 "newer prochist"
 
 # Private files, whatever the umask; parent directories created 0700.
 ( umask 000; "$PROCHIST" record --db "$TMP/state/deep/p.db" --count 1 --quiet )
-check "cli: database file is 0600" [ "$(stat -c %a "$TMP/state/deep/p.db")" = 600 ]
-check "cli: created directory is 0700" [ "$(stat -c %a "$TMP/state/deep")" = 700 ]
-# Default path follows XDG_STATE_HOME.
-XDG_STATE_HOME="$TMP/xdg" PROCHIST_DB= "$PROCHIST" record --count 1 --quiet
-check "cli: default database under XDG_STATE_HOME" [ -s "$TMP/xdg/prochist/prochist.db" ]
+check "cli: database file is 0600" [ "$(file_mode "$TMP/state/deep/p.db")" = 600 ]
+check "cli: created directory is 0700" [ "$(file_mode "$TMP/state/deep")" = 700 ]
+if [ "$(uname -s)" = Darwin ]; then
+    # macOS: the default is under ~/Library/Application Support.
+    HOME="$TMP/home" PROCHIST_DB= "$PROCHIST" record --count 1 --quiet
+    check "cli: default database under Application Support" \
+        [ -s "$TMP/home/Library/Application Support/prochist/prochist.db" ]
+else
+    # Default path follows XDG_STATE_HOME.
+    XDG_STATE_HOME="$TMP/xdg" PROCHIST_DB= "$PROCHIST" record --count 1 --quiet
+    check "cli: default database under XDG_STATE_HOME" [ -s "$TMP/xdg/prochist/prochist.db" ]
+fi
 PROCHIST_DB="$TMP/env.db" "$PROCHIST" record --count 1 --quiet
 check "cli: PROCHIST_DB is honoured" [ -s "$TMP/env.db" ]
 
@@ -97,7 +104,7 @@ for cmd in record top peak show apps diff power status export service; do
     check "cli: $cmd --help exits 0" [ "$rc" -eq 0 ]
 done
 if [ -f "$TESTS_DIR/../docs/prochist.1" ]; then
-    check "cli: the man page names every command" sh -c 'for c in record top peak show apps diff power status export service; do grep -qE "^\.B (prochist )?$c( |\$)" "$1" || exit 1; done' sh "$TESTS_DIR/../docs/prochist.1"
+    check "cli: the man page names every command" sh -c 'for c in record top peak show apps diff power status export service doctor; do grep -qE "^\.B (prochist )?$c( |\$)" "$1" || exit 1; done' sh "$TESTS_DIR/../docs/prochist.1"
 fi
 check "cli: bash completion parses" bash -n "$TESTS_DIR/../scripts/completions/prochist.bash"
 

@@ -5,6 +5,7 @@
 # without taskstats in the kernel) this mode cannot run: the test says so and
 # checks only that status reports the mode the recorder chose.
 . "$(dirname "$0")/../lib.sh"
+need_linux exits "taskstats exit records"
 
 db="$TMP/exits.db"
 "$PROCHIST" record --db "$db" --interval 1 --count 9 --quiet &

@@ -78,11 +78,12 @@ sleep 0.3
 "$PROCHIST" record --db "$db" --count 15 --interval 0.1 2>"$TMP/reader.log"
 check "faults: recorder writes while a reader holds a transaction" [ $? -eq 0 ]
 check "faults: ... and stores every sample" [ "$(sqlite3 "$db" 'select count(*) from sample')" -eq 17 ]
-check "faults: ... without a lock error" sh -c '! grep -qi "locked\|could not" "$1"' sh "$TMP/reader.log"
+check "faults: ... without a lock error" sh -c '! grep -Eqi "locked|could not" "$1"' sh "$TMP/reader.log"
 wait $reader
 
 # 6. A database path that cannot be created: one line, exit 1.
-capture "$PROCHIST" record --db /proc/version/sub/p.db --count 1
+: >"$TMP/afile" # a path under a regular file: ENOTDIR on every system
+capture "$PROCHIST" record --db "$TMP/afile/sub/p.db" --count 1
 check "faults: an impossible database path is one line, exit 1" sh -c '[ "$1" -eq 1 ] && [ "$(wc -l <"$2")" -eq 1 ]' sh "$rc" "$TMP/err"
 # A symlinked database path is refused (never followed into a place not chosen).
 ln -s "$TMP/elsewhere.db" "$TMP/link.db"
@@ -96,7 +97,7 @@ db="$TMP/storm.db"
 rec=$!
 sleep 0.3
 sh -c 'i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i + 1)); done; times >"$1"' sh "$TMP/storm.times"
-hwm=$(awk '/VmHWM/ { print $2 }' /proc/$rec/status 2>/dev/null)
+hwm=$(peak_rss_kib $rec)
 wait $rec
 check "faults: recorder survives 2,000 short processes (exit 0)" [ $? -eq 0 ]
 limit=$(rss_limit_kib 20480)

@@ -3,6 +3,7 @@
 # samples: three `record --count 1` runs (each resuming the previous run's
 # state), then `top --format json` checked value by value.
 . "$(dirname "$0")/../lib.sh"
+need_linux fixture "a /proc fixture tree (--proc-root)"
 
 proc="$TMP/proc"
 db="$TMP/fx.db"

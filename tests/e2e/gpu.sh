@@ -4,6 +4,7 @@
 # which must count once; the third is a second client. Between two samples
 # the engines run 1.5 s in all, which top --gpu must report.
 . "$(dirname "$0")/../lib.sh"
+need_linux gpu "DRM fdinfo in a /proc fixture tree"
 
 proc="$TMP/proc"
 db="$TMP/gpu.db"

@@ -4,6 +4,7 @@
 # be seen at once (its fork moved the kernel's allocation cursor) and
 # charged in full, and one that exits must be closed.
 . "$(dirname "$0")/../lib.sh"
+need_linux listing "the /proc scan skip (loadavg PID cursor)"
 
 db="$TMP/listing.db"
 PROCHIST_NO_EXITS=1 PROCHIST_PROFILE=1 "$PROCHIST" record --db "$db" --interval 0.1 --count 40 \

@@ -3,6 +3,7 @@
 # no RAPL), with a counter that wraps, and per-process energy estimated from
 # the package energy by CPU share: per-process + unattributed = the total.
 . "$(dirname "$0")/../lib.sh"
+need_linux power "RAPL and DRM in a /sys fixture tree"
 
 proc="$TMP/proc"
 sys="$TMP/sys"

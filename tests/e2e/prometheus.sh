@@ -4,6 +4,7 @@
 # app's CPU counter must match a known workload within 10%. Also: the text
 # passes promtool, and hostile app names give valid exposition.
 . "$(dirname "$0")/../lib.sh"
+need_linux prometheus "reads /proc/PID/stat and date +%N"
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need prometheus || ! need prometheus-node-exporter || ! need promtool || ! need curl; then

@@ -3,6 +3,7 @@
 # memory, and nothing crashes. (What it costs per process is measured by
 # `make bench`, not asserted here.)
 . "$(dirname "$0")/../lib.sh"
+need_linux scale "counts processes in /proc"
 
 N=${SCALE_PROCS:-10000}
 nprocs() { ls /proc | grep -c '^[0-9]'; }

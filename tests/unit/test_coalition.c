@@ -16,6 +16,7 @@ typedef struct cproc {
     int64_t start, cpu;
     int alive;
     int64_t co; /* its coalition; 0: 77 */
+    int denied; /* its own usage is refused (another user's process) */
 } cproc;
 
 typedef struct cfake {
@@ -25,6 +26,7 @@ typedef struct cfake {
     int co_alive;
     int64_t co2_cpu; /* coalition 78's */
     int co2_alive;
+    int64_t co_wk_int, co_wk_idle; /* coalition 77's wakeups; -1 unknown (the default) */
 } cfake;
 
 static int c_list(void *ctx, ph_pidlist *out)
@@ -52,6 +54,11 @@ static enum ph_read_result c_read(void *ctx, int32_t pid, const ph_hint *hint, p
         s->start_boot_ns = p->start;
         s->quick_sig = (uint64_t)p->cpu;
         snprintf(s->name, sizeof s->name, pid == 100 ? "Safari" : "helper");
+        if (p->denied) { /* like macOS: rusage EPERM, identity still readable */
+            s->denied = 1;
+            s->quick_sig = 0;
+            return PH_READ_FULL;
+        }
         ph_values_set(&s->vals, PH_M_CPU_USER_NS, p->cpu);
         ph_values_set(&s->vals, PH_M_CPU_SYSTEM_NS, 0);
         return PH_READ_FULL;
@@ -78,6 +85,15 @@ static int c_coalition(void *ctx, int64_t id, ph_coalition_usage *out)
     for (int k = 0; k < PH_CO_FIELDS; k++)
         out->v[k] = -1;
     out->v[PH_CO_CPU_NS] = id == 77 ? f->co_cpu : f->co2_cpu;
+    if (id == 77 && f->co_wk_int > 0) {
+        out->v[PH_CO_WAKEUPS_INTERRUPT] = f->co_wk_int;
+        out->v[PH_CO_WAKEUPS_PKG_IDLE] = f->co_wk_idle;
+    }
+    /* what the darwin platform reports: a member's rusage was refused */
+    out->unreadable_members = 0;
+    for (int i = 0; i < f->n; i++)
+        if (f->p[i].alive && f->p[i].denied && (f->p[i].co ? f->p[i].co : 77) == id)
+            out->unreadable_members = 1;
     return 0;
 }
 
@@ -110,7 +126,7 @@ TEST(coalition_keeps_app_totals_whole)
         return;
     cfake f;
     memset(&f, 0, sizeof f);
-    f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1, 0};
+    f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1, 0, 0};
     f.co_cpu = 1000;
     f.co_alive = 1;
     ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition};
@@ -126,7 +142,7 @@ TEST(coalition_keeps_app_totals_whole)
     CHECK_I(q64(s, "SELECT count(*) FROM process WHERE pid = -1 AND name = '" PH_CO_PROC_NAME "'"), 1);
 
     /* a helper seen from birth: nothing extra */
-    f.p[f.n++] = (cproc){101, 1000 * SEC + 6 * SEC, 50, 1, 0};
+    f.p[f.n++] = (cproc){101, 1000 * SEC + 6 * SEC, 50, 1, 0, 0};
     f.p[0].cpu = 1400;
     f.co_cpu += 100 + 50;
     CHECK_I(tick(&sm, 2), 0);
@@ -200,8 +216,8 @@ TEST(coalition_state_saves_only_what_changed)
                              " BEGIN INSERT INTO co_writes VALUES (new.coalition); END"), 0);
     cfake f;
     memset(&f, 0, sizeof f);
-    f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1, 77};
-    f.p[f.n++] = (cproc){200, 900 * SEC, 400, 1, 78};
+    f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1, 77, 0};
+    f.p[f.n++] = (cproc){200, 900 * SEC, 400, 1, 78, 0};
     f.co_cpu = 1000;
     f.co2_cpu = 400;
     f.co_alive = f.co2_alive = 1;
@@ -248,6 +264,79 @@ TEST(coalition_state_saves_only_what_changed)
     CHECK_I(tick(&sm, 6), 0);
     CHECK(saved_matches(s, &sm.ledger));
     CHECK_I(q64(s, EXTRA_CPU), 70); /* 50 for Mail, 20 for Safari: each once */
+    ph_sampler_free(&sm);
+    ph_store_close(s);
+}
+
+/* Every package-idle wakeup is also an interrupt wakeup (xnu
+ * osfmk/kern/sched_prim.c credits both ledgers): the "[exited members]"
+ * row's total wakeups are the interrupt ones, not the sum. */
+TEST(coalition_wakeups_are_not_counted_twice)
+{
+    char path[600], err[512];
+    ph_store *s = NULL;
+    snprintf(path, sizeof path, "%s/co3.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    cfake f;
+    memset(&f, 0, sizeof f);
+    f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1, 0, 0};
+    f.co_cpu = 1000;
+    f.co_alive = 1;
+    f.co_wk_int = 100;
+    f.co_wk_idle = 40;
+    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition};
+    ph_sampler sm;
+    CHECK_I(ph_sampler_init(&sm, s, src, "boot-co3", 0, err, sizeof err), 0);
+    CHECK_I(tick(&sm, 0), 0);
+    f.co_cpu += 10;
+    f.co_wk_int += 30; /* of which 20 woke the package from idle */
+    f.co_wk_idle += 20;
+    CHECK_I(tick(&sm, 1), 0);
+    CHECK_I(q64(s, "SELECT sum(wakeups) FROM proc_sample JOIN process USING (proc) WHERE pid = -1"), 30);
+    CHECK_I(q64(s, "SELECT sum(wakeups_pkg_idle) FROM proc_sample JOIN process USING (proc) WHERE pid = -1"), 20);
+    ph_sampler_free(&sm);
+    ph_store_close(s);
+}
+
+/* A coalition with a member whose own usage is refused (a root daemon read
+ * by a user's recorder): the kernel counts that member in the coalition's
+ * totals, so its growth minus the rows is not what exited members spent.
+ * No row may claim it; once the member is readable again (gone), the
+ * residue is exact again from a fresh baseline. */
+TEST(coalition_with_unreadable_member_claims_nothing)
+{
+    char path[600], err[512];
+    ph_store *s = NULL;
+    snprintf(path, sizeof path, "%s/co4.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    cfake f;
+    memset(&f, 0, sizeof f);
+    f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1, 0, 0};
+    f.p[f.n++] = (cproc){300, 900 * SEC, 0, 1, 0, 1}; /* another user's helper */
+    f.co_cpu = 5000;
+    f.co_alive = 1;
+    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition};
+    ph_sampler sm;
+    CHECK_I(ph_sampler_init(&sm, s, src, "boot-co4", 0, err, sizeof err), 0);
+    CHECK_I(tick(&sm, 0), 0);
+    /* the readable app ran 100, the unreadable helper 900 */
+    f.p[0].cpu += 100;
+    f.co_cpu += 100 + 900;
+    CHECK_I(tick(&sm, 1), 0);
+    CHECK_I(q64(s, EXTRA_CPU), 0);
+    CHECK_I(q64(s, "SELECT count(*) FROM process WHERE pid = -1"), 0);
+    /* the helper quits; then a readable helper lives 60 between samples */
+    f.p[1].alive = 0;
+    f.co_cpu += 500; /* the helper's last interval: still unknowable, taken as the baseline */
+    CHECK_I(tick(&sm, 2), 0);
+    CHECK_I(q64(s, EXTRA_CPU), 0);
+    f.co_cpu += 60;
+    CHECK_I(tick(&sm, 3), 0);
+    CHECK_I(q64(s, EXTRA_CPU), 60);
     ph_sampler_free(&sm);
     ph_store_close(s);
 }

@@ -54,14 +54,18 @@ static void fill_ru(unsigned char *b)
     memset(b, 0xAB, 16); /* uuid */
     wru(b, PH_RU_USER_TIME, 24000000);          /* 1 s */
     wru(b, PH_RU_SYSTEM_TIME, 12000000);        /* 0.5 s */
-    wru(b, PH_RU_PKG_IDLE_WKUPS, 30);
-    wru(b, PH_RU_INTERRUPT_WKUPS, 12);
+    /* Package-idle wakeups are a subset of interrupt wakeups (xnu
+     * sched_prim.c credits both): idle <= interrupt on a real kernel. */
+    wru(b, PH_RU_PKG_IDLE_WKUPS, 12);
+    wru(b, PH_RU_INTERRUPT_WKUPS, 30);
     wru(b, PH_RU_PAGEINS, 5);
     wru(b, PH_RU_WIRED_SIZE, 4096);
     wru(b, PH_RU_RESIDENT_SIZE, 100 << 20);
     wru(b, PH_RU_PHYS_FOOTPRINT, 80 << 20);
     wru(b, PH_RU_PROC_START_ABSTIME, 240000000); /* 10 s after boot */
     wru(b, PH_RU_CHILD_USER_TIME, 99);
+    wru(b, PH_RU_CHILD_PKG_IDLE_WKUPS, 4);
+    wru(b, PH_RU_CHILD_INTERRUPT_WKUPS, 9);
     wru(b, PH_RU_DISKIO_BYTESREAD, 1 << 20);
     wru(b, PH_RU_DISKIO_BYTESWRITTEN, 2 << 20);
     wru(b, PH_RU_QOS_USER_INTERACTIVE, 2400000);  /* 0.1 s */
@@ -91,9 +95,10 @@ TEST(rusage_v6_buffer_to_metrics)
     CHECK_I(v.v[PH_M_RUNNABLE_NS], 10000000);
     CHECK_I(v.v[PH_M_CPU_QOS_USER_INTERACTIVE_NS], 100000000);
     CHECK_I(v.v[PH_M_CPU_QOS_BACKGROUND_NS], 1000);
-    CHECK_I(v.v[PH_M_WAKEUPS], 42);
-    CHECK_I(v.v[PH_M_WAKEUPS_PKG_IDLE], 30);
-    CHECK_I(v.v[PH_M_WAKEUPS_INTERRUPT], 12);
+    CHECK_I(v.v[PH_M_WAKEUPS], 30);            /* interrupt only: idle is a subset */
+    CHECK_I(v.v[PH_M_WAKEUPS_PKG_IDLE], 12);
+    CHECK_I(v.v[PH_M_WAKEUPS_INTERRUPT], 30);
+    CHECK_I(v.v[PH_M_CHILD_WAKEUPS], 9);
     CHECK_I(v.v[PH_M_PAGEINS], 5);
     CHECK_I(v.v[PH_M_DISK_READ_BYTES], 1 << 20);
     CHECK_I(v.v[PH_M_DISK_WRITE_BYTES], 2 << 20);
@@ -132,10 +137,14 @@ TEST(rusage_v4_buffer_and_intel_energy)
     /* A v4 answer is 296 bytes: the v6 fields must not be read. */
     CHECK_I(ph_darwin_rusage(b, PH_RU_V4_SIZE, (ph_timebase){1, 1}, 1, &v, &ru), 0);
     CHECK_I(v.v[PH_M_CPU_USER_NS], 24000000);
-    CHECK_I(v.v[PH_M_ENERGY_NJ], 777); /* billed energy when v6 is absent */
+    /* ri_billed_energy is energy OTHER tasks spent on this one's behalf
+     * (xnu bank vouchers), never the task's own: no v6, no energy. */
+    CHECK(!(v.have & PH_BIT(PH_M_ENERGY_NJ)));
+    CHECK_I(v.v[PH_M_ENERGY_BILLED_NJ], 777);
     v.have = 0;
     CHECK_I(ph_darwin_rusage(b, PH_RU_V6_SIZE, (ph_timebase){1, 1}, 0, &v, &ru), 0);
-    CHECK_I(v.v[PH_M_ENERGY_NJ], 777); /* Intel: ri_energy_nj is not measured */
+    CHECK(!(v.have & PH_BIT(PH_M_ENERGY_NJ))); /* Intel: ri_energy_nj is not measured */
+    CHECK_I(v.v[PH_M_ENERGY_BILLED_NJ], 777);
     CHECK_I(ph_darwin_rusage(b, PH_RU_V4_SIZE - 1, (ph_timebase){1, 1}, 1, &v, &ru), -1);
 }
 
@@ -185,11 +194,9 @@ TEST(bsdshortinfo_uniqid_coalition)
     CHECK_I(bsd.pid, 501);
     CHECK_I(bsd.ppid, 1);
     CHECK_I(bsd.uid, 502);
-    CHECK_I(bsd.state, 'Z');
+    CHECK_I(bsd.status, 5);
+    CHECK_I(ph_darwin_state(bsd.status, 0), 'Z');
     CHECK_S(bsd.comm, "0123456789abcdef");
-    w32(b, PH_PBSI_STATUS, 77);
-    CHECK_I(ph_darwin_bsdshort(b, sizeof b, &bsd), 0);
-    CHECK_I(bsd.state, '?');
 
     unsigned char u[PH_UNIQID_SIZE];
     uint64_t id = 0;
@@ -205,6 +212,52 @@ TEST(bsdshortinfo_uniqid_coalition)
     w64(c, 8, 17); /* jetsam coalition: not the one we want */
     CHECK_I(ph_darwin_coalition(c, sizeof c, &id), 0);
     CHECK_I(id, 4242);
+}
+
+/* xnu sets p_stat to SIDL, SRUN, SSTOP or SZOMB, never SSLEEP: a live
+ * process is SRUN whether or not it runs. Running vs sleeping comes from
+ * pti_numrunning, as htop's darwin/DarwinProcess.c does. */
+TEST(darwin_state_from_running_threads)
+{
+    CHECK_I(ph_darwin_state(2, 0), 'S');  /* SRUN, no thread on a CPU: sleeping */
+    CHECK_I(ph_darwin_state(2, 3), 'R');
+    CHECK_I(ph_darwin_state(2, -1), 0);   /* task info refused: unknown, not R */
+    CHECK_I(ph_darwin_state(3, 0), 'S');
+    CHECK_I(ph_darwin_state(1, 0), 'I');
+    CHECK_I(ph_darwin_state(4, 2), 'T');  /* stopped stays stopped */
+    CHECK_I(ph_darwin_state(5, 0), 'Z');
+    CHECK_I(ph_darwin_state(77, 0), '?');
+}
+
+/* proc_info.c: "if (arg) findzomb = 1" for TBSDINFO, T_SHORTBSDINFO,
+ * UNIQIDENTIFIERINFO and T_BSDINFOWITHUNIQID; with arg 0 a zombie is ESRCH,
+ * which the collector reads as gone. */
+TEST(darwin_pidinfo_finds_zombies)
+{
+    CHECK(ph_darwin_pidinfo_arg(13) != 0);                            /* PROC_PIDT_SHORTBSDINFO */
+    CHECK(ph_darwin_pidinfo_arg(PH_PROC_PIDUNIQIDENTIFIERINFO) != 0); /* 17 */
+    CHECK(ph_darwin_pidinfo_arg(3) != 0);                             /* PROC_PIDTBSDINFO */
+    CHECK_I(ph_darwin_pidinfo_arg(4), 0); /* TASKINFO: a zombie has no task anyway */
+}
+
+/* Measured energy exists only in v6 on arm64; after a fallback to v4 the
+ * rows carry none, so coalitions must not compare energy either (else the
+ * "[exited members]" row would absorb all of it). */
+TEST(darwin_energy_follows_flavor_read)
+{
+    CHECK_I(ph_darwin_energy_measured(1, PH_RUSAGE_V6), 1);
+    int flavor = ph_darwin_rusage_fallback(PH_RUSAGE_V6, EINVAL); /* a macOS 12 kernel */
+    CHECK_I(ph_darwin_energy_measured(1, flavor), 0);
+    CHECK_I(ph_darwin_energy_measured(0, PH_RUSAGE_V6), 0);
+    unsigned char b[296];
+    ph_coalition_usage u;
+    memset(b, 0, sizeof b);
+    memset(&u, 0x5a, sizeof u);
+    b[11 * 8] = 200; /* energy, nJ */
+    CHECK_I(ph_darwin_coalition_usage(b, sizeof b, (ph_timebase){1, 1}, ph_darwin_energy_measured(1, flavor),
+                                      &u), 0);
+    CHECK_I(u.v[PH_CO_ENERGY_NJ], -1);
+    CHECK_I(u.unreadable_members, 0);
 }
 
 /* struct coalition_resource_usage, 296 bytes on macOS 13: CPU in Mach
@@ -279,6 +332,11 @@ TEST(soc_energy_channels_and_units)
     CHECK_I(ph_soc_energy_nj(1500, "\xc2\xb5J"), 1500000);
     CHECK_I(ph_soc_energy_nj(1500, "nJ"), 1500);
     CHECK_I(ph_soc_energy_nj(1500, "W"), -1);
+    /* labels are trimmed first, as macmon, mactop and stats do */
+    CHECK_I(ph_soc_energy_nj(1500, "mJ "), 1500000000);
+    CHECK_I(ph_soc_energy_nj(1500, " uJ"), 1500000);
+    CHECK_I(ph_soc_energy_nj(1500, "\tnJ\n"), 1500);
+    CHECK_I(ph_soc_energy_nj(1500, "m J"), -1);
     CHECK_I(ph_soc_energy_nj(-3, "mJ"), -1); /* a reset across sleep */
     CHECK_I(ph_soc_energy_nj(INT64_MAX / 10, "mJ"), -1);
 }
@@ -333,19 +391,31 @@ TEST(agx_creator_and_per_process_gpu_time)
     CHECK_I(ph_agx_total(&a, 682), 1500);
     CHECK_I(ph_agx_total(&a, 900), 70);
     CHECK_I(ph_agx_total(&a, 1), -1);
-    /* client 2 goes, client 1 grows, Safari's client resets (fewer ns) */
+    /* client 2 goes, client 1 grows, Safari's client drops (fewer ns) */
     ph_agx_begin(&a);
     ph_agx_note(&a, 1, 682, 1300);
     ph_agx_note(&a, 3, 900, 20);
     ph_agx_end(&a);
     CHECK_I(ph_agx_total(&a, 682), 1800); /* never less than before */
-    CHECK_I(ph_agx_total(&a, 900), 90);
+    CHECK_I(ph_agx_total(&a, 900), 70);   /* same registry entry: a new baseline, not 20 more */
+    ph_agx_begin(&a);
+    ph_agx_note(&a, 1, 682, 1300);
+    ph_agx_note(&a, 3, 900, 50);
+    ph_agx_end(&a);
+    CHECK_I(ph_agx_total(&a, 900), 100);  /* growth from the new baseline */
     /* a reused client id for another process: all of its time is new */
     ph_agx_begin(&a);
     ph_agx_note(&a, 1, 682, 1300);
     ph_agx_note(&a, 3, 901, 40);
     ph_agx_end(&a);
-    CHECK_I(ph_agx_total(&a, 901), 40);
+    CHECK_I(ph_agx_total(&a, 901), 40);   /* the registry entry changed hands */
     CHECK_I(ph_agx_total(&a, 900), -1); /* no client left: forgotten */
+    /* a new registry entry of a process that has one: all of it is new */
+    ph_agx_begin(&a);
+    ph_agx_note(&a, 1, 682, 1300);
+    ph_agx_note(&a, 9, 682, 200);
+    ph_agx_note(&a, 3, 901, 40);
+    ph_agx_end(&a);
+    CHECK_I(ph_agx_total(&a, 682), 2000);
     ph_agx_free(&a);
 }

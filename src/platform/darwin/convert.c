@@ -71,6 +71,17 @@ ph_timebase ph_darwin_timebase(uint32_t numer, uint32_t denom, int translated,
     return tb;
 }
 
+int ph_darwin_energy_measured(int arm64, int flavor)
+{
+    return arm64 && flavor == PH_RUSAGE_V6;
+}
+
+uint64_t ph_darwin_pidinfo_arg(int flavor)
+{
+    /* proc_info.c looks zombies up for these flavors only when arg != 0. */
+    return flavor == 3 || flavor == 13 || flavor == PH_PROC_PIDUNIQIDENTIFIERINFO || flavor == 18;
+}
+
 int ph_darwin_rusage_fallback(int flavor, int err)
 {
     if (flavor == PH_RUSAGE_V6 && err == EINVAL)
@@ -112,11 +123,14 @@ int ph_darwin_rusage(const void *buf, size_t len, ph_timebase tb, int energy_v6,
     put(out, PH_M_SERVICED_SYSTEM_NS, NS(SERVICED_SYSTEM_TIME));
     put(out, PH_M_WAKEUPS_PKG_IDLE, F(PKG_IDLE_WKUPS));
     put(out, PH_M_WAKEUPS_INTERRUPT, F(INTERRUPT_WKUPS));
-    put(out, PH_M_WAKEUPS, F(PKG_IDLE_WKUPS) + F(INTERRUPT_WKUPS));
+    /* Every package-idle wakeup is also an interrupt wakeup (xnu
+     * osfmk/kern/sched_prim.c credits both ledgers): the total is the
+     * interrupt count alone. */
+    put(out, PH_M_WAKEUPS, F(INTERRUPT_WKUPS));
     put(out, PH_M_PAGEINS, F(PAGEINS));
     put(out, PH_M_CHILD_CPU_USER_NS, NS(CHILD_USER_TIME));
     put(out, PH_M_CHILD_CPU_SYSTEM_NS, NS(CHILD_SYSTEM_TIME));
-    put(out, PH_M_CHILD_WAKEUPS, F(CHILD_PKG_IDLE_WKUPS) + F(CHILD_INTERRUPT_WKUPS));
+    put(out, PH_M_CHILD_WAKEUPS, F(CHILD_INTERRUPT_WKUPS));
     put(out, PH_M_CHILD_PAGEINS, F(CHILD_PAGEINS));
     put(out, PH_M_DISK_READ_BYTES, F(DISKIO_BYTESREAD));
     put(out, PH_M_DISK_WRITE_BYTES, F(DISKIO_BYTESWRITTEN));
@@ -124,7 +138,11 @@ int ph_darwin_rusage(const void *buf, size_t len, ph_timebase tb, int energy_v6,
     put(out, PH_M_INSTRUCTIONS, F(INSTRUCTIONS));
     put(out, PH_M_CYCLES, F(CYCLES));
     put(out, PH_M_ENERGY_BILLED_NJ, F(BILLED_ENERGY));
-    put(out, PH_M_ENERGY_NJ, (v6 && energy_v6) ? F(ENERGY_NJ) : F(BILLED_ENERGY));
+    /* ri_billed_energy is what OTHER tasks spent on this one's behalf
+     * (vouchers), not its own energy: the task's own is ri_energy_nj, only
+     * in v6 and only measured on arm64. Anything else stays NULL. */
+    if (v6 && energy_v6)
+        put(out, PH_M_ENERGY_NJ, F(ENERGY_NJ));
     put(out, PH_M_RESIDENT_BYTES, F(RESIDENT_SIZE));
     put(out, PH_M_FOOTPRINT_BYTES, F(PHYS_FOOTPRINT));
     put(out, PH_M_WIRED_BYTES, F(WIRED_SIZE));
@@ -177,9 +195,27 @@ int ph_darwin_taskinfo(const void *buf, size_t len, ph_values *out)
     return 0;
 }
 
+char ph_darwin_state(uint32_t status, int64_t numrunning)
+{
+    switch (status) {
+    case 1: /* SIDL */
+        return 'I';
+    case 2: /* SRUN: every live process; whether a thread runs is the question */
+    case 3: /* SSLEEP: never set by xnu, read the same way */
+        if (numrunning < 0)
+            return 0;
+        return numrunning > 0 ? 'R' : 'S';
+    case 4: /* SSTOP */
+        return 'T';
+    case 5: /* SZOMB */
+        return 'Z';
+    default:
+        return '?';
+    }
+}
+
 int ph_darwin_bsdshort(const void *buf, size_t len, ph_darwin_bsd *out)
 {
-    static const char letters[] = "?IRSTZ"; /* SIDL=1 SRUN=2 SSLEEP=3 SSTOP=4 SZOMB=5 */
     if (len < PH_PBSI_SIZE)
         return -1;
     uint32_t pid = rd32(buf, PH_PBSI_PID), ppid = rd32(buf, PH_PBSI_PPID);
@@ -189,7 +225,7 @@ int ph_darwin_bsdshort(const void *buf, size_t len, ph_darwin_bsd *out)
     out->pid = (int32_t)pid;
     out->ppid = (int32_t)ppid;
     out->uid = rd32(buf, PH_PBSI_RUID);
-    out->state = status < sizeof letters - 1 ? letters[status] : '?';
+    out->status = status;
     memcpy(out->comm, (const unsigned char *)buf + PH_PBSI_COMM, PH_PBSI_COMM_LEN);
     out->comm[PH_PBSI_COMM_LEN] = '\0';
     return 0;
@@ -228,12 +264,13 @@ int ph_darwin_coalition_usage(const void *buf, size_t len, ph_timebase tb, int e
         {PH_CO_DISK_WRITE_BYTES, rd64(buf, 7 * 8)},
         {PH_CO_ENERGY_NJ, rd64(buf, 11 * 8)},
     };
+    memset(out, 0, sizeof *out);
     for (int f = 0; f < PH_CO_FIELDS; f++)
         out->v[f] = -1;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         out->v[map[i].f] = map[i].v > (uint64_t)INT64_MAX ? -1 : (int64_t)map[i].v;
     if (!energy_v6)
-        out->v[PH_CO_ENERGY_NJ] = -1; /* the rows carry billed energy: not comparable */
+        out->v[PH_CO_ENERGY_NJ] = -1; /* the rows carry no measured energy: not comparable */
     return 0;
 }
 

@@ -7,7 +7,8 @@
  * opaque pointers and io_object_t is a uint32_t port. Everything missing
  * (an Intel Mac, a symbol gone in a new macOS) makes ph_soc_open fail with a
  * reason, and the columns stay NULL. Conversions are in soc.c (tested on
- * Linux); this file only calls. Sources: ../shared/ref/macos-api-facts.md s4.
+ * Linux); this file only calls. Sources (macmon src/sources.rs, mactop
+ * ioreport.m and native_stats.go): docs/macos.md.
  *
  * Each sample: one IOReport sample, its delta from the previous one
  * (energy per channel, GPU state residencies over the interval), the
@@ -19,6 +20,7 @@
 
 #include <dlfcn.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,6 +311,45 @@ void ph_soc_gpu_scan(ph_soc *s)
         s->CFRelease(ktime);
     s->IOObjectRelease(it);
     s->IOObjectRelease(acc);
+}
+
+int ph_soc_describe(ph_soc *s, char *buf, size_t len)
+{
+    size_t off = 0;
+    int n = 0;
+    buf[0] = '\0';
+    /* A sample has the same "IOReportChannels" array ph_soc_sample reads. */
+    CFDictionaryRef cur = s->IOReportCreateSamples(s->sub, s->subbed, NULL);
+    CFStringRef key = str(s, "IOReportChannels");
+    CFArrayRef chs = key && cur ? s->CFDictionaryGetValue(cur, key) : NULL;
+    if (chs && s->CFGetTypeID(chs) == s->CFArrayGetTypeID()) {
+        CFIndex k = s->CFArrayGetCount(chs);
+        for (CFIndex i = 0; i < k; i++) {
+            CFDictionaryRef ch = s->CFArrayGetValueAtIndex(chs, i);
+            char group[64], name[64], unit[16];
+            if (!ch || s->CFGetTypeID(ch) != s->CFDictionaryGetTypeID())
+                continue;
+            cstr(s, s->IOReportChannelGetGroup(ch), group, sizeof group);
+            cstr(s, s->IOReportChannelGetChannelName(ch), name, sizeof name);
+            cstr(s, s->IOReportChannelGetUnitLabel(ch), unit, sizeof unit);
+            n++;
+            int w = off < len ? snprintf(buf + off, len - off, "%s%s/%s (%s)", off ? ", " : "", group, name,
+                                         unit[0] ? unit : "no unit")
+                              : 0;
+            off += w > 0 ? (size_t)w : 0;
+        }
+    }
+    if (key)
+        s->CFRelease(key);
+    if (cur)
+        s->CFRelease(cur);
+    return n;
+}
+
+void ph_soc_gpu_counts(const ph_soc *s, size_t *clients, size_t *pids)
+{
+    *clients = s->agx.nc;
+    *pids = s->agx.np;
 }
 
 int64_t ph_soc_gpu_ns(const ph_soc *s, int32_t pid)

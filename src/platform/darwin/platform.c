@@ -10,11 +10,11 @@
  * (any) and getpriority follow. A process that vanishes (ESRCH) costs its
  * row; a refused source costs its metrics and marks the sample denied.
  *
- * Facts used, with sources: ../shared/ref/macos-api-facts.md. Unverified
- * without a Mac, and so checked at run time: RUSAGE_INFO_V6 support (EINVAL
- * falls back to V4), the private flavors 17 and 20 (a short answer means
- * unknown), responsibility_get_pid_responsible_for_pid (dlsym; absent means
- * unknown).
+ * Facts used, with their sources (xnu files, working tools): docs/macos.md.
+ * Unverified without a Mac, and so checked at run time: RUSAGE_INFO_V6
+ * support (EINVAL falls back to V4), the private flavors 17 and 20 (a short
+ * answer means unknown), responsibility_get_pid_responsible_for_pid (dlsym;
+ * absent means unknown).
  */
 #include "ph_darwin.h"
 #include "ph_platform.h"
@@ -34,6 +34,31 @@
 #include <sys/sysctl.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+/* A macOS 11 or 12 SDK stops at rusage_info_v5, while the kernel a user
+ * runs may be 13 or later: declare v6 as the macOS 13 SDK's sys/resource.h
+ * does (xnu-8792 bsd/sys/resource.h), so one binary reads v6 where the
+ * kernel has it and falls back to v4 where it does not. */
+#ifndef RUSAGE_INFO_V6
+#define RUSAGE_INFO_V6 6
+struct rusage_info_v6 {
+    uint8_t ri_uuid[16];
+    uint64_t ri_user_time, ri_system_time, ri_pkg_idle_wkups, ri_interrupt_wkups, ri_pageins,
+        ri_wired_size, ri_resident_size, ri_phys_footprint, ri_proc_start_abstime,
+        ri_proc_exit_abstime, ri_child_user_time, ri_child_system_time, ri_child_pkg_idle_wkups,
+        ri_child_interrupt_wkups, ri_child_pageins, ri_child_elapsed_abstime, ri_diskio_bytesread,
+        ri_diskio_byteswritten, ri_cpu_time_qos_default, ri_cpu_time_qos_maintenance,
+        ri_cpu_time_qos_background, ri_cpu_time_qos_utility, ri_cpu_time_qos_legacy,
+        ri_cpu_time_qos_user_initiated, ri_cpu_time_qos_user_interactive, ri_billed_system_time,
+        ri_serviced_system_time, ri_logical_writes, ri_lifetime_max_phys_footprint, ri_instructions,
+        ri_cycles, ri_billed_energy, ri_serviced_energy, ri_interval_max_phys_footprint,
+        ri_runnable_time, ri_flags, ri_user_ptime, ri_system_ptime, ri_pinstructions, ri_pcycles,
+        ri_energy_nj, ri_penergy_nj, ri_reserved[14];
+};
+/* The prefix the older SDK does declare must agree with ours. */
+_Static_assert(offsetof(struct rusage_info_v5, ri_flags) == offsetof(struct rusage_info_v6, ri_flags),
+               "rusage_info_v5 is a prefix of v6");
+#endif
 
 /* The layouts convert.c reads, checked against this SDK. */
 #define RU_AT(field, f) \
@@ -99,9 +124,13 @@ struct ph_platform {
     ph_timebase tb_counters; /* the kernel's counters (native ticks) */
     ph_timebase tb_self;     /* our own mach_absolute_time */
     int rusage_flavor;       /* V6, or V4 once the kernel refused V6 */
-    int energy_v6;           /* Apple Silicon: ri_energy_nj is measured */
+    int arm64;               /* Apple Silicon: v6's ri_energy_nj is measured */
     responsible_fn responsible;
     coalition_fn coalition_usage; /* NULL when the symbol is gone */
+    /* Coalitions with a member whose rusage was refused in this sample
+     * (sorted): their totals count usage no row of ours carries. */
+    int64_t *blind;
+    size_t nblind, capblind;
     ph_soc *soc;                  /* IOReport and AGX; NULL where unavailable */
     char soc_why[160];
     int32_t *pids;
@@ -149,7 +178,7 @@ int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
     p->tb_self = ph_darwin_timebase(tbi.numer, tbi.denom, 0, 0);
     p->tb_counters = ph_darwin_timebase(tbi.numer, tbi.denom, translated == 1, freq);
     p->rusage_flavor = PH_RUSAGE_V6;
-    p->energy_v6 = arm64 == 1;
+    p->arm64 = arm64 == 1;
     p->responsible = (responsible_fn)dlsym(RTLD_DEFAULT, "responsibility_get_pid_responsible_for_pid");
     p->coalition_usage = (coalition_fn)dlsym(RTLD_DEFAULT, "coalition_info_resource_usage");
     if (ph_soc_open(&p->soc, p->soc_why, sizeof p->soc_why) < 0)
@@ -163,6 +192,7 @@ void ph_platform_close(ph_platform *p)
     if (!p)
         return;
     ph_soc_close(p->soc);
+    free(p->blind);
     free(p->pids);
     free(p);
 }
@@ -204,8 +234,42 @@ static int cmp_pid(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int coalition_of(int32_t pid, uint64_t *id)
+{
+    unsigned char ci[PH_COALITION_SIZE];
+    return proc_pidinfo(pid, PH_PROC_PIDCOALITIONINFO, 0, ci, sizeof ci) == (int)sizeof ci &&
+                   ph_darwin_coalition(ci, sizeof ci, id) == 0 && *id <= (uint64_t)INT64_MAX
+               ? 0
+               : -1;
+}
+
+/* A process whose rusage was refused: its coalition's totals cannot be
+ * split this sample. (Flavor 20 has no same-user check.) */
+static void note_blind(ph_platform *p, int32_t pid)
+{
+    uint64_t id;
+    if (coalition_of(pid, &id) != 0)
+        return;
+    for (size_t i = 0; i < p->nblind; i++)
+        if (p->blind[i] == (int64_t)id)
+            return;
+    if (p->nblind == p->capblind) {
+        p->capblind = p->capblind ? p->capblind * 2 : 64;
+        p->blind = ph_xrealloc(p->blind, p->capblind * sizeof *p->blind);
+    }
+    p->blind[p->nblind++] = (int64_t)id;
+    qsort(p->blind, p->nblind, sizeof *p->blind, cmp_i64);
+}
+
 int ph_platform_list(ph_platform *p, ph_pidlist *out)
 {
+    p->nblind = 0; /* a new sample: learnt again from its reads */
     /* A short buffer truncates silently: grow until the count fits. */
     if (!p->cap) {
         int guess = proc_listallpids(NULL, 0);
@@ -260,7 +324,9 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
     out->uid = -1;
     out->ppid = -1;
 
-    int n = proc_pidinfo(pid, PH_PROC_PIDUNIQIDENTIFIERINFO, 0, uq, sizeof uq);
+    /* A non-zero arg makes the kernel find zombies too (proc_info.c). */
+    int n = proc_pidinfo(pid, PH_PROC_PIDUNIQIDENTIFIERINFO,
+                         ph_darwin_pidinfo_arg(PH_PROC_PIDUNIQIDENTIFIERINFO), uq, sizeof uq);
     if (n == (int)sizeof uq)
         ph_darwin_uniqueid(uq, sizeof uq, &uniq);
     else if (n <= 0 && errno == ESRCH)
@@ -269,10 +335,14 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
     int e = read_rusage(p, pid, &ru, &rlen);
     if (e == ESRCH)
         return PH_READ_GONE;
-    if (e == 0)
-        ph_darwin_rusage(&ru, rlen, p->tb_counters, p->energy_v6, &out->vals, &rr);
-    else
+    if (e == 0) {
+        int flavor = rlen == PH_RU_V6_SIZE ? PH_RUSAGE_V6 : PH_RUSAGE_V4;
+        ph_darwin_rusage(&ru, rlen, p->tb_counters, ph_darwin_energy_measured(p->arm64, flavor),
+                         &out->vals, &rr);
+    } else {
         out->denied = 1;
+        note_blind(p, pid);
+    }
     out->start_key = uniq ? uniq : rr.start_abstime;
     if (!out->start_key)
         return PH_READ_GONE; /* no identity at all: cannot be tracked */
@@ -288,20 +358,25 @@ enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
         ph_values_set(&out->vals, PH_M_GPU_NS, gpu);
 
     struct proc_taskinfo ti;
+    int64_t numrunning = -1;
     n = proc_pidinfo(pid, PROC_PIDTASKINFO, 0, &ti, sizeof ti);
-    if (n == (int)sizeof ti)
+    if (n == (int)sizeof ti) {
         ph_darwin_taskinfo(&ti, sizeof ti, &out->vals);
-    else if (n <= 0 && (errno == EPERM || errno == EACCES))
+        numrunning = ti.pti_numrunning;
+    } else if (n <= 0 && (errno == EPERM || errno == EACCES))
         out->denied = 1; /* ESRCH here is a zombie: rusage still answered */
 
     struct proc_bsdshortinfo bi;
     ph_darwin_bsd b;
-    n = proc_pidinfo(pid, PROC_PIDT_SHORTBSDINFO, 0, &bi, sizeof bi);
+    n = proc_pidinfo(pid, PROC_PIDT_SHORTBSDINFO, ph_darwin_pidinfo_arg(PROC_PIDT_SHORTBSDINFO), &bi,
+                     sizeof bi);
     if (n == (int)sizeof bi && ph_darwin_bsdshort(&bi, sizeof bi, &b) == 0) {
         out->ppid = b.ppid;
         out->uid = b.uid;
         snprintf(out->name, sizeof out->name, "%s", b.comm);
-        ph_values_set(&out->vals, PH_M_STATE, (unsigned char)b.state);
+        char state = ph_darwin_state(b.status, numrunning);
+        if (state)
+            ph_values_set(&out->vals, PH_M_STATE, (unsigned char)state);
     } else if (n <= 0 && errno == ESRCH) {
         return PH_READ_GONE;
     }
@@ -318,15 +393,13 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
                        ph_proc_ident *out)
 {
     char resp_exe[PROC_PIDPATHINFO_MAXSIZE];
-    unsigned char ci[PH_COALITION_SIZE];
     uint64_t coalition;
 
     out->exe[0] = '\0';
     resp_exe[0] = '\0';
     if (proc_pidpath(pid, out->exe, sizeof out->exe) <= 0)
         out->exe[0] = '\0';
-    if (proc_pidinfo(pid, PH_PROC_PIDCOALITIONINFO, 0, ci, sizeof ci) == (int)sizeof ci &&
-        ph_darwin_coalition(ci, sizeof ci, &coalition) == 0 && coalition <= (uint64_t)INT64_MAX)
+    if (coalition_of(pid, &coalition) == 0)
         out->coalition = (int64_t)coalition;
     if (p->responsible) {
         pid_t r = p->responsible(pid);
@@ -355,7 +428,13 @@ int ph_platform_coalition(ph_platform *p, int64_t id, ph_coalition_usage *out)
     memset(buf, 0, sizeof buf);
     if (p->coalition_usage((uint64_t)id, buf, sizeof buf) != 0)
         return -1; /* ESRCH: the coalition ended */
-    return ph_darwin_coalition_usage(buf, sizeof buf, p->tb_counters, p->energy_v6, out);
+    /* Energy compares only when this run's rows carry measured energy: the
+     * flavor actually read decides, not the CPU alone. */
+    if (ph_darwin_coalition_usage(buf, sizeof buf, p->tb_counters,
+                                  ph_darwin_energy_measured(p->arm64, p->rusage_flavor), out) != 0)
+        return -1;
+    out->unreadable_members = bsearch(&id, p->blind, p->nblind, sizeof *p->blind, cmp_i64) != NULL;
+    return 0;
 }
 
 /* Exit records: macOS has no unprivileged per-exit notification with usage;

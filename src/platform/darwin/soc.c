@@ -1,8 +1,8 @@
 /*
  * SoC energy, GPU states and per-process GPU time: the pure half of the
  * IOReport and AGX readers (see include/ph_darwin.h). No system calls, so it
- * is unit-tested on Linux; sources: ../shared/ref/macos-api-facts.md
- * section 4 (macmon, mactop).
+ * is unit-tested on Linux; sources (macmon, mactop): docs/macos.md,
+ * "IOReport and the GPU".
  */
 #include "ph_darwin.h"
 #include "ph_util.h"
@@ -30,16 +30,28 @@ enum ph_power_domain ph_soc_energy_domain(const char *ch)
     return PH_PWR_DOMAINS;
 }
 
+/* The label without surrounding blanks equals `want`. */
+static int unit_is(const char *unit, const char *want)
+{
+    while (*unit == ' ' || *unit == '\t')
+        unit++;
+    size_t n = strlen(unit), w = strlen(want);
+    while (n > 0 && (unit[n - 1] == ' ' || unit[n - 1] == '\t' || unit[n - 1] == '\n'))
+        n--;
+    return n == w && memcmp(unit, want, w) == 0;
+}
+
 int64_t ph_soc_energy_nj(int64_t v, const char *unit)
 {
     if (v < 0 || !unit)
         return -1;
     int64_t k;
-    if (strcmp(unit, "nJ") == 0)
+    /* macmon, mactop and stats trim the label before comparing: so do we. */
+    if (unit_is(unit, "nJ"))
         k = 1;
-    else if (strcmp(unit, "uJ") == 0 || strcmp(unit, "\xc2\xb5J") == 0) /* u or the micro sign */
+    else if (unit_is(unit, "uJ") || unit_is(unit, "\xc2\xb5J")) /* u or the micro sign */
         k = 1000;
-    else if (strcmp(unit, "mJ") == 0)
+    else if (unit_is(unit, "mJ"))
         k = 1000000;
     else
         return -1;
@@ -142,7 +154,9 @@ void ph_agx_note(ph_agx *a, uint64_t id, int32_t pid, int64_t ns)
             c = &a->c[i];
     int64_t add;
     if (c && c->pid == pid) {
-        add = ns >= c->last ? ns - c->last : ns; /* below the last: a reset, all new */
+        /* Below the last value of the same registry entry: a new baseline.
+         * Crediting it again in full would count time already counted. */
+        add = ns >= c->last ? ns - c->last : 0;
     } else {
         if (!c) {
             if (a->nc == a->capc) {

@@ -1,0 +1,143 @@
+/*
+ * prochist doctor: the first thing to run on a new machine. For every data
+ * source the platform's collector reads, one line: works / partly / missing,
+ * a value read now, and what is missing and why. `--format json` gives the
+ * same for bug reports:
+ *   {"platform": "linux", "version": "0.1.0", "ok": true,
+ *    "sources": [{"source": "...", "state": "works|partly|missing",
+ *                 "sample": "..." or null, "why": "..." or null}, ...]}
+ * Exit 0 when processes can be listed and read (the recorder can work),
+ * 1 when not, 2 for usage errors.
+ */
+#include "ph_cmd.h"
+#include "ph_format.h"
+#include "ph_platform.h"
+#include "ph_util.h"
+
+#include <cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef PH_VERSION
+#define PH_VERSION "0.1.0"
+#endif
+
+static const char *state_name(enum ph_probe_state s)
+{
+    return s == PH_PROBE_WORKS ? "works" : s == PH_PROBE_PARTLY ? "partly" : "missing";
+}
+
+static int doctor_exec(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"proc-root", required_argument, NULL, 'p'},
+        {"sys-root", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    ph_platform_opts opts = {NULL, NULL};
+    int json = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "json") == 0)
+                json = 1;
+            else if (strcmp(optarg, "text") == 0 || strcmp(optarg, "table") == 0)
+                json = 0;
+            else {
+                ph_err("bad --format '%s': give text or json", optarg);
+                return PH_EXIT_USAGE;
+            }
+            break;
+        case 'p': opts.proc_root = optarg; break;
+        case 's': opts.sys_root = optarg; break;
+        case 'h': ph_cmd_print_help(&ph_cmd_doctor, 0); return PH_EXIT_OK;
+        case ':':
+            ph_err("option '%s' needs a value", argv[optind - 1]);
+            return PH_EXIT_USAGE;
+        default:
+            ph_err("unknown option '%s' for doctor; see 'prochist doctor --help'", argv[optind - 1]);
+            return PH_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        ph_err("unexpected argument '%s' for doctor", argv[optind]);
+        return PH_EXIT_USAGE;
+    }
+
+    ph_probes pr;
+    ph_platform *p = NULL;
+    char err[256];
+    memset(&pr, 0, sizeof pr);
+    if (ph_platform_open(&opts, &p, err, sizeof err) != 0) {
+        pr.n = 1;
+        pr.v[0].source = "process listing";
+        pr.v[0].state = PH_PROBE_MISSING;
+        snprintf(pr.v[0].why, sizeof pr.v[0].why, "%s", err);
+    } else {
+        ph_platform_doctor(p, &opts, &pr);
+        ph_platform_close(p);
+    }
+    /* The recorder works when it can list and read processes. */
+    int ok = pr.n >= 2 && pr.v[0].state != PH_PROBE_MISSING && pr.v[1].state != PH_PROBE_MISSING;
+
+    if (json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "platform", ph_platform_name());
+        cJSON_AddStringToObject(root, "version", PH_VERSION);
+        cJSON_AddBoolToObject(root, "ok", ok);
+        cJSON *arr = cJSON_AddArrayToObject(root, "sources");
+        for (int i = 0; i < pr.n; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "source", pr.v[i].source);
+            cJSON_AddStringToObject(o, "state", state_name(pr.v[i].state));
+            if (pr.v[i].sample[0])
+                cJSON_AddStringToObject(o, "sample", pr.v[i].sample);
+            else
+                cJSON_AddNullToObject(o, "sample");
+            if (pr.v[i].why[0])
+                cJSON_AddStringToObject(o, "why", pr.v[i].why);
+            else
+                cJSON_AddNullToObject(o, "why");
+            cJSON_AddItemToArray(arr, o);
+        }
+        if (ph_json_print(root) != 0 || fflush(stdout) != 0)
+            return PH_EXIT_FAIL;
+        return ok ? PH_EXIT_OK : PH_EXIT_FAIL;
+    }
+    printf("prochist %s on %s\n", PH_VERSION, ph_platform_name());
+    size_t w = 0;
+    for (int i = 0; i < pr.n; i++)
+        if (strlen(pr.v[i].source) > w)
+            w = strlen(pr.v[i].source);
+    for (int i = 0; i < pr.n; i++) {
+        printf("%-7s  %-*s  ", state_name(pr.v[i].state), (int)w, pr.v[i].source);
+        if (pr.v[i].sample[0])
+            printf("%s", pr.v[i].sample);
+        if (pr.v[i].sample[0] && pr.v[i].why[0])
+            printf("\n%-7s  %-*s  ", "", (int)w, "");
+        if (pr.v[i].why[0])
+            printf("%s", pr.v[i].why);
+        printf("\n");
+    }
+    if (!ok)
+        ph_err("the recorder cannot work here: processes cannot be listed or read");
+    if (fflush(stdout) != 0)
+        return PH_EXIT_FAIL;
+    return ok ? PH_EXIT_OK : PH_EXIT_FAIL;
+}
+
+const ph_cmd ph_cmd_doctor = {
+    "doctor",
+    "[--format text|json] [--proc-root DIR] [--sys-root DIR]",
+    "Check every data source on this machine: works, a value, what is missing and why.",
+    "  -f, --format FMT   text (default) or json (for bug reports)\n"
+    "  --proc-root DIR    Linux: check DIR instead of /proc (fixture trees)\n"
+    "  --sys-root DIR     Linux: check DIR instead of /sys\n"
+    "\nExit status 0 when processes can be listed and read, 1 when not.\n",
+    doctor_exec,
+};
