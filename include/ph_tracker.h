@@ -130,6 +130,8 @@ typedef struct ph_entry {
     int32_t pid;
     int32_t ppid;       /* as last read (a reaped child is credited to it) */
     int64_t uid;        /* as last read; -1 unknown (not read yet, or resumed) */
+    int64_t child_carry; /* child CPU its debts took beyond what its delta showed (the
+                          * kernel rounds child times down): taken from the next growth */
     uint64_t start_key;
     uint64_t sig;
     int64_t proc;
@@ -146,6 +148,8 @@ typedef struct ph_child_seen {
     int exact;     /* its exit record was heard: the debt is its whole total */
     int keep;      /* in the parent's delta, but no row holds it: not subtracted */
     int prow;      /* its pending exit row in this step, or -1 */
+    int32_t into;  /* folded in this step into the debt of this gone ancestor (its pid), or 0 */
+    int members;   /* debts with an exit record folded into this one in this step */
     int age;  /* samples it has waited for the parent to show the reap */
     int used; /* paid (or folded into the parent's own debt) in this step */
     int64_t v[PH_METRIC_COUNT]; /* child_* metrics; own I/O metrics where reaped I/O lands in the parent */

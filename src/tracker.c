@@ -208,8 +208,8 @@ static void fold_chains(ph_tracker *t, size_t from)
         int32_t up = w->ppid;
         for (int depth = 0; depth < 64; depth++) { /* a chain, not a cycle: bounded all the same */
             long j = new_debt_of(t, byp, n, up);
-            if (j < 0 || (size_t)j == k || t->work[j].used)
-                break;
+            if (j < 0 || (size_t)j == k)
+                break; /* (a debt already folded is walked through: its own root is further up) */
             root = j;
             up = t->work[j].ppid;
         }
@@ -217,9 +217,11 @@ static void fold_chains(ph_tracker *t, size_t from)
             continue;
         ph_child_seen *r = &t->work[root];
         w->used = 1;
+        w->into = r->pid; /* indices change when the list is sorted: the pid does not */
         for (int m = 0; m < PH_METRIC_COUNT; m++)
             r->v[m] += w->v[m];
-        r->exact = r->exact && w->exact && !w->keep;
+        if (w->exact && w->proc > 0 && !w->keep)
+            r->members += 1 + w->members; /* its remainder share goes to them too */
     }
 }
 
@@ -258,19 +260,18 @@ static void give(ph_tracker *t, ph_child_seen *w, int64_t user, int64_t sys)
  * growth covers it: the reap is in this delta. Otherwise it waits. The
  * parent's user and system child times are each rounded down to the CPU unit
  * while an exit record's CPU is exact: two units of slack.
- * When every debt paid came with an exit record, what the growth holds
- * beyond them is those children's too (the CPU of their exit after the
- * record was sent): it moves from the parent's child columns to their exit
- * rows, split evenly.
+ * What the growth holds beyond them is those children's too (the CPU of
+ * their exit after the record was sent): split evenly over the children
+ * paid for, the shares of those with an exit record move from the parent's
+ * child columns to their exit rows.
  */
-static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *row)
+static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *row, int64_t *carry)
 {
     if (!(row->have & PH_BIT(PH_M_CHILD_CPU_USER_NS)))
         return; /* child times not read: the reap shows in a later delta */
     int64_t have_u = val(row, PH_M_CHILD_CPU_USER_NS), have_s = val(row, PH_M_CHILD_CPU_SYSTEM_NS);
-    int64_t left = have_u + have_s, paid_u = 0, paid_s = 0;
-    size_t npaid = 0;
-    int all_exact = 1;
+    int64_t left = have_u + have_s - *carry, paid_u = 0, paid_s = 0, carried = *carry;
+    size_t npaid = 0, nother = 0, nshares = 0;
     size_t k = first_owed(t, pid);
     ph_child_seen *w;
     while ((w = next_owed(t, pid, &k)) != NULL) {
@@ -288,8 +289,9 @@ static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_value
                 t->paid = ph_xrealloc(t->paid, t->cappaid * sizeof *t->paid);
             }
             t->paid[npaid++] = (size_t)(w - t->work);
+            nshares += 1 + (size_t)w->members;
         } else {
-            all_exact = 0;
+            nother++;
         }
         if (w->keep)
             continue; /* no row holds it: it stays in the child columns */
@@ -299,24 +301,57 @@ static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_value
             if (w->v[m] && (row->have & PH_BIT(m)))
                 row->v[m] = row->v[m] > w->v[m] ? row->v[m] - w->v[m] : 0;
     }
-    if (!npaid || !all_exact)
-        return;
-    int64_t rem = (have_u + have_s) - (paid_u + paid_s);
-    if (rem <= 0)
-        return;
-    int64_t rem_s = have_s - paid_s;
-    rem_s = rem_s < 0 ? 0 : rem_s > rem ? rem : rem_s;
-    int64_t rem_u = rem - rem_s;
-    /* paid + remainder is the whole growth: nothing is left in the parent's columns */
-    row->v[PH_M_CHILD_CPU_USER_NS] = 0;
-    if (row->have & PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS))
-        row->v[PH_M_CHILD_CPU_SYSTEM_NS] = 0;
-    for (size_t i = 0; i < npaid; i++) {
-        /* even shares; the first ones take the nanoseconds the division leaves */
-        int64_t u = rem_u / (int64_t)npaid + ((int64_t)i < rem_u % (int64_t)npaid);
-        int64_t sy = rem_s / (int64_t)npaid + ((int64_t)i < rem_s % (int64_t)npaid);
-        give(t, &t->work[t->paid[i]], u, sy);
+    /* What the debts took beyond the growth is the kernel's rounding down
+     * of the parent's child times (bounded by it): the next growth pays it
+     * back, so the parent's columns and the children's rows add up to the
+     * parent's child times over any span, not to more. */
+    int64_t rem = (have_u + have_s) - (paid_u + paid_s) - carried;
+    int64_t bound = 2 * src->cpu_res_ns;
+    *carry = rem < 0 ? (-rem < bound ? -rem : bound) : 0;
+    int64_t res_u = row->v[PH_M_CHILD_CPU_USER_NS], res_s = val(row, PH_M_CHILD_CPU_SYSTEM_NS);
+    if (carried > 0) { /* last delta's excess, out of this one's columns */
+        int64_t c = carried, take = res_s < c ? res_s : c;
+        res_s -= take;
+        c -= take;
+        res_u -= res_u < c ? res_u : c;
     }
+    if (npaid && rem > 0) {
+        /* Each child reaped in this delta takes an even share (a wrapper's
+         * debt with the children folded into it counts them all); the
+         * shares of those without an exit record stay in the parent's child
+         * columns, where no row credits them (as without exit records). */
+        rem = (int64_t)((long double)rem * (long double)nshares / (long double)(nshares + nother));
+        int64_t rem_s = res_s < rem ? res_s : rem;
+        int64_t rem_u = rem - rem_s;
+        if (rem_u > res_u) /* the rest was rounded away: not given */
+            rem_u = res_u;
+        res_s -= rem_s;
+        res_u -= rem_u;
+        int64_t n = (int64_t)nshares, g = 0;
+        for (size_t i = 0; i < npaid; i++) {
+            ph_child_seen *d = &t->work[t->paid[i]];
+            int64_t cnt = 1 + d->members;
+            /* even shares; the last takes what the division leaves */
+            int64_t u = i + 1 == npaid ? rem_u - rem_u / n * g : rem_u / n * cnt;
+            int64_t sy = i + 1 == npaid ? rem_s - rem_s / n * g : rem_s / n * cnt;
+            g += cnt;
+            if (!d->members) {
+                give(t, d, u, sy);
+                continue;
+            }
+            /* split between the wrapper and what was folded into it */
+            int64_t pu = u / cnt, ps = sy / cnt;
+            give(t, d, u - pu * d->members, sy - ps * d->members);
+            for (size_t j = 0; j < t->nwork; j++) {
+                ph_child_seen *f = &t->work[j];
+                if (f->into == d->pid && f->used && f->exact && f->proc > 0 && !f->keep)
+                    give(t, f, pu * (1 + f->members), ps * (1 + f->members));
+            }
+        }
+    }
+    row->v[PH_M_CHILD_CPU_USER_NS] = res_u > 0 ? res_u : 0;
+    if (row->have & PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS))
+        row->v[PH_M_CHILD_CPU_SYSTEM_NS] = res_s > 0 ? res_s : 0;
 }
 
 /*
@@ -518,7 +553,7 @@ static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         /* Counters start at zero at fork: all of them happened since. */
         row.kind = PH_ROW_BORN;
         row.vals = s->vals;
-        pay_debts(t, src, s->pid, &row.vals); /* children it reaped since birth */
+        pay_debts(t, src, s->pid, &row.vals, &e->child_carry); /* children it reaped since birth */
         st->born++;
     } else {
         row.kind = PH_ROW_BASELINE;
@@ -575,7 +610,7 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         }
         ph_values_set(&e->last, (enum ph_metric)m, s->vals.v[m]);
     }
-    pay_debts(t, src, e->pid, &row.vals);
+    pay_debts(t, src, e->pid, &row.vals, &e->child_carry);
     if (r == PH_READ_IDLE) {
         /* Only the cheap counters were read (their deltas are zero); gauges
          * the cheap read lacks hold their last values. */
@@ -679,6 +714,8 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         *push_seen(&t->work, &t->nwork, &t->capwork) = t->owed[k];
         t->work[t->nwork - 1].used = 0;
         t->work[t->nwork - 1].prow = -1; /* its exit row was written in its own step */
+        t->work[t->nwork - 1].into = 0;
+        t->work[t->nwork - 1].members = 0; /* what was folded into it: its own step's */
     }
     size_t nold = t->nwork;
     t->nsorted = 0;
@@ -793,7 +830,10 @@ void ph_tracker_load(ph_tracker *t, const ph_entry *e, size_t n)
     if (n)
         memcpy(t->cur, e, n * sizeof *e);
     for (size_t i = 0; i < n; i++)
+    {
         t->cur[i].uid = -1; /* not kept across a restart: learnt from the next full read */
+        t->cur[i].child_carry = 0;
+    }
     t->ncur = n;
     if (n > 1)
         qsort(t->cur, n, sizeof *t->cur, cmp_entry);

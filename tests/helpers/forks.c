@@ -2,8 +2,9 @@
  * forks: a fork storm with known costs. Forks N children, PER_SEC a second,
  * without exec; each burns BURN_US microseconds of CPU and exits. The parent
  * reaps them as they end (wait4) and prints, per child, what the kernel
- * measured: "pid=P cpu_ns=N", then "total_ns=T children=N".
- * Usage: forks N PER_SEC BURN_US
+ * measured: "pid=P cpu_ns=N", then "total_ns=T children=N". With
+ * REAP_EVERY_MS, it reaps only that often: the children wait as zombies.
+ * Usage: forks N PER_SEC BURN_US [REAP_EVERY_MS]
  */
 #define _DEFAULT_SOURCE /* wait4 */
 #include <stdio.h>
@@ -52,14 +53,16 @@ static void reap(int options)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: forks N PER_SEC BURN_US\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: forks N PER_SEC BURN_US [REAP_EVERY_MS]\n");
         return 2;
     }
+    long long reap_every = argc == 5 ? atoll(argv[4]) * 1000000LL : 0, reaped_at = 0;
     int n = atoi(argv[1]);
     double per_sec = atof(argv[2]);
     long long burn_ns = atoll(argv[3]) * 1000LL;
     long long start = now_ns(CLOCK_MONOTONIC);
+    reaped_at = start;
     for (int i = 0; i < n; i++) {
         long long due = start + (long long)(i * 1e9 / per_sec);
         long long t = now_ns(CLOCK_MONOTONIC);
@@ -76,7 +79,10 @@ int main(int argc, char **argv)
             burn(burn_ns);
             _exit(0);
         }
-        reap(WNOHANG);
+        if (!reap_every || now_ns(CLOCK_MONOTONIC) - reaped_at >= reap_every) {
+            reap(WNOHANG);
+            reaped_at = now_ns(CLOCK_MONOTONIC);
+        }
     }
     reap(0);
     printf("total_ns=%lld children=%d\n", total, reaped);
