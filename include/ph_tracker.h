@@ -23,13 +23,15 @@
  * process's own debt, whatever the order they are found in, so the
  * grandparent's reap pays both (the kernel passes the wrapper's reaped
  * children up with it).
- * The remainder: when every debt a delta pays comes with an exit record (the
- * children's whole lives are in rows), what the parent's child CPU grew by
- * beyond those debts is the children's CPU the records could not hold (the
- * kernel sends a record before it tears the process's memory down): it is
- * taken from the parent's child columns and split evenly over the exit rows
- * of the children that delta reaped (a later EXIT row of the child when the
- * reap is seen in a later step).
+ * The remainder: what the parent's child CPU grew by beyond the debts a
+ * delta pays is the CPU of those children that no row holds (the kernel
+ * sends an exit record before it tears the process's memory down). It is
+ * split evenly, one share per child paid for (a wrapper's debt counts what
+ * was folded into it); a share whose child has an exit record moves from
+ * the parent's child columns to that child's exit row (a later EXIT row when
+ * the reap is seen in a later step), the others stay. What debts take beyond
+ * a delta (the kernel rounds child times down, two ticks at most) is taken
+ * from the parent's next growth (ph_entry.child_carry).
  * Names: the exit record's name wins over a sampled one (a process sampled
  * between fork and exec is renamed at its exit); the app of a process known
  * by name only comes from the source's app_of, the same rule as ident's.
