@@ -87,8 +87,9 @@ case $mode in *taskstats*) exits=1 ;; esac
 [ $exits = 1 ] || echo "# exit records unavailable ($mode): checks that need them are skipped"
 
 for f in chain1 chain2 loop_true loop_10ms; do mkfifo "$TMP/$f.hold"; done
-# Fork storm: 2,000 children at 100/s, each burning 1 ms, reaped every 4 s.
-"$HELPERS/forks" 2000 100 1000 4000 >"$TMP/storm.out" &
+# Fork storm: 2,000 children at 100/s, each burning 1 ms, reaped every 8 s
+# (zombies for up to 8 samples: their records must wait that long).
+"$HELPERS/forks" 2000 100 1000 8000 >"$TMP/storm.out" &
 storm=$!
 # 1- and 4-thread burners, one after the other.
 ( "$WORK" threads 1 1500 >"$TMP/t1.out"; "$WORK" threads 4 400 >"$TMP/t4.out" ) &
@@ -234,7 +235,7 @@ if [ $exits = 1 ]; then
     n=$(grep -c '^pid=' "$TMP/storm.out")
     rows=$(sqlite3 "$db" "select count(distinct pid) from process join proc_sample using (proc)
                           where kind = 4 and name = 'forks' and pid in ($pids)")
-    echo "# fork storm: $n children at 100/s for 20 s, reaped every 4 s: $rows exit rows"
+    echo "# fork storm: $n children at 100/s for 20 s, reaped every 8 s: $rows exit rows"
     check "accounting: fork storm: each of $n children has its exit row ($rows)" [ "$rows" = "$n" ]
     ind=$(sed -n 's/^total_ns=\([0-9]*\).*/\1/p' "$TMP/storm.out")
     got=$(sqlite3 "$db" "select coalesce(sum(cpu_user_ns + cpu_system_ns), 0) from process join proc_sample
