@@ -150,7 +150,9 @@ typedef struct ph_child_seen {
     int exact;     /* its exit record was heard: the debt is its whole total */
     int keep;      /* in the parent's delta, but no row holds it: not subtracted */
     int prow;      /* its pending exit row in this step, or -1 */
-    int32_t into;  /* folded in this step into the debt of this gone ancestor (its pid), or 0 */
+    int32_t into;  /* folded into the debt of this gone ancestor (its pid), or 0 */
+    int folded;    /* folded, not paid: kept (as long as its root) to take its share of the
+                    * root's remainder */
     int members;   /* debts with an exit record folded into this one in this step */
     int age;  /* samples it has waited for the parent to show the reap */
     int used; /* paid (or folded into the parent's own debt) in this step */

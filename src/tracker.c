@@ -217,6 +217,7 @@ static void fold_chains(ph_tracker *t, size_t from)
             continue;
         ph_child_seen *r = &t->work[root];
         w->used = 1;
+        w->folded = 1;
         w->into = r->pid; /* indices change when the list is sorted: the pid does not */
         for (int m = 0; m < PH_METRIC_COUNT; m++)
             r->v[m] += w->v[m];
@@ -239,6 +240,12 @@ static void owe(ph_child_seen *c, const ph_source *src, int32_t pid, int32_t ppi
     if (src->reaped_io_in_parent)
         for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++)
             c->v[reaped_io[i]] = val(last, reaped_io[i]) + (final_delta ? val(final_delta, reaped_io[i]) : 0);
+}
+
+/* Was f folded into root d (in the same step: the same age), with an exit row? */
+static int member_of(const ph_child_seen *f, const ph_child_seen *d)
+{
+    return f->folded && f->into == d->pid && f->age == d->age && f->exact && f->proc > 0 && !f->keep;
 }
 
 /* Add a remainder of CPU to the exit row of the debt's process: its row
@@ -340,12 +347,14 @@ static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_value
                 continue;
             }
             /* split between the wrapper and what was folded into it */
-            int64_t pu = u / cnt, ps = sy / cnt;
-            give(t, d, u - pu * d->members, sy - ps * d->members);
-            for (size_t j = 0; j < t->nwork; j++) {
-                ph_child_seen *f = &t->work[j];
-                if (f->into == d->pid && f->used && f->exact && f->proc > 0 && !f->keep)
-                    give(t, f, pu * (1 + f->members), ps * (1 + f->members));
+            int64_t found = 0;
+            for (size_t j = 0; j < t->nwork; j++)
+                found += member_of(&t->work[j], d);
+            int64_t pu = u / (1 + found), ps = sy / (1 + found);
+            give(t, d, u - pu * found, sy - ps * found);
+            for (size_t j = 0; found && j < t->nwork; j++) {
+                if (member_of(&t->work[j], d))
+                    give(t, &t->work[j], pu, ps);
             }
         }
     }
@@ -712,10 +721,8 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     t->nprow = 0;
     for (size_t k = 0; k < t->nowed; k++) {
         *push_seen(&t->work, &t->nwork, &t->capwork) = t->owed[k];
-        t->work[t->nwork - 1].used = 0;
+        t->work[t->nwork - 1].used = t->owed[k].folded; /* folded: never paid itself */
         t->work[t->nwork - 1].prow = -1; /* its exit row was written in its own step */
-        t->work[t->nwork - 1].into = 0;
-        t->work[t->nwork - 1].members = 0; /* what was folded into it: its own step's */
     }
     size_t nold = t->nwork;
     t->nsorted = 0;
@@ -785,7 +792,7 @@ void ph_tracker_commit(ph_tracker *t)
     /* Debts not paid wait two more samples. */
     t->nowed = 0;
     for (size_t k = 0; k < t->nwork; k++)
-        if (!t->work[k].used && t->work[k].age < 2) {
+        if ((!t->work[k].used || t->work[k].folded) && t->work[k].age < 2) {
             ph_child_seen *c = push_seen(&t->owed, &t->nowed, &t->capowed);
             *c = t->work[k];
             c->age++;
