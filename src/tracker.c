@@ -277,7 +277,7 @@ static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_value
     if (!(row->have & PH_BIT(PH_M_CHILD_CPU_USER_NS)))
         return; /* child times not read: the reap shows in a later delta */
     int64_t have_u = val(row, PH_M_CHILD_CPU_USER_NS), have_s = val(row, PH_M_CHILD_CPU_SYSTEM_NS);
-    int64_t left = have_u + have_s - *carry, paid_u = 0, paid_s = 0, carried = *carry;
+    int64_t left = have_u + have_s, paid_u = 0, paid_s = 0, carried = *carry;
     size_t npaid = 0, nother = 0, nshares = 0;
     size_t k = first_owed(t, pid);
     ph_child_seen *w;

@@ -153,6 +153,7 @@ for f in chain1 chain2 loop_true loop_10ms; do release "$TMP/$f"; done
 wait_more "$db" 1
 kill -TERM $rec
 wait $rec
+check "accounting: the recorder ran through it all (exit $?)" [ $? -eq 0 ]
 end_ns=$(sqlite3 "$db" "select max(ts_ns) from sample")
 
 # -- baseline rows: long-running burners are exact already
@@ -303,6 +304,7 @@ wait_more "$db" 2
 for c in chain1 chain2; do release "$TMP/$c"; done
 kill -TERM $rec
 wait $rec
+check "accounting: the recorder without exit records ran through it (exit $?)" [ $? -eq 0 ]
 for c in chain1 chain2; do
     P=$(cat "$TMP/$c.pid")
     ind=$(times_ns "$TMP/$c")
