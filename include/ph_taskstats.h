@@ -65,6 +65,9 @@ typedef struct ph_ts_proc ph_ts_proc; /* a process some of whose threads exited 
 typedef struct ph_exit_acc {
     int64_t listen_ns;    /* boot clock when the listener registered */
     int64_t tick_ns;      /* start_key unit (a clock tick) */
+    int64_t drained_ns;   /* boot clock when the previous drain began: a record read
+                           * now was sent after it, so its start estimate is late by
+                           * at most now - drained_ns (set by the listener) */
     uint64_t lost;        /* times records were dropped (ENOBUFS) */
     ph_ts_proc *open; size_t nopen, capopen;
     ph_exitlist done;     /* finished processes, taken by the caller */

@@ -18,6 +18,24 @@
  * kernel adds a reaped child's whole total to the parent, and only the part
  * no row credited is new. A debt the parent never pays within two more
  * samples (it did not wait: the kernel reaped the child) is dropped.
+ * Debts follow the chain: a debt owed to a process that is itself gone in
+ * the same step (a wrapper that forked, waited and exited) is added to that
+ * process's own debt, whatever the order they are found in, so the
+ * grandparent's reap pays both (the kernel passes the wrapper's reaped
+ * children up with it).
+ * The remainder: what the parent's child CPU grew by beyond the debts a
+ * delta pays is the CPU of those children that no row holds (the kernel
+ * sends an exit record before it tears the process's memory down). It is
+ * split evenly, one share per child paid for (a wrapper's debt counts what
+ * was folded into it); a share whose child has an exit record moves from
+ * the parent's child columns to that child's exit row (a later EXIT row when
+ * the reap is seen in a later step), the others stay. What debts take beyond
+ * a delta (the kernel rounds child times down, two ticks at most) is taken
+ * from the parent's next growth (ph_entry.child_carry).
+ * Names: the exit record's name wins over a sampled one (a process sampled
+ * between fork and exec is renamed at its exit); the app of a process known
+ * by name only comes from the source's app_of, the same rule as ident's.
+ * A changed uid (setuid) is passed on through proc_renamed.
  * A step reads every listed process first, then takes the exit records
  * (so every reap its reads saw has its child's record), then closes what is
  * gone, then makes the rows of the live processes.
@@ -90,6 +108,9 @@ typedef struct ph_source {
     int reaped_io_in_parent; /* a waiting parent's own I/O counters grow by the child's (Linux) */
     int64_t cpu_res_ns;      /* CPU times come in whole units of this (Linux: a clock tick) */
     int (*coalition)(void *ctx, int64_t id, ph_coalition_usage *out); /* NULL: none */
+    /* The app of a process known only by its name (an exit record): the
+     * same rule as ident's app. NULL: the name is the app. */
+    void (*app_of)(void *ctx, const char *name, char *app, size_t len);
 } ph_source;
 
 typedef struct ph_tick {
@@ -110,6 +131,9 @@ typedef struct ph_tick_stats {
 typedef struct ph_entry {
     int32_t pid;
     int32_t ppid;       /* as last read (a reaped child is credited to it) */
+    int64_t uid;        /* as last read; -1 unknown (not read yet, or resumed) */
+    int64_t child_carry; /* child CPU its debts took beyond what its delta showed (the
+                          * kernel rounds child times down): taken from the next growth */
     uint64_t start_key;
     uint64_t sig;
     int64_t proc;
@@ -121,6 +145,15 @@ typedef struct ph_entry {
  * credited of one of its children that disappeared. */
 typedef struct ph_child_seen {
     int32_t ppid;
+    int32_t pid;   /* the child that owes it */
+    int64_t proc;  /* its identity in the sink: the remainder's row goes there; 0 none */
+    int exact;     /* its exit record was heard: the debt is its whole total */
+    int keep;      /* in the parent's delta, but no row holds it: not subtracted */
+    int prow;      /* its pending exit row in this step, or -1 */
+    int32_t into;  /* folded into the debt of this gone ancestor (its pid), or 0 */
+    int folded;    /* folded, not paid: kept (as long as its root) to take its share of the
+                    * root's remainder */
+    int members;   /* debts with an exit record folded into this one in this step */
     int age;  /* samples it has waited for the parent to show the reap */
     int used; /* paid (or folded into the parent's own debt) in this step */
     int64_t v[PH_METRIC_COUNT]; /* child_* metrics; own I/O metrics where reaped I/O lands in the parent */
@@ -128,7 +161,7 @@ typedef struct ph_child_seen {
 
 typedef struct ph_pending_exit {
     ph_exit x;
-    int age;  /* samples it has waited (its pid still listed) */
+    int age;  /* samples it has waited (its process still listed: a zombie) */
     int used; /* produced its row in this step */
 } ph_pending_exit;
 
@@ -150,6 +183,8 @@ typedef struct ph_tracker {
     ph_pending_exit *pexit; size_t npexit, cappexit; /* exits heard, not yet matched */
     ph_exitlist heard; /* scratch for the source's exits */
     ph_read *reads; size_t nreads, capreads; /* this step's reads */
+    ph_row *prow; size_t nprow, capprow; /* exit rows of this step, written at its end */
+    size_t *paid; size_t cappaid;        /* scratch: the debts one delta paid */
 } ph_tracker;
 
 void ph_tracker_init(ph_tracker *t);

@@ -81,4 +81,13 @@ void ph_utf8_sanitize(char *s);
 /* mkdir -p with mode for every directory it creates. */
 int ph_mkdir_p(const char *path, unsigned mode);
 
+/* The app of a process known only by its command name (an exit record):
+ * the basename of the resolved path of the program of that name in the
+ * system's bin directories (/usr/local/sbin, /usr/local/bin, /usr/sbin,
+ * /usr/bin, /sbin, /bin), which is what a sampled process's app is (the
+ * basename of its resolved /proc/PID/exe): `cc` and `x86_64-linux-gnu-gcc-12`
+ * are one app. A name of 15 bytes (Linux truncates comm there) also matches
+ * the smallest longer name it begins. Otherwise the name itself. Cached. */
+void ph_app_of_name(const char *name, char *app, size_t len);
+
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what building and testing prochist needs, when it is missing:
 # a C compiler, make, pkg-config, SQLite 3 and cJSON development files, and
-# the sqlite3 and jq command-line tools used by the tests.
+# the sqlite3 and jq command-line tools used by the tests (and, on Linux,
+# /usr/bin/time).
 # Debian/Ubuntu (apt-get) and macOS (Homebrew). Quiet when nothing is missing.
 #
 #   sh scripts/deps.sh                  install what is missing (make deps, make run, .ci/run)
@@ -38,7 +39,7 @@ have_libs() {
 }
 have_tools() {
     command -v sqlite3 >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 &&
-        command -v cc >/dev/null 2>&1
+        command -v cc >/dev/null 2>&1 && { [ "$(uname -s)" != Linux ] || [ -x /usr/bin/time ]; }
 }
 
 if have_libs && have_tools; then
@@ -58,7 +59,8 @@ Linux)
     echo "deps: installing build and test dependencies with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq build-essential pkg-config libsqlite3-dev libcjson-dev sqlite3 jq curl >/dev/null
+    # time: /usr/bin/time -v, an independent figure in tests/e2e/accounting.sh
+    $SUDO apt-get install -y -qq build-essential pkg-config libsqlite3-dev libcjson-dev sqlite3 jq curl time >/dev/null
     ;;
 Darwin)
     if ! command -v brew >/dev/null 2>&1; then

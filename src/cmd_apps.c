@@ -67,7 +67,7 @@ static int apps_exec(int argc, char **argv)
                 cJSON_AddNumberToObject(row, "pid", a->pid);
                 cJSON_AddStringToObject(row, "app", a->app);
             } else {
-                cJSON_AddNumberToObject(row, "processes", a->nprocs);
+                cJSON_AddNumberToObject(row, "distinct_processes", a->nprocs);
             }
             ph_time_iso_utc(a->first_ns, t1, sizeof t1);
             ph_time_iso_utc(a->last_ns, t2, sizeof t2);
@@ -80,7 +80,7 @@ static int apps_exec(int argc, char **argv)
         }
         out_err = ph_json_print(root) < 0;
     } else if (o.fmt == PH_FMT_CSV) {
-        printf("name,%s,first_seen,last_seen,cpu_s,mem_peak_bytes,disk_bytes\n", byp ? "pid" : "processes");
+        printf("name,%s,first_seen,last_seen,cpu_s,mem_peak_bytes,disk_bytes\n", byp ? "pid" : "distinct_processes");
         for (size_t i = 0; i < n; i++) {
             const ph_agg *a = &rows[i];
             ph_csv_field(stdout, a->name);
@@ -98,7 +98,7 @@ static int apps_exec(int argc, char **argv)
         }
     } else {
         static const char *const name_head[] = {"APP", "PROCESS", "USER"};
-        const char *heads[] = {name_head[o.by], byp ? "PID" : "PROCS", "FIRST SEEN", "LAST SEEN", "CPU",
+        const char *heads[] = {name_head[o.by], byp ? "PID" : "PROCS SEEN", "FIRST SEEN", "LAST SEEN", "CPU",
                                "MEM PEAK", "DISK"};
         const int right[] = {0, 1, 0, 0, 1, 1, 1};
         ph_table tb;
@@ -133,6 +133,7 @@ const ph_cmd ph_cmd_apps = {
     "apps",
     "[--since WHEN] [--until WHEN] [--by app|process|user] [--name GLOB] [-n N] [--format table|json|csv]",
     "List the apps (or processes) seen in a window, first and last seen, with totals.",
-    "  Most recently seen first. (default window: 1 day, default limit: 50)\n" PH_QOPTS_HELP,
+    "  Most recently seen first. (default window: 1 day, default limit: 50)\n"
+    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n" PH_QOPTS_HELP,
     apps_exec,
 };

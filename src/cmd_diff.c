@@ -17,6 +17,29 @@ typedef struct change {
 
 static int64_t absv(int64_t v) { return v < 0 ? -v : v; }
 
+/* A before-window total at the after window's length (-1 stays unknown). */
+static int64_t scaled(int64_t v, double k)
+{
+    return v < 0 || k == 1.0 ? v : (int64_t)((double)v * k + 0.5);
+}
+
+/* What the comparison is, in words, for the header and the note. */
+static void describe(char *out, size_t len, int rates, int is_peak, int64_t len_b, int64_t len_a, int overlap)
+{
+    char lb[32], la[32];
+    ph_fmt_duration(len_b, lb, sizeof lb);
+    ph_fmt_duration(len_a, la, sizeof la);
+    size_t off = 0;
+    out[0] = '\0';
+    if (rates)
+        off += (size_t)snprintf(out, len, "windows of %s (before) and %s (after): before scaled to %s, rates compared",
+                                lb, la, la);
+    else if (is_peak && len_b != len_a)
+        off += (size_t)snprintf(out, len, "windows of %s (before) and %s (after): peaks compared as they are", lb, la);
+    if (overlap && off < len)
+        snprintf(out + off, len - off, "%sthe windows overlap: their common part counts in both", off ? "; " : "");
+}
+
 static int cmp_change(const void *x, const void *y)
 {
     const change *a = x, *b = y;
@@ -105,6 +128,15 @@ static int diff_exec(int argc, char **argv)
         ph_result_free(&after);
         return miss_after ? ph_qno_data(&o, o.since_ns, o.until_ns) : ph_qno_data(&o, b0, b1);
     }
+    /* Windows of different lengths: totals would compare time, not use.
+     * Counters are compared as rates: the before window's totals scaled to
+     * the after window's length. A peak is a peak whatever the length: it
+     * is compared as it is, and the difference said. Overlap is said. */
+    int64_t len_b = b1 - b0, len_a = o.until_ns - o.since_ns;
+    int is_peak = strcmp(m->name, "mem") == 0;
+    int rates = len_a != len_b && !is_peak;
+    int overlap = b0 < o.until_ns && o.since_ns < b1;
+    double scale = rates ? (double)len_a / (double)len_b : 1.0;
     ph_agg *ra, *rb;
     size_t na = ph_group(&o, &after, NULL, &ra);
     size_t nb = ph_group(&o, &before, NULL, &rb);
@@ -118,7 +150,7 @@ static int diff_exec(int argc, char **argv)
         for (size_t j = 0; j < nb; j++)
             if (byp ? (rb[j].pid == ra[i].pid && strcmp(rb[j].name, ra[i].name) == 0)
                     : strcmp(rb[j].app, ra[i].app) == 0) {
-                ch[n].before = ph_qmetric_value(m, &rb[j], o.children);
+                ch[n].before = scaled(ph_qmetric_value(m, &rb[j], o.children), scale);
                 break;
             }
         n++;
@@ -130,7 +162,7 @@ static int diff_exec(int argc, char **argv)
                        : strcmp(rb[j].app, ra[i].app) == 0;
         if (!seen) {
             ch[n].name = rb[j].name;
-            ch[n].before = ph_qmetric_value(m, &rb[j], o.children);
+            ch[n].before = scaled(ph_qmetric_value(m, &rb[j], o.children), scale);
             ch[n].after = -1;
             n++;
         }
@@ -150,11 +182,18 @@ static int diff_exec(int argc, char **argv)
         cJSON_AddStringToObject(w, "since", t);
         ph_time_iso_utc(b1, t, sizeof t);
         cJSON_AddStringToObject(w, "until", t);
+        cJSON_AddNumberToObject(w, "length_s", (double)len_b / 1e9);
         w = cJSON_AddObjectToObject(root, "after");
         ph_time_iso_utc(o.since_ns, t, sizeof t);
         cJSON_AddStringToObject(w, "since", t);
         ph_time_iso_utc(o.until_ns, t, sizeof t);
         cJSON_AddStringToObject(w, "until", t);
+        cJSON_AddNumberToObject(w, "length_s", (double)len_a / 1e9);
+        /* "totals": same lengths (or peaks); "rates": before_* are the before
+         * window's totals times before_scale (after length / before length) */
+        cJSON_AddStringToObject(root, "compared", rates ? "rates" : is_peak ? "peaks" : "totals");
+        cJSON_AddNumberToObject(root, "before_scale", scale);
+        cJSON_AddBoolToObject(root, "windows_overlap", overlap);
         cJSON *arr = cJSON_AddArrayToObject(root, "rows");
         for (size_t i = 0; i < n; i++) {
             cJSON *row = cJSON_CreateObject();
@@ -172,6 +211,10 @@ static int diff_exec(int argc, char **argv)
         }
         out_err = ph_json_print(root) < 0;
     } else if (o.fmt == PH_FMT_CSV) {
+        char what[256];
+        describe(what, sizeof what, rates, is_peak, len_b, len_a, overlap);
+        if (what[0])
+            ph_err("note: %s", what);
         printf("name,before_%s,after_%s,change_%s\n", m->json, m->json, m->json);
         for (size_t i = 0; i < n; i++) {
             ph_csv_field(stdout, ch[i].name);
@@ -210,7 +253,10 @@ static int diff_exec(int argc, char **argv)
         ph_time_display(b1, o.utc, y, sizeof y);
         ph_time_display(o.since_ns, o.utc, z, sizeof z);
         ph_time_display(o.until_ns, o.utc, w2, sizeof w2);
-        printf("%s: %s..%s (before) vs %s..%s (after), largest changes first\n", m->name, x, y, z, w2);
+        char what[256];
+        describe(what, sizeof what, rates, is_peak, len_b, len_a, overlap);
+        printf("%s: %s..%s (before) vs %s..%s (after), largest changes first%s%s\n", m->name, x, y, z, w2,
+               what[0] ? "; " : "", what);
         ph_table_print(&tb, stdout, ph_use_colour(stdout));
         ph_table_free(&tb);
     }

@@ -101,6 +101,12 @@ static int show_exec(int argc, char **argv)
         pts[i].covered = r.win.covered_ns;
         ph_agg *list = by_pid ? r.procs : r.apps;
         size_t n = by_pid ? r.nprocs : r.napps;
+        /* No sample in this point (a gap, or after the recorder stopped):
+         * nothing was measured, memory included. The engine carries a
+         * process's memory across a window it has no row in; here that
+         * would invent a value for a time nobody looked. */
+        if (r.win.samples == 0)
+            n = 0;
         for (size_t k = 0; k < n; k++) {
             const ph_agg *a = &list[k];
             if (by_pid ? a->pid != pid : strcmp(a->app, target) != 0)

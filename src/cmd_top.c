@@ -35,6 +35,15 @@ static int64_t child_cpu_ns(const ph_agg *a)
     return sum_or(a, PH_M_CHILD_CPU_USER_NS, 0) + sum_or(a, PH_M_CHILD_CPU_SYSTEM_NS, 0);
 }
 
+/* "Most alive at once": the most processes of the group alive at any one
+ * sample (at least 1 for a group that had a process, even one only its
+ * exit record saw). Not the distinct processes of `apps`. */
+static int most_alive(const ph_agg *a)
+{
+    int n = a->procs_max;
+    return n > 0 ? n : a->nprocs > 0 ? 1 : 0;
+}
+
 static int64_t cpu_ns(const ph_agg *a)
 {
     return ph_qmetric_value(ph_qmetric_find("cpu"), a, with_children);
@@ -138,7 +147,7 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         } else {
             if (o->q.by == PH_BY_USER)
                 cJSON_AddNumberToObject(row, "uid", (double)a->uid);
-            cJSON_AddNumberToObject(row, "processes", a->procs_max ? a->procs_max : a->nprocs);
+            cJSON_AddNumberToObject(row, "most_alive_at_once", most_alive(a));
         }
         ph_json_num(row, "cpu_s", cpu_ns(a), 1e9);
         ph_json_num(row, "children_cpu_s", child_cpu_ns(a), 1e9);
@@ -180,12 +189,12 @@ static void csv_num(int64_t v, double scale)
 static int emit_csv(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
 {
     printf("name,%s,cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,wakeups%s%s\n",
-           o->q.by == PH_BY_PROCESS ? "pid" : "processes", extra_metric(o) ? "," : "",
+           o->q.by == PH_BY_PROCESS ? "pid" : "most_alive_at_once", extra_metric(o) ? "," : "",
            extra_metric(o) ? o->metric->json : "");
     for (size_t i = 0; i < n; i++) {
         const ph_agg *a = &rows[i];
         ph_csv_field(stdout, a->name);
-        printf(",%d", o->q.by == PH_BY_PROCESS ? a->pid : (a->procs_max ? a->procs_max : a->nprocs));
+        printf(",%d", o->q.by == PH_BY_PROCESS ? a->pid : most_alive(a));
         csv_num(cpu_ns(a), 1e9);
         double pct = cpu_pct(a, &r->win);
         if (pct < 0)
@@ -220,7 +229,7 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
     int by_process = o->q.by == PH_BY_PROCESS;
     int want_energy = strcmp(o->metric->name, "energy") == 0, want_wakeups = strcmp(o->metric->name, "wakeups") == 0;
     heads[nc] = name_head[o->q.by], right[nc++] = 0;
-    heads[nc] = by_process ? "PID" : "PROCS", right[nc++] = 1;
+    heads[nc] = by_process ? "PID" : "MAX ALIVE", right[nc++] = 1;
     heads[nc] = "CPU", right[nc++] = 1;
     heads[nc] = "CPU%", right[nc++] = 1;
     heads[nc] = "MEM PEAK", right[nc++] = 1;
@@ -243,7 +252,7 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
         const char *cells[12];
         size_t k = 0;
         snprintf(c[k], sizeof c[k], "%s", a->name), k++;
-        snprintf(c[k], sizeof c[k], "%d", by_process ? a->pid : (a->procs_max ? a->procs_max : a->nprocs)), k++;
+        snprintf(c[k], sizeof c[k], "%d", by_process ? a->pid : most_alive(a)), k++;
         ph_fmt_duration(cpu_ns(a), c[k], sizeof c[k]), k++;
         double pct = cpu_pct(a, &r->win);
         if (pct < 0)
@@ -418,6 +427,7 @@ const ph_cmd ph_cmd_top = {
     "  --instructions, --cycles, --ctxsw, --faults, --syscalls, --gpu\n"
     "                     sort by these counters (where the platform has them)\n"
     "  --sort METRIC      the same by name: cpu, mem, disk, energy, wakeups, ...\n"
+    "  MAX ALIVE (JSON most_alive_at_once): most processes of the group alive at one sample\n"
     "  (default window: the last hour)\n" PH_QOPTS_HELP,
     top_exec,
 };

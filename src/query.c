@@ -32,6 +32,8 @@
 #include <string.h>
 
 #define SEC 1000000000LL
+#define PH_LIFETIME_PEAKS (PH_BIT(PH_M_PEAK_RESIDENT_BYTES) | PH_BIT(PH_M_FOOTPRINT_LIFETIME_MAX_BYTES) | \
+                           PH_BIT(PH_M_FOOTPRINT_INTERVAL_MAX_BYTES))
 
 static const struct {
     const char *name;
@@ -46,6 +48,15 @@ static const struct {
 const char *ph_tier_name(enum ph_tier t) { return tiers[t].name; }
 int64_t ph_tier_width_ns(enum ph_tier t) { return tiers[t].width; }
 int64_t ph_tier_keyframe_ns(enum ph_tier t) { return tiers[t].keyframe; }
+
+/* The process's lifetime peak as its row reports it, in the same measure
+ * as ph_mem_of: footprint where there is one, else resident. */
+static int64_t lifetime_peak(const ph_values *v)
+{
+    if (v->have & PH_BIT(PH_M_FOOTPRINT_BYTES))
+        return (v->have & PH_BIT(PH_M_FOOTPRINT_LIFETIME_MAX_BYTES)) ? v->v[PH_M_FOOTPRINT_LIFETIME_MAX_BYTES] : -1;
+    return (v->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES)) ? v->v[PH_M_PEAK_RESIDENT_BYTES] : -1;
+}
 
 int64_t ph_mem_of(const ph_values *v)
 {
@@ -65,6 +76,9 @@ typedef struct live {
     double integ;     /* sum of value * time, inside the window */
     int64_t alive_ns; /* time covered by integ */
     int64_t mark;     /* time up to which integ is accounted; 0: not counting */
+    int64_t hwm_before; /* highest lifetime peak its rows before the window reported; -1 none */
+    int64_t hwm_in, hwm_in_ns; /* the same inside the window, and when first reported */
+    int64_t start_ns;   /* its birth (wall clock); 0 unknown */
 } live;
 
 typedef struct qstate {
@@ -233,6 +247,7 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     a->mem_peak = a->mem_last = a->mem_avg = -1;
     l->mem = -1;
     l->seen = -1;
+    l->hwm_before = l->hwm_in = -1;
 
     sqlite3_bind_int64(q->meta, 1, proc);
     if (sqlite3_step(q->meta) != SQLITE_ROW) {
@@ -252,6 +267,7 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
         a->app = ph_xstrdup((const char *)sqlite3_column_text(q->meta, 3));
     }
     l->gone_ns = sqlite3_column_int64(q->meta, 4);
+    l->start_ns = sqlite3_column_int64(q->meta, 5);
     sqlite3_reset(q->meta);
     r->nprocs++;
     l->app = app_find_or_add(q, a->app);
@@ -538,6 +554,14 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out)
         g->nprocs++;
         g->rows += a->rows;
         g->active |= a->active;
+        /* A group's peak is the largest sum of its members' sampled memory
+         * at one sample; never below one member's own peak (a lifetime peak
+         * reached between samples, or by a process no sample saw). */
+        if (a->mem_peak > g->mem_peak) {
+            g->mem_peak = a->mem_peak;
+            g->mem_peak_ns = a->mem_peak_ns;
+            g->mem_peak_proc = a->proc;
+        }
         for (int m = 0; m < PH_METRIC_COUNT; m++) {
             if (!(a->have & PH_BIT(m)))
                 continue;
@@ -568,6 +592,9 @@ static void reset_bucket(qstate *q)
         l->integ = 0;
         l->alive_ns = 0;
         l->mark = 0;
+        if (l->hwm_in > l->hwm_before)
+            l->hwm_before = l->hwm_in;
+        l->hwm_in = -1;
     }
     for (size_t i = 0; i < r->napps; i++) {
         ph_agg *g = &r->apps[i];
@@ -579,13 +606,41 @@ static void reset_bucket(qstate *q)
     q->in_window = 0;
 }
 
-/* End of the current window at `end` (last sample time in it): last
- * values and means. */
-static void finish_window(qstate *q, int64_t end)
+/*
+ * A process's peak is never below the lifetime peak the kernel reported
+ * for it (Linux VmHWM and the exit record's high-water RSS; macOS lifetime
+ * max footprint) when that peak was reached inside the window: its rows in
+ * the window report more than its rows before it did, or it was born in the
+ * window. Decided per window, from the highest value before and inside it,
+ * so every tier gives the same answer (the values only grow).
+ */
+static void lifetime_in_window(live *l, ph_agg *a, int64_t since)
+{
+    /* A lifetime peak holds while no row reports it (an idle process's
+     * rollup row in a keyframe bucket): the tiers built from this result
+     * keep knowing it. */
+    if (l->hwm_in < 0 && l->hwm_before >= 0 && !(a->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES)) &&
+        !(a->have & PH_BIT(PH_M_FOOTPRINT_BYTES))) {
+        a->val[PH_M_PEAK_RESIDENT_BYTES] = l->hwm_before;
+        a->have |= PH_BIT(PH_M_PEAK_RESIDENT_BYTES);
+    }
+    if (l->hwm_in < 0 || l->hwm_in <= a->mem_peak)
+        return;
+    if (l->hwm_before >= 0 ? l->hwm_in > l->hwm_before : l->start_ns > since) {
+        a->mem_peak = l->hwm_in;
+        a->mem_peak_ns = l->hwm_in_ns;
+    }
+}
+
+/* End of the current window (since, end], end the last sample time in it:
+ * last values, means and lifetime peaks. */
+static void finish_window(qstate *q, int64_t since, int64_t end)
 {
     ph_result *r = q->r;
     for (size_t i = 0; i < r->nprocs; i++) {
         live *l = &q->lv[i];
+        if (l->in_window)
+            lifetime_in_window(l, &r->procs[i], since);
         integrate(l, end);
         r->procs[i].mem_last = l->mem;
         r->procs[i].mem_avg = -1;
@@ -653,7 +708,7 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
                ph_mask want, int flags, bucket_fn fn, void *ctx, ph_result *out, char *err, size_t errlen)
 {
     int cols[PH_METRIC_COUNT], ncols = 0; /* the metrics read, in column order */
-    want |= PH_BIT(PH_M_FOOTPRINT_BYTES) | PH_BIT(PH_M_RESIDENT_BYTES);
+    want |= PH_BIT(PH_M_FOOTPRINT_BYTES) | PH_BIT(PH_M_RESIDENT_BYTES) | PH_LIFETIME_PEAKS;
     for (int m = 0; m < PH_METRIC_COUNT; m++)
         if (want & PH_BIT(m))
             cols[ncols++] = m;
@@ -688,17 +743,17 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
             goto fail;
         wins = &one;
     }
-    if (sqlite3_prepare_v2(db, "SELECT pid, uid, name, app, coalesce(gone_ns, 0) FROM process WHERE proc = ?1",
+    if (sqlite3_prepare_v2(db, "SELECT pid, uid, name, app, coalesce(gone_ns, 0), coalesce(start_ns, 0) FROM process WHERE proc = ?1",
                            -1, &q.meta, NULL) != SQLITE_OK)
         goto fail;
 
     if (tier == PH_TIER_RAW)
         off = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT s.sample, s.ts_ns, s.keyframe, ps.proc, ps.kind <> 3, NULL, NULL");
+                               "SELECT s.sample, s.ts_ns, s.keyframe, ps.proc, ps.kind <> 3, NULL, NULL, NULL");
     else
         off = (size_t)snprintf(sql, sizeof sql,
                                "SELECT bucket_ns, bucket_ns + %lld, bucket_ns %% %lld = 0, proc, active,"
-                               " mem_last_bytes, mem_avg_bytes",
+                               " mem_last_bytes, mem_avg_bytes, NULL",
                                (long long)width, (long long)key);
     for (int k = 0; k < ncols; k++)
         off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)cols[k]));
@@ -738,7 +793,7 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
             while (bw > 0 && ts > wuntil && cur < nb) {
                 if (!q.in_window)
                     enter_window(&q, wsince);
-                finish_window(&q, wins[cur].last_ns > wsince ? wins[cur].last_ns : wsince);
+                finish_window(&q, wsince, wins[cur].last_ns > wsince ? wins[cur].last_ns : wsince);
                 ph_result res;
                 snapshot(&q, &wins[cur], &res);
                 int frc = fn(ctx, wsince, &res);
@@ -765,8 +820,8 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
         ph_values v;
         v.have = 0;
         for (int k = 0; k < ncols; k++)
-            if (sqlite3_column_type(st, 7 + k) != SQLITE_NULL)
-                ph_values_set(&v, (enum ph_metric)cols[k], sqlite3_column_int64(st, 7 + k));
+            if (sqlite3_column_type(st, 8 + k) != SQLITE_NULL)
+                ph_values_set(&v, (enum ph_metric)cols[k], sqlite3_column_int64(st, 8 + k));
         live *l = &q.lv[idx];
         ph_agg *a = &work.procs[idx];
         l->seen = point;
@@ -780,6 +835,17 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
         if (l->gone_ns && l->gone_ns <= ts)
             last = -1; /* a late row of a process already gone: no carry */
         int inside = ts > wsince;
+        /* The kernel's lifetime peak (see lifetime_in_window); and where
+         * the platform reports the peak since the previous row, that. */
+        int64_t lp = lifetime_peak(&v), life = -1;
+        if (!inside && lp > l->hwm_before)
+            l->hwm_before = lp;
+        if (inside && lp > l->hwm_in) {
+            l->hwm_in = lp;
+            l->hwm_in_ns = ts;
+        }
+        if (v.have & PH_BIT(PH_M_FOOTPRINT_INTERVAL_MAX_BYTES))
+            life = v.v[PH_M_FOOTPRINT_INTERVAL_MAX_BYTES];
         if (inside && (peak != l->mem || last != l->mem) && (l->mem >= 0 || last >= 0))
             a->changed = 1;
         if (inside && avg >= 0 && l->mark == 0)
@@ -808,6 +874,10 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
             a->mem_peak = peak;
             a->mem_peak_ns = ts;
         }
+        if (life > a->mem_peak) {
+            a->mem_peak = life;
+            a->mem_peak_ns = ts;
+        }
         for (int k = 0; k < ncols; k++) {
             int m = cols[k];
             ph_mask bit = PH_BIT(m);
@@ -823,7 +893,7 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
     if (bw == 0) {
         if (!q.in_window)
             enter_window(&q, since);
-        finish_window(&q, one.last_ns > since ? one.last_ns : since);
+        finish_window(&q, since, one.last_ns > since ? one.last_ns : since);
         if (tier != PH_TIER_RAW && !q.by_user && app_rows(&q, db, since, until) < 0)
             goto fail;
         snapshot(&q, &one, out);

@@ -25,6 +25,8 @@ void ph_tracker_free(ph_tracker *t)
     free(t->work);
     free(t->pexit);
     free(t->reads);
+    free(t->prow);
+    free(t->paid);
     ph_exitlist_free(&t->heard);
     ph_pidlist_free(&t->pids);
     memset(t, 0, sizeof *t);
@@ -97,7 +99,23 @@ static ph_child_seen *push_seen(ph_child_seen **list, size_t *n, size_t *cap)
     }
     ph_child_seen *c = &(*list)[(*n)++];
     memset(c, 0, sizeof *c);
+    c->prow = -1;
     return c;
+}
+
+/* A row of this step kept until its end (an exit row: the remainder of its
+ * parent's reap may still be added to it). Returns its index. */
+static int push_prow(ph_tracker *t, int64_t proc)
+{
+    if (t->nprow == t->capprow) {
+        t->capprow = t->capprow ? t->capprow * 2 : 64;
+        t->prow = ph_xrealloc(t->prow, t->capprow * sizeof *t->prow);
+    }
+    ph_row *r = &t->prow[t->nprow];
+    memset(r, 0, sizeof *r);
+    r->proc = proc;
+    r->kind = PH_ROW_EXIT;
+    return (int)t->nprow++;
 }
 
 static int cmp_seen(const void *a, const void *b)
@@ -138,25 +156,83 @@ static ph_child_seen *next_owed(ph_tracker *t, int32_t pid, size_t *k)
     return NULL;
 }
 
-/* Add to c what pid's own children still owe it (nobody paid it: pid is
- * gone, so its parent's reap will carry it). */
-static void fold_owed(ph_tracker *t, int32_t pid, ph_child_seen *c)
+/* Index of the debt created in this step (work[from..]) by pid, or -1;
+ * byp is those indices sorted by pid. */
+static long new_debt_of(const ph_tracker *t, const size_t *byp, size_t n, int32_t pid)
 {
-    size_t k = first_owed(t, pid);
-    ph_child_seen *w;
-    while ((w = next_owed(t, pid, &k)) != NULL) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->work[byp[mid]].pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && t->work[byp[lo]].pid == pid ? (long)byp[lo] : -1;
+}
+
+static const ph_tracker *sort_ctx;
+static int cmp_by_pid(const void *a, const void *b)
+{
+    int32_t x = sort_ctx->work[*(const size_t *)a].pid, y = sort_ctx->work[*(const size_t *)b].pid;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Debts follow the chain. A debt owed to a process that is gone in this
+ * step is added to the debt of that process, or of its nearest ancestor not
+ * gone in this step: the kernel passes what a process reaped up with it when
+ * its own parent reaps it. Done once every gone process has its debt, so the
+ * order they were found in (pid order) does not matter. Debts created in
+ * this step are work[from..nwork).
+ */
+static void fold_chains(ph_tracker *t, size_t from)
+{
+    size_t n = t->nwork - from;
+    if (n == 0)
+        return;
+    if (n > t->cappaid) {
+        t->cappaid = n;
+        t->paid = ph_xrealloc(t->paid, n * sizeof *t->paid);
+    }
+    size_t *byp = t->paid;
+    for (size_t k = 0; k < n; k++)
+        byp[k] = from + k;
+    sort_ctx = t;
+    qsort(byp, n, sizeof *byp, cmp_by_pid);
+    for (size_t k = 0; k < t->nwork; k++) {
+        ph_child_seen *w = &t->work[k];
+        if (w->used)
+            continue;
+        long root = -1;
+        int32_t up = w->ppid;
+        for (int depth = 0; depth < 64; depth++) { /* a chain, not a cycle: bounded all the same */
+            long j = new_debt_of(t, byp, n, up);
+            if (j < 0 || (size_t)j == k)
+                break; /* (a debt already folded is walked through: its own root is further up) */
+            root = j;
+            up = t->work[j].ppid;
+        }
+        if (root < 0)
+            continue;
+        ph_child_seen *r = &t->work[root];
         w->used = 1;
+        w->folded = 1;
+        w->into = r->pid; /* indices change when the list is sorted: the pid does not */
         for (int m = 0; m < PH_METRIC_COUNT; m++)
-            c->v[m] += w->v[m];
+            r->v[m] += w->v[m];
+        if (w->exact && w->proc > 0 && !w->keep)
+            r->members += 1 + w->members; /* its remainder share goes to them too */
     }
 }
 
 /* The debt of a disappearing process to its parent: everything credited to
  * it (own, with the final row's deltas when its exit was heard, and its
  * children's columns) plus what its own children still owed it. */
-static void owe(ph_child_seen *c, const ph_source *src, int32_t ppid,
+static void owe(ph_child_seen *c, const ph_source *src, int32_t pid, int32_t ppid,
                 const ph_values *last, const ph_values *final_delta)
 {
+    c->pid = pid;
     c->ppid = ppid;
     for (size_t i = 0; i < PH_ARRAY_LEN(credit); i++)
         c->v[credit[i].child] = val(last, credit[i].own) + val(last, credit[i].child) +
@@ -166,30 +242,125 @@ static void owe(ph_child_seen *c, const ph_source *src, int32_t ppid,
             c->v[reaped_io[i]] = val(last, reaped_io[i]) + (final_delta ? val(final_delta, reaped_io[i]) : 0);
 }
 
-/* Subtract from a parent's deltas what its reaped children already had
- * credited. A debt is paid only when the parent's child CPU grew by at least
- * the debt's CPU: the reap is in this delta. Otherwise it waits. The
- * parent's user and system child times are each rounded down to the CPU
- * unit while an exit record's CPU is exact: two units of slack. */
-static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *row)
+/* Was f folded into root d (in the same step: the same age), with an exit row? */
+static int member_of(const ph_child_seen *f, const ph_child_seen *d)
+{
+    return f->folded && f->into == d->pid && f->age == d->age && f->exact && f->proc > 0 && !f->keep;
+}
+
+/* Add a remainder of CPU to the exit row of the debt's process: its row
+ * of this step, or a new one in this step's sample. */
+static void give(ph_tracker *t, ph_child_seen *w, int64_t user, int64_t sys)
+{
+    if (user <= 0 && sys <= 0)
+        return;
+    if (w->prow < 0)
+        w->prow = push_prow(t, w->proc);
+    ph_values *v = &t->prow[w->prow].vals;
+    ph_values_set(v, PH_M_CPU_USER_NS, val(v, PH_M_CPU_USER_NS) + (user > 0 ? user : 0));
+    ph_values_set(v, PH_M_CPU_SYSTEM_NS, val(v, PH_M_CPU_SYSTEM_NS) + (sys > 0 ? sys : 0));
+}
+
+/*
+ * Subtract from a parent's deltas what its reaped children already had
+ * credited. A debt is paid only when what is left of the parent's child CPU
+ * growth covers it: the reap is in this delta. Otherwise it waits. The
+ * parent's user and system child times are each rounded down to the CPU unit
+ * while an exit record's CPU is exact: two units of slack.
+ * What the growth holds beyond them is those children's too (the CPU of
+ * their exit after the record was sent): split evenly over the children
+ * paid for, the shares of those with an exit record move from the parent's
+ * child columns to their exit rows.
+ */
+static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *row, int64_t *carry)
 {
     if (!(row->have & PH_BIT(PH_M_CHILD_CPU_USER_NS)))
         return; /* child times not read: the reap shows in a later delta */
+    int64_t have_u = val(row, PH_M_CHILD_CPU_USER_NS), have_s = val(row, PH_M_CHILD_CPU_SYSTEM_NS);
+    int64_t left = have_u + have_s, paid_u = 0, paid_s = 0, carried = *carry;
+    size_t npaid = 0, nother = 0, nshares = 0;
     size_t k = first_owed(t, pid);
     ph_child_seen *w;
     while ((w = next_owed(t, pid, &k)) != NULL) {
         int64_t need = w->v[PH_M_CHILD_CPU_USER_NS] + w->v[PH_M_CHILD_CPU_SYSTEM_NS];
-        int64_t have = val(row, PH_M_CHILD_CPU_USER_NS) + val(row, PH_M_CHILD_CPU_SYSTEM_NS);
-        if (have + 2 * src->cpu_res_ns < need || (need == 0 && val(row, PH_M_CHILD_FAULTS_MINOR) <
+        if (left + 2 * src->cpu_res_ns < need || (need == 0 && val(row, PH_M_CHILD_FAULTS_MINOR) <
                                                              w->v[PH_M_CHILD_FAULTS_MINOR]))
             continue;
         w->used = 1;
+        left -= need;
+        paid_u += w->v[PH_M_CHILD_CPU_USER_NS];
+        paid_s += w->v[PH_M_CHILD_CPU_SYSTEM_NS];
+        if (w->exact && w->proc > 0 && !w->keep) {
+            if (npaid == t->cappaid) {
+                t->cappaid = t->cappaid ? t->cappaid * 2 : 64;
+                t->paid = ph_xrealloc(t->paid, t->cappaid * sizeof *t->paid);
+            }
+            t->paid[npaid++] = (size_t)(w - t->work);
+            nshares += 1 + (size_t)w->members;
+        } else {
+            nother++;
+        }
+        if (w->keep)
+            continue; /* no row holds it: it stays in the child columns */
         /* the debt holds only child_* metrics, and own I/O where reaped I/O
          * lands in the parent: every metric it has is owed */
         for (int m = 0; m < PH_METRIC_COUNT; m++)
             if (w->v[m] && (row->have & PH_BIT(m)))
                 row->v[m] = row->v[m] > w->v[m] ? row->v[m] - w->v[m] : 0;
     }
+    /* What the debts took beyond the growth is the kernel's rounding down
+     * of the parent's child times (bounded by it): the next growth pays it
+     * back, so the parent's columns and the children's rows add up to the
+     * parent's child times over any span, not to more. */
+    int64_t rem = (have_u + have_s) - (paid_u + paid_s) - carried;
+    int64_t bound = 2 * src->cpu_res_ns;
+    *carry = rem < 0 ? (-rem < bound ? -rem : bound) : 0;
+    int64_t res_u = row->v[PH_M_CHILD_CPU_USER_NS], res_s = val(row, PH_M_CHILD_CPU_SYSTEM_NS);
+    if (carried > 0) { /* last delta's excess, out of this one's columns */
+        int64_t c = carried, take = res_s < c ? res_s : c;
+        res_s -= take;
+        c -= take;
+        res_u -= res_u < c ? res_u : c;
+    }
+    if (npaid && rem > 0) {
+        /* Each child reaped in this delta takes an even share (a wrapper's
+         * debt with the children folded into it counts them all); the
+         * shares of those without an exit record stay in the parent's child
+         * columns, where no row credits them (as without exit records). */
+        rem = (int64_t)((long double)rem * (long double)nshares / (long double)(nshares + nother));
+        int64_t rem_s = res_s < rem ? res_s : rem;
+        int64_t rem_u = rem - rem_s;
+        if (rem_u > res_u) /* the rest was rounded away: not given */
+            rem_u = res_u;
+        res_s -= rem_s;
+        res_u -= rem_u;
+        int64_t n = (int64_t)nshares, g = 0;
+        for (size_t i = 0; i < npaid; i++) {
+            ph_child_seen *d = &t->work[t->paid[i]];
+            int64_t cnt = 1 + d->members;
+            /* even shares; the last takes what the division leaves */
+            int64_t u = i + 1 == npaid ? rem_u - rem_u / n * g : rem_u / n * cnt;
+            int64_t sy = i + 1 == npaid ? rem_s - rem_s / n * g : rem_s / n * cnt;
+            g += cnt;
+            if (!d->members) {
+                give(t, d, u, sy);
+                continue;
+            }
+            /* split between the wrapper and what was folded into it */
+            int64_t found = 0;
+            for (size_t j = 0; j < t->nwork; j++)
+                found += member_of(&t->work[j], d);
+            int64_t pu = u / (1 + found), ps = sy / (1 + found);
+            give(t, d, u - pu * found, sy - ps * found);
+            for (size_t j = 0; found && j < t->nwork; j++) {
+                if (member_of(&t->work[j], d))
+                    give(t, &t->work[j], pu, ps);
+            }
+        }
+    }
+    row->v[PH_M_CHILD_CPU_USER_NS] = res_u > 0 ? res_u : 0;
+    if (row->have & PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS))
+        row->v[PH_M_CHILD_CPU_SYSTEM_NS] = res_s > 0 ? res_s : 0;
 }
 
 /*
@@ -204,15 +375,31 @@ static int exit_is(const ph_exit *x, uint64_t start_key)
     return start_key <= x->start_key + 1 && start_key + x->start_key_slack >= x->start_key;
 }
 
-/* The first exit heard for this process not matched yet, or NULL. */
+/* The exit heard for this process not matched yet, or NULL. Of several
+ * records for its pid that could be its own (the pid was reused within the
+ * window), the one whose estimated start is earliest: a later process with
+ * the same pid started later, and estimates are late, never early. */
 static ph_pending_exit *claim_exit(ph_tracker *t, int32_t pid, uint64_t start_key)
 {
-    for (size_t i = 0; i < t->npexit; i++)
-        if (!t->pexit[i].used && t->pexit[i].x.pid == pid && exit_is(&t->pexit[i].x, start_key)) {
-            t->pexit[i].used = 1;
-            return &t->pexit[i];
-        }
-    return NULL;
+    ph_pending_exit *best = NULL;
+    for (size_t i = 0; i < t->npexit; i++) {
+        ph_pending_exit *px = &t->pexit[i];
+        if (!px->used && px->x.pid == pid && exit_is(&px->x, start_key) &&
+            (!best || px->x.start_key < best->x.start_key))
+            best = px;
+    }
+    if (best)
+        best->used = 1;
+    return best;
+}
+
+/* The app of a process known only by its name. */
+static void app_of(const ph_source *src, const char *name, char *app, size_t len)
+{
+    if (src->app_of)
+        src->app_of(src->ctx, name, app, len);
+    else
+        snprintf(app, len, "%s", name);
 }
 
 static int report_gone(const ph_sink *sink, const ph_entry *e, ph_tick_stats *st)
@@ -231,15 +418,19 @@ static int emit(const ph_sink *sink, const ph_row *row, const ph_entry *e)
 /*
  * A tracked process is gone. With its exit record, a last row: its final
  * counters less the last ones read (I/O only when it never reaped children,
- * since /proc's I/O includes reaped children's and the record does not).
- * Then its debt to its parent, and the identity is closed.
+ * since /proc's I/O includes reaped children's and the record does not),
+ * kept until the step's end (its parent's reap may add to it); and the
+ * record's name, when it differs from the one sampled (a sample between
+ * fork and exec saw the parent's), renames it. Then its debt to its parent,
+ * and the identity is closed.
  */
-static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const ph_entry *e,
-                ph_child_seen *debt, ph_tick_stats *st)
+static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const ph_tick *tick,
+                const ph_entry *e, ph_child_seen *debt, ph_tick_stats *st)
 {
     ph_pending_exit *px = claim_exit(t, e->pid, e->start_key);
     ph_row row;
     memset(&row, 0, sizeof row);
+    debt->prow = -1;
     if (px) {
         const ph_values *fin = &px->x.vals, *last = &e->last;
         int reaped = val(last, PH_M_CHILD_FAULTS_MINOR) > 0 || val(last, PH_M_CHILD_CPU_USER_NS) > 0 ||
@@ -248,42 +439,69 @@ static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const 
         if (reaped && src->reaped_io_in_parent)
             for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++)
                 take &= ~PH_BIT(reaped_io[i]);
-        int moved = 0;
         for (int m = 0; m < PH_METRIC_COUNT; m++) {
             if (!(take & PH_BIT(m)))
                 continue;
-            if (fin->v[m] > last->v[m]) {
+            if (fin->v[m] > last->v[m])
                 ph_values_set(&row.vals, (enum ph_metric)m, fin->v[m] - last->v[m]);
-                moved = 1;
-            }
         }
-        if (moved) {
-            if (fin->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES))
-                ph_values_set(&row.vals, PH_M_PEAK_RESIDENT_BYTES, fin->v[PH_M_PEAK_RESIDENT_BYTES]);
-            row.proc = e->proc;
-            row.kind = PH_ROW_EXIT;
-            if (sink->row(sink->ctx, &row) < 0)
+        if (row.vals.have && (fin->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES)))
+            ph_values_set(&row.vals, PH_M_PEAK_RESIDENT_BYTES, fin->v[PH_M_PEAK_RESIDENT_BYTES]);
+        debt->prow = push_prow(t, e->proc);
+        t->prow[debt->prow].vals = row.vals;
+        debt->proc = e->proc;
+        debt->exact = 1;
+        if (px->x.name[0] && strcmp(px->x.name, e->name) != 0) {
+            ph_proc_info info;
+            char app[PH_NAME_MAX];
+            memset(&info, 0, sizeof info);
+            app_of(src, px->x.name, app, sizeof app);
+            info.pid = e->pid;
+            info.ppid = e->ppid;
+            info.uid = px->x.uid >= 0 ? px->x.uid : e->uid;
+            info.start_key = e->start_key;
+            info.start_ns = 0;
+            info.name = px->x.name;
+            info.exe = "";
+            info.app = app;
+            info.bundle = "";
+            info.coalition = -1;
+            info.responsible_pid = -1;
+            (void)tick;
+            if (sink->proc_renamed(sink->ctx, e->proc, &info) < 0)
                 return -1;
-            st->rows++;
-            st->exits++;
         }
     }
-    owe(debt, src, e->ppid, &e->last, px ? &row.vals : NULL);
-    fold_owed(t, e->pid, debt);
+    owe(debt, src, e->pid, e->ppid, &e->last, px ? &row.vals : NULL);
     return report_gone(sink, e, st);
 }
 
 /* An exit heard for a process no sample saw: its own identity and one row
- * with its whole life, when it lived after the previous sample. */
+ * with its whole life (kept until the step's end), when it lived after the
+ * previous sample. Otherwise it is not charged, and its parent's reap of it
+ * stays in the parent's child columns. */
 static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sink,
                          const ph_tick *tick, ph_pending_exit *px, ph_tick_stats *st)
 {
     const ph_exit *x = &px->x;
     px->used = 1;
-    if (!x->whole || tick->prev_boot_ns < 0 || x->start_boot_ns + x->start_res_ns <= tick->prev_boot_ns)
-        return 0; /* part of its life may lie outside the window: not charged */
+    ph_child_seen c;
+    ph_values none;
+    memset(&c, 0, sizeof c);
+    memset(&none, 0, sizeof none);
+    c.prow = -1;
+    if (!x->whole || tick->prev_boot_ns < 0 || x->start_boot_ns + x->start_res_ns <= tick->prev_boot_ns) {
+        /* part of its life may lie outside the window: not charged, but its
+         * CPU is known to be in its parent's next reap */
+        owe(&c, src, x->pid, x->ppid, &none, &x->vals);
+        c.keep = 1;
+        *push_seen(&t->work, &t->nwork, &t->capwork) = c;
+        return 0;
+    }
     ph_proc_info info;
+    char app[PH_NAME_MAX];
     memset(&info, 0, sizeof info);
+    app_of(src, x->name, app, sizeof app);
     info.pid = x->pid;
     info.ppid = x->ppid;
     info.uid = x->uid;
@@ -291,26 +509,19 @@ static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sin
     info.start_ns = tick->boot_wall_ns ? tick->boot_wall_ns + x->start_boot_ns : 0;
     info.name = x->name;
     info.exe = "";
-    info.app = x->name; /* gone: its executable can no longer be read */
+    info.app = app; /* gone: its executable can no longer be read */
     info.bundle = "";
     info.coalition = -1;
     info.responsible_pid = -1;
-    ph_row row;
-    memset(&row, 0, sizeof row);
-    if (sink->proc_new(sink->ctx, &info, &row.proc) < 0)
+    int64_t proc = 0;
+    if (sink->proc_new(sink->ctx, &info, &proc) < 0 || sink->proc_gone(sink->ctx, proc) < 0)
         return -1;
-    row.kind = PH_ROW_EXIT;
-    row.vals = x->vals;
-    if (sink->row(sink->ctx, &row) < 0 || sink->proc_gone(sink->ctx, row.proc) < 0)
-        return -1;
-    st->rows++;
-    st->exits++;
-    ph_child_seen c;
-    ph_values none;
-    memset(&c, 0, sizeof c);
-    memset(&none, 0, sizeof none);
-    owe(&c, src, x->ppid, &none, &x->vals);
-    fold_owed(t, x->pid, &c);
+    (void)st;
+    owe(&c, src, x->pid, x->ppid, &none, &x->vals);
+    c.proc = proc;
+    c.exact = 1;
+    c.prow = push_prow(t, proc);
+    t->prow[c.prow].vals = x->vals;
     *push_seen(&t->work, &t->nwork, &t->capwork) = c; /* unsorted tail until sort_work */
     return 0;
 }
@@ -332,6 +543,7 @@ static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     e->pid = s->pid;
     e->ppid = s->ppid;
     e->start_key = s->start_key;
+    e->uid = s->uid;
     e->sig = s->quick_sig;
     e->last = s->vals;
     snprintf(e->name, sizeof e->name, "%s", s->name);
@@ -350,7 +562,7 @@ static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         /* Counters start at zero at fork: all of them happened since. */
         row.kind = PH_ROW_BORN;
         row.vals = s->vals;
-        pay_debts(t, src, s->pid, &row.vals); /* children it reaped since birth */
+        pay_debts(t, src, s->pid, &row.vals, &e->child_carry); /* children it reaped since birth */
         st->born++;
     } else {
         row.kind = PH_ROW_BASELINE;
@@ -373,8 +585,11 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     if (s->name[0])
         e->ppid = s->ppid; /* a read that saw the process's stat */
 
-    if (s->name[0] && strcmp(e->name, s->name) != 0) {
-        /* exec: same identity, new program. */
+    int uid_changed = s->uid >= 0 && e->uid >= 0 && s->uid != e->uid;
+    if (s->uid >= 0)
+        e->uid = s->uid; /* -1 after a resume: learnt from this read */
+    if (s->name[0] && (strcmp(e->name, s->name) != 0 || uid_changed)) {
+        /* exec: same identity, new program; or setuid: a new user. */
         ph_proc_ident id;
         ph_proc_info info;
         memset(&id, 0, sizeof id);
@@ -404,7 +619,7 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         }
         ph_values_set(&e->last, (enum ph_metric)m, s->vals.v[m]);
     }
-    pay_debts(t, src, e->pid, &row.vals);
+    pay_debts(t, src, e->pid, &row.vals, &e->child_carry);
     if (r == PH_READ_IDLE) {
         /* Only the cheap counters were read (their deltas are zero); gauges
          * the cheap read lacks hold their last values. */
@@ -428,7 +643,8 @@ static void hear_exits(ph_tracker *t, const ph_source *src)
     for (size_t k = 0; k < t->heard.n; k++) {
         ph_pending_exit *px = NULL;
         for (size_t j = 0; j < t->npexit && !px; j++) /* the same process heard again */
-            if (t->pexit[j].x.pid == t->heard.v[k].pid && t->pexit[j].x.start_key == t->heard.v[k].start_key)
+            if (t->pexit[j].x.pid == t->heard.v[k].pid &&
+                (exit_is(&t->pexit[j].x, t->heard.v[k].start_key) || exit_is(&t->heard.v[k], t->pexit[j].x.start_key)))
                 px = &t->pexit[j];
         if (!px) {
             if (t->npexit == t->cappexit) {
@@ -502,10 +718,13 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
 
     /* 3: what is gone, owing its parent */
     t->nwork = 0;
+    t->nprow = 0;
     for (size_t k = 0; k < t->nowed; k++) {
         *push_seen(&t->work, &t->nwork, &t->capwork) = t->owed[k];
-        t->work[t->nwork - 1].used = 0;
+        t->work[t->nwork - 1].used = t->owed[k].folded; /* folded: never paid itself */
+        t->work[t->nwork - 1].prow = -1; /* its exit row was written in its own step */
     }
+    size_t nold = t->nwork;
     t->nsorted = 0;
     sort_work(t);
     size_t ri = 0; /* cur and reads are both in pid order: one merge walk */
@@ -518,7 +737,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
             continue; /* still there */
         ph_child_seen debt;
         memset(&debt, 0, sizeof debt);
-        if (gone(t, src, sink, e, &debt, st) < 0)
+        if (gone(t, src, sink, tick, e, &debt, st) < 0)
             return -1;
         *push_seen(&t->work, &t->nwork, &t->capwork) = debt; /* unsorted tail */
     }
@@ -530,6 +749,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         if (exited_unseen(t, src, sink, tick, px, st) < 0)
             return -1;
     }
+    fold_chains(t, nold);
     sort_work(t);
 
     /* 4: rows */
@@ -545,6 +765,17 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         if (rc < 0)
             return -1;
     }
+
+    /* 5: the exit rows, with what their parents' reaps added */
+    for (size_t k = 0; k < t->nprow; k++) {
+        if (!t->prow[k].vals.have)
+            continue;
+        if (sink->row(sink->ctx, &t->prow[k]) < 0)
+            return -1;
+        st->rows++;
+        st->exits++;
+    }
+    t->nprow = 0;
     return 0;
 }
 
@@ -561,17 +792,21 @@ void ph_tracker_commit(ph_tracker *t)
     /* Debts not paid wait two more samples. */
     t->nowed = 0;
     for (size_t k = 0; k < t->nwork; k++)
-        if (!t->work[k].used && t->work[k].age < 2) {
+        if ((!t->work[k].used || t->work[k].folded) && t->work[k].age < 2) {
             ph_child_seen *c = push_seen(&t->owed, &t->nowed, &t->capowed);
             *c = t->work[k];
             c->age++;
         }
     t->nwork = 0;
-    /* Exits matched are done; one whose pid stays listed waits a while (a
-     * zombie), then is dropped (a leader thread left, the process lives). */
+    /* Exits matched are done; one whose process is still listed (a zombie
+     * its parent has not reaped yet, however long: under a fork storm a
+     * parent may reap late; or a leader thread that left while the process
+     * lives, whose last record will supersede this one) waits: phase 3
+     * leaves only those unmatched, so the list is bounded by the processes
+     * listed. */
     size_t n = 0;
     for (size_t k = 0; k < t->npexit; k++)
-        if (!t->pexit[k].used && t->pexit[k].age < 3) {
+        if (!t->pexit[k].used) {
             t->pexit[n] = t->pexit[k];
             t->pexit[n++].age++;
         }
@@ -582,6 +817,7 @@ void ph_tracker_abort(ph_tracker *t)
 {
     t->nnext = 0;
     t->nwork = 0;
+    t->nprow = 0;
     for (size_t k = 0; k < t->npexit; k++)
         t->pexit[k].used = 0;
 }
@@ -600,6 +836,11 @@ void ph_tracker_load(ph_tracker *t, const ph_entry *e, size_t n)
     }
     if (n)
         memcpy(t->cur, e, n * sizeof *e);
+    for (size_t i = 0; i < n; i++)
+    {
+        t->cur[i].uid = -1; /* not kept across a restart: learnt from the next full read */
+        t->cur[i].child_carry = 0;
+    }
     t->ncur = n;
     if (n > 1)
         qsort(t->cur, n, sizeof *t->cur, cmp_entry);
@@ -636,9 +877,15 @@ static int src_coalition(void *ctx, int64_t id, ph_coalition_usage *out)
     return ph_platform_coalition(ctx, id, out);
 }
 
+static void src_app_of(void *ctx, const char *name, char *app, size_t len)
+{
+    (void)ctx;
+    ph_app_of_name(name, app, len);
+}
+
 ph_source ph_platform_source(ph_platform *p)
 {
     ph_source s = {p, src_list, src_read, src_ident, src_power, src_exits, ph_platform_reaped_io_in_parent(),
-                   ph_platform_cpu_res_ns(p), src_coalition};
+                   ph_platform_cpu_res_ns(p), src_coalition, src_app_of};
     return s;
 }

@@ -1,7 +1,10 @@
 /* Shared helpers: messages, allocation, buffers, clocks, a hash map. */
+#define _DEFAULT_SOURCE /* realpath (glibc) */
 #include "ph_util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,4 +273,73 @@ void ph_utf8_sanitize(char *s)
         }
         p += n;
     }
+}
+
+static const char *const bin_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"};
+
+/* Basename of the resolved path of dir/file when it is an executable file. */
+static int resolve_in(const char *dir, const char *file, char *app, size_t len)
+{
+    char path[PATH_MAX], real[PATH_MAX];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path || !realpath(path, real) ||
+        stat(real, &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+        return -1;
+    const char *base = strrchr(real, '/');
+    base = base ? base + 1 : real;
+    size_t n = strlen(base);
+    if (n == 0 || n >= len)
+        return -1;
+    memcpy(app, base, n + 1);
+    return 0;
+}
+
+static int resolve_name(const char *name, char *app, size_t len)
+{
+    for (size_t i = 0; i < PH_ARRAY_LEN(bin_dirs); i++)
+        if (resolve_in(bin_dirs[i], name, app, len) == 0)
+            return 0;
+    if (strlen(name) != 15)
+        return -1;
+    for (size_t i = 0; i < PH_ARRAY_LEN(bin_dirs); i++) { /* a truncated comm */
+        DIR *d = opendir(bin_dirs[i]);
+        if (!d)
+            continue;
+        char best[256] = "";
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL)
+            if (strlen(de->d_name) > 15 && strncmp(de->d_name, name, 15) == 0 &&
+                (!best[0] || strcmp(de->d_name, best) < 0))
+                snprintf(best, sizeof best, "%s", de->d_name);
+        closedir(d);
+        if (best[0] && resolve_in(bin_dirs[i], best, app, len) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+void ph_app_of_name(const char *name, char *app, size_t len)
+{
+    /* A few hundred names cover a machine's short-lived programs. */
+    static struct {
+        char name[64], app[64];
+    } cache[256];
+    static size_t ncache, next;
+    if (len == 0)
+        return;
+    snprintf(app, len, "%s", name);
+    if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+        strlen(name) >= sizeof cache[0].name)
+        return; /* not a file name (kernel threads: "kworker/0:1") */
+    for (size_t i = 0; i < ncache; i++)
+        if (strcmp(cache[i].name, name) == 0) {
+            snprintf(app, len, "%s", cache[i].app);
+            return;
+        }
+    char found[64];
+    if (resolve_name(name, found, sizeof found) == 0)
+        snprintf(app, len, "%s", found);
+    size_t slot = ncache < PH_ARRAY_LEN(cache) ? ncache++ : next++ % PH_ARRAY_LEN(cache);
+    snprintf(cache[slot].name, sizeof cache[slot].name, "%s", name);
+    snprintf(cache[slot].app, sizeof cache[slot].app, "%s", app);
 }

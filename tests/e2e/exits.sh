@@ -7,10 +7,28 @@
 . "$(dirname "$0")/../lib.sh"
 need_linux exits "taskstats exit records"
 
+# Workloads are told apart from other tests' by a name of this run; each
+# waits on a fifo after its work until two samples stored its end, and the
+# recorder is stopped then (conditions, not sleeps, on a loaded machine).
+spin="$TMP/e$$spin"
+cp "$HELPERS/spin" "$spin"
+sname=$(basename "$spin")
+burn="$TMP/e$$burn"
+cp "$HELPERS/burn" "$burn"
+bname=$(basename "$burn")
+# settle DB REC FIFO: two more samples, then release the workload and stop.
+settle() {
+    _n=$(sqlite3 "$1" 'select count(*) from sample')
+    wait_samples "$1" $((_n + 2)) || wait_samples "$1" $((_n + 2))
+    echo >"$3"
+    kill -TERM "$2"
+    wait "$2"
+}
+
 db="$TMP/exits.db"
-"$PROCHIST" record --db "$db" --interval 1 --count 9 --quiet &
+"$PROCHIST" record --db "$db" --interval 1 --quiet &
 rec=$!
-sleep 1.5
+wait_samples "$db" 1
 mode=$(sqlite3 "$db" "select value from meta where key = 'exit_mode'")
 capture "$PROCHIST" status --db "$db"
 check "exits: status says how short processes are counted" grep -q "^exits .*$mode" "$TMP/out"
@@ -18,21 +36,24 @@ case $mode in
 *taskstats*) ;;
 *)
     echo "# exit records unavailable here ($mode): the short-process checks need root"
+    kill -TERM $rec
     wait $rec
     exit 0
     ;;
 esac
 
 # 60 processes of 15 ms CPU and 64 KiB written (fsync) each, one after the other.
-sh -c 'for i in $(seq 60); do "$1" 15 65536 "$2/f$i" 0; done; times >"$2/times"; sleep 1.5' \
-    sh "$HELPERS/burn" "$TMP" >"$TMP/burns" &
+mkfifo "$TMP/hold1"
+sh -c 'for i in $(seq 60); do "$1" 15 65536 "$2/f$i" 0; done; times >"$2/times"; read x <"$2/hold1"' \
+    sh "$burn" "$TMP" >"$TMP/burns" &
 loop=$!
+while [ ! -s "$TMP/times" ]; do sleep 0.05; done
+settle "$db" $rec "$TMP/hold1"
 wait $loop
-wait $rec
 
 pids=$(sed 's/^pid=\([0-9]*\).*/\1/' "$TMP/burns" | paste -sd, -)
 measured_cpu=$(awk -F'[ =]' '{ s += $4 } END { printf "%.0f", s }' "$TMP/burns")
-rows=$(sqlite3 "$db" "select count(distinct pid) from process where name = 'burn' and pid in ($pids)")
+rows=$(sqlite3 "$db" "select count(distinct pid) from process where name = '$bname' and pid in ($pids)")
 check "exits: each of 60 short processes has its own row ($rows)" [ "$rows" = 60 ]
 
 seen_cpu=$(sqlite3 "$db" "select coalesce(sum(cpu_user_ns + cpu_system_ns), 0) from proc_sample
@@ -62,24 +83,26 @@ shell_w=$(sqlite3 "$db" "select coalesce(sum(disk_write_bytes), 0) from proc_sam
                          join process using (proc) where pid = $loop")
 check "exits: the shell is not charged its children's writes ($shell_w B)" [ "$shell_w" -lt 65536 ]
 
-capture "$PROCHIST" top --db "$db" --by process --name burn --since 10m --format json --limit 100
+capture "$PROCHIST" top --db "$db" --by process --name "$bname" --since 10m --format json --limit 100
 n=$(jq '.rows | length' "$TMP/out")
 check "exits: top lists the short processes by name ($n)" [ "${n:-0}" -ge 60 ]
 
 # The 300-process loop of children.sh, as root: each spin has its own row,
 # and `top --by process` (no --children) accounts for their CPU.
 db="$TMP/loop300.db"
-"$PROCHIST" record --db "$db" --interval 1 --count 12 --quiet &
+"$PROCHIST" record --db "$db" --interval 1 --quiet &
 rec=$!
-sleep 1.5
-sh -c 'for i in $(seq 300); do "$1" 10; done; times >"$2"; sleep 2.5' sh "$HELPERS/spin" "$TMP/loop.times" &
+wait_samples "$db" 1
+mkfifo "$TMP/hold2"
+sh -c 'for i in $(seq 300); do "$1" 10; done; times >"$2"; read x <"$3"' sh "$spin" "$TMP/loop.times" "$TMP/hold2" &
 loop=$!
+while [ ! -s "$TMP/loop.times" ]; do sleep 0.05; done
+settle "$db" $rec "$TMP/hold2"
 wait $loop
-wait $rec
 measured=$(child_times_ns "$TMP/loop.times")
-capture "$PROCHIST" top --db "$db" --by process --name spin --since 10m --format json --limit 1000
-spins=$(jq '[.rows[] | select(.name == "spin")] | length' "$TMP/out")
-seen=$(jq '[.rows[] | select(.name == "spin") | .cpu_s] | add * 1e9 | floor' "$TMP/out")
+capture "$PROCHIST" top --db "$db" --by process --name "$sname" --since 10m --format json --limit 1000
+spins=$(jq --arg n "$sname" '[.rows[] | select(.name == $n)] | length' "$TMP/out")
+seen=$(jq --arg n "$sname" '[.rows[] | select(.name == $n) | .cpu_s] | add * 1e9 | floor' "$TMP/out")
 echo "# 300 children: measured ${measured} ns, top --by process ${seen} ns over ${spins} spin rows"
 check "exits: 300 short processes, each its own row in top ($spins)" [ "${spins:-0}" = 300 ]
 if within "${seen:-0}" "$measured" 10; then ok "exits: top --by process accounts for the loop's CPU within 10%"
@@ -88,16 +111,18 @@ else fail "exits: top --by process accounts for the loop's CPU within 10%" "proc
 # Children sampled alive, then exiting (their exit rows add their last part)
 # and reaped: the parent's child time must not count them again.
 db="$TMP/twice.db"
-"$PROCHIST" record --db "$db" --interval 0.1 --count 40 --quiet &
+"$PROCHIST" record --db "$db" --interval 0.1 --quiet &
 rec=$!
-sleep 0.5
-sh -c '"$1" 600 & "$1" 600 & wait; times >"$2"; sleep 1' sh "$HELPERS/spin" "$TMP/twice.times" &
+wait_samples "$db" 1
+mkfifo "$TMP/hold3"
+sh -c '"$1" 600 & "$1" 600 & wait; times >"$2"; read x <"$3"' sh "$spin" "$TMP/twice.times" "$TMP/hold3" &
 par=$!
+while [ ! -s "$TMP/twice.times" ]; do sleep 0.05; done
+settle "$db" $rec "$TMP/hold3"
 wait $par
-wait $rec
 measured=$(times_ns "$TMP/twice.times")
 seen=$(family_ns "$db" $par)
-last=$(sqlite3 "$db" "select count(*) from proc_sample join process using (proc) where ppid = $par and kind = 4 and name = 'spin'")
+last=$(sqlite3 "$db" "select count(*) from proc_sample join process using (proc) where ppid = $par and kind = 4 and name = '$sname'")
 echo "# sampled children: times ${measured} ns, prochist ${seen} ns, ${last} exit rows"
 if within "$seen" "$measured" 5; then ok "exits: sampled children, exit rows and the reap counted once"
 else fail "exits: sampled children, exit rows and the reap counted once" "prochist $seen ns, times $measured ns"; fi

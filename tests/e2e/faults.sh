@@ -92,12 +92,17 @@ check "faults: a symlinked database is refused" sh -c '[ "$1" -eq 1 ] && grep -q
 check "faults: ... and nothing is created at its target" [ ! -e "$TMP/elsewhere.db" ]
 
 # 7. A storm of short-lived processes: bounded memory, nothing lost in the parent.
+# The recorder runs until the storm is over and a sample after it is stored,
+# so its peak is read while it lives (a fixed --count could end first on a
+# loaded machine, and the read found no process).
 db="$TMP/storm.db"
-"$PROCHIST" record --db "$db" --interval 0.2 --count 30 --quiet &
+"$PROCHIST" record --db "$db" --interval 0.2 --quiet &
 rec=$!
-sleep 0.3
+wait_samples "$db" 1
 sh -c 'i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i + 1)); done; times >"$1"' sh "$TMP/storm.times"
+wait_samples "$db" $(($(sqlite3 "$db" 'select count(*) from sample') + 1))
 hwm=$(peak_rss_kib $rec)
+kill -TERM $rec
 wait $rec
 check "faults: recorder survives 2,000 short processes (exit 0)" [ $? -eq 0 ]
 limit=$(rss_limit_kib 20480)

@@ -18,6 +18,7 @@ typedef struct gproc {
     int busy;       /* usually running */
     int life;       /* samples left; < 0: long-lived */
     int64_t cpu, sys, rd, wr, faults, rss;
+    int64_t hwm; /* lifetime peak: like the kernel's VmHWM, it never falls */
 } gproc;
 
 typedef struct gen {
@@ -120,7 +121,9 @@ static enum ph_read_result g_read(void *ctx, int32_t pid, const ph_hint *hint, p
         return PH_READ_IDLE;
     ph_values_set(&s->vals, PH_M_DISK_READ_BYTES, p->rd);
     ph_values_set(&s->vals, PH_M_DISK_WRITE_BYTES, p->wr);
-    ph_values_set(&s->vals, PH_M_PEAK_RESIDENT_BYTES, p->rss + (4 << 20));
+    if (p->rss + (4 << 20) > p->hwm)
+        p->hwm = p->rss + (4 << 20);
+    ph_values_set(&s->vals, PH_M_PEAK_RESIDENT_BYTES, p->hwm);
     ph_values_set(&s->vals, PH_M_CTXSW_VOLUNTARY, p->faults / 3);
     return PH_READ_FULL;
 }
@@ -215,7 +218,7 @@ int ph_gen_history(ph_store *s, const ph_gen_opts *o, ph_gen_stats *st, char *er
     g.apps = o->apps > 0 ? o->apps : 1;
     g.pid_used = ph_xcalloc((size_t)o->pid_span, 1);
     g.boot_ns = 1000 * SEC;
-    ph_source src = {&g, g_list, g_read, g_ident, NULL, NULL, 0, 0, NULL};
+    ph_source src = {&g, g_list, g_read, g_ident, NULL, NULL, 0, 0, NULL, NULL};
     int rc = -1;
     if (ph_sampler_init(&sm, s, src, "generated-boot", o->start_ns - g.boot_ns, err, errlen) < 0)
         goto out;

@@ -14,6 +14,7 @@ typedef struct fproc {
     const char *name;
     int64_t cpu, io, rss, ccpu;
     int32_t ppid;
+    int64_t uid;
     int alive, vanish_on_read;
 } fproc;
 
@@ -81,6 +82,7 @@ static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, p
         s->start_res_ns = p->start_res_ns;
         s->quick_sig = (uint64_t)(p->cpu * 1000003 + p->ccpu);
         s->ppid = p->ppid;
+        s->uid = p->uid;
         snprintf(s->name, sizeof s->name, "%s", p->name);
         ph_values_set(&s->vals, PH_M_CPU_USER_NS, p->cpu);
         ph_values_set(&s->vals, PH_M_CHILD_CPU_USER_NS, p->ccpu);
@@ -166,7 +168,7 @@ static void env_init(env *e)
 {
     memset(e, 0, sizeof *e);
     ph_tracker_init(&e->t);
-    e->src = (ph_source){&e->f, f_list, f_read, f_ident, NULL, f_exits, 1, 0, NULL};
+    e->src = (ph_source){&e->f, f_list, f_read, f_ident, NULL, f_exits, 1, 0, NULL, NULL};
     e->sink = (ph_sink){&e->r, s_new, s_renamed, s_gone, s_row, NULL};
     e->boot_ns = 1000;
     e->prev = -1;
@@ -668,5 +670,146 @@ TEST(exit_of_a_reused_pid_is_not_kept_for_the_new_process)
     e.f.exits[e.f.nexits - 1].start_key_slack = 2;
     CHECK_I(step(&e, 100, 0, &st), 0);
     CHECK_I(st.exits, 0);
+    ph_tracker_free(&e.t);
+}
+
+/* Issue 15.1: a wrapper that forks, waits and exits in the same interval as
+ * its child: whichever of them has the lower pid, the shell's reap of the
+ * wrapper (which carries the child) pays both debts. One and two levels. */
+static void chain(int32_t w1, int32_t w2, int32_t leaf, int levels)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "sh", 100);
+    /* the listing is in pid order: add the three in it */
+    int32_t pids[3] = {w1, levels == 2 ? w2 : 0, leaf};
+    for (int n = 0; n < 3; n++) {
+        int32_t best = 0;
+        for (int i = 0; i < 3; i++)
+            if (pids[i] && (!best || pids[i] < best))
+                best = pids[i];
+        if (!best)
+            break;
+        for (int i = 0; i < 3; i++)
+            if (pids[i] == best) {
+                pids[i] = 0;
+                add(&e, best, 6 + (uint64_t)i, 600, i == 2 ? "burn" : "wrap", i == 2 ? 300 : i == 0 ? 5 : 3);
+                e.f.p[e.f.n - 1].ppid = i == 0 ? 10 : i == 1 ? w1 : levels == 2 ? w2 : w1;
+            }
+    }
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    CHECK_I(step(&e, 100, 0, &st), 0); /* everyone sampled: debts are known */
+    /* the leaf burns 50 more and exits; each wrapper reaps and exits; the
+     * shell reaps the outer wrapper: 5 + (3) + 350 + 1 of the wrappers' last */
+    for (int i = 1; i < e.f.n; i++)
+        e.f.p[i].alive = 0;
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 5 + (levels == 2 ? 3 : 0) + 350 + 1;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    const ph_row *r = row_of(&e.r, 1);
+    CHECK(r != NULL);
+    if (r) /* only what no row credited: the leaf's last 50 and the wrapper's 1 */
+        CHECK_I(r->vals.v[PH_M_CHILD_CPU_USER_NS], 51);
+    ph_tracker_free(&e.t);
+}
+
+TEST(wrapper_debts_follow_the_chain_in_any_pid_order)
+{
+    chain(20, 0, 30, 1); /* the wrapper's pid below the child's: the order that doubled */
+    chain(30, 0, 20, 1);
+    chain(20, 30, 40, 2);
+    chain(40, 30, 20, 2);
+    chain(20, 40, 30, 2);
+}
+
+/* Issue 15.3: the record leaves out the exit's teardown; the parent's reap
+ * has it. It goes to the child's exit row, not the parent's child time. */
+TEST(reap_remainder_goes_to_the_exit_rows)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "sh", 100);
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    /* two children lived and were reaped between samples: records of 100
+     * and 60, the kernel added 100 + 60 + 2 x 20 of teardown */
+    heard_exit(&e.f, 31, 10, e.boot_ns + 10, 100, 0, 1);
+    heard_exit(&e.f, 32, 10, e.boot_ns + 20, 60, 0, 1);
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 200;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    int64_t kids = 0;
+    const ph_row *parent = NULL;
+    for (int i = 0; i < e.r.nrows; i++) {
+        if (e.r.rows[i].proc == 1)
+            parent = &e.r.rows[i];
+        else if (e.r.rows[i].kind == PH_ROW_EXIT)
+            kids += e.r.rows[i].vals.v[PH_M_CPU_USER_NS] + e.r.rows[i].vals.v[PH_M_CPU_SYSTEM_NS];
+    }
+    CHECK_I(kids, 200);
+    CHECK(parent != NULL);
+    if (parent)
+        CHECK_I(parent->vals.v[PH_M_CHILD_CPU_USER_NS], 0);
+    ph_tracker_free(&e.t);
+}
+
+/* Issue 15.5: a process sampled between fork and exec carries its parent's
+ * name; its exit record has the new one, which wins. */
+TEST(exit_record_names_a_process_sampled_before_its_exec)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "sh", 100);
+    add(&e, 20, 6, 1000, "sh", 1);
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    heard_exit(&e.f, 20, 10, 6, 40, 0, 1); /* named "short" */
+    e.f.p[1].alive = 0;
+    e.f.p[0].ccpu = 41;
+    e.f.p[0].cpu = 101;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(e.r.nrenamed, 1);
+    CHECK_S(e.r.names[2], "short");
+    ph_tracker_free(&e.t);
+}
+
+/* Issue 15.6: setuid after start is passed on. */
+TEST(uid_change_is_followed)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "daemon", 100);
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    e.f.p[0].uid = 1000;
+    e.f.p[0].cpu = 150;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(e.r.nrenamed, 1);
+    ph_tracker_free(&e.t);
+}
+
+/* Issue 15.4: a zombie its parent reaps late keeps its record however many
+ * samples that takes (it was dropped after 3). */
+TEST(exit_of_a_long_zombie_waits_for_the_reap)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "storm", 100);
+    add(&e, 20, 6, 600, "storm", 10);
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    heard_exit(&e.f, 20, 10, 6, 25, 0, 1);
+    for (int k = 0; k < 6; k++) /* a zombie for 6 samples */
+        CHECK_I(step(&e, 100, 0, &st), 0);
+    e.f.p[1].alive = 0;
+    e.f.p[0].ccpu = 30;
+    e.f.p[0].cpu = 101;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    const ph_row *x = row_of(&e.r, 2);
+    CHECK(x != NULL && x->kind == PH_ROW_EXIT);
+    if (x) /* its last 15, and the parent's 5 beyond the debt */
+        CHECK_I(x->vals.v[PH_M_CPU_USER_NS] + x->vals.v[PH_M_CPU_SYSTEM_NS], 20);
     ph_tracker_free(&e.t);
 }

@@ -731,7 +731,10 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
     } else {
         out->exe[0] = '\0';
     }
-    snprintf(out->app, sizeof out->app, "%s", s->name);
+    /* The executable could not be read (gone already, or another user's
+     * without the privilege): the rule of a process known only by its name
+     * (include/ph_util.h), so it lands in the same app as when it can. */
+    ph_app_of_name(s->name, out->app, sizeof out->app);
 }
 
 int ph_platform_self_exe(char *buf, size_t len)

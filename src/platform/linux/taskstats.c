@@ -171,6 +171,7 @@ void ph_ts_drain(ph_ts *t)
 {
     if (!t)
         return;
+    int64_t began = boot_ns();
     for (;;) {
         ssize_t n = recv(t->fd, t->buf, RECV_MAX, MSG_DONTWAIT);
         if (n < 0) {
@@ -181,7 +182,9 @@ void ph_ts_drain(ph_ts *t)
                 t->lost_logged = 1;
                 continue;
             }
-            return; /* EAGAIN: drained */
+            /* EAGAIN: drained. What the next drain reads was sent after now. */
+            t->acc.drained_ns = began;
+            return;
         }
         ph_ts_record r[BATCH];
         int k = ph_parse_taskstats(t->buf, (size_t)n, t->family, r, BATCH, NULL);

@@ -163,6 +163,7 @@ struct ph_ts_proc {
     uint64_t lost;        /* acc->lost when the first record came */
     ph_ts_record sum;     /* summed counters; identity from the leader */
     int64_t start_ns;     /* from the leader, else the earliest thread */
+    int64_t late_ns;      /* how late start_ns may be: the record waited this long at most */
 };
 
 void ph_exit_acc_init(ph_exit_acc *a, int64_t listen_ns, int64_t tick_ns)
@@ -170,6 +171,7 @@ void ph_exit_acc_init(ph_exit_acc *a, int64_t listen_ns, int64_t tick_ns)
     memset(a, 0, sizeof *a);
     a->listen_ns = listen_ns;
     a->tick_ns = tick_ns > 0 ? tick_ns : 10000000;
+    a->drained_ns = listen_ns;
 }
 
 void ph_exit_acc_free(ph_exit_acc *a)
@@ -226,9 +228,12 @@ static void finish(ph_exit_acc *a, const ph_ts_proc *o, const ph_ts_record *tgid
     snprintf(x->name, sizeof x->name, "%s", s->comm);
     x->start_boot_ns = o->start_ns > 0 ? o->start_ns : 0;
     x->start_key = (uint64_t)(x->start_boot_ns / a->tick_ns);
-    /* late by how long the record waited to be read: the recorder reads
-     * them in batches up to a second apart */
-    x->start_res_ns = a->tick_ns + 1000000000;
+    /* late by how long the record waited to be read: at most the time
+     * since the drain before the one that read it began. A measured bound,
+     * not a fixed second: under a fork storm the pid that this record names
+     * may already be another process's, and a wide window would match the
+     * record to the wrong one (or keep it waiting for it). */
+    x->start_res_ns = a->tick_ns + (o->late_ns > 0 ? o->late_ns : 0);
     x->start_key_slack = (uint64_t)((x->start_res_ns + a->tick_ns - 1) / a->tick_ns);
     x->whole = o->leader && (single || (o->start_ns >= a->listen_ns && o->lost == a->lost));
     uint64_t cpu = tgid_rec ? tgid_rec->run_ns : s->run_ns;
@@ -295,9 +300,11 @@ void ph_exit_acc_add(ph_exit_acc *a, const ph_ts_record *r, int64_t now_ns)
     }
     int64_t el = scaled(r->etime_us, 1000);
     int64_t start = el > now_ns ? 0 : now_ns - el;
+    int64_t late = now_ns > a->drained_ns ? now_ns - a->drained_ns : 0;
     if (r->id == r->tgid) {
         o->leader = 1;
         o->start_ns = start;
+        o->late_ns = late;
         o->sum.ppid = r->ppid;
         o->sum.uid = r->uid;
         o->sum.nvcsw = r->nvcsw;
@@ -305,6 +312,7 @@ void ph_exit_acc_add(ph_exit_acc *a, const ph_ts_record *r, int64_t now_ns)
         memcpy(o->sum.comm, r->comm, sizeof o->sum.comm);
     } else if (!o->leader && (!o->start_ns || start < o->start_ns)) {
         o->start_ns = start;
+        o->late_ns = late;
     }
     ph_ts_record *s = &o->sum;
     s->utime_us += r->utime_us;
