@@ -298,12 +298,20 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
 static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
                                            "cycles", "ctxsw", "faults", "syscalls", "gpu"};
 
-/* --cpu, --mem, ...: options 2000.. in metric_flags order. */
+/* --cpu, --mem, ...: options 2000.. in metric_flags order. One metric: a
+ * second, different one would silently win, so it is refused. */
 static int take_metric(void *ctx, int c, const char *arg)
 {
     (void)arg;
-    if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags))
-        *(const ph_qmetric **)ctx = ph_qmetric_find(metric_flags[c - 2000]);
+    const ph_qmetric **m = ctx;
+    if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags)) {
+        const ph_qmetric *want = ph_qmetric_find(metric_flags[c - 2000]);
+        if (*m && *m != want) {
+            ph_err("--%s and --%s conflict: give one metric", (*m)->name, want->name);
+            return PH_EXIT_USAGE;
+        }
+        *m = want;
+    }
     return 0;
 }
 
@@ -323,11 +331,17 @@ static int top_exec(int argc, char **argv)
     int rc;
     char err[512] = "";
     ph_qopts_init(&o.q, "1h");
-    o.metric = ph_qmetric_find("cpu");
+    o.metric = NULL;
     if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, longopts, take_metric, &o.metric, 0)) >= 0)
         return rc;
+    if (o.q.sort && o.metric && o.metric != ph_qmetric_find(o.q.sort)) {
+        ph_err("--%s and --sort %s conflict: give one metric", o.metric->name, o.q.sort);
+        return PH_EXIT_USAGE;
+    }
     if (o.q.sort)
         o.metric = ph_qmetric_find(o.q.sort);
+    if (!o.metric)
+        o.metric = ph_qmetric_find("cpu");
 
     ph_store *store;
     if ((rc = ph_qopen(&o.q, &store)) != 0)
