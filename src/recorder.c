@@ -400,6 +400,12 @@ static int setup(rec *r, char *err, size_t errlen)
     }
     if (!r->o->quiet)
         ph_log("short-lived processes: %s", mode);
+    /* Whether a denied process means "not ours" or "refused even to root",
+     * for the coverage note of the queries. */
+    if (ph_store_set_meta(r->store, "recorder_privileged", ph_platform_privileged() ? "1" : "0") < 0) {
+        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+        return -1;
+    }
     if (remember_db(r) < 0) {
         ph_fmt(err, errlen, "cannot stat %s: %s", r->o->db_path, strerror(errno));
         return -1;
