@@ -222,6 +222,7 @@ static int open_parent(const svc *s, const char *path, int create, unsigned mode
         if (strcmp(c, "..") == 0) {
             ph_err("%s has '..' in it: refusing under --root %s", path, s->root);
             close(fd);
+            errno = EINVAL;
             return -1;
         }
         int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -413,10 +414,6 @@ static int resolve(svc *s, const char *dbopt)
         ph_err("service file path too long");
         return -1;
     }
-    /* Everything that goes into the file, before anything is written. */
-    if (check_value("the binary's path", s->exe) < 0 || check_value("--db", s->db) < 0 ||
-        check_value("the log path ($HOME)", s->log) < 0)
-        return -2;
     return 0;
 }
 
@@ -490,10 +487,14 @@ static int service_exec(int argc, char **argv)
         ph_err("--system installs a machine-wide service: run as root (or use --root DIR to generate it)");
         return PH_EXIT_FAIL;
     }
-    if ((rc = resolve(&s, dbopt)) < 0)
-        return rc == -2 ? PH_EXIT_USAGE : PH_EXIT_FAIL;
+    if (resolve(&s, dbopt) < 0)
+        return PH_EXIT_FAIL;
 
     if (install) {
+        /* Everything that goes into the file, before anything is written. */
+        if (check_value("the binary's path", s.exe) < 0 || check_value("--db", s.db) < 0 ||
+            (s.launchd && check_value("the log path ($HOME)", s.log) < 0))
+            return PH_EXIT_USAGE;
         ph_buf b = {0};
         if (s.launchd)
             plist_text(&s, &b);
