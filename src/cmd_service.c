@@ -13,8 +13,9 @@
  *
  * What goes into the files is checked, not trusted: a value with a control
  * character (a newline would start a unit line of its own) is refused, and
- * under --root no symlink is followed, so a planted DIR/etc -> /etc cannot
- * make install write, or uninstall remove, outside DIR. The binary is named
+ * under --root paths are resolved as inside a chroot, so a planted
+ * DIR/etc -> /etc means DIR/etc, and install cannot write, nor uninstall
+ * remove, outside DIR. The binary is named
  * as it was invoked (/usr/local/bin/prochist, not the versioned Homebrew
  * Cellar path it links to, which an upgrade removes).
  */
@@ -173,11 +174,84 @@ static int run(char *const argv[])
 }
 
 /*
+ * Walk dir under the root as a chroot would: a symlink is resolved against
+ * the root (an absolute target starts again at the root, ".." stops at it),
+ * so no symlink, planted or packaged, leads out of the root. Directories are
+ * opened one at a time with O_NOFOLLOW from their resolved parent, so a
+ * symlink swapped in meanwhile fails instead of being followed. Takes
+ * rootfd; returns the directory's fd, or -1 with errno set (and a message,
+ * except for a missing directory when not creating).
+ */
+#define WALK_DEPTH 64
+static int walk_in_root(const svc *s, int rootfd, const char *dir, int create, unsigned mode)
+{
+    int stack[WALK_DEPTH], depth = 0, links = 0, e = 0;
+    char rem[2 * PH_PATH_MAX], tmp[2 * PH_PATH_MAX], name[PH_PATH_MAX], target[PH_PATH_MAX];
+    stack[0] = rootfd;
+    snprintf(rem, sizeof rem, "%s", dir);
+    const char *p = rem;
+    while (*p) {
+        p += strspn(p, "/");
+        size_t n = strcspn(p, "/");
+        if (!n)
+            break;
+        snprintf(name, sizeof name, "%.*s", (int)n, p);
+        p += n;
+        if (strcmp(name, ".") == 0)
+            continue;
+        if (strcmp(name, "..") == 0) { /* never above the root */
+            if (depth > 0)
+                close(stack[depth--]);
+            continue;
+        }
+        int cur = stack[depth];
+        struct stat st;
+        if (fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+            ssize_t len = readlinkat(cur, name, target, sizeof target - 1);
+            if (++links > 40 || len <= 0 ||
+                ph_fmt(tmp, sizeof tmp, "%.*s/%s", (int)len, target, p) < 0) {
+                e = len <= 0 ? errno : links > 40 ? ELOOP : ENAMETOOLONG;
+                ph_err("cannot resolve %s under --root %s: %s", dir, s->root, strerror(e));
+                goto fail;
+            }
+            if (target[0] == '/') /* absolute: from the root, as inside it */
+                while (depth > 0)
+                    close(stack[depth--]);
+            memcpy(rem, tmp, strlen(tmp) + 1);
+            p = rem;
+            continue;
+        }
+        if (create && mkdirat(cur, name, (mode_t)mode) != 0 && errno != EEXIST) {
+            e = errno;
+            ph_err("cannot create %s under --root %s: %s", dir, s->root, strerror(e));
+            goto fail;
+        }
+        int next = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 || depth + 1 >= WALK_DEPTH) {
+            e = next < 0 ? errno : ENAMETOOLONG;
+            if (next >= 0)
+                close(next);
+            if (!(e == ENOENT && !create))
+                ph_err("cannot open %s under --root %s: %s", dir, s->root, strerror(e));
+            goto fail;
+        }
+        stack[++depth] = next;
+    }
+    for (int i = 0; i < depth; i++)
+        close(stack[i]);
+    return stack[depth];
+fail:
+    for (int i = 0; i <= depth; i++)
+        close(stack[i]);
+    errno = e;
+    return -1;
+}
+
+/*
  * The directory that holds path, opened (and created, mode, when create is
  * set). Without a root it is the path as the user's file system has it. With
- * a root, path is walked from the root one component at a time and no
- * symlink is followed: a symlink or ".." in it is refused, so nothing is
- * written or removed outside the root. *leaf is set to the last component.
+ * a root, it is resolved within the root (walk_in_root), so nothing is
+ * written or removed outside it. *leaf is set to the last component.
  * Returns a directory fd, or -1 with a message printed.
  */
 static int open_parent(const svc *s, const char *path, int create, unsigned mode, const char **leaf)
@@ -207,51 +281,15 @@ static int open_parent(const svc *s, const char *path, int create, unsigned mode
         ph_err("cannot create --root %s: %s", s->root, strerror(errno));
         return -1;
     }
-    int fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
+    int rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) {
         int e = errno;
         if (!(e == ENOENT && !create))
             ph_err("cannot open --root %s: %s", s->root, strerror(e));
         errno = e;
         return -1;
     }
-    char *save = NULL;
-    for (char *c = strtok_r(dir, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        if (strcmp(c, ".") == 0)
-            continue;
-        if (strcmp(c, "..") == 0) {
-            ph_err("%s has '..' in it: refusing under --root %s", path, s->root);
-            close(fd);
-            errno = EINVAL;
-            return -1;
-        }
-        int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (next < 0 && errno == ENOENT && create) {
-            if (mkdirat(fd, c, (mode_t)mode) != 0 && errno != EEXIST) {
-                ph_err("cannot create %s under --root %s: %s", c, s->root, strerror(errno));
-                close(fd);
-                return -1;
-            }
-            next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-        if (next < 0) {
-            int e = errno;
-            struct stat st;
-            if (fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
-                ph_err("%s%.*s is a symlink: refusing to follow it out of --root", s->root,
-                       (int)(c - dir + strlen(c)), path);
-                e = ELOOP;
-            } else if (!(e == ENOENT && !create)) {
-                ph_err("cannot open %s%.*s: %s", s->root, (int)(c - dir + strlen(c)), path, strerror(e));
-            }
-            close(fd);
-            errno = e;
-            return -1;
-        }
-        close(fd);
-        fd = next;
-    }
-    return fd;
+    return walk_in_root(s, rootfd, dir, create, mode);
 }
 
 /* Write s->path atomically (temp file + rename), creating parents 0755. */
@@ -288,7 +326,6 @@ static int make_db_dir(const svc *s)
 {
     char dir[PH_PATH_MAX];
     const char *leaf;
-    struct stat st;
     snprintf(dir, sizeof dir, "%s", s->db);
     char *slash = strrchr(dir, '/');
     if (!slash || slash == dir)
@@ -302,12 +339,17 @@ static int make_db_dir(const svc *s)
         close(dfd);
         return -1;
     }
-    int rc = fstatat(dfd, leaf, &st, s->root ? AT_SYMLINK_NOFOLLOW : 0) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
-    if (rc < 0)
-        ph_err("the database directory %s%s is not a directory%s", s->root ? s->root : "", dir,
-               s->root ? " (a symlink is not followed under --root)" : "");
     close(dfd);
-    return rc;
+    /* It must now open as a directory (under --root: resolved within it). */
+    const char *dbleaf;
+    dfd = open_parent(s, s->db, 0, 0, &dbleaf);
+    if (dfd < 0) {
+        if (errno == ENOENT)
+            ph_err("the database directory %s%s is not a directory", s->root ? s->root : "", dir);
+        return -1;
+    }
+    close(dfd);
+    return 0;
 }
 
 /* Values go into unit lines and plist strings: a newline would start a

@@ -63,17 +63,26 @@ else
     check "security: plist XML-escapes & < >" grep -q '/x/a&amp;b&lt;c&gt;&quot;d.db' "$plist"
 fi
 
-# --- 3. --root: no symlink followed out of the root, install or uninstall.
+# --- 3. --root: paths resolve within the root as in a chroot (install and
+# uninstall); a symlink never leads out of it.
 out="$TMP/outside"
-mkdir -p "$out/systemd/system" "$TMP/r3"
-ln -s "$out" "$TMP/r3/etc"
-capture "$PROCHIST" service install --system --root "$TMP/r3" --flavor systemd
-check "security: install refuses a symlink under --root in one line" sh -c '[ "$1" -eq 1 ] && [ "$(wc -l <"$2")" -eq 1 ]' sh "$rc" "$TMP/err"
-check "security: nothing written outside the root" [ ! -e "$out/systemd/system/prochist.service" ]
+mkdir -p "$out/systemd/system" "$TMP/r3" "$TMP/r4"
 echo keep >"$out/systemd/system/prochist.service"
+ln -s "$out" "$TMP/r3/etc"                      # absolute: means r3$out
+capture "$PROCHIST" service install --system --root "$TMP/r3" --flavor systemd
+check "security: install through an absolute symlink under --root succeeds" [ "$rc" -eq 0 ]
+check "security: ... and writes inside the root" [ -f "$TMP/r3$out/systemd/system/prochist.service" ]
+check "security: ... not outside it" [ "$(cat "$out/systemd/system/prochist.service")" = keep ]
+ln -s ../../../../../../../../../../.."$out" "$TMP/r4/etc"  # relative, climbing: stops at the root
+capture "$PROCHIST" service install --system --root "$TMP/r4" --flavor systemd
+check "security: a climbing relative symlink stays in the root" sh -c '[ "$1" -eq 0 ] && [ -f "$2$3/systemd/system/prochist.service" ] && [ "$(cat "$3/systemd/system/prochist.service")" = keep ]' sh "$rc" "$TMP/r4" "$out"
 capture "$PROCHIST" service uninstall --system --root "$TMP/r3" --flavor systemd
-check "security: uninstall refuses a symlink under --root" [ "$rc" -eq 1 ]
-check "security: nothing removed outside the root" [ -f "$out/systemd/system/prochist.service" ]
+check "security: uninstall removes inside the root" sh -c '[ "$1" -eq 0 ] && [ ! -e "$2$3/systemd/system/prochist.service" ]' sh "$rc" "$TMP/r3" "$out"
+check "security: nothing removed outside the root" [ "$(cat "$out/systemd/system/prochist.service")" = keep ]
+ln -s "$TMP/r3/loop" "$TMP/r3/loop" 2>/dev/null
+ln -sfn /loop "$TMP/r3/loop"
+capture "$PROCHIST" service install --root "$TMP/r3" --flavor systemd --db /loop/p.db
+check "security: a symlink loop under --root is refused in one line" sh -c '[ "$1" -eq 1 ] && [ "$(wc -l <"$2")" -eq 1 ]' sh "$rc" "$TMP/err"
 
 # --- 15. The system unit: taskstats' capability, a directory that exists.
 capture "$PROCHIST" service install --system --root "$root" --flavor systemd
