@@ -91,8 +91,24 @@ scraped_past() {
     [ -n "$t" ] && awk -v t="$t" -v m="$mid" 'BEGIN { exit !(t >= m + 1) }'
 }
 until_ok 30 scraped_past || echo "# Prometheus had no scrape past the window after 30 s"
-kill $sp 2>/dev/null
+# The workload's whole CPU, read while it is stopped, then it ends: the
+# counter's last value must come to the same, however the load delayed the
+# recorder, the textfile or the scrape (unlike a rate over 10 s).
+kill -STOP $sp
+total=$(ticks $sp)
+kill -KILL $sp
 wait $sp 2>/dev/null
+killed=$(date +%s.%N)
+total_s=$(awk -v c="$total" -v t="$tck" 'BEGIN { printf "%.2f", c / t }')
+settled() {
+    t=$(q "timestamp(prochist_app_cpu_seconds_total{app=\"$app\"})" "$(date +%s.%N)")
+    [ -n "$t" ] && awk -v t="$t" -v k="$killed" 'BEGIN { exit !(t >= k + 3) }'
+}
+until_ok 60 settled || echo "# Prometheus had no scrape 3 s after the workload ended, after 60 s"
+last=$(q "max_over_time(prochist_app_cpu_seconds_total{app=\"$app\"}[5m])" "$(date +%s.%N)")
+echo "# Prometheus: the app's CPU counter ended at ${last:-none} s, the workload used ${total_s} s"
+if [ -n "$last" ] && within "$last" "$total_s" 5; then ok "prometheus: the app's CPU counter comes to the workload's CPU within 5%"
+else fail "prometheus: the app's CPU counter comes to the workload's CPU within 5%" "got '${last}', expected $total_s"; fi
 
 check "prometheus: the textfile passes promtool check metrics" sh -c 'promtool check metrics <"$1"' sh "$tf/prochist.prom"
 expected=$(awk -v a="$a1" -v b="$a2" -v x="$c1" -v y="$c2" -v t="$tck" 'BEGIN { printf "%.4f", (y - x) / t / (b - a) }')
