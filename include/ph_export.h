@@ -22,7 +22,8 @@ typedef struct ph_export_opts {
 } ph_export_opts;
 
 int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size_t errlen);
-/* A label value escaped for the exposition formats (\\, \", \n), as UTF-8. */
+/* A label value escaped for the exposition formats (\\, \", \n), as UTF-8;
+ * other control characters (C0, DEL, C1) become '?'. */
 void ph_export_label(ph_buf *b, const char *value);
 
 #endif

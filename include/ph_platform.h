@@ -164,6 +164,11 @@ uint64_t ph_power_delta(uint64_t prev, uint64_t cur, uint64_t max);
  * where the platform has it, idle/throttled disk I/O. Best effort. */
 void ph_platform_background(void);
 
+/* Whether this process may read every process's counters: Linux, the
+ * effective CAP_SYS_PTRACE (what /proc/PID/io checks; root has it unless a
+ * bounding set took it); macOS, root. 1 or 0. */
+int ph_platform_privileged(void);
+
 /* The running executable's absolute path; 0 or -1. */
 int ph_platform_self_exe(char *buf, size_t len);
 

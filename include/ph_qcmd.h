@@ -117,7 +117,8 @@ ph_mask ph_qmetric_need(void);
  * many rows *rows holds. */
 size_t ph_group(const ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows);
 
-/* A CSV field, quoted when it holds a comma, quote or newline. */
+/* A CSV field, control characters replaced by '?', quoted when it holds a
+ * comma or quote. */
 void ph_csv_field(FILE *f, const char *s);
 
 /* Human form of a value in base units ("-" when v < 0). */

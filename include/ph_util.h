@@ -21,6 +21,8 @@
 
 /* Program name for messages ("prochist"). */
 extern const char *ph_progname;
+/* argv[0] as the program was invoked (set by main; NULL in tests). */
+extern const char *ph_argv0;
 
 /* "prochist: message" on stderr. */
 void ph_err(const char *fmt, ...) PH_PRINTF(1, 2);
@@ -77,6 +79,23 @@ void ph_imap_put(ph_imap *m, int64_t key, int val);
 /* Replace every byte that is not part of valid UTF-8 with '?', in place
  * (names from the kernel are arbitrary bytes; JSON must be UTF-8). */
 void ph_utf8_sanitize(char *s);
+
+/* Replace what a terminal would act on with '?', in place (never longer):
+ * C0 controls, DEL, C1 controls (U+0080-U+009F, e.g. U+009B, a one-code
+ * CSI) and bytes that are not UTF-8. Names come from whoever named the
+ * process; tables and CSV go to terminals. */
+void ph_ctrl_sanitize(char *s);
+/* Length of the control character at s (1 for C0 and DEL, 2 for a C1 in
+ * UTF-8), 0 when s does not start with one. */
+size_t ph_ctrl_len(const char *s);
+
+/* Strict numbers for options: ASCII digits only (no sign, space, hex,
+ * exponent, inf or nan, which strtoll/strtod accept). ph_parse_uint: a whole
+ * number from 0 to max. ph_parse_decimal: digits with at most one '.'
+ * (at least one digit); *end is set past the number, and the caller checks
+ * what follows. Return 0, or -1. */
+int ph_parse_uint(const char *s, int64_t max, int64_t *out);
+int ph_parse_decimal(const char *s, double *out, const char **end);
 
 /* mkdir -p with mode for every directory it creates. */
 int ph_mkdir_p(const char *path, unsigned mode);

@@ -23,7 +23,7 @@ static int export_exec(int argc, char **argv)
     ph_export_opts o = {0, 50, 60 * PH_NS_PER_SEC, 0, NULL};
     const char *dbopt = NULL;
     char path[PH_PATH_MAX], err[512] = "";
-    char *end;
+    int64_t top;
     int c;
     optind = 1;
     opterr = 0;
@@ -41,11 +41,11 @@ static int export_exec(int argc, char **argv)
             }
             break;
         case 't':
-            o.top = (int)strtol(optarg, &end, 10);
-            if (end == optarg || *end || o.top < 1 || o.top > 10000) {
+            if (ph_parse_uint(optarg, 10000, &top) < 0 || top < 1) {
                 ph_err("bad --top '%s': give a number from 1 to 10000", optarg);
                 return PH_EXIT_USAGE;
             }
+            o.top = (int)top;
             break;
         case 's':
             if (ph_duration_parse(optarg, &o.mem_window_ns) < 0 || o.mem_window_ns <= 0) {

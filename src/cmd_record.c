@@ -8,21 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Seconds as plain decimals: strtod alone would take " 5", "0x10", "1e1". */
 static int parse_interval(const char *s, int64_t *ns)
 {
-    char *end;
-    double sec = strtod(s, &end);
-    if (end == s || *end != '\0' || !(sec >= 0.01) || sec > 86400.0)
+    double sec;
+    const char *end;
+    if (ph_parse_decimal(s, &sec, &end) < 0 || *end != '\0' || !(sec >= 0.01) || sec > 86400.0)
         return -1;
     *ns = (int64_t)(sec * 1e9 + 0.5);
     return 0;
 }
 
+/* Up to a billion samples (32 years at 1 s): a larger count is a typo. */
 static int parse_count(const char *s, int64_t *n)
 {
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end != '\0' || v < 1)
+    int64_t v;
+    if (ph_parse_uint(s, 1000000000LL, &v) < 0 || v < 1)
         return -1;
     *n = v;
     return 0;
@@ -66,7 +67,7 @@ static int record_exec(int argc, char **argv)
             break;
         case 'c':
             if (parse_count(optarg, &o.count) < 0) {
-                ph_err("bad --count '%s': give a whole number of samples, 1 or more", optarg);
+                ph_err("bad --count '%s': give a whole number of samples from 1 to 1000000000", optarg);
                 return PH_EXIT_USAGE;
             }
             break;
@@ -76,7 +77,7 @@ static int record_exec(int argc, char **argv)
         case 'T': o.textfile_dir = optarg; break;
         case 'E':
             if (parse_interval(optarg, &o.textfile_every_ns) < 0) {
-                ph_err("bad --textfile-every '%s': give seconds, e.g. 60", optarg);
+                ph_err("bad --textfile-every '%s': give seconds from 0.01 to 86400, e.g. 60", optarg);
                 return PH_EXIT_USAGE;
             }
             break;

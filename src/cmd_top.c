@@ -9,6 +9,7 @@
 #include "ph_util.h"
 
 #include <cJSON.h>
+#include <sqlite3.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -304,15 +305,38 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
     return ferror(stdout) ? -1 : 0;
 }
 
+/* meta.recorder_privileged of the newest recorder: 1, 0, or -1 (a database
+ * of a recorder that did not say). */
+static int meta_privileged(ph_store *s)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(ph_store_db(s), "SELECT value FROM meta WHERE key = 'recorder_privileged'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        v = strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0 ? 1 : 0;
+    sqlite3_finalize(st);
+    return v;
+}
+
 static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
                                            "cycles", "ctxsw", "faults", "syscalls", "gpu"};
 
-/* --cpu, --mem, ...: options 2000.. in metric_flags order. */
+/* --cpu, --mem, ...: options 2000.. in metric_flags order. One metric: a
+ * second, different one would silently win, so it is refused. */
 static int take_metric(void *ctx, int c, const char *arg)
 {
     (void)arg;
-    if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags))
-        *(const ph_qmetric **)ctx = ph_qmetric_find(metric_flags[c - 2000]);
+    const ph_qmetric **m = ctx;
+    if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags)) {
+        const ph_qmetric *want = ph_qmetric_find(metric_flags[c - 2000]);
+        if (*m && *m != want) {
+            ph_err("--%s and --%s conflict: give one metric", (*m)->name, want->name);
+            return PH_EXIT_USAGE;
+        }
+        *m = want;
+    }
     return 0;
 }
 
@@ -332,11 +356,17 @@ static int top_exec(int argc, char **argv)
     int rc;
     char err[512] = "";
     ph_qopts_init(&o.q, "1h");
-    o.metric = ph_qmetric_find("cpu");
+    o.metric = NULL;
     if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, longopts, take_metric, &o.metric, 0)) >= 0)
         return rc;
+    if (o.q.sort && o.metric && o.metric != ph_qmetric_find(o.q.sort)) {
+        ph_err("--%s and --sort %s conflict: give one metric", o.metric->name, o.q.sort);
+        return PH_EXIT_USAGE;
+    }
     if (o.q.sort)
         o.metric = ph_qmetric_find(o.q.sort);
+    if (!o.metric)
+        o.metric = ph_qmetric_find("cpu");
 
     ph_store *store;
     if ((rc = ph_qopen(&o.q, &store)) != 0)
@@ -354,6 +384,7 @@ static int top_exec(int argc, char **argv)
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }
+    int privileged = meta_privileged(store);
     ph_store_close(store);
     if (r.win.samples == 0) {
         ph_result_free(&r);
@@ -396,15 +427,20 @@ static int top_exec(int argc, char **argv)
         rc = emit_csv(&o, &r, rows, n);
     else {
         rc = emit_table(&o, &r, rows, n);
-        /* Partial coverage is said, not hidden. Root may be denied too (a
-         * process in another user namespace), so no advice is given. */
+        /* Partial coverage is said, not hidden, with the reason that holds:
+         * the recorder says whether it was privileged. */
+        const char *why = privileged == 1
+                              ? "the recorder was privileged: the kernel refuses some processes even to "
+                                "root (e.g. those of another user namespace)"
+                          : privileged == 0 ? "the recorder was unprivileged: it sees other users' processes "
+                                              "only in part; run it as root to see all"
+                                            : "an unprivileged recorder sees other users' processes only in part";
         if (r.win.procs_denied == 1)
-            ph_err("note: coverage was partial: a process was partly unreadable (permission denied); "
-                   "an unprivileged recorder sees other users' processes only in part");
+            ph_err("note: coverage was partial: a process was partly unreadable (permission denied); %s", why);
         else if (r.win.procs_denied > 1)
             ph_err("note: coverage was partial: up to %lld processes a sample were partly unreadable "
-                   "(permission denied); an unprivileged recorder sees other users' processes only in part",
-                   (long long)r.win.procs_denied);
+                   "(permission denied); %s",
+                   (long long)r.win.procs_denied, why);
     }
     ph_result_free(&r);
     if (fflush(stdout) != 0 || rc < 0) {

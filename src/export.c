@@ -39,7 +39,12 @@ void ph_export_label(ph_buf *b, const char *value)
             ph_buf_puts(b, "\\\"");
         else if (*p == '\n')
             ph_buf_puts(b, "\\n");
-        else
+        else if (ph_ctrl_len(p)) {
+            /* The text format escapes only \\, \" and \n: any other control
+             * character (ESC, U+009B, ...) would reach whoever reads it. */
+            ph_buf_puts(b, "?");
+            p += ph_ctrl_len(p) - 1;
+        } else
             ph_buf_append(b, p, 1);
     }
     free(v);

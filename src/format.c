@@ -81,12 +81,17 @@ void ph_table_add(ph_table *t, const char **cells)
         t->cap = t->cap ? t->cap * 2 : 16;
         t->cells = ph_xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
     }
-    for (size_t c = 0; c < t->ncols; c++)
-        t->cells[t->nrows * t->ncols + c] = ph_xstrdup(cells[c] ? cells[c] : "");
+    /* Cells hold process names: whatever a terminal would act on (ESC, the
+     * one-code CSI U+009B, ...) is shown as '?'. */
+    for (size_t c = 0; c < t->ncols; c++) {
+        char *cell = ph_xstrdup(cells[c] ? cells[c] : "");
+        ph_ctrl_sanitize(cell);
+        t->cells[t->nrows * t->ncols + c] = cell;
+    }
     t->nrows++;
 }
 
-/* Display width: count UTF-8 lead bytes; control bytes print as '?'. */
+/* Display width: count UTF-8 lead bytes (cells are sanitized on entry). */
 static size_t width(const char *s)
 {
     size_t w = 0;

@@ -61,6 +61,7 @@ int main(int argc, char **argv)
         ph_err("refusing to run set-uid or set-gid");
         return PH_EXIT_FAIL;
     }
+    ph_argv0 = argv[0];
     if (argc < 2) {
         usage(stderr);
         return PH_EXIT_USAGE;

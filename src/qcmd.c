@@ -21,7 +21,6 @@ void ph_qopts_init(ph_qopts *o, const char *default_since)
 
 int ph_qopts_handle(ph_qopts *o, int c, const char *arg)
 {
-    char *end;
     switch (c) {
     case PH_QOPT_DB: o->db = arg; return 1;
     case PH_QOPT_SINCE: o->since = arg; return 1;
@@ -49,13 +48,15 @@ int ph_qopts_handle(ph_qopts *o, int c, const char *arg)
             return -1;
         }
         return 1;
-    case 'n':
-        o->limit = strtol(arg, &end, 10);
-        if (end == arg || *end || o->limit < 1) {
-            ph_err("bad --limit '%s': give a whole number, 1 or more", arg);
+    case 'n': {
+        int64_t v;
+        if (ph_parse_uint(arg, 1000000000, &v) < 0 || v < 1) {
+            ph_err("bad --limit '%s': give a whole number from 1 to 1000000000", arg);
             return -1;
         }
+        o->limit = (int)v;
         return 1;
+    }
     case 'f':
         if (strcmp(arg, "table") == 0)
             o->fmt = PH_FMT_TABLE;
@@ -256,19 +257,25 @@ void ph_fmt_unit(enum ph_unit u, int64_t v, char *buf, size_t len)
     }
 }
 
+/* RFC 4180 quoting, after control characters (ESC, CR, LF, C1 such as
+ * U+009B, ...) are replaced by '?': CSV lands on terminals too. */
 void ph_csv_field(FILE *f, const char *s)
 {
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
+    char *v = ph_xstrdup(s);
+    ph_ctrl_sanitize(v);
+    if (!strpbrk(v, ",\"")) {
+        fputs(v, f);
+        free(v);
         return;
     }
     fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
+    for (const char *p = v; *p; p++) {
+        if (*p == '"')
             fputc('"', f);
-        fputc(*s, f);
+        fputc(*p, f);
     }
     fputc('"', f);
+    free(v);
 }
 
 int ph_qopts_parse(ph_qopts *o, const ph_cmd *cmd, int argc, char **argv, const struct option *longopts,

@@ -43,6 +43,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef S_ISVTX
+#define S_ISVTX 01000 /* XSI, outside _POSIX_C_SOURCE; the same bit everywhere */
+#endif
+
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
@@ -128,28 +132,82 @@ typedef struct rec {
     int textfile_failing;
 } rec;
 
-/* DIR/prochist.prom, atomically: a temporary file in DIR, then rename. */
+/*
+ * The textfile directory, opened without following a symlink at its last
+ * component, and refused when other users may write it (unless it is sticky
+ * and ours, as /tmp is root's): a root recorder must not write where
+ * someone else decides what the names mean. Returns a directory fd, or -1
+ * with err set.
+ */
+static int open_textfile_dir(const char *dir, char *err, size_t errlen)
+{
+    char d[PH_PATH_MAX];
+    if (ph_fmt(d, sizeof d, "%s", dir) < 0 || !d[0]) {
+        ph_fmt(err, errlen, "bad --textfile-dir '%s'", dir);
+        return -1;
+    }
+    /* "DIR/" would follow a symlink DIR despite O_NOFOLLOW. */
+    for (size_t n = strlen(d); n > 1 && d[n - 1] == '/'; n--)
+        d[n - 1] = '\0';
+    int fd = open(d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0) {
+        struct stat lst;
+        if (lstat(d, &lst) == 0 && S_ISLNK(lst.st_mode))
+            ph_fmt(err, errlen, "--textfile-dir %s is a symlink: give the real directory", dir);
+        else
+            ph_fmt(err, errlen, "cannot open --textfile-dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        ph_fmt(err, errlen, "cannot stat --textfile-dir %s: %s", dir, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if ((st.st_mode & S_IWOTH) && !((st.st_mode & S_ISVTX) && st.st_uid == geteuid())) {
+        ph_fmt(err, errlen, "--textfile-dir %s is writable by other users (mode %03o): refused; "
+               "use a directory only its owner can write", dir, (unsigned)(st.st_mode & 07777));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* DIR/prochist.prom, atomically: a new temporary file in DIR (O_EXCL, never
+ * through a planted symlink), made 0644 by its descriptor, then renamed. */
 static void write_textfile(rec *r)
 {
-    char tmp[PH_PATH_MAX + 32], dst[PH_PATH_MAX + 16], err[512] = "";
+    char tmp[64], err[512] = "";
     ph_buf b = {0};
     ph_export_opts eo = {0, 50, 60 * 1000000000LL, ph_now_wall_ns(), r->o->db_path};
-    snprintf(dst, sizeof dst, "%s/prochist.prom", r->o->textfile_dir);
-    snprintf(tmp, sizeof tmp, "%s/.prochist.prom.%ld", r->o->textfile_dir, (long)getpid());
     int ok = ph_export(r->store, &eo, &b, err, sizeof err) == 0;
+    int dfd = ok ? open_textfile_dir(r->o->textfile_dir, err, sizeof err) : -1;
+    ok = dfd >= 0;
     if (ok) {
-        FILE *f = fopen(tmp, "w");
-        ok = f && fwrite(b.data, 1, b.len, f) == b.len;
-        if (f && fclose(f) != 0)
-            ok = 0;
-        if (!ok && !err[0])
-            ph_fmt(err, sizeof err, "cannot write %s: %s", tmp, strerror(errno));
-        if (ok && (chmod(tmp, 0644) != 0 || rename(tmp, dst) != 0)) {
-            ph_fmt(err, sizeof err, "cannot rename %s to %s: %s", tmp, dst, strerror(errno));
+        int fd = -1;
+        for (int i = 0; fd < 0 && i < 16; i++) {
+            ph_fmt(tmp, sizeof tmp, ".prochist.prom.%ld.%lld", (long)getpid(),
+                   (long long)((ph_now_mono_ns() / 1000 + i) % 1000000000LL));
+            fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (fd < 0 && errno != EEXIST)
+                break;
+        }
+        ok = fd >= 0 && fchmod(fd, 0644) == 0 && write(fd, b.data, b.len) == (ssize_t)b.len;
+        if (!ok)
+            ph_fmt(err, sizeof err, "cannot write %s/%s: %s", r->o->textfile_dir, fd < 0 ? ".prochist.prom.*" : tmp,
+                   strerror(errno));
+        if (fd >= 0 && close(fd) != 0 && ok) {
+            ph_fmt(err, sizeof err, "cannot write %s/%s: %s", r->o->textfile_dir, tmp, strerror(errno));
             ok = 0;
         }
-        if (!ok)
-            unlink(tmp);
+        if (ok && renameat(dfd, tmp, dfd, "prochist.prom") != 0) {
+            ph_fmt(err, sizeof err, "cannot rename %s/%s to prochist.prom: %s", r->o->textfile_dir, tmp,
+                   strerror(errno));
+            ok = 0;
+        }
+        if (!ok && fd >= 0)
+            unlinkat(dfd, tmp, 0);
+        close(dfd);
     }
     ph_buf_free(&b);
     if (!ok && !r->textfile_failing)
@@ -342,6 +400,12 @@ static int setup(rec *r, char *err, size_t errlen)
     }
     if (!r->o->quiet)
         ph_log("short-lived processes: %s", mode);
+    /* Whether a denied process means "not ours" or "refused even to root",
+     * for the coverage note of the queries. */
+    if (ph_store_set_meta(r->store, "recorder_privileged", ph_platform_privileged() ? "1" : "0") < 0) {
+        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+        return -1;
+    }
     if (remember_db(r) < 0) {
         ph_fmt(err, errlen, "cannot stat %s: %s", r->o->db_path, strerror(errno));
         return -1;
@@ -362,6 +426,18 @@ int ph_record(const ph_record_opts *o)
     ph_tracker_init(&r.sampler.tracker);
     umask(077);
 
+    if (o->textfile_dir) {
+        /* Refuse an unsafe directory now; one that does not exist yet may
+         * come (node_exporter installed later): that is logged per write. */
+        struct stat st;
+        int dfd = open_textfile_dir(o->textfile_dir, err, sizeof err);
+        if (dfd < 0 && lstat(o->textfile_dir, &st) == 0) {
+            ph_err("%s", err);
+            return PH_EXIT_FAIL;
+        }
+        if (dfd >= 0)
+            close(dfd);
+    }
     int lock = take_lock(o->db_path);
     if (lock < 0)
         return PH_EXIT_FAIL;

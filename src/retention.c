@@ -25,25 +25,39 @@ int ph_retention_parse(const char *spec, ph_retention *r, char *err, size_t errl
         return -1;
     }
     ph_retention out = *r;
-    char *save = NULL;
-    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    int seen[3] = {0, 0, 0};
+    /* Split by hand: strtok would skip empty items, and "," or "raw=1d,"
+     * is a typo to report, not a default to apply. */
+    for (char *item = buf, *next; item; item = next) {
+        next = strchr(item, ',');
+        if (next)
+            *next++ = '\0';
         char *eq = strchr(item, '=');
         int64_t ns;
+        if (!*item) {
+            ph_fmt(err, errlen, "bad --retain '%s': an empty item; use e.g. raw=2d,minute=30d", spec);
+            return -1;
+        }
         if (!eq || ph_duration_parse(eq + 1, &ns) < 0 || ns <= 0) {
             ph_fmt(err, errlen, "bad --retain item '%s': use TIER=DURATION, e.g. raw=2d", item);
             return -1;
         }
         *eq = '\0';
-        if (strcmp(item, "raw") == 0)
-            out.raw_ns = ns;
-        else if (strcmp(item, "minute") == 0)
-            out.minute_ns = ns;
-        else if (strcmp(item, "hour") == 0)
-            out.hour_ns = ns;
-        else {
+        int k = strcmp(item, "raw") == 0 ? 0 : strcmp(item, "minute") == 0 ? 1 : strcmp(item, "hour") == 0 ? 2 : -1;
+        if (k < 0) {
             ph_fmt(err, errlen, "bad --retain tier '%s': use raw, minute or hour", item);
             return -1;
         }
+        if (seen[k]++) {
+            ph_fmt(err, errlen, "bad --retain '%s': tier '%s' is given twice", spec, item);
+            return -1;
+        }
+        if (k == 0)
+            out.raw_ns = ns;
+        else if (k == 1)
+            out.minute_ns = ns;
+        else
+            out.hour_ns = ns;
     }
     if (out.raw_ns < 60 * SEC || out.minute_ns < 3600 * SEC) {
         ph_fmt(err, errlen, "bad --retain '%s': keep raw at least 1m and minutes at least 1h", spec);
@@ -59,9 +73,10 @@ int ph_retention_parse(const char *spec, ph_retention *r, char *err, size_t errl
 
 int ph_size_parse(const char *s, int64_t *bytes)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || !(v > 0))
+    const char *end;
+    double v;
+    /* Plain decimals: strtod would also take " 5", "0x10" and "1e3". */
+    if (ph_parse_decimal(s, &v, &end) < 0 || !(v > 0))
         return -1;
     double mul = 1;
     if (*end) {
@@ -86,4 +101,3 @@ int ph_size_parse(const char *s, int64_t *bytes)
     *bytes = (int64_t)(v * mul);
     return 0;
 }
-

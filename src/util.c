@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 const char *ph_progname = "prochist";
+const char *ph_argv0;
 
 void ph_err(const char *fmt, ...)
 {
@@ -342,4 +343,66 @@ void ph_app_of_name(const char *name, char *app, size_t len)
     size_t slot = ncache < PH_ARRAY_LEN(cache) ? ncache++ : next++ % PH_ARRAY_LEN(cache);
     snprintf(cache[slot].name, sizeof cache[slot].name, "%s", name);
     snprintf(cache[slot].app, sizeof cache[slot].app, "%s", app);
+}
+
+size_t ph_ctrl_len(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if ((*p && *p < 0x20) || *p == 0x7f)
+        return 1;
+    if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+        return 2;
+    return 0;
+}
+
+void ph_ctrl_sanitize(char *s)
+{
+    ph_utf8_sanitize(s);
+    char *w = s;
+    for (const char *r = s; *r;) {
+        size_t n = ph_ctrl_len(r);
+        if (n) {
+            *w++ = '?';
+            r += n;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+}
+
+int ph_parse_uint(const char *s, int64_t max, int64_t *out)
+{
+    int64_t v = 0;
+    if (!s || !*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        if (v > (max - (*s - '0')) / 10)
+            return -1; /* beyond max: also catches int64 overflow */
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int ph_parse_decimal(const char *s, double *out, const char **end)
+{
+    const char *p = s;
+    int digits = 0, dot = 0;
+    for (; (*p >= '0' && *p <= '9') || (*p == '.' && !dot); p++) {
+        if (*p == '.')
+            dot = 1;
+        else
+            digits++;
+    }
+    if (!digits || p - s > 40) /* 40 digits: far beyond any option's range */
+        return -1;
+    char buf[48];
+    memcpy(buf, s, (size_t)(p - s));
+    buf[p - s] = '\0';
+    *out = strtod(buf, NULL); /* only digits and a dot reach strtod */
+    *end = p;
+    return 0;
 }

@@ -7,14 +7,36 @@
 . "$(dirname "$0")/../lib.sh"
 export PROCHIST_NO_EXITS=1
 
+# run_until_sampled DB SCRIPT ARGS...: run `sh -c SCRIPT` in the background
+# as the workload ($wl); SCRIPT ends with `times >FILE; read x <"$FIFO"`: it
+# writes its times, then stays alive until the recorder has taken two more
+# samples (so its last CPU and its reaped children are read while it lives),
+# then exits. Conditions, not sleeps: on a busy machine a --count or a sleep
+# may end before the workload does.
+FIFO="$TMP/go"
+mkfifo "$FIFO"
+export FIFO
+run_until_sampled() {
+    _db=$1 _times=$2; shift 2
+    rm -f "$_times"
+    sh -c "$@" &
+    wl=$!
+    while [ ! -s "$_times" ] && kill -0 $wl 2>/dev/null; do sleep 0.05; done
+    _n=$(sqlite3 "$_db" 'select count(*) from sample')
+    wait_samples "$_db" $((_n + 2)) || echo "# recorder slow: fewer than 2 samples in 10 s"
+    kill -0 $wl 2>/dev/null && echo go >"$FIFO"
+    wait $wl
+}
+
 db="$TMP/children.db"
 # 1. 300 processes of ~10 ms CPU each, run one after another by a shell.
-"$PROCHIST" record --db "$db" --interval 1 --count 12 --quiet &
+"$PROCHIST" record --db "$db" --interval 1 --quiet &
 rec=$!
-sleep 1.5
-sh -c 'for i in $(seq 300); do "$1" 10; done; times >"$2"; sleep 2.5' sh "$HELPERS/spin" "$TMP/loop.times" &
-loop=$!
-wait $loop
+wait_samples "$db" 1
+run_until_sampled "$db" "$TMP/loop.times" \
+    'for i in $(seq 300); do "$1" 10; done; times >"$2"; read x <"$FIFO"' sh "$HELPERS/spin" "$TMP/loop.times"
+loop=$wl
+kill $rec
 wait $rec
 measured=$(times_ns "$TMP/loop.times")
 seen=$(family_ns "$db" $loop)
@@ -25,12 +47,13 @@ else fail "children: 300 short processes credited within 10%" "prochist $seen ns
 
 # 2. Children sampled alive, then reaped: counted once, not twice.
 db="$TMP/twice.db"
-"$PROCHIST" record --db "$db" --interval 0.1 --count 40 --quiet &
+"$PROCHIST" record --db "$db" --interval 0.1 --quiet &
 rec=$!
-sleep 0.5
-sh -c '"$1" 600 & "$1" 600 & wait; times >"$2"; sleep 1' sh "$HELPERS/spin" "$TMP/twice.times" &
-par=$!
-wait $par
+wait_samples "$db" 1
+run_until_sampled "$db" "$TMP/twice.times" \
+    '"$1" 600 & "$1" 600 & wait; times >"$2"; read x <"$FIFO"' sh "$HELPERS/spin" "$TMP/twice.times"
+par=$wl
+kill $rec
 wait $rec
 measured=$(times_ns "$TMP/twice.times")
 seen=$(family_ns "$db" $par)

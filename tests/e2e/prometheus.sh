@@ -46,36 +46,75 @@ prometheus --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/tsdb" \
     --web.listen-address=127.0.0.1:$pp >"$TMP/prom.log" 2>&1 &
 PIDS="$PIDS $!"
 
-# The workload: an app named spin burning one core for 20 s of CPU. Its own
-# rate is read from its /proc/PID/stat over 10 s in the middle of the run
-# (on a loaded machine it gets less than a core, and unevenly, so the
-# average over the whole run would be another number).
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-tck=$(getconf CLK_TCK)
-sleep 3
-"$HELPERS/spin" 20000 &
-sp=$!
-sleep 5
-a1=$(date +%s.%N)
-c1=$(ticks $sp)
-sleep 10
-a2=$(date +%s.%N)
-c2=$(ticks $sp)
-wait $sp
-sleep 4
-
-check "prometheus: the textfile passes promtool check metrics" sh -c 'promtool check metrics <"$1"' sh "$tf/prochist.prom"
+# until SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds; 1 on
+# timeout. Conditions, not fixed sleeps: the machine may be busy.
+until_ok() {
+    _n=$(($1 * 10)); shift
+    while ! "$@" >/dev/null 2>&1; do
+        _n=$((_n - 1))
+        [ $_n -le 0 ] && return 1
+        sleep 0.1
+    done
+}
 q() {
     curl -s "http://127.0.0.1:$pp/api/v1/query" --data-urlencode "query=$1" --data-urlencode "time=$2" |
         jq -r '.data.result[0].value[1] // empty'
 }
+has() { [ -n "$(q "$1" "$(date +%s.%N)")" ]; }
+ready() { [ "$(q 'up{job="prochist"}' "$(date +%s.%N)")" = 1 ] && has prochist_recorder_samples_total; }
+until_ok 60 ready || fail "prometheus: node_exporter scraped" "no prochist series after 60 s; $(tail -2 "$TMP/prom.log")"
+
+# The workload: an app of a name unique to this run (another copy of the
+# suite, or any other "spin" on the machine, must not be added in) burning
+# one core for 20 s of CPU. Its own rate is read from its /proc/PID/stat
+# over 10 s once Prometheus has its series (on a loaded machine it gets
+# less than a core, and unevenly, so the average over the whole run would
+# be another number).
+app="psp$$"
+cp "$HELPERS/spin" "$TMP/$app"
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+tck=$(getconf CLK_TCK)
+"$TMP/$app" 20000 &
+sp=$!
+until_ok 30 has "prochist_app_cpu_seconds_total{app=\"$app\"}" ||
+    fail "prometheus: the workload's series appears" "no series for app $app after 30 s"
+a1=$(date +%s.%N)
+c1=$(ticks $sp)
+sleep 10 # the measured window itself
+a2=$(date +%s.%N)
+c2=$(ticks $sp)
 # rate() over the same 10 s, evaluated 1.25 s later: what Prometheus holds
 # at a time is the counter as the recorder (0.5 s), the textfile (0.5 s) and
 # the scrape (1 s) saw it, about 1.25 s earlier on average.
-expected=$(awk -v a="$a1" -v b="$a2" -v x="$c1" -v y="$c2" -v t="$tck" 'BEGIN { printf "%.4f", (y - x) / t / (b - a) }')
 mid=$(awk -v b="$a2" 'BEGIN { printf "%.3f", b + 1.25 }')
-got=$(q 'rate(prochist_app_cpu_seconds_total{app="spin"}[10s])' "$mid")
-echo "# Prometheus: rate(prochist_app_cpu_seconds_total{app=\"spin\"}[10s]) = ${got:-none}, workload ${expected} CPU s/s"
+scraped_past() {
+    t=$(q "timestamp(prochist_app_cpu_seconds_total{app=\"$app\"})" "$(date +%s.%N)")
+    [ -n "$t" ] && awk -v t="$t" -v m="$mid" 'BEGIN { exit !(t >= m + 1) }'
+}
+until_ok 30 scraped_past || echo "# Prometheus had no scrape past the window after 30 s"
+# The workload's whole CPU, read while it is stopped, then it ends: the
+# counter's last value must come to the same, however the load delayed the
+# recorder, the textfile or the scrape (unlike a rate over 10 s).
+kill -STOP $sp
+total=$(ticks $sp)
+kill -KILL $sp
+wait $sp 2>/dev/null
+killed=$(date +%s.%N)
+total_s=$(awk -v c="$total" -v t="$tck" 'BEGIN { printf "%.2f", c / t }')
+settled() {
+    t=$(q "timestamp(prochist_app_cpu_seconds_total{app=\"$app\"})" "$(date +%s.%N)")
+    [ -n "$t" ] && awk -v t="$t" -v k="$killed" 'BEGIN { exit !(t >= k + 3) }'
+}
+until_ok 60 settled || echo "# Prometheus had no scrape 3 s after the workload ended, after 60 s"
+last=$(q "max_over_time(prochist_app_cpu_seconds_total{app=\"$app\"}[5m])" "$(date +%s.%N)")
+echo "# Prometheus: the app's CPU counter ended at ${last:-none} s, the workload used ${total_s} s"
+if [ -n "$last" ] && within "$last" "$total_s" 5; then ok "prometheus: the app's CPU counter comes to the workload's CPU within 5%"
+else fail "prometheus: the app's CPU counter comes to the workload's CPU within 5%" "got '${last}', expected $total_s"; fi
+
+check "prometheus: the textfile passes promtool check metrics" sh -c 'promtool check metrics <"$1"' sh "$tf/prochist.prom"
+expected=$(awk -v a="$a1" -v b="$a2" -v x="$c1" -v y="$c2" -v t="$tck" 'BEGIN { printf "%.4f", (y - x) / t / (b - a) }')
+got=$(q "rate(prochist_app_cpu_seconds_total{app=\"$app\"}[10s])" "$mid")
+echo "# Prometheus: rate(prochist_app_cpu_seconds_total{app=\"$app\"}[10s]) = ${got:-none}, workload ${expected} CPU s/s"
 if [ -n "$got" ] && within "$got" "$expected" 10; then ok "prometheus: rate() of the app's CPU matches the workload within 10%"
 else fail "prometheus: rate() of the app's CPU matches the workload within 10%" "got '${got}', expected $expected; $(tail -2 "$TMP/prom.log")"; fi
 samples=$(q 'prochist_recorder_samples_total' "$(date +%s)")
@@ -85,10 +124,13 @@ check "prometheus: recorder health is scraped" [ -n "$samples" ]
 hostile="$TMP/$(printf 'q"uo\\te\nnl\377x')"
 cp "$HELPERS/spin" "$hostile"
 db2="$TMP/hostile.db"
-"$PROCHIST" record --db "$db2" --interval 0.1 --count 8 --quiet &
+"$PROCHIST" record --db "$db2" --interval 0.1 --quiet &
 rec=$!
-sleep 0.3
+wait_samples "$db2" 1
 "$hostile" 200
+n0=$(sqlite3 "$db2" 'select count(*) from sample')
+wait_samples "$db2" $((n0 + 2))
+kill $rec
 wait $rec
 "$PROCHIST" export --db "$db2" >"$TMP/hostile.prom"
 check "prometheus: hostile app names give valid exposition" sh -c 'promtool check metrics <"$1"' sh "$TMP/hostile.prom"

@@ -413,6 +413,11 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
                       out->app, sizeof out->app);
 }
 
+int ph_platform_privileged(void)
+{
+    return geteuid() == 0; /* other users' task ports and rusage: root only */
+}
+
 int ph_platform_self_exe(char *buf, size_t len)
 {
     return proc_pidpath(getpid(), buf, (uint32_t)len) > 0 ? 0 : -1;

@@ -737,6 +737,23 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
     ph_app_of_name(s->name, out->app, sizeof out->app);
 }
 
+int ph_platform_privileged(void)
+{
+    char line[256];
+    unsigned long long eff = 0;
+    int found = 0;
+    FILE *f = fopen("/proc/self/status", "re");
+    if (!f)
+        return geteuid() == 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+            found = 1;
+            break;
+        }
+    fclose(f);
+    return found ? (int)((eff >> 19) & 1) /* CAP_SYS_PTRACE */ : geteuid() == 0;
+}
+
 int ph_platform_self_exe(char *buf, size_t len)
 {
     ssize_t n = readlink("/proc/self/exe", buf, len - 1);
