@@ -54,6 +54,9 @@ int ph_store_exec(ph_store *s, const char *sql);
  * the ROLLBACK that followed it. */
 const char *ph_store_errmsg(ph_store *s);
 void ph_store_err_clear(ph_store *s);
+/* Copy the WAL back and truncate it (and the file, after a vacuum), without
+ * waiting: with a reader in the way, as much as it can. */
+void ph_store_checkpoint(ph_store *s);
 /* Keep the failing statement's error, then roll back if a transaction is open. */
 void ph_store_rollback(ph_store *s);
 /* "<message> (SQLITE_FULL, extended code 13; errno 28: ...)" of db's last error. */

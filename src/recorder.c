@@ -141,6 +141,7 @@ typedef struct rec {
     int64_t stored;
     int64_t textfile_at;  /* monotonic time of the next textfile */
     int textfile_failing;
+    int cap_said;         /* the size cap's first removal was logged */
 } rec;
 
 /* DIR/prochist.prom, atomically: a temporary file in DIR, then rename. */
@@ -302,8 +303,20 @@ static void sample_once(rec *r)
      * closed or earlier work is pending. */
     ph_maint_stats ms;
     char err[512] = "";
-    if (!r->maint_pending && wall / 60000000000LL == r->maint_minute)
+    if (!r->maint_pending && wall / 60000000000LL == r->maint_minute) {
+        /* Between maintenance runs the size cap still holds, per sample. */
+        if (r->o->retain.max_bytes > 0) {
+            if (ph_enforce_cap(r->store, &r->o->retain, &ms, err, sizeof err) < 0) {
+                if (!r->maint_failing)
+                    ph_log("%s; will retry", err);
+                r->maint_failing = 1;
+            } else if (ms.capped && !r->cap_said && !r->o->quiet) {
+                ph_log("database over --max-db-size: removed the oldest data");
+                r->cap_said = 1;
+            }
+        }
         return;
+    }
     r->maint_minute = wall / 60000000000LL;
     int64_t m0 = r->profile ? self_cpu_ns() : 0;
     int mrc = ph_maintain(r->store, &r->o->retain, wall, 10, 5000, &ms, err, sizeof err);
@@ -318,8 +331,10 @@ static void sample_once(rec *r)
             ph_log("rollups and retention running again");
         r->maint_failing = 0;
         r->maint_pending = ms.pending;
-        if (ms.capped && !r->o->quiet)
+        if (ms.capped && !r->cap_said && !r->o->quiet) {
             ph_log("database over --max-db-size: removed the oldest data");
+            r->cap_said = 1;
+        }
     }
 }
 

@@ -479,18 +479,18 @@ static int64_t wal_bytes(sqlite3 *db)
  * The newest minute of raw samples is never removed. Returns 1 when it
  * removed data, 0 when under the cap, -1 on error; *left is the row budget.
  */
-static int cap_prune(sqlite3 *db, int64_t cap, int64_t *left, int *pending, char *err, size_t errlen)
+static int cap_prune(ph_store *s, int64_t cap, int64_t *left, int *pending, char *err, size_t errlen)
 {
-    if (data_bytes(db) + wal_bytes(db) <= cap)
-        return 0;
-    /* The WAL counts: copy it back and truncate it first (with no reader
-     * in the way that alone may be enough). What it still holds after
-     * that is taken off what the data may use; the WAL the deletions below
-     * write is the slack of one checkpoint (the store sets a small
-     * wal_autocheckpoint under a cap). */
-    sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
-    int64_t target = cap - wal_bytes(db);
-    int64_t used = data_bytes(db);
+    sqlite3 *db = ph_store_db(s);
+    /* The WAL counts: the data is kept to the cap less the WAL's allowance
+     * (an eighth; the store checkpoints at that size). A WAL grown past
+     * it because readers held a checkpoint back is copied back here, not
+     * answered by deleting more: deleting writes more WAL. */
+    int64_t page = one_int(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
+    int64_t allowance = ph_cap_wal_pages(cap, page) * page;
+    int64_t target = cap - allowance, used = data_bytes(db);
+    if (wal_bytes(db) > allowance)
+        ph_store_checkpoint(s);
     if (used <= target)
         return 0;
     int removed = 0, cur = -1;
@@ -550,13 +550,16 @@ static int cap_prune(sqlite3 *db, int64_t cap, int64_t *left, int *pending, char
         int64_t now_used = data_bytes(db);
         freed += used - now_used > 0 ? used - now_used : 0;
         used = now_used;
-        /* The next slice: what the excess needs at the bytes a unit freed so
-         * far (pages free only when emptied: before any did, grow). */
-        if (freed > 0) {
-            int64_t per = freed / samples;
-            slice = per > 0 ? (used - target) / per + 1 : slice * 2;
+        /* The next slice: half of what the excess needs at the bytes a
+         * unit freed so far, at most twice the last (pages free only when
+         * emptied, so a few units say little: until 4 pages came free,
+         * grow). Approached this way the cut ends within a slice of need. */
+        int64_t grow = slice * 2;
+        if (freed >= 4 * 4096) {
+            int64_t need = (used - target) / (freed / samples > 0 ? freed / samples : 1) + 1;
+            slice = need / 2 + 1 < grow ? need / 2 + 1 : grow;
         } else {
-            slice *= 2;
+            slice = grow;
         }
         if (slice < 1)
             slice = 1;
@@ -570,6 +573,37 @@ fail:
     keep_err(db, "removing old data for --max-db-size failed", err, errlen);
     rollback(db);
     return -1;
+}
+
+int ph_enforce_cap(ph_store *s, const ph_retention *r, ph_maint_stats *st, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    int64_t left = 5000;
+    memset(st, 0, sizeof *st);
+    err[0] = '\0';
+    if (r->max_bytes <= 0)
+        return 0;
+    int c = cap_prune(s, r->max_bytes, &left, &st->pending, err, errlen);
+    if (c < 0)
+        return -1;
+    st->capped = c;
+    st->rows_pruned = 5000 - left;
+    if (c) {
+        /* Free pages are reused by the next samples: give them back only
+         * once there are more than the WAL allowance's worth (moving pages
+         * writes WAL too). */
+        int64_t page = one_int(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
+        int64_t freelist = one_int(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
+        if (freelist > ph_cap_wal_pages(r->max_bytes, page) / 2) {
+            char sql[64];
+            int64_t pages = freelist < 2048 ? freelist : 2048;
+            snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%lld)", (long long)pages);
+            if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+                st->pages_vacuumed = pages;
+        }
+        ph_store_checkpoint(s);
+    }
+    return 0;
 }
 
 int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
@@ -626,7 +660,7 @@ int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
     /* The size cap: the oldest data first, only as much as needed. */
     if (r->max_bytes > 0 && left > 0) {
         int64_t before = left;
-        int c = cap_prune(db, r->max_bytes, &left, &st->pending, err, errlen);
+        int c = cap_prune(s, r->max_bytes, &left, &st->pending, err, errlen);
         if (c < 0)
             return -1;
         st->capped = c;
@@ -681,5 +715,9 @@ int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
         if (freelist > pages)
             st->pending = 1;
     }
+    /* Under the cap the file itself must shrink: a checkpoint copies the
+     * vacuumed database back and truncates file and WAL. */
+    if (st->capped || (r->max_bytes > 0 && st->pages_vacuumed > 0))
+        ph_store_checkpoint(s);
     return 0;
 }

@@ -114,6 +114,9 @@ void ph_store_describe_error(sqlite3 *db, char *buf, size_t len)
     if (os)
         ph_fmt(buf, len, "%s (%s, extended code %d; errno %d: %s)", sqlite3_errmsg(db), code_name(ext), ext, sys,
                strerror(sys));
+    else if (code == SQLITE_FULL) /* SQLite keeps no errno for it: ENOSPC, or a short write */
+        ph_fmt(buf, len, "%s (%s, extended code %d: no space left on the file system)", sqlite3_errmsg(db),
+               code_name(ext), ext);
     else
         ph_fmt(buf, len, "%s (%s, extended code %d)", sqlite3_errmsg(db), code_name(ext), ext);
 }
@@ -140,6 +143,17 @@ int ph_store_exec(ph_store *s, const char *sql)
         return 0;
     note_err(s);
     return -1;
+}
+
+#define BUSY_MS 5000 /* how long a statement waits for the other side's lock */
+
+void ph_store_checkpoint(ph_store *s)
+{
+    /* Without a busy wait: a reader in the way makes it a passive
+     * checkpoint (all it can, without blocking the recorder's cadence). */
+    sqlite3_busy_timeout(s->db, 0);
+    sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    sqlite3_busy_timeout(s->db, BUSY_MS);
 }
 
 void ph_store_rollback(ph_store *s)
@@ -686,7 +700,7 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
     if (open_uri(path, immutable, &s->db, flags | SQLITE_OPEN_NOFOLLOW) != SQLITE_OK)
         return open_fail(s, err, errlen, path, "open");
     sqlite3_extended_result_codes(s->db, 0);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_timeout(s->db, BUSY_MS);
 
     int64_t app = 0, ver = 0, ntables = 0;
     if (pragma_int(s->db, "PRAGMA application_id", &app) ||
@@ -982,16 +996,11 @@ int ph_store_set_retention(ph_store *s, const ph_retention *r)
     }
     sqlite3_finalize(st);
     if (rc == 0 && r->max_bytes > 0) {
-        /* Under a size cap the WAL counts: checkpoint (and truncate the
-         * file back) after about an eighth of the cap, so one checkpoint's
-         * worth is all it adds. */
-        int64_t page = 4096, pages;
+        /* Under a size cap the WAL counts: it gets an eighth of the cap
+         * (ph_cap_wal_pages), checkpointed and truncated back at that. */
+        int64_t page = 4096;
         pragma_int(s->db, "PRAGMA page_size", &page);
-        pages = r->max_bytes / 8 / (page > 0 ? page : 4096);
-        if (pages < 16)
-            pages = 16;
-        if (pages > 1000)
-            pages = 1000;
+        int64_t pages = ph_cap_wal_pages(r->max_bytes, page);
         char sql[128];
         snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint=%lld; PRAGMA journal_size_limit=%lld",
                  (long long)pages, (long long)(pages * page));
