@@ -627,7 +627,10 @@ static int quick_check(ph_store *s, char *err, size_t errlen)
     }
     if (rc == SQLITE_ROW || sqlite3_errcode(s->db) == SQLITE_CORRUPT || sqlite3_errcode(s->db) == SQLITE_NOTADB) {
         char what[200];
-        ph_fmt(what, sizeof what, "%s", res ? res : sqlite3_errmsg(s->db));
+        const char *r = res ? res : sqlite3_errmsg(s->db);
+        if (strncmp(r, "*** in database main ***\n", 25) == 0)
+            r += 25; /* a heading, then the first problem */
+        ph_fmt(what, sizeof what, "%s", r);
         what[strcspn(what, "\n")] = '\0';
         ph_fmt(err, errlen, "%s is corrupt (quick_check: %s); refusing to use it: recover what it holds with"
                " 'sqlite3 %s .recover', or move it away to start afresh", s->path, what, s->path);
@@ -676,11 +679,6 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
             close(fd);
         } else if (errno != EEXIST) {
             ph_fmt(err, errlen, "cannot create %s: %s", path, strerror(errno));
-            free(s);
-            return -1;
-        }
-        if (secure_file(path, "", err, errlen) < 0 || secure_file(path, "-wal", err, errlen) < 0 ||
-            secure_file(path, "-shm", err, errlen) < 0) {
             free(s);
             return -1;
         }
@@ -737,6 +735,11 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
     /* A damaged file is refused before anything is written into it. */
     if (!fresh && quick_check(s, err, errlen) < 0)
         return open_fail(s, err, errlen, path, "check");
+    /* Ours and closed to others before anything is written (a refused file
+     * above is left exactly as it was, mode included). */
+    if (secure_file(path, "", err, errlen) < 0 || secure_file(path, "-wal", err, errlen) < 0 ||
+        secure_file(path, "-shm", err, errlen) < 0)
+        return open_fail(s, err, errlen, path, "");
     if (fresh && sqlite3_exec(s->db, "PRAGMA auto_vacuum=INCREMENTAL", NULL, NULL, NULL))
         return open_fail(s, err, errlen, path, "initialise");
     int64_t dummy;
