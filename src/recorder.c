@@ -238,8 +238,12 @@ static int check_db(rec *r)
         r->db_lost = 1;
         return -1;
     }
-    if (same)
+    if (same) {
+        if (r->db_lost) /* only the lock was lost, and it is back */
+            ph_log("recording to %s again", r->o->db_path);
+        r->db_lost = 0;
         return 0;
+    }
     char err[512] = "";
     ph_store *fresh = NULL;
     if (!r->db_lost)
