@@ -271,6 +271,11 @@ int ph_store_recorder_running(const char *db, long *pid)
  * and closed to others: a planted 0666 file, or one left group-writable, is
  * made 0600 (said once); a file of another user is refused. The same for
  * the -wal and -shm files SQLite keeps beside it.
+ *
+ * By path (lstat, then chmod), never by opening: SQLite has these files
+ * open by now, and closing any descriptor of a file drops every POSIX lock
+ * this process holds on it (SQLite's included), after which a reader would
+ * think itself alone and reset the -shm under the recorder.
  */
 static int secure_file(const char *path, const char *suffix, char *err, size_t errlen)
 {
@@ -278,32 +283,30 @@ static int secure_file(const char *path, const char *suffix, char *err, size_t e
     struct stat st;
     if (ph_fmt(p, sizeof p, "%s%s", path, suffix) < 0)
         return -1;
-    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) {
+    if (lstat(p, &st) != 0) {
         if (errno == ENOENT && suffix[0])
             return 0;
-        ph_fmt(err, errlen, "cannot open %s: %s", p, strerror(errno));
+        ph_fmt(err, errlen, "cannot use %s: %s", p, strerror(errno));
         return -1;
     }
-    int rc = 0;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st.st_mode)) {
         ph_fmt(err, errlen, "%s is not a regular file; refusing to use it", p);
-        rc = -1;
-    } else if (st.st_uid != geteuid()) {
+        return -1;
+    }
+    if (st.st_uid != geteuid()) {
         ph_fmt(err, errlen, "%s belongs to uid %ld, not to this user (uid %ld); refusing to record into it",
                p, (long)st.st_uid, (long)geteuid());
-        rc = -1;
-    } else if (st.st_mode & 077) {
-        if (fchmod(fd, 0600) != 0) {
+        return -1;
+    }
+    if (st.st_mode & 077) {
+        if (chmod(p, 0600) != 0) {
             ph_fmt(err, errlen, "%s is open to other users (mode %04o) and cannot be made 0600: %s", p,
                    (unsigned)(st.st_mode & 07777), strerror(errno));
-            rc = -1;
-        } else {
-            ph_log("%s was open to other users (mode %04o); made it 0600", p, (unsigned)(st.st_mode & 07777));
+            return -1;
         }
+        ph_log("%s was open to other users (mode %04o); made it 0600", p, (unsigned)(st.st_mode & 07777));
     }
-    close(fd);
-    return rc;
+    return 0;
 }
 
 /* Check the first bytes: "" (new), SQLite, or something else. */

@@ -210,7 +210,9 @@ alive=0
 for p in $a $b; do kill -0 $p 2>/dev/null && alive=$((alive + 1)); done
 check "lock: after the directory is recreated only one recorder writes" [ "$alive" -eq 1 ]
 check "lock: the other says so" sh -c 'cat "$1" "$2" | grep -q "another recorder"' sh "$TMP/a.log" "$TMP/b.log"
-running=$("$P" status --db "$db" --format json 2>/dev/null | grep -c '"recording":[[:space:]]*true')
+wait_samples "$db" 1 # the survivor's first sample (status reads the file)
+running=$("$P" status --db "$db" --format json 2>"$TMP/st.err" | grep -c '"recording":[[:space:]]*true')
+[ "$running" -eq 1 ] || sed 's/^/#   /' "$TMP/st.err"
 check "lock: status sees the recorder" [ "$running" -eq 1 ]
 kill -TERM $a $b 2>/dev/null
 wait $a 2>/dev/null
