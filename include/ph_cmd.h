@@ -36,7 +36,9 @@ extern const ph_cmd ph_cmd_doctor;
 void ph_cmd_print_help(const ph_cmd *c, int to_stderr);
 
 /* Resolve the database path: --db, then $PROCHIST_DB, then the platform
- * default. With create_dir, missing parent directories are made 0700. */
+ * default. With create_dir, missing parent directories are made 0700.
+ * Returns 0; -2 (message printed: exit PH_EXIT_USAGE) for an empty or
+ * over-long --db; -1 (printed) otherwise. */
 int ph_db_path(const char *opt, int create_dir, char *buf, size_t len);
 
 #endif

@@ -23,6 +23,12 @@ int ph_retention_parse(const char *spec, ph_retention *r, char *err, size_t errl
 /* "500M", "2G", "1.5GiB", "100000" (bytes); 0 or -1. */
 int ph_size_parse(const char *s, int64_t *bytes);
 
+/* Under a size cap the WAL is given an eighth of it (16 to 1000 pages): the
+ * recorder checkpoints at that size (wal_autocheckpoint, and
+ * journal_size_limit truncates the file back to it), and the data is kept
+ * to the cap minus that allowance. */
+int64_t ph_cap_wal_pages(int64_t max_bytes, int64_t page_size);
+
 typedef struct ph_maint_stats {
     int minute_buckets, hour_buckets; /* rolled up by this call */
     int64_t rows_pruned;
@@ -36,5 +42,12 @@ typedef struct ph_maint_stats {
  * is the wall clock retention counts back from. */
 int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
                 int64_t row_budget, ph_maint_stats *st, char *err, size_t errlen);
+
+/* The size cap alone, cheap when under it (a few pragmas and a stat): the
+ * recorder calls it after every sample, so the file never outgrows the cap
+ * by more than a sample and one checkpoint's WAL between maintenance runs.
+ * Removes the oldest data of any tier first, measuring as it goes, never
+ * the newest minute of raw samples; moves no mark past the newest data. */
+int ph_enforce_cap(ph_store *s, const ph_retention *r, ph_maint_stats *st, char *err, size_t errlen);
 
 #endif

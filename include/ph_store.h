@@ -19,10 +19,22 @@ typedef struct ph_store ph_store;
 enum ph_store_mode { PH_STORE_WRITE, PH_STORE_READ };
 
 /* Open (and for WRITE create/migrate) a database. On failure returns -1 with
- * a one-line reason; a foreign, newer or corrupt file is never modified. */
+ * a one-line reason; a foreign, newer or corrupt file is never modified.
+ * WRITE runs PRAGMA quick_check on an existing file, makes a file (and its
+ * -wal, -shm) that other users could read or write 0600, and refuses a file
+ * of another user. READ opens immutable when the directory is not writable,
+ * no recorder holds the lock and there is no WAL (nothing can change it). */
 int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
                   char *err, size_t errlen);
 void ph_store_close(ph_store *s);
+/* Before creating anything at PATH: PATH, PATH-wal, PATH-shm and PATH.lock
+ * are each absent or a regular file (never a FIFO, device, directory or,
+ * for PATH, a symbolic link); checked with lstat, so nothing blocks. PATH
+ * must exist when must_exist. 0, or -1 with a one-line reason. */
+int ph_store_check_path(const char *path, int must_exist, char *err, size_t errlen);
+/* Does a recorder hold "<db>.lock"? (its pid in *pid, 0 unknown) */
+int ph_store_recorder_running(const char *db, long *pid);
+const char *ph_store_path(ph_store *s);
 sqlite3 *ph_store_db(ph_store *s);
 int ph_store_schema_version(void);
 /* The read-only query tool also reads databases from this schema on, so it
@@ -37,8 +49,20 @@ extern const char *const ph_schema_sql[];
 extern const int ph_schema_count;
 
 int ph_store_exec(ph_store *s, const char *sql);
-/* Error text of the last failure. */
+/* Error text of the FIRST failure since ph_store_err_clear (sqlite3's
+ * message, code name, extended code, and errno for system errors), not of
+ * the ROLLBACK that followed it. */
 const char *ph_store_errmsg(ph_store *s);
+void ph_store_err_clear(ph_store *s);
+/* Copy the WAL back and truncate it (and the file, after a vacuum), without
+ * waiting: with a reader in the way, as much as it can. */
+void ph_store_checkpoint(ph_store *s);
+/* Keep the failing statement's error, then roll back if a transaction is open. */
+void ph_store_rollback(ph_store *s);
+/* "<message> (SQLITE_FULL, extended code 13; errno 28: ...)" of db's last error. */
+void ph_store_describe_error(sqlite3 *db, char *buf, size_t len);
+/* A read failed: which file, and for corruption how to recover it. */
+void ph_store_read_error(ph_store *s, char *err, size_t errlen);
 
 /* Recorder side. */
 int ph_store_boot(ph_store *s, const char *uuid, int64_t boot_wall_ns, int64_t *boot);

@@ -19,12 +19,22 @@ int ph_db_path(const char *opt, int create_dir, char *buf, size_t len)
 {
     const char *env = getenv("PROCHIST_DB");
     char dir[PH_PATH_MAX];
-    if (opt && *opt) {
-        if (ph_fmt(buf, len, "%s", opt) < 0)
-            return -1;
+    /* --db '' is a mistake, not "the default"; an over-long path is one too
+     * (both usage errors: -2). */
+    if (opt && !*opt) {
+        ph_err("--db needs a path; it was empty");
+        return -2;
+    }
+    if (opt) {
+        if (strlen(opt) >= PH_PATH_MAX - 16 || ph_fmt(buf, len, "%s", opt) < 0) {
+            ph_err("--db path too long (%zu bytes, at most %d)", strlen(opt), PH_PATH_MAX - 17);
+            return -2;
+        }
     } else if (env && *env) {
-        if (ph_fmt(buf, len, "%s", env) < 0)
-            return -1;
+        if (strlen(env) >= PH_PATH_MAX - 16 || ph_fmt(buf, len, "%s", env) < 0) {
+            ph_err("$PROCHIST_DB too long (%zu bytes, at most %d)", strlen(env), PH_PATH_MAX - 17);
+            return -2;
+        }
     } else {
         if (ph_platform_default_db_dir(dir, sizeof dir) < 0 ||
             ph_fmt(buf, len, "%s/prochist.db", dir) < 0) {

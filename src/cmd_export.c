@@ -64,8 +64,9 @@ static int export_exec(int argc, char **argv)
         ph_err("unexpected argument '%s' for export", argv[optind]);
         return PH_EXIT_USAGE;
     }
-    if (ph_db_path(dbopt, 0, path, sizeof path) < 0)
-        return PH_EXIT_FAIL;
+    int prc = ph_db_path(dbopt, 0, path, sizeof path);
+    if (prc < 0)
+        return prc == -2 ? PH_EXIT_USAGE : PH_EXIT_FAIL;
     ph_store *s;
     if (ph_store_open(path, PH_STORE_READ, &s, err, sizeof err) < 0) {
         ph_err("%s", err);

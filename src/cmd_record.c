@@ -106,8 +106,9 @@ static int record_exec(int argc, char **argv)
         ph_err("unexpected argument '%s' for record", argv[optind]);
         return PH_EXIT_USAGE;
     }
-    if (ph_db_path(db, 1, path, sizeof path) < 0)
-        return PH_EXIT_FAIL;
+    int prc = ph_db_path(db, 1, path, sizeof path);
+    if (prc < 0)
+        return prc == -2 ? PH_EXIT_USAGE : PH_EXIT_FAIL;
     o.db_path = path;
     return ph_record(&o);
 }

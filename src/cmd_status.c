@@ -18,26 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A recorder holds an exclusive flock on "<db>.lock" while it runs. */
-static int recorder_pid(const char *db, long *pid)
-{
-    char path[PH_PATH_MAX + 8], buf[32];
-    *pid = 0;
-    if (ph_fmt(path, sizeof path, "%s.lock", db) < 0)
-        return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return 0;
-    int running = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-    if (running) {
-        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-        buf[n > 0 ? n : 0] = '\0';
-        *pid = atol(buf);
-    }
-    close(fd);
-    return running;
-}
-
 static int64_t file_size(const char *path, const char *suffix)
 {
     char p[PH_PATH_MAX + 8];
@@ -131,10 +111,11 @@ static int status_exec(int argc, char **argv)
         ph_err("unexpected argument '%s' for status", argv[optind]);
         return PH_EXIT_USAGE;
     }
-    if (ph_db_path(dbopt, 0, path, sizeof path) < 0)
-        return PH_EXIT_FAIL;
+    int prc = ph_db_path(dbopt, 0, path, sizeof path);
+    if (prc < 0)
+        return prc == -2 ? PH_EXIT_USAGE : PH_EXIT_FAIL;
     long pid;
-    int running = recorder_pid(path, &pid);
+    int running = ph_store_recorder_running(path, &pid);
     ph_store *store;
     if (ph_store_open(path, PH_STORE_READ, &store, err, sizeof err) < 0) {
         ph_err("%s", err);

@@ -105,8 +105,9 @@ int ph_qopts_finish(ph_qopts *o)
         ph_err("--until (%s) is not after --since (%s)", o->until, o->since);
         return PH_EXIT_USAGE;
     }
-    if (ph_db_path(o->db, 0, o->path, sizeof o->path) < 0)
-        return PH_EXIT_FAIL;
+    int prc = ph_db_path(o->db, 0, o->path, sizeof o->path);
+    if (prc < 0)
+        return prc == -2 ? PH_EXIT_USAGE : PH_EXIT_FAIL;
     return 0;
 }
 

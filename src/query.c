@@ -901,7 +901,7 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
     rc = 0;
 fail:
     if (rc < 0 && !err[0])
-        ph_fmt(err, errlen, "reading the database failed: %s", sqlite3_errmsg(db));
+        ph_store_read_error(store, err, errlen);
     sqlite3_finalize(st);
     sqlite3_finalize(q.meta);
     if (wins != &one)
@@ -1070,7 +1070,7 @@ static int app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_
     rc = 0;
 fail:
     if (rc < 0 && !err[0])
-        ph_fmt(err, errlen, "reading the database failed: %s", sqlite3_errmsg(db));
+        ph_store_read_error(store, err, errlen);
     sqlite3_finalize(st);
     ph_result_free(&work);
     free(q.app_sum);

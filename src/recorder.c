@@ -77,28 +77,41 @@ static int64_t self_cpu_ns(void)
 }
 
 /* flock "<db>.lock": held for the recorder's life, released by the kernel
- * even on a crash. Returns the fd, or -1 with a message printed. */
-static int take_lock(const char *db)
+ * even on a crash. Returns the fd, or -1 with a one-line reason in err
+ * (*busy set when another recorder holds it). */
+static int take_lock(const char *db, int *busy, char *err, size_t errlen)
 {
     char path[PH_PATH_MAX + 8];
+    struct stat st;
+    *busy = 0;
     if (ph_fmt(path, sizeof path, "%s.lock", db) < 0) {
-        ph_err("database path too long");
+        ph_fmt(err, errlen, "database path too long");
         return -1;
     }
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    /* O_NONBLOCK: a FIFO put there between the check and here must not
+     * block; fstat then refuses it. */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
     if (fd < 0) {
-        ph_err("cannot create lock file %s: %s", path, strerror(errno));
+        ph_fmt(err, errlen, "cannot create lock file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ph_fmt(err, errlen, "%s is not a regular file; refusing to use it", path);
+        close(fd);
         return -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         char pid[32] = "";
+        int e = errno;
         ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
         pid[n > 0 ? n : 0] = '\0';
         pid[strcspn(pid, "\n")] = '\0';
-        if (errno == EWOULDBLOCK)
-            ph_err("another recorder (pid %s) is already writing %s", pid[0] ? pid : "?", db);
-        else
-            ph_err("cannot lock %s: %s", path, strerror(errno));
+        if (e == EWOULDBLOCK) {
+            *busy = 1;
+            ph_fmt(err, errlen, "another recorder (pid %s) is already writing %s", pid[0] ? pid : "?", db);
+        } else {
+            ph_fmt(err, errlen, "cannot lock %s: %s", path, strerror(e));
+        }
         close(fd);
         return -1;
     }
@@ -125,11 +138,14 @@ typedef struct rec {
     dev_t db_dev;         /* the file we opened: noticed if removed or replaced */
     ino_t db_ino;
     int db_lost;          /* it was, and reopening failed (logged once) */
+    int lock;             /* fd holding the flock on "<db>.lock" */
+    int fatal;            /* stop: another recorder took over the database */
     char uuid[128];
     int64_t boot_wall;
     int64_t stored;
     int64_t textfile_at;  /* monotonic time of the next textfile */
     int textfile_failing;
+    int cap_said;         /* the size cap's first removal was logged */
 } rec;
 
 /*
@@ -220,10 +236,48 @@ static void write_textfile(rec *r)
 static int remember_db(rec *r)
 {
     struct stat st;
-    if (stat(r->o->db_path, &st) != 0)
+    if (lstat(r->o->db_path, &st) != 0)
         return -1;
     r->db_dev = st.st_dev;
     r->db_ino = st.st_ino;
+    return 0;
+}
+
+/* Is the lock we hold still the file at "<db>.lock"? */
+static int lock_current(rec *r)
+{
+    char path[PH_PATH_MAX + 8];
+    struct stat held, now;
+    if (ph_fmt(path, sizeof path, "%s.lock", r->o->db_path) < 0)
+        return 0;
+    return fstat(r->lock, &held) == 0 && lstat(path, &now) == 0 && held.st_dev == now.st_dev &&
+           held.st_ino == now.st_ino;
+}
+
+/*
+ * Take "<db>.lock" again when it is no longer the file we hold (its
+ * directory was deleted and made again, the file removed): otherwise a
+ * second recorder would be let in. Another recorder holding it now wins:
+ * this one stops. Returns 0, or -1 (r->fatal set when it must stop).
+ */
+static int relock(rec *r)
+{
+    char err[512];
+    int busy;
+    if (lock_current(r))
+        return 0;
+    int fd = take_lock(r->o->db_path, &busy, err, sizeof err);
+    if (fd < 0) {
+        if (busy) {
+            ph_log("the lock file was replaced and %s; stopping this recorder", err);
+            r->fatal = 1;
+        } else if (!r->db_lost) {
+            ph_log("%s; retrying at each sample", err);
+        }
+        return -1;
+    }
+    close(r->lock);
+    r->lock = fd;
     return 0;
 }
 
@@ -232,12 +286,22 @@ static int remember_db(rec *r)
  * nobody can open again. Start a new one at the same path (a fresh tracker:
  * its process ids belonged to the old file), or, when that fails (a foreign
  * file there, a read-only directory), say so once and retry each sample.
+ * The lock is taken again first, on every reopen.
  */
 static int check_db(rec *r)
 {
     struct stat st;
-    if (stat(r->o->db_path, &st) == 0 && st.st_dev == r->db_dev && st.st_ino == r->db_ino)
+    int same = lstat(r->o->db_path, &st) == 0 && st.st_dev == r->db_dev && st.st_ino == r->db_ino;
+    if (relock(r) < 0) {
+        r->db_lost = 1;
+        return -1;
+    }
+    if (same) {
+        if (r->db_lost) /* only the lock was lost, and it is back */
+            ph_log("recording to %s again", r->o->db_path);
+        r->db_lost = 0;
         return 0;
+    }
     char err[512] = "";
     ph_store *fresh = NULL;
     if (!r->db_lost)
@@ -301,8 +365,20 @@ static void sample_once(rec *r)
      * closed or earlier work is pending. */
     ph_maint_stats ms;
     char err[512] = "";
-    if (!r->maint_pending && wall / 60000000000LL == r->maint_minute)
+    if (!r->maint_pending && wall / 60000000000LL == r->maint_minute) {
+        /* Between maintenance runs the size cap still holds, per sample. */
+        if (r->o->retain.max_bytes > 0) {
+            if (ph_enforce_cap(r->store, &r->o->retain, &ms, err, sizeof err) < 0) {
+                if (!r->maint_failing)
+                    ph_log("%s; will retry", err);
+                r->maint_failing = 1;
+            } else if (ms.capped && !r->cap_said && !r->o->quiet) {
+                ph_log("database over --max-db-size: removed the oldest data");
+                r->cap_said = 1;
+            }
+        }
         return;
+    }
     r->maint_minute = wall / 60000000000LL;
     int64_t m0 = r->profile ? self_cpu_ns() : 0;
     int mrc = ph_maintain(r->store, &r->o->retain, wall, 10, 5000, &ms, err, sizeof err);
@@ -317,8 +393,10 @@ static void sample_once(rec *r)
             ph_log("rollups and retention running again");
         r->maint_failing = 0;
         r->maint_pending = ms.pending;
-        if (ms.capped && !r->o->quiet)
+        if (ms.capped && !r->cap_said && !r->o->quiet) {
             ph_log("database over --max-db-size: removed the oldest data");
+            r->cap_said = 1;
+        }
     }
 }
 
@@ -438,9 +516,14 @@ int ph_record(const ph_record_opts *o)
         if (dfd >= 0)
             close(dfd);
     }
-    int lock = take_lock(o->db_path);
-    if (lock < 0)
+    /* Nothing is created (not even the lock file) at a path that is not a
+     * regular file or absent: /dev/null, a directory, a FIFO. */
+    int busy;
+    if (ph_store_check_path(o->db_path, 0, err, sizeof err) < 0 ||
+        (r.lock = take_lock(o->db_path, &busy, err, sizeof err)) < 0) {
+        ph_err("%s", err);
         return PH_EXIT_FAIL;
+    }
     if (setup(&r, err, sizeof err) < 0) {
         ph_err("%s", err);
         status = PH_EXIT_FAIL;
@@ -455,6 +538,10 @@ int ph_record(const ph_record_opts *o)
     int64_t start = ph_now_mono_ns();
     for (int64_t k = 0; !stop_requested; ) {
         sample_once(&r);
+        if (r.fatal) {
+            status = PH_EXIT_FAIL;
+            break;
+        }
         if (o->count && r.stored >= o->count)
             break;
         k++;
@@ -478,6 +565,6 @@ out:
     ph_sampler_free(&r.sampler);
     ph_platform_close(r.plat);
     ph_store_close(r.store);
-    close(lock);
+    close(r.lock);
     return status;
 }

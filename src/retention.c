@@ -101,3 +101,9 @@ int ph_size_parse(const char *s, int64_t *bytes)
     *bytes = (int64_t)(v * mul);
     return 0;
 }
+
+int64_t ph_cap_wal_pages(int64_t max_bytes, int64_t page_size)
+{
+    int64_t pages = max_bytes / 8 / (page_size > 0 ? page_size : 4096);
+    return pages < 16 ? 16 : pages > 1000 ? 1000 : pages;
+}

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define SEC 1000000000LL
 #define DAY (86400 * SEC)
@@ -85,6 +86,23 @@ static int64_t one_int(sqlite3 *db, const char *sql, int64_t arg, int64_t dflt)
     return v;
 }
 
+/* The first failure's own message (a ROLLBACK after it would replace it
+ * with "not an error" or "no transaction is active"). */
+static void keep_err(sqlite3 *db, const char *what, char *err, size_t errlen)
+{
+    char why[400];
+    if (err[0])
+        return;
+    ph_store_describe_error(db, why, sizeof why);
+    ph_fmt(err, errlen, "%s: %s", what, why);
+}
+
+static void rollback(sqlite3 *db)
+{
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 static const struct {
     enum ph_tier tier, from;
     const char *procs, *apps, *samples, *done;
@@ -102,7 +120,7 @@ static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
 }
 
 /* Write bucket b of dest[d] from an engine result, with its done mark. */
-static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
+static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res, char *err, size_t errlen)
 {
     char sql[4096];
     size_t off;
@@ -203,8 +221,14 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res)
     goto out;
 rollback:
     ok = 0;
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 out:
+    if (!ok) {
+        char what[96];
+        ph_fmt(what, sizeof what, "rolling up the %s bucket at %lld failed", ph_tier_name(dest[d].tier),
+               (long long)b);
+        keep_err(db, what, err, errlen);
+        rollback(db);
+    }
     sqlite3_finalize(ps);
     sqlite3_finalize(as);
     sqlite3_finalize(ss);
@@ -276,9 +300,7 @@ static int roll(ph_store *s, int d, int budget, int *pending, char *err, size_t 
             return -1;
         }
         for (size_t i = 0; i < bt.n; i++) {
-            if (write_bucket(db, d, bt.b[i].bucket, &bt.b[i].res) < 0) {
-                ph_fmt(err, errlen, "rolling up the minute at %lld failed: %s", (long long)bt.b[i].bucket,
-                       sqlite3_errmsg(db));
+            if (write_bucket(db, d, bt.b[i].bucket, &bt.b[i].res, err, errlen) < 0) {
                 free_batch(&bt);
                 return -1;
             }
@@ -305,13 +327,10 @@ static int roll(ph_store *s, int d, int budget, int *pending, char *err, size_t 
         ph_result res;
         if (ph_query_tier(s, dest[d].from, b, b + w, &res, err, errlen) < 0)
             return -1;
-        int rc = write_bucket(db, d, b, &res);
+        int rc = write_bucket(db, d, b, &res, err, errlen);
         ph_result_free(&res);
-        if (rc < 0) {
-            ph_fmt(err, errlen, "rolling up the %s bucket at %lld failed: %s", ph_tier_name(dest[d].tier),
-                   (long long)b, sqlite3_errmsg(db));
+        if (rc < 0)
             return -1;
-        }
         done = b + w;
         have = 1;
         n++;
@@ -321,79 +340,105 @@ static int roll(ph_store *s, int d, int budget, int *pending, char *err, size_t 
     return n;
 }
 
-/* Delete up to `budget` rows at or before `to` from a tier; returns rows. */
-static int64_t delete_upto(sqlite3 *db, enum ph_tier t, int64_t to, int64_t budget)
+static const char *const tier_tables[3][3] = {
+    {NULL, NULL, NULL},
+    {"proc_minute", "app_minute", "sample_minute"},
+    {"proc_hour", "app_hour", "sample_hour"},
+};
+
+/* Delete raw samples (their proc_sample rows first) by id, inside the
+ * caller's transaction. Returns rows deleted, or -1. */
+static int64_t delete_samples(sqlite3 *db, const int64_t *ids, int n)
+{
+    sqlite3_stmt *dp = NULL, *ds = NULL;
+    int64_t deleted = 0;
+    if (sqlite3_prepare_v2(db, "DELETE FROM proc_sample WHERE sample = ?1", -1, &dp, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "DELETE FROM sample WHERE sample = ?1", -1, &ds, NULL) != SQLITE_OK)
+        deleted = -1;
+    for (int i = 0; i < n && deleted >= 0; i++) {
+        sqlite3_bind_int64(dp, 1, ids[i]);
+        if (sqlite3_step(dp) != SQLITE_DONE)
+            deleted = -1;
+        else
+            deleted += sqlite3_changes(db);
+        sqlite3_reset(dp);
+        if (deleted < 0)
+            break;
+        sqlite3_bind_int64(ds, 1, ids[i]);
+        if (sqlite3_step(ds) != SQLITE_DONE)
+            deleted = -1;
+        else
+            deleted += sqlite3_changes(db);
+        sqlite3_reset(ds);
+    }
+    sqlite3_finalize(dp);
+    sqlite3_finalize(ds);
+    return deleted;
+}
+
+/* Delete up to `budget` rows of buckets starting at or before `last` from
+ * a rolled-up tier, inside the caller's transaction; rows or -1. */
+static int64_t delete_buckets(sqlite3 *db, enum ph_tier t, int64_t last, int64_t budget)
 {
     int64_t deleted = 0;
-    if (t == PH_TIER_RAW) {
-        sqlite3_stmt *sel, *dp, *ds;
-        if (sqlite3_prepare_v2(db, "SELECT sample FROM sample WHERE ts_ns <= ?1 ORDER BY ts_ns LIMIT ?2", -1,
-                               &sel, NULL) != SQLITE_OK)
-            return -1;
-        sqlite3_prepare_v2(db, "DELETE FROM proc_sample WHERE sample = ?1", -1, &dp, NULL);
-        sqlite3_prepare_v2(db, "DELETE FROM sample WHERE sample = ?1", -1, &ds, NULL);
-        int64_t ids[256];
-        int n = 0;
-        sqlite3_bind_int64(sel, 1, to);
-        sqlite3_bind_int64(sel, 2, budget < 256 ? budget : 256);
-        while (n < 256 && sqlite3_step(sel) == SQLITE_ROW)
-            ids[n++] = sqlite3_column_int64(sel, 0);
-        sqlite3_finalize(sel);
-        if (n && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
-            for (int i = 0; i < n; i++) {
-                sqlite3_bind_int64(dp, 1, ids[i]);
-                sqlite3_step(dp);
-                deleted += sqlite3_changes(db);
-                sqlite3_reset(dp);
-                sqlite3_bind_int64(ds, 1, ids[i]);
-                sqlite3_step(ds);
-                deleted += sqlite3_changes(db);
-                sqlite3_reset(ds);
-            }
-            if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-                sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-                deleted = -1;
-            }
-        }
-        sqlite3_finalize(dp);
-        sqlite3_finalize(ds);
-        return deleted;
-    }
-    const char *tables[3];
-    int64_t w = ph_tier_width_ns(t);
-    if (t == PH_TIER_MINUTE) {
-        tables[0] = "proc_minute"; tables[1] = "app_minute"; tables[2] = "sample_minute";
-    } else {
-        tables[0] = "proc_hour"; tables[1] = "app_hour"; tables[2] = "sample_hour";
-    }
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return -1;
     for (int i = 0; i < 3 && deleted < budget; i++) {
         char sql[256];
         sqlite3_stmt *st;
+        const char *tb = tier_tables[t][i];
         snprintf(sql, sizeof sql,
                  i == 2 ? "DELETE FROM %s WHERE bucket_ns IN (SELECT bucket_ns FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)"
                  : i == 0 ? "DELETE FROM %s WHERE (bucket_ns, proc) IN (SELECT bucket_ns, proc FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)"
                           : "DELETE FROM %s WHERE (bucket_ns, app) IN (SELECT bucket_ns, app FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)",
-                 tables[i], tables[i]);
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+                 tb, tb);
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
             return -1;
-        }
-        sqlite3_bind_int64(st, 1, to - w);
+        sqlite3_bind_int64(st, 1, last);
         sqlite3_bind_int64(st, 2, budget - deleted);
-        if (sqlite3_step(st) == SQLITE_DONE)
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
             deleted += sqlite3_changes(db);
         sqlite3_finalize(st);
-    }
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
+        if (rc != SQLITE_DONE)
+            return -1;
     }
     return deleted;
 }
 
-/* Move a pruned_to mark (never backwards) in its own transaction. */
+/* Delete up to `budget` rows at or before `to` from a tier; returns rows,
+ * or -1 with the failing statement's message in err. */
+static int64_t delete_upto(sqlite3 *db, enum ph_tier t, int64_t to, int64_t budget, char *err, size_t errlen)
+{
+    int64_t deleted = 0;
+    int64_t ids[256];
+    int n = 0;
+    if (t == PH_TIER_RAW) {
+        sqlite3_stmt *sel;
+        if (sqlite3_prepare_v2(db, "SELECT sample FROM sample WHERE ts_ns <= ?1 ORDER BY ts_ns LIMIT ?2", -1,
+                               &sel, NULL) != SQLITE_OK)
+            goto fail;
+        sqlite3_bind_int64(sel, 1, to);
+        sqlite3_bind_int64(sel, 2, budget < 256 ? budget : 256);
+        int rc;
+        while (n < 256 && (rc = sqlite3_step(sel)) == SQLITE_ROW)
+            ids[n++] = sqlite3_column_int64(sel, 0);
+        sqlite3_finalize(sel);
+        if (n == 0)
+            return 0;
+    }
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    deleted = t == PH_TIER_RAW ? delete_samples(db, ids, n)
+                               : delete_buckets(db, t, to - ph_tier_width_ns(t), budget);
+    if (deleted < 0 || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    return deleted;
+fail:
+    keep_err(db, "pruning old data failed", err, errlen);
+    rollback(db);
+    return -1;
+}
+
+/* Move a pruned_to mark (never backwards). */
 static int advance_mark(sqlite3 *db, const char *key, int64_t to)
 {
     int64_t cur = INT64_MIN;
@@ -405,9 +450,160 @@ static int advance_mark(sqlite3 *db, const char *key, int64_t to)
     return meta_set(db, key, to);
 }
 
-static int64_t db_bytes(sqlite3 *db)
+/* Bytes in pages that hold data (free pages are given back by
+ * incremental_vacuum, so they do not count). */
+static int64_t data_bytes(sqlite3 *db)
 {
-    return one_int(db, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", 0, 0);
+    int64_t pages = one_int(db, "SELECT page_count FROM pragma_page_count", 0, 0);
+    int64_t free_pages = one_int(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
+    int64_t page = one_int(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
+    return (pages - free_pages) * page;
+}
+
+static int64_t wal_bytes(sqlite3 *db)
+{
+    const char *path = sqlite3_db_filename(db, "main");
+    char p[4200];
+    struct stat st;
+    if (path && path[0] && ph_fmt(p, sizeof p, "%s-wal", path) == 0 && stat(p, &st) == 0)
+        return (int64_t)st.st_size;
+    return 0;
+}
+
+/*
+ * The size cap: remove the oldest data, whatever its tier, a slice at a
+ * time, measuring after each slice, until the database is under the cap.
+ * Each slice deletes its rows and moves its tier's pruned_to mark in ONE
+ * transaction (a reader sees the slice whole or not at all), and a mark
+ * only ever lands on data that existed, so never past the newest sample.
+ * The newest minute of raw samples is never removed. Returns 1 when it
+ * removed data, 0 when under the cap, -1 on error; *left is the row budget.
+ */
+static int cap_prune(ph_store *s, int64_t cap, int64_t *left, int *pending, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    /* The WAL counts: the data is kept to the cap less the WAL's allowance
+     * (an eighth; the store checkpoints at that size). A WAL grown past
+     * it because readers held a checkpoint back is copied back here, not
+     * answered by deleting more: deleting writes more WAL. */
+    int64_t page = one_int(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
+    int64_t allowance = ph_cap_wal_pages(cap, page) * page;
+    int64_t target = cap - allowance, used = data_bytes(db);
+    if (wal_bytes(db) > allowance)
+        ph_store_checkpoint(s);
+    if (used <= target)
+        return 0;
+    int removed = 0, cur = -1;
+    int64_t slice = 8, freed = 0, samples = 0;
+    int64_t newest = one_int(db, "SELECT max(ts_ns) FROM sample", 0, INT64_MIN);
+    while (used > target && *left > 0) {
+        int64_t oldest[3] = {
+            one_int(db, "SELECT min(ts_ns) FROM sample", 0, INT64_MAX),
+            one_int(db, "SELECT min(bucket_ns) FROM sample_minute", 0, INT64_MAX),
+            one_int(db, "SELECT min(bucket_ns) FROM sample_hour", 0, INT64_MAX),
+        };
+        int t = 0;
+        for (int i = 1; i < 3; i++)
+            if (oldest[i] < oldest[t])
+                t = i;
+        if (oldest[t] == INT64_MAX)
+            break; /* nothing left to remove */
+        if (t == 0 && (newest == INT64_MIN || oldest[0] > newest - 60 * SEC))
+            break; /* only the newest minute is left: keep it */
+        if (t != cur) { /* units of another tier: measure afresh */
+            cur = t;
+            slice = 8;
+            freed = samples = 0;
+        }
+        int64_t d = 0;
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            goto fail;
+        if (t == 0) {
+            int64_t ids[1024], last = INT64_MIN;
+            int n = 0;
+            sqlite3_stmt *sel;
+            if (sqlite3_prepare_v2(db, "SELECT sample, ts_ns FROM sample WHERE ts_ns <= ?1 ORDER BY ts_ns LIMIT ?2",
+                                   -1, &sel, NULL) != SQLITE_OK)
+                goto fail;
+            sqlite3_bind_int64(sel, 1, newest - 60 * SEC);
+            sqlite3_bind_int64(sel, 2, slice);
+            while (n < 1024 && sqlite3_step(sel) == SQLITE_ROW) {
+                ids[n++] = sqlite3_column_int64(sel, 0);
+                last = sqlite3_column_int64(sel, 1);
+            }
+            sqlite3_finalize(sel);
+            if (n == 0 || advance_mark(db, "raw_pruned_to", last) < 0)
+                goto fail;
+            d = delete_samples(db, ids, n);
+            samples += n;
+        } else {
+            enum ph_tier tier = t == 1 ? PH_TIER_MINUTE : PH_TIER_HOUR;
+            if (t == 1 && advance_mark(db, "minute_pruned_to", oldest[1] + ph_tier_width_ns(tier)) < 0)
+                goto fail;
+            d = delete_buckets(db, tier, oldest[t], INT64_MAX);
+            samples++;
+        }
+        if (d < 0 || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            goto fail;
+        removed = 1;
+        *left -= d;
+        int64_t now_used = data_bytes(db);
+        freed += used - now_used > 0 ? used - now_used : 0;
+        used = now_used;
+        /* The next slice: half of what the excess needs at the bytes a
+         * unit freed so far, at most twice the last (pages free only when
+         * emptied, so a few units say little: until 4 pages came free,
+         * grow). Approached this way the cut ends within a slice of need. */
+        int64_t grow = slice * 2;
+        if (freed >= 4 * 4096) {
+            int64_t need = (used - target) / (freed / samples > 0 ? freed / samples : 1) + 1;
+            slice = need / 2 + 1 < grow ? need / 2 + 1 : grow;
+        } else {
+            slice = grow;
+        }
+        if (slice < 1)
+            slice = 1;
+        if (slice > 1024)
+            slice = 1024;
+    }
+    if (used > target)
+        *pending = 1;
+    return removed;
+fail:
+    keep_err(db, "removing old data for --max-db-size failed", err, errlen);
+    rollback(db);
+    return -1;
+}
+
+int ph_enforce_cap(ph_store *s, const ph_retention *r, ph_maint_stats *st, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    int64_t left = 5000;
+    memset(st, 0, sizeof *st);
+    err[0] = '\0';
+    if (r->max_bytes <= 0)
+        return 0;
+    int c = cap_prune(s, r->max_bytes, &left, &st->pending, err, errlen);
+    if (c < 0)
+        return -1;
+    st->capped = c;
+    st->rows_pruned = 5000 - left;
+    if (c) {
+        /* Free pages are reused by the next samples: give them back only
+         * once there are more than the WAL allowance's worth (moving pages
+         * writes WAL too). */
+        int64_t page = one_int(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
+        int64_t freelist = one_int(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
+        if (freelist > ph_cap_wal_pages(r->max_bytes, page) / 2) {
+            char sql[64];
+            int64_t pages = freelist < 2048 ? freelist : 2048;
+            snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%lld)", (long long)pages);
+            if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+                st->pages_vacuumed = pages;
+        }
+        ph_store_checkpoint(s);
+    }
+    return 0;
 }
 
 int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
@@ -415,6 +611,7 @@ int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
 {
     sqlite3 *db = ph_store_db(s);
     memset(st, 0, sizeof *st);
+    err[0] = '\0';
     int n = roll(s, 0, budget, &st->pending, err, errlen);
     if (n < 0)
         return -1;
@@ -439,28 +636,16 @@ int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
     if (plan[1].to > hour_done)
         plan[1].to = floor_to(hour_done, 3600 * SEC);
 
-    /* The size cap: cut the oldest data of every tier, a slice at a time. */
-    if (r->max_bytes > 0 && db_bytes(db) > r->max_bytes) {
-        int64_t oldest = one_int(db, "SELECT min(t) FROM (SELECT min(ts_ns) AS t FROM sample"
-                                     " UNION ALL SELECT min(bucket_ns) FROM sample_minute"
-                                     " UNION ALL SELECT min(bucket_ns) FROM sample_hour)", 0, INT64_MIN);
-        int64_t newest = one_int(db, "SELECT max(ts_ns) FROM sample", 0, INT64_MIN);
-        int64_t freelist = one_int(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
-        if (oldest != INT64_MIN && newest > oldest && freelist < 64) {
-            int64_t cut = floor_to(oldest + (newest - oldest) / 20 + 3600 * SEC, 3600 * SEC);
-            for (int i = 0; i < 3; i++)
-                if (plan[i].to < cut)
-                    plan[i].to = cut;
-            st->capped = 1;
-        }
-    }
-
     for (int i = 0; i < 3 && left > 0; i++) {
-        if (plan[i].mark && advance_mark(db, plan[i].mark, plan[i].to) < 0)
-            goto fail;
-        int64_t d = delete_upto(db, plan[i].t, plan[i].to, left);
+        /* The mark moves first, in its own transaction: the rows then go
+         * in batches, and queries already read the coarser tier there. */
+        if (plan[i].mark && advance_mark(db, plan[i].mark, plan[i].to) < 0) {
+            keep_err(db, "pruning old data failed", err, errlen);
+            return -1;
+        }
+        int64_t d = delete_upto(db, plan[i].t, plan[i].to, left, err, errlen);
         if (d < 0)
-            goto fail;
+            return -1;
         st->rows_pruned += d;
         left -= d;
         static const char *const rest[] = {
@@ -471,28 +656,57 @@ int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
         if (one_int(db, rest[i], plan[i].to, 0))
             st->pending = 1; /* more to delete at the next call */
     }
+
+    /* The size cap: the oldest data first, only as much as needed. */
+    if (r->max_bytes > 0 && left > 0) {
+        int64_t before = left;
+        int c = cap_prune(s, r->max_bytes, &left, &st->pending, err, errlen);
+        if (c < 0)
+            return -1;
+        st->capped = c;
+        st->rows_pruned += before - left;
+    }
     if (left <= 0)
         st->pending = 1;
 
-    /* Processes whose every row is gone. */
+    /* Processes none of whose rows remain in any tier: a process gone
+     * before the oldest row of every tier has none (rows are written while
+     * it lives). Checked in the deleting statement itself, so a reader's
+     * snapshot never has rows of a process without its process row. */
     if (left > 0) {
         sqlite3_stmt *dp;
         if (sqlite3_prepare_v2(db,
                                "DELETE FROM process WHERE proc IN (SELECT proc FROM process"
-                               " WHERE gone_ns IS NOT NULL AND gone_ns <= ?1"
+                               " WHERE gone_ns IS NOT NULL"
+                               " AND gone_ns < coalesce((SELECT min(ts_ns) FROM sample), 9223372036854775807)"
+                               " AND gone_ns < coalesce((SELECT min(bucket_ns) FROM sample_minute),"
+                               "                        9223372036854775807)"
+                               " AND gone_ns < coalesce((SELECT min(bucket_ns) FROM sample_hour),"
+                               "                        9223372036854775807)"
+                               " AND gone_ns <= ?1"
                                " AND proc NOT IN (SELECT proc FROM resume) LIMIT ?2)",
-                               -1, &dp, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(dp, 1, plan[2].to);
-            sqlite3_bind_int64(dp, 2, left);
-            if (sqlite3_step(dp) == SQLITE_DONE)
-                st->rows_pruned += sqlite3_changes(db);
-            sqlite3_finalize(dp);
+                               -1, &dp, NULL) != SQLITE_OK) {
+            keep_err(db, "pruning old processes failed", err, errlen);
+            return -1;
         }
+        /* Without a cap, processes stay as long as the hour tier could
+         * still be rolled up from them. */
+        sqlite3_bind_int64(dp, 1, r->max_bytes > 0 ? INT64_MAX : plan[2].to);
+        sqlite3_bind_int64(dp, 2, left);
+        int rc = sqlite3_step(dp);
+        if (rc == SQLITE_DONE)
+            st->rows_pruned += sqlite3_changes(db);
+        else
+            keep_err(db, "pruning old processes failed", err, errlen);
+        sqlite3_finalize(dp);
+        if (rc != SQLITE_DONE)
+            return -1;
     }
 
-    /* Give free pages back to the file system, a slice at a time. */
+    /* Give free pages back to the file system, a slice at a time (all of
+     * them under a size cap, where they count). */
     int64_t freelist = one_int(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
-    if (freelist > 64) {
+    if (freelist > 64 || (r->max_bytes > 0 && freelist > 0)) {
         int64_t pages = freelist < 2048 ? freelist : 2048;
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%lld)", (long long)pages);
@@ -501,8 +715,9 @@ int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
         if (freelist > pages)
             st->pending = 1;
     }
+    /* Under the cap the file itself must shrink: a checkpoint copies the
+     * vacuumed database back and truncates file and WAL. */
+    if (st->capped || (r->max_bytes > 0 && st->pages_vacuumed > 0))
+        ph_store_checkpoint(s);
     return 0;
-fail:
-    ph_fmt(err, errlen, "pruning old data failed: %s", sqlite3_errmsg(db));
-    return -1;
 }

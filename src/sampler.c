@@ -169,6 +169,7 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
     ph_sink wsink = ph_ledger_wrap(&lw);
 
     ph_store_tick_begin(s->store);
+    ph_store_err_clear(s->store);
     int ok = ph_store_exec(s->store, "BEGIN IMMEDIATE") == 0 &&
              ph_tracker_step(&s->tracker, &s->src, &wsink, &tick, stats) == 0;
     if (ok && s->ledger.nco) {
@@ -205,9 +206,14 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
         s->store_ns += tm.ns + (t2 - t1);
     }
     if (!ok) {
-        ph_store_exec(s->store, "ROLLBACK");
+        ph_store_rollback(s->store);
         ph_tracker_abort(&s->tracker);
         ph_ledger_copy(&s->ledger, &s->undo);
+        /* Whatever failed (another writer's sample with our number, a file
+         * replaced under us), the next sample follows the last one stored. */
+        ph_last_sample last;
+        if (ph_store_last_sample(s->store, &last) == 0 && last.sample >= s->next_sample)
+            s->next_sample = last.sample + 1;
         return -1;
     }
     ph_tracker_commit(&s->tracker);

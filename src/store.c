@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,8 @@ struct ph_store {
     sqlite3_stmt *app_of, *put_total, *bump_samples;
     sqlite3_stmt *ins_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample, *put_state, *del_state;
     int had_coalitions;   /* coalition_state may hold rows to replace */
+    char path[PH_PATH_MAX];
+    char first_err[512];  /* the first failure since ph_store_err_clear, as it was */
 };
 
 const char *const ph_sys_col[PH_SYS_N] = {
@@ -81,11 +84,93 @@ void ph_sys_add(ph_sys *to, const ph_sys *from)
 int ph_store_schema_version(void) { return ph_schema_count; }
 int ph_store_version(ph_store *s) { return s->version; }
 sqlite3 *ph_store_db(ph_store *s) { return s->db; }
-const char *ph_store_errmsg(ph_store *s) { return sqlite3_errmsg(s->db); }
+const char *ph_store_path(ph_store *s) { return s->path; }
+
+static const char *code_name(int code)
+{
+    switch (code & 0xff) {
+    case SQLITE_ERROR: return "SQLITE_ERROR";
+    case SQLITE_PERM: return "SQLITE_PERM";
+    case SQLITE_BUSY: return "SQLITE_BUSY";
+    case SQLITE_LOCKED: return "SQLITE_LOCKED";
+    case SQLITE_NOMEM: return "SQLITE_NOMEM";
+    case SQLITE_READONLY: return "SQLITE_READONLY";
+    case SQLITE_IOERR: return "SQLITE_IOERR";
+    case SQLITE_CORRUPT: return "SQLITE_CORRUPT";
+    case SQLITE_FULL: return "SQLITE_FULL";
+    case SQLITE_CANTOPEN: return "SQLITE_CANTOPEN";
+    case SQLITE_CONSTRAINT: return "SQLITE_CONSTRAINT";
+    case SQLITE_NOTADB: return "SQLITE_NOTADB";
+    default: return "SQLite error";
+    }
+}
+
+void ph_store_describe_error(sqlite3 *db, char *buf, size_t len)
+{
+    int ext = sqlite3_extended_errcode(db), code = ext & 0xff, sys = sqlite3_system_errno(db);
+    /* The OS error is only meaningful for errors that came from a system call. */
+    int os = sys != 0 && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN ||
+                          code == SQLITE_READONLY || code == SQLITE_PERM);
+    if (os)
+        ph_fmt(buf, len, "%s (%s, extended code %d; errno %d: %s)", sqlite3_errmsg(db), code_name(ext), ext, sys,
+               strerror(sys));
+    else if (code == SQLITE_FULL) /* SQLite keeps no errno for it: ENOSPC, or a short write */
+        ph_fmt(buf, len, "%s (%s, extended code %d: no space left on the file system)", sqlite3_errmsg(db),
+               code_name(ext), ext);
+    else
+        ph_fmt(buf, len, "%s (%s, extended code %d)", sqlite3_errmsg(db), code_name(ext), ext);
+}
+
+void ph_store_err_clear(ph_store *s) { s->first_err[0] = '\0'; }
+
+/* Keep the first failure: a later ROLLBACK would report "not an error" or
+ * "no transaction is active" instead of the cause. */
+static void note_err(ph_store *s)
+{
+    if (!s->first_err[0] && sqlite3_errcode(s->db) != SQLITE_OK)
+        ph_store_describe_error(s->db, s->first_err, sizeof s->first_err);
+}
+
+const char *ph_store_errmsg(ph_store *s)
+{
+    note_err(s);
+    return s->first_err[0] ? s->first_err : sqlite3_errmsg(s->db);
+}
 
 int ph_store_exec(ph_store *s, const char *sql)
 {
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    note_err(s);
+    return -1;
+}
+
+#define BUSY_MS 5000 /* how long a statement waits for the other side's lock */
+
+void ph_store_checkpoint(ph_store *s)
+{
+    /* Without a busy wait: a reader in the way makes it a passive
+     * checkpoint (all it can, without blocking the recorder's cadence). */
+    sqlite3_busy_timeout(s->db, 0);
+    sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    sqlite3_busy_timeout(s->db, BUSY_MS);
+}
+
+void ph_store_rollback(ph_store *s)
+{
+    note_err(s); /* the statement that failed is still the connection's last error */
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void ph_store_read_error(ph_store *s, char *err, size_t errlen)
+{
+    int code = sqlite3_errcode(s->db);
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+        ph_fmt(err, errlen, "%s is corrupt (%s): recover what it holds with 'sqlite3 %s .recover'", s->path,
+               sqlite3_errmsg(s->db), s->path);
+    else
+        ph_fmt(err, errlen, "reading %s failed: %s", s->path, sqlite3_errmsg(s->db));
 }
 
 static int pragma_int(sqlite3 *db, const char *sql, int64_t *out)
@@ -103,10 +188,131 @@ static int pragma_int(sqlite3 *db, const char *sql, int64_t *out)
     return rc;
 }
 
+static const char *kind_of(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : S_ISLNK(m) ? "a symbolic link"
+         : "not a regular file";
+}
+
+/* lstat, never open: opening a FIFO blocks until a writer comes. */
+static int check_one(const char *path, const char *suffix, int must_exist, char *err, size_t errlen)
+{
+    char p[PH_PATH_MAX + 16];
+    struct stat st;
+    if (ph_fmt(p, sizeof p, "%s%s", path, suffix) < 0) {
+        ph_fmt(err, errlen, "database path too long (%zu bytes)", strlen(path));
+        return -1;
+    }
+    if (lstat(p, &st) != 0) {
+        if (errno == ENOENT && !must_exist)
+            return 0;
+        if (errno == ENOENT)
+            ph_fmt(err, errlen, "no database at %s (start the recorder with 'prochist record', or pass --db)", p);
+        else
+            ph_fmt(err, errlen, "cannot use %s: %s", p, strerror(errno));
+        return -1;
+    }
+    if (S_ISREG(st.st_mode))
+        return 0;
+    if (S_ISLNK(st.st_mode) && !suffix[0])
+        ph_fmt(err, errlen, "%s is a symbolic link; give the real path with --db", p);
+    else
+        ph_fmt(err, errlen, "%s is %s, not a regular file; refusing to use it", p, kind_of(st.st_mode));
+    return -1;
+}
+
+int ph_store_check_path(const char *path, int must_exist, char *err, size_t errlen)
+{
+    static const char *const side[] = {"-wal", "-shm", ".lock"};
+    if (!path[0]) {
+        ph_fmt(err, errlen, "empty database path");
+        return -1;
+    }
+    if (strlen(path) >= PH_PATH_MAX - 16) {
+        ph_fmt(err, errlen, "database path too long (%zu bytes, at most %d)", strlen(path), PH_PATH_MAX - 17);
+        return -1;
+    }
+    if (check_one(path, "", must_exist, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof side / sizeof *side; i++)
+        if (check_one(path, side[i], 0, err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
+int ph_store_recorder_running(const char *db, long *pid)
+{
+    char path[PH_PATH_MAX + 8], buf[32];
+    struct stat st;
+    *pid = 0;
+    if (ph_fmt(path, sizeof path, "%s.lock", db) < 0)
+        return 0;
+    /* O_NONBLOCK: a FIFO planted there must not hang a query. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return 0;
+    }
+    int running = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    if (running) {
+        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+        buf[n > 0 ? n : 0] = '\0';
+        *pid = atol(buf);
+    }
+    close(fd);
+    return running;
+}
+
+/*
+ * A file the recorder writes every user's process names into must be ours
+ * and closed to others: a planted 0666 file, or one left group-writable, is
+ * made 0600 (said once); a file of another user is refused. The same for
+ * the -wal and -shm files SQLite keeps beside it.
+ *
+ * By path (lstat, then chmod), never by opening: SQLite has these files
+ * open by now, and closing any descriptor of a file drops every POSIX lock
+ * this process holds on it (SQLite's included), after which a reader would
+ * think itself alone and reset the -shm under the recorder.
+ */
+static int secure_file(const char *path, const char *suffix, char *err, size_t errlen)
+{
+    char p[PH_PATH_MAX + 16];
+    struct stat st;
+    if (ph_fmt(p, sizeof p, "%s%s", path, suffix) < 0)
+        return -1;
+    if (lstat(p, &st) != 0) {
+        if (errno == ENOENT && suffix[0])
+            return 0;
+        ph_fmt(err, errlen, "cannot use %s: %s", p, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ph_fmt(err, errlen, "%s is not a regular file; refusing to use it", p);
+        return -1;
+    }
+    if (st.st_uid != geteuid()) {
+        ph_fmt(err, errlen, "%s belongs to uid %ld, not to this user (uid %ld); refusing to record into it",
+               p, (long)st.st_uid, (long)geteuid());
+        return -1;
+    }
+    if (st.st_mode & 077) {
+        if (chmod(p, 0600) != 0) {
+            ph_fmt(err, errlen, "%s is open to other users (mode %04o) and cannot be made 0600: %s", p,
+                   (unsigned)(st.st_mode & 07777), strerror(errno));
+            return -1;
+        }
+        ph_log("%s was open to other users (mode %04o); made it 0600", p, (unsigned)(st.st_mode & 07777));
+    }
+    return 0;
+}
+
 /* Check the first bytes: "" (new), SQLite, or something else. */
 static int check_header(const char *path, int *is_empty, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ELOOP)
             ph_fmt(err, errlen, "%s is a symbolic link; give the real path with --db", path);
@@ -117,7 +323,7 @@ static int check_header(const char *path, int *is_empty, char *err, size_t errle
     struct stat stt;
     if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
         close(fd);
-        ph_fmt(err, errlen, "%s is not a regular file", path);
+        ph_fmt(err, errlen, "%s is not a regular file; refusing to use it", path);
         return -1;
     }
     char hdr[16];
@@ -131,6 +337,53 @@ static int check_header(const char *path, int *is_empty, char *err, size_t errle
         return -1;
     }
     return 0;
+}
+
+/*
+ * A reader in a directory it cannot write, with no recorder and no WAL to
+ * read: SQLite would need to create the -shm file ("attempt to write a
+ * readonly database"). Nothing can change the file then, so it is opened
+ * immutable (no -shm, no locks). With a recorder running, or a WAL left
+ * by a crash, the normal read-only open reads the WAL as it must.
+ */
+static int want_immutable(const char *path)
+{
+    char dir[PH_PATH_MAX], wal[PH_PATH_MAX + 8];
+    struct stat st;
+    long pid;
+    if (ph_fmt(dir, sizeof dir, "%s", path) < 0 || ph_fmt(wal, sizeof wal, "%s-wal", path) < 0)
+        return 0;
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (access(dir, W_OK) == 0)
+        return 0;
+    if (lstat(wal, &st) == 0 && st.st_size > 0)
+        return 0;
+    return !ph_store_recorder_running(path, &pid);
+}
+
+static int open_uri(const char *path, int immutable, sqlite3 **db, int flags)
+{
+    if (!immutable)
+        return sqlite3_open_v2(path, db, flags, NULL);
+    ph_buf b = {0};
+    ph_buf_printf(&b, "file:");
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+            strchr("/-_.~", *c))
+            ph_buf_printf(&b, "%c", *c);
+        else
+            ph_buf_printf(&b, "%%%02X", *c);
+    }
+    ph_buf_printf(&b, "?immutable=1");
+    int rc = sqlite3_open_v2(b.data, db, flags | SQLITE_OPEN_URI, NULL);
+    ph_buf_free(&b);
+    return rc;
 }
 
 static int migrate(sqlite3 *db, int64_t from, char *err, size_t errlen)
@@ -360,12 +613,42 @@ static int flush_totals(ph_store *s, int64_t ts)
     return step_done(s->bump_samples);
 }
 
+/*
+ * PRAGMA quick_check: the b-tree structure and page accounting, without the
+ * index cross-checks of integrity_check (docs/performance.md: its cost).
+ */
+static int quick_check(ph_store *s, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    const char *res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    if (rc == SQLITE_ROW && res && strcmp(res, "ok") == 0) {
+        sqlite3_finalize(st);
+        return 0;
+    }
+    if (rc == SQLITE_ROW || sqlite3_errcode(s->db) == SQLITE_CORRUPT || sqlite3_errcode(s->db) == SQLITE_NOTADB) {
+        char what[200];
+        const char *r = res ? res : sqlite3_errmsg(s->db);
+        if (strncmp(r, "*** in database main ***\n", 25) == 0)
+            r += 25; /* a heading, then the first problem */
+        ph_fmt(what, sizeof what, "%s", r);
+        what[strcspn(what, "\n")] = '\0';
+        ph_fmt(err, errlen, "%s is corrupt (quick_check: %s); refusing to use it: recover what it holds with"
+               " 'sqlite3 %s .recover', or move it away to start afresh", s->path, what, s->path);
+    }
+    sqlite3_finalize(st);
+    return -1;
+}
+
 static int open_fail(ph_store *s, char *err, size_t errlen, const char *path, const char *what)
 {
     if (err[0] == '\0') {
         int code = s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;
         if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
-            ph_fmt(err, errlen, "%s is corrupt (%s); refusing to use it", path, what);
+            ph_fmt(err, errlen, "%s is corrupt (%s: %s); refusing to use it: recover what it holds with"
+                   " 'sqlite3 %s .recover'", path, what, sqlite3_errmsg(s->db), path);
         else
             ph_fmt(err, errlen, "cannot %s %s: %s", what, path,
                    s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -383,6 +666,13 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
     err[0] = '\0';
     *out = NULL;
 
+    /* Nothing is created or opened before the path and its side files are
+     * known to be regular files (or absent). */
+    if (ph_store_check_path(path, mode == PH_STORE_READ, err, errlen) < 0) {
+        free(s);
+        return -1;
+    }
+    snprintf(s->path, sizeof s->path, "%s", path);
     if (mode == PH_STORE_WRITE) {
         /* Create the file ourselves so it is 0600 whatever the umask;
          * SQLite gives the -wal and -shm files the same mode. */
@@ -395,10 +685,6 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
             free(s);
             return -1;
         }
-    } else if (access(path, F_OK) != 0) {
-        ph_fmt(err, errlen, "no database at %s (start the recorder with 'prochist record', or pass --db)", path);
-        free(s);
-        return -1;
     }
     if (check_header(path, &is_empty, err, errlen) < 0) {
         free(s);
@@ -411,10 +697,11 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
     }
 
     int flags = mode == PH_STORE_WRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+    int immutable = mode == PH_STORE_READ && want_immutable(path);
+    if (open_uri(path, immutable, &s->db, flags | SQLITE_OPEN_NOFOLLOW) != SQLITE_OK)
         return open_fail(s, err, errlen, path, "open");
     sqlite3_extended_result_codes(s->db, 0);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_timeout(s->db, BUSY_MS);
 
     int64_t app = 0, ver = 0, ntables = 0;
     if (pragma_int(s->db, "PRAGMA application_id", &app) ||
@@ -448,6 +735,14 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
         return 0;
     }
 
+    /* A damaged file is refused before anything is written into it. */
+    if (!fresh && quick_check(s, err, errlen) < 0)
+        return open_fail(s, err, errlen, path, "check");
+    /* Ours and closed to others before anything is written (a refused file
+     * above is left exactly as it was, mode included). */
+    if (secure_file(path, "", err, errlen) < 0 || secure_file(path, "-wal", err, errlen) < 0 ||
+        secure_file(path, "-shm", err, errlen) < 0)
+        return open_fail(s, err, errlen, path, "");
     if (fresh && sqlite3_exec(s->db, "PRAGMA auto_vacuum=INCREMENTAL", NULL, NULL, NULL))
         return open_fail(s, err, errlen, path, "initialise");
     int64_t dummy;
@@ -706,6 +1001,18 @@ int ph_store_set_retention(ph_store *s, const ph_retention *r)
         rc = step_done(st);
     }
     sqlite3_finalize(st);
+    if (rc == 0 && r->max_bytes > 0) {
+        /* Under a size cap the WAL counts: it gets an eighth of the cap
+         * (ph_cap_wal_pages), checkpointed and truncated back at that. */
+        int64_t page = 4096;
+        pragma_int(s->db, "PRAGMA page_size", &page);
+        int64_t pages = ph_cap_wal_pages(r->max_bytes, page);
+        char sql[128];
+        snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint=%lld; PRAGMA journal_size_limit=%lld",
+                 (long long)pages, (long long)(pages * page));
+        if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            rc = -1;
+    }
     return rc;
 }
 

@@ -301,3 +301,67 @@ TEST(retention_and_size_parsing)
     CHECK_I(ph_size_parse("12Q", &b), -1);
     CHECK_I(ph_size_parse("-1M", &b), -1);
 }
+
+/* A failing step reports its own error, not the ROLLBACK's "not an error". */
+TEST(maintenance_failure_names_its_cause)
+{
+    ph_gen_opts o;
+    small_history(&o);
+    o.duration_ns = 3 * 60 * SEC; /* nothing to roll up yet: the failure is in pruning */
+    o.gap_every_ns = 0;
+    o.maintain = 0;
+    ph_store *s = generate("broken.db", &o);
+    if (!s)
+        return;
+    char err[256] = "";
+    ph_retention r;
+    ph_maint_stats ms;
+    ph_retention_default(&r);
+    CHECK_I(sqlite3_exec(ph_store_db(s), "DROP TABLE proc_minute", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(ph_maintain(s, &r, o.start_ns + o.duration_ns, 10, 5000, &ms, err, sizeof err), -1);
+    CHECK(strstr(err, "no such table: proc_minute") != NULL);
+    CHECK(strstr(err, "not an error") == NULL);
+    ph_store_close(s);
+}
+
+/* The cap removes the oldest raw samples, just enough, and keeps every
+ * sampled process's row; the mark lands on data that existed. */
+TEST(size_cap_removes_only_the_oldest_data)
+{
+    ph_gen_opts o;
+    small_history(&o);
+    o.gap_every_ns = 0;
+    o.duration_ns = 1 * HOUR;
+    o.maintain = 0;
+    ph_store *s = generate("cap.db", &o);
+    if (!s)
+        return;
+    char err[256] = "";
+    ph_retention r;
+    ph_maint_stats ms;
+    ph_retention_default(&r);
+    int64_t page = q1(s, "SELECT page_size FROM pragma_page_size");
+    int64_t used0 = (q1(s, "SELECT page_count FROM pragma_page_count") -
+                     q1(s, "SELECT freelist_count FROM pragma_freelist_count")) * page;
+    int64_t newest = q1(s, "SELECT max(ts_ns) FROM sample"), n0 = q1(s, "SELECT count(*) FROM sample");
+    r.max_bytes = used0 * 3 / 4;
+    CHECK_I(ph_enforce_cap(s, &r, &ms, err, sizeof err), 0);
+    CHECK_I(ms.capped, 1);
+    int64_t used = (q1(s, "SELECT page_count FROM pragma_page_count") -
+                    q1(s, "SELECT freelist_count FROM pragma_freelist_count")) * page;
+    int64_t allowance = ph_cap_wal_pages(r.max_bytes, page) * page;
+    CHECK(used <= r.max_bytes - allowance);
+    CHECK(used >= r.max_bytes - allowance - 64 * page); /* no more than needed */
+    CHECK_I(q1(s, "SELECT max(ts_ns) FROM sample"), newest);
+    CHECK(q1(s, "SELECT count(*) FROM sample") < n0);
+    CHECK(q1(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'raw_pruned_to'") <
+          q1(s, "SELECT min(ts_ns) FROM sample"));
+    CHECK_I(q1(s, "SELECT count(*) FROM (SELECT DISTINCT proc FROM proc_sample)"
+                  " WHERE proc NOT IN (SELECT proc FROM process)"), 0);
+    /* A later full maintenance keeps it so. */
+    CHECK_I(ph_maintain(s, &r, newest, 10, 5000, &ms, err, sizeof err), 0);
+    CHECK_I(q1(s, "SELECT count(*) FROM (SELECT DISTINCT proc FROM proc_sample)"
+                  " WHERE proc NOT IN (SELECT proc FROM process)"), 0);
+    CHECK(q1(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'raw_pruned_to'") <= newest);
+    ph_store_close(s);
+}

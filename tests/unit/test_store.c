@@ -1,6 +1,7 @@
 /* The database: creation, migrations, refusals, schema contract, resume. */
 #include "test.h"
 
+#include "ph_recorder.h"
 #include "ph_store.h"
 
 #include <sqlite3.h>
@@ -244,4 +245,72 @@ TEST(a_schema_1_database_upgrades_and_keeps_its_rows)
     CHECK_I(q_int(db, "SELECT count(*) FROM v_proc_sample WHERE pid = 42"), 1);
     CHECK_I(q_int(db, "SELECT count(*) FROM process WHERE bundle IS NULL"), 1);
     ph_store_close(s);
+}
+
+/* A one-process source for the write-path checks below. */
+static int one_list(void *ctx, ph_pidlist *out)
+{
+    (void)ctx;
+    out->n = 0;
+    ph_pidlist_push(out, 4242);
+    return 0;
+}
+
+static enum ph_read_result one_read(void *ctx, int32_t pid, const ph_hint *hint, ph_proc_sample *s)
+{
+    int64_t *cpu = ctx;
+    (void)hint;
+    memset(s, 0, sizeof *s);
+    s->pid = pid;
+    s->ppid = 1;
+    s->start_key = 77;
+    s->start_boot_ns = 77;
+    s->quick_sig = (uint64_t)*cpu;
+    snprintf(s->name, sizeof s->name, "worker");
+    ph_values_set(&s->vals, PH_M_CPU_USER_NS, *cpu);
+    return PH_READ_FULL;
+}
+
+static void one_ident(void *ctx, int32_t pid, const ph_proc_sample *s, ph_proc_ident *out)
+{
+    (void)ctx;
+    (void)pid;
+    (void)s;
+    snprintf(out->app, sizeof out->app, "worker");
+}
+
+/*
+ * Two writers on one file (what a lost lock let happen): the second one's
+ * sample number collides. Its error says so (not the ROLLBACK's "not an
+ * error"), and it re-reads the last sample number and writes again at the
+ * next tick instead of failing for ever.
+ */
+TEST(failed_write_keeps_its_cause_and_rereads_the_sample_number)
+{
+    char path[600], err[512];
+    ph_store *a = NULL, *b = NULL;
+    int64_t cpu = 1000;
+    ph_tick_stats ts;
+    snprintf(path, sizeof path, "%s/collide.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &a, err, sizeof err), 0);
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &b, err, sizeof err), 0);
+    if (!a || !b)
+        return;
+    ph_source src = {&cpu, one_list, one_read, one_ident, NULL, NULL, 0, 0, NULL};
+    ph_sampler sa, sb;
+    CHECK_I(ph_sampler_init(&sa, a, src, "boot-x", 0, err, sizeof err), 0);
+    CHECK_I(ph_sampler_init(&sb, b, src, "boot-x", 0, err, sizeof err), 0);
+    CHECK_I(ph_sampler_tick(&sa, 1700000000000000000LL, 1000000000000LL, -1, &ts), 0);
+    cpu = 2000;
+    CHECK_I(ph_sampler_tick(&sb, 1700000005000000000LL, 1005000000000LL, -1, &ts), -1);
+    CHECK(strstr(ph_store_errmsg(b), "UNIQUE constraint failed: proc_sample.sample") != NULL);
+    CHECK(strstr(ph_store_errmsg(b), "SQLITE_CONSTRAINT") != NULL);
+    CHECK(strstr(ph_store_errmsg(b), "not an error") == NULL);
+    cpu = 3000;
+    CHECK_I(ph_sampler_tick(&sb, 1700000010000000000LL, 1010000000000LL, -1, &ts), 0);
+    CHECK_I(q_int(ph_store_db(b), "SELECT max(sample) FROM sample"), 2);
+    ph_sampler_free(&sa);
+    ph_sampler_free(&sb);
+    ph_store_close(a);
+    ph_store_close(b);
 }
