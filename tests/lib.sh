@@ -78,6 +78,17 @@ wait_samples() {
     done
     return 0
 }
+# wait_log FILE PATTERN: wait (up to 20 s) until FILE has a line matching
+# the extended regex PATTERN; 1 when it never came.
+wait_log() {
+    _w=0
+    until grep -Eq "$2" "$1" 2>/dev/null; do
+        [ $_w -ge 400 ] && return 1
+        sleep 0.05
+        _w=$((_w + 1))
+    done
+    return 0
+}
 # A bound on the recorder's peak RSS in KiB: NORMAL for a plain build; an
 # ASan build keeps up to 256 MiB of freed memory in quarantine, so 512 MiB.
 rss_limit_kib() {

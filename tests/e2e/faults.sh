@@ -8,11 +8,11 @@
 db="$TMP/full.db"
 "$PROCHIST" record --db "$db" --interval 0.1 --count 60 2>"$TMP/full.log" &
 rec=$!
-sleep 1
+wait_samples "$db" 3
 if command -v prlimit >/dev/null 2>&1; then
     size=$(cat "$db" "$db-wal" 2>/dev/null | wc -c)
     prlimit --pid $rec --fsize=$((size / 2)):unlimited 2>/dev/null
-    sleep 1.5
+    wait_log "$TMP/full.log" "could not write sample"
     capture "$PROCHIST" top --db "$db" --since 1m --format json
     check "faults: queries work while the disk is full" [ "$rc" -eq 0 ]
     prlimit --pid $rec --fsize=unlimited:unlimited
@@ -34,7 +34,7 @@ fi
 db="$TMP/gone.db"
 "$PROCHIST" record --db "$db" --interval 0.1 --count 30 2>"$TMP/gone.log" &
 rec=$!
-sleep 1
+wait_samples "$db" 3
 rm -f "$db" "$db-wal" "$db-shm"
 wait $rec
 check "faults: recorder survives its database being deleted" [ $? -eq 0 ]
@@ -45,10 +45,10 @@ check "faults: a new database was started" [ "$(sqlite3 "$db" 'select count(*) >
 db="$TMP/swap.db"
 "$PROCHIST" record --db "$db" --interval 0.1 --count 15 2>"$TMP/swap.log" &
 rec=$!
-sleep 0.8
+wait_samples "$db" 3
 rm -f "$db" "$db-wal" "$db-shm"
 printf 'my notes, not a database\n' >"$db"
-sleep 1
+wait_log "$TMP/swap.log" "not a prochist database"
 kill -TERM $rec
 wait $rec
 check "faults: recorder survives a foreign file in its place" [ $? -eq 0 ]
