@@ -211,7 +211,7 @@ static void fmt_axis(int c, double v, char *buf, size_t len)
     }
 }
 
-static double nice_ceil(double v)
+static double nice_step(double v)
 {
     if (v <= 0)
         return 1;
@@ -220,7 +220,7 @@ static double nice_ceil(double v)
         m *= 10;
     while (m > v)
         m /= 10;
-    static const double steps[] = {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10};
+    static const double steps[] = {1, 2, 2.5, 5, 10};
     for (size_t i = 0; i < PH_ARRAY_LEN(steps); i++)
         if (m * steps[i] >= v)
             return m * steps[i];
@@ -281,13 +281,13 @@ static void chart(FILE *f, const ph_report *r, int c)
         if (v > max)
             max = v;
     }
-    if (c == PH_REP_MEM || c == PH_REP_READ || c == PH_REP_WRITE) { /* round in KiB, MiB, GiB */
-        double u = 1;
-        while (max * 1.04 / u >= 1024)
+    /* Four grid steps of a round size (1, 2, 2.5, 5 x 10^k; bytes in
+     * KiB/MiB/GiB), the top one just above the largest stack. */
+    double u = 1;
+    if (c == PH_REP_MEM || c == PH_REP_READ || c == PH_REP_WRITE)
+        while (max / 4 / u >= 1024)
             u *= 1024;
-        max = nice_ceil(max * 1.04 / u) * u;
-    } else
-        max = nice_ceil(max * 1.04);
+    max = nice_step(max / 4 / u) * u * 4;
     double ph = CH - CT - CB;
     fprintf(f, "<section class=\"chart\" id=\"chart-%s\"><h2>%s <small>%s</small></h2>\n", chart_id[c],
             chart_title[c], chart_unit[c]);
@@ -754,7 +754,8 @@ static const char css[] =
     "border-radius:6px;padding:8px 10px;font-size:12px;box-shadow:0 4px 14px rgba(0,0,0,.18);max-width:360px;"
     "display:none;z-index:9}#tip table{font-size:12px}#tip td{border:0;padding:1px 4px}#tip .h{font-weight:600;"
     "margin-bottom:4px}\n"
-    ".empty{font-size:16px;padding:24px}\n"
+    ".empty{font-size:16px;padding:24px}.headline{font-size:15px;margin:0 0 16px}.headline .nm{unicode-bidi:isolate}"
+    ".warn{color:var(--up)}\n"
     "@media print{body{background:#fff;color:#000;padding:0}section,.tbl,.card{border-color:#ccc}#tip{display:none}"
     ".band{stroke:#fff}}\n";
 
@@ -836,6 +837,45 @@ static void span_text(int64_t ns, char *buf, size_t len)
         snprintf(buf, len, "%lld min", (long long)(s / 60));
 }
 
+/* The answer first: who used the most CPU and memory, and whether the
+ * recording has holes. */
+static void headline(FILE *f, const ph_report *r)
+{
+    if (r->win.samples == 0 || r->napps == 0)
+        return;
+    const ph_rep_app *cpu = &r->apps[0], *mem = NULL;
+    for (size_t i = 0; i < r->napps; i++)
+        if (r->apps[i].total[PH_REP_MEM] > 0 && (!mem || r->apps[i].total[PH_REP_MEM] > mem->total[PH_REP_MEM]))
+            mem = &r->apps[i];
+    fputs("<p class=\"headline\">", f);
+    if (cpu->total[PH_REP_CPU] > 0 && r->win.covered_ns > 0) {
+        char d[32];
+        ph_fmt_duration(cpu->total[PH_REP_CPU], d, sizeof d);
+        fputs("Most CPU: ", f);
+        swatch(f, cpu);
+        fputs("<strong class=\"nm\">", f);
+        html(f, cpu->name);
+        fprintf(f, "</strong> (%s, %.1f%% of one core on average). ", d,
+                100.0 * (double)cpu->total[PH_REP_CPU] / (double)r->win.covered_ns);
+    }
+    if (mem) {
+        char b[32], t[48];
+        ph_fmt_bytes(mem->total[PH_REP_MEM], b, sizeof b);
+        ph_time_display(mem->mem_peak_ns, r->utc, t, sizeof t);
+        fputs("Largest memory: ", f);
+        swatch(f, mem);
+        fputs("<strong class=\"nm\">", f);
+        html(f, mem->name);
+        fprintf(f, "</strong> (%s at %s). ", b, t);
+    }
+    size_t gaps = 0;
+    for (size_t p = 0; p < r->npts; p++)
+        gaps += r->pts[p].samples == 0;
+    if (gaps)
+        fprintf(f, "<span class=\"warn\">%zu of %zu points have no samples (hatched).</span>", gaps, r->npts);
+    fputs("</p>\n", f);
+}
+
 int ph_report_write_html(FILE *f, const ph_report *r)
 {
     char a[48], b[48], g[48], sp[48], nc[40];
@@ -886,6 +926,7 @@ int ph_report_write_html(FILE *f, const ph_report *r)
     html(f, r->os);
     fputs("</strong></div></div>\n", f);
 
+    headline(f, r);
     if (r->win.samples == 0) {
         fprintf(f, "<section class=\"empty\" id=\"nodata\"><h2>No data in this window</h2><p>The recorder took no "
                    "sample between %s and %s. Is it running? (<code>prochist status</code>)</p></section>\n", a, b);
