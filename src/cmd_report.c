@@ -76,6 +76,64 @@ static ph_rep_app *find_app(const app_index *ix, const char *raw)
     return hit ? *hit : NULL;
 }
 
+static void point_top(ph_rep_point *p, const ph_agg *list, size_t n, int procs);
+
+/* One point's result into the series, the totals and the hover list. */
+static void absorb(ph_report *r, const app_index *ix, size_t p, ph_result *b)
+{
+    ph_rep_point *pt = &r->pts[p];
+    int64_t *tot = &r->total[p * PH_REP_NCHART];
+    pt->samples = b->win.samples;
+    pt->covered_ns = b->win.covered_ns;
+    if (pt->samples <= 0)
+        return;
+    for (size_t i = 0; i < b->napps; i++) {
+        ph_rep_app *ra = find_app(ix, b->apps[i].app);
+        for (int c = 0; c < PH_REP_NCHART; c++) {
+            int64_t v = chart_value(c, &b->apps[i]);
+            if (v < 0)
+                continue;
+            tot[c] = (tot[c] < 0 ? 0 : tot[c]) + v;
+            if (ra) {
+                int64_t *s = &ra->series[p * PH_REP_NCHART + c];
+                *s = (*s < 0 ? 0 : *s) + v;
+            }
+        }
+    }
+    if (r->procs_per_point && b->nprocs)
+        point_top(pt, b->procs, b->nprocs, 1);
+    else
+        point_top(pt, b->apps, b->napps, 0);
+}
+
+typedef struct fill_ctx {
+    ph_report *r;
+    const app_index *ix;
+    int64_t from;
+} fill_ctx;
+
+static int fill_bucket(void *ctx, int64_t bucket, ph_result *res)
+{
+    fill_ctx *fc = ctx;
+    size_t p = (size_t)((bucket - fc->from) / fc->r->width);
+    if (p < fc->r->npts)
+        absorb(fc->r, fc->ix, p, res);
+    return 0;
+}
+
+/* Where the raw tier starts (meta raw_pruned_to; INT64_MIN: never pruned). */
+static int64_t raw_pruned_to(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int64_t v = INT64_MIN;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'raw_pruned_to'", -1, &st, NULL) != SQLITE_OK)
+        return INT64_MAX; /* unknown: take the safe path */
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
 static int cmp_app_cpu(const void *x, const void *y)
 {
     const ph_rep_app *a = x, *b = y;
@@ -218,9 +276,8 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     }
     /* Per-process lists for the hover while a point is short enough to be
      * cheap; longer points list apps, answered from the rollups' app rows. */
-    r->procs_per_point = r->width <= 15 * 60 * SEC;
-    int rc = 0;
-    for (size_t p = 0; p < r->npts && rc == 0; p++) {
+    r->procs_per_point = r->width <= 60 * SEC;
+    for (size_t p = 0; p < r->npts; p++) {
         ph_rep_point *pt = &r->pts[p];
         pt->t0 = from + (int64_t)p * r->width;
         pt->t1 = pt->t0 + r->width;
@@ -228,36 +285,41 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
             pt->t0 = o->since_ns;
         if (pt->t1 > o->until_ns)
             pt->t1 = o->until_ns;
-        int64_t *tot = &r->total[p * PH_REP_NCHART];
         for (int c = 0; c < PH_REP_NCHART; c++)
-            tot[c] = -1;
+            r->total[p * PH_REP_NCHART + c] = -1;
+    }
+    fill_ctx fc = {r, &ix, from};
+    int rc = 0;
+    /* Whole points inside the raw tier's horizon: one pass over the raw rows
+     * (ph_query_raw_buckets gives each bucket what a query of it would),
+     * instead of a query per point, each reading back to a keyframe. */
+    size_t p0 = 0, p1 = r->npts; /* [p0, p1) answered by the one pass */
+    if (o->since_ns != from)
+        p0 = 1; /* the first point is clipped by the window */
+    if (o->until_ns != from + (int64_t)r->npts * r->width)
+        p1 = r->npts - 1; /* and the last */
+    int64_t pruned = raw_pruned_to(ph_store_db(store));
+    int one_pass = p1 > p0 && pruned < from + (int64_t)p0 * r->width - ph_tier_keyframe_ns(PH_TIER_RAW);
+    if (one_pass)
+        r->procs_per_point = 1; /* raw rows name the processes anyway */
+    if (one_pass) {
+        int64_t a = from + (int64_t)p0 * r->width, b = from + (int64_t)p1 * r->width;
+        if (ph_query_raw_buckets(store, a, b, r->width, fill_bucket, &fc, err, errlen) < 0) {
+            if (!err[0])
+                snprintf(err, errlen, "cannot read the raw samples");
+            rc = -1;
+        }
+    }
+    for (size_t p = 0; p < r->npts && rc == 0; p++) {
+        if (one_pass && p >= p0 && p < p1)
+            continue;
         ph_result b;
-        if (ph_query_window_metrics(store, pt->t0, pt->t1, need, r->procs_per_point ? 0 : PH_Q_APPS_ONLY, &b, err,
-                                    errlen) < 0) {
+        if (ph_query_window_metrics(store, r->pts[p].t0, r->pts[p].t1, need,
+                                    r->procs_per_point ? 0 : PH_Q_APPS_ONLY, &b, err, errlen) < 0) {
             rc = -1;
             break;
         }
-        pt->samples = b.win.samples;
-        pt->covered_ns = b.win.covered_ns;
-        if (pt->samples > 0) {
-            for (size_t i = 0; i < b.napps; i++) {
-                ph_rep_app *ra = find_app(&ix, b.apps[i].app);
-                for (int c = 0; c < PH_REP_NCHART; c++) {
-                    int64_t v = chart_value(c, &b.apps[i]);
-                    if (v < 0)
-                        continue;
-                    tot[c] = (tot[c] < 0 ? 0 : tot[c]) + v;
-                    if (ra) {
-                        int64_t *s = &ra->series[p * PH_REP_NCHART + c];
-                        *s = (*s < 0 ? 0 : *s) + v;
-                    }
-                }
-            }
-            if (r->procs_per_point)
-                point_top(pt, b.procs, b.nprocs, 1);
-            else
-                point_top(pt, b.apps, b.napps, 0);
-        }
+        absorb(r, &ix, p, &b);
         ph_result_free(&b);
     }
 
