@@ -285,7 +285,7 @@ static void chart(FILE *f, const ph_report *r, int c)
      * KiB/MiB/GiB), the top one just above the largest stack. */
     double u = 1;
     if (c == PH_REP_MEM || c == PH_REP_READ || c == PH_REP_WRITE)
-        while (max / 4 / u >= 1024)
+        while (max / u >= 1024)
             u *= 1024;
     max = nice_step(max / 4 / u) * u * 4;
     double ph = CH - CT - CB;
@@ -303,7 +303,7 @@ static void chart(FILE *f, const ph_report *r, int c)
                 CL, CW - CR, y, y, CL - 6, y + 4, lab);
     }
     /* Time ticks on round local (or UTC) times, at most about eight. */
-    static const int64_t steps_s[] = {60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+    static const int64_t steps_s[] = {60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
                                       2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400};
     int64_t span = r->until - r->since, step = steps_s[PH_ARRAY_LEN(steps_s) - 1] * SEC;
     for (size_t i = 0; i < PH_ARRAY_LEN(steps_s); i++)
