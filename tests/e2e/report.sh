@@ -155,8 +155,43 @@ elif cmd == 'dom':  # DUMP NEED...: the DOM Chromium built; hostile names stayed
     if 'No data in this window' not in sys.argv[3:] and not p.tags.get('svg'):
         die('no svg')
     print('%d svg, %d path' % (p.tags.get('svg', 0), p.tags.get('path', 0)))
+elif cmd == 'probe':  # HTML OUT: the page plus a script (by its nonce) that hovers the first chart
+    s = page(sys.argv[2]); nonce = re.search(r"'nonce-([0-9a-f]+)'", s).group(1)
+    probe = ('<script nonce="%s">var h=document.querySelector("svg.plot .hit");var b=h.getBoundingClientRect();'
+             'h.dispatchEvent(new MouseEvent("mousemove",{clientX:b.left+b.width*0.3,clientY:b.top+10,bubbles:true}));'
+             'var t=document.getElementById("tip");document.body.setAttribute("data-tip",t.style.display+"|"+t.textContent);'
+             '</script></body>' % nonce)
+    open(sys.argv[3], 'w', encoding='utf-8').write(s.replace('</body>', probe))
+elif cmd == 'tip':  # DUMP NEED...: the hover showed the moment's top processes, names as text
+    import html as H
+    s = page(sys.argv[2])
+    m = re.search(r'<body[^>]* data-tip="([^"]*)"', s)
+    if not m:
+        die('the hover script did not run')
+    tip = H.unescape(m.group(1))
+    if not tip.startswith('block|') or 'Top processes at that moment' not in tip:
+        die('no tooltip with the top processes: %r' % tip[:200])
+    for need in sys.argv[3:]:
+        if need not in tip:
+            die('not in the tooltip: %r (%r)' % (need, tip[:300]))
+    if re.search(r'<img|<b>', s) or 'PWNED' in re.search(r'<title>(.*?)</title>', s, re.S).group(1):
+        die('markup from a name in the DOM after hovering')
+    print(tip[6:50])
 EOF
 py() { python3 "$TMP/check.py" "$@" >"$TMP/py.out" 2>&1; }
+
+# hover NAME HTML NEED...: move the mouse over the first chart in Chromium.
+hover() {
+    _n=$1 _h=$2
+    shift 2
+    [ -n "$CHROME" ] || return 0
+    py probe "$_h" "$TMP/$_n-probe.html"
+    timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$TMP/chrome" \
+        --window-size=1280,2000 --virtual-time-budget=2000 --dump-dom "file://$TMP/$_n-probe.html" \
+        >"$TMP/$_n-probe.dom" 2>/dev/null
+    if py tip "$TMP/$_n-probe.dom" "$@"; then ok "report: $_n hover lists the moment's top processes ($(cat "$TMP/py.out"))"
+    else fail "report: $_n hover lists the moment's top processes" "$(cat "$TMP/py.out")"; fi
+}
 
 # shot HTML NAME: render in Chromium; the screenshot and the DOM land beside.
 shot() {
@@ -195,6 +230,7 @@ else fail "report: totals equal top --format json" "$(cat "$TMP/py.out")"; fi
 if py bands "$TMP/gen.html" sums; then ok "report: bands + other = total at every point, points add up to the window ($(cat "$TMP/py.out"))"
 else fail "report: bands + other = total at every point, points add up to the window" "$(cat "$TMP/py.out")"; fi
 browser generated "$TMP/gen.html" 40 app29 "Memory peaks"
+hover generated "$TMP/gen.html" app29 "CPU:"
 
 # 2. A window with a gap: the recorder "stopped" 02:00-03:00.
 cp "$db" "$TMP/gap.db"
@@ -260,6 +296,7 @@ else fail "report: the embedded JSON still parses with hostile names" "$(cat "$T
 browser hostile "$TMP/evil.html" 40 "<script>document.title='PWNED'</script>" \
     "\"><img src=x onerror=\"document.title='PWNED'\">" "</svg></script><!--<b>x" "evil[U+202E]fdp.exe" \
     "bad$(printf '\357\277\275')by$(printf '\357\277\275\357\277\275')"
+hover hostile "$TMP/evil.html" "<script>document.title='PWNED'</script>"
 
 # 6. A live recording of this machine.
 need_linux "report: live recording" "the Linux collector"
