@@ -33,6 +33,7 @@ PLAT_SRC := $(wildcard src/platform/$(PLATFORM)/*.c)
 CMD_SRC  := src/cmd_common.c src/qcmd.c src/cmd_record.c src/cmd_top.c src/cmd_peak.c \
             src/cmd_show.c src/cmd_apps.c src/cmd_diff.c src/cmd_status.c src/cmd_service.c \
             src/cmd_export.c src/cmd_power.c src/cmd_doctor.c
+CMD_SRC  += src/cmd_report.c src/report_html.c
 MAIN_SRC := src/main.c
 SCHEMA   := $(sort $(wildcard schema/*.sql))
 

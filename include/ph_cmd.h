@@ -31,6 +31,7 @@ extern const ph_cmd ph_cmd_service;
 extern const ph_cmd ph_cmd_export;
 extern const ph_cmd ph_cmd_power;
 extern const ph_cmd ph_cmd_doctor;
+extern const ph_cmd ph_cmd_report;
 
 /* Print "usage: prochist NAME USAGE" and the option list. */
 void ph_cmd_print_help(const ph_cmd *c, int to_stderr);

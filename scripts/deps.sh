@@ -2,7 +2,9 @@
 # Install what building and testing prochist needs, when it is missing:
 # a C compiler, make, pkg-config, SQLite 3 and cJSON development files, and
 # the sqlite3 and jq command-line tools used by the tests (and, on Linux,
-# /usr/bin/time).
+# /usr/bin/time); and, for the report test (tests/e2e/report.sh) only, a
+# headless Chromium and python3, which the full mode installs and --check
+# never asks for (that test prints "skip - " without them).
 # Debian/Ubuntu (apt-get) and macOS (Homebrew). Quiet when nothing is missing.
 #
 #   sh scripts/deps.sh                  install what is missing (make deps, make run, .ci/run)
@@ -42,7 +44,14 @@ have_tools() {
         command -v cc >/dev/null 2>&1 && { [ "$(uname -s)" != Linux ] || [ -x /usr/bin/time ]; }
 }
 
-if have_libs && have_tools; then
+have_browser() {
+    command -v python3 >/dev/null 2>&1 &&
+        { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
+            command -v google-chrome >/dev/null 2>&1; }
+}
+
+# The browser is only looked for where apt-get can install it.
+if have_libs && have_tools && { have_browser || [ "$(uname -s)" != Linux ]; }; then
     exit 0
 fi
 
@@ -61,6 +70,9 @@ Linux)
     $SUDO apt-get update -qq
     # time: /usr/bin/time -v, an independent figure in tests/e2e/accounting.sh
     $SUDO apt-get install -y -qq build-essential pkg-config libsqlite3-dev libcjson-dev sqlite3 jq curl time >/dev/null
+    # The report test's browser: optional, so a failure here is only said.
+    have_browser || $SUDO apt-get install -y -qq chromium python3 >/dev/null ||
+        echo "deps: could not install chromium and python3; the report test will skip its browser checks" >&2
     ;;
 Darwin)
     if ! command -v brew >/dev/null 2>&1; then

@@ -20,6 +20,7 @@ static const ph_cmd *const commands[] = {
     &ph_cmd_apps,
     &ph_cmd_power,
     &ph_cmd_diff,
+    &ph_cmd_report,
     &ph_cmd_status,
     &ph_cmd_export,
     &ph_cmd_service,

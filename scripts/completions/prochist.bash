@@ -4,14 +4,14 @@ _prochist() {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     cmd=${COMP_WORDS[1]}
-    local cmds="record top peak show apps diff power status export service doctor help"
+    local cmds="record top peak show apps diff report power status export service doctor help"
     local query="--db --since --until --by --name --children --limit --format --utc --help"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$cmds --help --version" -- "$cur"))
         return
     fi
     case $prev in
-    --db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --db|-o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --by) COMPREPLY=($(compgen -W "app process user" -- "$cur")); return ;;
     --format|-f) COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
     --sort) COMPREPLY=($(compgen -W "cpu mem disk energy wakeups instructions cycles ctxsw faults syscalls gpu" -- "$cur")); return ;;
@@ -26,6 +26,7 @@ _prochist() {
     show) COMPREPLY=($(compgen -W "$query --resolution" -- "$cur")) ;;
     apps) COMPREPLY=($(compgen -W "$query" -- "$cur")) ;;
     diff) COMPREPLY=($(compgen -W "$query --vs --sort" -- "$cur")) ;;
+    report) COMPREPLY=($(compgen -W "--db --since --until --output -o --utc --help" -- "$cur")) ;;
     status) COMPREPLY=($(compgen -W "--db --format --utc --help" -- "$cur")) ;;
     doctor) COMPREPLY=($(compgen -W "--format --proc-root --sys-root --help" -- "$cur")) ;;
     power) COMPREPLY=($(compgen -W "$query --resolution" -- "$cur")) ;;

@@ -1,0 +1,469 @@
+/* prochist report: one self-contained HTML page of a window: charts over
+ * time, top apps per metric, memory peaks, what changed. The numbers come
+ * from the query engine (ph_query_window_metrics), the same calls `top` and
+ * `show` make; src/report_html.c draws them. */
+#include "ph_cmd.h"
+#include "ph_qcmd.h"
+#include "ph_query.h"
+#include "ph_report.h"
+#include "ph_store.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define SEC 1000000000LL
+
+/* Point widths, finest first: the first that cuts the window into at most
+ * MAX_POINTS is used. Multiples of the rollup widths from 1m up, so a
+ * coarse tier answers whole buckets. */
+#define MAX_POINTS 400
+static const int64_t widths_s[] = {10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
+                                   21600, 43200, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400};
+
+static int64_t point_width(int64_t span)
+{
+    for (size_t i = 0; i < PH_ARRAY_LEN(widths_s); i++)
+        if (span / (widths_s[i] * SEC) < MAX_POINTS)
+            return widths_s[i] * SEC;
+    int64_t w = 28 * 86400 * SEC;
+    while (span / w >= MAX_POINTS)
+        w *= 2;
+    return w;
+}
+
+static int64_t chart_value(enum ph_rep_chart c, const ph_agg *a)
+{
+    static const ph_qmetric *cpu, *energy;
+    if (!cpu) {
+        cpu = ph_qmetric_find("cpu");
+        energy = ph_qmetric_find("energy");
+    }
+    switch (c) {
+    case PH_REP_CPU: return ph_qmetric_value(cpu, a, 0);
+    case PH_REP_MEM: return a->mem_peak;
+    case PH_REP_READ: return (a->have & PH_BIT(PH_M_DISK_READ_BYTES)) ? a->val[PH_M_DISK_READ_BYTES] : -1;
+    case PH_REP_WRITE: return (a->have & PH_BIT(PH_M_DISK_WRITE_BYTES)) ? a->val[PH_M_DISK_WRITE_BYTES] : -1;
+    case PH_REP_ENERGY: return ph_qmetric_value(energy, a, 0);
+    default: return -1;
+    }
+}
+
+static int cmp_name(const void *x, const void *y)
+{
+    return strcmp(((const ph_rep_app *const *)x)[0]->name, ((const ph_rep_app *const *)y)[0]->name);
+}
+
+/* Apps by name, for matching the points' and the previous window's rows. */
+typedef struct app_index {
+    ph_rep_app **by_name;
+    size_t n;
+} app_index;
+
+static ph_rep_app *find_app(const app_index *ix, const char *raw)
+{
+    ph_rep_app key, *kp = &key;
+    ph_report_clean_name(raw, key.name, sizeof key.name);
+    ph_rep_app **hit = bsearch(&kp, ix->by_name, ix->n, sizeof *ix->by_name, cmp_name);
+    return hit ? *hit : NULL;
+}
+
+static void point_top(ph_rep_point *p, const ph_agg *list, size_t n, int procs);
+
+/* One point's result into the series, the totals and the hover list. */
+static void absorb(ph_report *r, const app_index *ix, size_t p, ph_result *b)
+{
+    ph_rep_point *pt = &r->pts[p];
+    int64_t *tot = &r->total[p * PH_REP_NCHART];
+    pt->samples = b->win.samples;
+    pt->covered_ns = b->win.covered_ns;
+    if (pt->samples <= 0)
+        return;
+    for (size_t i = 0; i < b->napps; i++) {
+        ph_rep_app *ra = find_app(ix, b->apps[i].app);
+        for (int c = 0; c < PH_REP_NCHART; c++) {
+            int64_t v = chart_value(c, &b->apps[i]);
+            if (v < 0)
+                continue;
+            tot[c] = (tot[c] < 0 ? 0 : tot[c]) + v;
+            if (ra) {
+                int64_t *s = &ra->series[p * PH_REP_NCHART + c];
+                *s = (*s < 0 ? 0 : *s) + v;
+            }
+        }
+    }
+    if (r->procs_per_point && b->nprocs)
+        point_top(pt, b->procs, b->nprocs, 1);
+    else
+        point_top(pt, b->apps, b->napps, 0);
+}
+
+typedef struct fill_ctx {
+    ph_report *r;
+    const app_index *ix;
+    int64_t from;
+} fill_ctx;
+
+static int fill_bucket(void *ctx, int64_t bucket, ph_result *res)
+{
+    fill_ctx *fc = ctx;
+    size_t p = (size_t)((bucket - fc->from) / fc->r->width);
+    if (p < fc->r->npts)
+        absorb(fc->r, fc->ix, p, res);
+    return 0;
+}
+
+/* Where the raw tier starts (meta raw_pruned_to; INT64_MIN: never pruned). */
+static int64_t raw_pruned_to(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int64_t v = INT64_MIN;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'raw_pruned_to'", -1, &st, NULL) != SQLITE_OK)
+        return INT64_MAX; /* unknown: take the safe path */
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int cmp_app_cpu(const void *x, const void *y)
+{
+    const ph_rep_app *a = x, *b = y;
+    if (a->total[PH_REP_CPU] != b->total[PH_REP_CPU])
+        return a->total[PH_REP_CPU] < b->total[PH_REP_CPU] ? 1 : -1;
+    return strcmp(a->name, b->name);
+}
+
+static int cmp_proc_cpu(const void *x, const void *y)
+{
+    const ph_rep_proc *a = x, *b = y;
+    if (a->cpu_ns != b->cpu_ns)
+        return a->cpu_ns < b->cpu_ns ? 1 : -1;
+    if (a->mem != b->mem)
+        return a->mem < b->mem ? 1 : -1;
+    return strcmp(a->name, b->name);
+}
+
+/* The top processes (or apps) of a point by CPU, then memory. */
+static void point_top(ph_rep_point *p, const ph_agg *list, size_t n, int procs)
+{
+    ph_rep_proc cand[PH_REP_HOVER + 1];
+    int nc = 0;
+    for (size_t i = 0; i < n; i++) {
+        ph_rep_proc c;
+        c.cpu_ns = chart_value(PH_REP_CPU, &list[i]);
+        c.mem = list[i].mem_peak;
+        if (c.cpu_ns <= 0 && c.mem <= 0)
+            continue;
+        if (nc == PH_REP_HOVER && cmp_proc_cpu(&c, &cand[nc - 1]) >= 0)
+            continue; /* cheap reject before the name is cleaned */
+        ph_report_clean_name(procs ? list[i].name : list[i].app, c.name, sizeof c.name);
+        c.pid = procs ? list[i].pid : -1;
+        int k = nc < PH_REP_HOVER ? nc++ : nc - 1;
+        cand[k] = c;
+        while (k > 0 && cmp_proc_cpu(&cand[k], &cand[k - 1]) < 0) {
+            ph_rep_proc t = cand[k];
+            cand[k] = cand[k - 1];
+            cand[k - 1] = t;
+            k--;
+        }
+    }
+    memcpy(p->top, cand, (size_t)nc * sizeof *cand);
+    p->ntop = nc;
+}
+
+/* The process that reached an app's memory peak. */
+static void peak_who(sqlite3 *db, ph_rep_app *ra, int64_t proc)
+{
+    sqlite3_stmt *st;
+    ra->peak_pid = -1;
+    ra->peak_name[0] = '\0';
+    if (proc <= 0 || sqlite3_prepare_v2(db, "SELECT pid, name FROM process WHERE proc = ?1", -1, &st, NULL))
+        return;
+    sqlite3_bind_int64(st, 1, proc);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1)) {
+        ra->peak_pid = sqlite3_column_int(st, 0);
+        ph_report_clean_name((const char *)sqlite3_column_text(st, 1), ra->peak_name, sizeof ra->peak_name);
+    }
+    sqlite3_finalize(st);
+}
+
+static void pick_bands(ph_report *r)
+{
+    int next_colour = 0;
+    for (int c = 0; c < PH_REP_NCHART; c++) {
+        /* The largest totals of the chart over the window, ties by CPU order. */
+        int nb = 0;
+        for (int k = 0; k < PH_REP_BANDS; k++) {
+            int best = -1;
+            for (size_t i = 0; i < r->napps; i++) {
+                int taken = 0;
+                for (int j = 0; j < nb; j++)
+                    taken |= r->band[c][j] == (int)i;
+                if (!taken && r->apps[i].total[c] > 0 && (best < 0 || r->apps[i].total[c] > r->apps[best].total[c]))
+                    best = (int)i;
+            }
+            r->band[c][k] = best;
+            if (best >= 0)
+                nb++;
+        }
+        /* One colour per app across every chart, given in page order. */
+        for (int k = 0; k < nb; k++)
+            if (r->apps[r->band[c][k]].colour < 0)
+                r->apps[r->band[c][k]].colour = next_colour++;
+    }
+}
+
+static void report_free(ph_report *r)
+{
+    for (size_t i = 0; i < r->napps; i++)
+        free(r->apps[i].series);
+    free(r->apps);
+    free(r->pts);
+    free(r->total);
+}
+
+/* Fill the report from the store: 0, or -1 with err. */
+static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, size_t errlen)
+{
+    ph_result w;
+    ph_mask need = ph_qmetric_need();
+    /* The whole window exactly as `top` asks it, so the totals are its. */
+    if (ph_query_window_metrics(store, o->since_ns, o->until_ns, need, PH_Q_APPS_ONLY, &w, err, errlen) < 0)
+        return -1;
+    r->win = w.win;
+    r->nseg = w.nseg;
+    memcpy(r->seg, w.seg, sizeof w.seg);
+    r->napps = w.napps;
+    r->apps = ph_xcalloc(w.napps + 1, sizeof *r->apps);
+    for (size_t i = 0; i < w.napps; i++) {
+        ph_rep_app *ra = &r->apps[i];
+        const ph_agg *a = &w.apps[i];
+        ph_report_clean_name(a->app, ra->name, sizeof ra->name);
+        ra->procs = a->procs_max ? a->procs_max : a->nprocs;
+        for (int c = 0; c < PH_REP_NCHART; c++) {
+            ra->total[c] = chart_value(c, a);
+            ra->prev[c] = -1;
+        }
+        ra->mem_peak_ns = a->mem_peak_ns;
+        peak_who(ph_store_db(store), ra, a->mem_peak_proc);
+        ra->colour = -1;
+    }
+    ph_result_free(&w);
+    qsort(r->apps, r->napps, sizeof *r->apps, cmp_app_cpu);
+    /* Two raw names may clean to one: the later ones then fall into "other". */
+    app_index ix = {ph_xcalloc(r->napps + 1, sizeof *ix.by_name), r->napps};
+    for (size_t i = 0; i < r->napps; i++)
+        ix.by_name[i] = &r->apps[i];
+    qsort(ix.by_name, ix.n, sizeof *ix.by_name, cmp_name);
+
+    int64_t from = o->since_ns - ((o->since_ns % r->width) + r->width) % r->width;
+    r->npts = (size_t)((o->until_ns - from + r->width - 1) / r->width);
+    r->pts = ph_xcalloc(r->npts + 1, sizeof *r->pts);
+    r->total = ph_xmalloc((r->npts + 1) * PH_REP_NCHART * sizeof *r->total);
+    for (size_t i = 0; i < r->napps; i++) {
+        r->apps[i].series = ph_xmalloc((r->npts + 1) * PH_REP_NCHART * sizeof(int64_t));
+        for (size_t k = 0; k < r->npts * PH_REP_NCHART; k++)
+            r->apps[i].series[k] = -1;
+    }
+    /* Per-process lists for the hover while a point is short enough to be
+     * cheap; longer points list apps, answered from the rollups' app rows. */
+    r->procs_per_point = r->width <= 60 * SEC;
+    for (size_t p = 0; p < r->npts; p++) {
+        ph_rep_point *pt = &r->pts[p];
+        pt->t0 = from + (int64_t)p * r->width;
+        pt->t1 = pt->t0 + r->width;
+        if (pt->t0 < o->since_ns)
+            pt->t0 = o->since_ns;
+        if (pt->t1 > o->until_ns)
+            pt->t1 = o->until_ns;
+        for (int c = 0; c < PH_REP_NCHART; c++)
+            r->total[p * PH_REP_NCHART + c] = -1;
+    }
+    fill_ctx fc = {r, &ix, from};
+    int rc = 0;
+    /* Whole points inside the raw tier's horizon: one pass over the raw rows
+     * (ph_query_raw_buckets gives each bucket what a query of it would),
+     * instead of a query per point, each reading back to a keyframe. */
+    size_t p0 = 0, p1 = r->npts; /* [p0, p1) answered by the one pass */
+    if (o->since_ns != from)
+        p0 = 1; /* the first point is clipped by the window */
+    if (o->until_ns != from + (int64_t)r->npts * r->width)
+        p1 = r->npts - 1; /* and the last */
+    int64_t pruned = raw_pruned_to(ph_store_db(store));
+    int one_pass = p1 > p0 && pruned < from + (int64_t)p0 * r->width - ph_tier_keyframe_ns(PH_TIER_RAW);
+    if (one_pass)
+        r->procs_per_point = 1; /* raw rows name the processes anyway */
+    if (one_pass) {
+        int64_t a = from + (int64_t)p0 * r->width, b = from + (int64_t)p1 * r->width;
+        if (ph_query_raw_buckets(store, a, b, r->width, fill_bucket, &fc, err, errlen) < 0) {
+            if (!err[0])
+                snprintf(err, errlen, "cannot read the raw samples");
+            rc = -1;
+        }
+    }
+    for (size_t p = 0; p < r->npts && rc == 0; p++) {
+        if (one_pass && p >= p0 && p < p1)
+            continue;
+        ph_result b;
+        if (ph_query_window_metrics(store, r->pts[p].t0, r->pts[p].t1, need,
+                                    r->procs_per_point ? 0 : PH_Q_APPS_ONLY, &b, err, errlen) < 0) {
+            rc = -1;
+            break;
+        }
+        absorb(r, &ix, p, &b);
+        ph_result_free(&b);
+    }
+
+    /* The previous window of the same length, for "what changed". */
+    int64_t span = o->until_ns - o->since_ns;
+    if (rc == 0 &&
+        ph_query_window_metrics(store, o->since_ns - span, o->since_ns, need, PH_Q_APPS_ONLY, &w, err, errlen) == 0) {
+        r->prev_samples = w.win.samples;
+        r->have_prev = w.win.samples > 0;
+        for (size_t i = 0; i < w.napps && r->have_prev; i++) {
+            ph_rep_app *ra = find_app(&ix, w.apps[i].app);
+            if (ra)
+                for (int c = 0; c < PH_REP_NCHART; c++)
+                    ra->prev[c] = chart_value(c, &w.apps[i]);
+        }
+        ph_result_free(&w);
+    } else if (rc == 0) {
+        rc = -1;
+    }
+    free(ix.by_name);
+    if (rc < 0)
+        return -1;
+    for (int c = 0; c < PH_REP_NCHART; c++)
+        for (size_t p = 0; p < r->npts; p++)
+            r->has[c] |= r->total[p * PH_REP_NCHART + c] > 0;
+    pick_bands(r);
+    return 0;
+}
+
+static int report_exec(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, PH_QOPT_DB},
+        {"since", required_argument, NULL, PH_QOPT_SINCE},
+        {"until", required_argument, NULL, PH_QOPT_UNTIL},
+        {"utc", no_argument, NULL, PH_QOPT_UTC},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    ph_qopts o;
+    const char *out = "-";
+    int c, rc;
+    ph_qopts_init(&o, "1d");
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            ph_cmd_print_help(&ph_cmd_report, 0);
+            return PH_EXIT_OK;
+        }
+        if (c == 'o') {
+            out = optarg;
+            continue;
+        }
+        if (c == ':' || c == '?')
+            return ph_qopts_getopt_error("report", c, argc, argv);
+        if (ph_qopts_handle(&o, c, optarg) < 0)
+            return PH_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        ph_err("unexpected argument '%s' for report", argv[optind]);
+        return PH_EXIT_USAGE;
+    }
+    if (!*out) {
+        ph_err("-o needs a file name (or - for standard output)");
+        return PH_EXIT_USAGE;
+    }
+    if ((rc = ph_qopts_finish(&o)) != 0)
+        return rc;
+
+    ph_store *store;
+    if ((rc = ph_qopen(&o, &store)) != 0)
+        return rc;
+    ph_report r;
+    memset(&r, 0, sizeof r);
+    char err[512] = "";
+    r.since = o.since_ns;
+    r.until = o.until_ns;
+    r.utc = o.utc;
+    r.generated = ph_now_wall_ns();
+    r.width = point_width(o.until_ns - o.since_ns);
+    if (gethostname(r.host, sizeof r.host - 1) != 0)
+        snprintf(r.host, sizeof r.host, "unknown");
+    struct utsname u;
+    if (uname(&u) == 0)
+        snprintf(r.os, sizeof r.os, "%s %s %s", u.sysname, u.release, u.machine);
+    if (build(store, &o, &r, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        report_free(&r);
+        ph_store_close(store);
+        return PH_EXIT_FAIL;
+    }
+    ph_store_close(store);
+
+    /* A file appears whole or not at all: written beside, then renamed. */
+    char tmp[PH_PATH_MAX + 16];
+    FILE *f = stdout;
+    int to_file = strcmp(out, "-") != 0;
+    if (to_file) {
+        if (ph_fmt(tmp, sizeof tmp, "%s.tmp%ld", out, (long)getpid()) < 0) {
+            ph_err("output path too long: %s", out);
+            report_free(&r);
+            return PH_EXIT_USAGE;
+        }
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 || !(f = fdopen(fd, "w"))) {
+            ph_err("cannot write %s: %s", out, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            report_free(&r);
+            return PH_EXIT_FAIL;
+        }
+    }
+    int werr = ph_report_write_html(f, &r) < 0;
+    werr |= fflush(f) != 0 || ferror(f);
+    if (to_file) {
+        werr |= fclose(f) != 0;
+        if (!werr && rename(tmp, out) != 0)
+            werr = 1;
+        if (werr)
+            unlink(tmp);
+    }
+    report_free(&r);
+    if (werr) {
+        ph_err("cannot write %s: %s", to_file ? out : "the report", strerror(errno));
+        return PH_EXIT_FAIL;
+    }
+    /* The page says there was nothing; the status says it too, as `top` does. */
+    if (r.win.samples == 0)
+        return ph_qno_data(&o, o.since_ns, o.until_ns);
+    return PH_EXIT_OK;
+}
+
+const ph_cmd ph_cmd_report = {
+    "report",
+    "[--since WHEN] [--until WHEN] [-o FILE] [--utc] [--db PATH]",
+    "Write one self-contained HTML page of a window: charts, top apps, peaks.",
+    "  -o, --output FILE  write the page to FILE (default: standard output)\n"
+    "  --since WHEN       window start (default 1d): 90s, 10m, 2d, 1w, today, 2026-11-26 14:00\n"
+    "  --until WHEN       window end (default now), same forms\n"
+    "  --utc              show times in UTC\n"
+    "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
+    "  The page needs no network. With no samples in the window it still writes a\n"
+    "  page saying so, and exits 1.\n",
+    report_exec,
+};
