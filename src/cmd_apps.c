@@ -47,8 +47,9 @@ static int apps_exec(int argc, char **argv)
         ph_result_free(&r);
         return ph_qno_data(&o, o.since_ns, o.until_ns);
     }
-    ph_agg *rows;
-    size_t n = ph_group(&o, &r, cmp_seen, &rows);
+    ph_agg *all, *rows;
+    size_t n = ph_group(&o, &r, NULL, &all);
+    n = ph_agg_top(all, n, (size_t)o.limit, cmp_seen, &rows);
     int byp = o.by == PH_BY_PROCESS;
     char t1[48], t2[48];
     int out_err = 0;
@@ -125,6 +126,7 @@ static int apps_exec(int argc, char **argv)
         ph_table_print(&tb, stdout, ph_use_colour(stdout));
         ph_table_free(&tb);
     }
+    free(rows);
     ph_result_free(&r);
     return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
 }

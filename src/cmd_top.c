@@ -49,11 +49,17 @@ static int64_t cpu_ns(const ph_agg *a)
     return ph_qmetric_value(ph_qmetric_find("cpu"), a, with_children);
 }
 
+/* The sort metric of each row, computed once (rows in sort_base's array):
+ * the comparisons of a month's processes would otherwise recompute it
+ * millions of times. */
+static const ph_agg *sort_base;
+static const int64_t *sort_keys;
+
 static int cmp_agg(const void *x, const void *y)
 {
     const ph_agg *a = x, *b = y;
-    int64_t va = ph_qmetric_value(sort_metric, a, with_children);
-    int64_t vb = ph_qmetric_value(sort_metric, b, with_children);
+    int64_t va = sort_keys[a - sort_base];
+    int64_t vb = sort_keys[b - sort_base];
     if (va != vb)
         return va < vb ? 1 : -1;
     int c = strcmp(a->name, b->name);
@@ -376,9 +382,16 @@ static int top_exec(int argc, char **argv)
         if (r.apps[i].have & PH_BIT(PH_M_GPU_NS))
             gpu_total += r.apps[i].val[PH_M_GPU_NS];
 
-    ph_agg *rows;
+    ph_agg *all, *rows;
     sort_metric = o.metric;
-    size_t n = ph_group(&o.q, &r, cmp_agg, &rows);
+    size_t nall = ph_group(&o.q, &r, NULL, &all);
+    int64_t *keys = ph_xcalloc(nall + 1, sizeof *keys);
+    for (size_t i = 0; i < nall; i++)
+        keys[i] = ph_qmetric_value(sort_metric, &all[i], with_children);
+    sort_base = all;
+    sort_keys = keys;
+    size_t n = ph_agg_top(all, nall, (size_t)o.q.limit, cmp_agg, &rows);
+    free(keys);
 
     int have_metric = 0;
     for (size_t i = 0; i < n; i++)
@@ -406,6 +419,7 @@ static int top_exec(int argc, char **argv)
                    "(permission denied); an unprivileged recorder sees other users' processes only in part",
                    (long long)r.win.procs_denied);
     }
+    free(rows);
     ph_result_free(&r);
     if (fflush(stdout) != 0 || rc < 0) {
         ph_err("cannot write the output");
