@@ -106,6 +106,12 @@ int ph_query_tier_metrics(ph_store *s, enum ph_tier tier, int64_t since, int64_t
 int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
                          int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
                          char *err, size_t errlen);
+/* --explain: the plan ph_query_window_metrics follows with `flags`, one
+ * line a segment to f: its tier and span, the table and index it reads
+ * (from the lookback start), and how many rows that range holds, so that a
+ * slow answer can be traced to a tier or a missing rollup. */
+#include <stdio.h>
+void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE *f);
 /* The segments ph_query_window would use, given the store's horizons. */
 size_t ph_query_plan(ph_store *s, int64_t since, int64_t until, ph_segment *seg, size_t max);
 void ph_result_free(ph_result *r);

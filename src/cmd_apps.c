@@ -20,16 +20,26 @@ static int cmp_seen(const void *x, const void *y)
     return c ? c : (a->pid > b->pid) - (a->pid < b->pid);
 }
 
+static int take_opt(void *ctx, int c, const char *arg)
+{
+    (void)arg;
+    if (c == 2100) /* --explain */
+        *(int *)ctx = 1;
+    return 0;
+}
+
 static int apps_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {PH_QOPT_LONGOPTS, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {PH_QOPT_LONGOPTS, {"explain", no_argument, NULL, 2100},
+                                             {NULL, 0, NULL, 0}};
+    int explain = 0;
     ph_qopts o;
     int rc;
     char err[512] = "";
     const ph_qmetric *cpu = ph_qmetric_find("cpu");
     ph_qopts_init(&o, "1d");
     o.limit = 50;
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_apps, argc, argv, longopts, NULL, NULL, 0)) >= 0)
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_apps, argc, argv, longopts, take_opt, &explain, 0)) >= 0)
         return rc;
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)
@@ -37,6 +47,8 @@ static int apps_exec(int argc, char **argv)
     ph_result r;
     /* Process rows: distinct processes and first/last seen need them. */
     int flags = o.by == PH_BY_USER ? PH_Q_BY_USER : 0;
+    if (explain)
+        ph_query_explain(store, o.since_ns, o.until_ns, flags, stderr);
     if (ph_query_window_metrics(store, o.since_ns, o.until_ns, ph_qmetric_need(), flags, &r, err, sizeof err) < 0) {
         ph_err("%s", err);
         ph_store_close(store);
@@ -136,6 +148,7 @@ const ph_cmd ph_cmd_apps = {
     "[--since WHEN] [--until WHEN] [--by app|process|user] [--name GLOB] [-n N] [--format table|json|csv]",
     "List the apps (or processes) seen in a window, first and last seen, with totals.",
     "  Most recently seen first. (default window: 1 day, default limit: 50)\n"
-    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n" PH_QOPTS_HELP,
+    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n"
+    "  --explain          print the query plan to stderr (tiers, tables, rows read)\n" PH_QOPTS_HELP,
     apps_exec,
 };

@@ -313,10 +313,14 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
 static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
                                            "cycles", "ctxsw", "faults", "syscalls", "gpu"};
 
-/* --cpu, --mem, ...: options 2000.. in metric_flags order. */
+static int explain; /* --explain: the query plan to stderr */
+
+/* --cpu, --mem, ...: options 2000.. in metric_flags order; 2100 --explain. */
 static int take_metric(void *ctx, int c, const char *arg)
 {
     (void)arg;
+    if (c == 2100)
+        explain = 1;
     if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags))
         *(const ph_qmetric **)ctx = ph_qmetric_find(metric_flags[c - 2000]);
     return 0;
@@ -331,7 +335,7 @@ static int top_exec(int argc, char **argv)
         {"wakeups", no_argument, NULL, 2004}, {"instructions", no_argument, NULL, 2005},
         {"cycles", no_argument, NULL, 2006}, {"ctxsw", no_argument, NULL, 2007},
         {"faults", no_argument, NULL, 2008}, {"syscalls", no_argument, NULL, 2009},
-        {"gpu", no_argument, NULL, 2010},
+        {"gpu", no_argument, NULL, 2010}, {"explain", no_argument, NULL, 2100},
         {NULL, 0, NULL, 0},
     };
     top_opts o;
@@ -354,6 +358,8 @@ static int top_exec(int argc, char **argv)
         qflags |= PH_Q_APPS_ONLY; /* app rows answer long windows fast */
     if (o.q.by == PH_BY_USER)
         qflags |= PH_Q_BY_USER;
+    if (explain)
+        ph_query_explain(store, o.q.since_ns, o.q.until_ns, qflags, stderr);
     if (ph_query_window_metrics(store, o.q.since_ns, o.q.until_ns, ph_qmetric_need(), qflags, &r, err,
                                 sizeof err) < 0) {
         ph_err("%s", err);
@@ -441,6 +447,8 @@ const ph_cmd ph_cmd_top = {
     "  --instructions, --cycles, --ctxsw, --faults, --syscalls, --gpu\n"
     "                     sort by these counters (where the platform has them)\n"
     "  --sort METRIC      the same by name: cpu, mem, disk, energy, wakeups, ...\n"
+    "  --explain          print the query plan to stderr: each segment's tier, span,\n"
+    "                     table and index, and the rows it reads\n"
     "  MAX ALIVE (JSON most_alive_at_once): most processes of the group alive at one sample\n"
     "  (default window: the last hour)\n" PH_QOPTS_HELP,
     top_exec,

@@ -24,6 +24,7 @@
  * has been pruned. Segment results are merged: sums add, maxima combine.
  */
 #include "ph_query.h"
+#include "ph_time.h"
 #include "ph_util.h"
 
 #include <sqlite3.h>
@@ -1465,4 +1466,53 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     ph_imap_free(&pidx);
     ph_imap_free(&aidx);
     return 0;
+}
+
+void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE *f)
+{
+    int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);
+    sqlite3 *db = ph_store_db(s);
+    ph_segment seg[16];
+    size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
+    if (n == 0) {
+        seg[0].tier = PH_TIER_RAW;
+        seg[0].since = since;
+        seg[0].until = until;
+        n = 1;
+    }
+    fprintf(f, "plan: %zu segment%s, %s\n", n, n == 1 ? "" : "s",
+            apps_only ? "rollups answered from app rows" : "process rows on every tier");
+    for (size_t k = 0; k < n; k++) {
+        enum ph_tier t = seg[k].tier;
+        int64_t from = lookback_from(db, t, seg[k].since), w = tiers[t].width;
+        char sql[512];
+        const char *table, *index;
+        if (t == PH_TIER_RAW) {
+            table = "sample JOIN proc_sample";
+            index = "sample_ts, then proc_sample's primary key (sample, proc)";
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
+                     " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2");
+        } else {
+            table = apps_only ? tiers[t].apps : tiers[t].procs;
+            index = apps_only ? "primary key (bucket_ns, app)" : "primary key (bucket_ns, proc)";
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
+                     table, (long long)w, (long long)w);
+        }
+        long long rows = -1;
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, from);
+            sqlite3_bind_int64(st, 2, seg[k].until);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                rows = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+        char a[48], b[48];
+        ph_time_iso_utc(seg[k].since, a, sizeof a);
+        ph_time_iso_utc(seg[k].until, b, sizeof b);
+        fprintf(f, "plan: %-6s %s..%s (%.1f h, lookback %.1f h): %s by %s, %lld rows\n", tiers[t].name, a, b,
+                (double)(seg[k].until - seg[k].since) / (3600.0 * SEC), (double)(seg[k].since - from) / (3600.0 * SEC),
+                table, index, rows);
+    }
 }

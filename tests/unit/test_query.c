@@ -241,3 +241,30 @@ TEST(agg_top_is_sort_then_cut)
         free(top);
     }
 }
+
+/* --explain: one line a segment, naming its tier, table and rows read. */
+TEST(explain_names_tier_table_and_rows)
+{
+    db d;
+    db_open(&d);
+    int64_t a = db_proc(&d, 10, "a", "A");
+    r s1[] = {{a, 100, 1000, 7}};
+    db_sample(&d, 0, 1, s1, 1, NULL, 0);
+    db_sample(&d, 5, 0, s1, 1, NULL, 0);
+    db_sample(&d, 10, 0, s1, 1, NULL, 0);
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (f) {
+        char buf[4096] = "";
+        ph_query_explain(d.s, T0, T0 + 10 * S, 0, f);
+        rewind(f);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+        CHECK(strstr(buf, "plan: 1 segment, process rows") != NULL);
+        /* rows from the keyframe at or before since: all three samples' rows */
+        CHECK(strstr(buf, "plan: raw ") != NULL && strstr(buf, "sample JOIN proc_sample") != NULL);
+        CHECK(strstr(buf, ", 3 rows") != NULL);
+    }
+    ph_store_close(d.s);
+}
