@@ -53,6 +53,8 @@ log() { echo "bench: $*" >&2; }
 # figure, and atop's figure of the same run where there is one).
 : >"$TMP/targets"
 target() { echo "| $1 | $2 | $3 | $4 | $5 |" >>"$TMP/targets"; }
+# ratio A B: A / B to two decimals, "-" when either is missing (no kept run).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
 
 if ! command -v atop >/dev/null 2>&1; then
     log "installing atop (Debian package) for the comparison"
@@ -198,9 +200,9 @@ measure() { # LABEL [ALWAYS_SCAN]
     fi
     say "| $1 | $rec_procs ($rec_procs_range) | $rec_kept kept, $rec_dropped dropped | $rec_skipped/$N | $rec_ms ($rec_ms_range) | $rec_us ($rec_us_range) | $rec_self_ms | $rec_coll_us | $rec_store_us | $floor_stat | $floor_full | ${atop_ms:--} | $per_proc_atop | $ratio | $rec_rows | $rec_bytes_row | ${atop_row} | $((rec_hwm_kib / 1024)).$(( (rec_hwm_kib % 1024) * 10 / 1024 )) |"
     local key=${1//[^a-z]/_}
-    target "$key: recorder us/process-sample" "$rec_us" "$rec_us_range" "${per_proc_atop}" \
+    [ "$rec_kept" -gt 0 ] && target "$key: recorder us/process-sample" "$rec_us" "$rec_us_range" "${per_proc_atop}" \
         "$(awk -v u="$rec_us" 'BEGIN { print (u < 5 ? "< 5: met" : "< 5: missed") }')"
-    [ "$ratio" != "-" ] && target "$key: atop CPU / prochist CPU" "$ratio" "-" "$atop_ms ms" \
+    [ "$ratio" != "-" ] && [ "$rec_kept" -gt 0 ] && target "$key: atop CPU / prochist CPU" "$ratio" "-" "$atop_ms ms" \
         "$(awk -v r="${ratio%x}" 'BEGIN { print (r >= 10 ? ">= 10x: met" : ">= 10x: missed") }')"
     if [ "${2:-0}" = 0 ]; then
         # Per day at 5 s: the rows of the samples plus a keyframe row for
@@ -266,10 +268,11 @@ floor_full=$("$FLOOR" full 5 1000 | awk '{ print $3 }')
 kill $TICKERS 2>/dev/null
 wait $TICKERS 2>/dev/null
 TICKERS=""
-say "| $rec_procs ($rec_procs_range) | $rec_kept kept, $rec_dropped dropped | $rec_rows | $rec_us ($rec_us_range) | $rec_coll_us | $floor_full | $(awk -v c="$rec_coll_us" -v f="$floor_full" 'BEGIN { printf "%.2f", c / f }') | $rec_store_us | $(awk -v c="$rec_coll_us" -v s="$rec_store_us" 'BEGIN { printf "%.2f", s / c }') |"
+say "| $rec_procs ($rec_procs_range) | $rec_kept kept, $rec_dropped dropped | $rec_rows | $rec_us ($rec_us_range) | $rec_coll_us | $floor_full | $(ratio "$rec_coll_us" "$floor_full") | $rec_store_us | $(ratio "$rec_store_us" "$rec_coll_us") |"
 target "busy: recorder us per process-sample (all ran)" "$rec_us" "$rec_us_range" "-" "-"
-target "busy: collection / full floor" "$(awk -v c="$rec_coll_us" -v f="$floor_full" 'BEGIN { printf "%.2f", c / f }')" "-" "-" \
-    "$(awk -v c="$rec_coll_us" -v f="$floor_full" 'BEGIN { print (c / f <= 1.3 ? "<= 1.3: met" : "<= 1.3: missed") }')"
+cf=$(ratio "$rec_coll_us" "$floor_full")
+target "busy: collection / full floor" "$cf" "-" "-" \
+    "$(awk -v r="$cf" 'BEGIN { print (r == "-" ? "-" : r <= 1.3 ? "<= 1.3: met" : "<= 1.3: missed") }')"
 
 say ""
 say "Per day at the default 5 s interval, from the per-sample sizes above (prochist raw"
