@@ -17,7 +17,13 @@ static int cmp_seen(const void *x, const void *y)
     if (a->last_ns != b->last_ns)
         return a->last_ns < b->last_ns ? 1 : -1;
     int c = strcmp(a->name, b->name);
-    return c ? c : (a->pid > b->pid) - (a->pid < b->pid);
+    if (c)
+        return c;
+    if (a->pid != b->pid)
+        return (a->pid > b->pid) - (a->pid < b->pid);
+    /* A pid reused under the same name: the older process first, so the
+     * order never depends on the order the engine listed them in. */
+    return (a->proc > b->proc) - (a->proc < b->proc);
 }
 
 static int take_opt(void *ctx, int c, const char *arg)

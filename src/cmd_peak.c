@@ -22,7 +22,12 @@ static int cmp_peak(const void *x, const void *y)
     const ph_agg *a = x, *b = y;
     if (a->mem_peak != b->mem_peak)
         return a->mem_peak < b->mem_peak ? 1 : -1;
-    return strcmp(a->name, b->name);
+    int c = strcmp(a->name, b->name);
+    if (c)
+        return c;
+    if (a->pid != b->pid) /* groups have pid -1: their names differ */
+        return (a->pid > b->pid) - (a->pid < b->pid);
+    return (a->proc > b->proc) - (a->proc < b->proc);
 }
 
 /* The process behind a peak: for a process row, itself. */

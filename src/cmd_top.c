@@ -65,7 +65,9 @@ static int cmp_agg(const void *x, const void *y)
     int c = strcmp(a->name, b->name);
     if (c)
         return c;
-    return (a->pid > b->pid) - (a->pid < b->pid);
+    if (a->pid != b->pid)
+        return (a->pid > b->pid) - (a->pid < b->pid);
+    return (a->proc > b->proc) - (a->proc < b->proc); /* a pid reused under the same name */
 }
 
 /* The sort metric, when it is not one of the columns always shown. */
