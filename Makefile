@@ -108,8 +108,14 @@ cross-darwin: | $(DEPS_OK)
 $(BUILD)/floor: tests/bench/floor.c src/platform/linux/procfs_parse.c | $(DEPS_OK)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -Iinclude -o $@ $^
 
+# The benchmark's outside CPU meter and fixed-rate process starter.
+$(BUILD)/extcpu: tests/bench/extcpu.c | $(DEPS_OK)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -o $@ $<
+$(BUILD)/churn: tests/bench/churn.c | $(DEPS_OK)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -o $@ $<
+
 # Recorder cost vs atop and the floor, database growth, query latency.
-bench: $(BIN) $(GEN_BIN) $(BUILD)/floor $(BUILD)/helpers/tickers
+bench: $(BIN) $(GEN_BIN) $(BUILD)/floor $(BUILD)/helpers/tickers $(BUILD)/extcpu $(BUILD)/churn
 	BUILD=$(BUILD) bash scripts/bench.sh
 
 # libFuzzer targets for every parser of outside input (clang), FUZZ_SECONDS each.

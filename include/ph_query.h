@@ -106,9 +106,23 @@ int ph_query_tier_metrics(ph_store *s, enum ph_tier tier, int64_t since, int64_t
 int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
                          int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
                          char *err, size_t errlen);
+/* --explain: the plan ph_query_window_metrics follows with `flags`, one
+ * line a segment to f: its tier and span, the table and index it reads
+ * (from the lookback start), and how many rows that range holds, so that a
+ * slow answer can be traced to a tier or a missing rollup. */
+#include <stdio.h>
+void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE *f);
 /* The segments ph_query_window would use, given the store's horizons. */
 size_t ph_query_plan(ph_store *s, int64_t since, int64_t until, ph_segment *seg, size_t max);
 void ph_result_free(ph_result *r);
+
+/* The first `limit` of rows[0..n) in cmp's order (what a sort of all n then
+ * a cut would give, up to rows cmp calls equal), sorted, as shallow copies:
+ * the strings stay rows'. cmp gets pointers into rows. *out is malloc'd
+ * (free it alone). Costs about n log(limit) comparisons: a month has
+ * hundreds of thousands of processes and the commands show a few. */
+size_t ph_agg_top(ph_agg *rows, size_t n, size_t limit, int (*cmp)(const void *, const void *),
+                  ph_agg **out);
 
 /* Memory value of a row: footprint when the platform has it, else resident. */
 int64_t ph_mem_of(const ph_values *v);

@@ -17,19 +17,35 @@ static int cmp_seen(const void *x, const void *y)
     if (a->last_ns != b->last_ns)
         return a->last_ns < b->last_ns ? 1 : -1;
     int c = strcmp(a->name, b->name);
-    return c ? c : (a->pid > b->pid) - (a->pid < b->pid);
+    if (c)
+        return c;
+    if (a->pid != b->pid)
+        return (a->pid > b->pid) - (a->pid < b->pid);
+    /* A pid reused under the same name: the older process first, so the
+     * order never depends on the order the engine listed them in. */
+    return (a->proc > b->proc) - (a->proc < b->proc);
+}
+
+static int take_opt(void *ctx, int c, const char *arg)
+{
+    (void)arg;
+    if (c == 2100) /* --explain */
+        *(int *)ctx = 1;
+    return 0;
 }
 
 static int apps_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {PH_QOPT_LONGOPTS, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {PH_QOPT_LONGOPTS, {"explain", no_argument, NULL, 2100},
+                                             {NULL, 0, NULL, 0}};
+    int explain = 0;
     ph_qopts o;
     int rc;
     char err[512] = "";
     const ph_qmetric *cpu = ph_qmetric_find("cpu");
     ph_qopts_init(&o, "1d");
     o.limit = 50;
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_apps, argc, argv, longopts, NULL, NULL, 0)) >= 0)
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_apps, argc, argv, longopts, take_opt, &explain, 0)) >= 0)
         return rc;
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)
@@ -37,6 +53,8 @@ static int apps_exec(int argc, char **argv)
     ph_result r;
     /* Process rows: distinct processes and first/last seen need them. */
     int flags = o.by == PH_BY_USER ? PH_Q_BY_USER : 0;
+    if (explain)
+        ph_query_explain(store, o.since_ns, o.until_ns, flags, stderr);
     if (ph_query_window_metrics(store, o.since_ns, o.until_ns, ph_qmetric_need(), flags, &r, err, sizeof err) < 0) {
         ph_err("%s", err);
         ph_store_close(store);
@@ -47,8 +65,9 @@ static int apps_exec(int argc, char **argv)
         ph_result_free(&r);
         return ph_qno_data(&o, o.since_ns, o.until_ns);
     }
-    ph_agg *rows;
-    size_t n = ph_group(&o, &r, cmp_seen, &rows);
+    ph_agg *all, *rows;
+    size_t n = ph_group(&o, &r, NULL, &all);
+    n = ph_agg_top(all, n, (size_t)o.limit, cmp_seen, &rows);
     int byp = o.by == PH_BY_PROCESS;
     char t1[48], t2[48];
     int out_err = 0;
@@ -125,6 +144,7 @@ static int apps_exec(int argc, char **argv)
         ph_table_print(&tb, stdout, ph_use_colour(stdout));
         ph_table_free(&tb);
     }
+    free(rows);
     ph_result_free(&r);
     return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
 }
@@ -134,6 +154,7 @@ const ph_cmd ph_cmd_apps = {
     "[--since WHEN] [--until WHEN] [--by app|process|user] [--name GLOB] [-n N] [--format table|json|csv]",
     "List the apps (or processes) seen in a window, first and last seen, with totals.",
     "  Most recently seen first. (default window: 1 day, default limit: 50)\n"
-    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n" PH_QOPTS_HELP,
+    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n"
+    "  --explain          print the query plan to stderr (tiers, tables, rows read)\n" PH_QOPTS_HELP,
     apps_exec,
 };

@@ -22,7 +22,12 @@ static int cmp_peak(const void *x, const void *y)
     const ph_agg *a = x, *b = y;
     if (a->mem_peak != b->mem_peak)
         return a->mem_peak < b->mem_peak ? 1 : -1;
-    return strcmp(a->name, b->name);
+    int c = strcmp(a->name, b->name);
+    if (c)
+        return c;
+    if (a->pid != b->pid) /* groups have pid -1: their names differ */
+        return (a->pid > b->pid) - (a->pid < b->pid);
+    return (a->proc > b->proc) - (a->proc < b->proc);
 }
 
 /* The process behind a peak: for a process row, itself. */
@@ -74,8 +79,9 @@ static int peak_exec(int argc, char **argv)
         ph_store_close(store);
         return ph_qno_data(&o, o.since_ns, o.until_ns);
     }
-    ph_agg *rows;
-    size_t n = ph_group(&o, &r, cmp_peak, &rows);
+    ph_agg *all, *rows;
+    size_t n = ph_group(&o, &r, NULL, &all);
+    n = ph_agg_top(all, n, (size_t)o.limit, cmp_peak, &rows);
     who *w = ph_xcalloc(n + 1, sizeof *w);
     sqlite3_stmt *st = NULL;
     sqlite3_prepare_v2(ph_store_db(store), "SELECT pid, name FROM process WHERE proc = ?1", -1, &st, NULL);
@@ -161,6 +167,7 @@ static int peak_exec(int argc, char **argv)
         ph_table_free(&tb);
     }
     free(w);
+    free(rows);
     ph_result_free(&r);
     return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
 }

@@ -50,17 +50,25 @@ static int64_t cpu_ns(const ph_agg *a)
     return ph_qmetric_value(ph_qmetric_find("cpu"), a, with_children);
 }
 
+/* The sort metric of each row, computed once (rows in sort_base's array):
+ * the comparisons of a month's processes would otherwise recompute it
+ * millions of times. */
+static const ph_agg *sort_base;
+static const int64_t *sort_keys;
+
 static int cmp_agg(const void *x, const void *y)
 {
     const ph_agg *a = x, *b = y;
-    int64_t va = ph_qmetric_value(sort_metric, a, with_children);
-    int64_t vb = ph_qmetric_value(sort_metric, b, with_children);
+    int64_t va = sort_keys[a - sort_base];
+    int64_t vb = sort_keys[b - sort_base];
     if (va != vb)
         return va < vb ? 1 : -1;
     int c = strcmp(a->name, b->name);
     if (c)
         return c;
-    return (a->pid > b->pid) - (a->pid < b->pid);
+    if (a->pid != b->pid)
+        return (a->pid > b->pid) - (a->pid < b->pid);
+    return (a->proc > b->proc) - (a->proc < b->proc); /* a pid reused under the same name */
 }
 
 /* The sort metric, when it is not one of the columns always shown. */
@@ -323,12 +331,16 @@ static int meta_privileged(ph_store *s)
 static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
                                            "cycles", "ctxsw", "faults", "syscalls", "gpu"};
 
-/* --cpu, --mem, ...: options 2000.. in metric_flags order. One metric: a
- * second, different one would silently win, so it is refused. */
+static int explain; /* --explain: the query plan to stderr */
+
+/* --cpu, --mem, ...: options 2000.. in metric_flags order; 2100 --explain.
+ * One metric: a second, different one would silently win, so it is refused. */
 static int take_metric(void *ctx, int c, const char *arg)
 {
     (void)arg;
     const ph_qmetric **m = ctx;
+    if (c == 2100)
+        explain = 1;
     if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags)) {
         const ph_qmetric *want = ph_qmetric_find(metric_flags[c - 2000]);
         if (*m && *m != want) {
@@ -349,7 +361,7 @@ static int top_exec(int argc, char **argv)
         {"wakeups", no_argument, NULL, 2004}, {"instructions", no_argument, NULL, 2005},
         {"cycles", no_argument, NULL, 2006}, {"ctxsw", no_argument, NULL, 2007},
         {"faults", no_argument, NULL, 2008}, {"syscalls", no_argument, NULL, 2009},
-        {"gpu", no_argument, NULL, 2010},
+        {"gpu", no_argument, NULL, 2010}, {"explain", no_argument, NULL, 2100},
         {NULL, 0, NULL, 0},
     };
     top_opts o;
@@ -378,6 +390,8 @@ static int top_exec(int argc, char **argv)
         qflags |= PH_Q_APPS_ONLY; /* app rows answer long windows fast */
     if (o.q.by == PH_BY_USER)
         qflags |= PH_Q_BY_USER;
+    if (explain)
+        ph_query_explain(store, o.q.since_ns, o.q.until_ns, qflags, stderr);
     if (ph_query_window_metrics(store, o.q.since_ns, o.q.until_ns, ph_qmetric_need(), qflags, &r, err,
                                 sizeof err) < 0) {
         ph_err("%s", err);
@@ -407,9 +421,16 @@ static int top_exec(int argc, char **argv)
         if (r.apps[i].have & PH_BIT(PH_M_GPU_NS))
             gpu_total += r.apps[i].val[PH_M_GPU_NS];
 
-    ph_agg *rows;
+    ph_agg *all, *rows;
     sort_metric = o.metric;
-    size_t n = ph_group(&o.q, &r, cmp_agg, &rows);
+    size_t nall = ph_group(&o.q, &r, NULL, &all);
+    int64_t *keys = ph_xcalloc(nall + 1, sizeof *keys);
+    for (size_t i = 0; i < nall; i++)
+        keys[i] = ph_qmetric_value(sort_metric, &all[i], with_children);
+    sort_base = all;
+    sort_keys = keys;
+    size_t n = ph_agg_top(all, nall, (size_t)o.q.limit, cmp_agg, &rows);
+    free(keys);
 
     int have_metric = 0;
     for (size_t i = 0; i < n; i++)
@@ -442,6 +463,7 @@ static int top_exec(int argc, char **argv)
                    "(permission denied); %s",
                    (long long)r.win.procs_denied, why);
     }
+    free(rows);
     ph_result_free(&r);
     if (fflush(stdout) != 0 || rc < 0) {
         ph_err("cannot write the output");
@@ -463,6 +485,8 @@ const ph_cmd ph_cmd_top = {
     "  --instructions, --cycles, --ctxsw, --faults, --syscalls, --gpu\n"
     "                     sort by these counters (where the platform has them)\n"
     "  --sort METRIC      the same by name: cpu, mem, disk, energy, wakeups, ...\n"
+    "  --explain          print the query plan to stderr: each segment's tier, span,\n"
+    "                     table and index, and the rows it reads\n"
     "  MAX ALIVE (JSON most_alive_at_once): most processes of the group alive at one sample\n"
     "  (default window: the last hour)\n" PH_QOPTS_HELP,
     top_exec,

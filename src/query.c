@@ -24,6 +24,7 @@
  * has been pruned. Segment results are merged: sums add, maxima combine.
  */
 #include "ph_query.h"
+#include "ph_time.h"
 #include "ph_util.h"
 
 #include <sqlite3.h>
@@ -79,6 +80,7 @@ typedef struct live {
     int64_t hwm_before; /* highest lifetime peak its rows before the window reported; -1 none */
     int64_t hwm_in, hwm_in_ns; /* the same inside the window, and when first reported */
     int64_t start_ns;   /* its birth (wall clock); 0 unknown */
+    int alive_pos;      /* index in qstate.alive while it holds a value; -1 not */
 } live;
 
 typedef struct qstate {
@@ -94,6 +96,10 @@ typedef struct qstate {
     int64_t *app_carry; /* rollup tiers: app value carried from app rows */
     int *dirty; size_t ndirty; unsigned char *is_dirty;
     struct { int64_t at; int idx; } *heap; size_t nheap, capheap;
+    /* The processes holding a value (mem >= 0): a keyframe sweeps these, not
+     * every process the pass has met (over a month: hundreds of thousands,
+     * swept at every keyframe bucket). */
+    int *alive; size_t nalive, capalive;
     sqlite3_stmt *meta;
     int in_window;      /* the state is past `since` */
     int by_user;        /* group by user id instead of app */
@@ -215,6 +221,19 @@ static void set_mem(qstate *q, int idx, int64_t mem, int64_t t)
             q->r->apps[l->app].changed = 1;
     }
     if ((l->mem < 0) != (mem < 0)) {
+        if (mem >= 0) {
+            if (q->nalive == q->capalive) {
+                q->capalive = q->capalive ? q->capalive * 2 : 256;
+                q->alive = ph_xrealloc(q->alive, q->capalive * sizeof *q->alive);
+            }
+            l->alive_pos = (int)q->nalive;
+            q->alive[q->nalive++] = idx;
+        } else {
+            int last = q->alive[--q->nalive];
+            q->alive[l->alive_pos] = last;
+            q->lv[last].alive_pos = l->alive_pos;
+            l->alive_pos = -1;
+        }
         ph_agg *g = &q->r->apps[l->app];
         q->app_live[l->app] += mem < 0 ? -1 : 1;
         if (q->in_window && q->app_live[l->app] > g->procs_max)
@@ -247,6 +266,7 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     a->mem_peak = a->mem_last = a->mem_avg = -1;
     l->mem = -1;
     l->seen = -1;
+    l->alive_pos = -1;
     l->hwm_before = l->hwm_in = -1;
 
     sqlite3_bind_int64(q->meta, 1, proc);
@@ -311,9 +331,13 @@ static void expire(qstate *q, int64_t ts)
 
 static void keyframe_sweep(qstate *q, int64_t point, int64_t ts)
 {
-    for (size_t i = 0; i < q->r->nprocs; i++)
-        if (q->lv[i].mem >= 0 && q->lv[i].seen != point)
-            set_mem(q, (int)i, -1, ts);
+    /* Downwards: a removal moves the last entry (already visited) into the
+     * hole. The order of removals changes nothing: each only lowers sums. */
+    for (size_t k = q->nalive; k-- > 0;) {
+        int i = q->alive[k];
+        if (q->lv[i].seen != point)
+            set_mem(q, i, -1, ts);
+    }
 }
 
 /* At `since`: every live process enters the window with its value. */
@@ -507,8 +531,11 @@ static int app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until)
 }
 
 /* Copy what is in the current window out of the working state: its
- * processes, and the apps they fold into (counters add, gauges take the max). */
-static void snapshot(qstate *q, const ph_window *win, ph_result *out)
+ * processes, and the apps they fold into (counters add, gauges take the max).
+ * With `steal` (the last use of the state) the processes move instead: the
+ * working array is compacted in place and handed over with its strings, so
+ * a month's processes are not held twice. */
+static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
 {
     ph_result *r = q->r;
     memset(out, 0, sizeof *out);
@@ -521,17 +548,29 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out)
     size_t nin = 0;
     for (size_t i = 0; i < r->nprocs; i++)
         nin += q->lv[i].in_window;
-    out->procs = ph_xcalloc(nin + 1, sizeof *out->procs);
+    out->procs = steal ? r->procs : ph_xcalloc(nin + 1, sizeof *out->procs);
     out->apps = ph_xcalloc(r->napps + 1, sizeof *out->apps);
     for (size_t i = 0; i < r->napps; i++)
         map[i] = -1;
     for (size_t i = 0; i < r->nprocs; i++) {
-        if (!q->lv[i].in_window)
+        if (!q->lv[i].in_window) {
+            if (steal) { /* dropped: its slot may be overwritten below */
+                free(r->procs[i].name);
+                free(r->procs[i].app);
+                r->procs[i].name = r->procs[i].app = NULL;
+            }
             continue;
+        }
         ph_agg *a = &out->procs[out->nprocs++];
-        *a = r->procs[i];
-        a->name = ph_xstrdup(a->name);
-        a->app = ph_xstrdup(a->app);
+        if (steal) {
+            ph_agg tmp = r->procs[i]; /* a's slot (at or before i) was moved out or is i itself */
+            r->procs[i].name = r->procs[i].app = NULL;
+            *a = tmp;
+        } else {
+            *a = r->procs[i];
+            a->name = ph_xstrdup(a->name);
+            a->app = ph_xstrdup(a->app);
+        }
         int ai = q->lv[i].app;
         if (map[ai] < 0) {
             map[ai] = (int)out->napps++;
@@ -573,6 +612,17 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out)
         g->have |= a->have;
     }
     free(map);
+    if (steal) {
+        /* The array is out's now, cut to the processes in the window. */
+        if (out->nprocs == 0) {
+            free(r->procs);
+            out->procs = ph_xcalloc(1, sizeof *out->procs);
+        } else if (out->nprocs < r->nprocs) {
+            out->procs = ph_xrealloc(out->procs, out->nprocs * sizeof *out->procs);
+        }
+        r->procs = NULL;
+        r->nprocs = 0;
+    }
 }
 
 /* Start a new bucket at `at`: per-bucket figures restart from the state. */
@@ -795,7 +845,7 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
                     enter_window(&q, wsince);
                 finish_window(&q, wsince, wins[cur].last_ns > wsince ? wins[cur].last_ns : wsince);
                 ph_result res;
-                snapshot(&q, &wins[cur], &res);
+                snapshot(&q, &wins[cur], &res, 0);
                 int frc = fn(ctx, wsince, &res);
                 ph_result_free(&res);
                 if (frc < 0)
@@ -896,7 +946,7 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
         finish_window(&q, since, one.last_ns > since ? one.last_ns : since);
         if (tier != PH_TIER_RAW && !q.by_user && app_rows(&q, db, since, until) < 0)
             goto fail;
-        snapshot(&q, &one, out);
+        snapshot(&q, &one, out, 1);
     }
     rc = 0;
 fail:
@@ -915,6 +965,7 @@ fail:
     free(q.dirty);
     free(q.is_dirty);
     free(q.heap);
+    free(q.alive);
     ph_imap_free(&q.proc_index);
     ph_imap_free(&q.app_index);
     return rc;
@@ -955,6 +1006,59 @@ void ph_result_free(ph_result *r)
     free(r->procs);
     free(r->apps);
     memset(r, 0, sizeof *r);
+}
+
+/* ---- choosing the rows a command shows ---- */
+
+static int (*top_cmp)(const void *, const void *);
+
+static int top_cmp_ptr(const void *x, const void *y)
+{
+    return top_cmp(*(const ph_agg *const *)x, *(const ph_agg *const *)y);
+}
+
+/* A heap of the best `limit` so far, the one that sorts last on top. */
+static void top_sift(const ph_agg **h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && top_cmp(h[c + 1], h[c]) > 0)
+            c++;
+        if (top_cmp(h[c], h[i]) <= 0)
+            return;
+        const ph_agg *t = h[i];
+        h[i] = h[c];
+        h[c] = t;
+        i = c;
+    }
+}
+
+size_t ph_agg_top(ph_agg *rows, size_t n, size_t limit, int (*cmp)(const void *, const void *),
+                  ph_agg **out)
+{
+    size_t k = limit < n ? limit : n;
+    const ph_agg **h = ph_xcalloc(k + 1, sizeof *h);
+    top_cmp = cmp;
+    for (size_t i = 0; i < n && k; i++) {
+        if (i < k) {
+            h[i] = &rows[i];
+            if (i == k - 1)
+                for (size_t j = k / 2 + 1; j-- > 0;)
+                    top_sift(h, k, j);
+        } else if (cmp(&rows[i], h[0]) < 0) {
+            h[0] = &rows[i];
+            top_sift(h, k, 0);
+        }
+    }
+    if (k > 1)
+        qsort(h, k, sizeof *h, top_cmp_ptr);
+    *out = ph_xcalloc(k + 1, sizeof **out);
+    for (size_t i = 0; i < k; i++)
+        (*out)[i] = *h[i];
+    free(h);
+    return k;
 }
 
 /*
@@ -1193,8 +1297,10 @@ static void merge_agg(ph_agg *a, const ph_agg *b)
         a->procs_max = b->procs_max;
 }
 
-/* Merge src into dst, matching processes by id or apps by name. */
-static void merge_list(ph_agg **dst, size_t *n, ph_imap *index, const ph_agg *src, size_t m,
+/* Merge src into dst, matching processes by id or apps by name. New
+ * entries take src's strings (src is freed after). dst grows geometrically:
+ * a month has hundreds of thousands of processes. */
+static void merge_list(ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, ph_agg *src, size_t m,
                        int by_name)
 {
     for (size_t j = 0; j < m; j++) {
@@ -1210,10 +1316,14 @@ static void merge_list(ph_agg **dst, size_t *n, ph_imap *index, const ph_agg *sr
             merge_agg(&(*dst)[*found], &src[j]);
             continue;
         }
-        *dst = ph_xrealloc(*dst, (*n + 1) * sizeof **dst);
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 64;
+            if (*cap < *n + (m - j))
+                *cap = *n + (m - j);
+            *dst = ph_xrealloc(*dst, *cap * sizeof **dst);
+        }
         (*dst)[*n] = src[j];
-        (*dst)[*n].name = ph_xstrdup(src[j].name);
-        (*dst)[*n].app = ph_xstrdup(src[j].app);
+        src[j].name = src[j].app = NULL;
         ph_imap_put(index, key, (int)*n);
         (*n)++;
     }
@@ -1249,43 +1359,98 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
         }
         return rc;
     }
-    ph_imap pidx, aidx;
-    ph_imap_init(&pidx);
-    ph_imap_init(&aidx);
+    ph_result parts[16];
+    memset(parts, 0, sizeof parts);
     memset(out, 0, sizeof *out);
     out->win.since = since;
     out->win.until = until;
+    size_t big = 0;
     for (size_t k = 0; k < n; k++) {
-        ph_result part;
-        if (query_segment(s, &seg[k], want, flags, &part, err, errlen) < 0) {
-            ph_result_free(out);
-            ph_imap_free(&pidx);
-            ph_imap_free(&aidx);
+        ph_result *part = &parts[k];
+        if (query_segment(s, &seg[k], want, flags, part, err, errlen) < 0) {
+            for (size_t j = 0; j < k; j++)
+                ph_result_free(&parts[j]);
+            memset(out, 0, sizeof *out);
             return -1;
         }
         ph_window *w = &out->win;
-        if (part.win.samples) {
-            if (!w->samples || part.win.first_ns < w->first_ns)
-                w->first_ns = part.win.first_ns;
-            if (part.win.last_ns > w->last_ns)
-                w->last_ns = part.win.last_ns;
+        if (part->win.samples) {
+            if (!w->samples || part->win.first_ns < w->first_ns)
+                w->first_ns = part->win.first_ns;
+            if (part->win.last_ns > w->last_ns)
+                w->last_ns = part->win.last_ns;
         }
         if (k == 0)
             ph_sys_unknown(&w->sys);
-        ph_sys_add(&w->sys, &part.win.sys);
-        w->samples += part.win.samples;
-        w->covered_ns += part.win.covered_ns;
-        w->recorder_cpu_ns += part.win.recorder_cpu_ns;
-        if (part.win.procs_denied > w->procs_denied)
-            w->procs_denied = part.win.procs_denied;
-        if (part.win.procs_max > w->procs_max)
-            w->procs_max = part.win.procs_max;
-        merge_list(&out->procs, &out->nprocs, &pidx, part.procs, part.nprocs, 0);
-        /* App peaks combine by max; their process counts are recounted below. */
-        merge_list(&out->apps, &out->napps, &aidx, part.apps, part.napps, 1);
+        ph_sys_add(&w->sys, &part->win.sys);
+        w->samples += part->win.samples;
+        w->covered_ns += part->win.covered_ns;
+        w->recorder_cpu_ns += part->win.recorder_cpu_ns;
+        if (part->win.procs_denied > w->procs_denied)
+            w->procs_denied = part->win.procs_denied;
+        if (part->win.procs_max > w->procs_max)
+            w->procs_max = part->win.procs_max;
         out->seg[out->nseg++] = seg[k];
-        ph_result_free(&part);
+        if (part->nprocs > parts[big].nprocs)
+            big = k;
     }
+
+    /*
+     * Processes. The merge is associative (sums, maxima, the earliest of
+     * equal peaks, the latest last value), so the segment with the most
+     * processes (over a month: the hour tier's, every process of the month)
+     * is taken over as it is instead of being copied, the segments before
+     * it folded into it from the front, those after it from the back.
+     * Only the order of the list changes (a process only the earlier edge
+     * saw comes after it); every command sorts it.
+     */
+    ph_imap pidx, aidx, bidx;
+    size_t pcap, acap = 0, bcap = 0, nbefore = 0;
+    ph_agg *before = NULL;
+    ph_imap_init(&pidx);
+    ph_imap_init(&aidx);
+    ph_imap_init(&bidx);
+    for (size_t k = 0; k < big; k++)
+        merge_list(&before, &nbefore, &bcap, &bidx, parts[k].procs, parts[k].nprocs, 0);
+    out->procs = parts[big].procs;
+    out->nprocs = pcap = parts[big].nprocs;
+    parts[big].procs = NULL;
+    parts[big].nprocs = 0;
+    for (size_t i = 0; i < out->nprocs; i++)
+        ph_imap_put(&pidx, out->procs[i].proc, (int)i);
+    for (size_t i = 0; i < nbefore; i++) {
+        int *found = ph_imap_get(&pidx, before[i].proc);
+        if (!found)
+            continue;
+        ph_agg *later = &out->procs[*found], tmp = before[i];
+        merge_agg(&tmp, later);
+        tmp.name = later->name;
+        tmp.app = later->app;
+        *later = tmp;
+        free(before[i].name);
+        free(before[i].app);
+        before[i].name = before[i].app = NULL;
+        before[i].proc = -1; /* taken */
+    }
+    for (size_t i = 0; i < nbefore; i++) { /* only the earlier edges saw these */
+        if (before[i].proc == -1)
+            continue;
+        if (out->nprocs == pcap) {
+            pcap = pcap ? pcap * 2 : 64;
+            out->procs = ph_xrealloc(out->procs, pcap * sizeof *out->procs);
+        }
+        ph_imap_put(&pidx, before[i].proc, (int)out->nprocs);
+        out->procs[out->nprocs++] = before[i];
+    }
+    free(before);
+    ph_imap_free(&bidx);
+    for (size_t k = big + 1; k < n; k++)
+        merge_list(&out->procs, &out->nprocs, &pcap, &pidx, parts[k].procs, parts[k].nprocs, 0);
+
+    /* Apps, in time order. */
+    for (size_t k = 0; k < n; k++)
+        /* App peaks combine by max; their process counts are recounted below. */
+        merge_list(&out->apps, &out->napps, &acap, &aidx, parts[k].apps, parts[k].napps, 1);
     for (size_t i = 0; i < out->napps; i++)
         out->apps[i].nprocs = apps_only ? out->apps[i].procs_max : 0;
     for (size_t i = 0; i < out->nprocs && !apps_only; i++) {
@@ -1296,7 +1461,58 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
         if (j)
             out->apps[*j].nprocs++;
     }
+    for (size_t k = 0; k < n; k++)
+        ph_result_free(&parts[k]);
     ph_imap_free(&pidx);
     ph_imap_free(&aidx);
     return 0;
+}
+
+void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE *f)
+{
+    int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);
+    sqlite3 *db = ph_store_db(s);
+    ph_segment seg[16];
+    size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
+    if (n == 0) {
+        seg[0].tier = PH_TIER_RAW;
+        seg[0].since = since;
+        seg[0].until = until;
+        n = 1;
+    }
+    fprintf(f, "plan: %zu segment%s, %s\n", n, n == 1 ? "" : "s",
+            apps_only ? "rollups answered from app rows" : "process rows on every tier");
+    for (size_t k = 0; k < n; k++) {
+        enum ph_tier t = seg[k].tier;
+        int64_t from = lookback_from(db, t, seg[k].since), w = tiers[t].width;
+        char sql[512];
+        const char *table, *index;
+        if (t == PH_TIER_RAW) {
+            table = "sample JOIN proc_sample";
+            index = "sample_ts, then proc_sample's primary key (sample, proc)";
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
+                     " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2");
+        } else {
+            table = apps_only ? tiers[t].apps : tiers[t].procs;
+            index = apps_only ? "primary key (bucket_ns, app)" : "primary key (bucket_ns, proc)";
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
+                     table, (long long)w, (long long)w);
+        }
+        long long rows = -1;
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, from);
+            sqlite3_bind_int64(st, 2, seg[k].until);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                rows = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+        char a[48], b[48];
+        ph_time_iso_utc(seg[k].since, a, sizeof a);
+        ph_time_iso_utc(seg[k].until, b, sizeof b);
+        fprintf(f, "plan: %-6s %s..%s (%.1f h, lookback %.1f h): %s by %s, %lld rows\n", tiers[t].name, a, b,
+                (double)(seg[k].until - seg[k].since) / (3600.0 * SEC), (double)(seg[k].since - from) / (3600.0 * SEC),
+                table, index, rows);
+    }
 }

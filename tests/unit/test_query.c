@@ -203,3 +203,68 @@ TEST(gpu_pct_share_or_engine_time)
     CHECK(ph_gpu_pct(25, 0, 40.0, 0) < 0);
     CHECK(ph_gpu_pct(-1, 100, 40.0, 10) < 0);
 }
+
+/* ph_agg_top: the first N by a comparator, as a sort of all then a cut
+ * gives (ties broken by name, as the commands do). */
+static int cmp_top_test(const void *x, const void *y)
+{
+    const ph_agg *a = x, *b = y;
+    if (a->mem_peak != b->mem_peak)
+        return a->mem_peak < b->mem_peak ? 1 : -1;
+    return strcmp(a->name, b->name);
+}
+
+TEST(agg_top_is_sort_then_cut)
+{
+    enum { N = 2000 };
+    static ph_agg rows[N], sorted[N];
+    static char names[N][16];
+    unsigned seed = 12345;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        memset(&rows[i], 0, sizeof rows[i]);
+        rows[i].mem_peak = (seed >> 16) % 37; /* many equal values: the name decides */
+        snprintf(names[i], sizeof names[i], "p%05d", (int)((seed >> 8) % 100000) * N + i);
+        rows[i].name = names[i];
+    }
+    memcpy(sorted, rows, sizeof rows);
+    qsort(sorted, N, sizeof *sorted, cmp_top_test);
+    const size_t limits[] = {0, 1, 2, 10, 50, N - 1, N, 5 * N};
+    for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
+        ph_agg *top;
+        size_t k = ph_agg_top(rows, N, limits[l], cmp_top_test, &top);
+        CHECK_I((int64_t)k, (int64_t)(limits[l] < N ? limits[l] : N));
+        for (size_t i = 0; i < k; i++) {
+            CHECK_I(top[i].mem_peak, sorted[i].mem_peak);
+            CHECK_S(top[i].name, sorted[i].name);
+        }
+        free(top);
+    }
+}
+
+/* --explain: one line a segment, naming its tier, table and rows read. */
+TEST(explain_names_tier_table_and_rows)
+{
+    db d;
+    db_open(&d);
+    int64_t a = db_proc(&d, 10, "a", "A");
+    r s1[] = {{a, 100, 1000, 7}};
+    db_sample(&d, 0, 1, s1, 1, NULL, 0);
+    db_sample(&d, 5, 0, s1, 1, NULL, 0);
+    db_sample(&d, 10, 0, s1, 1, NULL, 0);
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (f) {
+        char buf[4096] = "";
+        ph_query_explain(d.s, T0, T0 + 10 * S, 0, f);
+        rewind(f);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+        CHECK(strstr(buf, "plan: 1 segment, process rows") != NULL);
+        /* rows from the keyframe at or before since: all three samples' rows */
+        CHECK(strstr(buf, "plan: raw ") != NULL && strstr(buf, "sample JOIN proc_sample") != NULL);
+        CHECK(strstr(buf, ", 3 rows") != NULL);
+    }
+    ph_store_close(d.s);
+}

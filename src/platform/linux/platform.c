@@ -441,9 +441,9 @@ static kept *find_kept(ph_platform *p, int32_t pid)
     return NULL;
 }
 
-/* Run time of a single-threaded process's only thread, through its kept
- * schedstat fd (opened on first use); 0 or -1. */
-static int kept_run_ns(ph_platform *p, kept *k, uint64_t *run_ns)
+/* Run time (and runnable wait) of a single-threaded process's only thread,
+ * through its kept schedstat fd (opened on first use); 0 or -1. */
+static int kept_run_ns(ph_platform *p, kept *k, uint64_t *run_ns, uint64_t *wait_ns)
 {
     ph_schedstat sch;
     if (k->sfd < 0) {
@@ -458,6 +458,7 @@ static int kept_run_ns(ph_platform *p, kept *k, uint64_t *run_ns)
         return -1;
     }
     *run_ns = sch.run_ns;
+    *wait_ns = sch.wait_ns;
     return 0;
 }
 
@@ -592,10 +593,10 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
     out->uid = -1;
     kept *slot = find_kept(p, pid);             /* the pid's place in the listing */
     kept *k = p->keep_fds ? slot : NULL;        /* with kept fds */
-    uint64_t run_ns = 0;
-    int have_run = 0;
+    uint64_t run_ns = 0, wait_ns = 0;
+    int have_run = 0; /* schedstat was read in this call, through the kept fd */
     if (k && k->threads == 1 && hint && hint->start_key == k->start_key) {
-        have_run = kept_run_ns(p, k, &run_ns) == 0;
+        have_run = kept_run_ns(p, k, &run_ns, &wait_ns) == 0;
         if (have_run && run_ns == k->run_ns && !hint->refresh) {
             out->pid = pid;
             out->start_key = k->start_key;
@@ -614,7 +615,7 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
         k->start_key = st.starttime;
         k->threads = st.num_threads;
         if (st.num_threads == 1 && !have_run)
-            have_run = kept_run_ns(p, k, &run_ns) == 0;
+            have_run = kept_run_ns(p, k, &run_ns, &wait_ns) == 0;
         k->run_ns = have_run ? run_ns : UINT64_MAX;
         /* kept_run_ns used the buffer: parse results are already in st */
     }
@@ -703,11 +704,19 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
 
     read_gpu(p, dfd, slot, st.starttime, hint && hint->refresh, v);
 
+    /* A single-threaded process's schedstat was read above through its
+     * kept fd (same process: stat's start time matched), a few files ago:
+     * reading it again by path cost an open, a read and a close for every
+     * process that ran. */
     ph_schedstat sch;
-    if (read_at(p, dfd, "schedstat") == 0 &&
-        ph_parse_schedstat(p->buf.data, p->buf.len, &sch) == 0 &&
-        sch.wait_ns <= (uint64_t)INT64_MAX)
+    if (have_run) {
+        if (wait_ns <= (uint64_t)INT64_MAX)
+            ph_values_set(v, PH_M_RUNNABLE_NS, (int64_t)wait_ns);
+    } else if (read_at(p, dfd, "schedstat") == 0 &&
+               ph_parse_schedstat(p->buf.data, p->buf.len, &sch) == 0 &&
+               sch.wait_ns <= (uint64_t)INT64_MAX) {
         ph_values_set(v, PH_M_RUNNABLE_NS, (int64_t)sch.wait_ns);
+    }
 
     close(dfd);
     return PH_READ_FULL;
