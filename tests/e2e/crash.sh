@@ -21,7 +21,14 @@ burner=$!
 i=0
 seed=7
 while [ $i -lt "$KILLS" ]; do
-    [ $i -gt 0 ] && start_recorder
+    # Each recorder stores a sample first (its start-up, quick_check
+    # included, can take a while on a loaded machine), then is killed at a
+    # random point of its cadence.
+    if [ $i -gt 0 ]; then
+        have=$(sqlite3 "$db" 'select count(*) from sample')
+        start_recorder
+        wait_samples "$db" $((have + 1))
+    fi
     seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
     sleep "0.$(( 5 + seed % 30 ))"
     kill -9 $rec 2>/dev/null
@@ -62,8 +69,12 @@ done_at() { sqlite3 "$hdb" "select coalesce((select value from meta where key = 
 k=0
 : >"$TMP/progress"
 while [ $k -lt 15 ]; do
+    have=$(sqlite3 "$hdb" 'select count(*) from sample')
     "$PROCHIST" record --db "$hdb" --interval 0.05 --quiet 2>>"$TMP/rec.err" &
     rec=$!
+    # Past its start-up (a sample stored) before the random kill, so the
+    # kills land in the catch-up however slow the machine is.
+    wait_samples "$hdb" $((have + 1))
     seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
     sleep "0.$(( 10 + seed % 20 ))"
     kill -9 $rec 2>/dev/null
