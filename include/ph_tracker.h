@@ -31,7 +31,9 @@
  * the parent's child columns to that child's exit row (a later EXIT row when
  * the reap is seen in a later step), the others stay. What debts take beyond
  * a delta (the kernel rounds child times down, two ticks at most) is taken
- * from the parent's next growth (ph_entry.child_carry).
+ * from the parent's next growth (ph_entry.child_carry); a parent gone before
+ * that growth owes its carry with its own debt (it was credited, and the
+ * kernel passes it up).
  * Names: the exit record's name wins over a sampled one (a process sampled
  * between fork and exec is renamed at its exit); the app of a process known
  * by name only comes from the source's app_of, the same rule as ident's.
