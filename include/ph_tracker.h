@@ -153,6 +153,7 @@ typedef struct ph_child_seen {
     int keep;      /* in the parent's delta, but no row holds it: not subtracted */
     int prow;      /* its pending exit row in this step, or -1 */
     int32_t into;  /* folded into the debt of this gone ancestor (its pid), or 0 */
+    int64_t into_proc; /* that ancestor's identity in the sink, 0 none */
     int folded;    /* folded, not paid: kept (as long as its root) to take its share of the
                     * root's remainder */
     int members;   /* debts with an exit record folded into this one in this step */

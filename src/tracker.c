@@ -219,6 +219,7 @@ static void fold_chains(ph_tracker *t, size_t from)
         w->used = 1;
         w->folded = 1;
         w->into = r->pid; /* indices change when the list is sorted: the pid does not */
+        w->into_proc = r->proc;
         for (int m = 0; m < PH_METRIC_COUNT; m++)
             r->v[m] += w->v[m];
         if (w->exact && w->proc > 0 && !w->keep)
@@ -248,10 +249,15 @@ static void owe(ph_child_seen *c, const ph_source *src, int32_t pid, int32_t ppi
             c->v[reaped_io[i]] = val(last, reaped_io[i]) + (final_delta ? val(final_delta, reaped_io[i]) : 0);
 }
 
-/* Was f folded into root d (in the same step: the same age), with an exit row? */
+/* Was f folded into root d, with an exit row? A root with an identity is
+ * known by it (a debt folded may be older than its root: a fork storm's
+ * reaper that reaps a step after its child's record and exits; by pid and
+ * age its share went to the reaper); one without, by pid in the same step. */
 static int member_of(const ph_child_seen *f, const ph_child_seen *d)
 {
-    return f->folded && f->into == d->pid && f->age == d->age && f->exact && f->proc > 0 && !f->keep;
+    if (!(f->folded && f->into == d->pid && f->exact && f->proc > 0 && !f->keep))
+        return 0;
+    return d->proc > 0 ? f->into_proc == d->proc : f->age == d->age;
 }
 
 /* Add a remainder of CPU to the exit row of the debt's process: its row

@@ -863,3 +863,39 @@ TEST(carry_of_a_gone_parent_is_not_credited_twice)
     CHECK_I(total, 1 + 140 + 90 + 1);
     ph_tracker_free(&e.t);
 }
+
+/* Issue 15.4 under load: a child's record is heard a step before its parent
+ * (a fork storm's reaper) reaps it and exits; the grandparent's reap carries
+ * the child's teardown, which is the child's: its share goes to the child's
+ * row, not to the reaper's, although the child's debt is a step older. */
+TEST(remainder_reaches_a_child_whose_debt_is_older_than_its_reaper)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "sh", 100);   /* the test shell */
+    add(&e, 20, 6, 600, "storm", 50); /* the reaper */
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    heard_exit(&e.f, 31, 20, e.boot_ns + 10, 100, 0, 1); /* a zombie-to-be, unseen */
+    e.f.p[1].cpu = 51;
+    CHECK_I(step(&e, 100, 0, &st), 0); /* its row; its debt waits for the reap */
+    int64_t kid = 0;
+    for (int i = 0; i < e.r.nrows; i++)
+        if (e.r.rows[i].proc == 3)
+            kid += e.r.rows[i].vals.v[PH_M_CPU_USER_NS];
+    CHECK_I(kid, 100);
+    /* the reaper reaps it (100 + 40 teardown) and exits; the shell reaps it */
+    e.f.p[1].alive = 0;
+    heard_exit(&e.f, 20, 10, 6, 51, 0, 0);
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 51 + 140;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    kid = 0;
+    for (int i = 0; i < e.r.nrows; i++)
+        if (e.r.rows[i].proc == 3)
+            kid += e.r.rows[i].vals.v[PH_M_CPU_USER_NS];
+    /* an even split of the 40 between the reaper and its child */
+    CHECK_I(kid, 20);
+    ph_tracker_free(&e.t);
+}
