@@ -31,7 +31,9 @@
  * the parent's child columns to that child's exit row (a later EXIT row when
  * the reap is seen in a later step), the others stay. What debts take beyond
  * a delta (the kernel rounds child times down, two ticks at most) is taken
- * from the parent's next growth (ph_entry.child_carry).
+ * from the parent's next growth (ph_entry.child_carry); a parent gone before
+ * that growth owes its carry with its own debt (it was credited, and the
+ * kernel passes it up).
  * Names: the exit record's name wins over a sampled one (a process sampled
  * between fork and exec is renamed at its exit); the app of a process known
  * by name only comes from the source's app_of, the same rule as ident's.
@@ -151,6 +153,7 @@ typedef struct ph_child_seen {
     int keep;      /* in the parent's delta, but no row holds it: not subtracted */
     int prow;      /* its pending exit row in this step, or -1 */
     int32_t into;  /* folded into the debt of this gone ancestor (its pid), or 0 */
+    int64_t into_proc; /* that ancestor's identity in the sink, 0 none */
     int folded;    /* folded, not paid: kept (as long as its root) to take its share of the
                     * root's remainder */
     int members;   /* debts with an exit record folded into this one in this step */

@@ -219,6 +219,7 @@ static void fold_chains(ph_tracker *t, size_t from)
         w->used = 1;
         w->folded = 1;
         w->into = r->pid; /* indices change when the list is sorted: the pid does not */
+        w->into_proc = r->proc;
         for (int m = 0; m < PH_METRIC_COUNT; m++)
             r->v[m] += w->v[m];
         if (w->exact && w->proc > 0 && !w->keep)
@@ -230,22 +231,33 @@ static void fold_chains(ph_tracker *t, size_t from)
  * it (own, with the final row's deltas when its exit was heard, and its
  * children's columns) plus what its own children still owed it. */
 static void owe(ph_child_seen *c, const ph_source *src, int32_t pid, int32_t ppid,
-                const ph_values *last, const ph_values *final_delta)
+                const ph_values *last, const ph_values *final_delta, int64_t carry)
 {
     c->pid = pid;
     c->ppid = ppid;
     for (size_t i = 0; i < PH_ARRAY_LEN(credit); i++)
         c->v[credit[i].child] = val(last, credit[i].own) + val(last, credit[i].child) +
                                 (final_delta ? val(final_delta, credit[i].own) : 0);
+    /* Its own debts may have taken more than its child times showed when it
+     * was last read (a child's debt paid in the delta before its reap, within
+     * the rounding slack): that carry was credited too (its child's row),
+     * and is in what the kernel passes up, so it is owed as well. Otherwise
+     * the grandparent's reap finds it again and gives it a second time. */
+    c->v[PH_M_CHILD_CPU_USER_NS] += carry;
     if (src->reaped_io_in_parent)
         for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++)
             c->v[reaped_io[i]] = val(last, reaped_io[i]) + (final_delta ? val(final_delta, reaped_io[i]) : 0);
 }
 
-/* Was f folded into root d (in the same step: the same age), with an exit row? */
+/* Was f folded into root d, with an exit row? A root with an identity is
+ * known by it (a debt folded may be older than its root: a fork storm's
+ * reaper that reaps a step after its child's record and exits; by pid and
+ * age its share went to the reaper); one without, by pid in the same step. */
 static int member_of(const ph_child_seen *f, const ph_child_seen *d)
 {
-    return f->folded && f->into == d->pid && f->age == d->age && f->exact && f->proc > 0 && !f->keep;
+    if (!(f->folded && f->into == d->pid && f->exact && f->proc > 0 && !f->keep))
+        return 0;
+    return d->proc > 0 ? f->into_proc == d->proc : f->age == d->age;
 }
 
 /* Add a remainder of CPU to the exit row of the debt's process: its row
@@ -472,7 +484,7 @@ static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const 
                 return -1;
         }
     }
-    owe(debt, src, e->pid, e->ppid, &e->last, px ? &row.vals : NULL);
+    owe(debt, src, e->pid, e->ppid, &e->last, px ? &row.vals : NULL, e->child_carry);
     return report_gone(sink, e, st);
 }
 
@@ -493,7 +505,7 @@ static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sin
     if (!x->whole || tick->prev_boot_ns < 0 || x->start_boot_ns + x->start_res_ns <= tick->prev_boot_ns) {
         /* part of its life may lie outside the window: not charged, but its
          * CPU is known to be in its parent's next reap */
-        owe(&c, src, x->pid, x->ppid, &none, &x->vals);
+        owe(&c, src, x->pid, x->ppid, &none, &x->vals, 0);
         c.keep = 1;
         *push_seen(&t->work, &t->nwork, &t->capwork) = c;
         return 0;
@@ -517,7 +529,7 @@ static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sin
     if (sink->proc_new(sink->ctx, &info, &proc) < 0 || sink->proc_gone(sink->ctx, proc) < 0)
         return -1;
     (void)st;
-    owe(&c, src, x->pid, x->ppid, &none, &x->vals);
+    owe(&c, src, x->pid, x->ppid, &none, &x->vals, 0);
     c.proc = proc;
     c.exact = 1;
     c.prow = push_prow(t, proc);

@@ -813,3 +813,89 @@ TEST(exit_of_a_long_zombie_waits_for_the_reap)
         CHECK_I(x->vals.v[PH_M_CPU_USER_NS] + x->vals.v[PH_M_CPU_SYSTEM_NS], 20);
     ph_tracker_free(&e.t);
 }
+
+/* All CPU the rows of a step credit: own and child columns of every row. */
+static int64_t credited(const rec_sink *r)
+{
+    int64_t v = 0;
+    for (int i = 0; i < r->nrows; i++) {
+        const ph_values *x = &r->rows[i].vals;
+        for (int m = 0; m < PH_METRIC_COUNT; m++)
+            if ((x->have & PH_BIT(m)) && (m == PH_M_CPU_USER_NS || m == PH_M_CPU_SYSTEM_NS ||
+                                          m == PH_M_CHILD_CPU_USER_NS || m == PH_M_CHILD_CPU_SYSTEM_NS))
+                v += x->v[m];
+    }
+    return v;
+}
+
+/* Issue 15 under load: a short child's record is heard in the step whose
+ * read of its parent came just before the reap; the slack for the kernel's
+ * rounding lets the parent's delta pay its debt a step early, and the excess
+ * is carried to the parent's next growth. The parent then exits: what was
+ * credited of its children is the kernel's child time it was last read with
+ * PLUS that carry, or its own parent's reap gives the carried CPU again. */
+TEST(carry_of_a_gone_parent_is_not_credited_twice)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    add(&e, 10, 5, 500, "sh", 100);  /* P */
+    add(&e, 20, 6, 600, "loop", 50); /* L, P's child */
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    int64_t total = 0;
+    /* T1 lived and was reaped before L's read (record 100, +40 teardown);
+     * T2 exited after L's read (record 50), its reap not in this delta */
+    heard_exit(&e.f, 31, 20, e.boot_ns + 10, 100, 0, 1);
+    heard_exit(&e.f, 32, 20, e.boot_ns + 20, 50, 0, 1);
+    e.f.p[1].ccpu = 140;
+    e.f.p[1].cpu = 51;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    total += credited(&e.r);
+    /* L reaps T2 (50 + 40 of teardown), exits; P reaps L */
+    e.f.p[1].alive = 0;
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 51 + 140 + 90;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    total += credited(&e.r);
+    /* every CPU unit once: L's 1 + T1's 140 + T2's 90, P's own 1 */
+    CHECK_I(total, 1 + 140 + 90 + 1);
+    ph_tracker_free(&e.t);
+}
+
+/* Issue 15.4 under load: a child's record is heard a step before its parent
+ * (a fork storm's reaper) reaps it and exits; the grandparent's reap carries
+ * the child's teardown, which is the child's: its share goes to the child's
+ * row, not to the reaper's, although the child's debt is a step older. */
+TEST(remainder_reaches_a_child_whose_debt_is_older_than_its_reaper)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "sh", 100);   /* the test shell */
+    add(&e, 20, 6, 600, "storm", 50); /* the reaper */
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    heard_exit(&e.f, 31, 20, e.boot_ns + 10, 100, 0, 1); /* a zombie-to-be, unseen */
+    e.f.p[1].cpu = 51;
+    CHECK_I(step(&e, 100, 0, &st), 0); /* its row; its debt waits for the reap */
+    int64_t kid = 0;
+    for (int i = 0; i < e.r.nrows; i++)
+        if (e.r.rows[i].proc == 3)
+            kid += e.r.rows[i].vals.v[PH_M_CPU_USER_NS];
+    CHECK_I(kid, 100);
+    /* the reaper reaps it (100 + 40 teardown) and exits; the shell reaps it */
+    e.f.p[1].alive = 0;
+    heard_exit(&e.f, 20, 10, 6, 51, 0, 0);
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 51 + 140;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    kid = 0;
+    for (int i = 0; i < e.r.nrows; i++)
+        if (e.r.rows[i].proc == 3)
+            kid += e.r.rows[i].vals.v[PH_M_CPU_USER_NS];
+    /* an even split of the 40 between the reaper and its child */
+    CHECK_I(kid, 20);
+    ph_tracker_free(&e.t);
+}
