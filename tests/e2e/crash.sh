@@ -76,7 +76,7 @@ while [ $k -lt 15 ]; do
     # kills land in the catch-up however slow the machine is.
     wait_samples "$hdb" $((have + 1))
     seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
-    sleep "0.$(( 10 + seed % 20 ))"
+    sleep "0.0$(( seed % 10 ))"
     kill -9 $rec 2>/dev/null
     wait $rec 2>/dev/null
     done_at >>"$TMP/progress"
