@@ -458,10 +458,11 @@ static void swatch(FILE *f, const ph_rep_app *a)
     fprintf(f, "<i class=\"sw\" style=\"background:%s\"></i>", col);
 }
 
-static void top_table(FILE *f, const ph_report *r, int c, int *used)
+/* The apps with the largest non-zero total of chart c, largest first, at
+ * most PH_REP_ROWS of them, into order; returns how many. */
+static int top_apps(const ph_report *r, int c, int order[PH_REP_ROWS])
 {
-    static const char *const what[PH_REP_NCHART] = {"CPU time", "Memory peak", "Read", "Written", "Energy"};
-    int order[PH_REP_ROWS], n = 0;
+    int n = 0;
     for (int k = 0; k < PH_REP_ROWS; k++) {
         int best = -1;
         for (size_t i = 0; i < r->napps; i++) {
@@ -475,6 +476,13 @@ static void top_table(FILE *f, const ph_report *r, int c, int *used)
             break;
         order[n++] = best;
     }
+    return n;
+}
+
+static void top_table(FILE *f, const ph_report *r, int c, int *used)
+{
+    static const char *const what[PH_REP_NCHART] = {"CPU time", "Memory peak", "Read", "Written", "Energy"};
+    int order[PH_REP_ROWS], n = top_apps(r, c, order);
     if (!n)
         return;
     *used = 1;
@@ -511,21 +519,7 @@ static void top_table(FILE *f, const ph_report *r, int c, int *used)
 
 static void peaks_table(FILE *f, const ph_report *r)
 {
-    int order[PH_REP_ROWS], n = 0;
-    for (int k = 0; k < PH_REP_ROWS; k++) {
-        int best = -1;
-        for (size_t i = 0; i < r->napps; i++) {
-            int taken = 0;
-            for (int j = 0; j < n; j++)
-                taken |= order[j] == (int)i;
-            if (!taken && r->apps[i].total[PH_REP_MEM] > 0 &&
-                (best < 0 || r->apps[i].total[PH_REP_MEM] > r->apps[best].total[PH_REP_MEM]))
-                best = (int)i;
-        }
-        if (best < 0)
-            break;
-        order[n++] = best;
-    }
+    int order[PH_REP_ROWS], n = top_apps(r, PH_REP_MEM, order);
     if (!n)
         return;
     fputs("<div class=\"tbl\"><h3>Memory peaks: when, and which process</h3><table class=\"peaks\"><thead><tr>"

@@ -67,12 +67,12 @@ child_times_ns() {
     awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } }
          END { printf "%.0f", t * 1e9 }' "$1"
 }
-# wait_samples DB N: until DB holds N samples (a recorder writing it in the
-# background), for at most 10 s; 0 when it got there.
+# wait_samples DB N [TRIES]: until DB holds N samples (a recorder writing it in the
+# background), polling every 50 ms at most TRIES times (200: 10 s); 0 when it got there.
 wait_samples() {
     _w=0
     while [ "$(sqlite3 "$1" 'select count(*) from sample' 2>/dev/null || echo 0)" -lt "$2" ]; do
-        [ $_w -ge 200 ] && return 1
+        [ $_w -ge "${3:-200}" ] && return 1
         sleep 0.05
         _w=$((_w + 1))
     done

@@ -26,15 +26,7 @@ chmod 755 "$TMP"
 
 samples() { sqlite3 "$1" 'select count(*) from sample' 2>/dev/null || echo 0; }
 # wait_more DB N: until DB holds N more samples than now (at most 30 s)
-wait_more() {
-    _t=$(($(samples "$1") + $2))
-    _w=0
-    while [ "$(samples "$1")" -lt "$_t" ]; do
-        [ $_w -ge 600 ] && return 1
-        sleep 0.05
-        _w=$((_w + 1))
-    done
-}
+wait_more() { wait_samples "$1" $(($(samples "$1") + $2)) 600; }
 # wait_seen DB PID: until a sample has stored process PID (at most 30 s)
 wait_seen() {
     _w=0
