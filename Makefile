@@ -26,19 +26,17 @@ PLAT_CFLAGS := $(if $(filter darwin,$(PLATFORM)),-D_DARWIN_C_SOURCE,)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(PLAT_CFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
-CORE_SRC := src/util.c src/metrics.c src/tracker.c src/store.c src/query.c \
-            src/rollup.c src/retention.c src/sampler.c src/timeparse.c src/format.c src/recorder.c \
-            src/export.c src/coalition.c
+# Folders show the design: record/ (the recorder's path: tracker, sampler,
+# coalitions), db/ (the database's one owner), cli/ (commands and what they
+# print), platform/<os>/ (system calls and their pure conversions), util/.
+CORE_SRC := $(wildcard src/util/*.c src/record/*.c src/db/*.c)
 PLAT_SRC := $(wildcard src/platform/$(PLATFORM)/*.c)
-CMD_SRC  := src/cmd_common.c src/qcmd.c src/cmd_record.c src/cmd_top.c src/cmd_peak.c \
-            src/cmd_show.c src/cmd_apps.c src/cmd_diff.c src/cmd_status.c src/cmd_service.c \
-            src/cmd_export.c src/cmd_power.c src/cmd_doctor.c
-CMD_SRC  += src/cmd_report.c src/report_html.c
-MAIN_SRC := src/main.c
+CMD_SRC  := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
+MAIN_SRC := src/cli/main.c
 SCHEMA   := $(sort $(wildcard schema/*.sql))
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC) $(PLAT_SRC) $(CMD_SRC)) $(BUILD)/schema_sql.o
-MAIN_OBJ := $(BUILD)/src/main.o
+MAIN_OBJ := $(BUILD)/src/cli/main.o
 BIN      := $(BUILD)/prochist
 
 # test_linux_*.c drive the Linux collector itself.

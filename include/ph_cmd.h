@@ -1,6 +1,6 @@
 /*
  * ph_cmd.h: subcommands. Each lives in its own src/cmd_*.c and exports one
- * descriptor; src/main.c holds the table and accepts unique prefixes.
+ * descriptor; src/cli/main.c holds the table and accepts unique prefixes.
  * Exit status: 0 success, 1 runtime failure, 2 usage error.
  */
 #ifndef PH_CMD_H

@@ -1,6 +1,6 @@
 /*
- * ph_report.h: the data of `prochist report` (src/cmd_report.c computes it
- * with the query engine) and the HTML page writer (src/report_html.c).
+ * ph_report.h: the data of `prochist report` (src/cli/cmd_report.c computes it
+ * with the query engine) and the HTML page writer (src/cli/report_html.c).
  *
  * The window is cut into points: buckets of one width chosen from the
  * window (about 200-400 of them), aligned to multiples of the width, the

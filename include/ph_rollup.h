@@ -1,6 +1,6 @@
 /*
  * ph_rollup.h: retention tiers (format in schema/003_rollups.sql, algorithm
- * in src/rollup.c). The recorder calls ph_maintain after each sample; every
+ * in src/db/rollup.c). The recorder calls ph_maintain after each sample; every
  * step is a small transaction, so a crash at any point leaves each bucket
  * either wholly rolled up or not at all, and the next run continues.
  */

@@ -1,5 +1,5 @@
 /*
- * ph_store.h: the SQLite database (format specified in src/store.c and
+ * ph_store.h: the SQLite database (format specified in src/db/store.c and
  * schema/NNN_*.sql, documented in docs/schema.md).
  */
 #ifndef PH_STORE_H

@@ -86,7 +86,7 @@ for arch in arm64 x86_64; do
 done
 
 flags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Iinclude -I$inc"
-srcs="$(ls src/*.c src/platform/darwin/*.c) $out/schema_sql.c"
+srcs="$(ls src/util/*.c src/record/*.c src/db/*.c src/cli/*.c src/platform/darwin/*.c) $out/schema_sql.c"
 status=0
 for target in $TARGETS; do
     dir="$out/$target"

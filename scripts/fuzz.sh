@@ -18,9 +18,9 @@ build() { # NAME SOURCES...
     $CC $flags -o "$out/$name" "$@"
 }
 build procfs tests/fuzz/fuzz_procfs.c src/platform/linux/procfs_parse.c
-build time tests/fuzz/fuzz_time.c src/timeparse.c src/retention.c src/util.c
-build darwin tests/fuzz/fuzz_darwin.c src/platform/darwin/convert.c src/platform/darwin/soc.c src/util.c src/metrics.c
-build taskstats tests/fuzz/fuzz_taskstats.c src/platform/linux/taskstats_parse.c src/metrics.c src/util.c
+build time tests/fuzz/fuzz_time.c src/util/timeparse.c src/db/retention.c src/util/util.c
+build darwin tests/fuzz/fuzz_darwin.c src/platform/darwin/convert.c src/platform/darwin/soc.c src/util/util.c src/util/metrics.c
+build taskstats tests/fuzz/fuzz_taskstats.c src/platform/linux/taskstats_parse.c src/util/metrics.c src/util/util.c
 status=0
 for t in procfs time darwin taskstats; do
     work="$out/corpus-$t"
