@@ -49,7 +49,7 @@ TEST_BIN := $(BUILD)/unit_tests
 HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
 DEPS_OK  := $(BUILD)/.deps-ok
 
-.PHONY: all test run deps install uninstall clean cross-darwin bench fuzz
+.PHONY: all test check run deps install uninstall clean cross-darwin bench fuzz
 all: prochist
 
 prochist: $(BIN)
@@ -96,6 +96,11 @@ $(BUILD)/helpers/%: tests/helpers/%.c | $(DEPS_OK)
 test: $(BIN) $(TEST_BIN) $(HELPERS) $(GEN_BIN)
 	@sh scripts/deps.sh --check --tools
 	BUILD=$(abspath $(BUILD)) PROCHIST=$(abspath $(BIN)) sh tests/run.sh
+
+# One e2e script or unit module: `make check T=tracker`, `make check T=exits`.
+check: $(BIN) $(TEST_BIN) $(HELPERS) $(GEN_BIN)
+	@test -n "$(T)" || { echo "make check: say which test: make check T=NAME (an e2e script or a unit module)"; exit 2; }
+	BUILD=$(abspath $(BUILD)) PROCHIST=$(abspath $(BIN)) sh tests/run.sh $(T)
 
 # The whole prochist for arm64 and x86_64 macOS (SDK 13 and 12) with zig,
 # warnings as errors, linked against stubs of libsqlite3 and libcjson.

@@ -1,13 +1,25 @@
 # Shared helpers for the end-to-end tests (sourced). Each check prints
-# "ok - NAME" or "not ok - NAME" with the reason on the next line.
+# "ok - NAME" or "not ok - NAME" with the reason on the next line, or
+# "ok - NAME # SKIP reason" when it cannot run here (counted apart by
+# tests/run.sh). A script runs alone as well (`sh tests/e2e/NAME.sh`, or
+# `make check T=NAME`): what tests/run.sh would set defaults to the
+# repository's build/ directory.
 set -u
-: "${PROCHIST:?set PROCHIST to the binary under test}"
+: "${TESTS_DIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${BUILD:=$(cd "$TESTS_DIR/.." && pwd)/build}"
+: "${PROCHIST:=$BUILD/prochist}"
+: "${HELPERS:=$BUILD/helpers}"
+: "${GEN:=$BUILD/gen-history}"
+export TESTS_DIR BUILD PROCHIST HELPERS GEN
+[ -x "$PROCHIST" ] || { echo "not ok - $(basename "$0"): no binary at $PROCHIST (run make test's build first)"; exit 1; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ph-e2e-XXXXXX")
 cleanup() { rm -rf "$TMP"; }
 trap cleanup EXIT
 trap "cleanup; exit 1" INT TERM HUP PIPE
 ok() { echo "ok - $1"; }
 fail() { echo "not ok - $1"; shift; [ $# -gt 0 ] && echo "#   $*"; return 0; }
+# skip NAME REASON: a check (or group of checks) that cannot run here.
+skip() { echo "ok - $1 # SKIP $2"; }
 # check NAME COMMAND...: ok when the command succeeds.
 check() {
     name=$1; shift
@@ -17,18 +29,18 @@ check() {
 within() {
     awk -v v="$1" -v e="$2" -v p="$3" 'BEGIN { d = v - e; if (d < 0) d = -d; exit !(e > 0 && d <= e * p / 100) }'
 }
-# need_linux NAME WHY: on any other system, say "skip - NAME: needs Linux
-# (WHY)" (tests/run.sh counts and shows skips) and stop this script.
+# need_linux NAME WHY: on any other system, skip NAME "needs Linux (WHY)"
+# (tests/run.sh counts and shows skips) and stop this script.
 need_linux() {
     if [ "$(uname -s)" != Linux ]; then
-        echo "skip - $1: needs Linux ($2)"
+        skip "$1" "needs Linux ($2)"
         exit 0
     fi
 }
 # need_darwin NAME WHY: the same for tests of the macOS collector.
 need_darwin() {
     if [ "$(uname -s)" != Darwin ]; then
-        echo "skip - $1: needs macOS ($2)"
+        skip "$1" "needs macOS ($2)"
         exit 0
     fi
 }

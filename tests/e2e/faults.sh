@@ -27,7 +27,7 @@ if command -v prlimit >/dev/null 2>&1; then
 else
     kill $rec
     wait $rec
-    echo "# prlimit (util-linux) missing: disk-full case skipped"
+    skip "faults: disk full" "prlimit (util-linux) missing"
 fi
 
 # 2. The database deleted under a running recorder.
@@ -148,5 +148,5 @@ if [ -n "$ft" ]; then
     check "faults: the backward step is visible in ts_ns (it did happen)" [ "$steps" -ge 1 ]
     check "faults: integrity after clock steps" [ "$(sqlite3 "$db" 'pragma integrity_check')" = ok ]
 else
-    echo "# libfaketime not available: wall-clock step case skipped"
+    skip "faults: wall-clock step" "libfaketime not available"
 fi

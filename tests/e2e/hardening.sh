@@ -54,7 +54,7 @@ if [ ! -e /dev/null.lock ]; then
     check "paths: record --db /dev/null creates no /dev/null.lock" [ ! -e /dev/null.lock ]
     rm -f /dev/null.lock
 else
-    echo "# skipped: /dev/null.lock exists already"
+    skip "hardening: lock beside a device" "/dev/null.lock exists already"
 fi
 mkdir "$TMP/adir"
 capture "$P" record --db "$TMP/adir" --count 1
@@ -118,7 +118,7 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
     check "mode: another user's database is refused in one line" [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
     check "mode: ... and left as it was" [ "$(cksum <"$db")" = "$sum" ]
 else
-    echo "# skipped: another user's database (needs root and a 'nobody' user)"
+    skip "hardening: another user's database" "needs root and a 'nobody' user"
 fi
 
 # ---- 9: corruption is refused, never written into; queries say what to do ----
@@ -180,7 +180,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir "$TMP/full" && mount -t tmpfs -o size=400k tmpf
     wait $rec
     umount "$TMP/full"
 else
-    echo "# skipped: full-disk check (needs root to mount a small tmpfs)"
+    skip "hardening: full disk" "needs root to mount a small tmpfs"
 fi
 
 # ---- 7: the lock is taken again on every reopen ----
@@ -237,7 +237,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev
     check "readonly: nothing was created there" [ "$(ls -A "$ro" | sort | tr '\n' ' ')" = "$files" ]
     rm -rf "$ro"
 else
-    echo "# skipped: read-only directory checks (need root, setpriv and a 'nobody' user)"
+    skip "hardening: read-only directory" "needs root, setpriv and a 'nobody' user"
 fi
 
 # ---- 6: --max-db-size removes the oldest data, only as much as needed ----

@@ -14,7 +14,7 @@ if ! need prometheus || ! need prometheus-node-exporter || ! need promtool || ! 
     fi
 fi
 if ! need prometheus || ! need prometheus-node-exporter || ! need promtool || ! need curl; then
-    echo "# skipped: prometheus, prometheus-node-exporter, promtool or curl could not be installed"
+    skip prometheus "prometheus, prometheus-node-exporter, promtool or curl could not be installed"
     exit 0
 fi
 

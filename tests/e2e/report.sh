@@ -4,11 +4,11 @@
 # empty window, hostile process names, and the page rendered in headless
 # Chromium (screenshot not blank, DOM holds the charts and numbers, no
 # script from a name ran). Without python3 or chromium the checks that need
-# them print "skip - NAME: reason".
+# them print "ok - NAME # SKIP reason".
 . "$(dirname "$0")/../lib.sh"
 
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "skip - report: needs python3 to read the page (scripts/deps.sh installs it)"
+    skip report "needs python3 to read the page (scripts/deps.sh installs it)"
     exit 0
 fi
 CHROME=""
@@ -205,7 +205,7 @@ browser() { # NAME HTML MIN_COLOURS NEED...
     _n=$1 _h=$2 _c=$3
     shift 3
     if [ -z "$CHROME" ]; then
-        echo "skip - report: $_n in Chromium: chromium not installed (scripts/deps.sh installs it)"
+        skip "report: $_n in Chromium" "chromium not installed (scripts/deps.sh installs it)"
         return
     fi
     if ! shot "$_h" "$_n"; then

@@ -10,20 +10,34 @@
 #define MAX_TESTS 512
 
 static struct {
-    const char *name;
+    char name[128]; /* module/name */
     t_fn fn;
 } tests[MAX_TESTS];
 static int ntests, failures_in_test;
+static const char *skip_reason;
 static char tmproot[256];
 static int tmpcount;
 
-void t_register(const char *name, t_fn fn)
+void t_register(const char *file, const char *name, t_fn fn)
 {
-    if (ntests < MAX_TESTS) {
-        tests[ntests].name = name;
-        tests[ntests].fn = fn;
-        ntests++;
+    if (ntests >= MAX_TESTS) {
+        fprintf(stderr, "unit: more than %d tests; raise MAX_TESTS\n", MAX_TESTS);
+        exit(2);
     }
+    /* ".../test_tracker.c" -> "tracker" */
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    if (strncmp(base, "test_", 5) == 0)
+        base += 5;
+    int mlen = (int)strcspn(base, ".");
+    snprintf(tests[ntests].name, sizeof tests[ntests].name, "%.*s/%s", mlen, base, name);
+    tests[ntests].fn = fn;
+    ntests++;
+}
+
+void t_skip(const char *reason)
+{
+    skip_reason = reason;
 }
 
 void t_fail(const char *file, int line, const char *fmt, ...)
@@ -85,13 +99,22 @@ char *t_read_file(const char *path, size_t *len)
 
 int main(int argc, char **argv)
 {
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
+    if (argc > 1 && strcmp(argv[1], "--list") == 0) {
+        for (int i = 0; i < ntests; i++)
+            printf("%s\n", tests[i].name);
+        return 0;
+    }
     for (int i = 0; i < ntests; i++) {
         if (argc > 1 && !strstr(tests[i].name, argv[1]))
             continue;
         failures_in_test = 0;
+        skip_reason = NULL;
         tests[i].fn();
-        if (failures_in_test) {
+        if (skip_reason && !failures_in_test) {
+            printf("ok - %s # SKIP %s\n", tests[i].name, skip_reason);
+            skipped++;
+        } else if (failures_in_test) {
             printf("not ok - %s\n", tests[i].name);
             failed++;
         } else {
@@ -106,6 +129,10 @@ int main(int argc, char **argv)
         if (system(cmd) != 0)
             fprintf(stderr, "could not remove %s\n", tmproot);
     }
-    printf("unit: %d passed, %d failed\n", passed, failed);
+    if (passed + failed + skipped == 0 && argc > 1) {
+        printf("not ok - no unit test matches '%s' (unit_tests --list names them)\n", argv[1]);
+        return 1;
+    }
+    printf("unit: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed ? 1 : 0;
 }

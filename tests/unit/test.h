@@ -1,7 +1,12 @@
 /*
- * A tiny test harness: TEST(name) registers a function; CHECK* record a
- * failure with file:line and carry on. The runner prints "ok - name" or
- * "not ok - name" per test (TAP-like) and "N passed, N failed" at the end.
+ * A tiny test harness: TEST(name) registers a function as "module/name",
+ * the module being its file's name without "test_" and ".c" (TEST(keyframe)
+ * in test_tracker.c is "tracker/keyframe"); CHECK* record a failure with
+ * file:line and carry on; T_SKIP(reason) ends a test that cannot run here.
+ * The runner prints "ok - module/name", "not ok - module/name" or
+ * "ok - module/name # SKIP reason" per test (TAP-like) and
+ * "unit: N passed, N failed, N skipped" at the end. `unit_tests FILTER` runs
+ * the tests whose full name contains FILTER; `unit_tests --list` lists them.
  * Tests that need files find the repository's tests/ through $TESTS_DIR.
  */
 #ifndef PH_TEST_H
@@ -12,7 +17,9 @@
 #include <string.h>
 
 typedef void (*t_fn)(void);
-void t_register(const char *name, t_fn fn);
+void t_register(const char *file, const char *name, t_fn fn);
+/* Marks the running test skipped (with why); the caller returns. */
+void t_skip(const char *reason);
 void t_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Path under the tests directory, in a static buffer (one at a time). */
@@ -26,9 +33,15 @@ char *t_read_file(const char *path, size_t *len);
     static void name(void);                                          \
     __attribute__((constructor)) static void reg_##name(void)        \
     {                                                                \
-        t_register(#name, name);                                     \
+        t_register(__FILE__, #name, name);                                     \
     }                                                                \
     static void name(void)
+
+#define T_SKIP(reason)                                               \
+    do {                                                             \
+        t_skip(reason);                                              \
+        return;                                                      \
+    } while (0)
 
 #define CHECK(c)                                                     \
     do {                                                             \
