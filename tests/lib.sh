@@ -81,9 +81,10 @@ child_times_ns() {
 }
 # wait_samples DB N [TRIES]: until DB holds N samples (a recorder writing it in the
 # background), polling every 50 ms at most TRIES times (200: 10 s); 0 when it got there.
+# Read-only: a poll before the recorder made the file must not create it.
 wait_samples() {
     _w=0
-    while [ "$(sqlite3 "$1" 'select count(*) from sample' 2>/dev/null || echo 0)" -lt "$2" ]; do
+    while [ "$(sqlite3 -readonly "$1" 'select count(*) from sample' 2>/dev/null || echo 0)" -lt "$2" ]; do
         [ $_w -ge "${3:-200}" ] && return 1
         sleep 0.05
         _w=$((_w + 1))

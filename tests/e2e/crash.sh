@@ -16,7 +16,11 @@ start_recorder() {
 # a baseline instead), so any loss or double count across crashes shows.
 start_recorder
 wait_samples "$db" 2
-"$HELPERS/burn" 2500 0 "$TMP/x" 800 >"$TMP/burn.out" 2>&1 &
+# It lingers (a long time) after its burn: it ends when told, below, while
+# a recorder runs. A process that ends while no recorder runs loses what it
+# burnt since its last reading (nothing can read it after its end), and on
+# a loaded machine a restart can take longer than any fixed linger.
+"$HELPERS/burn" 2500 0 "$TMP/x" 600000 >"$TMP/burn.out" 2>&1 &
 burner=$!
 i=0
 seed=7
@@ -35,9 +39,20 @@ while [ $i -lt "$KILLS" ]; do
     wait $rec 2>/dev/null
     i=$((i + 1))
 done
-wait $burner
-# One more, clean, to see the burner's end.
-"$PROCHIST" record --db "$db" --interval 0.1 --count 5 --quiet
+# One more, clean, to see the burner's end: once its burn is done and a
+# sample has read it since, it is told to end, and two more samples follow.
+"$PROCHIST" record --db "$db" --interval 0.1 --quiet 2>>"$TMP/rec.err" &
+rec=$!
+n=0
+until grep -q cpu_ns= "$TMP/burn.out" || [ $n -ge 1200 ]; do sleep 0.1; n=$((n + 1)); done
+have=$(sqlite3 "$db" 'select count(*) from sample')
+wait_samples "$db" $((have + 2)) 600
+kill -TERM $burner
+wait $burner 2>/dev/null
+have=$(sqlite3 "$db" 'select count(*) from sample')
+wait_samples "$db" $((have + 2)) 600
+kill -TERM $rec
+wait $rec
 echo "# $KILLS kill -9s survived"
 check "crash: integrity_check after $KILLS kills" [ "$(sqlite3 "$db" 'pragma integrity_check')" = ok ]
 bad=$(sqlite3 "$db" "select count(*) from sample s where rows_written <> (select count(*) from proc_sample p where p.sample = s.sample)")
