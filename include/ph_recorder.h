@@ -29,6 +29,17 @@ typedef struct ph_record_opts {
 /* Returns a process exit status. */
 int ph_record(const ph_record_opts *o);
 
+/*
+ * The cadence. Sample k is due at start + k * interval (monotonic clock), a
+ * fixed grid, so lateness never accumulates. After sample number `done`
+ * (0-based) ends at `now`, the next tick is returned: the following grid
+ * point, or, when that is already past (the sample overran, or the machine
+ * slept), the first grid point after now: missed ticks are skipped, never
+ * bunched, so no two samples are closer than the sample's own duration and
+ * none comes before its grid point. Pure (tested in test_recorder.c).
+ */
+int64_t ph_next_tick(int64_t start, int64_t interval, int64_t done, int64_t now, int64_t *k_out);
+
 typedef struct ph_sampler {
     ph_store *store;
     ph_tracker tracker;

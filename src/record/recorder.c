@@ -331,6 +331,16 @@ static int check_db(rec *r)
     return 0;
 }
 
+int64_t ph_next_tick(int64_t start, int64_t interval, int64_t done, int64_t now, int64_t *k_out)
+{
+    int64_t k = done + 1;
+    if (now > start + k * interval) /* overran or suspended: skip missed ticks */
+        k = (now - start) / interval + 1;
+    if (k_out)
+        *k_out = k;
+    return start + k * interval;
+}
+
 static void sample_once(rec *r)
 {
     int64_t wall = ph_now_wall_ns(), boot_ns;
@@ -544,11 +554,7 @@ int ph_record(const ph_record_opts *o)
         }
         if (o->count && r.stored >= o->count)
             break;
-        k++;
-        int64_t now = ph_now_mono_ns();
-        if (now > start + k * o->interval_ns) /* overran or suspended: skip missed ticks */
-            k = (now - start) / o->interval_ns + 1;
-        sleep_until(r.plat, start + k * o->interval_ns);
+        sleep_until(r.plat, ph_next_tick(start, o->interval_ns, k, ph_now_mono_ns(), &k));
     }
     if (!o->quiet)
         ph_log("stopped after %lld samples", (long long)r.stored);

@@ -43,9 +43,11 @@ check "faults: a new database was started" [ "$(sqlite3 "$db" 'select count(*) >
 
 # 3. Replaced by a foreign file: logged, retried, never written into.
 db="$TMP/swap.db"
-"$PROCHIST" record --db "$db" --interval 0.1 --count 15 2>"$TMP/swap.log" &
+# No --count: on a loaded machine the recorder could be done before the
+# swap; it runs until the refusal was logged and it is told to stop.
+"$PROCHIST" record --db "$db" --interval 0.1 2>"$TMP/swap.log" &
 rec=$!
-wait_samples "$db" 3
+wait_samples "$db" 3 600
 rm -f "$db" "$db-wal" "$db-shm"
 printf 'my notes, not a database\n' >"$db"
 wait_log "$TMP/swap.log" "not a prochist database"
@@ -133,16 +135,23 @@ if [ -n "$ft" ]; then
     # Under ASan the preload order check would refuse libfaketime first.
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
     LD_PRELOAD="$ft" FAKETIME_TIMESTAMP_FILE="$TMP/faketime" FAKETIME_NO_CACHE=1 \
-        FAKETIME_DONT_FAKE_MONOTONIC=1 "$PROCHIST" record --db "$db" --interval 0.2 --count 25 --quiet &
+        FAKETIME_DONT_FAKE_MONOTONIC=1 "$PROCHIST" record --db "$db" --interval 0.2 --quiet &
     rec=$!
-    sleep 1.5
+    # Each step after samples were stored on the other side of it.
+    wait_samples "$db" 3 600
     echo "-2h" >"$TMP/faketime"
-    sleep 1.5
+    wait_samples "$db" 6 600
     echo "+1d" >"$TMP/faketime"
+    wait_samples "$db" 9 600
+    kill -TERM $rec
     wait $rec
     check "faults: recorder survives wall-clock steps (exit 0)" [ $? -eq 0 ]
-    check "faults: all 25 samples kept across clock steps" [ "$(sqlite3 "$db" 'select count(*) from sample')" -eq 25 ]
-    bad=$(sqlite3 "$db" "select count(*) from sample where interval_ns < 100000000 or interval_ns > 1000000000")
+    n=$(sqlite3 "$db" 'select count(*) from sample')
+    gaps=$(sqlite3 "$db" 'select max(sample) - min(sample) + 1 - count(*) from sample')
+    check "faults: every sample kept across clock steps ($n, none missing)" [ "$n" -ge 9 -a "$gaps" -eq 0 ]
+    # A wall-clock step would show as an interval of about -2 h or +1 d; a
+    # loaded machine makes intervals of a few seconds at most.
+    bad=$(sqlite3 "$db" "select count(*) from sample where interval_ns <= 0 or interval_ns > 60000000000")
     check "faults: no negative or bogus interval across clock steps" [ "$bad" -eq 0 ]
     steps=$(sqlite3 "$db" "select count(*) from sample a join sample b on b.sample = a.sample + 1 where b.ts_ns < a.ts_ns")
     check "faults: the backward step is visible in ts_ns (it did happen)" [ "$steps" -ge 1 ]

@@ -54,13 +54,11 @@ fi
 # The database is readable by sqlite3 through the documented views.
 n=$(sqlite3 "$db" "select count(*) from v_proc_sample where pid = $burn_pid and cpu_s > 0")
 check "live: v_proc_sample shows the child's CPU rows" [ "${n:-0}" -gt 0 ]
-# The cadence: the typical interval is the one asked for. Samples are due
-# on a grid (start + k * interval), so a late sample makes the next interval
-# short and the one before it long: single intervals are the machine's load,
-# not the cadence, and the median is taken.
+# The cadence itself (a grid, missed ticks skipped) is ph_next_tick's, tested
+# in tests/unit/test_recorder.c: here, on a machine that may be loaded (a
+# sample that takes longer than 0.2 s makes the next ticks missed), only
+# that the recorder never samples faster than asked: the median interval.
 median=$(sqlite3 "$db" "select interval_ns from sample where interval_ns is not null order by interval_ns
                         limit 1 offset (select count(interval_ns) / 2 from sample)")
 echo "# intervals: median ${median} ns; shortest $(sqlite3 "$db" 'select min(interval_ns) from sample') ns, longest $(sqlite3 "$db" 'select max(interval_ns) from sample') ns"
-ontime=$(sqlite3 "$db" "select count(*) from sample where interval_ns between 150000000 and 250000000")
 check "live: never faster than asked (median interval ${median} ns >= 150 ms)" [ "${median:-0}" -ge 150000000 ]
-check "live: the 0.2 s cadence shows ($ontime intervals of 150-250 ms)" [ "$ontime" -ge 3 ]
