@@ -50,17 +50,25 @@ static int cmp_change(const void *x, const void *y)
     return strcmp(a->name, b->name);
 }
 
-/* "A..B": two points in time. */
-static int parse_range(const char *s, int64_t now, int64_t *a, int64_t *b)
+/* "A..B": two points in time in the grammar of include/ph_time.h; 0, or
+ * PH_EXIT_USAGE after one line saying which side is wrong and why. */
+static int parse_range(const char *s, int64_t now, int utc, int64_t *a, int64_t *b)
 {
     const char *dots = strstr(s, "..");
     char left[128];
-    if (!dots || (size_t)(dots - s) >= sizeof left)
-        return -1;
+    if (!dots || (size_t)(dots - s) >= sizeof left) {
+        ph_err("bad --vs '%s': give two times A..B, e.g. 2d..1d, yesterday..today or "
+               "'2026-11-20..2026-11-21'", s);
+        return PH_EXIT_USAGE;
+    }
     memcpy(left, s, (size_t)(dots - s));
     left[dots - s] = '\0';
-    if (ph_time_parse(left, now, a) < 0 || ph_time_parse(dots + 2, now, b) < 0 || *b <= *a)
-        return -1;
+    if (ph_qtime("--vs", left, now, utc, a) || ph_qtime("--vs", dots + 2, now, utc, b))
+        return PH_EXIT_USAGE;
+    if (*b <= *a) {
+        ph_err("bad --vs '%s': its end is not after its start", s);
+        return PH_EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -100,10 +108,8 @@ static int diff_exec(int argc, char **argv)
     const ph_qmetric *m = ph_qmetric_find(o.sort ? o.sort : "cpu");
     int64_t b0, b1;
     if (vs) {
-        if (parse_range(vs, ph_now_wall_ns(), &b0, &b1) < 0) {
-            ph_err("bad --vs '%s': give two times A..B, e.g. 2d..1d or '2026-11-20..2026-11-21'", vs);
+        if (parse_range(vs, ph_now_wall_ns(), o.utc, &b0, &b1))
             return PH_EXIT_USAGE;
-        }
     } else { /* the same length just before */
         b1 = o.since_ns;
         b0 = o.since_ns - (o.until_ns - o.since_ns);
