@@ -25,6 +25,9 @@ typedef struct ph_qopts {
     enum ph_by by;
     int utc, children;
     long limit;
+    /* PH_QF_* of shared options the command has no use for: given, they
+     * are refused (exit 2) instead of silently doing nothing */
+    unsigned reject;
     /* resolved by ph_qopts_finish */
     int64_t since_ns, until_ns;
     char path[PH_PATH_MAX];
@@ -34,6 +37,12 @@ typedef struct ph_qopts {
     /* set when the answer is empty (ph_qno_data, ph_qname_missed): why */
     char note[PH_PATH_MAX + 160];
 } ph_qopts;
+
+#define PH_QF_BY 1u
+#define PH_QF_NAME 2u
+#define PH_QF_CHILDREN 4u
+#define PH_QF_LIMIT 8u
+#define PH_QF_SORT 16u
 
 /* Long options every query command accepts; short ones: -f FMT, -n N, -h. */
 #define PH_QOPT_DB 1000
@@ -60,23 +69,27 @@ typedef struct ph_qopts {
 
 /* The time grammar in one help paragraph (include/ph_time.h). */
 #define PH_QOPTS_TIME_HELP                                                                 \
-    "  --since WHEN       window start: a duration back from now (90s, 30min, 1h30m, '1h 30m',\n" \
-    "                     2d, 1w, '1h ago', -1h), 14:00 (the last one), today, yesterday,\n"   \
-    "                     'yesterday 14:00',\n"                                                \
-    "                     'mon 09:00', @1700000000, 2026-11-26, '2026-11-26 14:00',\n"        \
-    "                     2026-11-26T14:00+02:00; local time (UTC with --utc)\n"              \
+    "  --since WHEN       window start: a duration back from now (90s, 30min, 1h30m,\n"     \
+    "                     '1h 30m', 2d, 1w, '1h ago', -1h), a time of day (14:00: the\n"    \
+    "                     last one), today, yesterday, 'yesterday 14:00', 'mon 09:00',\n"  \
+    "                     @1700000000, 2026-11-26, '2026-11-26 14:00',\n"                  \
+    "                     2026-11-26T14:00+02:00; local time (UTC with --utc)\n"           \
     "  --until WHEN       window end (default now), same forms\n"
 
-/* Help text of the shared options, appended to each command's help. */
-#define PH_QOPTS_HELP                                                                      \
+/* Help text of the options of every query command (the window, the format,
+ * the database), and of those that pick rows (PH_QOPTS_HELP adds them);
+ * each command says its own -n default (PH_QOPT_LIMIT_HELP). */
+#define PH_QOPTS_WINDOW_HELP                                                               \
     PH_QOPTS_TIME_HELP                                                                     \
-    "  --by app|process|user  group by app (default), list each process, or by user\n"      \
-    "  --name GLOB        only names or apps matching GLOB (e.g. 'chrom*')\n"               \
-    "  --children         CPU includes reaped children (counted once)\n"                    \
-    "  -n, --limit N      rows to show (default 10)\n"                                      \
     "  -f, --format FMT   table (default), json or csv; json/csv carry base units\n"        \
     "  --utc              show times in UTC, and read times without a zone as UTC\n"        \
     "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
+#define PH_QOPT_LIMIT_HELP(n) "  -n, --limit N      rows to show (default " #n ")\n"
+#define PH_QOPTS_HELP                                                                      \
+    "  --by app|process|user  group by app (default), list each process, or by user\n"      \
+    "  --name NAME        only the app or process named NAME; when none is, those matching\n" \
+    "                     NAME as a glob (e.g. 'chrom*'); JSON name_match says which\n"    \
+    "  --children         CPU includes reaped children (counted once)\n" PH_QOPTS_WINDOW_HELP
 
 void ph_qopts_init(ph_qopts *o, const char *default_since);
 /* Handle an option getopt returned: 1 handled, 0 not a shared one,

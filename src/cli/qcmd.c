@@ -326,6 +326,17 @@ int ph_qopts_parse(ph_qopts *o, const ph_cmd *cmd, int argc, char **argv, const 
             ph_cmd_print_help(cmd, 0);
             return PH_EXIT_OK;
         }
+        static const struct { int c; unsigned f; const char *name; } picks[] = {
+            {PH_QOPT_BY, PH_QF_BY, "--by"}, {PH_QOPT_NAME, PH_QF_NAME, "--name"},
+            {PH_QOPT_CHILDREN, PH_QF_CHILDREN, "--children"}, {'n', PH_QF_LIMIT, "--limit"},
+            {PH_QOPT_SORT, PH_QF_SORT, "--sort"},
+        };
+        for (size_t i = 0; i < PH_ARRAY_LEN(picks); i++)
+            if (c == picks[i].c && (o->reject & picks[i].f)) {
+                ph_err("%s%s does nothing for %s; see 'prochist %s --help'", picks[i].name,
+                       c == 'n' ? " (-n)" : "", cmd->name, cmd->name);
+                return PH_EXIT_USAGE;
+            }
         rc = ph_qopts_handle(o, c, optarg);
         if (rc < 0)
             return PH_EXIT_USAGE;
