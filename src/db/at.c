@@ -91,11 +91,14 @@ int ph_query_span(ph_store *s, int64_t *first, int64_t *last, char *err, size_t 
         }
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-            int64_t a = sqlite3_column_int64(st, 0), b = sqlite3_column_int64(st, 1) + q[i].width;
-            if (!any || a < *first)
+            /* A bucket (b, b + w] holds samples somewhere inside: a finer
+             * tier's times win unless the coarser one reaches past them by
+             * a whole bucket (the finer data was pruned there). */
+            int64_t a = sqlite3_column_int64(st, 0), b = sqlite3_column_int64(st, 1);
+            if (!any || a + q[i].width < *first)
                 *first = a;
             if (!any || b > *last)
-                *last = b;
+                *last = b + q[i].width;
             any = 1;
         } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
             snprintf(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
