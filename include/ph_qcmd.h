@@ -25,10 +25,24 @@ typedef struct ph_qopts {
     enum ph_by by;
     int utc, children;
     long limit;
+    /* PH_QF_* of shared options the command has no use for: given, they
+     * are refused (exit 2) instead of silently doing nothing */
+    unsigned reject;
     /* resolved by ph_qopts_finish */
     int64_t since_ns, until_ns;
     char path[PH_PATH_MAX];
+    /* set by ph_group: how --name matched ("literal" or "glob"), NULL
+     * without --name */
+    const char *name_match;
+    /* set when the answer is empty (ph_qno_data, ph_qname_missed): why */
+    char note[PH_PATH_MAX + 160];
 } ph_qopts;
+
+#define PH_QF_BY 1u
+#define PH_QF_NAME 2u
+#define PH_QF_CHILDREN 4u
+#define PH_QF_LIMIT 8u
+#define PH_QF_SORT 16u
 
 /* Long options every query command accepts; short ones: -f FMT, -n N, -h. */
 #define PH_QOPT_DB 1000
@@ -53,18 +67,29 @@ typedef struct ph_qopts {
     {"help", no_argument, NULL, 'h'}
 #define PH_QOPT_SHORT "f:n:h"
 
-/* Help text of the shared options, appended to each command's help. */
-#define PH_QOPTS_HELP                                                                      \
-    "  --since WHEN       window start: 90s, 10m, 1h30m, 2d, 1w, today, yesterday,\n"       \
-    "                     2026-11-26, 2026-11-26 14:00, 2026-11-26T14:00Z\n"                \
-    "  --until WHEN       window end (default now), same forms\n"                           \
-    "  --by app|process|user  group by app (default), list each process, or by user\n"      \
-    "  --name GLOB        only names or apps matching GLOB (e.g. 'chrom*')\n"               \
-    "  --children         CPU includes reaped children (counted once)\n"                    \
-    "  -n, --limit N      rows to show (default 10)\n"                                      \
+/* The time grammar in one help paragraph (include/ph_time.h). */
+#define PH_QOPTS_TIME_HELP                                                                 \
+    "  --since WHEN       window start: a duration back from now (90s, 30min, 1h30m,\n"     \
+    "                     '1h 30m', 2d, 1w, '1h ago', -1h), a time of day (14:00: the\n"    \
+    "                     last one), today, yesterday, 'yesterday 14:00', 'mon 09:00',\n"  \
+    "                     @1700000000, 2026-11-26, '2026-11-26 14:00',\n"                  \
+    "                     2026-11-26T14:00+02:00; local time (UTC with --utc)\n"           \
+    "  --until WHEN       window end (default now), same forms\n"
+
+/* Help text of the options of every query command (the window, the format,
+ * the database), and of those that pick rows (PH_QOPTS_HELP adds them);
+ * each command says its own -n default (PH_QOPT_LIMIT_HELP). */
+#define PH_QOPTS_WINDOW_HELP                                                               \
+    PH_QOPTS_TIME_HELP                                                                     \
     "  -f, --format FMT   table (default), json or csv; json/csv carry base units\n"        \
-    "  --utc              show times in UTC\n"                                              \
+    "  --utc              show times in UTC, and read times without a zone as UTC\n"        \
     "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
+#define PH_QOPT_LIMIT_HELP(n) "  -n, --limit N      rows to show (default " #n ")\n"
+#define PH_QOPTS_HELP                                                                      \
+    "  --by app|process|user  group by app (default), list each process, or by user\n"      \
+    "  --name NAME        only the app or process named NAME; when none is, those matching\n" \
+    "                     NAME as a glob (e.g. 'chrom*'); JSON name_match says which\n"    \
+    "  --children         CPU includes reaped children (counted once)\n" PH_QOPTS_WINDOW_HELP
 
 void ph_qopts_init(ph_qopts *o, const char *default_since);
 /* Handle an option getopt returned: 1 handled, 0 not a shared one,
@@ -86,12 +111,31 @@ int64_t ph_auto_resolution(int64_t span);
 /* Report getopt's ':' and '?' and stray arguments; returns an exit status
  * or -1 to go on. */
 int ph_qopts_getopt_error(const char *cmd, int c, int argc, char **argv);
+/* A time option's value in the grammar of ph_time.h, local or (with
+ * --utc) UTC: 0, or PH_EXIT_USAGE after a one-line error naming opt. */
+int ph_qtime(const char *opt, const char *arg, int64_t now_ns, int utc, int64_t *out_ns);
 /* Resolve times and the database path: 0, or an exit status. */
 int ph_qopts_finish(ph_qopts *o);
 /* Open the database read-only: 0, or PH_EXIT_FAIL with a message. */
 int ph_qopen(const ph_qopts *o, ph_store **s);
-/* "no samples between A and B in PATH" and PH_EXIT_FAIL. */
-int ph_qno_data(const ph_qopts *o, int64_t since, int64_t until);
+/*
+ * The empty answer, the same for every query command (docs/json.md): a
+ * window without samples, or a --name that matches nothing, exits
+ * PH_EXIT_EMPTY (1) with one line on stderr saying why; on stdout, JSON is
+ * still a whole document with "rows": [] and that line as "note", CSV is
+ * its header line alone, a table prints nothing.
+ */
+#define PH_EXIT_EMPTY 1
+/* "no samples between A and B in PATH": said, kept in o->note;
+ * returns PH_EXIT_EMPTY. */
+int ph_qno_data(ph_qopts *o, int64_t since, int64_t until);
+/* After ph_group gave n rows: 1 when --name was given and matched nothing
+ * (said, kept in o->note), else 0. */
+int ph_qname_missed(ph_qopts *o, size_t n);
+struct cJSON;
+/* The fields every query command's JSON carries when they apply: "note"
+ * (an empty answer) and "name_match" (with --name). */
+void ph_qjson_common(const ph_qopts *o, struct cJSON *root);
 
 /* The metric catalogue: what --sort and the --METRIC flags name. */
 typedef struct ph_qmetric {
@@ -113,9 +157,11 @@ int64_t ph_qmetric_value(const ph_qmetric *m, const ph_agg *a, int children);
 ph_mask ph_qmetric_need(void);
 
 /* Rows for o->by (apps, processes or users), borrowed from r, filtered by
- * --name; when cmp is given, sorted by it and cut to o->limit. Returns how
- * many rows *rows holds. */
-size_t ph_group(const ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows);
+ * --name: its exact text when some name or app equals it ('[kernel]',
+ * 'a*b' as named), else as a glob; o->name_match says which. When cmp is
+ * given, sorted by it and cut to o->limit. Returns how many rows *rows
+ * holds. */
+size_t ph_group(ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows);
 
 /* A CSV field, control characters replaced by '?', quoted when it holds a
  * comma or quote. */

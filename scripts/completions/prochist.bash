@@ -5,7 +5,8 @@ _prochist() {
     prev=${COMP_WORDS[COMP_CWORD-1]}
     cmd=${COMP_WORDS[1]}
     local cmds="record top peak show apps diff report power status export service doctor help"
-    local query="--db --since --until --by --name --children --limit --format --utc --help"
+    local window="--db --since --until --format --utc --help"
+    local query="$window --by --name --children --limit"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$cmds --help --version" -- "$cur"))
         return
@@ -15,22 +16,22 @@ _prochist() {
     --by) COMPREPLY=($(compgen -W "app process user" -- "$cur")); return ;;
     --format|-f) COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
     --sort) COMPREPLY=($(compgen -W "cpu mem disk energy wakeups instructions cycles ctxsw faults syscalls gpu" -- "$cur")); return ;;
-    --since|--until) COMPREPLY=($(compgen -W "10m 1h 1d 1w today yesterday now" -- "$cur")); return ;;
+    --since|--until|--at) COMPREPLY=($(compgen -W "10m 1h 1d 1w today yesterday now" -- "$cur")); return ;;
     --resolution) COMPREPLY=($(compgen -W "auto 1m 5m 15m 1h 6h 1d" -- "$cur")); return ;;
     --proc-root|--sys-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     esac
     case $cmd in
     record) COMPREPLY=($(compgen -W "--db --interval --count --retain --max-db-size --proc-root --sys-root --quiet --help" -- "$cur")) ;;
-    top) COMPREPLY=($(compgen -W "$query --sort --cpu --mem --disk --energy --wakeups --instructions --cycles --ctxsw --faults --syscalls --gpu" -- "$cur")) ;;
+    top) COMPREPLY=($(compgen -W "$query --sort --cpu --mem --disk --energy --wakeups --instructions --cycles --ctxsw --faults --syscalls --gpu --at --explain" -- "$cur")) ;;
     peak) COMPREPLY=($(compgen -W "$query --mem" -- "$cur")) ;;
-    show) COMPREPLY=($(compgen -W "$query --resolution" -- "$cur")) ;;
+    show) COMPREPLY=($(compgen -W "$window --children --resolution" -- "$cur")) ;;
     apps) COMPREPLY=($(compgen -W "$query" -- "$cur")) ;;
     diff) COMPREPLY=($(compgen -W "$query --vs --sort" -- "$cur")) ;;
     report) COMPREPLY=($(compgen -W "--db --since --until --output -o --utc --help" -- "$cur")) ;;
     status) COMPREPLY=($(compgen -W "--db --format --utc --help" -- "$cur")) ;;
     doctor) COMPREPLY=($(compgen -W "--format --proc-root --sys-root --help" -- "$cur")) ;;
-    power) COMPREPLY=($(compgen -W "$query --resolution" -- "$cur")) ;;
-    export) COMPREPLY=($(compgen -W "--db --format --top --since --help" -- "$cur")) ;;
+    power) COMPREPLY=($(compgen -W "$window --resolution" -- "$cur")) ;;
+    export) COMPREPLY=($(compgen -W "--db --format --top --since --utc --help" -- "$cur")) ;;
     service) COMPREPLY=($(compgen -W "install uninstall status --system --db --root --flavor --help" -- "$cur")) ;;
     help) COMPREPLY=($(compgen -W "$cmds" -- "$cur")) ;;
     esac

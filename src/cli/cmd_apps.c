@@ -45,6 +45,7 @@ static int apps_exec(int argc, char **argv)
     const ph_qmetric *cpu = ph_qmetric_find("cpu");
     ph_qopts_init(&o, "1d");
     o.limit = 50;
+    o.reject = PH_QF_SORT; /* the order is most recently seen */
     if ((rc = ph_qopts_parse(&o, &ph_cmd_apps, argc, argv, longopts, take_opt, &explain, 0)) >= 0)
         return rc;
     ph_store *store;
@@ -61,13 +62,13 @@ static int apps_exec(int argc, char **argv)
         return PH_EXIT_FAIL;
     }
     ph_store_close(store);
-    if (r.win.samples == 0) {
-        ph_result_free(&r);
-        return ph_qno_data(&o, o.since_ns, o.until_ns);
-    }
+    /* An empty answer: a whole JSON/CSV document, exit 1 (include/ph_qcmd.h). */
+    int empty = r.win.samples == 0 ? ph_qno_data(&o, o.since_ns, o.until_ns) != 0 : 0;
     ph_agg *all, *rows;
     size_t n = ph_group(&o, &r, NULL, &all);
     n = ph_agg_top(all, n, (size_t)o.limit, cmp_seen, &rows);
+    if (!empty)
+        empty = ph_qname_missed(&o, n);
     int byp = o.by == PH_BY_PROCESS;
     char t1[48], t2[48];
     int out_err = 0;
@@ -77,6 +78,7 @@ static int apps_exec(int argc, char **argv)
         cJSON_AddStringToObject(root, "since", t1);
         ph_time_iso_utc(o.until_ns, t1, sizeof t1);
         cJSON_AddStringToObject(root, "until", t1);
+        ph_qjson_common(&o, root);
         cJSON *arr = cJSON_AddArrayToObject(root, "rows");
         for (size_t i = 0; i < n; i++) {
             const ph_agg *a = &rows[i];
@@ -115,7 +117,7 @@ static int apps_exec(int argc, char **argv)
                 printf("%lld", (long long)v);
             putchar('\n');
         }
-    } else {
+    } else if (!empty) { /* empty: the note said it */
         static const char *const name_head[] = {"APP", "PROCESS", "USER"};
         const char *heads[] = {name_head[o.by], byp ? "PID" : "PROCS SEEN", "FIRST SEEN", "LAST SEEN", "CPU",
                                "MEM PEAK", "DISK"};
@@ -146,15 +148,17 @@ static int apps_exec(int argc, char **argv)
     }
     free(rows);
     ph_result_free(&r);
-    return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
+    if (fflush(stdout) != 0 || out_err)
+        return PH_EXIT_FAIL;
+    return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
 const ph_cmd ph_cmd_apps = {
     "apps",
-    "[--since WHEN] [--until WHEN] [--by app|process|user] [--name GLOB] [-n N] [--format table|json|csv]",
+    "[--since WHEN] [--until WHEN] [--by app|process|user] [--name NAME] [-n N] [--format table|json|csv]",
     "List the apps (or processes) seen in a window, first and last seen, with totals.",
-    "  Most recently seen first. (default window: 1 day, default limit: 50)\n"
+    "  Most recently seen first. (default window: 1 day)\n"
     "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n"
-    "  --explain          print the query plan to stderr (tiers, tables, rows read)\n" PH_QOPTS_HELP,
+    "  --explain          print the query plan to stderr (tiers, tables, rows read)\n" PH_QOPT_LIMIT_HELP(50) PH_QOPTS_HELP,
     apps_exec,
 };

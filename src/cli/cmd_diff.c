@@ -50,17 +50,25 @@ static int cmp_change(const void *x, const void *y)
     return strcmp(a->name, b->name);
 }
 
-/* "A..B": two points in time. */
-static int parse_range(const char *s, int64_t now, int64_t *a, int64_t *b)
+/* "A..B": two points in time in the grammar of include/ph_time.h; 0, or
+ * PH_EXIT_USAGE after one line saying which side is wrong and why. */
+static int parse_range(const char *s, int64_t now, int utc, int64_t *a, int64_t *b)
 {
     const char *dots = strstr(s, "..");
     char left[128];
-    if (!dots || (size_t)(dots - s) >= sizeof left)
-        return -1;
+    if (!dots || (size_t)(dots - s) >= sizeof left) {
+        ph_err("bad --vs '%s': give two times A..B, e.g. 2d..1d, yesterday..today or "
+               "'2026-11-20..2026-11-21'", s);
+        return PH_EXIT_USAGE;
+    }
     memcpy(left, s, (size_t)(dots - s));
     left[dots - s] = '\0';
-    if (ph_time_parse(left, now, a) < 0 || ph_time_parse(dots + 2, now, b) < 0 || *b <= *a)
-        return -1;
+    if (ph_qtime("--vs", left, now, utc, a) || ph_qtime("--vs", dots + 2, now, utc, b))
+        return PH_EXIT_USAGE;
+    if (*b <= *a) {
+        ph_err("bad --vs '%s': its end is not after its start", s);
+        return PH_EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -100,10 +108,8 @@ static int diff_exec(int argc, char **argv)
     const ph_qmetric *m = ph_qmetric_find(o.sort ? o.sort : "cpu");
     int64_t b0, b1;
     if (vs) {
-        if (parse_range(vs, ph_now_wall_ns(), &b0, &b1) < 0) {
-            ph_err("bad --vs '%s': give two times A..B, e.g. 2d..1d or '2026-11-20..2026-11-21'", vs);
+        if (parse_range(vs, ph_now_wall_ns(), o.utc, &b0, &b1))
             return PH_EXIT_USAGE;
-        }
     } else { /* the same length just before */
         b1 = o.since_ns;
         b0 = o.since_ns - (o.until_ns - o.since_ns);
@@ -122,12 +128,12 @@ static int diff_exec(int argc, char **argv)
         return PH_EXIT_FAIL;
     }
     ph_store_close(st);
-    if (after.win.samples == 0 || before.win.samples == 0) {
-        int miss_after = after.win.samples == 0;
-        ph_result_free(&before);
-        ph_result_free(&after);
-        return miss_after ? ph_qno_data(&o, o.since_ns, o.until_ns) : ph_qno_data(&o, b0, b1);
-    }
+    /* An empty answer: a whole JSON/CSV document, exit 1 (include/ph_qcmd.h). */
+    int empty = 0;
+    if (after.win.samples == 0)
+        empty = ph_qno_data(&o, o.since_ns, o.until_ns) != 0;
+    else if (before.win.samples == 0)
+        empty = ph_qno_data(&o, b0, b1) != 0;
     /* Windows of different lengths: totals would compare time, not use.
      * Counters are compared as rates: the before window's totals scaled to
      * the after window's length. A peak is a peak whatever the length: it
@@ -167,6 +173,10 @@ static int diff_exec(int argc, char **argv)
             n++;
         }
     }
+    if (empty)
+        n = 0; /* one window alone is no change */
+    else
+        empty = ph_qname_missed(&o, n);
     if (n > 1)
         qsort(ch, n, sizeof *ch, cmp_change);
     if (n > (size_t)o.limit)
@@ -194,6 +204,7 @@ static int diff_exec(int argc, char **argv)
         cJSON_AddStringToObject(root, "compared", rates ? "rates" : is_peak ? "peaks" : "totals");
         cJSON_AddNumberToObject(root, "before_scale", scale);
         cJSON_AddBoolToObject(root, "windows_overlap", overlap);
+        ph_qjson_common(&o, root);
         cJSON *arr = cJSON_AddArrayToObject(root, "rows");
         for (size_t i = 0; i < n; i++) {
             cJSON *row = cJSON_CreateObject();
@@ -213,7 +224,7 @@ static int diff_exec(int argc, char **argv)
     } else if (o.fmt == PH_FMT_CSV) {
         char what[256];
         describe(what, sizeof what, rates, is_peak, len_b, len_a, overlap);
-        if (what[0])
+        if (what[0] && !empty)
             ph_err("note: %s", what);
         printf("name,before_%s,after_%s,change_%s\n", m->json, m->json, m->json);
         for (size_t i = 0; i < n; i++) {
@@ -221,7 +232,7 @@ static int diff_exec(int argc, char **argv)
             int64_t bv = ch[i].before < 0 ? 0 : ch[i].before, av = ch[i].after < 0 ? 0 : ch[i].after;
             printf(",%.9g,%.9g,%.9g\n", (double)bv / m->scale, (double)av / m->scale, (double)(av - bv) / m->scale);
         }
-    } else {
+    } else if (!empty) { /* empty: the note said it */
         static const char *const name_head[] = {"APP", "PROCESS", "USER"};
         const char *heads[] = {name_head[o.by], "BEFORE", "AFTER", "CHANGE", "%"};
         const int right[] = {0, 1, 1, 1, 1};
@@ -263,16 +274,19 @@ static int diff_exec(int argc, char **argv)
     free(ch);
     ph_result_free(&before);
     ph_result_free(&after);
-    return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
+    if (fflush(stdout) != 0 || out_err)
+        return PH_EXIT_FAIL;
+    return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
 const ph_cmd ph_cmd_diff = {
     "diff",
-    "[--since WHEN] [--until WHEN] [--vs A..B] [--sort METRIC] [--by app|process|user] [-n N] [--format ...]",
+    "[--since WHEN] [--until WHEN] [--vs A..B] [--sort METRIC] [--by app|process|user] [--name NAME]\n"
+    "       [-n N] [--format table|json|csv]",
     "Compare two windows: how each app's usage changed, largest changes first.",
     "  --vs A..B          the window to compare with (default: the same length just before)\n"
     "  --sort METRIC      what to compare: cpu (default), mem, disk, energy, wakeups, ...\n"
     "  e.g. prochist diff --since today --vs yesterday..today\n"
-    "  (default window: the last day)\n" PH_QOPTS_HELP,
+    "  (default window: the last day)\n" PH_QOPT_LIMIT_HELP(10) PH_QOPTS_HELP,
     diff_exec,
 };

@@ -2,6 +2,7 @@
 #include "ph_cmd.h"
 #include "ph_export.h"
 #include "ph_platform.h"
+#include "ph_qcmd.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
@@ -17,6 +18,7 @@ static int export_exec(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"top", required_argument, NULL, 't'},
         {"since", required_argument, NULL, 's'},
+        {"utc", no_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -24,6 +26,8 @@ static int export_exec(int argc, char **argv)
     const char *dbopt = NULL;
     char path[PH_PATH_MAX], err[512] = "";
     int64_t top;
+    const char *since = NULL;
+    int utc = 0;
     int c;
     optind = 1;
     opterr = 0;
@@ -47,12 +51,8 @@ static int export_exec(int argc, char **argv)
             }
             o.top = (int)top;
             break;
-        case 's':
-            if (ph_duration_parse(optarg, &o.mem_window_ns) < 0 || o.mem_window_ns <= 0) {
-                ph_err("bad --since '%s': give a duration like 1m (the memory peak's window)", optarg);
-                return PH_EXIT_USAGE;
-            }
-            break;
+        case 's': since = optarg; break;
+        case 'u': utc = 1; break;
         case 'h': ph_cmd_print_help(&ph_cmd_export, 0); return PH_EXIT_OK;
         case ':': ph_err("option '%s' needs a value", argv[optind - 1]); return PH_EXIT_USAGE;
         default:
@@ -64,6 +64,17 @@ static int export_exec(int argc, char **argv)
         ph_err("unexpected argument '%s' for export", argv[optind]);
         return PH_EXIT_USAGE;
     }
+    o.now_ns = ph_now_wall_ns();
+    if (since) { /* the memory peak's window: from that time to now */
+        int64_t t;
+        if (ph_qtime("--since", since, o.now_ns, utc, &t))
+            return PH_EXIT_USAGE;
+        if (t >= o.now_ns) {
+            ph_err("bad --since '%s': it is not before now", since);
+            return PH_EXIT_USAGE;
+        }
+        o.mem_window_ns = o.now_ns - t;
+    }
     int prc = ph_db_path(dbopt, 0, path, sizeof path);
     if (prc < 0)
         return prc == -2 ? PH_EXIT_USAGE : PH_EXIT_FAIL;
@@ -73,7 +84,6 @@ static int export_exec(int argc, char **argv)
         return PH_EXIT_FAIL;
     }
     ph_buf b = {0};
-    o.now_ns = ph_now_wall_ns();
     o.db_path = path;
     int rc = ph_export(s, &o, &b, err, sizeof err);
     ph_store_close(s);
@@ -90,12 +100,14 @@ static int export_exec(int argc, char **argv)
 
 const ph_cmd ph_cmd_export = {
     "export",
-    "[--format prometheus|openmetrics] [--top N] [--since DURATION] [--db PATH]",
+    "[--format prometheus|openmetrics] [--top N] [--since WHEN] [--utc] [--db PATH]",
     "Print app-level metrics for Prometheus (counters since recording began).",
     "  --format F         prometheus (text 0.0.4, default) or openmetrics\n"
     "  --top N            one series per app for the top N of each metric (default 50),\n"
     "                     the rest summed into app=\"other\"\n"
-    "  --since DURATION   window of the memory peak gauge (default 1m)\n"
+    "  --since WHEN       start of the memory peak gauge's window, to now (default 1m):\n"
+    "                     any time of 'prochist top --help' (10m, '1h ago', 14:00, today, ...)\n"
+    "  --utc              read times without a zone as UTC\n"
     "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
     "  For node_exporter, let the recorder write the file: prochist record --textfile-dir DIR\n",
     export_exec,

@@ -61,6 +61,7 @@ static int peak_exec(int argc, char **argv)
     int rc;
     char err[512] = "";
     ph_qopts_init(&o, "1d");
+    o.reject = PH_QF_SORT; /* the order is the peak */
     /* --mem (2000) is the only peak so far: nothing to do with it. */
     if ((rc = ph_qopts_parse(&o, &ph_cmd_peak, argc, argv, longopts, NULL, NULL, 0)) >= 0)
         return rc;
@@ -74,14 +75,13 @@ static int peak_exec(int argc, char **argv)
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }
-    if (r.win.samples == 0) {
-        ph_result_free(&r);
-        ph_store_close(store);
-        return ph_qno_data(&o, o.since_ns, o.until_ns);
-    }
+    /* An empty answer: a whole JSON/CSV document, exit 1 (include/ph_qcmd.h). */
+    int empty = r.win.samples == 0 ? ph_qno_data(&o, o.since_ns, o.until_ns) != 0 : 0;
     ph_agg *all, *rows;
     size_t n = ph_group(&o, &r, NULL, &all);
     n = ph_agg_top(all, n, (size_t)o.limit, cmp_peak, &rows);
+    if (!empty)
+        empty = ph_qname_missed(&o, n);
     who *w = ph_xcalloc(n + 1, sizeof *w);
     sqlite3_stmt *st = NULL;
     sqlite3_prepare_v2(ph_store_db(store), "SELECT pid, name FROM process WHERE proc = ?1", -1, &st, NULL);
@@ -100,6 +100,7 @@ static int peak_exec(int argc, char **argv)
         ph_time_iso_utc(o.until_ns, t, sizeof t);
         cJSON_AddStringToObject(root, "until", t);
         cJSON_AddStringToObject(root, "metric", "mem");
+        ph_qjson_common(&o, root);
         cJSON *arr = cJSON_AddArrayToObject(root, "rows");
         for (size_t i = 0; i < n; i++) {
             cJSON *row = cJSON_CreateObject();
@@ -135,7 +136,7 @@ static int peak_exec(int argc, char **argv)
             ph_csv_field(stdout, w[i].name);
             putchar('\n');
         }
-    } else {
+    } else if (!empty) { /* empty: the note said it */
         static const char *const name_head[] = {"APP", "PROCESS", "USER"};
         const char *heads[] = {name_head[o.by], "PEAK", "WHEN", "REACHED BY"};
         const int right[] = {0, 1, 0, 0};
@@ -169,15 +170,18 @@ static int peak_exec(int argc, char **argv)
     free(w);
     free(rows);
     ph_result_free(&r);
-    return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
+    if (fflush(stdout) != 0 || out_err)
+        return PH_EXIT_FAIL;
+    return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
 const ph_cmd ph_cmd_peak = {
     "peak",
-    "[--mem] [--since WHEN] [--until WHEN] [--by app|process|user] [-n N] [--format table|json|csv]",
+    "[--mem] [--since WHEN] [--until WHEN] [--by app|process|user] [--name NAME] [-n N]\n"
+    "       [--format table|json|csv]",
     "Show the peak memory of each app or process in a window, when, and who reached it.",
     "  --mem              peak memory (the default and, so far, only peak)\n"
     "  An app's peak is the largest sum of its processes' memory at one moment;\n"
-    "  'reached by' is the process whose growth made it. (default window: 1 day)\n" PH_QOPTS_HELP,
+    "  'reached by' is the process whose growth made it. (default window: 1 day)\n" PH_QOPT_LIMIT_HELP(10) PH_QOPTS_HELP,
     peak_exec,
 };

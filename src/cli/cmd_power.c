@@ -63,6 +63,8 @@ static int power_exec(int argc, char **argv)
     int64_t res = 0;
     char err[512] = "", why[256];
     ph_qopts_init(&o, "2h");
+    /* The system's figures: no rows to pick, group or sort. */
+    o.reject = PH_QF_BY | PH_QF_NAME | PH_QF_CHILDREN | PH_QF_LIMIT | PH_QF_SORT;
     if ((rc = ph_qopts_parse(&o, &ph_cmd_power, argc, argv, longopts, take_resolution, &res, 0)) >= 0)
         return rc;
     if (!res)
@@ -104,11 +106,11 @@ static int power_exec(int argc, char **argv)
             covered += w[i].covered_ns;
     }
     ph_store_close(st);
-    if (samples == 0) {
-        free(w);
-        return ph_qno_data(&o, o.since_ns, o.until_ns);
-    }
-    if (!any)
+    /* An empty answer: a whole JSON/CSV document, exit 1 (include/ph_qcmd.h). */
+    int empty = samples == 0 ? ph_qno_data(&o, o.since_ns, o.until_ns) != 0 : 0;
+    if (empty)
+        n = 0;
+    else if (!any)
         ph_err("note: no power was measured in this window: %s", why[0] ? why : "no power source recorded");
     char t[48];
     int out_err = 0;
@@ -127,7 +129,8 @@ static int power_exec(int argc, char **argv)
         for (int d = 0; d < PH_PWR_DOMAINS; d++)
             if (total[d] >= 0)
                 cJSON_AddNumberToObject(tot, domain_key[d], (double)total[d] / 1e9);
-        cJSON *arr = cJSON_AddArrayToObject(root, "points");
+        ph_qjson_common(&o, root);
+        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
         for (size_t i = 0; i < n; i++) {
             cJSON *p = cJSON_CreateObject();
             ph_time_iso_utc(w[i].since, t, sizeof t);
@@ -150,7 +153,31 @@ static int power_exec(int argc, char **argv)
             cJSON_AddItemToArray(arr, p);
         }
         out_err = ph_json_print(root) < 0;
-    } else {
+    } else if (o.fmt == PH_FMT_CSV) { /* the JSON rows' keys, in their order */
+        printf("time,covered_s");
+        for (int d = 0; d < PH_PWR_DOMAINS; d++)
+            printf(",%s", domain_key[d]);
+        printf(",gpu_busy_pct,gpu_mhz\n");
+        for (size_t i = 0; i < n; i++) {
+            double g;
+            ph_time_iso_utc(w[i].since, t, sizeof t);
+            printf("%s,%.9g", t, (double)w[i].covered_ns / 1e9);
+            for (int d = 0; d < PH_PWR_DOMAINS; d++)
+                if (w[i].energy_nj[d] >= 0 && w[i].covered_ns > 0)
+                    printf(",%.9g", (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
+                else
+                    putchar(',');
+            if ((g = gpu_busy_pct(&w[i])) >= 0)
+                printf(",%.9g", g);
+            else
+                putchar(',');
+            if ((g = gpu_mhz(&w[i])) >= 0)
+                printf(",%.9g", g);
+            else
+                putchar(',');
+            putchar('\n');
+        }
+    } else if (!empty) { /* empty: the note said it */
         /* TIME, a column per power domain, GPU busy and MHz: the GPU ones
          * only when some point has them (most machines have none) */
         enum { NCOL = 1 + PH_PWR_DOMAINS + 2 };
@@ -202,17 +229,20 @@ static int power_exec(int argc, char **argv)
     }
     (void)covered;
     free(w);
-    return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
+    if (fflush(stdout) != 0 || out_err)
+        return PH_EXIT_FAIL;
+    return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
 const ph_cmd ph_cmd_power = {
     "power",
-    "[--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--format table|json]",
+    "[--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--format table|json|csv]",
     "Show the system's power over time: package, core, uncore, DRAM, platform, GPU watts, GPU busy.",
     "  Measured from the platform's energy counters (Linux RAPL, root only since 5.10; the GPU's\n"
     "  hwmon energy or power of a DRM card); GPU busy % (amdgpu) and MHz are the driver's gauges.\n"
     "  Per-process energy: prochist top --energy (estimated from package energy by CPU share\n"
     "  where the platform measures none; the rest is shown as unattributed).\n"
-    "  (default window: 2 hours)\n" PH_QOPTS_HELP,
+    "  --resolution R     interval of each row (default auto: about 60 rows)\n"
+    "  (default window: 2 hours)\n" PH_QOPTS_WINDOW_HELP,
     power_exec,
 };

@@ -459,9 +459,8 @@ const ph_cmd ph_cmd_report = {
     "[--since WHEN] [--until WHEN] [-o FILE] [--utc] [--db PATH]",
     "Write one self-contained HTML page of a window: charts, top apps, peaks.",
     "  -o, --output FILE  write the page to FILE (default: standard output)\n"
-    "  --since WHEN       window start (default 1d): 90s, 10m, 2d, 1w, today, 2026-11-26 14:00\n"
-    "  --until WHEN       window end (default now), same forms\n"
-    "  --utc              show times in UTC\n"
+    "  (default window: the last day)\n" PH_QOPTS_TIME_HELP
+    "  --utc              show times in UTC, and read times without a zone as UTC\n"
     "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
     "  The page needs no network. With no samples in the window it still writes a\n"
     "  page saying so, and exits 1.\n",

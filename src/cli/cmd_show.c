@@ -1,4 +1,5 @@
 /* prochist show: one app's or process's timeline over a window. */
+#include "ph_at.h"
 #include "ph_cmd.h"
 #include "ph_format.h"
 #include "ph_qcmd.h"
@@ -63,12 +64,39 @@ static int show_exec(int argc, char **argv)
     int rc;
     int64_t res = 0;
     char err[512] = "";
-    ph_qopts_init(&o, "1d");
+    static const char default_since[] = "1d";
+    ph_qopts_init(&o, default_since);
+    /* One app or pid: nothing to group, pick by name, cut or sort. */
+    o.reject = PH_QF_BY | PH_QF_NAME | PH_QF_LIMIT | PH_QF_SORT;
     if ((rc = ph_qopts_parse(&o, &ph_cmd_show, argc, argv, longopts, take_resolution, &res, 1)) >= 0)
         return rc;
     const char *target = argv[optind];
     int by_pid = all_digits(target);
     int32_t pid = by_pid ? (int32_t)atol(target) : -1;
+    ph_store *store;
+    if ((rc = ph_qopen(&o, &store)) != 0)
+        return rc;
+    /* No window given: what is recorded, up to a day back from its last
+     * moment, so that ten minutes of recording are ten one-minute rows, not
+     * 24 hours of which 23 are empty. */
+    int recorded = 0;
+    if (o.since == default_since && strcmp(o.until, "now") == 0) {
+        int64_t first, last;
+        int src = ph_query_span(store, &first, &last, err, sizeof err);
+        if (src < 0) {
+            ph_err("%s", err);
+            ph_store_close(store);
+            return PH_EXIT_FAIL;
+        }
+        if (src == 0) {
+            if (last < o.until_ns)
+                o.until_ns = last;
+            o.since_ns = first > o.until_ns - 86400 * SEC ? first : o.until_ns - 86400 * SEC;
+            if (o.until_ns - o.since_ns < 60 * SEC)
+                o.since_ns = o.until_ns - 60 * SEC;
+            recorded = 1;
+        }
+    }
     if (!res)
         res = ph_auto_resolution(o.until_ns - o.since_ns);
     int64_t from = o.since_ns - o.since_ns % res, to = o.until_ns;
@@ -76,11 +104,9 @@ static int show_exec(int argc, char **argv)
     if (npts > MAX_POINTS) {
         ph_err("--resolution too fine for this window (%zu points, at most %d): choose a larger one", npts,
                MAX_POINTS);
+        ph_store_close(store);
         return PH_EXIT_USAGE;
     }
-    ph_store *store;
-    if ((rc = ph_qopen(&o, &store)) != 0)
-        return rc;
     point *pts = ph_xcalloc(npts + 1, sizeof *pts);
     int found = 0;
     int64_t samples = 0;
@@ -127,16 +153,21 @@ static int show_exec(int argc, char **argv)
         ph_result_free(&r);
     }
     ph_store_close(store);
+    /* An empty answer: a whole JSON/CSV document, exit 1 (include/ph_qcmd.h). */
+    int empty = 0;
     if (samples == 0) {
-        free(pts);
-        return ph_qno_data(&o, o.since_ns, o.until_ns);
+        empty = ph_qno_data(&o, o.since_ns, o.until_ns) != 0;
+    } else if (!found) {
+        char shown[96];
+        snprintf(shown, sizeof shown, "%s", target);
+        ph_ctrl_sanitize(shown);
+        snprintf(o.note, sizeof o.note, "no %s '%s' in this window; 'prochist apps' lists what was seen",
+                 by_pid ? "process with pid" : "app", shown);
+        ph_err("%s", o.note);
+        empty = 1;
     }
-    if (!found) {
-        ph_err("no %s '%s' in this window; 'prochist apps' lists what was seen", by_pid ? "process with pid" : "app",
-               target);
-        free(pts);
-        return PH_EXIT_FAIL;
-    }
+    if (empty)
+        npts = 0;
 
     char t[48];
     int out_err = 0;
@@ -148,7 +179,10 @@ static int show_exec(int argc, char **argv)
         ph_time_iso_utc(o.until_ns, t, sizeof t);
         cJSON_AddStringToObject(root, "until", t);
         cJSON_AddNumberToObject(root, "resolution_s", (double)(res / SEC));
-        cJSON *arr = cJSON_AddArrayToObject(root, "points");
+        /* "recorded": no window was given; this is what the database holds */
+        cJSON_AddStringToObject(root, "window", recorded ? "recorded" : "given");
+        ph_qjson_common(&o, root);
+        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
         for (size_t i = 0; i < npts; i++) {
             cJSON *p = cJSON_CreateObject();
             ph_time_iso_utc(pts[i].t, t, sizeof t);
@@ -182,7 +216,7 @@ static int show_exec(int argc, char **argv)
                 printf("%lld", (long long)pts[i].wr);
             putchar('\n');
         }
-    } else {
+    } else if (!empty) { /* empty: the note said it */
         int64_t max = 0;
         for (size_t i = 0; i < npts; i++)
             if (pts[i].cpu > max)
@@ -220,21 +254,30 @@ static int show_exec(int argc, char **argv)
         }
         char line[4 * MAX_POINTS + 8];
         spark(pts, npts, max, line, sizeof line);
-        printf("%s %s, every %llds%s%s\n", by_pid ? "pid" : "app", target, (long long)(res / SEC),
-               tty ? "  CPU " : "", tty ? line : "");
+        char shown[96];
+        snprintf(shown, sizeof shown, "%s", target);
+        ph_ctrl_sanitize(shown);
+        printf("%s %s, every %llds%s%s%s\n", by_pid ? "pid" : "app", shown, (long long)(res / SEC),
+               recorded ? " (no window given: what is recorded, up to a day)" : "", tty ? "  CPU " : "",
+               tty ? line : "");
         ph_table_print(&tb, stdout, ph_use_colour(stdout));
         ph_table_free(&tb);
     }
     free(pts);
-    return fflush(stdout) == 0 && !out_err ? PH_EXIT_OK : PH_EXIT_FAIL;
+    if (fflush(stdout) != 0 || out_err)
+        return PH_EXIT_FAIL;
+    return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
 const ph_cmd ph_cmd_show = {
     "show",
-    "APP|PID [--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--format table|json|csv]",
+    "APP|PID [--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--children]\n"
+    "       [--format table|json|csv]",
     "Show one app's or process's timeline: CPU, memory peak and disk per interval.",
     "  --resolution R     interval of the timeline (default auto: about 60 points)\n"
     "  On a terminal, a bar per row and a sparkline show the CPU trend.\n"
-    "  (default window: 1 day)\n" PH_QOPTS_HELP,
+    "  --children         CPU includes reaped children (a PID's; apps count their own)\n"
+    "  (default window: what is recorded, up to the day before its last sample; JSON\n"
+    "  window: \"recorded\"; give --since/--until for another)\n" PH_QOPTS_WINDOW_HELP,
     show_exec,
 };

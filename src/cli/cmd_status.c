@@ -180,8 +180,8 @@ static int status_exec(int argc, char **argv)
             if (rows[i] && from[i]) {
                 ph_time_iso_utc(from[i], t1, sizeof t1);
                 ph_time_iso_utc(to[i], t2, sizeof t2);
-                cJSON_AddStringToObject(t, "from", t1);
-                cJSON_AddStringToObject(t, "to", t2);
+                cJSON_AddStringToObject(t, "since", t1); /* as every command names a span */
+                cJSON_AddStringToObject(t, "until", t2);
             }
             cJSON_AddItemToArray(arr, t);
         }

@@ -1,4 +1,5 @@
 /* prochist top: the apps or processes that used the most of a metric in a window. */
+#include "ph_at.h"
 #include "ph_cmd.h"
 #include "ph_format.h"
 #include "ph_platform.h"
@@ -19,6 +20,9 @@
 typedef struct top_opts {
     ph_qopts q;
     const ph_qmetric *metric;
+    const char *at;  /* --at TIME */
+    int64_t at_ns;
+    ph_at at_iv;     /* the interval holding it */
 } top_opts;
 
 static const ph_qmetric *sort_metric;
@@ -121,6 +125,12 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
     cJSON_AddNumberToObject(root, "samples", (double)r->win.samples);
     cJSON_AddNumberToObject(root, "covered_s", (double)r->win.covered_ns / 1e9);
     cJSON_AddNumberToObject(root, "procs_denied", (double)r->win.procs_denied);
+    if (o->at) { /* --at: the moment asked, and the interval that holds it */
+        ph_time_iso_utc(o->at_ns, ts, sizeof ts);
+        cJSON_AddStringToObject(root, "at", ts);
+        cJSON_AddStringToObject(root, "at_tier", ph_tier_name(o->at_iv.tier));
+    }
+    ph_qjson_common(&o->q, root);
     cJSON *tiers = cJSON_AddArrayToObject(root, "tiers");
     for (size_t i = 0; i < r->nseg; i++) {
         cJSON *t = cJSON_CreateObject();
@@ -195,16 +205,27 @@ static void csv_num(int64_t v, double scale)
         printf(",%.9g", (double)v / scale);
 }
 
+/* The columns of the JSON rows, in their order: one set of names for both. */
 static int emit_csv(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
 {
-    printf("name,%s,cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,wakeups%s%s\n",
-           o->q.by == PH_BY_PROCESS ? "pid" : "most_alive_at_once", extra_metric(o) ? "," : "",
-           extra_metric(o) ? o->metric->json : "");
+    int byp = o->q.by == PH_BY_PROCESS, byu = o->q.by == PH_BY_USER;
+    printf("name,%s%scpu_s,children_cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,"
+           "energy_est_j,wakeups%s%s%s\n",
+           byp ? "pid,app," : "", byu ? "uid,most_alive_at_once," : byp ? "" : "most_alive_at_once,",
+           extra_metric(o) ? "," : "", extra_metric(o) ? o->metric->json : "", want_gpu(o) ? ",gpu_pct" : "");
     for (size_t i = 0; i < n; i++) {
         const ph_agg *a = &rows[i];
         ph_csv_field(stdout, a->name);
-        printf(",%d", o->q.by == PH_BY_PROCESS ? a->pid : most_alive(a));
+        if (byp) {
+            printf(",%d,", a->pid);
+            ph_csv_field(stdout, a->app);
+        } else {
+            if (byu)
+                printf(",%lld", (long long)a->uid);
+            printf(",%d", most_alive(a));
+        }
         csv_num(cpu_ns(a), 1e9);
+        csv_num(child_cpu_ns(a), 1e9);
         double pct = cpu_pct(a, &r->win);
         if (pct < 0)
             fputs(",", stdout);
@@ -214,9 +235,17 @@ static int emit_csv(const top_opts *o, const ph_result *r, ph_agg *rows, size_t 
         csv_num(sum_or(a, PH_M_DISK_READ_BYTES, -1), 1);
         csv_num(sum_or(a, PH_M_DISK_WRITE_BYTES, -1), 1);
         csv_num(sum_or(a, PH_M_ENERGY_NJ, -1), 1e9);
+        csv_num(sum_or(a, PH_M_ENERGY_EST_NJ, -1), 1e9);
         csv_num(sum_or(a, PH_M_WAKEUPS, -1), 1);
         if (extra_metric(o))
             csv_num(ph_qmetric_value(o->metric, a, 0), o->metric->scale);
+        if (want_gpu(o)) {
+            double g = row_gpu_pct(a, &r->win);
+            if (g < 0)
+                fputs(",", stdout);
+            else
+                printf(",%.3f", g);
+        }
         putchar('\n');
     }
     return ferror(stdout) ? -1 : 0;
@@ -293,8 +322,19 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
     char a[40], b[40];
     ph_time_display(r->win.since, o->q.utc, a, sizeof a);
     ph_time_display(r->win.until, o->q.utc, b, sizeof b);
-    printf("%s to %s, %lld samples, sorted by %s%s\n", a, b, (long long)r->win.samples,
-           o->metric->name, o->q.children ? " (with children)" : "");
+    if (o->at) {
+        char at[40];
+        ph_time_display(o->at_ns, o->q.utc, at, sizeof at);
+        printf("at %s: the %s %s to %s holding it, %lld samples, sorted by %s%s\n", at,
+               o->at_iv.tier == PH_TIER_RAW      ? "sample interval"
+               : o->at_iv.tier == PH_TIER_MINUTE ? "minute bucket"
+                                                 : "hour bucket",
+               a,
+               b, (long long)r->win.samples, o->metric->name, o->q.children ? " (with children)" : "");
+    } else {
+        printf("%s to %s, %lld samples, sorted by %s%s\n", a, b, (long long)r->win.samples, o->metric->name,
+               o->q.children ? " (with children)" : "");
+    }
     int64_t sys = r->win.energy_nj[PH_PWR_PACKAGE] >= 0 ? r->win.energy_nj[PH_PWR_PACKAGE]
                                                         : r->win.energy_nj[PH_PWR_PSYS];
     if ((has_energy || want_energy) && sys >= 0) {
@@ -333,14 +373,17 @@ static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wake
 
 static int explain; /* --explain: the query plan to stderr */
 
-/* --cpu, --mem, ...: options 2000.. in metric_flags order; 2100 --explain.
- * One metric: a second, different one would silently win, so it is refused. */
+/* --cpu, --mem, ...: options 2000.. in metric_flags order; 2100 --explain,
+ * 2101 --at. One metric: a second, different one would silently win, so it
+ * is refused. */
 static int take_metric(void *ctx, int c, const char *arg)
 {
-    (void)arg;
-    const ph_qmetric **m = ctx;
+    top_opts *o = ctx;
+    const ph_qmetric **m = &o->metric;
     if (c == 2100)
         explain = 1;
+    if (c == 2101)
+        o->at = arg;
     if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags)) {
         const ph_qmetric *want = ph_qmetric_find(metric_flags[c - 2000]);
         if (*m && *m != want) {
@@ -362,15 +405,24 @@ static int top_exec(int argc, char **argv)
         {"cycles", no_argument, NULL, 2006}, {"ctxsw", no_argument, NULL, 2007},
         {"faults", no_argument, NULL, 2008}, {"syscalls", no_argument, NULL, 2009},
         {"gpu", no_argument, NULL, 2010}, {"explain", no_argument, NULL, 2100},
+        {"at", required_argument, NULL, 2101},
         {NULL, 0, NULL, 0},
     };
     top_opts o;
     int rc;
     char err[512] = "";
-    ph_qopts_init(&o.q, "1h");
+    static const char default_since[] = "1h";
+    ph_qopts_init(&o.q, default_since);
     o.metric = NULL;
-    if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, longopts, take_metric, &o.metric, 0)) >= 0)
+    o.at = NULL;
+    if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, longopts, take_metric, &o, 0)) >= 0)
         return rc;
+    if (o.at && (o.q.since != default_since || strcmp(o.q.until, "now") != 0)) {
+        ph_err("--at and --since/--until conflict: --at is the one interval holding a moment");
+        return PH_EXIT_USAGE;
+    }
+    if (o.at && ph_qtime("--at", o.at, ph_now_wall_ns(), o.q.utc, &o.at_ns))
+        return PH_EXIT_USAGE;
     if (o.q.sort && o.metric && o.metric != ph_qmetric_find(o.q.sort)) {
         ph_err("--%s and --sort %s conflict: give one metric", o.metric->name, o.q.sort);
         return PH_EXIT_USAGE;
@@ -383,6 +435,24 @@ static int top_exec(int argc, char **argv)
     ph_store *store;
     if ((rc = ph_qopen(&o.q, &store)) != 0)
         return rc;
+    if (o.at) { /* the window is the interval of the finest tier holding the moment */
+        int arc = ph_query_at(store, o.at_ns, &o.at_iv, err, sizeof err);
+        if (arc < 0) {
+            ph_err("%s", err);
+            ph_store_close(store);
+            return PH_EXIT_FAIL;
+        }
+        if (arc == 0) {
+            o.q.since_ns = o.at_iv.since;
+            o.q.until_ns = o.at_iv.until;
+        } else { /* nothing holds it: an empty answer about that moment */
+            o.q.since_ns = o.at_ns - 1;
+            o.q.until_ns = o.at_ns;
+            o.at_iv.tier = PH_TIER_RAW;
+            o.at_iv.since = o.q.since_ns;
+            o.at_iv.until = o.q.until_ns;
+        }
+    }
     ph_result r;
     with_children = o.q.children;
     int qflags = 0;
@@ -400,9 +470,20 @@ static int top_exec(int argc, char **argv)
     }
     int privileged = meta_privileged(store);
     ph_store_close(store);
+    /* An empty answer (no samples, or --name matched nothing) is still a
+     * whole JSON or CSV document, and exit status 1 (include/ph_qcmd.h). */
+    int empty = 0;
     if (r.win.samples == 0) {
-        ph_result_free(&r);
-        return ph_qno_data(&o.q, o.q.since_ns, o.q.until_ns);
+        if (o.at) {
+            char at[40];
+            ph_time_display(o.at_ns, o.q.utc, at, sizeof at);
+            snprintf(o.q.note, sizeof o.q.note, "no tier of %s holds %s: not recorded, or pruned since", o.q.path,
+                     at);
+            ph_err("%s", o.q.note);
+            empty = 1;
+        } else {
+            empty = ph_qno_data(&o.q, o.q.since_ns, o.q.until_ns) != 0;
+        }
     }
 
     /* Estimated energy of every process in the window, before any filter. */
@@ -431,6 +512,8 @@ static int top_exec(int argc, char **argv)
     sort_keys = keys;
     size_t n = ph_agg_top(all, nall, (size_t)o.q.limit, cmp_agg, &rows);
     free(keys);
+    if (!empty)
+        empty = ph_qname_missed(&o.q, n);
 
     int have_metric = 0;
     for (size_t i = 0; i < n; i++)
@@ -446,6 +529,8 @@ static int top_exec(int argc, char **argv)
         rc = emit_json(&o, &r, rows, n);
     else if (o.q.fmt == PH_FMT_CSV)
         rc = emit_csv(&o, &r, rows, n);
+    else if (empty) /* the note said it */
+        rc = 0;
     else {
         rc = emit_table(&o, &r, rows, n);
         /* Partial coverage is said, not hidden, with the reason that holds:
@@ -469,13 +554,14 @@ static int top_exec(int argc, char **argv)
         ph_err("cannot write the output");
         return PH_EXIT_FAIL;
     }
-    return PH_EXIT_OK;
+    return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
 const ph_cmd ph_cmd_top = {
     "top",
     "[--cpu|--mem|--disk|--energy|--wakeups|--instructions|--cycles|--ctxsw|--faults|--syscalls|--gpu]\n"
-    "       [--sort METRIC] [--since WHEN] [--until WHEN] [--by app|process|user] [-n N] [--format table|json|csv]",
+    "       [--sort METRIC] [--since WHEN] [--until WHEN | --at WHEN] [--by app|process|user] [--name NAME]\n"
+    "       [-n N] [--format table|json|csv]",
     "Show the apps, processes or users that used the most in a time window.",
     "  --cpu              sort by CPU time (default)\n"
     "  --mem              sort by peak memory (footprint, else resident) in the window\n"
@@ -485,9 +571,12 @@ const ph_cmd ph_cmd_top = {
     "  --instructions, --cycles, --ctxsw, --faults, --syscalls, --gpu\n"
     "                     sort by these counters (where the platform has them)\n"
     "  --sort METRIC      the same by name: cpu, mem, disk, energy, wakeups, ...\n"
+    "  --at WHEN          what ran at one moment: the sample interval holding WHEN, from the\n"
+    "                     finest tier that still has it (raw, else the minute or hour bucket;\n"
+    "                     the header line and JSON at_tier say which), e.g. --at 03:10\n"
     "  --explain          print the query plan to stderr: each segment's tier, span,\n"
     "                     table and index, and the rows it reads\n"
     "  MAX ALIVE (JSON most_alive_at_once): most processes of the group alive at one sample\n"
-    "  (default window: the last hour)\n" PH_QOPTS_HELP,
+    "  (default window: the last hour)\n" PH_QOPT_LIMIT_HELP(10) PH_QOPTS_HELP,
     top_exec,
 };

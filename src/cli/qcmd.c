@@ -5,6 +5,7 @@
 #include "ph_time.h"
 #include "ph_util.h"
 
+#include <cJSON.h>
 #include <fnmatch.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -88,19 +89,21 @@ int ph_qopts_getopt_error(const char *cmd, int c, int argc, char **argv)
     return -1;
 }
 
+int ph_qtime(const char *opt, const char *arg, int64_t now_ns, int utc, int64_t *out_ns)
+{
+    int rc = ph_time_parse_tz(arg, now_ns, utc ? PH_TZ_UTC : PH_TZ_LOCAL, out_ns);
+    if (rc == 0)
+        return 0;
+    ph_err("bad %s '%s': %s", opt, arg, ph_time_strerror(rc));
+    return PH_EXIT_USAGE;
+}
+
 int ph_qopts_finish(ph_qopts *o)
 {
     int64_t now = ph_now_wall_ns();
-    if (ph_time_parse(o->since, now, &o->since_ns) < 0) {
-        ph_err("bad --since '%s': use a duration like 90s, 10m, 1h30m, 2d, 1w, or a time like 2026-11-26 14:00",
-               o->since);
+    if (ph_qtime("--since", o->since, now, o->utc, &o->since_ns) ||
+        ph_qtime("--until", o->until, now, o->utc, &o->until_ns))
         return PH_EXIT_USAGE;
-    }
-    if (ph_time_parse(o->until, now, &o->until_ns) < 0) {
-        ph_err("bad --until '%s': use a duration like 10m (that long ago), 'now', or a time like 2026-11-26 14:00",
-               o->until);
-        return PH_EXIT_USAGE;
-    }
     if (o->until_ns <= o->since_ns) {
         ph_err("--until (%s) is not after --since (%s)", o->until, o->since);
         return PH_EXIT_USAGE;
@@ -121,13 +124,36 @@ int ph_qopen(const ph_qopts *o, ph_store **s)
     return 0;
 }
 
-int ph_qno_data(const ph_qopts *o, int64_t since, int64_t until)
+int ph_qno_data(ph_qopts *o, int64_t since, int64_t until)
 {
     char a[40], b[40];
     ph_time_display(since, o->utc, a, sizeof a);
     ph_time_display(until, o->utc, b, sizeof b);
-    ph_err("no samples between %s and %s in %s (is the recorder running?)", a, b, o->path);
-    return PH_EXIT_FAIL;
+    snprintf(o->note, sizeof o->note, "no samples between %s and %s in %s (is the recorder running?)", a, b,
+             o->path);
+    ph_err("%s", o->note);
+    return PH_EXIT_EMPTY;
+}
+
+int ph_qname_missed(ph_qopts *o, size_t n)
+{
+    if (!o->name || n > 0)
+        return 0;
+    char shown[96];
+    snprintf(shown, sizeof shown, "%s", o->name);
+    ph_ctrl_sanitize(shown);
+    snprintf(o->note, sizeof o->note, "no %s in this window matches --name '%s' (as a name or as a glob)",
+             o->by == PH_BY_USER ? "user" : o->by == PH_BY_PROCESS ? "process or app" : "app", shown);
+    ph_err("%s", o->note);
+    return 1;
+}
+
+void ph_qjson_common(const ph_qopts *o, cJSON *root)
+{
+    if (o->name_match)
+        cJSON_AddStringToObject(root, "name_match", o->name_match);
+    if (o->note[0])
+        cJSON_AddStringToObject(root, "note", o->note);
 }
 
 #define B(m) PH_BIT(PH_M_##m)
@@ -201,12 +227,16 @@ int64_t ph_qmetric_value(const ph_qmetric *m, const ph_agg *a, int children)
     return sum_of(a, m->need);
 }
 
-static int name_matches(const ph_qopts *o, const ph_agg *a)
+static int name_matches(const ph_qopts *o, int literal, const ph_agg *a)
 {
-    return !o->name || fnmatch(o->name, a->name, 0) == 0 || fnmatch(o->name, a->app, 0) == 0;
+    if (!o->name)
+        return 1;
+    if (literal)
+        return strcmp(o->name, a->name) == 0 || strcmp(o->name, a->app) == 0;
+    return fnmatch(o->name, a->name, 0) == 0 || fnmatch(o->name, a->app, 0) == 0;
 }
 
-size_t ph_group(const ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows)
+size_t ph_group(ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows)
 {
     ph_agg *src = o->by == PH_BY_PROCESS ? r->procs : r->apps;
     size_t ns = o->by == PH_BY_PROCESS ? r->nprocs : r->napps;
@@ -228,9 +258,15 @@ size_t ph_group(const ph_qopts *o, ph_result *r, int (*cmp)(const void *, const 
             src[i].uid = uid;
         }
     }
+    /* A name is first taken as it is written: '[kernel]' read as a glob
+     * class would match nothing, silently. */
+    int literal = 0;
+    for (size_t i = 0; o->name && i < ns && !literal; i++)
+        literal = strcmp(o->name, src[i].name) == 0 || strcmp(o->name, src[i].app) == 0;
+    o->name_match = !o->name ? NULL : literal ? "literal" : "glob";
     size_t k = 0;
     for (size_t i = 0; i < ns; i++) {
-        if (name_matches(o, &src[i])) {
+        if (name_matches(o, literal, &src[i])) {
             ph_agg tmp = src[k];
             src[k++] = src[i];
             src[i] = tmp;
@@ -290,6 +326,17 @@ int ph_qopts_parse(ph_qopts *o, const ph_cmd *cmd, int argc, char **argv, const 
             ph_cmd_print_help(cmd, 0);
             return PH_EXIT_OK;
         }
+        static const struct { int c; unsigned f; const char *name; } picks[] = {
+            {PH_QOPT_BY, PH_QF_BY, "--by"}, {PH_QOPT_NAME, PH_QF_NAME, "--name"},
+            {PH_QOPT_CHILDREN, PH_QF_CHILDREN, "--children"}, {'n', PH_QF_LIMIT, "--limit"},
+            {PH_QOPT_SORT, PH_QF_SORT, "--sort"},
+        };
+        for (size_t i = 0; i < PH_ARRAY_LEN(picks); i++)
+            if (c == picks[i].c && (o->reject & picks[i].f)) {
+                ph_err("%s%s does nothing for %s; see 'prochist %s --help'", picks[i].name,
+                       c == 'n' ? " (-n)" : "", cmd->name, cmd->name);
+                return PH_EXIT_USAGE;
+            }
         rc = ph_qopts_handle(o, c, optarg);
         if (rc < 0)
             return PH_EXIT_USAGE;

@@ -274,10 +274,10 @@ to=$(date -u -d "@$(( end_ns / 1000000000 + 240 ))" +%Y-%m-%dT%H:%M:%SZ)
 capture "$PROCHIST" show "$P" --db "$db" --since "$from" --until "$to" --resolution 1m --format json
 last_ts=$(( end_ns / 1000000000 / 60 * 60 + 60 ))
 after=$(jq --arg t "$(date -u -d "@$last_ts" +%Y-%m-%dT%H:%M:%SZ)" \
-    '[.points[] | select(.time >= $t)] | length' "$TMP/out")
+    '[.rows[] | select(.time >= $t)] | length' "$TMP/out")
 invented=$(jq --arg t "$(date -u -d "@$last_ts" +%Y-%m-%dT%H:%M:%SZ)" \
-    '[.points[] | select(.time >= $t and .mem_peak_bytes != null)] | length' "$TMP/out")
-had=$(jq '[.points[] | select(.mem_peak_bytes != null)] | length' "$TMP/out")
+    '[.rows[] | select(.time >= $t and .mem_peak_bytes != null)] | length' "$TMP/out")
+had=$(jq '[.rows[] | select(.mem_peak_bytes != null)] | length' "$TMP/out")
 check "accounting: show has memory where samples were ($had points)" [ "${had:-0}" -ge 1 ]
 check "accounting: show has no memory after the recorder stopped ($invented of $after points)" \
     sh -c '[ "$1" -ge 1 ] && [ "$2" = 0 ]' sh "${after:-0}" "${invented:-1}"

@@ -71,7 +71,7 @@ capture "$PROCHIST" top --db "$db" --since 10m --format json
 app=$(jq -r '.rows[0].name + " " + (.rows[0].cpu_s|tostring)' "$TMP/out")
 check "fixture: by app, bash leads with 0.7 s" [ "$app" = "bash 0.7" ]
 capture "$PROCHIST" top --db "$db" --since 10m --format csv --by process --mem --limit 2
-check "fixture: csv header" [ "$(head -1 "$TMP/out")" = "name,pid,cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,wakeups" ]
+check "fixture: csv header" [ "$(head -1 "$TMP/out")" = "name,pid,app,cpu_s,children_cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,energy_est_j,wakeups" ]
 check "fixture: csv sorted by memory" [ "$(sed -n 2p "$TMP/out" | cut -d, -f1,2)" = "python3,3109" ]
 
 # A long gap (the machine slept 2 hours): the next sample's interval spans

@@ -72,7 +72,7 @@ if command -v promtool >/dev/null 2>&1; then
 fi
 
 capture "$PROCHIST" power --db "$db" --since 10m --resolution 1m --format json
-w=$(jq -r '[.points[] | select(.package_w != null) | .package_w] | .[0]' "$TMP/out")
+w=$(jq -r '[.rows[] | select(.package_w != null) | .package_w] | .[0]' "$TMP/out")
 check "power: the power timeline shows 4 W (20 J over 5 s)" [ "$w" = 4 ]
 check "power: total package energy 20 J" [ "$(jq -r .energy_j.package_w "$TMP/out")" = 20 ]
 capture "$PROCHIST" power --db "$db" --since 10m
@@ -113,7 +113,7 @@ row=$(sqlite3 "$gdb" "select energy_gpu_nj || ' ' || gpu_busy_ns || ' ' || gpu_m
                       from sample order by sample desc limit 1")
 check "gpu: 100 J, busy 40% of 5 s, (1200 + 600) / 2 MHz over 5 s ($row)" [ "$row" = "100000000000 2000000000 4500 5000000000" ]
 capture "$PROCHIST" power --db "$gdb" --since 10m --resolution 1m --format json
-p=$(jq -c '[.points[] | select(.gpu_w != null)][0] | {gpu_w, gpu_busy_pct, gpu_mhz}' "$TMP/out")
+p=$(jq -c '[.rows[] | select(.gpu_w != null)][0] | {gpu_w, gpu_busy_pct, gpu_mhz}' "$TMP/out")
 check "gpu: power shows 20 W, 40% busy, 900 MHz ($p)" [ "$p" = '{"gpu_w":20,"gpu_busy_pct":40,"gpu_mhz":900}' ]
 capture "$PROCHIST" power --db "$gdb" --since 10m
 check "gpu: the table has GPU columns" grep -q "GPU BUSY" "$TMP/out"
