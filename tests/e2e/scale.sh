@@ -10,13 +10,17 @@ nprocs() { ls /proc | grep -c '^[0-9]'; }
 base=$(nprocs)
 # Each ticker sleeps for the whole test (one wake, at the end) and dies with
 # its parent.
-"$HELPERS/tickers" "$N" 300000 300 2>"$TMP/tickers.err" &
+# The parent says "started N" once all are forked (counting /proc instead
+# would count what another suite beside this one starts or ends).
+"$HELPERS/tickers" "$N" 300000 300 >"$TMP/tickers.out" 2>"$TMP/tickers.err" &
 tk=$!
 n=0
-while [ "$(nprocs)" -lt $((base + N)) ] && [ $n -lt 600 ]; do
+until grep -q '^started' "$TMP/tickers.out" || [ $n -ge 3000 ]; do
     sleep 0.1
     n=$((n + 1))
 done
+started=$(sed -n 's/^started //p' "$TMP/tickers.out")
+check "scale: $N processes started (${started:-none})" [ "${started:-0}" -eq "$N" ]
 procs=$(nprocs)
 db="$TMP/scale.db"
 PROCHIST_PROFILE=1 "$PROCHIST" record --db "$db" --interval 1 --count 4 --quiet 2>"$TMP/prof"
@@ -39,8 +43,11 @@ cpu=$(sqlite3 "$db" "select round(avg(recorder_cpu_ns) / 1e6, 1) from sample whe
 echo "# scale: recorder CPU per sample once all were seen: $cpu ms"
 rss=$(sed -n 's/.* maxrss_kib \([0-9]*\).*/\1/p' "$TMP/prof")
 # 64 MiB for this test's 10,000 and what the machine already ran; another
-# copy of the suite running its own 10,000 beside it doubles the processes
-# the recorder must hold, so the bound is per process beyond that.
+# copy of the suite running its own 10,000 beside it (before or during the
+# recording: the most any sample listed) doubles the processes the recorder
+# must hold, so the bound is per process beyond that.
+most=$(sqlite3 "$db" "select max(procs) from sample")
+[ "${most:-0}" -gt "$procs" ] && procs=$most
 per=$(( procs > base + N ? 65536 * procs / (base + N) : 65536 ))
 limit=$(rss_limit_kib $per)
 check "scale: peak RSS bounded (${rss:-?} KiB, limit $limit)" [ "${rss:-999999999}" -lt "$limit" ]

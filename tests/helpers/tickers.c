@@ -7,7 +7,8 @@
  * dies. The fault is what makes every one of them count as having run: a
  * few microseconds of CPU rarely reach stat's 10 ms clock ticks, and the
  * machine has far fewer ticks a second to give than there are tickers. The
- * parent waits for them all.
+ * parent prints "started N" (the children it forked) once all are forked,
+ * then waits for them all.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -31,14 +32,17 @@ int main(int argc, char **argv)
         return 2;
     }
     pid_t parent = getpid();
+    int started = 0;
     for (int i = 0; i < n; i++) {
         pid_t c = fork();
         if (c < 0) {
             perror("tickers: fork");
             break;
         }
-        if (c > 0)
+        if (c > 0) {
+            started++;
             continue;
+        }
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(0);
@@ -57,6 +61,8 @@ int main(int argc, char **argv)
         }
         _exit(0);
     }
+    printf("started %d\n", started);
+    fflush(stdout);
     while (wait(NULL) > 0)
         ;
     return 0;
