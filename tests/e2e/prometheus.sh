@@ -178,7 +178,7 @@ sys_ok() {
     want=$(sqlite3 "$pdb" "select printf('%.0f', 1e15 * sum(gpu_mcycles) / sum(gpu_covered_ns)) from sample")
     got=$(awk '$1 == "prochist_system_gpu_clock_hertz" { printf "%.0f", $2 }' "$TMP/power.prom")
     [ "$got" = "$want" ] || { echo "gpu clock: export '$got', SQL $want"; return 1; }
-    echo "package $(awk '$1 ~ /domain="package"/ { print $2 }' "$TMP/power.prom") J, GPU busy $got Hz"
+    echo "package $(awk '$1 ~ /domain="package"/ { print $2 }' "$TMP/power.prom") J, GPU clock $got Hz"
 }
 if out=$(sys_ok); then ok "prometheus: system energy per domain and GPU gauges equal SQL ($out)"
 else fail "prometheus: system energy per domain and GPU gauges equal SQL" "$out"; fi
