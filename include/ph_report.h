@@ -70,6 +70,12 @@ typedef struct ph_report {
     int have_prev;
     int64_t prev_samples;
     int procs_per_point;         /* hover lists are processes (1) or apps (0) */
+    /* System lines (not stacked): each point's system sums as the engine
+     * gives them for the point (ph_window.sys: energy per power domain,
+     * GPU busy/clock/covered), one per point; -1: not measured. */
+    ph_sys *sys;
+    int has_domain[PH_PWR_DOMAINS]; /* the domain has energy in some point */
+    int has_gpu_busy;            /* some point has GPU busy time */
 } ph_report;
 
 /* Write the page: 0, or -1 when the stream failed. */

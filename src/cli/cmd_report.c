@@ -87,6 +87,7 @@ static void absorb(ph_report *r, const app_index *ix, size_t p, ph_result *b)
     pt->covered_ns = b->win.covered_ns;
     if (pt->samples <= 0)
         return;
+    r->sys[p] = b->win.sys;
     for (size_t i = 0; i < b->napps; i++) {
         ph_rep_app *ra = find_app(ix, b->apps[i].app);
         for (int c = 0; c < PH_REP_NCHART; c++) {
@@ -229,6 +230,7 @@ static void report_free(ph_report *r)
     free(r->apps);
     free(r->pts);
     free(r->total);
+    free(r->sys);
 }
 
 /* Fill the report from the store: 0, or -1 with err. */
@@ -288,6 +290,9 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         for (int c = 0; c < PH_REP_NCHART; c++)
             r->total[p * PH_REP_NCHART + c] = -1;
     }
+    r->sys = ph_xmalloc((r->npts + 1) * sizeof *r->sys);
+    for (size_t p = 0; p < r->npts; p++)
+        ph_sys_unknown(&r->sys[p]);
     fill_ctx fc = {r, &ix, from};
     int rc = 0;
     /* Whole points inside the raw tier's horizon: one pass over the raw rows
@@ -345,6 +350,12 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     for (int c = 0; c < PH_REP_NCHART; c++)
         for (size_t p = 0; p < r->npts; p++)
             r->has[c] |= r->total[p * PH_REP_NCHART + c] > 0;
+    for (size_t p = 0; p < r->npts; p++) {
+        const ph_sys *sv = &r->sys[p];
+        for (int d = 0; d < PH_PWR_DOMAINS; d++)
+            r->has_domain[d] |= sv->energy_nj[d] >= 0;
+        r->has_gpu_busy |= sv->gpu_busy_ns >= 0 && sv->gpu_covered_ns > 0;
+    }
     pick_bands(r);
     return 0;
 }

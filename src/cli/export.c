@@ -1,6 +1,7 @@
 /* Prometheus / OpenMetrics exposition of app totals (include/ph_export.h). */
 #include "ph_export.h"
 #include "ph_query.h"
+#include "ph_system_series.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -122,6 +123,47 @@ static void gauge(ph_buf *b, const ph_export_opts *o, const char *name, const ch
     ph_buf_puts(b, "\n");
 }
 
+#define PH_VERSION "0.1.0" /* as `prochist --version` (src/cli/main.c); prometheus.sh compares them */
+
+/* Build, system energy per power domain (over the retained history: the
+ * tiers' sums), the GPU over the last window, the recorder's own CPU. */
+static int system_series(ph_buf *b, const ph_export_opts *o, ph_store *s, char *err, size_t errlen)
+{
+    static const char *const domain[PH_PWR_DOMAINS] = {"package", "core", "uncore", "dram", "psys", "gpu", "ane"};
+    ph_sys_totals all, last;
+    if (ph_sys_totals_window(s, 0, o->now_ns, &all, err, errlen) < 0 ||
+        ph_sys_totals_window(s, o->now_ns - o->mem_window_ns, o->now_ns, &last, err, errlen) < 0)
+        return -1;
+    ph_buf_printf(b, "# HELP prochist_build_info prochist's version and platform (always 1).\n"
+                     "# TYPE prochist_build_info gauge\nprochist_build_info{version=\"%s\",platform=\"%s\"} 1\n",
+                  PH_VERSION, ph_platform_name());
+    int any = 0;
+    for (int d = 0; d < PH_PWR_DOMAINS; d++)
+        any |= all.sys.energy_nj[d] >= 0;
+    if (any) {
+        const char *sfx = o->openmetrics ? "" : "_total";
+        ph_buf_printf(b, "# HELP prochist_system_energy_joules%s Energy each power domain used while recorded "
+                         "(domains overlap: core is part of package), over the retained history.\n"
+                         "# TYPE prochist_system_energy_joules%s counter\n", sfx, sfx);
+        if (o->openmetrics)
+            ph_buf_puts(b, "# UNIT prochist_system_energy_joules joules\n");
+        for (int d = 0; d < PH_PWR_DOMAINS; d++)
+            if (all.sys.energy_nj[d] >= 0)
+                ph_buf_printf(b, "prochist_system_energy_joules_total{domain=\"%s\"} %.9f\n", domain[d],
+                              (double)all.sys.energy_nj[d] / 1e9);
+    }
+    if (last.sys.gpu_covered_ns > 0 && last.sys.gpu_busy_ns >= 0)
+        gauge(b, o, "prochist_system_gpu_busy_ratio", "gauge", "Share of the last window the GPU was busy (0-1).",
+              (double)last.sys.gpu_busy_ns / (double)last.sys.gpu_covered_ns, 0);
+    if (last.sys.gpu_covered_ns > 0 && last.sys.gpu_mcycles >= 0)
+        gauge(b, o, "prochist_system_gpu_clock_hertz", "gauge", "Average GPU core clock over the last window.",
+              (double)last.sys.gpu_mcycles * 1e15 / (double)last.sys.gpu_covered_ns, 0);
+    gauge(b, o, "prochist_recorder_cpu_seconds", "counter",
+          "CPU the recorder itself used while recording, over the retained history.",
+          (double)all.recorder_cpu_ns / 1e9, 0);
+    return 0;
+}
+
 int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size_t errlen)
 {
     sqlite3 *db = ph_store_db(s);
@@ -199,6 +241,8 @@ int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size
     for (int k = 0; k < 8; k++)
         family(out, o, k, rows, n);
 
+    if (system_series(out, o, s, err, errlen) < 0)
+        goto out;
     /* The recorder's own health. */
     int64_t samples = 0, last = 0, procs = 0, denied = 0;
     if (sqlite3_prepare_v2(db,

@@ -272,6 +272,31 @@ static int64_t tz_offset_ns(const ph_report *r)
     return d * SEC;
 }
 
+/* Time ticks on round local (or UTC) times, at most about eight. */
+static void time_ticks(FILE *f, const ph_report *r)
+{
+    double ph = CH - CT - CB;
+    static const int64_t steps_s[] = {60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+                                      2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400};
+    int64_t span = r->until - r->since, step = steps_s[PH_ARRAY_LEN(steps_s) - 1] * SEC;
+    for (size_t i = 0; i < PH_ARRAY_LEN(steps_s); i++)
+        if (span / (steps_s[i] * SEC) <= 8) {
+            step = steps_s[i] * SEC;
+            break;
+        }
+    int64_t off = tz_offset_ns(r);
+    for (int64_t t = r->since + off - (r->since + off) % step - off; t <= r->until; t += step) {
+        if (t < r->since)
+            continue;
+        char lab[32];
+        time_label(r, t, lab, sizeof lab);
+        double x = xpos(r, t);
+        fprintf(f, "<line class=\"tick\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%g\" y2=\"%g\"/>"
+                   "<text class=\"ax\" x=\"%.1f\" y=\"%g\" text-anchor=\"%s\">%s</text>\n",
+                x, x, CT + ph, CT + ph + 4, x, CH - 6, x < CL + 30 ? "start" : x > CW - 40 ? "end" : "middle", lab);
+    }
+}
+
 static void chart(FILE *f, const ph_report *r, int c)
 {
     double max = 0;
@@ -302,26 +327,7 @@ static void chart(FILE *f, const ph_report *r, int c)
                    "<text class=\"ax\" x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
                 CL, CW - CR, y, y, CL - 6, y + 4, lab);
     }
-    /* Time ticks on round local (or UTC) times, at most about eight. */
-    static const int64_t steps_s[] = {60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
-                                      2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400};
-    int64_t span = r->until - r->since, step = steps_s[PH_ARRAY_LEN(steps_s) - 1] * SEC;
-    for (size_t i = 0; i < PH_ARRAY_LEN(steps_s); i++)
-        if (span / (steps_s[i] * SEC) <= 8) {
-            step = steps_s[i] * SEC;
-            break;
-        }
-    int64_t off = tz_offset_ns(r);
-    for (int64_t t = r->since + off - (r->since + off) % step - off; t <= r->until; t += step) {
-        if (t < r->since)
-            continue;
-        char lab[32];
-        time_label(r, t, lab, sizeof lab);
-        double x = xpos(r, t);
-        fprintf(f, "<line class=\"tick\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%g\" y2=\"%g\"/>"
-                   "<text class=\"ax\" x=\"%.1f\" y=\"%g\" text-anchor=\"%s\">%s</text>\n",
-                x, x, CT + ph, CT + ph + 4, x, CH - 6, x < CL + 30 ? "start" : x > CW - 40 ? "end" : "middle", lab);
-    }
+    time_ticks(f, r);
     /* Gaps: hatched, empty. */
     for (size_t p = 0; p < r->npts;) {
         if (!is_gap(r, c, p)) {
@@ -407,6 +413,122 @@ static void chart(FILE *f, const ph_report *r, int c)
     }
     fputs("<li><i style=\"background:" OTHER_COLOUR "\"></i>other</li></ul>\n</section>\n", f);
     free(base);
+}
+
+/* ---- system lines: power per domain, GPU busy ---- */
+
+/* Order of enum ph_power_domain. */
+static const char *const domain_name[PH_PWR_DOMAINS] = {"package", "core", "uncore", "dram", "psys", "gpu", "ane"};
+/* Fixed per domain, apart from the app palette's first hues. */
+static const char *const domain_colour[PH_PWR_DOMAINS] = {"#1f3a93", "#e8590c", "#2b8a3e", "#862e9c",
+                                                           "#495057", "#c92a2a", "#0b7285"};
+enum { SYS_POWER, SYS_GPU, SYS_NCHART };
+static const char *const sys_id[SYS_NCHART] = {"power", "gpu"};
+
+static int sys_lines(const ph_report *r, int k)
+{
+    int n = 0;
+    if (k == SYS_GPU)
+        return r->has_gpu_busy;
+    for (int d = 0; d < PH_PWR_DOMAINS; d++)
+        n += r->has_domain[d];
+    return n;
+}
+
+/* A line's value at a point: watts (the domain's energy over the point's
+ * covered time) or GPU busy % (busy over the time a gauge was read); < 0
+ * where the point has no samples or the source had no reading. */
+static double sys_value(const ph_report *r, int k, int line, size_t p)
+{
+    const ph_rep_point *pt = &r->pts[p];
+    const ph_sys *sv = &r->sys[p];
+    if (pt->samples <= 0)
+        return -1;
+    if (k == SYS_GPU)
+        return sv->gpu_busy_ns >= 0 && sv->gpu_covered_ns > 0 ? 100.0 * (double)sv->gpu_busy_ns / (double)sv->gpu_covered_ns
+                                                               : -1;
+    if (sv->energy_nj[line] < 0 || pt->covered_ns <= 0)
+        return -1;
+    return (double)sv->energy_nj[line] / (double)pt->covered_ns;
+}
+
+static int sys_has_line(const ph_report *r, int k, int line)
+{
+    return k == SYS_GPU ? line == 0 && r->has_gpu_busy : r->has_domain[line];
+}
+
+static void sys_chart(FILE *f, const ph_report *r, int k)
+{
+    int nl = k == SYS_GPU ? 1 : PH_PWR_DOMAINS;
+    double max = 0;
+    for (int l = 0; l < nl; l++)
+        for (size_t p = 0; p < r->npts && sys_has_line(r, k, l); p++)
+            if (sys_value(r, k, l, p) > max)
+                max = sys_value(r, k, l, p);
+    max = k == SYS_GPU ? 100 : nice_step(max / 4) * 4;
+    double ph = CH - CT - CB;
+    fprintf(f, "<section class=\"chart\" id=\"chart-%s\"><h2>%s <small>%s</small></h2>\n", sys_id[k],
+            k == SYS_GPU ? "GPU busy" : "System power",
+            k == SYS_GPU ? "% of the time the GPU was busy, over each interval"
+                         : "watts per power domain, average over each interval (domains overlap: core is part of package)");
+    fprintf(f, "<svg class=\"plot\" data-chart=\"%s\" data-kind=\"lines\" data-max=\"%g\" viewBox=\"0 0 %g %g\" "
+               "role=\"img\" aria-label=\"%s over time\">\n", sys_id[k], max, CW, CH,
+            k == SYS_GPU ? "GPU busy" : "System power");
+    for (int g = 0; g <= 4; g++) {
+        double y = CT + ph - ph * g / 4.0;
+        fprintf(f, "<line class=\"grid\" x1=\"%g\" x2=\"%g\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                   "<text class=\"ax\" x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%g%s</text>\n",
+                CL, CW - CR, y, y, CL - 6, y + 4, max * g / 4.0, k == SYS_GPU ? "%" : " W");
+    }
+    time_ticks(f, r);
+    /* Gaps: points without samples, hatched as in the stacked charts. */
+    for (size_t p = 0; p < r->npts;) {
+        if (r->pts[p].samples > 0) {
+            p++;
+            continue;
+        }
+        size_t q = p;
+        while (q + 1 < r->npts && r->pts[q + 1].samples == 0)
+            q++;
+        double x0 = xpos(r, r->pts[p].t0), x1 = xpos(r, r->pts[q].t1);
+        fprintf(f, "<rect class=\"gap\" data-i0=\"%zu\" data-i1=\"%zu\" x=\"%.1f\" y=\"%g\" width=\"%.1f\" "
+                   "height=\"%g\"/>\n", p, q, x0, CT, x1 - x0 > 0.5 ? x1 - x0 : 0.5, ph);
+        p = q + 1;
+    }
+    /* One step line per domain and run of points with a value. */
+    for (int l = 0; l < nl; l++) {
+        if (!sys_has_line(r, k, l))
+            continue;
+        const char *name = k == SYS_GPU ? "busy" : domain_name[l];
+        const char *col = k == SYS_GPU ? domain_colour[PH_PWR_GPU] : domain_colour[l];
+        for (size_t p = 0; p < r->npts;) {
+            if (sys_value(r, k, l, p) < 0) {
+                p++;
+                continue;
+            }
+            size_t q = p;
+            while (q + 1 < r->npts && sys_value(r, k, l, q + 1) >= 0)
+                q++;
+            fprintf(f, "<path class=\"line\" data-chart=\"%s\" data-line=\"%s\" data-i0=\"%zu\" data-i1=\"%zu\" "
+                       "stroke=\"%s\" d=\"", sys_id[k], name, p, q, col);
+            for (size_t i = p; i <= q; i++) {
+                double y = CT + ph - ph * (sys_value(r, k, l, i) / max);
+                fprintf(f, "%s%.1f %.1fH%.1f", i == p ? "M" : "L", xpos(r, r->pts[i].t0), y, xpos(r, r->pts[i].t1));
+            }
+            fputs("\"/>\n", f);
+            p = q + 1;
+        }
+    }
+    fprintf(f, "<line class=\"cursor\" x1=\"0\" x2=\"0\" y1=\"%g\" y2=\"%g\" visibility=\"hidden\"/>\n", CT, CT + ph);
+    fprintf(f, "<rect class=\"hit\" x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\"/>\n</svg>\n", CL, CT,
+            CW - CL - CR, ph);
+    fprintf(f, "<ul class=\"legend\" id=\"legend-%s\">", sys_id[k]);
+    for (int l = 0; l < nl; l++)
+        if (sys_has_line(r, k, l))
+            fprintf(f, "<li data-line=\"%s\"><i style=\"background:%s\"></i>%s</li>",
+                    k == SYS_GPU ? "busy" : domain_name[l], k == SYS_GPU ? domain_colour[PH_PWR_GPU] : domain_colour[l],
+                    k == SYS_GPU ? "GPU busy" : domain_name[l]);
+    fputs("</ul>\n</section>\n", f);
 }
 
 /* ---- tables ---- */
@@ -663,7 +785,35 @@ static void data_json(FILE *f, const ph_report *r)
         }
         fputs("]}", f);
     }
-    fputs("],\"top\":[", f);
+    /* The system lines as drawn: W or %, null where the point has none. */
+    fputs("],\"system\":{", f);
+    int fs = 1;
+    for (int k = 0; k < SYS_NCHART; k++) {
+        if (!sys_lines(r, k))
+            continue;
+        fprintf(f, "%s\"%s\":{\"unit\":\"%s\",\"lines\":[", fs ? "" : ",", sys_id[k], k == SYS_GPU ? "%" : "W");
+        fs = 0;
+        int fl = 1;
+        for (int l = 0; l < (k == SYS_GPU ? 1 : PH_PWR_DOMAINS); l++) {
+            if (!sys_has_line(r, k, l))
+                continue;
+            fprintf(f, "%s{\"name\":\"%s\",\"colour\":\"%s\",\"v\":[", fl ? "" : ",",
+                    k == SYS_GPU ? "busy" : domain_name[l], k == SYS_GPU ? domain_colour[PH_PWR_GPU] : domain_colour[l]);
+            fl = 0;
+            for (size_t p = 0; p < r->npts; p++) {
+                double v = sys_value(r, k, l, p);
+                if (p)
+                    fputc(',', f);
+                if (v < 0)
+                    fputs("null", f);
+                else
+                    fprintf(f, "%.9g", v);
+            }
+            fputs("]}", f);
+        }
+        fputs("]}", f);
+    }
+    fputs("},\"top\":[", f);
     for (size_t p = 0; p < r->npts; p++) {
         fputs(p ? ",[" : "[", f);
         for (int k = 0; k < r->pts[p].ntop; k++) {
@@ -732,7 +882,7 @@ static const char css[] =
     ".grid{stroke:var(--grid);stroke-width:1}.tick{stroke:var(--dim)}.ax{fill:var(--dim);font-size:11px}\n"
     ".gap{fill:var(--gap);stroke:none}.gaplab{fill:var(--dim);font-size:11px;font-style:italic}\n"
     ".band{stroke:var(--card);stroke-width:.3}.cursor{stroke:var(--fg);stroke-width:1;stroke-dasharray:3 3}\n"
-    ".hit{fill:transparent;cursor:crosshair}\n"
+    ".hit{fill:transparent;cursor:crosshair}.line{fill:none;stroke-width:1.6;stroke-linejoin:round}\n"
     ".legend{list-style:none;padding:0;margin:6px 0 0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}\n"
     ".legend i,.sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;"
     "vertical-align:-1px}\n"
@@ -766,9 +916,20 @@ static const char js[] =
     "function when(i){var o={month:'short',day:'numeric',hour:'2-digit',minute:'2-digit',second:'2-digit'};"
     "if(D.utc)o.timeZone='UTC';var f=new Intl.DateTimeFormat(undefined,o);"
     "return f.format(new Date(D.t0[i]))+' \\u2013 '+f.format(new Date(D.t1[i]));}\n"
-    "function show(ev,svg,i){var id=svg.getAttribute('data-chart');var C=null;"
-    "for(var k=0;k<D.charts.length;k++)if(D.charts[k].id===id)C=D.charts[k];if(!C)return;\n"
+    "function procs(i,cov){var P=D.top[i];if(!P.length)return;tip.appendChild(el('div','h',D.procs?"
+    "'Top processes at that moment':'Top apps at that moment'));var t2=el('table');P.forEach(function(p){"
+    "var tr=el('tr');tr.appendChild(el('td','',p[0]+(p[1]>=0?' ('+p[1]+')':'')));"
+    "tr.appendChild(el('td','n',p[2]==null?'-':(p[2]*100/cov).toFixed(1)+'%'));"
+    "tr.appendChild(el('td','n',p[3]==null?'-':bytes(p[3])));t2.appendChild(tr);});tip.appendChild(t2);}\n"
+    "function show(ev,svg,i){var id=svg.getAttribute('data-chart');var C=null;var S=D.system[id];"
+    "for(var k=0;k<D.charts.length;k++)if(D.charts[k].id===id)C=D.charts[k];if(!C&&!S)return;\n"
     "tip.textContent='';tip.appendChild(el('div','h',when(i)));var cov=D.covered_ns[i];\n"
+    "if(S){var ts=el('table');S.lines.forEach(function(l){var tr=el('tr');var sw=el('i','sw');"
+    "sw.style.background=l.colour;var td=el('td');td.appendChild(sw);td.appendChild(document.createTextNode(l.name));"
+    "tr.appendChild(td);tr.appendChild(el('td','n',l.v[i]==null?'no reading':(S.unit==='W'?l.v[i].toFixed(2)+' W':"
+    "l.v[i].toFixed(1)+'%')));ts.appendChild(tr);});tip.appendChild(ts);"
+    "if(!D.samples[i])tip.appendChild(el('div','dim','no data: the recorder was not sampling'));"
+    "else procs(i,cov);}else\n"
     "if(!D.samples[i]||C.total[i]==null){tip.appendChild(el('div','dim','no data: the recorder was not "
     "sampling'));}else{\n"
     "tip.appendChild(el('div','',C.title+': '+fmt(id,C.total[i],cov)));var t=el('table');\n"
@@ -777,11 +938,7 @@ static const char js[] =
     "var tr=el('tr');var sw=el('i','sw');sw.style.background=r[2];var td=el('td');td.appendChild(sw);"
     "td.appendChild(document.createTextNode(r[0]));tr.appendChild(td);tr.appendChild(el('td','n',fmt(id,r[1],cov)));"
     "t.appendChild(tr);});tip.appendChild(t);\n"
-    "var P=D.top[i];if(P.length){tip.appendChild(el('div','h',D.procs?'Top processes at that moment':"
-    "'Top apps at that moment'));var t2=el('table');P.forEach(function(p){var tr=el('tr');"
-    "tr.appendChild(el('td','',p[0]+(p[1]>=0?' ('+p[1]+')':'')));"
-    "tr.appendChild(el('td','n',p[2]==null?'-':(p[2]*100/cov).toFixed(1)+'%'));"
-    "tr.appendChild(el('td','n',p[3]==null?'-':bytes(p[3])));t2.appendChild(tr);});tip.appendChild(t2);}}\n"
+    "procs(i,cov);}\n"
     "tip.style.display='block';var x=ev.clientX+16,y=ev.clientY+12;var w=tip.offsetWidth,h=tip.offsetHeight;"
     "if(x+w>innerWidth-8)x=ev.clientX-w-16;if(y+h>innerHeight-8)y=innerHeight-h-8;"
     "tip.style.left=x+'px';tip.style.top=y+'px';}\n"
@@ -931,6 +1088,15 @@ int ph_report_write_html(FILE *f, const ph_report *r)
                 chart(f, r, c);
                 any = 1;
             }
+        for (int k = 0; k < SYS_NCHART; k++)
+            if (sys_lines(r, k))
+                sys_chart(f, r, k);
+        if (!sys_lines(r, SYS_POWER) && !sys_lines(r, SYS_GPU))
+            fputs("<p class=\"dim\" id=\"nosys\">System power and GPU busy: not recorded in this window (no power "
+                  "or GPU source was readable; <code>prochist doctor</code> says why).</p>\n", f);
+        else if (!sys_lines(r, SYS_POWER) || !sys_lines(r, SYS_GPU))
+            fprintf(f, "<p class=\"dim\" id=\"nosys\">%s: not recorded in this window.</p>\n",
+                    sys_lines(r, SYS_POWER) ? "GPU busy" : "System power");
         if (!any)
             fputs("<section class=\"empty\"><p>The samples of this window hold no usage yet (a first sample is "
                   "a baseline).</p></section>\n", f);

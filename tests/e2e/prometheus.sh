@@ -149,3 +149,47 @@ check "prometheus: openmetrics counter families are named without _total" grep -
 "$PROCHIST" export --db "$db2" --top 1 >"$TMP/top1.prom"
 n=$(grep -c '^prochist_app_cpu_seconds_total{' "$TMP/top1.prom")
 check "prometheus: --top 1 gives one app and 'other'" sh -c '[ "$1" -eq 2 ] && grep -q "app=\"other\"" "$2"' sh "$n" "$TMP/top1.prom"
+
+# Build and system series. prochist_build_info carries `prochist --version`'s
+# version; on a history with power (gen-history --power: package, core,
+# dram, a GPU) the energy counters equal SQL over the samples (the whole
+# history is in the raw tier and the rollups: the tiers' sums must agree),
+# and the GPU gauges over the window equal busy / covered and the mean clock.
+ver=$("$PROCHIST" --version | awk '{ print $2 }')
+check "prometheus: build_info carries the version and platform" \
+    grep -q "^prochist_build_info{version=\"$ver\",platform=\"linux\"} 1$" "$TMP/top1.prom"
+pdb="$TMP/power.db"
+"$GEN" "$pdb" --hours 3 --alive 30 --busy 4 --churn 0.2 --seed 7 --power >/dev/null
+"$PROCHIST" export --db "$pdb" --since 3650d >"$TMP/power.prom"
+check "prometheus: system series pass promtool check metrics" sh -c 'promtool check metrics <"$1"' sh "$TMP/power.prom"
+"$PROCHIST" export --db "$pdb" --since 3650d --format openmetrics >"$TMP/power.om"
+check "prometheus: openmetrics names the energy family without _total, with its unit" \
+    sh -c 'grep -q "^# TYPE prochist_system_energy_joules counter$" "$1" && grep -q "^# UNIT prochist_system_energy_joules joules$" "$1"' sh "$TMP/power.om"
+sys_ok() {
+    for d in package core dram gpu; do
+        want=$(sqlite3 "$pdb" "select printf('%.6f', sum(energy_${d}_nj) / 1e9) from sample")
+        got=$(awk -v m="prochist_system_energy_joules_total{domain=\"$d\"}" '$1 == m { printf "%.6f", $2 }' "$TMP/power.prom")
+        [ -n "$got" ] && [ "$got" = "$want" ] || { echo "$d: export '$got', SQL $want"; return 1; }
+    done
+    grep -q 'domain="uncore"' "$TMP/power.prom" && { echo "uncore exported though never measured"; return 1; }
+    want=$(sqlite3 "$pdb" "select printf('%.6f', 1.0 * sum(gpu_busy_ns) / sum(gpu_covered_ns)) from sample")
+    got=$(awk '$1 == "prochist_system_gpu_busy_ratio" { printf "%.6f", $2 }' "$TMP/power.prom")
+    [ "$got" = "$want" ] || { echo "gpu busy: export '$got', SQL $want"; return 1; }
+    want=$(sqlite3 "$pdb" "select printf('%.0f', 1e15 * sum(gpu_mcycles) / sum(gpu_covered_ns)) from sample")
+    got=$(awk '$1 == "prochist_system_gpu_clock_hertz" { printf "%.0f", $2 }' "$TMP/power.prom")
+    [ "$got" = "$want" ] || { echo "gpu clock: export '$got', SQL $want"; return 1; }
+    echo "package $(awk '$1 ~ /domain="package"/ { print $2 }' "$TMP/power.prom") J, GPU clock $got Hz"
+}
+if out=$(sys_ok); then ok "prometheus: system energy per domain and GPU gauges equal SQL ($out)"
+else fail "prometheus: system energy per domain and GPU gauges equal SQL" "$out"; fi
+# The recorder's own CPU: the live recording's samples, summed.
+want=$(sqlite3 "$db2" "select printf('%.6f', coalesce(sum(recorder_cpu_ns), 0) / 1e9) from sample")
+got=$(awk '$1 == "prochist_recorder_cpu_seconds_total" { printf "%.6f", $2 }' "$TMP/top1.prom")
+check "prometheus: recorder CPU seconds equal the samples' sum ($got s)" sh -c '[ -n "$1" ] && [ "$1" = "$2" ]' sh "$got" "$want"
+# Energy series exactly where the recording has energy (none on a machine
+# without readable RAPL, as here; some where the recorder could read it).
+rec_e=$(sqlite3 "$db2" "select count(*) from sample where energy_package_nj is not null or energy_psys_nj is not null")
+exp_e=$(grep -c '^prochist_system_energy_joules_total' "$TMP/top1.prom")
+if { [ "$rec_e" = 0 ] && [ "$exp_e" = 0 ]; } || { [ "$rec_e" != 0 ] && [ "$exp_e" != 0 ]; }; then
+    ok "prometheus: energy series only where energy was recorded ($rec_e samples with energy, $exp_e series)"
+else fail "prometheus: energy series only where energy was recorded" "$rec_e samples with energy, $exp_e series"; fi

@@ -157,11 +157,57 @@ elif cmd == 'dom':  # DUMP NEED...: the DOM Chromium built; hostile names stayed
     print('%d svg, %d path' % (p.tags.get('svg', 0), p.tags.get('path', 0)))
 elif cmd == 'probe':  # HTML OUT: the page plus a script (by its nonce) that hovers the first chart
     s = page(sys.argv[2]); nonce = re.search(r"'nonce-([0-9a-f]+)'", s).group(1)
-    probe = ('<script nonce="%s">var h=document.querySelector("svg.plot .hit");var b=h.getBoundingClientRect();'
+    sel = sys.argv[4] if len(sys.argv) > 4 else 'svg.plot'
+    probe = ('<script nonce="%s">var h=document.querySelector("SEL .hit");var b=h.getBoundingClientRect();'
              'h.dispatchEvent(new MouseEvent("mousemove",{clientX:b.left+b.width*0.3,clientY:b.top+10,bubbles:true}));'
              'var t=document.getElementById("tip");document.body.setAttribute("data-tip",t.style.display+"|"+t.textContent);'
-             '</script></body>' % nonce)
+             '</script></body>' % nonce).replace('SEL', sel)
     open(sys.argv[3], 'w', encoding='utf-8').write(s.replace('</body>', probe))
+elif cmd == 'system':  # DUMP DB DOMAINS...: the power and GPU lines Chromium shows equal SQL over the points
+    import sqlite3, html as H
+    s = page(sys.argv[2]); db = sqlite3.connect('file:%s?mode=ro' % sys.argv[3], uri=True)
+    doms = sys.argv[4:]
+    d = blob(s, 'ph-data'); sysd = d.get('system', {})
+    leg = re.search(r'<ul class="legend" id="legend-power">(.*?)</ul>', s, re.S)
+    if not re.search(r'<section class="chart" id="chart-power">', s) or not leg:
+        die('no power chart in the DOM')
+    shown = re.findall(r'<li data-line="([a-z]+)">', leg.group(1))
+    if shown != doms:
+        die('power legend %s, expected %s' % (shown, doms))
+    if 'gpu' not in sysd or not re.search(r'<section class="chart" id="chart-gpu">', s):
+        die('no GPU busy chart')
+    lines = {l['name']: l['v'] for l in sysd['power']['lines']}
+    busy = sysd['gpu']['lines'][0]['v']
+    checked = nulls = 0
+    for i in range(len(d['t0'])):
+        a, b = d['t0'][i] * 1000000, d['t1'][i] * 1000000
+        row = db.execute('SELECT count(*), sum(interval_ns), %s, sum(gpu_busy_ns), sum(gpu_covered_ns) FROM sample'
+                         ' WHERE ts_ns > ? AND ts_ns <= ?' % ', '.join('sum(energy_%s_nj)' % x for x in doms),
+                         (a, b)).fetchone()
+        n, cov, e, gb, gc = row[0], row[1], row[2:2 + len(doms)], row[-2], row[-1]
+        for k, x in enumerate(doms):
+            want = None if not n or e[k] is None or not cov else e[k] / cov
+            got = lines[x][i]
+            if (want is None) != (got is None) or (want is not None and abs(want - got) > 1e-6 * max(1, want)):
+                die('%s point %d: page %s W, SQL %s W' % (x, i, got, want))
+            checked += want is not None; nulls += want is None
+        want = None if not n or gb is None or not gc else 100.0 * gb / gc
+        if (want is None) != (busy[i] is None) or (want is not None and abs(want - busy[i]) > 1e-6 * max(1, want)):
+            die('GPU busy point %d: page %s, SQL %s' % (i, busy[i], want))
+    for x, i0, i1 in re.findall(r'<path class="line" data-chart="power" data-line="([a-z]+)" data-i0="(\d+)" data-i1="(\d+)"', s):
+        if any(lines[x][i] is None for i in range(int(i0), int(i1) + 1)):
+            die('%s: a line drawn across a gap (%s..%s)' % (x, i0, i1))
+    if not nulls:
+        die('no gap in the power lines to check')
+    print('%d values equal SQL, %d empty points' % (checked, nulls))
+elif cmd == 'nosys':  # DUMP: no system charts, and the one-line note
+    s = page(sys.argv[2])
+    if 'id="chart-power"' in s or 'id="chart-gpu"' in s:
+        die('a system chart without system data')
+    m = re.search(r'<p class="dim" id="nosys">(.*?)</p>', s, re.S)
+    if not m:
+        die('no note that power and GPU were not recorded')
+    print(re.sub('<[^>]+>', '', m.group(1))[:60])
 elif cmd == 'tip':  # DUMP NEED...: the hover showed the moment's top processes, names as text
     import html as H
     s = page(sys.argv[2])
@@ -185,7 +231,7 @@ hover() {
     _n=$1 _h=$2
     shift 2
     [ -n "$CHROME" ] || return 0
-    py probe "$_h" "$TMP/$_n-probe.html"
+    py probe "$_h" "$TMP/$_n-probe.html" "${SEL:-svg.plot}"
     timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$TMP/chrome" \
         --window-size=1280,2000 --virtual-time-budget=2000 --dump-dom "file://$TMP/$_n-probe.html" \
         >"$TMP/$_n-probe.dom" 2>/dev/null
@@ -231,6 +277,34 @@ if py bands "$TMP/gen.html" sums; then ok "report: bands + other = total at ever
 else fail "report: bands + other = total at every point, points add up to the window" "$(cat "$TMP/py.out")"; fi
 browser generated "$TMP/gen.html" 40 app29 "Memory peaks"
 hover generated "$TMP/gen.html" app29 "CPU:"
+
+# 1b. System lines: a generated history with power (package, core, dram as
+# RAPL gives them, a GPU with busy %), a 20-minute hole cut into it. The
+# page's watts and busy % per point equal SQL over the raw samples of each
+# point; the hole is empty; a page without power says so in one line.
+pdb="$TMP/power.db"
+"$GEN" "$pdb" --hours 4 --alive 40 --busy 6 --churn 0.3 --seed 12 --start 1795132800 --power >/dev/null
+a=1795140000000000000 b=1795141200000000000
+sqlite3 "$pdb" "
+DELETE FROM proc_sample WHERE sample IN (SELECT sample FROM sample WHERE ts_ns > $a AND ts_ns <= $b);
+DELETE FROM sample WHERE ts_ns > $a AND ts_ns <= $b;
+DELETE FROM proc_minute WHERE bucket_ns >= $a AND bucket_ns < $b;
+DELETE FROM app_minute WHERE bucket_ns >= $a AND bucket_ns < $b;
+DELETE FROM sample_minute WHERE bucket_ns >= $a AND bucket_ns < $b;"
+P="--db $pdb --utc --since 2026-11-20T01:00Z --until 2026-11-20T04:00Z"
+if "$PROCHIST" report $P -o "$TMP/power.html" 2>"$TMP/err"; then ok "report: a history with power writes a page"; else
+    fail "report: a history with power writes a page" "$(cat "$TMP/err")"; fi
+if [ -z "$CHROME" ]; then
+    skip "report: power and GPU lines in Chromium equal SQL" "chromium not installed (scripts/deps.sh installs it)"
+elif shot "$TMP/power.html" power && py system "$TMP/power.dom" "$pdb" package core dram gpu; then
+    ok "report: power and GPU lines in Chromium equal SQL ($(cat "$TMP/py.out"))"
+else fail "report: power and GPU lines in Chromium equal SQL" "$(cat "$TMP/py.out")"; fi
+browser power "$TMP/power.html" 40 "System power" "GPU busy" package dram
+SEL='svg[data-chart=power]' hover power "$TMP/power.html" package " W"
+if [ -n "$CHROME" ]; then
+    if py nosys "$TMP/generated.dom"; then ok "report: without power, no system chart and a one-line note ($(cat "$TMP/py.out"))"
+    else fail "report: without power, no system chart and a one-line note" "$(cat "$TMP/py.out")"; fi
+fi
 
 # 2. A window with a gap: the recorder "stopped" 02:00-03:00.
 cp "$db" "$TMP/gap.db"

@@ -2,7 +2,9 @@
  * gen-history: build a realistic history database fast, through the real
  * sampler, store, rollups and retention (a test and benchmark tool).
  * Usage: gen-history DB [--days D] [--hours H] [--alive N] [--busy N]
- *        [--churn X] [--interval S] [--retain SPEC] [--no-maintain] [--seed N]
+ *        [--churn X] [--interval S] [--retain SPEC] [--no-maintain] [--seed N] [--power]
+ * --power: system power (package, core, dram) and a GPU, as if RAPL and a
+ * DRM card were readable.
  * Prints one "key value" line per figure.
  */
 #include "genlib.h"
@@ -24,13 +26,17 @@ int main(int argc, char **argv)
     ph_gen_defaults(&o);
     if (argc < 2) {
         fprintf(stderr, "usage: gen-history DB [--days D] [--hours H] [--alive N] [--busy N] [--churn X]"
-                        " [--interval S] [--retain SPEC] [--no-maintain] [--seed N]\n");
+                        " [--interval S] [--retain SPEC] [--no-maintain] [--seed N] [--power]\n");
         return 2;
     }
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--no-maintain") == 0) {
             o.maintain = 0;
+            continue;
+        }
+        if (strcmp(a, "--power") == 0) {
+            o.power = 1;
             continue;
         }
         if (!v) {

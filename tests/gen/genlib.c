@@ -30,6 +30,9 @@ typedef struct gen {
     unsigned char *pid_used;
     int pid_span;
     int apps;
+    int64_t cpu_tick;     /* CPU all processes used in the last interval */
+    int64_t pw_boot;      /* boot clock of the last power reading; 0: none */
+    uint64_t uj[3];       /* package, core, dram counters */
 } gen;
 
 static uint64_t rnd(gen *g)
@@ -136,9 +139,38 @@ static void g_ident(void *ctx, int32_t pid, const ph_proc_sample *s, ph_proc_ide
     snprintf(out->app, sizeof out->app, "%s", s->name);
 }
 
+/* System power that follows the load: a package of 6 W idle plus 2.5 W per
+ * busy core (core the CPU part of it, dram a little), 16 CPUs; a GPU whose
+ * busy %, clock and power ride a two-hour triangle wave. */
+static int g_power(void *ctx, ph_power *out)
+{
+    gen *g = ctx;
+    memset(out, 0, sizeof *out);
+    int64_t dt = g->pw_boot ? g->boot_ns - g->pw_boot : 0;
+    g->pw_boot = g->boot_ns;
+    double load = dt > 0 ? (double)g->cpu_tick / (double)dt : 0; /* busy cores */
+    double w[3] = {6 + 2.5 * load, 1 + 2.5 * load, 1.5 + 0.1 * load};
+    static const enum ph_power_domain dom[3] = {PH_PWR_PACKAGE, PH_PWR_CORE, PH_PWR_DRAM};
+    for (int i = 0; i < 3; i++) {
+        g->uj[i] += (uint64_t)(w[i] * (double)dt / 1000.0);
+        out->zone[i].domain = dom[i];
+        out->zone[i].energy_uj = g->uj[i];
+        out->zone[i].max_uj = 262143328850ULL;
+    }
+    out->n = 3;
+    out->cpu_total_ns = g->boot_ns * 16;
+    int64_t ph = (g->boot_ns / SEC) % 7200;
+    double tri = (double)(ph < 3600 ? ph : 7200 - ph) / 3600.0;
+    out->gpu_busy_permille = (int64_t)(50 + 800 * tri);
+    out->gpu_mhz = (int64_t)(300 + 1200 * tri);
+    out->gpu_power_uw = (int64_t)((2 + 20 * tri) * 1e6);
+    return 0;
+}
+
 /* One interval of simulated life: run, exit, start. */
 static void live(gen *g, const ph_gen_opts *o, int64_t dt)
 {
+    g->cpu_tick = 0;
     for (int i = 0; i < g->n; i++) {
         gproc *p = &g->p[i];
         double prun = p->busy ? 0.8 : 0.02;
@@ -148,6 +180,7 @@ static void live(gen *g, const ph_gen_opts *o, int64_t dt)
             int64_t used = (int64_t)(frand(g) * (double)dt * (p->busy ? 0.3 : 0.02));
             p->cpu += used - used / 4;
             p->sys += used / 4 + 1;
+            g->cpu_tick += used + 1;
             p->faults += 1 + (int64_t)(rnd(g) % 200);
             if (frand(g) < 0.3)
                 p->rd += (int64_t)(rnd(g) % (1 << 20));
@@ -218,7 +251,7 @@ int ph_gen_history(ph_store *s, const ph_gen_opts *o, ph_gen_stats *st, char *er
     g.apps = o->apps > 0 ? o->apps : 1;
     g.pid_used = ph_xcalloc((size_t)o->pid_span, 1);
     g.boot_ns = 1000 * SEC;
-    ph_source src = {&g, g_list, g_read, g_ident, NULL, NULL, 0, 0, NULL, NULL};
+    ph_source src = {&g, g_list, g_read, g_ident, o->power ? g_power : NULL, NULL, 0, 0, NULL, NULL};
     int rc = -1;
     if (ph_sampler_init(&sm, s, src, "generated-boot", o->start_ns - g.boot_ns, err, errlen) < 0)
         goto out;

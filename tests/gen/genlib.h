@@ -28,6 +28,7 @@ typedef struct ph_gen_opts {
     int64_t gap_ns;       /* its length */
     uint64_t seed;
     int maintain;         /* run rollups and retention after each sample */
+    int power;            /* a RAPL-like package/core/dram and a GPU that follow the load */
     ph_retention retain;
 } ph_gen_opts;
 
