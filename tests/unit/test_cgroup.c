@@ -1,0 +1,225 @@
+/* Grouping keys of cgroup paths (src/util/cgroup_key.c) and their storage
+ * (src/db/cgroup.c): real path shapes from docs/cgroups.md. */
+#include "test.h"
+
+#include "ph_cgroup.h"
+#include "ph_store.h"
+
+#include <sqlite3.h>
+
+#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static ph_cgroup_keys k;
+
+static void keys(const char *path)
+{
+    ph_cgroup_path_keys(path, &k);
+}
+
+TEST(key_system_units)
+{
+    keys("/system.slice/nginx.service");
+    CHECK_S(k.unit, "nginx.service");
+    CHECK_S(k.slice, "system.slice");
+    CHECK_S(k.container, "");
+    keys("/system.slice/system-getty.slice/getty@tty1.service");
+    CHECK_S(k.unit, "getty@tty1.service");
+    CHECK_S(k.slice, "system-getty.slice");
+    keys("/init.scope");
+    CHECK_S(k.unit, "init.scope");
+    CHECK_S(k.slice, "-.slice");
+    keys("/");
+    CHECK_S(k.unit, "-");
+    CHECK_S(k.slice, "-");
+    keys("/system.slice");
+    CHECK_S(k.unit, "-");
+    CHECK_S(k.slice, "system.slice");
+    /* a service's own subgroups (Delegate=yes) stay the service's */
+    keys("/system.slice/containerd.service/sub/deeper");
+    CHECK_S(k.unit, "containerd.service");
+    /* escaped unit names are kept as systemd writes them */
+    keys("/system.slice/system-systemd\\x2dfsck.slice/systemd-fsck@dev-sda1.service");
+    CHECK_S(k.unit, "systemd-fsck@dev-sda1.service");
+    CHECK_S(k.slice, "system-systemd\\x2dfsck.slice");
+}
+
+TEST(key_sessions_and_user_units)
+{
+    keys("/user.slice/user-1000.slice/session-3.scope");
+    CHECK_S(k.unit, "session-3.scope");
+    CHECK_S(k.slice, "user-1000.slice");
+    keys("/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service");
+    CHECK_S(k.unit, "user@1000/foo.service");
+    CHECK_S(k.slice, "user@1000/app.slice");
+    keys("/user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-firefox-2345.scope/tab");
+    CHECK_S(k.unit, "user@1000/app-gnome-firefox-2345.scope");
+    keys("/user.slice/user-1000.slice/user@1000.service/init.scope");
+    CHECK_S(k.unit, "user@1000/init.scope");
+    CHECK_S(k.slice, "user-1000.slice");
+    /* the manager itself, on systemd before init.scope in user managers */
+    keys("/user.slice/user-1000.slice/user@1000.service");
+    CHECK_S(k.unit, "user@1000.service");
+    /* not a user manager: "user@" without a numeric uid */
+    keys("/system.slice/user@x.service/a.service");
+    CHECK_S(k.unit, "user@x.service");
+}
+
+TEST(key_not_units)
+{
+    keys("/docker/" ID64);
+    CHECK_S(k.unit, "-");
+    CHECK_S(k.slice, "-");
+    keys("/machine.slice/machine-qemu\\x2d1.scope");
+    CHECK_S(k.unit, "machine-qemu\\x2d1.scope");
+    keys("/weird name.service");
+    CHECK_S(k.unit, "-");
+    keys("/a.slice/.service");
+    CHECK_S(k.unit, "-");
+}
+
+TEST(key_containers)
+{
+    keys("/system.slice/docker-" ID64 ".scope");
+    CHECK_S(k.container, ID64);
+    CHECK_S(k.container_short, "0123456789ab");
+    CHECK_S(ph_container_runtime_name(k.runtime), "docker");
+    keys("/docker/" ID64);
+    CHECK_S(k.container, ID64);
+    CHECK_S(ph_container_runtime_name(k.runtime), "docker");
+    keys("/docker/notanid");
+    CHECK_S(k.container, "");
+    CHECK(k.runtime == PH_CT_NONE);
+    keys("/machine.slice/libpod-" ID64 ".scope/container");
+    CHECK_S(ph_container_runtime_name(k.runtime), "podman");
+    CHECK_S(k.container, ID64);
+    keys("/machine.slice/libpod-conmon-" ID64 ".scope");
+    CHECK_S(k.container, "");
+    keys("/libpod_parent/libpod-" ID64);
+    CHECK_S(ph_container_runtime_name(k.runtime), "podman");
+    keys("/system.slice/crio-" ID64 ".scope");
+    CHECK_S(ph_container_runtime_name(k.runtime), "crio");
+    /* docker inside docker: the innermost */
+    keys("/docker/" ID64 "/docker/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210");
+    CHECK_S(k.container_short, "fedcba987654");
+}
+
+TEST(key_kubepods)
+{
+    keys("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1a2b3c4d_5e6f_7a8b_9c0d_1e2f3a4b5c6d.slice"
+         "/cri-containerd-" ID64 ".scope");
+    CHECK_S(k.unit, "cri-containerd-" ID64 ".scope");
+    CHECK_S(k.slice, "kubepods-burstable-pod1a2b3c4d_5e6f_7a8b_9c0d_1e2f3a4b5c6d.slice");
+    CHECK_S(k.container, ID64);
+    CHECK_S(k.pod, "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d");
+    CHECK_S(ph_container_runtime_name(k.runtime), "containerd");
+    /* guaranteed pods have no QoS slice; the pod alone (its own processes) */
+    keys("/kubepods.slice/kubepods-pod1a2b3c4d_5e6f_7a8b_9c0d_1e2f3a4b5c6d.slice");
+    CHECK_S(k.container, "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d");
+    CHECK_S(k.container_short, "1a2b3c4d");
+    CHECK_S(ph_container_runtime_name(k.runtime), "kubepods");
+    keys("/kubepods.slice/kubepods-besteffort.slice");
+    CHECK_S(k.container, "");
+    /* cgroupfs driver */
+    keys("/kubepods/burstable/pod1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d/" ID64);
+    CHECK_S(k.pod, "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d");
+    CHECK_S(k.container, ID64);
+    CHECK_S(ph_container_runtime_name(k.runtime), "cri");
+    /* "pod..." outside kubepods is nobody's pod */
+    keys("/system.slice/podman.service/podcast");
+    CHECK_S(k.pod, "");
+}
+
+TEST(keys_of_both_paths)
+{
+    static ph_cgroup cg;
+    memset(&cg, 0, sizeof cg);
+    CHECK_I(ph_cgroup_keys_of(&cg, &k), -1);
+    /* v2 wins when it is not the root */
+    cg.have_v2 = cg.have_v1 = 1;
+    snprintf(cg.v2, sizeof cg.v2, "/system.slice/a.service");
+    snprintf(cg.v1, sizeof cg.v1, "/system.slice/b.service");
+    CHECK_I(ph_cgroup_keys_of(&cg, &k), 0);
+    CHECK_S(k.unit, "a.service");
+    /* a container named in the other tree only still counts */
+    snprintf(cg.v1, sizeof cg.v1, "/docker/" ID64);
+    CHECK_I(ph_cgroup_keys_of(&cg, &k), 0);
+    CHECK_S(k.unit, "a.service");
+    CHECK_S(k.container, ID64);
+    /* the unified root with a systemd v1 path: the v1 path */
+    snprintf(cg.v2, sizeof cg.v2, "/");
+    snprintf(cg.v1, sizeof cg.v1, "/system.slice/b.service");
+    CHECK_I(ph_cgroup_keys_of(&cg, &k), 0);
+    CHECK_S(k.path, "/system.slice/b.service");
+    /* v1 only */
+    cg.have_v2 = 0;
+    CHECK_I(ph_cgroup_keys_of(&cg, &k), 0);
+    CHECK_S(k.unit, "b.service");
+    /* v2 root alone */
+    cg.have_v2 = 1;
+    cg.have_v1 = 0;
+    CHECK_I(ph_cgroup_keys_of(&cg, &k), 0);
+    CHECK_S(k.path, "/");
+    CHECK_S(k.unit, "-");
+}
+
+static long long q_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    long long v = -12345;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return v;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* One row per distinct pair of paths; the process references the last. */
+TEST(store_once_per_path)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/cg.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    sqlite3 *db = ph_store_db(s);
+    CHECK_I(ph_store_exec(s, "INSERT INTO boot (boot, boot_uuid) VALUES (1, 'b');"
+                             "INSERT INTO process (proc, boot, pid, start_key, name, app, first_ns)"
+                             " VALUES (1, 1, 10, 1, 'a', 'a', 0), (2, 1, 11, 1, 'b', 'b', 0),"
+                             " (3, 1, 12, 1, 'c', 'c', 0)"), 0);
+    struct ph_cgstore *cs = NULL;
+    static ph_cgroup a, b, v2only;
+    memset(&a, 0, sizeof a);
+    a.have_v2 = a.have_v1 = 1;
+    snprintf(a.v2, sizeof a.v2, "/system.slice/nginx.service");
+    snprintf(a.v1, sizeof a.v1, "/system.slice/nginx.service");
+    b = a;
+    snprintf(b.v2, sizeof b.v2, "/system.slice/docker-" ID64 ".scope");
+    v2only = a;
+    v2only.have_v1 = 0; /* the same v2 path, no v1 line: another pair */
+    v2only.v1[0] = '\0';
+    CHECK_I(ph_cgstore_put(&cs, db, 1, &a), 0);
+    CHECK_I(ph_cgstore_put(&cs, db, 2, &a), 0);
+    CHECK_I(ph_cgstore_put(&cs, db, 1, &a), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM cgroup"), 1);
+    CHECK_I(ph_cgstore_put(&cs, db, 3, &v2only), 0);
+    CHECK_I(ph_cgstore_put(&cs, db, 3, &v2only), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM cgroup"), 2);
+    CHECK_I(q_int(db, "SELECT count(*) FROM cgroup WHERE path_v1 IS NULL"), 1);
+    CHECK_I(q_int(db, "SELECT count(DISTINCT cgroup) FROM process WHERE proc IN (1, 2)"), 1);
+    /* moved: the reference follows, the old row stays for the others */
+    CHECK_I(ph_cgstore_put(&cs, db, 1, &b), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM cgroup"), 3);
+    CHECK_I(q_int(db, "SELECT count(*) FROM v_proc_cgroup WHERE proc = 1 AND container = '0123456789ab'"
+                      " AND container_id = '" ID64 "' AND runtime = 'docker'"), 1);
+    CHECK_I(q_int(db, "SELECT count(*) FROM v_proc_cgroup WHERE proc = 2 AND unit = 'nginx.service'"
+                      " AND slice = 'system.slice' AND container IS NULL"), 1);
+    /* nothing readable: no row, no reference */
+    static ph_cgroup none;
+    memset(&none, 0, sizeof none);
+    CHECK_I(ph_cgstore_put(&cs, db, 2, &none), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM cgroup"), 3);
+    ph_cgstore_free(cs);
+    ph_store_close(s);
+}
