@@ -38,8 +38,9 @@
  * between fork and exec is renamed at its exit); the app of a process known
  * by name only comes from the source's app_of, the same rule as ident's.
  * A changed uid (setuid) is passed on through proc_renamed.
- * Control groups: read at first sight and on every keyframe step (so a
- * process moved to another cgroup is seen within a keyframe interval), and
+ * Control groups: read at first sight, after an exec (a supervisor moves its
+ * child between fork and exec) and on every keyframe step (so a process
+ * moved to another cgroup is seen within a keyframe interval), and
  * passed on through proc_cgroup whenever they could be read; a process known
  * only by its exit record has none.
  * A step reads every listed process first, then takes the exit records
@@ -100,8 +101,8 @@ typedef struct ph_sink {
      * kept with the rows, it lets a restart, even after a crash, continue
      * the same deltas. */
     int (*state)(void *ctx, const struct ph_entry *e);
-    /* The control groups of a process, as read at its first sight and on
-     * every keyframe (may be NULL). */
+    /* The control groups of a process, as read at its first sight, after an
+     * exec and on every keyframe (may be NULL). */
     int (*proc_cgroup)(void *ctx, int64_t proc_id, const struct ph_cgroup *cg);
 }
 ph_sink;

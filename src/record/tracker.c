@@ -612,7 +612,8 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     int uid_changed = s->uid >= 0 && e->uid >= 0 && s->uid != e->uid;
     if (s->uid >= 0)
         e->uid = s->uid; /* -1 after a resume: learnt from this read */
-    if (s->name[0] && (strcmp(e->name, s->name) != 0 || uid_changed)) {
+    int exec_seen = s->name[0] && (strcmp(e->name, s->name) != 0 || uid_changed);
+    if (exec_seen) {
         /* exec: same identity, new program; or setuid: a new user. */
         ph_proc_ident id;
         ph_proc_info info;
@@ -625,7 +626,9 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         if (sink->proc_renamed(sink->ctx, e->proc, &info) < 0)
             return -1;
     }
-    if (tick->keyframe && tell_cgroup(src, sink, s->pid, e->proc) < 0)
+    /* After an exec too: a supervisor moves its child into the unit's
+     * cgroup between fork and exec, and the child may be first seen before. */
+    if ((tick->keyframe || exec_seen) && tell_cgroup(src, sink, s->pid, e->proc) < 0)
         return -1;
 
     memset(&row, 0, sizeof row);

@@ -4,6 +4,7 @@
 
 #include "ph_cgroup.h"
 #include "ph_store.h"
+#include "ph_tracker.h"
 
 #include <sqlite3.h>
 
@@ -222,4 +223,139 @@ TEST(store_once_per_path)
     CHECK_I(q_int(db, "SELECT count(*) FROM cgroup"), 3);
     ph_cgstore_free(cs);
     ph_store_close(s);
+}
+
+/* The tracker asks for a process's cgroups at its first sight, after an
+ * exec and on keyframes, and at no other step. */
+typedef struct fake {
+    char comm[16];
+    char path[64];
+    int reads, told;
+    char told_path[PH_CGROUP_PATH_MAX];
+    uint64_t sig;
+} fake;
+
+static int f_list(void *ctx, ph_pidlist *out)
+{
+    (void)ctx;
+    out->n = 0;
+    return ph_pidlist_push(out, 42);
+}
+
+static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, ph_proc_sample *s)
+{
+    fake *f = ctx;
+    (void)hint;
+    memset(s, 0, sizeof *s);
+    s->pid = pid;
+    s->ppid = 1;
+    s->uid = 0;
+    s->start_key = 7;
+    s->quick_sig = ++f->sig; /* it runs every step */
+    snprintf(s->name, sizeof s->name, "%s", f->comm);
+    ph_values_set(&s->vals, PH_M_CPU_USER_NS, (int64_t)f->sig * 1000);
+    return PH_READ_FULL;
+}
+
+static void f_ident(void *ctx, int32_t pid, const ph_proc_sample *s, ph_proc_ident *out)
+{
+    (void)ctx;
+    (void)pid;
+    snprintf(out->app, sizeof out->app, "%s", s->name);
+}
+
+static int f_cgroup(void *ctx, int32_t pid, ph_cgroup *out)
+{
+    fake *f = ctx;
+    (void)pid;
+    f->reads++;
+    memset(out, 0, sizeof *out);
+    out->have_v2 = 1;
+    snprintf(out->v2, sizeof out->v2, "%s", f->path);
+    return 0;
+}
+
+static int s_new(void *ctx, const ph_proc_info *info, int64_t *id)
+{
+    (void)ctx;
+    (void)info;
+    *id = 1;
+    return 0;
+}
+static int s_renamed(void *ctx, int64_t id, const ph_proc_info *info)
+{
+    (void)ctx;
+    (void)id;
+    (void)info;
+    return 0;
+}
+static int s_gone(void *ctx, int64_t id)
+{
+    (void)ctx;
+    (void)id;
+    return 0;
+}
+static int s_row(void *ctx, const ph_row *row)
+{
+    (void)ctx;
+    (void)row;
+    return 0;
+}
+static int s_cgroup(void *ctx, int64_t id, const ph_cgroup *cg)
+{
+    fake *f = ctx;
+    (void)id;
+    f->told++;
+    snprintf(f->told_path, sizeof f->told_path, "%s", cg->v2);
+    return 0;
+}
+
+TEST(tracker_reads_cgroup_at_first_sight_exec_and_keyframes)
+{
+    static fake f;
+    memset(&f, 0, sizeof f);
+    snprintf(f.comm, sizeof f.comm, "sh");
+    snprintf(f.path, sizeof f.path, "/init.scope");
+    ph_source src = {&f, f_list, f_read, f_ident, NULL, NULL, 0, 0, NULL, NULL, f_cgroup};
+    ph_sink sink = {&f, s_new, s_renamed, s_gone, s_row, NULL, s_cgroup};
+    ph_tracker t;
+    ph_tracker_init(&t);
+    ph_tick tick = {.boot_ns = 1000000000, .prev_boot_ns = -1, .boot_wall_ns = 0, .keyframe = 0};
+    ph_tick_stats st;
+    /* first sight (not a keyframe step) */
+    CHECK_I(ph_tracker_step(&t, &src, &sink, &tick, &st), 0);
+    ph_tracker_commit(&t);
+    CHECK_I(f.told, 1);
+    CHECK_S(f.told_path, "/init.scope");
+    /* moved by its supervisor: not read at an ordinary step */
+    snprintf(f.path, sizeof f.path, "/system.slice/nginx.service");
+    tick.prev_boot_ns = tick.boot_ns;
+    tick.boot_ns += 1000000000;
+    CHECK_I(ph_tracker_step(&t, &src, &sink, &tick, &st), 0);
+    ph_tracker_commit(&t);
+    CHECK_I(f.reads, 1);
+    CHECK_I(f.told, 1);
+    /* then it execs: read again */
+    snprintf(f.comm, sizeof f.comm, "nginx");
+    tick.prev_boot_ns = tick.boot_ns;
+    tick.boot_ns += 1000000000;
+    CHECK_I(ph_tracker_step(&t, &src, &sink, &tick, &st), 0);
+    ph_tracker_commit(&t);
+    CHECK_I(f.told, 2);
+    CHECK_S(f.told_path, "/system.slice/nginx.service");
+    /* moved again, no exec: the next keyframe sees it */
+    snprintf(f.path, sizeof f.path, "/system.slice/other.service");
+    tick.prev_boot_ns = tick.boot_ns;
+    tick.boot_ns += 1000000000;
+    CHECK_I(ph_tracker_step(&t, &src, &sink, &tick, &st), 0);
+    ph_tracker_commit(&t);
+    CHECK_I(f.told, 2);
+    tick.prev_boot_ns = tick.boot_ns;
+    tick.boot_ns += 1000000000;
+    tick.keyframe = 1;
+    CHECK_I(ph_tracker_step(&t, &src, &sink, &tick, &st), 0);
+    ph_tracker_commit(&t);
+    CHECK_I(f.told, 3);
+    CHECK_S(f.told_path, "/system.slice/other.service");
+    ph_tracker_free(&t);
 }
