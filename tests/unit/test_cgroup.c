@@ -359,3 +359,48 @@ TEST(tracker_reads_cgroup_at_first_sight_exec_and_keyframes)
     CHECK_S(f.told_path, "/system.slice/other.service");
     ph_tracker_free(&t);
 }
+
+/* A schema 12 database (the last before cgroups) upgrades in place: its
+ * processes keep their rows and have no cgroup (NULL), the views answer,
+ * and its live processes can be given one. */
+TEST(a_schema_12_database_gains_cgroups)
+{
+    char path[600], err[512], pragmas[160];
+    sqlite3 *db;
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/v12.db", t_tmpdir());
+    CHECK_I(sqlite3_open(path, &db), SQLITE_OK);
+    for (int i = 0; i < 12; i++)
+        CHECK_I(sqlite3_exec(db, ph_schema_sql[i], NULL, NULL, NULL), SQLITE_OK);
+    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA application_id=%d; PRAGMA user_version=12;",
+             PH_APPLICATION_ID);
+    CHECK_I(sqlite3_exec(db, pragmas, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(sqlite3_exec(db,
+                         "INSERT INTO boot VALUES (1, 'b', NULL);"
+                         "INSERT INTO process (proc, boot, pid, start_key, name, app, first_ns)"
+                         " VALUES (1, 1, 42, 7, 'old', 'old', 5000000000);"
+                         "INSERT INTO proc_hour (bucket_ns, proc, rows, active, cpu_user_ns, cpu_system_ns)"
+                         " VALUES (3600000000000, 1, 1, 1, 2000000000, 0);",
+                         NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    /* the query tool reads it as it is */
+    CHECK_I(ph_store_open(path, PH_STORE_READ, &s, err, sizeof err), 0);
+    ph_store_close(s);
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    db = ph_store_db(s);
+    CHECK_I(q_int(db, "PRAGMA user_version"), ph_store_schema_version());
+    CHECK_I(q_int(db, "SELECT count(*) FROM process WHERE pid = 42 AND cgroup IS NULL"), 1);
+    CHECK_I(q_int(db, "SELECT count(*) FROM v_proc_cgroup WHERE pid = 42 AND unit IS NULL"), 1);
+    CHECK_I(q_int(db, "SELECT cast(sum(cpu_s) AS integer) FROM v_cgroup_hour WHERE unit IS NULL"), 2);
+    struct ph_cgstore *cs = NULL;
+    static ph_cgroup cg;
+    memset(&cg, 0, sizeof cg);
+    cg.have_v2 = 1;
+    snprintf(cg.v2, sizeof cg.v2, "/system.slice/old.service");
+    CHECK_I(ph_cgstore_put(&cs, db, 1, &cg), 0);
+    CHECK_I(q_int(db, "SELECT cast(sum(cpu_s) AS integer) FROM v_cgroup_hour WHERE unit = 'old.service'"), 2);
+    ph_cgstore_free(cs);
+    ph_store_close(s);
+}
