@@ -27,7 +27,7 @@
 #include <stddef.h>
 
 #define PH_CGROUP_PATH_MAX 4096
-#define PH_CGROUP_KEY_MAX 256
+#define PH_CGROUP_KEY_MAX 512 /* two unit names (user@UID/unit) fit whole */
 #define PH_CGROUP_ID_MAX 128
 
 /* What /proc/PID/cgroup says. A path is "" when its line is absent. */

@@ -62,7 +62,7 @@ static int starts_with(const comp *c, const char *pre)
 static int is_unit(const comp *c, int slice)
 {
     static const char *const types[] = {".service", ".scope", ".socket", ".mount", ".swap"};
-    if (c->n == 0 || c->n >= PH_CGROUP_KEY_MAX - 16)
+    if (c->n == 0 || c->n > 255) /* systemd: UNIT_NAME_MAX (256) with its NUL */
         return 0;
     for (size_t i = 0; i < c->n; i++) {
         char ch = c->p[i];

@@ -404,3 +404,22 @@ TEST(a_schema_12_database_gains_cgroups)
     ph_cgstore_free(cs);
     ph_store_close(s);
 }
+
+/* The longest unit names systemd allows (255 characters) are kept whole,
+ * inside a user manager too; longer components are no unit names. */
+TEST(key_long_unit_names_whole)
+{
+    static char path[1024], unit[300], want[600];
+    memset(unit, 'a', 247);
+    memcpy(unit + 247, ".service", 9); /* 255 characters */
+    snprintf(path, sizeof path, "/user.slice/user-1000.slice/user@1000.service/app.slice/%s", unit);
+    keys(path);
+    snprintf(want, sizeof want, "user@1000/%s", unit);
+    CHECK_S(k.unit, want);
+    CHECK_I(strlen(k.unit), 10 + 255);
+    memset(unit, 'a', 248);
+    memcpy(unit + 248, ".service", 9); /* 256: too long for systemd */
+    snprintf(path, sizeof path, "/system.slice/%s", unit);
+    keys(path);
+    CHECK_S(k.unit, "-");
+}
