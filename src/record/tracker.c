@@ -69,7 +69,7 @@ static void fill_info(ph_proc_info *info, const ph_proc_sample *s,
     info->responsible_pid = id->responsible_pid;
 }
 
-/* The process's control groups, read now (first sight, keyframes) and
+/* The process's control groups, read now (first sight, exec, keyframes) and
  * passed on; unreadable (gone, refused) passes nothing. */
 static int tell_cgroup(const ph_source *src, const ph_sink *sink, int32_t pid, int64_t proc)
 {
