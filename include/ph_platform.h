@@ -212,6 +212,12 @@ typedef struct ph_probes {
  * Reads every listed process once. */
 void ph_platform_doctor(ph_platform *p, const ph_platform_opts *opts, ph_probes *out);
 
+/* A process's control groups (include/ph_cgroup.h): Linux, /proc/PID/cgroup
+ * parsed; 0, or -1 when it cannot be read (gone, refused) or the platform
+ * has none (macOS). */
+struct ph_cgroup;
+int ph_platform_cgroup(ph_platform *p, int32_t pid, struct ph_cgroup *out);
+
 void ph_pidlist_free(ph_pidlist *l);
 int ph_pidlist_push(ph_pidlist *l, int32_t pid);
 /* Append a zeroed record to an exit list (grows it). */

@@ -38,6 +38,11 @@
  * between fork and exec is renamed at its exit); the app of a process known
  * by name only comes from the source's app_of, the same rule as ident's.
  * A changed uid (setuid) is passed on through proc_renamed.
+ * Control groups: read at first sight, after an exec (a supervisor moves its
+ * child between fork and exec) and on every keyframe step (so a process
+ * moved to another cgroup is seen within a keyframe interval), and
+ * passed on through proc_cgroup whenever they could be read; a process known
+ * only by its exit record has none.
  * A step reads every listed process first, then takes the exit records
  * (so every reap its reads saw has its child's record), then closes what is
  * gone, then makes the rows of the live processes.
@@ -96,6 +101,9 @@ typedef struct ph_sink {
      * kept with the rows, it lets a restart, even after a crash, continue
      * the same deltas. */
     int (*state)(void *ctx, const struct ph_entry *e);
+    /* The control groups of a process, as read at its first sight, after an
+     * exec and on every keyframe (may be NULL). */
+    int (*proc_cgroup)(void *ctx, int64_t proc_id, const struct ph_cgroup *cg);
 }
 ph_sink;
 
@@ -113,6 +121,8 @@ typedef struct ph_source {
     /* The app of a process known only by its name (an exit record): the
      * same rule as ident's app. NULL: the name is the app. */
     void (*app_of)(void *ctx, const char *name, char *app, size_t len);
+    /* A process's control groups: 0, or -1 when unreadable. NULL: none. */
+    int (*cgroup)(void *ctx, int32_t pid, struct ph_cgroup *out);
 } ph_source;
 
 typedef struct ph_tick {

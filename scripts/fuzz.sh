@@ -21,8 +21,9 @@ build procfs tests/fuzz/fuzz_procfs.c src/platform/linux/procfs_parse.c
 build time tests/fuzz/fuzz_time.c src/util/timeparse.c src/db/retention.c src/util/util.c
 build darwin tests/fuzz/fuzz_darwin.c src/platform/darwin/convert.c src/platform/darwin/soc.c src/util/util.c src/util/metrics.c
 build taskstats tests/fuzz/fuzz_taskstats.c src/platform/linux/taskstats_parse.c src/util/metrics.c src/util/util.c
+build cgroup tests/fuzz/fuzz_cgroup.c src/platform/linux/cgroup_parse.c src/util/cgroup_key.c
 status=0
-for t in procfs time darwin taskstats; do
+for t in procfs time darwin taskstats cgroup; do
     work="$out/corpus-$t"
     mkdir -p "$work"
     echo "fuzz: $t for ${SECONDS_EACH}s"

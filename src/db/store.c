@@ -24,6 +24,7 @@
  * statements are prepared once and all values are bound parameters.
  */
 #include "ph_store.h"
+#include "ph_cgroup.h"
 #include "ph_coalition.h"
 #include "ph_rollup.h"
 #include "ph_util.h"
@@ -58,6 +59,7 @@ struct ph_store {
     sqlite3_stmt *app_of, *put_total, *bump_samples;
     sqlite3_stmt *ins_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample, *put_state, *del_state;
     int had_coalitions;   /* coalition_state may hold rows to replace */
+    struct ph_cgstore *cg; /* src/db/cgroup.c's statements */
     char path[PH_PATH_MAX];
     char first_err[512];  /* the first failure since ph_store_err_clear, as it was */
 };
@@ -772,6 +774,7 @@ void ph_store_close(ph_store *s)
 {
     if (!s)
         return;
+    ph_cgstore_free(s->cg);
     sqlite3_finalize(s->ins_proc);
     sqlite3_finalize(s->upd_proc);
     sqlite3_finalize(s->upd_gone);
@@ -958,9 +961,15 @@ static int sink_row(void *ctx, const ph_row *in)
     return step_done(st);
 }
 
+static int sink_proc_cgroup(void *ctx, int64_t proc_id, const ph_cgroup *cg)
+{
+    ph_store_tick *t = ctx;
+    return ph_cgstore_put(&t->store->cg, t->store->db, proc_id, cg);
+}
+
 ph_sink ph_store_sink(ph_store_tick *t)
 {
-    ph_sink s = {t, sink_proc_new, sink_proc_renamed, sink_proc_gone, sink_row, sink_state};
+    ph_sink s = {t, sink_proc_new, sink_proc_renamed, sink_proc_gone, sink_row, sink_state, sink_proc_cgroup};
     return s;
 }
 

@@ -165,9 +165,15 @@ static int w_state(void *ctx, const ph_entry *e)
     return w->inner.state ? w->inner.state(w->inner.ctx, e) : 0;
 }
 
+static int w_cgroup(void *ctx, int64_t id, const struct ph_cgroup *cg)
+{
+    ph_ledger_sink *w = ctx;
+    return w->inner.proc_cgroup ? w->inner.proc_cgroup(w->inner.ctx, id, cg) : 0;
+}
+
 ph_sink ph_ledger_wrap(ph_ledger_sink *ctx)
 {
-    ph_sink s = {ctx, w_new, w_renamed, w_gone, w_row, w_state};
+    ph_sink s = {ctx, w_new, w_renamed, w_gone, w_row, w_state, w_cgroup};
     return s;
 }
 

@@ -59,6 +59,12 @@ static int t_state(void *ctx, const ph_entry *e)
     TIMED(t->inner.state(t->inner.ctx, e));
 }
 
+static int t_cgroup(void *ctx, int64_t id, const struct ph_cgroup *cg)
+{
+    timed *t = ctx;
+    TIMED(t->inner.proc_cgroup ? t->inner.proc_cgroup(t->inner.ctx, id, cg) : 0);
+}
+
 /* GPU gauges are read at the sample and stand for its interval; after a
  * longer gap (sleep, a stopped recorder) they say nothing about it. */
 #define GAUGE_SPAN_MAX_NS (300 * 1000000000LL)
@@ -160,7 +166,7 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
                         est > 0 && capacity > 0 ? capacity : 0};
     ph_sink sink = ph_store_sink(&st);
     timed tm = {sink, 0};
-    ph_sink tsink = {&tm, t_new, t_renamed, t_gone, t_row, t_state};
+    ph_sink tsink = {&tm, t_new, t_renamed, t_gone, t_row, t_state, t_cgroup};
     int64_t t0 = s->profile ? thread_ns() : 0;
 
     /* Coalitions (macOS) watch the rows go by, then settle after the step. */

@@ -6,6 +6,7 @@
  * process (the old identity is reported gone first).
  */
 #include "ph_tracker.h"
+#include "ph_cgroup.h"
 #include "ph_util.h"
 
 #include <stdio.h>
@@ -66,6 +67,16 @@ static void fill_info(ph_proc_info *info, const ph_proc_sample *s,
     info->bundle = id->bundle;
     info->coalition = id->coalition;
     info->responsible_pid = id->responsible_pid;
+}
+
+/* The process's control groups, read now (first sight, exec, keyframes) and
+ * passed on; unreadable (gone, refused) passes nothing. */
+static int tell_cgroup(const ph_source *src, const ph_sink *sink, int32_t pid, int64_t proc)
+{
+    ph_cgroup cg;
+    if (!src->cgroup || !sink->proc_cgroup || src->cgroup(src->ctx, pid, &cg) < 0)
+        return 0;
+    return sink->proc_cgroup(sink->ctx, proc, &cg);
 }
 
 /* A disappearing process's totals, as its parent's child_* metrics count them. */
@@ -559,7 +570,8 @@ static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     e->sig = s->quick_sig;
     e->last = s->vals;
     snprintf(e->name, sizeof e->name, "%s", s->name);
-    if (sink->proc_new(sink->ctx, &info, &e->proc) < 0)
+    if (sink->proc_new(sink->ctx, &info, &e->proc) < 0 ||
+        tell_cgroup(src, sink, s->pid, e->proc) < 0)
         return -1;
 
     memset(&row, 0, sizeof row);
@@ -600,7 +612,8 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     int uid_changed = s->uid >= 0 && e->uid >= 0 && s->uid != e->uid;
     if (s->uid >= 0)
         e->uid = s->uid; /* -1 after a resume: learnt from this read */
-    if (s->name[0] && (strcmp(e->name, s->name) != 0 || uid_changed)) {
+    int exec_seen = s->name[0] && (strcmp(e->name, s->name) != 0 || uid_changed);
+    if (exec_seen) {
         /* exec: same identity, new program; or setuid: a new user. */
         ph_proc_ident id;
         ph_proc_info info;
@@ -613,6 +626,10 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         if (sink->proc_renamed(sink->ctx, e->proc, &info) < 0)
             return -1;
     }
+    /* After an exec too: a supervisor moves its child into the unit's
+     * cgroup between fork and exec, and the child may be first seen before. */
+    if ((tick->keyframe || exec_seen) && tell_cgroup(src, sink, s->pid, e->proc) < 0)
+        return -1;
 
     memset(&row, 0, sizeof row);
     row.proc = e->proc;
@@ -889,6 +906,11 @@ static int src_coalition(void *ctx, int64_t id, ph_coalition_usage *out)
     return ph_platform_coalition(ctx, id, out);
 }
 
+static int src_cgroup(void *ctx, int32_t pid, ph_cgroup *out)
+{
+    return ph_platform_cgroup(ctx, pid, out);
+}
+
 static void src_app_of(void *ctx, const char *name, char *app, size_t len)
 {
     (void)ctx;
@@ -898,6 +920,6 @@ static void src_app_of(void *ctx, const char *name, char *app, size_t len)
 ph_source ph_platform_source(ph_platform *p)
 {
     ph_source s = {p, src_list, src_read, src_ident, src_power, src_exits, ph_platform_reaped_io_in_parent(),
-                   ph_platform_cpu_res_ns(p), src_coalition, src_app_of};
+                   ph_platform_cpu_res_ns(p), src_coalition, src_app_of, src_cgroup};
     return s;
 }

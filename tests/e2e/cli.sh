@@ -121,10 +121,13 @@ done
 
 # After an upgrade, while the recorder that was running still writes the
 # previous schema, the query tool reads it; older schemas are refused with
-# what to do; the recorder's next start upgrades.
+# what to do; the recorder's next start upgrades. (The fake schema 11
+# database is this one with what schemas 12 and 13 added taken out.)
 old="$TMP/prev.db"
 cp "$db" "$old"
-sqlite3 "$old" "alter table app_total drop column energy_est_nj; alter table app_total drop column gpu_ns;
+sqlite3 "$old" "drop view v_cgroup_hour; drop view v_cgroup_sample; drop view v_proc_cgroup;
+                alter table process drop column cgroup; drop table cgroup;
+                alter table app_total drop column energy_est_nj; alter table app_total drop column gpu_ns;
                 pragma user_version = 11"
 for args in "top --since 1m" "export" "status"; do
     capture "$PROCHIST" $args --db "$old"

@@ -5,10 +5,11 @@
 
 doc="$TESTS_DIR/../docs/schema.md"
 db="$TMP/docs.db"
-# Six generated hours ending now (so every tier has rows), then a real
-# recording on top, with a process that exits between samples.
+# 30 generated hours ending now (so every tier has rows, and yesterday is
+# in the hour tier whatever the time of day), one sample a minute, then a
+# real recording on top, with a process that exits between samples.
 now=$(date +%s)
-"$GEN" "$db" --hours 6 --alive 60 --busy 10 --start $(( (now - 6 * 3600 - 60) / 60 * 60 )) >/dev/null
+"$GEN" "$db" --hours 30 --interval 60 --alive 60 --busy 10 --start $(( (now - 30 * 3600 - 60) / 60 * 60 )) >/dev/null
 "$PROCHIST" record --db "$db" --count 3 --interval 0.2 --quiet
 sleep 0.3 &
 "$PROCHIST" record --db "$db" --count 3 --interval 0.2 --quiet

@@ -1,6 +1,7 @@
 /* The synthetic machine (see genlib.h). */
 #include "genlib.h"
 
+#include "ph_cgroup.h"
 #include "ph_util.h"
 
 #include <stdio.h>
@@ -167,6 +168,63 @@ static int g_power(void *ctx, ph_power *out)
     return 0;
 }
 
+/* 64 hex digits, fixed per seed value: a container's id. */
+static void hex_id(uint64_t seed, char *out)
+{
+    for (int i = 0; i < 4; i++) {
+        uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        snprintf(out + 16 * i, 17, "%016llx", (unsigned long long)(z ^ (z >> 31)));
+    }
+}
+
+/* Each app lives in one kind of cgroup (v2 paths, as a systemd host with
+ * docker and a kubelet writes them; docs/cgroups.md): system services of
+ * their own, three login sessions shared by several apps, user units,
+ * docker containers, Kubernetes pods, and the root. So units, slices and
+ * containers each group several apps, and several processes. */
+static int g_cgroup(void *ctx, int32_t pid, ph_cgroup *out)
+{
+    gen *g = ctx;
+    gproc *p = NULL;
+    for (int i = 0; i < g->n && !p; i++)
+        if (g->p[i].pid == pid)
+            p = &g->p[i];
+    if (!p)
+        return -1;
+    char id[65], uid[65];
+    int a = p->app;
+    hex_id((uint64_t)a, id);
+    hex_id((uint64_t)a + 1000, uid);
+    out->have_v1 = 0;
+    out->v1[0] = '\0';
+    out->have_v2 = 1;
+    switch (a % 8) {
+    case 0: case 1: case 2:
+        snprintf(out->v2, sizeof out->v2, "/system.slice/app%02d.service", a);
+        break;
+    case 3:
+        snprintf(out->v2, sizeof out->v2, "/user.slice/user-1000.slice/session-%d.scope", 1 + a % 3);
+        break;
+    case 4:
+        snprintf(out->v2, sizeof out->v2,
+                 "/user.slice/user-1000.slice/user@1000.service/app.slice/app%02d.service", a);
+        break;
+    case 5:
+        snprintf(out->v2, sizeof out->v2, "/system.slice/docker-%s.scope", id);
+        break;
+    case 6:
+        snprintf(out->v2, sizeof out->v2,
+                 "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%.8s_%.4s_%.4s_%.4s_%.12s.slice"
+                 "/cri-containerd-%s.scope", uid, uid + 8, uid + 12, uid + 16, uid + 20, id);
+        break;
+    default:
+        snprintf(out->v2, sizeof out->v2, "/");
+    }
+    return 0;
+}
+
 /* One interval of simulated life: run, exit, start. */
 static void live(gen *g, const ph_gen_opts *o, int64_t dt)
 {
@@ -251,7 +309,7 @@ int ph_gen_history(ph_store *s, const ph_gen_opts *o, ph_gen_stats *st, char *er
     g.apps = o->apps > 0 ? o->apps : 1;
     g.pid_used = ph_xcalloc((size_t)o->pid_span, 1);
     g.boot_ns = 1000 * SEC;
-    ph_source src = {&g, g_list, g_read, g_ident, o->power ? g_power : NULL, NULL, 0, 0, NULL, NULL};
+    ph_source src = {&g, g_list, g_read, g_ident, o->power ? g_power : NULL, NULL, 0, 0, NULL, NULL, g_cgroup};
     int rc = -1;
     if (ph_sampler_init(&sm, s, src, "generated-boot", o->start_ns - g.boot_ns, err, errlen) < 0)
         goto out;

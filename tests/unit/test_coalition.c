@@ -129,7 +129,7 @@ TEST(coalition_keeps_app_totals_whole)
     f.p[f.n++] = (cproc){100, 900 * SEC, 1000, 1, 0, 0};
     f.co_cpu = 1000;
     f.co_alive = 1;
-    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition, NULL};
+    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition, NULL, NULL};
     ph_sampler sm;
     CHECK_I(ph_sampler_init(&sm, s, src, "boot-co", 0, err, sizeof err), 0);
     CHECK_I(tick(&sm, 0), 0); /* baselines */
@@ -221,7 +221,7 @@ TEST(coalition_state_saves_only_what_changed)
     f.co_cpu = 1000;
     f.co2_cpu = 400;
     f.co_alive = f.co2_alive = 1;
-    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition, NULL};
+    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition, NULL, NULL};
     ph_sampler sm;
     CHECK_I(ph_sampler_init(&sm, s, src, "boot-co2", 0, err, sizeof err), 0);
     CHECK_I(tick(&sm, 0), 0);
@@ -286,7 +286,7 @@ TEST(coalition_wakeups_are_not_counted_twice)
     f.co_alive = 1;
     f.co_wk_int = 100;
     f.co_wk_idle = 40;
-    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition, NULL};
+    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition, NULL, NULL};
     ph_sampler sm;
     CHECK_I(ph_sampler_init(&sm, s, src, "boot-co3", 0, err, sizeof err), 0);
     CHECK_I(tick(&sm, 0), 0);
@@ -319,7 +319,7 @@ TEST(coalition_with_unreadable_member_claims_nothing)
     f.p[f.n++] = (cproc){300, 900 * SEC, 0, 1, 0, 1}; /* another user's helper */
     f.co_cpu = 5000;
     f.co_alive = 1;
-    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition, NULL};
+    ph_source src = {&f, c_list, c_read, c_ident, NULL, NULL, 0, 0, c_coalition, NULL, NULL};
     ph_sampler sm;
     CHECK_I(ph_sampler_init(&sm, s, src, "boot-co4", 0, err, sizeof err), 0);
     CHECK_I(tick(&sm, 0), 0);

@@ -296,7 +296,7 @@ TEST(failed_write_keeps_its_cause_and_rereads_the_sample_number)
     CHECK_I(ph_store_open(path, PH_STORE_WRITE, &b, err, sizeof err), 0);
     if (!a || !b)
         return;
-    ph_source src = {&cpu, one_list, one_read, one_ident, NULL, NULL, 0, 0, NULL, NULL};
+    ph_source src = {&cpu, one_list, one_read, one_ident, NULL, NULL, 0, 0, NULL, NULL, NULL};
     ph_sampler sa, sb;
     CHECK_I(ph_sampler_init(&sa, a, src, "boot-x", 0, err, sizeof err), 0);
     CHECK_I(ph_sampler_init(&sb, b, src, "boot-x", 0, err, sizeof err), 0);

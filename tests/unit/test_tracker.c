@@ -168,8 +168,8 @@ static void env_init(env *e)
 {
     memset(e, 0, sizeof *e);
     ph_tracker_init(&e->t);
-    e->src = (ph_source){&e->f, f_list, f_read, f_ident, NULL, f_exits, 1, 0, NULL, NULL};
-    e->sink = (ph_sink){&e->r, s_new, s_renamed, s_gone, s_row, NULL};
+    e->src = (ph_source){&e->f, f_list, f_read, f_ident, NULL, f_exits, 1, 0, NULL, NULL, NULL};
+    e->sink = (ph_sink){&e->r, s_new, s_renamed, s_gone, s_row, NULL, NULL};
     e->boot_ns = 1000;
     e->prev = -1;
 }

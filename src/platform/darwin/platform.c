@@ -425,6 +425,15 @@ int ph_platform_self_exe(char *buf, size_t len)
 
 /* Coalition totals, through the private libsystem_kernel call (resolved at
  * run time; a macOS without it gives NULL totals, not a failed sample). */
+/* macOS has no cgroups (its grouping is coalitions and bundles). */
+int ph_platform_cgroup(ph_platform *p, int32_t pid, struct ph_cgroup *out)
+{
+    (void)p;
+    (void)pid;
+    (void)out;
+    return -1;
+}
+
 int ph_platform_coalition(ph_platform *p, int64_t id, ph_coalition_usage *out)
 {
     unsigned char buf[PH_CRU_BUF_SIZE];

@@ -42,6 +42,7 @@
  */
 #define _GNU_SOURCE
 #include "ph_platform.h"
+#include "ph_cgroup.h"
 #include "ph_procfs.h"
 #include "ph_taskstats.h"
 #include "ph_util.h"
@@ -720,6 +721,15 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
 
     close(dfd);
     return PH_READ_FULL;
+}
+
+int ph_platform_cgroup(ph_platform *p, int32_t pid, ph_cgroup *out)
+{
+    char name[32];
+    snprintf(name, sizeof name, "%d/cgroup", (int)pid);
+    if (read_at(p, p->proc_fd, name) < 0)
+        return -1;
+    return ph_parse_cgroup(p->buf.data, p->buf.len, out);
 }
 
 void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
