@@ -16,8 +16,13 @@
  * its parent, and subtracted from the parent's next child_* deltas once they
  * show the reap (the parent's child CPU grew by at least the owed CPU): the
  * kernel adds a reaped child's whole total to the parent, and only the part
- * no row credited is new. A debt the parent never pays within two more
- * samples (it did not wait: the kernel reaped the child) is dropped.
+ * no row credited is new. The parent is read after the listing: debts of
+ * children the listing shows reaped are paid first; then those that may
+ * have been reaped after the parent's read (gone when read, or born after
+ * the listing), only when the parent's I/O shows them too (Linux); never
+ * one whose child is still listed (a zombie: it waits, and is not taken for
+ * a new process). A debt the parent never pays within two more samples (it
+ * did not wait: the kernel reaped the child) is dropped.
  * Debts follow the chain: a debt owed to a process that is itself gone in
  * the same step (a wrapper that forked, waited and exited) is added to that
  * process's own debt, whatever the order they are found in, so the
@@ -143,6 +148,16 @@ typedef struct ph_entry {
     ph_values last; /* last cumulative counters and gauges read */
 } ph_entry;
 
+/* Where a debt's child stood at this step's listing: its parent's reads
+ * come after the listing, so a child reaped before it is in them. */
+enum {
+    PH_REAP_DONE = 0,   /* not listed, and it existed before the listing: reaped before
+                         * the parent was read */
+    PH_REAP_UNSURE = 1, /* gone when read, or born after the listing: reaped before or
+                         * after its parent's read */
+    PH_REAP_LISTED = 2, /* listed as the same process: a zombie, not reaped */
+};
+
 /* What a parent's next child delta must not count again: the totals already
  * credited of one of its children that disappeared. */
 typedef struct ph_child_seen {
@@ -159,6 +174,8 @@ typedef struct ph_child_seen {
     int members;   /* debts with an exit record folded into this one in this step */
     int age;  /* samples it has waited for the parent to show the reap */
     int used; /* paid (or folded into the parent's own debt) in this step */
+    int reap; /* PH_REAP_*: does this step's listing show the child reaped? */
+    uint64_t key, key_slack; /* its start_key (from its exit record: key - slack .. key + 1) */
     int64_t v[PH_METRIC_COUNT]; /* child_* metrics; own I/O metrics where reaped I/O lands in the parent */
 } ph_child_seen;
 
@@ -174,6 +191,7 @@ typedef struct ph_read {
     const struct ph_entry *old; /* its committed state; NULL: first sight (or pid reused) */
     enum ph_read_result r;
     ph_proc_sample s;
+    int closed; /* a zombie whose exit row was already made: not a new process */
 } ph_read;
 
 typedef struct ph_tracker {

@@ -273,9 +273,32 @@ static void give(ph_tracker *t, ph_child_seen *w, int64_t user, int64_t sys)
     ph_values_set(v, PH_M_CPU_SYSTEM_NS, val(v, PH_M_CPU_SYSTEM_NS) + (sys > 0 ? sys : 0));
 }
 
+/* Where a reaped child's I/O lands in its parent's own counters, a reap
+ * in this delta shows there in full: what is left of the parent's I/O
+ * delta (after the debts already paid) holds the child's. */
+static int io_shows_reap(const ph_source *src, const ph_values *row, const ph_child_seen *w)
+{
+    if (!src->reaped_io_in_parent)
+        return 1;
+    for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++) {
+        enum ph_metric m = reaped_io[i];
+        if (w->v[m] > 0 && (row->have & PH_BIT(m)) && row->v[m] < w->v[m])
+            return 0;
+    }
+    return 1;
+}
+
 /*
  * Subtract from a parent's deltas what its reaped children already had
- * credited. A debt is paid only when what is left of the parent's child CPU
+ * credited. Debts whose child this step's listing shows reaped are paid
+ * first (the parent was read after the listing: their reap is in this
+ * delta); then those that may or may not be (gone when read, or born after
+ * the listing), only when the parent's I/O shows them too; never one whose
+ * child is still listed (a zombie: its reap comes later). Under load a
+ * parent reaps several children in one interval: paying greedily in list
+ * order let a child not yet reaped take the growth (within the slack) of
+ * one that was, and its I/O was then taken from a delta that did not hold
+ * it, and charged to the parent when the real reap came. A debt is paid only when what is left of the parent's child CPU
  * growth covers it: the reap is in this delta. Otherwise it waits. The
  * parent's user and system child times are each rounded down to the CPU unit
  * while an exit record's CPU is exact: two units of slack.
@@ -291,12 +314,17 @@ static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_value
     int64_t have_u = val(row, PH_M_CHILD_CPU_USER_NS), have_s = val(row, PH_M_CHILD_CPU_SYSTEM_NS);
     int64_t left = have_u + have_s, paid_u = 0, paid_s = 0, carried = *carry;
     size_t npaid = 0, nother = 0, nshares = 0;
+    for (int pass = PH_REAP_DONE; pass <= PH_REAP_UNSURE; pass++) {
     size_t k = first_owed(t, pid);
     ph_child_seen *w;
     while ((w = next_owed(t, pid, &k)) != NULL) {
+        if (w->reap != pass)
+            continue; /* a zombie's (listed) never: its reap is not in any delta yet */
         int64_t need = w->v[PH_M_CHILD_CPU_USER_NS] + w->v[PH_M_CHILD_CPU_SYSTEM_NS];
         if (left + 2 * src->cpu_res_ns < need || (need == 0 && val(row, PH_M_CHILD_FAULTS_MINOR) <
                                                              w->v[PH_M_CHILD_FAULTS_MINOR]))
+            continue;
+        if (pass == PH_REAP_UNSURE && !io_shows_reap(src, row, w))
             continue;
         w->used = 1;
         left -= need;
@@ -319,6 +347,7 @@ static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_value
         for (int m = 0; m < PH_METRIC_COUNT; m++)
             if (w->v[m] && (row->have & PH_BIT(m)))
                 row->v[m] = row->v[m] > w->v[m] ? row->v[m] - w->v[m] : 0;
+    }
     }
     /* What the debts took beyond the growth is the kernel's rounding down
      * of the parent's child times (bounded by it): the next growth pays it
@@ -373,6 +402,19 @@ static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_value
     row->v[PH_M_CHILD_CPU_USER_NS] = res_u > 0 ? res_u : 0;
     if (row->have & PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS))
         row->v[PH_M_CHILD_CPU_SYSTEM_NS] = res_s > 0 ? res_s : 0;
+}
+
+/* Read this step, by pid (t->reads is in listing order). */
+static ph_read *read_of(const ph_tracker *t, int32_t pid)
+{
+    size_t lo = PH_LOWER_BOUND(t->reads, t->nreads, pid, pid);
+    return lo < t->nreads && t->reads[lo].pid == pid ? (ph_read *)&t->reads[lo] : NULL;
+}
+
+/* Is the process listed with this start_key the child of debt w? */
+static int debt_is(const ph_child_seen *w, uint64_t start_key)
+{
+    return start_key <= w->key + 1 && start_key + w->key_slack >= w->key;
 }
 
 /*
@@ -485,6 +527,7 @@ static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const 
         }
     }
     owe(debt, src, e->pid, e->ppid, &e->last, px ? &row.vals : NULL, e->child_carry);
+    debt->key = e->start_key;
     return report_gone(sink, e, st);
 }
 
@@ -502,10 +545,22 @@ static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sin
     memset(&c, 0, sizeof c);
     memset(&none, 0, sizeof none);
     c.prow = -1;
+    c.key = x->start_key;
+    c.key_slack = x->start_key_slack;
+    /* Not listed as itself (phase 3 leaves the listed ones waiting): reaped
+     * before the listing if it was born before it (births are estimated
+     * late, never early; tick->boot_ns is read before the listing); one
+     * listed but gone when read, or born since, may have been reaped after
+     * its parent's read. Another process holding its pid: reaped before. */
+    const ph_read *rd = read_of(t, x->pid);
+    c.reap = rd ? (rd->r == PH_READ_GONE ? PH_REAP_UNSURE : PH_REAP_DONE)
+                : (x->start_boot_ns <= tick->boot_ns ? PH_REAP_DONE : PH_REAP_UNSURE);
     if (!x->whole || tick->prev_boot_ns < 0 || x->start_boot_ns + x->start_res_ns <= tick->prev_boot_ns) {
         /* part of its life may lie outside the window: not charged, but its
          * CPU is known to be in its parent's next reap */
         owe(&c, src, x->pid, x->ppid, &none, &x->vals, 0);
+        c.key = x->start_key;
+        c.key_slack = x->start_key_slack;
         c.keep = 1;
         *push_seen(&t->work, &t->nwork, &t->capwork) = c;
         return 0;
@@ -530,6 +585,8 @@ static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sin
         return -1;
     (void)st;
     owe(&c, src, x->pid, x->ppid, &none, &x->vals, 0);
+    c.key = x->start_key;
+    c.key_slack = x->start_key_slack;
     c.proc = proc;
     c.exact = 1;
     c.prow = push_prow(t, proc);
@@ -671,13 +728,6 @@ static void hear_exits(ph_tracker *t, const ph_source *src)
     }
 }
 
-/* Read this step, by pid (t->reads is in listing order). */
-static const ph_read *read_of(const ph_tracker *t, int32_t pid)
-{
-    size_t lo = PH_LOWER_BOUND(t->reads, t->nreads, pid, pid);
-    return lo < t->nreads && t->reads[lo].pid == pid ? &t->reads[lo] : NULL;
-}
-
 /*
  * A step in four phases. 1: list and read every process. 2: take the exit
  * records, only now: a process reaped before its parent was read exited
@@ -719,6 +769,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
             hint.refresh = tick->keyframe;
         }
         rd->pid = pid;
+        rd->closed = 0;
         rd->r = src->read(src->ctx, pid, old ? &hint : NULL, &rd->s);
         rd->old = old;
         if (old && rd->r != PH_READ_GONE && old->start_key != rd->s.start_key)
@@ -732,9 +783,22 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     t->nwork = 0;
     t->nprow = 0;
     for (size_t k = 0; k < t->nowed; k++) {
-        *push_seen(&t->work, &t->nwork, &t->capwork) = t->owed[k];
-        t->work[t->nwork - 1].used = t->owed[k].folded; /* folded: never paid itself */
-        t->work[t->nwork - 1].prow = -1; /* its exit row was written in its own step */
+        const ph_child_seen *o = &t->owed[k];
+        int reap = PH_REAP_DONE; /* it was gone before this listing: not listed, reaped */
+        ph_read *rd = o->folded ? NULL : read_of(t, o->pid);
+        if (rd && rd->r != PH_READ_GONE && debt_is(o, rd->s.start_key)) {
+            if (!(o->exact && o->proc > 0))
+                continue; /* read gone, listed again: it owes anew when it goes */
+            /* A zombie whose record came before it was listed: its exit row
+             * is written, its reap is to come. It is not a new process. */
+            reap = PH_REAP_LISTED;
+            rd->closed = 1;
+        }
+        ph_child_seen *w = push_seen(&t->work, &t->nwork, &t->capwork);
+        *w = *o;
+        w->used = o->folded; /* folded: never paid itself */
+        w->prow = -1; /* its exit row was written in its own step */
+        w->reap = reap;
     }
     size_t nold = t->nwork;
     t->nsorted = 0;
@@ -751,6 +815,9 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         memset(&debt, 0, sizeof debt);
         if (gone(t, src, sink, tick, e, &debt, st) < 0)
             return -1;
+        /* listed but gone when read: reaped before or after its parent's
+         * read; not listed (or its pid reused): reaped before the listing */
+        debt.reap = rd && rd->r == PH_READ_GONE ? PH_REAP_UNSURE : PH_REAP_DONE;
         *push_seen(&t->work, &t->nwork, &t->capwork) = debt; /* unsorted tail */
     }
     for (size_t k = 0; k < t->npexit; k++) {
@@ -767,7 +834,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     /* 4: rows */
     for (size_t k = 0; k < t->nreads; k++) {
         ph_read *rd = &t->reads[k];
-        if (rd->r == PH_READ_GONE)
+        if (rd->r == PH_READ_GONE || rd->closed)
             continue;
         st->procs++;
         if (rd->s.denied)
@@ -801,14 +868,17 @@ void ph_tracker_commit(ph_tracker *t)
     t->next = tmp;
     t->capnext = cap;
     t->nnext = 0;
-    /* Debts not paid wait two more samples. */
+    /* Debts not paid wait two more samples; a zombie's waits while it is
+     * listed (bounded by the processes listed), its samples not counted. */
     t->nowed = 0;
-    for (size_t k = 0; k < t->nwork; k++)
-        if ((!t->work[k].used || t->work[k].folded) && t->work[k].age < 2) {
+    for (size_t k = 0; k < t->nwork; k++) {
+        int listed = t->work[k].reap == PH_REAP_LISTED && !t->work[k].used;
+        if ((!t->work[k].used || t->work[k].folded) && (t->work[k].age < 2 || listed)) {
             ph_child_seen *c = push_seen(&t->owed, &t->nowed, &t->capowed);
             *c = t->work[k];
-            c->age++;
+            c->age += !listed;
         }
+    }
     t->nwork = 0;
     /* Exits matched are done; one whose process is still listed (a zombie
      * its parent has not reaped yet, however long: under a fork storm a

@@ -899,3 +899,82 @@ TEST(remainder_reaches_a_child_whose_debt_is_older_than_its_reaper)
     CHECK_I(kid, 20);
     ph_tracker_free(&e.t);
 }
+
+/* Issue 14: under load a shell reaps several children in one interval. A
+ * child reaped before the listing and one born after it (its record heard,
+ * its reap still to come) are both owed at once; the parent's child time
+ * grew by the first only, rounded to a tick (15 shows as 20), and the slack
+ * of two ticks let the greedy match pay both: the second child's I/O was
+ * taken from a delta that did not hold it and charged to the shell when its
+ * reap came. The reaped child is paid first, the other waits for its reap. */
+TEST(reaped_child_pays_before_one_reaped_after_the_read)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    add(&e, 10, 5, 500, "sh", 100);
+    CHECK_I(step(&e, 0, 1, &st), 0); /* boot 1000 */
+    heard_exit(&e.f, 30, 10, 1020, 15, 64, 1); /* reaped before the next listing */
+    heard_exit(&e.f, 31, 10, 1105, 15, 64, 1); /* born after it (boot 1100), not reaped */
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 20; /* the first child's 15, in ticks */
+    e.f.p[0].io = 64;   /* and its I/O */
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    int64_t sh_io = sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES);
+    int64_t sh_child = sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    CHECK_I(st.exits, 2);
+    e.f.p[0].cpu = 102;
+    e.f.p[0].ccpu = 30; /* the second child's reap: 15 shows as 10 */
+    e.f.p[0].io = 128;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    sh_io += sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES);
+    sh_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    CHECK_I(sh_io, 0); /* the shell read nothing itself */
+    CHECK_I(sh_child, 0);
+    ph_tracker_free(&e.t);
+}
+
+/* Issue 14: a child born after the listing whose exit record came in the
+ * same step is listed at the next as a zombie (its parent has not waited
+ * yet). Its debt is not paid while it is listed, and the zombie is not a
+ * new process charged its life a second time; the reap pays the debt. */
+TEST(zombie_heard_before_it_was_listed_waits_and_is_not_born_again)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    add(&e, 10, 5, 500, "sh", 100);
+    CHECK_I(step(&e, 0, 1, &st), 0); /* boot 1000 */
+    heard_exit(&e.f, 31, 10, 1105, 15, 64, 1);
+    e.f.p[0].cpu = 101;
+    CHECK_I(step(&e, 100, 0, &st), 0); /* boot 1100: the record, no reap */
+    int64_t sh_io = sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES);
+    int64_t sh_child = sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    int64_t child_cpu = sum_rows(&e.r, 2, PH_M_CPU_USER_NS);
+    add(&e, 31, 1105, 1105, "short", 15); /* listed now: a zombie */
+    e.f.p[1].io = 64;
+    e.f.p[0].cpu = 102;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    CHECK_I(e.r.nnew, 2);
+    sh_io += sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES);
+    sh_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    for (int64_t id = 2; id <= e.r.next_id; id++)
+        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    e.f.p[1].alive = 0; /* reaped */
+    e.f.p[0].cpu = 103;
+    e.f.p[0].ccpu = 20;
+    e.f.p[0].io = 64;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    sh_io += sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES);
+    sh_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    for (int64_t id = 2; id <= e.r.next_id; id++)
+        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    CHECK_I(e.r.nnew, 2);
+    CHECK_I(sh_io, 0);
+    /* the child's 15 and what the reap showed beyond it (the tick's 5) */
+    CHECK_I(child_cpu + sh_child, 20);
+    CHECK_I(sh_child, 0);
+    ph_tracker_free(&e.t);
+}
