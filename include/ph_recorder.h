@@ -31,7 +31,7 @@ int ph_record(const ph_record_opts *o);
 
 typedef struct ph_sampler {
     ph_store *store;
-    ph_tracker tracker;
+    ph_tracker *tracker;
     ph_source src;
     int64_t boot, boot_wall_ns;
     int64_t next_sample;  /* id of the next sample to store */
