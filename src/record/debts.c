@@ -346,8 +346,7 @@ ph_debt *ph_debt_push(ph_tracker *t)
  * The debts of earlier steps, carried into this one, each with where its
  * child stands at this step's listing. They were left before it (by a
  * process gone at an earlier listing, or an exit record heard after one),
- * so a child not listed now was reaped before this listing; one listed but
- * gone when read was reaped after it, before or after its parent's read. One listed as
+ * so a child not listed now was reaped before this listing. One listed as
  * the same process is a zombie whose exit record came before it was ever
  * listed: its exit row is written, its reap is to come; its reads are
  * closed (it is not a new process). A debt without an exit row whose
@@ -361,9 +360,7 @@ void ph_debts_begin(ph_tracker *t)
         const ph_debt *o = &t->waiting[k];
         enum ph_reap reap = PH_REAP_DONE;
         ph_read *rd = o->folded ? NULL : ph_trk_read_of(t, o->pid);
-        if (rd && rd->r == PH_READ_GONE)
-            reap = PH_REAP_UNSURE; /* listed, then reaped: before or after its parent's read */
-        else if (rd && ph_debt_is(o, rd->s.start_key)) {
+        if (rd && rd->r != PH_READ_GONE && ph_debt_is(o, rd->s.start_key)) {
             if (!(o->has_exit && o->proc > 0))
                 continue;
             reap = PH_REAP_LISTED;

@@ -980,38 +980,3 @@ TEST(zombie_heard_before_it_was_listed_waits_and_is_not_born_again)
     CHECK_I(sh_child, 0);
     ph_tracker_free(e.t);
 }
-
-/* Issue 14: the zombie of a record heard before it was listed, listed
- * again but reaped before its own read, after its parent's: the parent's
- * read does not show the reap yet, so the debt waits for the next. */
-TEST(zombie_reaped_between_its_parents_read_and_its_own_waits)
-{
-    env e;
-    ph_tick_stats st;
-    env_init(&e);
-    e.src.cpu_res_ns = 10;
-    add(&e, 10, 5, 500, "sh", 100);
-    CHECK_I(step(&e, 0, 1, &st), 0); /* boot 1000 */
-    heard_exit(&e.f, 31, 10, 1105, 15, 64, 1);
-    e.f.p[0].cpu = 101;
-    CHECK_I(step(&e, 100, 0, &st), 0); /* boot 1100: the record, no reap */
-    int64_t sh_io = sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES);
-    int64_t sh_child = sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
-    add(&e, 31, 1105, 1105, "short", 15);
-    e.f.p[1].vanish_on_read = 1; /* listed, reaped after the parent's read */
-    e.f.p[0].cpu = 102;
-    CHECK_I(step(&e, 100, 0, &st), 0);
-    sh_io += sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES);
-    sh_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
-    e.f.p[1].alive = 0;
-    e.f.p[0].cpu = 103;
-    e.f.p[0].ccpu = 20; /* the reap, in this read */
-    e.f.p[0].io = 64;
-    CHECK_I(step(&e, 100, 0, &st), 0);
-    sh_io += sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES);
-    sh_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
-    CHECK_I(sh_io, 0);
-    CHECK_I(sh_child, 0);
-    CHECK_I(e.r.nnew, 2);
-    ph_tracker_free(e.t);
-}
