@@ -42,7 +42,7 @@ int64_t ph_next_tick(int64_t start, int64_t interval, int64_t done, int64_t now,
 
 typedef struct ph_sampler {
     ph_store *store;
-    ph_tracker tracker;
+    ph_tracker *tracker;
     ph_source src;
     int64_t boot, boot_wall_ns;
     int64_t next_sample;  /* id of the next sample to store */

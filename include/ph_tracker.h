@@ -1,7 +1,13 @@
 /*
  * ph_tracker.h: process identity and deltas, independent of OS and storage.
  *
- * The tracker keeps, per live process, the last cumulative values it read.
+ * The tracker keeps, per live process, the last cumulative values it read,
+ * and turns each new reading into a row of what happened since. It is
+ * driven by fakes in tests/unit/test_tracker.c; read EXAMPLE below first.
+ * Its state is private (src/record/tracker_int.h, which also names its
+ * words): debts in src/record/debts.c, exit records in src/record/exits.c.
+ *
+ * THE STEP
  * Each step lists the processes, reads each one through a ph_source, and
  * emits through a ph_sink:
  *   - proc_new for an identity (boot, pid, start_key) not seen before;
@@ -10,23 +16,35 @@
  *     previous sample; BASELINE: gauges only, when it was already running),
  *     and, on a keyframe step, per idle process (gauges only);
  *   - proc_gone for identities no longer listed (or whose pid was reused).
- * Children: when a process disappears, what was credited of it (its
- * cumulative CPU and faults, own and of its reaped children; on Linux also its
- * I/O, which the kernel adds to the waiting parent's own counters) is owed to
- * its parent, and subtracted from the parent's next child_* deltas once they
- * show the reap (the parent's child CPU grew by at least the owed CPU): the
- * kernel adds a reaped child's whole total to the parent, and only the part
- * no row credited is new. A debt the parent never pays within two more
- * samples (it did not wait: the kernel reaped the child) is dropped.
+ * A step reads every listed process first, then takes the exit records
+ * (so every reap its reads saw has its child's record), then closes what is
+ * gone, then makes the rows of the live processes. A counter that goes
+ * backwards yields no delta for that row and becomes the new baseline.
+ *
+ * DEBTS
+ * When a process disappears, what was credited of it (its cumulative CPU
+ * and faults, own and of its reaped children; on Linux also its I/O, which
+ * the kernel adds to the waiting parent's own counters) is its DEBT to its
+ * parent, PAID by subtracting it from the parent's next child_* deltas once
+ * they show the reap (the parent's child CPU grew by at least the debt):
+ * the kernel adds a reaped child's whole total to the parent, and only the
+ * part no row credited is new. The parent is read after the listing: debts
+ * of children the listing shows reaped are paid first; then those that may
+ * have been reaped after the parent's read (gone when read, or born after
+ * the listing), only when the parent's I/O shows them too (Linux); never
+ * one whose child is still listed (a zombie: it waits, and is not taken for
+ * a new process). A debt the parent never pays within PH_DEBT_WAIT_SAMPLES
+ * (two) more samples (it did not wait: the kernel reaped the child) is
+ * dropped.
  * Debts follow the chain: a debt owed to a process that is itself gone in
- * the same step (a wrapper that forked, waited and exited) is added to that
- * process's own debt, whatever the order they are found in, so the
+ * the same step (a wrapper that forked, waited and exited) is FOLDED into
+ * that process's own debt, whatever the order they are found in, so the
  * grandparent's reap pays both (the kernel passes the wrapper's reaped
  * children up with it).
- * The remainder: what the parent's child CPU grew by beyond the debts a
+ * The REMAINDER: what the parent's child CPU grew by beyond the debts a
  * delta pays is the CPU of those children that no row holds (the kernel
  * sends an exit record before it tears the process's memory down). It is
- * split evenly, one share per child paid for (a wrapper's debt counts what
+ * split evenly, one SHARE per child paid for (a wrapper's debt counts what
  * was folded into it); a share whose child has an exit record moves from
  * the parent's child columns to that child's exit row (a later EXIT row when
  * the reap is seen in a later step), the others stay. What debts take beyond
@@ -34,7 +52,22 @@
  * from the parent's next growth (ph_entry.child_carry); a parent gone before
  * that growth owes its carry with its own debt (it was credited, and the
  * kernel passes it up).
- * Names: the exit record's name wins over a sampled one (a process sampled
+ *
+ * EXIT RECORDS
+ * Where the source hears of exits (Linux taskstats as root), a process
+ * that was sampled gets a last EXIT row with what it did after its last
+ * sample, and a process that lived between two samples gets its own identity
+ * and one EXIT row with its whole life. An exit whose pid is still listed as
+ * its process (a zombie not yet reaped) waits until it is not listed, however
+ * many samples that takes: the record is the only account of the process's
+ * last part (or of its whole life), and its parent's reap, whenever it
+ * comes, must find the debt it makes; dropping it after a few samples (as
+ * the code once did) gave a late reaper's parent the child's CPU and I/O.
+ * The wait is bounded by the processes listed, and a record is never kept
+ * for another process that reuses its pid (its start differs).
+ *
+ * NAMES
+ * The exit record's name wins over a sampled one (a process sampled
  * between fork and exec is renamed at its exit); the app of a process known
  * by name only comes from the source's app_of, the same rule as ident's.
  * A changed uid (setuid) is passed on through proc_renamed.
@@ -43,18 +76,30 @@
  * moved to another cgroup is seen within a keyframe interval), and
  * passed on through proc_cgroup whenever they could be read; a process known
  * only by its exit record has none.
- * A step reads every listed process first, then takes the exit records
- * (so every reap its reads saw has its child's record), then closes what is
- * gone, then makes the rows of the live processes.
- * Exits: where the source hears of exits (Linux taskstats as root), a process
- * that was sampled gets a last EXIT row with what it did after its last
- * sample, and a process that lived between two samples gets its own identity
- * and one EXIT row with its whole life. An exit whose pid is still listed (a
- * zombie not yet reaped) waits until it is not.
- * A counter that goes backwards yields no delta for that row and becomes the
- * new baseline. The step's new state is kept apart until ph_tracker_commit,
- * so a step whose rows could not be stored is undone with ph_tracker_abort
- * and the next step's deltas cover both intervals: nothing is lost.
+ *
+ * FAILURE
+ * The step's new state is kept apart until ph_tracker_commit, so a step
+ * whose rows could not be stored is undone with ph_tracker_abort and the
+ * next step's deltas cover both intervals: nothing is lost.
+ *
+ * EXAMPLE
+ * tests/unit/test_tracker.c, reaped_children_are_credited_once: make (pid
+ * 10) and cc1 (pid 20, make's child); CPU in ns, child = make's child time.
+ *
+ *   step  listed      read                          rows
+ *   1     10, 20      make cpu 100 child 0          make BASELINE, cc1 BASELINE
+ *                     cc1  cpu 300
+ *   2     10          make cpu 101 child 350        make DELTA cpu 1 child 50
+ *   3     10          make cpu 102 child 450        make DELTA cpu 1 child 100
+ *
+ * Step 2: cc1 is gone; its debt to make is the 300 it had when last read
+ * (credited by its rows, or spent before the recording began). make's child
+ * time grew by 350 >= 300: the reap is in this delta, the debt is paid, and
+ * only 300 seen alive + 50 after = 350 reaped: the 50 is new, cc1's life
+ * after its last sample, which no row holds. With an exit record (cc1 exits
+ * with 380: exit_record_adds_the_last_part_once) cc1 gets an EXIT row of
+ * 80 and make's child column 0. Step 3: a child nobody saw leaves no debt:
+ * all 100 is new, in make's child column.
  */
 #ifndef PH_TRACKER_H
 #define PH_TRACKER_H
@@ -153,55 +198,11 @@ typedef struct ph_entry {
     ph_values last; /* last cumulative counters and gauges read */
 } ph_entry;
 
-/* What a parent's next child delta must not count again: the totals already
- * credited of one of its children that disappeared. */
-typedef struct ph_child_seen {
-    int32_t ppid;
-    int32_t pid;   /* the child that owes it */
-    int64_t proc;  /* its identity in the sink: the remainder's row goes there; 0 none */
-    int exact;     /* its exit record was heard: the debt is its whole total */
-    int keep;      /* in the parent's delta, but no row holds it: not subtracted */
-    int prow;      /* its pending exit row in this step, or -1 */
-    int32_t into;  /* folded into the debt of this gone ancestor (its pid), or 0 */
-    int64_t into_proc; /* that ancestor's identity in the sink, 0 none */
-    int folded;    /* folded, not paid: kept (as long as its root) to take its share of the
-                    * root's remainder */
-    int members;   /* debts with an exit record folded into this one in this step */
-    int age;  /* samples it has waited for the parent to show the reap */
-    int used; /* paid (or folded into the parent's own debt) in this step */
-    int64_t v[PH_METRIC_COUNT]; /* child_* metrics; own I/O metrics where reaped I/O lands in the parent */
-} ph_child_seen;
+/* The tracker's state (opaque: src/record/tracker_int.h). */
+typedef struct ph_tracker ph_tracker;
 
-typedef struct ph_pending_exit {
-    ph_exit x;
-    int age;  /* samples it has waited (its process still listed: a zombie) */
-    int used; /* produced its row in this step */
-} ph_pending_exit;
-
-/* One process read in a step, before its row is made. */
-typedef struct ph_read {
-    int32_t pid;
-    const struct ph_entry *old; /* its committed state; NULL: first sight (or pid reused) */
-    enum ph_read_result r;
-    ph_proc_sample s;
-} ph_read;
-
-typedef struct ph_tracker {
-    ph_entry *cur;  size_t ncur, capcur;   /* committed state, sorted by pid */
-    ph_entry *next; size_t nnext, capnext; /* state being built by a step */
-    ph_pidlist pids;
-    ph_child_seen *owed; size_t nowed, capowed;   /* committed debts */
-    ph_child_seen *work; size_t nwork, capwork;   /* this step's: owed + new */
-    size_t nsorted;                               /* work[0..nsorted) is sorted by ppid */
-    ph_pending_exit *pexit; size_t npexit, cappexit; /* exits heard, not yet matched */
-    ph_exitlist heard; /* scratch for the source's exits */
-    ph_read *reads; size_t nreads, capreads; /* this step's reads */
-    ph_row *prow; size_t nprow, capprow; /* exit rows of this step, written at its end */
-    size_t *paid; size_t cappaid;        /* scratch: the debts one delta paid */
-} ph_tracker;
-
-void ph_tracker_init(ph_tracker *t);
-void ph_tracker_free(ph_tracker *t);
+ph_tracker *ph_tracker_new(void);
+void ph_tracker_free(ph_tracker *t); /* NULL is fine */
 /* Run one step; returns 0, or -1 when the source cannot list or the sink failed. */
 int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
                     const ph_tick *tick, ph_tick_stats *stats);
@@ -209,6 +210,10 @@ void ph_tracker_commit(ph_tracker *t);
 void ph_tracker_abort(ph_tracker *t);
 /* Seed the committed state (resume); entries need not be sorted. */
 void ph_tracker_load(ph_tracker *t, const ph_entry *e, size_t n);
+/* The committed state: one entry per live process, sorted by pid (valid
+ * until the next step or free). */
+size_t ph_tracker_count(const ph_tracker *t);
+const ph_entry *ph_tracker_entries(const ph_tracker *t);
 
 /* The source backed by this build's platform collector. */
 ph_source ph_platform_source(ph_platform *p);

@@ -511,7 +511,6 @@ int ph_record(const ph_record_opts *o)
     int status = PH_EXIT_OK;
     memset(&r, 0, sizeof r);
     r.o = o;
-    ph_tracker_init(&r.sampler.tracker);
     umask(077);
 
     if (o->textfile_dir) {

@@ -117,7 +117,7 @@ int ph_sampler_init(ph_sampler *s, ph_store *store, ph_source src, const char *b
     ph_entry *entries = NULL;
     size_t n = 0;
     memset(s, 0, sizeof *s);
-    ph_tracker_init(&s->tracker);
+    s->tracker = ph_tracker_new();
     s->store = store;
     s->src = src;
     s->boot_wall_ns = boot_wall_ns;
@@ -134,7 +134,7 @@ int ph_sampler_init(ph_sampler *s, ph_store *store, ph_source src, const char *b
     s->have_power = s->prev_boot_ns >= 0 && ph_store_get_power(store, &s->power) == 1;
     s->prev_wall_ns = last.ts_ns;
     if (s->prev_boot_ns >= 0 && n)
-        ph_tracker_load(&s->tracker, entries, n);
+        ph_tracker_load(s->tracker, entries, n);
     free(entries);
     ph_ledger_init(&s->ledger);
     ph_ledger_init(&s->undo);
@@ -177,7 +177,7 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
     ph_store_tick_begin(s->store);
     ph_store_err_clear(s->store);
     int ok = ph_store_exec(s->store, "BEGIN IMMEDIATE") == 0 &&
-             ph_tracker_step(&s->tracker, &s->src, &wsink, &tick, stats) == 0;
+             ph_tracker_step(s->tracker, &s->src, &wsink, &tick, stats) == 0;
     if (ok && s->ledger.nco) {
         int n = ph_ledger_settle(&s->ledger, &s->src, s->profile ? &tsink : &sink,
                                  s->boot_wall_ns ? s->boot_wall_ns + boot_ns : wall, NULL, 0, NULL);
@@ -213,7 +213,7 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
     }
     if (!ok) {
         ph_store_rollback(s->store);
-        ph_tracker_abort(&s->tracker);
+        ph_tracker_abort(s->tracker);
         ph_ledger_copy(&s->ledger, &s->undo);
         /* Whatever failed (another writer's sample with our number, a file
          * replaced under us), the next sample follows the last one stored. */
@@ -222,7 +222,7 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
             s->next_sample = last.sample + 1;
         return -1;
     }
-    ph_tracker_commit(&s->tracker);
+    ph_tracker_commit(s->tracker);
     if (have_pw) {
         s->power = pw;
         s->have_power = 1;
@@ -236,7 +236,8 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
 
 void ph_sampler_free(ph_sampler *s)
 {
-    ph_tracker_free(&s->tracker);
+    ph_tracker_free(s->tracker);
+    s->tracker = NULL; /* freed twice is fine: a reopen frees, then may fail to init */
     ph_ledger_free(&s->ledger);
     ph_ledger_free(&s->undo);
 }

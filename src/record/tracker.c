@@ -3,9 +3,11 @@
  *
  * Both the listing and the state are sorted by pid, so a step is one merge
  * join: no hashing, O(processes). A pid whose start_key changed is a new
- * process (the old identity is reported gone first).
+ * process (the old identity is reported gone first). This file is the step
+ * and the rows; debts.c holds what gone children owe and how parents pay,
+ * exits.c the exit records (their words: tracker_int.h).
  */
-#include "ph_tracker.h"
+#include "tracker_int.h"
 #include "ph_cgroup.h"
 #include "ph_util.h"
 
@@ -13,24 +15,69 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ph_tracker_init(ph_tracker *t)
+ph_tracker *ph_tracker_new(void)
 {
+    ph_tracker *t = ph_xrealloc(NULL, sizeof *t);
     memset(t, 0, sizeof *t);
+    return t;
 }
 
 void ph_tracker_free(ph_tracker *t)
 {
+    if (!t)
+        return;
     free(t->cur);
     free(t->next);
-    free(t->owed);
-    free(t->work);
-    free(t->pexit);
+    free(t->waiting);
+    free(t->debts);
+    free(t->exits);
     free(t->reads);
-    free(t->prow);
+    free(t->exit_rows);
     free(t->paid);
     ph_exitlist_free(&t->heard);
     ph_pidlist_free(&t->pids);
-    memset(t, 0, sizeof *t);
+    free(t);
+}
+
+size_t ph_tracker_count(const ph_tracker *t)
+{
+    return t->ncur;
+}
+
+const ph_entry *ph_tracker_entries(const ph_tracker *t)
+{
+    return t->cur;
+}
+
+/* A row of this step kept until its end (an exit row: the remainder of its
+ * parent's reap may still be added to it). Returns its index. */
+int ph_trk_exit_row(ph_tracker *t, int64_t proc)
+{
+    if (t->nexit_rows == t->capexit_rows) {
+        t->capexit_rows = t->capexit_rows ? t->capexit_rows * 2 : 64;
+        t->exit_rows = ph_xrealloc(t->exit_rows, t->capexit_rows * sizeof *t->exit_rows);
+    }
+    ph_row *r = &t->exit_rows[t->nexit_rows];
+    memset(r, 0, sizeof *r);
+    r->proc = proc;
+    r->kind = PH_ROW_EXIT;
+    return (int)t->nexit_rows++;
+}
+
+/* This step's read of pid (t->reads is in listing order, by pid), or NULL. */
+ph_read *ph_trk_read_of(const ph_tracker *t, int32_t pid)
+{
+    size_t lo = PH_LOWER_BOUND(t->reads, t->nreads, pid, pid);
+    return lo < t->nreads && t->reads[lo].pid == pid ? (ph_read *)&t->reads[lo] : NULL;
+}
+
+/* The app of a process known only by its name. */
+void ph_trk_app_of(const ph_source *src, const char *name, char *app, size_t len)
+{
+    if (src->app_of)
+        src->app_of(src->ctx, name, app, len);
+    else
+        snprintf(app, len, "%s", name);
 }
 
 static ph_entry *push_next(ph_tracker *t)
@@ -79,351 +126,13 @@ static int tell_cgroup(const ph_source *src, const ph_sink *sink, int32_t pid, i
     return sink->proc_cgroup(sink->ctx, proc, &cg);
 }
 
-/* A disappearing process's totals, as its parent's child_* metrics count them. */
-static const struct {
-    enum ph_metric own, child;
-} credit[] = {
-    {PH_M_CPU_USER_NS, PH_M_CHILD_CPU_USER_NS},
-    {PH_M_CPU_SYSTEM_NS, PH_M_CHILD_CPU_SYSTEM_NS},
-    {PH_M_FAULTS_MINOR, PH_M_CHILD_FAULTS_MINOR},
-    {PH_M_FAULTS_MAJOR, PH_M_CHILD_FAULTS_MAJOR},
-    {PH_M_WAKEUPS, PH_M_CHILD_WAKEUPS},
-    {PH_M_PAGEINS, PH_M_CHILD_PAGEINS},
-};
 
-/* I/O a waiting Linux parent's own counters receive from a reaped child. */
-static const enum ph_metric reaped_io[] = {
-    PH_M_DISK_READ_BYTES,    PH_M_DISK_WRITE_BYTES, PH_M_SYSCALL_READ_BYTES,
-    PH_M_SYSCALL_WRITE_BYTES, PH_M_SYSCALLS_READ,   PH_M_SYSCALLS_WRITE,
-};
 
-static int64_t val(const ph_values *v, enum ph_metric m)
-{
-    return (v->have & PH_BIT(m)) ? v->v[m] : 0;
-}
 
-static ph_child_seen *push_seen(ph_child_seen **list, size_t *n, size_t *cap)
-{
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        *list = ph_xrealloc(*list, *cap * sizeof **list);
-    }
-    ph_child_seen *c = &(*list)[(*n)++];
-    memset(c, 0, sizeof *c);
-    c->prow = -1;
-    return c;
-}
 
-/* A row of this step kept until its end (an exit row: the remainder of its
- * parent's reap may still be added to it). Returns its index. */
-static int push_prow(ph_tracker *t, int64_t proc)
-{
-    if (t->nprow == t->capprow) {
-        t->capprow = t->capprow ? t->capprow * 2 : 64;
-        t->prow = ph_xrealloc(t->prow, t->capprow * sizeof *t->prow);
-    }
-    ph_row *r = &t->prow[t->nprow];
-    memset(r, 0, sizeof *r);
-    r->proc = proc;
-    r->kind = PH_ROW_EXIT;
-    return (int)t->nprow++;
-}
 
-static int cmp_seen(const void *a, const void *b)
-{
-    int32_t x = ((const ph_child_seen *)a)->ppid, y = ((const ph_child_seen *)b)->ppid;
-    return (x > y) - (x < y);
-}
 
-static void sort_work(ph_tracker *t)
-{
-    if (t->nwork > 1 && t->nsorted < t->nwork)
-        qsort(t->work, t->nwork, sizeof *t->work, cmp_seen);
-    t->nsorted = t->nwork;
-}
 
-/* First entry of the sorted part of the work list owed to pid. */
-static size_t first_owed(const ph_tracker *t, int32_t pid)
-{
-    return PH_LOWER_BOUND(t->work, t->nsorted, ppid, pid);
-}
-
-/* The next debt owed to pid not settled in this step, from *k on: the
- * sorted part of the work list by binary search, then its unsorted tail
- * (debts found during this step). Start with *k = first_owed(t, pid). */
-static ph_child_seen *next_owed(ph_tracker *t, int32_t pid, size_t *k)
-{
-    for (; *k < t->nwork; (*k)++) {
-        if (*k < t->nsorted && t->work[*k].ppid != pid) {
-            *k = t->nsorted - 1; /* on to the unsorted tail */
-            continue;
-        }
-        ph_child_seen *w = &t->work[*k];
-        if (!w->used && w->ppid == pid) {
-            (*k)++;
-            return w;
-        }
-    }
-    return NULL;
-}
-
-/* Index of the debt created in this step (work[from..]) by pid, or -1;
- * byp is those indices sorted by pid. */
-static long new_debt_of(const ph_tracker *t, const size_t *byp, size_t n, int32_t pid)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (t->work[byp[mid]].pid < pid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && t->work[byp[lo]].pid == pid ? (long)byp[lo] : -1;
-}
-
-static const ph_tracker *sort_ctx;
-static int cmp_by_pid(const void *a, const void *b)
-{
-    int32_t x = sort_ctx->work[*(const size_t *)a].pid, y = sort_ctx->work[*(const size_t *)b].pid;
-    return (x > y) - (x < y);
-}
-
-/*
- * Debts follow the chain. A debt owed to a process that is gone in this
- * step is added to the debt of that process, or of its nearest ancestor not
- * gone in this step: the kernel passes what a process reaped up with it when
- * its own parent reaps it. Done once every gone process has its debt, so the
- * order they were found in (pid order) does not matter. Debts created in
- * this step are work[from..nwork).
- */
-static void fold_chains(ph_tracker *t, size_t from)
-{
-    size_t n = t->nwork - from;
-    if (n == 0)
-        return;
-    if (n > t->cappaid) {
-        t->cappaid = n;
-        t->paid = ph_xrealloc(t->paid, n * sizeof *t->paid);
-    }
-    size_t *byp = t->paid;
-    for (size_t k = 0; k < n; k++)
-        byp[k] = from + k;
-    sort_ctx = t;
-    qsort(byp, n, sizeof *byp, cmp_by_pid);
-    for (size_t k = 0; k < t->nwork; k++) {
-        ph_child_seen *w = &t->work[k];
-        if (w->used)
-            continue;
-        long root = -1;
-        int32_t up = w->ppid;
-        for (int depth = 0; depth < 64; depth++) { /* a chain, not a cycle: bounded all the same */
-            long j = new_debt_of(t, byp, n, up);
-            if (j < 0 || (size_t)j == k)
-                break; /* (a debt already folded is walked through: its own root is further up) */
-            root = j;
-            up = t->work[j].ppid;
-        }
-        if (root < 0)
-            continue;
-        ph_child_seen *r = &t->work[root];
-        w->used = 1;
-        w->folded = 1;
-        w->into = r->pid; /* indices change when the list is sorted: the pid does not */
-        w->into_proc = r->proc;
-        for (int m = 0; m < PH_METRIC_COUNT; m++)
-            r->v[m] += w->v[m];
-        if (w->exact && w->proc > 0 && !w->keep)
-            r->members += 1 + w->members; /* its remainder share goes to them too */
-    }
-}
-
-/* The debt of a disappearing process to its parent: everything credited to
- * it (own, with the final row's deltas when its exit was heard, and its
- * children's columns) plus what its own children still owed it. */
-static void owe(ph_child_seen *c, const ph_source *src, int32_t pid, int32_t ppid,
-                const ph_values *last, const ph_values *final_delta, int64_t carry)
-{
-    c->pid = pid;
-    c->ppid = ppid;
-    for (size_t i = 0; i < PH_ARRAY_LEN(credit); i++)
-        c->v[credit[i].child] = val(last, credit[i].own) + val(last, credit[i].child) +
-                                (final_delta ? val(final_delta, credit[i].own) : 0);
-    /* Its own debts may have taken more than its child times showed when it
-     * was last read (a child's debt paid in the delta before its reap, within
-     * the rounding slack): that carry was credited too (its child's row),
-     * and is in what the kernel passes up, so it is owed as well. Otherwise
-     * the grandparent's reap finds it again and gives it a second time. */
-    c->v[PH_M_CHILD_CPU_USER_NS] += carry;
-    if (src->reaped_io_in_parent)
-        for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++)
-            c->v[reaped_io[i]] = val(last, reaped_io[i]) + (final_delta ? val(final_delta, reaped_io[i]) : 0);
-}
-
-/* Was f folded into root d, with an exit row? A root with an identity is
- * known by it (a debt folded may be older than its root: a fork storm's
- * reaper that reaps a step after its child's record and exits; by pid and
- * age its share went to the reaper); one without, by pid in the same step. */
-static int member_of(const ph_child_seen *f, const ph_child_seen *d)
-{
-    if (!(f->folded && f->into == d->pid && f->exact && f->proc > 0 && !f->keep))
-        return 0;
-    return d->proc > 0 ? f->into_proc == d->proc : f->age == d->age;
-}
-
-/* Add a remainder of CPU to the exit row of the debt's process: its row
- * of this step, or a new one in this step's sample. */
-static void give(ph_tracker *t, ph_child_seen *w, int64_t user, int64_t sys)
-{
-    if (user <= 0 && sys <= 0)
-        return;
-    if (w->prow < 0)
-        w->prow = push_prow(t, w->proc);
-    ph_values *v = &t->prow[w->prow].vals;
-    ph_values_set(v, PH_M_CPU_USER_NS, val(v, PH_M_CPU_USER_NS) + (user > 0 ? user : 0));
-    ph_values_set(v, PH_M_CPU_SYSTEM_NS, val(v, PH_M_CPU_SYSTEM_NS) + (sys > 0 ? sys : 0));
-}
-
-/*
- * Subtract from a parent's deltas what its reaped children already had
- * credited. A debt is paid only when what is left of the parent's child CPU
- * growth covers it: the reap is in this delta. Otherwise it waits. The
- * parent's user and system child times are each rounded down to the CPU unit
- * while an exit record's CPU is exact: two units of slack.
- * What the growth holds beyond them is those children's too (the CPU of
- * their exit after the record was sent): split evenly over the children
- * paid for, the shares of those with an exit record move from the parent's
- * child columns to their exit rows.
- */
-static void pay_debts(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *row, int64_t *carry)
-{
-    if (!(row->have & PH_BIT(PH_M_CHILD_CPU_USER_NS)))
-        return; /* child times not read: the reap shows in a later delta */
-    int64_t have_u = val(row, PH_M_CHILD_CPU_USER_NS), have_s = val(row, PH_M_CHILD_CPU_SYSTEM_NS);
-    int64_t left = have_u + have_s, paid_u = 0, paid_s = 0, carried = *carry;
-    size_t npaid = 0, nother = 0, nshares = 0;
-    size_t k = first_owed(t, pid);
-    ph_child_seen *w;
-    while ((w = next_owed(t, pid, &k)) != NULL) {
-        int64_t need = w->v[PH_M_CHILD_CPU_USER_NS] + w->v[PH_M_CHILD_CPU_SYSTEM_NS];
-        if (left + 2 * src->cpu_res_ns < need || (need == 0 && val(row, PH_M_CHILD_FAULTS_MINOR) <
-                                                             w->v[PH_M_CHILD_FAULTS_MINOR]))
-            continue;
-        w->used = 1;
-        left -= need;
-        paid_u += w->v[PH_M_CHILD_CPU_USER_NS];
-        paid_s += w->v[PH_M_CHILD_CPU_SYSTEM_NS];
-        if (w->exact && w->proc > 0 && !w->keep) {
-            if (npaid == t->cappaid) {
-                t->cappaid = t->cappaid ? t->cappaid * 2 : 64;
-                t->paid = ph_xrealloc(t->paid, t->cappaid * sizeof *t->paid);
-            }
-            t->paid[npaid++] = (size_t)(w - t->work);
-            nshares += 1 + (size_t)w->members;
-        } else {
-            nother++;
-        }
-        if (w->keep)
-            continue; /* no row holds it: it stays in the child columns */
-        /* the debt holds only child_* metrics, and own I/O where reaped I/O
-         * lands in the parent: every metric it has is owed */
-        for (int m = 0; m < PH_METRIC_COUNT; m++)
-            if (w->v[m] && (row->have & PH_BIT(m)))
-                row->v[m] = row->v[m] > w->v[m] ? row->v[m] - w->v[m] : 0;
-    }
-    /* What the debts took beyond the growth is the kernel's rounding down
-     * of the parent's child times (bounded by it): the next growth pays it
-     * back, so the parent's columns and the children's rows add up to the
-     * parent's child times over any span, not to more. */
-    int64_t rem = (have_u + have_s) - (paid_u + paid_s) - carried;
-    int64_t bound = 2 * src->cpu_res_ns;
-    *carry = rem < 0 ? (-rem < bound ? -rem : bound) : 0;
-    int64_t res_u = row->v[PH_M_CHILD_CPU_USER_NS], res_s = val(row, PH_M_CHILD_CPU_SYSTEM_NS);
-    if (carried > 0) { /* last delta's excess, out of this one's columns */
-        int64_t c = carried, take = res_s < c ? res_s : c;
-        res_s -= take;
-        c -= take;
-        res_u -= res_u < c ? res_u : c;
-    }
-    if (npaid && rem > 0) {
-        /* Each child reaped in this delta takes an even share (a wrapper's
-         * debt with the children folded into it counts them all); the
-         * shares of those without an exit record stay in the parent's child
-         * columns, where no row credits them (as without exit records). */
-        rem = (int64_t)((long double)rem * (long double)nshares / (long double)(nshares + nother));
-        int64_t rem_s = res_s < rem ? res_s : rem;
-        int64_t rem_u = rem - rem_s;
-        if (rem_u > res_u) /* the rest was rounded away: not given */
-            rem_u = res_u;
-        res_s -= rem_s;
-        res_u -= rem_u;
-        int64_t n = (int64_t)nshares, g = 0;
-        for (size_t i = 0; i < npaid; i++) {
-            ph_child_seen *d = &t->work[t->paid[i]];
-            int64_t cnt = 1 + d->members;
-            /* even shares; the last takes what the division leaves */
-            int64_t u = i + 1 == npaid ? rem_u - rem_u / n * g : rem_u / n * cnt;
-            int64_t sy = i + 1 == npaid ? rem_s - rem_s / n * g : rem_s / n * cnt;
-            g += cnt;
-            if (!d->members) {
-                give(t, d, u, sy);
-                continue;
-            }
-            /* split between the wrapper and what was folded into it */
-            int64_t found = 0;
-            for (size_t j = 0; j < t->nwork; j++)
-                found += member_of(&t->work[j], d);
-            int64_t pu = u / (1 + found), ps = sy / (1 + found);
-            give(t, d, u - pu * found, sy - ps * found);
-            for (size_t j = 0; found && j < t->nwork; j++) {
-                if (member_of(&t->work[j], d))
-                    give(t, &t->work[j], pu, ps);
-            }
-        }
-    }
-    row->v[PH_M_CHILD_CPU_USER_NS] = res_u > 0 ? res_u : 0;
-    if (row->have & PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS))
-        row->v[PH_M_CHILD_CPU_SYSTEM_NS] = res_s > 0 ? res_s : 0;
-}
-
-/*
- * Can the process whose start_key this is be the one of exit record x? Its
- * start is estimated late by up to the slack (plus a tick of rounding).
- * PIDs are reused (32,768 of them by default, a wrap every half minute
- * under heavy churn): a record must never be matched, or kept waiting, for
- * another process that holds its pid now.
- */
-static int exit_is(const ph_exit *x, uint64_t start_key)
-{
-    return start_key <= x->start_key + 1 && start_key + x->start_key_slack >= x->start_key;
-}
-
-/* The exit heard for this process not matched yet, or NULL. Of several
- * records for its pid that could be its own (the pid was reused within the
- * window), the one whose estimated start is earliest: a later process with
- * the same pid started later, and estimates are late, never early. */
-static ph_pending_exit *claim_exit(ph_tracker *t, int32_t pid, uint64_t start_key)
-{
-    ph_pending_exit *best = NULL;
-    for (size_t i = 0; i < t->npexit; i++) {
-        ph_pending_exit *px = &t->pexit[i];
-        if (!px->used && px->x.pid == pid && exit_is(&px->x, start_key) &&
-            (!best || px->x.start_key < best->x.start_key))
-            best = px;
-    }
-    if (best)
-        best->used = 1;
-    return best;
-}
-
-/* The app of a process known only by its name. */
-static void app_of(const ph_source *src, const char *name, char *app, size_t len)
-{
-    if (src->app_of)
-        src->app_of(src->ctx, name, app, len);
-    else
-        snprintf(app, len, "%s", name);
-}
 
 static int report_gone(const ph_sink *sink, const ph_entry *e, ph_tick_stats *st)
 {
@@ -448,20 +157,20 @@ static int emit(const ph_sink *sink, const ph_row *row, const ph_entry *e)
  * and the identity is closed.
  */
 static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const ph_tick *tick,
-                const ph_entry *e, ph_child_seen *debt, ph_tick_stats *st)
+                const ph_entry *e, ph_debt *debt, ph_tick_stats *st)
 {
-    ph_pending_exit *px = claim_exit(t, e->pid, e->start_key);
+    ph_exit_wait *px = ph_exits_claim(t, e->pid, e->start_key);
     ph_row row;
     memset(&row, 0, sizeof row);
-    debt->prow = -1;
+    debt->exit_row = -1;
     if (px) {
         const ph_values *fin = &px->x.vals, *last = &e->last;
-        int reaped = val(last, PH_M_CHILD_FAULTS_MINOR) > 0 || val(last, PH_M_CHILD_CPU_USER_NS) > 0 ||
-                     val(last, PH_M_CHILD_CPU_SYSTEM_NS) > 0;
+        int reaped = ph_val(last, PH_M_CHILD_FAULTS_MINOR) > 0 || ph_val(last, PH_M_CHILD_CPU_USER_NS) > 0 ||
+                     ph_val(last, PH_M_CHILD_CPU_SYSTEM_NS) > 0;
         ph_mask take = ph_metric_counters() & fin->have & last->have;
         if (reaped && src->reaped_io_in_parent)
-            for (size_t i = 0; i < PH_ARRAY_LEN(reaped_io); i++)
-                take &= ~PH_BIT(reaped_io[i]);
+            for (size_t i = 0; i < PH_NREAPED_IO; i++)
+                take &= ~PH_BIT(ph_reaped_io[i]);
         for (int m = 0; m < PH_METRIC_COUNT; m++) {
             if (!(take & PH_BIT(m)))
                 continue;
@@ -470,15 +179,15 @@ static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const 
         }
         if (row.vals.have && (fin->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES)))
             ph_values_set(&row.vals, PH_M_PEAK_RESIDENT_BYTES, fin->v[PH_M_PEAK_RESIDENT_BYTES]);
-        debt->prow = push_prow(t, e->proc);
-        t->prow[debt->prow].vals = row.vals;
+        debt->exit_row = ph_trk_exit_row(t, e->proc);
+        t->exit_rows[debt->exit_row].vals = row.vals;
         debt->proc = e->proc;
-        debt->exact = 1;
+        debt->has_exit = 1;
         if (px->x.name[0] && strcmp(px->x.name, e->name) != 0) {
             ph_proc_info info;
             char app[PH_NAME_MAX];
             memset(&info, 0, sizeof info);
-            app_of(src, px->x.name, app, sizeof app);
+            ph_trk_app_of(src, px->x.name, app, sizeof app);
             info.pid = e->pid;
             info.ppid = e->ppid;
             info.uid = px->x.uid >= 0 ? px->x.uid : e->uid;
@@ -495,59 +204,11 @@ static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const 
                 return -1;
         }
     }
-    owe(debt, src, e->pid, e->ppid, &e->last, px ? &row.vals : NULL, e->child_carry);
+    ph_debt_set(debt, src, e->pid, e->ppid, &e->last, px ? &row.vals : NULL, e->child_carry);
+    debt->key = e->start_key;
     return report_gone(sink, e, st);
 }
 
-/* An exit heard for a process no sample saw: its own identity and one row
- * with its whole life (kept until the step's end), when it lived after the
- * previous sample. Otherwise it is not charged, and its parent's reap of it
- * stays in the parent's child columns. */
-static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sink,
-                         const ph_tick *tick, ph_pending_exit *px, ph_tick_stats *st)
-{
-    const ph_exit *x = &px->x;
-    px->used = 1;
-    ph_child_seen c;
-    ph_values none;
-    memset(&c, 0, sizeof c);
-    memset(&none, 0, sizeof none);
-    c.prow = -1;
-    if (!x->whole || tick->prev_boot_ns < 0 || x->start_boot_ns + x->start_res_ns <= tick->prev_boot_ns) {
-        /* part of its life may lie outside the window: not charged, but its
-         * CPU is known to be in its parent's next reap */
-        owe(&c, src, x->pid, x->ppid, &none, &x->vals, 0);
-        c.keep = 1;
-        *push_seen(&t->work, &t->nwork, &t->capwork) = c;
-        return 0;
-    }
-    ph_proc_info info;
-    char app[PH_NAME_MAX];
-    memset(&info, 0, sizeof info);
-    app_of(src, x->name, app, sizeof app);
-    info.pid = x->pid;
-    info.ppid = x->ppid;
-    info.uid = x->uid;
-    info.start_key = x->start_key;
-    info.start_ns = tick->boot_wall_ns ? tick->boot_wall_ns + x->start_boot_ns : 0;
-    info.name = x->name;
-    info.exe = "";
-    info.app = app; /* gone: its executable can no longer be read */
-    info.bundle = "";
-    info.coalition = -1;
-    info.responsible_pid = -1;
-    int64_t proc = 0;
-    if (sink->proc_new(sink->ctx, &info, &proc) < 0 || sink->proc_gone(sink->ctx, proc) < 0)
-        return -1;
-    (void)st;
-    owe(&c, src, x->pid, x->ppid, &none, &x->vals, 0);
-    c.proc = proc;
-    c.exact = 1;
-    c.prow = push_prow(t, proc);
-    t->prow[c.prow].vals = x->vals;
-    *push_seen(&t->work, &t->nwork, &t->capwork) = c; /* unsorted tail until sort_work */
-    return 0;
-}
 
 static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
                        const ph_tick *tick, const ph_proc_sample *s,
@@ -586,7 +247,7 @@ static int first_sight(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         /* Counters start at zero at fork: all of them happened since. */
         row.kind = PH_ROW_BORN;
         row.vals = s->vals;
-        pay_debts(t, src, s->pid, &row.vals, &e->child_carry); /* children it reaped since birth */
+        ph_debts_pay(t, src, s->pid, &row.vals, &e->child_carry); /* children it reaped since birth */
         st->born++;
     } else {
         row.kind = PH_ROW_BASELINE;
@@ -648,7 +309,7 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         }
         ph_values_set(&e->last, (enum ph_metric)m, s->vals.v[m]);
     }
-    pay_debts(t, src, e->pid, &row.vals, &e->child_carry);
+    ph_debts_pay(t, src, e->pid, &row.vals, &e->child_carry);
     if (r == PH_READ_IDLE) {
         /* Only the cheap counters were read (their deltas are zero); gauges
          * the cheap read lacks hold their last values. */
@@ -661,56 +322,24 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     return emit(sink, &row, e);
 }
 
-/* Take the exits the source heard (kept until matched, even if this step
- * is undone); a later exit of the same pid supersedes a waiting one (a
- * leader thread that left first, then the whole process). */
-static void hear_exits(ph_tracker *t, const ph_source *src)
-{
-    t->heard.n = 0;
-    if (!src->exits || src->exits(src->ctx, &t->heard) != 0)
-        return;
-    for (size_t k = 0; k < t->heard.n; k++) {
-        ph_pending_exit *px = NULL;
-        for (size_t j = 0; j < t->npexit && !px; j++) /* the same process heard again */
-            if (t->pexit[j].x.pid == t->heard.v[k].pid &&
-                (exit_is(&t->pexit[j].x, t->heard.v[k].start_key) || exit_is(&t->heard.v[k], t->pexit[j].x.start_key)))
-                px = &t->pexit[j];
-        if (!px) {
-            if (t->npexit == t->cappexit) {
-                t->cappexit = t->cappexit ? t->cappexit * 2 : 64;
-                t->pexit = ph_xrealloc(t->pexit, t->cappexit * sizeof *t->pexit);
-            }
-            px = &t->pexit[t->npexit++];
-        }
-        px->x = t->heard.v[k];
-        px->age = 0;
-        px->used = 0;
-    }
-}
-
-/* Read this step, by pid (t->reads is in listing order). */
-static const ph_read *read_of(const ph_tracker *t, int32_t pid)
-{
-    size_t lo = PH_LOWER_BOUND(t->reads, t->nreads, pid, pid);
-    return lo < t->nreads && t->reads[lo].pid == pid ? &t->reads[lo] : NULL;
-}
-
 /*
- * A step in four phases. 1: list and read every process. 2: take the exit
+ * A step in five phases. 1: list and read every process. 2: take the exit
  * records, only now: a process reaped before its parent was read exited
- * before that read, so its record is already here. 3: close every identity
- * that is gone (no longer listed, gone when read, or its pid reused), with
- * its exit record when there is one, and give processes no sample saw their
- * rows; each leaves a debt to its parent. 4: make the rows of the live
- * processes, parents paying their children's debts.
+ * before that read, so its record is already here. 3: place the debts of
+ * earlier steps by this listing (reaped, or a zombie still listed), close
+ * every identity that is gone (no longer listed, gone when read, or its pid
+ * reused), with its exit record when there is one, and give processes no
+ * sample saw their rows; each leaves a debt to its parent. 4: make the rows
+ * of the live processes, parents paying their children's debts. 5: write
+ * the exit rows, with the remainder shares their parents' reaps gave them.
  */
 int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
                     const ph_tick *tick, ph_tick_stats *st)
 {
     memset(st, 0, sizeof *st);
     t->nnext = 0;
-    for (size_t k = 0; k < t->npexit; k++)
-        t->pexit[k].used = 0;
+    for (size_t k = 0; k < t->nexits; k++)
+        t->exits[k].matched = 0;
     if (src->list(src->ctx, &t->pids) < 0)
         return -1;
 
@@ -736,6 +365,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
             hint.refresh = tick->keyframe;
         }
         rd->pid = pid;
+        rd->closed = 0;
         rd->r = src->read(src->ctx, pid, old ? &hint : NULL, &rd->s);
         rd->old = old;
         if (old && rd->r != PH_READ_GONE && old->start_key != rd->s.start_key)
@@ -743,19 +373,12 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     }
 
     /* 2: exits */
-    hear_exits(t, src);
+    ph_exits_hear(t, src);
 
     /* 3: what is gone, owing its parent */
-    t->nwork = 0;
-    t->nprow = 0;
-    for (size_t k = 0; k < t->nowed; k++) {
-        *push_seen(&t->work, &t->nwork, &t->capwork) = t->owed[k];
-        t->work[t->nwork - 1].used = t->owed[k].folded; /* folded: never paid itself */
-        t->work[t->nwork - 1].prow = -1; /* its exit row was written in its own step */
-    }
-    size_t nold = t->nwork;
-    t->nsorted = 0;
-    sort_work(t);
+    t->nexit_rows = 0;
+    ph_debts_begin(t);
+    size_t nold = t->ndebts;
     size_t ri = 0; /* cur and reads are both in pid order: one merge walk */
     for (size_t k = 0; k < t->ncur; k++) {
         const ph_entry *e = &t->cur[k];
@@ -764,27 +387,24 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         const ph_read *rd = ri < t->nreads && t->reads[ri].pid == e->pid ? &t->reads[ri] : NULL;
         if (rd && rd->r != PH_READ_GONE && rd->old == e)
             continue; /* still there */
-        ph_child_seen debt;
+        ph_debt debt;
         memset(&debt, 0, sizeof debt);
         if (gone(t, src, sink, tick, e, &debt, st) < 0)
             return -1;
-        *push_seen(&t->work, &t->nwork, &t->capwork) = debt; /* unsorted tail */
+        /* listed but gone when read: reaped before or after its parent's
+         * read; not listed (or its pid reused): reaped before the listing */
+        debt.reap = rd && rd->r == PH_READ_GONE ? PH_REAP_UNSURE : PH_REAP_DONE;
+        *ph_debt_push(t) = debt; /* unsorted tail */
     }
-    for (size_t k = 0; k < t->npexit; k++) {
-        ph_pending_exit *px = &t->pexit[k];
-        const ph_read *rd = read_of(t, px->x.pid);
-        if (px->used || (rd && rd->r != PH_READ_GONE && exit_is(&px->x, rd->s.start_key)))
-            continue; /* matched, or it is still there (a zombie): wait */
-        if (exited_unseen(t, src, sink, tick, px, st) < 0)
-            return -1;
-    }
-    fold_chains(t, nold);
-    sort_work(t);
+    if (ph_exits_unseen(t, src, sink, tick) < 0)
+        return -1;
+    ph_debts_fold(t, nold);
+    ph_debts_sort(t);
 
     /* 4: rows */
     for (size_t k = 0; k < t->nreads; k++) {
         ph_read *rd = &t->reads[k];
-        if (rd->r == PH_READ_GONE)
+        if (rd->r == PH_READ_GONE || rd->closed)
             continue;
         st->procs++;
         if (rd->s.denied)
@@ -796,15 +416,15 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     }
 
     /* 5: the exit rows, with what their parents' reaps added */
-    for (size_t k = 0; k < t->nprow; k++) {
-        if (!t->prow[k].vals.have)
+    for (size_t k = 0; k < t->nexit_rows; k++) {
+        if (!t->exit_rows[k].vals.have)
             continue;
-        if (sink->row(sink->ctx, &t->prow[k]) < 0)
+        if (sink->row(sink->ctx, &t->exit_rows[k]) < 0)
             return -1;
         st->rows++;
         st->exits++;
     }
-    t->nprow = 0;
+    t->nexit_rows = 0;
     return 0;
 }
 
@@ -818,37 +438,17 @@ void ph_tracker_commit(ph_tracker *t)
     t->next = tmp;
     t->capnext = cap;
     t->nnext = 0;
-    /* Debts not paid wait two more samples. */
-    t->nowed = 0;
-    for (size_t k = 0; k < t->nwork; k++)
-        if ((!t->work[k].used || t->work[k].folded) && t->work[k].age < 2) {
-            ph_child_seen *c = push_seen(&t->owed, &t->nowed, &t->capowed);
-            *c = t->work[k];
-            c->age++;
-        }
-    t->nwork = 0;
-    /* Exits matched are done; one whose process is still listed (a zombie
-     * its parent has not reaped yet, however long: under a fork storm a
-     * parent may reap late; or a leader thread that left while the process
-     * lives, whose last record will supersede this one) waits: phase 3
-     * leaves only those unmatched, so the list is bounded by the processes
-     * listed. */
-    size_t n = 0;
-    for (size_t k = 0; k < t->npexit; k++)
-        if (!t->pexit[k].used) {
-            t->pexit[n] = t->pexit[k];
-            t->pexit[n++].age++;
-        }
-    t->npexit = n;
+    ph_debts_commit(t);
+    ph_exits_commit(t);
 }
 
 void ph_tracker_abort(ph_tracker *t)
 {
     t->nnext = 0;
-    t->nwork = 0;
-    t->nprow = 0;
-    for (size_t k = 0; k < t->npexit; k++)
-        t->pexit[k].used = 0;
+    t->ndebts = 0;
+    t->nexit_rows = 0;
+    for (size_t k = 0; k < t->nexits; k++)
+        t->exits[k].matched = 0;
 }
 
 static int cmp_entry(const void *a, const void *b)

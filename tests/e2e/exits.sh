@@ -58,9 +58,18 @@ check "exits: each of 60 short processes has its own row ($rows)" [ "$rows" = 60
 
 seen_cpu=$(sqlite3 "$db" "select coalesce(sum(cpu_user_ns + cpu_system_ns), 0) from proc_sample
                           join process using (proc) where pid in ($pids)")
-echo "# short processes: getrusage ${measured_cpu} ns, prochist ${seen_cpu} ns"
-if within "$seen_cpu" "$measured_cpu" 10; then ok "exits: their own CPU within 10% of getrusage"
-else fail "exits: their own CPU within 10% of getrusage" "prochist $seen_cpu, measured $measured_cpu"; fi
+# Each measured itself before its exit; the kernel's total for them (the
+# shell's children time, with one `seq`) adds the exit, which their exit
+# rows carry too (the reap's remainder): under CPU load that part reaches
+# ~11% of these 16 ms lives (measured without a recorder: getrusage sum
+# 0.98-0.99 s, times 1.09-1.11 s under two busy loops). Their rows are held
+# to the kernel's total, and not below what they measured.
+kernel_cpu=$(child_times_ns "$TMP/times")
+echo "# short processes: getrusage ${measured_cpu} ns, kernel ${kernel_cpu} ns, prochist ${seen_cpu} ns"
+if within "$seen_cpu" "$kernel_cpu" 10 && [ "$seen_cpu" -ge $((measured_cpu * 9 / 10)) ]; then
+    ok "exits: their own CPU within 10% of the kernel's, not below getrusage"
+else fail "exits: their own CPU within 10% of the kernel's, not below getrusage" \
+    "prochist $seen_cpu, kernel $kernel_cpu, measured $measured_cpu"; fi
 
 written=$(sqlite3 "$db" "select coalesce(sum(disk_write_bytes), 0) from proc_sample
                          join process using (proc) where pid in ($pids)")

@@ -318,46 +318,45 @@ TEST(tracker_reads_cgroup_at_first_sight_exec_and_keyframes)
     snprintf(f.path, sizeof f.path, "/init.scope");
     ph_source src = {&f, f_list, f_read, f_ident, NULL, NULL, 0, 0, NULL, NULL, f_cgroup};
     ph_sink sink = {&f, s_new, s_renamed, s_gone, s_row, NULL, s_cgroup};
-    ph_tracker t;
-    ph_tracker_init(&t);
+    ph_tracker *t = ph_tracker_new();
     ph_tick tick = {.boot_ns = 1000000000, .prev_boot_ns = -1, .boot_wall_ns = 0, .keyframe = 0};
     ph_tick_stats st;
     /* first sight (not a keyframe step) */
-    CHECK_I(ph_tracker_step(&t, &src, &sink, &tick, &st), 0);
-    ph_tracker_commit(&t);
+    CHECK_I(ph_tracker_step(t, &src, &sink, &tick, &st), 0);
+    ph_tracker_commit(t);
     CHECK_I(f.told, 1);
     CHECK_S(f.told_path, "/init.scope");
     /* moved by its supervisor: not read at an ordinary step */
     snprintf(f.path, sizeof f.path, "/system.slice/nginx.service");
     tick.prev_boot_ns = tick.boot_ns;
     tick.boot_ns += 1000000000;
-    CHECK_I(ph_tracker_step(&t, &src, &sink, &tick, &st), 0);
-    ph_tracker_commit(&t);
+    CHECK_I(ph_tracker_step(t, &src, &sink, &tick, &st), 0);
+    ph_tracker_commit(t);
     CHECK_I(f.reads, 1);
     CHECK_I(f.told, 1);
     /* then it execs: read again */
     snprintf(f.comm, sizeof f.comm, "nginx");
     tick.prev_boot_ns = tick.boot_ns;
     tick.boot_ns += 1000000000;
-    CHECK_I(ph_tracker_step(&t, &src, &sink, &tick, &st), 0);
-    ph_tracker_commit(&t);
+    CHECK_I(ph_tracker_step(t, &src, &sink, &tick, &st), 0);
+    ph_tracker_commit(t);
     CHECK_I(f.told, 2);
     CHECK_S(f.told_path, "/system.slice/nginx.service");
     /* moved again, no exec: the next keyframe sees it */
     snprintf(f.path, sizeof f.path, "/system.slice/other.service");
     tick.prev_boot_ns = tick.boot_ns;
     tick.boot_ns += 1000000000;
-    CHECK_I(ph_tracker_step(&t, &src, &sink, &tick, &st), 0);
-    ph_tracker_commit(&t);
+    CHECK_I(ph_tracker_step(t, &src, &sink, &tick, &st), 0);
+    ph_tracker_commit(t);
     CHECK_I(f.told, 2);
     tick.prev_boot_ns = tick.boot_ns;
     tick.boot_ns += 1000000000;
     tick.keyframe = 1;
-    CHECK_I(ph_tracker_step(&t, &src, &sink, &tick, &st), 0);
-    ph_tracker_commit(&t);
+    CHECK_I(ph_tracker_step(t, &src, &sink, &tick, &st), 0);
+    ph_tracker_commit(t);
     CHECK_I(f.told, 3);
     CHECK_S(f.told_path, "/system.slice/other.service");
-    ph_tracker_free(&t);
+    ph_tracker_free(t);
 }
 
 /* A schema 12 database (the last before cgroups) upgrades in place: its

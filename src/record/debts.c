@@ -1,0 +1,395 @@
+/*
+ * Debts: what a gone child owes its parent, and paying it from the
+ * parent's child deltas (see include/ph_tracker.h for the contract, and
+ * tracker_int.h for the words).
+ *
+ * A step's debts are one list (t->debts): those still waiting from earlier
+ * steps, sorted by the parent they are owed to, then those found in this
+ * step, appended unsorted and sorted once phase 3 is done. A parent finds
+ * its own by binary search on the sorted part, then a walk of the tail.
+ */
+#include "tracker_int.h"
+#include "ph_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A disappearing process's totals, as its parent's child_* metrics count them. */
+static const struct {
+    enum ph_metric own, child;
+} credit[] = {
+    {PH_M_CPU_USER_NS, PH_M_CHILD_CPU_USER_NS},
+    {PH_M_CPU_SYSTEM_NS, PH_M_CHILD_CPU_SYSTEM_NS},
+    {PH_M_FAULTS_MINOR, PH_M_CHILD_FAULTS_MINOR},
+    {PH_M_FAULTS_MAJOR, PH_M_CHILD_FAULTS_MAJOR},
+    {PH_M_WAKEUPS, PH_M_CHILD_WAKEUPS},
+    {PH_M_PAGEINS, PH_M_CHILD_PAGEINS},
+};
+
+/* I/O a waiting Linux parent's own counters receive from a reaped child. */
+const enum ph_metric ph_reaped_io[PH_NREAPED_IO] = {
+    PH_M_DISK_READ_BYTES,    PH_M_DISK_WRITE_BYTES, PH_M_SYSCALL_READ_BYTES,
+    PH_M_SYSCALL_WRITE_BYTES, PH_M_SYSCALLS_READ,   PH_M_SYSCALLS_WRITE,
+};
+
+
+static ph_debt *debt_push(ph_debt **list, size_t *n, size_t *cap)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *list = ph_xrealloc(*list, *cap * sizeof **list);
+    }
+    ph_debt *c = &(*list)[(*n)++];
+    memset(c, 0, sizeof *c);
+    c->exit_row = -1;
+    return c;
+}
+
+static int cmp_debt(const void *a, const void *b)
+{
+    int32_t x = ((const ph_debt *)a)->ppid, y = ((const ph_debt *)b)->ppid;
+    return (x > y) - (x < y);
+}
+
+void ph_debts_sort(ph_tracker *t)
+{
+    if (t->ndebts > 1 && t->nsorted < t->ndebts)
+        qsort(t->debts, t->ndebts, sizeof *t->debts, cmp_debt);
+    t->nsorted = t->ndebts;
+}
+
+/* First debt of the sorted part of this step's debts owed to pid. */
+static size_t debts_first(const ph_tracker *t, int32_t pid)
+{
+    return PH_LOWER_BOUND(t->debts, t->nsorted, ppid, pid);
+}
+
+/* The next debt owed to pid not settled in this step, from *k on: the
+ * sorted part of this step's debts by binary search, then its unsorted tail
+ * (debts found during this step). Start with *k = debts_first(t, pid). */
+static ph_debt *debts_next(ph_tracker *t, int32_t pid, size_t *k)
+{
+    for (; *k < t->ndebts; (*k)++) {
+        if (*k < t->nsorted && t->debts[*k].ppid != pid) {
+            *k = t->nsorted - 1; /* on to the unsorted tail */
+            continue;
+        }
+        ph_debt *w = &t->debts[*k];
+        if (!w->settled && w->ppid == pid) {
+            (*k)++;
+            return w;
+        }
+    }
+    return NULL;
+}
+
+/* Index of the debt created in this step (debts[from..]) by pid, or -1;
+ * byp is those indices sorted by pid. */
+static long new_debt_by_pid(const ph_tracker *t, const size_t *byp, size_t n, int32_t pid)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->debts[byp[mid]].pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && t->debts[byp[lo]].pid == pid ? (long)byp[lo] : -1;
+}
+
+static const ph_tracker *sort_ctx;
+static int cmp_by_pid(const void *a, const void *b)
+{
+    int32_t x = sort_ctx->debts[*(const size_t *)a].pid, y = sort_ctx->debts[*(const size_t *)b].pid;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Debts follow the chain. A debt owed to a process that is gone in this
+ * step is added to the debt of that process, or of its nearest ancestor not
+ * gone in this step: the kernel passes what a process reaped up with it when
+ * its own parent reaps it. Done once every gone process has its debt, so the
+ * order they were found in (pid order) does not matter. Debts created in
+ * this step are t->debts[from..ndebts).
+ */
+void ph_debts_fold(ph_tracker *t, size_t from)
+{
+    size_t n = t->ndebts - from;
+    if (n == 0)
+        return;
+    if (n > t->cappaid) {
+        t->cappaid = n;
+        t->paid = ph_xrealloc(t->paid, n * sizeof *t->paid);
+    }
+    size_t *byp = t->paid;
+    for (size_t k = 0; k < n; k++)
+        byp[k] = from + k;
+    sort_ctx = t;
+    qsort(byp, n, sizeof *byp, cmp_by_pid);
+    for (size_t k = 0; k < t->ndebts; k++) {
+        ph_debt *w = &t->debts[k];
+        if (w->settled)
+            continue;
+        long root = -1;
+        int32_t up = w->ppid;
+        for (int depth = 0; depth < 64; depth++) { /* a chain, not a cycle: bounded all the same */
+            long j = new_debt_by_pid(t, byp, n, up);
+            if (j < 0 || (size_t)j == k)
+                break; /* (a debt already folded is walked through: its own root is further up) */
+            root = j;
+            up = t->debts[j].ppid;
+        }
+        if (root < 0)
+            continue;
+        ph_debt *r = &t->debts[root];
+        w->settled = 1;
+        w->folded = 1;
+        w->root_pid = r->pid; /* indices change when the list is sorted: the pid does not */
+        w->root_proc = r->proc;
+        for (int m = 0; m < PH_METRIC_COUNT; m++)
+            r->owed[m] += w->owed[m];
+        if (w->has_exit && w->proc > 0 && !w->uncharged)
+            r->members += 1 + w->members; /* its remainder share goes to them too */
+    }
+}
+
+/* The debt of a disappearing process to its parent: everything credited to
+ * it (own, with the final row's deltas when its exit was heard, and its
+ * children's columns) plus what its own children still owed it. */
+void ph_debt_set(ph_debt *c, const ph_source *src, int32_t pid, int32_t ppid,
+                const ph_values *last, const ph_values *final_delta, int64_t carry)
+{
+    c->pid = pid;
+    c->ppid = ppid;
+    for (size_t i = 0; i < PH_ARRAY_LEN(credit); i++)
+        c->owed[credit[i].child] = ph_val(last, credit[i].own) + ph_val(last, credit[i].child) +
+                                (final_delta ? ph_val(final_delta, credit[i].own) : 0);
+    /* Its own debts may have taken more than its child times showed when it
+     * was last read (a child's debt paid in the delta before its reap, within
+     * the rounding slack): that carry was credited too (its child's row),
+     * and is in what the kernel passes up, so it is owed as well. Otherwise
+     * the grandparent's reap finds it again and gives it a second time. */
+    c->owed[PH_M_CHILD_CPU_USER_NS] += carry;
+    if (src->reaped_io_in_parent)
+        for (size_t i = 0; i < PH_NREAPED_IO; i++)
+            c->owed[ph_reaped_io[i]] = ph_val(last, ph_reaped_io[i]) + (final_delta ? ph_val(final_delta, ph_reaped_io[i]) : 0);
+}
+
+/* Was f folded into root d, with an exit row? A root with an identity is
+ * known by it (a debt folded may be older than its root: a fork storm's
+ * reaper that reaps a step after its child's record and exits; by pid and
+ * age its share went to the reaper); one without, by pid in the same step. */
+static int member_of(const ph_debt *f, const ph_debt *d)
+{
+    if (!(f->folded && f->root_pid == d->pid && f->has_exit && f->proc > 0 && !f->uncharged))
+        return 0;
+    return d->proc > 0 ? f->root_proc == d->proc : f->age == d->age;
+}
+
+/* Add a remainder of CPU to the exit row of the debt's process: its row
+ * of this step, or a new one in this step's sample. */
+static void give_share(ph_tracker *t, ph_debt *w, int64_t user, int64_t sys)
+{
+    if (user <= 0 && sys <= 0)
+        return;
+    if (w->exit_row < 0)
+        w->exit_row = ph_trk_exit_row(t, w->proc);
+    ph_values *v = &t->exit_rows[w->exit_row].vals;
+    ph_values_set(v, PH_M_CPU_USER_NS, ph_val(v, PH_M_CPU_USER_NS) + (user > 0 ? user : 0));
+    ph_values_set(v, PH_M_CPU_SYSTEM_NS, ph_val(v, PH_M_CPU_SYSTEM_NS) + (sys > 0 ? sys : 0));
+}
+
+/* Where a reaped child's I/O lands in its parent's own counters, a reap
+ * in this delta shows there in full: what is left of the parent's I/O
+ * delta (after the debts already paid) holds the child's. */
+static int io_shows_reap(const ph_source *src, const ph_values *row, const ph_debt *w)
+{
+    if (!src->reaped_io_in_parent)
+        return 1;
+    for (size_t i = 0; i < PH_NREAPED_IO; i++) {
+        enum ph_metric m = ph_reaped_io[i];
+        if (w->owed[m] > 0 && (row->have & PH_BIT(m)) && row->v[m] < w->owed[m])
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Subtract from a parent's deltas what its reaped children already had
+ * credited. Debts whose child this step's listing shows reaped are paid
+ * first (the parent was read after the listing: their reap is in this
+ * delta); then those that may or may not be (gone when read, or born after
+ * the listing), only when the parent's I/O shows them too; never one whose
+ * child is still listed (a zombie: its reap comes later). Under load a
+ * parent reaps several children in one interval: paying greedily in list
+ * order let a child not yet reaped take the growth (within the slack) of
+ * one that was, and its I/O was then taken from a delta that did not hold
+ * it, and charged to the parent when the real reap came. A debt is paid only when what is left of the parent's child CPU
+ * growth covers it: the reap is in this delta. Otherwise it waits. The
+ * parent's user and system child times are each rounded down to the CPU unit
+ * while an exit record's CPU is exact: two units of slack.
+ * What the growth holds beyond them is those children's too (the CPU of
+ * their exit after the record was sent): split evenly over the children
+ * paid for, the shares of those with an exit record move from the parent's
+ * child columns to their exit rows.
+ */
+void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *row, int64_t *carry)
+{
+    if (!(row->have & PH_BIT(PH_M_CHILD_CPU_USER_NS)))
+        return; /* child times not read: the reap shows in a later delta */
+    int64_t have_u = ph_val(row, PH_M_CHILD_CPU_USER_NS), have_s = ph_val(row, PH_M_CHILD_CPU_SYSTEM_NS);
+    int64_t left = have_u + have_s, paid_u = 0, paid_s = 0, carried = *carry;
+    size_t npaid = 0, nother = 0, nshares = 0;
+    for (int pass = PH_REAP_DONE; pass <= PH_REAP_UNSURE; pass++) { /* reaped first */
+        size_t k = debts_first(t, pid);
+        ph_debt *w;
+        while ((w = debts_next(t, pid, &k)) != NULL) {
+            if ((int)w->reap != pass)
+                continue; /* a zombie's (listed) never: its reap is not in any delta yet */
+            int64_t need = w->owed[PH_M_CHILD_CPU_USER_NS] + w->owed[PH_M_CHILD_CPU_SYSTEM_NS];
+            if (left + 2 * src->cpu_res_ns < need || (need == 0 && ph_val(row, PH_M_CHILD_FAULTS_MINOR) <
+                                                                 w->owed[PH_M_CHILD_FAULTS_MINOR]))
+                continue;
+            if (pass == PH_REAP_UNSURE && !io_shows_reap(src, row, w))
+                continue;
+            w->settled = 1;
+            left -= need;
+            paid_u += w->owed[PH_M_CHILD_CPU_USER_NS];
+            paid_s += w->owed[PH_M_CHILD_CPU_SYSTEM_NS];
+            if (w->has_exit && w->proc > 0 && !w->uncharged) {
+                if (npaid == t->cappaid) {
+                    t->cappaid = t->cappaid ? t->cappaid * 2 : 64;
+                    t->paid = ph_xrealloc(t->paid, t->cappaid * sizeof *t->paid);
+                }
+                t->paid[npaid++] = (size_t)(w - t->debts);
+                nshares += 1 + (size_t)w->members;
+            } else {
+                nother++;
+            }
+            if (w->uncharged)
+                continue; /* no row holds it: it stays in the child columns */
+            /* the debt holds only child_* metrics, and own I/O where reaped I/O
+             * lands in the parent: every metric it has is owed */
+            for (int m = 0; m < PH_METRIC_COUNT; m++)
+                if (w->owed[m] && (row->have & PH_BIT(m)))
+                    row->v[m] = row->v[m] > w->owed[m] ? row->v[m] - w->owed[m] : 0;
+        }
+    }
+    /* What the debts took beyond the growth is the kernel's rounding down
+     * of the parent's child times (bounded by it): the next growth pays it
+     * back, so the parent's columns and the children's rows add up to the
+     * parent's child times over any span, not to more. */
+    int64_t rem = (have_u + have_s) - (paid_u + paid_s) - carried;
+    int64_t bound = 2 * src->cpu_res_ns;
+    *carry = rem < 0 ? (-rem < bound ? -rem : bound) : 0;
+    int64_t res_u = row->v[PH_M_CHILD_CPU_USER_NS], res_s = ph_val(row, PH_M_CHILD_CPU_SYSTEM_NS);
+    if (carried > 0) { /* last delta's excess, out of this one's columns */
+        int64_t c = carried, take = res_s < c ? res_s : c;
+        res_s -= take;
+        c -= take;
+        res_u -= res_u < c ? res_u : c;
+    }
+    if (npaid && rem > 0) {
+        /* Each child reaped in this delta takes an even share (a wrapper's
+         * debt with the children folded into it counts them all); the
+         * shares of those without an exit record stay in the parent's child
+         * columns, where no row credits them (as without exit records). */
+        rem = (int64_t)((long double)rem * (long double)nshares / (long double)(nshares + nother));
+        int64_t rem_s = res_s < rem ? res_s : rem;
+        int64_t rem_u = rem - rem_s;
+        if (rem_u > res_u) /* the rest was rounded away: not given */
+            rem_u = res_u;
+        res_s -= rem_s;
+        res_u -= rem_u;
+        int64_t n = (int64_t)nshares, g = 0;
+        for (size_t i = 0; i < npaid; i++) {
+            ph_debt *d = &t->debts[t->paid[i]];
+            int64_t cnt = 1 + d->members;
+            /* even shares; the last takes what the division leaves */
+            int64_t u = i + 1 == npaid ? rem_u - rem_u / n * g : rem_u / n * cnt;
+            int64_t sy = i + 1 == npaid ? rem_s - rem_s / n * g : rem_s / n * cnt;
+            g += cnt;
+            if (!d->members) {
+                give_share(t, d, u, sy);
+                continue;
+            }
+            /* split between the wrapper and what was folded into it */
+            int64_t found = 0;
+            for (size_t j = 0; j < t->ndebts; j++)
+                found += member_of(&t->debts[j], d);
+            int64_t pu = u / (1 + found), ps = sy / (1 + found);
+            give_share(t, d, u - pu * found, sy - ps * found);
+            for (size_t j = 0; found && j < t->ndebts; j++) {
+                if (member_of(&t->debts[j], d))
+                    give_share(t, &t->debts[j], pu, ps);
+            }
+        }
+    }
+    row->v[PH_M_CHILD_CPU_USER_NS] = res_u > 0 ? res_u : 0;
+    if (row->have & PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS))
+        row->v[PH_M_CHILD_CPU_SYSTEM_NS] = res_s > 0 ? res_s : 0;
+}
+
+/* Is the process listed with this start_key the child of debt w? */
+int ph_debt_is(const ph_debt *w, uint64_t start_key)
+{
+    return start_key <= w->key + 1 && start_key + w->key_slack >= w->key;
+}
+
+ph_debt *ph_debt_push(ph_tracker *t)
+{
+    return debt_push(&t->debts, &t->ndebts, &t->capdebts);
+}
+
+/*
+ * The debts of earlier steps, carried into this one, each with where its
+ * child stands at this step's listing. They were left before it (by a
+ * process gone at an earlier listing, or an exit record heard after one),
+ * so a child not listed now was reaped before this listing. One listed as
+ * the same process is a zombie whose exit record came before it was ever
+ * listed: its exit row is written, its reap is to come; its reads are
+ * closed (it is not a new process). A debt without an exit row whose
+ * process is listed again was left by a failed read: the process owes anew
+ * when it goes, so that debt is dropped.
+ */
+void ph_debts_begin(ph_tracker *t)
+{
+    t->ndebts = 0;
+    for (size_t k = 0; k < t->nwaiting; k++) {
+        const ph_debt *o = &t->waiting[k];
+        enum ph_reap reap = PH_REAP_DONE;
+        ph_read *rd = o->folded ? NULL : ph_trk_read_of(t, o->pid);
+        if (rd && rd->r != PH_READ_GONE && ph_debt_is(o, rd->s.start_key)) {
+            if (!(o->has_exit && o->proc > 0))
+                continue;
+            reap = PH_REAP_LISTED;
+            rd->closed = 1;
+        }
+        ph_debt *w = ph_debt_push(t);
+        *w = *o;
+        w->settled = o->folded; /* folded: never paid itself */
+        w->exit_row = -1; /* its exit row was written in its own step */
+        w->reap = reap;
+    }
+    t->nsorted = 0;
+    ph_debts_sort(t);
+}
+
+/* Debts not paid wait PH_DEBT_WAIT_SAMPLES more samples; a zombie's waits
+ * while it is listed (bounded by the processes listed), its samples not
+ * counted; a folded debt waits as long as its root may still be paid. */
+void ph_debts_commit(ph_tracker *t)
+{
+    t->nwaiting = 0;
+    for (size_t k = 0; k < t->ndebts; k++) {
+        const ph_debt *w = &t->debts[k];
+        int listed = w->reap == PH_REAP_LISTED && !w->settled;
+        if ((!w->settled || w->folded) && (w->age < PH_DEBT_WAIT_SAMPLES || listed)) {
+            ph_debt *c = debt_push(&t->waiting, &t->nwaiting, &t->capwaiting);
+            *c = *w;
+            c->age += !listed;
+        }
+    }
+    t->ndebts = 0;
+}
