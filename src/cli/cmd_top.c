@@ -3,13 +3,11 @@
 #include "ph_format.h"
 #include "ph_platform.h"
 #include "ph_qcmd.h"
-#include "ph_query.h"
-#include "ph_store.h"
+#include "ph_db.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
 #include <cJSON.h>
-#include <sqlite3.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -317,15 +315,10 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
  * of a recorder that did not say). */
 static int meta_privileged(ph_store *s)
 {
-    sqlite3_stmt *st;
-    int v = -1;
-    if (sqlite3_prepare_v2(ph_store_db(s), "SELECT value FROM meta WHERE key = 'recorder_privileged'", -1, &st,
-                           NULL) != SQLITE_OK)
+    char v[8];
+    if (ph_meta_get_text(s, PH_META_RECORDER_PRIVILEGED, v, sizeof v) != 1)
         return -1;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        v = strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0 ? 1 : 0;
-    sqlite3_finalize(st);
-    return v;
+    return strcmp(v, "1") == 0 ? 1 : 0;
 }
 
 static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",

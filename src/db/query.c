@@ -23,32 +23,16 @@
  * coarse tier also answers, widened to whole buckets, where the finer data
  * has been pruned. Segment results are merged: sums add, maxima combine.
  */
-#include "ph_query.h"
+#include "db_private.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SEC 1000000000LL
 #define PH_LIFETIME_PEAKS (PH_BIT(PH_M_PEAK_RESIDENT_BYTES) | PH_BIT(PH_M_FOOTPRINT_LIFETIME_MAX_BYTES) | \
                            PH_BIT(PH_M_FOOTPRINT_INTERVAL_MAX_BYTES))
-
-static const struct {
-    const char *name;
-    int64_t width, keyframe, use_from; /* use_from: shortest span worth this tier */
-    const char *procs, *apps, *samples;
-} tiers[PH_TIER_COUNT] = {
-    {"raw", 0, PH_KEYFRAME_NS, 0, "proc_sample", NULL, "sample"},
-    {"minute", 60 * SEC, 3600 * SEC, 30 * 60 * SEC, "proc_minute", "app_minute", "sample_minute"},
-    {"hour", 3600 * SEC, 86400 * SEC, 12 * 3600 * SEC, "proc_hour", "app_hour", "sample_hour"},
-};
-
-const char *ph_tier_name(enum ph_tier t) { return tiers[t].name; }
-int64_t ph_tier_width_ns(enum ph_tier t) { return tiers[t].width; }
-int64_t ph_tier_keyframe_ns(enum ph_tier t) { return tiers[t].keyframe; }
 
 /* The process's lifetime peak as its row reports it, in the same measure
  * as ph_mem_of: footprint where there is one, else resident. */
@@ -386,7 +370,7 @@ static int stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t unti
 {
     char sql[2048], sums[768];
     sqlite3_stmt *st;
-    int64_t width = tiers[tier].width;
+    int64_t width = ph_tiers[tier].width_ns;
     sys_sums(sums, sizeof sums);
     if (tier == PH_TIER_RAW)
         snprintf(sql, sizeof sql,
@@ -399,7 +383,7 @@ static int stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t unti
                  " max(bucket_ns) + %lld, coalesce(max(procs_denied_max), 0), coalesce(max(procs_max), 0),"
                  " coalesce(sum(recorder_cpu_ns), 0)%s"
                  " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
-                 (long long)width, (long long)width, sums, tiers[tier].samples, (long long)width, (long long)width);
+                 (long long)width, (long long)width, sums, ph_tiers[tier].samples, (long long)width, (long long)width);
     if (sql_truncated(sql, sizeof sql) || sqlite3_prepare_v2(ph_store_db(store), sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, since);
@@ -421,14 +405,6 @@ static int stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t unti
     return rc;
 }
 
-static int64_t floor_to(int64_t t, int64_t w)
-{
-    int64_t q = t / w;
-    if (t % w < 0)
-        q--;
-    return q * w;
-}
-
 /*
  * Where a pass must start to know the state at `since`: the last keyframe
  * at or before it (every live process has a row there). Returned as the
@@ -443,15 +419,15 @@ static int64_t lookback_from(sqlite3 *db, enum ph_tier tier, int64_t since)
         int64_t from = since;
         if (sqlite3_prepare_v2(db, "SELECT max(ts_ns) FROM sample WHERE ts_ns <= ?1 AND keyframe = 1", -1, &st,
                                NULL) != SQLITE_OK)
-            return since - 2 * tiers[tier].keyframe;
+            return since - 2 * ph_tiers[tier].keyframe_ns;
         sqlite3_bind_int64(st, 1, since);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
             from = sqlite3_column_int64(st, 0) - 1;
         sqlite3_finalize(st);
         return from;
     }
-    int64_t w = tiers[tier].width, k = tiers[tier].keyframe;
-    int64_t b0 = floor_to(since - w, k); /* the keyframe bucket ending at or before since */
+    int64_t w = ph_tiers[tier].width_ns, k = ph_tiers[tier].keyframe_ns;
+    int64_t b0 = ph_floor_to(since - w, k); /* the keyframe bucket ending at or before since */
     return b0 + w - 1;
 }
 
@@ -460,12 +436,12 @@ static int app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until)
 {
     char sql[512];
     sqlite3_stmt *st;
-    int64_t w = tiers[q->tier].width, k = tiers[q->tier].keyframe;
+    int64_t w = ph_tiers[q->tier].width_ns, k = ph_tiers[q->tier].keyframe_ns;
     ph_result *r = q->r;
     snprintf(sql, sizeof sql,
              "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc FROM %s"
              " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
-             tiers[q->tier].apps, (long long)w, (long long)w);
+             ph_tiers[q->tier].apps, (long long)w, (long long)w);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, lookback_from(db, q->tier, since));
@@ -771,7 +747,7 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
     size_t off;
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    int64_t width = tiers[tier].width, key = tiers[tier].keyframe;
+    int64_t width = ph_tiers[tier].width_ns, key = ph_tiers[tier].keyframe_ns;
 
     memset(&work, 0, sizeof work);
     memset(&q, 0, sizeof q);
@@ -814,7 +790,7 @@ static int run(ph_store *store, enum ph_tier tier, int64_t since, int64_t until,
     else
         snprintf(sql + off, sizeof sql - off,
                  " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
-                 tiers[tier].procs, (long long)width, (long long)width);
+                 ph_tiers[tier].procs, (long long)width, (long long)width);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_int64(st, 1, lookback_from(db, tier, since));
@@ -1076,7 +1052,7 @@ static int app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_
     ph_result work;
     char sql[768];
     sqlite3_stmt *st = NULL;
-    int64_t w = tiers[tier].width, k = tiers[tier].keyframe;
+    int64_t w = ph_tiers[tier].width_ns, k = ph_tiers[tier].keyframe_ns;
     int rc = -1;
     memset(out, 0, sizeof *out);
     memset(&work, 0, sizeof work);
@@ -1096,7 +1072,7 @@ static int app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_
              "SELECT bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes, cpu_user_ns,"
              " cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups, mem_peak_proc FROM %s"
              " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
-             tiers[tier].apps, (long long)w, (long long)w);
+             ph_tiers[tier].apps, (long long)w, (long long)w);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_int64(st, 1, lookback_from(db, tier, since));
@@ -1196,17 +1172,13 @@ typedef struct plan {
     size_t n, max;
 } plan;
 
-static int64_t meta_int(sqlite3 *db, const char *key)
+/* A mark of the meta table; 0 when absent (nothing rolled up or pruned). */
+static int64_t mark(ph_store *s, int key, int64_t none)
 {
-    sqlite3_stmt *st;
     int64_t v = 0;
-    if (sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
+    if (key < 0)
+        return none;
+    return ph_meta_get_int(s, (enum ph_meta_key)key, &v) == 1 ? v : 0;
 }
 
 static void emit(plan *p, enum ph_tier t, int64_t lo, int64_t hi)
@@ -1233,15 +1205,15 @@ static void plan_part(plan *p, enum ph_tier t, int64_t lo, int64_t hi)
         emit(p, t, lo, hi);
         return;
     }
-    int64_t w = tiers[t].width;
+    int64_t w = ph_tiers[t].width_ns;
     enum ph_tier finer = (enum ph_tier)(t - 1);
-    int64_t a = floor_to(lo + w - 1, w), b = floor_to(hi, w);
+    int64_t a = ph_floor_to(lo + w - 1, w), b = ph_floor_to(hi, w);
     if (b > p->done[t])
-        b = floor_to(p->done[t], w);
+        b = ph_floor_to(p->done[t], w);
     int widened = lo < p->pruned[finer];
     if (widened)
-        a = floor_to(lo, w);
-    if (b <= a || (!widened && hi - lo < tiers[t].use_from)) {
+        a = ph_floor_to(lo, w);
+    if (b <= a || (!widened && hi - lo < ph_tiers[t].use_from_ns)) {
         plan_part(p, finer, lo, hi);
         return;
     }
@@ -1253,16 +1225,14 @@ static void plan_part(plan *p, enum ph_tier t, int64_t lo, int64_t hi)
 
 size_t ph_query_plan(ph_store *s, int64_t since, int64_t until, ph_segment *seg, size_t max)
 {
-    sqlite3 *db = ph_store_db(s);
     plan p;
     memset(&p, 0, sizeof p);
     p.seg = seg;
     p.max = max;
-    p.done[PH_TIER_MINUTE] = meta_int(db, "minute_done");
-    p.done[PH_TIER_HOUR] = meta_int(db, "hour_done");
-    p.pruned[PH_TIER_RAW] = meta_int(db, "raw_pruned_to");
-    p.pruned[PH_TIER_MINUTE] = meta_int(db, "minute_pruned_to");
-    p.pruned[PH_TIER_HOUR] = INT64_MIN;
+    for (int t = 0; t < PH_TIER_COUNT; t++) {
+        p.done[t] = mark(s, ph_tiers[t].done_key, 0);
+        p.pruned[t] = mark(s, ph_tiers[t].pruned_key, INT64_MIN);
+    }
     plan_part(&p, PH_TIER_HOUR, since, until);
     return p.n;
 }
@@ -1484,7 +1454,7 @@ void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE
             apps_only ? "rollups answered from app rows" : "process rows on every tier");
     for (size_t k = 0; k < n; k++) {
         enum ph_tier t = seg[k].tier;
-        int64_t from = lookback_from(db, t, seg[k].since), w = tiers[t].width;
+        int64_t from = lookback_from(db, t, seg[k].since), w = ph_tiers[t].width_ns;
         char sql[512];
         const char *table, *index;
         if (t == PH_TIER_RAW) {
@@ -1494,7 +1464,7 @@ void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE
                      "SELECT count(*) FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
                      " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2");
         } else {
-            table = apps_only ? tiers[t].apps : tiers[t].procs;
+            table = apps_only ? ph_tiers[t].apps : ph_tiers[t].procs;
             index = apps_only ? "primary key (bucket_ns, app)" : "primary key (bucket_ns, proc)";
             snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
                      table, (long long)w, (long long)w);
@@ -1511,8 +1481,8 @@ void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE
         char a[48], b[48];
         ph_time_iso_utc(seg[k].since, a, sizeof a);
         ph_time_iso_utc(seg[k].until, b, sizeof b);
-        fprintf(f, "plan: %-6s %s..%s (%.1f h, lookback %.1f h): %s by %s, %lld rows\n", tiers[t].name, a, b,
-                (double)(seg[k].until - seg[k].since) / (3600.0 * SEC), (double)(seg[k].since - from) / (3600.0 * SEC),
+        fprintf(f, "plan: %-6s %s..%s (%.1f h, lookback %.1f h): %s by %s, %lld rows\n", ph_tiers[t].name, a, b,
+                (double)(seg[k].until - seg[k].since) / (3600.0 * PH_NS_PER_SEC), (double)(seg[k].since - from) / (3600.0 * PH_NS_PER_SEC),
                 table, index, rows);
     }
 }

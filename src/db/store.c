@@ -23,14 +23,12 @@
  * a recorder restarted after a crash continues the same deltas. All
  * statements are prepared once and all values are bound parameters.
  */
-#include "ph_store.h"
+#include "db_private.h"
 #include "ph_coalition.h"
-#include "ph_rollup.h"
 #include "ph_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,19 +171,24 @@ void ph_store_read_error(ph_store *s, char *err, size_t errlen)
         ph_fmt(err, errlen, "reading %s failed: %s", s->path, sqlite3_errmsg(s->db));
 }
 
-static int pragma_int(sqlite3 *db, const char *sql, int64_t *out)
+int ph_sql_int(sqlite3 *db, const char *sql, int64_t arg, int64_t *out)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int64(st, 1, arg);
+    int rc = sqlite3_step(st), found = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    if (found)
         *out = sqlite3_column_int64(st, 0);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) /* no row: *out unchanged */
-        rc = SQLITE_OK;
     sqlite3_finalize(st);
-    return rc;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+}
+
+int64_t ph_sql_int_or(sqlite3 *db, const char *sql, int64_t arg, int64_t dflt)
+{
+    int64_t v = dflt;
+    return ph_sql_int(db, sql, arg, &v) == 1 ? v : dflt;
 }
 
 static const char *kind_of(mode_t m)
@@ -704,9 +707,9 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
     sqlite3_busy_timeout(s->db, BUSY_MS);
 
     int64_t app = 0, ver = 0, ntables = 0;
-    if (pragma_int(s->db, "PRAGMA application_id", &app) ||
-        pragma_int(s->db, "PRAGMA user_version", &ver) ||
-        pragma_int(s->db, "SELECT count(*) FROM sqlite_master", &ntables))
+    if (ph_sql_int(s->db, "PRAGMA application_id", 0, &app) < 0 ||
+        ph_sql_int(s->db, "PRAGMA user_version", 0, &ver) < 0 ||
+        ph_sql_int(s->db, "SELECT count(*) FROM sqlite_master", 0, &ntables) < 0)
         return open_fail(s, err, errlen, path, "read");
     int fresh = (app == 0 && ver == 0 && ntables == 0);
     if (!fresh && app != PH_APPLICATION_ID) {
@@ -757,7 +760,7 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
         return open_fail(s, err, errlen, path, "set WAL mode on");
     /* Bound the WAL file: it is truncated to this after checkpoints. */
     if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=8388608", NULL, NULL, NULL) ||
-        pragma_int(s->db, "PRAGMA user_version", &dummy))
+        ph_sql_int(s->db, "PRAGMA user_version", 0, &dummy) < 0)
         return open_fail(s, err, errlen, path, "configure");
     if (migrate(s->db, ver, err, errlen) < 0)
         return open_fail(s, err, errlen, path, "migrate");
@@ -989,23 +992,16 @@ int ph_store_add_sample(ph_store *s, const ph_sample_row *r)
 
 int ph_store_set_retention(ph_store *s, const ph_retention *r)
 {
-    sqlite3_stmt *st;
-    const char *keys[] = {"retain_raw_ns", "retain_minute_ns", "retain_hour_ns", "max_db_bytes"};
-    int64_t vals[] = {r->raw_ns, r->minute_ns, r->hour_ns, r->max_bytes};
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL))
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < 4 && rc == 0; i++) {
-        sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, vals[i]);
-        rc = step_done(st);
-    }
-    sqlite3_finalize(st);
+    int rc = ph_meta_set_int(s, PH_META_RETAIN_RAW_NS, r->raw_ns) < 0 ||
+                     ph_meta_set_int(s, PH_META_RETAIN_MINUTE_NS, r->minute_ns) < 0 ||
+                     ph_meta_set_int(s, PH_META_RETAIN_HOUR_NS, r->hour_ns) < 0 ||
+                     ph_meta_set_int(s, PH_META_MAX_DB_BYTES, r->max_bytes) < 0
+                 ? -1
+                 : 0;
     if (rc == 0 && r->max_bytes > 0) {
         /* Under a size cap the WAL counts: it gets an eighth of the cap
          * (ph_cap_wal_pages), checkpointed and truncated back at that. */
-        int64_t page = 4096;
-        pragma_int(s->db, "PRAGMA page_size", &page);
+        int64_t page = ph_sql_int_or(s->db, "PRAGMA page_size", 0, 4096);
         int64_t pages = ph_cap_wal_pages(r->max_bytes, page);
         char sql[128];
         snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint=%lld; PRAGMA journal_size_limit=%lld",
@@ -1066,31 +1062,25 @@ int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n)
 int ph_store_put_power(ph_store *s, const ph_power *p)
 {
     ph_buf b = {0};
-    sqlite3_stmt *st;
     ph_buf_printf(&b, "%d %lld", p->n, (long long)p->cpu_total_ns);
     for (int z = 0; z < p->n; z++)
         ph_buf_printf(&b, " %d:%llu:%llu", (int)p->zone[z].domain, (unsigned long long)p->zone[z].energy_uj,
                       (unsigned long long)p->zone[z].max_uj);
-    int rc = -1;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('power_prev', ?1)", -1, &st,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, b.data, -1, SQLITE_STATIC);
-        rc = step_done(st);
-        sqlite3_finalize(st);
-    }
+    int rc = ph_meta_set_text(s, PH_META_POWER_PREV, b.data);
     ph_buf_free(&b);
     return rc;
 }
 
 int ph_store_get_power(ph_store *s, ph_power *p)
 {
-    sqlite3_stmt *st;
+    char text[64 * (PH_POWER_ZONES + 1)];
     int found = 0;
     memset(p, 0, sizeof *p);
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'power_prev'", -1, &st, NULL) != SQLITE_OK)
+    int rc = ph_meta_get_text(s, PH_META_POWER_PREV, text, sizeof text);
+    if (rc < 0)
         return -1;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
+    if (rc == 1) {
+        const char *t = text;
         long long cpu;
         int n, off = 0;
         if (sscanf(t, "%d %lld%n", &n, &cpu, &off) == 2 && n >= 0 && n <= PH_POWER_ZONES) {
@@ -1112,7 +1102,6 @@ int ph_store_get_power(ph_store *s, ph_power *p)
             p->n = found ? n : 0;
         }
     }
-    sqlite3_finalize(st);
     return found;
 }
 
@@ -1233,14 +1222,3 @@ int ph_store_load_coalitions(ph_store *s, int64_t boot, ph_ledger *l)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int ph_store_set_meta(ph_store *s, const char *key, const char *value)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL))
-        return -1;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    int rc = step_done(st);
-    sqlite3_finalize(st);
-    return rc;
-}
