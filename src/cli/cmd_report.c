@@ -18,7 +18,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define SEC 1000000000LL
 
 /* Point widths, finest first: the first that cuts the window into at most
  * MAX_POINTS is used. Multiples of the rollup widths from 1m up, so a
@@ -30,9 +29,9 @@ static const int64_t widths_s[] = {10, 15, 30, 60, 120, 300, 600, 900, 1800, 360
 static int64_t point_width(int64_t span)
 {
     for (size_t i = 0; i < PH_ARRAY_LEN(widths_s); i++)
-        if (span / (widths_s[i] * SEC) < MAX_POINTS)
-            return widths_s[i] * SEC;
-    int64_t w = 28 * 86400 * SEC;
+        if (span / (widths_s[i] * PH_NS_PER_SEC) < MAX_POINTS)
+            return widths_s[i] * PH_NS_PER_SEC;
+    int64_t w = 28 * 86400 * PH_NS_PER_SEC;
     while (span / w >= MAX_POINTS)
         w *= 2;
     return w;
@@ -267,7 +266,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     }
     /* Per-process lists for the hover while a point is short enough to be
      * cheap; longer points list apps, answered from the rollups' app rows. */
-    r->procs_per_point = r->width <= 60 * SEC;
+    r->procs_per_point = r->width <= 60 * PH_NS_PER_SEC;
     for (size_t p = 0; p < r->npts; p++) {
         ph_rep_point *pt = &r->pts[p];
         pt->t0 = from + (int64_t)p * r->width;

@@ -17,9 +17,9 @@
 typedef struct top_opts {
     ph_qopts q;
     const ph_qmetric *metric;
+    int explain; /* --explain: the query plan to stderr */
 } top_opts;
 
-static const ph_qmetric *sort_metric;
 static int with_children; /* --children: CPU includes reaped children */
 
 static int64_t sum_or(const ph_agg *a, enum ph_metric m, int64_t dflt)
@@ -48,19 +48,10 @@ static int64_t cpu_ns(const ph_agg *a)
     return ph_qmetric_value(ph_qmetric_find("cpu"), a, with_children);
 }
 
-/* The sort metric of each row, computed once (rows in sort_base's array):
- * the comparisons of a month's processes would otherwise recompute it
- * millions of times. */
-static const ph_agg *sort_base;
-static const int64_t *sort_keys;
-
+/* Rows of the same sort value (ph_agg_top_keyed orders by it first). */
 static int cmp_agg(const void *x, const void *y)
 {
     const ph_agg *a = x, *b = y;
-    int64_t va = sort_keys[a - sort_base];
-    int64_t vb = sort_keys[b - sort_base];
-    if (va != vb)
-        return va < vb ? 1 : -1;
     int c = strcmp(a->name, b->name);
     if (c)
         return c;
@@ -324,16 +315,15 @@ static int meta_privileged(ph_store *s)
 static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
                                            "cycles", "ctxsw", "faults", "syscalls", "gpu"};
 
-static int explain; /* --explain: the query plan to stderr */
-
 /* --cpu, --mem, ...: options 2000.. in metric_flags order; 2100 --explain.
  * One metric: a second, different one would silently win, so it is refused. */
 static int take_metric(void *ctx, int c, const char *arg)
 {
     (void)arg;
-    const ph_qmetric **m = ctx;
+    top_opts *o = ctx;
+    const ph_qmetric **m = &o->metric;
     if (c == 2100)
-        explain = 1;
+        o->explain = 1;
     if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags)) {
         const ph_qmetric *want = ph_qmetric_find(metric_flags[c - 2000]);
         if (*m && *m != want) {
@@ -362,7 +352,8 @@ static int top_exec(int argc, char **argv)
     char err[512] = "";
     ph_qopts_init(&o.q, "1h");
     o.metric = NULL;
-    if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, longopts, take_metric, &o.metric, 0)) >= 0)
+    o.explain = 0;
+    if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, longopts, take_metric, &o, 0)) >= 0)
         return rc;
     if (o.q.sort && o.metric && o.metric != ph_qmetric_find(o.q.sort)) {
         ph_err("--%s and --sort %s conflict: give one metric", o.metric->name, o.q.sort);
@@ -383,7 +374,7 @@ static int top_exec(int argc, char **argv)
         qflags |= PH_Q_APPS_ONLY; /* app rows answer long windows fast */
     if (o.q.by == PH_BY_USER)
         qflags |= PH_Q_BY_USER;
-    if (explain)
+    if (o.explain)
         ph_query_explain(store, o.q.since_ns, o.q.until_ns, qflags, stderr);
     if (ph_query_window_metrics(store, o.q.since_ns, o.q.until_ns, ph_qmetric_need(), qflags, &r, err,
                                 sizeof err) < 0) {
@@ -415,14 +406,11 @@ static int top_exec(int argc, char **argv)
             gpu_total += r.apps[i].val[PH_M_GPU_NS];
 
     ph_agg *all, *rows;
-    sort_metric = o.metric;
     size_t nall = ph_group(&o.q, &r, NULL, &all);
     int64_t *keys = ph_xcalloc(nall + 1, sizeof *keys);
     for (size_t i = 0; i < nall; i++)
-        keys[i] = ph_qmetric_value(sort_metric, &all[i], with_children);
-    sort_base = all;
-    sort_keys = keys;
-    size_t n = ph_agg_top(all, nall, (size_t)o.q.limit, cmp_agg, &rows);
+        keys[i] = ph_qmetric_value(o.metric, &all[i], with_children);
+    size_t n = ph_agg_top_keyed(all, nall, keys, (size_t)o.q.limit, cmp_agg, &rows);
     free(keys);
 
     int have_metric = 0;

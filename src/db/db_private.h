@@ -29,6 +29,8 @@ int64_t ph_sql_int_or(sqlite3 *db, const char *sql, int64_t arg, int64_t dflt);
 #define PH_DB_PARAM_(id, col, kind) ", ?"
 #define PH_METRIC_COLS PH_METRICS(PH_DB_COL_)
 #define PH_METRIC_PARAMS PH_METRICS(PH_DB_PARAM_)
+#define PH_DB_RCOL_(id, col, kind) ", r." col
+#define PH_RESUME_COLS PH_METRICS(PH_DB_RCOL_) /* the same, of the table aliased r */
 
 /* t rounded down to a multiple of w (w > 0), also for negative t. */
 int64_t ph_floor_to(int64_t t, int64_t w);

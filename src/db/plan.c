@@ -341,23 +341,33 @@ void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE
 
 /* ---- choosing the rows a command shows ---- */
 
-static int (*top_cmp)(const void *, const void *);
+/* The order of a top-N choice: keys[row] descending (when keys), then cmp. */
+typedef struct top_order {
+    const ph_agg *base;
+    const int64_t *keys;
+    int (*cmp)(const void *, const void *);
+} top_order;
 
-static int top_cmp_ptr(const void *x, const void *y)
+static int top_cmp(const top_order *o, const ph_agg *a, const ph_agg *b)
 {
-    return top_cmp(*(const ph_agg *const *)x, *(const ph_agg *const *)y);
+    if (o->keys) {
+        int64_t ka = o->keys[a - o->base], kb = o->keys[b - o->base];
+        if (ka != kb)
+            return ka < kb ? 1 : -1;
+    }
+    return o->cmp(a, b);
 }
 
 /* A heap of the best `limit` so far, the one that sorts last on top. */
-static void top_sift(const ph_agg **h, size_t n, size_t i)
+static void top_sift(const top_order *o, const ph_agg **h, size_t n, size_t i)
 {
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n)
             return;
-        if (c + 1 < n && top_cmp(h[c + 1], h[c]) > 0)
+        if (c + 1 < n && top_cmp(o, h[c + 1], h[c]) > 0)
             c++;
-        if (top_cmp(h[c], h[i]) <= 0)
+        if (top_cmp(o, h[c], h[i]) <= 0)
             return;
         const ph_agg *t = h[i];
         h[i] = h[c];
@@ -366,25 +376,27 @@ static void top_sift(const ph_agg **h, size_t n, size_t i)
     }
 }
 
-size_t ph_agg_top(ph_agg *rows, size_t n, size_t limit, int (*cmp)(const void *, const void *),
-                  ph_agg **out)
+static size_t top_n(ph_agg *rows, size_t n, size_t limit, const top_order *o, ph_agg **out)
 {
     size_t k = limit < n ? limit : n;
     const ph_agg **h = ph_xcalloc(k + 1, sizeof *h);
-    top_cmp = cmp;
     for (size_t i = 0; i < n && k; i++) {
         if (i < k) {
             h[i] = &rows[i];
             if (i == k - 1)
                 for (size_t j = k / 2 + 1; j-- > 0;)
-                    top_sift(h, k, j);
-        } else if (cmp(&rows[i], h[0]) < 0) {
+                    top_sift(o, h, k, j);
+        } else if (top_cmp(o, &rows[i], h[0]) < 0) {
             h[0] = &rows[i];
-            top_sift(h, k, 0);
+            top_sift(o, h, k, 0);
         }
     }
-    if (k > 1)
-        qsort(h, k, sizeof *h, top_cmp_ptr);
+    for (size_t end = k; end > 1; end--) { /* heapsort: the last in order goes to the end */
+        const ph_agg *t = h[0];
+        h[0] = h[end - 1];
+        h[end - 1] = t;
+        top_sift(o, h, end - 1, 0);
+    }
     *out = ph_xcalloc(k + 1, sizeof **out);
     for (size_t i = 0; i < k; i++)
         (*out)[i] = *h[i];
@@ -392,3 +404,16 @@ size_t ph_agg_top(ph_agg *rows, size_t n, size_t limit, int (*cmp)(const void *,
     return k;
 }
 
+size_t ph_agg_top(ph_agg *rows, size_t n, size_t limit, int (*cmp)(const void *, const void *),
+                  ph_agg **out)
+{
+    top_order o = {rows, NULL, cmp};
+    return top_n(rows, n, limit, &o, out);
+}
+
+size_t ph_agg_top_keyed(ph_agg *rows, size_t n, const int64_t *keys, size_t limit,
+                        int (*cmp)(const void *, const void *), ph_agg **out)
+{
+    top_order o = {rows, keys, cmp};
+    return top_n(rows, n, limit, &o, out);
+}
