@@ -69,14 +69,4 @@ void ph_cgroup_path_keys(const char *path, ph_cgroup_keys *out);
 /* "docker", "podman", "containerd", "crio", "cri", "kubepods"; NULL for none. */
 const char *ph_container_runtime_name(enum ph_container_runtime r);
 
-/* Storage (src/db/cgroup.c, schema/013_cgroups.sql): the process row's
- * reference to the cgroup row of these paths, the row inserted with its keys
- * the first time the pair is seen. *cs holds prepared statements (created on
- * first use, freed by ph_cgstore_free before the database closes). 0 or -1
- * (the statement's error stays on db). */
-struct sqlite3;
-struct ph_cgstore;
-int ph_cgstore_put(struct ph_cgstore **cs, struct sqlite3 *db, long long proc, const ph_cgroup *cg);
-void ph_cgstore_free(struct ph_cgstore *cs);
-
 #endif

@@ -123,6 +123,11 @@ void ph_result_free(ph_result *r);
  * hundreds of thousands of processes and the commands show a few. */
 size_t ph_agg_top(ph_agg *rows, size_t n, size_t limit, int (*cmp)(const void *, const void *),
                   ph_agg **out);
+/* The same, in the order of keys[i] (rows[i]'s sort value, computed once
+ * by the caller) descending, then cmp: a month's processes compared
+ * millions of times need not recompute it. */
+size_t ph_agg_top_keyed(ph_agg *rows, size_t n, const int64_t *keys, size_t limit,
+                        int (*cmp)(const void *, const void *), ph_agg **out);
 
 /* Memory value of a row: footprint when the platform has it, else resident. */
 int64_t ph_mem_of(const ph_values *v);

@@ -10,7 +10,6 @@
 
 #include "ph_tracker.h"
 
-typedef struct sqlite3 sqlite3;
 typedef struct ph_store ph_store;
 
 #define PH_APPLICATION_ID 0x50484953 /* "PHIS" */
@@ -35,7 +34,6 @@ int ph_store_check_path(const char *path, int must_exist, char *err, size_t errl
 /* Does a recorder hold "<db>.lock"? (its pid in *pid, 0 unknown) */
 int ph_store_recorder_running(const char *db, long *pid);
 const char *ph_store_path(ph_store *s);
-sqlite3 *ph_store_db(ph_store *s);
 int ph_store_schema_version(void);
 /* The read-only query tool also reads databases from this schema on, so it
  * keeps working while a recorder started before an upgrade still writes
@@ -59,8 +57,6 @@ void ph_store_err_clear(ph_store *s);
 void ph_store_checkpoint(ph_store *s);
 /* Keep the failing statement's error, then roll back if a transaction is open. */
 void ph_store_rollback(ph_store *s);
-/* "<message> (SQLITE_FULL, extended code 13; errno 28: ...)" of db's last error. */
-void ph_store_describe_error(sqlite3 *db, char *buf, size_t len);
 /* A read failed: which file, and for corruption how to recover it. */
 void ph_store_read_error(ph_store *s, char *err, size_t errlen);
 
@@ -119,10 +115,9 @@ typedef struct ph_store_tick {
 } ph_store_tick;
 ph_sink ph_store_sink(ph_store_tick *t);
 /* The last power reading, kept with each sample so a restart continues the
- * energy deltas (text in meta.power_prev). */
+ * energy deltas (text in meta.power_prev; other meta keys: include/ph_db.h). */
 int ph_store_put_power(ph_store *s, const ph_power *p);
 int ph_store_get_power(ph_store *s, ph_power *p); /* 1 found, 0 none, -1 error */
-int ph_store_set_meta(ph_store *s, const char *key, const char *value);
 /* Start a sample: forget per-app sums of a sample that was not stored. */
 void ph_store_tick_begin(ph_store *s);
 int ph_store_add_sample(ph_store *s, const ph_sample_row *row);

@@ -5,6 +5,9 @@
 #ifndef PH_UTIL_H
 #define PH_UTIL_H
 
+/* prochist's version: --version, doctor, export's prochist_build_info. */
+#define PH_VERSION "0.1.0"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +78,14 @@ void ph_imap_free(ph_imap *m);
 int *ph_imap_get(const ph_imap *m, int64_t key);
 /* Insert or overwrite. */
 void ph_imap_put(ph_imap *m, int64_t key, int val);
+
+/* A string -> index map on a ph_imap: the key is the string's FNV-1a hash,
+ * probed on to the next key where another string has the same hash. The
+ * strings stay the caller's: name_of(ctx, i) is the one stored at index i.
+ * ph_smap_find gives the index of s, or -1 with *slot the key to
+ * ph_imap_put its new index under. */
+int ph_smap_find(const ph_imap *m, const char *s, const char *(*name_of)(const void *ctx, int idx),
+                 const void *ctx, int64_t *slot);
 
 /* Replace every byte that is not part of valid UTF-8 with '?', in place
  * (names from the kernel are arbitrary bytes; JSON must be UTF-8). */

@@ -19,10 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifndef PH_VERSION
-#define PH_VERSION "0.1.0"
-#endif
-
 static const char *state_name(enum ph_probe_state s)
 {
     return s == PH_PROBE_WORKS ? "works" : s == PH_PROBE_PARTLY ? "partly" : "missing";

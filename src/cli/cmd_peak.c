@@ -1,13 +1,13 @@
 /* prochist peak: the largest memory footprint per app or process, when it
  * happened, and which process reached it. */
 #include "ph_cmd.h"
+#include "ph_db.h"
 #include "ph_format.h"
 #include "ph_qcmd.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
 #include <cJSON.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +31,7 @@ static int cmp_peak(const void *x, const void *y)
 }
 
 /* The process behind a peak: for a process row, itself. */
-static void lookup(sqlite3_stmt *st, const ph_agg *a, int by_process, who *w)
+static void lookup(ph_store *store, const ph_agg *a, int by_process, who *w)
 {
     w->pid = -1;
     w->name[0] = '\0';
@@ -42,12 +42,7 @@ static void lookup(sqlite3_stmt *st, const ph_agg *a, int by_process, who *w)
     }
     if (a->mem_peak_proc <= 0)
         return;
-    sqlite3_bind_int64(st, 1, a->mem_peak_proc);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        w->pid = sqlite3_column_int(st, 0);
-        snprintf(w->name, sizeof w->name, "%s", (const char *)sqlite3_column_text(st, 1));
-    }
-    sqlite3_reset(st);
+    ph_db_process_who(store, a->mem_peak_proc, &w->pid, w->name, sizeof w->name);
 }
 
 static int peak_exec(int argc, char **argv)
@@ -83,12 +78,8 @@ static int peak_exec(int argc, char **argv)
     if (!empty)
         empty = ph_qname_missed(&o, n);
     who *w = ph_xcalloc(n + 1, sizeof *w);
-    sqlite3_stmt *st = NULL;
-    sqlite3_prepare_v2(ph_store_db(store), "SELECT pid, name FROM process WHERE proc = ?1", -1, &st, NULL);
     for (size_t i = 0; i < n; i++)
-        if (st)
-            lookup(st, &rows[i], o.by == PH_BY_PROCESS, &w[i]);
-    sqlite3_finalize(st);
+        lookup(store, &rows[i], o.by == PH_BY_PROCESS, &w[i]);
     ph_store_close(store);
 
     char t[48];

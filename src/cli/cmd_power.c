@@ -1,13 +1,13 @@
 /* prochist power: the system's power over time (package, core, uncore,
  * DRAM, platform, GPU), GPU busy % and clock, from what the recorder read. */
 #include "ph_cmd.h"
+#include "ph_db.h"
 #include "ph_format.h"
 #include "ph_qcmd.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
 #include <cJSON.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,17 +40,6 @@ static int take_resolution(void *ctx, int c, const char *arg)
     return 0;
 }
 
-static void note(ph_store *st, char *buf, size_t len)
-{
-    sqlite3_stmt *q;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(ph_store_db(st), "SELECT value FROM meta WHERE key = 'power_note'", -1, &q, NULL))
-        return;
-    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
-}
-
 static int power_exec(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -78,7 +67,7 @@ static int power_exec(int argc, char **argv)
     ph_store *st;
     if ((rc = ph_qopen(&o, &st)) != 0)
         return rc;
-    note(st, why, sizeof why);
+    ph_meta_get_text(st, PH_META_POWER_NOTE, why, sizeof why);
     ph_window *w = ph_xcalloc(n + 1, sizeof *w);
     int64_t samples = 0, total[PH_PWR_DOMAINS], covered = 0;
     int any = 0;

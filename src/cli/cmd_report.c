@@ -4,23 +4,20 @@
  * `show` make; src/report_html.c draws them. */
 #include "ph_cmd.h"
 #include "ph_qcmd.h"
-#include "ph_query.h"
+#include "ph_db.h"
 #include "ph_report.h"
-#include "ph_store.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define SEC 1000000000LL
 
 /* Point widths, finest first: the first that cuts the window into at most
  * MAX_POINTS is used. Multiples of the rollup widths from 1m up, so a
@@ -32,9 +29,9 @@ static const int64_t widths_s[] = {10, 15, 30, 60, 120, 300, 600, 900, 1800, 360
 static int64_t point_width(int64_t span)
 {
     for (size_t i = 0; i < PH_ARRAY_LEN(widths_s); i++)
-        if (span / (widths_s[i] * SEC) < MAX_POINTS)
-            return widths_s[i] * SEC;
-    int64_t w = 28 * 86400 * SEC;
+        if (span / (widths_s[i] * PH_NS_PER_SEC) < MAX_POINTS)
+            return widths_s[i] * PH_NS_PER_SEC;
+    int64_t w = 28 * 86400 * PH_NS_PER_SEC;
     while (span / w >= MAX_POINTS)
         w *= 2;
     return w;
@@ -123,15 +120,11 @@ static int fill_bucket(void *ctx, int64_t bucket, ph_result *res)
 }
 
 /* Where the raw tier starts (meta raw_pruned_to; INT64_MIN: never pruned). */
-static int64_t raw_pruned_to(sqlite3 *db)
+static int64_t raw_pruned_to(ph_store *store)
 {
-    sqlite3_stmt *st;
     int64_t v = INT64_MIN;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'raw_pruned_to'", -1, &st, NULL) != SQLITE_OK)
+    if (ph_meta_get_int(store, PH_META_RAW_PRUNED_TO, &v) < 0)
         return INT64_MAX; /* unknown: take the safe path */
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
     return v;
 }
 
@@ -182,19 +175,16 @@ static void point_top(ph_rep_point *p, const ph_agg *list, size_t n, int procs)
 }
 
 /* The process that reached an app's memory peak. */
-static void peak_who(sqlite3 *db, ph_rep_app *ra, int64_t proc)
+static void peak_who(ph_store *store, ph_rep_app *ra, int64_t proc)
 {
-    sqlite3_stmt *st;
+    char name[1024]; /* as stored: cleaned below */
+    int32_t pid;
     ra->peak_pid = -1;
     ra->peak_name[0] = '\0';
-    if (proc <= 0 || sqlite3_prepare_v2(db, "SELECT pid, name FROM process WHERE proc = ?1", -1, &st, NULL))
-        return;
-    sqlite3_bind_int64(st, 1, proc);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1)) {
-        ra->peak_pid = sqlite3_column_int(st, 0);
-        ph_report_clean_name((const char *)sqlite3_column_text(st, 1), ra->peak_name, sizeof ra->peak_name);
+    if (proc > 0 && ph_db_process_who(store, proc, &pid, name, sizeof name)) {
+        ra->peak_pid = pid;
+        ph_report_clean_name(name, ra->peak_name, sizeof ra->peak_name);
     }
-    sqlite3_finalize(st);
 }
 
 static void pick_bands(ph_report *r)
@@ -256,7 +246,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
             ra->prev[c] = -1;
         }
         ra->mem_peak_ns = a->mem_peak_ns;
-        peak_who(ph_store_db(store), ra, a->mem_peak_proc);
+        peak_who(store, ra, a->mem_peak_proc);
         ra->colour = -1;
     }
     ph_result_free(&w);
@@ -278,7 +268,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     }
     /* Per-process lists for the hover while a point is short enough to be
      * cheap; longer points list apps, answered from the rollups' app rows. */
-    r->procs_per_point = r->width <= 60 * SEC;
+    r->procs_per_point = r->width <= 60 * PH_NS_PER_SEC;
     for (size_t p = 0; p < r->npts; p++) {
         ph_rep_point *pt = &r->pts[p];
         pt->t0 = from + (int64_t)p * r->width;
@@ -303,7 +293,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         p0 = 1; /* the first point is clipped by the window */
     if (o->until_ns != from + (int64_t)r->npts * r->width)
         p1 = r->npts - 1; /* and the last */
-    int64_t pruned = raw_pruned_to(ph_store_db(store));
+    int64_t pruned = raw_pruned_to(store);
     int one_pass = p1 > p0 && pruned < from + (int64_t)p0 * r->width - ph_tier_keyframe_ns(PH_TIER_RAW);
     if (one_pass)
         r->procs_per_point = 1; /* raw rows name the processes anyway */

@@ -2,7 +2,7 @@
 #include "ph_cmd.h"
 #include "ph_format.h"
 #include "ph_platform.h"
-#include "ph_store.h"
+#include "ph_db.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,41 +25,6 @@ static int64_t file_size(const char *path, const char *suffix)
         return 0;
     return (int64_t)st.st_size;
 }
-
-static int64_t q_int(sqlite3 *db, const char *sql, int64_t dflt)
-{
-    sqlite3_stmt *st;
-    int64_t v = dflt;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return dflt;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* A text value of the meta table, or "" */
-static void q_text(sqlite3 *db, const char *key, char *buf, size_t len)
-{
-    sqlite3_stmt *st;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-}
-
-static const struct {
-    const char *name, *rows, *from, *to;
-} tiers[] = {
-    {"raw", "SELECT count(*) FROM proc_sample", "SELECT min(ts_ns) FROM sample", "SELECT max(ts_ns) FROM sample"},
-    {"minute", "SELECT count(*) FROM proc_minute", "SELECT min(bucket_ns) FROM sample_minute",
-     "SELECT max(bucket_ns) + 60000000000 FROM sample_minute"},
-    {"hour", "SELECT count(*) FROM proc_hour", "SELECT min(bucket_ns) FROM sample_hour",
-     "SELECT max(bucket_ns) + 3600000000000 FROM sample_hour"},
-};
 
 static void dur(int64_t ns, char *buf, size_t len)
 {
@@ -121,27 +85,14 @@ static int status_exec(int argc, char **argv)
         ph_err("%s", err);
         return PH_EXIT_FAIL;
     }
-    sqlite3 *db = ph_store_db(store);
     int64_t size = file_size(path, ""), wal = file_size(path, "-wal");
-    int64_t last_ts = q_int(db, "SELECT max(ts_ns) FROM sample", 0);
-    int64_t last_procs = q_int(db, "SELECT procs FROM sample ORDER BY sample DESC LIMIT 1", -1);
-    int64_t last_denied = q_int(db, "SELECT procs_denied FROM sample ORDER BY sample DESC LIMIT 1", -1);
-    int64_t keep[4] = {
-        q_int(db, "SELECT value FROM meta WHERE key = 'retain_raw_ns'", 0),
-        q_int(db, "SELECT value FROM meta WHERE key = 'retain_minute_ns'", 0),
-        q_int(db, "SELECT value FROM meta WHERE key = 'retain_hour_ns'", 0),
-        q_int(db, "SELECT value FROM meta WHERE key = 'max_db_bytes'", 0),
-    };
-    int64_t rows[3], from[3], to[3];
-    for (int i = 0; i < 3; i++) {
-        rows[i] = q_int(db, tiers[i].rows, 0);
-        from[i] = q_int(db, tiers[i].from, 0);
-        to[i] = q_int(db, tiers[i].to, 0);
-    }
-    int64_t version = q_int(db, "PRAGMA user_version", 0);
-    int64_t exit_rows = q_int(db, "SELECT count(*) FROM proc_sample WHERE kind = 4", 0);
-    char exit_mode[256];
-    q_text(db, "exit_mode", exit_mode, sizeof exit_mode);
+    ph_db_status ds;
+    ph_db_status_read(store, &ds);
+    int64_t last_ts = ds.last_ts, last_procs = ds.last_procs, last_denied = ds.last_denied;
+    int64_t keep[4] = {ds.retain_ns[PH_TIER_RAW], ds.retain_ns[PH_TIER_MINUTE], ds.retain_ns[PH_TIER_HOUR],
+                       ds.max_db_bytes};
+    int64_t version = ds.version, exit_rows = ds.exit_rows;
+    const char *exit_mode = ds.exit_mode;
     ph_store_close(store);
 
     char t1[40], t2[40], a[32], b[32];
@@ -173,13 +124,13 @@ static int status_exec(int argc, char **argv)
         cJSON_AddNumberToObject(ret, "hour", (double)keep[2] / 1e9);
         cJSON_AddNumberToObject(root, "max_db_bytes", (double)keep[3]);
         cJSON *arr = cJSON_AddArrayToObject(root, "tiers");
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < PH_TIER_COUNT; i++) {
             cJSON *t = cJSON_CreateObject();
-            cJSON_AddStringToObject(t, "tier", tiers[i].name);
-            cJSON_AddNumberToObject(t, "rows", (double)rows[i]);
-            if (rows[i] && from[i]) {
-                ph_time_iso_utc(from[i], t1, sizeof t1);
-                ph_time_iso_utc(to[i], t2, sizeof t2);
+            cJSON_AddStringToObject(t, "tier", ph_tier_name((enum ph_tier)i));
+            cJSON_AddNumberToObject(t, "rows", (double)ds.tier[i].rows);
+            if (ds.tier[i].rows && ds.tier[i].from_ns) {
+                ph_time_iso_utc(ds.tier[i].from_ns, t1, sizeof t1);
+                ph_time_iso_utc(ds.tier[i].to_ns, t2, sizeof t2);
                 cJSON_AddStringToObject(t, "since", t1); /* as every command names a span */
                 cJSON_AddStringToObject(t, "until", t2);
             }
@@ -212,18 +163,18 @@ static int status_exec(int argc, char **argv)
     const int right[] = {0, 1, 0, 0};
     ph_table t;
     ph_table_init(&t, 4, heads, right);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < PH_TIER_COUNT; i++) {
         char n[32];
         const char *cells[4];
-        snprintf(n, sizeof n, "%lld", (long long)rows[i]);
-        if (rows[i] && from[i]) {
-            ph_time_display(from[i], utc, t1, sizeof t1);
-            ph_time_display(to[i], utc, t2, sizeof t2);
+        snprintf(n, sizeof n, "%lld", (long long)ds.tier[i].rows);
+        if (ds.tier[i].rows && ds.tier[i].from_ns) {
+            ph_time_display(ds.tier[i].from_ns, utc, t1, sizeof t1);
+            ph_time_display(ds.tier[i].to_ns, utc, t2, sizeof t2);
         } else {
             snprintf(t1, sizeof t1, "-");
             snprintf(t2, sizeof t2, "-");
         }
-        cells[0] = tiers[i].name;
+        cells[0] = ph_tier_name((enum ph_tier)i);
         cells[1] = n;
         cells[2] = t1;
         cells[3] = t2;

@@ -4,13 +4,11 @@
 #include "ph_format.h"
 #include "ph_platform.h"
 #include "ph_qcmd.h"
-#include "ph_query.h"
-#include "ph_store.h"
+#include "ph_db.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
 #include <cJSON.h>
-#include <sqlite3.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -23,9 +21,9 @@ typedef struct top_opts {
     const char *at;  /* --at TIME */
     int64_t at_ns;
     ph_at at_iv;     /* the interval holding it */
+    int explain; /* --explain: the query plan to stderr */
 } top_opts;
 
-static const ph_qmetric *sort_metric;
 static int with_children; /* --children: CPU includes reaped children */
 
 static int64_t sum_or(const ph_agg *a, enum ph_metric m, int64_t dflt)
@@ -54,19 +52,10 @@ static int64_t cpu_ns(const ph_agg *a)
     return ph_qmetric_value(ph_qmetric_find("cpu"), a, with_children);
 }
 
-/* The sort metric of each row, computed once (rows in sort_base's array):
- * the comparisons of a month's processes would otherwise recompute it
- * millions of times. */
-static const ph_agg *sort_base;
-static const int64_t *sort_keys;
-
+/* Rows of the same sort value (ph_agg_top_keyed orders by it first). */
 static int cmp_agg(const void *x, const void *y)
 {
     const ph_agg *a = x, *b = y;
-    int64_t va = sort_keys[a - sort_base];
-    int64_t vb = sort_keys[b - sort_base];
-    if (va != vb)
-        return va < vb ? 1 : -1;
     int c = strcmp(a->name, b->name);
     if (c)
         return c;
@@ -357,21 +346,14 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
  * of a recorder that did not say). */
 static int meta_privileged(ph_store *s)
 {
-    sqlite3_stmt *st;
-    int v = -1;
-    if (sqlite3_prepare_v2(ph_store_db(s), "SELECT value FROM meta WHERE key = 'recorder_privileged'", -1, &st,
-                           NULL) != SQLITE_OK)
+    char v[8];
+    if (ph_meta_get_text(s, PH_META_RECORDER_PRIVILEGED, v, sizeof v) != 1)
         return -1;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        v = strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0 ? 1 : 0;
-    sqlite3_finalize(st);
-    return v;
+    return strcmp(v, "1") == 0 ? 1 : 0;
 }
 
 static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
                                            "cycles", "ctxsw", "faults", "syscalls", "gpu"};
-
-static int explain; /* --explain: the query plan to stderr */
 
 /* --cpu, --mem, ...: options 2000.. in metric_flags order; 2100 --explain,
  * 2101 --at. One metric: a second, different one would silently win, so it
@@ -381,7 +363,7 @@ static int take_metric(void *ctx, int c, const char *arg)
     top_opts *o = ctx;
     const ph_qmetric **m = &o->metric;
     if (c == 2100)
-        explain = 1;
+        o->explain = 1;
     if (c == 2101)
         o->at = arg;
     if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags)) {
@@ -415,6 +397,7 @@ static int top_exec(int argc, char **argv)
     ph_qopts_init(&o.q, default_since);
     o.metric = NULL;
     o.at = NULL;
+    o.explain = 0;
     if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, longopts, take_metric, &o, 0)) >= 0)
         return rc;
     if (o.at && (o.q.since != default_since || strcmp(o.q.until, "now") != 0)) {
@@ -460,7 +443,7 @@ static int top_exec(int argc, char **argv)
         qflags |= PH_Q_APPS_ONLY; /* app rows answer long windows fast */
     if (o.q.by == PH_BY_USER)
         qflags |= PH_Q_BY_USER;
-    if (explain)
+    if (o.explain)
         ph_query_explain(store, o.q.since_ns, o.q.until_ns, qflags, stderr);
     if (ph_query_window_metrics(store, o.q.since_ns, o.q.until_ns, ph_qmetric_need(), qflags, &r, err,
                                 sizeof err) < 0) {
@@ -503,14 +486,11 @@ static int top_exec(int argc, char **argv)
             gpu_total += r.apps[i].val[PH_M_GPU_NS];
 
     ph_agg *all, *rows;
-    sort_metric = o.metric;
     size_t nall = ph_group(&o.q, &r, NULL, &all);
     int64_t *keys = ph_xcalloc(nall + 1, sizeof *keys);
     for (size_t i = 0; i < nall; i++)
-        keys[i] = ph_qmetric_value(sort_metric, &all[i], with_children);
-    sort_base = all;
-    sort_keys = keys;
-    size_t n = ph_agg_top(all, nall, (size_t)o.q.limit, cmp_agg, &rows);
+        keys[i] = ph_qmetric_value(o.metric, &all[i], with_children);
+    size_t n = ph_agg_top_keyed(all, nall, keys, (size_t)o.q.limit, cmp_agg, &rows);
     free(keys);
     if (!empty)
         empty = ph_qname_missed(&o.q, n);

@@ -1,9 +1,9 @@
 /* Prometheus / OpenMetrics exposition of app totals (include/ph_export.h). */
 #include "ph_export.h"
-#include "ph_query.h"
+#include "ph_db.h"
 #include "ph_system_series.h"
+#include "ph_util.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,8 +123,6 @@ static void gauge(ph_buf *b, const ph_export_opts *o, const char *name, const ch
     ph_buf_puts(b, "\n");
 }
 
-#define PH_VERSION "0.1.0" /* as `prochist --version` (src/cli/main.c); prometheus.sh compares them */
-
 /* Build, system energy per power domain (over the retained history: the
  * tiers' sums), the GPU over the last window, the recorder's own CPU. */
 static int system_series(ph_buf *b, const ph_export_opts *o, ph_store *s, char *err, size_t errlen)
@@ -166,52 +164,39 @@ static int system_series(ph_buf *b, const ph_export_opts *o, ph_store *s, char *
 
 int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size_t errlen)
 {
-    sqlite3 *db = ph_store_db(s);
-    sqlite3_stmt *st;
     app_row *rows = NULL;
     size_t n = 0, cap = 0;
     int rc = -1;
-    /* Schema 11 (a recorder not restarted since the upgrade) has no
-     * estimated energy or GPU totals yet: those families are left out. */
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT app, cpu_user_ns + cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj,"
-             " wakeups, %s FROM app_total",
-             ph_store_version(s) >= 12 ? "energy_est_nj, gpu_ns" : "NULL, NULL");
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        ph_fmt(err, errlen, "reading app totals failed: %s", sqlite3_errmsg(db));
+    ph_app_total *tot;
+    size_t ntot;
+    if (ph_db_app_totals(s, &tot, &ntot, err, errlen) < 0)
         return -1;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    /* Families a database does not have (schema 11: no estimated energy
+     * or GPU totals yet) read as not measured and are left out. */
+    for (size_t i = 0; i < ntot; i++) {
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             rows = ph_xrealloc(rows, cap * sizeof *rows);
         }
+        ph_app_total *t = &tot[i];
         app_row *r = &rows[n++];
         memset(r, 0, sizeof *r);
-        r->app = ph_xstrdup((const char *)sqlite3_column_text(st, 0));
-        r->v[0] = (double)sqlite3_column_int64(st, 1) / 1e9;
-        r->v[1] = (double)sqlite3_column_int64(st, 2);
-        r->v[2] = (double)sqlite3_column_int64(st, 3);
+        r->app = t->app;
+        t->app = NULL;
+        r->v[0] = (double)t->cpu_ns / 1e9;
+        r->v[1] = (double)t->disk_read_bytes;
+        r->v[2] = (double)t->disk_write_bytes;
         r->has[0] = r->has[1] = r->has[2] = 1;
-        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-            r->v[3] = (double)sqlite3_column_int64(st, 4) / 1e9;
-            r->has[3] = 1;
-        }
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-            r->v[4] = (double)sqlite3_column_int64(st, 5);
-            r->has[4] = 1;
-        }
-        if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
-            r->v[6] = (double)sqlite3_column_int64(st, 6) / 1e9;
-            r->has[6] = 1;
-        }
-        if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
-            r->v[7] = (double)sqlite3_column_int64(st, 7) / 1e9;
-            r->has[7] = 1;
-        }
+        const int64_t opt[] = {t->energy_nj, t->wakeups, t->energy_est_nj, t->gpu_ns};
+        const int slot[] = {3, 4, 6, 7};
+        const double scale[] = {1e9, 1, 1e9, 1e9};
+        for (int k = 0; k < 4; k++)
+            if (opt[k] >= 0) {
+                r->v[slot[k]] = (double)opt[k] / scale[k];
+                r->has[slot[k]] = 1;
+            }
     }
-    sqlite3_finalize(st);
+    ph_db_app_totals_free(tot, ntot);
 
     /* Memory peaks of the last window, by app. */
     ph_result res;
@@ -244,19 +229,9 @@ int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size
     if (system_series(out, o, s, err, errlen) < 0)
         goto out;
     /* The recorder's own health. */
-    int64_t samples = 0, last = 0, procs = 0, denied = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples_total'),"
-                           " ts_ns, procs, procs_denied FROM sample ORDER BY sample DESC LIMIT 1",
-                           -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            samples = sqlite3_column_int64(st, 0);
-            last = sqlite3_column_int64(st, 1);
-            procs = sqlite3_column_int64(st, 2);
-            denied = sqlite3_column_int64(st, 3);
-        }
-        sqlite3_finalize(st);
-    }
+    ph_db_health h;
+    ph_db_health_read(s, &h);
+    int64_t samples = h.samples_total, last = h.last_ts, procs = h.last_procs, denied = h.last_denied;
     struct stat sb;
     double size = (o->db_path && stat(o->db_path, &sb) == 0) ? (double)sb.st_size : 0;
     gauge(out, o, "prochist_recorder_samples", "counter", "Samples the recorder has written.", (double)samples, 1);

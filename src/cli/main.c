@@ -8,10 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef PH_VERSION
-#define PH_VERSION "0.1.0"
-#endif
-
 static const ph_cmd *const commands[] = {
     &ph_cmd_record,
     &ph_cmd_top,

@@ -38,7 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SEC 1000000000LL
 
 /* ---- names ---- */
 
@@ -242,16 +241,16 @@ static double xpos(const ph_report *r, int64_t t)
 
 static void time_label(const ph_report *r, int64_t ns, char *buf, size_t len)
 {
-    time_t t = (time_t)(ns / SEC);
+    time_t t = (time_t)(ns / PH_NS_PER_SEC);
     struct tm tm;
     if (r->utc)
         gmtime_r(&t, &tm);
     else
         localtime_r(&t, &tm);
     int64_t span = r->until - r->since;
-    const char *f = span <= 86400 * SEC       ? "%H:%M"
-                    : span <= 3 * 86400 * SEC ? "%a %H:%M"
-                    : span <= 8 * 86400 * SEC ? "%a %d"
+    const char *f = span <= 86400 * PH_NS_PER_SEC       ? "%H:%M"
+                    : span <= 3 * 86400 * PH_NS_PER_SEC ? "%a %H:%M"
+                    : span <= 8 * 86400 * PH_NS_PER_SEC ? "%a %d"
                                               : "%b %d";
     strftime(buf, len, f, &tm);
 }
@@ -262,14 +261,14 @@ static int64_t tz_offset_ns(const ph_report *r)
 {
     if (r->utc)
         return 0;
-    time_t t = (time_t)(r->since / SEC);
+    time_t t = (time_t)(r->since / PH_NS_PER_SEC);
     struct tm l, u;
     localtime_r(&t, &l);
     gmtime_r(&t, &u);
     int64_t d = (int64_t)(l.tm_hour - u.tm_hour) * 3600 + (int64_t)(l.tm_min - u.tm_min) * 60;
     if (l.tm_yday != u.tm_yday)
         d += (l.tm_year > u.tm_year || (l.tm_year == u.tm_year && l.tm_yday > u.tm_yday)) ? 86400 : -86400;
-    return d * SEC;
+    return d * PH_NS_PER_SEC;
 }
 
 /* Time ticks on round local (or UTC) times, at most about eight. */
@@ -278,10 +277,10 @@ static void time_ticks(FILE *f, const ph_report *r)
     double ph = CH - CT - CB;
     static const int64_t steps_s[] = {60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
                                       2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400};
-    int64_t span = r->until - r->since, step = steps_s[PH_ARRAY_LEN(steps_s) - 1] * SEC;
+    int64_t span = r->until - r->since, step = steps_s[PH_ARRAY_LEN(steps_s) - 1] * PH_NS_PER_SEC;
     for (size_t i = 0; i < PH_ARRAY_LEN(steps_s); i++)
-        if (span / (steps_s[i] * SEC) <= 8) {
-            step = steps_s[i] * SEC;
+        if (span / (steps_s[i] * PH_NS_PER_SEC) <= 8) {
+            step = steps_s[i] * PH_NS_PER_SEC;
             break;
         }
     int64_t off = tz_offset_ns(r);
@@ -838,7 +837,7 @@ static void summary_json(FILE *f, const ph_report *r)
     ph_time_iso_utc(r->until, b, sizeof b);
     fprintf(f, "{\"since\":\"%s\",\"until\":\"%s\",\"samples\":%lld,\"covered_s\":%.9g,\"points\":%zu,"
                "\"point_s\":%lld,\"rows\":[", a, b, (long long)r->win.samples, (double)r->win.covered_ns / 1e9,
-            r->npts, (long long)(r->width / SEC));
+            r->npts, (long long)(r->width / PH_NS_PER_SEC));
     for (size_t i = 0; i < r->napps; i++) {
         const ph_rep_app *x = &r->apps[i];
         fputs(i ? ",{\"name\":" : "{\"name\":", f);
@@ -975,7 +974,7 @@ static void nonce(char *buf, size_t len)
 
 static void span_text(int64_t ns, char *buf, size_t len)
 {
-    int64_t s = ns / SEC;
+    int64_t s = ns / PH_NS_PER_SEC;
     if (s % 86400 == 0)
         snprintf(buf, len, "%lld day%s", (long long)(s / 86400), s == 86400 ? "" : "s");
     else if (s >= 86400)
@@ -1057,8 +1056,8 @@ int ph_report_write_html(FILE *f, const ph_report *r)
     } else
         snprintf(rec, sizeof rec, "-");
     span_text(r->width, pw, sizeof pw);
-    if (r->width < 60 * SEC)
-        snprintf(pw, sizeof pw, "%lld s", (long long)(r->width / SEC));
+    if (r->width < 60 * PH_NS_PER_SEC)
+        snprintf(pw, sizeof pw, "%lld s", (long long)(r->width / PH_NS_PER_SEC));
     fputs("<div class=\"cards\">", f);
     fprintf(f, "<div class=\"card\"><span>Samples</span><strong id=\"samples\" data-v=\"%lld\">%lld</strong></div>",
             (long long)r->win.samples, (long long)r->win.samples);

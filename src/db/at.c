@@ -2,6 +2,7 @@
  * (include/ph_at.h). Reads sample, sample_minute and sample_hour by their
  * primary key or index (sample_ts): one row each. */
 #include "ph_at.h"
+#include "db_private.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
  * sink (src/db/store.c), on a process's first sight and on keyframes; the
  * reference is only rewritten when it changes. All values are bound.
  */
-#include "ph_cgroup.h"
+#include "db_private.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEC 1000000000LL
-#define DAY (86400 * SEC)
+#define DAY (86400 * PH_NS_PER_SEC)
 
 void ph_retention_default(ph_retention *r)
 {
@@ -59,7 +58,7 @@ int ph_retention_parse(const char *spec, ph_retention *r, char *err, size_t errl
         else
             out.hour_ns = ns;
     }
-    if (out.raw_ns < 60 * SEC || out.minute_ns < 3600 * SEC) {
+    if (out.raw_ns < 60 * PH_NS_PER_SEC || out.minute_ns < 3600 * PH_NS_PER_SEC) {
         ph_fmt(err, errlen, "bad --retain '%s': keep raw at least 1m and minutes at least 1h", spec);
         return -1;
     }

@@ -1,9 +1,10 @@
 /*
  * Retention tiers: rolling up, pruning, giving space back.
  *
- * FORMAT. schema/003_rollups.sql. A minute bucket starting at b holds the
+ * FORMAT. schema/003_rollups.sql; the tables and geometry of each tier are
+ * described once, in src/db/tiers.c. A minute bucket starting at b holds the
  * raw samples with b < ts <= b + 60 s; an hour bucket the minute buckets
- * whose end lies in (b, b + 3600 s]. meta keys:
+ * whose end lies in (b, b + 3600 s]. meta keys (include/ph_db.h):
  *   minute_done, hour_done   end of the last rolled-up bucket of each tier;
  *   raw_pruned_to            raw rows at or before this are deleted (or being
  *                            deleted): queries use minutes there;
@@ -13,7 +14,7 @@
  * exists after its end: samples are written in time order, so nothing more
  * can land in it. Minutes are rolled up 10 at a time, in one pass over the
  * raw rows (the pass must start at a raw keyframe, up to 10 minutes back). Each closed bucket is aggregated by the window engine of
- * src/query.c over the finer tier (the same code that answers queries, so
+ * src/db/query.c over the finer tier (the same code that answers queries, so
  * the tiers agree by construction), and written with the done mark in ONE
  * transaction: after a crash the bucket is either complete or absent, and is
  * redone. Buckets with no samples are skipped without a row.
@@ -25,66 +26,17 @@
  * incremental_vacuum (the database is created with auto_vacuum=INCREMENTAL).
  * The size cap, when set, deletes the oldest data of every tier first.
  */
-#include "ph_rollup.h"
-#include "ph_query.h"
+#include "db_private.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#define SEC 1000000000LL
-#define DAY (86400 * SEC)
 #define MINUTE_BATCH 10 /* minute buckets rolled up in one pass */
-
-static int64_t floor_to(int64_t t, int64_t w)
-{
-    int64_t q = t / w;
-    if (t % w < 0)
-        q--;
-    return q * w;
-}
-
-static int meta_get(sqlite3 *db, const char *key, int64_t *v)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1", -1, &st, NULL))
-        return -1;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
-    if (found)
-        *v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? found : -1;
-}
-
-static int meta_set(sqlite3 *db, const char *key, int64_t v)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL))
-        return -1;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, v);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int64_t one_int(sqlite3 *db, const char *sql, int64_t arg, int64_t dflt)
-{
-    sqlite3_stmt *st;
-    int64_t v = dflt;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return dflt;
-    sqlite3_bind_int64(st, 1, arg);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
+#define MINUTE_NS (60 * PH_NS_PER_SEC)
 
 /* The first failure's own message (a ROLLBACK after it would replace it
  * with "not an error" or "no transaction is active"). */
@@ -103,14 +55,6 @@ static void rollback(sqlite3 *db)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static const struct {
-    enum ph_tier tier, from;
-    const char *procs, *apps, *samples, *done;
-} dest[] = {
-    {PH_TIER_MINUTE, PH_TIER_RAW, "proc_minute", "app_minute", "sample_minute", "minute_done"},
-    {PH_TIER_HOUR, PH_TIER_MINUTE, "proc_hour", "app_hour", "sample_hour", "hour_done"},
-};
-
 static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
 {
     if (v >= 0)
@@ -119,38 +63,33 @@ static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
-/* Write bucket b of dest[d] from an engine result, with its done mark. */
-static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res, char *err, size_t errlen)
+/* Write bucket b of tier t from an engine result, with its done mark. */
+static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result *res, char *err, size_t errlen)
 {
+    sqlite3 *db = ph_store_db(s);
+    const ph_tier_desc *d = &ph_tiers[t];
     char sql[4096];
-    size_t off;
     sqlite3_stmt *ps = NULL, *as = NULL, *ss = NULL;
     int ok = 0;
-    int64_t w = ph_tier_width_ns(dest[d].tier);
-    int keyframe = b % ph_tier_keyframe_ns(dest[d].tier) == 0;
+    int64_t w = d->width_ns;
+    int keyframe = b % d->keyframe_ns == 0;
 
-    off = (size_t)snprintf(sql, sizeof sql,
-                           "INSERT OR REPLACE INTO %s (bucket_ns, proc, rows, active,"
-                           " mem_last_bytes, mem_avg_bytes", dest[d].procs);
-    for (int m = 0; m < PH_METRIC_COUNT; m++)
-        off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)m));
-    off += (size_t)snprintf(sql + off, sizeof sql - off, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6");
-    for (int m = 0; m < PH_METRIC_COUNT; m++)
-        off += (size_t)snprintf(sql + off, sizeof sql - off, ", ?%d", 7 + m);
-    snprintf(sql + off, sizeof sql - off, ")");
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO %s (bucket_ns, proc, rows, active, mem_last_bytes, mem_avg_bytes"
+             PH_METRIC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6" PH_METRIC_PARAMS ")", d->procs);
     if (sqlite3_prepare_v2(db, sql, -1, &ps, NULL) != SQLITE_OK)
         goto out;
     snprintf(sql, sizeof sql,
              "INSERT OR REPLACE INTO %s (bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes,"
              " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups, mem_peak_proc)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", dest[d].apps);
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", d->apps);
     if (sqlite3_prepare_v2(db, sql, -1, &as, NULL) != SQLITE_OK)
         goto out;
     snprintf(sql, sizeof sql,
              "INSERT OR REPLACE INTO %s (bucket_ns, samples, covered_ns, procs_max, procs_denied_max,"
              " recorder_cpu_ns, " PH_SYS_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
              " ?13, ?14, ?15, ?16, ?17)",
-             dest[d].samples);
+             d->samples);
     if (sqlite3_prepare_v2(db, sql, -1, &ss, NULL) != SQLITE_OK)
         goto out;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
@@ -213,7 +152,7 @@ static int write_bucket(sqlite3 *db, int d, int64_t b, const ph_result *res, cha
         if (sqlite3_step(ss) != SQLITE_DONE)
             goto rollback;
     }
-    if (meta_set(db, dest[d].done, b + w) < 0)
+    if (ph_meta_set_int(s, (enum ph_meta_key)d->done_key, b + w) < 0)
         goto rollback;
     ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
     if (!ok)
@@ -224,7 +163,7 @@ rollback:
 out:
     if (!ok) {
         char what[96];
-        ph_fmt(what, sizeof what, "rolling up the %s bucket at %lld failed", ph_tier_name(dest[d].tier),
+        ph_fmt(what, sizeof what, "rolling up the %s bucket at %lld failed", d->name,
                (long long)b);
         keep_err(db, what, err, errlen);
         rollback(db);
@@ -261,73 +200,83 @@ static void free_batch(batch *bt)
     free(bt->b);
 }
 
-/* Roll up closed buckets of dest[d]; returns buckets done or -1. */
-static int roll(ph_store *s, int d, int budget, int *pending, char *err, size_t errlen)
+/* Where tier t's finer data ends: the newest sample (minutes), or the end
+ * of the last rolled-up minute bucket (hours). 1, 0 none yet, -1 error. */
+static int finer_end(ph_store *s, enum ph_tier t, int64_t *newest)
 {
-    sqlite3 *db = ph_store_db(s);
-    int64_t w = ph_tier_width_ns(dest[d].tier), done = 0, newest, next;
-    int n = 0;
-    /* Where finer data ends, and where it starts after the done mark. */
-    if (dest[d].from == PH_TIER_RAW) {
-        newest = one_int(db, "SELECT max(ts_ns) FROM sample", 0, INT64_MIN);
-    } else {
-        int64_t fd = 0;
-        if (meta_get(db, "minute_done", &fd) < 0)
-            return -1;
-        newest = fd; /* minute buckets end at or before it */
-    }
-    if (newest == INT64_MIN)
+    if (ph_tiers[t].from == PH_TIER_RAW)
+        return ph_sql_int(ph_store_db(s), "SELECT max(ts_ns) FROM sample", 0, newest);
+    return ph_meta_get_int(s, (enum ph_meta_key)ph_tiers[ph_tiers[t].from].done_key, newest);
+}
+
+/* Minutes: one pass over raw rows for a run of closed buckets. */
+static int roll_minutes(ph_store *s, int64_t done, int have, int64_t newest, int budget, int *pending, char *err,
+                        size_t errlen)
+{
+    int64_t w = ph_tiers[PH_TIER_MINUTE].width_ns, next;
+    int n = 0, rc = ph_sql_int(ph_store_db(s), "SELECT min(ts_ns) FROM sample WHERE ts_ns > ?1",
+                               have ? done : INT64_MIN, &next);
+    if (rc <= 0)
+        return rc;
+    int64_t b0 = ph_floor_to(next - 1, w), closed = ph_floor_to(newest - 1, w);
+    /* Wait for a run of MINUTE_BATCH closed buckets: the pass must start
+     * at the raw keyframe before b0 (up to 10 minutes back), so longer
+     * runs cost less per bucket. Raw rows answer queries until then. */
+    int64_t run = budget > MINUTE_BATCH ? budget : MINUTE_BATCH;
+    if (closed - b0 < MINUTE_BATCH * w)
         return 0;
-    int have = meta_get(db, dest[d].done, &done);
-    if (have < 0)
+    int64_t b1 = b0 + run * w < closed ? b0 + run * w : closed;
+    batch bt = {NULL, 0};
+    if (ph_query_raw_buckets(s, b0, b1, w, collect, &bt, err, errlen) < 0) {
+        free_batch(&bt);
         return -1;
-    if (dest[d].from == PH_TIER_RAW) {
-        /* Minutes: one pass over raw rows for a run of closed buckets. */
-        next = one_int(db, "SELECT min(ts_ns) FROM sample WHERE ts_ns > ?1", have ? done : INT64_MIN, INT64_MIN);
-        if (next == INT64_MIN)
-            return 0;
-        int64_t b0 = floor_to(next - 1, w), closed = floor_to(newest - 1, w);
-        /* Wait for a run of MINUTE_BATCH closed buckets: the pass must start
-         * at the raw keyframe before b0 (up to 10 minutes back), so longer
-         * runs cost less per bucket. Raw rows answer queries until then. */
-        int64_t run = budget > MINUTE_BATCH ? budget : MINUTE_BATCH;
-        if (closed - b0 < MINUTE_BATCH * w)
-            return 0;
-        int64_t b1 = b0 + run * w < closed ? b0 + run * w : closed;
-        batch bt = {NULL, 0};
-        if (ph_query_raw_buckets(s, b0, b1, w, collect, &bt, err, errlen) < 0) {
+    }
+    for (size_t i = 0; i < bt.n; i++) {
+        if (write_bucket(s, PH_TIER_MINUTE, bt.b[i].bucket, &bt.b[i].res, err, errlen) < 0) {
             free_batch(&bt);
             return -1;
         }
-        for (size_t i = 0; i < bt.n; i++) {
-            if (write_bucket(db, d, bt.b[i].bucket, &bt.b[i].res, err, errlen) < 0) {
-                free_batch(&bt);
-                return -1;
-            }
-            n++;
-        }
-        free_batch(&bt);
-        if (b1 < closed)
-            *pending = 1;
-        return n;
+        n++;
     }
+    free_batch(&bt);
+    if (b1 < closed)
+        *pending = 1;
+    return n;
+}
+
+/* Roll up closed buckets of tier t (minute or hour); returns buckets done
+ * or -1. */
+static int roll(ph_store *s, enum ph_tier t, int budget, int *pending, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    const ph_tier_desc *d = &ph_tiers[t], *f = &ph_tiers[d->from];
+    int64_t w = d->width_ns, done = 0, newest, next;
+    int n = 0, rc = finer_end(s, t, &newest);
+    if (rc <= 0)
+        return rc;
+    int have = ph_meta_get_int(s, (enum ph_meta_key)d->done_key, &done);
+    if (have < 0)
+        return -1;
+    if (d->from == PH_TIER_RAW)
+        return roll_minutes(s, done, have, newest, budget, pending, err, errlen);
+    /* Coarser tiers: one finer bucket run at a time. The first finer
+     * bucket after the mark skips empty stretches at once. */
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT min(bucket_ns) + %lld FROM %s WHERE bucket_ns >= ?1", (long long)f->width_ns,
+             f->samples);
     while (n < budget) {
-        /* First finer data after the mark: skip empty stretches at once. */
-        if (dest[d].from == PH_TIER_RAW)
-            next = one_int(db, "SELECT min(ts_ns) FROM sample WHERE ts_ns > ?1", have ? done : INT64_MIN,
-                           INT64_MIN);
-        else
-            next = one_int(db, "SELECT min(bucket_ns) + 60000000000 FROM sample_minute WHERE bucket_ns >= ?1",
-                           have ? done : INT64_MIN, INT64_MIN);
-        if (next == INT64_MIN)
+        rc = ph_sql_int(db, sql, have ? done : INT64_MIN, &next);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
             break;
-        int64_t b = floor_to(next - 1, w);
-        if (dest[d].from == PH_TIER_RAW ? newest <= b + w : newest < b + w)
+        int64_t b = ph_floor_to(next - 1, w);
+        if (newest < b + w)
             break; /* still open */
         ph_result res;
-        if (ph_query_tier(s, dest[d].from, b, b + w, &res, err, errlen) < 0)
+        if (ph_query_tier(s, d->from, b, b + w, &res, err, errlen) < 0)
             return -1;
-        int rc = write_bucket(db, d, b, &res, err, errlen);
+        rc = write_bucket(s, t, b, &res, err, errlen);
         ph_result_free(&res);
         if (rc < 0)
             return -1;
@@ -339,12 +288,6 @@ static int roll(ph_store *s, int d, int budget, int *pending, char *err, size_t 
         *pending = 1;
     return n;
 }
-
-static const char *const tier_tables[3][3] = {
-    {NULL, NULL, NULL},
-    {"proc_minute", "app_minute", "sample_minute"},
-    {"proc_hour", "app_hour", "sample_hour"},
-};
 
 /* Delete raw samples (their proc_sample rows first) by id, inside the
  * caller's transaction. Returns rows deleted, or -1. */
@@ -381,10 +324,11 @@ static int64_t delete_samples(sqlite3 *db, const int64_t *ids, int n)
 static int64_t delete_buckets(sqlite3 *db, enum ph_tier t, int64_t last, int64_t budget)
 {
     int64_t deleted = 0;
+    const char *tables[3] = {ph_tiers[t].procs, ph_tiers[t].apps, ph_tiers[t].samples};
     for (int i = 0; i < 3 && deleted < budget; i++) {
         char sql[256];
         sqlite3_stmt *st;
-        const char *tb = tier_tables[t][i];
+        const char *tb = tables[i];
         snprintf(sql, sizeof sql,
                  i == 2 ? "DELETE FROM %s WHERE bucket_ns IN (SELECT bucket_ns FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)"
                  : i == 0 ? "DELETE FROM %s WHERE (bucket_ns, proc) IN (SELECT bucket_ns, proc FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)"
@@ -418,10 +362,12 @@ static int64_t delete_upto(sqlite3 *db, enum ph_tier t, int64_t to, int64_t budg
             goto fail;
         sqlite3_bind_int64(sel, 1, to);
         sqlite3_bind_int64(sel, 2, budget < 256 ? budget : 256);
-        int rc;
+        int rc = SQLITE_DONE;
         while (n < 256 && (rc = sqlite3_step(sel)) == SQLITE_ROW)
             ids[n++] = sqlite3_column_int64(sel, 0);
         sqlite3_finalize(sel);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            goto fail;
         if (n == 0)
             return 0;
     }
@@ -439,24 +385,24 @@ fail:
 }
 
 /* Move a pruned_to mark (never backwards). */
-static int advance_mark(sqlite3 *db, const char *key, int64_t to)
+static int advance_mark(ph_store *s, enum ph_meta_key key, int64_t to)
 {
     int64_t cur = INT64_MIN;
-    int have = meta_get(db, key, &cur);
+    int have = ph_meta_get_int(s, key, &cur);
     if (have < 0)
         return -1;
     if (have && cur >= to)
         return 0;
-    return meta_set(db, key, to);
+    return ph_meta_set_int(s, key, to);
 }
 
 /* Bytes in pages that hold data (free pages are given back by
  * incremental_vacuum, so they do not count). */
 static int64_t data_bytes(sqlite3 *db)
 {
-    int64_t pages = one_int(db, "SELECT page_count FROM pragma_page_count", 0, 0);
-    int64_t free_pages = one_int(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
-    int64_t page = one_int(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
+    int64_t pages = ph_sql_int_or(db, "SELECT page_count FROM pragma_page_count", 0, 0);
+    int64_t free_pages = ph_sql_int_or(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
+    int64_t page = ph_sql_int_or(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
     return (pages - free_pages) * page;
 }
 
@@ -486,7 +432,7 @@ static int cap_prune(ph_store *s, int64_t cap, int64_t *left, int *pending, char
      * (an eighth; the store checkpoints at that size). A WAL grown past
      * it because readers held a checkpoint back is copied back here, not
      * answered by deleting more: deleting writes more WAL. */
-    int64_t page = one_int(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
+    int64_t page = ph_sql_int_or(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
     int64_t allowance = ph_cap_wal_pages(cap, page) * page;
     int64_t target = cap - allowance, used = data_bytes(db);
     if (wal_bytes(db) > allowance)
@@ -495,20 +441,20 @@ static int cap_prune(ph_store *s, int64_t cap, int64_t *left, int *pending, char
         return 0;
     int removed = 0, cur = -1;
     int64_t slice = 8, freed = 0, samples = 0;
-    int64_t newest = one_int(db, "SELECT max(ts_ns) FROM sample", 0, INT64_MIN);
+    int64_t newest = ph_sql_int_or(db, "SELECT max(ts_ns) FROM sample", 0, INT64_MIN);
     while (used > target && *left > 0) {
-        int64_t oldest[3] = {
-            one_int(db, "SELECT min(ts_ns) FROM sample", 0, INT64_MAX),
-            one_int(db, "SELECT min(bucket_ns) FROM sample_minute", 0, INT64_MAX),
-            one_int(db, "SELECT min(bucket_ns) FROM sample_hour", 0, INT64_MAX),
-        };
+        int64_t oldest[PH_TIER_COUNT];
         int t = 0;
-        for (int i = 1; i < 3; i++)
+        for (int i = 0; i < PH_TIER_COUNT; i++) {
+            char sql[96];
+            snprintf(sql, sizeof sql, "SELECT min(%s) FROM %s", ph_tiers[i].time_col, ph_tiers[i].samples);
+            oldest[i] = ph_sql_int_or(db, sql, 0, INT64_MAX);
             if (oldest[i] < oldest[t])
                 t = i;
+        }
         if (oldest[t] == INT64_MAX)
             break; /* nothing left to remove */
-        if (t == 0 && (newest == INT64_MIN || oldest[0] > newest - 60 * SEC))
+        if (t == PH_TIER_RAW && (newest == INT64_MIN || oldest[0] > newest - MINUTE_NS))
             break; /* only the newest minute is left: keep it */
         if (t != cur) { /* units of another tier: measure afresh */
             cur = t;
@@ -518,29 +464,32 @@ static int cap_prune(ph_store *s, int64_t cap, int64_t *left, int *pending, char
         int64_t d = 0;
         if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
             goto fail;
-        if (t == 0) {
+        if (t == PH_TIER_RAW) {
             int64_t ids[1024], last = INT64_MIN;
             int n = 0;
             sqlite3_stmt *sel;
             if (sqlite3_prepare_v2(db, "SELECT sample, ts_ns FROM sample WHERE ts_ns <= ?1 ORDER BY ts_ns LIMIT ?2",
                                    -1, &sel, NULL) != SQLITE_OK)
                 goto fail;
-            sqlite3_bind_int64(sel, 1, newest - 60 * SEC);
+            sqlite3_bind_int64(sel, 1, newest - MINUTE_NS);
             sqlite3_bind_int64(sel, 2, slice);
-            while (n < 1024 && sqlite3_step(sel) == SQLITE_ROW) {
+            int rc = SQLITE_DONE;
+            while (n < 1024 && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
                 ids[n++] = sqlite3_column_int64(sel, 0);
                 last = sqlite3_column_int64(sel, 1);
             }
             sqlite3_finalize(sel);
-            if (n == 0 || advance_mark(db, "raw_pruned_to", last) < 0)
+            if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || n == 0 ||
+                advance_mark(s, PH_META_RAW_PRUNED_TO, last) < 0)
                 goto fail;
             d = delete_samples(db, ids, n);
             samples += n;
         } else {
-            enum ph_tier tier = t == 1 ? PH_TIER_MINUTE : PH_TIER_HOUR;
-            if (t == 1 && advance_mark(db, "minute_pruned_to", oldest[1] + ph_tier_width_ns(tier)) < 0)
+            const ph_tier_desc *td = &ph_tiers[t];
+            if (td->pruned_key >= 0 &&
+                advance_mark(s, (enum ph_meta_key)td->pruned_key, oldest[t] + td->width_ns) < 0)
                 goto fail;
-            d = delete_buckets(db, tier, oldest[t], INT64_MAX);
+            d = delete_buckets(db, (enum ph_tier)t, oldest[t], INT64_MAX);
             samples++;
         }
         if (d < 0 || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -592,8 +541,8 @@ int ph_enforce_cap(ph_store *s, const ph_retention *r, ph_maint_stats *st, char 
         /* Free pages are reused by the next samples: give them back only
          * once there are more than the WAL allowance's worth (moving pages
          * writes WAL too). */
-        int64_t page = one_int(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
-        int64_t freelist = one_int(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
+        int64_t page = ph_sql_int_or(db, "SELECT page_size FROM pragma_page_size", 0, 4096);
+        int64_t freelist = ph_sql_int_or(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
         if (freelist > ph_cap_wal_pages(r->max_bytes, page) / 2) {
             char sql[64];
             int64_t pages = freelist < 2048 ? freelist : 2048;
@@ -612,48 +561,57 @@ int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
     sqlite3 *db = ph_store_db(s);
     memset(st, 0, sizeof *st);
     err[0] = '\0';
-    int n = roll(s, 0, budget, &st->pending, err, errlen);
-    if (n < 0)
-        return -1;
-    st->minute_buckets = n;
-    n = roll(s, 1, budget, &st->pending, err, errlen);
-    if (n < 0)
-        return -1;
-    st->hour_buckets = n;
+    for (enum ph_tier t = PH_TIER_MINUTE; t < PH_TIER_COUNT; t++) {
+        int n = roll(s, t, budget, &st->pending, err, errlen);
+        if (n < 0) {
+            keep_err(db, "rolling up failed", err, errlen);
+            return -1;
+        }
+        if (t == PH_TIER_MINUTE)
+            st->minute_buckets = n;
+        else
+            st->hour_buckets = n;
+    }
 
-    int64_t minute_done = 0, hour_done = 0, left = row_budget;
-    meta_get(db, "minute_done", &minute_done);
-    meta_get(db, "hour_done", &hour_done);
-
-    /* Each tier up to its horizon, never past what the next has rolled up. */
-    struct { enum ph_tier t; const char *mark; int64_t to; } plan[3] = {
-        {PH_TIER_RAW, "raw_pruned_to", floor_to(now_ns - r->raw_ns, 60 * SEC)},
-        {PH_TIER_MINUTE, "minute_pruned_to", floor_to(now_ns - r->minute_ns, 3600 * SEC)},
-        {PH_TIER_HOUR, NULL, floor_to(now_ns - r->hour_ns, 3600 * SEC)},
-    };
-    if (plan[0].to > minute_done)
-        plan[0].to = floor_to(minute_done, 60 * SEC);
-    if (plan[1].to > hour_done)
-        plan[1].to = floor_to(hour_done, 3600 * SEC);
-
-    for (int i = 0; i < 3 && left > 0; i++) {
-        /* The mark moves first, in its own transaction: the rows then go
-         * in batches, and queries already read the coarser tier there. */
-        if (plan[i].mark && advance_mark(db, plan[i].mark, plan[i].to) < 0) {
+    /* Each tier up to its horizon (in whole buckets of the next tier),
+     * never past what the next has rolled up. */
+    const int64_t keep[PH_TIER_COUNT] = {r->raw_ns, r->minute_ns, r->hour_ns};
+    int64_t to[PH_TIER_COUNT], left = row_budget;
+    for (int t = 0; t < PH_TIER_COUNT; t++) {
+        const ph_tier_desc *next = &ph_tiers[t + 1 < PH_TIER_COUNT ? t + 1 : t];
+        int64_t done;
+        to[t] = ph_floor_to(now_ns - keep[t], next->width_ns);
+        if (t + 1 == PH_TIER_COUNT)
+            continue;
+        int have = ph_meta_get_int(s, (enum ph_meta_key)next->done_key, &done);
+        if (have < 0) {
             keep_err(db, "pruning old data failed", err, errlen);
             return -1;
         }
-        int64_t d = delete_upto(db, plan[i].t, plan[i].to, left, err, errlen);
-        if (d < 0)
+        if (!have)
+            done = 0;
+        if (to[t] > done)
+            to[t] = ph_floor_to(done, next->width_ns);
+    }
+
+    for (int t = 0; t < PH_TIER_COUNT && left > 0; t++) {
+        const ph_tier_desc *d = &ph_tiers[t];
+        /* The mark moves first, in its own transaction: the rows then go
+         * in batches, and queries already read the coarser tier there. */
+        if (d->pruned_key >= 0 && advance_mark(s, (enum ph_meta_key)d->pruned_key, to[t]) < 0) {
+            keep_err(db, "pruning old data failed", err, errlen);
             return -1;
-        st->rows_pruned += d;
-        left -= d;
-        static const char *const rest[] = {
-            "SELECT 1 FROM sample WHERE ts_ns <= ?1 LIMIT 1",
-            "SELECT 1 FROM sample_minute WHERE bucket_ns <= ?1 - 60000000000 LIMIT 1",
-            "SELECT 1 FROM sample_hour WHERE bucket_ns <= ?1 - 3600000000000 LIMIT 1",
-        };
-        if (one_int(db, rest[i], plan[i].to, 0))
+        }
+        int64_t n = delete_upto(db, (enum ph_tier)t, to[t], left, err, errlen);
+        if (n < 0)
+            return -1;
+        st->rows_pruned += n;
+        left -= n;
+        /* Rows left at or before the horizon (a bucket at b ends at b + width). */
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE %s <= ?1 - %lld LIMIT 1", d->samples, d->time_col,
+                 (long long)d->width_ns);
+        if (ph_sql_int_or(db, sql, to[t], 0))
             st->pending = 1; /* more to delete at the next call */
     }
 
@@ -691,7 +649,7 @@ int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
         }
         /* Without a cap, processes stay as long as the hour tier could
          * still be rolled up from them. */
-        sqlite3_bind_int64(dp, 1, r->max_bytes > 0 ? INT64_MAX : plan[2].to);
+        sqlite3_bind_int64(dp, 1, r->max_bytes > 0 ? INT64_MAX : to[PH_TIER_HOUR]);
         sqlite3_bind_int64(dp, 2, left);
         int rc = sqlite3_step(dp);
         if (rc == SQLITE_DONE)
@@ -705,7 +663,7 @@ int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
 
     /* Give free pages back to the file system, a slice at a time (all of
      * them under a size cap, where they count). */
-    int64_t freelist = one_int(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
+    int64_t freelist = ph_sql_int_or(db, "SELECT freelist_count FROM pragma_freelist_count", 0, 0);
     if (freelist > 64 || (r->max_bytes > 0 && freelist > 0)) {
         int64_t pages = freelist < 2048 ? freelist : 2048;
         char sql[64];

@@ -23,15 +23,13 @@
  * a recorder restarted after a crash continues the same deltas. All
  * statements are prepared once and all values are bound parameters.
  */
-#include "ph_store.h"
+#include "db_private.h"
 #include "ph_cgroup.h"
 #include "ph_coalition.h"
-#include "ph_rollup.h"
 #include "ph_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,13 +37,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * The counters app_total sums (schema/005_app_totals.sql, 012), in the
+ * order of put_total's parameters ?3.. . The first four are NOT NULL (0
+ * when the sample had none); the others stay NULL until measured.
+ * Summed in C as the rows go by: one INSERT ... SELECT ... GROUP BY app
+ * per sample over proc_sample gives the same rows but cost 5-8% more CPU
+ * per stored sample (gen-history, 3 h of history, 5 runs each).
+ */
+static const enum ph_metric app_sum[] = {PH_M_CPU_USER_NS,      PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
+                                         PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ,     PH_M_WAKEUPS,
+                                         PH_M_ENERGY_EST_NJ,    PH_M_GPU_NS};
+#define APP_SUM_NOT_NULL 4
+
 /* Per-app sums of the current sample, flushed into app_total with it. */
 typedef struct app_acc {
     char *app;
-    int64_t v[8]; /* cpu user, cpu system, disk read, disk write, energy, wakeups,
-                     estimated energy, GPU ns */
-    int have[8];  /* energy, wakeups, estimated energy, GPU: any yet this sample */
-    int touched;
+    ph_values sum; /* the app_sum metrics of this sample's rows */
 } app_acc;
 
 struct ph_store {
@@ -175,19 +183,24 @@ void ph_store_read_error(ph_store *s, char *err, size_t errlen)
         ph_fmt(err, errlen, "reading %s failed: %s", s->path, sqlite3_errmsg(s->db));
 }
 
-static int pragma_int(sqlite3 *db, const char *sql, int64_t *out)
+int ph_sql_int(sqlite3 *db, const char *sql, int64_t arg, int64_t *out)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int64(st, 1, arg);
+    int rc = sqlite3_step(st), found = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    if (found)
         *out = sqlite3_column_int64(st, 0);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) /* no row: *out unchanged */
-        rc = SQLITE_OK;
     sqlite3_finalize(st);
-    return rc;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+}
+
+int64_t ph_sql_int_or(sqlite3 *db, const char *sql, int64_t arg, int64_t dflt)
+{
+    int64_t v = dflt;
+    return ph_sql_int(db, sql, arg, &v) == 1 ? v : dflt;
 }
 
 static const char *kind_of(mode_t m)
@@ -409,38 +422,6 @@ static int migrate(sqlite3 *db, int64_t from, char *err, size_t errlen)
     return 0;
 }
 
-static const char *metric_cols(void)
-{
-    static char cols[2048];
-    if (!cols[0]) {
-        size_t off = 0;
-        for (int m = 0; m < PH_METRIC_COUNT; m++)
-            off += (size_t)snprintf(cols + off, sizeof cols - off, ", %s",
-                                    ph_metric_column((enum ph_metric)m));
-    }
-    return cols;
-}
-
-static const char *metric_cols_prefixed(const char *prefix)
-{
-    static char cols[4096];
-    size_t off = 0;
-    cols[0] = '\0';
-    for (int m = 0; m < PH_METRIC_COUNT; m++)
-        off += (size_t)snprintf(cols + off, sizeof cols - off, ", %s%s", prefix,
-                                ph_metric_column((enum ph_metric)m));
-    return cols;
-}
-
-static const char *metric_params(int first)
-{
-    static char params[512];
-    size_t off = 0;
-    for (int m = 0; m < PH_METRIC_COUNT; m++)
-        off += (size_t)snprintf(params + off, sizeof params - off, ", ?%d", first + m);
-    return params;
-}
-
 static void bind_values(sqlite3_stmt *st, int first, const ph_values *v)
 {
     for (int m = 0; m < PH_METRIC_COUNT; m++) {
@@ -479,9 +460,10 @@ static int prepare_writes(ph_store *s)
                            "UPDATE process SET gone_ns = ?2 WHERE proc = ?1 AND gone_ns IS NULL",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->upd_gone, NULL))
         return -1;
-    snprintf(sql, sizeof sql, "INSERT INTO proc_sample (sample, proc, kind%s) VALUES (?1, ?2, ?3%s)",
-             metric_cols(), metric_params(4));
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_row, NULL))
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO proc_sample (sample, proc, kind" PH_METRIC_COLS ") VALUES (?1, ?2, ?3"
+                           PH_METRIC_PARAMS ")",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->ins_row, NULL))
         return -1;
     if (sqlite3_prepare_v3(s->db,
                            "INSERT INTO sample (sample, ts_ns, boot, boot_ns, interval_ns, keyframe,"
@@ -490,11 +472,10 @@ static int prepare_writes(ph_store *s)
                            " ?17, ?18, ?19, ?20, ?21)",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->ins_sample, NULL))
         return -1;
-    snprintf(sql, sizeof sql,
-             "INSERT OR REPLACE INTO resume (proc, pid, start_key, quick_sig, name%s)"
-             " VALUES (?1, ?2, ?3, ?4, ?5%s)",
-             metric_cols(), metric_params(6));
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->put_state, NULL))
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT OR REPLACE INTO resume (proc, pid, start_key, quick_sig, name" PH_METRIC_COLS ")"
+                           " VALUES (?1, ?2, ?3, ?4, ?5" PH_METRIC_PARAMS ")",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->put_state, NULL))
         return -1;
     if (sqlite3_prepare_v3(s->db, "DELETE FROM resume WHERE proc = ?1", -1, SQLITE_PREPARE_PERSISTENT,
                            &s->del_state, NULL))
@@ -504,8 +485,8 @@ static int prepare_writes(ph_store *s)
         return -1;
     if (sqlite3_prepare_v3(s->db,
                            "INSERT INTO app_total (app, cpu_user_ns, cpu_system_ns, disk_read_bytes,"
-                           " disk_write_bytes, energy_nj, wakeups, first_ns, last_ns, energy_est_nj, gpu_ns)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"
+                           " disk_write_bytes, energy_nj, wakeups, energy_est_nj, gpu_ns, first_ns, last_ns)"
+                           " VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?2, ?2)"
                            " ON CONFLICT (app) DO UPDATE SET"
                            " cpu_user_ns = cpu_user_ns + excluded.cpu_user_ns,"
                            " cpu_system_ns = cpu_system_ns + excluded.cpu_system_ns,"
@@ -530,23 +511,17 @@ static int prepare_writes(ph_store *s)
     return 0;
 }
 
-static uint64_t name_hash(const char *s)
+static const char *acc_name(const void *ctx, int idx)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return ((const app_acc *)ctx)[idx].app;
 }
 
 static int app_slot(ph_store *s, const char *app)
 {
-    int64_t key = (int64_t)(name_hash(app) & INT64_MAX);
-    int *idx;
-    while ((idx = ph_imap_get(&s->app_index, key)) != NULL) {
-        if (strcmp(s->apps[*idx].app, app) == 0)
-            return *idx;
-        key = (key + 1) & INT64_MAX;
-    }
+    int64_t key;
+    int found = ph_smap_find(&s->app_index, app, acc_name, s->apps, &key);
+    if (found >= 0)
+        return found;
     if (s->napps == s->capapps) {
         s->capapps = s->capapps ? s->capapps * 2 : 64;
         s->apps = ph_xrealloc(s->apps, s->capapps * sizeof *s->apps);
@@ -582,32 +557,23 @@ static app_acc *acc_of(ph_store *s, int64_t proc)
 void ph_store_tick_begin(ph_store *s)
 {
     for (size_t i = 0; i < s->napps; i++)
-        if (s->apps[i].touched) {
-            memset(s->apps[i].v, 0, sizeof s->apps[i].v);
-            memset(s->apps[i].have, 0, sizeof s->apps[i].have);
-            s->apps[i].touched = 0;
-        }
+        s->apps[i].sum.have = 0;
 }
 
 static int flush_totals(ph_store *s, int64_t ts)
 {
     for (size_t i = 0; i < s->napps; i++) {
         app_acc *a = &s->apps[i];
-        if (!a->touched)
+        if (!a->sum.have)
             continue;
         sqlite3_stmt *st = s->put_total;
         sqlite3_bind_text(st, 1, a->app, -1, SQLITE_STATIC);
-        for (int k = 0; k < 4; k++)
-            sqlite3_bind_int64(st, 2 + k, a->v[k]);
-        if (a->have[4])
-            sqlite3_bind_int64(st, 6, a->v[4]);
-        if (a->have[5])
-            sqlite3_bind_int64(st, 7, a->v[5]);
-        sqlite3_bind_int64(st, 8, ts);
-        if (a->have[6])
-            sqlite3_bind_int64(st, 9, a->v[6]);
-        if (a->have[7])
-            sqlite3_bind_int64(st, 10, a->v[7]);
+        sqlite3_bind_int64(st, 2, ts);
+        for (int k = 0; k < (int)PH_ARRAY_LEN(app_sum); k++) {
+            int have = (a->sum.have & PH_BIT(app_sum[k])) != 0;
+            if (have || k < APP_SUM_NOT_NULL)
+                sqlite3_bind_int64(st, 3 + k, have ? a->sum.v[app_sum[k]] : 0);
+        }
         if (step_done(st) < 0)
             return -1;
     }
@@ -706,9 +672,9 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
     sqlite3_busy_timeout(s->db, BUSY_MS);
 
     int64_t app = 0, ver = 0, ntables = 0;
-    if (pragma_int(s->db, "PRAGMA application_id", &app) ||
-        pragma_int(s->db, "PRAGMA user_version", &ver) ||
-        pragma_int(s->db, "SELECT count(*) FROM sqlite_master", &ntables))
+    if (ph_sql_int(s->db, "PRAGMA application_id", 0, &app) < 0 ||
+        ph_sql_int(s->db, "PRAGMA user_version", 0, &ver) < 0 ||
+        ph_sql_int(s->db, "SELECT count(*) FROM sqlite_master", 0, &ntables) < 0)
         return open_fail(s, err, errlen, path, "read");
     int fresh = (app == 0 && ver == 0 && ntables == 0);
     if (!fresh && app != PH_APPLICATION_ID) {
@@ -759,7 +725,7 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
         return open_fail(s, err, errlen, path, "set WAL mode on");
     /* Bound the WAL file: it is truncated to this after checkpoints. */
     if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=8388608", NULL, NULL, NULL) ||
-        pragma_int(s->db, "PRAGMA user_version", &dummy))
+        ph_sql_int(s->db, "PRAGMA user_version", 0, &dummy) < 0)
         return open_fail(s, err, errlen, path, "configure");
     if (migrate(s->db, ver, err, errlen) < 0)
         return open_fail(s, err, errlen, path, "migrate");
@@ -942,16 +908,13 @@ static int sink_row(void *ctx, const ph_row *in)
         ph_values_set(&est.vals, PH_M_ENERGY_EST_NJ, (int64_t)(share * (long double)t->est_energy_nj));
         row = &est;
     }
-    static const enum ph_metric sums[] = {PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
-                                          PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS,
-                                          PH_M_ENERGY_EST_NJ, PH_M_GPU_NS};
     if (row->vals.have & ph_metric_counters()) {
         app_acc *a = acc_of(t->store, row->proc);
-        for (int k = 0; k < 8; k++)
-            if (row->vals.have & PH_BIT(sums[k])) {
-                a->v[k] += row->vals.v[sums[k]];
-                a->touched = a->have[k] = 1;
-            }
+        for (size_t k = 0; k < PH_ARRAY_LEN(app_sum); k++) {
+            enum ph_metric m = app_sum[k];
+            if (row->vals.have & PH_BIT(m))
+                ph_values_set(&a->sum, m, ((a->sum.have & PH_BIT(m)) ? a->sum.v[m] : 0) + row->vals.v[m]);
+        }
     }
     sqlite3_stmt *st = t->store->ins_row;
     sqlite3_bind_int64(st, 1, t->sample);
@@ -998,23 +961,16 @@ int ph_store_add_sample(ph_store *s, const ph_sample_row *r)
 
 int ph_store_set_retention(ph_store *s, const ph_retention *r)
 {
-    sqlite3_stmt *st;
-    const char *keys[] = {"retain_raw_ns", "retain_minute_ns", "retain_hour_ns", "max_db_bytes"};
-    int64_t vals[] = {r->raw_ns, r->minute_ns, r->hour_ns, r->max_bytes};
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL))
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < 4 && rc == 0; i++) {
-        sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, vals[i]);
-        rc = step_done(st);
-    }
-    sqlite3_finalize(st);
+    int rc = ph_meta_set_int(s, PH_META_RETAIN_RAW_NS, r->raw_ns) < 0 ||
+                     ph_meta_set_int(s, PH_META_RETAIN_MINUTE_NS, r->minute_ns) < 0 ||
+                     ph_meta_set_int(s, PH_META_RETAIN_HOUR_NS, r->hour_ns) < 0 ||
+                     ph_meta_set_int(s, PH_META_MAX_DB_BYTES, r->max_bytes) < 0
+                 ? -1
+                 : 0;
     if (rc == 0 && r->max_bytes > 0) {
         /* Under a size cap the WAL counts: it gets an eighth of the cap
          * (ph_cap_wal_pages), checkpointed and truncated back at that. */
-        int64_t page = 4096;
-        pragma_int(s->db, "PRAGMA page_size", &page);
+        int64_t page = ph_sql_int_or(s->db, "PRAGMA page_size", 0, 4096);
         int64_t pages = ph_cap_wal_pages(r->max_bytes, page);
         char sql[128];
         snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint=%lld; PRAGMA journal_size_limit=%lld",
@@ -1027,7 +983,6 @@ int ph_store_set_retention(ph_store *s, const ph_retention *r)
 
 int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n)
 {
-    char sql[4096];
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
     *out = NULL;
@@ -1043,11 +998,10 @@ int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n)
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return -1;
-    snprintf(sql, sizeof sql,
-             "SELECT r.proc, r.pid, r.start_key, r.quick_sig, r.name, p.ppid%s FROM resume r"
-             " JOIN process p USING (proc) WHERE p.boot = ?1",
-             metric_cols_prefixed("r."));
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT r.proc, r.pid, r.start_key, r.quick_sig, r.name, p.ppid" PH_RESUME_COLS
+                           " FROM resume r JOIN process p USING (proc) WHERE p.boot = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, boot);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1075,31 +1029,25 @@ int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n)
 int ph_store_put_power(ph_store *s, const ph_power *p)
 {
     ph_buf b = {0};
-    sqlite3_stmt *st;
     ph_buf_printf(&b, "%d %lld", p->n, (long long)p->cpu_total_ns);
     for (int z = 0; z < p->n; z++)
         ph_buf_printf(&b, " %d:%llu:%llu", (int)p->zone[z].domain, (unsigned long long)p->zone[z].energy_uj,
                       (unsigned long long)p->zone[z].max_uj);
-    int rc = -1;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('power_prev', ?1)", -1, &st,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, b.data, -1, SQLITE_STATIC);
-        rc = step_done(st);
-        sqlite3_finalize(st);
-    }
+    int rc = ph_meta_set_text(s, PH_META_POWER_PREV, b.data);
     ph_buf_free(&b);
     return rc;
 }
 
 int ph_store_get_power(ph_store *s, ph_power *p)
 {
-    sqlite3_stmt *st;
+    char text[64 * (PH_POWER_ZONES + 1)];
     int found = 0;
     memset(p, 0, sizeof *p);
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'power_prev'", -1, &st, NULL) != SQLITE_OK)
+    int rc = ph_meta_get_text(s, PH_META_POWER_PREV, text, sizeof text);
+    if (rc < 0)
         return -1;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
+    if (rc == 1) {
+        const char *t = text;
         long long cpu;
         int n, off = 0;
         if (sscanf(t, "%d %lld%n", &n, &cpu, &off) == 2 && n >= 0 && n <= PH_POWER_ZONES) {
@@ -1121,7 +1069,6 @@ int ph_store_get_power(ph_store *s, ph_power *p)
             p->n = found ? n : 0;
         }
     }
-    sqlite3_finalize(st);
     return found;
 }
 
@@ -1242,14 +1189,3 @@ int ph_store_load_coalitions(ph_store *s, int64_t boot, ph_ledger *l)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int ph_store_set_meta(ph_store *s, const char *key, const char *value)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL))
-        return -1;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    int rc = step_done(st);
-    sqlite3_finalize(st);
-    return rc;
-}

@@ -3,6 +3,7 @@
  * covers (b, b + w], as in the query engine; so a segment (lo, hi] of a
  * rollup tier takes the buckets with lo - w < b <= hi - w. */
 #include "ph_system_series.h"
+#include "db_private.h"
 #include "ph_query.h"
 #include "ph_util.h"
 

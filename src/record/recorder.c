@@ -25,8 +25,7 @@
 #include "ph_cmd.h"
 #include "ph_export.h"
 #include "ph_platform.h"
-#include "ph_store.h"
-#include "ph_rollup.h"
+#include "ph_db.h"
 #include "ph_tracker.h"
 #include "ph_util.h"
 
@@ -475,14 +474,14 @@ static int setup(rec *r, char *err, size_t errlen)
     else
         snprintf(note, sizeof note, "this machine exposes no power counters prochist reads (%s)",
                  ph_platform_power_why(r->plat));
-    if (ph_store_set_meta(r->store, "power_note", note) < 0) {
+    if (ph_meta_set_text(r->store, PH_META_POWER_NOTE, note) < 0) {
         ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
         return -1;
     }
     if (!r->o->quiet)
         ph_log("power: %s", note);
     const char *mode = ph_platform_exit_mode(r->plat);
-    if (ph_store_set_meta(r->store, "exit_mode", mode) < 0) {
+    if (ph_meta_set_text(r->store, PH_META_EXIT_MODE, mode) < 0) {
         ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
         return -1;
     }
@@ -490,7 +489,7 @@ static int setup(rec *r, char *err, size_t errlen)
         ph_log("short-lived processes: %s", mode);
     /* Whether a denied process means "not ours" or "refused even to root",
      * for the coverage note of the queries. */
-    if (ph_store_set_meta(r->store, "recorder_privileged", ph_platform_privileged() ? "1" : "0") < 0) {
+    if (ph_meta_set_text(r->store, PH_META_RECORDER_PRIVILEGED, ph_platform_privileged() ? "1" : "0") < 0) {
         ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
         return -1;
     }

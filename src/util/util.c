@@ -237,6 +237,20 @@ void ph_imap_put(ph_imap *m, int64_t key, int val)
     }
 }
 
+int ph_smap_find(const ph_imap *m, const char *s, const char *(*name_of)(const void *ctx, int idx),
+                 const void *ctx, int64_t *slot)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *c = s; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+    int64_t key = (int64_t)(h & INT64_MAX);
+    for (int *idx; (idx = ph_imap_get(m, key)) != NULL; key = (key + 1) & INT64_MAX)
+        if (strcmp(name_of(ctx, *idx), s) == 0)
+            return *idx;
+    *slot = key;
+    return -1;
+}
+
 int ph_mkdir_p(const char *path, unsigned mode)
 {
     char tmp[4096];

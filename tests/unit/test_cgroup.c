@@ -5,6 +5,7 @@
 #include "ph_cgroup.h"
 #include "ph_store.h"
 #include "ph_tracker.h"
+#include "../../src/db/db_private.h" /* the cgroup store under test, and its sqlite3 handle */
 
 #include <sqlite3.h>
 

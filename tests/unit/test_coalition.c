@@ -6,7 +6,7 @@
 #include "ph_recorder.h"
 #include "ph_store.h"
 
-#include <sqlite3.h>
+#include "../../src/db/db_private.h" /* the file under test, and its sqlite3 handle */
 #include <stdlib.h>
 
 #define SEC 1000000000LL

@@ -242,6 +242,42 @@ TEST(agg_top_is_sort_then_cut)
     }
 }
 
+/* ph_agg_top_keyed: the same cut, ordered by a key computed once per row
+ * (descending), then the comparator. */
+static int cmp_name_test(const void *x, const void *y)
+{
+    return strcmp(((const ph_agg *)x)->name, ((const ph_agg *)y)->name);
+}
+
+TEST(agg_top_keyed_orders_by_key_then_comparator)
+{
+    enum { N = 1000 };
+    static ph_agg rows[N], sorted[N];
+    static int64_t keys[N];
+    static char names[N][16];
+    unsigned seed = 777;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        memset(&rows[i], 0, sizeof rows[i]);
+        rows[i].mem_peak = keys[i] = (seed >> 16) % 23;
+        snprintf(names[i], sizeof names[i], "q%05d", (int)((seed >> 8) % 100000) * N + i);
+        rows[i].name = names[i];
+    }
+    memcpy(sorted, rows, sizeof rows);
+    qsort(sorted, N, sizeof *sorted, cmp_top_test); /* mem_peak (= key) descending, then name */
+    const size_t limits[] = {0, 1, 3, 100, N, 2 * N};
+    for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
+        ph_agg *top;
+        size_t k = ph_agg_top_keyed(rows, N, keys, limits[l], cmp_name_test, &top);
+        CHECK_I((int64_t)k, (int64_t)(limits[l] < N ? limits[l] : N));
+        for (size_t i = 0; i < k; i++) {
+            CHECK_I(top[i].mem_peak, sorted[i].mem_peak);
+            CHECK_S(top[i].name, sorted[i].name);
+        }
+        free(top);
+    }
+}
+
 /* --explain: one line a segment, naming its tier, table and rows read. */
 TEST(explain_names_tier_table_and_rows)
 {

@@ -4,7 +4,7 @@
 #include "ph_recorder.h"
 #include "ph_store.h"
 
-#include <sqlite3.h>
+#include "../../src/db/db_private.h" /* the file under test, and its sqlite3 handle */
 #include <stdlib.h>
 #include <sys/stat.h>
 

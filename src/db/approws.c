@@ -1,0 +1,173 @@
+/*
+ * The app-row engine: what a rollup tier's app rows say of a window (the
+ * contract is include/ph_query.h; the rows are written by src/db/rollup.c).
+ *
+ * FORMAT. app_minute and app_hour (schema/003_rollups.sql): one row per
+ * app and bucket it had processes in, holding the exact peak of the sum of
+ * its processes' memory in the bucket (mem_peak_bytes, when, and the
+ * process whose growth reached it), the sum at the bucket's end
+ * (mem_last_bytes), the most processes alive at once, and the bucket's
+ * sums of the PH_APP_METRICS counters. Idle, unchanged apps have no row
+ * between keyframes (a minute bucket on each whole hour, an hour bucket on
+ * each whole day), where every app alive has one.
+ *
+ * PASS. The rows of (lookback, until], in bucket order, carry each app's
+ * last value forward; an app without a row in a keyframe bucket is gone.
+ * The value carried into `since` is a point of the window (as in the
+ * replay engine); rows after it give peaks, counts and sums.
+ */
+#include "query_private.h"
+#include "ph_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The app counters of a row, in column order after the seven first. */
+static const enum ph_metric app_counter[] = {PH_M_CPU_USER_NS,      PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
+                                             PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ,     PH_M_WAKEUPS};
+
+static int64_t opt_col(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+/* The window begins: the value each app carries in is a point of it. */
+static void enter(qstate *q, int64_t since, int totals)
+{
+    ph_result *r = q->r;
+    for (size_t i = 0; i < r->napps; i++)
+        if (q->app_carry[i] >= 0 && q->app_carry[i] > r->apps[i].mem_peak) {
+            r->apps[i].mem_peak = q->app_carry[i];
+            r->apps[i].mem_peak_ns = since;
+            if (totals)
+                r->apps[i].nprocs = 1; /* alive in the window */
+        }
+}
+
+/* One app row of a bucket ending at ts. */
+static void add_row(qstate *q, sqlite3_stmt *st, int a, int64_t ts, int64_t since, int totals)
+{
+    ph_agg *g = &q->r->apps[a];
+    int64_t peak = opt_col(st, 2), last = opt_col(st, 4);
+    if (ts > since) {
+        int procs = sqlite3_column_int(st, 5);
+        if (procs > g->procs_max)
+            g->procs_max = procs;
+        if (peak != q->app_carry[a] || last != q->app_carry[a])
+            g->changed = 1;
+        if (peak > g->mem_peak) {
+            g->mem_peak = peak;
+            g->mem_peak_ns = sqlite3_column_int64(st, 3);
+            g->mem_peak_proc = sqlite3_column_int64(st, 6);
+        }
+        if (totals) {
+            g->nprocs = 1;
+            for (size_t c = 0; c < PH_ARRAY_LEN(app_counter); c++) {
+                if (sqlite3_column_type(st, 7 + (int)c) == SQLITE_NULL)
+                    continue;
+                g->val[app_counter[c]] += sqlite3_column_int64(st, 7 + (int)c);
+                g->have |= PH_BIT(app_counter[c]);
+            }
+            if (!g->first_ns)
+                g->first_ns = ts;
+            g->last_ns = ts;
+        }
+    }
+    q->app_carry[a] = last;
+}
+
+int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals)
+{
+    const ph_tier_desc *d = &ph_tiers[q->tier];
+    int64_t w = d->width_ns, k = d->keyframe_ns;
+    ph_result *r = q->r;
+    char sql[512];
+    sqlite3_stmt *st;
+    snprintf(sql, sizeof sql,
+             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc,"
+             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups FROM %s"
+             " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
+             d->apps, (long long)w, (long long)w);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, q_lookback_from(db, q->tier, since));
+    sqlite3_bind_int64(st, 2, until);
+    int64_t cur_bucket = INT64_MIN;
+    int entered = 0, step;
+    unsigned char *seen = NULL; /* apps met in the current keyframe bucket */
+    size_t nseen = 0;
+    for (;;) {
+        step = sqlite3_step(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            break;
+        int64_t bucket = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : INT64_MAX;
+        if (bucket != cur_bucket) {
+            if (cur_bucket != INT64_MIN && cur_bucket % k == 0) /* keyframe: unseen apps are gone */
+                for (size_t i = 0; i < nseen; i++)
+                    if (!seen[i])
+                        q->app_carry[i] = -1;
+            if (!entered && (step == SQLITE_DONE || bucket + w > since)) {
+                entered = 1;
+                enter(q, since, totals);
+            }
+            if (step == SQLITE_DONE)
+                break;
+            cur_bucket = bucket;
+            nseen = bucket % k == 0 ? r->napps : 0;
+            if (nseen) {
+                seen = ph_xrealloc(seen, nseen);
+                memset(seen, 0, nseen);
+            }
+        }
+        int a = q_app_find_or_add(q, (const char *)sqlite3_column_text(st, 1));
+        if ((size_t)a < nseen)
+            seen[a] = 1;
+        add_row(q, st, a, bucket + w, since, totals);
+    }
+    for (size_t i = 0; i < r->napps; i++)
+        r->apps[i].mem_last = q->app_carry[i];
+    free(seen);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? 0 : -1;
+}
+
+int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *out,
+                  char *err, size_t errlen)
+{
+    qstate q;
+    ph_result work;
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    memset(&work, 0, sizeof work);
+    memset(&q, 0, sizeof q);
+    q.r = &work;
+    q.tier = tier;
+    ph_imap_init(&q.proc_index);
+    ph_imap_init(&q.app_index);
+    out->win.since = since;
+    out->win.until = until;
+    out->nseg = 1;
+    out->seg[0].tier = tier;
+    out->seg[0].since = since;
+    out->seg[0].until = until;
+    if (q_stats(store, tier, since, until, &out->win) < 0 || q_app_rows(&q, ph_store_db(store), since, until, 1) < 0)
+        goto fail;
+    /* Keep the apps that were in the window. */
+    out->apps = ph_xcalloc(work.napps + 1, sizeof *out->apps);
+    for (size_t i = 0; i < work.napps; i++) {
+        if (!work.apps[i].nprocs)
+            continue;
+        ph_agg *g = &out->apps[out->napps++];
+        *g = work.apps[i];
+        g->name = ph_xstrdup(g->name);
+        g->app = ph_xstrdup(g->app);
+        g->nprocs = g->procs_max;
+    }
+    rc = 0;
+fail:
+    if (rc < 0 && !err[0])
+        ph_store_read_error(store, err, errlen);
+    ph_result_free(&work);
+    q_state_free(&q);
+    return rc;
+}

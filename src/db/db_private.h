@@ -1,0 +1,69 @@
+/*
+ * db_private.h: what the files of src/db/ share and nobody else sees (the
+ * unit tests excepted, which inspect the file they write). The contract is
+ * include/ph_db.h.
+ */
+#ifndef PH_DB_PRIVATE_H
+#define PH_DB_PRIVATE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "ph_db.h"
+
+sqlite3 *ph_store_db(ph_store *s);
+/* "<message> (SQLITE_FULL, extended code 13; errno 28: ...)" of db's last error. */
+void ph_store_describe_error(sqlite3 *db, char *buf, size_t len);
+
+/* The first column of the first row of sql (with ?1 bound to arg when sql
+ * has it): 1 with the value in *out, 0 when there is no row or it is NULL
+ * (*out unchanged), -1 on an error (sqlite3_errcode(db) says which). */
+int ph_sql_int(sqlite3 *db, const char *sql, int64_t arg, int64_t *out);
+/* The same, dflt when there is no value or on an error. */
+int64_t ph_sql_int_or(sqlite3 *db, const char *sql, int64_t arg, int64_t dflt);
+
+/* The metric columns, in PH_METRICS order, as string literals: ", cpu_user_ns,
+ * cpu_system_ns, ..." and as many ", ?" (an unnumbered parameter takes the
+ * number after the highest before it, so they follow ?1..?N written out). */
+#define PH_DB_COL_(id, col, kind) ", " col
+#define PH_DB_PARAM_(id, col, kind) ", ?"
+#define PH_METRIC_COLS PH_METRICS(PH_DB_COL_)
+#define PH_METRIC_PARAMS PH_METRICS(PH_DB_PARAM_)
+#define PH_DB_RCOL_(id, col, kind) ", r." col
+#define PH_RESUME_COLS PH_METRICS(PH_DB_RCOL_) /* the same, of the table aliased r */
+
+/* t rounded down to a multiple of w (w > 0), also for negative t. */
+int64_t ph_floor_to(int64_t t, int64_t w);
+
+/*
+ * THE TIERS. One descriptor per tier: its geometry (bucket width, keyframe
+ * rule: every live process has a row in each keyframe period), the tables
+ * that hold it (schema/001_init.sql, schema/003_rollups.sql), the finer
+ * tier it is rolled up from and the meta keys that mark how far it is
+ * rolled up and pruned, and how long it is kept. Rollup, query planning and status read this one
+ * table.
+ */
+typedef struct ph_tier_desc {
+    const char *name;
+    int64_t width_ns;    /* bucket width; 0 for raw */
+    int64_t keyframe_ns; /* every live process has a row at least this often */
+    int64_t use_from_ns; /* the shortest span worth reading this tier for */
+    const char *procs, *apps, *samples; /* tables: per process, per app (NULL raw), per sample/bucket */
+    const char *time_col;               /* the samples table's time: ts_ns, or bucket_ns (start) */
+    enum ph_tier from;                  /* rolled up from (raw: itself) */
+    int done_key, pruned_key, retain_key; /* enum ph_meta_key, -1 none */
+} ph_tier_desc;
+extern const ph_tier_desc ph_tiers[PH_TIER_COUNT];
+
+#include "ph_cgroup.h"
+
+/* Storage (src/db/cgroup.c, schema/013_cgroups.sql): the process row's
+ * reference to the cgroup row of these paths, the row inserted with its keys
+ * the first time the pair is seen. *cs holds prepared statements (created on
+ * first use, freed by ph_cgstore_free before the database closes). 0 or -1
+ * (the statement's error stays on db). */
+struct ph_cgstore;
+int ph_cgstore_put(struct ph_cgstore **cs, sqlite3 *db, long long proc, const ph_cgroup *cg);
+void ph_cgstore_free(struct ph_cgstore *cs);
+
+#endif

@@ -1,0 +1,419 @@
+/*
+ * Planning and stitching: a window answered from whichever tiers answer it
+ * best (the contract is include/ph_query.h).
+ *
+ * STITCHING. ph_query_plan splits a window into segments: the interior whole
+ * buckets of a coarse tier (when the window is long enough for it to pay,
+ * and the buckets are rolled up), finer tiers at the edges, recursively. A
+ * coarse tier also answers, widened to whole buckets, where the finer data
+ * has been pruned (the marks are the tiers' meta keys, src/db/tiers.c).
+ * Segment results are merged: sums add, maxima combine.
+ */
+#include "query_private.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- planning and stitching ---- */
+
+typedef struct plan {
+    int64_t done[PH_TIER_COUNT];   /* end of the last rolled-up bucket */
+    int64_t pruned[PH_TIER_COUNT]; /* this tier's rows at or before this are gone */
+    ph_segment *seg;
+    size_t n, max;
+} plan;
+
+/* A mark of the meta table; 0 when absent (nothing rolled up or pruned). */
+static int64_t mark(ph_store *s, int key, int64_t none)
+{
+    int64_t v = 0;
+    if (key < 0)
+        return none;
+    return ph_meta_get_int(s, (enum ph_meta_key)key, &v) == 1 ? v : 0;
+}
+
+static void emit(plan *p, enum ph_tier t, int64_t lo, int64_t hi)
+{
+    if (lo >= hi)
+        return;
+    if (p->n && p->seg[p->n - 1].tier == t && p->seg[p->n - 1].until == lo) {
+        p->seg[p->n - 1].until = hi;
+        return;
+    }
+    if (p->n < p->max) {
+        p->seg[p->n].tier = t;
+        p->seg[p->n].since = lo;
+        p->seg[p->n].until = hi;
+        p->n++;
+    }
+}
+
+static void plan_part(plan *p, enum ph_tier t, int64_t lo, int64_t hi)
+{
+    if (lo >= hi)
+        return;
+    if (t == PH_TIER_RAW) {
+        emit(p, t, lo, hi);
+        return;
+    }
+    int64_t w = ph_tiers[t].width_ns;
+    enum ph_tier finer = (enum ph_tier)(t - 1);
+    int64_t a = ph_floor_to(lo + w - 1, w), b = ph_floor_to(hi, w);
+    if (b > p->done[t])
+        b = ph_floor_to(p->done[t], w);
+    int widened = lo < p->pruned[finer];
+    if (widened)
+        a = ph_floor_to(lo, w);
+    if (b <= a || (!widened && hi - lo < ph_tiers[t].use_from_ns)) {
+        plan_part(p, finer, lo, hi);
+        return;
+    }
+    if (a > lo)
+        plan_part(p, finer, lo, a);
+    emit(p, t, a, b);
+    plan_part(p, finer, b, hi);
+}
+
+size_t ph_query_plan(ph_store *s, int64_t since, int64_t until, ph_segment *seg, size_t max)
+{
+    plan p;
+    memset(&p, 0, sizeof p);
+    p.seg = seg;
+    p.max = max;
+    for (int t = 0; t < PH_TIER_COUNT; t++) {
+        p.done[t] = mark(s, ph_tiers[t].done_key, 0);
+        p.pruned[t] = mark(s, ph_tiers[t].pruned_key, INT64_MIN);
+    }
+    plan_part(&p, PH_TIER_HOUR, since, until);
+    return p.n;
+}
+
+/* Merge b into a: counters add, gauges and peaks take the max. */
+static void merge_agg(ph_agg *a, const ph_agg *b)
+{
+    for (int m = 0; m < PH_METRIC_COUNT; m++) {
+        if (!(b->have & PH_BIT(m)))
+            continue;
+        if (ph_metric_kind((enum ph_metric)m) == PH_COUNTER)
+            a->val[m] = (a->have & PH_BIT(m)) ? a->val[m] + b->val[m] : b->val[m];
+        else if (!(a->have & PH_BIT(m)) || b->val[m] > a->val[m])
+            a->val[m] = b->val[m];
+    }
+    a->have |= b->have;
+    if (b->mem_peak > a->mem_peak) {
+        a->mem_peak = b->mem_peak;
+        a->mem_peak_ns = b->mem_peak_ns;
+        a->mem_peak_proc = b->mem_peak_proc;
+    }
+    if (b->first_ns < a->first_ns)
+        a->first_ns = b->first_ns;
+    if (b->last_ns >= a->last_ns) {
+        a->last_ns = b->last_ns;
+        a->mem_last = b->mem_last;
+    }
+    a->rows += b->rows;
+    a->active |= b->active;
+    a->changed |= b->changed;
+    if (b->procs_max > a->procs_max)
+        a->procs_max = b->procs_max;
+}
+
+/* Merge src into dst, matching processes by id or apps by name. New
+ * entries take src's strings (src is freed after). dst grows geometrically:
+ * a month has hundreds of thousands of processes. */
+static void merge_list(ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, ph_agg *src, size_t m,
+                       int by_name)
+{
+    for (size_t j = 0; j < m; j++) {
+        int64_t key = src[j].proc;
+        int found;
+        if (by_name) {
+            found = ph_smap_find(index, src[j].app, q_agg_app, *dst, &key);
+        } else {
+            int *f = ph_imap_get(index, key);
+            found = f ? *f : -1;
+        }
+        if (found >= 0) {
+            merge_agg(&(*dst)[found], &src[j]);
+            continue;
+        }
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 64;
+            if (*cap < *n + (m - j))
+                *cap = *n + (m - j);
+            *dst = ph_xrealloc(*dst, *cap * sizeof **dst);
+        }
+        (*dst)[*n] = src[j];
+        src[j].name = src[j].app = NULL;
+        ph_imap_put(index, key, (int)*n);
+        (*n)++;
+    }
+}
+
+int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
+                    char *err, size_t errlen)
+{
+    return ph_query_window_metrics(s, since, until, ~(ph_mask)0, 0, out, err, errlen);
+}
+
+static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int flags, ph_result *out,
+                         char *err, size_t errlen)
+{
+    if ((flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER) && seg->tier != PH_TIER_RAW)
+        return q_app_segment(s, seg->tier, seg->since, seg->until, out, err, errlen);
+    memset(out, 0, sizeof *out);
+    return q_replay(s, seg->tier, seg->since, seg->until, 0, want, flags, NULL, NULL, out, err, errlen);
+}
+
+int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
+                            ph_result *out, char *err, size_t errlen)
+{
+    int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);
+    ph_segment seg[16];
+    size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
+    if (n <= 1) {
+        ph_segment one = {PH_TIER_RAW, since, until};
+        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, out, err, errlen);
+        if (rc == 0) {
+            out->win.since = since;
+            out->win.until = until;
+        }
+        return rc;
+    }
+    ph_result parts[16];
+    memset(parts, 0, sizeof parts);
+    memset(out, 0, sizeof *out);
+    out->win.since = since;
+    out->win.until = until;
+    size_t big = 0;
+    for (size_t k = 0; k < n; k++) {
+        ph_result *part = &parts[k];
+        if (query_segment(s, &seg[k], want, flags, part, err, errlen) < 0) {
+            for (size_t j = 0; j < k; j++)
+                ph_result_free(&parts[j]);
+            memset(out, 0, sizeof *out);
+            return -1;
+        }
+        ph_window *w = &out->win;
+        if (part->win.samples) {
+            if (!w->samples || part->win.first_ns < w->first_ns)
+                w->first_ns = part->win.first_ns;
+            if (part->win.last_ns > w->last_ns)
+                w->last_ns = part->win.last_ns;
+        }
+        if (k == 0)
+            ph_sys_unknown(&w->sys);
+        ph_sys_add(&w->sys, &part->win.sys);
+        w->samples += part->win.samples;
+        w->covered_ns += part->win.covered_ns;
+        w->recorder_cpu_ns += part->win.recorder_cpu_ns;
+        if (part->win.procs_denied > w->procs_denied)
+            w->procs_denied = part->win.procs_denied;
+        if (part->win.procs_max > w->procs_max)
+            w->procs_max = part->win.procs_max;
+        out->seg[out->nseg++] = seg[k];
+        if (part->nprocs > parts[big].nprocs)
+            big = k;
+    }
+
+    /*
+     * Processes. The merge is associative (sums, maxima, the earliest of
+     * equal peaks, the latest last value), so the segment with the most
+     * processes (over a month: the hour tier's, every process of the month)
+     * is taken over as it is instead of being copied, the segments before
+     * it folded into it from the front, those after it from the back.
+     * Only the order of the list changes (a process only the earlier edge
+     * saw comes after it); every command sorts it.
+     */
+    ph_imap pidx, aidx, bidx;
+    size_t pcap, acap = 0, bcap = 0, nbefore = 0;
+    ph_agg *before = NULL;
+    ph_imap_init(&pidx);
+    ph_imap_init(&aidx);
+    ph_imap_init(&bidx);
+    for (size_t k = 0; k < big; k++)
+        merge_list(&before, &nbefore, &bcap, &bidx, parts[k].procs, parts[k].nprocs, 0);
+    out->procs = parts[big].procs;
+    out->nprocs = pcap = parts[big].nprocs;
+    parts[big].procs = NULL;
+    parts[big].nprocs = 0;
+    for (size_t i = 0; i < out->nprocs; i++)
+        ph_imap_put(&pidx, out->procs[i].proc, (int)i);
+    for (size_t i = 0; i < nbefore; i++) {
+        int *found = ph_imap_get(&pidx, before[i].proc);
+        if (!found)
+            continue;
+        ph_agg *later = &out->procs[*found], tmp = before[i];
+        merge_agg(&tmp, later);
+        tmp.name = later->name;
+        tmp.app = later->app;
+        *later = tmp;
+        free(before[i].name);
+        free(before[i].app);
+        before[i].name = before[i].app = NULL;
+        before[i].proc = -1; /* taken */
+    }
+    for (size_t i = 0; i < nbefore; i++) { /* only the earlier edges saw these */
+        if (before[i].proc == -1)
+            continue;
+        if (out->nprocs == pcap) {
+            pcap = pcap ? pcap * 2 : 64;
+            out->procs = ph_xrealloc(out->procs, pcap * sizeof *out->procs);
+        }
+        ph_imap_put(&pidx, before[i].proc, (int)out->nprocs);
+        out->procs[out->nprocs++] = before[i];
+    }
+    free(before);
+    ph_imap_free(&bidx);
+    for (size_t k = big + 1; k < n; k++)
+        merge_list(&out->procs, &out->nprocs, &pcap, &pidx, parts[k].procs, parts[k].nprocs, 0);
+
+    /* Apps, in time order. */
+    for (size_t k = 0; k < n; k++)
+        /* App peaks combine by max; their process counts are recounted below. */
+        merge_list(&out->apps, &out->napps, &acap, &aidx, parts[k].apps, parts[k].napps, 1);
+    for (size_t i = 0; i < out->napps; i++)
+        out->apps[i].nprocs = apps_only ? out->apps[i].procs_max : 0;
+    for (size_t i = 0; i < out->nprocs && !apps_only; i++) {
+        int64_t key;
+        int j = ph_smap_find(&aidx, out->procs[i].app, q_agg_app, out->apps, &key);
+        if (j >= 0)
+            out->apps[j].nprocs++;
+    }
+    for (size_t k = 0; k < n; k++)
+        ph_result_free(&parts[k]);
+    ph_imap_free(&pidx);
+    ph_imap_free(&aidx);
+    return 0;
+}
+
+void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE *f)
+{
+    int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);
+    sqlite3 *db = ph_store_db(s);
+    ph_segment seg[16];
+    size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
+    if (n == 0) {
+        seg[0].tier = PH_TIER_RAW;
+        seg[0].since = since;
+        seg[0].until = until;
+        n = 1;
+    }
+    fprintf(f, "plan: %zu segment%s, %s\n", n, n == 1 ? "" : "s",
+            apps_only ? "rollups answered from app rows" : "process rows on every tier");
+    for (size_t k = 0; k < n; k++) {
+        enum ph_tier t = seg[k].tier;
+        int64_t from = q_lookback_from(db, t, seg[k].since), w = ph_tiers[t].width_ns;
+        char sql[512];
+        const char *table, *index;
+        if (t == PH_TIER_RAW) {
+            table = "sample JOIN proc_sample";
+            index = "sample_ts, then proc_sample's primary key (sample, proc)";
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
+                     " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2");
+        } else {
+            table = apps_only ? ph_tiers[t].apps : ph_tiers[t].procs;
+            index = apps_only ? "primary key (bucket_ns, app)" : "primary key (bucket_ns, proc)";
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
+                     table, (long long)w, (long long)w);
+        }
+        long long rows = -1;
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, from);
+            sqlite3_bind_int64(st, 2, seg[k].until);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                rows = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+        char a[48], b[48];
+        ph_time_iso_utc(seg[k].since, a, sizeof a);
+        ph_time_iso_utc(seg[k].until, b, sizeof b);
+        fprintf(f, "plan: %-6s %s..%s (%.1f h, lookback %.1f h): %s by %s, %lld rows\n", ph_tiers[t].name, a, b,
+                (double)(seg[k].until - seg[k].since) / (3600.0 * PH_NS_PER_SEC), (double)(seg[k].since - from) / (3600.0 * PH_NS_PER_SEC),
+                table, index, rows);
+    }
+}
+
+/* ---- choosing the rows a command shows ---- */
+
+/* The order of a top-N choice: keys[row] descending (when keys), then cmp. */
+typedef struct top_order {
+    const ph_agg *base;
+    const int64_t *keys;
+    int (*cmp)(const void *, const void *);
+} top_order;
+
+static int top_cmp(const top_order *o, const ph_agg *a, const ph_agg *b)
+{
+    if (o->keys) {
+        int64_t ka = o->keys[a - o->base], kb = o->keys[b - o->base];
+        if (ka != kb)
+            return ka < kb ? 1 : -1;
+    }
+    return o->cmp(a, b);
+}
+
+/* A heap of the best `limit` so far, the one that sorts last on top. */
+static void top_sift(const top_order *o, const ph_agg **h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && top_cmp(o, h[c + 1], h[c]) > 0)
+            c++;
+        if (top_cmp(o, h[c], h[i]) <= 0)
+            return;
+        const ph_agg *t = h[i];
+        h[i] = h[c];
+        h[c] = t;
+        i = c;
+    }
+}
+
+static size_t top_n(ph_agg *rows, size_t n, size_t limit, const top_order *o, ph_agg **out)
+{
+    size_t k = limit < n ? limit : n;
+    const ph_agg **h = ph_xcalloc(k + 1, sizeof *h);
+    for (size_t i = 0; i < n && k; i++) {
+        if (i < k) {
+            h[i] = &rows[i];
+            if (i == k - 1)
+                for (size_t j = k / 2 + 1; j-- > 0;)
+                    top_sift(o, h, k, j);
+        } else if (top_cmp(o, &rows[i], h[0]) < 0) {
+            h[0] = &rows[i];
+            top_sift(o, h, k, 0);
+        }
+    }
+    for (size_t end = k; end > 1; end--) { /* heapsort: the last in order goes to the end */
+        const ph_agg *t = h[0];
+        h[0] = h[end - 1];
+        h[end - 1] = t;
+        top_sift(o, h, end - 1, 0);
+    }
+    *out = ph_xcalloc(k + 1, sizeof **out);
+    for (size_t i = 0; i < k; i++)
+        (*out)[i] = *h[i];
+    free(h);
+    return k;
+}
+
+size_t ph_agg_top(ph_agg *rows, size_t n, size_t limit, int (*cmp)(const void *, const void *),
+                  ph_agg **out)
+{
+    top_order o = {rows, NULL, cmp};
+    return top_n(rows, n, limit, &o, out);
+}
+
+size_t ph_agg_top_keyed(ph_agg *rows, size_t n, const int64_t *keys, size_t limit,
+                        int (*cmp)(const void *, const void *), ph_agg **out)
+{
+    top_order o = {rows, keys, cmp};
+    return top_n(rows, n, limit, &o, out);
+}

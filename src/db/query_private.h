@@ -1,0 +1,78 @@
+/*
+ * query_private.h: what the three files of the query engine share (the
+ * contract is include/ph_query.h): replay.c replays a tier's process rows,
+ * approws.c reads the rollups' app rows, plan.c splits a window into
+ * segments and stitches their answers.
+ */
+#ifndef PH_QUERY_PRIVATE_H
+#define PH_QUERY_PRIVATE_H
+
+#include "db_private.h"
+#include "ph_util.h"
+
+typedef struct live {
+    int64_t mem;      /* current value, -1 none */
+    int64_t gone_ns;  /* 0: not gone */
+    int64_t seen;     /* bucket/sample id of its last row */
+    int app;          /* index into apps */
+    int in_window;
+    double integ;     /* sum of value * time, inside the window */
+    int64_t alive_ns; /* time covered by integ */
+    int64_t mark;     /* time up to which integ is accounted; 0: not counting */
+    int64_t hwm_before; /* highest lifetime peak its rows before the window reported; -1 none */
+    int64_t hwm_in, hwm_in_ns; /* the same inside the window, and when first reported */
+    int64_t start_ns;   /* its birth (wall clock); 0 unknown */
+    int alive_pos;      /* index in qstate.alive while it holds a value; -1 not */
+} live;
+
+typedef struct qstate {
+    enum ph_tier tier;
+    ph_result *r;
+    live *lv;
+    size_t cap_procs, cap_apps;
+    ph_imap proc_index;
+    ph_imap app_index;
+    int64_t *app_sum;
+    int *app_live;      /* processes of the app alive now */
+    int64_t *app_grower; /* the process that last grew the app's sum */
+    int64_t *app_carry; /* rollup tiers: app value carried from app rows */
+    int *dirty; size_t ndirty; unsigned char *is_dirty;
+    struct { int64_t at; int idx; } *heap; size_t nheap, capheap;
+    /* The processes holding a value (mem >= 0): a keyframe sweeps these, not
+     * every process the pass has met (over a month: hundreds of thousands,
+     * swept at every keyframe bucket). */
+    int *alive; size_t nalive, capalive;
+    sqlite3_stmt *meta;
+    int in_window;      /* the state is past `since` */
+    int by_user;        /* group by user id instead of app */
+    ph_mask counters;   /* the metrics that are counters (summed) */
+} qstate;
+
+/* ph_smap_find's name_of for an array of ph_agg keyed by app. */
+const char *q_agg_app(const void *ctx, int idx);
+/* The index of an app (or user) in q->r->apps, added when new. */
+int q_app_find_or_add(qstate *q, const char *app);
+/* Free the working state (not q->r). */
+void q_state_free(qstate *q);
+/* The window statistics of (since, until] from a tier's sample rows. */
+int q_stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_window *w);
+/* Where a pass must start to know the state at `since` (exclusive). */
+int64_t q_lookback_from(sqlite3 *db, enum ph_tier tier, int64_t since);
+
+/* One pass of the replay engine over a tier's process rows (replay.c):
+ * with bw > 0, fn gets each bucket of width bw; else *out the window. */
+int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
+             int flags, int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, ph_result *out,
+             char *err, size_t errlen);
+
+/* The app-row engine (approws.c): one pass over a rollup tier's app rows
+ * of (lookback, until], carrying each app's value across buckets. It sets
+ * the apps' exact memory peaks (and who reached them), their last value,
+ * the most processes alive at once; with `totals` also the app counters of
+ * PH_APP_METRICS, summed, and marks each app met in the window (nprocs 1). */
+int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals);
+/* A rollup segment answered from app rows only (PH_Q_APPS_ONLY). */
+int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *out,
+                  char *err, size_t errlen);
+
+#endif

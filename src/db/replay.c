@@ -1,0 +1,888 @@
+/*
+ * The replay engine: a window over one tier's process rows (the contract is
+ * include/ph_query.h; the tables are the tiers' of src/db/tiers.c).
+ *
+ * ENGINE. One pass over a tier's rows of (since - lookback, until], in time
+ * order, replays each process's memory as a step function:
+ *   - a row sets the process's current value (raw: the sampled value;
+ *     rollups: the bucket's last value, with the bucket's maximum as a peak
+ *     candidate);
+ *   - a process leaves at its gone_ns (the first sample that missed it), and
+ *     at any keyframe it has no row in (the recorder was down, or it vanished
+ *     unnoticed);
+ *   - rows at or before `since` only set values: the state at `since` counts
+ *     as a point of the window.
+ * Every live process has a row at least once per keyframe period of the
+ * tier, so a lookback of two periods finds every process alive at `since`.
+ * On raw rows an app's memory is the running sum of its live processes'
+ * values, and its peak the largest sum at any sample; on rollups it comes
+ * from the app rows (src/db/approws.c), which hold that same exact peak per
+ * bucket.
+ */
+#include "query_private.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PH_LIFETIME_PEAKS (PH_BIT(PH_M_PEAK_RESIDENT_BYTES) | PH_BIT(PH_M_FOOTPRINT_LIFETIME_MAX_BYTES) | \
+                           PH_BIT(PH_M_FOOTPRINT_INTERVAL_MAX_BYTES))
+
+/* The process's lifetime peak as its row reports it, in the same measure
+ * as ph_mem_of: footprint where there is one, else resident. */
+static int64_t lifetime_peak(const ph_values *v)
+{
+    if (v->have & PH_BIT(PH_M_FOOTPRINT_BYTES))
+        return (v->have & PH_BIT(PH_M_FOOTPRINT_LIFETIME_MAX_BYTES)) ? v->v[PH_M_FOOTPRINT_LIFETIME_MAX_BYTES] : -1;
+    return (v->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES)) ? v->v[PH_M_PEAK_RESIDENT_BYTES] : -1;
+}
+
+int64_t ph_mem_of(const ph_values *v)
+{
+    if (v->have & PH_BIT(PH_M_FOOTPRINT_BYTES))
+        return v->v[PH_M_FOOTPRINT_BYTES];
+    if (v->have & PH_BIT(PH_M_RESIDENT_BYTES))
+        return v->v[PH_M_RESIDENT_BYTES];
+    return -1;
+}
+
+const char *q_agg_app(const void *ctx, int idx)
+{
+    return ((const ph_agg *)ctx)[idx].app;
+}
+
+int q_app_find_or_add(qstate *q, const char *app)
+{
+    ph_result *r = q->r;
+    int64_t key;
+    int found = ph_smap_find(&q->app_index, app, q_agg_app, r->apps, &key);
+    if (found >= 0)
+        return found;
+    if (r->napps == q->cap_apps) {
+        q->cap_apps = q->cap_apps ? q->cap_apps * 2 : 64;
+        r->apps = ph_xrealloc(r->apps, q->cap_apps * sizeof *r->apps);
+        q->app_sum = ph_xrealloc(q->app_sum, q->cap_apps * sizeof *q->app_sum);
+        q->app_live = ph_xrealloc(q->app_live, q->cap_apps * sizeof *q->app_live);
+        q->app_grower = ph_xrealloc(q->app_grower, q->cap_apps * sizeof *q->app_grower);
+        q->app_carry = ph_xrealloc(q->app_carry, q->cap_apps * sizeof *q->app_carry);
+        q->is_dirty = ph_xrealloc(q->is_dirty, q->cap_apps);
+        q->dirty = ph_xrealloc(q->dirty, q->cap_apps * sizeof *q->dirty);
+    }
+    int i = (int)r->napps++;
+    ph_agg *a = &r->apps[i];
+    memset(a, 0, sizeof *a);
+    a->pid = -1;
+    a->uid = -1;
+    a->app = ph_xstrdup(app);
+    a->name = ph_xstrdup(app);
+    a->mem_peak = a->mem_last = a->mem_avg = -1;
+    q->app_sum[i] = 0;
+    q->app_live[i] = 0;
+    q->app_grower[i] = 0;
+    q->app_carry[i] = -1;
+    q->is_dirty[i] = 0;
+    ph_imap_put(&q->app_index, key, i);
+    return i;
+}
+
+static void heap_push(qstate *q, int64_t at, int idx)
+{
+    if (q->nheap == q->capheap) {
+        q->capheap = q->capheap ? q->capheap * 2 : 64;
+        q->heap = ph_xrealloc(q->heap, q->capheap * sizeof *q->heap);
+    }
+    size_t i = q->nheap++;
+    while (i > 0 && q->heap[(i - 1) / 2].at > at) {
+        q->heap[i] = q->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    q->heap[i].at = at;
+    q->heap[i].idx = idx;
+}
+
+static void heap_pop(qstate *q)
+{
+    size_t n = --q->nheap, i = 0;
+    if (n == 0)
+        return;
+    int64_t at = q->heap[n].at;
+    int idx = q->heap[n].idx;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && q->heap[c + 1].at < q->heap[c].at)
+            c++;
+        if (q->heap[c].at >= at)
+            break;
+        q->heap[i] = q->heap[c];
+        i = c;
+    }
+    q->heap[i].at = at;
+    q->heap[i].idx = idx;
+}
+
+static void mark_dirty(qstate *q, int app)
+{
+    if (!q->is_dirty[app]) {
+        q->is_dirty[app] = 1;
+        q->dirty[q->ndirty++] = app;
+    }
+}
+
+/* Account the value held since l->mark up to `t`. */
+static void integrate(live *l, int64_t t)
+{
+    if (l->mark && t > l->mark && l->mem >= 0) {
+        l->integ += (double)l->mem * (double)(t - l->mark);
+        l->alive_ns += t - l->mark;
+    }
+    if (l->mark && t > l->mark)
+        l->mark = t;
+}
+
+/* Set a process's current memory value at time t, keeping its app's sum. */
+static void set_mem(qstate *q, int idx, int64_t mem, int64_t t)
+{
+    live *l = &q->lv[idx];
+    integrate(l, t);
+    int64_t old = l->mem < 0 ? 0 : l->mem, now = mem < 0 ? 0 : mem;
+    if (now > old)
+        q->app_grower[l->app] = q->r->procs[idx].proc;
+    if (now != old) {
+        q->app_sum[l->app] += now - old;
+        if (q->in_window)
+            q->r->apps[l->app].changed = 1;
+    }
+    if ((l->mem < 0) != (mem < 0)) {
+        if (mem >= 0) {
+            if (q->nalive == q->capalive) {
+                q->capalive = q->capalive ? q->capalive * 2 : 256;
+                q->alive = ph_xrealloc(q->alive, q->capalive * sizeof *q->alive);
+            }
+            l->alive_pos = (int)q->nalive;
+            q->alive[q->nalive++] = idx;
+        } else {
+            int last = q->alive[--q->nalive];
+            q->alive[l->alive_pos] = last;
+            q->lv[last].alive_pos = l->alive_pos;
+            l->alive_pos = -1;
+        }
+        ph_agg *g = &q->r->apps[l->app];
+        q->app_live[l->app] += mem < 0 ? -1 : 1;
+        if (q->in_window && q->app_live[l->app] > g->procs_max)
+            g->procs_max = q->app_live[l->app];
+    }
+    l->mem = mem;
+    if (mem < 0)
+        l->mark = 0;
+    mark_dirty(q, l->app);
+}
+
+static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
+{
+    int *found = ph_imap_get(&q->proc_index, proc);
+    if (found)
+        return *found;
+    ph_result *r = q->r;
+    if (r->nprocs == q->cap_procs) {
+        q->cap_procs = q->cap_procs ? q->cap_procs * 2 : 256;
+        r->procs = ph_xrealloc(r->procs, q->cap_procs * sizeof *r->procs);
+        q->lv = ph_xrealloc(q->lv, q->cap_procs * sizeof *q->lv);
+    }
+    int idx = (int)r->nprocs;
+    ph_agg *a = &r->procs[idx];
+    live *l = &q->lv[idx];
+    memset(a, 0, sizeof *a);
+    memset(l, 0, sizeof *l);
+    a->proc = proc;
+    a->nprocs = 1;
+    a->mem_peak = a->mem_last = a->mem_avg = -1;
+    l->mem = -1;
+    l->seen = -1;
+    l->alive_pos = -1;
+    l->hwm_before = l->hwm_in = -1;
+
+    sqlite3_bind_int64(q->meta, 1, proc);
+    if (sqlite3_step(q->meta) != SQLITE_ROW) {
+        sqlite3_reset(q->meta);
+        ph_fmt(err, errlen, "the database is inconsistent: process %lld has samples but no process row",
+               (long long)proc);
+        return -1;
+    }
+    a->pid = sqlite3_column_int(q->meta, 0);
+    a->uid = sqlite3_column_type(q->meta, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(q->meta, 1);
+    a->name = ph_xstrdup((const char *)sqlite3_column_text(q->meta, 2));
+    if (q->by_user) { /* the group is the user: its key is the uid */
+        char key[32];
+        snprintf(key, sizeof key, "%lld", (long long)a->uid);
+        a->app = ph_xstrdup(key);
+    } else {
+        a->app = ph_xstrdup((const char *)sqlite3_column_text(q->meta, 3));
+    }
+    l->gone_ns = sqlite3_column_int64(q->meta, 4);
+    l->start_ns = sqlite3_column_int64(q->meta, 5);
+    sqlite3_reset(q->meta);
+    r->nprocs++;
+    l->app = q_app_find_or_add(q, a->app);
+    if (l->gone_ns)
+        heap_push(q, l->gone_ns, idx);
+    ph_imap_put(&q->proc_index, proc, idx);
+    return idx;
+}
+
+/* Close the sample or bucket at ts: raw-tier app peaks of the moved sums. */
+static void close_point(qstate *q, int64_t ts)
+{
+    ph_result *r = q->r;
+    /* Raw rows: exact concurrent sums. Users on rollups have no rows of
+     * their own: the sum of their processes' values at bucket ends stands
+     * in (a lower bound of the true peak). */
+    if (q->in_window && (q->tier == PH_TIER_RAW || q->by_user)) {
+        for (size_t k = 0; k < q->ndirty; k++) {
+            int a = q->dirty[k];
+            if (q->app_sum[a] > r->apps[a].mem_peak) {
+                r->apps[a].mem_peak = q->app_sum[a];
+                r->apps[a].mem_peak_ns = ts;
+                r->apps[a].mem_peak_proc = q->app_grower[a];
+            }
+        }
+    }
+    for (size_t k = 0; k < q->ndirty; k++)
+        q->is_dirty[q->dirty[k]] = 0;
+    q->ndirty = 0;
+}
+
+static void expire(qstate *q, int64_t ts)
+{
+    while (q->nheap && q->heap[0].at <= ts) {
+        int idx = q->heap[0].idx;
+        heap_pop(q);
+        if (q->lv[idx].mem >= 0)
+            set_mem(q, idx, -1, q->lv[idx].gone_ns);
+    }
+}
+
+static void keyframe_sweep(qstate *q, int64_t point, int64_t ts)
+{
+    /* Downwards: a removal moves the last entry (already visited) into the
+     * hole. The order of removals changes nothing: each only lowers sums. */
+    for (size_t k = q->nalive; k-- > 0;) {
+        int i = q->alive[k];
+        if (q->lv[i].seen != point)
+            set_mem(q, i, -1, ts);
+    }
+}
+
+/* At `since`: every live process enters the window with its value. */
+static void enter_window(qstate *q, int64_t since)
+{
+    ph_result *r = q->r;
+    expire(q, since);
+    q->in_window = 1;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        live *l = &q->lv[i];
+        if (l->mem < 0)
+            continue;
+        l->in_window = 1;
+        l->mark = since;
+        ph_agg *a = &r->procs[i];
+        if (l->mem > a->mem_peak) {
+            a->mem_peak = l->mem;
+            a->mem_peak_ns = since;
+        }
+        a->first_ns = a->last_ns = since;
+        mark_dirty(q, l->app);
+    }
+    for (size_t i = 0; i < r->napps; i++)
+        if (q->app_live[i] > r->apps[i].procs_max)
+            r->apps[i].procs_max = q->app_live[i];
+    close_point(q, since);
+}
+
+/* An SQL buffer that filled up was truncated: refuse it rather than run it. */
+static int sql_truncated(const char *sql, size_t cap)
+{
+    return strlen(sql) + 1 >= cap;
+}
+
+/* ", coalesce(sum(col), -1)" for every system sum */
+static size_t sys_sums(char *out, size_t cap)
+{
+    size_t off = 0;
+    out[0] = '\0';
+    for (int i = 0; i < PH_SYS_N && off < cap; i++)
+        off += (size_t)snprintf(out + off, cap - off, ", coalesce(sum(%s), -1)", ph_sys_col[i]);
+    return off;
+}
+
+int q_stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_window *w)
+{
+    char sql[2048], sums[768];
+    sqlite3_stmt *st;
+    int64_t width = ph_tiers[tier].width_ns;
+    sys_sums(sums, sizeof sums);
+    if (tier == PH_TIER_RAW)
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*), coalesce(sum(interval_ns), 0), min(ts_ns), max(ts_ns),"
+                 " coalesce(max(procs_denied), 0), coalesce(max(procs), 0), coalesce(sum(recorder_cpu_ns), 0)%s"
+                 " FROM sample WHERE ts_ns > ?1 AND ts_ns <= ?2", sums);
+    else
+        snprintf(sql, sizeof sql,
+                 "SELECT coalesce(sum(samples), 0), coalesce(sum(covered_ns), 0), min(bucket_ns) + %lld,"
+                 " max(bucket_ns) + %lld, coalesce(max(procs_denied_max), 0), coalesce(max(procs_max), 0),"
+                 " coalesce(sum(recorder_cpu_ns), 0)%s"
+                 " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
+                 (long long)width, (long long)width, sums, ph_tiers[tier].samples, (long long)width, (long long)width);
+    if (sql_truncated(sql, sizeof sql) || sqlite3_prepare_v2(ph_store_db(store), sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, until);
+    int rc = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        w->samples = sqlite3_column_int64(st, 0);
+        w->covered_ns = sqlite3_column_int64(st, 1);
+        w->first_ns = sqlite3_column_int64(st, 2);
+        w->last_ns = sqlite3_column_int64(st, 3);
+        w->procs_denied = sqlite3_column_int64(st, 4);
+        w->procs_max = sqlite3_column_int64(st, 5);
+        w->recorder_cpu_ns = sqlite3_column_int64(st, 6);
+        for (int i = 0; i < PH_SYS_N; i++)
+            w->sys.v[i] = sqlite3_column_int64(st, 7 + i);
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/*
+ * Where a pass must start to know the state at `since`: the last keyframe
+ * at or before it (every live process has a row there). Returned as the
+ * exclusive lower bound of row times. Raw keyframes are flagged samples (the
+ * first of each run, then every PH_KEYFRAME_NS); rollup keyframes are the
+ * buckets starting at multiples of the tier's keyframe period.
+ */
+int64_t q_lookback_from(sqlite3 *db, enum ph_tier tier, int64_t since)
+{
+    if (tier == PH_TIER_RAW) {
+        sqlite3_stmt *st;
+        int64_t from = since;
+        if (sqlite3_prepare_v2(db, "SELECT max(ts_ns) FROM sample WHERE ts_ns <= ?1 AND keyframe = 1", -1, &st,
+                               NULL) != SQLITE_OK)
+            return since - 2 * ph_tiers[tier].keyframe_ns;
+        sqlite3_bind_int64(st, 1, since);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            from = sqlite3_column_int64(st, 0) - 1;
+        sqlite3_finalize(st);
+        return from;
+    }
+    int64_t w = ph_tiers[tier].width_ns, k = ph_tiers[tier].keyframe_ns;
+    int64_t b0 = ph_floor_to(since - w, k); /* the keyframe bucket ending at or before since */
+    return b0 + w - 1;
+}
+
+/* Copy what is in the current window out of the working state: its
+ * processes, and the apps they fold into (counters add, gauges take the max).
+ * With `steal` (the last use of the state) the processes move instead: the
+ * working array is compacted in place and handed over with its strings, so
+ * a month's processes are not held twice. */
+static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
+{
+    ph_result *r = q->r;
+    memset(out, 0, sizeof *out);
+    out->win = *win;
+    out->nseg = 1;
+    out->seg[0].tier = q->tier;
+    out->seg[0].since = win->since;
+    out->seg[0].until = win->until;
+    int *map = ph_xcalloc(r->napps + 1, sizeof *map);
+    size_t nin = 0;
+    for (size_t i = 0; i < r->nprocs; i++)
+        nin += q->lv[i].in_window;
+    out->procs = steal ? r->procs : ph_xcalloc(nin + 1, sizeof *out->procs);
+    out->apps = ph_xcalloc(r->napps + 1, sizeof *out->apps);
+    for (size_t i = 0; i < r->napps; i++)
+        map[i] = -1;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        if (!q->lv[i].in_window) {
+            if (steal) { /* dropped: its slot may be overwritten below */
+                free(r->procs[i].name);
+                free(r->procs[i].app);
+                r->procs[i].name = r->procs[i].app = NULL;
+            }
+            continue;
+        }
+        ph_agg *a = &out->procs[out->nprocs++];
+        if (steal) {
+            ph_agg tmp = r->procs[i]; /* a's slot (at or before i) was moved out or is i itself */
+            r->procs[i].name = r->procs[i].app = NULL;
+            *a = tmp;
+        } else {
+            *a = r->procs[i];
+            a->name = ph_xstrdup(a->name);
+            a->app = ph_xstrdup(a->app);
+        }
+        int ai = q->lv[i].app;
+        if (map[ai] < 0) {
+            map[ai] = (int)out->napps++;
+            ph_agg *n = &out->apps[map[ai]];
+            *n = r->apps[ai];
+            n->name = ph_xstrdup(n->name);
+            n->app = ph_xstrdup(n->app);
+            n->nprocs = 0;
+            n->rows = 0;
+            n->active = 0;
+            n->have = 0;
+            memset(n->val, 0, sizeof n->val);
+        }
+        ph_agg *g = &out->apps[map[ai]];
+        if (g->nprocs == 0 || a->first_ns < g->first_ns)
+            g->first_ns = a->first_ns;
+        if (a->last_ns > g->last_ns)
+            g->last_ns = a->last_ns;
+        g->uid = g->nprocs == 0 ? a->uid : (g->uid == a->uid ? g->uid : -1);
+        g->nprocs++;
+        g->rows += a->rows;
+        g->active |= a->active;
+        /* A group's peak is the largest sum of its members' sampled memory
+         * at one sample; never below one member's own peak (a lifetime peak
+         * reached between samples, or by a process no sample saw). */
+        if (a->mem_peak > g->mem_peak) {
+            g->mem_peak = a->mem_peak;
+            g->mem_peak_ns = a->mem_peak_ns;
+            g->mem_peak_proc = a->proc;
+        }
+        for (int m = 0; m < PH_METRIC_COUNT; m++) {
+            if (!(a->have & PH_BIT(m)))
+                continue;
+            if (ph_metric_kind((enum ph_metric)m) == PH_COUNTER)
+                g->val[m] += a->val[m];
+            else if (!(g->have & PH_BIT(m)) || a->val[m] > g->val[m])
+                g->val[m] = a->val[m];
+        }
+        g->have |= a->have;
+    }
+    free(map);
+    if (steal) {
+        /* The array is out's now, cut to the processes in the window. */
+        if (out->nprocs == 0) {
+            free(r->procs);
+            out->procs = ph_xcalloc(1, sizeof *out->procs);
+        } else if (out->nprocs < r->nprocs) {
+            out->procs = ph_xrealloc(out->procs, out->nprocs * sizeof *out->procs);
+        }
+        r->procs = NULL;
+        r->nprocs = 0;
+    }
+}
+
+/* Start a new bucket at `at`: per-bucket figures restart from the state. */
+static void reset_bucket(qstate *q)
+{
+    ph_result *r = q->r;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        ph_agg *a = &r->procs[i];
+        live *l = &q->lv[i];
+        memset(a->val, 0, sizeof a->val);
+        a->have = 0;
+        a->mem_peak = a->mem_last = a->mem_avg = -1;
+        a->mem_peak_ns = a->first_ns = a->last_ns = 0;
+        a->rows = 0;
+        a->active = a->changed = 0;
+        l->in_window = 0;
+        l->integ = 0;
+        l->alive_ns = 0;
+        l->mark = 0;
+        if (l->hwm_in > l->hwm_before)
+            l->hwm_before = l->hwm_in;
+        l->hwm_in = -1;
+    }
+    for (size_t i = 0; i < r->napps; i++) {
+        ph_agg *g = &r->apps[i];
+        g->mem_peak = g->mem_last = -1;
+        g->mem_peak_ns = 0;
+        g->changed = 0;
+        g->procs_max = 0;
+    }
+    q->in_window = 0;
+}
+
+/*
+ * A process's peak is never below the lifetime peak the kernel reported
+ * for it (Linux VmHWM and the exit record's high-water RSS; macOS lifetime
+ * max footprint) when that peak was reached inside the window: its rows in
+ * the window report more than its rows before it did, or it was born in the
+ * window. Decided per window, from the highest value before and inside it,
+ * so every tier gives the same answer (the values only grow).
+ */
+static void lifetime_in_window(live *l, ph_agg *a, int64_t since)
+{
+    /* A lifetime peak holds while no row reports it (an idle process's
+     * rollup row in a keyframe bucket): the tiers built from this result
+     * keep knowing it. */
+    if (l->hwm_in < 0 && l->hwm_before >= 0 && !(a->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES)) &&
+        !(a->have & PH_BIT(PH_M_FOOTPRINT_BYTES))) {
+        a->val[PH_M_PEAK_RESIDENT_BYTES] = l->hwm_before;
+        a->have |= PH_BIT(PH_M_PEAK_RESIDENT_BYTES);
+    }
+    if (l->hwm_in < 0 || l->hwm_in <= a->mem_peak)
+        return;
+    if (l->hwm_before >= 0 ? l->hwm_in > l->hwm_before : l->start_ns > since) {
+        a->mem_peak = l->hwm_in;
+        a->mem_peak_ns = l->hwm_in_ns;
+    }
+}
+
+/* End of the current window (since, end], end the last sample time in it:
+ * last values, means and lifetime peaks. */
+static void finish_window(qstate *q, int64_t since, int64_t end)
+{
+    ph_result *r = q->r;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        live *l = &q->lv[i];
+        if (l->in_window)
+            lifetime_in_window(l, &r->procs[i], since);
+        integrate(l, end);
+        r->procs[i].mem_last = l->mem;
+        r->procs[i].mem_avg = -1;
+        if (l->alive_ns > 0)
+            r->procs[i].mem_avg = (int64_t)(l->integ / (double)l->alive_ns);
+        else if (l->in_window && l->mem >= 0)
+            r->procs[i].mem_avg = l->mem;
+    }
+    if (q->tier == PH_TIER_RAW)
+        for (size_t i = 0; i < r->napps; i++)
+            r->apps[i].mem_last = q->app_sum[i] > 0 ? q->app_sum[i] : -1;
+}
+
+/* Per-bucket sample statistics for a batch pass over raw samples. */
+static int bucket_stats(sqlite3 *db, int64_t since, int64_t until, int64_t bw, ph_window *w, size_t n)
+{
+    sqlite3_stmt *st;
+    char sql[2048], sums[768];
+    sys_sums(sums, sizeof sums);
+    snprintf(sql, sizeof sql,
+             "SELECT (ts_ns - 1 - ?1) / ?3, count(*), coalesce(sum(interval_ns), 0), min(ts_ns),"
+             " max(ts_ns), coalesce(max(procs_denied), 0), coalesce(max(procs), 0),"
+             " coalesce(sum(recorder_cpu_ns), 0)%s"
+             " FROM sample WHERE ts_ns > ?1 AND ts_ns <= ?2 GROUP BY 1", sums);
+    if (sql_truncated(sql, sizeof sql) || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, until);
+    sqlite3_bind_int64(st, 3, bw);
+    for (size_t k = 0; k < n; k++) {
+        memset(&w[k], 0, sizeof w[k]);
+        w[k].since = since + (int64_t)k * bw;
+        w[k].until = w[k].since + bw;
+        ph_sys_unknown(&w[k].sys);
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t k = sqlite3_column_int64(st, 0);
+        if (k < 0 || (size_t)k >= n)
+            continue;
+        w[k].samples = sqlite3_column_int64(st, 1);
+        w[k].covered_ns = sqlite3_column_int64(st, 2);
+        w[k].first_ns = sqlite3_column_int64(st, 3);
+        w[k].last_ns = sqlite3_column_int64(st, 4);
+        w[k].procs_denied = sqlite3_column_int64(st, 5);
+        w[k].procs_max = sqlite3_column_int64(st, 6);
+        w[k].recorder_cpu_ns = sqlite3_column_int64(st, 7);
+        for (int i = 0; i < PH_SYS_N; i++)
+            w[k].sys.v[i] = sqlite3_column_int64(st, 8 + i);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void q_state_free(qstate *q)
+{
+    free(q->lv);
+    free(q->app_sum);
+    free(q->app_live);
+    free(q->app_grower);
+    free(q->app_carry);
+    free(q->dirty);
+    free(q->is_dirty);
+    free(q->heap);
+    free(q->alive);
+    ph_imap_free(&q->proc_index);
+    ph_imap_free(&q->app_index);
+}
+
+/* The pass's statement: per row its point (sample or bucket), time,
+ * keyframe flag, process, activity, the rollups' last and mean memory, then
+ * the metrics of cols[0..ncols), over (lookback, until] in time order. */
+static int prepare_rows(sqlite3 *db, enum ph_tier tier, const int *cols, int ncols, sqlite3_stmt **st)
+{
+    char sql[4096];
+    size_t off;
+    int64_t width = ph_tiers[tier].width_ns, key = ph_tiers[tier].keyframe_ns;
+    if (tier == PH_TIER_RAW)
+        off = (size_t)snprintf(sql, sizeof sql,
+                               "SELECT s.sample, s.ts_ns, s.keyframe, ps.proc, ps.kind <> 3, NULL, NULL, NULL");
+    else
+        off = (size_t)snprintf(sql, sizeof sql,
+                               "SELECT bucket_ns, bucket_ns + %lld, bucket_ns %% %lld = 0, proc, active,"
+                               " mem_last_bytes, mem_avg_bytes, NULL",
+                               (long long)width, (long long)key);
+    for (int k = 0; k < ncols; k++)
+        off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)cols[k]));
+    if (tier == PH_TIER_RAW)
+        snprintf(sql + off, sizeof sql - off,
+                 " FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
+                 " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2 ORDER BY s.ts_ns, s.sample");
+    else
+        snprintf(sql + off, sizeof sql - off,
+                 " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
+                 ph_tiers[tier].procs, (long long)width, (long long)width);
+    if (sql_truncated(sql, sizeof sql))
+        return -1;
+    return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* One process row of the pass at time ts (point: its sample or bucket):
+ * its value, its figures when inside the window (after wsince). */
+static void add_row(qstate *q, sqlite3_stmt *st, int idx, const int *cols, int ncols, int64_t point, int64_t ts,
+                    int64_t wsince)
+{
+    ph_mask counters = q->counters;
+    int64_t width = ph_tiers[q->tier].width_ns;
+    ph_values v;
+    v.have = 0;
+    for (int k = 0; k < ncols; k++)
+        if (sqlite3_column_type(st, 8 + k) != SQLITE_NULL)
+            ph_values_set(&v, (enum ph_metric)cols[k], sqlite3_column_int64(st, 8 + k));
+    live *l = &q->lv[idx];
+    ph_agg *a = &q->r->procs[idx];
+    l->seen = point;
+    int64_t peak = ph_mem_of(&v), last = peak, avg = -1;
+    if (q->tier != PH_TIER_RAW) {
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+            last = sqlite3_column_int64(st, 5);
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+            avg = sqlite3_column_int64(st, 6);
+    }
+    if (l->gone_ns && l->gone_ns <= ts)
+        last = -1; /* a late row of a process already gone: no carry */
+    int inside = ts > wsince;
+    /* The kernel's lifetime peak (see lifetime_in_window); and where
+     * the platform reports the peak since the previous row, that. */
+    int64_t lp = lifetime_peak(&v), life = -1;
+    if (!inside && lp > l->hwm_before)
+        l->hwm_before = lp;
+    if (inside && lp > l->hwm_in) {
+        l->hwm_in = lp;
+        l->hwm_in_ns = ts;
+    }
+    if (v.have & PH_BIT(PH_M_FOOTPRINT_INTERVAL_MAX_BYTES))
+        life = v.v[PH_M_FOOTPRINT_INTERVAL_MAX_BYTES];
+    if (inside && (peak != l->mem || last != l->mem) && (l->mem >= 0 || last >= 0))
+        a->changed = 1;
+    if (inside && avg >= 0 && l->mark == 0)
+        l->mark = ts - width; /* first row: the bucket's own mean covers its bucket */
+    if (inside && avg >= 0 && l->mark) {
+        int64_t from = ts - width > l->mark ? ts - width : l->mark;
+        integrate(l, from);
+        l->integ += (double)avg * (double)(ts - from);
+        l->alive_ns += ts - from;
+        l->mark = ts;
+    }
+    if (last >= 0 || l->mem >= 0)
+        set_mem(q, idx, last, ts);
+    if (inside && l->mark == 0 && last >= 0)
+        l->mark = ts;
+    if (!inside)
+        return;
+    if (!l->in_window) {
+        l->in_window = 1;
+        a->first_ns = ts;
+    }
+    a->last_ns = ts;
+    a->rows++;
+    a->active |= sqlite3_column_int(st, 4);
+    if (peak > a->mem_peak) {
+        a->mem_peak = peak;
+        a->mem_peak_ns = ts;
+    }
+    if (life > a->mem_peak) {
+        a->mem_peak = life;
+        a->mem_peak_ns = ts;
+    }
+    for (int k = 0; k < ncols; k++) {
+        int m = cols[k];
+        ph_mask bit = PH_BIT(m);
+        if (!(v.have & bit))
+            continue;
+        if (counters & bit)
+            a->val[m] += v.v[m];
+        else if (!(a->have & bit) || v.v[m] > a->val[m])
+            a->val[m] = v.v[m];
+        a->have |= bit;
+    }
+}
+
+/*
+ * One pass of the engine over a tier's rows for (since, until]. With bw = 0
+ * the window is one result; with bw > 0 (raw tier, since and until on
+ * multiples of bw) every bucket (b, b + bw] yields its own result through
+ * fn, the state carrying over from one bucket to the next: a batch of
+ * rollups costs one pass instead of one lookback each.
+ */
+typedef int (*bucket_fn)(void *ctx, int64_t bucket, ph_result *res);
+
+int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
+               ph_mask want, int flags, bucket_fn fn, void *ctx, ph_result *out, char *err, size_t errlen)
+{
+    int cols[PH_METRIC_COUNT], ncols = 0; /* the metrics read, in column order */
+    want |= PH_BIT(PH_M_FOOTPRINT_BYTES) | PH_BIT(PH_M_RESIDENT_BYTES) | PH_LIFETIME_PEAKS;
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        if (want & PH_BIT(m))
+            cols[ncols++] = m;
+    sqlite3 *db = ph_store_db(store);
+    qstate q;
+    ph_result work;
+    ph_window one, *wins = NULL;
+    size_t nb = 1, cur = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    memset(&work, 0, sizeof work);
+    memset(&q, 0, sizeof q);
+    memset(&one, 0, sizeof one);
+    q.r = &work;
+    q.tier = tier;
+    q.by_user = (flags & PH_Q_BY_USER) != 0;
+    q.counters = ph_metric_counters();
+    ph_imap_init(&q.proc_index);
+    ph_imap_init(&q.app_index);
+    if (bw > 0) {
+        nb = (size_t)((until - since) / bw);
+        wins = ph_xcalloc(nb + 1, sizeof *wins);
+        if (bucket_stats(db, since, until, bw, wins, nb) < 0)
+            goto fail;
+    } else {
+        one.since = since;
+        one.until = until;
+        if (q_stats(store, tier, since, until, &one) < 0)
+            goto fail;
+        wins = &one;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT pid, uid, name, app, coalesce(gone_ns, 0), coalesce(start_ns, 0) FROM process WHERE proc = ?1",
+                           -1, &q.meta, NULL) != SQLITE_OK)
+        goto fail;
+
+    if (prepare_rows(db, tier, cols, ncols, &st) < 0)
+        goto fail;
+    sqlite3_bind_int64(st, 1, q_lookback_from(db, tier, since));
+    sqlite3_bind_int64(st, 2, until);
+
+    int64_t cur_point = INT64_MIN, cur_ts = 0;
+    int64_t wsince = since, wuntil = bw > 0 ? since + bw : until; /* the current window */
+    int cur_key = 0, step;
+    for (;;) {
+        step = sqlite3_step(st);
+        int64_t point = 0, ts = INT64_MAX;
+        if (step == SQLITE_ROW) {
+            point = sqlite3_column_int64(st, 0);
+            ts = sqlite3_column_int64(st, 1);
+        } else if (step != SQLITE_DONE) {
+            goto fail;
+        }
+        if (step == SQLITE_DONE || point != cur_point) {
+            if (cur_point != INT64_MIN) {
+                if (cur_key)
+                    keyframe_sweep(&q, cur_point, cur_ts);
+                close_point(&q, cur_ts);
+            }
+            /* Close every bucket that ends before this point. */
+            while (bw > 0 && ts > wuntil && cur < nb) {
+                if (!q.in_window)
+                    enter_window(&q, wsince);
+                finish_window(&q, wsince, wins[cur].last_ns > wsince ? wins[cur].last_ns : wsince);
+                ph_result res;
+                snapshot(&q, &wins[cur], &res, 0);
+                int frc = fn(ctx, wsince, &res);
+                ph_result_free(&res);
+                if (frc < 0)
+                    goto fail;
+                reset_bucket(&q);
+                cur++;
+                wsince = wuntil;
+                wuntil += bw;
+            }
+            if (step == SQLITE_DONE)
+                break;
+            if (!q.in_window && ts > wsince)
+                enter_window(&q, wsince);
+            expire(&q, ts);
+            cur_point = point;
+            cur_ts = ts;
+            cur_key = sqlite3_column_int(st, 2);
+        }
+        int idx = proc_find_or_add(&q, sqlite3_column_int64(st, 3), err, errlen);
+        if (idx < 0)
+            goto fail;
+        add_row(&q, st, idx, cols, ncols, point, ts, wsince);
+    }
+    if (bw == 0) {
+        if (!q.in_window)
+            enter_window(&q, since);
+        finish_window(&q, since, one.last_ns > since ? one.last_ns : since);
+        if (tier != PH_TIER_RAW && !q.by_user && q_app_rows(&q, db, since, until, 0) < 0)
+            goto fail;
+        snapshot(&q, &one, out, 1);
+    }
+    rc = 0;
+fail:
+    if (rc < 0 && !err[0])
+        ph_store_read_error(store, err, errlen);
+    sqlite3_finalize(st);
+    sqlite3_finalize(q.meta);
+    if (wins != &one)
+        free(wins);
+    ph_result_free(&work);
+    q_state_free(&q);
+    return rc;
+}
+
+int ph_query_tier_metrics(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_mask want,
+                          ph_result *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    return q_replay(store, tier, since, until, 0, want, 0, NULL, NULL, r, err, errlen);
+}
+
+int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *r,
+                  char *err, size_t errlen)
+{
+    return ph_query_tier_metrics(store, tier, since, until, ~(ph_mask)0, r, err, errlen);
+}
+
+int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
+                         int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
+                         char *err, size_t errlen)
+{
+    if (width <= 0 || since % width || until % width || until <= since)
+        return -1;
+    return q_replay(s, PH_TIER_RAW, since, until, width, ~(ph_mask)0, 0, fn, ctx, NULL, err, errlen);
+}
+
+void ph_result_free(ph_result *r)
+{
+    for (size_t i = 0; i < r->nprocs; i++) {
+        free(r->procs[i].name);
+        free(r->procs[i].app);
+    }
+    for (size_t i = 0; i < r->napps; i++) {
+        free(r->apps[i].name);
+        free(r->apps[i].app);
+    }
+    free(r->procs);
+    free(r->apps);
+    memset(r, 0, sizeof *r);
+}
+
