@@ -59,15 +59,24 @@ capture() {
 }
 
 # CPU of a process and its direct children in DB, ns: own + reaped
-# children's (family_ns), or own only (own_ns). Usage: family_ns DB PID
+# children's (family_ns), or own only (own_ns). Usage: family_ns DB PID,
+# PID a child of this script. The process is the one with that pid whose
+# parent is this script, its children those of its pid born while it lived
+# (to a clock tick): another suite beside this one may reuse these pids.
+family_sql() { # PID SUM-EXPRESSION
+    echo "with r as (select proc, pid, start_ns b, coalesce(gone_ns, 9223372036854775807) g
+                       from process where pid = $1 and ppid = $$),
+               f as (select proc from r union
+                     select p.proc from process p join r on p.ppid = r.pid
+                      where p.start_ns >= r.b - 20000000 and p.start_ns <= r.g)
+          select coalesce(sum($2), 0) from proc_sample where proc in (select proc from f)"
+}
 family_ns() {
-    sqlite3 "$1" "select coalesce(sum(coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)
-                     + coalesce(child_cpu_user_ns,0) + coalesce(child_cpu_system_ns,0)), 0)
-                   from proc_sample join process using (proc) where pid = $2 or ppid = $2"
+    sqlite3 "$1" "$(family_sql "$2" 'coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)
+                     + coalesce(child_cpu_user_ns,0) + coalesce(child_cpu_system_ns,0)')"
 }
 own_ns() {
-    sqlite3 "$1" "select coalesce(sum(coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)), 0)
-                   from proc_sample join process using (proc) where pid = $2 or ppid = $2"
+    sqlite3 "$1" "$(family_sql "$2" 'coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)')"
 }
 # The output of `times` in the shell that waited, in ns: its own and its
 # children's CPU (times_ns FILE), or its children's only (child_times_ns FILE)

@@ -642,7 +642,10 @@ int ph_maintain(ph_store *s, const ph_retention *r, int64_t now_ns, int budget,
                                " AND gone_ns < coalesce((SELECT min(bucket_ns) FROM sample_hour),"
                                "                        9223372036854775807)"
                                " AND gone_ns <= ?1"
-                               " AND proc NOT IN (SELECT proc FROM resume) LIMIT ?2)",
+                               " AND proc NOT IN (SELECT proc FROM resume)"
+                               /* ids are never reused: SQLite gives a new row
+                                * max(proc) + 1, so the highest stays */
+                               " AND proc < (SELECT max(proc) FROM process) LIMIT ?2)",
                                -1, &dp, NULL) != SQLITE_OK) {
             keep_err(db, "pruning old processes failed", err, errlen);
             return -1;

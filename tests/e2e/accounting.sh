@@ -42,10 +42,16 @@ table() { # WORKLOAD INDEPENDENT PROCHIST UNIT(s|MiB)
         k = u == "s" ? 1e9 : 1048576
         printf "# table: %s | %.3f %s | %.3f %s | %+.1f%%\n", w, i / k, u, p / k, u, (i > 0 ? (p - i) * 100 / i : 0) }'
 }
-# Descendants of shell PID (named sh) and itself: own CPU, and own + child CPU.
+# Descendants of shell PID (named sh, this script's child) and itself: own
+# CPU, and own + child CPU. A descendant is born while its parent lives (to
+# a clock tick): another suite beside this one may reuse any of these pids.
 tree_sql() {
-    echo "with recursive d(proc, pid) as (select proc, pid from process where pid = $2 and name = 'sh'
-          union select p.proc, p.pid from process p join d on p.ppid = d.pid and p.proc <> d.proc)
+    echo "with recursive d(proc, pid, born, gone) as (
+            select proc, pid, start_ns, coalesce(gone_ns, 9223372036854775807) from process
+             where pid = $2 and name = 'sh' and ppid = $$
+          union select p.proc, p.pid, p.start_ns, coalesce(p.gone_ns, 9223372036854775807)
+            from process p join d on p.ppid = d.pid and p.proc <> d.proc
+           where p.start_ns >= d.born - 20000000 and p.start_ns <= d.gone)
           select coalesce(sum($3), 0) from proc_sample where proc in (select proc from d)"
 }
 own_tree() { sqlite3 "$1" "$(tree_sql "$1" "$2" 'coalesce(cpu_user_ns,0) + coalesce(cpu_system_ns,0)')"; }
@@ -94,7 +100,11 @@ held "$TMP/chain2" 'sh -c "\"\$1\" 1500; true" sh "$0"; true' "$SPIN"
 held "$TMP/loop_true" 'i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i + 1)); done'
 held "$TMP/loop_10ms" 'i=0; while [ $i -lt 200 ]; do "$0" 10; i=$((i + 1)); done' "$SPIN"
 # One program, two paths: short awk runs (exit records) and a long one (sampled).
-sh -c 'for i in 1 2 3; do awk "BEGIN { }" & echo $! >>"$0"; wait; done' "$TMP/awk.pids"
+# Selected by pid and parent: another suite beside this one runs awk too,
+# and may get the same pid later.
+sh -c 'for i in 1 2 3; do awk "BEGIN { }" & echo $! >>"$0"; wait; done' "$TMP/awk.pids" &
+awk_sh=$!
+wait $awk_sh
 awk 'BEGIN { for (i = 0; i < 6e7; i++) x += i }' &
 awk_long=$!
 
@@ -242,11 +252,11 @@ if [ $exits = 1 ]; then
 fi
 
 # -- item 5: one program, one app
-long_app=$(sqlite3 "$db" "select app from process where pid = $awk_long and name like '%awk'")
+long_app=$(sqlite3 "$db" "select app from process where pid = $awk_long and ppid = $$ and name like '%awk'")
 real=$(basename "$(readlink -f "$(command -v awk)")")
 if [ $exits = 1 ]; then
     for p in $(cat "$TMP/awk.pids"); do
-        a=$(sqlite3 "$db" "select app from process where pid = $p and name like '%awk' order by proc desc limit 1")
+        a=$(sqlite3 "$db" "select app from process where pid = $p and ppid = $awk_sh and name like '%awk'")
         check "accounting: a short awk ($p) is in the app of a sampled one ('$a' = '$long_app' = '$real')" \
             sh -c '[ "$1" = "$2" ] && [ "$2" = "$3" ]' sh "$a" "$long_app" "$real"
     done

@@ -57,7 +57,7 @@ rows=$(sqlite3 "$db" "select count(distinct pid) from process where name = '$bna
 check "exits: each of 60 short processes has its own row ($rows)" [ "$rows" = 60 ]
 
 seen_cpu=$(sqlite3 "$db" "select coalesce(sum(cpu_user_ns + cpu_system_ns), 0) from proc_sample
-                          join process using (proc) where pid in ($pids)")
+                          join process using (proc) where pid in ($pids) and name = '$bname' and ppid = $loop")
 # Each measured itself before its exit; the kernel's total for them (the
 # shell's children time, with one `seq`) adds the exit, which their exit
 # rows carry too (the reap's remainder): under CPU load that part reaches
@@ -72,13 +72,13 @@ else fail "exits: their own CPU within 10% of the kernel's, not below getrusage"
     "prochist $seen_cpu, kernel $kernel_cpu, measured $measured_cpu"; fi
 
 written=$(sqlite3 "$db" "select coalesce(sum(disk_write_bytes), 0) from proc_sample
-                         join process using (proc) where pid in ($pids)")
+                         join process using (proc) where pid in ($pids) and name = '$bname' and ppid = $loop")
 echo "# short processes wrote 3932160 B, prochist ${written} B"
 if within "$written" 3932160 10; then ok "exits: their disk writes within 10%"
 else fail "exits: their disk writes within 10%" "prochist $written B of 3932160 B"; fi
 
 peaks=$(sqlite3 "$db" "select count(*) from proc_sample join process using (proc)
-                       where pid in ($pids) and kind = 4 and peak_resident_bytes > 0")
+                       where pid in ($pids) and name = '$bname' and ppid = $loop and kind = 4 and peak_resident_bytes > 0")
 check "exits: exit rows carry peak memory" [ "${peaks:-0}" -gt 0 ]
 
 # The shell that waited for them: its child time and its own I/O (where Linux
@@ -89,7 +89,7 @@ echo "# the shell's family: times ${times_total} ns, prochist ${family} ns"
 if within "$family" "$times_total" 10; then ok "exits: the shell's family counts each CPU second once"
 else fail "exits: the shell's family counts each CPU second once" "prochist $family, times $times_total"; fi
 shell_w=$(sqlite3 "$db" "select coalesce(sum(disk_write_bytes), 0) from proc_sample
-                         join process using (proc) where pid = $loop")
+                         join process using (proc) where pid = $loop and ppid = $$ and name = 'sh'")
 check "exits: the shell is not charged its children's writes ($shell_w B)" [ "$shell_w" -lt 65536 ]
 
 capture "$PROCHIST" top --db "$db" --by process --name "$bname" --since 10m --format json --limit 100

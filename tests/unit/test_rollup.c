@@ -365,3 +365,45 @@ TEST(size_cap_removes_only_the_oldest_data)
     CHECK(q1(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'raw_pruned_to'") <= newest);
     ph_store_close(s);
 }
+
+/* Process ids are never reused: the tracker (and a restarted recorder's
+ * resume state) may still hold the id of a process whose row pruning
+ * removes, and SQLite gives a new row max(proc) + 1, so removing the row of
+ * the highest id would hand that id to the next process (two rows of one
+ * "process" in a sample: a UNIQUE failure, or one process's figures on
+ * another's name). Pruning keeps the highest id's row. */
+TEST(pruning_never_frees_the_highest_process_id)
+{
+    ph_gen_opts o;
+    small_history(&o);
+    o.gap_every_ns = 0;
+    o.duration_ns = 3 * HOUR;
+    ph_store *s = generate("ids.db", &o);
+    if (!s)
+        return;
+    int64_t top = q1(s, "SELECT max(proc) FROM process");
+    int64_t procs0 = q1(s, "SELECT count(*) FROM process");
+    CHECK(top > 0);
+    /* The newest process as if it ended before everything still stored:
+     * the very case pruning removes rows for. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "DELETE FROM proc_sample WHERE proc = %lld; DELETE FROM proc_minute WHERE proc = %lld;"
+             "DELETE FROM proc_hour WHERE proc = %lld; DELETE FROM resume WHERE proc = %lld;"
+             "UPDATE process SET gone_ns = %lld WHERE proc = %lld;",
+             (long long)top, (long long)top, (long long)top, (long long)top, (long long)o.start_ns,
+             (long long)top);
+    CHECK_I(sqlite3_exec(ph_store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+    char err[256] = "";
+    ph_retention r;
+    CHECK_I(ph_retention_parse("raw=1h,minute=2h,hour=400d", &r, err, sizeof err), 0);
+    r.max_bytes = 1; /* a cap: gone processes go as soon as no tier holds them */
+    ph_maint_stats ms;
+    int calls = 0;
+    do {
+        CHECK_I(ph_maintain(s, &r, o.start_ns + o.duration_ns, 10, 20000, &ms, err, sizeof err), 0);
+    } while (ms.pending && ++calls < 500);
+    CHECK(q1(s, "SELECT count(*) FROM process") < procs0); /* pruning removed processes... */
+    CHECK_I(q1(s, "SELECT max(proc) FROM process"), top); /* ...but not the highest id */
+    ph_store_close(s);
+}
