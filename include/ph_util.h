@@ -28,6 +28,8 @@ extern const char *ph_progname;
 extern const char *ph_argv0;
 
 /* "prochist: message" on stderr. */
+/* $HOME, else the password database's home; NULL when neither is set. */
+const char *ph_home_dir(void);
 void ph_err(const char *fmt, ...) PH_PRINTF(1, 2);
 /* "2026-11-26T14:00:00Z prochist[pid]: message" on stderr (the recorder's log). */
 void ph_log(const char *fmt, ...) PH_PRINTF(1, 2);

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEC 1000000000LL
 
 static const char *const domain_key[PH_PWR_DOMAINS] = {"package_w", "core_w", "uncore_w", "dram_w", "psys_w",
                                                         "gpu_w",     "ane_w"};
@@ -113,7 +112,7 @@ static int power_exec(int argc, char **argv)
         cJSON_AddStringToObject(root, "measured", "system energy from the platform's counters (RAPL on Linux; "
                                                   "GPU: the driver's energy counter or its power reading); "
                                                   "GPU busy and MHz: the driver's gauges at each sample");
-        cJSON_AddNumberToObject(root, "resolution_s", (double)(res / SEC));
+        cJSON_AddNumberToObject(root, "resolution_s", (double)(res / PH_NS_PER_SEC));
         cJSON *tot = cJSON_AddObjectToObject(root, "energy_j");
         for (int d = 0; d < PH_PWR_DOMAINS; d++)
             if (total[d] >= 0)
@@ -211,7 +210,7 @@ static int power_exec(int argc, char **argv)
             ph_table_add(&tb, cells);
         }
         /* With nothing measured, the note above has said why already. */
-        printf("system power (measured), every %llds%s%s\n", (long long)(res / SEC),
+        printf("system power (measured), every %llds%s%s\n", (long long)(res / PH_NS_PER_SEC),
                any && why[0] ? "; " : "", any ? why : "");
         ph_table_print(&tb, stdout, ph_use_colour(stdout));
         ph_table_free(&tb);

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SEC 1000000000LL
 #define MAX_POINTS 1000
 
 typedef struct point {
@@ -91,9 +90,9 @@ static int show_exec(int argc, char **argv)
         if (src == 0) {
             if (last < o.until_ns)
                 o.until_ns = last;
-            o.since_ns = first > o.until_ns - 86400 * SEC ? first : o.until_ns - 86400 * SEC;
-            if (o.until_ns - o.since_ns < 60 * SEC)
-                o.since_ns = o.until_ns - 60 * SEC;
+            o.since_ns = first > o.until_ns - 86400 * PH_NS_PER_SEC ? first : o.until_ns - 86400 * PH_NS_PER_SEC;
+            if (o.until_ns - o.since_ns < 60 * PH_NS_PER_SEC)
+                o.since_ns = o.until_ns - 60 * PH_NS_PER_SEC;
             recorded = 1;
         }
     }
@@ -178,7 +177,7 @@ static int show_exec(int argc, char **argv)
         cJSON_AddStringToObject(root, "since", t);
         ph_time_iso_utc(o.until_ns, t, sizeof t);
         cJSON_AddStringToObject(root, "until", t);
-        cJSON_AddNumberToObject(root, "resolution_s", (double)(res / SEC));
+        cJSON_AddNumberToObject(root, "resolution_s", (double)(res / PH_NS_PER_SEC));
         /* "recorded": no window was given; this is what the database holds */
         cJSON_AddStringToObject(root, "window", recorded ? "recorded" : "given");
         ph_qjson_common(&o, root);
@@ -257,7 +256,7 @@ static int show_exec(int argc, char **argv)
         char shown[96];
         snprintf(shown, sizeof shown, "%s", target);
         ph_ctrl_sanitize(shown);
-        printf("%s %s, every %llds%s%s%s\n", by_pid ? "pid" : "app", shown, (long long)(res / SEC),
+        printf("%s %s, every %llds%s%s%s\n", by_pid ? "pid" : "app", shown, (long long)(res / PH_NS_PER_SEC),
                recorded ? " (no window given: what is recorded, up to a day)" : "", tty ? "  CPU " : "",
                tty ? line : "");
         ph_table_print(&tb, stdout, ph_use_colour(stdout));

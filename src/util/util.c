@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +16,32 @@
 const char *ph_progname = "prochist";
 const char *ph_argv0;
 
+/* One line on stderr: PREFIX, the message, a newline. */
+static void vline(const char *prefix, const char *fmt, va_list ap)
+{
+    fputs(prefix, stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void ph_err(const char *fmt, ...)
 {
+    char prefix[128];
     va_list ap;
-    fprintf(stderr, "%s: ", ph_progname);
+    snprintf(prefix, sizeof prefix, "%s: ", ph_progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vline(prefix, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+}
+
+const char *ph_home_dir(void)
+{
+    const char *home = getenv("HOME");
+    if (!home || !*home) {
+        struct passwd *pw = getpwuid(getuid());
+        home = pw ? pw->pw_dir : NULL;
+    }
+    return home && *home ? home : NULL;
 }
 
 void ph_log(const char *fmt, ...)
@@ -33,22 +52,22 @@ void ph_log(const char *fmt, ...)
     va_list ap;
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(stderr, "%s %s[%ld]: ", ts, ph_progname, (long)getpid());
+    char prefix[160];
+    snprintf(prefix, sizeof prefix, "%s %s[%ld]: ", ts, ph_progname, (long)getpid());
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vline(prefix, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     fflush(stderr);
 }
 
 void ph_fatal(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: fatal: ", ph_progname);
+    char prefix[140];
+    snprintf(prefix, sizeof prefix, "%s: fatal: ", ph_progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vline(prefix, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     exit(1);
 }
 

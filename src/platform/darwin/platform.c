@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <libproc.h>
 #include <mach/mach_time.h>
-#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,12 +512,8 @@ void ph_platform_background(void)
 
 int ph_platform_default_db_dir(char *buf, size_t len)
 {
-    const char *home = getenv("HOME");
-    if (!home || !*home) {
-        struct passwd *pw = getpwuid(getuid());
-        home = pw ? pw->pw_dir : NULL;
-    }
-    if (!home || !*home)
+    const char *home = ph_home_dir();
+    if (!home)
         return -1;
     return ph_fmt(buf, len, "%s/Library/Application Support/prochist", home);
 }

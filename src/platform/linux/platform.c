@@ -51,7 +51,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1013,12 +1012,8 @@ int ph_platform_default_db_dir(char *buf, size_t len)
     const char *state = getenv("XDG_STATE_HOME");
     if (state && state[0] == '/')
         return ph_fmt(buf, len, "%s/prochist", state);
-    const char *home = getenv("HOME");
-    if (!home || !*home) {
-        struct passwd *pw = getpwuid(getuid());
-        home = pw ? pw->pw_dir : NULL;
-    }
-    if (!home || !*home)
+    const char *home = ph_home_dir();
+    if (!home)
         return -1;
     return ph_fmt(buf, len, "%s/.local/state/prochist", home);
 }
