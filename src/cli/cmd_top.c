@@ -498,7 +498,9 @@ static int top_exec(int argc, char **argv)
     int have_metric = 0;
     for (size_t i = 0; i < n; i++)
         have_metric |= ph_qmetric_value(o.metric, &rows[i], with_children) >= 0;
-    if (!have_metric && n && r.win.covered_ns <= 0)
+    if (empty) /* the empty answer's note said it all: one line */
+        ;
+    else if (!have_metric && n && r.win.covered_ns <= 0)
         ph_err("note: no %s yet: this window holds only a first sample, which is a baseline; "
                "counters need the recorder's next sample", o.metric->name);
     else if (!have_metric && n)

@@ -129,6 +129,14 @@ for cmd in top peak apps diff "show app03" power; do
     check "timegrammar: $cmd on an empty window: a one-line note, exit 1" \
         sh -c '[ "$1" = 1 ] && [ ! -s "$2" ] && [ "$(wc -l <"$3")" = 1 ]' sh "$rc" "$TMP/out" "$TMP/err"
 done
+# A window after the recorded data (samples before it, none in it): the
+# same one line, no second note about baselines.
+E="--db $fixed --utc --since 2026-11-25 --until 2026-11-26"
+for cmd in top peak apps "show app03" power; do
+    capture "$PROCHIST" $cmd $E
+    check "timegrammar: $cmd on an empty window after the data: a one-line note, exit 1" \
+        sh -c '[ "$1" = 1 ] && [ ! -s "$2" ] && [ "$(wc -l <"$3")" = 1 ]' sh "$rc" "$TMP/out" "$TMP/err"
+done
 W="--db $fixed --utc --since 2026-11-20T01:00Z --until 2026-11-20T07:00Z"
 for cmd in top peak apps diff; do
     capture "$PROCHIST" $cmd $W --name 'no-such-*' --format json
