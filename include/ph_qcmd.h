@@ -180,6 +180,9 @@ size_t ph_group(ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *
  * is the sum of its processes' peaks (an upper bound: they need not peak
  * at once). No-op for other keys. 0, or -1 with a message. */
 int ph_qgroup_cgroups(const ph_qopts *o, ph_store *s, ph_result *r, char *err, size_t errlen);
+/* A group row's key in JSON for a cgroup key: "unit": "nginx.service",
+ * ..., and for containers also "container_id" (the full id). */
+void ph_qjson_key(const ph_qopts *o, struct cJSON *row, const ph_agg *a);
 /* The query flags for o->by beside the command's own: cgroup keys need the
  * per-process rows (never PH_Q_APPS_ONLY). */
 int ph_qflags(const ph_qopts *o, int flags);

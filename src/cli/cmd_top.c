@@ -154,10 +154,7 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         } else {
             if (o->q.by == PH_BY_USER)
                 cJSON_AddNumberToObject(row, "uid", (double)a->uid);
-            if (PH_BY_IS_CGROUP(o->q.by)) /* "unit": "nginx.service", ... */
-                cJSON_AddStringToObject(row, ph_by_names[o->q.by], a->name);
-            if (o->q.by == PH_BY_CONTAINER)
-                cJSON_AddStringToObject(row, "container_id", a->app);
+            ph_qjson_key(&o->q, row, a);
             cJSON_AddNumberToObject(row, "most_alive_at_once", most_alive(a));
         }
         ph_json_num(row, "cpu_s", cpu_ns(a), 1e9);

@@ -240,6 +240,14 @@ static int name_matches(const ph_qopts *o, int literal, const ph_agg *a)
     return fnmatch(o->name, a->name, 0) == 0 || fnmatch(o->name, a->app, 0) == 0;
 }
 
+void ph_qjson_key(const ph_qopts *o, cJSON *row, const ph_agg *a)
+{
+    if (PH_BY_IS_CGROUP(o->by))
+        cJSON_AddStringToObject(row, ph_by_names[o->by], a->name);
+    if (o->by == PH_BY_CONTAINER)
+        cJSON_AddStringToObject(row, "container_id", a->app);
+}
+
 int ph_qflags(const ph_qopts *o, int flags)
 {
     if (PH_BY_IS_CGROUP(o->by))
