@@ -180,3 +180,12 @@ for k in unit slice container cgroup; do
     n=$("$PROCHIST" top $W --by $k | jq '.rows | length')
     check "cgroup_fixture: hour tier: --by $k has several groups ($n)" [ "$n" -gt 2 ]
 done
+
+# A database from before schema 13 (no cgroup table, no process.cgroup):
+# every process groups under '-', with the same totals.
+old="$TMP/old.db"
+cp "$TMP/by.db" "$old"
+sqlite3 "$old" "drop view v_cgroup_hour; drop view v_cgroup_sample; drop view v_proc_cgroup;
+                alter table process drop column cgroup; drop table cgroup; pragma user_version = 12;"
+got=$("$PROCHIST" top --db "$old" --since 1h --by unit --format json | jq -c '[.rows[] | [.unit, .cpu_s]]')
+check "cgroup_fixture: a pre-cgroup database groups everything under '-' ($got)" [ "$got" = '[["-",14.84]]' ]
