@@ -287,7 +287,7 @@ static int most_at_once(const ph_result *r, const cg_member *m, size_t n)
     qsort(en, n, sizeof *en, cmp_i64);
     int cur = 0, best = 0;
     for (size_t i = 0, j = 0; i < n;) {
-        if (st[i] <= en[j]) {
+        if (j >= n || st[i] <= en[j]) { /* j < n while first <= last; kept safe if not */
             i++;
             if (++cur > best)
                 best = cur;
