@@ -217,6 +217,9 @@ void ph_platform_doctor(ph_platform *p, const ph_platform_opts *opts, ph_probes 
  * has none (macOS). */
 struct ph_cgroup;
 int ph_platform_cgroup(ph_platform *p, int32_t pid, struct ph_cgroup *out);
+/* 1 where processes have control groups to group by (Linux), 0 (macOS):
+ * the query commands refuse `--by unit|slice|container|cgroup` without. */
+int ph_platform_has_cgroups(void);
 
 void ph_pidlist_free(ph_pidlist *l);
 int ph_pidlist_push(ph_pidlist *l, int32_t pid);

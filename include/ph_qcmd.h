@@ -16,7 +16,15 @@
 #include "ph_store.h"
 
 enum ph_fmt { PH_FMT_TABLE, PH_FMT_JSON, PH_FMT_CSV };
-enum ph_by { PH_BY_APP, PH_BY_PROCESS, PH_BY_USER };
+/* The cgroup keys (PH_BY_UNIT on) group processes by what the cgroup table
+ * says of them (include/ph_cgroup.h); Linux only (ph_platform_has_cgroups). */
+enum ph_by { PH_BY_APP, PH_BY_PROCESS, PH_BY_USER, PH_BY_UNIT, PH_BY_SLICE, PH_BY_CONTAINER, PH_BY_CGROUP };
+#define PH_BY_IS_CGROUP(b) ((b) >= PH_BY_UNIT)
+/* "app", "process", "user", "unit", "slice", "container", "cgroup": the
+ * --by values, and the JSON key of the group's name. */
+extern const char *const ph_by_names[];
+/* Table column of the group's name: "APP", "PROCESS", "USER", "UNIT", ... */
+extern const char *const ph_by_heads[];
 enum ph_unit { PH_UNIT_NS, PH_UNIT_BYTES, PH_UNIT_NJ, PH_UNIT_COUNT };
 
 typedef struct ph_qopts {
@@ -86,7 +94,8 @@ typedef struct ph_qopts {
     "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
 #define PH_QOPT_LIMIT_HELP(n) "  -n, --limit N      rows to show (default " #n ")\n"
 #define PH_QOPTS_HELP                                                                      \
-    "  --by app|process|user  group by app (default), list each process, or by user\n"      \
+    "  --by KEY           app (default), process (each one), user, or (Linux) the systemd\n"  \
+    "                     unit, slice, container or cgroup path (no cgroup recorded: '-')\n" \
     "  --name NAME        only the app or process named NAME; when none is, those matching\n" \
     "                     NAME as a glob (e.g. 'chrom*'); JSON name_match says which\n"    \
     "  --children         CPU includes reaped children (counted once)\n" PH_QOPTS_WINDOW_HELP
@@ -162,6 +171,21 @@ ph_mask ph_qmetric_need(void);
  * given, sorted by it and cut to o->limit. Returns how many rows *rows
  * holds. */
 size_t ph_group(ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows);
+
+/* Before ph_group, while the store is open: for a cgroup key (o->by), the
+ * per-process rows of r (every tier gives them) summed into one row per
+ * key value, which replace r->apps: name is the key (a container's short
+ * id), app the same or the container's full id. Counters are sums, so the
+ * groups' totals are the processes' totals, exactly; a group's memory peak
+ * is the sum of its processes' peaks (an upper bound: they need not peak
+ * at once). No-op for other keys. 0, or -1 with a message. */
+int ph_qgroup_cgroups(const ph_qopts *o, ph_store *s, ph_result *r, char *err, size_t errlen);
+/* A group row's key in JSON for a cgroup key: "unit": "nginx.service",
+ * ..., and for containers also "container_id" (the full id). */
+void ph_qjson_key(const ph_qopts *o, struct cJSON *row, const ph_agg *a);
+/* The query flags for o->by beside the command's own: cgroup keys need the
+ * per-process rows (never PH_Q_APPS_ONLY). */
+int ph_qflags(const ph_qopts *o, int flags);
 
 /* A CSV field, control characters replaced by '?', quoted when it holds a
  * comma or quote. */

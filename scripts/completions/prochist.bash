@@ -13,7 +13,7 @@ _prochist() {
     fi
     case $prev in
     --db|-o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --by) COMPREPLY=($(compgen -W "app process user" -- "$cur")); return ;;
+    --by) COMPREPLY=($(compgen -W "app process user unit slice container cgroup" -- "$cur")); return ;;
     --format|-f) COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
     --sort) COMPREPLY=($(compgen -W "cpu mem disk energy wakeups instructions cycles ctxsw faults syscalls gpu" -- "$cur")); return ;;
     --since|--until|--at) COMPREPLY=($(compgen -W "10m 1h 1d 1w today yesterday now" -- "$cur")); return ;;

@@ -53,11 +53,17 @@ static int apps_exec(int argc, char **argv)
         return rc;
     ph_result r;
     /* Process rows: distinct processes and first/last seen need them. */
-    int flags = o.by == PH_BY_USER ? PH_Q_BY_USER : 0;
+    int flags = ph_qflags(&o, o.by == PH_BY_USER ? PH_Q_BY_USER : 0);
     if (explain)
         ph_query_explain(store, o.since_ns, o.until_ns, flags, stderr);
     if (ph_query_window_metrics(store, o.since_ns, o.until_ns, ph_qmetric_need(), flags, &r, err, sizeof err) < 0) {
         ph_err("%s", err);
+        ph_store_close(store);
+        return PH_EXIT_FAIL;
+    }
+    if (ph_qgroup_cgroups(&o, store, &r, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        ph_result_free(&r);
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }
@@ -88,6 +94,7 @@ static int apps_exec(int argc, char **argv)
                 cJSON_AddNumberToObject(row, "pid", a->pid);
                 cJSON_AddStringToObject(row, "app", a->app);
             } else {
+                ph_qjson_key(&o, row, a);
                 cJSON_AddNumberToObject(row, "distinct_processes", a->nprocs);
             }
             ph_time_iso_utc(a->first_ns, t1, sizeof t1);
@@ -118,8 +125,7 @@ static int apps_exec(int argc, char **argv)
             putchar('\n');
         }
     } else if (!empty) { /* empty: the note said it */
-        static const char *const name_head[] = {"APP", "PROCESS", "USER"};
-        const char *heads[] = {name_head[o.by], byp ? "PID" : "PROCS SEEN", "FIRST SEEN", "LAST SEEN", "CPU",
+        const char *heads[] = {ph_by_heads[o.by], byp ? "PID" : "PROCS SEEN", "FIRST SEEN", "LAST SEEN", "CPU",
                                "MEM PEAK", "DISK"};
         const int right[] = {0, 1, 0, 0, 1, 1, 1};
         ph_table tb;
@@ -155,7 +161,7 @@ static int apps_exec(int argc, char **argv)
 
 const ph_cmd ph_cmd_apps = {
     "apps",
-    "[--since WHEN] [--until WHEN] [--by app|process|user] [--name NAME] [-n N] [--format table|json|csv]",
+    "[--since WHEN] [--until WHEN] [--by KEY] [--name NAME] [-n N] [--format table|json|csv]",
     "List the apps (or processes) seen in a window, first and last seen, with totals.",
     "  Most recently seen first. (default window: 1 day)\n"
     "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n"

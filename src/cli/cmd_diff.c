@@ -11,6 +11,7 @@
 #include <string.h>
 
 typedef struct change {
+    const ph_agg *row; /* of the after window, else the before one */
     const char *name;
     int64_t before, after; /* < 0: not measured / absent */
 } change;
@@ -78,8 +79,13 @@ static int query(ph_store *st, const ph_qopts *o, int64_t since, int64_t until, 
     char err[512] = "";
     int flags = o->by == PH_BY_USER ? PH_Q_BY_USER : (o->by == PH_BY_APP && m->app_rows && !o->children)
                                                          ? PH_Q_APPS_ONLY : 0;
-    if (ph_query_window_metrics(st, since, until, ph_qmetric_need(), flags, r, err, sizeof err) < 0) {
+    if (ph_query_window_metrics(st, since, until, ph_qmetric_need(), ph_qflags(o, flags), r, err, sizeof err) < 0) {
         ph_err("%s", err);
+        return -1;
+    }
+    if (ph_qgroup_cgroups(o, st, r, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        ph_result_free(r);
         return -1;
     }
     return 0;
@@ -151,6 +157,7 @@ static int diff_exec(int argc, char **argv)
     int byp = o.by == PH_BY_PROCESS;
     for (size_t i = 0; i < na; i++) {
         ch[n].name = ra[i].name;
+        ch[n].row = &ra[i];
         ch[n].after = ph_qmetric_value(m, &ra[i], o.children);
         ch[n].before = -1;
         for (size_t j = 0; j < nb; j++)
@@ -168,6 +175,7 @@ static int diff_exec(int argc, char **argv)
                        : strcmp(rb[j].app, ra[i].app) == 0;
         if (!seen) {
             ch[n].name = rb[j].name;
+            ch[n].row = &rb[j];
             ch[n].before = scaled(ph_qmetric_value(m, &rb[j], o.children), scale);
             ch[n].after = -1;
             n++;
@@ -213,6 +221,7 @@ static int diff_exec(int argc, char **argv)
             snprintf(ka, sizeof ka, "after_%s", m->json);
             snprintf(kd, sizeof kd, "change_%s", m->json);
             cJSON_AddStringToObject(row, "name", ch[i].name);
+            ph_qjson_key(&o, row, ch[i].row);
             ph_json_num(row, kb, ch[i].before, m->scale);
             ph_json_num(row, ka, ch[i].after, m->scale);
             cJSON_AddNumberToObject(row, kd,
@@ -233,8 +242,7 @@ static int diff_exec(int argc, char **argv)
             printf(",%.9g,%.9g,%.9g\n", (double)bv / m->scale, (double)av / m->scale, (double)(av - bv) / m->scale);
         }
     } else if (!empty) { /* empty: the note said it */
-        static const char *const name_head[] = {"APP", "PROCESS", "USER"};
-        const char *heads[] = {name_head[o.by], "BEFORE", "AFTER", "CHANGE", "%"};
+        const char *heads[] = {ph_by_heads[o.by], "BEFORE", "AFTER", "CHANGE", "%"};
         const int right[] = {0, 1, 1, 1, 1};
         ph_table tb;
         ph_table_init(&tb, 5, heads, right);
@@ -281,7 +289,7 @@ static int diff_exec(int argc, char **argv)
 
 const ph_cmd ph_cmd_diff = {
     "diff",
-    "[--since WHEN] [--until WHEN] [--vs A..B] [--sort METRIC] [--by app|process|user] [--name NAME]\n"
+    "[--since WHEN] [--until WHEN] [--vs A..B] [--sort METRIC] [--by KEY] [--name NAME]\n"
     "       [-n N] [--format table|json|csv]",
     "Compare two windows: how each app's usage changed, largest changes first.",
     "  --vs A..B          the window to compare with (default: the same length just before)\n"

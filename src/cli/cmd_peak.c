@@ -64,9 +64,15 @@ static int peak_exec(int argc, char **argv)
     if ((rc = ph_qopen(&o, &store)) != 0)
         return rc;
     ph_result r;
-    int flags = o.by == PH_BY_APP ? PH_Q_APPS_ONLY : o.by == PH_BY_USER ? PH_Q_BY_USER : 0;
+    int flags = ph_qflags(&o, o.by == PH_BY_APP ? PH_Q_APPS_ONLY : o.by == PH_BY_USER ? PH_Q_BY_USER : 0);
     if (ph_query_window_metrics(store, o.since_ns, o.until_ns, 0, flags, &r, err, sizeof err) < 0) {
         ph_err("%s", err);
+        ph_store_close(store);
+        return PH_EXIT_FAIL;
+    }
+    if (ph_qgroup_cgroups(&o, store, &r, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        ph_result_free(&r);
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }
@@ -91,6 +97,8 @@ static int peak_exec(int argc, char **argv)
         ph_time_iso_utc(o.until_ns, t, sizeof t);
         cJSON_AddStringToObject(root, "until", t);
         cJSON_AddStringToObject(root, "metric", "mem");
+        if (PH_BY_IS_CGROUP(o.by)) /* per-process rows give no moment-by-moment sum */
+            cJSON_AddStringToObject(root, "mem_peak_is", "sum of its processes' peaks (an upper bound)");
         ph_qjson_common(&o, root);
         cJSON *arr = cJSON_AddArrayToObject(root, "rows");
         for (size_t i = 0; i < n; i++) {
@@ -98,6 +106,7 @@ static int peak_exec(int argc, char **argv)
             cJSON_AddStringToObject(row, "name", rows[i].name);
             if (o.by == PH_BY_PROCESS)
                 cJSON_AddNumberToObject(row, "pid", rows[i].pid);
+            ph_qjson_key(&o, row, &rows[i]);
             if (rows[i].mem_peak >= 0) {
                 cJSON_AddNumberToObject(row, "mem_peak_bytes", (double)rows[i].mem_peak);
                 ph_time_iso_utc(rows[i].mem_peak_ns, t, sizeof t);
@@ -128,8 +137,7 @@ static int peak_exec(int argc, char **argv)
             putchar('\n');
         }
     } else if (!empty) { /* empty: the note said it */
-        static const char *const name_head[] = {"APP", "PROCESS", "USER"};
-        const char *heads[] = {name_head[o.by], "PEAK", "WHEN", "REACHED BY"};
+        const char *heads[] = {ph_by_heads[o.by], "PEAK", "WHEN", "REACHED BY"};
         const int right[] = {0, 1, 0, 0};
         ph_table tb;
         ph_table_init(&tb, 4, heads, right);
@@ -168,7 +176,7 @@ static int peak_exec(int argc, char **argv)
 
 const ph_cmd ph_cmd_peak = {
     "peak",
-    "[--mem] [--since WHEN] [--until WHEN] [--by app|process|user] [--name NAME] [-n N]\n"
+    "[--mem] [--since WHEN] [--until WHEN] [--by KEY] [--name NAME] [-n N]\n"
     "       [--format table|json|csv]",
     "Show the peak memory of each app or process in a window, when, and who reached it.",
     "  --mem              peak memory (the default and, so far, only peak)\n"

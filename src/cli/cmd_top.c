@@ -107,9 +107,8 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
     cJSON_AddStringToObject(root, "since", ts);
     ph_time_iso_utc(r->win.until, ts, sizeof ts);
     cJSON_AddStringToObject(root, "until", ts);
-    static const char *const by[] = {"app", "process", "user"};
     cJSON_AddStringToObject(root, "metric", o->metric->name);
-    cJSON_AddStringToObject(root, "by", by[o->q.by]);
+    cJSON_AddStringToObject(root, "by", ph_by_names[o->q.by]);
     cJSON_AddBoolToObject(root, "cpu_includes_children", o->q.children);
     cJSON_AddNumberToObject(root, "samples", (double)r->win.samples);
     cJSON_AddNumberToObject(root, "covered_s", (double)r->win.covered_ns / 1e9);
@@ -155,6 +154,7 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         } else {
             if (o->q.by == PH_BY_USER)
                 cJSON_AddNumberToObject(row, "uid", (double)a->uid);
+            ph_qjson_key(&o->q, row, a);
             cJSON_AddNumberToObject(row, "most_alive_at_once", most_alive(a));
         }
         ph_json_num(row, "cpu_s", cpu_ns(a), 1e9);
@@ -197,11 +197,11 @@ static void csv_num(int64_t v, double scale)
 /* The columns of the JSON rows, in their order: one set of names for both. */
 static int emit_csv(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
 {
-    int byp = o->q.by == PH_BY_PROCESS, byu = o->q.by == PH_BY_USER;
-    printf("name,%s%scpu_s,children_cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,"
+    int byp = o->q.by == PH_BY_PROCESS, byu = o->q.by == PH_BY_USER, byc = o->q.by == PH_BY_CONTAINER;
+    printf("name,%s%s%scpu_s,children_cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,"
            "energy_est_j,wakeups%s%s%s\n",
-           byp ? "pid,app," : "", byu ? "uid,most_alive_at_once," : byp ? "" : "most_alive_at_once,",
-           extra_metric(o) ? "," : "", extra_metric(o) ? o->metric->json : "", want_gpu(o) ? ",gpu_pct" : "");
+           byp ? "pid,app," : "", byc ? "container_id," : "",
+           byu ? "uid,most_alive_at_once," : byp ? "" : "most_alive_at_once,", extra_metric(o) ? "," : "", extra_metric(o) ? o->metric->json : "", want_gpu(o) ? ",gpu_pct" : "");
     for (size_t i = 0; i < n; i++) {
         const ph_agg *a = &rows[i];
         ph_csv_field(stdout, a->name);
@@ -209,6 +209,10 @@ static int emit_csv(const top_opts *o, const ph_result *r, ph_agg *rows, size_t 
             printf(",%d,", a->pid);
             ph_csv_field(stdout, a->app);
         } else {
+            if (byc) {
+                fputc(',', stdout);
+                ph_csv_field(stdout, a->app);
+            }
             if (byu)
                 printf(",%lld", (long long)a->uid);
             printf(",%d", most_alive(a));
@@ -252,10 +256,9 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
     const char *heads[12];
     int right[12];
     size_t nc = 0;
-    static const char *const name_head[] = {"APP", "PROCESS", "USER"};
     int by_process = o->q.by == PH_BY_PROCESS;
     int want_energy = strcmp(o->metric->name, "energy") == 0, want_wakeups = strcmp(o->metric->name, "wakeups") == 0;
-    heads[nc] = name_head[o->q.by], right[nc++] = 0;
+    heads[nc] = ph_by_heads[o->q.by], right[nc++] = 0;
     heads[nc] = by_process ? "PID" : "MAX ALIVE", right[nc++] = 1;
     heads[nc] = "CPU", right[nc++] = 1;
     heads[nc] = "CPU%", right[nc++] = 1;
@@ -443,11 +446,18 @@ static int top_exec(int argc, char **argv)
         qflags |= PH_Q_APPS_ONLY; /* app rows answer long windows fast */
     if (o.q.by == PH_BY_USER)
         qflags |= PH_Q_BY_USER;
+    qflags = ph_qflags(&o.q, qflags);
     if (o.explain)
         ph_query_explain(store, o.q.since_ns, o.q.until_ns, qflags, stderr);
     if (ph_query_window_metrics(store, o.q.since_ns, o.q.until_ns, ph_qmetric_need(), qflags, &r, err,
                                 sizeof err) < 0) {
         ph_err("%s", err);
+        ph_store_close(store);
+        return PH_EXIT_FAIL;
+    }
+    if (ph_qgroup_cgroups(&o.q, store, &r, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        ph_result_free(&r);
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }
@@ -542,9 +552,9 @@ static int top_exec(int argc, char **argv)
 const ph_cmd ph_cmd_top = {
     "top",
     "[--cpu|--mem|--disk|--energy|--wakeups|--instructions|--cycles|--ctxsw|--faults|--syscalls|--gpu]\n"
-    "       [--sort METRIC] [--since WHEN] [--until WHEN | --at WHEN] [--by app|process|user] [--name NAME]\n"
+    "       [--sort METRIC] [--since WHEN] [--until WHEN | --at WHEN] [--by KEY] [--name NAME]\n"
     "       [-n N] [--format table|json|csv]",
-    "Show the apps, processes or users that used the most in a time window.",
+    "Show the apps, processes, users or units that used the most in a time window.",
     "  --cpu              sort by CPU time (default)\n"
     "  --mem              sort by peak memory (footprint, else resident) in the window\n"
     "  --disk             sort by bytes read + written to storage\n"

@@ -1,6 +1,7 @@
 /* What the query commands share (include/ph_qcmd.h). */
 #include "ph_qcmd.h"
 #include "ph_cmd.h"
+#include "ph_db.h"
 #include "ph_format.h"
 #include "ph_time.h"
 #include "ph_util.h"
@@ -11,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const char *const ph_by_names[] = {"app", "process", "user", "unit", "slice", "container", "cgroup"};
+const char *const ph_by_heads[] = {"APP", "PROCESS", "USER", "UNIT", "SLICE", "CONTAINER", "CGROUP"};
 
 void ph_qopts_init(ph_qopts *o, const char *default_since)
 {
@@ -38,17 +42,17 @@ int ph_qopts_handle(ph_qopts *o, int c, const char *arg)
         o->sort = arg;
         return 1;
     case PH_QOPT_BY:
-        if (strcmp(arg, "app") == 0)
-            o->by = PH_BY_APP;
-        else if (strcmp(arg, "process") == 0)
-            o->by = PH_BY_PROCESS;
-        else if (strcmp(arg, "user") == 0)
-            o->by = PH_BY_USER;
-        else {
-            ph_err("bad --by '%s': use app, process or user", arg);
-            return -1;
-        }
-        return 1;
+        for (int b = PH_BY_APP; b <= PH_BY_CGROUP; b++)
+            if (strcmp(arg, ph_by_names[b]) == 0) {
+                if (PH_BY_IS_CGROUP(b) && !ph_platform_has_cgroups()) {
+                    ph_err("--by %s is Linux-only: this platform has no cgroups (use app, process or user)", arg);
+                    return -1;
+                }
+                o->by = (enum ph_by)b;
+                return 1;
+            }
+        ph_err("bad --by '%s': use app, process, user, unit, slice, container or cgroup", arg);
+        return -1;
     case 'n': {
         int64_t v;
         if (ph_parse_uint(arg, 1000000000, &v) < 0 || v < 1) {
@@ -143,7 +147,7 @@ int ph_qname_missed(ph_qopts *o, size_t n)
     snprintf(shown, sizeof shown, "%s", o->name);
     ph_ctrl_sanitize(shown);
     snprintf(o->note, sizeof o->note, "no %s in this window matches --name '%s' (as a name or as a glob)",
-             o->by == PH_BY_USER ? "user" : o->by == PH_BY_PROCESS ? "process or app" : "app", shown);
+             o->by == PH_BY_PROCESS ? "process or app" : ph_by_names[o->by], shown);
     ph_err("%s", o->note);
     return 1;
 }
@@ -234,6 +238,169 @@ static int name_matches(const ph_qopts *o, int literal, const ph_agg *a)
     if (literal)
         return strcmp(o->name, a->name) == 0 || strcmp(o->name, a->app) == 0;
     return fnmatch(o->name, a->name, 0) == 0 || fnmatch(o->name, a->app, 0) == 0;
+}
+
+void ph_qjson_key(const ph_qopts *o, cJSON *row, const ph_agg *a)
+{
+    if (PH_BY_IS_CGROUP(o->by))
+        cJSON_AddStringToObject(row, ph_by_names[o->by], a->name);
+    if (o->by == PH_BY_CONTAINER)
+        cJSON_AddStringToObject(row, "container_id", a->app);
+}
+
+int ph_qflags(const ph_qopts *o, int flags)
+{
+    if (PH_BY_IS_CGROUP(o->by))
+        return flags & ~PH_Q_APPS_ONLY;
+    return flags;
+}
+
+typedef struct cg_member {
+    const char *key; /* borrowed from the keys read */
+    size_t proc;     /* index in r->procs */
+} cg_member;
+
+static int cmp_member(const void *x, const void *y)
+{
+    const cg_member *a = x, *b = y;
+    int c = strcmp(a->key, b->key);
+    return c ? c : (a->proc > b->proc) - (a->proc < b->proc);
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Most of m[0..n) alive at once, from each process's first and last time
+ * seen in the window (an interval touching another's end overlaps it: one
+ * sample saw both). */
+static int most_at_once(const ph_result *r, const cg_member *m, size_t n)
+{
+    int64_t *st = ph_xcalloc(n, sizeof *st), *en = ph_xcalloc(n, sizeof *en);
+    for (size_t i = 0; i < n; i++) {
+        st[i] = r->procs[m[i].proc].first_ns;
+        en[i] = r->procs[m[i].proc].last_ns;
+    }
+    qsort(st, n, sizeof *st, cmp_i64);
+    qsort(en, n, sizeof *en, cmp_i64);
+    int cur = 0, best = 0;
+    for (size_t i = 0, j = 0; i < n;) {
+        if (j >= n || st[i] <= en[j]) { /* j < n while first <= last; kept safe if not */
+            i++;
+            if (++cur > best)
+                best = cur;
+        } else {
+            j++;
+            cur--;
+        }
+    }
+    free(st);
+    free(en);
+    return best;
+}
+
+/* One group of the processes m[0..n). */
+static void merge_group(const ph_qopts *o, const ph_result *r, const ph_db_cgkeys *k, const cg_member *m,
+                        size_t n, ph_agg *g)
+{
+    memset(g, 0, sizeof *g);
+    const ph_db_cgkeys *k0 = &k[m[0].proc];
+    g->pid = -1;
+    g->uid = r->procs[m[0].proc].uid;
+    if (o->by == PH_BY_CONTAINER) {
+        g->name = ph_xstrdup(k0->container ? k0->container : "-");
+        g->app = ph_xstrdup(k0->container_id ? k0->container_id : "-");
+    } else {
+        g->name = ph_xstrdup(m[0].key);
+        g->app = ph_xstrdup(m[0].key);
+    }
+    g->mem_peak = g->mem_last = g->mem_avg = -1;
+    int64_t best_peak = -1;
+    for (size_t i = 0; i < n; i++) {
+        const ph_agg *p = &r->procs[m[i].proc];
+        for (int x = 0; x < PH_METRIC_COUNT; x++) {
+            if (!(p->have & PH_BIT(x)))
+                continue;
+            if (!(g->have & PH_BIT(x)))
+                g->val[x] = p->val[x];
+            else if (ph_metric_kind((enum ph_metric)x) == PH_COUNTER)
+                g->val[x] += p->val[x];
+            else if (p->val[x] > g->val[x])
+                g->val[x] = p->val[x];
+            g->have |= PH_BIT(x);
+        }
+        if (p->uid != g->uid)
+            g->uid = -1;
+        g->nprocs += p->nprocs > 0 ? p->nprocs : 1;
+        if (p->mem_peak >= 0) {
+            g->mem_peak = (g->mem_peak < 0 ? 0 : g->mem_peak) + p->mem_peak;
+            if (p->mem_peak > best_peak) {
+                best_peak = p->mem_peak;
+                g->mem_peak_ns = p->mem_peak_ns;
+                g->mem_peak_proc = p->proc;
+            }
+        }
+        if (p->mem_last >= 0)
+            g->mem_last = (g->mem_last < 0 ? 0 : g->mem_last) + p->mem_last;
+        if (p->mem_avg >= 0)
+            g->mem_avg = (g->mem_avg < 0 ? 0 : g->mem_avg) + p->mem_avg;
+        if (i == 0 || p->first_ns < g->first_ns)
+            g->first_ns = p->first_ns;
+        if (i == 0 || p->last_ns > g->last_ns)
+            g->last_ns = p->last_ns;
+        g->rows += p->rows;
+        g->active |= p->active;
+        g->changed |= p->changed;
+    }
+    g->procs_max = most_at_once(r, m, n);
+}
+
+int ph_qgroup_cgroups(const ph_qopts *o, ph_store *s, ph_result *r, char *err, size_t errlen)
+{
+    if (!PH_BY_IS_CGROUP(o->by))
+        return 0;
+    size_t n = r->nprocs;
+    int64_t *ids = ph_xcalloc(n + 1, sizeof *ids);
+    ph_db_cgkeys *k = ph_xcalloc(n + 1, sizeof *k);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = r->procs[i].proc;
+    if (ph_db_cgroup_keys(s, ids, n, k, err, errlen) < 0) {
+        free(ids);
+        free(k);
+        return -1;
+    }
+    free(ids);
+    cg_member *m = ph_xcalloc(n + 1, sizeof *m);
+    for (size_t i = 0; i < n; i++) {
+        const char *key = o->by == PH_BY_UNIT        ? k[i].unit
+                          : o->by == PH_BY_SLICE     ? k[i].slice
+                          : o->by == PH_BY_CONTAINER ? k[i].container_id
+                                                     : k[i].path;
+        m[i] = (cg_member){key ? key : "-", i};
+    }
+    qsort(m, n, sizeof *m, cmp_member);
+    ph_agg *groups = ph_xcalloc(n + 1, sizeof *groups);
+    size_t ng = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && strcmp(m[j].key, m[i].key) == 0)
+            j++;
+        merge_group(o, r, k, &m[i], j - i, &groups[ng++]);
+        i = j;
+    }
+    free(m);
+    ph_db_cgkeys_free(k, n);
+    free(k);
+    for (size_t i = 0; i < r->napps; i++) {
+        free(r->apps[i].name);
+        free(r->apps[i].app);
+    }
+    free(r->apps);
+    r->apps = groups;
+    r->napps = ng;
+    return 0;
 }
 
 size_t ph_group(ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows)

@@ -5,11 +5,16 @@
  * row references its row. Written in the sample's transaction by the store
  * sink (src/db/store.c), on a process's first sight and on keyframes; the
  * reference is only rewritten when it changes. All values are bound.
+ * Read back (ph_db_cgroup_keys, include/ph_db.h) by the query commands'
+ * `--by unit|slice|container|cgroup`, in one pass over a range of process ids.
  */
 #include "db_private.h"
+#include "ph_util.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct ph_cgstore {
     sqlite3_stmt *find, *ins, *set;
@@ -110,4 +115,92 @@ int ph_cgstore_put(struct ph_cgstore **cs, sqlite3 *db, long long proc, const ph
     sqlite3_bind_int64(st, 1, proc);
     sqlite3_bind_int64(st, 2, id);
     return done(st);
+}
+
+/* The read side, for `--by unit|slice|container|cgroup` (src/cli/qcmd.c). */
+typedef struct pos {
+    int64_t proc;
+    size_t i;
+} pos;
+
+static int cmp_pos(const void *x, const void *y)
+{
+    const pos *a = x, *b = y;
+    return (a->proc > b->proc) - (a->proc < b->proc);
+}
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? ph_xstrdup((const char *)t) : NULL;
+}
+
+int ph_db_cgroup_keys(ph_store *s, const int64_t *procs, size_t n, ph_db_cgkeys *out, char *err,
+                      size_t errlen)
+{
+    memset(out, 0, n * sizeof *out);
+    if (n == 0)
+        return 0;
+    sqlite3 *db = ph_store_db(s);
+    int64_t have = 0;
+    /* A database older than schema 13: no process has a cgroup. */
+    if (ph_sql_int(db, "SELECT count(*) FROM pragma_table_info('process') WHERE name = 'cgroup'", 0, &have) < 0) {
+        snprintf(err, errlen, "cannot read the process table: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    if (have == 0)
+        return 0;
+    pos *ix = ph_xcalloc(n, sizeof *ix);
+    for (size_t i = 0; i < n; i++)
+        ix[i] = (pos){procs[i], i};
+    qsort(ix, n, sizeof *ix, cmp_pos);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT p.proc, c.unit, c.slice, c.container, c.container_id, c.path"
+                           " FROM process p JOIN cgroup c ON c.cgroup = p.cgroup"
+                           " WHERE p.proc BETWEEN ?1 AND ?2 ORDER BY p.proc",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot read the cgroups: %s", sqlite3_errmsg(db));
+        free(ix);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, ix[0].proc);
+    sqlite3_bind_int64(st, 2, ix[n - 1].proc);
+    size_t j = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t proc = sqlite3_column_int64(st, 0);
+        while (j < n && ix[j].proc < proc)
+            j++;
+        /* the same proc may be asked for more than once */
+        for (size_t k = j; k < n && ix[k].proc == proc; k++) {
+            ph_db_cgkeys *o = &out[ix[k].i];
+            o->unit = dup_col(st, 1);
+            o->slice = dup_col(st, 2);
+            o->container = dup_col(st, 3);
+            o->container_id = dup_col(st, 4);
+            o->path = dup_col(st, 5);
+        }
+    }
+    free(ix);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "cannot read the cgroups: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        ph_db_cgkeys_free(out, n);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+void ph_db_cgkeys_free(ph_db_cgkeys *k, size_t n)
+{
+    for (size_t i = 0; k && i < n; i++) {
+        free(k[i].unit);
+        free(k[i].slice);
+        free(k[i].container);
+        free(k[i].container_id);
+        free(k[i].path);
+        memset(&k[i], 0, sizeof k[i]);
+    }
 }

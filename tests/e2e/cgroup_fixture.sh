@@ -89,3 +89,103 @@ none=$(sqlite3 "$db" "select count(*) from process where pid = 4000 and cgroup i
 check "cgroup_fixture: an unreadable cgroup is NULL" [ "$none" = 1 ]
 none=$(sqlite3 "$db" "select count(*) from v_proc_cgroup where pid = 4000 and unit is null")
 check "cgroup_fixture: and has no unit in v_proc_cgroup" [ "$none" = 1 ]
+
+# --by unit|slice|container|cgroup: the v2 host recorded three times, each
+# process's CPU ticks and bytes read raised between runs by amounts of its
+# own; 3221's cgroup file removed, so it has no cgroup and groups under '-'.
+proc="$TMP/by"
+db="$TMP/by.db"
+cp -R "$TESTS_DIR/fixtures/proc" "$proc"
+(cd "$TESTS_DIR/fixtures/cgroup/v2" && for p in [0-9]*; do cp "$p/cgroup" "$proc/$p/cgroup"; done)
+rm "$proc/3221/cgroup"
+bump() { # utime + 100 + pid % 97 ticks, stime + 7; read_bytes + 4096 * (1 + pid % 13)
+    for p in 1 2 1186 3109 3154 3221; do
+        awk -v d=$p '{ $14 = $14 + 100 + d % 97; $15 = $15 + 7; print }' "$proc/$p/stat" >"$proc/$p/stat.new" &&
+            mv "$proc/$p/stat.new" "$proc/$p/stat"
+        [ -f "$proc/$p/io" ] || continue
+        awk -v d=$p '/^read_bytes/ { $2 = $2 + 4096 * (1 + d % 13) } { print }' "$proc/$p/io" >"$proc/$p/io.new" &&
+            mv "$proc/$p/io.new" "$proc/$p/io"
+    done
+}
+for i in 1 2 3; do
+    "$PROCHIST" record --db "$db" --proc-root "$proc" --count 1 --quiet
+    bump
+done
+W="--db $db --since 1h --format json -n 1000"
+# sums KEY: "cpu_s disk_bytes" over the groups of top --by KEY
+sums() {
+    "$PROCHIST" top $W --by "$1" |
+        jq -r '"\([.rows[].cpu_s // 0] | add) \([.rows[] | (.disk_read_bytes // 0) + (.disk_write_bytes // 0)] | add)"'
+}
+# same_sums WHAT A B: "cpu disk" pairs equal to float rounding, and not zero
+same_sums() {
+    check "$1 ($2 | $3)" awk -v a="$2" -v b="$3" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        d = x[1] - y[1]; e = x[2] - y[2]
+        exit !(x[1] > 0 && x[2] > 0 && d < 1e-6 && d > -1e-6 && e < 1e-6 && e > -1e-6) }'
+}
+groups() { # KEY FIELD: the sorted values of FIELD over top --by KEY's rows
+    "$PROCHIST" top $W --by "$1" | jq -r "[.rows[].$2] | sort | join(\" \")"
+}
+app=$(sums app)
+for k in unit slice container cgroup; do
+    same_sums "cgroup_fixture: top --by $k sums to --by app's cpu_s and disk bytes" "$(sums $k)" "$app"
+done
+got=$(groups unit unit)
+check "cgroup_fixture: top --by unit lists the units ($got)" \
+    [ "$got" = "- cri-containerd-$K.scope docker-$D.scope init.scope session-3.scope" ]
+got=$(groups slice slice)
+check "cgroup_fixture: top --by slice lists the slices ($got)" \
+    [ "$got" = "- -.slice kubepods-besteffort-pod5f1bd0c2_8e3a_4b7c_9d6e_0a1b2c3d4e5f.slice system.slice user-1000.slice" ]
+got=$(groups container container_id)
+check "cgroup_fixture: top --by container lists the full ids in JSON ($got)" [ "$got" = "- $D $K" ]
+got=$(groups container container)
+check "cgroup_fixture: and the short ids as the key ($got)" [ "$got" = "- 3f1c2ab6f0e5 9a8b7c6d5e4f" ]
+got=$(groups cgroup cgroup)
+check "cgroup_fixture: top --by cgroup lists the paths, '-' for none ($got)" \
+    [ "$got" = "- / /init.scope /kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod5f1bd0c2_8e3a_4b7c_9d6e_0a1b2c3d4e5f.slice/cri-containerd-$K.scope /system.slice/docker-$D.scope /user.slice/user-1000.slice/session-3.scope" ]
+# Each group holds its own processes' use: the docker unit is pid 3109 alone,
+# two bumps of (100 + 3109 % 97) + 7 ticks = 2.24 s.
+got=$("$PROCHIST" top $W --by unit | jq -r ".rows[] | select(.unit == \"docker-$D.scope\") | .cpu_s")
+check "cgroup_fixture: the docker unit has pid 3109's CPU ($got s)" [ "$got" = 2.24 ]
+# '-' of --by cgroup is 3221 alone: (100 + 3221 % 97 + 7) x 2 = 2.54 s
+got=$("$PROCHIST" top $W --by cgroup | jq -r '.rows[] | select(.cgroup == "-") | .cpu_s')
+check "cgroup_fixture: a process without a cgroup groups under '-' ($got s)" [ "$got" = 2.54 ]
+tbl=$("$PROCHIST" top --db "$db" --since 1h --by container | awk 'NR == 2 { print $1 }')
+check "cgroup_fixture: the table's column is CONTAINER ($tbl)" [ "$tbl" = CONTAINER ]
+"$PROCHIST" top --db "$db" --since 1h --by container | grep -q "^3f1c2ab6f0e5 "
+check "cgroup_fixture: the table shows the short container id" [ $? -eq 0 ]
+for c in apps peak "diff --vs 1h..now"; do
+    got=$("$PROCHIST" $c --db "$db" --since 1h --by slice --format json | jq -r '[.rows[].slice] | sort | join(" ")')
+    check "cgroup_fixture: $c --by slice groups by slice ($got)" \
+        [ "$got" = "- -.slice kubepods-besteffort-pod5f1bd0c2_8e3a_4b7c_9d6e_0a1b2c3d4e5f.slice system.slice user-1000.slice" ]
+done
+
+# Usage: an unknown key is one line naming the accepted ones, exit 2.
+capture "$PROCHIST" top --db "$db" --by nonsense
+check "cgroup_fixture: --by nonsense exits 2 with one line listing the keys" \
+    [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+    grep -q "use app, process, user, unit, slice, container or cgroup" "$TMP/err"
+
+# The hour tier: a window of whole hours on a generated history (units,
+# slices, containers from tests/gen/genlib.c) answered from hour rows gives
+# the same totals for every key as --by app.
+gdb="$TMP/gen.db"
+"$GEN" "$gdb" --hours 28 --alive 24 --busy 4 --churn 0.3 --seed 13 --start 1795132800 >/dev/null
+W="--db $gdb --utc --since 2026-11-20T02:00Z --until 2026-11-21T03:00Z --format json -n 100000"
+tiers=$("$PROCHIST" top $W --by unit | jq -r '[.tiers[].tier] | unique | join(",")')
+check "cgroup_fixture: the generated window is answered from the hour tier ($tiers)" [ "$tiers" = hour ]
+app=$(sums app)
+for k in unit slice container cgroup; do
+    same_sums "cgroup_fixture: hour tier: --by $k totals equal --by app's" "$(sums $k)" "$app"
+    n=$("$PROCHIST" top $W --by $k | jq '.rows | length')
+    check "cgroup_fixture: hour tier: --by $k has several groups ($n)" [ "$n" -gt 2 ]
+done
+
+# A database from before schema 13 (no cgroup table, no process.cgroup):
+# every process groups under '-', with the same totals.
+old="$TMP/old.db"
+cp "$TMP/by.db" "$old"
+sqlite3 "$old" "drop view v_cgroup_hour; drop view v_cgroup_sample; drop view v_proc_cgroup;
+                alter table process drop column cgroup; drop table cgroup; pragma user_version = 12;"
+got=$("$PROCHIST" top --db "$old" --since 1h --by unit --format json | jq -c '[.rows[] | [.unit, .cpu_s]]')
+check "cgroup_fixture: a pre-cgroup database groups everything under '-' ($got)" [ "$got" = '[["-",14.84]]' ]

@@ -151,3 +151,15 @@ one="$TMP/one.db"
 "$PROCHIST" record --db "$one" --count 1 --quiet
 capture "$PROCHIST" top --since 1m --db "$one"
 check "cli: a baseline-only window explains itself" grep -q "only a first sample, which is a baseline" "$TMP/err"
+
+# --by unit|slice|container|cgroup: Linux groups by them; macOS (no cgroups)
+# refuses each in one line, exit 2.
+for k in unit slice container cgroup; do
+    capture "$PROCHIST" top --since 1m --db "$one" --by $k --format json
+    if [ "$(uname -s)" = Darwin ]; then
+        check "cli: --by $k is Linux-only on macOS (one line, exit 2)" \
+            [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "Linux-only" "$TMP/err"
+    else
+        check "cli: --by $k is taken on Linux" [ "$rc" -eq 0 ] && [ "$(jq -r .by "$TMP/out")" = $k ]
+    fi
+done

@@ -425,6 +425,8 @@ int ph_platform_self_exe(char *buf, size_t len)
 /* Coalition totals, through the private libsystem_kernel call (resolved at
  * run time; a macOS without it gives NULL totals, not a failed sample). */
 /* macOS has no cgroups (its grouping is coalitions and bundles). */
+int ph_platform_has_cgroups(void) { return 0; }
+
 int ph_platform_cgroup(ph_platform *p, int32_t pid, struct ph_cgroup *out)
 {
     (void)p;

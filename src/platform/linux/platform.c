@@ -722,6 +722,8 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
     return PH_READ_FULL;
 }
 
+int ph_platform_has_cgroups(void) { return 1; }
+
 int ph_platform_cgroup(ph_platform *p, int32_t pid, ph_cgroup *out)
 {
     char name[32];
