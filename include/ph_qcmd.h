@@ -180,6 +180,11 @@ size_t ph_group(ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *
  * is the sum of its processes' peaks (an upper bound: they need not peak
  * at once). No-op for other keys. 0, or -1 with a message. */
 int ph_qgroup_cgroups(const ph_qopts *o, ph_store *s, ph_result *r, char *err, size_t errlen);
+/* What every grouping command reads: the window's rows (ph_query_window_metrics),
+ * then grouped by a cgroup key when o->by is one (ph_qgroup_cgroups). 0, or
+ * -1 with the error printed (one line) and nothing left to free in r. */
+int ph_qwindow(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
+               ph_result *r);
 /* A group row's key in JSON for a cgroup key: "unit": "nginx.service",
  * ..., and for containers also "container_id" (the full id). */
 void ph_qjson_key(const ph_qopts *o, struct cJSON *row, const ph_agg *a);

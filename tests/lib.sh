@@ -100,6 +100,21 @@ wait_samples() {
     done
     return 0
 }
+# end_burner DB PID OUT: a burn workload (tests/helpers/burn with a long
+# linger) ends when told, while a recorder writes DB: once its report is in
+# OUT and two samples have read it since, SIGTERM, then two more samples see
+# its end. A workload that ended on a timer could end while no recorder runs
+# (its last part then unread) on a loaded machine.
+end_burner() {
+    _n=0
+    until grep -q cpu_ns= "$3" || [ $_n -ge 1200 ]; do sleep 0.1; _n=$((_n + 1)); done
+    _have=$(sqlite3 -readonly "$1" 'select count(*) from sample')
+    wait_samples "$1" $((_have + 2)) 600
+    kill -TERM "$2"
+    wait "$2" 2>/dev/null
+    _have=$(sqlite3 -readonly "$1" 'select count(*) from sample')
+    wait_samples "$1" $((_have + 2)) 600
+}
 # wait_log FILE PATTERN: wait (up to 20 s) until FILE has a line matching
 # the extended regex PATTERN; 1 when it never came.
 wait_log() {

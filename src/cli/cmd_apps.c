@@ -41,7 +41,6 @@ static int apps_exec(int argc, char **argv)
     int explain = 0;
     ph_qopts o;
     int rc;
-    char err[512] = "";
     const ph_qmetric *cpu = ph_qmetric_find("cpu");
     ph_qopts_init(&o, "1d");
     o.limit = 50;
@@ -56,14 +55,7 @@ static int apps_exec(int argc, char **argv)
     int flags = ph_qflags(&o, o.by == PH_BY_USER ? PH_Q_BY_USER : 0);
     if (explain)
         ph_query_explain(store, o.since_ns, o.until_ns, flags, stderr);
-    if (ph_query_window_metrics(store, o.since_ns, o.until_ns, ph_qmetric_need(), flags, &r, err, sizeof err) < 0) {
-        ph_err("%s", err);
-        ph_store_close(store);
-        return PH_EXIT_FAIL;
-    }
-    if (ph_qgroup_cgroups(&o, store, &r, err, sizeof err) < 0) {
-        ph_err("%s", err);
-        ph_result_free(&r);
+    if (ph_qwindow(&o, store, o.since_ns, o.until_ns, ph_qmetric_need(), flags, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }

@@ -76,19 +76,9 @@ static int parse_range(const char *s, int64_t now, int utc, int64_t *a, int64_t 
 static int query(ph_store *st, const ph_qopts *o, int64_t since, int64_t until, const ph_qmetric *m,
                  ph_result *r)
 {
-    char err[512] = "";
     int flags = o->by == PH_BY_USER ? PH_Q_BY_USER : (o->by == PH_BY_APP && m->app_rows && !o->children)
                                                          ? PH_Q_APPS_ONLY : 0;
-    if (ph_query_window_metrics(st, since, until, ph_qmetric_need(), ph_qflags(o, flags), r, err, sizeof err) < 0) {
-        ph_err("%s", err);
-        return -1;
-    }
-    if (ph_qgroup_cgroups(o, st, r, err, sizeof err) < 0) {
-        ph_err("%s", err);
-        ph_result_free(r);
-        return -1;
-    }
-    return 0;
+    return ph_qwindow(o, st, since, until, ph_qmetric_need(), ph_qflags(o, flags), r);
 }
 
 static int take_vs(void *ctx, int c, const char *arg)

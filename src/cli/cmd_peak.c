@@ -54,7 +54,6 @@ static int peak_exec(int argc, char **argv)
     };
     ph_qopts o;
     int rc;
-    char err[512] = "";
     ph_qopts_init(&o, "1d");
     o.reject = PH_QF_SORT; /* the order is the peak */
     /* --mem (2000) is the only peak so far: nothing to do with it. */
@@ -65,14 +64,7 @@ static int peak_exec(int argc, char **argv)
         return rc;
     ph_result r;
     int flags = ph_qflags(&o, o.by == PH_BY_APP ? PH_Q_APPS_ONLY : o.by == PH_BY_USER ? PH_Q_BY_USER : 0);
-    if (ph_query_window_metrics(store, o.since_ns, o.until_ns, 0, flags, &r, err, sizeof err) < 0) {
-        ph_err("%s", err);
-        ph_store_close(store);
-        return PH_EXIT_FAIL;
-    }
-    if (ph_qgroup_cgroups(&o, store, &r, err, sizeof err) < 0) {
-        ph_err("%s", err);
-        ph_result_free(&r);
+    if (ph_qwindow(&o, store, o.since_ns, o.until_ns, 0, flags, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }

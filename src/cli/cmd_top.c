@@ -449,15 +449,7 @@ static int top_exec(int argc, char **argv)
     qflags = ph_qflags(&o.q, qflags);
     if (o.explain)
         ph_query_explain(store, o.q.since_ns, o.q.until_ns, qflags, stderr);
-    if (ph_query_window_metrics(store, o.q.since_ns, o.q.until_ns, ph_qmetric_need(), qflags, &r, err,
-                                sizeof err) < 0) {
-        ph_err("%s", err);
-        ph_store_close(store);
-        return PH_EXIT_FAIL;
-    }
-    if (ph_qgroup_cgroups(&o.q, store, &r, err, sizeof err) < 0) {
-        ph_err("%s", err);
-        ph_result_free(&r);
+    if (ph_qwindow(&o.q, store, o.q.since_ns, o.q.until_ns, ph_qmetric_need(), qflags, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }

@@ -357,6 +357,22 @@ static void merge_group(const ph_qopts *o, const ph_result *r, const ph_db_cgkey
     g->procs_max = most_at_once(r, m, n);
 }
 
+int ph_qwindow(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
+               ph_result *r)
+{
+    char err[512] = "";
+    if (ph_query_window_metrics(s, since, until, want, flags, r, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        return -1;
+    }
+    if (ph_qgroup_cgroups(o, s, r, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        ph_result_free(r);
+        return -1;
+    }
+    return 0;
+}
+
 int ph_qgroup_cgroups(const ph_qopts *o, ph_store *s, ph_result *r, char *err, size_t errlen)
 {
     if (!PH_BY_IS_CGROUP(o->by))

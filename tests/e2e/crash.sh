@@ -43,14 +43,7 @@ done
 # sample has read it since, it is told to end, and two more samples follow.
 "$PROCHIST" record --db "$db" --interval 0.1 --quiet 2>>"$TMP/rec.err" &
 rec=$!
-n=0
-until grep -q cpu_ns= "$TMP/burn.out" || [ $n -ge 1200 ]; do sleep 0.1; n=$((n + 1)); done
-have=$(sqlite3 "$db" 'select count(*) from sample')
-wait_samples "$db" $((have + 2)) 600
-kill -TERM $burner
-wait $burner 2>/dev/null
-have=$(sqlite3 "$db" 'select count(*) from sample')
-wait_samples "$db" $((have + 2)) 600
+end_burner "$db" $burner "$TMP/burn.out"
 kill -TERM $rec
 wait $rec
 echo "# $KILLS kill -9s survived"

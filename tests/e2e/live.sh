@@ -15,14 +15,7 @@ rec=$!
 wait_samples "$db" 1 600 || fail "live: the recorder stores a first sample"
 "$HELPERS/burn" 600 8388608 "$TMP/burnfile" 600000 >"$TMP/burn.out" &
 burner=$!
-n=0
-until grep -q cpu_ns= "$TMP/burn.out" || [ $n -ge 1200 ]; do sleep 0.1; n=$((n + 1)); done
-have=$(sqlite3 "$db" 'select count(*) from sample')
-wait_samples "$db" $((have + 2)) 600
-kill -TERM $burner
-wait $burner 2>/dev/null
-have=$(sqlite3 "$db" 'select count(*) from sample')
-wait_samples "$db" $((have + 2)) 600
+end_burner "$db" $burner "$TMP/burn.out"
 kill -TERM $rec
 wait $rec
 check "live: recorder exits 0 on SIGTERM" [ $? -eq 0 ]
