@@ -225,12 +225,17 @@ static int io_shows_reap(const ph_source *src, const ph_values *row, const ph_de
  * parent reaps several children in one interval: paying greedily in list
  * order let a child not yet reaped take the growth (within the slack) of
  * one that was, and its I/O was then taken from a delta that did not hold
- * it, and charged to the parent when the real reap came. A debt is paid only when what is left of the parent's child CPU
- * growth covers it: the reap is in this delta. Otherwise it waits. The
- * parent's user and system child times are each rounded down to the CPU unit
- * while an exit record's CPU is exact: two units of slack.
- * What the growth holds beyond them is those children's too (the CPU of
- * their exit after the record was sent): split evenly over the children
+ * it, and charged to the parent when the real reap came.
+ * A debt is paid only when what is left of the parent's child CPU growth
+ * covers it, and, where child minor faults are read (Linux), what is left
+ * of their growth covers its faults: the reap is in this delta. Otherwise
+ * it waits. The parent's user and system child times are each rounded down
+ * to the CPU unit while an exit record's CPU is exact: two units of slack.
+ * Faults are exact counts: a fork storm's 1 ms children fit in the CPU
+ * slack of a delta without any reap, and were paid from it (their reap's
+ * growth then stayed in the parent's child columns, their remainder lost).
+ * What the growth holds beyond the debts is those children's too (the CPU
+ * of their exit after the record was sent): split evenly over the children
  * paid for, the shares of those with an exit record move from the parent's
  * child columns to their exit rows.
  */
@@ -240,6 +245,9 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
         return; /* child times not read: the reap shows in a later delta */
     int64_t have_u = ph_val(row, PH_M_CHILD_CPU_USER_NS), have_s = ph_val(row, PH_M_CHILD_CPU_SYSTEM_NS);
     int64_t left = have_u + have_s, paid_u = 0, paid_s = 0, carried = *carry;
+    /* child minor faults: exact counts, where they are read */
+    int by_faults = (row->have & PH_BIT(PH_M_CHILD_FAULTS_MINOR)) != 0;
+    int64_t left_flt = ph_val(row, PH_M_CHILD_FAULTS_MINOR);
     size_t npaid = 0, nother = 0, nshares = 0;
     for (int pass = PH_REAP_DONE; pass <= PH_REAP_UNSURE; pass++) { /* reaped first */
         size_t k = debts_first(t, pid);
@@ -248,13 +256,13 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
             if ((int)w->reap != pass)
                 continue; /* a zombie's (listed) never: its reap is not in any delta yet */
             int64_t need = w->owed[PH_M_CHILD_CPU_USER_NS] + w->owed[PH_M_CHILD_CPU_SYSTEM_NS];
-            if (left + 2 * src->cpu_res_ns < need || (need == 0 && ph_val(row, PH_M_CHILD_FAULTS_MINOR) <
-                                                                 w->owed[PH_M_CHILD_FAULTS_MINOR]))
+            if (left + 2 * src->cpu_res_ns < need || (by_faults && left_flt < w->owed[PH_M_CHILD_FAULTS_MINOR]))
                 continue;
             if (pass == PH_REAP_UNSURE && !io_shows_reap(src, row, w))
                 continue;
             w->settled = 1;
             left -= need;
+            left_flt -= w->owed[PH_M_CHILD_FAULTS_MINOR];
             paid_u += w->owed[PH_M_CHILD_CPU_USER_NS];
             paid_s += w->owed[PH_M_CHILD_CPU_SYSTEM_NS];
             if (w->has_exit && w->proc > 0 && !w->uncharged) {
