@@ -51,6 +51,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1006,6 +1007,19 @@ void ph_platform_background(void)
     }
 #ifdef SYS_ioprio_set
     syscall(SYS_ioprio_set, 1, 0, 3 << 13);
+#endif
+#if defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
+    /* Keep freed heap instead of handing it back after every statement.
+     * SQLite's statement journal (the process table's upsert has one) takes
+     * a 64 KiB chunk per statement and frees it at the statement's end;
+     * with glibc's default 128 KiB trim threshold that chunk extended the
+     * heap with brk and the free shrank it again, an munmap whose TLB
+     * shootdown interrupts every CPU: under process churn (an identity per
+     * exit record) that was about half of the recorder's CPU (perf). Fixed
+     * thresholds also stop glibc moving the mmap threshold on its own. The
+     * cost: up to TRIM of free heap kept resident. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    mallopt(M_TRIM_THRESHOLD, 4 << 20);
 #endif
 }
 
