@@ -126,6 +126,9 @@ int ph_platform_boot_wall(ph_platform *p, int64_t *ns);
 int ph_platform_list(ph_platform *p, ph_pidlist *out);
 /* How many listings were answered without scanning (0 where never). */
 uint64_t ph_platform_list_skipped(ph_platform *p);
+/* Linux only: listings that read only the pids allocated since the last
+ * listing (the /proc directory sought to the first of them). */
+uint64_t ph_platform_list_narrowed(ph_platform *p);
 /* Read one process; hint may be NULL (forces a full read). */
 enum ph_read_result ph_platform_read(ph_platform *p, int32_t pid,
                                      const ph_hint *hint, ph_proc_sample *out);

@@ -6,8 +6,12 @@
  *   floor MODE PASSES GAP_MS
  *   MODE full  open+read+close stat, status, io, schedstat (what a naive
  *              sampler does, and what prochist does for a process that ran)
- *   MODE stat  pread of a kept-open stat fd only (what prochist does for a
- *              process that did not run)
+ *   MODE stat  pread of a kept-open stat fd only (what prochist once did
+ *              for a process that did not run)
+ *   MODE sched pread of a kept-open schedstat fd only (what prochist does
+ *              for a single-threaded process that did not run: the
+ *              cheapest per-process read there is)
+ * Every mode lists /proc on every pass.
  */
 #define _GNU_SOURCE
 #include "ph_procfs.h"
@@ -44,10 +48,10 @@ static ssize_t slurp(int dfd, const char *name)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: floor full|stat PASSES GAP_MS\n");
+        fprintf(stderr, "usage: floor full|stat|sched PASSES GAP_MS\n");
         return 2;
     }
-    int full = strcmp(argv[1], "full") == 0, passes = atoi(argv[2]), gap = atoi(argv[3]);
+    int full = strcmp(argv[1], "full") == 0, sched = strcmp(argv[1], "sched") == 0, passes = atoi(argv[2]), gap = atoi(argv[3]);
     static int fds[4194304 / 8];
     static int pids[65536];
     int proc = open("/proc", O_RDONLY | O_DIRECTORY);
@@ -96,11 +100,14 @@ int main(int argc, char **argv)
                 if (p >= (int)(sizeof fds / sizeof fds[0]))
                     continue;
                 if (fds[p] < 0) {
-                    snprintf(name, sizeof name, "%d/stat", p);
+                    snprintf(name, sizeof name, sched ? "%d/schedstat" : "%d/stat", p);
                     fds[p] = openat(proc, name, O_RDONLY);
                 }
                 ssize_t len = fds[p] >= 0 ? pread(fds[p], buf, sizeof buf - 1, 0) : -1;
-                if (len > 0)
+                ph_schedstat sc;
+                if (len > 0 && sched)
+                    ph_parse_schedstat(buf, (size_t)len, &sc);
+                else if (len > 0)
                     ph_parse_stat(buf, (size_t)len, &st);
             }
         }

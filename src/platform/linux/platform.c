@@ -51,6 +51,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,9 @@ struct ph_platform {
     int64_t cursor;    /* last PID allocated before the last scan; -1: unknown */
     unsigned since_scan; /* listings answered without a scan since the last scan */
     uint64_t skipped;  /* listings answered without a scan, in all */
+    int64_t dir_off;   /* /proc's directory offset of pid 0 (learned), or -1 */
+    uint64_t narrowed; /* listings that read only the newly allocated pids */
+    ph_pidlist fresh;  /* the pids a narrowed listing found */
     ph_ts *ts;         /* exit records (live /proc, root); NULL without */
     char exit_mode[160];
 };
@@ -165,6 +169,7 @@ int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
     p->live = realpath(root, real) && strcmp(real, "/proc") == 0;
     p->keep_fds = p->live;
     p->cursor = -1;
+    p->dir_off = -1;
     p->la_fd = p->live && own_pid_ns(p->proc_fd)
                    ? openat(p->proc_fd, "loadavg", O_RDONLY | O_CLOEXEC) : -1;
     const char *scan = getenv("PROCHIST_ALWAYS_SCAN"); /* benchmarks */
@@ -246,6 +251,7 @@ void ph_platform_close(ph_platform *p)
     for (size_t i = 0; i < p->nkept; i++)
         close_kept(p, &p->kept[i]);
     free(p->kept);
+    ph_pidlist_free(&p->fresh);
     ph_buf_free(&p->buf);
     free(p);
 }
@@ -330,50 +336,22 @@ static void list_kept(ph_platform *p, ph_pidlist *out)
     p->kept_next = 0;
 }
 
-int ph_platform_list(ph_platform *p, ph_pidlist *out)
+/* A directory entry's name as a pid, or -1. */
+static int32_t pid_of_name(const char *s)
 {
-    int64_t cursor = -1;
-    int got = p->la_fd >= 0 ? pread_all(p, p->la_fd)
-            : p->fixture_cursor ? read_root_file(p, "loadavg") : -1;
-    if (got < 0 || ph_parse_loadavg_last_pid(p->buf.data, p->buf.len, &cursor) < 0)
-        cursor = -1;
-    if (cursor >= 0 && cursor == p->cursor && p->since_scan + 1 < PH_FULL_LIST_EVERY) {
-        list_kept(p, out); /* no PID allocated: nobody new */
-        p->since_scan++;
-        p->skipped++;
-        return 0;
-    }
-    p->cursor = cursor; /* read before the scan: a fork during it moves it */
-    p->since_scan = 0;
-    int fd = openat(p->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    if (*s < '1' || *s > '9')
         return -1;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -1;
-    }
-    out->n = 0;
-    int sorted = 1;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        const char *s = de->d_name;
-        if (*s < '1' || *s > '9')
-            continue;
-        long v = 0;
-        for (; *s >= '0' && *s <= '9' && v <= INT32_MAX; s++)
-            v = v * 10 + (*s - '0');
-        if (*s != '\0' || v > INT32_MAX)
-            continue;
-        if (out->n && out->pids[out->n - 1] > (int32_t)v)
-            sorted = 0;
-        ph_pidlist_push(out, (int32_t)v);
-    }
-    closedir(d);
-    if (!sorted) /* the kernel lists ascending; fixture directories may not */
-        qsort(out->pids, out->n, sizeof *out->pids, cmp_pid);
+    long v = 0;
+    for (; *s >= '0' && *s <= '9' && v <= INT32_MAX; s++)
+        v = v * 10 + (*s - '0');
+    return *s != '\0' || v > INT32_MAX ? -1 : (int32_t)v;
+}
+
+/* Kept fds follow the listing in out (sorted): new pids get a slot without
+ * fds, gone ones close. */
+static void adopt_listing(ph_platform *p, const ph_pidlist *out)
+{
     p->one_fd = (long)out->n * 2 > p->fd_budget;
-    /* Kept fds follow the listing: new pids get none yet, gone ones close. */
     kept *nk = ph_xcalloc(out->n + 1, sizeof *nk);
     size_t j = 0;
     for (size_t i = 0; i < out->n; i++) {
@@ -399,8 +377,158 @@ int ph_platform_list(ph_platform *p, ph_pidlist *out)
     p->kept = nk;
     p->nkept = out->n;
     p->kept_next = 0;
+}
+
+/*
+ * The narrowed listing: only the pids in (lo, hi], read by seeking the /proc
+ * directory to the first of them. The kernel's /proc readdir position is the
+ * tgid plus a constant (fs/proc/base.c, proc_pid_readdir: TGID_OFFSET), and
+ * it looks up the next tgid at or above the position, so a seek skips every
+ * process below lo without generating its entry. The constant is learned
+ * from a full scan (each entry's d_off is the position of the next one) and
+ * checked on every narrowed read: an entry at or below lo turns narrowing
+ * off until a full scan learns the constant again. Appends the pids found to p->fresh; 0, or -1 (scan instead).
+ */
+static int list_range(ph_platform *p, int32_t lo, int32_t hi)
+{
+    p->fresh.n = 0;
+    int fd = openat(p->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = -1;
+    if (lseek(fd, (off_t)(p->dir_off + lo + 1), SEEK_SET) < 0)
+        goto out;
+    /* About 24-32 bytes an entry: size the read to the range (a few pids
+     * after a quiet second), so the kernel does not build entries past hi. */
+    size_t want = ((size_t)(hi - lo) + 2) * 32;
+    size_t cap = want < 512 ? 512 : want > 32768 ? 32768 : want;
+    ph_buf_reserve(&p->buf, cap + 1);
+    for (;;) {
+        long n = syscall(SYS_getdents64, fd, p->buf.data, cap);
+        if (n < 0)
+            goto out;
+        if (n == 0)
+            break;
+        for (long off = 0; off < n;) {
+            struct dirent64 *de = (struct dirent64 *)(p->buf.data + off);
+            off += de->d_reclen;
+            int32_t pid = pid_of_name(de->d_name);
+            if (pid < 0)
+                continue;
+            if (pid <= lo) { /* not the position we asked for: stop trusting it */
+                p->dir_off = -1;
+                goto out;
+            }
+            if (pid > hi) {
+                rc = 0;
+                goto out;
+            }
+            ph_pidlist_push(&p->fresh, pid);
+        }
+    }
+    rc = 0;
+out:
+    close(fd);
+    return rc;
+}
+
+/* Learn the directory offset from consecutive pid entries of a full scan:
+ * d_off of one is the position of the next; the same constant for all of
+ * them, or none. */
+static void learn_off(ph_platform *p, int32_t prev_pid, int64_t prev_doff, int32_t pid, int *state)
+{
+    if (*state < 0 || prev_pid < 0)
+        return;
+    int64_t k = prev_doff - pid;
+    if (*state == 0) {
+        p->dir_off = k;
+        *state = 1;
+    } else if (k != p->dir_off) {
+        *state = -1;
+    }
+}
+
+int ph_platform_list(ph_platform *p, ph_pidlist *out)
+{
+    int64_t cursor = -1;
+    int got = p->la_fd >= 0 ? pread_all(p, p->la_fd)
+            : p->fixture_cursor ? read_root_file(p, "loadavg") : -1;
+    if (got < 0 || ph_parse_loadavg_last_pid(p->buf.data, p->buf.len, &cursor) < 0)
+        cursor = -1;
+    if (cursor >= 0 && cursor == p->cursor && p->since_scan + 1 < PH_FULL_LIST_EVERY) {
+        list_kept(p, out); /* no PID allocated: nobody new */
+        p->since_scan++;
+        p->skipped++;
+        return 0;
+    }
+    /* PIDs were allocated, upwards from the last cursor (the allocator is
+     * cyclic: kernel/pid.c, alloc_pid): anyone new has a pid in (last,
+     * cursor] unless the cursor wrapped (then it is lower: scan). The last
+     * listing less the processes found gone, plus that range, is the
+     * listing. Live /proc only, where the directory offset was learned. */
+    if (p->live && p->dir_off >= 0 && cursor > p->cursor && p->cursor >= 0 &&
+        cursor <= INT32_MAX && p->since_scan + 1 < PH_FULL_LIST_EVERY &&
+        list_range(p, (int32_t)p->cursor, (int32_t)cursor) == 0) {
+        list_kept(p, out);
+        size_t n = out->n;
+        for (size_t i = 0; i < p->fresh.n; i++)
+            ph_pidlist_push(out, p->fresh.pids[i]);
+        /* merge the two sorted runs, dropping pids listed in both (a
+         * process the range holds from before the last wrap) */
+        if (p->fresh.n) {
+            int32_t *m = ph_xcalloc(out->n + 1, sizeof *m);
+            size_t a = 0, b = n, k = 0;
+            while (a < n || b < out->n) {
+                int32_t x = b >= out->n || (a < n && out->pids[a] <= out->pids[b]) ? out->pids[a++] : out->pids[b++];
+                if (!k || m[k - 1] != x)
+                    m[k++] = x;
+            }
+            memcpy(out->pids, m, k * sizeof *m);
+            out->n = k;
+            free(m);
+            adopt_listing(p, out);
+        }
+        p->cursor = cursor;
+        p->since_scan++;
+        p->narrowed++;
+        return 0;
+    }
+    p->cursor = cursor; /* read before the scan: a fork during it moves it */
+    p->since_scan = 0;
+    int fd = openat(p->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -1;
+    }
+    out->n = 0;
+    int sorted = 1, learn = p->live ? 0 : -1;
+    int32_t prev_pid = -1;
+    int64_t prev_doff = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        int32_t v = pid_of_name(de->d_name);
+        if (v < 0)
+            continue;
+        learn_off(p, prev_pid, prev_doff, v, &learn);
+        prev_pid = v;
+        prev_doff = (int64_t)de->d_off;
+        if (out->n && out->pids[out->n - 1] > v)
+            sorted = 0;
+        ph_pidlist_push(out, v);
+    }
+    closedir(d);
+    if (learn <= 0 || !sorted)
+        p->dir_off = -1; /* no constant offset (or too few pids to know): scan */
+    if (!sorted) /* the kernel lists ascending; fixture directories may not */
+        qsort(out->pids, out->n, sizeof *out->pids, cmp_pid);
+    adopt_listing(p, out);
     return 0;
 }
+
+uint64_t ph_platform_list_narrowed(ph_platform *p) { return p->narrowed; }
 
 /*
  * pread a whole /proc file from offset 0 into p->buf; 0 or -errno. These
@@ -1006,6 +1134,19 @@ void ph_platform_background(void)
     }
 #ifdef SYS_ioprio_set
     syscall(SYS_ioprio_set, 1, 0, 3 << 13);
+#endif
+#if defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
+    /* Keep freed heap instead of handing it back after every statement.
+     * SQLite's statement journal (the process table's upsert has one) takes
+     * a 64 KiB chunk per statement and frees it at the statement's end;
+     * with glibc's default 128 KiB trim threshold that chunk extended the
+     * heap with brk and the free shrank it again, an munmap whose TLB
+     * shootdown interrupts every CPU: under process churn (an identity per
+     * exit record) that was about half of the recorder's CPU (perf). Fixed
+     * thresholds also stop glibc moving the mmap threshold on its own. The
+     * cost: up to TRIM of free heap kept resident. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    mallopt(M_TRIM_THRESHOLD, 4 << 20);
 #endif
 }
 

@@ -12,7 +12,7 @@
  * kernel builds one ~400-byte message per exiting thread; we read them in
  * batches while sleeping between samples.
  */
-#define _DEFAULT_SOURCE /* SO_RCVBUFFORCE */
+#define _GNU_SOURCE /* SO_RCVBUFFORCE, recvmmsg */
 #include "ph_taskstats.h"
 #include "ph_util.h"
 
@@ -31,6 +31,14 @@
 #define RCVBUF (16 << 20)
 #define RECV_MAX 65536
 #define BATCH 64
+/* Datagrams taken per recvmmsg call, and the room for each: a taskstats
+ * message is one or two struct taskstats (~400 bytes each) with headers,
+ * so 8 KiB is ample; a longer one is flagged MSG_TRUNC and dropped (the
+ * parser would refuse it anyway). One system call per MMSG records instead
+ * of one per record: at a thousand exits a second the calls were a third
+ * of the cost of hearing them. */
+#define MMSG 32
+#define MMSG_SLOT 8192
 
 struct ph_ts {
     int fd;
@@ -38,6 +46,7 @@ struct ph_ts {
     char mask[32];
     ph_exit_acc acc;
     unsigned char *buf;
+    unsigned char *slots; /* MMSG x MMSG_SLOT */
     int lost_logged;
 };
 
@@ -123,6 +132,7 @@ int ph_ts_open(ph_ts **out, int64_t tick_ns, char *why, size_t whylen)
 {
     ph_ts *t = ph_xcalloc(1, sizeof *t);
     t->buf = ph_xcalloc(1, RECV_MAX);
+    t->slots = ph_xcalloc(MMSG, MMSG_SLOT);
     t->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
     struct sockaddr_nl me = {.nl_family = AF_NETLINK};
     int rc;
@@ -158,6 +168,7 @@ fail:
     if (t->fd >= 0)
         close(t->fd);
     free(t->buf);
+    free(t->slots);
     free(t);
     return -1;
 }
@@ -172,9 +183,18 @@ void ph_ts_drain(ph_ts *t)
     if (!t)
         return;
     int64_t began = boot_ns();
+    struct mmsghdr mm[MMSG];
+    struct iovec iov[MMSG];
     for (;;) {
-        ssize_t n = recv(t->fd, t->buf, RECV_MAX, MSG_DONTWAIT);
-        if (n < 0) {
+        memset(mm, 0, sizeof mm);
+        for (int i = 0; i < MMSG; i++) {
+            iov[i].iov_base = t->slots + (size_t)i * MMSG_SLOT;
+            iov[i].iov_len = MMSG_SLOT;
+            mm[i].msg_hdr.msg_iov = &iov[i];
+            mm[i].msg_hdr.msg_iovlen = 1;
+        }
+        int got = recvmmsg(t->fd, mm, MMSG, MSG_DONTWAIT, NULL);
+        if (got < 0) {
             if (errno == ENOBUFS) { /* the kernel dropped records: say so once */
                 ph_exit_acc_lost(&t->acc);
                 if (!t->lost_logged)
@@ -182,23 +202,35 @@ void ph_ts_drain(ph_ts *t)
                 t->lost_logged = 1;
                 continue;
             }
+            if (errno == EINTR)
+                continue;
             /* EAGAIN: drained. What the next drain reads was sent after now. */
             t->acc.drained_ns = began;
             return;
         }
-        ph_ts_record r[BATCH];
-        int k = ph_parse_taskstats(t->buf, (size_t)n, t->family, r, BATCH, NULL);
         int64_t now = boot_ns();
-        for (int i = 0; i < k; i++)
-            ph_exit_acc_add(&t->acc, &r[i], now);
+        for (int m = 0; m < got; m++) {
+            if (mm[m].msg_hdr.msg_flags & MSG_TRUNC)
+                continue;
+            ph_ts_record r[BATCH];
+            int k = ph_parse_taskstats(iov[m].iov_base, mm[m].msg_len, t->family, r, BATCH, NULL);
+            for (int i = 0; i < k; i++)
+                ph_exit_acc_add(&t->acc, &r[i], now);
+        }
     }
 }
 
 void ph_ts_take(ph_ts *t, ph_exitlist *out)
 {
     ph_ts_drain(t);
-    for (size_t i = 0; i < t->acc.done.n; i++)
-        *ph_exitlist_push(out) = t->acc.done.v[i];
+    if (out->n == 0) { /* hand the list over: no copy of every record */
+        ph_exitlist keep = *out;
+        *out = t->acc.done;
+        t->acc.done = keep;
+    } else {
+        for (size_t i = 0; i < t->acc.done.n; i++)
+            *ph_exitlist_push(out) = t->acc.done.v[i];
+    }
     t->acc.done.n = 0;
 }
 
@@ -211,5 +243,6 @@ void ph_ts_close(ph_ts *t)
     close(t->fd);
     ph_exit_acc_free(&t->acc);
     free(t->buf);
+    free(t->slots);
     free(t);
 }
