@@ -299,7 +299,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         r->procs_per_point = 1; /* raw rows name the processes anyway */
     if (one_pass) {
         int64_t a = from + (int64_t)p0 * r->width, b = from + (int64_t)p1 * r->width;
-        if (ph_query_raw_buckets(store, a, b, r->width, fill_bucket, &fc, err, errlen) < 0) {
+        if (ph_query_raw_buckets_metrics(store, a, b, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
             if (!err[0])
                 snprintf(err, errlen, "cannot read the raw samples");
             rc = -1;

@@ -42,6 +42,10 @@ typedef struct qstate {
      * every process the pass has met (over a month: hundreds of thousands,
      * swept at every keyframe bucket). */
     int *alive; size_t nalive, capalive;
+    /* The processes in the current window (in_window set), in the order
+     * they entered it: a bucket's end visits these, not every process the
+     * pass has met (a day of raw buckets: 288 windows over ~10^4 processes). */
+    int *inwin; size_t ninwin, capinwin;
     sqlite3_stmt *meta;
     int in_window;      /* the state is past `since` */
     int by_user;        /* group by user id instead of app */
