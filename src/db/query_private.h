@@ -76,6 +76,12 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
  * PH_APP_METRICS, summed, and marks each app met in the window (nprocs 1). */
 int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals);
 /* A rollup segment answered from app rows only (PH_Q_APPS_ONLY). */
+/* The same for each window (b, b + bw] of (since, until] in one pass (bw a
+ * multiple of the tier's width, since and until multiples of bw): fn gets
+ * what q_app_segment gives on that window. 1 (fn never called) when a
+ * keyframe bucket in the range has no app row: ask window by window. */
+int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
+                  int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err, size_t errlen);
 int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *out,
                   char *err, size_t errlen);
 
