@@ -703,12 +703,6 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
             return open_fail(s, err, errlen, path, "");
         }
         s->version = (int)ver;
-        /* A query reads the same tier pages again and again (the report:
-         * a query per point, each from its lookback): a 16 MiB page cache
-         * (SQLite's default is 2 MiB) keeps them instead of a pread each
-         * time. A bound, not an allocation: a short query uses what it
-         * reads. */
-        sqlite3_exec(s->db, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
         *out = s;
         return 0;
     }
