@@ -305,7 +305,8 @@ static void enter_window(qstate *q, int64_t since)
     for (size_t k = 0; k < q->nalive; k++)
         if (!q->lv[q->alive[k]].in_window)
             join_window(q, q->alive[k]);
-    qsort(q->inwin + n0, q->ninwin - n0, sizeof *q->inwin, cmp_int);
+    if (q->ninwin - n0 > 1)
+        qsort(q->inwin + n0, q->ninwin - n0, sizeof *q->inwin, cmp_int);
     for (size_t k = n0; k < q->ninwin; k++) {
         int i = q->inwin[k];
         live *l = &q->lv[i];
@@ -427,7 +428,8 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
         map[i] = -1;
     /* In index order; a copy visits only the processes in the window, the
      * last use (steal) every one, to drop the others' strings. */
-    qsort(q->inwin, q->ninwin, sizeof *q->inwin, cmp_int);
+    if (q->ninwin > 1)
+        qsort(q->inwin, q->ninwin, sizeof *q->inwin, cmp_int);
     size_t nvisit = steal ? r->nprocs : q->ninwin;
     for (size_t k = 0; k < nvisit; k++) {
         size_t i = steal ? k : (size_t)q->inwin[k];
