@@ -93,14 +93,17 @@ typedef struct ph_db_health {
 void ph_db_health_read(ph_store *s, ph_db_health *h);
 
 /* A process row's cgroup keys (schema/013_cgroups.sql, include/ph_cgroup.h):
- * each string malloc'd, NULL when the process has no cgroup recorded (or
- * the database predates the table). container is the short id. */
+ * malloc'd strings, NULL when the process has no cgroup recorded (or the
+ * database predates the table). container is the short id. The processes of
+ * one cgroup share one copy of its strings (path never NULL where there are
+ * keys): free them only with ph_db_cgkeys_free, over the whole array. */
 typedef struct ph_db_cgkeys {
     char *unit, *slice, *container, *container_id, *path;
 } ph_db_cgkeys;
 /* The keys of procs[0..n) into out[0..n) (same order; zeroed first). One
- * read-only pass over the process rows between the smallest and largest id
- * (bound), not a query per process. 0, or -1 with a message. */
+ * read of the cgroup table and one read-only pass over the process rows
+ * between the smallest and largest id (bound), not a query per process.
+ * 0, or -1 with a message. */
 int ph_db_cgroup_keys(ph_store *s, const int64_t *procs, size_t n, ph_db_cgkeys *out, char *err,
                       size_t errlen);
 void ph_db_cgkeys_free(ph_db_cgkeys *k, size_t n);

@@ -106,6 +106,21 @@ int ph_query_tier_metrics(ph_store *s, enum ph_tier tier, int64_t since, int64_t
 int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
                          int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
                          char *err, size_t errlen);
+/* The same, reading only the metrics in `want` (memory always), as
+ * ph_query_window_metrics: each bucket's figures of those metrics are the
+ * same, for fewer columns read per row. */
+int ph_query_raw_buckets_metrics(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
+                                 int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
+                                 char *err, size_t errlen);
+/* Windows of `width` over (since, until] (multiples of width), each
+ * answered as ph_query_window_metrics(..., want, PH_Q_APPS_ONLY) answers
+ * it, fn getting them in order. A run of windows that one rollup tier
+ * answers whole is read in one pass over that tier's app rows (the report's
+ * points: one read of a month instead of one per point, each from its
+ * keyframe); the others are asked one by one. 0, or -1 with err. */
+int ph_query_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
+                         int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
+                         size_t errlen);
 /* --explain: the plan ph_query_window_metrics follows with `flags`, one
  * line a segment to f: its tier and span, the table and index it reads
  * (from the lookback start), and how many rows that range holds, so that a

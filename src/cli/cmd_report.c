@@ -299,14 +299,26 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         r->procs_per_point = 1; /* raw rows name the processes anyway */
     if (one_pass) {
         int64_t a = from + (int64_t)p0 * r->width, b = from + (int64_t)p1 * r->width;
-        if (ph_query_raw_buckets(store, a, b, r->width, fill_bucket, &fc, err, errlen) < 0) {
+        if (ph_query_raw_buckets_metrics(store, a, b, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
             if (!err[0])
                 snprintf(err, errlen, "cannot read the raw samples");
             rc = -1;
         }
     }
+    /* Whole points listing apps: one pass per run of points a rollup tier
+     * answers (ph_query_app_buckets gives each what its query would),
+     * instead of a query per point, each reading back to a keyframe. */
+    int app_pass = !one_pass && !r->procs_per_point && p1 > p0;
+    if (app_pass && rc == 0) {
+        int64_t a = from + (int64_t)p0 * r->width, b = from + (int64_t)p1 * r->width;
+        if (ph_query_app_buckets(store, a, b, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
+            if (!err[0])
+                snprintf(err, errlen, "cannot read the rollups");
+            rc = -1;
+        }
+    }
     for (size_t p = 0; p < r->npts && rc == 0; p++) {
-        if (one_pass && p >= p0 && p < p1)
+        if ((one_pass || app_pass) && p >= p0 && p < p1)
             continue;
         ph_result b;
         if (ph_query_window_metrics(store, r->pts[p].t0, r->pts[p].t1, need,

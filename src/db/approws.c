@@ -171,3 +171,167 @@ fail:
     q_state_free(&q);
     return rc;
 }
+
+/*
+ * BUCKETS. The same pass over (since, until] in windows of bw (the report's
+ * points): each window's answer is what q_app_segment gives on it alone.
+ * That query starts at the keyframe bucket before its window, with nothing
+ * carried; this pass carries the state from the one before. The two agree
+ * because a keyframe bucket fixes every app's carried value (its row's,
+ * else gone) whatever came before it, provided the bucket has rows: when
+ * one in the range has none (the recorder was down), the pass refuses (1)
+ * before answering anything, and the caller asks window by window.
+ */
+
+/* The window's apps into out (as q_app_segment keeps them), then their
+ * window figures restart (as a new app's). */
+static void app_window_out(qstate *q, ph_result *out)
+{
+    ph_result *r = q->r;
+    out->apps = ph_xcalloc(r->napps + 1, sizeof *out->apps);
+    for (size_t i = 0; i < r->napps; i++) {
+        ph_agg *a = &r->apps[i];
+        a->mem_last = q->app_carry[i];
+        if (a->nprocs) {
+            ph_agg *g = &out->apps[out->napps++];
+            *g = *a;
+            g->name = ph_xstrdup(g->name);
+            g->app = ph_xstrdup(g->app);
+            g->nprocs = g->procs_max;
+        }
+        char *name = a->name, *app = a->app;
+        memset(a, 0, sizeof *a);
+        a->name = name;
+        a->app = app;
+        a->pid = -1;
+        a->uid = -1;
+        a->mem_peak = a->mem_last = a->mem_avg = -1;
+    }
+}
+
+/* 1 when a keyframe bucket after the pass's first one, up to the last
+ * bucket read, has no app row; 0 when each has; -1 on an error. */
+static int keyframe_gap(sqlite3 *db, const ph_tier_desc *d, int64_t b0, int64_t until)
+{
+    int64_t w = d->width_ns, k = d->keyframe_ns;
+    int64_t last = ph_floor_to(until - w, k); /* the last keyframe bucket read */
+    if (last <= b0)
+        return 0;
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(DISTINCT bucket_ns) FROM %s WHERE bucket_ns > ?1 AND bucket_ns <= ?2 AND bucket_ns %% %lld = 0",
+             d->apps, (long long)k);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, b0);
+    sqlite3_bind_int64(st, 2, last);
+    int64_t n = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (n < 0)
+        return -1;
+    return n != (last - b0) / k;
+}
+
+int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
+                  int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err, size_t errlen)
+{
+    const ph_tier_desc *d = &ph_tiers[tier];
+    int64_t w = d->width_ns, k = d->keyframe_ns;
+    sqlite3 *db = ph_store_db(store);
+    int64_t from = q_lookback_from(db, tier, since);
+    int64_t b0 = from + 1 - w; /* the keyframe bucket the pass starts at */
+    int gap = keyframe_gap(db, d, b0, until);
+    if (gap != 0) {
+        if (gap < 0)
+            ph_store_read_error(store, err, errlen);
+        return gap;
+    }
+    qstate q;
+    ph_result work;
+    memset(&work, 0, sizeof work);
+    memset(&q, 0, sizeof q);
+    q.r = &work;
+    q.tier = tier;
+    ph_imap_init(&q.proc_index);
+    ph_imap_init(&q.app_index);
+    char sql[512];
+    sqlite3_stmt *st = NULL;
+    unsigned char *seen = NULL; /* apps met in the current keyframe bucket */
+    size_t nseen = 0, nb = (size_t)((until - since) / bw), cur = 0;
+    int rc = -1, step, entered = 0;
+    snprintf(sql, sizeof sql,
+             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc,"
+             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups FROM %s"
+             " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
+             d->apps, (long long)w, (long long)w);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, until);
+    int64_t cur_bucket = INT64_MIN, wsince = since, wuntil = since + bw;
+    for (;;) {
+        step = sqlite3_step(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            goto fail;
+        int done = step == SQLITE_DONE;
+        int64_t bucket = done ? INT64_MAX : sqlite3_column_int64(st, 0);
+        if (bucket != cur_bucket) {
+            if (cur_bucket != INT64_MIN && cur_bucket % k == 0) /* keyframe: unseen apps are gone */
+                for (size_t i = 0; i < nseen; i++)
+                    if (!seen[i])
+                        q.app_carry[i] = -1;
+            /* Every window that ends before this bucket does is answered. */
+            while (cur < nb && (done || bucket + w > wuntil)) {
+                if (!entered)
+                    enter(&q, wsince, 1);
+                ph_result res;
+                memset(&res, 0, sizeof res);
+                res.win.since = wsince;
+                res.win.until = wuntil;
+                res.nseg = 1;
+                res.seg[0].tier = tier;
+                res.seg[0].since = wsince;
+                res.seg[0].until = wuntil;
+                if (q_stats(store, tier, wsince, wuntil, &res.win) < 0)
+                    goto fail;
+                app_window_out(&q, &res);
+                int frc = fn(ctx, wsince, &res);
+                ph_result_free(&res);
+                if (frc < 0)
+                    goto fail;
+                cur++;
+                entered = 0;
+                wsince = wuntil;
+                wuntil += bw;
+            }
+            if (done)
+                break;
+            if (!entered && bucket + w > wsince) {
+                entered = 1;
+                enter(&q, wsince, 1);
+            }
+            cur_bucket = bucket;
+            nseen = bucket % k == 0 ? work.napps : 0;
+            if (nseen) {
+                seen = ph_xrealloc(seen, nseen);
+                memset(seen, 0, nseen);
+            }
+        }
+        int a = q_app_find_or_add(&q, (const char *)sqlite3_column_text(st, 1));
+        if ((size_t)a < nseen)
+            seen[a] = 1;
+        add_row(&q, st, a, bucket + w, wsince, 1);
+    }
+    rc = 0;
+fail:
+    if (rc < 0 && !err[0])
+        ph_store_read_error(store, err, errlen);
+    free(seen);
+    sqlite3_finalize(st);
+    ph_result_free(&work);
+    q_state_free(&q);
+    return rc;
+}

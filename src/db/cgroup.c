@@ -135,6 +135,36 @@ static char *dup_col(sqlite3_stmt *st, int i)
     return t ? ph_xstrdup((const char *)t) : NULL;
 }
 
+/* Every cgroup row's keys, read once (a host has hundreds, a month's
+ * processes hundreds of thousands): *keys[idx], idx from *index by id. */
+static int read_cgroups(sqlite3 *db, ph_db_cgkeys **keys, size_t *n, ph_imap *index)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    *keys = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT cgroup, unit, slice, container, container_id, path FROM cgroup", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *keys = ph_xrealloc(*keys, cap * sizeof **keys);
+        }
+        ph_db_cgkeys *k = &(*keys)[*n];
+        k->unit = dup_col(st, 1);
+        k->slice = dup_col(st, 2);
+        k->container = dup_col(st, 3);
+        k->container_id = dup_col(st, 4);
+        k->path = dup_col(st, 5);
+        ph_imap_put(index, sqlite3_column_int64(st, 0), (int)*n);
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int ph_db_cgroup_keys(ph_store *s, const int64_t *procs, size_t n, ph_db_cgkeys *out, char *err,
                       size_t errlen)
 {
@@ -150,39 +180,61 @@ int ph_db_cgroup_keys(ph_store *s, const int64_t *procs, size_t n, ph_db_cgkeys 
     }
     if (have == 0)
         return 0;
+    ph_db_cgkeys *cg = NULL;
+    size_t ncg = 0;
+    ph_imap cgix;
+    ph_imap_init(&cgix);
+    if (read_cgroups(db, &cg, &ncg, &cgix) < 0) {
+        snprintf(err, errlen, "cannot read the cgroups: %s", sqlite3_errmsg(db));
+        ph_db_cgkeys_free(cg, ncg);
+        free(cg);
+        ph_imap_free(&cgix);
+        return -1;
+    }
     pos *ix = ph_xcalloc(n, sizeof *ix);
     for (size_t i = 0; i < n; i++)
         ix[i] = (pos){procs[i], i};
     qsort(ix, n, sizeof *ix, cmp_pos);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT p.proc, c.unit, c.slice, c.container, c.container_id, c.path"
-                           " FROM process p JOIN cgroup c ON c.cgroup = p.cgroup"
-                           " WHERE p.proc BETWEEN ?1 AND ?2 ORDER BY p.proc",
+                           "SELECT proc, cgroup FROM process"
+                           " WHERE proc BETWEEN ?1 AND ?2 AND cgroup IS NOT NULL ORDER BY proc",
                            -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot read the cgroups: %s", sqlite3_errmsg(db));
         free(ix);
+        ph_db_cgkeys_free(cg, ncg);
+        free(cg);
+        ph_imap_free(&cgix);
         return -1;
     }
     sqlite3_bind_int64(st, 1, ix[0].proc);
     sqlite3_bind_int64(st, 2, ix[n - 1].proc);
+    /* Each process gets its cgroup's strings, one copy per cgroup that
+     * some process asked for (ph_db_cgkeys_free frees each once). */
+    unsigned char *used = ph_xcalloc(ncg + 1, 1);
     size_t j = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t proc = sqlite3_column_int64(st, 0);
         while (j < n && ix[j].proc < proc)
             j++;
+        if (j >= n || ix[j].proc != proc)
+            continue;
+        int *c = ph_imap_get(&cgix, sqlite3_column_int64(st, 1));
+        if (!c) /* no such cgroup row: no keys, as the join gave */
+            continue;
+        used[*c] = 1;
         /* the same proc may be asked for more than once */
-        for (size_t k = j; k < n && ix[k].proc == proc; k++) {
-            ph_db_cgkeys *o = &out[ix[k].i];
-            o->unit = dup_col(st, 1);
-            o->slice = dup_col(st, 2);
-            o->container = dup_col(st, 3);
-            o->container_id = dup_col(st, 4);
-            o->path = dup_col(st, 5);
-        }
+        for (size_t k = j; k < n && ix[k].proc == proc; k++)
+            out[ix[k].i] = cg[*c];
     }
     free(ix);
+    for (size_t i = 0; i < ncg; i++) /* the cgroups nobody asked for */
+        if (!used[i])
+            ph_db_cgkeys_free(&cg[i], 1);
+    free(used);
+    free(cg);
+    ph_imap_free(&cgix);
     if (rc != SQLITE_DONE) {
         snprintf(err, errlen, "cannot read the cgroups: %s", sqlite3_errmsg(db));
         sqlite3_finalize(st);
@@ -195,7 +247,19 @@ int ph_db_cgroup_keys(ph_store *s, const int64_t *procs, size_t n, ph_db_cgkeys 
 
 void ph_db_cgkeys_free(ph_db_cgkeys *k, size_t n)
 {
+    /* Entries of one cgroup share its strings: each set is freed once,
+     * known by its path (never NULL where the entry has keys). */
+    ph_imap done;
+    ph_imap_init(&done);
     for (size_t i = 0; k && i < n; i++) {
+        if (k[i].path) {
+            int64_t key = (int64_t)(intptr_t)k[i].path;
+            if (ph_imap_get(&done, key)) {
+                memset(&k[i], 0, sizeof k[i]);
+                continue;
+            }
+            ph_imap_put(&done, key, 1);
+        }
         free(k[i].unit);
         free(k[i].slice);
         free(k[i].container);
@@ -203,4 +267,5 @@ void ph_db_cgkeys_free(ph_db_cgkeys *k, size_t n)
         free(k[i].path);
         memset(&k[i], 0, sizeof k[i]);
     }
+    ph_imap_free(&done);
 }

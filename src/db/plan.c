@@ -290,6 +290,56 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     return 0;
 }
 
+/* A window answered by one rollup tier alone, exactly (not widened):
+ * that tier, else -1. */
+static int one_rollup_segment(ph_store *s, int64_t since, int64_t until, int64_t width)
+{
+    ph_segment seg[16];
+    size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
+    if (n != 1 || seg[0].tier == PH_TIER_RAW || seg[0].since != since || seg[0].until != until ||
+        width % ph_tiers[seg[0].tier].width_ns != 0)
+        return -1;
+    return (int)seg[0].tier;
+}
+
+int ph_query_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
+                         int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
+                         size_t errlen)
+{
+    if (width <= 0 || since % width || until % width || until <= since)
+        return -1;
+    size_t nb = (size_t)((until - since) / width);
+    for (size_t j = 0; j < nb;) {
+        int64_t b = since + (int64_t)j * width;
+        int tier = one_rollup_segment(s, b, b + width, width);
+        size_t j1 = j + 1;
+        while (tier >= 0 && j1 < nb && one_rollup_segment(s, since + (int64_t)j1 * width,
+                                                          since + (int64_t)(j1 + 1) * width, width) == tier)
+            j1++;
+        if (tier >= 0) { /* windows j..j1 in one pass over the tier's app rows */
+            int rc = q_app_buckets(s, (enum ph_tier)tier, b, since + (int64_t)j1 * width, width, fn, ctx, err,
+                                   errlen);
+            if (rc < 0)
+                return -1;
+            if (rc == 0) {
+                j = j1;
+                continue;
+            }
+        }
+        for (; j < j1; j++) { /* one by one */
+            ph_result res;
+            int64_t a = since + (int64_t)j * width;
+            if (ph_query_window_metrics(s, a, a + width, want, PH_Q_APPS_ONLY, &res, err, errlen) < 0)
+                return -1;
+            int frc = fn(ctx, a, &res);
+            ph_result_free(&res);
+            if (frc < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE *f)
 {
     int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);

@@ -42,6 +42,10 @@ typedef struct qstate {
      * every process the pass has met (over a month: hundreds of thousands,
      * swept at every keyframe bucket). */
     int *alive; size_t nalive, capalive;
+    /* The processes in the current window (in_window set), in the order
+     * they entered it: a bucket's end visits these, not every process the
+     * pass has met (a day of raw buckets: 288 windows over ~10^4 processes). */
+    int *inwin; size_t ninwin, capinwin;
     sqlite3_stmt *meta;
     int in_window;      /* the state is past `since` */
     int by_user;        /* group by user id instead of app */
@@ -72,6 +76,12 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
  * PH_APP_METRICS, summed, and marks each app met in the window (nprocs 1). */
 int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals);
 /* A rollup segment answered from app rows only (PH_Q_APPS_ONLY). */
+/* The same for each window (b, b + bw] of (since, until] in one pass (bw a
+ * multiple of the tier's width, since and until multiples of bw): fn gets
+ * what q_app_segment gives on that window. 1 (fn never called) when a
+ * keyframe bucket in the range has no app row: ask window by window. */
+int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
+                  int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err, size_t errlen);
 int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *out,
                   char *err, size_t errlen);
 

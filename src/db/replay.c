@@ -132,6 +132,23 @@ static void mark_dirty(qstate *q, int app)
     }
 }
 
+/* idx is in the current window from now on (its in_window was 0). */
+static void join_window(qstate *q, int idx)
+{
+    q->lv[idx].in_window = 1;
+    if (q->ninwin == q->capinwin) {
+        q->capinwin = q->capinwin ? q->capinwin * 2 : 256;
+        q->inwin = ph_xrealloc(q->inwin, q->capinwin * sizeof *q->inwin);
+    }
+    q->inwin[q->ninwin++] = idx;
+}
+
+static int cmp_int(const void *x, const void *y)
+{
+    int a = *(const int *)x, b = *(const int *)y;
+    return (a > b) - (a < b);
+}
+
 /* Account the value held since l->mark up to `t`. */
 static void integrate(live *l, int64_t t)
 {
@@ -282,11 +299,17 @@ static void enter_window(qstate *q, int64_t since)
     ph_result *r = q->r;
     expire(q, since);
     q->in_window = 1;
-    for (size_t i = 0; i < r->nprocs; i++) {
+    /* The processes holding a value, in index order (as a walk over every
+     * process would meet them). */
+    size_t n0 = q->ninwin;
+    for (size_t k = 0; k < q->nalive; k++)
+        if (!q->lv[q->alive[k]].in_window)
+            join_window(q, q->alive[k]);
+    if (q->ninwin - n0 > 1)
+        qsort(q->inwin + n0, q->ninwin - n0, sizeof *q->inwin, cmp_int);
+    for (size_t k = n0; k < q->ninwin; k++) {
+        int i = q->inwin[k];
         live *l = &q->lv[i];
-        if (l->mem < 0)
-            continue;
-        l->in_window = 1;
         l->mark = since;
         ph_agg *a = &r->procs[i];
         if (l->mem > a->mem_peak) {
@@ -398,14 +421,18 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
     out->seg[0].since = win->since;
     out->seg[0].until = win->until;
     int *map = ph_xcalloc(r->napps + 1, sizeof *map);
-    size_t nin = 0;
-    for (size_t i = 0; i < r->nprocs; i++)
-        nin += q->lv[i].in_window;
+    size_t nin = q->ninwin;
     out->procs = steal ? r->procs : ph_xcalloc(nin + 1, sizeof *out->procs);
     out->apps = ph_xcalloc(r->napps + 1, sizeof *out->apps);
     for (size_t i = 0; i < r->napps; i++)
         map[i] = -1;
-    for (size_t i = 0; i < r->nprocs; i++) {
+    /* In index order; a copy visits only the processes in the window, the
+     * last use (steal) every one, to drop the others' strings. */
+    if (q->ninwin > 1)
+        qsort(q->inwin, q->ninwin, sizeof *q->inwin, cmp_int);
+    size_t nvisit = steal ? r->nprocs : q->ninwin;
+    for (size_t k = 0; k < nvisit; k++) {
+        size_t i = steal ? k : (size_t)q->inwin[k];
         if (!q->lv[i].in_window) {
             if (steal) { /* dropped: its slot may be overwritten below */
                 free(r->procs[i].name);
@@ -482,7 +509,10 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
 static void reset_bucket(qstate *q)
 {
     ph_result *r = q->r;
-    for (size_t i = 0; i < r->nprocs; i++) {
+    /* Only the processes in the window: the others' figures were never
+     * touched since their own reset (or creation), nor their marks. */
+    for (size_t k = 0; k < q->ninwin; k++) {
+        int i = q->inwin[k];
         ph_agg *a = &r->procs[i];
         live *l = &q->lv[i];
         memset(a->val, 0, sizeof a->val);
@@ -499,6 +529,7 @@ static void reset_bucket(qstate *q)
             l->hwm_before = l->hwm_in;
         l->hwm_in = -1;
     }
+    q->ninwin = 0;
     for (size_t i = 0; i < r->napps; i++) {
         ph_agg *g = &r->apps[i];
         g->mem_peak = g->mem_last = -1;
@@ -540,16 +571,18 @@ static void lifetime_in_window(live *l, ph_agg *a, int64_t since)
 static void finish_window(qstate *q, int64_t since, int64_t end)
 {
     ph_result *r = q->r;
-    for (size_t i = 0; i < r->nprocs; i++) {
+    /* The processes in the window: only theirs are read (snapshot), and
+     * the others have nothing to integrate (no mark). */
+    for (size_t k = 0; k < q->ninwin; k++) {
+        int i = q->inwin[k];
         live *l = &q->lv[i];
-        if (l->in_window)
-            lifetime_in_window(l, &r->procs[i], since);
+        lifetime_in_window(l, &r->procs[i], since);
         integrate(l, end);
         r->procs[i].mem_last = l->mem;
         r->procs[i].mem_avg = -1;
         if (l->alive_ns > 0)
             r->procs[i].mem_avg = (int64_t)(l->integ / (double)l->alive_ns);
-        else if (l->in_window && l->mem >= 0)
+        else if (l->mem >= 0)
             r->procs[i].mem_avg = l->mem;
     }
     if (q->tier == PH_TIER_RAW)
@@ -609,6 +642,7 @@ void q_state_free(qstate *q)
     free(q->is_dirty);
     free(q->heap);
     free(q->alive);
+    free(q->inwin);
     ph_imap_free(&q->proc_index);
     ph_imap_free(&q->app_index);
 }
@@ -698,7 +732,7 @@ static void add_row(qstate *q, sqlite3_stmt *st, int idx, const int *cols, int n
     if (!inside)
         return;
     if (!l->in_window) {
-        l->in_window = 1;
+        join_window(q, idx);
         a->first_ns = ts;
     }
     a->last_ns = ts;
@@ -862,13 +896,20 @@ int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     return ph_query_tier_metrics(store, tier, since, until, ~(ph_mask)0, r, err, errlen);
 }
 
+int ph_query_raw_buckets_metrics(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
+                                 int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
+                                 char *err, size_t errlen)
+{
+    if (width <= 0 || since % width || until % width || until <= since)
+        return -1;
+    return q_replay(s, PH_TIER_RAW, since, until, width, want, 0, fn, ctx, NULL, err, errlen);
+}
+
 int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
                          int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
                          char *err, size_t errlen)
 {
-    if (width <= 0 || since % width || until % width || until <= since)
-        return -1;
-    return q_replay(s, PH_TIER_RAW, since, until, width, ~(ph_mask)0, 0, fn, ctx, NULL, err, errlen);
+    return ph_query_raw_buckets_metrics(s, since, until, width, ~(ph_mask)0, fn, ctx, err, errlen);
 }
 
 void ph_result_free(ph_result *r)

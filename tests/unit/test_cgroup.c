@@ -423,3 +423,58 @@ TEST(key_long_unit_names_whole)
     keys(path);
     CHECK_S(k.unit, "-");
 }
+
+/* The read side: each process asked for gets its cgroup's keys, in the
+ * order asked (twice where asked twice), none where it has no cgroup or is
+ * not asked for; the processes of one cgroup share its strings, and
+ * ph_db_cgkeys_free frees each copy once (the sanitizer build checks). */
+TEST(keys_read_back_per_process_shared_per_cgroup)
+{
+    char path[600], err[512] = "";
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/cgread.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    sqlite3 *db = ph_store_db(s);
+    CHECK_I(ph_store_exec(s, "INSERT INTO boot (boot, boot_uuid) VALUES (1, 'b');"
+                             "INSERT INTO process (proc, boot, pid, start_key, name, app, first_ns)"
+                             " VALUES (1, 1, 10, 1, 'a', 'a', 0), (2, 1, 11, 1, 'b', 'b', 0),"
+                             " (3, 1, 12, 1, 'c', 'c', 0), (4, 1, 13, 1, 'd', 'd', 0),"
+                             " (5, 1, 14, 1, 'e', 'e', 0)"), 0);
+    struct ph_cgstore *cs = NULL;
+    static ph_cgroup nginx, docker, unused;
+    memset(&nginx, 0, sizeof nginx);
+    nginx.have_v2 = 1;
+    snprintf(nginx.v2, sizeof nginx.v2, "/system.slice/nginx.service");
+    docker = nginx;
+    snprintf(docker.v2, sizeof docker.v2, "/system.slice/docker-" ID64 ".scope");
+    unused = nginx;
+    snprintf(unused.v2, sizeof unused.v2, "/system.slice/cron.service");
+    CHECK_I(ph_cgstore_put(&cs, db, 1, &nginx), 0);
+    CHECK_I(ph_cgstore_put(&cs, db, 3, &nginx), 0);
+    CHECK_I(ph_cgstore_put(&cs, db, 4, &docker), 0);
+    CHECK_I(ph_cgstore_put(&cs, db, 5, &unused), 0); /* a cgroup nobody below asks for */
+    ph_cgstore_free(cs);
+    int64_t ask[] = {4, 3, 2, 1, 3};
+    ph_db_cgkeys out[5];
+    CHECK_I(ph_db_cgroup_keys(s, ask, 5, out, err, sizeof err), 0);
+    CHECK_S(out[0].unit, "docker-" ID64 ".scope");
+    CHECK(out[0].container != NULL && out[0].container_id != NULL);
+    if (out[0].container && out[0].container_id) {
+        CHECK_S(out[0].container_id, ID64);
+        CHECK_I(strlen(out[0].container), 12);
+    }
+    CHECK_S(out[1].unit, "nginx.service");
+    CHECK_S(out[1].slice, "system.slice");
+    CHECK_S(out[1].path, "/system.slice/nginx.service");
+    CHECK(out[1].container == NULL);
+    CHECK(out[2].unit == NULL && out[2].path == NULL); /* no cgroup recorded */
+    CHECK_S(out[3].unit, "nginx.service");
+    CHECK_S(out[4].unit, "nginx.service");
+    CHECK(out[1].unit == out[3].unit && out[3].unit == out[4].unit); /* one copy */
+    ph_db_cgkeys_free(out, 5);
+    for (int i = 0; i < 5; i++)
+        CHECK(out[i].unit == NULL && out[i].path == NULL);
+    ph_store_close(s);
+}

@@ -151,6 +151,103 @@ TEST(gone_processes_do_not_haunt_later_windows)
     ph_store_close(d.s);
 }
 
+/* ph_query_raw_buckets_metrics: each bucket of the one pass is what a query
+ * of that bucket alone gives, for processes busy in some buckets only, idle
+ * with memory carried, gone and born mid-way (the pass keeps only the
+ * processes in each bucket's window: one missed or left over shows here). */
+typedef struct bucket_cmp {
+    ph_store *s;
+    ph_mask want;
+    int buckets, procs_seen;
+} bucket_cmp;
+
+static const ph_agg *find_proc(const ph_result *res, int64_t proc)
+{
+    for (size_t i = 0; i < res->nprocs; i++)
+        if (res->procs[i].proc == proc)
+            return &res->procs[i];
+    return NULL;
+}
+
+static void same_agg(const ph_agg *a, const ph_agg *b)
+{
+    CHECK_I(a->have, b->have);
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        if (a->have & PH_BIT(m))
+            CHECK_I(a->val[m], b->val[m]);
+    CHECK_I(a->mem_peak, b->mem_peak);
+    CHECK_I(a->mem_peak_ns, b->mem_peak_ns);
+    CHECK_I(a->mem_last, b->mem_last);
+    CHECK_I(a->mem_avg, b->mem_avg);
+    CHECK_I(a->first_ns, b->first_ns);
+    CHECK_I(a->last_ns, b->last_ns);
+    CHECK_I(a->rows, b->rows);
+    CHECK_I(a->active, b->active);
+    CHECK_I(a->changed, b->changed);
+    CHECK_I(a->nprocs, b->nprocs);
+    CHECK_I(a->procs_max, b->procs_max);
+}
+
+static int bucket_vs_query(void *ctx, int64_t bucket, ph_result *res)
+{
+    bucket_cmp *c = ctx;
+    ph_result one;
+    char err[256] = "";
+    c->buckets++;
+    CHECK_I(ph_query_tier_metrics(c->s, PH_TIER_RAW, bucket, bucket + 10 * S, c->want, &one, err, sizeof err), 0);
+    CHECK_I(res->win.samples, one.win.samples);
+    CHECK_I(res->nprocs, one.nprocs);
+    CHECK_I(res->napps, one.napps);
+    for (size_t i = 0; i < one.nprocs; i++) {
+        const ph_agg *p = find_proc(res, one.procs[i].proc);
+        CHECK(p != NULL);
+        if (p)
+            same_agg(p, &one.procs[i]);
+    }
+    for (size_t i = 0; i < one.napps; i++) {
+        const ph_agg *g = find(res->apps, res->napps, one.apps[i].name);
+        CHECK(g != NULL);
+        if (g)
+            same_agg(g, &one.apps[i]);
+    }
+    c->procs_seen += (int)one.nprocs;
+    ph_result_free(&one);
+    return 0;
+}
+
+TEST(raw_buckets_are_one_query_per_bucket)
+{
+    db d;
+    char err[256] = "";
+    db_open(&d);
+    int64_t busy = db_proc(&d, 10, "busy", "Busy");
+    int64_t idle = db_proc(&d, 11, "idle", "Idle");
+    int64_t late = db_proc(&d, 12, "late", "Busy");
+    int64_t dies = db_proc(&d, 13, "dies", "Dies");
+    for (int i = 0; i <= 12; i++) { /* samples at 0, 5, ..., 60 s; a keyframe at 0 */
+        r rows[4];
+        int n = 0;
+        if (i == 0) {
+            rows[n++] = (r){idle, -1, 3000, -1};
+            rows[n++] = (r){dies, 1, 700, 5};
+        }
+        if (i % 3 != 2) /* busy skips a sample now and then */
+            rows[n++] = (r){busy, 10 + i, 1000 + 100 * i, i % 2 ? 4 : -1};
+        if (i >= 7)
+            rows[n++] = (r){late, 3, 500 + i, -1};
+        if (i == 3)
+            rows[n++] = (r){dies, 2, 900, -1};
+        int64_t gone[] = {dies};
+        db_sample(&d, i * 5, i == 0, rows, n, gone, i == 5);
+    }
+    bucket_cmp c = {d.s, PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_DISK_WRITE_BYTES), 0, 0};
+    CHECK_I(ph_query_raw_buckets_metrics(d.s, T0, T0 + 60 * S, 10 * S, c.want, bucket_vs_query, &c, err,
+                                         sizeof err), 0);
+    CHECK_I(c.buckets, 6);
+    CHECK(c.procs_seen >= 6 * 2); /* busy and idle in every bucket at least */
+    ph_store_close(d.s);
+}
+
 TEST(app_peak_is_concurrent_sum_not_sum_of_peaks)
 {
     db d;

@@ -407,3 +407,82 @@ TEST(pruning_never_frees_the_highest_process_id)
     CHECK_I(q1(s, "SELECT max(proc) FROM process"), top); /* ...but not the highest id */
     ph_store_close(s);
 }
+
+/* ph_query_app_buckets (the report's points): each window of the one pass
+ * over the app rows is what ph_query_window_metrics gives on it alone, with
+ * sleep gaps across keyframes (those runs are asked window by window) and
+ * without (one pass). */
+typedef struct appb_cmp {
+    ph_store *s;
+    int64_t width;
+    int windows, apps;
+} appb_cmp;
+
+static void same_app(const ph_agg *a, const ph_agg *b)
+{
+    CHECK_I(a->have, b->have);
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        if (a->have & PH_BIT(m))
+            CHECK_I(a->val[m], b->val[m]);
+    CHECK_I(a->mem_peak, b->mem_peak);
+    CHECK_I(a->mem_peak_ns, b->mem_peak_ns);
+    CHECK_I(a->mem_peak_proc, b->mem_peak_proc);
+    CHECK_I(a->mem_last, b->mem_last);
+    CHECK_I(a->first_ns, b->first_ns);
+    CHECK_I(a->last_ns, b->last_ns);
+    CHECK_I(a->nprocs, b->nprocs);
+    CHECK_I(a->procs_max, b->procs_max);
+    CHECK_I(a->changed, b->changed);
+}
+
+static int appb_vs_query(void *ctx, int64_t b, ph_result *res)
+{
+    appb_cmp *c = ctx;
+    ph_result one;
+    char err[256] = "";
+    c->windows++;
+    CHECK_I(ph_query_window_metrics(c->s, b, b + c->width, 0, PH_Q_APPS_ONLY, &one, err, sizeof err), 0);
+    CHECK_I(res->win.samples, one.win.samples);
+    CHECK_I(res->win.covered_ns, one.win.covered_ns);
+    CHECK_I(res->win.first_ns, one.win.first_ns);
+    CHECK_I(res->win.last_ns, one.win.last_ns);
+    CHECK_I(res->nseg, one.nseg);
+    CHECK_I(res->seg[0].tier, one.seg[0].tier);
+    CHECK_I(res->napps, one.napps);
+    for (size_t i = 0; i < one.napps; i++) {
+        const ph_agg *g = NULL;
+        for (size_t j = 0; j < res->napps; j++)
+            if (strcmp(res->apps[j].app, one.apps[i].app) == 0)
+                g = &res->apps[j];
+        CHECK(g != NULL);
+        if (g)
+            same_app(g, &one.apps[i]);
+    }
+    c->apps += (int)one.napps;
+    ph_result_free(&one);
+    return 0;
+}
+
+TEST(app_buckets_are_one_query_per_window)
+{
+    for (int gaps = 0; gaps < 2; gaps++) {
+        ph_gen_opts o;
+        small_history(&o);
+        if (!gaps)
+            o.gap_every_ns = 0;
+        ph_store *s = generate(gaps ? "appb_gaps.db" : "appb.db", &o);
+        if (!s)
+            return;
+        int64_t w = HOUR; /* the minute tier answers windows of 30 min and more */
+        int64_t first = q1(s, "SELECT min(bucket_ns) FROM sample_minute");
+        int64_t last = q1(s, "SELECT max(bucket_ns) FROM sample_minute");
+        int64_t since = (first + HOUR + w - 1) / w * w, until = (last - 10 * 60 * SEC) / w * w;
+        CHECK(until - since >= 5 * HOUR);
+        appb_cmp c = {s, w, 0, 0};
+        char err[256] = "";
+        CHECK_I(ph_query_app_buckets(s, since, until, w, 0, appb_vs_query, &c, err, sizeof err), 0);
+        CHECK_I(c.windows, (int)((until - since) / w));
+        CHECK(c.apps > c.windows); /* several apps per window */
+        ph_store_close(s);
+    }
+}
