@@ -36,16 +36,12 @@ static int take_opt(void *ctx, int c, const char *arg)
 
 static int apps_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {PH_QOPT_LONGOPTS, {"explain", no_argument, NULL, 2100},
-                                             {NULL, 0, NULL, 0}};
     int explain = 0;
     ph_qopts o;
     int rc;
     const ph_qmetric *cpu = ph_qmetric_find("cpu");
-    ph_qopts_init(&o, "1d");
-    o.limit = 50;
-    o.reject = PH_QF_SORT; /* the order is most recently seen */
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_apps, argc, argv, longopts, take_opt, &explain, 0)) >= 0)
+    ph_qopts_init(&o, NULL);
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_apps, argc, argv, take_opt, &explain)) >= 0)
         return rc;
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)
@@ -151,12 +147,22 @@ static int apps_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+/* No --sort: the order is most recently seen. */
+static const ph_opt apps_opts[] = {
+    PH_QO_SINCE("1d"), PH_QO_UNTIL, PH_QO_BY, PH_QO_NAME,
+    PH_QO_CHILDREN("CPU includes reaped children (counted once)"), PH_QO_LIMIT("50"), PH_QO_FORMAT, PH_QO_UTC,
+    PH_QO_DB,
+    {"explain", 0, 2100, NULL, "print the query plan to stderr (tiers, tables, rows read)", NULL, NULL},
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_apps = {
     "apps",
-    "[--since WHEN] [--until WHEN] [--by KEY] [--name NAME] [-n N] [--format table|json|csv]",
+    "",
+    0,
     "List the apps (or processes) seen in a window, first and last seen, with totals.",
-    "  Most recently seen first. (default window: 1 day)\n"
-    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n"
-    "  --explain          print the query plan to stderr (tiers, tables, rows read)\n" PH_QOPT_LIMIT_HELP(50) PH_QOPTS_HELP,
+    apps_opts,
+    "  Most recently seen first.\n"
+    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n",
     apps_exec,
 };

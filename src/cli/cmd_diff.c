@@ -90,16 +90,11 @@ static int take_vs(void *ctx, int c, const char *arg)
 
 static int diff_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PH_QOPT_LONGOPTS,
-        {"vs", required_argument, NULL, 2000},
-        {NULL, 0, NULL, 0},
-    };
     ph_qopts o;
     int rc;
     const char *vs = NULL;
-    ph_qopts_init(&o, "1d");
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_diff, argc, argv, longopts, take_vs, &vs, 0)) >= 0)
+    ph_qopts_init(&o, NULL);
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_diff, argc, argv, take_vs, &vs)) >= 0)
         return rc;
     const ph_qmetric *m = ph_qmetric_find(o.sort ? o.sort : "cpu");
     int64_t b0, b1;
@@ -277,14 +272,21 @@ static int diff_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+static const ph_opt diff_opts[] = {
+    PH_QO_SINCE("1d"), PH_QO_UNTIL,
+    {"vs", 0, 2000, "A..B", "the window to compare with (default: the same length just\nbefore)", NULL, NULL},
+    PH_QO_SORT("what to compare: cpu (default), mem, disk, energy, wakeups,\n..."),
+    PH_QO_BY, PH_QO_NAME, PH_QO_CHILDREN("CPU includes reaped children (counted once)"), PH_QO_LIMIT("10"),
+    PH_QO_FORMAT, PH_QO_UTC, PH_QO_DB,
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_diff = {
     "diff",
-    "[--since WHEN] [--until WHEN] [--vs A..B] [--sort METRIC] [--by KEY] [--name NAME]\n"
-    "       [-n N] [--format table|json|csv]",
+    "",
+    0,
     "Compare two windows: how each app's usage changed, largest changes first.",
-    "  --vs A..B          the window to compare with (default: the same length just before)\n"
-    "  --sort METRIC      what to compare: cpu (default), mem, disk, energy, wakeups, ...\n"
-    "  e.g. prochist diff --since today --vs yesterday..today\n"
-    "  (default window: the last day)\n" PH_QOPT_LIMIT_HELP(10) PH_QOPTS_HELP,
+    diff_opts,
+    "  e.g. prochist diff --since today --vs yesterday..today\n",
     diff_exec,
 };

@@ -47,17 +47,11 @@ static void lookup(ph_store *store, const ph_agg *a, int by_process, who *w)
 
 static int peak_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PH_QOPT_LONGOPTS,
-        {"mem", no_argument, NULL, 2000},
-        {NULL, 0, NULL, 0},
-    };
     ph_qopts o;
     int rc;
-    ph_qopts_init(&o, "1d");
-    o.reject = PH_QF_SORT; /* the order is the peak */
+    ph_qopts_init(&o, NULL);
     /* --mem (2000) is the only peak so far: nothing to do with it. */
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_peak, argc, argv, longopts, NULL, NULL, 0)) >= 0)
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_peak, argc, argv, NULL, NULL)) >= 0)
         return rc;
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)
@@ -166,13 +160,21 @@ static int peak_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+/* No --sort: the order is the peak. */
+static const ph_opt peak_opts[] = {
+    {"mem", 0, 2000, NULL, "peak memory (the default and, so far, only peak)", NULL, NULL},
+    PH_QO_SINCE("1d"), PH_QO_UNTIL, PH_QO_BY, PH_QO_NAME,
+    PH_QO_LIMIT("10"), PH_QO_FORMAT, PH_QO_UTC, PH_QO_DB,
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_peak = {
     "peak",
-    "[--mem] [--since WHEN] [--until WHEN] [--by KEY] [--name NAME] [-n N]\n"
-    "       [--format table|json|csv]",
+    "",
+    0,
     "Show the peak memory of each app or process in a window, when, and who reached it.",
-    "  --mem              peak memory (the default and, so far, only peak)\n"
+    peak_opts,
     "  An app's peak is the largest sum of its processes' memory at one moment;\n"
-    "  'reached by' is the process whose growth made it. (default window: 1 day)\n" PH_QOPT_LIMIT_HELP(10) PH_QOPTS_HELP,
+    "  'reached by' is the process whose growth made it.\n",
     peak_exec,
 };

@@ -41,19 +41,12 @@ static int take_resolution(void *ctx, int c, const char *arg)
 
 static int power_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PH_QOPT_LONGOPTS,
-        {"resolution", required_argument, NULL, 2000},
-        {NULL, 0, NULL, 0},
-    };
     ph_qopts o;
     int rc;
     int64_t res = 0;
     char err[512] = "", why[256];
-    ph_qopts_init(&o, "2h");
-    /* The system's figures: no rows to pick, group or sort. */
-    o.reject = PH_QF_BY | PH_QF_NAME | PH_QF_CHILDREN | PH_QF_LIMIT | PH_QF_SORT;
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_power, argc, argv, longopts, take_resolution, &res, 0)) >= 0)
+    ph_qopts_init(&o, NULL);
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_power, argc, argv, take_resolution, &res)) >= 0)
         return rc;
     if (!res)
         res = ph_auto_resolution(o.until_ns - o.since_ns);
@@ -222,15 +215,25 @@ static int power_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+/* The system's figures: no rows to pick, group or sort (no --by, --name,
+ * --children, --limit, --sort). */
+static const ph_opt power_opts[] = {
+    PH_QO_SINCE("2h"), PH_QO_UNTIL,
+    {"resolution", 0, 2000, "R", "interval of each row: auto (about 60 rows) or whole\nminutes (1m, 15m, 1h, ...)",
+     "auto", NULL},
+    PH_QO_FORMAT, PH_QO_UTC, PH_QO_DB,
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_power = {
     "power",
-    "[--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--format table|json|csv]",
+    "",
+    0,
     "Show the system's power over time: package, core, uncore, DRAM, platform, GPU watts, GPU busy.",
+    power_opts,
     "  Measured from the platform's energy counters (Linux RAPL, root only since 5.10; the GPU's\n"
     "  hwmon energy or power of a DRM card); GPU busy % (amdgpu) and MHz are the driver's gauges.\n"
     "  Per-process energy: prochist top --energy (estimated from package energy by CPU share\n"
-    "  where the platform measures none; the rest is shown as unattributed).\n"
-    "  --resolution R     interval of each row (default auto: about 60 rows)\n"
-    "  (default window: 2 hours)\n" PH_QOPTS_WINDOW_HELP,
+    "  where the platform measures none; the rest is shown as unattributed).\n",
     power_exec,
 };

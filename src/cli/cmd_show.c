@@ -54,20 +54,14 @@ static void spark(const point *p, size_t n, int64_t max, char *out, size_t len)
 
 static int show_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PH_QOPT_LONGOPTS,
-        {"resolution", required_argument, NULL, 2000},
-        {NULL, 0, NULL, 0},
-    };
     ph_qopts o;
     int rc;
     int64_t res = 0;
     char err[512] = "";
-    static const char default_since[] = "1d";
-    ph_qopts_init(&o, default_since);
-    /* One app or pid: nothing to group, pick by name, cut or sort. */
-    o.reject = PH_QF_BY | PH_QF_NAME | PH_QF_LIMIT | PH_QF_SORT;
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_show, argc, argv, longopts, take_resolution, &res, 1)) >= 0)
+    /* No window given: a day back from now, unless what is recorded says
+     * otherwise (below). */
+    ph_qopts_init(&o, "1d");
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_show, argc, argv, take_resolution, &res)) >= 0)
         return rc;
     const char *target = argv[optind];
     int by_pid = all_digits(target);
@@ -79,7 +73,7 @@ static int show_exec(int argc, char **argv)
      * moment, so that ten minutes of recording are ten one-minute rows, not
      * 24 hours of which 23 are empty. */
     int recorded = 0;
-    if (o.since == default_since && strcmp(o.until, "now") == 0) {
+    if (!o.window_given) {
         int64_t first, last;
         int src = ph_query_span(store, &first, &last, err, sizeof err);
         if (src < 0) {
@@ -268,15 +262,26 @@ static int show_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+/* One app or pid: nothing to group, pick by name, cut or sort (no --by,
+ * --name, --limit, --sort). --since has no declared default: without a
+ * window, show picks one from what is recorded. */
+static const ph_opt show_opts[] = {
+    PH_QO_SINCE(NULL), PH_QO_UNTIL,
+    {"resolution", 0, 2000, "R",
+     "interval of the timeline: auto (about 60 points) or whole\nminutes (1m, 15m, 1h, ...)", "auto", NULL},
+    PH_QO_CHILDREN("CPU includes reaped children (a PID's; apps count their own)"),
+    PH_QO_FORMAT, PH_QO_UTC, PH_QO_DB,
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_show = {
     "show",
-    "APP|PID [--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--children]\n"
-    "       [--format table|json|csv]",
+    "APP|PID",
+    1,
     "Show one app's or process's timeline: CPU, memory peak and disk per interval.",
-    "  --resolution R     interval of the timeline (default auto: about 60 points)\n"
-    "  On a terminal, a bar per row and a sparkline show the CPU trend.\n"
-    "  --children         CPU includes reaped children (a PID's; apps count their own)\n"
-    "  (default window: what is recorded, up to the day before its last sample; JSON\n"
-    "  window: \"recorded\"; give --since/--until for another)\n" PH_QOPTS_WINDOW_HELP,
+    show_opts,
+    "  Without --since/--until: what is recorded, up to the day before its last sample\n"
+    "  (JSON window: \"recorded\"); with neither recorded, the last day.\n"
+    "  On a terminal, a bar per row and a sparkline show the CPU trend.\n",
     show_exec,
 };

@@ -10,7 +10,6 @@
 
 #include <cJSON.h>
 #include <fnmatch.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,12 +354,43 @@ static int meta_privileged(ph_store *s)
     return strcmp(v, "1") == 0 ? 1 : 0;
 }
 
-static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
-                                           "cycles", "ctxsw", "faults", "syscalls", "gpu"};
+#define METRIC(name, id, help) {name, 0, id, NULL, help, NULL, "metric"}
+static const ph_opt top_opts_decl[] = {
+    METRIC("cpu", 2000, "sort by CPU time (the default)"),
+    METRIC("mem", 2001, "sort by peak memory (footprint, else resident) in the window"),
+    METRIC("disk", 2002, "sort by bytes read + written to storage"),
+    METRIC("energy", 2003, "sort by energy (where the platform measures it)"),
+    METRIC("wakeups", 2004, "sort by wakeups (where the platform counts them)"),
+    METRIC("instructions", 2005, "sort by instructions retired (where counted)"),
+    METRIC("cycles", 2006, "sort by CPU cycles (where counted)"),
+    METRIC("ctxsw", 2007, "sort by context switches"),
+    METRIC("faults", 2008, "sort by page faults"),
+    METRIC("syscalls", 2009, "sort by system calls (where counted)"),
+    METRIC("gpu", 2010, "sort by GPU time; adds GPU% (JSON gpu_pct)"),
+    PH_QO_SORT("the same by name: cpu, mem, disk, energy, wakeups, ..."),
+    PH_QO_SINCE("1h"),
+    PH_QO_UNTIL,
+    {"at", 0, 2101, "WHEN",
+     "what ran at one moment: the sample interval holding WHEN,\nfrom the finest tier that still has it (raw, "
+     "else the\nminute or hour bucket; the header line and JSON at_tier\nsay which), e.g. --at 03:10",
+     NULL, "end"},
+    PH_QO_BY,
+    PH_QO_NAME,
+    PH_QO_CHILDREN("CPU includes reaped children (counted once)"),
+    PH_QO_LIMIT("10"),
+    PH_QO_FORMAT,
+    PH_QO_UTC,
+    PH_QO_DB,
+    {"explain", 0, 2100, NULL,
+     "print the query plan to stderr: each segment's tier, span,\ntable and index, and the rows it reads", NULL,
+     NULL},
+    PH_OPT_END,
+};
+#undef METRIC
 
-/* --cpu, --mem, ...: options 2000.. in metric_flags order; 2100 --explain,
- * 2101 --at. One metric: a second, different one would silently win, so it
- * is refused. */
+/* --cpu, --mem, ... (the "metric" group above: each names a catalogue
+ * metric), 2100 --explain, 2101 --at. One metric: a second, different one
+ * would silently win, so it is refused. */
 static int take_metric(void *ctx, int c, const char *arg)
 {
     top_opts *o = ctx;
@@ -369,8 +399,11 @@ static int take_metric(void *ctx, int c, const char *arg)
         o->explain = 1;
     if (c == 2101)
         o->at = arg;
-    if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags)) {
-        const ph_qmetric *want = ph_qmetric_find(metric_flags[c - 2000]);
+    const ph_opt *d = top_opts_decl;
+    while (d->name && !(d->key == c && d->group && strcmp(d->group, "metric") == 0))
+        d++;
+    if (d->name) {
+        const ph_qmetric *want = ph_qmetric_find(d->name);
         if (*m && *m != want) {
             ph_err("--%s and --%s conflict: give one metric", (*m)->name, want->name);
             return PH_EXIT_USAGE;
@@ -382,28 +415,16 @@ static int take_metric(void *ctx, int c, const char *arg)
 
 static int top_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PH_QOPT_LONGOPTS,
-        {"cpu", no_argument, NULL, 2000}, {"mem", no_argument, NULL, 2001},
-        {"disk", no_argument, NULL, 2002}, {"energy", no_argument, NULL, 2003},
-        {"wakeups", no_argument, NULL, 2004}, {"instructions", no_argument, NULL, 2005},
-        {"cycles", no_argument, NULL, 2006}, {"ctxsw", no_argument, NULL, 2007},
-        {"faults", no_argument, NULL, 2008}, {"syscalls", no_argument, NULL, 2009},
-        {"gpu", no_argument, NULL, 2010}, {"explain", no_argument, NULL, 2100},
-        {"at", required_argument, NULL, 2101},
-        {NULL, 0, NULL, 0},
-    };
     top_opts o;
     int rc;
     char err[512] = "";
-    static const char default_since[] = "1h";
-    ph_qopts_init(&o.q, default_since);
+    ph_qopts_init(&o.q, NULL);
     o.metric = NULL;
     o.at = NULL;
     o.explain = 0;
-    if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, longopts, take_metric, &o, 0)) >= 0)
+    if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, take_metric, &o)) >= 0)
         return rc;
-    if (o.at && (o.q.since != default_since || strcmp(o.q.until, "now") != 0)) {
+    if (o.at && o.q.window_given) {
         ph_err("--at and --since/--until conflict: --at is the one interval holding a moment");
         return PH_EXIT_USAGE;
     }
@@ -541,26 +562,13 @@ static int top_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+
 const ph_cmd ph_cmd_top = {
     "top",
-    "[--cpu|--mem|--disk|--energy|--wakeups|--instructions|--cycles|--ctxsw|--faults|--syscalls|--gpu]\n"
-    "       [--sort METRIC] [--since WHEN] [--until WHEN | --at WHEN] [--by KEY] [--name NAME]\n"
-    "       [-n N] [--format table|json|csv]",
+    "",
+    0,
     "Show the apps, processes, users or units that used the most in a time window.",
-    "  --cpu              sort by CPU time (default)\n"
-    "  --mem              sort by peak memory (footprint, else resident) in the window\n"
-    "  --disk             sort by bytes read + written to storage\n"
-    "  --energy           sort by energy (where the platform measures it)\n"
-    "  --wakeups          sort by wakeups (where the platform counts them)\n"
-    "  --instructions, --cycles, --ctxsw, --faults, --syscalls, --gpu\n"
-    "                     sort by these counters (where the platform has them)\n"
-    "  --sort METRIC      the same by name: cpu, mem, disk, energy, wakeups, ...\n"
-    "  --at WHEN          what ran at one moment: the sample interval holding WHEN, from the\n"
-    "                     finest tier that still has it (raw, else the minute or hour bucket;\n"
-    "                     the header line and JSON at_tier say which), e.g. --at 03:10\n"
-    "  --explain          print the query plan to stderr: each segment's tier, span,\n"
-    "                     table and index, and the rows it reads\n"
-    "  MAX ALIVE (JSON most_alive_at_once): most processes of the group alive at one sample\n"
-    "  (default window: the last hour)\n" PH_QOPT_LIMIT_HELP(10) PH_QOPTS_HELP,
+    top_opts_decl,
+    "  MAX ALIVE (JSON most_alive_at_once): most processes of the group alive at one sample\n",
     top_exec,
 };
