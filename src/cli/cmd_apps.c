@@ -96,17 +96,25 @@ static int apps_exec(int argc, char **argv)
         }
         out_err = ph_json_print(root) < 0;
     } else if (o.fmt == PH_FMT_CSV) {
-        printf("name,%s,first_seen,last_seen,cpu_s,mem_peak_bytes,disk_bytes\n", byp ? "pid" : "distinct_processes");
+        printf("name,%s,first_seen,last_seen,cpu_s,mem_peak_bytes,disk_bytes\n", byp ? "pid,app" : "distinct_processes");
         for (size_t i = 0; i < n; i++) {
             const ph_agg *a = &rows[i];
             ph_csv_field(stdout, a->name);
             ph_time_iso_utc(a->first_ns, t1, sizeof t1);
             ph_time_iso_utc(a->last_ns, t2, sizeof t2);
             int64_t v = ph_qmetric_value(cpu, a, o.children);
-            printf(",%d,%s,%s,", byp ? a->pid : a->nprocs, t1, t2);
+            printf(",%d", byp ? a->pid : a->nprocs);
+            if (byp) {
+                putchar(',');
+                ph_csv_field(stdout, a->app);
+            }
+            printf(",%s,%s,", t1, t2);
             if (v >= 0)
                 printf("%.9g", (double)v / 1e9);
-            printf(",%lld,", (long long)a->mem_peak);
+            putchar(',');
+            if (a->mem_peak >= 0)
+                printf("%lld", (long long)a->mem_peak);
+            putchar(',');
             v = ph_qmetric_value(ph_qmetric_find("disk"), a, 0);
             if (v >= 0)
                 printf("%lld", (long long)v);

@@ -101,11 +101,11 @@ static int peak_exec(int argc, char **argv)
                 cJSON_AddNullToObject(row, "mem_peak_bytes");
                 cJSON_AddNullToObject(row, "peak_time");
             }
-            if (w[i].pid >= 0) {
-                cJSON *p = cJSON_AddObjectToObject(row, "peak_process");
-                cJSON_AddNumberToObject(p, "pid", w[i].pid);
-                cJSON_AddStringToObject(p, "name", w[i].name);
+            if (w[i].pid >= 0) { /* flat, as in the CSV */
+                cJSON_AddNumberToObject(row, "peak_pid", w[i].pid);
+                cJSON_AddStringToObject(row, "peak_process", w[i].name);
             } else {
+                cJSON_AddNullToObject(row, "peak_pid");
                 cJSON_AddNullToObject(row, "peak_process");
             }
             cJSON_AddItemToArray(arr, row);

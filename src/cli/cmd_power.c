@@ -15,6 +15,8 @@
 
 static const char *const domain_key[PH_PWR_DOMAINS] = {"package_w", "core_w", "uncore_w", "dram_w", "psys_w",
                                                         "gpu_w",     "ane_w"};
+/* energy_j's keys: the domains, as export's domain label names them */
+static const char *const domain_name[PH_PWR_DOMAINS] = {"package", "core", "uncore", "dram", "psys", "gpu", "ane"};
 static const char *const domain_head[PH_PWR_DOMAINS] = {"PACKAGE", "CORE", "UNCORE", "DRAM", "PSYS", "GPU", "ANE"};
 
 /* GPU busy % and average MHz of a window; < 0 when no gauge was read */
@@ -109,7 +111,7 @@ static int power_exec(int argc, char **argv)
         cJSON *tot = cJSON_AddObjectToObject(root, "energy_j");
         for (int d = 0; d < PH_PWR_DOMAINS; d++)
             if (total[d] >= 0)
-                cJSON_AddNumberToObject(tot, domain_key[d], (double)total[d] / 1e9);
+                cJSON_AddNumberToObject(tot, domain_name[d], (double)total[d] / 1e9);
         ph_qjson_common(&o, root);
         cJSON *arr = cJSON_AddArrayToObject(root, "rows");
         for (size_t i = 0; i < n; i++) {

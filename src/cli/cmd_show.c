@@ -166,7 +166,10 @@ static int show_exec(int argc, char **argv)
     int out_err = 0;
     if (o.fmt == PH_FMT_JSON) {
         cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, by_pid ? "pid" : "app", target);
+        if (by_pid)
+            cJSON_AddNumberToObject(root, "pid", pid);
+        else
+            cJSON_AddStringToObject(root, "app", target);
         ph_time_iso_utc(o.since_ns, t, sizeof t);
         cJSON_AddStringToObject(root, "since", t);
         ph_time_iso_utc(o.until_ns, t, sizeof t);
@@ -192,12 +195,15 @@ static int show_exec(int argc, char **argv)
         }
         out_err = ph_json_print(root) < 0;
     } else if (o.fmt == PH_FMT_CSV) {
-        printf("time,cpu_s,mem_peak_bytes,disk_read_bytes,disk_write_bytes\n");
+        printf("time,cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes\n");
         for (size_t i = 0; i < npts; i++) {
             ph_time_iso_utc(pts[i].t, t, sizeof t);
             printf("%s,", t);
             if (pts[i].cpu >= 0)
                 printf("%.9g", (double)pts[i].cpu / 1e9);
+            putchar(',');
+            if (pts[i].cpu >= 0 && pts[i].covered > 0)
+                printf("%.9g", (double)pts[i].cpu * 100.0 / (double)pts[i].covered);
             putchar(',');
             if (pts[i].mem >= 0)
                 printf("%lld", (long long)pts[i].mem);
