@@ -181,6 +181,14 @@ int ph_qwindow(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_
 /* A group row's key in JSON for a cgroup key: "unit": "nginx.service",
  * ..., and for containers also "container_id" (the full id). */
 void ph_qjson_key(const ph_qopts *o, struct cJSON *row, const ph_agg *a);
+struct ph_col;
+struct ph_cell;
+/* The same for a grid (include/ph_format.h): a command's columns `key`
+ * (no head) and `cid` get the key's name and "container_id", or neither
+ * (key and head NULL: not shown) for the other --by values; their cells
+ * a group's key value and container id. */
+void ph_qcols_key(const ph_qopts *o, struct ph_col *key, struct ph_col *cid);
+void ph_qcells_key(const ph_qopts *o, struct ph_cell *key, struct ph_cell *cid, const ph_agg *a);
 /* The query flags for o->by beside the command's own: cgroup keys need the
  * per-process rows (never PH_Q_APPS_ONLY). */
 int ph_qflags(const ph_qopts *o, int flags);

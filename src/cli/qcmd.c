@@ -234,6 +234,21 @@ void ph_qjson_key(const ph_qopts *o, cJSON *row, const ph_agg *a)
         cJSON_AddStringToObject(row, "container_id", a->app);
 }
 
+void ph_qcols_key(const ph_qopts *o, ph_col *key, ph_col *cid)
+{
+    key->key = PH_BY_IS_CGROUP(o->by) ? ph_by_names[o->by] : NULL;
+    cid->key = o->by == PH_BY_CONTAINER ? "container_id" : NULL;
+    key->head = cid->head = NULL; /* the table's name column says it */
+}
+
+void ph_qcells_key(const ph_qopts *o, ph_cell *key, ph_cell *cid, const ph_agg *a)
+{
+    if (PH_BY_IS_CGROUP(o->by))
+        ph_cell_str(key, a->name);
+    if (o->by == PH_BY_CONTAINER)
+        ph_cell_str(cid, a->app);
+}
+
 int ph_qflags(const ph_qopts *o, int flags)
 {
     if (PH_BY_IS_CGROUP(o->by))
