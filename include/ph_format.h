@@ -51,6 +51,8 @@ enum ph_ckind {
 };
 /* In a table only when some row has a value (JSON and CSV always have it). */
 #define PH_COL_SPARSE 1u
+/* Right-aligned in a table (numbers always are; this is for text). */
+#define PH_COL_RIGHT 2u
 
 typedef struct ph_col {
     const char *key;  /* JSON key and CSV header; NULL: a table-only view of other columns */

@@ -95,6 +95,31 @@ static int power_exec(int argc, char **argv)
         n = 0;
     else if (!any)
         ph_err("note: no power was measured in this window: %s", why[0] ? why : "no power source recorded");
+    /* The columns, once, for the table, the JSON rows and the CSV: TIME,
+     * a column per power domain, GPU busy and MHz (in a table, the GPU
+     * ones only when some row has them: most machines have none). */
+    enum { C_TIME, C_COVERED, C_DOMAIN, C_BUSY = C_DOMAIN + PH_PWR_DOMAINS, C_MHZ, NC };
+    ph_col cols[NC] = {
+        [C_TIME] = {"time", "TIME", PH_K_TIME, 0},
+        [C_COVERED] = {"covered_s", NULL, PH_K_NS, 0},
+        [C_BUSY] = {"gpu_busy_pct", "GPU BUSY", PH_K_PCT, PH_COL_SPARSE},
+        [C_MHZ] = {"gpu_mhz", "GPU MHZ", PH_K_NUM, PH_COL_SPARSE},
+    };
+    for (int d = 0; d < PH_PWR_DOMAINS; d++)
+        cols[C_DOMAIN + d] = (ph_col){domain_key[d], domain_head[d], PH_K_W,
+                                      d == PH_PWR_GPU || d == PH_PWR_ANE ? PH_COL_SPARSE : 0};
+    ph_grid g;
+    ph_grid_init(&g, cols, NC);
+    for (size_t i = 0; i < n; i++) {
+        ph_cell *c = ph_grid_row(&g);
+        ph_cell_int(&c[C_TIME], w[i].since);
+        ph_cell_val(&c[C_COVERED], w[i].covered_ns);
+        for (int d = 0; d < PH_PWR_DOMAINS; d++)
+            if (w[i].energy_nj[d] >= 0 && w[i].covered_ns > 0)
+                ph_cell_dbl(&c[C_DOMAIN + d], (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
+        ph_cell_dbl(&c[C_BUSY], gpu_busy_pct(&w[i]));
+        ph_cell_dbl(&c[C_MHZ], gpu_mhz(&w[i]));
+    }
     char t[48];
     int out_err = 0;
     if (o.fmt == PH_FMT_JSON) {
@@ -113,103 +138,20 @@ static int power_exec(int argc, char **argv)
             if (total[d] >= 0)
                 cJSON_AddNumberToObject(tot, domain_name[d], (double)total[d] / 1e9);
         ph_qjson_common(&o, root);
-        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
-        for (size_t i = 0; i < n; i++) {
-            cJSON *p = cJSON_CreateObject();
-            ph_time_iso_utc(w[i].since, t, sizeof t);
-            cJSON_AddStringToObject(p, "time", t);
-            cJSON_AddNumberToObject(p, "covered_s", (double)w[i].covered_ns / 1e9);
-            for (int d = 0; d < PH_PWR_DOMAINS; d++)
-                if (w[i].energy_nj[d] >= 0 && w[i].covered_ns > 0)
-                    cJSON_AddNumberToObject(p, domain_key[d], (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
-                else
-                    cJSON_AddNullToObject(p, domain_key[d]);
-            double g;
-            if ((g = gpu_busy_pct(&w[i])) >= 0)
-                cJSON_AddNumberToObject(p, "gpu_busy_pct", g);
-            else
-                cJSON_AddNullToObject(p, "gpu_busy_pct");
-            if ((g = gpu_mhz(&w[i])) >= 0)
-                cJSON_AddNumberToObject(p, "gpu_mhz", g);
-            else
-                cJSON_AddNullToObject(p, "gpu_mhz");
-            cJSON_AddItemToArray(arr, p);
-        }
+        ph_grid_json(&g, cJSON_AddArrayToObject(root, "rows"));
         out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) { /* the JSON rows' keys, in their order */
-        printf("time,covered_s");
-        for (int d = 0; d < PH_PWR_DOMAINS; d++)
-            printf(",%s", domain_key[d]);
-        printf(",gpu_busy_pct,gpu_mhz\n");
-        for (size_t i = 0; i < n; i++) {
-            double g;
-            ph_time_iso_utc(w[i].since, t, sizeof t);
-            printf("%s,%.9g", t, (double)w[i].covered_ns / 1e9);
-            for (int d = 0; d < PH_PWR_DOMAINS; d++)
-                if (w[i].energy_nj[d] >= 0 && w[i].covered_ns > 0)
-                    printf(",%.9g", (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
-                else
-                    putchar(',');
-            if ((g = gpu_busy_pct(&w[i])) >= 0)
-                printf(",%.9g", g);
-            else
-                putchar(',');
-            if ((g = gpu_mhz(&w[i])) >= 0)
-                printf(",%.9g", g);
-            else
-                putchar(',');
-            putchar('\n');
-        }
+    } else if (o.fmt == PH_FMT_CSV) {
+        ph_grid_csv(&g, stdout);
     } else if (!empty) { /* empty: the note said it */
-        /* TIME, a column per power domain, GPU busy and MHz: the GPU ones
-         * only when some point has them (most machines have none) */
-        enum { NCOL = 1 + PH_PWR_DOMAINS + 2 };
-        const char *heads[NCOL];
-        int right[NCOL], shown[NCOL], col[NCOL], nc = 0;
-        for (int k = 0; k < NCOL; k++)
-            shown[k] = k <= PH_PWR_DOMAINS && k != 1 + PH_PWR_GPU && k != 1 + PH_PWR_ANE;
-        for (size_t i = 0; i < n; i++) {
-            shown[1 + PH_PWR_GPU] |= w[i].energy_nj[PH_PWR_GPU] >= 0;
-            shown[1 + PH_PWR_ANE] |= w[i].energy_nj[PH_PWR_ANE] >= 0;
-            shown[NCOL - 2] |= gpu_busy_pct(&w[i]) >= 0;
-            shown[NCOL - 1] |= gpu_mhz(&w[i]) >= 0;
-        }
-        for (int k = 0; k < NCOL; k++) {
-            if (!shown[k])
-                continue;
-            heads[nc] = k == 0 ? "TIME" : k <= PH_PWR_DOMAINS ? domain_head[k - 1] : k == NCOL - 2 ? "GPU BUSY" : "GPU MHZ";
-            right[nc] = k > 0;
-            col[nc++] = k;
-        }
         ph_table tb;
-        ph_table_init(&tb, nc, heads, right);
-        for (size_t i = 0; i < n; i++) {
-            char cells_s[NCOL][32];
-            const char *cells[NCOL];
-            for (int c = 0; c < nc; c++) {
-                int k = col[c];
-                double g;
-                if (k == 0)
-                    ph_time_display(w[i].since, o.utc, cells_s[c], sizeof cells_s[c]);
-                else if (k <= PH_PWR_DOMAINS && w[i].energy_nj[k - 1] >= 0 && w[i].covered_ns > 0)
-                    snprintf(cells_s[c], sizeof cells_s[c], "%.2f W",
-                             (double)w[i].energy_nj[k - 1] / (double)w[i].covered_ns);
-                else if (k == NCOL - 2 && (g = gpu_busy_pct(&w[i])) >= 0)
-                    snprintf(cells_s[c], sizeof cells_s[c], "%.1f%%", g);
-                else if (k == NCOL - 1 && (g = gpu_mhz(&w[i])) >= 0)
-                    snprintf(cells_s[c], sizeof cells_s[c], "%.0f", g);
-                else
-                    snprintf(cells_s[c], sizeof cells_s[c], "-");
-                cells[c] = cells_s[c];
-            }
-            ph_table_add(&tb, cells);
-        }
+        ph_grid_table(&g, &tb, o.utc, NULL);
         /* With nothing measured, the note above has said why already. */
         printf("system power (measured), every %llds%s%s\n", (long long)(res / PH_NS_PER_SEC),
                any && why[0] ? "; " : "", any ? why : "");
         ph_table_print(&tb, stdout, ph_use_colour(stdout));
         ph_table_free(&tb);
     }
+    ph_grid_free(&g);
     (void)covered;
     free(w);
     if (fflush(stdout) != 0 || out_err)

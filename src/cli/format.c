@@ -349,7 +349,7 @@ void ph_grid_table(const ph_grid *g, ph_table *t, int utc, int *shown)
         if (shown)
             shown[k] = (int)nt;
         heads[nt] = g->cols[k].head;
-        right[nt] = g->cols[k].kind != PH_K_STR && g->cols[k].kind != PH_K_TIME;
+        right[nt] = (g->cols[k].kind != PH_K_STR && g->cols[k].kind != PH_K_TIME) || (g->cols[k].flags & PH_COL_RIGHT);
         col[nt++] = (int)k;
     }
     ph_table_init(t, nt, heads, right);
