@@ -189,6 +189,16 @@ struct ph_cell;
  * a group's key value and container id. */
 void ph_qcols_key(const ph_qopts *o, struct ph_col *key, struct ph_col *cid);
 void ph_qcells_key(const ph_qopts *o, struct ph_cell *key, struct ph_cell *cid, const ph_agg *a);
+struct ph_grid;
+/* A JSON answer's document, begun with "since" and "until" (UTC) of o's
+ * window; or NULL when o->fmt is not JSON. */
+struct cJSON *ph_qjson_root(const ph_qopts *o);
+/* Write a query command's answer from its grid: JSON (root, or NULL for a
+ * new one, gets ph_qjson_common's fields and "rows", and is printed and
+ * freed), CSV, or, unless the answer is empty (its note said it), the
+ * table after the line `head` (may be NULL). Frees g. 0, or -1 when
+ * writing failed. */
+int ph_qwrite(const ph_qopts *o, struct cJSON *root, struct ph_grid *g, int empty, const char *head);
 /* The query flags for o->by beside the command's own: cgroup keys need the
  * per-process rows (never PH_Q_APPS_ONLY). */
 int ph_qflags(const ph_qopts *o, int flags);

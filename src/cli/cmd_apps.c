@@ -100,26 +100,7 @@ static int apps_exec(int argc, char **argv)
         ph_cell_val(&c[C_MEM], a->mem_peak);
         ph_cell_val(&c[C_DISK], ph_qmetric_value(ph_qmetric_find("disk"), a, 0));
     }
-    char t1[48];
-    int out_err = 0;
-    if (o.fmt == PH_FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
-        ph_time_iso_utc(o.since_ns, t1, sizeof t1);
-        cJSON_AddStringToObject(root, "since", t1);
-        ph_time_iso_utc(o.until_ns, t1, sizeof t1);
-        cJSON_AddStringToObject(root, "until", t1);
-        ph_qjson_common(&o, root);
-        ph_grid_json(&g, cJSON_AddArrayToObject(root, "rows"));
-        out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) {
-        ph_grid_csv(&g, stdout);
-    } else if (!empty) { /* empty: the note said it */
-        ph_table tb;
-        ph_grid_table(&g, &tb, o.utc, NULL);
-        ph_table_print(&tb, stdout, ph_use_colour(stdout));
-        ph_table_free(&tb);
-    }
-    ph_grid_free(&g);
+    int out_err = ph_qwrite(&o, ph_qjson_root(&o), &g, empty, NULL) < 0;
     free(rows);
     ph_result_free(&r);
     if (fflush(stdout) != 0 || out_err)

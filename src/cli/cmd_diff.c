@@ -217,10 +217,10 @@ static int diff_exec(int argc, char **argv)
         ph_cell_str(&c[C_SIGNED], ds);
         ph_cell_str(&c[C_PCT], ps);
     }
-    char t[48];
-    int out_err = 0;
+    cJSON *root = NULL;
     if (o.fmt == PH_FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
+        char t[48];
+        root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "metric", m->name);
         cJSON *w = cJSON_AddObjectToObject(root, "before");
         ph_time_iso_utc(b0, t, sizeof t);
@@ -239,31 +239,18 @@ static int diff_exec(int argc, char **argv)
         cJSON_AddStringToObject(root, "compared", rates ? "rates" : is_peak ? "peaks" : "totals");
         cJSON_AddNumberToObject(root, "before_scale", scale);
         cJSON_AddBoolToObject(root, "windows_overlap", overlap);
-        ph_qjson_common(&o, root);
-        ph_grid_json(&g, cJSON_AddArrayToObject(root, "rows"));
-        out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) {
-        char what[256];
-        describe(what, sizeof what, rates, is_peak, len_b, len_a, overlap);
-        if (what[0] && !empty)
-            ph_err("note: %s", what);
-        ph_grid_csv(&g, stdout);
-    } else if (!empty) { /* empty: the note said it */
-        ph_table tb;
-        ph_grid_table(&g, &tb, o.utc, NULL);
-        char x[40], y[40], z[40], w2[40];
-        ph_time_display(b0, o.utc, x, sizeof x);
-        ph_time_display(b1, o.utc, y, sizeof y);
-        ph_time_display(o.since_ns, o.utc, z, sizeof z);
-        ph_time_display(o.until_ns, o.utc, w2, sizeof w2);
-        char what[256];
-        describe(what, sizeof what, rates, is_peak, len_b, len_a, overlap);
-        printf("%s: %s..%s (before) vs %s..%s (after), largest changes first%s%s\n", m->name, x, y, z, w2,
-               what[0] ? "; " : "", what);
-        ph_table_print(&tb, stdout, ph_use_colour(stdout));
-        ph_table_free(&tb);
     }
-    ph_grid_free(&g);
+    char what[256], x[40], y[40], z[40], w2[40], head[512];
+    describe(what, sizeof what, rates, is_peak, len_b, len_a, overlap);
+    if (o.fmt == PH_FMT_CSV && what[0] && !empty)
+        ph_err("note: %s", what);
+    ph_time_display(b0, o.utc, x, sizeof x);
+    ph_time_display(b1, o.utc, y, sizeof y);
+    ph_time_display(o.since_ns, o.utc, z, sizeof z);
+    ph_time_display(o.until_ns, o.utc, w2, sizeof w2);
+    snprintf(head, sizeof head, "%s: %s..%s (before) vs %s..%s (after), largest changes first%s%s", m->name, x, y,
+             z, w2, what[0] ? "; " : "", what);
+    int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     free(ch);
     ph_result_free(&before);
     ph_result_free(&after);

@@ -108,33 +108,17 @@ static int peak_exec(int argc, char **argv)
             ph_cell_str(&c[C_BY], by);
         }
     }
-    char t[48];
-    int out_err = 0;
-    if (o.fmt == PH_FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
-        ph_time_iso_utc(o.since_ns, t, sizeof t);
-        cJSON_AddStringToObject(root, "since", t);
-        ph_time_iso_utc(o.until_ns, t, sizeof t);
-        cJSON_AddStringToObject(root, "until", t);
+    cJSON *root = ph_qjson_root(&o);
+    if (root) {
         cJSON_AddStringToObject(root, "metric", "mem");
         if (PH_BY_IS_CGROUP(o.by)) /* per-process rows give no moment-by-moment sum */
             cJSON_AddStringToObject(root, "mem_peak_is", "sum of its processes' peaks (an upper bound)");
-        ph_qjson_common(&o, root);
-        ph_grid_json(&g, cJSON_AddArrayToObject(root, "rows"));
-        out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) {
-        ph_grid_csv(&g, stdout);
-    } else if (!empty) { /* empty: the note said it */
-        ph_table tb;
-        ph_grid_table(&g, &tb, o.utc, NULL);
-        char a[40], b[40];
-        ph_time_display(o.since_ns, o.utc, a, sizeof a);
-        ph_time_display(o.until_ns, o.utc, b, sizeof b);
-        printf("peak memory (footprint, else resident), %s to %s\n", a, b);
-        ph_table_print(&tb, stdout, ph_use_colour(stdout));
-        ph_table_free(&tb);
     }
-    ph_grid_free(&g);
+    char a[40], b[40], head[160];
+    ph_time_display(o.since_ns, o.utc, a, sizeof a);
+    ph_time_display(o.until_ns, o.utc, b, sizeof b);
+    snprintf(head, sizeof head, "peak memory (footprint, else resident), %s to %s", a, b);
+    int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     free(w);
     free(rows);
     ph_result_free(&r);

@@ -120,14 +120,8 @@ static int power_exec(int argc, char **argv)
         ph_cell_dbl(&c[C_BUSY], gpu_busy_pct(&w[i]));
         ph_cell_dbl(&c[C_MHZ], gpu_mhz(&w[i]));
     }
-    char t[48];
-    int out_err = 0;
-    if (o.fmt == PH_FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
-        ph_time_iso_utc(o.since_ns, t, sizeof t);
-        cJSON_AddStringToObject(root, "since", t);
-        ph_time_iso_utc(o.until_ns, t, sizeof t);
-        cJSON_AddStringToObject(root, "until", t);
+    cJSON *root = ph_qjson_root(&o);
+    if (root) {
         cJSON_AddStringToObject(root, "source", why);
         cJSON_AddStringToObject(root, "measured", "system energy from the platform's counters (RAPL on Linux; "
                                                   "GPU: the driver's energy counter or its power reading); "
@@ -137,21 +131,12 @@ static int power_exec(int argc, char **argv)
         for (int d = 0; d < PH_PWR_DOMAINS; d++)
             if (total[d] >= 0)
                 cJSON_AddNumberToObject(tot, domain_name[d], (double)total[d] / 1e9);
-        ph_qjson_common(&o, root);
-        ph_grid_json(&g, cJSON_AddArrayToObject(root, "rows"));
-        out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) {
-        ph_grid_csv(&g, stdout);
-    } else if (!empty) { /* empty: the note said it */
-        ph_table tb;
-        ph_grid_table(&g, &tb, o.utc, NULL);
-        /* With nothing measured, the note above has said why already. */
-        printf("system power (measured), every %llds%s%s\n", (long long)(res / PH_NS_PER_SEC),
-               any && why[0] ? "; " : "", any ? why : "");
-        ph_table_print(&tb, stdout, ph_use_colour(stdout));
-        ph_table_free(&tb);
     }
-    ph_grid_free(&g);
+    /* With nothing measured, the note above has said why already. */
+    char head[400];
+    snprintf(head, sizeof head, "system power (measured), every %llds%s%s", (long long)(res / PH_NS_PER_SEC),
+             any && why[0] ? "; " : "", any ? why : "");
+    int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     (void)covered;
     free(w);
     if (fflush(stdout) != 0 || out_err)

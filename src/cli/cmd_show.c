@@ -198,10 +198,10 @@ static int show_exec(int argc, char **argv)
             off += (size_t)snprintf(bar + off, sizeof bar - off, "\xe2\x96\x88");
         ph_cell_str(&c[C_BAR], bar);
     }
-    char t[48];
-    int out_err = 0;
+    cJSON *root = NULL;
     if (o.fmt == PH_FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
+        char t[48];
+        root = cJSON_CreateObject();
         if (by_pid)
             cJSON_AddNumberToObject(root, "pid", pid);
         else
@@ -213,26 +213,15 @@ static int show_exec(int argc, char **argv)
         cJSON_AddNumberToObject(root, "resolution_s", (double)(res / PH_NS_PER_SEC));
         /* "recorded": no window was given; this is what the database holds */
         cJSON_AddStringToObject(root, "window", recorded ? "recorded" : "given");
-        ph_qjson_common(&o, root);
-        ph_grid_json(&g, cJSON_AddArrayToObject(root, "rows"));
-        out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) {
-        ph_grid_csv(&g, stdout);
-    } else if (!empty) { /* empty: the note said it */
-        ph_table tb;
-        ph_grid_table(&g, &tb, o.utc, NULL);
-        char line[4 * MAX_POINTS + 8];
-        spark(pts, npts, max, line, sizeof line);
-        char shown[96];
-        snprintf(shown, sizeof shown, "%s", target);
-        ph_ctrl_sanitize(shown);
-        printf("%s %s, every %llds%s%s%s\n", by_pid ? "pid" : "app", shown, (long long)(res / PH_NS_PER_SEC),
-               recorded ? " (no window given: what is recorded, up to a day)" : "", tty ? "  CPU " : "",
-               tty ? line : "");
-        ph_table_print(&tb, stdout, ph_use_colour(stdout));
-        ph_table_free(&tb);
     }
-    ph_grid_free(&g);
+    char line[4 * MAX_POINTS + 8], shown[96], head[4 * MAX_POINTS + 256];
+    spark(pts, npts, max, line, sizeof line);
+    snprintf(shown, sizeof shown, "%s", target);
+    ph_ctrl_sanitize(shown);
+    snprintf(head, sizeof head, "%s %s, every %llds%s%s%s", by_pid ? "pid" : "app", shown,
+             (long long)(res / PH_NS_PER_SEC), recorded ? " (no window given: what is recorded, up to a day)" : "",
+             tty ? "  CPU " : "", tty ? line : "");
+    int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     free(pts);
     if (fflush(stdout) != 0 || out_err)
         return PH_EXIT_FAIL;

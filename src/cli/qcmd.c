@@ -249,6 +249,42 @@ void ph_qcells_key(const ph_qopts *o, ph_cell *key, ph_cell *cid, const ph_agg *
         ph_cell_str(cid, a->app);
 }
 
+cJSON *ph_qjson_root(const ph_qopts *o)
+{
+    char t[48];
+    if (o->fmt != PH_FMT_JSON)
+        return NULL;
+    cJSON *root = cJSON_CreateObject();
+    ph_time_iso_utc(o->since_ns, t, sizeof t);
+    cJSON_AddStringToObject(root, "since", t);
+    ph_time_iso_utc(o->until_ns, t, sizeof t);
+    cJSON_AddStringToObject(root, "until", t);
+    return root;
+}
+
+int ph_qwrite(const ph_qopts *o, cJSON *root, ph_grid *g, int empty, const char *head)
+{
+    int rc = 0;
+    if (o->fmt == PH_FMT_JSON) {
+        if (!root)
+            root = cJSON_CreateObject();
+        ph_qjson_common(o, root);
+        ph_grid_json(g, cJSON_AddArrayToObject(root, "rows"));
+        rc = ph_json_print(root);
+    } else if (o->fmt == PH_FMT_CSV) {
+        ph_grid_csv(g, stdout);
+    } else if (!empty) {
+        ph_table tb;
+        ph_grid_table(g, &tb, o->utc, NULL);
+        if (head)
+            printf("%s\n", head);
+        ph_table_print(&tb, stdout, ph_use_colour(stdout));
+        ph_table_free(&tb);
+    }
+    ph_grid_free(g);
+    return rc < 0 || ferror(stdout) ? -1 : 0;
+}
+
 int ph_qflags(const ph_qopts *o, int flags)
 {
     if (PH_BY_IS_CGROUP(o->by))

@@ -184,3 +184,22 @@ for args in "top --by process" "top --by user --gpu" "apps --by process" "peak -
     check "contract: '$args' on a live recording follows its schema (JSON and CSV)" \
         validate "$schemas/$c.schema.json" "$TMP/live.json" "$TMP/live.csv"
 done
+# The CSV header is the JSON rows' keys for every grouping, the cgroup
+# keys' included (Linux: the others refuse them), on a generated history
+# (no cgroup recorded: every process groups under '-').
+gen="$TMP/gen.db"
+"$GEN" "$gen" --hours 3 --alive 10 --busy 3 --seed 5 --start 1795132800 >/dev/null
+G="--db $gen --utc --since 2026-11-20T01:00Z --until 2026-11-20T03:00Z"
+keys_of() { "$PROCHIST" "$@" $G --format json 2>/dev/null | jq -r 'if (.rows | length) > 0 then .rows[0] | keys_unsorted | join(",") else "no rows" end'; }
+by="app process user"
+[ "$(uname -s)" = Linux ] && by="$by unit slice container cgroup"
+for c in top apps peak diff; do
+    bad=""
+    for k in $by; do
+        [ "$("$PROCHIST" $c --by $k $G --format csv 2>/dev/null | head -1)" = "$(keys_of $c --by $k)" ] || bad="$bad $k"
+    done
+    check "contract: $c's CSV header is its JSON rows' keys for --by $(echo $by | tr ' ' ,)" [ -z "$bad" ]
+    "$PROCHIST" $c --by container $G --format json >"$TMP/c.json" 2>/dev/null || "$PROCHIST" $c --by user $G --format json >"$TMP/c.json"
+    "$PROCHIST" $c --by container $G --format csv >"$TMP/c.csv" 2>/dev/null || "$PROCHIST" $c --by user $G --format csv >"$TMP/c.csv"
+    check "contract: $c by a cgroup key follows its schema (JSON and CSV)" validate "$schemas/$c.schema.json" "$TMP/c.json" "$TMP/c.csv"
+done
