@@ -36,6 +36,8 @@ static void print_usage(FILE *f, const ph_cmd *c)
         do {
             off += (size_t)snprintf(word + off, sizeof word - off, "%s--%s%s%s", g == o ? "" : "|", g->name,
                                     g->arg ? " " : "", g->arg ? g->arg : "");
+            if (off > sizeof word - 2) /* cut, never past the buffer */
+                off = sizeof word - 2;
             g++;
         } while (o->group && g->name && g->group && strcmp(g->group, o->group) == 0 && off < sizeof word - 2);
         snprintf(word + off, sizeof word - off, "]");
