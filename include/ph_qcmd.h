@@ -6,11 +6,11 @@
 #ifndef PH_QCMD_H
 #define PH_QCMD_H
 
-#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ph_cmd.h"
 #include "ph_platform.h"
 #include "ph_query.h"
 #include "ph_store.h"
@@ -33,9 +33,8 @@ typedef struct ph_qopts {
     enum ph_by by;
     int utc, children;
     long limit;
-    /* PH_QF_* of shared options the command has no use for: given, they
-     * are refused (exit 2) instead of silently doing nothing */
-    unsigned reject;
+    /* --since or --until was given (not their declared defaults) */
+    int window_given;
     /* resolved by ph_qopts_finish */
     int64_t since_ns, until_ns;
     char path[PH_PATH_MAX];
@@ -46,12 +45,6 @@ typedef struct ph_qopts {
     char note[PH_PATH_MAX + 160];
 } ph_qopts;
 
-#define PH_QF_BY 1u
-#define PH_QF_NAME 2u
-#define PH_QF_CHILDREN 4u
-#define PH_QF_LIMIT 8u
-#define PH_QF_SORT 16u
-
 /* Long options every query command accepts; short ones: -f FMT, -n N, -h. */
 #define PH_QOPT_DB 1000
 #define PH_QOPT_SINCE 1001
@@ -61,20 +54,6 @@ typedef struct ph_qopts {
 #define PH_QOPT_NAME 1005
 #define PH_QOPT_CHILDREN 1006
 #define PH_QOPT_SORT 1007
-#define PH_QOPT_LONGOPTS                                          \
-    {"db", required_argument, NULL, PH_QOPT_DB},                  \
-    {"since", required_argument, NULL, PH_QOPT_SINCE},            \
-    {"until", required_argument, NULL, PH_QOPT_UNTIL},            \
-    {"utc", no_argument, NULL, PH_QOPT_UTC},                      \
-    {"by", required_argument, NULL, PH_QOPT_BY},                  \
-    {"name", required_argument, NULL, PH_QOPT_NAME},              \
-    {"children", no_argument, NULL, PH_QOPT_CHILDREN},            \
-    {"sort", required_argument, NULL, PH_QOPT_SORT},              \
-    {"format", required_argument, NULL, 'f'},                     \
-    {"limit", required_argument, NULL, 'n'},                      \
-    {"help", no_argument, NULL, 'h'}
-#define PH_QOPT_SHORT "f:n:h"
-
 /* The time grammar in one help paragraph (include/ph_time.h). */
 #define PH_QOPTS_TIME_HELP                                                                 \
     "  --since WHEN       window start: a duration back from now (90s, 30min, 1h30m,\n"     \
@@ -84,42 +63,56 @@ typedef struct ph_qopts {
     "                     2026-11-26T14:00+02:00; local time (UTC with --utc)\n"           \
     "  --until WHEN       window end (default now), same forms\n"
 
-/* Help text of the options of every query command (the window, the format,
- * the database), and of those that pick rows (PH_QOPTS_HELP adds them);
- * each command says its own -n default (PH_QOPT_LIMIT_HELP). */
-#define PH_QOPTS_WINDOW_HELP                                                               \
-    PH_QOPTS_TIME_HELP                                                                     \
-    "  -f, --format FMT   table (default), json or csv; json/csv carry base units\n"        \
-    "  --utc              show times in UTC, and read times without a zone as UTC\n"        \
-    "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
-#define PH_QOPT_LIMIT_HELP(n) "  -n, --limit N      rows to show (default " #n ")\n"
-#define PH_QOPTS_HELP                                                                      \
-    "  --by KEY           app (default), process (each one), user, or (Linux) the systemd\n"  \
-    "                     unit, slice, container or cgroup path (no cgroup recorded: '-')\n" \
-    "  --name NAME        only the app or process named NAME; when none is, those matching\n" \
-    "                     NAME as a glob (e.g. 'chrom*'); JSON name_match says which\n"    \
-    "  --children         CPU includes reaped children (counted once)\n" PH_QOPTS_WINDOW_HELP
+/* The query options, for each command's option list (include/ph_cmd.h):
+ * a command declares those it uses, and only those parse or show in its
+ * help. The help text of --since is the time grammar. */
+#define PH_QHELP_SINCE                                                                      \
+    "window start: a duration back from now (90s, 30min, 1h30m,\n'1h 30m', 2d, 1w, "         \
+    "'1h ago', -1h), a time of day (14:00: the\nlast one), today, yesterday, 'yesterday "    \
+    "14:00', 'mon 09:00',\n@1700000000, 2026-11-26, '2026-11-26 14:00',\n"                  \
+    "2026-11-26T14:00+02:00; local time (UTC with --utc)"
+#define PH_QO_SINCE(dflt) {"since", 0, PH_QOPT_SINCE, "WHEN", PH_QHELP_SINCE, dflt, NULL}
+#define PH_QO_UNTIL {"until", 0, PH_QOPT_UNTIL, "WHEN", "window end, same forms", "now", "end"}
+#define PH_QO_BY                                                                            \
+    {"by", 0, PH_QOPT_BY, "KEY",                                                            \
+     "app, process (each one), user, or (Linux) the systemd unit,\nslice, container or "     \
+     "cgroup path (no cgroup recorded: '-')", "app", NULL}
+#define PH_QO_NAME                                                                          \
+    {"name", 0, PH_QOPT_NAME, "NAME",                                                       \
+     "only the app or process named NAME; when none is, those\nmatching NAME as a glob "     \
+     "(e.g. 'chrom*'); JSON name_match says\nwhich", NULL, NULL}
+#define PH_QO_CHILDREN(help) {"children", 0, PH_QOPT_CHILDREN, NULL, help, NULL, NULL}
+#define PH_QO_SORT(help) {"sort", 0, PH_QOPT_SORT, "METRIC", help, NULL, NULL}
+#define PH_QO_LIMIT(dflt) {"limit", 'n', 'n', "N", "rows to show", dflt, NULL}
+#define PH_QO_FORMAT                                                                        \
+    {"format", 'f', 'f', "FMT", "table, json or csv; json and csv carry base units\n"        \
+     "(docs/json.md)", "table", NULL}
+#define PH_QO_UTC                                                                           \
+    {"utc", 0, PH_QOPT_UTC, NULL, "show times in UTC, and read times without a zone as UTC", NULL, NULL}
+#define PH_QO_DB                                                                            \
+    {"db", 0, PH_QOPT_DB, "PATH", "database (default $PROCHIST_DB, else the per-user state\ndirectory)", \
+     NULL, NULL}
+/* Every query option: one given to a command that does not declare it is
+ * refused as "--by does nothing for power", not as unknown. */
+extern const ph_opt ph_qopts_all[];
 
 void ph_qopts_init(ph_qopts *o, const char *default_since);
 /* Handle an option getopt returned: 1 handled, 0 not a shared one,
  * -1 bad value (message printed: exit PH_EXIT_USAGE). */
 int ph_qopts_handle(ph_qopts *o, int c, const char *arg);
 struct ph_cmd;
-/* Parse a query command's arguments: the shared options, the command's own
- * (longopts holds PH_QOPT_LONGOPTS and them; on_opt gets the others and
- * returns 0 or an exit status), exactly `positional` arguments left at
- * argv[optind], then the window. Returns -1 to go on, else an exit status
- * (0 after --help). */
+/* Parse a query command's arguments by its declared options (cmd->opts):
+ * their defaults, then argv; the query options fill o, on_opt (may be NULL)
+ * gets the command's own and returns 0 or an exit status; cmd->nargs
+ * positional arguments are left at argv[optind]; then the window is
+ * resolved (ph_qopts_finish). Returns -1 to go on, else an exit status (0
+ * after --help). */
 int ph_qopts_parse(ph_qopts *o, const struct ph_cmd *cmd, int argc, char **argv,
-                   const struct option *longopts, int (*on_opt)(void *ctx, int c, const char *arg),
-                   void *ctx, int positional);
+                   int (*on_opt)(void *ctx, int c, const char *arg), void *ctx);
 /* --resolution: auto (0) or whole minutes; -1 with a message when bad. */
 int ph_parse_resolution(const char *arg, int64_t *res);
 /* About 60 points over a span: 1m, 5m, 15m, 1h, 6h, 1d or 1w. */
 int64_t ph_auto_resolution(int64_t span);
-/* Report getopt's ':' and '?' and stray arguments; returns an exit status
- * or -1 to go on. */
-int ph_qopts_getopt_error(const char *cmd, int c, int argc, char **argv);
 /* A time option's value in the grammar of ph_time.h, local or (with
  * --utc) UTC: 0, or PH_EXIT_USAGE after a one-line error naming opt. */
 int ph_qtime(const char *opt, const char *arg, int64_t now_ns, int utc, int64_t *out_ns);
@@ -188,6 +181,24 @@ int ph_qwindow(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_
 /* A group row's key in JSON for a cgroup key: "unit": "nginx.service",
  * ..., and for containers also "container_id" (the full id). */
 void ph_qjson_key(const ph_qopts *o, struct cJSON *row, const ph_agg *a);
+struct ph_col;
+struct ph_cell;
+/* The same for a grid (include/ph_format.h): a command's columns `key`
+ * (no head) and `cid` get the key's name and "container_id", or neither
+ * (key and head NULL: not shown) for the other --by values; their cells
+ * a group's key value and container id. */
+void ph_qcols_key(const ph_qopts *o, struct ph_col *key, struct ph_col *cid);
+void ph_qcells_key(const ph_qopts *o, struct ph_cell *key, struct ph_cell *cid, const ph_agg *a);
+struct ph_grid;
+/* A JSON answer's document, begun with "since" and "until" (UTC) of o's
+ * window; or NULL when o->fmt is not JSON. */
+struct cJSON *ph_qjson_root(const ph_qopts *o);
+/* Write a query command's answer from its grid: JSON (root, or NULL for a
+ * new one, gets ph_qjson_common's fields and "rows", and is printed and
+ * freed), CSV, or, unless the answer is empty (its note said it), the
+ * table after the line `head` (may be NULL). Frees g. 0, or -1 when
+ * writing failed. */
+int ph_qwrite(const ph_qopts *o, struct cJSON *root, struct ph_grid *g, int empty, const char *head);
 /* The query flags for o->by beside the command's own: cgroup keys need the
  * per-process rows (never PH_Q_APPS_ONLY). */
 int ph_qflags(const ph_qopts *o, int flags);

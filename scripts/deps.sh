@@ -2,7 +2,8 @@
 # Install what building and testing prochist needs, when it is missing:
 # a C compiler, make, pkg-config, SQLite 3 and cJSON development files, and
 # the sqlite3 and jq command-line tools used by the tests (and, on Linux,
-# /usr/bin/time); and, for the report test (tests/e2e/report.sh) only, a
+# /usr/bin/time, and python3 with jsonschema, which tests/e2e/contract.sh
+# validates JSON output with); and, for the report test (tests/e2e/report.sh) only, a
 # headless Chromium and python3, which the full mode installs and --check
 # never asks for (that test prints "skip - " without them).
 # Debian/Ubuntu (apt-get) and macOS (Homebrew). Quiet when nothing is missing.
@@ -41,7 +42,8 @@ have_libs() {
 }
 have_tools() {
     command -v sqlite3 >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 &&
-        command -v cc >/dev/null 2>&1 && { [ "$(uname -s)" != Linux ] || [ -x /usr/bin/time ]; }
+        command -v cc >/dev/null 2>&1 &&
+        { [ "$(uname -s)" != Linux ] || { [ -x /usr/bin/time ] && python3 -c 'import jsonschema' 2>/dev/null; }; }
 }
 
 have_browser() {
@@ -69,7 +71,9 @@ Linux)
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
     # time: /usr/bin/time -v, an independent figure in tests/e2e/accounting.sh
-    $SUDO apt-get install -y -qq build-essential pkg-config libsqlite3-dev libcjson-dev sqlite3 jq curl time >/dev/null
+    # python3-jsonschema: the JSON Schemas of docs/schema/ in tests/e2e/contract.sh
+    $SUDO apt-get install -y -qq build-essential pkg-config libsqlite3-dev libcjson-dev sqlite3 jq curl time \
+        python3-jsonschema >/dev/null
     # The report test's browser: optional, so a failure here is only said.
     have_browser || $SUDO apt-get install -y -qq chromium python3 >/dev/null ||
         echo "deps: could not install chromium and python3; the report test will skip its browser checks" >&2

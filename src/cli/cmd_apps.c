@@ -36,16 +36,12 @@ static int take_opt(void *ctx, int c, const char *arg)
 
 static int apps_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {PH_QOPT_LONGOPTS, {"explain", no_argument, NULL, 2100},
-                                             {NULL, 0, NULL, 0}};
     int explain = 0;
     ph_qopts o;
     int rc;
     const ph_qmetric *cpu = ph_qmetric_find("cpu");
-    ph_qopts_init(&o, "1d");
-    o.limit = 50;
-    o.reject = PH_QF_SORT; /* the order is most recently seen */
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_apps, argc, argv, longopts, take_opt, &explain, 0)) >= 0)
+    ph_qopts_init(&o, NULL);
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_apps, argc, argv, take_opt, &explain)) >= 0)
         return rc;
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)
@@ -67,83 +63,44 @@ static int apps_exec(int argc, char **argv)
     n = ph_agg_top(all, n, (size_t)o.limit, cmp_seen, &rows);
     if (!empty)
         empty = ph_qname_missed(&o, n);
+    /* The columns, once, for the table, the JSON rows and the CSV. */
+    enum { C_NAME, C_PID, C_APP, C_KEY, C_CID, C_PROCS, C_FIRST, C_LAST, C_CPU, C_MEM, C_DISK, NC };
+    ph_col cols[NC] = {
+        [C_NAME] = {"name", ph_by_heads[o.by], PH_K_STR, 0},
+        [C_PID] = {"pid", "PID", PH_K_INT, 0},
+        [C_APP] = {"app", NULL, PH_K_STR, 0},
+        [C_KEY] = {NULL, NULL, PH_K_STR, 0},
+        [C_CID] = {NULL, NULL, PH_K_STR, 0},
+        [C_PROCS] = {"distinct_processes", "PROCS SEEN", PH_K_INT, 0},
+        [C_FIRST] = {"first_seen", "FIRST SEEN", PH_K_TIME, 0},
+        [C_LAST] = {"last_seen", "LAST SEEN", PH_K_TIME, 0},
+        [C_CPU] = {"cpu_s", "CPU", PH_K_NS, 0},
+        [C_MEM] = {"mem_peak_bytes", "MEM PEAK", PH_K_BYTES, 0},
+        [C_DISK] = {"disk_bytes", "DISK", PH_K_BYTES, 0},
+    };
     int byp = o.by == PH_BY_PROCESS;
-    char t1[48], t2[48];
-    int out_err = 0;
-    if (o.fmt == PH_FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
-        ph_time_iso_utc(o.since_ns, t1, sizeof t1);
-        cJSON_AddStringToObject(root, "since", t1);
-        ph_time_iso_utc(o.until_ns, t1, sizeof t1);
-        cJSON_AddStringToObject(root, "until", t1);
-        ph_qjson_common(&o, root);
-        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
-        for (size_t i = 0; i < n; i++) {
-            const ph_agg *a = &rows[i];
-            cJSON *row = cJSON_CreateObject();
-            cJSON_AddStringToObject(row, "name", a->name);
-            if (byp) {
-                cJSON_AddNumberToObject(row, "pid", a->pid);
-                cJSON_AddStringToObject(row, "app", a->app);
-            } else {
-                ph_qjson_key(&o, row, a);
-                cJSON_AddNumberToObject(row, "distinct_processes", a->nprocs);
-            }
-            ph_time_iso_utc(a->first_ns, t1, sizeof t1);
-            ph_time_iso_utc(a->last_ns, t2, sizeof t2);
-            cJSON_AddStringToObject(row, "first_seen", t1);
-            cJSON_AddStringToObject(row, "last_seen", t2);
-            ph_json_num(row, "cpu_s", ph_qmetric_value(cpu, a, o.children), 1e9);
-            ph_json_num(row, "mem_peak_bytes", a->mem_peak, 1);
-            ph_json_num(row, "disk_bytes", ph_qmetric_value(ph_qmetric_find("disk"), a, 0), 1);
-            cJSON_AddItemToArray(arr, row);
-        }
-        out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) {
-        printf("name,%s,first_seen,last_seen,cpu_s,mem_peak_bytes,disk_bytes\n", byp ? "pid" : "distinct_processes");
-        for (size_t i = 0; i < n; i++) {
-            const ph_agg *a = &rows[i];
-            ph_csv_field(stdout, a->name);
-            ph_time_iso_utc(a->first_ns, t1, sizeof t1);
-            ph_time_iso_utc(a->last_ns, t2, sizeof t2);
-            int64_t v = ph_qmetric_value(cpu, a, o.children);
-            printf(",%d,%s,%s,", byp ? a->pid : a->nprocs, t1, t2);
-            if (v >= 0)
-                printf("%.9g", (double)v / 1e9);
-            printf(",%lld,", (long long)a->mem_peak);
-            v = ph_qmetric_value(ph_qmetric_find("disk"), a, 0);
-            if (v >= 0)
-                printf("%lld", (long long)v);
-            putchar('\n');
-        }
-    } else if (!empty) { /* empty: the note said it */
-        const char *heads[] = {ph_by_heads[o.by], byp ? "PID" : "PROCS SEEN", "FIRST SEEN", "LAST SEEN", "CPU",
-                               "MEM PEAK", "DISK"};
-        const int right[] = {0, 1, 0, 0, 1, 1, 1};
-        ph_table tb;
-        ph_table_init(&tb, 7, heads, right);
-        for (size_t i = 0; i < n; i++) {
-            const ph_agg *a = &rows[i];
-            char k[16], cpu_s[24], mem[24], disk[24];
-            const char *cells[7];
-            snprintf(k, sizeof k, "%d", byp ? a->pid : a->nprocs);
-            ph_time_display(a->first_ns, o.utc, t1, sizeof t1);
-            ph_time_display(a->last_ns, o.utc, t2, sizeof t2);
-            ph_fmt_duration(ph_qmetric_value(cpu, a, o.children), cpu_s, sizeof cpu_s);
-            ph_fmt_bytes(a->mem_peak, mem, sizeof mem);
-            ph_fmt_bytes(ph_qmetric_value(ph_qmetric_find("disk"), a, 0), disk, sizeof disk);
-            cells[0] = a->name;
-            cells[1] = k;
-            cells[2] = t1;
-            cells[3] = t2;
-            cells[4] = cpu_s;
-            cells[5] = mem;
-            cells[6] = disk;
-            ph_table_add(&tb, cells);
-        }
-        ph_table_print(&tb, stdout, ph_use_colour(stdout));
-        ph_table_free(&tb);
+    if (byp)
+        cols[C_PROCS].key = cols[C_PROCS].head = NULL;
+    else
+        cols[C_PID].key = cols[C_PID].head = cols[C_APP].key = NULL;
+    ph_qcols_key(&o, &cols[C_KEY], &cols[C_CID]);
+    ph_grid g;
+    ph_grid_init(&g, cols, NC);
+    for (size_t i = 0; i < n; i++) {
+        const ph_agg *a = &rows[i];
+        ph_cell *c = ph_grid_row(&g);
+        ph_cell_str(&c[C_NAME], a->name);
+        ph_cell_int(&c[C_PID], a->pid);
+        ph_cell_str(&c[C_APP], a->app);
+        ph_qcells_key(&o, &c[C_KEY], &c[C_CID], a);
+        ph_cell_int(&c[C_PROCS], a->nprocs);
+        ph_cell_int(&c[C_FIRST], a->first_ns);
+        ph_cell_int(&c[C_LAST], a->last_ns);
+        ph_cell_val(&c[C_CPU], ph_qmetric_value(cpu, a, o.children));
+        ph_cell_val(&c[C_MEM], a->mem_peak);
+        ph_cell_val(&c[C_DISK], ph_qmetric_value(ph_qmetric_find("disk"), a, 0));
     }
+    int out_err = ph_qwrite(&o, ph_qjson_root(&o), &g, empty, NULL) < 0;
     free(rows);
     ph_result_free(&r);
     if (fflush(stdout) != 0 || out_err)
@@ -151,12 +108,22 @@ static int apps_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+/* No --sort: the order is most recently seen. */
+static const ph_opt apps_opts[] = {
+    PH_QO_SINCE("1d"), PH_QO_UNTIL, PH_QO_BY, PH_QO_NAME,
+    PH_QO_CHILDREN("CPU includes reaped children (counted once)"), PH_QO_LIMIT("50"), PH_QO_FORMAT, PH_QO_UTC,
+    PH_QO_DB,
+    {"explain", 0, 2100, NULL, "print the query plan to stderr (tiers, tables, rows read)", NULL, NULL},
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_apps = {
     "apps",
-    "[--since WHEN] [--until WHEN] [--by KEY] [--name NAME] [-n N] [--format table|json|csv]",
+    "",
+    0,
     "List the apps (or processes) seen in a window, first and last seen, with totals.",
-    "  Most recently seen first. (default window: 1 day)\n"
-    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n"
-    "  --explain          print the query plan to stderr (tiers, tables, rows read)\n" PH_QOPT_LIMIT_HELP(50) PH_QOPTS_HELP,
+    apps_opts,
+    "  Most recently seen first.\n"
+    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n",
     apps_exec,
 };

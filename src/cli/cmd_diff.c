@@ -90,16 +90,11 @@ static int take_vs(void *ctx, int c, const char *arg)
 
 static int diff_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PH_QOPT_LONGOPTS,
-        {"vs", required_argument, NULL, 2000},
-        {NULL, 0, NULL, 0},
-    };
     ph_qopts o;
     int rc;
     const char *vs = NULL;
-    ph_qopts_init(&o, "1d");
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_diff, argc, argv, longopts, take_vs, &vs, 0)) >= 0)
+    ph_qopts_init(&o, NULL);
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_diff, argc, argv, take_vs, &vs)) >= 0)
         return rc;
     const ph_qmetric *m = ph_qmetric_find(o.sort ? o.sort : "cpu");
     int64_t b0, b1;
@@ -180,10 +175,52 @@ static int diff_exec(int argc, char **argv)
     if (n > (size_t)o.limit)
         n = (size_t)o.limit;
 
-    char t[48];
-    int out_err = 0;
+    /* The columns, once, for the table, the JSON rows and the CSV; the
+     * table adds the change in words and in percent. */
+    enum { C_NAME, C_KEY, C_CID, C_BEFORE, C_AFTER, C_CHANGE, C_SIGNED, C_PCT, NC };
+    static const enum ph_ckind kind[] = {[PH_UNIT_NS] = PH_K_NS, [PH_UNIT_BYTES] = PH_K_BYTES,
+                                         [PH_UNIT_NJ] = PH_K_NJ, [PH_UNIT_COUNT] = PH_K_COUNT};
+    char kb[64], ka[64], kd[64];
+    snprintf(kb, sizeof kb, "before_%s", m->json);
+    snprintf(ka, sizeof ka, "after_%s", m->json);
+    snprintf(kd, sizeof kd, "change_%s", m->json);
+    ph_col cols[NC] = {
+        [C_NAME] = {"name", ph_by_heads[o.by], PH_K_STR, 0},
+        [C_KEY] = {NULL, NULL, PH_K_STR, 0},
+        [C_CID] = {NULL, NULL, PH_K_STR, 0},
+        [C_BEFORE] = {kb, "BEFORE", kind[m->unit], 0},
+        [C_AFTER] = {ka, "AFTER", kind[m->unit], 0},
+        [C_CHANGE] = {kd, NULL, kind[m->unit], 0}, /* absent counts as 0 */
+        [C_SIGNED] = {NULL, "CHANGE", PH_K_STR, PH_COL_RIGHT},
+        [C_PCT] = {NULL, "%", PH_K_STR, PH_COL_RIGHT},
+    };
+    ph_qcols_key(&o, &cols[C_KEY], &cols[C_CID]);
+    ph_grid g;
+    ph_grid_init(&g, cols, NC);
+    for (size_t i = 0; i < n; i++) {
+        ph_cell *c = ph_grid_row(&g);
+        char ds[40], ps[24];
+        int64_t bv = ch[i].before < 0 ? 0 : ch[i].before, av = ch[i].after < 0 ? 0 : ch[i].after;
+        ph_cell_str(&c[C_NAME], ch[i].name);
+        ph_qcells_key(&o, &c[C_KEY], &c[C_CID], ch[i].row);
+        ph_cell_val(&c[C_BEFORE], ch[i].before);
+        ph_cell_val(&c[C_AFTER], ch[i].after);
+        ph_cell_int(&c[C_CHANGE], av - bv);
+        ph_fmt_unit(m->unit, av >= bv ? av - bv : bv - av, ds + 1, sizeof ds - 1);
+        ds[0] = av >= bv ? '+' : '-';
+        if (bv > 0)
+            snprintf(ps, sizeof ps, "%+.0f%%", (double)(av - bv) * 100.0 / (double)bv);
+        else
+            snprintf(ps, sizeof ps, av > 0 ? "new" : "-");
+        if (ch[i].after < 0)
+            snprintf(ps, sizeof ps, "gone");
+        ph_cell_str(&c[C_SIGNED], ds);
+        ph_cell_str(&c[C_PCT], ps);
+    }
+    cJSON *root = NULL;
     if (o.fmt == PH_FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
+        char t[48];
+        root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "metric", m->name);
         cJSON *w = cJSON_AddObjectToObject(root, "before");
         ph_time_iso_utc(b0, t, sizeof t);
@@ -202,73 +239,18 @@ static int diff_exec(int argc, char **argv)
         cJSON_AddStringToObject(root, "compared", rates ? "rates" : is_peak ? "peaks" : "totals");
         cJSON_AddNumberToObject(root, "before_scale", scale);
         cJSON_AddBoolToObject(root, "windows_overlap", overlap);
-        ph_qjson_common(&o, root);
-        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
-        for (size_t i = 0; i < n; i++) {
-            cJSON *row = cJSON_CreateObject();
-            char kb[64], ka[64], kd[64];
-            snprintf(kb, sizeof kb, "before_%s", m->json);
-            snprintf(ka, sizeof ka, "after_%s", m->json);
-            snprintf(kd, sizeof kd, "change_%s", m->json);
-            cJSON_AddStringToObject(row, "name", ch[i].name);
-            ph_qjson_key(&o, row, ch[i].row);
-            ph_json_num(row, kb, ch[i].before, m->scale);
-            ph_json_num(row, ka, ch[i].after, m->scale);
-            cJSON_AddNumberToObject(row, kd,
-                                    (double)((ch[i].after < 0 ? 0 : ch[i].after) - (ch[i].before < 0 ? 0 : ch[i].before)) /
-                                        m->scale);
-            cJSON_AddItemToArray(arr, row);
-        }
-        out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) {
-        char what[256];
-        describe(what, sizeof what, rates, is_peak, len_b, len_a, overlap);
-        if (what[0] && !empty)
-            ph_err("note: %s", what);
-        printf("name,before_%s,after_%s,change_%s\n", m->json, m->json, m->json);
-        for (size_t i = 0; i < n; i++) {
-            ph_csv_field(stdout, ch[i].name);
-            int64_t bv = ch[i].before < 0 ? 0 : ch[i].before, av = ch[i].after < 0 ? 0 : ch[i].after;
-            printf(",%.9g,%.9g,%.9g\n", (double)bv / m->scale, (double)av / m->scale, (double)(av - bv) / m->scale);
-        }
-    } else if (!empty) { /* empty: the note said it */
-        const char *heads[] = {ph_by_heads[o.by], "BEFORE", "AFTER", "CHANGE", "%"};
-        const int right[] = {0, 1, 1, 1, 1};
-        ph_table tb;
-        ph_table_init(&tb, 5, heads, right);
-        for (size_t i = 0; i < n; i++) {
-            char bs[32], as[32], ds[40], ps[24];
-            const char *cells[5];
-            int64_t bv = ch[i].before < 0 ? 0 : ch[i].before, av = ch[i].after < 0 ? 0 : ch[i].after;
-            ph_fmt_unit(m->unit, ch[i].before, bs, sizeof bs);
-            ph_fmt_unit(m->unit, ch[i].after, as, sizeof as);
-            ph_fmt_unit(m->unit, av >= bv ? av - bv : bv - av, ds + 1, sizeof ds - 1);
-            ds[0] = av >= bv ? '+' : '-';
-            if (bv > 0)
-                snprintf(ps, sizeof ps, "%+.0f%%", (double)(av - bv) * 100.0 / (double)bv);
-            else
-                snprintf(ps, sizeof ps, av > 0 ? "new" : "-");
-            if (ch[i].after < 0)
-                snprintf(ps, sizeof ps, "gone");
-            cells[0] = ch[i].name;
-            cells[1] = bs;
-            cells[2] = as;
-            cells[3] = ds;
-            cells[4] = ps;
-            ph_table_add(&tb, cells);
-        }
-        char x[40], y[40], z[40], w2[40];
-        ph_time_display(b0, o.utc, x, sizeof x);
-        ph_time_display(b1, o.utc, y, sizeof y);
-        ph_time_display(o.since_ns, o.utc, z, sizeof z);
-        ph_time_display(o.until_ns, o.utc, w2, sizeof w2);
-        char what[256];
-        describe(what, sizeof what, rates, is_peak, len_b, len_a, overlap);
-        printf("%s: %s..%s (before) vs %s..%s (after), largest changes first%s%s\n", m->name, x, y, z, w2,
-               what[0] ? "; " : "", what);
-        ph_table_print(&tb, stdout, ph_use_colour(stdout));
-        ph_table_free(&tb);
     }
+    char what[256], x[40], y[40], z[40], w2[40], head[512];
+    describe(what, sizeof what, rates, is_peak, len_b, len_a, overlap);
+    if (o.fmt == PH_FMT_CSV && what[0] && !empty)
+        ph_err("note: %s", what);
+    ph_time_display(b0, o.utc, x, sizeof x);
+    ph_time_display(b1, o.utc, y, sizeof y);
+    ph_time_display(o.since_ns, o.utc, z, sizeof z);
+    ph_time_display(o.until_ns, o.utc, w2, sizeof w2);
+    snprintf(head, sizeof head, "%s: %s..%s (before) vs %s..%s (after), largest changes first%s%s", m->name, x, y,
+             z, w2, what[0] ? "; " : "", what);
+    int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     free(ch);
     ph_result_free(&before);
     ph_result_free(&after);
@@ -277,14 +259,21 @@ static int diff_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+static const ph_opt diff_opts[] = {
+    PH_QO_SINCE("1d"), PH_QO_UNTIL,
+    {"vs", 0, 2000, "A..B", "the window to compare with (default: the same length just\nbefore)", NULL, NULL},
+    PH_QO_SORT("what to compare: cpu (default), mem, disk, energy, wakeups,\n..."),
+    PH_QO_BY, PH_QO_NAME, PH_QO_CHILDREN("CPU includes reaped children (counted once)"), PH_QO_LIMIT("10"),
+    PH_QO_FORMAT, PH_QO_UTC, PH_QO_DB,
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_diff = {
     "diff",
-    "[--since WHEN] [--until WHEN] [--vs A..B] [--sort METRIC] [--by KEY] [--name NAME]\n"
-    "       [-n N] [--format table|json|csv]",
+    "",
+    0,
     "Compare two windows: how each app's usage changed, largest changes first.",
-    "  --vs A..B          the window to compare with (default: the same length just before)\n"
-    "  --sort METRIC      what to compare: cpu (default), mem, disk, energy, wakeups, ...\n"
-    "  e.g. prochist diff --since today --vs yesterday..today\n"
-    "  (default window: the last day)\n" PH_QOPT_LIMIT_HELP(10) PH_QOPTS_HELP,
+    diff_opts,
+    "  e.g. prochist diff --since today --vs yesterday..today\n",
     diff_exec,
 };

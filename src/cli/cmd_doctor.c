@@ -15,7 +15,6 @@
 #include "ph_util.h"
 
 #include <cJSON.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,46 +23,37 @@ static const char *state_name(enum ph_probe_state s)
     return s == PH_PROBE_WORKS ? "works" : s == PH_PROBE_PARTLY ? "partly" : "missing";
 }
 
-static int doctor_exec(int argc, char **argv)
+typedef struct doctor_args {
+    ph_platform_opts *opts;
+    int json;
+} doctor_args;
+
+static int take_opt(void *ctx, int c, const char *arg)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"proc-root", required_argument, NULL, 'p'},
-        {"sys-root", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    ph_platform_opts opts = {NULL, NULL};
-    int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (strcmp(optarg, "json") == 0)
-                json = 1;
-            else if (strcmp(optarg, "text") == 0 || strcmp(optarg, "table") == 0)
-                json = 0;
-            else {
-                ph_err("bad --format '%s': give text or json", optarg);
-                return PH_EXIT_USAGE;
-            }
-            break;
-        case 'p': opts.proc_root = optarg; break;
-        case 's': opts.sys_root = optarg; break;
-        case 'h': ph_cmd_print_help(&ph_cmd_doctor, 0); return PH_EXIT_OK;
-        case ':':
-            ph_err("option '%s' needs a value", argv[optind - 1]);
-            return PH_EXIT_USAGE;
-        default:
-            ph_err("unknown option '%s' for doctor; see 'prochist doctor --help'", argv[optind - 1]);
+    doctor_args *a = ctx;
+    switch (c) {
+    case 'f':
+        if (strcmp(arg, "json") != 0 && strcmp(arg, "text") != 0 && strcmp(arg, "table") != 0) {
+            ph_err("bad --format '%s': give text or json", arg);
             return PH_EXIT_USAGE;
         }
+        a->json = strcmp(arg, "json") == 0;
+        break;
+    case 'p': a->opts->proc_root = arg; break;
+    case 's': a->opts->sys_root = arg; break;
     }
-    if (optind < argc) {
-        ph_err("unexpected argument '%s' for doctor", argv[optind]);
-        return PH_EXIT_USAGE;
-    }
+    return 0;
+}
+
+static int doctor_exec(int argc, char **argv)
+{
+    ph_platform_opts opts = {NULL, NULL};
+    doctor_args args = {&opts, 0};
+    int rc;
+    if ((rc = ph_cmd_defaults(&ph_cmd_doctor, take_opt, &args)) != 0 ||
+        (rc = ph_cmd_parse(&ph_cmd_doctor, argc, argv, NULL, take_opt, &args)) >= 0)
+        return rc;
+    int json = args.json;
 
     ph_probes pr;
     ph_platform *p = NULL;
@@ -127,13 +117,19 @@ static int doctor_exec(int argc, char **argv)
     return ok ? PH_EXIT_OK : PH_EXIT_FAIL;
 }
 
+static const ph_opt doctor_opts[] = {
+    {"format", 'f', 'f', "FMT", "text or json (for bug reports)", "text", NULL},
+    {"proc-root", 0, 'p', "DIR", "Linux: check DIR instead of /proc (fixture trees)", NULL, NULL},
+    {"sys-root", 0, 's', "DIR", "Linux: check DIR instead of /sys", NULL, NULL},
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_doctor = {
     "doctor",
-    "[--format text|json] [--proc-root DIR] [--sys-root DIR]",
+    "",
+    0,
     "Check every data source on this machine: works, a value, what is missing and why.",
-    "  -f, --format FMT   text (default) or json (for bug reports)\n"
-    "  --proc-root DIR    Linux: check DIR instead of /proc (fixture trees)\n"
-    "  --sys-root DIR     Linux: check DIR instead of /sys\n"
-    "\nExit status 0 when processes can be listed and read, 1 when not.\n",
+    doctor_opts,
+    "Exit status 0 when processes can be listed and read, 1 when not.\n",
     doctor_exec,
 };

@@ -6,66 +6,58 @@
 #include "ph_time.h"
 #include "ph_util.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int export_exec(int argc, char **argv)
+typedef struct export_args {
+    ph_export_opts *o;
+    const char *db, *since;
+    int utc;
+} export_args;
+
+static int take_opt(void *ctx, int c, const char *arg)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"format", required_argument, NULL, 'f'},
-        {"top", required_argument, NULL, 't'},
-        {"since", required_argument, NULL, 's'},
-        {"utc", no_argument, NULL, 'u'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    ph_export_opts o = {0, 50, 60 * PH_NS_PER_SEC, 0, NULL};
-    const char *dbopt = NULL;
-    char path[PH_PATH_MAX], err[512] = "";
+    export_args *a = ctx;
     int64_t top;
-    const char *since = NULL;
-    int utc = 0;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': dbopt = optarg; break;
-        case 'f':
-            if (strcmp(optarg, "openmetrics") == 0)
-                o.openmetrics = 1;
-            else if (strcmp(optarg, "prometheus") == 0)
-                o.openmetrics = 0;
-            else {
-                ph_err("bad --format '%s': use prometheus (text 0.0.4) or openmetrics", optarg);
-                return PH_EXIT_USAGE;
-            }
-            break;
-        case 't':
-            if (ph_parse_uint(optarg, 10000, &top) < 0 || top < 1) {
-                ph_err("bad --top '%s': give a number from 1 to 10000", optarg);
-                return PH_EXIT_USAGE;
-            }
-            o.top = (int)top;
-            break;
-        case 's': since = optarg; break;
-        case 'u': utc = 1; break;
-        case 'h': ph_cmd_print_help(&ph_cmd_export, 0); return PH_EXIT_OK;
-        case ':': ph_err("option '%s' needs a value", argv[optind - 1]); return PH_EXIT_USAGE;
-        default:
-            ph_err("unknown option '%s' for export; see 'prochist export --help'", argv[optind - 1]);
+    switch (c) {
+    case 'd': a->db = arg; break;
+    case 'f':
+        if (strcmp(arg, "openmetrics") == 0)
+            a->o->openmetrics = 1;
+        else if (strcmp(arg, "prometheus") == 0)
+            a->o->openmetrics = 0;
+        else {
+            ph_err("bad --format '%s': use prometheus (text 0.0.4) or openmetrics", arg);
             return PH_EXIT_USAGE;
         }
+        break;
+    case 't':
+        if (ph_parse_uint(arg, 10000, &top) < 0 || top < 1) {
+            ph_err("bad --top '%s': give a number from 1 to 10000", arg);
+            return PH_EXIT_USAGE;
+        }
+        a->o->top = (int)top;
+        break;
+    case 's': a->since = arg; break;
+    case 'u': a->utc = 1; break;
     }
-    if (optind < argc) {
-        ph_err("unexpected argument '%s' for export", argv[optind]);
-        return PH_EXIT_USAGE;
-    }
+    return 0;
+}
+
+static int export_exec(int argc, char **argv)
+{
+    ph_export_opts o = {0, 0, 0, 0, NULL};
+    export_args args = {&o, NULL, NULL, 0};
+    char path[PH_PATH_MAX], err[512] = "";
+    int rc;
+    if ((rc = ph_cmd_defaults(&ph_cmd_export, take_opt, &args)) != 0 ||
+        (rc = ph_cmd_parse(&ph_cmd_export, argc, argv, NULL, take_opt, &args)) >= 0)
+        return rc;
+    const char *dbopt = args.db, *since = args.since;
+    int utc = args.utc;
     o.now_ns = ph_now_wall_ns();
-    if (since) { /* the memory peak's window: from that time to now */
+    { /* the memory peak's window: from that time to now */
         int64_t t;
         if (ph_qtime("--since", since, o.now_ns, utc, &t))
             return PH_EXIT_USAGE;
@@ -85,7 +77,7 @@ static int export_exec(int argc, char **argv)
     }
     ph_buf b = {0};
     o.db_path = path;
-    int rc = ph_export(s, &o, &b, err, sizeof err);
+    rc = ph_export(s, &o, &b, err, sizeof err);
     ph_store_close(s);
     if (rc < 0) {
         ph_err("%s", err);
@@ -98,17 +90,24 @@ static int export_exec(int argc, char **argv)
     return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
 }
 
+static const ph_opt export_opts[] = {
+    {"format", 0, 'f', "F", "prometheus (text 0.0.4) or openmetrics", "prometheus", NULL},
+    {"top", 0, 't', "N", "one series per app for the top N of each metric, the rest\nsummed into app=\"other\"", "50",
+     NULL},
+    {"since", 0, 's', "WHEN",
+     "start of the memory peak gauge's window, to now: any time of\n'prochist top --help' (10m, '1h ago', 14:00, "
+     "today, ...)", "1m", NULL},
+    {"utc", 0, 'u', NULL, "read times without a zone as UTC", NULL, NULL},
+    {"db", 0, 'd', "PATH", "database (default $PROCHIST_DB, else the per-user state\ndirectory)", NULL, NULL},
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_export = {
     "export",
-    "[--format prometheus|openmetrics] [--top N] [--since WHEN] [--utc] [--db PATH]",
+    "",
+    0,
     "Print app-level metrics for Prometheus (counters since recording began).",
-    "  --format F         prometheus (text 0.0.4, default) or openmetrics\n"
-    "  --top N            one series per app for the top N of each metric (default 50),\n"
-    "                     the rest summed into app=\"other\"\n"
-    "  --since WHEN       start of the memory peak gauge's window, to now (default 1m):\n"
-    "                     any time of 'prochist top --help' (10m, '1h ago', 14:00, today, ...)\n"
-    "  --utc              read times without a zone as UTC\n"
-    "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
+    export_opts,
     "  For node_exporter, let the recorder write the file: prochist record --textfile-dir DIR\n",
     export_exec,
 };

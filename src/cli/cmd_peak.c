@@ -47,17 +47,11 @@ static void lookup(ph_store *store, const ph_agg *a, int by_process, who *w)
 
 static int peak_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PH_QOPT_LONGOPTS,
-        {"mem", no_argument, NULL, 2000},
-        {NULL, 0, NULL, 0},
-    };
     ph_qopts o;
     int rc;
-    ph_qopts_init(&o, "1d");
-    o.reject = PH_QF_SORT; /* the order is the peak */
+    ph_qopts_init(&o, NULL);
     /* --mem (2000) is the only peak so far: nothing to do with it. */
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_peak, argc, argv, longopts, NULL, NULL, 0)) >= 0)
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_peak, argc, argv, NULL, NULL)) >= 0)
         return rc;
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)
@@ -80,84 +74,51 @@ static int peak_exec(int argc, char **argv)
         lookup(store, &rows[i], o.by == PH_BY_PROCESS, &w[i]);
     ph_store_close(store);
 
-    char t[48];
-    int out_err = 0;
-    if (o.fmt == PH_FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
-        ph_time_iso_utc(o.since_ns, t, sizeof t);
-        cJSON_AddStringToObject(root, "since", t);
-        ph_time_iso_utc(o.until_ns, t, sizeof t);
-        cJSON_AddStringToObject(root, "until", t);
+    /* The columns, once, for the table, the JSON rows and the CSV. */
+    enum { C_NAME, C_PID, C_KEY, C_CID, C_PEAK, C_WHEN, C_PPID, C_PNAME, C_BY, NC };
+    ph_col cols[NC] = {
+        [C_NAME] = {"name", ph_by_heads[o.by], PH_K_STR, 0},
+        [C_PID] = {"pid", NULL, PH_K_INT, 0},
+        [C_KEY] = {NULL, NULL, PH_K_STR, 0},
+        [C_CID] = {NULL, NULL, PH_K_STR, 0},
+        [C_PEAK] = {"mem_peak_bytes", "PEAK", PH_K_BYTES, 0},
+        [C_WHEN] = {"peak_time", "WHEN", PH_K_TIME, 0},
+        [C_PPID] = {"peak_pid", NULL, PH_K_INT, 0},
+        [C_PNAME] = {"peak_process", NULL, PH_K_STR, 0},
+        [C_BY] = {NULL, "REACHED BY", PH_K_STR, 0}, /* the table's view of the two above */
+    };
+    if (o.by != PH_BY_PROCESS)
+        cols[C_PID].key = NULL;
+    ph_qcols_key(&o, &cols[C_KEY], &cols[C_CID]);
+    ph_grid g;
+    ph_grid_init(&g, cols, NC);
+    for (size_t i = 0; i < n; i++) {
+        ph_cell *c = ph_grid_row(&g);
+        char by[PH_NAME_MAX + 32];
+        ph_cell_str(&c[C_NAME], rows[i].name);
+        ph_cell_int(&c[C_PID], rows[i].pid);
+        ph_qcells_key(&o, &c[C_KEY], &c[C_CID], &rows[i]);
+        ph_cell_val(&c[C_PEAK], rows[i].mem_peak);
+        if (rows[i].mem_peak >= 0)
+            ph_cell_int(&c[C_WHEN], rows[i].mem_peak_ns);
+        if (w[i].pid >= 0) {
+            ph_cell_int(&c[C_PPID], w[i].pid);
+            ph_cell_str(&c[C_PNAME], w[i].name);
+            snprintf(by, sizeof by, "%s (pid %d)", w[i].name, w[i].pid);
+            ph_cell_str(&c[C_BY], by);
+        }
+    }
+    cJSON *root = ph_qjson_root(&o);
+    if (root) {
         cJSON_AddStringToObject(root, "metric", "mem");
         if (PH_BY_IS_CGROUP(o.by)) /* per-process rows give no moment-by-moment sum */
             cJSON_AddStringToObject(root, "mem_peak_is", "sum of its processes' peaks (an upper bound)");
-        ph_qjson_common(&o, root);
-        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
-        for (size_t i = 0; i < n; i++) {
-            cJSON *row = cJSON_CreateObject();
-            cJSON_AddStringToObject(row, "name", rows[i].name);
-            if (o.by == PH_BY_PROCESS)
-                cJSON_AddNumberToObject(row, "pid", rows[i].pid);
-            ph_qjson_key(&o, row, &rows[i]);
-            if (rows[i].mem_peak >= 0) {
-                cJSON_AddNumberToObject(row, "mem_peak_bytes", (double)rows[i].mem_peak);
-                ph_time_iso_utc(rows[i].mem_peak_ns, t, sizeof t);
-                cJSON_AddStringToObject(row, "peak_time", t);
-            } else {
-                cJSON_AddNullToObject(row, "mem_peak_bytes");
-                cJSON_AddNullToObject(row, "peak_time");
-            }
-            if (w[i].pid >= 0) {
-                cJSON *p = cJSON_AddObjectToObject(row, "peak_process");
-                cJSON_AddNumberToObject(p, "pid", w[i].pid);
-                cJSON_AddStringToObject(p, "name", w[i].name);
-            } else {
-                cJSON_AddNullToObject(row, "peak_process");
-            }
-            cJSON_AddItemToArray(arr, row);
-        }
-        out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) {
-        printf("name,%smem_peak_bytes,peak_time,peak_pid,peak_process\n", o.by == PH_BY_PROCESS ? "pid," : "");
-        for (size_t i = 0; i < n; i++) {
-            ph_time_iso_utc(rows[i].mem_peak_ns, t, sizeof t);
-            ph_csv_field(stdout, rows[i].name);
-            if (o.by == PH_BY_PROCESS)
-                printf(",%d", rows[i].pid);
-            printf(",%lld,%s,%d,", (long long)rows[i].mem_peak, rows[i].mem_peak >= 0 ? t : "", w[i].pid);
-            ph_csv_field(stdout, w[i].name);
-            putchar('\n');
-        }
-    } else if (!empty) { /* empty: the note said it */
-        const char *heads[] = {ph_by_heads[o.by], "PEAK", "WHEN", "REACHED BY"};
-        const int right[] = {0, 1, 0, 0};
-        ph_table tb;
-        ph_table_init(&tb, 4, heads, right);
-        for (size_t i = 0; i < n; i++) {
-            char peak[32], when[48], by[96];
-            const char *cells[4];
-            ph_fmt_bytes(rows[i].mem_peak, peak, sizeof peak);
-            if (rows[i].mem_peak >= 0)
-                ph_time_display(rows[i].mem_peak_ns, o.utc, when, sizeof when);
-            else
-                snprintf(when, sizeof when, "-");
-            if (w[i].pid >= 0)
-                snprintf(by, sizeof by, "%s (pid %d)", w[i].name, w[i].pid);
-            else
-                snprintf(by, sizeof by, "-");
-            cells[0] = rows[i].name;
-            cells[1] = peak;
-            cells[2] = when;
-            cells[3] = by;
-            ph_table_add(&tb, cells);
-        }
-        char a[40], b[40];
-        ph_time_display(o.since_ns, o.utc, a, sizeof a);
-        ph_time_display(o.until_ns, o.utc, b, sizeof b);
-        printf("peak memory (footprint, else resident), %s to %s\n", a, b);
-        ph_table_print(&tb, stdout, ph_use_colour(stdout));
-        ph_table_free(&tb);
     }
+    char a[40], b[40], head[160];
+    ph_time_display(o.since_ns, o.utc, a, sizeof a);
+    ph_time_display(o.until_ns, o.utc, b, sizeof b);
+    snprintf(head, sizeof head, "peak memory (footprint, else resident), %s to %s", a, b);
+    int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     free(w);
     free(rows);
     ph_result_free(&r);
@@ -166,13 +127,21 @@ static int peak_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+/* No --sort: the order is the peak. */
+static const ph_opt peak_opts[] = {
+    {"mem", 0, 2000, NULL, "peak memory (the default and, so far, only peak)", NULL, NULL},
+    PH_QO_SINCE("1d"), PH_QO_UNTIL, PH_QO_BY, PH_QO_NAME,
+    PH_QO_LIMIT("10"), PH_QO_FORMAT, PH_QO_UTC, PH_QO_DB,
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_peak = {
     "peak",
-    "[--mem] [--since WHEN] [--until WHEN] [--by KEY] [--name NAME] [-n N]\n"
-    "       [--format table|json|csv]",
+    "",
+    0,
     "Show the peak memory of each app or process in a window, when, and who reached it.",
-    "  --mem              peak memory (the default and, so far, only peak)\n"
+    peak_opts,
     "  An app's peak is the largest sum of its processes' memory at one moment;\n"
-    "  'reached by' is the process whose growth made it. (default window: 1 day)\n" PH_QOPT_LIMIT_HELP(10) PH_QOPTS_HELP,
+    "  'reached by' is the process whose growth made it.\n",
     peak_exec,
 };

@@ -15,6 +15,8 @@
 
 static const char *const domain_key[PH_PWR_DOMAINS] = {"package_w", "core_w", "uncore_w", "dram_w", "psys_w",
                                                         "gpu_w",     "ane_w"};
+/* energy_j's keys: the domains, as export's domain label names them */
+static const char *const domain_name[PH_PWR_DOMAINS] = {"package", "core", "uncore", "dram", "psys", "gpu", "ane"};
 static const char *const domain_head[PH_PWR_DOMAINS] = {"PACKAGE", "CORE", "UNCORE", "DRAM", "PSYS", "GPU", "ANE"};
 
 /* GPU busy % and average MHz of a window; < 0 when no gauge was read */
@@ -41,19 +43,12 @@ static int take_resolution(void *ctx, int c, const char *arg)
 
 static int power_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PH_QOPT_LONGOPTS,
-        {"resolution", required_argument, NULL, 2000},
-        {NULL, 0, NULL, 0},
-    };
     ph_qopts o;
     int rc;
     int64_t res = 0;
     char err[512] = "", why[256];
-    ph_qopts_init(&o, "2h");
-    /* The system's figures: no rows to pick, group or sort. */
-    o.reject = PH_QF_BY | PH_QF_NAME | PH_QF_CHILDREN | PH_QF_LIMIT | PH_QF_SORT;
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_power, argc, argv, longopts, take_resolution, &res, 0)) >= 0)
+    ph_qopts_init(&o, NULL);
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_power, argc, argv, take_resolution, &res)) >= 0)
         return rc;
     if (!res)
         res = ph_auto_resolution(o.until_ns - o.since_ns);
@@ -100,14 +95,33 @@ static int power_exec(int argc, char **argv)
         n = 0;
     else if (!any)
         ph_err("note: no power was measured in this window: %s", why[0] ? why : "no power source recorded");
-    char t[48];
-    int out_err = 0;
-    if (o.fmt == PH_FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
-        ph_time_iso_utc(o.since_ns, t, sizeof t);
-        cJSON_AddStringToObject(root, "since", t);
-        ph_time_iso_utc(o.until_ns, t, sizeof t);
-        cJSON_AddStringToObject(root, "until", t);
+    /* The columns, once, for the table, the JSON rows and the CSV: TIME,
+     * a column per power domain, GPU busy and MHz (in a table, the GPU
+     * ones only when some row has them: most machines have none). */
+    enum { C_TIME, C_COVERED, C_DOMAIN, C_BUSY = C_DOMAIN + PH_PWR_DOMAINS, C_MHZ, NC };
+    ph_col cols[NC] = {
+        [C_TIME] = {"time", "TIME", PH_K_TIME, 0},
+        [C_COVERED] = {"covered_s", NULL, PH_K_NS, 0},
+        [C_BUSY] = {"gpu_busy_pct", "GPU BUSY", PH_K_PCT, PH_COL_SPARSE},
+        [C_MHZ] = {"gpu_mhz", "GPU MHZ", PH_K_NUM, PH_COL_SPARSE},
+    };
+    for (int d = 0; d < PH_PWR_DOMAINS; d++)
+        cols[C_DOMAIN + d] = (ph_col){domain_key[d], domain_head[d], PH_K_W,
+                                      d == PH_PWR_GPU || d == PH_PWR_ANE ? PH_COL_SPARSE : 0};
+    ph_grid g;
+    ph_grid_init(&g, cols, NC);
+    for (size_t i = 0; i < n; i++) {
+        ph_cell *c = ph_grid_row(&g);
+        ph_cell_int(&c[C_TIME], w[i].since);
+        ph_cell_val(&c[C_COVERED], w[i].covered_ns);
+        for (int d = 0; d < PH_PWR_DOMAINS; d++)
+            if (w[i].energy_nj[d] >= 0 && w[i].covered_ns > 0)
+                ph_cell_dbl(&c[C_DOMAIN + d], (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
+        ph_cell_dbl(&c[C_BUSY], gpu_busy_pct(&w[i]));
+        ph_cell_dbl(&c[C_MHZ], gpu_mhz(&w[i]));
+    }
+    cJSON *root = ph_qjson_root(&o);
+    if (root) {
         cJSON_AddStringToObject(root, "source", why);
         cJSON_AddStringToObject(root, "measured", "system energy from the platform's counters (RAPL on Linux; "
                                                   "GPU: the driver's energy counter or its power reading); "
@@ -116,105 +130,13 @@ static int power_exec(int argc, char **argv)
         cJSON *tot = cJSON_AddObjectToObject(root, "energy_j");
         for (int d = 0; d < PH_PWR_DOMAINS; d++)
             if (total[d] >= 0)
-                cJSON_AddNumberToObject(tot, domain_key[d], (double)total[d] / 1e9);
-        ph_qjson_common(&o, root);
-        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
-        for (size_t i = 0; i < n; i++) {
-            cJSON *p = cJSON_CreateObject();
-            ph_time_iso_utc(w[i].since, t, sizeof t);
-            cJSON_AddStringToObject(p, "time", t);
-            cJSON_AddNumberToObject(p, "covered_s", (double)w[i].covered_ns / 1e9);
-            for (int d = 0; d < PH_PWR_DOMAINS; d++)
-                if (w[i].energy_nj[d] >= 0 && w[i].covered_ns > 0)
-                    cJSON_AddNumberToObject(p, domain_key[d], (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
-                else
-                    cJSON_AddNullToObject(p, domain_key[d]);
-            double g;
-            if ((g = gpu_busy_pct(&w[i])) >= 0)
-                cJSON_AddNumberToObject(p, "gpu_busy_pct", g);
-            else
-                cJSON_AddNullToObject(p, "gpu_busy_pct");
-            if ((g = gpu_mhz(&w[i])) >= 0)
-                cJSON_AddNumberToObject(p, "gpu_mhz", g);
-            else
-                cJSON_AddNullToObject(p, "gpu_mhz");
-            cJSON_AddItemToArray(arr, p);
-        }
-        out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) { /* the JSON rows' keys, in their order */
-        printf("time,covered_s");
-        for (int d = 0; d < PH_PWR_DOMAINS; d++)
-            printf(",%s", domain_key[d]);
-        printf(",gpu_busy_pct,gpu_mhz\n");
-        for (size_t i = 0; i < n; i++) {
-            double g;
-            ph_time_iso_utc(w[i].since, t, sizeof t);
-            printf("%s,%.9g", t, (double)w[i].covered_ns / 1e9);
-            for (int d = 0; d < PH_PWR_DOMAINS; d++)
-                if (w[i].energy_nj[d] >= 0 && w[i].covered_ns > 0)
-                    printf(",%.9g", (double)w[i].energy_nj[d] / (double)w[i].covered_ns);
-                else
-                    putchar(',');
-            if ((g = gpu_busy_pct(&w[i])) >= 0)
-                printf(",%.9g", g);
-            else
-                putchar(',');
-            if ((g = gpu_mhz(&w[i])) >= 0)
-                printf(",%.9g", g);
-            else
-                putchar(',');
-            putchar('\n');
-        }
-    } else if (!empty) { /* empty: the note said it */
-        /* TIME, a column per power domain, GPU busy and MHz: the GPU ones
-         * only when some point has them (most machines have none) */
-        enum { NCOL = 1 + PH_PWR_DOMAINS + 2 };
-        const char *heads[NCOL];
-        int right[NCOL], shown[NCOL], col[NCOL], nc = 0;
-        for (int k = 0; k < NCOL; k++)
-            shown[k] = k <= PH_PWR_DOMAINS && k != 1 + PH_PWR_GPU && k != 1 + PH_PWR_ANE;
-        for (size_t i = 0; i < n; i++) {
-            shown[1 + PH_PWR_GPU] |= w[i].energy_nj[PH_PWR_GPU] >= 0;
-            shown[1 + PH_PWR_ANE] |= w[i].energy_nj[PH_PWR_ANE] >= 0;
-            shown[NCOL - 2] |= gpu_busy_pct(&w[i]) >= 0;
-            shown[NCOL - 1] |= gpu_mhz(&w[i]) >= 0;
-        }
-        for (int k = 0; k < NCOL; k++) {
-            if (!shown[k])
-                continue;
-            heads[nc] = k == 0 ? "TIME" : k <= PH_PWR_DOMAINS ? domain_head[k - 1] : k == NCOL - 2 ? "GPU BUSY" : "GPU MHZ";
-            right[nc] = k > 0;
-            col[nc++] = k;
-        }
-        ph_table tb;
-        ph_table_init(&tb, nc, heads, right);
-        for (size_t i = 0; i < n; i++) {
-            char cells_s[NCOL][32];
-            const char *cells[NCOL];
-            for (int c = 0; c < nc; c++) {
-                int k = col[c];
-                double g;
-                if (k == 0)
-                    ph_time_display(w[i].since, o.utc, cells_s[c], sizeof cells_s[c]);
-                else if (k <= PH_PWR_DOMAINS && w[i].energy_nj[k - 1] >= 0 && w[i].covered_ns > 0)
-                    snprintf(cells_s[c], sizeof cells_s[c], "%.2f W",
-                             (double)w[i].energy_nj[k - 1] / (double)w[i].covered_ns);
-                else if (k == NCOL - 2 && (g = gpu_busy_pct(&w[i])) >= 0)
-                    snprintf(cells_s[c], sizeof cells_s[c], "%.1f%%", g);
-                else if (k == NCOL - 1 && (g = gpu_mhz(&w[i])) >= 0)
-                    snprintf(cells_s[c], sizeof cells_s[c], "%.0f", g);
-                else
-                    snprintf(cells_s[c], sizeof cells_s[c], "-");
-                cells[c] = cells_s[c];
-            }
-            ph_table_add(&tb, cells);
-        }
-        /* With nothing measured, the note above has said why already. */
-        printf("system power (measured), every %llds%s%s\n", (long long)(res / PH_NS_PER_SEC),
-               any && why[0] ? "; " : "", any ? why : "");
-        ph_table_print(&tb, stdout, ph_use_colour(stdout));
-        ph_table_free(&tb);
+                cJSON_AddNumberToObject(tot, domain_name[d], (double)total[d] / 1e9);
     }
+    /* With nothing measured, the note above has said why already. */
+    char head[400];
+    snprintf(head, sizeof head, "system power (measured), every %llds%s%s", (long long)(res / PH_NS_PER_SEC),
+             any && why[0] ? "; " : "", any ? why : "");
+    int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     (void)covered;
     free(w);
     if (fflush(stdout) != 0 || out_err)
@@ -222,15 +144,25 @@ static int power_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+/* The system's figures: no rows to pick, group or sort (no --by, --name,
+ * --children, --limit, --sort). */
+static const ph_opt power_opts[] = {
+    PH_QO_SINCE("2h"), PH_QO_UNTIL,
+    {"resolution", 0, 2000, "R", "interval of each row: auto (about 60 rows) or whole\nminutes (1m, 15m, 1h, ...)",
+     "auto", NULL},
+    PH_QO_FORMAT, PH_QO_UTC, PH_QO_DB,
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_power = {
     "power",
-    "[--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--format table|json|csv]",
+    "",
+    0,
     "Show the system's power over time: package, core, uncore, DRAM, platform, GPU watts, GPU busy.",
+    power_opts,
     "  Measured from the platform's energy counters (Linux RAPL, root only since 5.10; the GPU's\n"
     "  hwmon energy or power of a DRM card); GPU busy % (amdgpu) and MHz are the driver's gauges.\n"
     "  Per-process energy: prochist top --energy (estimated from package energy by CPU share\n"
-    "  where the platform measures none; the rest is shown as unattributed).\n"
-    "  --resolution R     interval of each row (default auto: about 60 rows)\n"
-    "  (default window: 2 hours)\n" PH_QOPTS_WINDOW_HELP,
+    "  where the platform measures none; the rest is shown as unattributed).\n",
     power_exec,
 };

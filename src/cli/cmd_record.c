@@ -4,7 +4,6 @@
 #include "ph_recorder.h"
 #include "ph_util.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,83 +28,68 @@ static int parse_count(const char *s, int64_t *n)
     return 0;
 }
 
-static int record_exec(int argc, char **argv)
+typedef struct record_args {
+    ph_record_opts *o;
+    const char *db;
+} record_args;
+
+static int take_opt(void *ctx, int c, const char *arg)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"interval", required_argument, NULL, 'i'},
-        {"count", required_argument, NULL, 'c'},
-        {"proc-root", required_argument, NULL, 'p'},
-        {"sys-root", required_argument, NULL, 's'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"retain", required_argument, NULL, 'r'},
-        {"max-db-size", required_argument, NULL, 'm'},
-        {"textfile-dir", required_argument, NULL, 'T'},
-        {"textfile-every", required_argument, NULL, 'E'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    ph_record_opts o;
-    const char *db = NULL;
-    char path[PH_PATH_MAX];
-    int c;
-    memset(&o, 0, sizeof o);
-    o.interval_ns = 5000000000LL;
-    ph_retention_default(&o.retain);
-    o.textfile_every_ns = 60 * 1000000000LL;
+    record_args *a = ctx;
+    ph_record_opts *o = a->o;
     char err[256];
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:i:c:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'i':
-            if (parse_interval(optarg, &o.interval_ns) < 0) {
-                ph_err("bad --interval '%s': give seconds from 0.01 to 86400, e.g. 5 or 0.2", optarg);
-                return PH_EXIT_USAGE;
-            }
-            break;
-        case 'c':
-            if (parse_count(optarg, &o.count) < 0) {
-                ph_err("bad --count '%s': give a whole number of samples from 1 to 1000000000", optarg);
-                return PH_EXIT_USAGE;
-            }
-            break;
-        case 'p': o.proc_root = optarg; break;
-        case 's': o.sys_root = optarg; break;
-        case 'q': o.quiet = 1; break;
-        case 'T': o.textfile_dir = optarg; break;
-        case 'E':
-            if (parse_interval(optarg, &o.textfile_every_ns) < 0) {
-                ph_err("bad --textfile-every '%s': give seconds from 0.01 to 86400, e.g. 60", optarg);
-                return PH_EXIT_USAGE;
-            }
-            break;
-        case 'r':
-            if (ph_retention_parse(optarg, &o.retain, err, sizeof err) < 0) {
-                ph_err("%s", err);
-                return PH_EXIT_USAGE;
-            }
-            break;
-        case 'm':
-            if (ph_size_parse(optarg, &o.retain.max_bytes) < 0 || o.retain.max_bytes < 1048576) {
-                ph_err("bad --max-db-size '%s': give a size of 1M or more, e.g. 500M or 2G", optarg);
-                return PH_EXIT_USAGE;
-            }
-            break;
-        case 'h': ph_cmd_print_help(&ph_cmd_record, 0); return PH_EXIT_OK;
-        case ':':
-            ph_err("option '%s' needs a value", argv[optind - 1]);
-            return PH_EXIT_USAGE;
-        default:
-            ph_err("unknown option '%s' for record; see 'prochist record --help'", argv[optind - 1]);
+    switch (c) {
+    case 'd': a->db = arg; break;
+    case 'i':
+        if (parse_interval(arg, &o->interval_ns) < 0) {
+            ph_err("bad --interval '%s': give seconds from 0.01 to 86400, e.g. 5 or 0.2", arg);
             return PH_EXIT_USAGE;
         }
+        break;
+    case 'c':
+        if (parse_count(arg, &o->count) < 0) {
+            ph_err("bad --count '%s': give a whole number of samples from 1 to 1000000000", arg);
+            return PH_EXIT_USAGE;
+        }
+        break;
+    case 'p': o->proc_root = arg; break;
+    case 's': o->sys_root = arg; break;
+    case 'q': o->quiet = 1; break;
+    case 'T': o->textfile_dir = arg; break;
+    case 'E':
+        if (parse_interval(arg, &o->textfile_every_ns) < 0) {
+            ph_err("bad --textfile-every '%s': give seconds from 0.01 to 86400, e.g. 60", arg);
+            return PH_EXIT_USAGE;
+        }
+        break;
+    case 'r':
+        if (ph_retention_parse(arg, &o->retain, err, sizeof err) < 0) {
+            ph_err("%s", err);
+            return PH_EXIT_USAGE;
+        }
+        break;
+    case 'm':
+        if (ph_size_parse(arg, &o->retain.max_bytes) < 0 || o->retain.max_bytes < 1048576) {
+            ph_err("bad --max-db-size '%s': give a size of 1M or more, e.g. 500M or 2G", arg);
+            return PH_EXIT_USAGE;
+        }
+        break;
     }
-    if (optind < argc) {
-        ph_err("unexpected argument '%s' for record", argv[optind]);
-        return PH_EXIT_USAGE;
-    }
+    return 0;
+}
+
+static int record_exec(int argc, char **argv)
+{
+    ph_record_opts o;
+    char path[PH_PATH_MAX];
+    int rc;
+    memset(&o, 0, sizeof o);
+    ph_retention_default(&o.retain);
+    record_args args = {&o, NULL};
+    if ((rc = ph_cmd_defaults(&ph_cmd_record, take_opt, &args)) != 0 ||
+        (rc = ph_cmd_parse(&ph_cmd_record, argc, argv, NULL, take_opt, &args)) >= 0)
+        return rc;
+    const char *db = args.db;
     int prc = ph_db_path(db, 1, path, sizeof path);
     if (prc < 0)
         return prc == -2 ? PH_EXIT_USAGE : PH_EXIT_FAIL;
@@ -113,21 +97,27 @@ static int record_exec(int argc, char **argv)
     return ph_record(&o);
 }
 
+static const ph_opt record_opts[] = {
+    {"db", 'd', 'd', "PATH", "database (default $PROCHIST_DB, else the per-user state\ndirectory)", NULL, NULL},
+    {"interval", 'i', 'i', "SECONDS", "time between samples, fractions allowed", "5", NULL},
+    {"count", 'c', 'c', "N", "take N samples, then exit", NULL, NULL},
+    {"retain", 0, 'r', "SPEC", "how long each tier is kept", "raw=2d,minute=30d,hour=400d", NULL},
+    {"max-db-size", 0, 'm', "SIZE", "remove the oldest data when the file grows past SIZE (e.g.\n500M)", NULL, NULL},
+    {"proc-root", 0, 'p', "DIR", "read processes from DIR instead of /proc (fixture trees)", NULL, NULL},
+    {"sys-root", 0, 's', "DIR", "read devices from DIR instead of /sys", NULL, NULL},
+    {"textfile-dir", 0, 'T', "DIR", "rewrite DIR/prochist.prom (node_exporter's textfile collector)", NULL, NULL},
+    {"textfile-every", 0, 'E', "S", "how often, in seconds", "60", NULL},
+    {"quiet", 'q', 'q', NULL, "no start/stop log lines", NULL, NULL},
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_record = {
     "record",
-    "[--db PATH] [--interval SECONDS] [--count N] [--retain SPEC] [--max-db-size SIZE]",
+    "",
+    0,
     "Sample every visible process into the database until interrupted.",
-    "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
-    "  --interval SECONDS time between samples, fractions allowed (default 5)\n"
-    "  --count N          take N samples, then exit\n"
-    "  --proc-root DIR    read processes from DIR instead of /proc (fixture trees)\n"
-    "  --sys-root DIR     read devices from DIR instead of /sys\n"
-    "  --retain SPEC      how long each tier is kept (default raw=2d,minute=30d,hour=400d)\n"
-    "  --max-db-size SIZE remove the oldest data when the file grows past SIZE (e.g. 500M)\n"
-    "  --textfile-dir DIR rewrite DIR/prochist.prom (node_exporter's textfile collector)\n"
-    "  --textfile-every S how often, in seconds (default 60)\n"
-    "  -q, --quiet        no start/stop log lines\n"
-    "\nSIGINT or SIGTERM finish the current sample and exit 0. Command lines and\n"
+    record_opts,
+    "SIGINT or SIGTERM finish the current sample and exit 0. Command lines and\n"
     "environments are never recorded.\n",
     record_exec,
 };

@@ -362,47 +362,25 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     return 0;
 }
 
+static int take_output(void *ctx, int c, const char *arg)
+{
+    if (c == 'o')
+        *(const char **)ctx = arg;
+    return 0;
+}
+
 static int report_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, PH_QOPT_DB},
-        {"since", required_argument, NULL, PH_QOPT_SINCE},
-        {"until", required_argument, NULL, PH_QOPT_UNTIL},
-        {"utc", no_argument, NULL, PH_QOPT_UTC},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     ph_qopts o;
     const char *out = "-";
-    int c, rc;
-    ph_qopts_init(&o, "1d");
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            ph_cmd_print_help(&ph_cmd_report, 0);
-            return PH_EXIT_OK;
-        }
-        if (c == 'o') {
-            out = optarg;
-            continue;
-        }
-        if (c == ':' || c == '?')
-            return ph_qopts_getopt_error("report", c, argc, argv);
-        if (ph_qopts_handle(&o, c, optarg) < 0)
-            return PH_EXIT_USAGE;
-    }
-    if (optind < argc) {
-        ph_err("unexpected argument '%s' for report", argv[optind]);
-        return PH_EXIT_USAGE;
-    }
+    int rc;
+    ph_qopts_init(&o, NULL);
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_report, argc, argv, take_output, &out)) >= 0)
+        return rc;
     if (!*out) {
         ph_err("-o needs a file name (or - for standard output)");
         return PH_EXIT_USAGE;
     }
-    if ((rc = ph_qopts_finish(&o)) != 0)
-        return rc;
 
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)
@@ -467,14 +445,21 @@ static int report_exec(int argc, char **argv)
     return PH_EXIT_OK;
 }
 
+static const ph_opt report_opts[] = {
+    PH_QO_SINCE("1d"),
+    PH_QO_UNTIL,
+    {"output", 'o', 'o', "FILE", "write the page to FILE (default: standard output)", NULL, NULL},
+    PH_QO_UTC,
+    PH_QO_DB,
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_report = {
     "report",
-    "[--since WHEN] [--until WHEN] [-o FILE] [--utc] [--db PATH]",
+    "",
+    0,
     "Write one self-contained HTML page of a window: charts, top apps, peaks.",
-    "  -o, --output FILE  write the page to FILE (default: standard output)\n"
-    "  (default window: the last day)\n" PH_QOPTS_TIME_HELP
-    "  --utc              show times in UTC, and read times without a zone as UTC\n"
-    "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
+    report_opts,
     "  The page needs no network. With no samples in the window it still writes a\n"
     "  page saying so, and exits 1.\n",
     report_exec,

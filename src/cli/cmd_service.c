@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -476,49 +475,43 @@ static int load(const svc *s, int install)
     return run(en);
 }
 
-static int service_exec(int argc, char **argv)
+typedef struct svc_args {
+    svc *s;
+    const char *db;
+} svc_args;
+
+static int take_opt(void *ctx, int c, const char *arg)
 {
-    static const struct option longopts[] = {
-        {"system", no_argument, NULL, 's'},
-        {"root", required_argument, NULL, 'r'},
-        {"flavor", required_argument, NULL, 'f'},
-        {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    svc s;
-    const char *dbopt = NULL;
-    int c, rc;
-    memset(&s, 0, sizeof s);
-    s.launchd = strcmp(ph_platform_name(), "darwin") == 0;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 's': s.system = 1; break;
-        case 'r': s.root = optarg; break;
-        case 'd': dbopt = optarg; break;
-        case 'f':
-            if (strcmp(optarg, "systemd") == 0)
-                s.launchd = 0;
-            else if (strcmp(optarg, "launchd") == 0)
-                s.launchd = 1;
-            else {
-                ph_err("bad --flavor '%s': use systemd or launchd", optarg);
-                return PH_EXIT_USAGE;
-            }
-            break;
-        case 'h': ph_cmd_print_help(&ph_cmd_service, 0); return PH_EXIT_OK;
-        case ':': ph_err("option '%s' needs a value", argv[optind - 1]); return PH_EXIT_USAGE;
-        default:
-            ph_err("unknown option '%s' for service; see 'prochist service --help'", argv[optind - 1]);
+    svc_args *a = ctx;
+    switch (c) {
+    case 's': a->s->system = 1; break;
+    case 'r': a->s->root = arg; break;
+    case 'd': a->db = arg; break;
+    case 'f':
+        if (strcmp(arg, "systemd") == 0)
+            a->s->launchd = 0;
+        else if (strcmp(arg, "launchd") == 0)
+            a->s->launchd = 1;
+        else {
+            ph_err("bad --flavor '%s': use systemd or launchd", arg);
             return PH_EXIT_USAGE;
         }
+        break;
     }
-    if (optind + 1 != argc) {
-        ph_err("service needs one action: install, uninstall or status");
-        return PH_EXIT_USAGE;
-    }
+    return 0;
+}
+
+static int service_exec(int argc, char **argv)
+{
+    svc s;
+    int rc;
+    memset(&s, 0, sizeof s);
+    s.launchd = strcmp(ph_platform_name(), "darwin") == 0;
+    svc_args args = {&s, NULL};
+    const char *dbopt;
+    if ((rc = ph_cmd_parse(&ph_cmd_service, argc, argv, NULL, take_opt, &args)) >= 0)
+        return rc;
+    dbopt = args.db;
     const char *action = argv[optind];
     int install = strcmp(action, "install") == 0, uninstall = strcmp(action, "uninstall") == 0;
     if (!install && !uninstall && strcmp(action, "status") != 0) {
@@ -588,15 +581,24 @@ static int service_exec(int argc, char **argv)
     return present ? PH_EXIT_OK : PH_EXIT_FAIL;
 }
 
+static const ph_opt service_opts[] = {
+    {"system", 0, 's', NULL,
+     "for the whole machine, as root: sees every process\n(default: for this user, who sees their own processes "
+     "fully)", NULL, NULL},
+    {"db", 0, 'd', "PATH",
+     "database of the service (absolute; default per user, or\n/var/lib/prochist/prochist.db for --system on "
+     "Linux)", NULL, NULL},
+    {"root", 0, 'r', "DIR", "write the file under DIR and start nothing (packaging, tests)", NULL, NULL},
+    {"flavor", 0, 'f', "F", "systemd or launchd, when not this platform's", NULL, NULL},
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_service = {
     "service",
-    "install|uninstall|status [--system] [--db PATH] [--root DIR] [--flavor systemd|launchd]",
+    "install|uninstall|status",
+    1,
     "Install the recorder as a background service (systemd on Linux, launchd on macOS).",
-    "  --system           for the whole machine, as root: sees every process\n"
-    "                     (default: for this user, who sees their own processes fully)\n"
-    "  --db PATH          database of the service (absolute; default per user, or\n"
-    "                     /var/lib/prochist/prochist.db for --system on Linux)\n"
-    "  --root DIR         write the file under DIR and start nothing (packaging, tests)\n"
-    "  --flavor F         systemd or launchd, when not this platform's\n",
+    service_opts,
+    NULL,
     service_exec,
 };

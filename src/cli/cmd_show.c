@@ -54,20 +54,14 @@ static void spark(const point *p, size_t n, int64_t max, char *out, size_t len)
 
 static int show_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PH_QOPT_LONGOPTS,
-        {"resolution", required_argument, NULL, 2000},
-        {NULL, 0, NULL, 0},
-    };
     ph_qopts o;
     int rc;
     int64_t res = 0;
     char err[512] = "";
-    static const char default_since[] = "1d";
-    ph_qopts_init(&o, default_since);
-    /* One app or pid: nothing to group, pick by name, cut or sort. */
-    o.reject = PH_QF_BY | PH_QF_NAME | PH_QF_LIMIT | PH_QF_SORT;
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_show, argc, argv, longopts, take_resolution, &res, 1)) >= 0)
+    /* No window given: a day back from now, unless what is recorded says
+     * otherwise (below). */
+    ph_qopts_init(&o, "1d");
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_show, argc, argv, take_resolution, &res)) >= 0)
         return rc;
     const char *target = argv[optind];
     int by_pid = all_digits(target);
@@ -79,7 +73,7 @@ static int show_exec(int argc, char **argv)
      * moment, so that ten minutes of recording are ten one-minute rows, not
      * 24 hours of which 23 are empty. */
     int recorded = 0;
-    if (o.since == default_since && strcmp(o.until, "now") == 0) {
+    if (!o.window_given) {
         int64_t first, last;
         int src = ph_query_span(store, &first, &last, err, sizeof err);
         if (src < 0) {
@@ -168,11 +162,50 @@ static int show_exec(int argc, char **argv)
     if (empty)
         npts = 0;
 
-    char t[48];
-    int out_err = 0;
+    /* The columns, once, for the table, the JSON rows and the CSV; on a
+     * terminal the table adds a bar per row. */
+    enum { C_TIME, C_CPU, C_PCT, C_MEM, C_RD, C_WR, C_BAR, NC };
+    int tty = isatty(STDOUT_FILENO);
+    ph_col cols[NC] = {
+        [C_TIME] = {"time", "TIME", PH_K_TIME, 0},
+        [C_CPU] = {"cpu_s", "CPU", PH_K_NS, 0},
+        [C_PCT] = {"cpu_pct", "CPU%", PH_K_PCT, 0},
+        [C_MEM] = {"mem_peak_bytes", "MEM PEAK", PH_K_BYTES, 0},
+        [C_RD] = {"disk_read_bytes", "DISK READ", PH_K_BYTES, 0},
+        [C_WR] = {"disk_write_bytes", "DISK WRITE", PH_K_BYTES, 0},
+        [C_BAR] = {NULL, tty ? "CPU BAR" : NULL, PH_K_STR, 0},
+    };
+    int64_t max = 0;
+    for (size_t i = 0; i < npts; i++)
+        if (pts[i].cpu > max)
+            max = pts[i].cpu;
+    ph_grid g;
+    ph_grid_init(&g, cols, NC);
+    for (size_t i = 0; i < npts; i++) {
+        ph_cell *c = ph_grid_row(&g);
+        char bar[64];
+        ph_cell_int(&c[C_TIME], pts[i].t);
+        ph_cell_val(&c[C_CPU], pts[i].cpu);
+        if (pts[i].cpu >= 0 && pts[i].covered > 0)
+            ph_cell_dbl(&c[C_PCT], (double)pts[i].cpu * 100.0 / (double)pts[i].covered);
+        ph_cell_val(&c[C_MEM], pts[i].mem);
+        ph_cell_val(&c[C_RD], pts[i].rd);
+        ph_cell_val(&c[C_WR], pts[i].wr);
+        int w = (pts[i].cpu <= 0 || max <= 0) ? 0 : (int)(1 + (double)pts[i].cpu * 19.0 / (double)max);
+        size_t off = 0;
+        bar[0] = '\0';
+        for (int k = 0; k < w && off + 4 < sizeof bar; k++)
+            off += (size_t)snprintf(bar + off, sizeof bar - off, "\xe2\x96\x88");
+        ph_cell_str(&c[C_BAR], bar);
+    }
+    cJSON *root = NULL;
     if (o.fmt == PH_FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, by_pid ? "pid" : "app", target);
+        char t[48];
+        root = cJSON_CreateObject();
+        if (by_pid)
+            cJSON_AddNumberToObject(root, "pid", pid);
+        else
+            cJSON_AddStringToObject(root, "app", target);
         ph_time_iso_utc(o.since_ns, t, sizeof t);
         cJSON_AddStringToObject(root, "since", t);
         ph_time_iso_utc(o.until_ns, t, sizeof t);
@@ -180,103 +213,41 @@ static int show_exec(int argc, char **argv)
         cJSON_AddNumberToObject(root, "resolution_s", (double)(res / PH_NS_PER_SEC));
         /* "recorded": no window was given; this is what the database holds */
         cJSON_AddStringToObject(root, "window", recorded ? "recorded" : "given");
-        ph_qjson_common(&o, root);
-        cJSON *arr = cJSON_AddArrayToObject(root, "rows");
-        for (size_t i = 0; i < npts; i++) {
-            cJSON *p = cJSON_CreateObject();
-            ph_time_iso_utc(pts[i].t, t, sizeof t);
-            cJSON_AddStringToObject(p, "time", t);
-            ph_json_num(p, "cpu_s", pts[i].cpu, 1e9);
-            if (pts[i].cpu >= 0 && pts[i].covered > 0)
-                cJSON_AddNumberToObject(p, "cpu_pct", (double)pts[i].cpu * 100.0 / (double)pts[i].covered);
-            else
-                cJSON_AddNullToObject(p, "cpu_pct");
-            ph_json_num(p, "mem_peak_bytes", pts[i].mem, 1);
-            ph_json_num(p, "disk_read_bytes", pts[i].rd, 1);
-            ph_json_num(p, "disk_write_bytes", pts[i].wr, 1);
-            cJSON_AddItemToArray(arr, p);
-        }
-        out_err = ph_json_print(root) < 0;
-    } else if (o.fmt == PH_FMT_CSV) {
-        printf("time,cpu_s,mem_peak_bytes,disk_read_bytes,disk_write_bytes\n");
-        for (size_t i = 0; i < npts; i++) {
-            ph_time_iso_utc(pts[i].t, t, sizeof t);
-            printf("%s,", t);
-            if (pts[i].cpu >= 0)
-                printf("%.9g", (double)pts[i].cpu / 1e9);
-            putchar(',');
-            if (pts[i].mem >= 0)
-                printf("%lld", (long long)pts[i].mem);
-            putchar(',');
-            if (pts[i].rd >= 0)
-                printf("%lld", (long long)pts[i].rd);
-            putchar(',');
-            if (pts[i].wr >= 0)
-                printf("%lld", (long long)pts[i].wr);
-            putchar('\n');
-        }
-    } else if (!empty) { /* empty: the note said it */
-        int64_t max = 0;
-        for (size_t i = 0; i < npts; i++)
-            if (pts[i].cpu > max)
-                max = pts[i].cpu;
-        int tty = isatty(STDOUT_FILENO);
-        const char *heads[] = {"TIME", "CPU", "CPU%", "MEM PEAK", "DISK READ", "DISK WRITE", "CPU BAR"};
-        const int right[] = {0, 1, 1, 1, 1, 1, 0};
-        ph_table tb;
-        ph_table_init(&tb, tty ? 7 : 6, heads, right);
-        for (size_t i = 0; i < npts; i++) {
-            char a[24], pct[16], mem[24], rd[24], wr[24], bar[64];
-            const char *cells[7];
-            ph_time_display(pts[i].t, o.utc, t, sizeof t);
-            ph_fmt_duration(pts[i].cpu, a, sizeof a);
-            if (pts[i].cpu >= 0 && pts[i].covered > 0)
-                snprintf(pct, sizeof pct, "%.1f%%", (double)pts[i].cpu * 100.0 / (double)pts[i].covered);
-            else
-                snprintf(pct, sizeof pct, "-");
-            ph_fmt_bytes(pts[i].mem, mem, sizeof mem);
-            ph_fmt_bytes(pts[i].rd, rd, sizeof rd);
-            ph_fmt_bytes(pts[i].wr, wr, sizeof wr);
-            int w = (pts[i].cpu <= 0 || max <= 0) ? 0 : (int)(1 + (double)pts[i].cpu * 19.0 / (double)max);
-            size_t off = 0;
-            bar[0] = '\0';
-            for (int k = 0; k < w && off + 4 < sizeof bar; k++)
-                off += (size_t)snprintf(bar + off, sizeof bar - off, "\xe2\x96\x88");
-            cells[0] = t;
-            cells[1] = a;
-            cells[2] = pct;
-            cells[3] = mem;
-            cells[4] = rd;
-            cells[5] = wr;
-            cells[6] = bar;
-            ph_table_add(&tb, cells);
-        }
-        char line[4 * MAX_POINTS + 8];
-        spark(pts, npts, max, line, sizeof line);
-        char shown[96];
-        snprintf(shown, sizeof shown, "%s", target);
-        ph_ctrl_sanitize(shown);
-        printf("%s %s, every %llds%s%s%s\n", by_pid ? "pid" : "app", shown, (long long)(res / PH_NS_PER_SEC),
-               recorded ? " (no window given: what is recorded, up to a day)" : "", tty ? "  CPU " : "",
-               tty ? line : "");
-        ph_table_print(&tb, stdout, ph_use_colour(stdout));
-        ph_table_free(&tb);
     }
+    char line[4 * MAX_POINTS + 8], shown[96], head[4 * MAX_POINTS + 256];
+    spark(pts, npts, max, line, sizeof line);
+    snprintf(shown, sizeof shown, "%s", target);
+    ph_ctrl_sanitize(shown);
+    snprintf(head, sizeof head, "%s %s, every %llds%s%s%s", by_pid ? "pid" : "app", shown,
+             (long long)(res / PH_NS_PER_SEC), recorded ? " (no window given: what is recorded, up to a day)" : "",
+             tty ? "  CPU " : "", tty ? line : "");
+    int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     free(pts);
     if (fflush(stdout) != 0 || out_err)
         return PH_EXIT_FAIL;
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+/* One app or pid: nothing to group, pick by name, cut or sort (no --by,
+ * --name, --limit, --sort). --since has no declared default: without a
+ * window, show picks one from what is recorded. */
+static const ph_opt show_opts[] = {
+    PH_QO_SINCE(NULL), PH_QO_UNTIL,
+    {"resolution", 0, 2000, "R",
+     "interval of the timeline: auto (about 60 points) or whole\nminutes (1m, 15m, 1h, ...)", "auto", NULL},
+    PH_QO_CHILDREN("CPU includes reaped children (a PID's; apps count their own)"),
+    PH_QO_FORMAT, PH_QO_UTC, PH_QO_DB,
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_show = {
     "show",
-    "APP|PID [--since WHEN] [--until WHEN] [--resolution auto|1m|15m|1h|...] [--children]\n"
-    "       [--format table|json|csv]",
+    "APP|PID",
+    1,
     "Show one app's or process's timeline: CPU, memory peak and disk per interval.",
-    "  --resolution R     interval of the timeline (default auto: about 60 points)\n"
-    "  On a terminal, a bar per row and a sparkline show the CPU trend.\n"
-    "  --children         CPU includes reaped children (a PID's; apps count their own)\n"
-    "  (default window: what is recorded, up to the day before its last sample; JSON\n"
-    "  window: \"recorded\"; give --since/--until for another)\n" PH_QOPTS_WINDOW_HELP,
+    show_opts,
+    "  Without --since/--until: what is recorded, up to the day before its last sample\n"
+    "  (JSON window: \"recorded\"); with neither recorded, the last day.\n"
+    "  On a terminal, a bar per row and a sparkline show the CPU trend.\n",
     show_exec,
 };

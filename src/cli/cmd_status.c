@@ -9,7 +9,6 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,43 +37,38 @@ static void dur(int64_t ns, char *buf, size_t len)
         snprintf(buf, len, "%llds", (long long)(ns / PH_NS_PER_SEC));
 }
 
-static int status_exec(int argc, char **argv)
+typedef struct status_args {
+    const char *db;
+    int json, utc;
+} status_args;
+
+static int take_opt(void *ctx, int c, const char *arg)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"format", required_argument, NULL, 'f'},
-        {"utc", no_argument, NULL, 'U'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *dbopt = NULL;
-    int json = 0, utc = 0, c;
-    char path[PH_PATH_MAX], err[512];
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': dbopt = optarg; break;
-        case 'U': utc = 1; break;
-        case 'f':
-            if (strcmp(optarg, "json") == 0)
-                json = 1;
-            else if (strcmp(optarg, "table") != 0) {
-                ph_err("bad --format '%s': use table or json", optarg);
-                return PH_EXIT_USAGE;
-            }
-            break;
-        case 'h': ph_cmd_print_help(&ph_cmd_status, 0); return PH_EXIT_OK;
-        case ':': ph_err("option '%s' needs a value", argv[optind - 1]); return PH_EXIT_USAGE;
-        default:
-            ph_err("unknown option '%s' for status; see 'prochist status --help'", argv[optind - 1]);
+    status_args *a = ctx;
+    switch (c) {
+    case 'd': a->db = arg; break;
+    case 'U': a->utc = 1; break;
+    case 'f':
+        if (strcmp(arg, "json") != 0 && strcmp(arg, "table") != 0) {
+            ph_err("bad --format '%s': use table or json", arg);
             return PH_EXIT_USAGE;
         }
+        a->json = strcmp(arg, "json") == 0;
+        break;
     }
-    if (optind < argc) {
-        ph_err("unexpected argument '%s' for status", argv[optind]);
-        return PH_EXIT_USAGE;
-    }
+    return 0;
+}
+
+static int status_exec(int argc, char **argv)
+{
+    status_args args = {NULL, 0, 0};
+    char path[PH_PATH_MAX], err[512];
+    int rc;
+    if ((rc = ph_cmd_defaults(&ph_cmd_status, take_opt, &args)) != 0 ||
+        (rc = ph_cmd_parse(&ph_cmd_status, argc, argv, NULL, take_opt, &args)) >= 0)
+        return rc;
+    const char *dbopt = args.db;
+    int json = args.json, utc = args.utc;
     int prc = ph_db_path(dbopt, 0, path, sizeof path);
     if (prc < 0)
         return prc == -2 ? PH_EXIT_USAGE : PH_EXIT_FAIL;
@@ -185,12 +179,19 @@ static int status_exec(int argc, char **argv)
     return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
 }
 
+static const ph_opt status_opts[] = {
+    {"format", 'f', 'f', "FMT", "table or json", "table", NULL},
+    {"utc", 0, 'U', NULL, "show times in UTC", NULL, NULL},
+    {"db", 0, 'd', "PATH", "database (default $PROCHIST_DB, else the per-user state\ndirectory)", NULL, NULL},
+    PH_OPT_END,
+};
+
 const ph_cmd ph_cmd_status = {
     "status",
-    "[--db PATH] [--format table|json] [--utc]",
+    "",
+    0,
     "Show the database: size, tiers and their time ranges, retention, recorder.",
-    "  --db PATH          database (default $PROCHIST_DB, else the per-user state directory)\n"
-    "  -f, --format FMT   table (default) or json\n"
-    "  --utc              show times in UTC\n",
+    status_opts,
+    NULL,
     status_exec,
 };

@@ -10,7 +10,6 @@
 
 #include <cJSON.h>
 #include <fnmatch.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +98,88 @@ static int want_gpu(const top_opts *o)
     return strcmp(o->metric->name, "gpu") == 0;
 }
 
-static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
+/* The columns, once, for the table, the JSON rows and the CSV. */
+enum {
+    C_NAME, C_PID, C_APP, C_UID, C_KEY, C_CID, C_ALIVE, C_CPU, C_KIDS, C_PCT, C_MEM, C_RD, C_WR,
+    C_ENERGY, C_EST, C_WAKE, C_EXTRA, C_GPU, NC
+};
+static const ph_col top_cols[NC] = {
+    [C_NAME] = {"name", NULL, PH_K_STR, 0}, /* head: ph_by_heads[--by] */
+    [C_PID] = {"pid", "PID", PH_K_INT, 0},
+    [C_APP] = {"app", NULL, PH_K_STR, 0},
+    [C_UID] = {"uid", NULL, PH_K_INT, 0},
+    [C_KEY] = {NULL, NULL, PH_K_STR, 0},
+    [C_CID] = {NULL, NULL, PH_K_STR, 0},
+    [C_ALIVE] = {"most_alive_at_once", "MAX ALIVE", PH_K_INT, 0},
+    [C_CPU] = {"cpu_s", "CPU", PH_K_NS, 0},
+    [C_KIDS] = {"children_cpu_s", NULL, PH_K_NS, 0},
+    [C_PCT] = {"cpu_pct", "CPU%", PH_K_PCT, 0},
+    [C_MEM] = {"mem_peak_bytes", "MEM PEAK", PH_K_BYTES, 0},
+    [C_RD] = {"disk_read_bytes", "DISK READ", PH_K_BYTES, 0},
+    [C_WR] = {"disk_write_bytes", "DISK WRITE", PH_K_BYTES, 0},
+    [C_ENERGY] = {"energy_j", "ENERGY", PH_K_NJ, PH_COL_SPARSE},
+    [C_EST] = {"energy_est_j", "ENERGY (EST)", PH_K_NJ, PH_COL_SPARSE},
+    [C_WAKE] = {"wakeups", "WAKEUPS", PH_K_COUNT, PH_COL_SPARSE},
+    [C_EXTRA] = {NULL, NULL, PH_K_COUNT, 0}, /* the sort metric, when not one of the above */
+    [C_GPU] = {"gpu_pct", "GPU%", PH_K_PCT, 0},
+};
+
+/* The grid of rows, its columns in cols (NC). */
+static void top_grid(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n, ph_col *cols, ph_grid *g)
+{
+    static const enum ph_ckind kind[] = {[PH_UNIT_NS] = PH_K_NS, [PH_UNIT_BYTES] = PH_K_BYTES,
+                                         [PH_UNIT_NJ] = PH_K_NJ, [PH_UNIT_COUNT] = PH_K_COUNT};
+    int byp = o->q.by == PH_BY_PROCESS, measured = 0;
+    memcpy(cols, top_cols, sizeof top_cols);
+    cols[C_NAME].head = ph_by_heads[o->q.by];
+    if (byp)
+        cols[C_ALIVE].key = cols[C_ALIVE].head = NULL;
+    else
+        cols[C_PID].key = cols[C_PID].head = cols[C_APP].key = NULL;
+    if (o->q.by != PH_BY_USER)
+        cols[C_UID].key = NULL;
+    ph_qcols_key(&o->q, &cols[C_KEY], &cols[C_CID]);
+    for (size_t i = 0; i < n; i++)
+        measured |= (rows[i].have & PH_BIT(PH_M_ENERGY_NJ)) != 0;
+    if (strcmp(o->metric->name, "energy") == 0 && !measured) /* asked for: shown, if only as '-' */
+        cols[C_EST].flags = 0;
+    if (strcmp(o->metric->name, "wakeups") == 0)
+        cols[C_WAKE].flags = 0;
+    if (extra_metric(o))
+        cols[C_EXTRA] = (ph_col){o->metric->json, o->metric->head, kind[o->metric->unit], 0};
+    if (!want_gpu(o))
+        cols[C_GPU].key = cols[C_GPU].head = NULL;
+    ph_grid_init(g, cols, NC);
+    for (size_t i = 0; i < n; i++) {
+        const ph_agg *a = &rows[i];
+        ph_cell *c = ph_grid_row(g);
+        ph_cell_str(&c[C_NAME], a->name);
+        ph_cell_int(&c[C_PID], a->pid);
+        ph_cell_str(&c[C_APP], a->app);
+        ph_cell_int(&c[C_UID], a->uid);
+        ph_qcells_key(&o->q, &c[C_KEY], &c[C_CID], a);
+        ph_cell_int(&c[C_ALIVE], most_alive(a));
+        ph_cell_val(&c[C_CPU], cpu_ns(a));
+        ph_cell_val(&c[C_KIDS], child_cpu_ns(a));
+        ph_cell_dbl(&c[C_PCT], cpu_pct(a, &r->win));
+        ph_cell_val(&c[C_MEM], a->mem_peak);
+        ph_cell_val(&c[C_RD], sum_or(a, PH_M_DISK_READ_BYTES, -1));
+        ph_cell_val(&c[C_WR], sum_or(a, PH_M_DISK_WRITE_BYTES, -1));
+        ph_cell_val(&c[C_ENERGY], sum_or(a, PH_M_ENERGY_NJ, -1));
+        ph_cell_val(&c[C_EST], sum_or(a, PH_M_ENERGY_EST_NJ, -1));
+        ph_cell_val(&c[C_WAKE], sum_or(a, PH_M_WAKEUPS, -1));
+        ph_cell_val(&c[C_EXTRA], ph_qmetric_value(o->metric, a, 0));
+        ph_cell_dbl(&c[C_GPU], row_gpu_pct(a, &r->win));
+    }
+}
+
+/* The system's energy in the window: the package's, else the platform's. */
+static int64_t system_nj(const ph_result *r)
+{
+    return r->win.energy_nj[PH_PWR_PACKAGE] >= 0 ? r->win.energy_nj[PH_PWR_PACKAGE] : r->win.energy_nj[PH_PWR_PSYS];
+}
+
+static int emit_json(const top_opts *o, const ph_result *r, const ph_grid *g)
 {
     char ts[40];
     cJSON *root = cJSON_CreateObject();
@@ -130,8 +210,7 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         cJSON_AddItemToArray(tiers, t);
     }
     /* The system's energy, and what no process row accounts for. */
-    int64_t sys = r->win.energy_nj[PH_PWR_PACKAGE] >= 0 ? r->win.energy_nj[PH_PWR_PACKAGE]
-                                                        : r->win.energy_nj[PH_PWR_PSYS];
+    int64_t sys = system_nj(r);
     ph_json_num(root, "system_energy_j", sys, 1e9);
     ph_json_num(root, "unattributed_energy_j", sys >= 0 ? sys - est_total : -1, 1e9);
     if (want_gpu(o)) {
@@ -143,174 +222,15 @@ static int emit_json(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         cJSON_AddStringToObject(root, "gpu_pct_is", b >= 0 ? "share of GPU time x system busy %"
                                                            : "GPU engine time / wall time");
     }
-    cJSON *arr = cJSON_AddArrayToObject(root, "rows");
-    for (size_t i = 0; i < n; i++) {
-        const ph_agg *a = &rows[i];
-        cJSON *row = cJSON_CreateObject();
-        cJSON_AddStringToObject(row, "name", a->name);
-        if (o->q.by == PH_BY_PROCESS) {
-            cJSON_AddNumberToObject(row, "pid", a->pid);
-            cJSON_AddStringToObject(row, "app", a->app);
-        } else {
-            if (o->q.by == PH_BY_USER)
-                cJSON_AddNumberToObject(row, "uid", (double)a->uid);
-            ph_qjson_key(&o->q, row, a);
-            cJSON_AddNumberToObject(row, "most_alive_at_once", most_alive(a));
-        }
-        ph_json_num(row, "cpu_s", cpu_ns(a), 1e9);
-        ph_json_num(row, "children_cpu_s", child_cpu_ns(a), 1e9);
-        double pct = cpu_pct(a, &r->win);
-        if (pct < 0)
-            cJSON_AddNullToObject(row, "cpu_pct");
-        else
-            cJSON_AddNumberToObject(row, "cpu_pct", pct);
-        ph_json_num(row, "mem_peak_bytes", a->mem_peak, 1);
-        ph_json_num(row, "disk_read_bytes", sum_or(a, PH_M_DISK_READ_BYTES, -1), 1);
-        ph_json_num(row, "disk_write_bytes", sum_or(a, PH_M_DISK_WRITE_BYTES, -1), 1);
-        ph_json_num(row, "energy_j", sum_or(a, PH_M_ENERGY_NJ, -1), 1e9);
-        ph_json_num(row, "energy_est_j", sum_or(a, PH_M_ENERGY_EST_NJ, -1), 1e9);
-        ph_json_num(row, "wakeups", sum_or(a, PH_M_WAKEUPS, -1), 1);
-        if (extra_metric(o))
-            ph_json_num(row, o->metric->json, ph_qmetric_value(o->metric, a, 0), o->metric->scale);
-        if (want_gpu(o)) {
-            double g = row_gpu_pct(a, &r->win);
-            if (g >= 0)
-                cJSON_AddNumberToObject(row, "gpu_pct", g);
-            else
-                cJSON_AddNullToObject(row, "gpu_pct");
-        }
-        cJSON_AddItemToArray(arr, row);
-    }
+    ph_grid_json(g, cJSON_AddArrayToObject(root, "rows"));
     return ph_json_print(root);
 }
 
-static void csv_num(int64_t v, double scale)
+static int emit_table(const top_opts *o, const ph_result *r, const ph_grid *g)
 {
-    if (v < 0)
-        fputs(",", stdout);
-    else if (scale == 1)
-        printf(",%lld", (long long)v);
-    else
-        printf(",%.9g", (double)v / scale);
-}
-
-/* The columns of the JSON rows, in their order: one set of names for both. */
-static int emit_csv(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
-{
-    int byp = o->q.by == PH_BY_PROCESS, byu = o->q.by == PH_BY_USER, byc = o->q.by == PH_BY_CONTAINER;
-    printf("name,%s%s%scpu_s,children_cpu_s,cpu_pct,mem_peak_bytes,disk_read_bytes,disk_write_bytes,energy_j,"
-           "energy_est_j,wakeups%s%s%s\n",
-           byp ? "pid,app," : "", byc ? "container_id," : "",
-           byu ? "uid,most_alive_at_once," : byp ? "" : "most_alive_at_once,", extra_metric(o) ? "," : "", extra_metric(o) ? o->metric->json : "", want_gpu(o) ? ",gpu_pct" : "");
-    for (size_t i = 0; i < n; i++) {
-        const ph_agg *a = &rows[i];
-        ph_csv_field(stdout, a->name);
-        if (byp) {
-            printf(",%d,", a->pid);
-            ph_csv_field(stdout, a->app);
-        } else {
-            if (byc) {
-                fputc(',', stdout);
-                ph_csv_field(stdout, a->app);
-            }
-            if (byu)
-                printf(",%lld", (long long)a->uid);
-            printf(",%d", most_alive(a));
-        }
-        csv_num(cpu_ns(a), 1e9);
-        csv_num(child_cpu_ns(a), 1e9);
-        double pct = cpu_pct(a, &r->win);
-        if (pct < 0)
-            fputs(",", stdout);
-        else
-            printf(",%.3f", pct);
-        csv_num(a->mem_peak, 1);
-        csv_num(sum_or(a, PH_M_DISK_READ_BYTES, -1), 1);
-        csv_num(sum_or(a, PH_M_DISK_WRITE_BYTES, -1), 1);
-        csv_num(sum_or(a, PH_M_ENERGY_NJ, -1), 1e9);
-        csv_num(sum_or(a, PH_M_ENERGY_EST_NJ, -1), 1e9);
-        csv_num(sum_or(a, PH_M_WAKEUPS, -1), 1);
-        if (extra_metric(o))
-            csv_num(ph_qmetric_value(o->metric, a, 0), o->metric->scale);
-        if (want_gpu(o)) {
-            double g = row_gpu_pct(a, &r->win);
-            if (g < 0)
-                fputs(",", stdout);
-            else
-                printf(",%.3f", g);
-        }
-        putchar('\n');
-    }
-    return ferror(stdout) ? -1 : 0;
-}
-
-static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n)
-{
-    int has_energy = 0, has_wakeups = 0, measured = 0;
-    const ph_qmetric *energy = ph_qmetric_find("energy");
-    for (size_t i = 0; i < n; i++) {
-        has_energy |= (rows[i].have & (PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_ENERGY_EST_NJ))) != 0;
-        measured |= (rows[i].have & PH_BIT(PH_M_ENERGY_NJ)) != 0;
-        has_wakeups |= (rows[i].have & PH_BIT(PH_M_WAKEUPS)) != 0;
-    }
-    const char *heads[12];
-    int right[12];
-    size_t nc = 0;
-    int by_process = o->q.by == PH_BY_PROCESS;
-    int want_energy = strcmp(o->metric->name, "energy") == 0, want_wakeups = strcmp(o->metric->name, "wakeups") == 0;
-    heads[nc] = ph_by_heads[o->q.by], right[nc++] = 0;
-    heads[nc] = by_process ? "PID" : "MAX ALIVE", right[nc++] = 1;
-    heads[nc] = "CPU", right[nc++] = 1;
-    heads[nc] = "CPU%", right[nc++] = 1;
-    heads[nc] = "MEM PEAK", right[nc++] = 1;
-    heads[nc] = "DISK READ", right[nc++] = 1;
-    heads[nc] = "DISK WRITE", right[nc++] = 1;
-    if (has_energy || want_energy)
-        heads[nc] = measured ? "ENERGY" : "ENERGY (EST)", right[nc++] = 1;
-    if (has_wakeups || want_wakeups)
-        heads[nc] = "WAKEUPS", right[nc++] = 1;
-    if (extra_metric(o))
-        heads[nc] = o->metric->head, right[nc++] = 1;
-    if (want_gpu(o))
-        heads[nc] = "GPU%", right[nc++] = 1;
-
     ph_table t;
-    ph_table_init(&t, nc, heads, right);
-    for (size_t i = 0; i < n; i++) {
-        const ph_agg *a = &rows[i];
-        char c[12][48];
-        const char *cells[12];
-        size_t k = 0;
-        snprintf(c[k], sizeof c[k], "%s", a->name), k++;
-        snprintf(c[k], sizeof c[k], "%d", by_process ? a->pid : most_alive(a)), k++;
-        ph_fmt_duration(cpu_ns(a), c[k], sizeof c[k]), k++;
-        double pct = cpu_pct(a, &r->win);
-        if (pct < 0)
-            snprintf(c[k], sizeof c[k], "-");
-        else
-            snprintf(c[k], sizeof c[k], "%.1f%%", pct);
-        k++;
-        ph_fmt_bytes(a->mem_peak, c[k], sizeof c[k]), k++;
-        ph_fmt_bytes(sum_or(a, PH_M_DISK_READ_BYTES, -1), c[k], sizeof c[k]), k++;
-        ph_fmt_bytes(sum_or(a, PH_M_DISK_WRITE_BYTES, -1), c[k], sizeof c[k]), k++;
-        if (has_energy || want_energy)
-            ph_fmt_energy(ph_qmetric_value(energy, a, 0), c[k], sizeof c[k]), k++;
-        if (has_wakeups || want_wakeups)
-            ph_fmt_count(sum_or(a, PH_M_WAKEUPS, -1), c[k], sizeof c[k]), k++;
-        if (extra_metric(o))
-            ph_fmt_unit(o->metric->unit, ph_qmetric_value(o->metric, a, 0), c[k], sizeof c[k]), k++;
-        if (want_gpu(o)) {
-            double g = row_gpu_pct(a, &r->win);
-            if (g < 0)
-                snprintf(c[k], sizeof c[k], "-");
-            else
-                snprintf(c[k], sizeof c[k], "%.1f%%", g);
-            k++;
-        }
-        for (size_t j = 0; j < k; j++)
-            cells[j] = c[j];
-        ph_table_add(&t, cells);
-    }
+    int shown[NC];
+    ph_grid_table(g, &t, o->q.utc, shown);
     char a[40], b[40];
     ph_time_display(r->win.since, o->q.utc, a, sizeof a);
     ph_time_display(r->win.until, o->q.utc, b, sizeof b);
@@ -327,18 +247,19 @@ static int emit_table(const top_opts *o, const ph_result *r, ph_agg *rows, size_
         printf("%s to %s, %lld samples, sorted by %s%s\n", a, b, (long long)r->win.samples, o->metric->name,
                o->q.children ? " (with children)" : "");
     }
-    int64_t sys = r->win.energy_nj[PH_PWR_PACKAGE] >= 0 ? r->win.energy_nj[PH_PWR_PACKAGE]
-                                                        : r->win.energy_nj[PH_PWR_PSYS];
-    if ((has_energy || want_energy) && sys >= 0) {
+    int64_t sys = system_nj(r);
+    int ecol = shown[C_EST] >= 0 ? shown[C_EST] : shown[C_ENERGY];
+    if (ecol >= 0 && sys >= 0) {
         /* The rest of the package energy: idle, and what no sample saw. */
         char un[48];
-        const char *cells[12];
+        const char **cells = ph_xcalloc(t.ncols + 1, sizeof *cells);
         ph_fmt_energy(sys > est_total ? sys - est_total : 0, un, sizeof un);
-        for (size_t j = 0; j < nc; j++)
+        for (size_t j = 0; j < t.ncols; j++)
             cells[j] = "";
         cells[0] = "(unattributed)";
-        cells[nc - 1 - (has_wakeups || want_wakeups) - extra_metric(o) - want_gpu(o)] = un;
+        cells[ecol] = un;
         ph_table_add(&t, cells);
+        free(cells);
     }
     ph_table_print(&t, stdout, ph_use_colour(stdout));
     ph_table_free(&t);
@@ -355,12 +276,43 @@ static int meta_privileged(ph_store *s)
     return strcmp(v, "1") == 0 ? 1 : 0;
 }
 
-static const char *const metric_flags[] = {"cpu", "mem", "disk", "energy", "wakeups", "instructions",
-                                           "cycles", "ctxsw", "faults", "syscalls", "gpu"};
+#define METRIC(name, id, help) {name, 0, id, NULL, help, NULL, "metric"}
+static const ph_opt top_opts_decl[] = {
+    METRIC("cpu", 2000, "sort by CPU time (the default)"),
+    METRIC("mem", 2001, "sort by peak memory (footprint, else resident) in the window"),
+    METRIC("disk", 2002, "sort by bytes read + written to storage"),
+    METRIC("energy", 2003, "sort by energy (where the platform measures it)"),
+    METRIC("wakeups", 2004, "sort by wakeups (where the platform counts them)"),
+    METRIC("instructions", 2005, "sort by instructions retired (where counted)"),
+    METRIC("cycles", 2006, "sort by CPU cycles (where counted)"),
+    METRIC("ctxsw", 2007, "sort by context switches"),
+    METRIC("faults", 2008, "sort by page faults"),
+    METRIC("syscalls", 2009, "sort by system calls (where counted)"),
+    METRIC("gpu", 2010, "sort by GPU time; adds GPU% (JSON gpu_pct)"),
+    PH_QO_SORT("the same by name: cpu, mem, disk, energy, wakeups, ..."),
+    PH_QO_SINCE("1h"),
+    PH_QO_UNTIL,
+    {"at", 0, 2101, "WHEN",
+     "what ran at one moment: the sample interval holding WHEN,\nfrom the finest tier that still has it (raw, "
+     "else the\nminute or hour bucket; the header line and JSON at_tier\nsay which), e.g. --at 03:10",
+     NULL, "end"},
+    PH_QO_BY,
+    PH_QO_NAME,
+    PH_QO_CHILDREN("CPU includes reaped children (counted once)"),
+    PH_QO_LIMIT("10"),
+    PH_QO_FORMAT,
+    PH_QO_UTC,
+    PH_QO_DB,
+    {"explain", 0, 2100, NULL,
+     "print the query plan to stderr: each segment's tier, span,\ntable and index, and the rows it reads", NULL,
+     NULL},
+    PH_OPT_END,
+};
+#undef METRIC
 
-/* --cpu, --mem, ...: options 2000.. in metric_flags order; 2100 --explain,
- * 2101 --at. One metric: a second, different one would silently win, so it
- * is refused. */
+/* --cpu, --mem, ... (the "metric" group above: each names a catalogue
+ * metric), 2100 --explain, 2101 --at. One metric: a second, different one
+ * would silently win, so it is refused. */
 static int take_metric(void *ctx, int c, const char *arg)
 {
     top_opts *o = ctx;
@@ -369,8 +321,11 @@ static int take_metric(void *ctx, int c, const char *arg)
         o->explain = 1;
     if (c == 2101)
         o->at = arg;
-    if (c >= 2000 && c < 2000 + (int)PH_ARRAY_LEN(metric_flags)) {
-        const ph_qmetric *want = ph_qmetric_find(metric_flags[c - 2000]);
+    const ph_opt *d = top_opts_decl;
+    while (d->name && !(d->key == c && d->group && strcmp(d->group, "metric") == 0))
+        d++;
+    if (d->name) {
+        const ph_qmetric *want = ph_qmetric_find(d->name);
         if (*m && *m != want) {
             ph_err("--%s and --%s conflict: give one metric", (*m)->name, want->name);
             return PH_EXIT_USAGE;
@@ -382,28 +337,16 @@ static int take_metric(void *ctx, int c, const char *arg)
 
 static int top_exec(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        PH_QOPT_LONGOPTS,
-        {"cpu", no_argument, NULL, 2000}, {"mem", no_argument, NULL, 2001},
-        {"disk", no_argument, NULL, 2002}, {"energy", no_argument, NULL, 2003},
-        {"wakeups", no_argument, NULL, 2004}, {"instructions", no_argument, NULL, 2005},
-        {"cycles", no_argument, NULL, 2006}, {"ctxsw", no_argument, NULL, 2007},
-        {"faults", no_argument, NULL, 2008}, {"syscalls", no_argument, NULL, 2009},
-        {"gpu", no_argument, NULL, 2010}, {"explain", no_argument, NULL, 2100},
-        {"at", required_argument, NULL, 2101},
-        {NULL, 0, NULL, 0},
-    };
     top_opts o;
     int rc;
     char err[512] = "";
-    static const char default_since[] = "1h";
-    ph_qopts_init(&o.q, default_since);
+    ph_qopts_init(&o.q, NULL);
     o.metric = NULL;
     o.at = NULL;
     o.explain = 0;
-    if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, longopts, take_metric, &o, 0)) >= 0)
+    if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, take_metric, &o)) >= 0)
         return rc;
-    if (o.at && (o.q.since != default_since || strcmp(o.q.until, "now") != 0)) {
+    if (o.at && o.q.window_given) {
         ph_err("--at and --since/--until conflict: --at is the one interval holding a moment");
         return PH_EXIT_USAGE;
     }
@@ -509,14 +452,18 @@ static int top_exec(int argc, char **argv)
         ph_err("note: no %s was recorded in this window: nothing used it, or the recording "
                "platform has no per-process source for it", o.metric->name);
 
+    ph_col cols[NC];
+    ph_grid g;
+    top_grid(&o, &r, rows, n, cols, &g);
     if (o.q.fmt == PH_FMT_JSON)
-        rc = emit_json(&o, &r, rows, n);
-    else if (o.q.fmt == PH_FMT_CSV)
-        rc = emit_csv(&o, &r, rows, n);
-    else if (empty) /* the note said it */
+        rc = emit_json(&o, &r, &g);
+    else if (o.q.fmt == PH_FMT_CSV) {
+        ph_grid_csv(&g, stdout);
+        rc = ferror(stdout) ? -1 : 0;
+    } else if (empty) /* the note said it */
         rc = 0;
     else {
-        rc = emit_table(&o, &r, rows, n);
+        rc = emit_table(&o, &r, &g);
         /* Partial coverage is said, not hidden, with the reason that holds:
          * the recorder says whether it was privileged. */
         const char *why = privileged == 1
@@ -532,6 +479,7 @@ static int top_exec(int argc, char **argv)
                    "(permission denied); %s",
                    (long long)r.win.procs_denied, why);
     }
+    ph_grid_free(&g);
     free(rows);
     ph_result_free(&r);
     if (fflush(stdout) != 0 || rc < 0) {
@@ -541,26 +489,13 @@ static int top_exec(int argc, char **argv)
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
+
 const ph_cmd ph_cmd_top = {
     "top",
-    "[--cpu|--mem|--disk|--energy|--wakeups|--instructions|--cycles|--ctxsw|--faults|--syscalls|--gpu]\n"
-    "       [--sort METRIC] [--since WHEN] [--until WHEN | --at WHEN] [--by KEY] [--name NAME]\n"
-    "       [-n N] [--format table|json|csv]",
+    "",
+    0,
     "Show the apps, processes, users or units that used the most in a time window.",
-    "  --cpu              sort by CPU time (default)\n"
-    "  --mem              sort by peak memory (footprint, else resident) in the window\n"
-    "  --disk             sort by bytes read + written to storage\n"
-    "  --energy           sort by energy (where the platform measures it)\n"
-    "  --wakeups          sort by wakeups (where the platform counts them)\n"
-    "  --instructions, --cycles, --ctxsw, --faults, --syscalls, --gpu\n"
-    "                     sort by these counters (where the platform has them)\n"
-    "  --sort METRIC      the same by name: cpu, mem, disk, energy, wakeups, ...\n"
-    "  --at WHEN          what ran at one moment: the sample interval holding WHEN, from the\n"
-    "                     finest tier that still has it (raw, else the minute or hour bucket;\n"
-    "                     the header line and JSON at_tier say which), e.g. --at 03:10\n"
-    "  --explain          print the query plan to stderr: each segment's tier, span,\n"
-    "                     table and index, and the rows it reads\n"
-    "  MAX ALIVE (JSON most_alive_at_once): most processes of the group alive at one sample\n"
-    "  (default window: the last hour)\n" PH_QOPT_LIMIT_HELP(10) PH_QOPTS_HELP,
+    top_opts_decl,
+    "  MAX ALIVE (JSON most_alive_at_once): most processes of the group alive at one sample\n",
     top_exec,
 };

@@ -79,20 +79,6 @@ int ph_qopts_handle(ph_qopts *o, int c, const char *arg)
     }
 }
 
-int ph_qopts_getopt_error(const char *cmd, int c, int argc, char **argv)
-{
-    if (c == ':') {
-        ph_err("option '%s' needs a value", argv[optind - 1]);
-        return PH_EXIT_USAGE;
-    }
-    if (c == '?') {
-        ph_err("unknown option '%s' for %s; see 'prochist %s --help'", argv[optind - 1], cmd, cmd);
-        return PH_EXIT_USAGE;
-    }
-    (void)argc;
-    return -1;
-}
-
 int ph_qtime(const char *opt, const char *arg, int64_t now_ns, int utc, int64_t *out_ns)
 {
     int rc = ph_time_parse_tz(arg, now_ns, utc ? PH_TZ_UTC : PH_TZ_LOCAL, out_ns);
@@ -246,6 +232,57 @@ void ph_qjson_key(const ph_qopts *o, cJSON *row, const ph_agg *a)
         cJSON_AddStringToObject(row, ph_by_names[o->by], a->name);
     if (o->by == PH_BY_CONTAINER)
         cJSON_AddStringToObject(row, "container_id", a->app);
+}
+
+void ph_qcols_key(const ph_qopts *o, ph_col *key, ph_col *cid)
+{
+    key->key = PH_BY_IS_CGROUP(o->by) ? ph_by_names[o->by] : NULL;
+    cid->key = o->by == PH_BY_CONTAINER ? "container_id" : NULL;
+    key->head = cid->head = NULL; /* the table's name column says it */
+}
+
+void ph_qcells_key(const ph_qopts *o, ph_cell *key, ph_cell *cid, const ph_agg *a)
+{
+    if (PH_BY_IS_CGROUP(o->by))
+        ph_cell_str(key, a->name);
+    if (o->by == PH_BY_CONTAINER)
+        ph_cell_str(cid, a->app);
+}
+
+cJSON *ph_qjson_root(const ph_qopts *o)
+{
+    char t[48];
+    if (o->fmt != PH_FMT_JSON)
+        return NULL;
+    cJSON *root = cJSON_CreateObject();
+    ph_time_iso_utc(o->since_ns, t, sizeof t);
+    cJSON_AddStringToObject(root, "since", t);
+    ph_time_iso_utc(o->until_ns, t, sizeof t);
+    cJSON_AddStringToObject(root, "until", t);
+    return root;
+}
+
+int ph_qwrite(const ph_qopts *o, cJSON *root, ph_grid *g, int empty, const char *head)
+{
+    int rc = 0;
+    if (o->fmt == PH_FMT_JSON) {
+        if (!root)
+            root = cJSON_CreateObject();
+        ph_qjson_common(o, root);
+        ph_grid_json(g, cJSON_AddArrayToObject(root, "rows"));
+        rc = ph_json_print(root);
+    } else if (o->fmt == PH_FMT_CSV) {
+        ph_grid_csv(g, stdout);
+    } else if (!empty) {
+        ph_table tb;
+        ph_grid_table(g, &tb, o->utc, NULL);
+        if (head)
+            printf("%s\n", head);
+        ph_table_print(&tb, stdout, ph_use_colour(stdout));
+        ph_table_free(&tb);
+    }
+    ph_grid_free(g);
+    return rc < 0 || ferror(stdout) ? -1 : 0;
 }
 
 int ph_qflags(const ph_qopts *o, int flags)
@@ -498,48 +535,42 @@ void ph_csv_field(FILE *f, const char *s)
     free(v);
 }
 
-int ph_qopts_parse(ph_qopts *o, const ph_cmd *cmd, int argc, char **argv, const struct option *longopts,
-                   int (*on_opt)(void *ctx, int c, const char *arg), void *ctx, int positional)
+const ph_opt ph_qopts_all[] = {
+    PH_QO_SINCE(NULL), PH_QO_UNTIL, PH_QO_BY, PH_QO_NAME, PH_QO_CHILDREN(""), PH_QO_SORT(""),
+    PH_QO_LIMIT(NULL), PH_QO_FORMAT, PH_QO_UTC, PH_QO_DB, PH_OPT_END,
+};
+
+typedef struct qparse {
+    ph_qopts *o;
+    int (*on_opt)(void *ctx, int c, const char *arg);
+    void *ctx;
+    int user; /* past the declared defaults: argv's options */
+} qparse;
+
+static int qparse_opt(void *ctx, int c, const char *arg)
 {
-    int c, rc;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":" PH_QOPT_SHORT, longopts, NULL)) != -1) {
-        if (c == 'h') {
-            ph_cmd_print_help(cmd, 0);
-            return PH_EXIT_OK;
-        }
-        static const struct { int c; unsigned f; const char *name; } picks[] = {
-            {PH_QOPT_BY, PH_QF_BY, "--by"}, {PH_QOPT_NAME, PH_QF_NAME, "--name"},
-            {PH_QOPT_CHILDREN, PH_QF_CHILDREN, "--children"}, {'n', PH_QF_LIMIT, "--limit"},
-            {PH_QOPT_SORT, PH_QF_SORT, "--sort"},
-        };
-        for (size_t i = 0; i < PH_ARRAY_LEN(picks); i++)
-            if (c == picks[i].c && (o->reject & picks[i].f)) {
-                ph_err("%s%s does nothing for %s; see 'prochist %s --help'", picks[i].name,
-                       c == 'n' ? " (-n)" : "", cmd->name, cmd->name);
-                return PH_EXIT_USAGE;
-            }
-        rc = ph_qopts_handle(o, c, optarg);
-        if (rc < 0)
-            return PH_EXIT_USAGE;
-        if (rc > 0)
-            continue;
-        if (c != ':' && c != '?') { /* the command's own: flags without a handler need none */
-            if (on_opt && (rc = on_opt(ctx, c, optarg)) != 0)
-                return rc;
-            continue;
-        }
-        return ph_qopts_getopt_error(cmd->name, c, argc, argv);
-    }
-    if (argc - optind != positional) {
-        if (argc - optind > positional)
-            ph_err("unexpected argument '%s' for %s", argv[optind + positional], cmd->name);
-        else
-            ph_err("%s needs %.*s; see 'prochist %s --help'", cmd->name, (int)strcspn(cmd->usage, " "),
-                   cmd->usage, cmd->name);
+    qparse *q = ctx;
+    int rc = ph_qopts_handle(q->o, c, arg);
+    if (rc < 0)
         return PH_EXIT_USAGE;
+    if (rc > 0) {
+        if (q->user && (c == PH_QOPT_SINCE || c == PH_QOPT_UNTIL))
+            q->o->window_given = 1;
+        return 0;
     }
+    return q->on_opt ? q->on_opt(q->ctx, c, arg) : 0;
+}
+
+int ph_qopts_parse(ph_qopts *o, const ph_cmd *cmd, int argc, char **argv,
+                   int (*on_opt)(void *ctx, int c, const char *arg), void *ctx)
+{
+    qparse q = {o, on_opt, ctx, 0};
+    int rc = ph_cmd_defaults(cmd, qparse_opt, &q);
+    if (rc != 0)
+        return rc;
+    q.user = 1;
+    if ((rc = ph_cmd_parse(cmd, argc, argv, ph_qopts_all, qparse_opt, &q)) >= 0)
+        return rc;
     rc = ph_qopts_finish(o);
     return rc ? rc : -1;
 }

@@ -74,7 +74,7 @@ fi
 capture "$PROCHIST" power --db "$db" --since 10m --resolution 1m --format json
 w=$(jq -r '[.rows[] | select(.package_w != null) | .package_w] | .[0]' "$TMP/out")
 check "power: the power timeline shows 4 W (20 J over 5 s)" [ "$w" = 4 ]
-check "power: total package energy 20 J" [ "$(jq -r .energy_j.package_w "$TMP/out")" = 20 ]
+check "power: total package energy 20 J" [ "$(jq -r .energy_j.package "$TMP/out")" = 20 ]
 capture "$PROCHIST" power --db "$db" --since 10m
 check "power: the table has a package column" grep -q "PACKAGE" "$TMP/out"
 

@@ -1,41 +1,65 @@
 #!/bin/sh
 # Every query command on a deterministic generated history (fixed seed and
-# start, absolute windows), compared with golden JSON in tests/golden/.
-# Regenerate after an intended change: UPDATE_GOLDEN=1 make test
+# start, absolute windows), its table, JSON and CSV compared with golden
+# files in tests/golden/ (NAME.txt, NAME.json, NAME.csv), an empty window's
+# too. tests/e2e/contract.sh validates the JSON and CSV against the
+# commands' JSON Schemas. Regenerate after an intended change:
+# UPDATE_GOLDEN=1 sh tests/e2e/query.sh
 . "$(dirname "$0")/../lib.sh"
 
 db="$TMP/golden.db"
 golden="$TESTS_DIR/golden"
 # 2026-11-20T00:00Z, 8 hours
 "$GEN" "$db" --hours 8 --alive 40 --busy 6 --churn 0.3 --seed 11 --start 1795132800 >/dev/null
-W="--db $db --utc --since 2026-11-20T01:00Z --until 2026-11-20T07:00Z --format json"
+Q="--db $db --utc --since 2026-11-20T01:00Z --until 2026-11-20T07:00Z"
+W="$Q --format json"
+E="--db $db --utc --since 2001-01-01 --until 2001-01-02"
 
-golden_check() { # NAME ARGS...
+# golden_check NAME STATUS ARGS...: the command with ARGS, as a table, JSON
+# and CSV, exits STATUS each time and prints NAME.txt, NAME.json, NAME.csv
+# (the database's path, which notes name, reads TMP).
+golden_check() {
     name=$1
-    shift
-    out="$TMP/$name.json"
-    if ! "$PROCHIST" "$@" >"$out" 2>"$TMP/$name.err"; then
-        fail "query: $name runs" "$(cat "$TMP/$name.err")"
-        return
-    fi
-    if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
-        cp "$out" "$golden/$name.json"
-        ok "query: $name (golden updated)"
-    elif cmp -s "$out" "$golden/$name.json"; then
-        ok "query: $name matches its golden JSON"
-    else
-        fail "query: $name matches its golden JSON" "$(diff "$golden/$name.json" "$out" | head -5)"
-    fi
+    want=$2
+    shift 2
+    for f in txt json csv; do
+        out="$TMP/$name.$f"
+        fmt=$f
+        [ $f = txt ] && fmt=table
+        NO_COLOR=1 "$PROCHIST" "$@" --format $fmt >"$TMP/raw" 2>"$TMP/$name.err"
+        rc=$?
+        sed "s|$TMP/|TMP/|g" "$TMP/raw" >"$out"
+        if [ "$rc" != "$want" ]; then
+            fail "query: $name ($fmt) exits $want" "status $rc: $(cat "$TMP/$name.err")"
+        elif [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+            cp "$out" "$golden/$name.$f"
+            ok "query: $name.$f (golden updated)"
+        elif cmp -s "$out" "$golden/$name.$f"; then
+            ok "query: $name matches its golden $fmt"
+        else
+            fail "query: $name matches its golden $fmt" "$(diff "$golden/$name.$f" "$out" | head -5)"
+        fi
+    done
 }
 
-golden_check top_app top $W -n 5
-golden_check top_process_mem top $W --by process --mem -n 5
-golden_check top_user top $W --by user
-golden_check top_faults top $W --faults -n 3
-golden_check peak_app peak $W -n 5
-golden_check apps apps $W -n 5
-golden_check show_app show app03 $W --resolution 1h
-golden_check diff diff $W --vs 2026-11-20T00:00Z..2026-11-20T01:00Z -n 5
+golden_check top_app 0 top $Q -n 5
+golden_check top_process_mem 0 top $Q --by process --mem -n 5
+golden_check top_user 0 top $Q --by user
+golden_check top_faults 0 top $Q --faults -n 3
+golden_check top_gpu 0 top $Q --gpu -n 3
+golden_check top_at 0 top --db "$db" --utc --at 2026-11-20T03:10:02Z --by process -n 5
+golden_check peak_app 0 peak $Q -n 5
+golden_check peak_process 0 peak $Q --by process -n 3
+golden_check apps 0 apps $Q -n 5
+golden_check apps_process 0 apps $Q --by process -n 3
+golden_check show_app 0 show app03 $Q --resolution 1h
+golden_check diff 0 diff $Q --vs 2026-11-20T00:00Z..2026-11-20T01:00Z -n 5
+golden_check power 0 power $Q --resolution 1h
+# The empty answer (docs/json.md): the same for every command, exit 1.
+for c in top peak apps diff power; do
+    golden_check ${c}_empty 1 $c $E
+done
+golden_check show_empty 1 show app03 $E
 
 # Cross-checks that do not depend on the golden files.
 cpu_top=$("$PROCHIST" top $W -n 1000 | jq '[.rows[].cpu_s] | add')
