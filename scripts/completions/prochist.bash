@@ -23,7 +23,7 @@ _prochist() {
     case $cmd in
     record) COMPREPLY=($(compgen -W "--db --interval --count --retain --max-db-size --proc-root --sys-root --quiet --help" -- "$cur")) ;;
     top) COMPREPLY=($(compgen -W "$query --sort --cpu --mem --disk --energy --wakeups --instructions --cycles --ctxsw --faults --syscalls --gpu --at --explain" -- "$cur")) ;;
-    peak) COMPREPLY=($(compgen -W "$query --mem" -- "$cur")) ;;
+    peak) COMPREPLY=($(compgen -W "${query/ --children/} --mem" -- "$cur")) ;;
     show) COMPREPLY=($(compgen -W "$window --children --resolution" -- "$cur")) ;;
     apps) COMPREPLY=($(compgen -W "$query" -- "$cur")) ;;
     diff) COMPREPLY=($(compgen -W "$query --vs --sort" -- "$cur")) ;;
