@@ -227,9 +227,11 @@ static int io_shows_reap(const ph_source *src, const ph_values *row, const ph_de
  * one that was, and its I/O was then taken from a delta that did not hold
  * it, and charged to the parent when the real reap came.
  * A debt is paid only when what is left of the parent's child CPU growth
- * covers it, and, where child minor faults are read (Linux), what is left
- * of their growth covers its faults: the reap is in this delta. Otherwise
- * it waits. The parent's user and system child times are each rounded down
+ * covers it, and, for one that may not be reaped yet, where child minor
+ * faults are read (Linux), what is left of their growth covers its faults:
+ * the reap is in this delta. Otherwise it waits. (A debt whose child the
+ * listing shows reaped is paid on the CPU rule alone: its record may come a
+ * step after the reap's growth, which the slack and carry then return.) The parent's user and system child times are each rounded down
  * to the CPU unit while an exit record's CPU is exact: two units of slack.
  * Faults are exact counts: a fork storm's 1 ms children fit in the CPU
  * slack of a delta without any reap, and were paid from it (their reap's
@@ -247,7 +249,7 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
     int64_t left = have_u + have_s, paid_u = 0, paid_s = 0, carried = *carry;
     /* child minor faults: exact counts, where they are read */
     int by_faults = (row->have & PH_BIT(PH_M_CHILD_FAULTS_MINOR)) != 0;
-    int64_t left_flt = ph_val(row, PH_M_CHILD_FAULTS_MINOR);
+    int64_t left_flt = ph_val(row, PH_M_CHILD_FAULTS_MINOR); /* for the unsure pass */
     size_t npaid = 0, nother = 0, nshares = 0;
     for (int pass = PH_REAP_DONE; pass <= PH_REAP_UNSURE; pass++) { /* reaped first */
         size_t k = debts_first(t, pid);
@@ -256,9 +258,10 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
             if ((int)w->reap != pass)
                 continue; /* a zombie's (listed) never: its reap is not in any delta yet */
             int64_t need = w->owed[PH_M_CHILD_CPU_USER_NS] + w->owed[PH_M_CHILD_CPU_SYSTEM_NS];
-            if (left + 2 * src->cpu_res_ns < need || (by_faults && left_flt < w->owed[PH_M_CHILD_FAULTS_MINOR]))
+            if (left + 2 * src->cpu_res_ns < need)
                 continue;
-            if (pass == PH_REAP_UNSURE && !io_shows_reap(src, row, w))
+            if (pass == PH_REAP_UNSURE && (!io_shows_reap(src, row, w) ||
+                                           (by_faults && left_flt < w->owed[PH_M_CHILD_FAULTS_MINOR])))
                 continue;
             w->settled = 1;
             left -= need;
