@@ -26,6 +26,17 @@
 static const enum ph_metric app_counter[] = {PH_M_CPU_USER_NS,      PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
                                              PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ,     PH_M_WAKEUPS};
 
+/* An empty query state over tier, filling work. */
+static void qstate_begin(qstate *q, ph_result *work, int tier)
+{
+    memset(work, 0, sizeof *work);
+    memset(q, 0, sizeof *q);
+    q->r = work;
+    q->tier = tier;
+    ph_imap_init(&q->proc_index);
+    ph_imap_init(&q->app_index);
+}
+
 static int64_t opt_col(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
@@ -138,12 +149,7 @@ int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     ph_result work;
     int rc = -1;
     memset(out, 0, sizeof *out);
-    memset(&work, 0, sizeof work);
-    memset(&q, 0, sizeof q);
-    q.r = &work;
-    q.tier = tier;
-    ph_imap_init(&q.proc_index);
-    ph_imap_init(&q.app_index);
+    qstate_begin(&q, &work, tier);
     out->win.since = since;
     out->win.until = until;
     out->nseg = 1;
@@ -251,12 +257,7 @@ int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     }
     qstate q;
     ph_result work;
-    memset(&work, 0, sizeof work);
-    memset(&q, 0, sizeof q);
-    q.r = &work;
-    q.tier = tier;
-    ph_imap_init(&q.proc_index);
-    ph_imap_init(&q.app_index);
+    qstate_begin(&q, &work, tier);
     char sql[512];
     sqlite3_stmt *st = NULL;
     unsigned char *seen = NULL; /* apps met in the current keyframe bucket */
