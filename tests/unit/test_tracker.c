@@ -520,6 +520,29 @@ TEST(exit_record_adds_the_last_part_once)
     ph_tracker_free(e.t);
 }
 
+/* An exit row holds 0, not NULL, for a counter read at both ends that did
+ * not move, as a delta row does: a sum of two columns over rows (user +
+ * system CPU, in SQL) is NULL where one is. */
+TEST(exit_row_says_zero_for_a_counter_that_did_not_move)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    add(&e, 10, 5, 500, "make", 100);
+    add(&e, 20, 6, 600, "cc1", 300);
+    e.f.p[1].io = 70;
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    e.f.p[1].alive = 0; /* its CPU moved, its reads did not */
+    heard_exit(&e.f, 20, 10, 600, 380, 70, 1);
+    e.f.p[0].ccpu = 380;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    const ph_row *r = row_of(&e.r, 2);
+    CHECK(r && r->kind == PH_ROW_EXIT);
+    CHECK_I(sum_rows(&e.r, 2, PH_M_CPU_USER_NS), 80);
+    CHECK(r && (r->vals.have & PH_BIT(PH_M_DISK_READ_BYTES)) && r->vals.v[PH_M_DISK_READ_BYTES] == 0);
+    ph_tracker_free(e.t);
+}
+
 /* A process that lived between two samples gets its own identity and row;
  * one not whole (or older than the window) stays in its parent's child time. */
 TEST(exit_between_samples_gets_its_own_row)
