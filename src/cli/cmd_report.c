@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -406,17 +407,30 @@ static int report_exec(int argc, char **argv)
     }
     ph_store_close(store);
 
-    /* A file appears whole or not at all: written beside, then renamed. */
+    /* A file appears whole or not at all: written beside, then renamed.
+     * What is there and is not a file (/dev/null, /dev/stdout, a FIFO) is
+     * written into, as a shell redirection would: renamed over, it would
+     * be replaced by a file (run as root, /dev/null itself). */
     char tmp[PH_PATH_MAX + 16];
     FILE *f = stdout;
-    int to_file = strcmp(out, "-") != 0;
+    int to_file = strcmp(out, "-") != 0, direct = 0;
+    struct stat sb;
+    if (to_file && stat(out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode)) {
+            ph_err("cannot write %s: it is a directory", out);
+            report_free(&r);
+            return PH_EXIT_FAIL;
+        }
+        direct = 1;
+    }
     if (to_file) {
-        if (ph_fmt(tmp, sizeof tmp, "%s.tmp%ld", out, (long)getpid()) < 0) {
+        if (!direct && ph_fmt(tmp, sizeof tmp, "%s.tmp%ld", out, (long)getpid()) < 0) {
             ph_err("output path too long: %s", out);
             report_free(&r);
             return PH_EXIT_USAGE;
         }
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        int fd = direct ? open(out, O_WRONLY | O_NOCTTY | O_CLOEXEC)
+                        : open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0 || !(f = fdopen(fd, "w"))) {
             ph_err("cannot write %s: %s", out, strerror(errno));
             if (fd >= 0)
@@ -429,9 +443,9 @@ static int report_exec(int argc, char **argv)
     werr |= fflush(f) != 0 || ferror(f);
     if (to_file) {
         werr |= fclose(f) != 0;
-        if (!werr && rename(tmp, out) != 0)
+        if (!direct && !werr && rename(tmp, out) != 0)
             werr = 1;
-        if (werr)
+        if (!direct && werr)
             unlink(tmp);
     }
     report_free(&r);

@@ -343,6 +343,21 @@ else fail "report: a bad --since is a usage error" "rc=$rc $(cat "$TMP/err")"; f
 rc=$?
 if [ $rc = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ]; then ok "report: an unwritable -o fails with one line"
 else fail "report: an unwritable -o fails with one line" "rc=$rc $(cat "$TMP/err")"; fi
+# What -o names and is not a file (/dev/null, /dev/stdout, a FIFO) is written
+# into, never renamed over (as root that replaced /dev/null with a file).
+mkfifo "$TMP/fifo"
+timeout 120 cat "$TMP/fifo" >"$TMP/fifo.out" &
+reader=$!
+"$PROCHIST" report --db "$db" --utc --since 2026-11-20T01:00Z -o "$TMP/fifo" 2>"$TMP/err"
+rc=$?
+kill $reader 2>/dev/null
+wait $reader
+check "report: -o a FIFO writes the page into it (rc $rc) and leaves it a FIFO" \
+    sh -c '[ -p "$1" ] && grep -q "</html>" "$2"' sh "$TMP/fifo" "$TMP/fifo.out"
+mkdir "$TMP/adir"
+"$PROCHIST" report --db "$db" --utc --since 2026-11-20T01:00Z -o "$TMP/adir" 2>"$TMP/err"
+rc=$?
+check "report: -o a directory fails with one line ($(cat "$TMP/err"))" [ $rc = 1 -a "$(wc -l <"$TMP/err")" = 1 ]
 
 # 5. Hostile names: markup, quotes, </svg>, </script>, <!--, an RTL override,
 # U+2028, invalid UTF-8, planted into the process and rollup tables.
