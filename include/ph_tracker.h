@@ -31,9 +31,11 @@
  * part no row credited is new. The parent is read after the listing: debts
  * of children the listing shows reaped are paid first; then those that may
  * have been reaped after the parent's read (gone when read, or born after
- * the listing), only when the parent's I/O shows them too (Linux); never
- * one whose child is still listed (a zombie: it waits, and is not taken for
- * a new process). A debt the parent never pays within PH_DEBT_WAIT_SAMPLES
+ * the listing), only when the parent's I/O shows them too (Linux); one
+ * whose child is still listed (a zombie, not taken for a new process) only
+ * when child faults are read and show its reap (its pid is lower than the
+ * parent's: read first, it may have been reaped before the parent's read),
+ * else it waits. A debt the parent never pays within PH_DEBT_WAIT_SAMPLES
  * (two) more samples (it did not wait: the kernel reaped the child) is
  * dropped.
  * Debts follow the chain: a debt owed to a process that is itself gone in

@@ -220,8 +220,11 @@ static int io_shows_reap(const ph_source *src, const ph_values *row, const ph_de
  * credited. Debts whose child this step's listing shows reaped are paid
  * first (the parent was read after the listing: their reap is in this
  * delta); then those that may or may not be (gone when read, or born after
- * the listing), only when the parent's I/O shows them too; never one whose
- * child is still listed (a zombie: its reap comes later). Under load a
+ * the listing), only when the parent's I/O shows them too; last, where
+ * child faults are read, those whose child the listing showed as a zombie:
+ * read before its parent (a lower pid, after the pid space wrapped), it
+ * may have been reaped in between, and the exact fault count shows it
+ * (without faults they wait: the reap comes later). Under load a
  * parent reaps several children in one interval: paying greedily in list
  * order let a child not yet reaped take the growth (within the slack) of
  * one that was, and its I/O was then taken from a delta that did not hold
@@ -231,8 +234,9 @@ static int io_shows_reap(const ph_source *src, const ph_values *row, const ph_de
  * faults are read (Linux), what is left of their growth covers its faults:
  * the reap is in this delta. Otherwise it waits. (A debt whose child the
  * listing shows reaped is paid on the CPU rule alone: its record may come a
- * step after the reap's growth, which the slack and carry then return.) The parent's user and system child times are each rounded down
- * to the CPU unit while an exit record's CPU is exact: two units of slack.
+ * step after the reap's growth, which the slack and carry then return.)
+ * The parent's user and system child times are each rounded down to the
+ * CPU unit while an exit record's CPU is exact: two units of slack.
  * Faults are exact counts: a fork storm's 1 ms children fit in the CPU
  * slack of a delta without any reap, and were paid from it (their reap's
  * growth then stayed in the parent's child columns, their remainder lost).
@@ -251,17 +255,18 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
     int by_faults = (row->have & PH_BIT(PH_M_CHILD_FAULTS_MINOR)) != 0;
     int64_t left_flt = ph_val(row, PH_M_CHILD_FAULTS_MINOR); /* for the unsure pass */
     size_t npaid = 0, nother = 0, nshares = 0;
-    for (int pass = PH_REAP_DONE; pass <= PH_REAP_UNSURE; pass++) { /* reaped first */
+    /* reaped first; a listed zombie's last, and only where faults are read */
+    for (int pass = PH_REAP_DONE; pass <= (by_faults ? PH_REAP_LISTED : PH_REAP_UNSURE); pass++) {
         size_t k = debts_first(t, pid);
         ph_debt *w;
         while ((w = debts_next(t, pid, &k)) != NULL) {
             if ((int)w->reap != pass)
-                continue; /* a zombie's (listed) never: its reap is not in any delta yet */
+                continue;
             int64_t need = w->owed[PH_M_CHILD_CPU_USER_NS] + w->owed[PH_M_CHILD_CPU_SYSTEM_NS];
             if (left + 2 * src->cpu_res_ns < need)
                 continue;
-            if (pass == PH_REAP_UNSURE && (!io_shows_reap(src, row, w) ||
-                                           (by_faults && left_flt < w->owed[PH_M_CHILD_FAULTS_MINOR])))
+            if (pass != PH_REAP_DONE && (!io_shows_reap(src, row, w) ||
+                                         (by_faults && left_flt < w->owed[PH_M_CHILD_FAULTS_MINOR])))
                 continue;
             w->settled = 1;
             left -= need;

@@ -32,7 +32,8 @@ enum ph_reap {
                          * the parent was read */
     PH_REAP_UNSURE = 1, /* gone when read, or born after the listing: reaped before or
                          * after its parent's read */
-    PH_REAP_LISTED = 2, /* listed as the same process: a zombie, not reaped */
+    PH_REAP_LISTED = 2, /* listed as the same process: a zombie at the listing (reaped
+                         * before its parent's read only if read before it) */
 };
 
 /* What a parent's next child delta must not count again: the totals already

@@ -1047,3 +1047,46 @@ TEST(child_of_a_storm_is_not_paid_before_its_reap_shows)
     CHECK_I(child_cpu, 10); /* its record's 1 and the reap's remainder */
     ph_tracker_free(e.t);
 }
+
+/* A zombie listed (its record heard a step before), then reaped before its
+ * parent was read: a child whose pid is lower than its parent's (the pid
+ * space wrapped) is read first. Its reap is in the parent's delta, and the
+ * exact child fault count shows it: it is paid there, not left in the
+ * parent's child columns with its remainder lost. */
+TEST(zombie_reaped_between_its_read_and_its_parents_is_paid_there)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    e.f.has_cflt = 1;
+    add(&e, 40, 5, 500, "forks", 100);
+    CHECK_I(step(&e, 0, 1, &st), 0); /* boot 1000 */
+    heard_exit(&e.f, 31, 40, 1105, 1, 0, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_FAULTS_MINOR, 40);
+    e.f.p[0].cpu = 101;
+    CHECK_I(step(&e, 100, 0, &st), 0); /* boot 1100: the record, no reap */
+    int64_t child_cpu = 0, parent_child = sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    for (int64_t id = 2; id <= e.r.next_id; id++)
+        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    add(&e, 31, 1105, 1105, "forks", 1); /* listed now: a zombie, read before its parent */
+    fproc tmp = e.f.p[0];
+    e.f.p[0] = e.f.p[1];
+    e.f.p[1] = tmp; /* the listing in pid order: 31, 40 */
+    e.f.p[1].cpu = 102;
+    e.f.p[1].ccpu = 10; /* and reaped before the parent's read: the kernel adds 10 */
+    e.f.p[1].cflt = 41;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    parent_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    for (int64_t id = 2; id <= e.r.next_id; id++)
+        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    e.f.p[0].alive = 0; /* no longer listed */
+    e.f.p[1].cpu = 103;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    parent_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    for (int64_t id = 2; id <= e.r.next_id; id++)
+        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    CHECK_I(parent_child, 0);
+    CHECK_I(child_cpu, 10); /* its record's 1 and the reap's remainder */
+    ph_tracker_free(e.t);
+}
