@@ -13,7 +13,7 @@ set -u
 export TESTS_DIR BUILD PROCHIST HELPERS GEN
 [ -x "$PROCHIST" ] || { echo "not ok - $(basename "$0"): no binary at $PROCHIST (run make test's build first)"; exit 1; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ph-e2e-XXXXXX")
-cleanup() { rm -rf "$TMP"; }
+cleanup() { [ -n "${PH_KEEP_TMP:-}" ] && { echo "# kept $TMP"; return; }; rm -rf "$TMP"; }
 trap cleanup EXIT
 trap "cleanup; exit 1" INT TERM HUP PIPE
 ok() { echo "ok - $1"; }
