@@ -253,7 +253,7 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
     int64_t left = have_u + have_s, paid_u = 0, paid_s = 0, carried = *carry;
     /* child minor faults: exact counts, where they are read */
     int by_faults = (row->have & PH_BIT(PH_M_CHILD_FAULTS_MINOR)) != 0;
-    int64_t left_flt = ph_val(row, PH_M_CHILD_FAULTS_MINOR); /* for the unsure pass */
+    int64_t left_flt = ph_val(row, PH_M_CHILD_FAULTS_MINOR); /* for the passes after the first */
     size_t npaid = 0, nother = 0, nshares = 0;
     /* reaped first; a listed zombie's last, and only where faults are read */
     for (int pass = PH_REAP_DONE; pass <= (by_faults ? PH_REAP_LISTED : PH_REAP_UNSURE); pass++) {

@@ -171,21 +171,20 @@ static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const 
         if (reaped && src->reaped_io_in_parent)
             for (size_t i = 0; i < PH_NREAPED_IO; i++)
                 take &= ~PH_BIT(ph_reaped_io[i]);
-        for (int m = 0; m < PH_METRIC_COUNT; m++) {
-            if (!(take & PH_BIT(m)))
-                continue;
-            if (fin->v[m] > last->v[m])
-                ph_values_set(&row.vals, (enum ph_metric)m, fin->v[m] - last->v[m]);
-        }
         /* A row that is written says 0, as a delta row does, for a counter
          * read at both ends that did not move: NULL means "not read", and
          * `cpu_user_ns + cpu_system_ns` of a row with a NULL is NULL (a
          * fork storm's 1 ms children, whose system time did not move, lost
-         * their exit CPU from such sums). */
-        if (row.vals.have)
-            for (int m = 0; m < PH_METRIC_COUNT; m++)
-                if ((take & PH_BIT(m)) && !(row.vals.have & PH_BIT(m)) && fin->v[m] == last->v[m])
-                    ph_values_set(&row.vals, (enum ph_metric)m, 0);
+         * their exit CPU from such sums). No counter moved: no row. */
+        int moved = 0;
+        for (int m = 0; m < PH_METRIC_COUNT; m++) {
+            if (!(take & PH_BIT(m)) || fin->v[m] < last->v[m])
+                continue;
+            ph_values_set(&row.vals, (enum ph_metric)m, fin->v[m] - last->v[m]);
+            moved |= fin->v[m] > last->v[m];
+        }
+        if (!moved)
+            memset(&row.vals, 0, sizeof row.vals);
         if (row.vals.have && (fin->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES)))
             ph_values_set(&row.vals, PH_M_PEAK_RESIDENT_BYTES, fin->v[PH_M_PEAK_RESIDENT_BYTES]);
         debt->exit_row = ph_trk_exit_row(t, e->proc);

@@ -1013,6 +1013,15 @@ TEST(zombie_heard_before_it_was_listed_waits_and_is_not_born_again)
  * was paid from a delta without its reap, and the reap's growth 8 s later
  * stayed in the parent's child column, the child's remainder lost. Child
  * minor faults are exact: the reap shows there, or it did not happen. */
+/* CPU of every process but the first (the parent), in this step's rows. */
+static int64_t others_cpu(const env *e)
+{
+    int64_t n = 0;
+    for (int64_t id = 2; id <= e->r.next_id; id++)
+        n += sum_rows(&e->r, id, PH_M_CPU_USER_NS);
+    return n;
+}
+
 TEST(child_of_a_storm_is_not_paid_before_its_reap_shows)
 {
     env e;
@@ -1027,22 +1036,19 @@ TEST(child_of_a_storm_is_not_paid_before_its_reap_shows)
     e.f.p[0].cpu = 101;
     CHECK_I(step(&e, 100, 0, &st), 0); /* boot 1100: the record, no reap */
     int64_t child_cpu = 0, sh_child = sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
-    for (int64_t id = 2; id <= e.r.next_id; id++)
-        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    child_cpu += others_cpu(&e);
     add(&e, 31, 1105, 1105, "forks", 1); /* listed now: a zombie */
     e.f.p[0].cpu = 102;
     CHECK_I(step(&e, 100, 0, &st), 0);
     sh_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
-    for (int64_t id = 2; id <= e.r.next_id; id++)
-        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    child_cpu += others_cpu(&e);
     e.f.p[1].alive = 0; /* reaped: the kernel adds 10 (1 and its teardown, a tick) */
     e.f.p[0].cpu = 103;
     e.f.p[0].ccpu = 10;
     e.f.p[0].cflt = 41;
     CHECK_I(step(&e, 100, 0, &st), 0);
     sh_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
-    for (int64_t id = 2; id <= e.r.next_id; id++)
-        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    child_cpu += others_cpu(&e);
     CHECK_I(sh_child, 0);
     CHECK_I(child_cpu, 10); /* its record's 1 and the reap's remainder */
     ph_tracker_free(e.t);
@@ -1067,8 +1073,7 @@ TEST(zombie_reaped_between_its_read_and_its_parents_is_paid_there)
     e.f.p[0].cpu = 101;
     CHECK_I(step(&e, 100, 0, &st), 0); /* boot 1100: the record, no reap */
     int64_t child_cpu = 0, parent_child = sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
-    for (int64_t id = 2; id <= e.r.next_id; id++)
-        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    child_cpu += others_cpu(&e);
     add(&e, 31, 1105, 1105, "forks", 1); /* listed now: a zombie, read before its parent */
     fproc tmp = e.f.p[0];
     e.f.p[0] = e.f.p[1];
@@ -1078,14 +1083,12 @@ TEST(zombie_reaped_between_its_read_and_its_parents_is_paid_there)
     e.f.p[1].cflt = 41;
     CHECK_I(step(&e, 100, 0, &st), 0);
     parent_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
-    for (int64_t id = 2; id <= e.r.next_id; id++)
-        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    child_cpu += others_cpu(&e);
     e.f.p[0].alive = 0; /* no longer listed */
     e.f.p[1].cpu = 103;
     CHECK_I(step(&e, 100, 0, &st), 0);
     parent_child += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
-    for (int64_t id = 2; id <= e.r.next_id; id++)
-        child_cpu += sum_rows(&e.r, id, PH_M_CPU_USER_NS);
+    child_cpu += others_cpu(&e);
     CHECK_I(parent_child, 0);
     CHECK_I(child_cpu, 10); /* its record's 1 and the reap's remainder */
     ph_tracker_free(e.t);
