@@ -25,12 +25,28 @@ typedef struct live {
     int alive_pos;      /* index in qstate.alive while it holds a value; -1 not */
 } live;
 
+/* Process id in the database -> index in the pass's arrays. The ids are
+ * rowids, dense and met in about ascending order (the recorder numbers
+ * processes as it first sees them): pages of PIDX_PAGE slots found through
+ * a small map of page numbers, and the last page used kept at hand. A hash
+ * map over a month's ~363k processes cost three cache misses a lookup and
+ * its regrowths several MiB of fresh pages; this is 4 bytes a process. */
+#define PIDX_SHIFT 10
+#define PIDX_PAGE (1 << PIDX_SHIFT)
+typedef struct q_pidx {
+    ph_imap dir;       /* page number -> index in pages */
+    int **pages;       /* each PIDX_PAGE slots: index + 1, 0 for none */
+    size_t npages, cap;
+    int64_t last_no;   /* page number of last, when last is set */
+    int *last;
+} q_pidx;
+
 typedef struct qstate {
     enum ph_tier tier;
     ph_result *r;
     live *lv;
     size_t cap_procs, cap_apps;
-    ph_imap proc_index;
+    q_pidx proc_index;
     ph_imap app_index;
     int64_t *app_sum;
     int *app_live;      /* processes of the app alive now */

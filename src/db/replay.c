@@ -198,11 +198,56 @@ static void set_mem(qstate *q, int idx, int64_t mem, int64_t t)
     mark_dirty(q, l->app);
 }
 
+/* The slot of proc, NULL when its page is not there and !create. */
+static int *pidx_slot(q_pidx *x, int64_t proc, int create)
+{
+    int64_t no = proc >> PIDX_SHIFT; /* arithmetic: negative ids get their own pages */
+    if (!x->last || no != x->last_no) {
+        int *pi = ph_imap_get(&x->dir, no);
+        if (!pi) {
+            if (!create)
+                return NULL;
+            if (x->npages == x->cap) {
+                x->cap = x->cap ? x->cap * 2 : 64;
+                x->pages = ph_xrealloc(x->pages, x->cap * sizeof *x->pages);
+            }
+            x->pages[x->npages] = ph_xcalloc(PIDX_PAGE, sizeof **x->pages);
+            ph_imap_put(&x->dir, no, (int)x->npages);
+            pi = ph_imap_get(&x->dir, no);
+            x->npages++;
+        }
+        x->last = x->pages[*pi];
+        x->last_no = no;
+    }
+    return &x->last[proc & (PIDX_PAGE - 1)];
+}
+
+/* The index of process id `proc`, or -1; pidx_put records it. */
+static int pidx_get(q_pidx *x, int64_t proc)
+{
+    int *s = pidx_slot(x, proc, 0);
+    return s ? *s - 1 : -1;
+}
+
+static void pidx_put(q_pidx *x, int64_t proc, int idx)
+{
+    *pidx_slot(x, proc, 1) = idx + 1;
+}
+
+static void pidx_free(q_pidx *x)
+{
+    for (size_t i = 0; i < x->npages; i++)
+        free(x->pages[i]);
+    free(x->pages);
+    ph_imap_free(&x->dir);
+    memset(x, 0, sizeof *x);
+}
+
 static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
 {
-    int *found = ph_imap_get(&q->proc_index, proc);
-    if (found)
-        return *found;
+    int found = pidx_get(&q->proc_index, proc);
+    if (found >= 0)
+        return found;
     ph_result *r = q->r;
     if (r->nprocs == q->cap_procs) {
         q->cap_procs = q->cap_procs ? q->cap_procs * 2 : 256;
@@ -246,7 +291,7 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     l->app = q_app_find_or_add(q, a->app);
     if (l->gone_ns)
         heap_push(q, l->gone_ns, idx);
-    ph_imap_put(&q->proc_index, proc, idx);
+    pidx_put(&q->proc_index, proc, idx);
     return idx;
 }
 
@@ -643,7 +688,7 @@ void q_state_free(qstate *q)
     free(q->heap);
     free(q->alive);
     free(q->inwin);
-    ph_imap_free(&q->proc_index);
+    pidx_free(&q->proc_index);
     ph_imap_free(&q->app_index);
 }
 
@@ -791,7 +836,6 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
     q.tier = tier;
     q.by_user = (flags & PH_Q_BY_USER) != 0;
     q.counters = ph_metric_counters();
-    ph_imap_init(&q.proc_index);
     ph_imap_init(&q.app_index);
     if (bw > 0) {
         nb = (size_t)((until - since) / bw);
