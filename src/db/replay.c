@@ -758,6 +758,76 @@ static int prepare_rows(sqlite3 *db, enum ph_tier tier, const int *cols, int nco
     return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+/* The first process id whose first sighting is after t, taking ids to
+ * grow with first sightings (the recorder numbers processes as it first
+ * sees them): a binary search of point reads. A hint only. */
+static int64_t first_id_after(sqlite3_stmt *st, int64_t lo, int64_t hi, int64_t t)
+{
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2, p = hi, f = INT64_MAX;
+        sqlite3_bind_int64(st, 1, mid);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            p = sqlite3_column_int64(st, 0);
+            f = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_reset(st);
+        if (f > t)
+            hi = mid;
+        else
+            lo = p + 1;
+    }
+    return lo;
+}
+
+/*
+ * About how many processes a pass over (from, until] of tier meets: those
+ * with a row at its first point (a keyframe: every live process) and those
+ * first seen after it. The per-process arrays are sized from it once
+ * rather than doubled: on the benchmark's VM each move of a grown array
+ * (realloc's mremap) made the next touch of every page it held cost
+ * ~12 us (docs/performance.md), a fifth of a month's per-process answer.
+ * A wrong hint costs only that: the arrays still grow when it is short.
+ */
+static size_t procs_hint(sqlite3 *db, enum ph_tier tier, int64_t from, int64_t until)
+{
+    char sql[512];
+    sqlite3_stmt *st = NULL;
+    int64_t nlive = 0, lo = 0, hi = 0, first_ns = from;
+    if (tier == PH_TIER_RAW)
+        snprintf(sql, sizeof sql,
+                 "SELECT s.ts_ns, (SELECT count(*) FROM proc_sample ps WHERE ps.sample = s.sample)"
+                 " FROM sample s WHERE s.ts_ns > ?1 ORDER BY s.ts_ns LIMIT 1");
+    else
+        snprintf(sql, sizeof sql,
+                 "SELECT b, (SELECT count(*) FROM %s WHERE bucket_ns = b)"
+                 " FROM (SELECT min(bucket_ns) AS b FROM %s WHERE bucket_ns > ?1 - %lld) WHERE b IS NOT NULL",
+                 ph_tiers[tier].procs, ph_tiers[tier].procs, (long long)ph_tiers[tier].width_ns);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, from);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        first_ns = sqlite3_column_int64(st, 0);
+        nlive = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT min(proc), max(proc) FROM process", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        lo = sqlite3_column_int64(st, 0);
+        hi = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (hi < lo || hi - lo > INT32_MAX ||
+        sqlite3_prepare_v2(db, "SELECT proc, first_ns FROM process WHERE proc >= ?1 ORDER BY proc LIMIT 1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0;
+    int64_t a = first_id_after(st, lo, hi + 1, first_ns), b = first_id_after(st, a, hi + 1, until);
+    sqlite3_finalize(st);
+    int64_t n = nlive + (b - a);
+    n += n / 16 + 256; /* slack: the stitching of edge segments appends a few */
+    return n > 0 && n < INT32_MAX ? (size_t)n : 0;
+}
+
 /* One process row of the pass at time ts (point: its sample or bucket):
  * its value, its figures when inside the window (after wsince). */
 static void add_row(qstate *q, sqlite3_stmt *st, int idx, const int *cols, int ncols, int64_t point, int64_t ts,
@@ -890,7 +960,21 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
 
     if (prepare_rows(db, tier, cols, ncols, &st) < 0)
         goto fail;
-    sqlite3_bind_int64(st, 1, q_lookback_from(db, tier, since));
+    int64_t from = q_lookback_from(db, tier, since);
+    size_t hint = procs_hint(db, tier, from, until);
+    if (hint > 256) { /* a reservation: pages are used as processes come */
+        work.procs = malloc(hint * sizeof *work.procs);
+        q.lv = malloc(hint * sizeof *q.lv);
+        if (work.procs && q.lv) {
+            q.cap_procs = hint;
+        } else {
+            free(work.procs);
+            free(q.lv);
+            work.procs = NULL;
+            q.lv = NULL;
+        }
+    }
+    sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, until);
 
     int64_t cur_point = INT64_MIN, cur_ts = 0;
