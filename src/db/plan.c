@@ -159,13 +159,20 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
     return ph_query_window_metrics(s, since, until, ~(ph_mask)0, 0, out, err, errlen);
 }
 
+/* One segment's answer; with `room` (a stitch) its process array keeps
+ * room to append to and *room is its size in entries. */
 static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int flags, ph_result *out,
-                         char *err, size_t errlen)
+                         size_t *room, char *err, size_t errlen)
 {
+    if (room)
+        *room = 0;
     if ((flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER) && seg->tier != PH_TIER_RAW)
         return q_app_segment(s, seg->tier, seg->since, seg->until, out, err, errlen);
     memset(out, 0, sizeof *out);
-    return q_replay(s, seg->tier, seg->since, seg->until, 0, want, flags, NULL, NULL, out, err, errlen);
+    int rc = q_replay(s, seg->tier, seg->since, seg->until, 0, want, flags, NULL, NULL, out, room, err, errlen);
+    if (rc == 0 && room && *room < out->nprocs)
+        *room = out->nprocs;
+    return rc;
 }
 
 int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
@@ -176,7 +183,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
     if (n <= 1) {
         ph_segment one = {PH_TIER_RAW, since, until};
-        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, out, err, errlen);
+        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, out, NULL, err, errlen);
         if (rc == 0) {
             out->win.since = since;
             out->win.until = until;
@@ -184,6 +191,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
         return rc;
     }
     ph_result parts[16];
+    size_t room[16];
     memset(parts, 0, sizeof parts);
     memset(out, 0, sizeof *out);
     out->win.since = since;
@@ -191,7 +199,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     size_t big = 0;
     for (size_t k = 0; k < n; k++) {
         ph_result *part = &parts[k];
-        if (query_segment(s, &seg[k], want, flags, part, err, errlen) < 0) {
+        if (query_segment(s, &seg[k], want, flags, part, &room[k], err, errlen) < 0) {
             for (size_t j = 0; j < k; j++)
                 ph_result_free(&parts[j]);
             memset(out, 0, sizeof *out);
@@ -237,7 +245,8 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     for (size_t k = 0; k < big; k++)
         merge_list(&before, &nbefore, &bcap, &bidx, parts[k].procs, parts[k].nprocs, 0);
     out->procs = parts[big].procs;
-    out->nprocs = pcap = parts[big].nprocs;
+    out->nprocs = parts[big].nprocs;
+    pcap = room[big];
     parts[big].procs = NULL;
     parts[big].nprocs = 0;
     for (size_t i = 0; i < out->nprocs; i++)
@@ -287,6 +296,13 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
         ph_result_free(&parts[k]);
     ph_imap_free(&pidx);
     ph_imap_free(&aidx);
+    /* The room left is given back (shrinking does not move the array). */
+    if (out->nprocs == 0) {
+        free(out->procs);
+        out->procs = ph_xcalloc(1, sizeof *out->procs);
+    } else if (out->nprocs < pcap) {
+        out->procs = ph_xrealloc(out->procs, out->nprocs * sizeof *out->procs);
+    }
     return 0;
 }
 

@@ -80,10 +80,13 @@ int q_stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph
 int64_t q_lookback_from(sqlite3 *db, enum ph_tier tier, int64_t since);
 
 /* One pass of the replay engine over a tier's process rows (replay.c):
- * with bw > 0, fn gets each bucket of width bw; else *out the window. */
+ * with bw > 0, fn gets each bucket of width bw; else *out the window.
+ * With `room`, out->procs keeps the pass's reservation and *room is how
+ * many entries it holds (>= out->nprocs): a stitch appends to it in place
+ * (moving a month's array costs every page of it again, see replay.c). */
 int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
              int flags, int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, ph_result *out,
-             char *err, size_t errlen);
+             size_t *room, char *err, size_t errlen);
 
 /* The app-row engine (approws.c): one pass over a rollup tier's app rows
  * of (lookback, until], carrying each app's value across buckets. It sets

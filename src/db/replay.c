@@ -491,7 +491,7 @@ int64_t q_lookback_from(sqlite3 *db, enum ph_tier tier, int64_t since)
  * With `steal` (the last use of the state) the processes move instead: the
  * working array is compacted in place and handed over with its strings, so
  * a month's processes are not held twice. */
-static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
+static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal, size_t *room)
 {
     ph_result *r = q->r;
     memset(out, 0, sizeof *out);
@@ -573,8 +573,11 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
     }
     free(map);
     if (steal) {
-        /* The array is out's now, cut to the processes in the window. */
-        if (out->nprocs == 0) {
+        /* The array is out's now, cut to the processes in the window
+         * (or kept whole for a stitch to append to). */
+        if (room && q->cap_procs > 0) {
+            *room = q->cap_procs;
+        } else if (out->nprocs == 0) {
             free(r->procs);
             out->procs = ph_xcalloc(1, sizeof *out->procs);
         } else if (out->nprocs < r->nprocs) {
@@ -919,7 +922,8 @@ static void add_row(qstate *q, sqlite3_stmt *st, int idx, const int *cols, int n
 typedef int (*bucket_fn)(void *ctx, int64_t bucket, ph_result *res);
 
 int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
-               ph_mask want, int flags, bucket_fn fn, void *ctx, ph_result *out, char *err, size_t errlen)
+               ph_mask want, int flags, bucket_fn fn, void *ctx, ph_result *out, size_t *room, char *err,
+               size_t errlen)
 {
     int cols[PH_METRIC_COUNT], ncols = 0; /* the metrics read, in column order */
     want |= PH_BIT(PH_M_FOOTPRINT_BYTES) | PH_BIT(PH_M_RESIDENT_BYTES) | PH_LIFETIME_PEAKS;
@@ -1001,7 +1005,7 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
                     enter_window(&q, wsince);
                 finish_window(&q, wsince, wins[cur].last_ns > wsince ? wins[cur].last_ns : wsince);
                 ph_result res;
-                snapshot(&q, &wins[cur], &res, 0);
+                snapshot(&q, &wins[cur], &res, 0, NULL);
                 int frc = fn(ctx, wsince, &res);
                 ph_result_free(&res);
                 if (frc < 0)
@@ -1031,7 +1035,7 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
         finish_window(&q, since, one.last_ns > since ? one.last_ns : since);
         if (tier != PH_TIER_RAW && !q.by_user && q_app_rows(&q, db, since, until, 0) < 0)
             goto fail;
-        snapshot(&q, &one, out, 1);
+        snapshot(&q, &one, out, 1, room);
     }
     rc = 0;
 fail:
@@ -1050,7 +1054,7 @@ int ph_query_tier_metrics(ph_store *store, enum ph_tier tier, int64_t since, int
                           ph_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    return q_replay(store, tier, since, until, 0, want, 0, NULL, NULL, r, err, errlen);
+    return q_replay(store, tier, since, until, 0, want, 0, NULL, NULL, r, NULL, err, errlen);
 }
 
 int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *r,
@@ -1065,7 +1069,7 @@ int ph_query_raw_buckets_metrics(ph_store *s, int64_t since, int64_t until, int6
 {
     if (width <= 0 || since % width || until % width || until <= since)
         return -1;
-    return q_replay(s, PH_TIER_RAW, since, until, width, want, 0, fn, ctx, NULL, err, errlen);
+    return q_replay(s, PH_TIER_RAW, since, until, width, want, 0, fn, ctx, NULL, NULL, err, errlen);
 }
 
 int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
