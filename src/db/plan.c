@@ -121,21 +121,19 @@ static void merge_agg(ph_agg *a, const ph_agg *b)
         a->procs_max = b->procs_max;
 }
 
-/* Merge src into dst, matching processes by id or apps by name. New
- * entries take src's strings (src is freed after). dst grows geometrically:
- * a month has hundreds of thousands of processes. */
-static void merge_list(ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, ph_agg *src, size_t m,
-                       int by_name)
+/* Merge src into dst, matching processes by id (pindex) or apps by name
+ * (index). New entries take src's strings (src is freed after). dst grows
+ * geometrically: a month has hundreds of thousands of processes. */
+static void merge_list(ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, q_pidx *pindex, ph_agg *src,
+                       size_t m)
 {
     for (size_t j = 0; j < m; j++) {
         int64_t key = src[j].proc;
         int found;
-        if (by_name) {
+        if (!pindex)
             found = ph_smap_find(index, src[j].app, q_agg_app, *dst, &key);
-        } else {
-            int *f = ph_imap_get(index, key);
-            found = f ? *f : -1;
-        }
+        else
+            found = q_pidx_get(pindex, key);
         if (found >= 0) {
             merge_agg(&(*dst)[found], &src[j]);
             continue;
@@ -148,7 +146,10 @@ static void merge_list(ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, ph_
         }
         (*dst)[*n] = src[j];
         src[j].name = src[j].app = NULL;
-        ph_imap_put(index, key, (int)*n);
+        if (!pindex)
+            ph_imap_put(index, key, (int)*n);
+        else
+            q_pidx_put(pindex, key, (int)*n);
         (*n)++;
     }
 }
@@ -236,26 +237,27 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
      * Only the order of the list changes (a process only the earlier edge
      * saw comes after it); every command sorts it.
      */
-    ph_imap pidx, aidx, bidx;
+    q_pidx pidx, bidx;
+    ph_imap aidx;
     size_t pcap, acap = 0, bcap = 0, nbefore = 0;
     ph_agg *before = NULL;
-    ph_imap_init(&pidx);
+    memset(&pidx, 0, sizeof pidx);
+    memset(&bidx, 0, sizeof bidx);
     ph_imap_init(&aidx);
-    ph_imap_init(&bidx);
     for (size_t k = 0; k < big; k++)
-        merge_list(&before, &nbefore, &bcap, &bidx, parts[k].procs, parts[k].nprocs, 0);
+        merge_list(&before, &nbefore, &bcap, NULL, &bidx, parts[k].procs, parts[k].nprocs);
     out->procs = parts[big].procs;
     out->nprocs = parts[big].nprocs;
     pcap = room[big];
     parts[big].procs = NULL;
     parts[big].nprocs = 0;
     for (size_t i = 0; i < out->nprocs; i++)
-        ph_imap_put(&pidx, out->procs[i].proc, (int)i);
+        q_pidx_put(&pidx, out->procs[i].proc, (int)i);
     for (size_t i = 0; i < nbefore; i++) {
-        int *found = ph_imap_get(&pidx, before[i].proc);
-        if (!found)
+        int found = q_pidx_get(&pidx, before[i].proc);
+        if (found < 0)
             continue;
-        ph_agg *later = &out->procs[*found], tmp = before[i];
+        ph_agg *later = &out->procs[found], tmp = before[i];
         merge_agg(&tmp, later);
         tmp.name = later->name;
         tmp.app = later->app;
@@ -272,18 +274,18 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
             pcap = pcap ? pcap * 2 : 64;
             out->procs = ph_xrealloc(out->procs, pcap * sizeof *out->procs);
         }
-        ph_imap_put(&pidx, before[i].proc, (int)out->nprocs);
+        q_pidx_put(&pidx, before[i].proc, (int)out->nprocs);
         out->procs[out->nprocs++] = before[i];
     }
     free(before);
-    ph_imap_free(&bidx);
+    q_pidx_free(&bidx);
     for (size_t k = big + 1; k < n; k++)
-        merge_list(&out->procs, &out->nprocs, &pcap, &pidx, parts[k].procs, parts[k].nprocs, 0);
+        merge_list(&out->procs, &out->nprocs, &pcap, NULL, &pidx, parts[k].procs, parts[k].nprocs);
 
     /* Apps, in time order. */
     for (size_t k = 0; k < n; k++)
         /* App peaks combine by max; their process counts are recounted below. */
-        merge_list(&out->apps, &out->napps, &acap, &aidx, parts[k].apps, parts[k].napps, 1);
+        merge_list(&out->apps, &out->napps, &acap, &aidx, NULL, parts[k].apps, parts[k].napps);
     for (size_t i = 0; i < out->napps; i++)
         out->apps[i].nprocs = apps_only ? out->apps[i].procs_max : 0;
     for (size_t i = 0; i < out->nprocs && !apps_only; i++) {
@@ -294,7 +296,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     }
     for (size_t k = 0; k < n; k++)
         ph_result_free(&parts[k]);
-    ph_imap_free(&pidx);
+    q_pidx_free(&pidx);
     ph_imap_free(&aidx);
     /* The room left is given back (shrinking does not move the array). */
     if (out->nprocs == 0) {

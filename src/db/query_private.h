@@ -41,6 +41,12 @@ typedef struct q_pidx {
     int *last;
 } q_pidx;
 
+/* The index of process id `proc`, or -1; q_pidx_put records it. A zeroed
+ * q_pidx is empty. */
+int q_pidx_get(q_pidx *x, int64_t proc);
+void q_pidx_put(q_pidx *x, int64_t proc, int idx);
+void q_pidx_free(q_pidx *x);
+
 typedef struct qstate {
     enum ph_tier tier;
     ph_result *r;

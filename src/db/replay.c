@@ -225,19 +225,18 @@ static int *pidx_slot(q_pidx *x, int64_t proc, int create)
     return &x->last[proc & (PIDX_PAGE - 1)];
 }
 
-/* The index of process id `proc`, or -1; pidx_put records it. */
-static int pidx_get(q_pidx *x, int64_t proc)
+int q_pidx_get(q_pidx *x, int64_t proc)
 {
     int *s = pidx_slot(x, proc, 0);
     return s ? *s - 1 : -1;
 }
 
-static void pidx_put(q_pidx *x, int64_t proc, int idx)
+void q_pidx_put(q_pidx *x, int64_t proc, int idx)
 {
     *pidx_slot(x, proc, 1) = idx + 1;
 }
 
-static void pidx_free(q_pidx *x)
+void q_pidx_free(q_pidx *x)
 {
     for (size_t i = 0; i < x->npages; i++)
         free(x->pages[i]);
@@ -275,7 +274,7 @@ static void prefault(void *p, size_t n)
 
 static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
 {
-    int found = pidx_get(&q->proc_index, proc);
+    int found = q_pidx_get(&q->proc_index, proc);
     if (found >= 0)
         return found;
     ph_result *r = q->r;
@@ -326,7 +325,7 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     l->app = q_app_find_or_add(q, a->app);
     if (l->gone_ns)
         heap_push(q, l->gone_ns, idx);
-    pidx_put(&q->proc_index, proc, idx);
+    q_pidx_put(&q->proc_index, proc, idx);
     return idx;
 }
 
@@ -726,7 +725,7 @@ void q_state_free(qstate *q)
     free(q->heap);
     free(q->alive);
     free(q->inwin);
-    pidx_free(&q->proc_index);
+    q_pidx_free(&q->proc_index);
     ph_imap_free(&q->app_index);
 }
 
