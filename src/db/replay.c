@@ -827,7 +827,9 @@ static size_t procs_hint(sqlite3 *db, enum ph_tier tier, int64_t from, int64_t u
     sqlite3_finalize(st);
     int64_t n = nlive + (b - a);
     n += n / 16 + 256; /* slack: the stitching of edge segments appends a few */
-    return n > 0 && n < INT32_MAX ? (size_t)n : 0;
+    /* Beyond 2^24 processes (ids from a damaged or hostile file) the
+     * arrays grow as they are used, as without a hint. */
+    return n > 0 && n <= (1 << 24) ? (size_t)n : 0;
 }
 
 /* One process row of the pass at time ts (point: its sample or bucket):
@@ -965,7 +967,8 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
         goto fail;
     int64_t from = q_lookback_from(db, tier, since);
     size_t hint = procs_hint(db, tier, from, until);
-    if (hint > 256) { /* a reservation: pages are used as processes come */
+    /* A reservation: its pages become resident as processes come. */
+    if (hint > 256 && hint < SIZE_MAX / sizeof *work.procs) {
         work.procs = malloc(hint * sizeof *work.procs);
         q.lv = malloc(hint * sizeof *q.lv);
         if (work.procs && q.lv) {
