@@ -262,9 +262,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
         tmp.name = later->name;
         tmp.app = later->app;
         *later = tmp;
-        free(before[i].name);
-        free(before[i].app);
-        before[i].name = before[i].app = NULL;
+        before[i].name = before[i].app = NULL; /* strings: the pools' */
         before[i].proc = -1; /* taken */
     }
     for (size_t i = 0; i < nbefore; i++) { /* only the earlier edges saw these */
@@ -294,8 +292,12 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
         if (j >= 0)
             out->apps[j].nprocs++;
     }
-    for (size_t k = 0; k < n; k++)
+    /* The processes' strings are their segments' pools, out's now. */
+    for (size_t k = 0; k < n; k++) {
+        q_pool_move(&out->strs, &parts[k].strs);
+        parts[k].nprocs = 0;
         ph_result_free(&parts[k]);
+    }
     q_pidx_free(&pidx);
     ph_imap_free(&aidx);
     /* The room left is given back (shrinking does not move the array). */

@@ -47,6 +47,16 @@ int q_pidx_get(q_pidx *x, int64_t proc);
 void q_pidx_put(q_pidx *x, int64_t proc, int idx);
 void q_pidx_free(q_pidx *x);
 
+/* The strings of a result's processes (ph_result.strs): blocks of
+ * interned strings, each block the next's owner. */
+struct ph_strpool {
+    struct ph_strpool *next;
+    size_t used, cap;
+    char data[];
+};
+/* Append src's blocks to *dst (src is empty after). */
+void q_pool_move(struct ph_strpool **dst, struct ph_strpool **src);
+
 typedef struct qstate {
     enum ph_tier tier;
     ph_result *r;
@@ -71,6 +81,8 @@ typedef struct qstate {
     sqlite3_stmt *meta;
     int in_window;      /* the state is past `since` */
     int by_user;        /* group by user id instead of app */
+    ph_imap str_index;  /* interned strings of r->strs, by hash (ph_smap_find) */
+    char **strv; size_t nstrv, capstrv;
     ph_mask counters;   /* the metrics that are counters (summed) */
 } qstate;
 

@@ -245,6 +245,62 @@ void q_pidx_free(q_pidx *x)
     memset(x, 0, sizeof *x);
 }
 
+static const char *q_strv_at(const void *ctx, int idx)
+{
+    return ((char *const *)ctx)[idx];
+}
+
+/* s, interned in the working result's pool: every process of one name
+ * (or app) shares one copy instead of two mallocs a process. */
+static char *intern(qstate *q, const char *s)
+{
+    int64_t key;
+    int found = ph_smap_find(&q->str_index, s, q_strv_at, q->strv, &key);
+    if (found >= 0)
+        return q->strv[found];
+    size_t len = strlen(s) + 1;
+    struct ph_strpool *p = q->r->strs;
+    if (!p || p->cap - p->used < len) {
+        size_t cap = len > 65536 ? len : 65536;
+        struct ph_strpool *b = ph_xmalloc(sizeof *b + cap);
+        b->next = p;
+        b->used = 0;
+        b->cap = cap;
+        q->r->strs = p = b;
+    }
+    char *c = p->data + p->used;
+    memcpy(c, s, len);
+    p->used += len;
+    if (q->nstrv == q->capstrv) {
+        q->capstrv = q->capstrv ? q->capstrv * 2 : 64;
+        q->strv = ph_xrealloc(q->strv, q->capstrv * sizeof *q->strv);
+    }
+    ph_imap_put(&q->str_index, key, (int)q->nstrv);
+    q->strv[q->nstrv++] = c;
+    return c;
+}
+
+void q_pool_move(struct ph_strpool **dst, struct ph_strpool **src)
+{
+    if (!*src)
+        return;
+    struct ph_strpool *last = *src;
+    while (last->next)
+        last = last->next;
+    last->next = *dst;
+    *dst = *src;
+    *src = NULL;
+}
+
+static void pool_free(struct ph_strpool *p)
+{
+    while (p) {
+        struct ph_strpool *next = p->next;
+        free(p);
+        p = next;
+    }
+}
+
 /*
  * The per-process arrays are the pass's memory (a month: ~363k processes,
  * each a ph_agg and a live record, ~250 MiB), written once each as
@@ -310,13 +366,13 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     }
     a->pid = sqlite3_column_int(q->meta, 0);
     a->uid = sqlite3_column_type(q->meta, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(q->meta, 1);
-    a->name = ph_xstrdup((const char *)sqlite3_column_text(q->meta, 2));
+    a->name = intern(q, (const char *)sqlite3_column_text(q->meta, 2));
     if (q->by_user) { /* the group is the user: its key is the uid */
         char key[32];
         snprintf(key, sizeof key, "%lld", (long long)a->uid);
-        a->app = ph_xstrdup(key);
+        a->app = intern(q, key);
     } else {
-        a->app = ph_xstrdup((const char *)sqlite3_column_text(q->meta, 3));
+        a->app = intern(q, (const char *)sqlite3_column_text(q->meta, 3));
     }
     l->gone_ns = sqlite3_column_int64(q->meta, 4);
     l->start_ns = sqlite3_column_int64(q->meta, 5);
@@ -512,19 +568,11 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal,
     size_t nvisit = steal ? r->nprocs : q->ninwin;
     for (size_t k = 0; k < nvisit; k++) {
         size_t i = steal ? k : (size_t)q->inwin[k];
-        if (!q->lv[i].in_window) {
-            if (steal) { /* dropped: its slot may be overwritten below */
-                free(r->procs[i].name);
-                free(r->procs[i].app);
-                r->procs[i].name = r->procs[i].app = NULL;
-            }
-            continue;
-        }
+        if (!q->lv[i].in_window)
+            continue; /* dropped (its strings are the pool's) */
         ph_agg *a = &out->procs[out->nprocs++];
         if (steal) {
-            ph_agg tmp = r->procs[i]; /* a's slot (at or before i) was moved out or is i itself */
-            r->procs[i].name = r->procs[i].app = NULL;
-            *a = tmp;
+            *a = r->procs[i]; /* a's slot (at or before i) was moved out or is i itself */
         } else {
             *a = r->procs[i];
             a->name = ph_xstrdup(a->name);
@@ -584,6 +632,7 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal,
         }
         r->procs = NULL;
         r->nprocs = 0;
+        q_pool_move(&out->strs, &r->strs); /* the processes' strings go with them */
     }
 }
 
@@ -726,6 +775,8 @@ void q_state_free(qstate *q)
     free(q->alive);
     free(q->inwin);
     q_pidx_free(&q->proc_index);
+    ph_imap_free(&q->str_index);
+    free(q->strv);
     ph_imap_free(&q->app_index);
 }
 
@@ -1083,10 +1134,11 @@ int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t widt
 
 void ph_result_free(ph_result *r)
 {
-    for (size_t i = 0; i < r->nprocs; i++) {
+    for (size_t i = 0; i < r->nprocs && !r->strs; i++) {
         free(r->procs[i].name);
         free(r->procs[i].app);
     }
+    pool_free(r->strs);
     for (size_t i = 0; i < r->napps; i++) {
         free(r->apps[i].name);
         free(r->apps[i].app);
