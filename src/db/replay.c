@@ -863,7 +863,9 @@ static size_t procs_hint(sqlite3 *db, enum ph_tier tier, int64_t from, int64_t u
         nlive = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, "SELECT min(proc), max(proc) FROM process", -1, &st, NULL) != SQLITE_OK)
+    /* Two subqueries: min and max together would scan the table. */
+    if (sqlite3_prepare_v2(db, "SELECT (SELECT min(proc) FROM process), (SELECT max(proc) FROM process)", -1, &st,
+                           NULL) != SQLITE_OK)
         return 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         lo = sqlite3_column_int64(st, 0);
