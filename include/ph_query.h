@@ -74,11 +74,19 @@ typedef struct ph_segment {
     int64_t since, until;
 } ph_segment;
 
+struct ph_strpool;
 typedef struct ph_result {
     ph_window win;
     ph_agg *procs; size_t nprocs;
     ph_agg *apps;  size_t napps;
     ph_segment seg[16]; size_t nseg; /* which tiers answered which parts */
+    /* When set (the engine's answers), the name and app strings of procs[]
+     * are its, one copy per distinct string shared between processes (a
+     * month has ~363k processes and a few hundred names): edit them in
+     * place only in ways that give every holder the same result, never
+     * free them alone. When NULL each is its agg's own. apps[] strings
+     * are always their agg's own. ph_result_free frees either. */
+    struct ph_strpool *strs;
 } ph_result;
 
 /* The window, from whichever tiers answer it best. */

@@ -33,7 +33,6 @@ static void qstate_begin(qstate *q, ph_result *work, int tier)
     memset(q, 0, sizeof *q);
     q->r = work;
     q->tier = tier;
-    ph_imap_init(&q->proc_index);
     ph_imap_init(&q->app_index);
 }
 

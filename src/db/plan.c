@@ -121,21 +121,19 @@ static void merge_agg(ph_agg *a, const ph_agg *b)
         a->procs_max = b->procs_max;
 }
 
-/* Merge src into dst, matching processes by id or apps by name. New
- * entries take src's strings (src is freed after). dst grows geometrically:
- * a month has hundreds of thousands of processes. */
-static void merge_list(ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, ph_agg *src, size_t m,
-                       int by_name)
+/* Merge src into dst, matching processes by id (pindex) or apps by name
+ * (index). New entries take src's strings (src is freed after). dst grows
+ * geometrically: a month has hundreds of thousands of processes. */
+static void merge_list(ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, q_pidx *pindex, ph_agg *src,
+                       size_t m)
 {
     for (size_t j = 0; j < m; j++) {
         int64_t key = src[j].proc;
         int found;
-        if (by_name) {
+        if (!pindex)
             found = ph_smap_find(index, src[j].app, q_agg_app, *dst, &key);
-        } else {
-            int *f = ph_imap_get(index, key);
-            found = f ? *f : -1;
-        }
+        else
+            found = q_pidx_get(pindex, key);
         if (found >= 0) {
             merge_agg(&(*dst)[found], &src[j]);
             continue;
@@ -148,7 +146,10 @@ static void merge_list(ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, ph_
         }
         (*dst)[*n] = src[j];
         src[j].name = src[j].app = NULL;
-        ph_imap_put(index, key, (int)*n);
+        if (!pindex)
+            ph_imap_put(index, key, (int)*n);
+        else
+            q_pidx_put(pindex, key, (int)*n);
         (*n)++;
     }
 }
@@ -159,13 +160,20 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
     return ph_query_window_metrics(s, since, until, ~(ph_mask)0, 0, out, err, errlen);
 }
 
+/* One segment's answer; with `room` (a stitch) its process array keeps
+ * room to append to and *room is its size in entries. */
 static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int flags, ph_result *out,
-                         char *err, size_t errlen)
+                         size_t *room, char *err, size_t errlen)
 {
+    if (room)
+        *room = 0;
     if ((flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER) && seg->tier != PH_TIER_RAW)
         return q_app_segment(s, seg->tier, seg->since, seg->until, out, err, errlen);
     memset(out, 0, sizeof *out);
-    return q_replay(s, seg->tier, seg->since, seg->until, 0, want, flags, NULL, NULL, out, err, errlen);
+    int rc = q_replay(s, seg->tier, seg->since, seg->until, 0, want, flags, NULL, NULL, out, room, err, errlen);
+    if (rc == 0 && room && *room < out->nprocs)
+        *room = out->nprocs;
+    return rc;
 }
 
 int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
@@ -176,7 +184,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
     if (n <= 1) {
         ph_segment one = {PH_TIER_RAW, since, until};
-        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, out, err, errlen);
+        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, out, NULL, err, errlen);
         if (rc == 0) {
             out->win.since = since;
             out->win.until = until;
@@ -184,6 +192,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
         return rc;
     }
     ph_result parts[16];
+    size_t room[16];
     memset(parts, 0, sizeof parts);
     memset(out, 0, sizeof *out);
     out->win.since = since;
@@ -191,7 +200,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     size_t big = 0;
     for (size_t k = 0; k < n; k++) {
         ph_result *part = &parts[k];
-        if (query_segment(s, &seg[k], want, flags, part, err, errlen) < 0) {
+        if (query_segment(s, &seg[k], want, flags, part, &room[k], err, errlen) < 0) {
             for (size_t j = 0; j < k; j++)
                 ph_result_free(&parts[j]);
             memset(out, 0, sizeof *out);
@@ -228,32 +237,32 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
      * Only the order of the list changes (a process only the earlier edge
      * saw comes after it); every command sorts it.
      */
-    ph_imap pidx, aidx, bidx;
+    q_pidx pidx, bidx;
+    ph_imap aidx;
     size_t pcap, acap = 0, bcap = 0, nbefore = 0;
     ph_agg *before = NULL;
-    ph_imap_init(&pidx);
+    memset(&pidx, 0, sizeof pidx);
+    memset(&bidx, 0, sizeof bidx);
     ph_imap_init(&aidx);
-    ph_imap_init(&bidx);
     for (size_t k = 0; k < big; k++)
-        merge_list(&before, &nbefore, &bcap, &bidx, parts[k].procs, parts[k].nprocs, 0);
+        merge_list(&before, &nbefore, &bcap, NULL, &bidx, parts[k].procs, parts[k].nprocs);
     out->procs = parts[big].procs;
-    out->nprocs = pcap = parts[big].nprocs;
+    out->nprocs = parts[big].nprocs;
+    pcap = room[big];
     parts[big].procs = NULL;
     parts[big].nprocs = 0;
     for (size_t i = 0; i < out->nprocs; i++)
-        ph_imap_put(&pidx, out->procs[i].proc, (int)i);
+        q_pidx_put(&pidx, out->procs[i].proc, (int)i);
     for (size_t i = 0; i < nbefore; i++) {
-        int *found = ph_imap_get(&pidx, before[i].proc);
-        if (!found)
+        int found = q_pidx_get(&pidx, before[i].proc);
+        if (found < 0)
             continue;
-        ph_agg *later = &out->procs[*found], tmp = before[i];
+        ph_agg *later = &out->procs[found], tmp = before[i];
         merge_agg(&tmp, later);
         tmp.name = later->name;
         tmp.app = later->app;
         *later = tmp;
-        free(before[i].name);
-        free(before[i].app);
-        before[i].name = before[i].app = NULL;
+        before[i].name = before[i].app = NULL; /* strings: the pools' */
         before[i].proc = -1; /* taken */
     }
     for (size_t i = 0; i < nbefore; i++) { /* only the earlier edges saw these */
@@ -263,18 +272,18 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
             pcap = pcap ? pcap * 2 : 64;
             out->procs = ph_xrealloc(out->procs, pcap * sizeof *out->procs);
         }
-        ph_imap_put(&pidx, before[i].proc, (int)out->nprocs);
+        q_pidx_put(&pidx, before[i].proc, (int)out->nprocs);
         out->procs[out->nprocs++] = before[i];
     }
     free(before);
-    ph_imap_free(&bidx);
+    q_pidx_free(&bidx);
     for (size_t k = big + 1; k < n; k++)
-        merge_list(&out->procs, &out->nprocs, &pcap, &pidx, parts[k].procs, parts[k].nprocs, 0);
+        merge_list(&out->procs, &out->nprocs, &pcap, NULL, &pidx, parts[k].procs, parts[k].nprocs);
 
     /* Apps, in time order. */
     for (size_t k = 0; k < n; k++)
         /* App peaks combine by max; their process counts are recounted below. */
-        merge_list(&out->apps, &out->napps, &acap, &aidx, parts[k].apps, parts[k].napps, 1);
+        merge_list(&out->apps, &out->napps, &acap, &aidx, NULL, parts[k].apps, parts[k].napps);
     for (size_t i = 0; i < out->napps; i++)
         out->apps[i].nprocs = apps_only ? out->apps[i].procs_max : 0;
     for (size_t i = 0; i < out->nprocs && !apps_only; i++) {
@@ -283,10 +292,21 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
         if (j >= 0)
             out->apps[j].nprocs++;
     }
-    for (size_t k = 0; k < n; k++)
+    /* The processes' strings are their segments' pools, out's now. */
+    for (size_t k = 0; k < n; k++) {
+        q_pool_move(&out->strs, &parts[k].strs);
+        parts[k].nprocs = 0;
         ph_result_free(&parts[k]);
-    ph_imap_free(&pidx);
+    }
+    q_pidx_free(&pidx);
     ph_imap_free(&aidx);
+    /* The room left is given back (shrinking does not move the array). */
+    if (out->nprocs == 0) {
+        free(out->procs);
+        out->procs = ph_xcalloc(1, sizeof *out->procs);
+    } else if (out->nprocs < pcap) {
+        out->procs = ph_xrealloc(out->procs, out->nprocs * sizeof *out->procs);
+    }
     return 0;
 }
 

@@ -25,12 +25,44 @@ typedef struct live {
     int alive_pos;      /* index in qstate.alive while it holds a value; -1 not */
 } live;
 
+/* Process id in the database -> index in the pass's arrays. The ids are
+ * rowids, dense and met in about ascending order (the recorder numbers
+ * processes as it first sees them): pages of PIDX_PAGE slots found through
+ * a small map of page numbers, and the last page used kept at hand. A hash
+ * map over a month's ~363k processes cost three cache misses a lookup and
+ * its regrowths several MiB of fresh pages; this is 4 bytes a process. */
+#define PIDX_SHIFT 10
+#define PIDX_PAGE (1 << PIDX_SHIFT)
+typedef struct q_pidx {
+    ph_imap dir;       /* page number -> index in pages */
+    int **pages;       /* each PIDX_PAGE slots: index + 1, 0 for none */
+    size_t npages, cap;
+    int64_t last_no;   /* page number of last, when last is set */
+    int *last;
+} q_pidx;
+
+/* The index of process id `proc`, or -1; q_pidx_put records it. A zeroed
+ * q_pidx is empty. */
+int q_pidx_get(q_pidx *x, int64_t proc);
+void q_pidx_put(q_pidx *x, int64_t proc, int idx);
+void q_pidx_free(q_pidx *x);
+
+/* The strings of a result's processes (ph_result.strs): blocks of
+ * interned strings, each block the next's owner. */
+struct ph_strpool {
+    struct ph_strpool *next;
+    size_t used, cap;
+    char data[];
+};
+/* Append src's blocks to *dst (src is empty after). */
+void q_pool_move(struct ph_strpool **dst, struct ph_strpool **src);
+
 typedef struct qstate {
     enum ph_tier tier;
     ph_result *r;
     live *lv;
     size_t cap_procs, cap_apps;
-    ph_imap proc_index;
+    q_pidx proc_index;
     ph_imap app_index;
     int64_t *app_sum;
     int *app_live;      /* processes of the app alive now */
@@ -49,6 +81,8 @@ typedef struct qstate {
     sqlite3_stmt *meta;
     int in_window;      /* the state is past `since` */
     int by_user;        /* group by user id instead of app */
+    ph_imap str_index;  /* interned strings of r->strs, by hash (ph_smap_find) */
+    char **strv; size_t nstrv, capstrv;
     ph_mask counters;   /* the metrics that are counters (summed) */
 } qstate;
 
@@ -64,10 +98,13 @@ int q_stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph
 int64_t q_lookback_from(sqlite3 *db, enum ph_tier tier, int64_t since);
 
 /* One pass of the replay engine over a tier's process rows (replay.c):
- * with bw > 0, fn gets each bucket of width bw; else *out the window. */
+ * with bw > 0, fn gets each bucket of width bw; else *out the window.
+ * With `room`, out->procs keeps the pass's reservation and *room is how
+ * many entries it holds (>= out->nprocs): a stitch appends to it in place
+ * (moving a month's array costs every page of it again, see replay.c). */
 int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
              int flags, int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, ph_result *out,
-             char *err, size_t errlen);
+             size_t *room, char *err, size_t errlen);
 
 /* The app-row engine (approws.c): one pass over a rollup tier's app rows
  * of (lookback, until], carrying each app's value across buckets. It sets

@@ -19,6 +19,7 @@
  * from the app rows (src/db/approws.c), which hold that same exact peak per
  * bucket.
  */
+#define _DEFAULT_SOURCE /* madvise (glibc) */
 #include "query_private.h"
 #include "ph_time.h"
 #include "ph_util.h"
@@ -26,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define PH_LIFETIME_PEAKS (PH_BIT(PH_M_PEAK_RESIDENT_BYTES) | PH_BIT(PH_M_FOOTPRINT_LIFETIME_MAX_BYTES) | \
                            PH_BIT(PH_M_FOOTPRINT_INTERVAL_MAX_BYTES))
@@ -198,16 +201,148 @@ static void set_mem(qstate *q, int idx, int64_t mem, int64_t t)
     mark_dirty(q, l->app);
 }
 
+/* The slot of proc, NULL when its page is not there and !create. */
+static int *pidx_slot(q_pidx *x, int64_t proc, int create)
+{
+    int64_t no = proc >> PIDX_SHIFT; /* arithmetic: negative ids get their own pages */
+    if (!x->last || no != x->last_no) {
+        int *pi = ph_imap_get(&x->dir, no);
+        if (!pi) {
+            if (!create)
+                return NULL;
+            if (x->npages == x->cap) {
+                x->cap = x->cap ? x->cap * 2 : 64;
+                x->pages = ph_xrealloc(x->pages, x->cap * sizeof *x->pages);
+            }
+            x->pages[x->npages] = ph_xcalloc(PIDX_PAGE, sizeof **x->pages);
+            ph_imap_put(&x->dir, no, (int)x->npages);
+            pi = ph_imap_get(&x->dir, no);
+            x->npages++;
+        }
+        x->last = x->pages[*pi];
+        x->last_no = no;
+    }
+    return &x->last[proc & (PIDX_PAGE - 1)];
+}
+
+int q_pidx_get(q_pidx *x, int64_t proc)
+{
+    int *s = pidx_slot(x, proc, 0);
+    return s ? *s - 1 : -1;
+}
+
+void q_pidx_put(q_pidx *x, int64_t proc, int idx)
+{
+    *pidx_slot(x, proc, 1) = idx + 1;
+}
+
+void q_pidx_free(q_pidx *x)
+{
+    for (size_t i = 0; i < x->npages; i++)
+        free(x->pages[i]);
+    free(x->pages);
+    ph_imap_free(&x->dir);
+    memset(x, 0, sizeof *x);
+}
+
+static const char *q_strv_at(const void *ctx, int idx)
+{
+    return ((char *const *)ctx)[idx];
+}
+
+/* s, interned in the working result's pool: every process of one name
+ * (or app) shares one copy instead of two mallocs a process. */
+static char *intern(qstate *q, const char *s)
+{
+    int64_t key;
+    int found = ph_smap_find(&q->str_index, s, q_strv_at, q->strv, &key);
+    if (found >= 0)
+        return q->strv[found];
+    size_t len = strlen(s) + 1;
+    struct ph_strpool *p = q->r->strs;
+    if (!p || p->cap - p->used < len) {
+        size_t cap = len > 65536 ? len : 65536;
+        struct ph_strpool *b = ph_xmalloc(sizeof *b + cap);
+        b->next = p;
+        b->used = 0;
+        b->cap = cap;
+        q->r->strs = p = b;
+    }
+    char *c = p->data + p->used;
+    memcpy(c, s, len);
+    p->used += len;
+    if (q->nstrv == q->capstrv) {
+        q->capstrv = q->capstrv ? q->capstrv * 2 : 64;
+        q->strv = ph_xrealloc(q->strv, q->capstrv * sizeof *q->strv);
+    }
+    ph_imap_put(&q->str_index, key, (int)q->nstrv);
+    q->strv[q->nstrv++] = c;
+    return c;
+}
+
+void q_pool_move(struct ph_strpool **dst, struct ph_strpool **src)
+{
+    if (!*src)
+        return;
+    struct ph_strpool *last = *src;
+    while (last->next)
+        last = last->next;
+    last->next = *dst;
+    *dst = *src;
+    *src = NULL;
+}
+
+static void pool_free(struct ph_strpool *p)
+{
+    while (p) {
+        struct ph_strpool *next = p->next;
+        free(p);
+        p = next;
+    }
+}
+
+/*
+ * The per-process arrays are the pass's memory (a month: ~363k processes,
+ * each a ph_agg and a live record, ~250 MiB), written once each as
+ * processes appear. Faulting their pages in by the run of PREFAULT_RUN
+ * processes takes one system call where touching them takes a page fault
+ * each (on the VM of docs/performance.md, a fresh page costs ~21 us by
+ * faults and ~15 us by MADV_POPULATE_WRITE then writes). A hint: a kernel
+ * without it (before Linux 5.14, or not Linux) faults them in as before.
+ */
+#define PREFAULT_RUN 1024
+static void prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+    static uintptr_t pg;
+    if (!pg) {
+        long sz = sysconf(_SC_PAGESIZE);
+        pg = sz > 0 ? (uintptr_t)sz : 4096;
+    }
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), e = ((uintptr_t)p + n) & ~(pg - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
 static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
 {
-    int *found = ph_imap_get(&q->proc_index, proc);
-    if (found)
-        return *found;
+    int found = q_pidx_get(&q->proc_index, proc);
+    if (found >= 0)
+        return found;
     ph_result *r = q->r;
     if (r->nprocs == q->cap_procs) {
         q->cap_procs = q->cap_procs ? q->cap_procs * 2 : 256;
         r->procs = ph_xrealloc(r->procs, q->cap_procs * sizeof *r->procs);
         q->lv = ph_xrealloc(q->lv, q->cap_procs * sizeof *q->lv);
+    }
+    if (r->nprocs % PREFAULT_RUN == 0) {
+        size_t k = q->cap_procs - r->nprocs < PREFAULT_RUN ? q->cap_procs - r->nprocs : PREFAULT_RUN;
+        prefault(r->procs + r->nprocs, k * sizeof *r->procs);
+        prefault(q->lv + r->nprocs, k * sizeof *q->lv);
     }
     int idx = (int)r->nprocs;
     ph_agg *a = &r->procs[idx];
@@ -231,13 +366,13 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     }
     a->pid = sqlite3_column_int(q->meta, 0);
     a->uid = sqlite3_column_type(q->meta, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(q->meta, 1);
-    a->name = ph_xstrdup((const char *)sqlite3_column_text(q->meta, 2));
+    a->name = intern(q, (const char *)sqlite3_column_text(q->meta, 2));
     if (q->by_user) { /* the group is the user: its key is the uid */
         char key[32];
         snprintf(key, sizeof key, "%lld", (long long)a->uid);
-        a->app = ph_xstrdup(key);
+        a->app = intern(q, key);
     } else {
-        a->app = ph_xstrdup((const char *)sqlite3_column_text(q->meta, 3));
+        a->app = intern(q, (const char *)sqlite3_column_text(q->meta, 3));
     }
     l->gone_ns = sqlite3_column_int64(q->meta, 4);
     l->start_ns = sqlite3_column_int64(q->meta, 5);
@@ -246,7 +381,7 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     l->app = q_app_find_or_add(q, a->app);
     if (l->gone_ns)
         heap_push(q, l->gone_ns, idx);
-    ph_imap_put(&q->proc_index, proc, idx);
+    q_pidx_put(&q->proc_index, proc, idx);
     return idx;
 }
 
@@ -411,7 +546,7 @@ int64_t q_lookback_from(sqlite3 *db, enum ph_tier tier, int64_t since)
  * With `steal` (the last use of the state) the processes move instead: the
  * working array is compacted in place and handed over with its strings, so
  * a month's processes are not held twice. */
-static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
+static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal, size_t *room)
 {
     ph_result *r = q->r;
     memset(out, 0, sizeof *out);
@@ -433,19 +568,11 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
     size_t nvisit = steal ? r->nprocs : q->ninwin;
     for (size_t k = 0; k < nvisit; k++) {
         size_t i = steal ? k : (size_t)q->inwin[k];
-        if (!q->lv[i].in_window) {
-            if (steal) { /* dropped: its slot may be overwritten below */
-                free(r->procs[i].name);
-                free(r->procs[i].app);
-                r->procs[i].name = r->procs[i].app = NULL;
-            }
-            continue;
-        }
+        if (!q->lv[i].in_window)
+            continue; /* dropped (its strings are the pool's) */
         ph_agg *a = &out->procs[out->nprocs++];
         if (steal) {
-            ph_agg tmp = r->procs[i]; /* a's slot (at or before i) was moved out or is i itself */
-            r->procs[i].name = r->procs[i].app = NULL;
-            *a = tmp;
+            *a = r->procs[i]; /* a's slot (at or before i) was moved out or is i itself */
         } else {
             *a = r->procs[i];
             a->name = ph_xstrdup(a->name);
@@ -493,8 +620,11 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
     }
     free(map);
     if (steal) {
-        /* The array is out's now, cut to the processes in the window. */
-        if (out->nprocs == 0) {
+        /* The array is out's now, cut to the processes in the window
+         * (or kept whole for a stitch to append to). */
+        if (room && q->cap_procs > 0) {
+            *room = q->cap_procs;
+        } else if (out->nprocs == 0) {
             free(r->procs);
             out->procs = ph_xcalloc(1, sizeof *out->procs);
         } else if (out->nprocs < r->nprocs) {
@@ -502,6 +632,7 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal)
         }
         r->procs = NULL;
         r->nprocs = 0;
+        q_pool_move(&out->strs, &r->strs); /* the processes' strings go with them */
     }
 }
 
@@ -643,7 +774,9 @@ void q_state_free(qstate *q)
     free(q->heap);
     free(q->alive);
     free(q->inwin);
-    ph_imap_free(&q->proc_index);
+    q_pidx_free(&q->proc_index);
+    ph_imap_free(&q->str_index);
+    free(q->strv);
     ph_imap_free(&q->app_index);
 }
 
@@ -676,6 +809,80 @@ static int prepare_rows(sqlite3 *db, enum ph_tier tier, const int *cols, int nco
     if (sql_truncated(sql, sizeof sql))
         return -1;
     return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* The first process id whose first sighting is after t, taking ids to
+ * grow with first sightings (the recorder numbers processes as it first
+ * sees them): a binary search of point reads. A hint only. */
+static int64_t first_id_after(sqlite3_stmt *st, int64_t lo, int64_t hi, int64_t t)
+{
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2, p = hi, f = INT64_MAX;
+        sqlite3_bind_int64(st, 1, mid);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            p = sqlite3_column_int64(st, 0);
+            f = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_reset(st);
+        if (f > t)
+            hi = mid;
+        else
+            lo = p + 1;
+    }
+    return lo;
+}
+
+/*
+ * About how many processes a pass over (from, until] of tier meets: those
+ * with a row at its first point (a keyframe: every live process) and those
+ * first seen after it. The per-process arrays are sized from it once
+ * rather than doubled: on the benchmark's VM each move of a grown array
+ * (realloc's mremap) made the next touch of every page it held cost
+ * ~12 us (docs/performance.md), a fifth of a month's per-process answer.
+ * A wrong hint costs only that: the arrays still grow when it is short.
+ */
+static size_t procs_hint(sqlite3 *db, enum ph_tier tier, int64_t from, int64_t until)
+{
+    char sql[512];
+    sqlite3_stmt *st = NULL;
+    int64_t nlive = 0, lo = 0, hi = 0, first_ns = from;
+    if (tier == PH_TIER_RAW)
+        snprintf(sql, sizeof sql,
+                 "SELECT s.ts_ns, (SELECT count(*) FROM proc_sample ps WHERE ps.sample = s.sample)"
+                 " FROM sample s WHERE s.ts_ns > ?1 ORDER BY s.ts_ns LIMIT 1");
+    else
+        snprintf(sql, sizeof sql,
+                 "SELECT b, (SELECT count(*) FROM %s WHERE bucket_ns = b)"
+                 " FROM (SELECT min(bucket_ns) AS b FROM %s WHERE bucket_ns > ?1 - %lld) WHERE b IS NOT NULL",
+                 ph_tiers[tier].procs, ph_tiers[tier].procs, (long long)ph_tiers[tier].width_ns);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, from);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        first_ns = sqlite3_column_int64(st, 0);
+        nlive = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    /* Two subqueries: min and max together would scan the table. */
+    if (sqlite3_prepare_v2(db, "SELECT (SELECT min(proc) FROM process), (SELECT max(proc) FROM process)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        lo = sqlite3_column_int64(st, 0);
+        hi = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (hi < lo || hi - lo > INT32_MAX ||
+        sqlite3_prepare_v2(db, "SELECT proc, first_ns FROM process WHERE proc >= ?1 ORDER BY proc LIMIT 1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0;
+    int64_t a = first_id_after(st, lo, hi + 1, first_ns), b = first_id_after(st, a, hi + 1, until);
+    sqlite3_finalize(st);
+    int64_t n = nlive + (b - a);
+    n += n / 16 + 256; /* slack: the stitching of edge segments appends a few */
+    /* Beyond 2^24 processes (ids from a damaged or hostile file) the
+     * arrays grow as they are used, as without a hint. */
+    return n > 0 && n <= (1 << 24) ? (size_t)n : 0;
 }
 
 /* One process row of the pass at time ts (point: its sample or bucket):
@@ -769,7 +976,8 @@ static void add_row(qstate *q, sqlite3_stmt *st, int idx, const int *cols, int n
 typedef int (*bucket_fn)(void *ctx, int64_t bucket, ph_result *res);
 
 int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
-               ph_mask want, int flags, bucket_fn fn, void *ctx, ph_result *out, char *err, size_t errlen)
+               ph_mask want, int flags, bucket_fn fn, void *ctx, ph_result *out, size_t *room, char *err,
+               size_t errlen)
 {
     int cols[PH_METRIC_COUNT], ncols = 0; /* the metrics read, in column order */
     want |= PH_BIT(PH_M_FOOTPRINT_BYTES) | PH_BIT(PH_M_RESIDENT_BYTES) | PH_LIFETIME_PEAKS;
@@ -791,7 +999,6 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
     q.tier = tier;
     q.by_user = (flags & PH_Q_BY_USER) != 0;
     q.counters = ph_metric_counters();
-    ph_imap_init(&q.proc_index);
     ph_imap_init(&q.app_index);
     if (bw > 0) {
         nb = (size_t)((until - since) / bw);
@@ -811,7 +1018,22 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
 
     if (prepare_rows(db, tier, cols, ncols, &st) < 0)
         goto fail;
-    sqlite3_bind_int64(st, 1, q_lookback_from(db, tier, since));
+    int64_t from = q_lookback_from(db, tier, since);
+    size_t hint = procs_hint(db, tier, from, until);
+    /* A reservation: its pages become resident as processes come. */
+    if (hint > 256 && hint < SIZE_MAX / sizeof *work.procs) {
+        work.procs = malloc(hint * sizeof *work.procs);
+        q.lv = malloc(hint * sizeof *q.lv);
+        if (work.procs && q.lv) {
+            q.cap_procs = hint;
+        } else {
+            free(work.procs);
+            free(q.lv);
+            work.procs = NULL;
+            q.lv = NULL;
+        }
+    }
+    sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, until);
 
     int64_t cur_point = INT64_MIN, cur_ts = 0;
@@ -838,7 +1060,7 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
                     enter_window(&q, wsince);
                 finish_window(&q, wsince, wins[cur].last_ns > wsince ? wins[cur].last_ns : wsince);
                 ph_result res;
-                snapshot(&q, &wins[cur], &res, 0);
+                snapshot(&q, &wins[cur], &res, 0, NULL);
                 int frc = fn(ctx, wsince, &res);
                 ph_result_free(&res);
                 if (frc < 0)
@@ -868,7 +1090,7 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
         finish_window(&q, since, one.last_ns > since ? one.last_ns : since);
         if (tier != PH_TIER_RAW && !q.by_user && q_app_rows(&q, db, since, until, 0) < 0)
             goto fail;
-        snapshot(&q, &one, out, 1);
+        snapshot(&q, &one, out, 1, room);
     }
     rc = 0;
 fail:
@@ -887,7 +1109,7 @@ int ph_query_tier_metrics(ph_store *store, enum ph_tier tier, int64_t since, int
                           ph_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    return q_replay(store, tier, since, until, 0, want, 0, NULL, NULL, r, err, errlen);
+    return q_replay(store, tier, since, until, 0, want, 0, NULL, NULL, r, NULL, err, errlen);
 }
 
 int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *r,
@@ -902,7 +1124,7 @@ int ph_query_raw_buckets_metrics(ph_store *s, int64_t since, int64_t until, int6
 {
     if (width <= 0 || since % width || until % width || until <= since)
         return -1;
-    return q_replay(s, PH_TIER_RAW, since, until, width, want, 0, fn, ctx, NULL, err, errlen);
+    return q_replay(s, PH_TIER_RAW, since, until, width, want, 0, fn, ctx, NULL, NULL, err, errlen);
 }
 
 int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
@@ -914,10 +1136,11 @@ int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t widt
 
 void ph_result_free(ph_result *r)
 {
-    for (size_t i = 0; i < r->nprocs; i++) {
+    for (size_t i = 0; i < r->nprocs && !r->strs; i++) {
         free(r->procs[i].name);
         free(r->procs[i].app);
     }
+    pool_free(r->strs);
     for (size_t i = 0; i < r->napps; i++) {
         free(r->apps[i].name);
         free(r->apps[i].app);
