@@ -65,7 +65,12 @@ struct ph_store {
     size_t napps, capapps;
     ph_imap app_index;    /* hash of app name -> index in apps */
     sqlite3_stmt *app_of, *put_total, *bump_samples;
-    sqlite3_stmt *ins_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample, *put_state, *del_state;
+    sqlite3_stmt *ins_proc, *add_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample, *put_state, *del_state;
+    /* Which process rows can have a resume row (see sink_proc_gone): every
+     * proc id up to before_tick existed before this sample began; of the
+     * ones above it, those in new_state got one in this sample. */
+    int64_t max_proc, before_tick;
+    ph_imap new_state;
     int had_coalitions;   /* coalition_state may hold rows to replace */
     struct ph_cgstore *cg; /* src/db/cgroup.c's statements */
     char path[PH_PATH_MAX];
@@ -451,6 +456,14 @@ static int prepare_writes(ph_store *s)
              " RETURNING proc");
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_proc, NULL))
         return -1;
+    /* A new identity (nearly always): a plain INSERT, no statement journal
+     * (an upsert needs one) and no RETURNING (a temporary table). */
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app,"
+                           " first_ns, bundle, coalition, responsible_pid)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->add_proc, NULL))
+        return -1;
     if (sqlite3_prepare_v3(s->db,
                            "UPDATE process SET name = ?2, exe = ?3, app = ?4, ppid = ?5, uid = ?6,"
                            " bundle = ?7, coalition = ?8, responsible_pid = ?9 WHERE proc = ?1",
@@ -558,6 +571,11 @@ void ph_store_tick_begin(ph_store *s)
 {
     for (size_t i = 0; i < s->napps; i++)
         s->apps[i].sum.have = 0;
+    s->before_tick = s->max_proc;
+    if (s->new_state.n) {
+        ph_imap_free(&s->new_state);
+        ph_imap_init(&s->new_state);
+    }
 }
 
 static int flush_totals(ph_store *s, int64_t ts)
@@ -736,6 +754,10 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
     s->version = ph_schema_count;
     if (prepare_writes(s) < 0)
         return open_fail(s, err, errlen, path, "prepare statements for");
+    /* Every process row there is may have a resume row. */
+    if (ph_sql_int(s->db, "SELECT max(proc) FROM process", 0, &s->max_proc) < 0)
+        return open_fail(s, err, errlen, path, "read");
+    s->before_tick = s->max_proc;
     *out = s;
     return 0;
 }
@@ -746,6 +768,7 @@ void ph_store_close(ph_store *s)
         return;
     ph_cgstore_free(s->cg);
     sqlite3_finalize(s->ins_proc);
+    sqlite3_finalize(s->add_proc);
     sqlite3_finalize(s->upd_proc);
     sqlite3_finalize(s->upd_gone);
     sqlite3_finalize(s->ins_row);
@@ -760,6 +783,7 @@ void ph_store_close(ph_store *s)
     free(s->apps);
     ph_imap_free(&s->proc_app);
     ph_imap_free(&s->app_index);
+    ph_imap_free(&s->new_state);
     sqlite3_close(s->db);
     free(s);
 }
@@ -823,10 +847,8 @@ static void bind_mac_ident(sqlite3_stmt *st, int first, const ph_proc_info *info
         sqlite3_bind_int(st, first + 2, info->responsible_pid);
 }
 
-static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
+static void bind_proc(sqlite3_stmt *st, const ph_store_tick *t, const ph_proc_info *info)
 {
-    ph_store_tick *t = ctx;
-    sqlite3_stmt *st = t->store->ins_proc;
     sqlite3_bind_int64(st, 1, t->boot);
     sqlite3_bind_int(st, 2, info->pid);
     sqlite3_bind_int64(st, 3, (int64_t)info->start_key);
@@ -840,11 +862,39 @@ static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
     sqlite3_bind_text(st, 9, info->app, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, t->ts_ns);
     bind_mac_ident(st, 11, info);
+}
+
+/*
+ * A new identity is one plain INSERT. One already in the table (seen by an
+ * earlier run of the recorder, or a row marked gone that is listed again)
+ * fails its UNIQUE constraint before anything is written, and takes the
+ * upsert, which clears gone_ns and returns the existing id.
+ */
+static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
+{
+    ph_store_tick *t = ctx;
+    ph_store *s = t->store;
+    sqlite3_stmt *st = s->add_proc;
+    bind_proc(st, t, info);
     int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_DONE) {
+        *proc_id = sqlite3_last_insert_rowid(s->db);
+        if (*proc_id > s->max_proc)
+            s->max_proc = *proc_id;
+        remember_app(s, *proc_id, info->app);
+        return 0;
+    }
+    if (rc != SQLITE_CONSTRAINT)
+        return -1;
+    st = s->ins_proc;
+    bind_proc(st, t, info);
+    rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *proc_id = sqlite3_column_int64(st, 0);
         rc = sqlite3_step(st);
-        remember_app(t->store, *proc_id, info->app);
+        remember_app(s, *proc_id, info->app);
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -867,15 +917,24 @@ static int sink_proc_renamed(void *ctx, int64_t proc_id, const ph_proc_info *inf
     return step_done(st);
 }
 
+/*
+ * Marked gone, and its resume row deleted. A process first written in this
+ * sample (its id is above every id of before it: ids are given upwards) has
+ * a resume row only if this sample wrote one: one known only by its exit
+ * record never has, and costs no DELETE.
+ */
 static int sink_proc_gone(void *ctx, int64_t proc_id)
 {
     ph_store_tick *t = ctx;
-    sqlite3_stmt *st = t->store->upd_gone;
+    ph_store *s = t->store;
+    sqlite3_stmt *st = s->upd_gone;
     sqlite3_bind_int64(st, 1, proc_id);
     sqlite3_bind_int64(st, 2, t->ts_ns);
     if (step_done(st) < 0)
         return -1;
-    st = t->store->del_state;
+    if (proc_id > s->before_tick && !ph_imap_get(&s->new_state, proc_id))
+        return 0;
+    st = s->del_state;
     sqlite3_bind_int64(st, 1, proc_id);
     return step_done(st);
 }
@@ -884,6 +943,8 @@ static int sink_state(void *ctx, const ph_entry *e)
 {
     ph_store_tick *t = ctx;
     sqlite3_stmt *st = t->store->put_state;
+    if (e->proc > t->store->before_tick)
+        ph_imap_put(&t->store->new_state, e->proc, 1);
     sqlite3_bind_int64(st, 1, e->proc);
     sqlite3_bind_int(st, 2, e->pid);
     sqlite3_bind_int64(st, 3, (int64_t)e->start_key);

@@ -314,3 +314,86 @@ TEST(failed_write_keeps_its_cause_and_rereads_the_sample_number)
     ph_store_close(a);
     ph_store_close(b);
 }
+
+/* ---- exit records: a process no sample saw ---------------------------- */
+
+TEST(exited_unseen_process_is_one_insert_and_keeps_no_state)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/exits.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    sqlite3 *db = ph_store_db(s);
+    int64_t boot;
+    CHECK_I(ph_store_boot(s, "boot-x", 0, &boot), 0);
+    ph_store_tick t = {s, 1, 1000, boot, 0, 0};
+    ph_sink k = ph_store_sink(&t);
+    ph_proc_info info = {10, 1, 0, 500, 0, "lived", "", "lived", "", -1, -1};
+    ph_entry e;
+    memset(&e, 0, sizeof e);
+
+    /* Sample 1: a process seen, with state. */
+    ph_store_tick_begin(s);
+    CHECK_I(k.proc_new(k.ctx, &info, &e.proc), 0);
+    e.pid = 10;
+    e.start_key = 500;
+    ph_values_set(&e.last, PH_M_CPU_USER_NS, 5);
+    CHECK_I(k.state(k.ctx, &e), 0);
+    /* Sample 2: it goes (its state with it); one no sample saw comes and
+     * goes; one born and gone in this sample keeps no state either. */
+    t.ts_ns = 2000;
+    ph_store_tick_begin(s);
+    CHECK_I(k.proc_gone(k.ctx, e.proc), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 0);
+    ph_proc_info unseen = {11, 10, 0, 600, 0, "brief", "", "brief", "", -1, -1};
+    int64_t u = 0, w = 0;
+    CHECK_I(k.proc_new(k.ctx, &unseen, &u), 0);
+    CHECK(u > e.proc);
+    CHECK_I(k.proc_gone(k.ctx, u), 0);
+    /* one new in this sample that got state here, then gone: its state goes */
+    ph_proc_info born = {12, 10, 0, 700, 0, "born", "", "born", "", -1, -1};
+    ph_entry eb;
+    memset(&eb, 0, sizeof eb);
+    CHECK_I(k.proc_new(k.ctx, &born, &eb.proc), 0);
+    eb.pid = 12;
+    eb.start_key = 700;
+    CHECK_I(k.state(k.ctx, &eb), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 1);
+    CHECK_I(k.proc_gone(k.ctx, eb.proc), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 0);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT gone_ns FROM process WHERE proc = %lld", (long long)u);
+    CHECK_I(q_int(db, sql), 2000);
+    snprintf(sql, sizeof sql, "SELECT gone_ns FROM process WHERE proc = %lld", (long long)e.proc);
+    CHECK_I(q_int(db, sql), 2000);
+
+    /* The same identity again (a recorder restarted, or listed again): the
+     * same id, no longer gone, and no second row. */
+    ph_store_tick_begin(s);
+    CHECK_I(k.proc_new(k.ctx, &unseen, &w), 0);
+    CHECK_I(w, u);
+    CHECK_I(q_int(db, "SELECT count(*) FROM process WHERE pid = 11"), 1);
+    snprintf(sql, sizeof sql, "SELECT gone_ns IS NULL FROM process WHERE proc = %lld", (long long)u);
+    CHECK_I(q_int(db, sql), 1);
+    /* ... and one of an earlier run with state, gone after a reopen. */
+    ph_entry er;
+    memset(&er, 0, sizeof er);
+    er.proc = w;
+    er.pid = 11;
+    er.start_key = 600;
+    CHECK_I(k.state(k.ctx, &er), 0);
+    ph_store_close(s);
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    db = ph_store_db(s);
+    t.store = s;
+    k = ph_store_sink(&t);
+    ph_store_tick_begin(s);
+    CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 1);
+    CHECK_I(k.proc_gone(k.ctx, w), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 0);
+    ph_store_close(s);
+}
