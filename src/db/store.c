@@ -71,6 +71,7 @@ struct ph_store {
      * ones above it, those in new_state got one in this sample. */
     int64_t max_proc, before_tick;
     ph_imap new_state;
+    sqlite3_stmt *power_head, *power_zone, *power_trim; /* ph_store_put_power */
     int had_coalitions;   /* coalition_state may hold rows to replace */
     struct ph_cgstore *cg; /* src/db/cgroup.c's statements */
     char path[PH_PATH_MAX];
@@ -516,6 +517,15 @@ static int prepare_writes(ph_store *s)
                            " last_ns = excluded.last_ns",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->put_total, NULL))
         return -1;
+    if (sqlite3_prepare_v3(s->db, "INSERT OR REPLACE INTO power_prev (one, cpu_total_ns, zones) VALUES (1, ?1, ?2)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->power_head, NULL) ||
+        sqlite3_prepare_v3(s->db,
+                           "INSERT OR REPLACE INTO power_prev_zone (zone, domain, energy_uj, max_uj)"
+                           " VALUES (?1, ?2, ?3, ?4)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->power_zone, NULL) ||
+        sqlite3_prepare_v3(s->db, "DELETE FROM power_prev_zone WHERE zone >= ?1", -1, SQLITE_PREPARE_PERSISTENT,
+                           &s->power_trim, NULL))
+        return -1;
     if (sqlite3_prepare_v3(s->db,
                            "INSERT INTO meta (key, value) VALUES ('samples_total', 1)"
                            " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
@@ -778,6 +788,9 @@ void ph_store_close(ph_store *s)
     sqlite3_finalize(s->app_of);
     sqlite3_finalize(s->put_total);
     sqlite3_finalize(s->bump_samples);
+    sqlite3_finalize(s->power_head);
+    sqlite3_finalize(s->power_zone);
+    sqlite3_finalize(s->power_trim);
     for (size_t i = 0; i < s->napps; i++)
         free(s->apps[i].app);
     free(s->apps);
@@ -1091,50 +1104,79 @@ int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * The last power reading (schema/015_power_prev.sql): one power_prev row
+ * and a power_prev_zone row per zone, written with every sample that read
+ * power. Zones past the reading's count (a zone gone since) are deleted.
+ * A counter is unsigned: its 64 bits are kept as SQLite's signed integer
+ * and read back as they were.
+ */
 int ph_store_put_power(ph_store *s, const ph_power *p)
 {
-    ph_buf b = {0};
-    ph_buf_printf(&b, "%d %lld", p->n, (long long)p->cpu_total_ns);
-    for (int z = 0; z < p->n; z++)
-        ph_buf_printf(&b, " %d:%llu:%llu", (int)p->zone[z].domain, (unsigned long long)p->zone[z].energy_uj,
-                      (unsigned long long)p->zone[z].max_uj);
-    int rc = ph_meta_set_text(s, PH_META_POWER_PREV, b.data);
-    ph_buf_free(&b);
-    return rc;
+    if (p->n < 0 || p->n > PH_POWER_ZONES)
+        return -1;
+    sqlite3_stmt *st = s->power_head;
+    sqlite3_bind_int64(st, 1, p->cpu_total_ns);
+    sqlite3_bind_int(st, 2, p->n);
+    if (step_done(st) < 0)
+        return -1;
+    for (int z = 0; z < p->n; z++) {
+        st = s->power_zone;
+        sqlite3_bind_int(st, 1, z);
+        sqlite3_bind_int(st, 2, (int)p->zone[z].domain);
+        sqlite3_bind_int64(st, 3, (int64_t)p->zone[z].energy_uj);
+        sqlite3_bind_int64(st, 4, (int64_t)p->zone[z].max_uj);
+        if (step_done(st) < 0)
+            return -1;
+    }
+    st = s->power_trim;
+    sqlite3_bind_int(st, 1, p->n);
+    return step_done(st);
 }
 
+/* 1 with the reading in *p, 0 when there is none or it is not whole (zones
+ * missing, a domain this binary does not know), -1 on an error. */
 int ph_store_get_power(ph_store *s, ph_power *p)
 {
-    char text[64 * (PH_POWER_ZONES + 1)];
-    int found = 0;
+    sqlite3_stmt *st;
     memset(p, 0, sizeof *p);
-    int rc = ph_meta_get_text(s, PH_META_POWER_PREV, text, sizeof text);
-    if (rc < 0)
+    if (sqlite3_prepare_v2(s->db, "SELECT cpu_total_ns, zones FROM power_prev", -1, &st, NULL) != SQLITE_OK)
         return -1;
-    if (rc == 1) {
-        const char *t = text;
-        long long cpu;
-        int n, off = 0;
-        if (sscanf(t, "%d %lld%n", &n, &cpu, &off) == 2 && n >= 0 && n <= PH_POWER_ZONES) {
-            p->cpu_total_ns = cpu;
-            t += off;
-            found = 1;
-            for (int z = 0; z < n; z++) {
-                int d;
-                unsigned long long e, m;
-                if (sscanf(t, " %d:%llu:%llu%n", &d, &e, &m, &off) != 3 || d < 0 || d >= PH_PWR_DOMAINS) {
-                    found = 0;
-                    break;
-                }
-                p->zone[z].domain = (enum ph_power_domain)d;
-                p->zone[z].energy_uj = e;
-                p->zone[z].max_uj = m;
-                t += off;
-            }
-            p->n = found ? n : 0;
+    int rc = sqlite3_step(st), n = 0;
+    if (rc == SQLITE_ROW) {
+        p->cpu_total_ns = sqlite3_column_int64(st, 0);
+        n = sqlite3_column_int(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? 0 : -1;
+    if (n < 0 || n > PH_POWER_ZONES) {
+        memset(p, 0, sizeof *p);
+        return 0;
+    }
+    if (sqlite3_prepare_v2(s->db, "SELECT zone, domain, energy_uj, max_uj FROM power_prev_zone ORDER BY zone", -1,
+                           &st, NULL) != SQLITE_OK)
+        return -1;
+    int z = 0, whole = 1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && whole) {
+        int d = sqlite3_column_int(st, 1);
+        whole = z < n && sqlite3_column_int64(st, 0) == z && d >= 0 && d < PH_PWR_DOMAINS;
+        if (whole) {
+            p->zone[z].domain = (enum ph_power_domain)d;
+            p->zone[z].energy_uj = (uint64_t)sqlite3_column_int64(st, 2);
+            p->zone[z].max_uj = (uint64_t)sqlite3_column_int64(st, 3);
+            z++;
         }
     }
-    return found;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return -1;
+    if (!whole || z != n) {
+        memset(p, 0, sizeof *p);
+        return 0;
+    }
+    p->n = n;
+    return 1;
 }
 
 /* Does the saved row of a coalition still say the same? (seen and members

@@ -315,6 +315,132 @@ TEST(failed_write_keeps_its_cause_and_rereads_the_sample_number)
     ph_store_close(b);
 }
 
+/* ---- the last power reading (schema 15) ------------------------------- */
+
+static int power_same(const ph_power *a, const ph_power *b)
+{
+    if (a->n != b->n || a->cpu_total_ns != b->cpu_total_ns)
+        return 0;
+    for (int z = 0; z < a->n; z++)
+        if (a->zone[z].domain != b->zone[z].domain || a->zone[z].energy_uj != b->zone[z].energy_uj ||
+            a->zone[z].max_uj != b->zone[z].max_uj)
+            return 0;
+    return 1;
+}
+
+TEST(power_reading_round_trips_typed)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/power.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    ph_power none, p, got;
+    CHECK_I(ph_store_get_power(s, &none), 0); /* nothing kept yet */
+    memset(&p, 0, sizeof p);
+    p.cpu_total_ns = 987654321012345LL;
+    p.n = 3;
+    p.zone[0].domain = PH_PWR_PACKAGE;
+    p.zone[0].energy_uj = 262143328849ULL;
+    p.zone[0].max_uj = 262143328850ULL;
+    p.zone[1].domain = PH_PWR_DRAM;
+    p.zone[1].energy_uj = 0;
+    p.zone[1].max_uj = 65532610987ULL;
+    p.zone[2].domain = PH_PWR_ANE;           /* the last domain there is */
+    p.zone[2].energy_uj = 0xFFFFFFFFFFFFFFF0ULL; /* above INT64_MAX: its 64 bits kept */
+    p.zone[2].max_uj = UINT64_MAX;
+    CHECK_I(ph_store_put_power(s, &p), 0);
+    CHECK_I(ph_store_get_power(s, &got), 1);
+    CHECK(power_same(&p, &got));
+    CHECK(got.zone[2].energy_uj == 0xFFFFFFFFFFFFFFF0ULL);
+    CHECK(got.zone[2].max_uj == UINT64_MAX);
+    CHECK_I(got.zone[1].domain, PH_PWR_DRAM);
+    sqlite3 *db = ph_store_db(s);
+    CHECK_I(q_int(db, "SELECT count(*) FROM power_prev_zone"), 3);
+    CHECK_I(q_int(db, "SELECT typeof(energy_uj) = 'integer' FROM power_prev_zone WHERE zone = 0"), 1);
+
+    /* A zone gone since: the next reading has fewer, and the rest go. */
+    p.n = 1;
+    p.cpu_total_ns = 5;
+    p.zone[0].energy_uj = 17;
+    CHECK_I(ph_store_put_power(s, &p), 0);
+    CHECK_I(ph_store_get_power(s, &got), 1);
+    CHECK(power_same(&p, &got));
+    CHECK_I(q_int(db, "SELECT count(*) FROM power_prev_zone"), 1);
+    p.n = 0; /* a reading with no zones still keeps its CPU time */
+    CHECK_I(ph_store_put_power(s, &p), 0);
+    CHECK_I(ph_store_get_power(s, &got), 1);
+    CHECK(power_same(&p, &got));
+    p.n = PH_POWER_ZONES + 1;
+    CHECK_I(ph_store_put_power(s, &p), -1);
+
+    /* A reading that is not whole reads as none. */
+    p.n = 2;
+    p.zone[1].domain = PH_PWR_CORE;
+    CHECK_I(ph_store_put_power(s, &p), 0);
+    CHECK_I(sqlite3_exec(db, "DELETE FROM power_prev_zone WHERE zone = 1", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(ph_store_get_power(s, &got), 0);
+    CHECK_I(got.n, 0);
+    CHECK_I(ph_store_put_power(s, &p), 0);
+    CHECK_I(sqlite3_exec(db, "UPDATE power_prev_zone SET domain = 99 WHERE zone = 1", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(ph_store_get_power(s, &got), 0);
+    ph_store_close(s);
+}
+
+/* The migration to schema 15 turns the old text (meta.power_prev) into the
+ * typed rows: a whole text gives the same reading, a broken one none. */
+TEST(power_text_of_schema_14_migrates_to_rows)
+{
+    static const struct {
+        const char *text;
+        int found, n;
+        int64_t cpu;
+        uint64_t e1;
+    } cases[] = {
+        {"2 123456789 0:1000:262143328850 3:55:65532610987", 1, 2, 123456789, 55},
+        {"0 -1", 1, 0, -1, 0},
+        {"2 5 0:1:2", 0, 0, 0, 0},          /* fewer zones than it says */
+        {"1 5 9:1:2", 0, 0, 0, 0},          /* a domain that does not exist */
+        {"1 5 0:x:2", 0, 0, 0, 0},
+        {"garbage", 0, 0, 0, 0},
+    };
+    const char *mig = NULL;
+    for (int v = 0; v < ph_store_schema_version(); v++)
+        if (strstr(ph_schema_sql[v], "CREATE TABLE power_prev_zone"))
+            mig = ph_schema_sql[v];
+    CHECK(mig != NULL);
+    if (!mig)
+        return;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char path[600], err[512], sql[512];
+        ph_store *s;
+        ph_power got;
+        snprintf(path, sizeof path, "%s/powermig%zu.db", t_tmpdir(), i);
+        CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+        if (!s)
+            return;
+        sqlite3 *db = ph_store_db(s);
+        /* Back to what schema 14 had, then the migration again. */
+        snprintf(sql, sizeof sql,
+                 "DROP TABLE power_prev; DROP TABLE power_prev_zone;"
+                 " INSERT INTO meta (key, value) VALUES ('power_prev', '%s')", cases[i].text);
+        CHECK_I(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        CHECK_I(sqlite3_exec(db, mig, NULL, NULL, NULL), SQLITE_OK);
+        CHECK_I(q_int(db, "SELECT count(*) FROM meta WHERE key = 'power_prev'"), 0);
+        CHECK_I(ph_store_get_power(s, &got), cases[i].found);
+        CHECK_I(got.n, cases[i].n);
+        CHECK_I(got.cpu_total_ns, cases[i].cpu);
+        if (cases[i].n == 2) {
+            CHECK_I(got.zone[0].domain, PH_PWR_PACKAGE);
+            CHECK(got.zone[0].energy_uj == 1000 && got.zone[0].max_uj == 262143328850ULL);
+            CHECK_I(got.zone[1].domain, PH_PWR_DRAM);
+            CHECK(got.zone[1].energy_uj == cases[i].e1 && got.zone[1].max_uj == 65532610987ULL);
+        }
+        ph_store_close(s);
+    }
+}
+
 /* ---- exit records: a process no sample saw ---------------------------- */
 
 TEST(exited_unseen_process_is_one_insert_and_keeps_no_state)
