@@ -448,14 +448,14 @@ static int step_done(sqlite3_stmt *st)
 
 static int prepare_writes(ph_store *s)
 {
-    char sql[4096];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app, first_ns,"
-             " bundle, coalition, responsible_pid)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-             " ON CONFLICT (boot, pid, start_key) DO UPDATE SET gone_ns = NULL"
-             " RETURNING proc");
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_proc, NULL))
+    /* An identity already in the table (see sink_proc_new). */
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app,"
+                           " first_ns, bundle, coalition, responsible_pid)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                           " ON CONFLICT (boot, pid, start_key) DO UPDATE SET gone_ns = NULL"
+                           " RETURNING proc",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->ins_proc, NULL))
         return -1;
     /* A new identity (nearly always): a plain INSERT, no statement journal
      * (an upsert needs one) and no RETURNING (a temporary table). */
