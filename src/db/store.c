@@ -61,6 +61,10 @@ struct ph_store {
     enum ph_store_mode mode;
     int version;          /* user_version as opened (after migrations) */
     ph_imap proc_app;     /* proc id -> index in apps */
+    /* Processes gone in this sample, and those gone in stored samples whose
+     * proc_app entries are still there (forget_gone drops them). */
+    int64_t *gone, *dead;
+    size_t ngone, capgone, ndead, capdead;
     app_acc *apps;
     size_t napps, capapps;
     ph_imap app_index;    /* hash of app name -> index in apps */
@@ -577,8 +581,54 @@ static app_acc *acc_of(ph_store *s, int64_t proc)
     return &s->apps[*idx];
 }
 
+static void push_id(int64_t **v, size_t *n, size_t *cap, int64_t id)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 256;
+        *v = ph_xrealloc(*v, *cap * sizeof **v);
+    }
+    (*v)[(*n)++] = id;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * proc_app had an entry for every process ever written and never lost one:
+ * under churn it grew by one a process (over 100 exits a second, about
+ * 200 MB a day). The entries of processes gone in stored samples are
+ * dropped once they are half the map (and a few thousand), by building it
+ * again without them: amortized, a constant per process. A row that comes
+ * later for one of them (an exit record heard late) finds its app with
+ * app_of, as any process the map does not hold.
+ */
+static void forget_gone(ph_store *s)
+{
+    for (size_t i = 0; i < s->ngone; i++)
+        push_id(&s->dead, &s->ndead, &s->capdead, s->gone[i]);
+    s->ngone = 0;
+    if (s->ndead < 4096 || s->ndead * 2 < s->proc_app.n)
+        return;
+    qsort(s->dead, s->ndead, sizeof *s->dead, cmp_id);
+    ph_imap kept;
+    ph_imap_init(&kept);
+    for (size_t i = 0; i < s->proc_app.cap; i++)
+        if (s->proc_app.used[i] &&
+            !bsearch(&s->proc_app.keys[i], s->dead, s->ndead, sizeof *s->dead, cmp_id))
+            ph_imap_put(&kept, s->proc_app.keys[i], s->proc_app.vals[i]);
+    ph_imap_free(&s->proc_app);
+    s->proc_app = kept;
+    s->ndead = 0;
+}
+
+size_t ph_store_procs_cached(const ph_store *s) { return s->proc_app.n; }
+
 void ph_store_tick_begin(ph_store *s)
 {
+    s->ngone = 0;
     for (size_t i = 0; i < s->napps; i++)
         s->apps[i].sum.have = 0;
     s->before_tick = s->max_proc;
@@ -605,6 +655,7 @@ static int flush_totals(ph_store *s, int64_t ts)
         if (step_done(st) < 0)
             return -1;
     }
+    forget_gone(s);
     ph_store_tick_begin(s);
     return step_done(s->bump_samples);
 }
@@ -797,6 +848,8 @@ void ph_store_close(ph_store *s)
     ph_imap_free(&s->proc_app);
     ph_imap_free(&s->app_index);
     ph_imap_free(&s->new_state);
+    free(s->gone);
+    free(s->dead);
     sqlite3_close(s->db);
     free(s);
 }
@@ -945,6 +998,7 @@ static int sink_proc_gone(void *ctx, int64_t proc_id)
     sqlite3_bind_int64(st, 2, t->ts_ns);
     if (step_done(st) < 0)
         return -1;
+    push_id(&s->gone, &s->ngone, &s->capgone, proc_id);
     if (proc_id > s->before_tick && !ph_imap_get(&s->new_state, proc_id))
         return 0;
     st = s->del_state;

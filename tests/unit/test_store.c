@@ -523,3 +523,74 @@ TEST(exited_unseen_process_is_one_insert_and_keeps_no_state)
     CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 0);
     ph_store_close(s);
 }
+
+/* The store keeps each process's app in memory for the per-app sums; the
+ * processes gone must leave it, or it grows with every process ever
+ * written. A row that comes for one of them later still counts for its
+ * app. */
+TEST(gone_processes_leave_the_app_cache)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/cache.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    sqlite3 *db = ph_store_db(s);
+    int64_t boot, first = 0;
+    CHECK_I(ph_store_boot(s, "boot-c", 0, &boot), 0);
+    size_t most = 0;
+    for (int k = 1; k <= 20; k++) {
+        ph_store_tick t = {s, k, (int64_t)k * 1000000000, boot, 0, 0};
+        ph_sink sink = ph_store_sink(&t);
+        ph_store_tick_begin(s);
+        CHECK_I(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+        for (int i = 0; i < 1000; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "short%d", i % 7);
+            ph_proc_info info = {1000 + i, 1, 0, (uint64_t)(k * 1000 + i), 0, name, "", name, "", -1, -1};
+            int64_t proc;
+            CHECK_I(sink.proc_new(sink.ctx, &info, &proc), 0);
+            if (!first)
+                first = proc;
+            CHECK_I(sink.proc_gone(sink.ctx, proc), 0);
+        }
+        ph_sample_row row;
+        memset(&row, 0, sizeof row);
+        row.sample = k;
+        row.ts_ns = t.ts_ns;
+        row.boot = boot;
+        row.interval_ns = -1;
+        row.recorder_cpu_ns = -1;
+        ph_sys_unknown(&row.sys);
+        CHECK_I(ph_store_add_sample(s, &row), 0);
+        CHECK_I(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        if (ph_store_procs_cached(s) > most)
+            most = ph_store_procs_cached(s);
+    }
+    CHECK_I(q_int(db, "SELECT count(*) FROM process"), 20000);
+    CHECK(most < 10000); /* bounded by the forgetting, not by the 20,000 written */
+    /* An exit row heard late for the first process (long forgotten). */
+    ph_store_tick t = {s, 21, 21000000000LL, boot, 0, 0};
+    ph_sink sink = ph_store_sink(&t);
+    ph_store_tick_begin(s);
+    CHECK_I(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    ph_row r;
+    memset(&r, 0, sizeof r);
+    r.proc = first;
+    r.kind = PH_ROW_EXIT;
+    ph_values_set(&r.vals, PH_M_CPU_USER_NS, 777);
+    CHECK_I(sink.row(sink.ctx, &r), 0);
+    ph_sample_row row;
+    memset(&row, 0, sizeof row);
+    row.sample = 21;
+    row.ts_ns = t.ts_ns;
+    row.boot = boot;
+    row.interval_ns = -1;
+    row.recorder_cpu_ns = -1;
+    ph_sys_unknown(&row.sys);
+    CHECK_I(ph_store_add_sample(s, &row), 0);
+    CHECK_I(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(q_int(db, "SELECT cpu_user_ns FROM app_total WHERE app = 'short0'"), 777);
+    ph_store_close(s);
+}
