@@ -115,7 +115,10 @@ typedef struct ph_store_tick {
 } ph_store_tick;
 ph_sink ph_store_sink(ph_store_tick *t);
 /* The last power reading, kept with each sample so a restart continues the
- * energy deltas (text in meta.power_prev; other meta keys: include/ph_db.h). */
+ * energy deltas (tables power_prev and power_prev_zone, schema 15). put:
+ * 0 or -1 (n outside 0..PH_POWER_ZONES is refused). get: a reading whose
+ * zones are not all there, or name a domain this binary does not know,
+ * reads as none. */
 int ph_store_put_power(ph_store *s, const ph_power *p);
 int ph_store_get_power(ph_store *s, ph_power *p); /* 1 found, 0 none, -1 error */
 /* Start a sample: forget per-app sums of a sample that was not stored. */

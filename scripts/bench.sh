@@ -10,7 +10,8 @@
 # (extra idle processes, default 1000), BENCH_REPEAT (runs per live
 # measurement; default 3), BENCH_MAXMOVE (percent the process count may move
 # during a run before the run is dropped; default 3), BENCH_CHURN_RATE
-# (processes started per second by the churn helper; default 200).
+# (processes started per second by the churn helper; default 200), BENCH_ONLY
+# ("exits": only the exit-record sections, as root).
 #
 # Every figure is printed as the median of its runs with the range of the
 # same figure (each column's own median and min-max). The recorder's CPU is
@@ -106,9 +107,10 @@ recorder_once() {
     rec_bytes_row=$(awk -v b="$bytes" -v r="$rows" 'BEGIN { printf "%.0f", b / r }')
 }
 
-# ext_ms DB FIRST: the recorder's CPU per sample measured from outside: its
-# run time (extcpu's trace in $TMP/trace) just before the timestamp of the
-# last sample, less that just before sample FIRST+1, over the samples between.
+# ext_ms DB FIRST [TRACE]: the recorder's CPU per sample measured from outside:
+# its run time (extcpu's trace, $TMP/trace unless TRACE) just before the
+# timestamp of the last sample, less that just before sample FIRST+1, over the
+# samples between.
 # The recorder sleeps until each sample's timestamp, so the reading just
 # before it is a moment it was idle.
 ext_ms() {
@@ -118,7 +120,7 @@ ext_ms() {
          function run_at(x,   i, v) { v = -1; for (i = 0; i < n && w[i] <= x; i++) v = r[i]; return v }
          END { if (m < 2) { print "-"; exit }
                a = run_at(t[0]); b = run_at(t[m - 1])
-               printf "%.3f", (b - a) / (m - 1) / 1e6 }' "$TMP/trace" "$TMP/ts"
+               printf "%.3f", (b - a) / (m - 1) / 1e6 }' "${3:-$TMP/trace}" "$TMP/ts"
 }
 
 # stat_of FILE COL: "MEDIAN LO-HI" of column COL of FILE (one run a line):
@@ -223,6 +225,8 @@ say "# prochist benchmark"
 say ""
 say "Machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(date -u +%Y-%m-%d)."
 say ""
+# BENCH_ONLY=exits: only the exit-record sections (churn and beside make -j2).
+if [ "${BENCH_ONLY:-}" != exits ]; then
 say "## Recorder cost (live, 1 s interval, $N samples each)"
 say ""
 say "prochist's CPU is measured from outside: its /proc/PID/schedstat run time just"
@@ -379,43 +383,52 @@ q 300 "top --by process --since 400d" top --by process --since 400d
 q 300 "top --by user --since 30d" top --by user --since 30d
 q 300 "apps --since 30d" apps --since 30d
 q 300 "peak --mem --since 30d" peak --mem --since 30d
+fi # BENCH_ONLY
 # Exit records: the recorder's cost under process churn at a fixed rate
 # (tests/bench/churn.c: CHURN_RATE /bin/true a second on a timer, so that
-# the rate does not depend on load), with the taskstats listener (root) and
-# without it (PROCHIST_NO_EXITS=1), in REPEAT pairs of runs.
-churn() { # NO_EXITS -> sets ch_n ch_late ch_ms ch_self_ms ch_exits
-    local db="$TMP/churn-$1.db"
-    rm -f "$db"*
+# the rate does not depend on load). Two recorders run at once beside the
+# same churn, one with the taskstats listener (root) and one without it
+# (PROCHIST_NO_EXITS=1), REPEAT times: both see the same machine, so the
+# difference of their CPU is the exit records' cost (one run after the
+# other, the other engineers' load moved by more than the cost).
+churn() { # -> sets ch_n ch_late ch_ms0 ch_ms1 ch_n0 ch_n1 ch_self_ms ch_exits ch_load
+    rm -f "$TMP"/churn-[01].db*
     # No PROCHIST_PROFILE here: it wraps every database call in two
     # clock_gettime(CLOCK_THREAD_CPUTIME_ID) system calls, six per exit
     # record, which the outside figure would count as the records' cost.
-    PROCHIST_NO_EXITS=$1 "$EXTCPU" "$TMP/trace" "$BIN" record --db "$db" --interval 1 --count 16 --quiet 2>"$TMP/chprof" &
-    local rec=$!
+    PROCHIST_NO_EXITS=1 "$EXTCPU" "$TMP/trace-1" "$BIN" record --db "$TMP/churn-1.db" --interval 1 --count 16 --quiet 2>/dev/null &
+    local r1=$!
+    PROCHIST_NO_EXITS=0 "$EXTCPU" "$TMP/trace-0" "$BIN" record --db "$TMP/churn-0.db" --interval 1 --count 16 --quiet 2>/dev/null &
+    local r0=$!
     sleep 0.5
     "$CHURN" "$CHURN_RATE" 14 >"$TMP/churn.n"
-    wait $rec
+    ch_load=$(cut -d' ' -f1 /proc/loadavg)
+    wait $r1 $r0
     read -r _ ch_n _ ch_late <"$TMP/churn.n"
-    ch_ms=$(ext_ms "$db" 1)
-    ch_self_ms=$(sqlite3 "$db" "select round(sum(recorder_cpu_ns) / 1e6 / count(*), 2) from sample where sample > 2")
-    ch_exits=$(sqlite3 "$db" "select count(*) from proc_sample where kind = 4")
+    ch_ms1=$(ext_ms "$TMP/churn-1.db" 1 "$TMP/trace-1")
+    ch_ms0=$(ext_ms "$TMP/churn-0.db" 1 "$TMP/trace-0")
+    ch_self_ms=$(sqlite3 "$TMP/churn-0.db" "select round(sum(recorder_cpu_ns) / 1e6 / count(*), 2) from sample where sample > 2")
+    ch_exits=$(sqlite3 "$TMP/churn-0.db" "select count(*) from proc_sample where kind = 4 and sample > 2")
+    # the samples whose work the CPU figure covers (3 to the last)
+    ch_n1=$(sqlite3 "$TMP/churn-1.db" "select count(*) - 2 from sample")
+    ch_n0=$(sqlite3 "$TMP/churn-0.db" "select count(*) - 2 from sample")
 }
 if [ "$(id -u)" = 0 ]; then
     say ""
     say "## Exit records under process churn ($CHURN_RATE processes/s on a timer, 1 s samples, 15 samples)"
     say ""
-    say "CPU per sample from outside (extcpu), over samples 2-16; 'per exit row' is the"
-    say "difference of a pair of runs (exit records on, off) over the exit rows written."
+    say "Two recorders at once, with and without exit records; CPU per sample from outside"
+    say "(extcpu), over samples 2-16 of each; 'per exit row' is the difference of the two"
+    say "over the exit rows written (every exit of the machine is heard, other users' too);"
+    say "'load' the 1-minute load average at the end."
     say ""
-    say "| run | mode | processes started (late ticks) | exit rows | recorder CPU ms/sample, outside | self-reported | CPU per exit row, us |"
+    say "| run | processes started (late ticks) | exit rows | recorder CPU ms/sample without / with exit records | self-reported, with | CPU per exit row, us | load (1 min) |"
     say "|---|---|---|---|---|---|---|"
     : >"$TMP/chruns"
     for i in $(seq "$REPEAT"); do
-        churn 1
-        say "| $i | children only (PROCHIST_NO_EXITS=1) | $ch_n ($ch_late) | $ch_exits | $ch_ms | $ch_self_ms | - |"
-        base=$ch_ms
-        churn 0
-        per=$(awk -v m="$ch_ms" -v b="$base" -v e="$ch_exits" 'BEGIN { if (e > 0) printf "%.1f", (m - b) * 15 * 1000 / e; else print "-" }')
-        say "| $i | exit records (taskstats) | $ch_n ($ch_late) | $ch_exits | $ch_ms | $ch_self_ms | $per |"
+        churn
+        per=$(awk -v m="$ch_ms0" -v b="$ch_ms1" -v n="$ch_n0" -v nb="$ch_n1" -v e="$ch_exits" 'BEGIN { if (e > 0 && m != "-" && b != "-") printf "%.1f", (m * n - b * nb) * 1000 / e; else print "-" }')
+        say "| $i | $ch_n ($ch_late) | $ch_exits | $ch_ms1 / $ch_ms0 | $ch_self_ms | $per | $ch_load |"
         [ "$per" != "-" ] && echo "$per" >>"$TMP/chruns"
     done
     read -r per perr <<<"$(stat_of "$TMP/chruns" 1)"
@@ -423,63 +436,69 @@ if [ "$(id -u)" = 0 ]; then
         "$(awk -v p="$per" 'BEGIN { print (p < 10 ? "< 10 us: met" : "< 10 us: missed") }')"
 
     # Beside a real build: this project's own `make -j2` (a fresh copy of
-    # HEAD, from scratch), recorder at 1 s, exit records on and off, in
-    # REPEAT pairs. Every exit of the machine is heard (other users' too).
+    # HEAD, from scratch), REPEAT builds. Two recorders at 1 s run beside
+    # each build at once, one with exit records and one without
+    # (PROCHIST_NO_EXITS=1), into two databases: both sample the same
+    # machine under the same load, so the difference of their CPU is the
+    # exit records' cost. (Pairs of builds one after the other differed by
+    # more than the whole cost on this shared VM: other engineers' test
+    # suites come and go between two builds.) Every exit of the machine is
+    # heard, other users' too.
     if git rev-parse HEAD >/dev/null 2>&1; then
         say ""
         say "## Exit records beside \`make -j2\` of this project (1 s samples)"
         say ""
-        say "The recorder runs from before the build starts until it ends; CPU from outside"
-        say "(extcpu) over samples 2 to the last. 'per exited process' is the difference of"
-        say "the pair over the exit rows written; 'all of it' is the whole recorder CPU of the"
-        say "run with exit records over those rows; 'share of a core' is that run's CPU over"
-        say "its wall time."
+        say "Two recorders run at once from before the build starts until it ends, one with"
+        say "exit records and one without; CPU from outside (extcpu) over samples 2 to the"
+        say "last of each. 'per exited process' is the difference of the two recorders' CPU"
+        say "over the exit rows written; 'all of it' is the whole CPU of the recorder with"
+        say "exit records over those rows; 'share of a core' is that recorder's CPU over its"
+        say "wall time; 'load' the 1-minute load average at the build's end."
         say ""
-        say "| run | mode | build s | samples | exit rows | recorder CPU ms/sample, outside | us per exited process | all of it, us per exited process | share of a core |"
+        say "| run | build s | exit rows | exit rows/s | recorder CPU ms/sample without / with exit records | us per exited process | all of it, us per exited process | share of a core | load (1 min) |"
         say "|---|---|---|---|---|---|---|---|---|"
         : >"$TMP/bdruns"
         for i in $(seq "$REPEAT"); do
-            for mode in 1 0; do
-                rm -rf "$TMP/src"
-                mkdir -p "$TMP/src"
-                git archive HEAD | tar -x -C "$TMP/src"
-                db="$TMP/build-$mode.db"
-                rm -f "$db"*
-                PROCHIST_NO_EXITS=$mode "$EXTCPU" "$TMP/trace" "$BIN" record --db "$db" --interval 1 --count 100000 --quiet 2>/dev/null &
-                ext=$!
-                sleep 2.5
-                b0=$(date +%s%N)
-                make -C "$TMP/src" BUILD="$TMP/src/build" -j2 prochist >/dev/null 2>&1
-                b1=$(date +%s%N)
-                sleep 1.5
-                # the recorder is extcpu's one child: stop it by its pid
-                kill -TERM "$(cat /proc/$ext/task/$ext/children)" 2>/dev/null
-                wait $ext
-                nsamp=$(sqlite3 "$db" "select count(*) - 2 from sample")
-                bd_ms=$(ext_ms "$db" 1)
-                bd_exits=$(sqlite3 "$db" "select count(*) from proc_sample where kind = 4 and sample > 2")
-                secs=$(awk -v a="$b0" -v b="$b1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
-                if [ "$mode" = 1 ]; then
-                    base=$bd_ms
-                    say "| $i | children only | $secs | $nsamp | $bd_exits | $bd_ms | - | - | $(awk -v m="$bd_ms" 'BEGIN { printf "%.2f%%", m / 10 }') |"
-                else
-                    per=$(awk -v m="$bd_ms" -v b="$base" -v n="$nsamp" -v e="$bd_exits" 'BEGIN { if (e > 0 && m != "-" && b != "-") printf "%.1f", (m - b) * n * 1000 / e; else print "-" }')
-                    all=$(awk -v m="$bd_ms" -v n="$nsamp" -v e="$bd_exits" 'BEGIN { if (e > 0 && m != "-") printf "%.1f", m * n * 1000 / e; else print "-" }')
-                    say "| $i | exit records | $secs | $nsamp | $bd_exits | $bd_ms | $per | $all | $(awk -v m="$bd_ms" 'BEGIN { printf "%.2f%%", m / 10 }') |"
-                    [ "$per" != "-" ] && echo "$per $all $bd_ms" >>"$TMP/bdruns"
-                fi
-            done
+            rm -rf "$TMP/src"
+            mkdir -p "$TMP/src"
+            git archive HEAD | tar -x -C "$TMP/src"
+            rm -f "$TMP"/build-[01].db*
+            PROCHIST_NO_EXITS=1 "$EXTCPU" "$TMP/trace-1" "$BIN" record --db "$TMP/build-1.db" --interval 1 --count 100000 --quiet 2>/dev/null &
+            ext1=$!
+            PROCHIST_NO_EXITS=0 "$EXTCPU" "$TMP/trace-0" "$BIN" record --db "$TMP/build-0.db" --interval 1 --count 100000 --quiet 2>/dev/null &
+            ext0=$!
+            sleep 2.5
+            b0=$(date +%s%N)
+            make -C "$TMP/src" BUILD="$TMP/src/build" -j2 prochist >/dev/null 2>&1
+            b1=$(date +%s%N)
+            load=$(cut -d' ' -f1 /proc/loadavg)
+            sleep 1.5
+            # each recorder is its extcpu's one child: stop it by its pid
+            kill -TERM "$(cat /proc/$ext1/task/$ext1/children)" "$(cat /proc/$ext0/task/$ext0/children)" 2>/dev/null
+            wait $ext1 $ext0
+            n1=$(sqlite3 "$TMP/build-1.db" "select count(*) - 2 from sample")
+            n0=$(sqlite3 "$TMP/build-0.db" "select count(*) - 2 from sample")
+            ms1=$(ext_ms "$TMP/build-1.db" 1 "$TMP/trace-1")
+            ms0=$(ext_ms "$TMP/build-0.db" 1 "$TMP/trace-0")
+            bd_exits=$(sqlite3 "$TMP/build-0.db" "select count(*) from proc_sample where kind = 4 and sample > 2")
+            secs=$(awk -v a="$b0" -v b="$b1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+            per=$(awk -v m="$ms0" -v b="$ms1" -v n="$n0" -v nb="$n1" -v e="$bd_exits" 'BEGIN { if (e > 0 && m != "-" && b != "-") printf "%.1f", (m * n - b * nb) * 1000 / e; else print "-" }')
+            all=$(awk -v m="$ms0" -v n="$n0" -v e="$bd_exits" 'BEGIN { if (e > 0 && m != "-") printf "%.1f", m * n * 1000 / e; else print "-" }')
+            rate=$(awk -v e="$bd_exits" -v n="$n0" 'BEGIN { if (n > 0) printf "%.0f", e / n; else print "-" }')
+            say "| $i | $secs | $bd_exits | $rate | $ms1 / $ms0 | $per | $all | $(awk -v m="$ms0" 'BEGIN { printf "%.2f%%", m / 10 }') | $load |"
+            [ "$per" != "-" ] && echo "$per $all $ms0 $load" >>"$TMP/bdruns"
         done
         rm -rf "$TMP/src"
         read -r per perr <<<"$(stat_of "$TMP/bdruns" 1)"
         read -r all allr <<<"$(stat_of "$TMP/bdruns" 2)"
         read -r bms bmsr <<<"$(stat_of "$TMP/bdruns" 3)"
-        # A negative difference is the baseline's noise (a build exits few
-        # processes a second here): no verdict then.
+        read -r bload bloadr <<<"$(stat_of "$TMP/bdruns" 4)"
+        # A negative difference is noise (a build exits few processes a
+        # second here): no verdict then.
         target "recorder CPU per exited process beside make -j2 (us)" "$per" "$perr" "-" \
             "$(awk -v p="$per" 'BEGIN { print (p == "-" ? "-" : p < 0 ? "< 10 us: no verdict, the difference is within the noise" : p < 10 ? "< 10 us: met" : "< 10 us: missed") }')"
         target "recorder CPU per exited process beside make -j2, all of it (us)" "$all" "$allr" "-" "-"
-        target "recorder share of a core beside make -j2 (%)" "$(awk -v m="$bms" 'BEGIN { printf "%.2f", m / 10 }')" "$bmsr ms/s" "-" "-"
+        target "recorder share of a core beside make -j2 (%)" "$(awk -v m="$bms" 'BEGIN { printf "%.2f", m / 10 }')" "$bmsr ms/s, load $bload ($bloadr)" "-" "-"
     fi
 fi
 

@@ -7,11 +7,15 @@
 #define PH_DB_PRIVATE_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ph_db.h"
 
 sqlite3 *ph_store_db(ph_store *s);
+/* How many processes the store keeps the app of in memory (for tests: it
+ * must not grow with every process ever written). */
+size_t ph_store_procs_cached(const ph_store *s);
 /* "<message> (SQLITE_FULL, extended code 13; errno 28: ...)" of db's last error. */
 void ph_store_describe_error(sqlite3 *db, char *buf, size_t len);
 

@@ -61,11 +61,21 @@ struct ph_store {
     enum ph_store_mode mode;
     int version;          /* user_version as opened (after migrations) */
     ph_imap proc_app;     /* proc id -> index in apps */
+    /* Processes gone in this sample, and those gone in stored samples whose
+     * proc_app entries are still there (forget_gone drops them). */
+    int64_t *gone, *dead;
+    size_t ngone, capgone, ndead, capdead;
     app_acc *apps;
     size_t napps, capapps;
     ph_imap app_index;    /* hash of app name -> index in apps */
     sqlite3_stmt *app_of, *put_total, *bump_samples;
-    sqlite3_stmt *ins_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample, *put_state, *del_state;
+    sqlite3_stmt *ins_proc, *add_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample, *put_state, *del_state;
+    /* Which process rows can have a resume row (see sink_proc_gone): every
+     * proc id up to before_tick existed before this sample began; of the
+     * ones above it, those in new_state got one in this sample. */
+    int64_t max_proc, before_tick;
+    ph_imap new_state;
+    sqlite3_stmt *power_head, *power_zone, *power_trim; /* ph_store_put_power */
     int had_coalitions;   /* coalition_state may hold rows to replace */
     struct ph_cgstore *cg; /* src/db/cgroup.c's statements */
     char path[PH_PATH_MAX];
@@ -442,14 +452,22 @@ static int step_done(sqlite3_stmt *st)
 
 static int prepare_writes(ph_store *s)
 {
-    char sql[4096];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app, first_ns,"
-             " bundle, coalition, responsible_pid)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-             " ON CONFLICT (boot, pid, start_key) DO UPDATE SET gone_ns = NULL"
-             " RETURNING proc");
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_proc, NULL))
+    /* An identity already in the table (see sink_proc_new). */
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app,"
+                           " first_ns, bundle, coalition, responsible_pid)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                           " ON CONFLICT (boot, pid, start_key) DO UPDATE SET gone_ns = NULL"
+                           " RETURNING proc",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->ins_proc, NULL))
+        return -1;
+    /* A new identity (nearly always): a plain INSERT, no statement journal
+     * (an upsert needs one) and no RETURNING (a temporary table). */
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app,"
+                           " first_ns, bundle, coalition, responsible_pid)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->add_proc, NULL))
         return -1;
     if (sqlite3_prepare_v3(s->db,
                            "UPDATE process SET name = ?2, exe = ?3, app = ?4, ppid = ?5, uid = ?6,"
@@ -503,6 +521,15 @@ static int prepare_writes(ph_store *s)
                            " last_ns = excluded.last_ns",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->put_total, NULL))
         return -1;
+    if (sqlite3_prepare_v3(s->db, "INSERT OR REPLACE INTO power_prev (one, cpu_total_ns, zones) VALUES (1, ?1, ?2)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->power_head, NULL) ||
+        sqlite3_prepare_v3(s->db,
+                           "INSERT OR REPLACE INTO power_prev_zone (zone, domain, energy_uj, max_uj)"
+                           " VALUES (?1, ?2, ?3, ?4)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->power_zone, NULL) ||
+        sqlite3_prepare_v3(s->db, "DELETE FROM power_prev_zone WHERE zone >= ?1", -1, SQLITE_PREPARE_PERSISTENT,
+                           &s->power_trim, NULL))
+        return -1;
     if (sqlite3_prepare_v3(s->db,
                            "INSERT INTO meta (key, value) VALUES ('samples_total', 1)"
                            " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
@@ -554,10 +581,61 @@ static app_acc *acc_of(ph_store *s, int64_t proc)
     return &s->apps[*idx];
 }
 
+static void push_id(int64_t **v, size_t *n, size_t *cap, int64_t id)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 256;
+        *v = ph_xrealloc(*v, *cap * sizeof **v);
+    }
+    (*v)[(*n)++] = id;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * proc_app had an entry for every process ever written and never lost one:
+ * under churn it grew by one a process (over 100 exits a second, about
+ * 200 MB a day). The entries of processes gone in stored samples are
+ * dropped once they are half the map (and a few thousand), by building it
+ * again without them: amortized, a constant per process. A row that comes
+ * later for one of them (an exit record heard late) finds its app with
+ * app_of, as any process the map does not hold.
+ */
+static void forget_gone(ph_store *s)
+{
+    for (size_t i = 0; i < s->ngone; i++)
+        push_id(&s->dead, &s->ndead, &s->capdead, s->gone[i]);
+    s->ngone = 0;
+    if (s->ndead < 4096 || s->ndead * 2 < s->proc_app.n)
+        return;
+    qsort(s->dead, s->ndead, sizeof *s->dead, cmp_id);
+    ph_imap kept;
+    ph_imap_init(&kept);
+    for (size_t i = 0; i < s->proc_app.cap; i++)
+        if (s->proc_app.used[i] &&
+            !bsearch(&s->proc_app.keys[i], s->dead, s->ndead, sizeof *s->dead, cmp_id))
+            ph_imap_put(&kept, s->proc_app.keys[i], s->proc_app.vals[i]);
+    ph_imap_free(&s->proc_app);
+    s->proc_app = kept;
+    s->ndead = 0;
+}
+
+size_t ph_store_procs_cached(const ph_store *s) { return s->proc_app.n; }
+
 void ph_store_tick_begin(ph_store *s)
 {
+    s->ngone = 0;
     for (size_t i = 0; i < s->napps; i++)
         s->apps[i].sum.have = 0;
+    s->before_tick = s->max_proc;
+    if (s->new_state.n) {
+        ph_imap_free(&s->new_state);
+        ph_imap_init(&s->new_state);
+    }
 }
 
 static int flush_totals(ph_store *s, int64_t ts)
@@ -577,6 +655,7 @@ static int flush_totals(ph_store *s, int64_t ts)
         if (step_done(st) < 0)
             return -1;
     }
+    forget_gone(s);
     ph_store_tick_begin(s);
     return step_done(s->bump_samples);
 }
@@ -736,6 +815,10 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
     s->version = ph_schema_count;
     if (prepare_writes(s) < 0)
         return open_fail(s, err, errlen, path, "prepare statements for");
+    /* Every process row there is may have a resume row. */
+    if (ph_sql_int(s->db, "SELECT max(proc) FROM process", 0, &s->max_proc) < 0)
+        return open_fail(s, err, errlen, path, "read");
+    s->before_tick = s->max_proc;
     *out = s;
     return 0;
 }
@@ -746,6 +829,7 @@ void ph_store_close(ph_store *s)
         return;
     ph_cgstore_free(s->cg);
     sqlite3_finalize(s->ins_proc);
+    sqlite3_finalize(s->add_proc);
     sqlite3_finalize(s->upd_proc);
     sqlite3_finalize(s->upd_gone);
     sqlite3_finalize(s->ins_row);
@@ -755,11 +839,17 @@ void ph_store_close(ph_store *s)
     sqlite3_finalize(s->app_of);
     sqlite3_finalize(s->put_total);
     sqlite3_finalize(s->bump_samples);
+    sqlite3_finalize(s->power_head);
+    sqlite3_finalize(s->power_zone);
+    sqlite3_finalize(s->power_trim);
     for (size_t i = 0; i < s->napps; i++)
         free(s->apps[i].app);
     free(s->apps);
     ph_imap_free(&s->proc_app);
     ph_imap_free(&s->app_index);
+    ph_imap_free(&s->new_state);
+    free(s->gone);
+    free(s->dead);
     sqlite3_close(s->db);
     free(s);
 }
@@ -823,10 +913,8 @@ static void bind_mac_ident(sqlite3_stmt *st, int first, const ph_proc_info *info
         sqlite3_bind_int(st, first + 2, info->responsible_pid);
 }
 
-static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
+static void bind_proc(sqlite3_stmt *st, const ph_store_tick *t, const ph_proc_info *info)
 {
-    ph_store_tick *t = ctx;
-    sqlite3_stmt *st = t->store->ins_proc;
     sqlite3_bind_int64(st, 1, t->boot);
     sqlite3_bind_int(st, 2, info->pid);
     sqlite3_bind_int64(st, 3, (int64_t)info->start_key);
@@ -840,11 +928,39 @@ static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
     sqlite3_bind_text(st, 9, info->app, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, t->ts_ns);
     bind_mac_ident(st, 11, info);
+}
+
+/*
+ * A new identity is one plain INSERT. One already in the table (seen by an
+ * earlier run of the recorder, or a row marked gone that is listed again)
+ * fails its UNIQUE constraint before anything is written, and takes the
+ * upsert, which clears gone_ns and returns the existing id.
+ */
+static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
+{
+    ph_store_tick *t = ctx;
+    ph_store *s = t->store;
+    sqlite3_stmt *st = s->add_proc;
+    bind_proc(st, t, info);
     int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_DONE) {
+        *proc_id = sqlite3_last_insert_rowid(s->db);
+        if (*proc_id > s->max_proc)
+            s->max_proc = *proc_id;
+        remember_app(s, *proc_id, info->app);
+        return 0;
+    }
+    if (rc != SQLITE_CONSTRAINT)
+        return -1;
+    st = s->ins_proc;
+    bind_proc(st, t, info);
+    rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *proc_id = sqlite3_column_int64(st, 0);
         rc = sqlite3_step(st);
-        remember_app(t->store, *proc_id, info->app);
+        remember_app(s, *proc_id, info->app);
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -867,15 +983,25 @@ static int sink_proc_renamed(void *ctx, int64_t proc_id, const ph_proc_info *inf
     return step_done(st);
 }
 
+/*
+ * Marked gone, and its resume row deleted. A process first written in this
+ * sample (its id is above every id of before it: ids are given upwards) has
+ * a resume row only if this sample wrote one: one known only by its exit
+ * record never has, and costs no DELETE.
+ */
 static int sink_proc_gone(void *ctx, int64_t proc_id)
 {
     ph_store_tick *t = ctx;
-    sqlite3_stmt *st = t->store->upd_gone;
+    ph_store *s = t->store;
+    sqlite3_stmt *st = s->upd_gone;
     sqlite3_bind_int64(st, 1, proc_id);
     sqlite3_bind_int64(st, 2, t->ts_ns);
     if (step_done(st) < 0)
         return -1;
-    st = t->store->del_state;
+    push_id(&s->gone, &s->ngone, &s->capgone, proc_id);
+    if (proc_id > s->before_tick && !ph_imap_get(&s->new_state, proc_id))
+        return 0;
+    st = s->del_state;
     sqlite3_bind_int64(st, 1, proc_id);
     return step_done(st);
 }
@@ -884,6 +1010,8 @@ static int sink_state(void *ctx, const ph_entry *e)
 {
     ph_store_tick *t = ctx;
     sqlite3_stmt *st = t->store->put_state;
+    if (e->proc > t->store->before_tick)
+        ph_imap_put(&t->store->new_state, e->proc, 1);
     sqlite3_bind_int64(st, 1, e->proc);
     sqlite3_bind_int(st, 2, e->pid);
     sqlite3_bind_int64(st, 3, (int64_t)e->start_key);
@@ -1030,50 +1158,79 @@ int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * The last power reading (schema/015_power_prev.sql): one power_prev row
+ * and a power_prev_zone row per zone, written with every sample that read
+ * power. Zones past the reading's count (a zone gone since) are deleted.
+ * A counter is unsigned: its 64 bits are kept as SQLite's signed integer
+ * and read back as they were.
+ */
 int ph_store_put_power(ph_store *s, const ph_power *p)
 {
-    ph_buf b = {0};
-    ph_buf_printf(&b, "%d %lld", p->n, (long long)p->cpu_total_ns);
-    for (int z = 0; z < p->n; z++)
-        ph_buf_printf(&b, " %d:%llu:%llu", (int)p->zone[z].domain, (unsigned long long)p->zone[z].energy_uj,
-                      (unsigned long long)p->zone[z].max_uj);
-    int rc = ph_meta_set_text(s, PH_META_POWER_PREV, b.data);
-    ph_buf_free(&b);
-    return rc;
+    if (p->n < 0 || p->n > PH_POWER_ZONES)
+        return -1;
+    sqlite3_stmt *st = s->power_head;
+    sqlite3_bind_int64(st, 1, p->cpu_total_ns);
+    sqlite3_bind_int(st, 2, p->n);
+    if (step_done(st) < 0)
+        return -1;
+    for (int z = 0; z < p->n; z++) {
+        st = s->power_zone;
+        sqlite3_bind_int(st, 1, z);
+        sqlite3_bind_int(st, 2, (int)p->zone[z].domain);
+        sqlite3_bind_int64(st, 3, (int64_t)p->zone[z].energy_uj);
+        sqlite3_bind_int64(st, 4, (int64_t)p->zone[z].max_uj);
+        if (step_done(st) < 0)
+            return -1;
+    }
+    st = s->power_trim;
+    sqlite3_bind_int(st, 1, p->n);
+    return step_done(st);
 }
 
+/* 1 with the reading in *p, 0 when there is none or it is not whole (zones
+ * missing, a domain this binary does not know), -1 on an error. */
 int ph_store_get_power(ph_store *s, ph_power *p)
 {
-    char text[64 * (PH_POWER_ZONES + 1)];
-    int found = 0;
+    sqlite3_stmt *st;
     memset(p, 0, sizeof *p);
-    int rc = ph_meta_get_text(s, PH_META_POWER_PREV, text, sizeof text);
-    if (rc < 0)
+    if (sqlite3_prepare_v2(s->db, "SELECT cpu_total_ns, zones FROM power_prev", -1, &st, NULL) != SQLITE_OK)
         return -1;
-    if (rc == 1) {
-        const char *t = text;
-        long long cpu;
-        int n, off = 0;
-        if (sscanf(t, "%d %lld%n", &n, &cpu, &off) == 2 && n >= 0 && n <= PH_POWER_ZONES) {
-            p->cpu_total_ns = cpu;
-            t += off;
-            found = 1;
-            for (int z = 0; z < n; z++) {
-                int d;
-                unsigned long long e, m;
-                if (sscanf(t, " %d:%llu:%llu%n", &d, &e, &m, &off) != 3 || d < 0 || d >= PH_PWR_DOMAINS) {
-                    found = 0;
-                    break;
-                }
-                p->zone[z].domain = (enum ph_power_domain)d;
-                p->zone[z].energy_uj = e;
-                p->zone[z].max_uj = m;
-                t += off;
-            }
-            p->n = found ? n : 0;
+    int rc = sqlite3_step(st), n = 0;
+    if (rc == SQLITE_ROW) {
+        p->cpu_total_ns = sqlite3_column_int64(st, 0);
+        n = sqlite3_column_int(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? 0 : -1;
+    if (n < 0 || n > PH_POWER_ZONES) {
+        memset(p, 0, sizeof *p);
+        return 0;
+    }
+    if (sqlite3_prepare_v2(s->db, "SELECT zone, domain, energy_uj, max_uj FROM power_prev_zone ORDER BY zone", -1,
+                           &st, NULL) != SQLITE_OK)
+        return -1;
+    int z = 0, whole = 1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && whole) {
+        int d = sqlite3_column_int(st, 1);
+        whole = z < n && sqlite3_column_int64(st, 0) == z && d >= 0 && d < PH_PWR_DOMAINS;
+        if (whole) {
+            p->zone[z].domain = (enum ph_power_domain)d;
+            p->zone[z].energy_uj = (uint64_t)sqlite3_column_int64(st, 2);
+            p->zone[z].max_uj = (uint64_t)sqlite3_column_int64(st, 3);
+            z++;
         }
     }
-    return found;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return -1;
+    if (!whole || z != n) {
+        memset(p, 0, sizeof *p);
+        return 0;
+    }
+    p->n = n;
+    return 1;
 }
 
 /* Does the saved row of a coalition still say the same? (seen and members

@@ -314,3 +314,283 @@ TEST(failed_write_keeps_its_cause_and_rereads_the_sample_number)
     ph_store_close(a);
     ph_store_close(b);
 }
+
+/* ---- the last power reading (schema 15) ------------------------------- */
+
+static int power_same(const ph_power *a, const ph_power *b)
+{
+    if (a->n != b->n || a->cpu_total_ns != b->cpu_total_ns)
+        return 0;
+    for (int z = 0; z < a->n; z++)
+        if (a->zone[z].domain != b->zone[z].domain || a->zone[z].energy_uj != b->zone[z].energy_uj ||
+            a->zone[z].max_uj != b->zone[z].max_uj)
+            return 0;
+    return 1;
+}
+
+TEST(power_reading_round_trips_typed)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/power.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    ph_power none, p, got;
+    CHECK_I(ph_store_get_power(s, &none), 0); /* nothing kept yet */
+    memset(&p, 0, sizeof p);
+    p.cpu_total_ns = 987654321012345LL;
+    p.n = 3;
+    p.zone[0].domain = PH_PWR_PACKAGE;
+    p.zone[0].energy_uj = 262143328849ULL;
+    p.zone[0].max_uj = 262143328850ULL;
+    p.zone[1].domain = PH_PWR_DRAM;
+    p.zone[1].energy_uj = 0;
+    p.zone[1].max_uj = 65532610987ULL;
+    p.zone[2].domain = PH_PWR_ANE;           /* the last domain there is */
+    p.zone[2].energy_uj = 0xFFFFFFFFFFFFFFF0ULL; /* above INT64_MAX: its 64 bits kept */
+    p.zone[2].max_uj = UINT64_MAX;
+    CHECK_I(ph_store_put_power(s, &p), 0);
+    CHECK_I(ph_store_get_power(s, &got), 1);
+    CHECK(power_same(&p, &got));
+    CHECK(got.zone[2].energy_uj == 0xFFFFFFFFFFFFFFF0ULL);
+    CHECK(got.zone[2].max_uj == UINT64_MAX);
+    CHECK_I(got.zone[1].domain, PH_PWR_DRAM);
+    sqlite3 *db = ph_store_db(s);
+    CHECK_I(q_int(db, "SELECT count(*) FROM power_prev_zone"), 3);
+    CHECK_I(q_int(db, "SELECT typeof(energy_uj) = 'integer' FROM power_prev_zone WHERE zone = 0"), 1);
+
+    /* A zone gone since: the next reading has fewer, and the rest go. */
+    p.n = 1;
+    p.cpu_total_ns = 5;
+    p.zone[0].energy_uj = 17;
+    CHECK_I(ph_store_put_power(s, &p), 0);
+    CHECK_I(ph_store_get_power(s, &got), 1);
+    CHECK(power_same(&p, &got));
+    CHECK_I(q_int(db, "SELECT count(*) FROM power_prev_zone"), 1);
+    p.n = 0; /* a reading with no zones still keeps its CPU time */
+    CHECK_I(ph_store_put_power(s, &p), 0);
+    CHECK_I(ph_store_get_power(s, &got), 1);
+    CHECK(power_same(&p, &got));
+    p.n = PH_POWER_ZONES + 1;
+    CHECK_I(ph_store_put_power(s, &p), -1);
+
+    /* A reading that is not whole reads as none. */
+    p.n = 2;
+    p.zone[1].domain = PH_PWR_CORE;
+    CHECK_I(ph_store_put_power(s, &p), 0);
+    CHECK_I(sqlite3_exec(db, "DELETE FROM power_prev_zone WHERE zone = 1", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(ph_store_get_power(s, &got), 0);
+    CHECK_I(got.n, 0);
+    CHECK_I(ph_store_put_power(s, &p), 0);
+    CHECK_I(sqlite3_exec(db, "UPDATE power_prev_zone SET domain = 99 WHERE zone = 1", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(ph_store_get_power(s, &got), 0);
+    ph_store_close(s);
+}
+
+/* The migration to schema 15 turns the old text (meta.power_prev) into the
+ * typed rows: a whole text gives the same reading, a broken one none. */
+TEST(power_text_of_schema_14_migrates_to_rows)
+{
+    static const struct {
+        const char *text;
+        int found, n;
+        int64_t cpu;
+        uint64_t e1;
+    } cases[] = {
+        {"2 123456789 0:1000:262143328850 3:55:65532610987", 1, 2, 123456789, 55},
+        {"0 -1", 1, 0, -1, 0},
+        {"2 5 0:1:2", 0, 0, 0, 0},          /* fewer zones than it says */
+        {"1 5 9:1:2", 0, 0, 0, 0},          /* a domain that does not exist */
+        {"1 5 0:x:2", 0, 0, 0, 0},
+        {"garbage", 0, 0, 0, 0},
+    };
+    const char *mig = NULL;
+    for (int v = 0; v < ph_store_schema_version(); v++)
+        if (strstr(ph_schema_sql[v], "CREATE TABLE power_prev_zone"))
+            mig = ph_schema_sql[v];
+    CHECK(mig != NULL);
+    if (!mig)
+        return;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char path[600], err[512], sql[512];
+        ph_store *s;
+        ph_power got;
+        snprintf(path, sizeof path, "%s/powermig%zu.db", t_tmpdir(), i);
+        CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+        if (!s)
+            return;
+        sqlite3 *db = ph_store_db(s);
+        /* Back to what schema 14 had, then the migration again. */
+        snprintf(sql, sizeof sql,
+                 "DROP TABLE power_prev; DROP TABLE power_prev_zone;"
+                 " INSERT INTO meta (key, value) VALUES ('power_prev', '%s')", cases[i].text);
+        CHECK_I(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        CHECK_I(sqlite3_exec(db, mig, NULL, NULL, NULL), SQLITE_OK);
+        CHECK_I(q_int(db, "SELECT count(*) FROM meta WHERE key = 'power_prev'"), 0);
+        CHECK_I(ph_store_get_power(s, &got), cases[i].found);
+        CHECK_I(got.n, cases[i].n);
+        CHECK_I(got.cpu_total_ns, cases[i].cpu);
+        if (cases[i].n == 2) {
+            CHECK_I(got.zone[0].domain, PH_PWR_PACKAGE);
+            CHECK(got.zone[0].energy_uj == 1000 && got.zone[0].max_uj == 262143328850ULL);
+            CHECK_I(got.zone[1].domain, PH_PWR_DRAM);
+            CHECK(got.zone[1].energy_uj == cases[i].e1 && got.zone[1].max_uj == 65532610987ULL);
+        }
+        ph_store_close(s);
+    }
+}
+
+/* ---- exit records: a process no sample saw ---------------------------- */
+
+TEST(exited_unseen_process_is_one_insert_and_keeps_no_state)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/exits.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    sqlite3 *db = ph_store_db(s);
+    int64_t boot;
+    CHECK_I(ph_store_boot(s, "boot-x", 0, &boot), 0);
+    ph_store_tick t = {s, 1, 1000, boot, 0, 0};
+    ph_sink k = ph_store_sink(&t);
+    ph_proc_info info = {10, 1, 0, 500, 0, "lived", "", "lived", "", -1, -1};
+    ph_entry e;
+    memset(&e, 0, sizeof e);
+
+    /* Sample 1: a process seen, with state. */
+    ph_store_tick_begin(s);
+    CHECK_I(k.proc_new(k.ctx, &info, &e.proc), 0);
+    e.pid = 10;
+    e.start_key = 500;
+    ph_values_set(&e.last, PH_M_CPU_USER_NS, 5);
+    CHECK_I(k.state(k.ctx, &e), 0);
+    /* Sample 2: it goes (its state with it); one no sample saw comes and
+     * goes; one born and gone in this sample keeps no state either. */
+    t.ts_ns = 2000;
+    ph_store_tick_begin(s);
+    CHECK_I(k.proc_gone(k.ctx, e.proc), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 0);
+    ph_proc_info unseen = {11, 10, 0, 600, 0, "brief", "", "brief", "", -1, -1};
+    int64_t u = 0, w = 0;
+    CHECK_I(k.proc_new(k.ctx, &unseen, &u), 0);
+    CHECK(u > e.proc);
+    CHECK_I(k.proc_gone(k.ctx, u), 0);
+    /* one new in this sample that got state here, then gone: its state goes */
+    ph_proc_info born = {12, 10, 0, 700, 0, "born", "", "born", "", -1, -1};
+    ph_entry eb;
+    memset(&eb, 0, sizeof eb);
+    CHECK_I(k.proc_new(k.ctx, &born, &eb.proc), 0);
+    eb.pid = 12;
+    eb.start_key = 700;
+    CHECK_I(k.state(k.ctx, &eb), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 1);
+    CHECK_I(k.proc_gone(k.ctx, eb.proc), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 0);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT gone_ns FROM process WHERE proc = %lld", (long long)u);
+    CHECK_I(q_int(db, sql), 2000);
+    snprintf(sql, sizeof sql, "SELECT gone_ns FROM process WHERE proc = %lld", (long long)e.proc);
+    CHECK_I(q_int(db, sql), 2000);
+
+    /* The same identity again (a recorder restarted, or listed again): the
+     * same id, no longer gone, and no second row. */
+    ph_store_tick_begin(s);
+    CHECK_I(k.proc_new(k.ctx, &unseen, &w), 0);
+    CHECK_I(w, u);
+    CHECK_I(q_int(db, "SELECT count(*) FROM process WHERE pid = 11"), 1);
+    snprintf(sql, sizeof sql, "SELECT gone_ns IS NULL FROM process WHERE proc = %lld", (long long)u);
+    CHECK_I(q_int(db, sql), 1);
+    /* ... and one of an earlier run with state, gone after a reopen. */
+    ph_entry er;
+    memset(&er, 0, sizeof er);
+    er.proc = w;
+    er.pid = 11;
+    er.start_key = 600;
+    CHECK_I(k.state(k.ctx, &er), 0);
+    ph_store_close(s);
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    db = ph_store_db(s);
+    t.store = s;
+    k = ph_store_sink(&t);
+    ph_store_tick_begin(s);
+    CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 1);
+    CHECK_I(k.proc_gone(k.ctx, w), 0);
+    CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 0);
+    ph_store_close(s);
+}
+
+/* The store keeps each process's app in memory for the per-app sums; the
+ * processes gone must leave it, or it grows with every process ever
+ * written. A row that comes for one of them later still counts for its
+ * app. */
+TEST(gone_processes_leave_the_app_cache)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/cache.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    sqlite3 *db = ph_store_db(s);
+    int64_t boot, first = 0;
+    CHECK_I(ph_store_boot(s, "boot-c", 0, &boot), 0);
+    size_t most = 0;
+    for (int k = 1; k <= 20; k++) {
+        ph_store_tick t = {s, k, (int64_t)k * 1000000000, boot, 0, 0};
+        ph_sink sink = ph_store_sink(&t);
+        ph_store_tick_begin(s);
+        CHECK_I(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+        for (int i = 0; i < 1000; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "short%d", i % 7);
+            ph_proc_info info = {1000 + i, 1, 0, (uint64_t)(k * 1000 + i), 0, name, "", name, "", -1, -1};
+            int64_t proc;
+            CHECK_I(sink.proc_new(sink.ctx, &info, &proc), 0);
+            if (!first)
+                first = proc;
+            CHECK_I(sink.proc_gone(sink.ctx, proc), 0);
+        }
+        ph_sample_row row;
+        memset(&row, 0, sizeof row);
+        row.sample = k;
+        row.ts_ns = t.ts_ns;
+        row.boot = boot;
+        row.interval_ns = -1;
+        row.recorder_cpu_ns = -1;
+        ph_sys_unknown(&row.sys);
+        CHECK_I(ph_store_add_sample(s, &row), 0);
+        CHECK_I(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        if (ph_store_procs_cached(s) > most)
+            most = ph_store_procs_cached(s);
+    }
+    CHECK_I(q_int(db, "SELECT count(*) FROM process"), 20000);
+    CHECK(most < 10000); /* bounded by the forgetting, not by the 20,000 written */
+    /* An exit row heard late for the first process (long forgotten). */
+    ph_store_tick t = {s, 21, 21000000000LL, boot, 0, 0};
+    ph_sink sink = ph_store_sink(&t);
+    ph_store_tick_begin(s);
+    CHECK_I(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    ph_row r;
+    memset(&r, 0, sizeof r);
+    r.proc = first;
+    r.kind = PH_ROW_EXIT;
+    ph_values_set(&r.vals, PH_M_CPU_USER_NS, 777);
+    CHECK_I(sink.row(sink.ctx, &r), 0);
+    ph_sample_row row;
+    memset(&row, 0, sizeof row);
+    row.sample = 21;
+    row.ts_ns = t.ts_ns;
+    row.boot = boot;
+    row.interval_ns = -1;
+    row.recorder_cpu_ns = -1;
+    ph_sys_unknown(&row.sys);
+    CHECK_I(ph_store_add_sample(s, &row), 0);
+    CHECK_I(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(q_int(db, "SELECT cpu_user_ns FROM app_total WHERE app = 'short0'"), 777);
+    ph_store_close(s);
+}
