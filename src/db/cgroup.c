@@ -4,7 +4,10 @@
  * include/ph_cgroup.h computed once, when the pair is first seen; a process
  * row references its row. Written in the sample's transaction by the store
  * sink (src/db/store.c), on a process's first sight and on keyframes; the
- * reference is only rewritten when it changes. All values are bound.
+ * reference is only rewritten when it changes. All values are bound. A row
+ * no process references any more (retention pruned its processes, or they
+ * moved) is deleted by schema/016_cgroup_prune.sql's triggers, in the
+ * statement that removed the last reference.
  * Read back (ph_db_cgroup_keys, include/ph_db.h) by the query commands'
  * `--by unit|slice|container|cgroup`, in one pass over a range of process ids.
  */

@@ -79,6 +79,9 @@ same=$(sqlite3 "$db" "select count(distinct cgroup) || ' ' || count(*) from proc
 check "cgroup_fixture: one row for one path ($same)" [ "$same" = "1 2" ]
 rows=$(sqlite3 "$db" "select count(*) from cgroup where path = '/user.slice/user-1000.slice/session-3.scope'")
 check "cgroup_fixture: the path is stored once" [ "$rows" = 1 ]
+# 3221 was the only process in its podman cgroup: that row went with the move.
+rows=$(sqlite3 "$db" "select count(*) from cgroup where container_id = '$P'")
+check "cgroup_fixture: the cgroup 3221 left, referenced by nothing, is gone ($rows)" [ "$rows" = 0 ]
 
 # A process first seen without a readable cgroup file has none.
 cp -R "$proc/3109" "$proc/4000"
@@ -186,6 +189,33 @@ done
 old="$TMP/old.db"
 cp "$TMP/by.db" "$old"
 sqlite3 "$old" "drop view v_cgroup_hour; drop view v_cgroup_sample; drop view v_proc_cgroup;
+                drop trigger process_delete_cgroup; drop trigger process_move_cgroup; drop index process_cgroup;
                 alter table process drop column cgroup; drop table cgroup; pragma user_version = 12;"
 got=$("$PROCHIST" top --db "$old" --since 1h --by unit --format json | jq -c '[.rows[] | [.unit, .cpu_s]]')
 check "cgroup_fixture: a pre-cgroup database groups everything under '-' ($got)" [ "$got" = '[["-",14.84]]' ]
+
+# Retention: a cgroup row goes with the last process that referenced it.
+# Six generated hours two days old, pruned by a recording now that keeps
+# three hours: the generated processes go, and with them every cgroup only
+# they were in, such as phtest-gone.service given to five of them here.
+rdb="$TMP/retain.db"
+"$GEN" "$rdb" --hours 6 --alive 30 --busy 4 --churn 0.5 --seed 5 --start $(( $(date +%s) - 2 * 86400 )) >/dev/null
+sqlite3 "$rdb" "insert into cgroup (path, path_v2, unit, slice) values ('/system.slice/phtest-gone.service',
+                    '/system.slice/phtest-gone.service', 'phtest-gone.service', 'system.slice');
+                update process set cgroup = last_insert_rowid()
+                    where proc in (select proc from process where gone_ns is not null order by gone_ns limit 5)"
+gone=$(sqlite3 "$rdb" "select group_concat(proc) from process join cgroup using (cgroup) where unit = 'phtest-gone.service'")
+before=$(sqlite3 "$rdb" "select count(*) from process join cgroup using (cgroup) where unit = 'phtest-gone.service'")
+check "cgroup_fixture: retention: five old processes are in phtest-gone.service ($before)" [ "$before" = 5 ]
+"$PROCHIST" record --db "$rdb" --count 20 --interval 0.05 --quiet --retain raw=1h,minute=2h,hour=3h
+check "cgroup_fixture: retention: the recording with a 3 h retention exits 0" [ $? -eq 0 ]
+got=$(sqlite3 "$rdb" "select count(*) from process where proc in (${gone:-0})")
+check "cgroup_fixture: retention: those processes are pruned ($got left)" [ "$got" = 0 ]
+got=$(sqlite3 "$rdb" "select count(*) from cgroup where unit = 'phtest-gone.service'")
+check "cgroup_fixture: retention: their cgroup row is pruned with them ($got left)" [ "$got" = 0 ]
+got=$(sqlite3 "$rdb" "select count(*) from cgroup where cgroup not in (select cgroup from process where cgroup is not null)")
+check "cgroup_fixture: retention: no cgroup row is left that no process references ($got)" [ "$got" = 0 ]
+got=$(sqlite3 "$rdb" "select count(*) from process where cgroup is not null and cgroup not in (select cgroup from cgroup)")
+check "cgroup_fixture: retention: no process references a missing cgroup ($got)" [ "$got" = 0 ]
+got=$(sqlite3 "$rdb" "select count(*) from process where cgroup is not null")
+check "cgroup_fixture: retention: this recording's processes keep theirs ($got)" [ "$got" -gt 0 ]
