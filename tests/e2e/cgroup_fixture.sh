@@ -184,11 +184,39 @@ for k in unit slice container cgroup; do
     check "cgroup_fixture: hour tier: --by $k has several groups ($n)" [ "$n" -gt 2 ]
 done
 
+# The other commands that take --by, on the same hour-tier window: apps
+# (CPU, disk, processes) and diff (both windows' CPU) come to --by app's
+# totals for every key; peak's groups hold their processes' own peaks, so
+# they come to --by process's sum.
+# totals KEY: "apps_cpu apps_disk apps_procs diff_before diff_after peak_sum"
+totals() {
+    a=$("$PROCHIST" apps $W --by "$1" |
+        jq -r '"\([.rows[].cpu_s // 0] | add) \([.rows[].disk_bytes // 0] | add) \([.rows[].distinct_processes // 0] | add)"')
+    d=$("$PROCHIST" diff $W --vs 2026-11-20T00:00Z..2026-11-20T02:00Z --by "$1" |
+        jq -r '"\([.rows[].before_cpu_s // 0] | add) \([.rows[].after_cpu_s // 0] | add)"')
+    k=$1
+    [ "$k" = app ] && k=process
+    p=$("$PROCHIST" peak $W --by "$k" | jq -r '[.rows[].mem_peak_bytes // 0] | add')
+    echo "$a $d $p"
+}
+# same_totals WHAT A B: each of the six figures equal (to float rounding), none zero
+same_totals() {
+    check "$1 ($2 | $3)" awk -v a="$2" -v b="$3" 'BEGIN { n = split(a, x, " "); m = split(b, y, " ")
+        if (n != 6 || m != 6) exit 1
+        for (i = 1; i <= 6; i++) { d = x[i] - y[i]; if (!(x[i] > 0) || d > 1e-6 || d < -1e-6) exit 1 }
+        exit 0 }'
+}
+base=$(totals app)
+for k in unit slice container cgroup; do
+    same_totals "cgroup_fixture: apps, diff and peak --by $k come to --by app's (peak: --by process's)" "$(totals $k)" "$base"
+done
+
 # A database from before schema 13 (no cgroup table, no process.cgroup):
 # every process groups under '-', with the same totals.
 old="$TMP/old.db"
 cp "$TMP/by.db" "$old"
 sqlite3 "$old" "drop view v_cgroup_hour; drop view v_cgroup_sample; drop view v_proc_cgroup;
+                drop trigger proc_minute_total; drop trigger proc_minute_total_undo; drop table cgroup_total;
                 drop trigger process_delete_cgroup; drop trigger process_move_cgroup; drop index process_cgroup;
                 alter table process drop column cgroup; drop table cgroup; pragma user_version = 12;"
 got=$("$PROCHIST" top --db "$old" --since 1h --by unit --format json | jq -c '[.rows[] | [.unit, .cpu_s]]')
