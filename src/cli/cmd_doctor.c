@@ -47,7 +47,7 @@ static void cgroup_probe(ph_platform *p, const ph_platform_opts *opts, ph_probes
         ph_pidlist_free(&l);
         return;
     }
-    size_t read = 0, both = 0, v2 = 0, v1 = 0;
+    size_t read = 0, both = 0, v2 = 0; /* the rest: name=systemd alone */
     char first[96] = "";
     for (size_t i = 0; i < l.n; i++) {
         ph_cgroup cg;
@@ -58,8 +58,6 @@ static void cgroup_probe(ph_platform *p, const ph_platform_opts *opts, ph_probes
             both++;
         else if (cg.have_v2)
             v2++;
-        else
-            v1++;
         if (!first[0]) {
             ph_cgroup_keys k;
             ph_cgroup_keys_of(&cg, &k);
