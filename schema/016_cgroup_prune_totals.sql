@@ -59,7 +59,7 @@ BEGIN
            -ifnull(m.disk_read_bytes, 0), -ifnull(m.disk_write_bytes, 0), m.bucket_ns, m.bucket_ns
     FROM (SELECT 'unit' AS dim UNION ALL SELECT 'slice' UNION ALL SELECT 'container') AS d
     JOIN proc_minute m ON m.bucket_ns = new.bucket_ns AND m.proc = new.proc
-    JOIN process p ON p.proc = m.proc
+    LEFT JOIN process p ON p.proc = m.proc
     LEFT JOIN cgroup c ON c.cgroup = p.cgroup
     WHERE 1
     ON CONFLICT (dim, key) DO UPDATE SET
@@ -83,7 +83,7 @@ BEGIN
            ifnull(new.cpu_user_ns, 0), ifnull(new.cpu_system_ns, 0),
            ifnull(new.disk_read_bytes, 0), ifnull(new.disk_write_bytes, 0), new.bucket_ns, new.bucket_ns
     FROM (SELECT 'unit' AS dim UNION ALL SELECT 'slice' UNION ALL SELECT 'container') AS d
-    JOIN process p ON p.proc = new.proc
+    LEFT JOIN process p ON p.proc = new.proc
     LEFT JOIN cgroup c ON c.cgroup = p.cgroup
     WHERE 1
     ON CONFLICT (dim, key) DO UPDATE SET

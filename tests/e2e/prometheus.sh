@@ -222,6 +222,14 @@ by_unit_ok() {
 }
 if out=$(by_unit_ok); then ok "prometheus: export --by unit equals SQL over the minute tier per unit ($out)"
 else fail "prometheus: export --by unit equals SQL over the minute tier per unit" "$out"; fi
+# A minute rolled up again (rows written again, INSERT OR REPLACE) is not
+# counted twice.
+sqlite3 "$pdb" "insert or replace into proc_minute select * from proc_minute
+                where bucket_ns >= (select max(bucket_ns) - 600000000000 from proc_minute)"
+"$PROCHIST" export --db "$pdb" --by unit --top 10000 >"$TMP/unit.again.prom"
+check "prometheus: minute rows written again leave export --by unit's series as they were" \
+    sh -c '[ "$(grep "^prochist_unit_" "$1")" = "$(grep "^prochist_unit_" "$2")" ] && grep -q "^prochist_unit_" "$1"' \
+    sh "$TMP/unit.prom" "$TMP/unit.again.prom"
 w0=$(sqlite3 "$pdb" "select min(bucket_ns) / 1000000000 from sample_minute")
 w1=$(sqlite3 "$pdb" "select max(bucket_ns) / 1000000000 + 60 from sample_minute")
 top_cpu=$("$PROCHIST" top --db "$pdb" --since "@$w0" --until "@$w1" --by unit -n 100000 --format json |
