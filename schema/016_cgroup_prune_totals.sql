@@ -27,7 +27,7 @@ DELETE FROM cgroup WHERE cgroup NOT IN (SELECT cgroup FROM process WHERE cgroup 
 -- Monotonic totals per unit, slice and container, for `export --by` (a
 -- Prometheus counter must only grow, while tiers and processes are pruned;
 -- as app_total, schema 5). Added as each minute bucket is rolled up, under
--- the cgroup its process is in then (NULL: '-'), so they run up to two
+-- the cgroup its process is in then (none: '-'), so they run up to two
 -- minutes behind the app totals; never pruned; counted from this upgrade on
 -- (no backfill).
 CREATE TABLE cgroup_total (

@@ -168,9 +168,16 @@ static int system_series(ph_buf *b, const ph_export_opts *o, ph_store *s, char *
     return 0;
 }
 
+static int cmp_label(const void *x, const void *y)
+{
+    const ph_cgroup_total *a = x, *b = y;
+    return strcmp(a->label, b->label);
+}
+
 /* Units, slices or containers: their totals (cgroup_total, counted as
  * minutes are rolled up), CPU and storage. Several container ids may share
- * a short id: the label is the short one, their values summed. */
+ * a short id: the label is the short one, their values summed (sorted by
+ * label first: a host that ran many containers has many rows). */
 static int cgroup_rows(ph_store *s, const char *what, app_row **rows, size_t *n, char *err, size_t errlen)
 {
     ph_cgroup_total *t;
@@ -179,17 +186,16 @@ static int cgroup_rows(ph_store *s, const char *what, app_row **rows, size_t *n,
     *n = 0;
     if (ph_db_cgroup_totals(s, what, &t, &nt, err, errlen) < 0)
         return -1;
+    if (nt > 1)
+        qsort(t, nt, sizeof *t, cmp_label);
     *rows = ph_xcalloc(nt ? nt : 1, sizeof **rows);
     for (size_t i = 0; i < nt; i++) {
-        size_t j;
-        for (j = 0; j < *n && strcmp((*rows)[j].app, t[i].label) != 0; j++)
-            ;
-        app_row *r = &(*rows)[j];
-        if (j == *n) {
+        if (*n == 0 || strcmp((*rows)[*n - 1].app, t[i].label) != 0) {
+            app_row *r = &(*rows)[(*n)++];
             r->app = ph_xstrdup(t[i].label);
             r->has[0] = r->has[1] = r->has[2] = 1;
-            (*n)++;
         }
+        app_row *r = &(*rows)[*n - 1];
         r->v[0] += (double)t[i].cpu_ns / 1e9;
         r->v[1] += (double)t[i].disk_read_bytes;
         r->v[2] += (double)t[i].disk_write_bytes;

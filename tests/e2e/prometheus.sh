@@ -265,6 +265,13 @@ check "prometheus: a unit's backslash is escaped" \
     grep -q '^prochist_unit_cpu_seconds_total{unit="systemd-fsck@dev-disk-by\\\\x2duuid-0a1b.service"} 5000.000000000$' "$TMP/unit3.prom"
 check "prometheus: a unit's quote and newline are escaped" \
     grep -q '^prochist_unit_cpu_seconds_total{unit="q\\"u\\nx"} 4000.000000000$' "$TMP/unit3.prom"
+# Two container ids with the same short id: one series, their sum.
+sqlite3 "$pdb" "insert into cgroup_total (dim, key, label, cpu_user_ns, first_ns, last_ns) values
+                ('container', 'feedfacecafe' || printf('%052d', 1), 'feedfacecafe', 3e12, 0, 0),
+                ('container', 'feedfacecafe' || printf('%052d', 2), 'feedfacecafe', 2e12, 0, 0)"
+"$PROCHIST" export --db "$pdb" --by container >"$TMP/ct2.prom"
+n=$(grep -c '^prochist_container_cpu_seconds_total{container="feedfacecafe"} 5000.000000000$' "$TMP/ct2.prom")
+check "prometheus: container ids sharing a short id are one series, summed ($n)" [ "$n" = 1 ]
 capture "$PROCHIST" export --db "$pdb" --by cgroup
 check "prometheus: export --by cgroup (unbounded paths) is refused, one line, exit 2" \
     sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "use app, unit, slice or container" "$2"' sh "$rc" "$TMP/err"
