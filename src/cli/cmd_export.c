@@ -122,7 +122,7 @@ const ph_cmd ph_cmd_export = {
     "export",
     "",
     0,
-    "Print app-level metrics for Prometheus (counters since recording began).",
+    "Print per-app (or unit, slice, container) counters since recording began, for Prometheus.",
     export_opts,
     "  For node_exporter, let the recorder write the file: prochist record --textfile-dir DIR\n",
     export_exec,
