@@ -31,7 +31,7 @@ _prochist() {
     status) COMPREPLY=($(compgen -W "--db --format --utc --help" -- "$cur")) ;;
     doctor) COMPREPLY=($(compgen -W "--format --proc-root --sys-root --help" -- "$cur")) ;;
     power) COMPREPLY=($(compgen -W "$window --resolution" -- "$cur")) ;;
-    export) COMPREPLY=($(compgen -W "--db --format --top --since --utc --help" -- "$cur")) ;;
+    export) COMPREPLY=($(compgen -W "--db --format --top --by --since --utc --help" -- "$cur")) ;;
     service) COMPREPLY=($(compgen -W "install uninstall status --system --db --root --flavor --help" -- "$cur")) ;;
     help) COMPREPLY=($(compgen -W "$cmds" -- "$cur")) ;;
     esac

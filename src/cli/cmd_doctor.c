@@ -6,9 +6,12 @@
  *   {"platform": "linux", "version": "0.1.0", "ok": true,
  *    "sources": [{"source": "...", "state": "works|partly|missing",
  *                 "sample": "..." or null, "why": "..." or null}, ...]}
+ * The last line is this program's own: whether cgroups can be read and
+ * which hierarchy the host has (Linux), or that they are Linux-only.
  * Exit 0 when processes can be listed and read (the recorder can work),
  * 1 when not, 2 for usage errors.
  */
+#include "ph_cgroup.h"
 #include "ph_cmd.h"
 #include "ph_format.h"
 #include "ph_platform.h"
@@ -17,6 +20,72 @@
 #include <cJSON.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Control groups (include/ph_cgroup.h): whether the recorder can read
+ * every listed process's /proc/PID/cgroup, and which hierarchy the lines
+ * show: cgroup v2 alone (the "0::" line), hybrid (v2 beside systemd's v1
+ * "name=systemd" tree) or v1 alone. macOS: no cgroups, so the keys of
+ * `--by unit|slice|container|cgroup` do not apply there. */
+static void cgroup_probe(ph_platform *p, const ph_platform_opts *opts, ph_probes *pr)
+{
+    static const char *const src = "cgroups (--by unit, slice, container)";
+    if (pr->n >= PH_PROBES_MAX)
+        return;
+    ph_probe *c = &pr->v[pr->n++];
+    memset(c, 0, sizeof *c);
+    c->source = src;
+    if (!ph_platform_has_cgroups()) {
+        c->state = PH_PROBE_MISSING;
+        snprintf(c->why, sizeof c->why,
+                 "Linux-only: this platform has no cgroups (its grouping is coalitions and bundles: --by app)");
+        return;
+    }
+    ph_pidlist l = {NULL, 0, 0};
+    if (ph_platform_list(p, &l) < 0 || l.n == 0) {
+        c->state = PH_PROBE_MISSING;
+        snprintf(c->why, sizeof c->why, "no processes listed to read cgroups of");
+        ph_pidlist_free(&l);
+        return;
+    }
+    size_t read = 0, both = 0, v2 = 0; /* the rest: name=systemd alone */
+    char first[96] = "";
+    for (size_t i = 0; i < l.n; i++) {
+        ph_cgroup cg;
+        if (ph_platform_cgroup(p, l.pids[i], &cg) < 0)
+            continue;
+        read++;
+        if (cg.have_v2 && cg.have_v1)
+            both++;
+        else if (cg.have_v2)
+            v2++;
+        if (!first[0]) {
+            ph_cgroup_keys k;
+            ph_cgroup_keys_of(&cg, &k);
+            snprintf(first, sizeof first, "pid %d in %.40s (unit %.30s)", (int)l.pids[i], k.path, k.unit);
+        }
+    }
+    const char *root = opts->proc_root ? opts->proc_root : "/proc";
+    if (read == 0) {
+        c->state = PH_PROBE_MISSING;
+        snprintf(c->why, sizeof c->why,
+                 "no %s/PID/cgroup with a cgroup v2 or name=systemd line could be read (of %zu processes):"
+                 " --by unit, slice, container and cgroup put everything under '-'",
+                 root, l.n);
+        ph_pidlist_free(&l);
+        return;
+    }
+    const char *h = both ? "hybrid (cgroup v2 and v1 name=systemd)" : v2 ? "v2 unified" : "v1 (name=systemd)";
+    snprintf(c->sample, sizeof c->sample, "%s; %zu of %zu processes read; %s", h, read, l.n, first);
+    /* A process may end between the listing and the read: a few misses
+     * are that; more is something refusing the reads. */
+    c->state = (l.n - read) * 20 <= l.n ? PH_PROBE_WORKS : PH_PROBE_PARTLY;
+    if (c->state == PH_PROBE_PARTLY)
+        snprintf(c->why, sizeof c->why,
+                 "%zu processes' %s/PID/cgroup could not be read (ended, refused, or no v2 or name=systemd"
+                 " line): they group under '-'",
+                 l.n - read, root);
+    ph_pidlist_free(&l);
+}
 
 static const char *state_name(enum ph_probe_state s)
 {
@@ -66,6 +135,7 @@ static int doctor_exec(int argc, char **argv)
         snprintf(pr.v[0].why, sizeof pr.v[0].why, "%s", err);
     } else {
         ph_platform_doctor(p, &opts, &pr);
+        cgroup_probe(p, &opts, &pr);
         ph_platform_close(p);
     }
     /* The recorder works when it can list and read processes. */

@@ -1,4 +1,5 @@
-/* prochist export: app-level metrics for Prometheus and friends. */
+/* prochist export: app-level (or unit, slice, container) metrics for
+ * Prometheus and friends. */
 #include "ph_cmd.h"
 #include "ph_export.h"
 #include "ph_platform.h"
@@ -12,7 +13,7 @@
 
 typedef struct export_args {
     ph_export_opts *o;
-    const char *db, *since;
+    const char *db, *since, *by;
     int utc;
 } export_args;
 
@@ -39,6 +40,18 @@ static int take_opt(void *ctx, int c, const char *arg)
         }
         a->o->top = (int)top;
         break;
+    case 'b':
+        if (strcmp(arg, "app") != 0 && strcmp(arg, "unit") != 0 && strcmp(arg, "slice") != 0 &&
+            strcmp(arg, "container") != 0) {
+            ph_err("bad --by '%s': use app, unit, slice or container", arg);
+            return PH_EXIT_USAGE;
+        }
+        if (strcmp(arg, "app") != 0 && !ph_platform_has_cgroups()) {
+            ph_err("--by %s is Linux-only: this platform has no cgroups (use app)", arg);
+            return PH_EXIT_USAGE;
+        }
+        a->by = arg;
+        break;
     case 's': a->since = arg; break;
     case 'u': a->utc = 1; break;
     }
@@ -48,7 +61,7 @@ static int take_opt(void *ctx, int c, const char *arg)
 static int export_exec(int argc, char **argv)
 {
     ph_export_opts o = {0, 0, 0, 0, NULL};
-    export_args args = {&o, NULL, NULL, 0};
+    export_args args = {&o, NULL, NULL, NULL, 0};
     char path[PH_PATH_MAX], err[512] = "";
     int rc;
     if ((rc = ph_cmd_defaults(&ph_cmd_export, take_opt, &args)) != 0 ||
@@ -77,7 +90,7 @@ static int export_exec(int argc, char **argv)
     }
     ph_buf b = {0};
     o.db_path = path;
-    rc = ph_export(s, &o, &b, err, sizeof err);
+    rc = ph_export_by(s, &o, args.by, &b, err, sizeof err);
     ph_store_close(s);
     if (rc < 0) {
         ph_err("%s", err);
@@ -94,6 +107,9 @@ static const ph_opt export_opts[] = {
     {"format", 0, 'f', "F", "prometheus (text 0.0.4) or openmetrics", "prometheus", NULL},
     {"top", 0, 't', "N", "one series per app for the top N of each metric, the rest\nsummed into app=\"other\"", "50",
      NULL},
+    {"by", 0, 'b', "KEY",
+     "app, or on Linux unit, slice or container: their CPU and\nstorage counters (counted as each minute is rolled up),\nthe top N as for apps, the rest summed into \"other\"",
+     "app", NULL},
     {"since", 0, 's', "WHEN",
      "start of the memory peak gauge's window, to now: any time of\n'prochist top --help' (10m, '1h ago', 14:00, "
      "today, ...)", "1m", NULL},
@@ -106,7 +122,7 @@ const ph_cmd ph_cmd_export = {
     "export",
     "",
     0,
-    "Print app-level metrics for Prometheus (counters since recording began).",
+    "Print per-app (or unit, slice, container) counters since recording began, for Prometheus.",
     export_opts,
     "  For node_exporter, let the recorder write the file: prochist record --textfile-dir DIR\n",
     export_exec,

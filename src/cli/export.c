@@ -1,5 +1,7 @@
-/* Prometheus / OpenMetrics exposition of app totals (include/ph_export.h). */
+/* Prometheus / OpenMetrics exposition of app (or unit, slice, container)
+ * totals (include/ph_export.h). */
 #include "ph_export.h"
+#include "ph_cgroup.h"
 #include "ph_db.h"
 #include "ph_system_series.h"
 #include "ph_util.h"
@@ -10,23 +12,25 @@
 #include <sys/stat.h>
 
 typedef struct app_row {
-    char *app;
+    char *app;   /* the label value: an app, or a unit, slice, container */
     double v[8]; /* cpu s, read B, written B, energy J, wakeups, memory peak B,
                     estimated energy J, GPU s */
     int has[8];
 } app_row;
 
+/* Family names are prochist_<what>_<name>; "%s" in help is "app", "unit",
+ * "slice" or "container". */
 static const struct {
     const char *name, *type, *unit, *help;
 } fam[8] = {
-    {"prochist_app_cpu_seconds", "counter", "seconds", "CPU time (user + system) of the app's processes since recording began."},
-    {"prochist_app_disk_read_bytes", "counter", "bytes", "Bytes the app's processes read from storage since recording began."},
-    {"prochist_app_disk_written_bytes", "counter", "bytes", "Bytes the app's processes wrote to storage since recording began."},
-    {"prochist_app_energy_joules", "counter", "joules", "Energy the platform measured for the app's processes since recording began."},
-    {"prochist_app_wakeups", "counter", "", "Wakeups of the app's processes since recording began."},
-    {"prochist_app_memory_peak_bytes", "gauge", "bytes", "Largest memory (footprint, else resident) of the app's processes at one moment in the last window."},
-    {"prochist_app_energy_estimated_joules", "counter", "joules", "Energy estimated for the app's processes (the package energy by CPU share: not measured per process) since recording began."},
-    {"prochist_app_gpu_seconds", "counter", "seconds", "GPU engine busy time of the app's processes since recording began."},
+    {"cpu_seconds", "counter", "seconds", "CPU time (user + system) of the %s's processes since recording began."},
+    {"disk_read_bytes", "counter", "bytes", "Bytes the %s's processes read from storage since recording began."},
+    {"disk_written_bytes", "counter", "bytes", "Bytes the %s's processes wrote to storage since recording began."},
+    {"energy_joules", "counter", "joules", "Energy the platform measured for the %s's processes since recording began."},
+    {"wakeups", "counter", "", "Wakeups of the %s's processes since recording began."},
+    {"memory_peak_bytes", "gauge", "bytes", "Largest memory (footprint, else resident) of the %s's processes at one moment in the last window."},
+    {"energy_estimated_joules", "counter", "joules", "Energy estimated for the %s's processes (the package energy by CPU share: not measured per process) since recording began."},
+    {"gpu_seconds", "counter", "seconds", "GPU engine busy time of the %s's processes since recording began."},
 };
 
 void ph_export_label(ph_buf *b, const char *value)
@@ -69,18 +73,20 @@ static void number(ph_buf *b, double v, int integer)
         ph_buf_printf(b, "%.9f", v);
 }
 
-static void family(ph_buf *b, const ph_export_opts *o, int k, app_row *rows, size_t n)
+static void family(ph_buf *b, const ph_export_opts *o, const char *what, int k, app_row *rows, size_t n)
 {
     size_t have = 0;
     for (size_t i = 0; i < n; i++)
         have += rows[i].has[k];
     if (!have)
         return;
+    char name[96], help[256];
+    snprintf(name, sizeof name, "prochist_%s_%s", what, fam[k].name);
+    snprintf(help, sizeof help, fam[k].help, what);
     const char *sfx = (!o->openmetrics && strcmp(fam[k].type, "counter") == 0) ? "_total" : "";
-    ph_buf_printf(b, "# HELP %s%s %s\n# TYPE %s%s %s\n", fam[k].name, sfx, fam[k].help, fam[k].name, sfx,
-                  fam[k].type);
+    ph_buf_printf(b, "# HELP %s%s %s\n# TYPE %s%s %s\n", name, sfx, help, name, sfx, fam[k].type);
     if (o->openmetrics && fam[k].unit[0])
-        ph_buf_printf(b, "# UNIT %s %s\n", fam[k].name, fam[k].unit);
+        ph_buf_printf(b, "# UNIT %s %s\n", name, fam[k].unit);
     fam_k = k;
     qsort(rows, n, sizeof *rows, cmp_fam);
     const char *sample_sfx = strcmp(fam[k].type, "counter") == 0 ? "_total" : "";
@@ -99,7 +105,7 @@ static void family(ph_buf *b, const ph_export_opts *o, int k, app_row *rows, siz
             others = 1;
             continue;
         }
-        ph_buf_printf(b, "%s%s{app=\"", fam[k].name, sample_sfx);
+        ph_buf_printf(b, "%s%s{%s=\"", name, sample_sfx, what);
         ph_export_label(b, rows[i].app);
         ph_buf_puts(b, "\"} ");
         number(b, rows[i].v[k], integer);
@@ -107,7 +113,7 @@ static void family(ph_buf *b, const ph_export_opts *o, int k, app_row *rows, siz
         shown++;
     }
     if (others) {
-        ph_buf_printf(b, "%s%s{app=\"other\"} ", fam[k].name, sample_sfx);
+        ph_buf_printf(b, "%s%s{%s=\"other\"} ", name, sample_sfx, what);
         number(b, other, integer);
         ph_buf_puts(b, "\n");
     }
@@ -162,11 +168,59 @@ static int system_series(ph_buf *b, const ph_export_opts *o, ph_store *s, char *
     return 0;
 }
 
+static int cmp_label(const void *x, const void *y)
+{
+    const ph_cgroup_total *a = x, *b = y;
+    return strcmp(a->label, b->label);
+}
+
+/* Units, slices or containers: their totals (cgroup_total, counted as
+ * minutes are rolled up), CPU and storage. Several container ids may share
+ * a short id: the label is the short one, their values summed (sorted by
+ * label first: a host that ran many containers has many rows). */
+static int cgroup_rows(ph_store *s, const char *what, app_row **rows, size_t *n, char *err, size_t errlen)
+{
+    ph_cgroup_total *t;
+    size_t nt;
+    *rows = NULL;
+    *n = 0;
+    if (ph_db_cgroup_totals(s, what, &t, &nt, err, errlen) < 0)
+        return -1;
+    if (nt > 1)
+        qsort(t, nt, sizeof *t, cmp_label);
+    *rows = ph_xcalloc(nt ? nt : 1, sizeof **rows);
+    for (size_t i = 0; i < nt; i++) {
+        if (*n == 0 || strcmp((*rows)[*n - 1].app, t[i].label) != 0) {
+            app_row *r = &(*rows)[(*n)++];
+            r->app = ph_xstrdup(t[i].label);
+            r->has[0] = r->has[1] = r->has[2] = 1;
+        }
+        app_row *r = &(*rows)[*n - 1];
+        r->v[0] += (double)t[i].cpu_ns / 1e9;
+        r->v[1] += (double)t[i].disk_read_bytes;
+        r->v[2] += (double)t[i].disk_write_bytes;
+    }
+    ph_db_cgroup_totals_free(t, nt);
+    return 0;
+}
+
 int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size_t errlen)
+{
+    return ph_export_by(s, o, NULL, out, err, errlen);
+}
+
+int ph_export_by(ph_store *s, const ph_export_opts *o, const char *by, ph_buf *out, char *err, size_t errlen)
 {
     app_row *rows = NULL;
     size_t n = 0, cap = 0;
     int rc = -1;
+    if (by && strcmp(by, "app") != 0) {
+        if (cgroup_rows(s, by, &rows, &n, err, errlen) < 0)
+            return -1;
+        for (int k = 0; k < 3; k++)
+            family(out, o, by, k, rows, n);
+        goto system;
+    }
     ph_app_total *tot;
     size_t ntot;
     if (ph_db_app_totals(s, &tot, &ntot, err, errlen) < 0)
@@ -224,8 +278,9 @@ int ph_export(ph_store *s, const ph_export_opts *o, ph_buf *out, char *err, size
         goto out;
     }
     for (int k = 0; k < 8; k++)
-        family(out, o, k, rows, n);
+        family(out, o, "app", k, rows, n);
 
+system:
     if (system_series(out, o, s, err, errlen) < 0)
         goto out;
     /* The recorder's own health. */

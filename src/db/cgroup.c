@@ -4,7 +4,10 @@
  * include/ph_cgroup.h computed once, when the pair is first seen; a process
  * row references its row. Written in the sample's transaction by the store
  * sink (src/db/store.c), on a process's first sight and on keyframes; the
- * reference is only rewritten when it changes. All values are bound.
+ * reference is only rewritten when it changes. All values are bound. A row
+ * no process references any more (retention pruned its processes, or they
+ * moved) is deleted by schema/016_cgroup_prune.sql's triggers, in the
+ * statement that removed the last reference.
  * Read back (ph_db_cgroup_keys, include/ph_db.h) by the query commands'
  * `--by unit|slice|container|cgroup`, in one pass over a range of process ids.
  */
@@ -268,4 +271,65 @@ void ph_db_cgkeys_free(ph_db_cgkeys *k, size_t n)
         memset(&k[i], 0, sizeof k[i]);
     }
     ph_imap_free(&done);
+}
+
+int ph_db_cgroup_totals(ph_store *s, const char *dim, ph_cgroup_total **out, size_t *n, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int64_t have = 0;
+    *out = NULL;
+    *n = 0;
+    if (ph_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'cgroup_total'", 0,
+                   &have) < 0) {
+        snprintf(err, errlen, "cannot read the cgroup totals: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    if (have == 0) /* older than schema 16: nothing counted yet */
+        return 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT key, label, cpu_user_ns + cpu_system_ns, disk_read_bytes, disk_write_bytes"
+                           " FROM cgroup_total WHERE dim = ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot read the cgroup totals: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, dim, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *out = ph_xrealloc(*out, cap * sizeof **out);
+        }
+        ph_cgroup_total *t = &(*out)[(*n)++];
+        t->key = dup_col(st, 0);
+        t->label = dup_col(st, 1);
+        if (!t->key)
+            t->key = ph_xstrdup("-");
+        if (!t->label)
+            t->label = ph_xstrdup(t->key);
+        t->cpu_ns = sqlite3_column_int64(st, 2);
+        t->disk_read_bytes = sqlite3_column_int64(st, 3);
+        t->disk_write_bytes = sqlite3_column_int64(st, 4);
+    }
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "cannot read the cgroup totals: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        ph_db_cgroup_totals_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+void ph_db_cgroup_totals_free(ph_cgroup_total *t, size_t n)
+{
+    for (size_t i = 0; t && i < n; i++) {
+        free(t[i].key);
+        free(t[i].label);
+    }
+    free(t);
 }

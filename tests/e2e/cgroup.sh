@@ -70,5 +70,14 @@ else
     fail "cgroup: CPU under $cg.service within 10% of getrusage" "db ${got:-none} ns, burner ${cpu_ns:-none} ns"
 fi
 echo "# cgroup: unit CPU ${got:-none} ns, burner getrusage ${cpu_ns:-none} ns"
+# The same through the query tool: top --by unit finds that unit's CPU.
+top=$("$PROCHIST" top --db "$db" --since 1h --by unit --name "$cg.service" --format json |
+    jq -r '[.rows[] | select(.unit == "'"$cg.service"'") | .cpu_s] | add // 0 | . * 1e9 | floor')
+if within "${top:-0}" "${cpu_ns:-0}" 10; then
+    ok "cgroup: top --by unit gives $cg.service's CPU within 10% of getrusage"
+else
+    fail "cgroup: top --by unit gives $cg.service's CPU within 10% of getrusage" "top ${top:-none} ns, burner ${cpu_ns:-none} ns"
+fi
+echo "# cgroup: top --by unit ${top:-none} ns"
 others=$(sqlite3 "$db" "select count(*) from v_proc_cgroup where unit = '$cg.service' and pid <> ${burn_pid:-0}")
 check "cgroup: nothing else in that unit" [ "$others" = 0 ]

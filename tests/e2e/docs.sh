@@ -35,3 +35,24 @@ for f in "$TMP"/recipe*.sql; do
     elif [ "$rows" -lt 1 ]; then fail "$name" "returned no rows"
     else ok "$name"; fi
 done
+
+# The recipe "CPU per systemd unit yesterday" gives what `top --by unit`
+# gives for yesterday (UTC), unit by unit (the generated hours carry units:
+# tests/gen/genlib.c).
+unit_recipe=$(grep -l '^-- columns: unit, cpu_s, processes$' "$TMP"/recipe*.sql | head -1)
+if [ -z "$unit_recipe" ]; then
+    fail "docs: the recipe 'CPU per systemd unit yesterday' is there" "no recipe with columns unit, cpu_s, processes"
+else
+    sqlite3 -readonly -separator ' ' "$db" <"$unit_recipe" | awk '$1 != "" && $1 != "-"' >"$TMP/recipe_units"
+    "$PROCHIST" top --db "$db" --utc --since yesterday --until today --by unit -n 100000 --format json |
+        jq -r '.rows[] | "\(.unit) \(.cpu_s // 0)"' >"$TMP/top_units"
+    n=$(grep -c . "$TMP/recipe_units")
+    bad=$(awk 'NR == FNR { top[$1] = $2; next }
+               !($1 in top) || (top[$1] - $2 > 0.0015 || $2 - top[$1] > 0.0015) { print $1 ": recipe " $2 ", top " top[$1] }' \
+        "$TMP/top_units" "$TMP/recipe_units")
+    if [ "$n" -ge 3 ] && [ -z "$bad" ]; then
+        ok "docs: the unit recipe's CPU for yesterday equals top --by unit's ($n units)"
+    else
+        fail "docs: the unit recipe's CPU for yesterday equals top --by unit's" "$n units; $(echo "$bad" | head -3)"
+    fi
+fi

@@ -62,6 +62,36 @@ check doctor_bad_format_one_line [ "$(wc -l <"$TMP/err")" -eq 1 ]
 capture "$PROCHIST" doctor extra
 check doctor_extra_argument_exit_2 [ "$rc" -eq 2 ]
 
+# cgroups: the hierarchy each fixture host shows (tests/fixtures/cgroup: v2
+# only, hybrid, v1 only), every process read; without cgroup files, missing
+# and why.
+CG="cgroups (--by unit, slice, container)"
+capture "$PROCHIST" doctor --proc-root "$proc" --sys-root "$TMP/empty" --format json
+check doctor_fixture_no_cgroup_files_missing [ "$(state "$CG")" = missing ]
+check doctor_fixture_no_cgroup_files_why sh -c "jq -r --arg s '$CG' '.sources[] | select(.source == \$s) | .why' '$TMP/out' |
+    grep -q 'no $proc/PID/cgroup with a cgroup v2 or name=systemd line could be read (of $nprocs processes)'"
+for host in v2 hybrid v1; do
+    cp -R "$proc" "$TMP/cg-$host"
+    (cd "$TESTS_DIR/fixtures/cgroup/$host" && for p in [0-9]*; do cp "$p/cgroup" "$TMP/cg-$host/$p/cgroup"; done)
+    case $host in
+    v2) want="v2 unified" ;;
+    hybrid) want="hybrid (cgroup v2 and v1 name=systemd)" ;;
+    v1) want="v1 (name=systemd)" ;;
+    esac
+    capture "$PROCHIST" doctor --proc-root "$TMP/cg-$host" --sys-root "$TMP/empty" --format json
+    check "doctor_cgroups_${host}_works" [ "$(state "$CG")" = works ]
+    got=$(field "$CG" sample)
+    case $got in
+    "$want; $nprocs of $nprocs processes read; pid "*) ok "doctor_cgroups_${host}_hierarchy ($got)" ;;
+    *) fail "doctor_cgroups_${host}_hierarchy" "got '$got', want '$want; $nprocs of $nprocs processes read; ...'" ;;
+    esac
+done
+# one file unreadable of six: partly, and it says how many
+rm "$TMP/cg-v2/3109/cgroup"
+capture "$PROCHIST" doctor --proc-root "$TMP/cg-v2" --sys-root "$TMP/empty"
+check doctor_cgroups_one_unreadable_partly grep -q "^partly   $CG .*5 of $nprocs processes read" "$TMP/out"
+check doctor_cgroups_one_unreadable_why grep -q "1 processes' $TMP/cg-v2/PID/cgroup could not be read" "$TMP/out"
+
 # live: this machine's /proc lists this shell, and doctor reads itself
 capture "$PROCHIST" doctor --format json
 check doctor_live_exit_0 [ "$rc" -eq 0 ]
@@ -71,3 +101,21 @@ check doctor_live_reads_itself sh -c "jq -r '.sources[] | select(.source == \"pe
     grep -q '(prochist): cpu '"
 check doctor_live_every_source_has_value_or_reason \
     [ "$(jq '[.sources[] | select(.sample == null and .why == null)] | length' "$TMP/out")" -eq 0 ]
+# live cgroups: the hierarchy the mounts say (cgroup2 and a name=systemd
+# cgroup mount: hybrid; cgroup2 alone: v2; name=systemd alone: v1)
+v2m=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+v1m=$(awk '$3 == "cgroup" && $4 ~ /(^|,)name=systemd(,|$)/ { print $2; exit }' /proc/self/mounts)
+if [ -n "$v2m" ] && [ -n "$v1m" ]; then want="hybrid"
+elif [ -n "$v2m" ]; then want="v2 unified"
+elif [ -n "$v1m" ]; then want="v1"
+else want=""; fi
+if [ -n "$want" ]; then
+    got=$(field "$CG" sample)
+    case $got in
+    "$want"*) ok "doctor_live_cgroups_hierarchy_is_$want ($got)" ;;
+    *) fail "doctor_live_cgroups_hierarchy_is_$want" "got '$got'" ;;
+    esac
+    check doctor_live_cgroups_readable [ "$(state "$CG")" != missing ]
+else
+    echo "skip - doctor_live_cgroups: no cgroup2 or name=systemd mount here"
+fi

@@ -193,3 +193,91 @@ exp_e=$(grep -c '^prochist_system_energy_joules_total' "$TMP/top1.prom")
 if { [ "$rec_e" = 0 ] && [ "$exp_e" = 0 ]; } || { [ "$rec_e" != 0 ] && [ "$exp_e" != 0 ]; }; then
     ok "prometheus: energy series only where energy was recorded ($rec_e samples with energy, $exp_e series)"
 else fail "prometheus: energy series only where energy was recorded" "$rec_e samples with energy, $exp_e series"; fi
+
+# export --by unit|slice|container (the generated history's cgroups: units,
+# slices, docker and kubepods containers): counters from table
+# cgroup_total, counted as each minute is rolled up. Each unit's CPU and
+# storage equal SQL over the minute tier by the process's unit, and the
+# units together what `top --by unit` gives for those minutes; --top bounds
+# the series, the rest summed into "other".
+"$PROCHIST" export --db "$pdb" --by unit --top 10000 >"$TMP/unit.prom"
+check "prometheus: export --by unit passes promtool check metrics" sh -c 'promtool check metrics <"$1"' sh "$TMP/unit.prom"
+check "prometheus: export --by unit has no app series" sh -c '! grep -q "^prochist_app_" "$1"' sh "$TMP/unit.prom"
+check "prometheus: export --by unit keeps the recorder's series" grep -q '^prochist_recorder_samples_total ' "$TMP/unit.prom"
+by_unit_ok() {
+    sqlite3 -separator ' ' "$pdb" "select ifnull(c.unit, '-'),
+            printf('%.9f', sum(ifnull(m.cpu_user_ns, 0) + ifnull(m.cpu_system_ns, 0)) / 1e9),
+            sum(ifnull(m.disk_read_bytes, 0)), sum(ifnull(m.disk_write_bytes, 0))
+        from proc_minute m join process p using (proc) left join cgroup c on c.cgroup = p.cgroup
+        group by 1 having sum(ifnull(m.cpu_user_ns, 0) + ifnull(m.cpu_system_ns, 0) + ifnull(m.disk_read_bytes, 0)
+                              + ifnull(m.disk_write_bytes, 0)) > 0 order by 1" >"$TMP/unit.want"
+    awk '/^prochist_unit_(cpu_seconds|disk_read_bytes|disk_written_bytes)_total\{/ {
+            split($1, a, "unit=\""); u = substr(a[2], 1, length(a[2]) - 2)
+            if ($1 ~ /cpu/) c[u] = $2; else if ($1 ~ /read/) r[u] = $2; else w[u] = $2
+        } END { for (u in c) print u, c[u], r[u], w[u] }' "$TMP/unit.prom" | sort >"$TMP/unit.got"
+    n=$(grep -c . "$TMP/unit.want")
+    [ "$n" -gt 5 ] || { echo "only $n units in SQL"; return 1; }
+    cmp -s "$TMP/unit.want" "$TMP/unit.got" || { diff "$TMP/unit.want" "$TMP/unit.got" | head -5; return 1; }
+    echo "$n units"
+}
+if out=$(by_unit_ok); then ok "prometheus: export --by unit equals SQL over the minute tier per unit ($out)"
+else fail "prometheus: export --by unit equals SQL over the minute tier per unit" "$out"; fi
+# A minute rolled up again (rows written again, INSERT OR REPLACE) is not
+# counted twice.
+sqlite3 "$pdb" "insert or replace into proc_minute select * from proc_minute
+                where bucket_ns >= (select max(bucket_ns) - 600000000000 from proc_minute)"
+"$PROCHIST" export --db "$pdb" --by unit --top 10000 >"$TMP/unit.again.prom"
+check "prometheus: minute rows written again leave export --by unit's series as they were" \
+    sh -c '[ "$(grep "^prochist_unit_" "$1")" = "$(grep "^prochist_unit_" "$2")" ] && grep -q "^prochist_unit_" "$1"' \
+    sh "$TMP/unit.prom" "$TMP/unit.again.prom"
+w0=$(sqlite3 "$pdb" "select min(bucket_ns) / 1000000000 from sample_minute")
+w1=$(sqlite3 "$pdb" "select max(bucket_ns) / 1000000000 + 60 from sample_minute")
+top_cpu=$("$PROCHIST" top --db "$pdb" --since "@$w0" --until "@$w1" --by unit -n 100000 --format json |
+    jq '[.rows[].cpu_s // 0] | add')
+exp_cpu=$(awk '/^prochist_unit_cpu_seconds_total\{/ { s += $2 } END { printf "%.9f", s }' "$TMP/unit.prom")
+check "prometheus: export --by unit's CPU comes to top --by unit's over the rolled-up minutes ($exp_cpu, $top_cpu)" \
+    awk -v a="$exp_cpu" -v b="$top_cpu" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-6 && d > -1e-6) }'
+"$PROCHIST" export --db "$pdb" --by unit --top 2 >"$TMP/unit2.prom"
+n=$(grep -c '^prochist_unit_cpu_seconds_total{' "$TMP/unit2.prom")
+other=$(awk '$1 == "prochist_unit_cpu_seconds_total{unit=\"other\"}" { print $2 }' "$TMP/unit2.prom")
+rest=$(sort -k2 -g -r "$TMP/unit.got" | awk 'NR > 2 { s += $2 } END { printf "%.9f", s }')
+check "prometheus: export --by unit --top 2 gives two units and 'other', the rest summed ($n series, other $other, rest $rest)" \
+    awk -v n="$n" -v a="$other" -v b="$rest" 'BEGIN { d = a - b; exit !(n == 3 && b > 0 && d < 1e-6 && d > -1e-6) }'
+for k in slice container; do
+    "$PROCHIST" export --db "$pdb" --by $k >"$TMP/$k.prom"
+    check "prometheus: export --by $k passes promtool check metrics" sh -c 'promtool check metrics <"$1"' sh "$TMP/$k.prom"
+    got=$(awk -v k=$k '$1 ~ "^prochist_" k "_cpu_seconds_total\\{" { s += $2 } END { printf "%.6f", s }' "$TMP/$k.prom")
+    want=$(awk '{ s += $2 } END { printf "%.6f", s }' "$TMP/unit.got")
+    check "prometheus: export --by $k's CPU adds up to the units' ($got, $want)" [ "$got" = "$want" ]
+done
+# containers are labelled by their short id (12 characters)
+check "prometheus: export --by container labels short ids" \
+    sh -c 'grep -q "^prochist_container_cpu_seconds_total{container=\"[0-9a-f]\{12\}\"} " "$1" &&
+           ! grep -q "container=\"[0-9a-f]\{13,\}\"" "$1"' sh "$TMP/container.prom"
+# Labels escaped: systemd's own escapes (a '\x2d' in a unit name), and a
+# hostile value put straight into the totals.
+sqlite3 "$pdb" "insert into cgroup_total (dim, key, label, cpu_user_ns, first_ns, last_ns) values
+                ('unit', 'systemd-fsck@dev-disk-by\\x2duuid-0a1b.service', 'systemd-fsck@dev-disk-by\\x2duuid-0a1b.service', 5e12, 0, 0),
+                ('unit', 'q\"u' || char(10) || 'x', 'q\"u' || char(10) || 'x', 4e12, 0, 0)"
+"$PROCHIST" export --db "$pdb" --by unit >"$TMP/unit3.prom"
+check "prometheus: export --by unit with escapes in unit names passes promtool" sh -c 'promtool check metrics <"$1"' sh "$TMP/unit3.prom"
+check "prometheus: a unit's backslash is escaped" \
+    grep -q '^prochist_unit_cpu_seconds_total{unit="systemd-fsck@dev-disk-by\\\\x2duuid-0a1b.service"} 5000.000000000$' "$TMP/unit3.prom"
+check "prometheus: a unit's quote and newline are escaped" \
+    grep -q '^prochist_unit_cpu_seconds_total{unit="q\\"u\\nx"} 4000.000000000$' "$TMP/unit3.prom"
+# Two container ids with the same short id: one series, their sum.
+sqlite3 "$pdb" "insert into cgroup_total (dim, key, label, cpu_user_ns, first_ns, last_ns) values
+                ('container', 'feedfacecafe' || printf('%052d', 1), 'feedfacecafe', 3e12, 0, 0),
+                ('container', 'feedfacecafe' || printf('%052d', 2), 'feedfacecafe', 2e12, 0, 0)"
+"$PROCHIST" export --db "$pdb" --by container >"$TMP/ct2.prom"
+n=$(grep -c '^prochist_container_cpu_seconds_total{container="feedfacecafe"} 5000.000000000$' "$TMP/ct2.prom")
+check "prometheus: container ids sharing a short id are one series, summed ($n)" [ "$n" = 1 ]
+capture "$PROCHIST" export --db "$pdb" --by cgroup
+check "prometheus: export --by cgroup (unbounded paths) is refused, one line, exit 2" \
+    sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "use app, unit, slice or container" "$2"' sh "$rc" "$TMP/err"
+# A database from before schema 16 has no totals: no unit series, no error.
+cp "$pdb" "$TMP/old16.db"
+sqlite3 "$TMP/old16.db" "drop trigger proc_minute_total; drop trigger proc_minute_total_undo; drop table cgroup_total"
+capture "$PROCHIST" export --db "$TMP/old16.db" --by unit
+check "prometheus: export --by unit on a database without cgroup totals exits 0 without unit series" \
+    sh -c '[ "$1" -eq 0 ] && ! grep -q "^prochist_unit_" "$2" && grep -q "^prochist_build_info" "$2"' sh "$rc" "$TMP/out"
