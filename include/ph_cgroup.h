@@ -70,7 +70,7 @@ void ph_cgroup_path_keys(const char *path, ph_cgroup_keys *out);
 const char *ph_container_runtime_name(enum ph_container_runtime r);
 
 /* Monotonic totals per unit, slice or container (table cgroup_total,
- * schema/016_cgroup_prune_totals.sql), for `export --by`: counted as each
+ * schema/015_cgroup_prune_totals.sql), for `export --by`: counted as each
  * minute is rolled up, never pruned. */
 struct ph_store;
 typedef struct ph_cgroup_total {
@@ -79,7 +79,7 @@ typedef struct ph_cgroup_total {
     long long cpu_ns, disk_read_bytes, disk_write_bytes;
 } ph_cgroup_total;
 /* dim: "unit", "slice" or "container". No rows (0) from a database older
- * than schema 16; -1 with a message when it cannot be read. */
+ * than schema 15; -1 with a message when it cannot be read. */
 int ph_db_cgroup_totals(struct ph_store *s, const char *dim, ph_cgroup_total **out, size_t *n, char *err,
                         size_t errlen);
 void ph_db_cgroup_totals_free(ph_cgroup_total *t, size_t n);

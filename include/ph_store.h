@@ -115,7 +115,7 @@ typedef struct ph_store_tick {
 } ph_store_tick;
 ph_sink ph_store_sink(ph_store_tick *t);
 /* The last power reading, kept with each sample so a restart continues the
- * energy deltas (tables power_prev and power_prev_zone, schema 15). put:
+ * energy deltas (tables power_prev and power_prev_zone, schema 14). put:
  * 0 or -1 (n outside 0..PH_POWER_ZONES is refused). get: a reading whose
  * zones are not all there, or name a domain this binary does not know,
  * reads as none. */

@@ -6,7 +6,7 @@
  * sink (src/db/store.c), on a process's first sight and on keyframes; the
  * reference is only rewritten when it changes. All values are bound. A row
  * no process references any more (retention pruned its processes, or they
- * moved) is deleted by schema/016_cgroup_prune.sql's triggers, in the
+ * moved) is deleted by schema/015_cgroup_prune_totals.sql's triggers, in the
  * statement that removed the last reference.
  * Read back (ph_db_cgroup_keys, include/ph_db.h) by the query commands'
  * `--by unit|slice|container|cgroup`, in one pass over a range of process ids.
@@ -286,7 +286,7 @@ int ph_db_cgroup_totals(ph_store *s, const char *dim, ph_cgroup_total **out, siz
         snprintf(err, errlen, "cannot read the cgroup totals: %s", sqlite3_errmsg(db));
         return -1;
     }
-    if (have == 0) /* older than schema 16: nothing counted yet */
+    if (have == 0) /* older than schema 15: nothing counted yet */
         return 0;
     if (sqlite3_prepare_v2(db,
                            "SELECT key, label, cpu_user_ns + cpu_system_ns, disk_read_bytes, disk_write_bytes"

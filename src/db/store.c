@@ -1159,7 +1159,7 @@ int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n)
 }
 
 /*
- * The last power reading (schema/015_power_prev.sql): one power_prev row
+ * The last power reading (schema/014_power_prev.sql): one power_prev row
  * and a power_prev_zone row per zone, written with every sample that read
  * power. Zones past the reading's count (a zone gone since) are deleted.
  * A counter is unsigned: its 64 bits are kept as SQLite's signed integer

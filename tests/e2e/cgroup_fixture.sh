@@ -248,15 +248,15 @@ check "cgroup_fixture: retention: no process references a missing cgroup ($got)"
 got=$(sqlite3 "$rdb" "select count(*) from process where cgroup is not null")
 check "cgroup_fixture: retention: this recording's processes keep theirs ($got)" [ "$got" -gt 0 ]
 
-# The upgrade to schema 16: a schema 13 database with a row no process
+# The upgrade to schema 15: a schema 14 database with a row no process
 # references (left by retention before the triggers) loses it, and gains
-# the triggers and totals. (Undone by hand, so only while 016 is the newest
+# the triggers and totals. (Undone by hand, so only while 015 is the newest
 # migration: a later one must add its objects to the drops here.)
-up="$TMP/up16.db"
+up="$TMP/up15.db"
 cp "$TMP/by.db" "$up"
 ver=$(sqlite3 "$up" "pragma user_version")
-n16=$(ls "$TESTS_DIR/../schema" | grep -n '^016_' | cut -d: -f1)
-check "cgroup_fixture: schema 16 is the newest migration (number $n16 of $ver)" [ "$n16" = "$ver" ]
+n15=$(ls "$TESTS_DIR/../schema" | grep -n '^015_' | cut -d: -f1)
+check "cgroup_fixture: schema 15 is the newest migration (number $n15 of $ver)" [ "$n15" = "$ver" ]
 sqlite3 "$up" "drop trigger proc_minute_total; drop trigger proc_minute_total_undo; drop table cgroup_total;
                drop trigger process_delete_cgroup; drop trigger process_move_cgroup; drop index process_cgroup;
                insert into cgroup (path, path_v2, unit, slice) values ('/system.slice/phtest-orphan.service',
@@ -267,4 +267,4 @@ got=$(sqlite3 "$up" "select (select count(*) from cgroup where unit = 'phtest-or
                             (select count(*) from sqlite_master where name in ('process_delete_cgroup',
                                  'process_move_cgroup', 'process_cgroup', 'cgroup_total', 'proc_minute_total')) || ' ' ||
                             (pragma_user_version.user_version = $ver) from pragma_user_version")
-check "cgroup_fixture: the upgrade to schema 16 drops the orphan row and adds the triggers ($got)" [ "$got" = "0 5 1" ]
+check "cgroup_fixture: the upgrade to schema 15 drops the orphan row and adds the triggers ($got)" [ "$got" = "0 5 1" ]

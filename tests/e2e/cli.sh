@@ -122,7 +122,7 @@ done
 # After an upgrade, while the recorder that was running still writes the
 # previous schema, the query tool reads it; older schemas are refused with
 # what to do; the recorder's next start upgrades. (The fake schema 11
-# database is this one with what schemas 12, 13 and 16 added taken out.)
+# database is this one with what schemas 12 to 15 added taken out.)
 old="$TMP/prev.db"
 cp "$db" "$old"
 sqlite3 "$old" "drop view v_cgroup_hour; drop view v_cgroup_sample; drop view v_proc_cgroup;
@@ -130,6 +130,7 @@ sqlite3 "$old" "drop view v_cgroup_hour; drop view v_cgroup_sample; drop view v_
                 drop trigger process_delete_cgroup; drop trigger process_move_cgroup; drop index process_cgroup;
                 alter table process drop column cgroup; drop table cgroup;
                 alter table app_total drop column energy_est_nj; alter table app_total drop column gpu_ns;
+                drop table power_prev; drop table power_prev_zone;
                 pragma user_version = 11"
 for args in "top --since 1m" "export" "status"; do
     capture "$PROCHIST" $args --db "$old"

@@ -275,7 +275,7 @@ check "prometheus: container ids sharing a short id are one series, summed ($n)"
 capture "$PROCHIST" export --db "$pdb" --by cgroup
 check "prometheus: export --by cgroup (unbounded paths) is refused, one line, exit 2" \
     sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "use app, unit, slice or container" "$2"' sh "$rc" "$TMP/err"
-# A database from before schema 16 has no totals: no unit series, no error.
+# A database from before schema 15 has no totals: no unit series, no error.
 cp "$pdb" "$TMP/old16.db"
 sqlite3 "$TMP/old16.db" "drop trigger proc_minute_total; drop trigger proc_minute_total_undo; drop table cgroup_total"
 capture "$PROCHIST" export --db "$TMP/old16.db" --by unit

@@ -315,7 +315,7 @@ TEST(failed_write_keeps_its_cause_and_rereads_the_sample_number)
     ph_store_close(b);
 }
 
-/* ---- the last power reading (schema 15) ------------------------------- */
+/* ---- the last power reading (schema 14) ------------------------------- */
 
 static int power_same(const ph_power *a, const ph_power *b)
 {
@@ -388,7 +388,7 @@ TEST(power_reading_round_trips_typed)
     ph_store_close(s);
 }
 
-/* The migration to schema 15 turns the old text (meta.power_prev) into the
+/* The migration to schema 14 turns the old text (meta.power_prev) into the
  * typed rows: a whole text gives the same reading, a broken one none. */
 TEST(power_text_of_schema_14_migrates_to_rows)
 {
@@ -421,7 +421,7 @@ TEST(power_text_of_schema_14_migrates_to_rows)
         if (!s)
             return;
         sqlite3 *db = ph_store_db(s);
-        /* Back to what schema 14 had, then the migration again. */
+        /* Back to what schema 13 had, then the migration again. */
         snprintf(sql, sizeof sql,
                  "DROP TABLE power_prev; DROP TABLE power_prev_zone;"
                  " INSERT INTO meta (key, value) VALUES ('power_prev', '%s')", cases[i].text);

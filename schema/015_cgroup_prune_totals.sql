@@ -1,4 +1,4 @@
--- prochist schema 16: a cgroup row lives as long as a process row
+-- prochist schema 15: a cgroup row lives as long as a process row
 -- references it. Retention deletes processes (src/db/rollup.c) and a
 -- keyframe may move a process to another cgroup; the row nothing references
 -- any more goes in the same statement (a trigger), so a reader's snapshot

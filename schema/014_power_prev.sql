@@ -1,4 +1,4 @@
--- prochist schema 15: the last power reading in typed columns. The recorder
+-- prochist schema 14: the last power reading in typed columns. The recorder
 -- keeps its last reading of the power counters with each sample, so that a
 -- restart continues the energy deltas (src/db/store.c, ph_store_put_power).
 -- It was a text in meta.power_prev, "N CPU_NS D:E:M ..." (zones, CPU time,
