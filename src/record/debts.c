@@ -251,6 +251,8 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
         return; /* child times not read: the reap shows in a later delta */
     int64_t have_u = ph_val(row, PH_M_CHILD_CPU_USER_NS), have_s = ph_val(row, PH_M_CHILD_CPU_SYSTEM_NS);
     int64_t left = have_u + have_s, paid_u = 0, paid_s = 0, carried = *carry;
+    int64_t took_u = 0, took_s = 0; /* of paid_u and paid_s, what a row holds */
+    int both = (row->have & PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS)) != 0;
     /* child minor faults: exact counts, where they are read */
     int by_faults = (row->have & PH_BIT(PH_M_CHILD_FAULTS_MINOR)) != 0;
     int64_t left_flt = ph_val(row, PH_M_CHILD_FAULTS_MINOR); /* for the passes after the first */
@@ -286,9 +288,13 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
             if (w->uncharged)
                 continue; /* no row holds it: it stays in the child columns */
             /* the debt holds only child_* metrics, and own I/O where reaped I/O
-             * lands in the parent: every metric it has is owed */
+             * lands in the parent: every metric it has is owed (the child
+             * CPU columns are taken together, below) */
+            took_u += w->owed[PH_M_CHILD_CPU_USER_NS];
+            took_s += w->owed[PH_M_CHILD_CPU_SYSTEM_NS];
             for (int m = 0; m < PH_METRIC_COUNT; m++)
-                if (w->owed[m] && (row->have & PH_BIT(m)))
+                if (w->owed[m] && (row->have & PH_BIT(m)) && m != PH_M_CHILD_CPU_USER_NS &&
+                    m != PH_M_CHILD_CPU_SYSTEM_NS)
                     row->v[m] = row->v[m] > w->owed[m] ? row->v[m] - w->owed[m] : 0;
         }
     }
@@ -299,7 +305,26 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
     int64_t rem = (have_u + have_s) - (paid_u + paid_s) - carried;
     int64_t bound = 2 * src->cpu_res_ns;
     *carry = rem < 0 ? (-rem < bound ? -rem : bound) : 0;
-    int64_t res_u = row->v[PH_M_CHILD_CPU_USER_NS], res_s = ph_val(row, PH_M_CHILD_CPU_SYSTEM_NS);
+    /* The debts' CPU out of the child columns as one sum: the kernel splits
+     * a reaped child's time between user and system by its own tick
+     * samples, an exit record by its, and the two splits differ. Taken
+     * column by column, a record with more user time than the parent's
+     * user growth left the difference in the system column (and the
+     * other way round), credited again to the parent while the child's
+     * row held it: a loop of 200 10 ms children kept 0.1 s of them. */
+    int64_t res_u = have_u - took_u, res_s = both ? have_s - took_s : 0;
+    if (!both)
+        res_u -= took_s;
+    if (res_u < 0) {
+        res_s += res_u;
+        res_u = 0;
+    }
+    if (res_s < 0) {
+        res_u += res_s;
+        res_s = 0;
+    }
+    if (res_u < 0)
+        res_u = 0; /* the debts took more than the growth: the carry returns it */
     if (carried > 0) { /* last delta's excess, out of this one's columns */
         int64_t c = carried, take = res_s < c ? res_s : c;
         res_s -= take;

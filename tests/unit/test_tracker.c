@@ -13,6 +13,7 @@ typedef struct fproc {
     int64_t start_boot_ns, start_res_ns;
     const char *name;
     int64_t cpu, io, rss, ccpu, cflt; /* cflt: child minor faults (read when the fake has_cflt) */
+    int64_t csys; /* child system CPU (read when the fake has_csys; ccpu is then the user part) */
     int32_t ppid;
     int64_t uid;
     int alive, vanish_on_read;
@@ -23,6 +24,7 @@ typedef struct fake {
     int n;
     int full_reads, idle_reads;
     int has_cflt; /* reads give child minor faults, as Linux's do */
+    int has_csys; /* reads give child system CPU apart from user, as Linux's do */
     ph_exit exits[8]; /* handed over at the next step */
     int nexits;
 } fake;
@@ -81,7 +83,7 @@ static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, p
         s->start_key = p->start_key;
         s->start_boot_ns = p->start_boot_ns;
         s->start_res_ns = p->start_res_ns;
-        s->quick_sig = (uint64_t)(p->cpu * 1000003 + p->ccpu);
+        s->quick_sig = (uint64_t)(p->cpu * 1000003 + p->ccpu + p->csys * 7);
         s->ppid = p->ppid;
         s->uid = p->uid;
         snprintf(s->name, sizeof s->name, "%s", p->name);
@@ -89,6 +91,8 @@ static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, p
         ph_values_set(&s->vals, PH_M_CHILD_CPU_USER_NS, p->ccpu);
         if (f->has_cflt)
             ph_values_set(&s->vals, PH_M_CHILD_FAULTS_MINOR, p->cflt);
+        if (f->has_csys)
+            ph_values_set(&s->vals, PH_M_CHILD_CPU_SYSTEM_NS, p->csys);
         ph_values_set(&s->vals, PH_M_RESIDENT_BYTES, p->rss);
         if (hint && hint->start_key == s->start_key && hint->quick_sig == s->quick_sig) {
             f->idle_reads++;
@@ -1091,5 +1095,59 @@ TEST(zombie_reaped_between_its_read_and_its_parents_is_paid_there)
     child_cpu += others_cpu(&e);
     CHECK_I(parent_child, 0);
     CHECK_I(child_cpu, 10); /* its record's 1 and the reap's remainder */
+    ph_tracker_free(e.t);
+}
+
+/* The kernel splits a reaped child's CPU between its parent's user and
+ * system child times by its tick samples; the exit record splits it by its
+ * own. A record with more user time than the parent's user growth must not
+ * leave the difference in the system column: the child's row holds it, and
+ * the parent would be credited it again (200 x a 10 ms burner kept 0.1 s
+ * of its children in the loop's child columns under load). */
+TEST(child_cpu_split_differently_by_the_record_is_not_left_in_the_parent)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    e.f.has_csys = 1;
+    add(&e, 10, 5, 500, "loop", 100);
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    /* a child lived and was reaped between samples: its record says 55
+     * user + 5 system; the parent's child times grew by 40 user + 10 system
+     * (ticks, rounded down: within the slack of the record's 60) */
+    heard_exit(&e.f, 31, 10, e.boot_ns + 10, 55, 0, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_CPU_SYSTEM_NS, 5);
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 40;
+    e.f.p[0].csys = 10;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    const ph_row *parent = row_of(&e.r, 1);
+    int64_t kid = 0;
+    for (int i = 0; i < e.r.nrows; i++)
+        if (e.r.rows[i].kind == PH_ROW_EXIT)
+            kid += e.r.rows[i].vals.v[PH_M_CPU_USER_NS] + e.r.rows[i].vals.v[PH_M_CPU_SYSTEM_NS];
+    CHECK_I(kid, 60);
+    CHECK(parent != NULL);
+    if (parent) {
+        CHECK_I(parent->vals.v[PH_M_CHILD_CPU_USER_NS], 0);
+        CHECK_I(parent->vals.v[PH_M_CHILD_CPU_SYSTEM_NS], 0);
+    }
+    /* and the other way round: more system time in the record than the
+     * parent's system growth leaves nothing in the user column; the 10 the
+     * first record took beyond the growth comes back out of this one */
+    heard_exit(&e.f, 32, 10, e.boot_ns + 20, 10, 0, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_CPU_SYSTEM_NS, 40);
+    e.f.p[0].cpu = 102;
+    e.f.p[0].ccpu = 40 + 40;
+    e.f.p[0].csys = 10 + 10;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    parent = row_of(&e.r, 1);
+    CHECK(parent != NULL);
+    if (parent) {
+        CHECK_I(parent->vals.v[PH_M_CHILD_CPU_USER_NS], 0);
+        CHECK_I(parent->vals.v[PH_M_CHILD_CPU_SYSTEM_NS], 0);
+    }
     ph_tracker_free(e.t);
 }
