@@ -36,7 +36,6 @@
     X(RETAIN_MINUTE_NS, "retain_minute_ns")                                                       \
     X(RETAIN_HOUR_NS, "retain_hour_ns")                                                           \
     X(MAX_DB_BYTES, "max_db_bytes")               /* size cap; 0 none */                          \
-    X(POWER_PREV, "power_prev")                   /* the last power reading (store.c) */          \
     X(POWER_NOTE, "power_note")                   /* what the recorder found of power sources */  \
     X(EXIT_MODE, "exit_mode")                     /* how exits are recorded */                    \
     X(RECORDER_PRIVILEGED, "recorder_privileged") /* "1" when the newest recorder ran as root */
