@@ -1,11 +1,11 @@
 /*
- * The prochist database: opening it (src/db/store.c). This file owns the
- * file itself: its path and side files, opening and refusing, migrating,
- * the connection's settings, errors, closing. What a sample writes is in
- * store_sample.c (rows, process identities, resume state), store_apps.c
- * (app totals), store_power.c (the last power reading) and
- * store_coalitions.c (macOS coalitions); struct ph_store is in
- * db_private.h. The contract is include/ph_store.h.
+ * The prochist database: opening it. This file owns the file itself: its
+ * path and side files, opening and refusing, migrating, the connection's
+ * settings, errors, closing. What a sample writes is in store_sample.c
+ * (rows, process identities, resume state), store_apps.c (app totals),
+ * store_power.c (the last power reading) and store_coalitions.c (macOS
+ * coalitions); struct ph_store is in db_private.h. The contract is
+ * include/ph_store.h.
  *
  * FORMAT. An SQLite 3 file with PRAGMA application_id = 0x50484953 ("PHIS")
  * and PRAGMA user_version = the number of migrations applied. Migrations are
@@ -21,7 +21,6 @@
  * switched on later without a full VACUUM) so pruning can give space back.
  * Readers open read-only and never block the single writer; the recorder
  * holds an flock on "<db>.lock" so a second recorder is refused.
- *
  *
  * WRITES. One transaction per sample (store_sample.c): the sample row, its
  * proc_sample rows, process rows (new, renamed, gone), and the tracker state

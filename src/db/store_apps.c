@@ -1,12 +1,11 @@
 /*
- * App totals (src/db/store_apps.c): table app_total, each app's counters
- * since recording began, added to with every sample. The rows of a sample
- * are summed per app in memory as the sink writes them (ph_store_app_add)
- * and flushed as one upsert per app that moved (ph_store_flush_apps). To
- * find a row's app without a query, the store keeps which app each process
- * is of (proc_app), and drops the processes gone from it as they pile up.
- * Contract: include/ph_store.h; the calls from store_sample.c are in
- * db_private.h.
+ * App totals: table app_total, each app's counters since recording began,
+ * added to with every sample. The rows of a sample are summed per app in
+ * memory as the sink writes them (ph_store_app_add) and flushed as one
+ * upsert per app that moved (ph_store_flush_apps). To find a row's app
+ * without a query, the store keeps which app each process is of (proc_app),
+ * and drops the processes gone from it as they pile up. Contract:
+ * include/ph_store.h; the calls from store_sample.c are in db_private.h.
  */
 #include "db_private.h"
 #include "ph_util.h"

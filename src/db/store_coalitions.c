@@ -1,9 +1,8 @@
 /*
- * The coalition ledger of macOS (src/db/store_coalitions.c): table
- * coalition_state, saved with each sample that has coalitions (only what
- * changed) and loaded at start with the live members of this boot. Linux
- * has none: nothing is written. Contract: include/ph_store.h; the ledger
- * is include/ph_coalition.h.
+ * The coalition ledger of macOS: table coalition_state, saved with each
+ * sample that has coalitions (only what changed) and loaded at start with
+ * the live members of this boot. Linux has none: nothing is written.
+ * Contract: include/ph_store.h; the ledger is include/ph_coalition.h.
  */
 #include "db_private.h"
 #include "ph_coalition.h"

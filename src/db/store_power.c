@@ -1,8 +1,8 @@
 /*
- * The last power reading (src/db/store_power.c): tables power_prev and
- * power_prev_zone (schema/014_power_prev.sql), written with every sample
- * that read power so that a restarted recorder continues the energy
- * deltas, and read back at start. Contract: include/ph_store.h.
+ * The last power reading: tables power_prev and power_prev_zone
+ * (schema/014_power_prev.sql), written with every sample that read power so
+ * that a restarted recorder continues the energy deltas, and read back at
+ * start. Contract: include/ph_store.h.
  */
 #include "db_private.h"
 

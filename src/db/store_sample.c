@@ -1,11 +1,11 @@
 /*
- * One sample's writes (src/db/store_sample.c): the sample row, the
- * proc_sample rows, the process rows (new, renamed, gone: the identities),
- * the resume rows that let a restarted recorder continue the same deltas,
- * and reading that state back at start. They reach the database through the
- * sink the tracker writes into (ph_store_sink), inside the transaction the
- * sampler holds for the sample. Also the boot table and the sample columns
- * of system sums (ph_sys). Contract: include/ph_store.h.
+ * One sample's writes: the sample row, the proc_sample rows, the process
+ * rows (new, renamed, gone: the identities), the resume rows that let a
+ * restarted recorder continue the same deltas, and reading that state back
+ * at start. They reach the database through the sink the tracker writes into
+ * (ph_store_sink), inside the transaction the sampler holds for the sample.
+ * Also the boot table and the sample columns of system sums (ph_sys).
+ * Contract: include/ph_store.h.
  */
 #include "db_private.h"
 #include "ph_util.h"
