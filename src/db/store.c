@@ -417,6 +417,50 @@ static int open_fail(ph_store *s, char *err, size_t errlen, const char *path, co
     return -1;
 }
 
+/*
+ * The writer's part of opening, after the checks of every mode: a damaged
+ * file is refused, the file made ours, WAL set, the schema migrated and the
+ * writes prepared. NULL, or what could not be done (for open_fail; "" when
+ * err says it already).
+ */
+static const char *open_writer(ph_store *s, const char *path, int fresh, int64_t ver, char *err, size_t errlen)
+{
+    /* A damaged file is refused before anything is written into it. */
+    if (!fresh && quick_check(s, err, errlen) < 0)
+        return "check";
+    /* Ours and closed to others before anything is written (a refused file
+     * above is left exactly as it was, mode included). */
+    if (secure_file(path, "", err, errlen) < 0 || secure_file(path, "-wal", err, errlen) < 0 ||
+        secure_file(path, "-shm", err, errlen) < 0)
+        return "";
+    if (fresh && sqlite3_exec(s->db, "PRAGMA auto_vacuum=INCREMENTAL", NULL, NULL, NULL))
+        return "initialise";
+    int64_t dummy;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
+        return "set WAL mode on";
+    int rc = sqlite3_step(st);
+    const unsigned char *jm = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    int wal = jm && strcmp((const char *)jm, "wal") == 0;
+    sqlite3_finalize(st);
+    if (!wal)
+        return "set WAL mode on";
+    /* Bound the WAL file: it is truncated to this after checkpoints. */
+    if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=8388608", NULL, NULL, NULL) ||
+        ph_sql_int(s->db, "PRAGMA user_version", 0, &dummy) < 0)
+        return "configure";
+    if (migrate(s->db, ver, err, errlen) < 0)
+        return "migrate";
+    s->version = ph_schema_count;
+    if (ph_store_prepare_sample(s) < 0 || ph_store_prepare_apps(s) < 0 || ph_store_prepare_power(s) < 0)
+        return "prepare statements for";
+    /* Every process row there is may have a resume row. */
+    if (ph_sql_int(s->db, "SELECT max(proc) FROM process", 0, &s->max_proc) < 0)
+        return "read";
+    s->before_tick = s->max_proc;
+    return NULL;
+}
+
 int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
                   char *err, size_t errlen)
 {
@@ -499,39 +543,9 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
         return 0;
     }
 
-    /* A damaged file is refused before anything is written into it. */
-    if (!fresh && quick_check(s, err, errlen) < 0)
-        return open_fail(s, err, errlen, path, "check");
-    /* Ours and closed to others before anything is written (a refused file
-     * above is left exactly as it was, mode included). */
-    if (secure_file(path, "", err, errlen) < 0 || secure_file(path, "-wal", err, errlen) < 0 ||
-        secure_file(path, "-shm", err, errlen) < 0)
-        return open_fail(s, err, errlen, path, "");
-    if (fresh && sqlite3_exec(s->db, "PRAGMA auto_vacuum=INCREMENTAL", NULL, NULL, NULL))
-        return open_fail(s, err, errlen, path, "initialise");
-    int64_t dummy;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
-        return open_fail(s, err, errlen, path, "set WAL mode on");
-    int rc = sqlite3_step(st);
-    const unsigned char *jm = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
-    int wal = jm && strcmp((const char *)jm, "wal") == 0;
-    sqlite3_finalize(st);
-    if (!wal)
-        return open_fail(s, err, errlen, path, "set WAL mode on");
-    /* Bound the WAL file: it is truncated to this after checkpoints. */
-    if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=8388608", NULL, NULL, NULL) ||
-        ph_sql_int(s->db, "PRAGMA user_version", 0, &dummy) < 0)
-        return open_fail(s, err, errlen, path, "configure");
-    if (migrate(s->db, ver, err, errlen) < 0)
-        return open_fail(s, err, errlen, path, "migrate");
-    s->version = ph_schema_count;
-    if (ph_store_prepare_sample(s) < 0 || ph_store_prepare_apps(s) < 0 || ph_store_prepare_power(s) < 0)
-        return open_fail(s, err, errlen, path, "prepare statements for");
-    /* Every process row there is may have a resume row. */
-    if (ph_sql_int(s->db, "SELECT max(proc) FROM process", 0, &s->max_proc) < 0)
-        return open_fail(s, err, errlen, path, "read");
-    s->before_tick = s->max_proc;
+    const char *failed = open_writer(s, path, fresh, ver, err, errlen);
+    if (failed)
+        return open_fail(s, err, errlen, path, failed);
     *out = s;
     return 0;
 }
