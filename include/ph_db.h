@@ -4,9 +4,9 @@
  * Everything that speaks SQL lives in src/db/; the rest of the program calls
  * the typed functions declared here and in the three parts this header
  * includes:
- *   ph_store.h   opening, migrating, the recorder's writes (src/db/store.c)
+ *   ph_store.h   opening, migrating, the recorder's writes (src/db/store*.c)
  *   ph_rollup.h  retention tiers: rolling up, pruning (src/db/rollup.c)
- *   ph_query.h   windows over any tier (src/db/query*.c)
+ *   ph_query.h   windows over any tier (src/db/replay.c, approws.c, plan.c)
  * and, below, the meta table (src/db/meta.c) and the small reads the
  * commands need (src/db/reads.c). No sqlite3 handle leaves the module: the
  * tests reach it through src/db/db_private.h.
@@ -36,7 +36,6 @@
     X(RETAIN_MINUTE_NS, "retain_minute_ns")                                                       \
     X(RETAIN_HOUR_NS, "retain_hour_ns")                                                           \
     X(MAX_DB_BYTES, "max_db_bytes")               /* size cap; 0 none */                          \
-    X(POWER_PREV, "power_prev")                   /* the last power reading (store.c) */          \
     X(POWER_NOTE, "power_note")                   /* what the recorder found of power sources */  \
     X(EXIT_MODE, "exit_mode")                     /* how exits are recorded */                    \
     X(RECORDER_PRIVILEGED, "recorder_privileged") /* "1" when the newest recorder ran as root */

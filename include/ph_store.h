@@ -1,6 +1,9 @@
 /*
  * ph_store.h: the SQLite database (format specified in src/db/store.c and
- * schema/NNN_*.sql, documented in docs/schema.md).
+ * schema/NNN_*.sql, documented in docs/schema.md). Implemented by
+ * src/db/store.c (opening, migrating, errors), store_sample.c (a sample's
+ * writes and the resume state), store_apps.c (app totals), store_power.c
+ * (the last power reading) and store_coalitions.c (macOS coalitions).
  */
 #ifndef PH_STORE_H
 #define PH_STORE_H

@@ -18,8 +18,11 @@
  *   - proc_gone for identities no longer listed (or whose pid was reused).
  * A step reads every listed process first, then takes the exit records
  * (so every reap its reads saw has its child's record), then closes what is
- * gone, then makes the rows of the live processes. A counter that goes
- * backwards yields no delta for that row and becomes the new baseline.
+ * gone, then makes the rows of the live processes, and writes the exit rows
+ * last, with the shares their parents' reaps gave them (see DEBTS; the five
+ * phases are listed at ph_tracker_step, src/record/tracker.c). A counter
+ * that goes backwards yields no delta for that row and becomes the new
+ * baseline.
  *
  * DEBTS
  * When a process disappears, what was credited of it (its cumulative CPU
@@ -35,7 +38,8 @@
  * whose child is still listed (a zombie, not taken for a new process) only
  * when child faults are read and show its reap (its pid is lower than the
  * parent's: read first, it may have been reaped before the parent's read),
- * else it waits. A debt the parent never pays within PH_DEBT_WAIT_SAMPLES
+ * else it waits, for as long as it is listed (those samples do not count
+ * below). A debt the parent never pays within PH_DEBT_WAIT_SAMPLES
  * (two) more samples (it did not wait: the kernel reaped the child) is
  * dropped.
  * Debts follow the chain: a debt owed to a process that is itself gone in

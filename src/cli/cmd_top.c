@@ -23,7 +23,12 @@ typedef struct top_opts {
     int explain; /* --explain: the query plan to stderr */
 } top_opts;
 
-static int with_children; /* --children: CPU includes reaped children */
+/* Sums over every process of the window, before any filter: the shares
+ * the rows are a part of. */
+typedef struct top_totals {
+    int64_t est_nj; /* estimated energy */
+    int64_t gpu_ns; /* GPU time */
+} top_totals;
 
 static int64_t sum_or(const ph_agg *a, enum ph_metric m, int64_t dflt)
 {
@@ -46,9 +51,10 @@ static int most_alive(const ph_agg *a)
     return n > 0 ? n : a->nprocs > 0 ? 1 : 0;
 }
 
-static int64_t cpu_ns(const ph_agg *a)
+/* children: --children, CPU includes reaped children. */
+static int64_t cpu_ns(const ph_agg *a, int children)
 {
-    return ph_qmetric_value(ph_qmetric_find("cpu"), a, with_children);
+    return ph_qmetric_value(ph_qmetric_find("cpu"), a, children);
 }
 
 /* Rows of the same sort value (ph_agg_top_keyed orders by it first). */
@@ -73,14 +79,24 @@ static int extra_metric(const top_opts *o)
     return 1;
 }
 
-static double cpu_pct(const ph_agg *a, const ph_window *w)
+static double cpu_pct(const ph_agg *a, int children, const ph_window *w)
 {
-    int64_t c = cpu_ns(a);
+    int64_t c = cpu_ns(a, children);
     return (c < 0 || w->covered_ns <= 0) ? -1 : (double)c * 100.0 / (double)w->covered_ns;
 }
 
-static int64_t est_total; /* estimated energy over every process of the window */
-static int64_t gpu_total; /* GPU time of every process of the window */
+/* The sum of metric m over the window's process rows (its app rows when
+ * the query read no process rows). */
+static int64_t window_total(const ph_result *r, enum ph_metric m)
+{
+    const ph_agg *rows = r->nprocs ? r->procs : r->apps;
+    size_t n = r->nprocs ? r->nprocs : r->napps;
+    int64_t t = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].have & PH_BIT(m))
+            t += rows[i].val[m];
+    return t;
+}
 
 static double sys_gpu_busy(const ph_window *w)
 {
@@ -88,7 +104,7 @@ static double sys_gpu_busy(const ph_window *w)
                                                         : -1;
 }
 
-static double row_gpu_pct(const ph_agg *a, const ph_window *w)
+static double row_gpu_pct(const ph_agg *a, int64_t gpu_total, const ph_window *w)
 {
     return ph_gpu_pct(sum_or(a, PH_M_GPU_NS, -1), gpu_total, sys_gpu_busy(w), w->covered_ns);
 }
@@ -125,7 +141,8 @@ static const ph_col top_cols[NC] = {
 };
 
 /* The grid of rows, its columns in cols (NC). */
-static void top_grid(const top_opts *o, const ph_result *r, ph_agg *rows, size_t n, ph_col *cols, ph_grid *g)
+static void top_grid(const top_opts *o, const ph_result *r, const top_totals *tot, ph_agg *rows, size_t n,
+                     ph_col *cols, ph_grid *g)
 {
     static const enum ph_ckind kind[] = {[PH_UNIT_NS] = PH_K_NS, [PH_UNIT_BYTES] = PH_K_BYTES,
                                          [PH_UNIT_NJ] = PH_K_NJ, [PH_UNIT_COUNT] = PH_K_COUNT};
@@ -159,9 +176,9 @@ static void top_grid(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         ph_cell_int(&c[C_UID], a->uid);
         ph_qcells_key(&o->q, &c[C_KEY], &c[C_CID], a);
         ph_cell_int(&c[C_ALIVE], most_alive(a));
-        ph_cell_val(&c[C_CPU], cpu_ns(a));
+        ph_cell_val(&c[C_CPU], cpu_ns(a, o->q.children));
         ph_cell_val(&c[C_KIDS], child_cpu_ns(a));
-        ph_cell_dbl(&c[C_PCT], cpu_pct(a, &r->win));
+        ph_cell_dbl(&c[C_PCT], cpu_pct(a, o->q.children, &r->win));
         ph_cell_val(&c[C_MEM], a->mem_peak);
         ph_cell_val(&c[C_RD], sum_or(a, PH_M_DISK_READ_BYTES, -1));
         ph_cell_val(&c[C_WR], sum_or(a, PH_M_DISK_WRITE_BYTES, -1));
@@ -169,7 +186,7 @@ static void top_grid(const top_opts *o, const ph_result *r, ph_agg *rows, size_t
         ph_cell_val(&c[C_EST], sum_or(a, PH_M_ENERGY_EST_NJ, -1));
         ph_cell_val(&c[C_WAKE], sum_or(a, PH_M_WAKEUPS, -1));
         ph_cell_val(&c[C_EXTRA], ph_qmetric_value(o->metric, a, 0));
-        ph_cell_dbl(&c[C_GPU], row_gpu_pct(a, &r->win));
+        ph_cell_dbl(&c[C_GPU], row_gpu_pct(a, tot->gpu_ns, &r->win));
     }
 }
 
@@ -179,7 +196,7 @@ static int64_t system_nj(const ph_result *r)
     return r->win.energy_nj[PH_PWR_PACKAGE] >= 0 ? r->win.energy_nj[PH_PWR_PACKAGE] : r->win.energy_nj[PH_PWR_PSYS];
 }
 
-static int emit_json(const top_opts *o, const ph_result *r, const ph_grid *g)
+static int emit_json(const top_opts *o, const ph_result *r, const top_totals *tot, const ph_grid *g)
 {
     char ts[40];
     cJSON *root = cJSON_CreateObject();
@@ -212,7 +229,7 @@ static int emit_json(const top_opts *o, const ph_result *r, const ph_grid *g)
     /* The system's energy, and what no process row accounts for. */
     int64_t sys = system_nj(r);
     ph_json_num(root, "system_energy_j", sys, 1e9);
-    ph_json_num(root, "unattributed_energy_j", sys >= 0 ? sys - est_total : -1, 1e9);
+    ph_json_num(root, "unattributed_energy_j", sys >= 0 ? sys - tot->est_nj : -1, 1e9);
     if (want_gpu(o)) {
         double b = sys_gpu_busy(&r->win);
         if (b >= 0)
@@ -226,7 +243,7 @@ static int emit_json(const top_opts *o, const ph_result *r, const ph_grid *g)
     return ph_json_print(root);
 }
 
-static int emit_table(const top_opts *o, const ph_result *r, const ph_grid *g)
+static int emit_table(const top_opts *o, const ph_result *r, const top_totals *tot, const ph_grid *g)
 {
     ph_table t;
     int shown[NC];
@@ -253,7 +270,7 @@ static int emit_table(const top_opts *o, const ph_result *r, const ph_grid *g)
         /* The rest of the package energy: idle, and what no sample saw. */
         char un[48];
         const char **cells = ph_xcalloc(t.ncols + 1, sizeof *cells);
-        ph_fmt_energy(sys > est_total ? sys - est_total : 0, un, sizeof un);
+        ph_fmt_energy(sys > tot->est_nj ? sys - tot->est_nj : 0, un, sizeof un);
         for (size_t j = 0; j < t.ncols; j++)
             cells[j] = "";
         cells[0] = "(unattributed)";
@@ -274,6 +291,25 @@ static int meta_privileged(ph_store *s)
     if (ph_meta_get_text(s, PH_META_RECORDER_PRIVILEGED, v, sizeof v) != 1)
         return -1;
     return strcmp(v, "1") == 0 ? 1 : 0;
+}
+
+/* Partial coverage is said, not hidden, with the reason that holds: the
+ * recorder says whether it was privileged (meta_privileged). denied: the
+ * window's most processes a sample partly unreadable. */
+static void note_partial(int64_t denied, int privileged)
+{
+    const char *why = privileged == 1
+                          ? "the recorder was privileged: the kernel refuses some processes even to "
+                            "root (e.g. those of another user namespace)"
+                      : privileged == 0 ? "the recorder was unprivileged: it sees other users' processes "
+                                          "only in part; run it as root to see all"
+                                        : "an unprivileged recorder sees other users' processes only in part";
+    if (denied == 1)
+        ph_err("note: coverage was partial: a process was partly unreadable (permission denied); %s", why);
+    else if (denied > 1)
+        ph_err("note: coverage was partial: up to %lld processes a sample were partly unreadable "
+               "(permission denied); %s",
+               (long long)denied, why);
 }
 
 #define METRIC(name, id, help) {name, 0, id, NULL, help, NULL, "metric"}
@@ -383,7 +419,6 @@ static int top_exec(int argc, char **argv)
         }
     }
     ph_result r;
-    with_children = o.q.children;
     int qflags = 0;
     if (o.q.by == PH_BY_APP && o.metric->app_rows && !o.q.children)
         qflags |= PH_Q_APPS_ONLY; /* app rows answer long windows fast */
@@ -414,27 +449,13 @@ static int top_exec(int argc, char **argv)
         }
     }
 
-    /* Estimated energy of every process in the window, before any filter. */
-    est_total = 0;
-    for (size_t i = 0; i < r.nprocs; i++)
-        if (r.procs[i].have & PH_BIT(PH_M_ENERGY_EST_NJ))
-            est_total += r.procs[i].val[PH_M_ENERGY_EST_NJ];
-    for (size_t i = 0; i < r.napps && !r.nprocs; i++)
-        if (r.apps[i].have & PH_BIT(PH_M_ENERGY_EST_NJ))
-            est_total += r.apps[i].val[PH_M_ENERGY_EST_NJ];
-    gpu_total = 0;
-    for (size_t i = 0; i < r.nprocs; i++)
-        if (r.procs[i].have & PH_BIT(PH_M_GPU_NS))
-            gpu_total += r.procs[i].val[PH_M_GPU_NS];
-    for (size_t i = 0; i < r.napps && !r.nprocs; i++)
-        if (r.apps[i].have & PH_BIT(PH_M_GPU_NS))
-            gpu_total += r.apps[i].val[PH_M_GPU_NS];
+    top_totals tot = {window_total(&r, PH_M_ENERGY_EST_NJ), window_total(&r, PH_M_GPU_NS)};
 
     ph_agg *all, *rows;
     size_t nall = ph_group(&o.q, &r, NULL, &all);
     int64_t *keys = ph_xcalloc(nall + 1, sizeof *keys);
     for (size_t i = 0; i < nall; i++)
-        keys[i] = ph_qmetric_value(o.metric, &all[i], with_children);
+        keys[i] = ph_qmetric_value(o.metric, &all[i], o.q.children);
     size_t n = ph_agg_top_keyed(all, nall, keys, (size_t)o.q.limit, cmp_agg, &rows);
     free(keys);
     if (!empty)
@@ -442,7 +463,7 @@ static int top_exec(int argc, char **argv)
 
     int have_metric = 0;
     for (size_t i = 0; i < n; i++)
-        have_metric |= ph_qmetric_value(o.metric, &rows[i], with_children) >= 0;
+        have_metric |= ph_qmetric_value(o.metric, &rows[i], o.q.children) >= 0;
     if (empty) /* the empty answer's note said it all: one line */
         ;
     else if (!have_metric && n && r.win.covered_ns <= 0)
@@ -454,30 +475,17 @@ static int top_exec(int argc, char **argv)
 
     ph_col cols[NC];
     ph_grid g;
-    top_grid(&o, &r, rows, n, cols, &g);
+    top_grid(&o, &r, &tot, rows, n, cols, &g);
     if (o.q.fmt == PH_FMT_JSON)
-        rc = emit_json(&o, &r, &g);
+        rc = emit_json(&o, &r, &tot, &g);
     else if (o.q.fmt == PH_FMT_CSV) {
         ph_grid_csv(&g, stdout);
         rc = ferror(stdout) ? -1 : 0;
     } else if (empty) /* the note said it */
         rc = 0;
     else {
-        rc = emit_table(&o, &r, &g);
-        /* Partial coverage is said, not hidden, with the reason that holds:
-         * the recorder says whether it was privileged. */
-        const char *why = privileged == 1
-                              ? "the recorder was privileged: the kernel refuses some processes even to "
-                                "root (e.g. those of another user namespace)"
-                          : privileged == 0 ? "the recorder was unprivileged: it sees other users' processes "
-                                              "only in part; run it as root to see all"
-                                            : "an unprivileged recorder sees other users' processes only in part";
-        if (r.win.procs_denied == 1)
-            ph_err("note: coverage was partial: a process was partly unreadable (permission denied); %s", why);
-        else if (r.win.procs_denied > 1)
-            ph_err("note: coverage was partial: up to %lld processes a sample were partly unreadable "
-                   "(permission denied); %s",
-                   (long long)r.win.procs_denied, why);
+        rc = emit_table(&o, &r, &tot, &g);
+        note_partial(r.win.procs_denied, privileged);
     }
     ph_grid_free(&g);
     free(rows);

@@ -3,7 +3,7 @@
  * per distinct pair of paths (v2, name=systemd), with the grouping keys of
  * include/ph_cgroup.h computed once, when the pair is first seen; a process
  * row references its row. Written in the sample's transaction by the store
- * sink (src/db/store.c), on a process's first sight and on keyframes; the
+ * sink (src/db/store_sample.c), on a process's first sight and on keyframes; the
  * reference is only rewritten when it changes. All values are bound. A row
  * no process references any more (retention pruned its processes, or they
  * moved) is deleted by schema/015_cgroup_prune_totals.sql's triggers, in the

@@ -59,6 +59,77 @@ typedef struct ph_tier_desc {
 } ph_tier_desc;
 extern const ph_tier_desc ph_tiers[PH_TIER_COUNT];
 
+/*
+ * THE STORE'S INSIDES. struct ph_store is shared by the files that write
+ * one sample (store*.c; what each owns is said at its top); nothing outside
+ * them touches its fields.
+ */
+#include "ph_util.h"
+
+/* Per-app sums of the current sample, flushed into app_total with it. */
+typedef struct ph_app_acc {
+    char *app;
+    ph_values sum; /* the app_sum metrics of this sample's rows */
+} ph_app_acc;
+
+struct ph_store {
+    sqlite3 *db;
+    enum ph_store_mode mode;
+    int version;          /* user_version as opened (after migrations) */
+    char path[PH_PATH_MAX];
+    char first_err[512];  /* the first failure since ph_store_err_clear, as it was */
+    /* store_sample.c: the sample, its rows, process identities, resume. */
+    sqlite3_stmt *ins_proc, *add_proc, *upd_proc, *upd_gone, *ins_row, *ins_sample, *put_state, *del_state;
+    sqlite3_stmt *bump_samples;
+    /* Which process rows can have a resume row (see sink_proc_gone): every
+     * proc id up to before_tick existed before this sample began; of the
+     * ones above it, those in new_state got one in this sample. */
+    int64_t max_proc, before_tick;
+    ph_imap new_state;
+    struct ph_cgstore *cg; /* src/db/cgroup.c's statements */
+    /* store_apps.c: app totals, and the app of each process. */
+    ph_imap proc_app;     /* proc id -> index in apps */
+    /* Processes gone in this sample, and those gone in stored samples whose
+     * proc_app entries are still there (forget_gone drops them). */
+    int64_t *gone, *dead;
+    size_t ngone, capgone, ndead, capdead;
+    ph_app_acc *apps;
+    size_t napps, capapps;
+    ph_imap app_index;    /* hash of app name -> index in apps */
+    sqlite3_stmt *app_of, *put_total;
+    /* store_power.c: ph_store_put_power. */
+    sqlite3_stmt *power_head, *power_zone, *power_trim;
+    /* store_coalitions.c */
+    int had_coalitions;   /* coalition_state may hold rows to replace */
+};
+
+/* Step a prepared write to its end and make it ready for the next: 0 when
+ * it ran to SQLITE_DONE, else -1 (the error stays on the connection). */
+static inline int ph_step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The statements each file prepares once, when a store opens for writing
+ * (finalized by ph_store_close). 0 or -1. */
+int ph_store_prepare_sample(ph_store *s); /* store_sample.c */
+int ph_store_prepare_apps(ph_store *s);   /* store_apps.c */
+int ph_store_prepare_power(ph_store *s);  /* store_power.c */
+
+/* store_apps.c, called by the sink (store_sample.c): proc is of app (a new
+ * or renamed process); proc is gone in this sample; a row's counters added
+ * to its app's sums of this sample. */
+void ph_store_app_of(ph_store *s, int64_t proc, const char *app);
+void ph_store_app_gone(ph_store *s, int64_t proc);
+void ph_store_app_add(ph_store *s, const ph_row *row);
+/* The sample's app sums into app_total (last_ns ts), then a fresh start for
+ * the next sample (ph_store_tick_begin). 0 or -1. */
+int ph_store_flush_apps(ph_store *s, int64_t ts);
+void ph_store_free_apps(ph_store *s);
+
 #include "ph_cgroup.h"
 
 /* Storage (src/db/cgroup.c, schema/013_cgroups.sql): the process row's

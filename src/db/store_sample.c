@@ -1,0 +1,373 @@
+/*
+ * One sample's writes: the sample row, the proc_sample rows, the process
+ * rows (new, renamed, gone: the identities), the resume rows that let a
+ * restarted recorder continue the same deltas, and reading that state back
+ * at start. They reach the database through the sink the tracker writes into
+ * (ph_store_sink), inside the transaction the sampler holds for the sample.
+ * Also the boot table and the sample columns of system sums (ph_sys).
+ * Contract: include/ph_store.h.
+ */
+#include "db_private.h"
+#include "ph_util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const ph_sys_col[PH_SYS_N] = {
+    "energy_package_nj", "energy_core_nj", "energy_uncore_nj", "energy_dram_nj", "energy_psys_nj",
+    "energy_gpu_nj",     "energy_ane_nj",   "cpu_capacity_ns", "gpu_busy_ns",    "gpu_mcycles",
+    "gpu_covered_ns",
+};
+
+void ph_sys_unknown(ph_sys *s)
+{
+    for (int i = 0; i < PH_SYS_N; i++)
+        s->v[i] = -1;
+}
+
+void ph_sys_add(ph_sys *to, const ph_sys *from)
+{
+    for (int i = 0; i < PH_SYS_N; i++)
+        if (from->v[i] >= 0)
+            to->v[i] = (to->v[i] < 0 ? 0 : to->v[i]) + from->v[i];
+}
+
+static void bind_values(sqlite3_stmt *st, int first, const ph_values *v)
+{
+    for (int m = 0; m < PH_METRIC_COUNT; m++) {
+        if (v->have & PH_BIT(m))
+            sqlite3_bind_int64(st, first + m, v->v[m]);
+        else
+            sqlite3_bind_null(st, first + m);
+    }
+}
+
+int ph_store_prepare_sample(ph_store *s)
+{
+    /* An identity already in the table (see sink_proc_new). */
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app,"
+                           " first_ns, bundle, coalition, responsible_pid)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                           " ON CONFLICT (boot, pid, start_key) DO UPDATE SET gone_ns = NULL"
+                           " RETURNING proc",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->ins_proc, NULL))
+        return -1;
+    /* A new identity (nearly always): a plain INSERT, no statement journal
+     * (an upsert needs one) and no RETURNING (a temporary table). */
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO process (boot, pid, start_key, start_ns, ppid, uid, name, exe, app,"
+                           " first_ns, bundle, coalition, responsible_pid)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->add_proc, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "UPDATE process SET name = ?2, exe = ?3, app = ?4, ppid = ?5, uid = ?6,"
+                           " bundle = ?7, coalition = ?8, responsible_pid = ?9 WHERE proc = ?1",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->upd_proc, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "UPDATE process SET gone_ns = ?2 WHERE proc = ?1 AND gone_ns IS NULL",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->upd_gone, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO proc_sample (sample, proc, kind" PH_METRIC_COLS ") VALUES (?1, ?2, ?3"
+                           PH_METRIC_PARAMS ")",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->ins_row, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO sample (sample, ts_ns, boot, boot_ns, interval_ns, keyframe,"
+                           " procs, procs_denied, rows_written, recorder_cpu_ns, " PH_SYS_COLS ")"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+                           " ?17, ?18, ?19, ?20, ?21)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->ins_sample, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT OR REPLACE INTO resume (proc, pid, start_key, quick_sig, name" PH_METRIC_COLS ")"
+                           " VALUES (?1, ?2, ?3, ?4, ?5" PH_METRIC_PARAMS ")",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->put_state, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db, "DELETE FROM resume WHERE proc = ?1", -1, SQLITE_PREPARE_PERSISTENT,
+                           &s->del_state, NULL))
+        return -1;
+    if (sqlite3_prepare_v3(s->db,
+                           "INSERT INTO meta (key, value) VALUES ('samples_total', 1)"
+                           " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->bump_samples, NULL))
+        return -1;
+    return 0;
+}
+
+int ph_store_boot(ph_store *s, const char *uuid, int64_t boot_wall_ns, int64_t *boot)
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO boot (boot_uuid, boot_wall_ns) VALUES (?1, ?2)"
+                           " ON CONFLICT (boot_uuid) DO UPDATE SET boot_uuid = excluded.boot_uuid"
+                           " RETURNING boot",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
+    if (boot_wall_ns)
+        sqlite3_bind_int64(st, 2, boot_wall_ns);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *boot = sqlite3_column_int64(st, 0);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ph_store_last_sample(ph_store *s, ph_last_sample *out)
+{
+    sqlite3_stmt *st;
+    memset(out, 0, sizeof *out);
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT sample, ts_ns, boot, boot_ns FROM sample ORDER BY sample DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->sample = sqlite3_column_int64(st, 0);
+        out->ts_ns = sqlite3_column_int64(st, 1);
+        out->boot = sqlite3_column_int64(st, 2);
+        out->boot_ns = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_finalize(st);
+    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : -1;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* bundle, coalition, responsible pid at parameters first.. first+2 */
+static void bind_mac_ident(sqlite3_stmt *st, int first, const ph_proc_info *info)
+{
+    bind_text_or_null(st, first, info->bundle);
+    if (info->coalition >= 0)
+        sqlite3_bind_int64(st, first + 1, info->coalition);
+    if (info->responsible_pid >= 0)
+        sqlite3_bind_int(st, first + 2, info->responsible_pid);
+}
+
+static void bind_proc(sqlite3_stmt *st, const ph_store_tick *t, const ph_proc_info *info)
+{
+    sqlite3_bind_int64(st, 1, t->boot);
+    sqlite3_bind_int(st, 2, info->pid);
+    sqlite3_bind_int64(st, 3, (int64_t)info->start_key);
+    if (info->start_ns)
+        sqlite3_bind_int64(st, 4, info->start_ns);
+    sqlite3_bind_int(st, 5, info->ppid);
+    if (info->uid >= 0)
+        sqlite3_bind_int64(st, 6, info->uid);
+    sqlite3_bind_text(st, 7, info->name, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 8, info->exe);
+    sqlite3_bind_text(st, 9, info->app, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, t->ts_ns);
+    bind_mac_ident(st, 11, info);
+}
+
+/*
+ * A new identity is one plain INSERT. One already in the table (seen by an
+ * earlier run of the recorder, or a row marked gone that is listed again)
+ * fails its UNIQUE constraint before anything is written, and takes the
+ * upsert, which clears gone_ns and returns the existing id.
+ */
+static int sink_proc_new(void *ctx, const ph_proc_info *info, int64_t *proc_id)
+{
+    ph_store_tick *t = ctx;
+    ph_store *s = t->store;
+    sqlite3_stmt *st = s->add_proc;
+    bind_proc(st, t, info);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_DONE) {
+        *proc_id = sqlite3_last_insert_rowid(s->db);
+        if (*proc_id > s->max_proc)
+            s->max_proc = *proc_id;
+        ph_store_app_of(s, *proc_id, info->app);
+        return 0;
+    }
+    if (rc != SQLITE_CONSTRAINT)
+        return -1;
+    st = s->ins_proc;
+    bind_proc(st, t, info);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *proc_id = sqlite3_column_int64(st, 0);
+        rc = sqlite3_step(st);
+        ph_store_app_of(s, *proc_id, info->app);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sink_proc_renamed(void *ctx, int64_t proc_id, const ph_proc_info *info)
+{
+    ph_store_tick *t = ctx;
+    sqlite3_stmt *st = t->store->upd_proc;
+    sqlite3_bind_int64(st, 1, proc_id);
+    sqlite3_bind_text(st, 2, info->name, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 3, info->exe);
+    sqlite3_bind_text(st, 4, info->app, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, info->ppid);
+    if (info->uid >= 0)
+        sqlite3_bind_int64(st, 6, info->uid);
+    bind_mac_ident(st, 7, info);
+    ph_store_app_of(t->store, proc_id, info->app);
+    return ph_step_done(st);
+}
+
+/*
+ * Marked gone, and its resume row deleted. A process first written in this
+ * sample (its id is above every id of before it: ids are given upwards) has
+ * a resume row only if this sample wrote one: one known only by its exit
+ * record never has, and costs no DELETE.
+ */
+static int sink_proc_gone(void *ctx, int64_t proc_id)
+{
+    ph_store_tick *t = ctx;
+    ph_store *s = t->store;
+    sqlite3_stmt *st = s->upd_gone;
+    sqlite3_bind_int64(st, 1, proc_id);
+    sqlite3_bind_int64(st, 2, t->ts_ns);
+    if (ph_step_done(st) < 0)
+        return -1;
+    ph_store_app_gone(s, proc_id);
+    if (proc_id > s->before_tick && !ph_imap_get(&s->new_state, proc_id))
+        return 0;
+    st = s->del_state;
+    sqlite3_bind_int64(st, 1, proc_id);
+    return ph_step_done(st);
+}
+
+static int sink_state(void *ctx, const ph_entry *e)
+{
+    ph_store_tick *t = ctx;
+    sqlite3_stmt *st = t->store->put_state;
+    if (e->proc > t->store->before_tick)
+        ph_imap_put(&t->store->new_state, e->proc, 1);
+    sqlite3_bind_int64(st, 1, e->proc);
+    sqlite3_bind_int(st, 2, e->pid);
+    sqlite3_bind_int64(st, 3, (int64_t)e->start_key);
+    sqlite3_bind_int64(st, 4, (int64_t)e->sig);
+    sqlite3_bind_text(st, 5, e->name, -1, SQLITE_STATIC);
+    bind_values(st, 6, &e->last);
+    return ph_step_done(st);
+}
+
+static int sink_row(void *ctx, const ph_row *in)
+{
+    ph_store_tick *t = ctx;
+    ph_row est = *in;
+    const ph_row *row = in;
+    /* Where energy is not measured per process, its share of the package. */
+    if (t->est_capacity_ns > 0 && !(in->vals.have & PH_BIT(PH_M_ENERGY_NJ)) &&
+        (in->vals.have & (PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS)))) {
+        long double cpu = 0;
+        if (in->vals.have & PH_BIT(PH_M_CPU_USER_NS))
+            cpu += in->vals.v[PH_M_CPU_USER_NS];
+        if (in->vals.have & PH_BIT(PH_M_CPU_SYSTEM_NS))
+            cpu += in->vals.v[PH_M_CPU_SYSTEM_NS];
+        long double share = cpu / (long double)t->est_capacity_ns;
+        if (share > 1)
+            share = 1;
+        ph_values_set(&est.vals, PH_M_ENERGY_EST_NJ, (int64_t)(share * (long double)t->est_energy_nj));
+        row = &est;
+    }
+    ph_store_app_add(t->store, row);
+    sqlite3_stmt *st = t->store->ins_row;
+    sqlite3_bind_int64(st, 1, t->sample);
+    sqlite3_bind_int64(st, 2, row->proc);
+    sqlite3_bind_int(st, 3, (int)row->kind);
+    bind_values(st, 4, &row->vals);
+    return ph_step_done(st);
+}
+
+static int sink_proc_cgroup(void *ctx, int64_t proc_id, const ph_cgroup *cg)
+{
+    ph_store_tick *t = ctx;
+    return ph_cgstore_put(&t->store->cg, t->store->db, proc_id, cg);
+}
+
+ph_sink ph_store_sink(ph_store_tick *t)
+{
+    ph_sink s = {t, sink_proc_new, sink_proc_renamed, sink_proc_gone, sink_row, sink_state, sink_proc_cgroup};
+    return s;
+}
+
+int ph_store_add_sample(ph_store *s, const ph_sample_row *r)
+{
+    sqlite3_stmt *st = s->ins_sample;
+    sqlite3_bind_int64(st, 1, r->sample);
+    sqlite3_bind_int64(st, 2, r->ts_ns);
+    sqlite3_bind_int64(st, 3, r->boot);
+    sqlite3_bind_int64(st, 4, r->boot_ns);
+    if (r->interval_ns >= 0)
+        sqlite3_bind_int64(st, 5, r->interval_ns);
+    sqlite3_bind_int(st, 6, r->keyframe);
+    sqlite3_bind_int(st, 7, r->procs);
+    sqlite3_bind_int(st, 8, r->procs_denied);
+    sqlite3_bind_int(st, 9, r->rows);
+    if (r->recorder_cpu_ns >= 0)
+        sqlite3_bind_int64(st, 10, r->recorder_cpu_ns);
+    for (int i = 0; i < PH_SYS_N; i++)
+        if (r->sys.v[i] >= 0)
+            sqlite3_bind_int64(st, 11 + i, r->sys.v[i]);
+    if (ph_step_done(st) < 0 || ph_store_flush_apps(s, r->ts_ns) < 0)
+        return -1;
+    return ph_step_done(s->bump_samples);
+}
+
+int ph_store_load_state(ph_store *s, int64_t boot, ph_entry **out, size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    /* Processes of another boot cannot be running any more. */
+    if (sqlite3_prepare_v2(s->db,
+                           "DELETE FROM resume WHERE proc IN (SELECT r.proc FROM resume r"
+                           " JOIN process p USING (proc) WHERE p.boot <> ?1)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, boot);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT r.proc, r.pid, r.start_key, r.quick_sig, r.name, p.ppid" PH_RESUME_COLS
+                           " FROM resume r JOIN process p USING (proc) WHERE p.boot = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, boot);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 256;
+            *out = ph_xrealloc(*out, cap * sizeof **out);
+        }
+        ph_entry *e = &(*out)[(*n)++];
+        memset(e, 0, sizeof *e);
+        e->proc = sqlite3_column_int64(st, 0);
+        e->pid = sqlite3_column_int(st, 1);
+        e->start_key = (uint64_t)sqlite3_column_int64(st, 2);
+        e->sig = (uint64_t)sqlite3_column_int64(st, 3);
+        const unsigned char *nm = sqlite3_column_text(st, 4);
+        snprintf(e->name, sizeof e->name, "%s", nm ? (const char *)nm : "");
+        e->ppid = sqlite3_column_int(st, 5);
+        for (int m = 0; m < PH_METRIC_COUNT; m++)
+            if (sqlite3_column_type(st, 6 + m) != SQLITE_NULL)
+                ph_values_set(&e->last, (enum ph_metric)m, sqlite3_column_int64(st, 6 + m));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
