@@ -254,6 +254,34 @@ capture "$PROCHIST" show $SW --by user root
 check "cgroup_fixture: show --by user is a usage error naming the keys" \
     [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "app, process, unit, slice, container or cgroup" "$TMP/err"
 
+# report --by KEY over the same hour-tier window: the page's groups and
+# their totals (CPU, memory, disk) are top --by KEY's; its points add up to
+# the window (tests/e2e/report.sh checks the page itself and a minute- and
+# raw-tier window).
+RW="--db $gdb --utc --since 2026-11-20T02:00Z --until 2026-11-21T03:00Z"
+command -v python3 >/dev/null 2>&1 || skip "cgroup_fixture: report --by on the hour tier" "needs python3 to read the page"
+for k in $(command -v python3 >/dev/null 2>&1 && echo unit container); do
+    "$PROCHIST" report $RW --by $k -o "$TMP/report-$k.html" 2>"$TMP/err"
+    got=$(python3 - "$TMP/report-$k.html" "$TMP/top-$k.json" <<'PYEOF'
+import json, re, sys
+s = open(sys.argv[1], encoding='utf-8').read()
+def blob(i):
+    return json.loads(re.search(r'<script type="application/json" id="%s">(.*?)</script>' % i, s, re.S).group(1))
+summ, data, top = blob('ph-summary'), blob('ph-data'), json.load(open(sys.argv[2]))
+rows = {r['name']: r for r in summ['rows']}
+bad = [t['name'] for t in top['rows'] if t['name'] not in rows
+       or abs((rows[t['name']]['cpu_ns'] or 0) / 1e9 - (t['cpu_s'] or 0)) > 1e-6
+       or any(rows[t['name']][f] != t[f] for f in ('mem_peak_bytes', 'disk_read_bytes', 'disk_write_bytes'))]
+cpu = [c for c in data['charts'] if c['id'] == 'cpu'][0]
+pts = sum(v for v in cpu['total'] if v)
+win = sum(r['cpu_ns'] or 0 for r in summ['rows'])
+print('%s %d/%d %d %d' % (summ['by'], len(rows), len(top['rows']), len(bad), pts - win))
+PYEOF
+)
+    check "cgroup_fixture: report --by $k equals top --by $k on the hour tier, points add up ($got)" \
+        [ "$got" = "$k $(jq '.rows | length' "$TMP/top-$k.json")/$(jq '.rows | length' "$TMP/top-$k.json") 0 0" ]
+done
+
 # A database from before schema 13 (no cgroup table, no process.cgroup):
 # every process groups under '-', with the same totals.
 old="$TMP/old.db"
