@@ -285,7 +285,7 @@ static int show_exec(int argc, char **argv)
 static const ph_opt show_opts[] = {
     PH_QO_SINCE(NULL), PH_QO_UNTIL,
     {"by", 0, PH_QOPT_BY, "KEY",
-     "what TARGET names: app (a PID when all digits), process (a\nPID), or (Linux) a "
+     "what the target names: app (a PID when all digits), process\n(a PID), or (Linux) a "
      "systemd unit, slice, container (short\nor full id) or cgroup path", "app", NULL},
     {"resolution", 0, 2000, "R",
      "interval of the timeline: auto (about 60 points) or whole\nminutes (1m, 15m, 1h, ...)", "auto", NULL},
