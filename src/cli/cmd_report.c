@@ -574,7 +574,7 @@ const ph_cmd ph_cmd_report = {
     report_opts,
     "  The page needs no network. With no samples in the window it still writes a\n"
     "  page saying so, and exits 1.\n"
-    "  --by unit|slice|container|cgroup: the bands and tables are those groups, with\n"
-    "  the totals of 'top --by KEY' (e.g. 'prochist report --by unit -o units.html').\n",
+    "  With --by unit|slice|container|cgroup the bands and tables are those groups,\n"
+    "  with the totals of 'top --by KEY' ('prochist report --by unit -o units.html').\n",
     report_exec,
 };

@@ -303,8 +303,8 @@ const ph_cmd ph_cmd_show = {
     "  Without --since/--until: what is recorded, up to the day before its last sample\n"
     "  (JSON window: \"recorded\"); with neither recorded, the last day.\n"
     "  On a terminal, a bar per row and a sparkline show the CPU trend.\n"
-    "  --by unit|slice|container|cgroup: the group's processes summed per interval\n"
-    "  (memory: the sum of their peaks), as 'top --by KEY' sums them over the window;\n"
-    "  e.g. 'prochist show --by unit nginx.service'.\n",
+    "  With --by unit|slice|container|cgroup: the group's processes summed per\n"
+    "  interval (memory: the sum of their peaks), as 'top --by KEY' sums them over\n"
+    "  the window; e.g. 'prochist show --by unit nginx.service'.\n",
     show_exec,
 };
