@@ -171,6 +171,17 @@ static void key_head(const ph_report *r, char *buf, size_t len)
         buf[0] = (char)(buf[0] - 'a' + 'A');
 }
 
+/* A row's name as the page shows it: a group's "-" (its processes had no
+ * cgroup, or none of this key) says so; ph-summary keeps "-", as top. */
+static const char *row_name(const ph_report *r, const ph_rep_app *a)
+{
+    static char buf[64];
+    if (!r->key || strcmp(a->name, "-") != 0)
+        return a->name;
+    snprintf(buf, sizeof buf, "(no %s)", r->key);
+    return buf;
+}
+
 /* Okabe-Ito and Tableau hues that stay apart in light and dark. */
 static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2",
                                       "#edc948", "#9c755f", "#ff9da7", "#2f6f9f", "#8cd17d", "#d37295"};
@@ -382,7 +393,7 @@ static void chart(FILE *f, const ph_report *r, int c)
                 q++;
             fprintf(f, "<path class=\"band\" data-chart=\"%s\" data-app=\"", chart_id[c]);
             if (ai >= 0)
-                html(f, r->apps[ai].name);
+                html(f, row_name(r, &r->apps[ai]));
             else
                 fputs("(other)", f);
             fprintf(f, "\" data-i0=\"%zu\" data-i1=\"%zu\" fill=\"%s\" d=\"", p, q, col);
@@ -427,7 +438,7 @@ static void chart(FILE *f, const ph_report *r, int c)
         char col[32];
         colour_of(r->apps[ai].colour, col, sizeof col);
         fprintf(f, "<li><i style=\"background:%s\"></i>", col);
-        html(f, r->apps[ai].name);
+        html(f, row_name(r, &r->apps[ai]));
         fputs("</li>", f);
     }
     fputs("<li><i style=\"background:" OTHER_COLOUR "\"></i>other</li></ul>\n</section>\n", f);
@@ -651,7 +662,7 @@ static void top_table(FILE *f, const ph_report *r, int c, int *used)
         fputs("<tr><td class=\"app\">", f);
         swatch(f, a);
         fputs("<span>", f);
-        html(f, a->name);
+        html(f, row_name(r, a));
         fprintf(f, "</span></td><td class=\"n\" data-v=\"%lld\">%s</td><td class=\"n\">%s</td><td>",
                 (long long)a->total[c], v, s);
         sparkline(f, r, a, c);
@@ -677,7 +688,7 @@ static void peaks_table(FILE *f, const ph_report *r)
         fputs("<tr><td class=\"app\">", f);
         swatch(f, a);
         fputs("<span>", f);
-        html(f, a->name);
+        html(f, row_name(r, a));
         fprintf(f, "</span></td><td class=\"n\" data-v=\"%lld\">%s</td><td>%s</td><td>",
                 (long long)a->total[PH_REP_MEM], v, t);
         if (a->peak_pid >= 0) {
@@ -740,7 +751,7 @@ static void changed_table(FILE *f, const ph_report *r)
         fputs("<tr><td class=\"app\">", f);
         swatch(f, a);
         fputs("<span>", f);
-        html(f, a->name);
+        html(f, row_name(r, a));
         fprintf(f, "</span>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n %s\">%s%s</td>"
                    "<td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
                 a->prev[PH_REP_CPU] < 0 && a->prev[PH_REP_MEM] < 0 ? " <span class=\"dim\">new</span>" : "", b, now,
@@ -782,7 +793,7 @@ static void data_json(FILE *f, const ph_report *r)
             colour_of(r->apps[ai].colour, col, sizeof col);
             fputs(fb ? "{\"app\":" : ",{\"app\":", f);
             fb = 0;
-            json_str(f, r->apps[ai].name);
+            json_str(f, row_name(r, &r->apps[ai]));
             fprintf(f, ",\"colour\":\"%s\",\"v\":[", col);
             for (size_t p = 0; p < r->npts; p++) {
                 int64_t v = r->apps[ai].series[p * PH_REP_NCHART + c];
@@ -1030,7 +1041,7 @@ static void headline(FILE *f, const ph_report *r)
         fputs("Most CPU: ", f);
         swatch(f, cpu);
         fputs("<strong class=\"nm\">", f);
-        html(f, cpu->name);
+        html(f, row_name(r, cpu));
         fprintf(f, "</strong> (%s, %.1f%% of one core on average). ", d,
                 100.0 * (double)cpu->total[PH_REP_CPU] / (double)r->win.covered_ns);
     }
@@ -1038,10 +1049,11 @@ static void headline(FILE *f, const ph_report *r)
         char b[32], t[48];
         ph_fmt_bytes(mem->total[PH_REP_MEM], b, sizeof b);
         ph_time_display(mem->mem_peak_ns, r->utc, t, sizeof t);
-        fputs("Largest memory: ", f);
+        /* A group's is its processes' peaks added, as top --by gives it. */
+        fputs(r->key ? "Largest memory (its processes' peaks added): " : "Largest memory: ", f);
         swatch(f, mem);
         fputs("<strong class=\"nm\">", f);
-        html(f, mem->name);
+        html(f, row_name(r, mem));
         fprintf(f, "</strong> (%s at %s). ", b, t);
     }
     size_t gaps = 0;
@@ -1135,9 +1147,9 @@ int ph_report_write_html(FILE *f, const ph_report *r)
         fputs("</div>\n<div style=\"height:16px\"></div>\n", f);
         changed_table(f, r);
         fprintf(f, "<p class=\"dim\">Hatched areas had no samples: the recorder was not running; nothing there is "
-                   "interpolated. Stacked bands are the largest %ss of each chart; \"other\" is every other %s%s. "
+                   "interpolated. Stacked bands are the largest %ss of each chart; \"other\" is every other %s%s%s%s. "
                    "Hover a chart to see the moment's top processes.</p>\n", key_noun(r), key_noun(r),
-                r->key ? " (\"-\": processes with none recorded)" : "");
+                r->key ? "; \"(no " : "", r->key ? r->key : "", r->key ? ")\" is the processes without one" : "");
     }
     fputs("<div id=\"tip\" role=\"tooltip\"></div>\n<script type=\"application/json\" id=\"ph-summary\">", f);
     summary_json(f, r);

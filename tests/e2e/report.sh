@@ -301,7 +301,7 @@ if py totals "$TMP/by-raw.html" "$TMP/top-raw.json" && py bands "$TMP/by-raw.htm
     ok "report: --by unit over $tiers rows equals top --by unit ($(cat "$TMP/py.out"))"
 else fail "report: --by unit over $tiers rows equals top --by unit" "$(cat "$TMP/py.out")"; fi
 top_unit=$(jq -r '.rows[0].unit' "$TMP/top-unit.json")
-browser unit "$TMP/by-unit.html" 40 "Top units by CPU" "Unit" "grouped by unit" "$top_unit"
+browser unit "$TMP/by-unit.html" 40 "Top units by CPU" "Unit" "grouped by unit" "$top_unit" "(no unit)"
 hover unit "$TMP/by-unit.html" "CPU:"
 capture "$PROCHIST" report $W --by process -o "$TMP/x.html"
 check "report: --by process is one usage line, exit 2" \
