@@ -101,7 +101,10 @@ static int cmp_cg_proc(const void *x, const void *y)
 /* The group name of a process's keys, as ph_qgroup_cgroups names groups. */
 static const char *cg_name(enum ph_by by, const ph_db_cgkeys *k)
 {
-    const char *v = by == PH_BY_UNIT ? k->unit : by == PH_BY_SLICE ? k->slice : by == PH_BY_CONTAINER ? k->container : k->path;
+    const char *v = by == PH_BY_UNIT        ? k->unit
+                    : by == PH_BY_SLICE     ? k->slice
+                    : by == PH_BY_CONTAINER ? k->container
+                                            : k->path;
     return v ? v : "-";
 }
 
