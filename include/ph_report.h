@@ -57,6 +57,10 @@ typedef struct ph_report {
     char host[256], os[256];
     int64_t since, until, width, generated;
     int utc;
+    /* What a row ("app") is: NULL for apps, else report --by's key, "unit",
+     * "slice", "container" or "cgroup" (apps[].name: the group's key, a
+     * container's short id; memory: its processes' peaks added). */
+    const char *key;
     ph_window win;               /* the whole window */
     ph_segment seg[16];
     size_t nseg;

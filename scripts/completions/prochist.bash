@@ -24,10 +24,10 @@ _prochist() {
     record) COMPREPLY=($(compgen -W "--db --interval --count --retain --max-db-size --proc-root --sys-root --quiet --help" -- "$cur")) ;;
     top) COMPREPLY=($(compgen -W "$query --sort --cpu --mem --disk --energy --wakeups --instructions --cycles --ctxsw --faults --syscalls --gpu --at --explain" -- "$cur")) ;;
     peak) COMPREPLY=($(compgen -W "${query/ --children/} --mem" -- "$cur")) ;;
-    show) COMPREPLY=($(compgen -W "$window --children --resolution" -- "$cur")) ;;
+    show) COMPREPLY=($(compgen -W "$window --by --children --resolution" -- "$cur")) ;;
     apps) COMPREPLY=($(compgen -W "$query" -- "$cur")) ;;
     diff) COMPREPLY=($(compgen -W "$query --vs --sort" -- "$cur")) ;;
-    report) COMPREPLY=($(compgen -W "--db --since --until --output -o --utc --help" -- "$cur")) ;;
+    report) COMPREPLY=($(compgen -W "--db --since --until --by --output -o --utc --help" -- "$cur")) ;;
     status) COMPREPLY=($(compgen -W "--db --format --utc --help" -- "$cur")) ;;
     doctor) COMPREPLY=($(compgen -W "--format --proc-root --sys-root --help" -- "$cur")) ;;
     power) COMPREPLY=($(compgen -W "$window --resolution" -- "$cur")) ;;

@@ -1,5 +1,6 @@
 /* prochist report: one self-contained HTML page of a window: charts over
- * time, top apps per metric, memory peaks, what changed. The numbers come
+ * time, top apps (or, --by, units, slices, containers, cgroups) per metric,
+ * memory peaks, what changed. The numbers come
  * from the query engine (ph_query_window_metrics), the same calls `top` and
  * `show` make; src/report_html.c draws them. */
 #include "ph_cmd.h"
@@ -76,8 +77,73 @@ static ph_rep_app *find_app(const app_index *ix, const char *raw)
 
 static void point_top(ph_rep_point *p, const ph_agg *list, size_t n, int procs);
 
+/* --by unit|slice|container|cgroup: each process's group, for the points,
+ * whose rows are per process (the window's groups are summed by
+ * ph_qgroup_cgroups, as `top --by KEY` sums them). */
+typedef struct cg_proc {
+    int64_t proc;
+    ph_rep_app *ra; /* NULL: no group on the page (cannot happen: kept safe) */
+} cg_proc;
+typedef struct cg_map {
+    const ph_qopts *o;
+    ph_store *store;
+    const app_index *ix;
+    cg_proc *v;
+    size_t n, cap;
+} cg_map;
+
+static int cmp_cg_proc(const void *x, const void *y)
+{
+    int64_t a = ((const cg_proc *)x)->proc, b = ((const cg_proc *)y)->proc;
+    return (a > b) - (a < b);
+}
+
+/* The group name of a process's keys, as ph_qgroup_cgroups names groups. */
+static const char *cg_name(enum ph_by by, const ph_db_cgkeys *k)
+{
+    const char *v = by == PH_BY_UNIT        ? k->unit
+                    : by == PH_BY_SLICE     ? k->slice
+                    : by == PH_BY_CONTAINER ? k->container
+                                            : k->path;
+    return v ? v : "-";
+}
+
+/* Add procs[0..n) to the map (their keys read in one call). 0, or -1. */
+static int cg_map_add(cg_map *m, const int64_t *procs, size_t n, char *err, size_t errlen)
+{
+    ph_db_cgkeys *k = ph_xcalloc(n + 1, sizeof *k);
+    if (ph_db_cgroup_keys(m->store, procs, n, k, err, errlen) < 0) {
+        free(k);
+        return -1;
+    }
+    if (m->n + n > m->cap) {
+        m->cap = (m->n + n) * 2;
+        m->v = ph_xrealloc(m->v, (m->cap + 1) * sizeof *m->v);
+    }
+    for (size_t i = 0; i < n; i++)
+        m->v[m->n++] = (cg_proc){procs[i], find_app(m->ix, cg_name(m->o->by, &k[i]))};
+    ph_db_cgkeys_free(k, n);
+    free(k);
+    qsort(m->v, m->n, sizeof *m->v, cmp_cg_proc);
+    return 0;
+}
+
+/* The group of process row id proc (read when the window did not list it). */
+static ph_rep_app *cg_group(cg_map *m, int64_t proc)
+{
+    cg_proc key = {proc, NULL};
+    cg_proc *hit = m->n ? bsearch(&key, m->v, m->n, sizeof *m->v, cmp_cg_proc) : NULL;
+    if (!hit) {
+        char err[256];
+        if (cg_map_add(m, &proc, 1, err, sizeof err) < 0)
+            return NULL;
+        hit = bsearch(&key, m->v, m->n, sizeof *m->v, cmp_cg_proc);
+    }
+    return hit ? hit->ra : NULL;
+}
+
 /* One point's result into the series, the totals and the hover list. */
-static void absorb(ph_report *r, const app_index *ix, size_t p, ph_result *b)
+static void absorb(ph_report *r, const app_index *ix, cg_map *cg, size_t p, ph_result *b)
 {
     ph_rep_point *pt = &r->pts[p];
     int64_t *tot = &r->total[p * PH_REP_NCHART];
@@ -86,10 +152,13 @@ static void absorb(ph_report *r, const app_index *ix, size_t p, ph_result *b)
     if (pt->samples <= 0)
         return;
     r->sys[p] = b->win.sys;
-    for (size_t i = 0; i < b->napps; i++) {
-        ph_rep_app *ra = find_app(ix, b->apps[i].app);
+    /* Grouped by a cgroup key, the point's rows are its processes. */
+    const ph_agg *rows = cg ? b->procs : b->apps;
+    size_t nrows = cg ? b->nprocs : b->napps;
+    for (size_t i = 0; i < nrows; i++) {
+        ph_rep_app *ra = cg ? cg_group(cg, rows[i].proc) : find_app(ix, rows[i].app);
         for (int c = 0; c < PH_REP_NCHART; c++) {
-            int64_t v = chart_value(c, &b->apps[i]);
+            int64_t v = chart_value(c, &rows[i]);
             if (v < 0)
                 continue;
             tot[c] = (tot[c] < 0 ? 0 : tot[c]) + v;
@@ -108,6 +177,7 @@ static void absorb(ph_report *r, const app_index *ix, size_t p, ph_result *b)
 typedef struct fill_ctx {
     ph_report *r;
     const app_index *ix;
+    cg_map *cg;
     int64_t from;
 } fill_ctx;
 
@@ -116,7 +186,7 @@ static int fill_bucket(void *ctx, int64_t bucket, ph_result *res)
     fill_ctx *fc = ctx;
     size_t p = (size_t)((bucket - fc->from) / fc->r->width);
     if (p < fc->r->npts)
-        absorb(fc->r, fc->ix, p, res);
+        absorb(fc->r, fc->ix, fc->cg, p, res);
     return 0;
 }
 
@@ -229,9 +299,21 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
 {
     ph_result w;
     ph_mask need = ph_qmetric_need();
+    int by_cg = PH_BY_IS_CGROUP(o->by);
     /* The whole window exactly as `top` asks it, so the totals are its. */
-    if (ph_query_window_metrics(store, o->since_ns, o->until_ns, need, PH_Q_APPS_ONLY, &w, err, errlen) < 0)
+    if (ph_query_window_metrics(store, o->since_ns, o->until_ns, need, ph_qflags(o, PH_Q_APPS_ONLY), &w, err,
+                                errlen) < 0)
         return -1;
+    /* A cgroup key: the window's processes, for the points' map below. */
+    size_t nwprocs = by_cg ? w.nprocs : 0;
+    int64_t *wprocs = ph_xcalloc(nwprocs + 1, sizeof *wprocs);
+    for (size_t i = 0; i < nwprocs; i++)
+        wprocs[i] = w.procs[i].proc;
+    if (ph_qgroup_cgroups(o, store, &w, err, errlen) < 0) {
+        free(wprocs);
+        ph_result_free(&w);
+        return -1;
+    }
     r->win = w.win;
     r->nseg = w.nseg;
     memcpy(r->seg, w.seg, sizeof w.seg);
@@ -240,7 +322,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     for (size_t i = 0; i < w.napps; i++) {
         ph_rep_app *ra = &r->apps[i];
         const ph_agg *a = &w.apps[i];
-        ph_report_clean_name(a->app, ra->name, sizeof ra->name);
+        ph_report_clean_name(by_cg ? a->name : a->app, ra->name, sizeof ra->name);
         ra->procs = a->procs_max ? a->procs_max : a->nprocs;
         for (int c = 0; c < PH_REP_NCHART; c++) {
             ra->total[c] = chart_value(c, a);
@@ -257,6 +339,11 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     for (size_t i = 0; i < r->napps; i++)
         ix.by_name[i] = &r->apps[i];
     qsort(ix.by_name, ix.n, sizeof *ix.by_name, cmp_name);
+    cg_map cgm = {o, store, &ix, NULL, 0, 0}, *cg = by_cg ? &cgm : NULL;
+    int rc = 0;
+    if (cg && nwprocs && cg_map_add(cg, wprocs, nwprocs, err, errlen) < 0)
+        rc = -1;
+    free(wprocs);
 
     int64_t from = o->since_ns - ((o->since_ns % r->width) + r->width) % r->width;
     r->npts = (size_t)((o->until_ns - from + r->width - 1) / r->width);
@@ -269,7 +356,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     }
     /* Per-process lists for the hover while a point is short enough to be
      * cheap; longer points list apps, answered from the rollups' app rows. */
-    r->procs_per_point = r->width <= 60 * PH_NS_PER_SEC;
+    r->procs_per_point = r->width <= 60 * PH_NS_PER_SEC || by_cg; /* groups are of processes */
     for (size_t p = 0; p < r->npts; p++) {
         ph_rep_point *pt = &r->pts[p];
         pt->t0 = from + (int64_t)p * r->width;
@@ -284,8 +371,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     r->sys = ph_xmalloc((r->npts + 1) * sizeof *r->sys);
     for (size_t p = 0; p < r->npts; p++)
         ph_sys_unknown(&r->sys[p]);
-    fill_ctx fc = {r, &ix, from};
-    int rc = 0;
+    fill_ctx fc = {r, &ix, cg, from};
     /* Whole points inside the raw tier's horizon: one pass over the raw rows
      * (ph_query_raw_buckets gives each bucket what a query of it would),
      * instead of a query per point, each reading back to a keyframe. */
@@ -300,7 +386,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         r->procs_per_point = 1; /* raw rows name the processes anyway */
     if (one_pass) {
         int64_t a = from + (int64_t)p0 * r->width, b = from + (int64_t)p1 * r->width;
-        if (ph_query_raw_buckets_metrics(store, a, b, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
+        if (rc == 0 && ph_query_raw_buckets_metrics(store, a, b, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
             if (!err[0])
                 snprintf(err, errlen, "cannot read the raw samples");
             rc = -1;
@@ -327,18 +413,24 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
             rc = -1;
             break;
         }
-        absorb(r, &ix, p, &b);
+        absorb(r, &ix, cg, p, &b);
         ph_result_free(&b);
     }
 
     /* The previous window of the same length, for "what changed". */
     int64_t span = o->until_ns - o->since_ns;
-    if (rc == 0 &&
-        ph_query_window_metrics(store, o->since_ns - span, o->since_ns, need, PH_Q_APPS_ONLY, &w, err, errlen) == 0) {
+    int prc = rc == 0 ? ph_query_window_metrics(store, o->since_ns - span, o->since_ns, need,
+                                                ph_qflags(o, PH_Q_APPS_ONLY), &w, err, errlen)
+                      : -1;
+    if (prc == 0 && ph_qgroup_cgroups(o, store, &w, err, errlen) < 0) {
+        ph_result_free(&w);
+        prc = -1;
+    }
+    if (prc == 0) {
         r->prev_samples = w.win.samples;
         r->have_prev = w.win.samples > 0;
         for (size_t i = 0; i < w.napps && r->have_prev; i++) {
-            ph_rep_app *ra = find_app(&ix, w.apps[i].app);
+            ph_rep_app *ra = find_app(&ix, by_cg ? w.apps[i].name : w.apps[i].app);
             if (ra)
                 for (int c = 0; c < PH_REP_NCHART; c++)
                     ra->prev[c] = chart_value(c, &w.apps[i]);
@@ -348,6 +440,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         rc = -1;
     }
     free(ix.by_name);
+    free(cgm.v);
     if (rc < 0)
         return -1;
     for (int c = 0; c < PH_REP_NCHART; c++)
@@ -382,6 +475,10 @@ static int report_exec(int argc, char **argv)
         ph_err("-o needs a file name (or - for standard output)");
         return PH_EXIT_USAGE;
     }
+    if (o.by == PH_BY_PROCESS || o.by == PH_BY_USER) {
+        ph_err("report groups by app, unit, slice, container or cgroup, not %s", ph_by_names[o.by]);
+        return PH_EXIT_USAGE;
+    }
 
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)
@@ -392,6 +489,7 @@ static int report_exec(int argc, char **argv)
     r.since = o.since_ns;
     r.until = o.until_ns;
     r.utc = o.utc;
+    r.key = PH_BY_IS_CGROUP(o.by) ? ph_by_names[o.by] : NULL;
     r.generated = ph_now_wall_ns();
     r.width = point_width(o.until_ns - o.since_ns);
     if (gethostname(r.host, sizeof r.host - 1) != 0)
@@ -462,6 +560,9 @@ static int report_exec(int argc, char **argv)
 static const ph_opt report_opts[] = {
     PH_QO_SINCE("1d"),
     PH_QO_UNTIL,
+    {"by", 0, PH_QOPT_BY, "KEY",
+     "what the charts and tables group by: app, or (Linux) the\nsystemd unit, slice, container or cgroup path "
+     "(no cgroup\nrecorded: '-')", "app", NULL},
     {"output", 'o', 'o', "FILE", "write the page to FILE (default: standard output)", NULL, NULL},
     PH_QO_UTC,
     PH_QO_DB,
@@ -475,6 +576,8 @@ const ph_cmd ph_cmd_report = {
     "Write one self-contained HTML page of a window: charts, top apps, peaks.",
     report_opts,
     "  The page needs no network. With no samples in the window it still writes a\n"
-    "  page saying so, and exits 1.\n",
+    "  page saying so, and exits 1.\n"
+    "  With --by unit|slice|container|cgroup the bands and tables are those groups,\n"
+    "  with the totals of 'top --by KEY' ('prochist report --by unit -o units.html').\n",
     report_exec,
 };

@@ -1,4 +1,5 @@
-/* prochist show: one app's or process's timeline over a window. */
+/* prochist show: one app's, process's or (--by) group's timeline over a
+ * window. */
 #include "ph_at.h"
 #include "ph_cmd.h"
 #include "ph_format.h"
@@ -28,6 +29,15 @@ static int all_digits(const char *s)
         if (*s < '0' || *s > '9')
             return 0;
     return 1;
+}
+
+/* A group of --by unit|slice|container|cgroup named by target: its key
+ * (name; a container's short id), or a container's full id (app). */
+static int group_matches(const ph_qopts *o, const ph_agg *a, const char *target)
+{
+    if (strcmp(a->name, target) == 0)
+        return 1;
+    return o->by == PH_BY_CONTAINER && strcmp(a->app, target) == 0;
 }
 
 static int take_resolution(void *ctx, int c, const char *arg)
@@ -64,7 +74,21 @@ static int show_exec(int argc, char **argv)
     if ((rc = ph_qopts_parse(&o, &ph_cmd_show, argc, argv, take_resolution, &res)) >= 0)
         return rc;
     const char *target = argv[optind];
-    int by_pid = all_digits(target);
+    if (o.by == PH_BY_USER) {
+        ph_err("show takes --by app, process, unit, slice, container or cgroup, not user"
+               " ('prochist top --by user' lists the users)");
+        return PH_EXIT_USAGE;
+    }
+    int by_cg = PH_BY_IS_CGROUP(o.by);
+    /* --by app (the default) keeps today's reading: all digits is a pid. */
+    int by_pid = o.by == PH_BY_PROCESS || (o.by == PH_BY_APP && all_digits(target));
+    if (o.by == PH_BY_PROCESS && !all_digits(target)) {
+        char shown[96];
+        snprintf(shown, sizeof shown, "%s", target);
+        ph_ctrl_sanitize(shown);
+        ph_err("show --by process takes a PID, not '%s'", shown);
+        return PH_EXIT_USAGE;
+    }
     int32_t pid = by_pid ? (int32_t)atol(target) : -1;
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)
@@ -104,15 +128,21 @@ static int show_exec(int argc, char **argv)
     int found = 0;
     int64_t samples = 0;
     ph_mask need = ph_qmetric_need();
+    /* A group (--by unit, ...): its full key, for the JSON (a container's
+     * full id when the short one was given). */
+    char *group_id = NULL, *group_name = NULL;
     for (size_t i = 0; i < npts; i++) {
         ph_result r;
         int64_t b = from + (int64_t)i * res, e = b + res < to ? b + res : to;
         pts[i].t = b;
         pts[i].cpu = pts[i].mem = pts[i].rd = pts[i].wr = -1;
-        int flags = by_pid ? 0 : PH_Q_APPS_ONLY;
-        if (ph_query_window_metrics(store, b, e, need, flags, &r, err, sizeof err) < 0) {
-            ph_err("%s", err);
+        int flags = ph_qflags(&o, by_pid ? 0 : PH_Q_APPS_ONLY);
+        /* ph_qwindow: for a cgroup key, the bucket's processes summed by
+         * that key into r.apps, as `top --by KEY` sums the window's. */
+        if (ph_qwindow(&o, store, b, e, need, flags, &r) < 0) {
             free(pts);
+            free(group_id);
+            free(group_name);
             ph_store_close(store);
             return PH_EXIT_FAIL;
         }
@@ -128,8 +158,14 @@ static int show_exec(int argc, char **argv)
             n = 0;
         for (size_t k = 0; k < n; k++) {
             const ph_agg *a = &list[k];
-            if (by_pid ? a->pid != pid : strcmp(a->app, target) != 0)
+            if (by_pid ? a->pid != pid
+                : by_cg ? !group_matches(&o, a, target)
+                        : strcmp(a->app, target) != 0)
                 continue;
+            if (by_cg && !group_id) {
+                group_id = ph_xstrdup(a->app);
+                group_name = ph_xstrdup(a->name);
+            }
             /* A pid may name several processes over time: add them up. */
             int64_t cpu = ph_qmetric_value(ph_qmetric_find("cpu"), a, o.children);
             if (cpu >= 0)
@@ -154,8 +190,12 @@ static int show_exec(int argc, char **argv)
         char shown[96];
         snprintf(shown, sizeof shown, "%s", target);
         ph_ctrl_sanitize(shown);
-        snprintf(o.note, sizeof o.note, "no %s '%s' in this window; 'prochist apps' lists what was seen",
-                 by_pid ? "process with pid" : "app", shown);
+        if (by_cg)
+            snprintf(o.note, sizeof o.note, "no %s '%s' in this window; 'prochist top --by %s' lists what was seen",
+                     ph_by_names[o.by], shown, ph_by_names[o.by]);
+        else
+            snprintf(o.note, sizeof o.note, "no %s '%s' in this window; 'prochist apps' lists what was seen",
+                     by_pid ? "process with pid" : "app", shown);
         ph_err("%s", o.note);
         empty = 1;
     }
@@ -202,10 +242,18 @@ static int show_exec(int argc, char **argv)
     if (o.fmt == PH_FMT_JSON) {
         char t[48];
         root = cJSON_CreateObject();
-        if (by_pid)
+        if (by_pid) {
             cJSON_AddNumberToObject(root, "pid", pid);
-        else
+        } else if (by_cg) {
+            /* As top's rows carry it: the key under its own name, and a
+             * container's full id beside its short one. */
+            cJSON_AddStringToObject(root, "by", ph_by_names[o.by]);
+            cJSON_AddStringToObject(root, ph_by_names[o.by], group_name ? group_name : target);
+            if (o.by == PH_BY_CONTAINER)
+                cJSON_AddStringToObject(root, "container_id", group_id ? group_id : target);
+        } else {
             cJSON_AddStringToObject(root, "app", target);
+        }
         ph_time_iso_utc(o.since_ns, t, sizeof t);
         cJSON_AddStringToObject(root, "since", t);
         ph_time_iso_utc(o.until_ns, t, sizeof t);
@@ -216,23 +264,29 @@ static int show_exec(int argc, char **argv)
     }
     char line[4 * MAX_POINTS + 8], shown[96], head[4 * MAX_POINTS + 256];
     spark(pts, npts, max, line, sizeof line);
-    snprintf(shown, sizeof shown, "%s", target);
+    snprintf(shown, sizeof shown, "%s", group_name ? group_name : target);
     ph_ctrl_sanitize(shown);
-    snprintf(head, sizeof head, "%s %s, every %llds%s%s%s", by_pid ? "pid" : "app", shown,
+    snprintf(head, sizeof head, "%s %s, every %llds%s%s%s", by_pid ? "pid" : by_cg ? ph_by_names[o.by] : "app", shown,
              (long long)(res / PH_NS_PER_SEC), recorded ? " (no window given: what is recorded, up to a day)" : "",
              tty ? "  CPU " : "", tty ? line : "");
     int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     free(pts);
+    free(group_id);
+    free(group_name);
     if (fflush(stdout) != 0 || out_err)
         return PH_EXIT_FAIL;
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 
-/* One app or pid: nothing to group, pick by name, cut or sort (no --by,
- * --name, --limit, --sort). --since has no declared default: without a
- * window, show picks one from what is recorded. */
+/* One app, pid or group: nothing to pick by name, cut or sort (no --name,
+ * --limit, --sort); --by says what the target names. --since has no
+ * declared default: without a window, show picks one from what is
+ * recorded. */
 static const ph_opt show_opts[] = {
     PH_QO_SINCE(NULL), PH_QO_UNTIL,
+    {"by", 0, PH_QOPT_BY, "KEY",
+     "what the target names: app (a PID when all digits), process\n(a PID), or (Linux) a "
+     "systemd unit, slice, container (short\nor full id) or cgroup path", "app", NULL},
     {"resolution", 0, 2000, "R",
      "interval of the timeline: auto (about 60 points) or whole\nminutes (1m, 15m, 1h, ...)", "auto", NULL},
     PH_QO_CHILDREN("CPU includes reaped children (a PID's; apps count their own)"),
@@ -242,12 +296,15 @@ static const ph_opt show_opts[] = {
 
 const ph_cmd ph_cmd_show = {
     "show",
-    "APP|PID",
+    "APP|PID|GROUP",
     1,
-    "Show one app's or process's timeline: CPU, memory peak and disk per interval.",
+    "Show one app's, process's or group's timeline: CPU, memory peak and disk per interval.",
     show_opts,
     "  Without --since/--until: what is recorded, up to the day before its last sample\n"
     "  (JSON window: \"recorded\"); with neither recorded, the last day.\n"
-    "  On a terminal, a bar per row and a sparkline show the CPU trend.\n",
+    "  On a terminal, a bar per row and a sparkline show the CPU trend.\n"
+    "  With --by unit|slice|container|cgroup: the group's processes summed per\n"
+    "  interval (memory: the sum of their peaks), as 'top --by KEY' sums them over\n"
+    "  the window; e.g. 'prochist show --by unit nginx.service'.\n",
     show_exec,
 };

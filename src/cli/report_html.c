@@ -9,7 +9,9 @@
  *
  * Machine-readable parts, for tests and anyone scripting over a report:
  * - <script type="application/json" id="ph-summary">: the window (since,
- *   until ISO UTC, samples, covered_s) and "rows": every app of the window
+ *   until ISO UTC, samples, covered_s), "by" (what a row is: app, or with
+ *   report --by, unit, slice, container or cgroup) and "rows": every app
+ *   (group) of the window
  *   with cpu_ns, cpu_s, mem_peak_bytes, disk_read_bytes, disk_write_bytes,
  *   energy_nj (null when not measured) - the same numbers as `prochist top
  *   --format json` for the same window.
@@ -152,8 +154,33 @@ static const char *const chart_id[PH_REP_NCHART] = {"cpu", "mem", "read", "write
 static const char *const chart_title[PH_REP_NCHART] = {
     "CPU", "Memory", "Disk read", "Disk write", "Energy"};
 static const char *const chart_unit[PH_REP_NCHART] = {
-    "% of one core, average over each interval", "each app's peak in each interval, stacked",
+    "% of one core, average over each interval", NULL /* mem_unit in chart() */,
     "bytes per second", "bytes per second", "watts (measured, else estimated)"};
+
+/* What a row is (include/ph_report.h: key): "app", or a cgroup key. */
+static const char *key_noun(const ph_report *r)
+{
+    return r->key ? r->key : "app";
+}
+
+/* The same as a column head: "App", "Unit", ... */
+static void key_head(const ph_report *r, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", key_noun(r));
+    if (buf[0] >= 'a' && buf[0] <= 'z')
+        buf[0] = (char)(buf[0] - 'a' + 'A');
+}
+
+/* A row's name as the page shows it: a group's "-" (its processes had no
+ * cgroup, or none of this key) says so; ph-summary keeps "-", as top. */
+static const char *row_name(const ph_report *r, const ph_rep_app *a)
+{
+    static char buf[64];
+    if (!r->key || strcmp(a->name, "-") != 0)
+        return a->name;
+    snprintf(buf, sizeof buf, "(no %s)", r->key);
+    return buf;
+}
 
 /* Okabe-Ito and Tableau hues that stay apart in light and dark. */
 static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2",
@@ -313,8 +340,12 @@ static void chart(FILE *f, const ph_report *r, int c)
             u *= 1024;
     max = nice_step(max / 4 / u) * u * 4;
     double ph = CH - CT - CB;
+    char mem_unit[96];
+    /* A group's memory is its processes' peaks added up (an upper bound). */
+    snprintf(mem_unit, sizeof mem_unit, "each %s's peak in each interval%s, stacked", key_noun(r),
+             r->key ? " (its processes' peaks added)" : "");
     fprintf(f, "<section class=\"chart\" id=\"chart-%s\"><h2>%s <small>%s</small></h2>\n", chart_id[c],
-            chart_title[c], chart_unit[c]);
+            chart_title[c], c == PH_REP_MEM ? mem_unit : chart_unit[c]);
     fprintf(f, "<svg class=\"plot\" data-chart=\"%s\" data-max=\"%g\" viewBox=\"0 0 %g %g\" role=\"img\" "
                "aria-label=\"%s over time\">\n", chart_id[c], max, CW, CH, chart_title[c]);
     /* Grid and the y axis. */
@@ -362,7 +393,7 @@ static void chart(FILE *f, const ph_report *r, int c)
                 q++;
             fprintf(f, "<path class=\"band\" data-chart=\"%s\" data-app=\"", chart_id[c]);
             if (ai >= 0)
-                html(f, r->apps[ai].name);
+                html(f, row_name(r, &r->apps[ai]));
             else
                 fputs("(other)", f);
             fprintf(f, "\" data-i0=\"%zu\" data-i1=\"%zu\" fill=\"%s\" d=\"", p, q, col);
@@ -407,7 +438,7 @@ static void chart(FILE *f, const ph_report *r, int c)
         char col[32];
         colour_of(r->apps[ai].colour, col, sizeof col);
         fprintf(f, "<li><i style=\"background:%s\"></i>", col);
-        html(f, r->apps[ai].name);
+        html(f, row_name(r, &r->apps[ai]));
         fputs("</li>", f);
     }
     fputs("<li><i style=\"background:" OTHER_COLOUR "\"></i>other</li></ul>\n</section>\n", f);
@@ -611,9 +642,11 @@ static void top_table(FILE *f, const ph_report *r, int c, int *used)
     for (size_t i = 0; i < r->napps; i++)
         if (r->apps[i].total[c] > 0 && c != PH_REP_MEM)
             all += r->apps[i].total[c];
-    fprintf(f, "<div class=\"tbl\"><h3>Top apps by %s</h3><table class=\"top\" data-chart=\"%s\"><thead><tr>"
-               "<th>App</th><th class=\"n\">%s</th><th class=\"n\">%s</th><th>Over time</th></tr></thead><tbody>\n",
-            c == PH_REP_MEM ? "memory peak" : chart_title[c], chart_id[c], what[c],
+    char head[32];
+    key_head(r, head, sizeof head);
+    fprintf(f, "<div class=\"tbl\"><h3>Top %ss by %s</h3><table class=\"top\" data-chart=\"%s\"><thead><tr>"
+               "<th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th><th>Over time</th></tr></thead><tbody>\n",
+            key_noun(r), c == PH_REP_MEM ? "memory peak" : chart_title[c], chart_id[c], head, what[c],
             c == PH_REP_CPU ? "Avg CPU" : c == PH_REP_MEM ? "Procs" : "Share");
     for (int k = 0; k < n; k++) {
         const ph_rep_app *a = &r->apps[order[k]];
@@ -629,7 +662,7 @@ static void top_table(FILE *f, const ph_report *r, int c, int *used)
         fputs("<tr><td class=\"app\">", f);
         swatch(f, a);
         fputs("<span>", f);
-        html(f, a->name);
+        html(f, row_name(r, a));
         fprintf(f, "</span></td><td class=\"n\" data-v=\"%lld\">%s</td><td class=\"n\">%s</td><td>",
                 (long long)a->total[c], v, s);
         sparkline(f, r, a, c);
@@ -643,8 +676,10 @@ static void peaks_table(FILE *f, const ph_report *r)
     int order[PH_REP_ROWS], n = top_apps(r, PH_REP_MEM, order);
     if (!n)
         return;
-    fputs("<div class=\"tbl\"><h3>Memory peaks: when, and which process</h3><table class=\"peaks\"><thead><tr>"
-          "<th>App</th><th class=\"n\">Peak</th><th>When</th><th>Reached by</th></tr></thead><tbody>\n", f);
+    char head[32];
+    key_head(r, head, sizeof head);
+    fprintf(f, "<div class=\"tbl\"><h3>Memory peaks: when, and which process</h3><table class=\"peaks\"><thead><tr>"
+               "<th>%s</th><th class=\"n\">Peak</th><th>When</th><th>Reached by</th></tr></thead><tbody>\n", head);
     for (int k = 0; k < n; k++) {
         const ph_rep_app *a = &r->apps[order[k]];
         char v[48], t[48];
@@ -653,7 +688,7 @@ static void peaks_table(FILE *f, const ph_report *r)
         fputs("<tr><td class=\"app\">", f);
         swatch(f, a);
         fputs("<span>", f);
-        html(f, a->name);
+        html(f, row_name(r, a));
         fprintf(f, "</span></td><td class=\"n\" data-v=\"%lld\">%s</td><td>%s</td><td>",
                 (long long)a->total[PH_REP_MEM], v, t);
         if (a->peak_pid >= 0) {
@@ -698,9 +733,11 @@ static void changed_table(FILE *f, const ph_report *r)
             break;
         order[n++] = best;
     }
-    fputs("<table class=\"diff\"><thead><tr><th>App</th><th class=\"n\">CPU before</th><th class=\"n\">CPU now</th>"
-          "<th class=\"n\">Change</th><th class=\"n\">Mem peak before</th><th class=\"n\">Mem peak now</th></tr>"
-          "</thead><tbody>\n", f);
+    char head[32];
+    key_head(r, head, sizeof head);
+    fprintf(f, "<table class=\"diff\"><thead><tr><th>%s</th><th class=\"n\">CPU before</th><th class=\"n\">CPU now</th>"
+               "<th class=\"n\">Change</th><th class=\"n\">Mem peak before</th><th class=\"n\">Mem peak now</th></tr>"
+               "</thead><tbody>\n", head);
     for (int k = 0; k < n; k++) {
         const ph_rep_app *a = &r->apps[order[k]];
         char b[48], now[48], d[48], mb[48], mn[48];
@@ -714,7 +751,7 @@ static void changed_table(FILE *f, const ph_report *r)
         fputs("<tr><td class=\"app\">", f);
         swatch(f, a);
         fputs("<span>", f);
-        html(f, a->name);
+        html(f, row_name(r, a));
         fprintf(f, "</span>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n %s\">%s%s</td>"
                    "<td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
                 a->prev[PH_REP_CPU] < 0 && a->prev[PH_REP_MEM] < 0 ? " <span class=\"dim\">new</span>" : "", b, now,
@@ -756,7 +793,7 @@ static void data_json(FILE *f, const ph_report *r)
             colour_of(r->apps[ai].colour, col, sizeof col);
             fputs(fb ? "{\"app\":" : ",{\"app\":", f);
             fb = 0;
-            json_str(f, r->apps[ai].name);
+            json_str(f, row_name(r, &r->apps[ai]));
             fprintf(f, ",\"colour\":\"%s\",\"v\":[", col);
             for (size_t p = 0; p < r->npts; p++) {
                 int64_t v = r->apps[ai].series[p * PH_REP_NCHART + c];
@@ -836,8 +873,8 @@ static void summary_json(FILE *f, const ph_report *r)
     ph_time_iso_utc(r->since, a, sizeof a);
     ph_time_iso_utc(r->until, b, sizeof b);
     fprintf(f, "{\"since\":\"%s\",\"until\":\"%s\",\"samples\":%lld,\"covered_s\":%.9g,\"points\":%zu,"
-               "\"point_s\":%lld,\"rows\":[", a, b, (long long)r->win.samples, (double)r->win.covered_ns / 1e9,
-            r->npts, (long long)(r->width / PH_NS_PER_SEC));
+               "\"point_s\":%lld,\"by\":\"%s\",\"rows\":[", a, b, (long long)r->win.samples,
+            (double)r->win.covered_ns / 1e9, r->npts, (long long)(r->width / PH_NS_PER_SEC), key_noun(r));
     for (size_t i = 0; i < r->napps; i++) {
         const ph_rep_app *x = &r->apps[i];
         fputs(i ? ",{\"name\":" : "{\"name\":", f);
@@ -1004,7 +1041,7 @@ static void headline(FILE *f, const ph_report *r)
         fputs("Most CPU: ", f);
         swatch(f, cpu);
         fputs("<strong class=\"nm\">", f);
-        html(f, cpu->name);
+        html(f, row_name(r, cpu));
         fprintf(f, "</strong> (%s, %.1f%% of one core on average). ", d,
                 100.0 * (double)cpu->total[PH_REP_CPU] / (double)r->win.covered_ns);
     }
@@ -1012,10 +1049,11 @@ static void headline(FILE *f, const ph_report *r)
         char b[32], t[48];
         ph_fmt_bytes(mem->total[PH_REP_MEM], b, sizeof b);
         ph_time_display(mem->mem_peak_ns, r->utc, t, sizeof t);
-        fputs("Largest memory: ", f);
+        /* A group's is its processes' peaks added, as top --by gives it. */
+        fputs(r->key ? "Largest memory (its processes' peaks added): " : "Largest memory: ", f);
         swatch(f, mem);
         fputs("<strong class=\"nm\">", f);
-        html(f, mem->name);
+        html(f, row_name(r, mem));
         fprintf(f, "</strong> (%s at %s). ", b, t);
     }
     size_t gaps = 0;
@@ -1043,7 +1081,8 @@ int ph_report_write_html(FILE *f, const ph_report *r)
     fputs("<header><h1>What used this machine: ", f);
     html(f, r->host);
     fprintf(f, "</h1><p class=\"sub\">%s \xe2\x86\x92 %s (%s) \xc2\xb7 recorded by prochist \xc2\xb7 "
-               "report made %s</p></header>\n", a, b, sp, g);
+               "report made %s%s%s</p></header>\n", a, b, sp, g, r->key ? " \xc2\xb7 grouped by " : "",
+            r->key ? r->key : "");
 
     /* The header cards. */
     char cov[48], rec[64], pw[32];
@@ -1107,9 +1146,10 @@ int ph_report_write_html(FILE *f, const ph_report *r)
         peaks_table(f, r);
         fputs("</div>\n<div style=\"height:16px\"></div>\n", f);
         changed_table(f, r);
-        fputs("<p class=\"dim\">Hatched areas had no samples: the recorder was not running; nothing there is "
-              "interpolated. Stacked bands are the largest apps of each chart; \"other\" is every other app. "
-              "Hover a chart to see the moment's top processes.</p>\n", f);
+        fprintf(f, "<p class=\"dim\">Hatched areas had no samples: the recorder was not running; nothing there is "
+                   "interpolated. Stacked bands are the largest %ss of each chart; \"other\" is every other %s%s%s%s. "
+                   "Hover a chart to see the moment's top processes.</p>\n", key_noun(r), key_noun(r),
+                r->key ? "; \"(no " : "", r->key ? r->key : "", r->key ? ")\" is the processes without one" : "");
     }
     fputs("<div id=\"tip\" role=\"tooltip\"></div>\n<script type=\"application/json\" id=\"ph-summary\">", f);
     summary_json(f, r);

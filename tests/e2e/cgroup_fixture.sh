@@ -211,6 +211,77 @@ for k in unit slice container cgroup; do
     same_totals "cgroup_fixture: apps, diff and peak --by $k come to --by app's (peak: --by process's)" "$(totals $k)" "$base"
 done
 
+# show --by KEY NAME: one group's timeline; its points add up to that
+# group's row of top --by KEY over the same window (CPU and both disk
+# counters), for the two largest groups of each key and for '-'.
+# show_sums KEY NAME: "cpu read write" summed over show's points
+show_sums() {
+    "$PROCHIST" show $SW --by "$1" "$2" --resolution 1h |
+        jq -r '"\([.rows[].cpu_s // 0] | add) \([.rows[].disk_read_bytes // 0] | add) \([.rows[].disk_write_bytes // 0] | add)"'
+}
+# same3 WHAT A B: three figures equal to float rounding, the first not zero
+same3() {
+    check "$1 ($2 | $3)" awk -v a="$2" -v b="$3" 'BEGIN { n = split(a, x, " "); m = split(b, y, " ")
+        if (n != 3 || m != 3 || !(x[1] > 0)) exit 1
+        for (i = 1; i <= 3; i++) { d = x[i] - y[i]; if (d > 1e-6 || d < -1e-6) exit 1 }
+        exit 0 }'
+}
+SW="--db $gdb --utc --since 2026-11-20T02:00Z --until 2026-11-21T03:00Z --format json"
+for k in unit slice container cgroup; do
+    "$PROCHIST" top $W --by $k >"$TMP/top-$k.json"
+    for name in $(jq -r "[.rows[0:2][].$k, (.rows[] | select(.$k == \"-\") | .$k)] | unique | .[]" "$TMP/top-$k.json"); do
+        want=$(jq -r --arg n "$name" ".rows[] | select(.$k == \$n) |
+                   \"\(.cpu_s // 0) \(.disk_read_bytes // 0) \(.disk_write_bytes // 0)\"" "$TMP/top-$k.json")
+        same3 "cgroup_fixture: show --by $k $name adds up to top --by $k's row" "$(show_sums $k "$name")" "$want"
+    done
+done
+# A container by its full id: the same timeline, the full id in JSON.
+cid=$(jq -r '[.rows[] | select(.container != "-")][0].container_id' "$TMP/top-container.json")
+short=$(printf %.12s "$cid")
+a=$("$PROCHIST" show $SW --by container "$short" --resolution 1h | jq -c '[.container, .container_id, .rows]')
+b=$("$PROCHIST" show $SW --by container "$cid" --resolution 1h | jq -c '[.container, .container_id, .rows]')
+check "cgroup_fixture: show --by container takes the short or the full id ($short)" \
+    sh -c '[ "$1" = "$2" ] && [ "$(echo "$1" | jq -r ".[0] + \" \" + .[1]")" = "$3 $4" ]' sh "$a" "$b" "$short" "$cid"
+# On the fixture host: the docker unit is pid 3109 alone (2.24 s, above).
+got=$("$PROCHIST" show --db "$db" --since 1h --by unit "docker-$D.scope" --format json | jq '[.rows[].cpu_s // 0] | add')
+check "cgroup_fixture: show --by unit docker-....scope has pid 3109's CPU ($got s)" \
+    awk -v v="$got" 'BEGIN { d = v - 2.24; exit !(d < 1e-6 && d > -1e-6) }'
+# A key that matches nothing: one line, exit 1, as for an unknown app.
+capture "$PROCHIST" show $SW --by unit nosuch.service --resolution 1h
+check "cgroup_fixture: show --by unit of an unknown unit: one line, exit 1" \
+    [ "$rc" -eq 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "no unit 'nosuch.service' in this window" "$TMP/err"
+capture "$PROCHIST" show $SW --by user root
+check "cgroup_fixture: show --by user is a usage error naming the keys" \
+    [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "app, process, unit, slice, container or cgroup" "$TMP/err"
+
+# report --by KEY over the same hour-tier window: the page's groups and
+# their totals (CPU, memory, disk) are top --by KEY's; its points add up to
+# the window (tests/e2e/report.sh checks the page itself and a minute- and
+# raw-tier window).
+RW="--db $gdb --utc --since 2026-11-20T02:00Z --until 2026-11-21T03:00Z"
+command -v python3 >/dev/null 2>&1 || skip "cgroup_fixture: report --by on the hour tier" "needs python3 to read the page"
+for k in $(command -v python3 >/dev/null 2>&1 && echo unit container); do
+    "$PROCHIST" report $RW --by $k -o "$TMP/report-$k.html" 2>"$TMP/err"
+    got=$(python3 - "$TMP/report-$k.html" "$TMP/top-$k.json" <<'PYEOF'
+import json, re, sys
+s = open(sys.argv[1], encoding='utf-8').read()
+def blob(i):
+    return json.loads(re.search(r'<script type="application/json" id="%s">(.*?)</script>' % i, s, re.S).group(1))
+summ, data, top = blob('ph-summary'), blob('ph-data'), json.load(open(sys.argv[2]))
+rows = {r['name']: r for r in summ['rows']}
+bad = [t['name'] for t in top['rows'] if t['name'] not in rows
+       or abs((rows[t['name']]['cpu_ns'] or 0) / 1e9 - (t['cpu_s'] or 0)) > 1e-6
+       or any(rows[t['name']][f] != t[f] for f in ('mem_peak_bytes', 'disk_read_bytes', 'disk_write_bytes'))]
+cpu = [c for c in data['charts'] if c['id'] == 'cpu'][0]
+pts = sum(v for v in cpu['total'] if v)
+win = sum(r['cpu_ns'] or 0 for r in summ['rows'])
+print('%s %d/%d %d %d' % (summ['by'], len(rows), len(top['rows']), len(bad), pts - win))
+PYEOF
+)
+    check "cgroup_fixture: report --by $k equals top --by $k on the hour tier, points add up ($got)" \
+        [ "$got" = "$k $(jq '.rows | length' "$TMP/top-$k.json")/$(jq '.rows | length' "$TMP/top-$k.json") 0 0" ]
+done
+
 # A database from before schema 13 (no cgroup table, no process.cgroup):
 # every process groups under '-', with the same totals.
 old="$TMP/old.db"

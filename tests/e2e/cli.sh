@@ -166,3 +166,13 @@ for k in unit slice container cgroup; do
         check "cli: --by $k is taken on Linux" [ "$rc" -eq 0 ] && [ "$(jq -r .by "$TMP/out")" = $k ]
     fi
 done
+# show and report take them the same way (the same parser).
+for args in "show --by unit x.service" "report --by slice -o $TMP/by.html"; do
+    capture "$PROCHIST" $args --since 1m --db "$one"
+    if [ "$(uname -s)" = Darwin ]; then
+        check "cli: '$args' is Linux-only on macOS (one line, exit 2)" \
+            [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "Linux-only" "$TMP/err"
+    else
+        check "cli: '$args' is taken on Linux (rc $rc: $(head -1 "$TMP/err"))" [ "$rc" -ne 2 ] && ! grep -q "Linux-only" "$TMP/err"
+    fi
+done

@@ -203,3 +203,12 @@ for c in top apps peak diff; do
     "$PROCHIST" $c --by container $G --format csv >"$TMP/c.csv" 2>/dev/null || "$PROCHIST" $c --by user $G --format csv >"$TMP/c.csv"
     check "contract: $c by a cgroup key follows its schema (JSON and CSV)" validate "$schemas/$c.schema.json" "$TMP/c.json" "$TMP/c.csv"
 done
+# show --by KEY names its group in JSON (by, the key, container_id): Linux.
+if [ "$(uname -s)" = Linux ]; then
+    cid=$("$PROCHIST" top --by container $G --format json | jq -r '[.rows[] | select(.container != "-")][0].container // "-"')
+    "$PROCHIST" show --by container "$cid" $G --format json >"$TMP/s.json"
+    "$PROCHIST" show --by container "$cid" $G --format csv >"$TMP/s.csv"
+    show_by_ok() { jq -e '.by == "container" and (.container_id | length) >= 12' "$TMP/s.json" >/dev/null &&
+        validate "$schemas/show.schema.json" "$TMP/s.json" "$TMP/s.csv"; }
+    check "contract: show --by container names it and follows its schema (JSON and CSV)" show_by_ok
+fi

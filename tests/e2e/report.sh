@@ -39,6 +39,8 @@ if cmd == 'totals':  # HTML TOP_JSON: every app of top equals the page's row
         die('window differs: %s/%s samples' % (summ['samples'], top['samples']))
     if len(rows) != len(top['rows']) or not rows:
         die('apps: page %d, top %d' % (len(rows), len(top['rows'])))
+    if summ.get('by') != top.get('by', 'app'):
+        die('grouped by %r, top by %r' % (summ.get('by'), top.get('by')))
     for t in top['rows']:
         r = rows.get(t['name'])
         if r is None:
@@ -55,7 +57,7 @@ if cmd == 'totals':  # HTML TOP_JSON: every app of top equals the page's row
     best = sorted((r['cpu_ns'] for r in summ['rows'] if r['cpu_ns']), reverse=True)[:len(vals)]
     if not vals or vals != best:
         die('CPU table %s != top rows %s' % (vals[:3], best[:3]))
-    print('%d apps' % len(rows))
+    print('%d %ss' % (len(rows), summ['by']))
 elif cmd == 'bands':  # HTML [COUNTER_TOTALS]: bands + other = total; no path spans a gap
     s = page(sys.argv[2]); d = blob(s, 'ph-data'); summ = blob(s, 'ph-summary')
     if not d['charts']:
@@ -277,6 +279,33 @@ if py bands "$TMP/gen.html" sums; then ok "report: bands + other = total at ever
 else fail "report: bands + other = total at every point, points add up to the window" "$(cat "$TMP/py.out")"; fi
 browser generated "$TMP/gen.html" 40 app29 "Memory peaks"
 hover generated "$TMP/gen.html" app29 "CPU:"
+
+# 1a. --by unit|slice|container|cgroup (the generator gives processes
+# units, slices and containers): the page's groups are top --by KEY's, with
+# its totals; the bands still add up at every point, and the points to the
+# window. A window partly in the raw tier takes the one-pass path.
+for k in unit slice container cgroup; do
+    if "$PROCHIST" report $W --by $k -o "$TMP/by-$k.html" 2>"$TMP/err"; then
+        ok "report: --by $k writes a page"
+    else fail "report: --by $k writes a page" "$(cat "$TMP/err")"; fi
+    "$PROCHIST" top $W --by $k --format json -n 100000 >"$TMP/top-$k.json"
+    if py totals "$TMP/by-$k.html" "$TMP/top-$k.json" && py bands "$TMP/by-$k.html" sums; then
+        ok "report: --by $k totals equal top --by $k --format json, bands add up ($(cat "$TMP/py.out"))"
+    else fail "report: --by $k totals equal top --by $k --format json, bands add up" "$(cat "$TMP/py.out")"; fi
+done
+R="--db $db --utc --since 2026-11-20T06:10Z --until 2026-11-20T07:55Z"
+"$PROCHIST" report $R --by unit -o "$TMP/by-raw.html" 2>"$TMP/err"
+"$PROCHIST" top $R --by unit --format json -n 100000 >"$TMP/top-raw.json"
+tiers=$(jq -r '[.tiers[].tier] | unique | join(",")' "$TMP/top-raw.json")
+if py totals "$TMP/by-raw.html" "$TMP/top-raw.json" && py bands "$TMP/by-raw.html" sums; then
+    ok "report: --by unit over $tiers rows equals top --by unit ($(cat "$TMP/py.out"))"
+else fail "report: --by unit over $tiers rows equals top --by unit" "$(cat "$TMP/py.out")"; fi
+top_unit=$(jq -r '.rows[0].unit' "$TMP/top-unit.json")
+browser unit "$TMP/by-unit.html" 40 "Top units by CPU" "Unit" "grouped by unit" "$top_unit" "(no unit)"
+hover unit "$TMP/by-unit.html" "CPU:"
+capture "$PROCHIST" report $W --by process -o "$TMP/x.html"
+check "report: --by process is one usage line, exit 2" \
+    [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "app, unit, slice, container or cgroup" "$TMP/err"
 
 # 1b. System lines: a generated history with power (package, core, dram as
 # RAPL gives them, a GPU with busy %), a 20-minute hole cut into it. The
