@@ -49,7 +49,10 @@ int ph_store_version(ph_store *s);
 extern const char *const ph_schema_sql[];
 extern const int ph_schema_count;
 
-int ph_store_exec(ph_store *s, const char *sql);
+/* A sample's writes as one transaction: begin takes the write lock
+ * (BEGIN IMMEDIATE), commit ends it; on a failure, ph_store_rollback. */
+int ph_store_begin(ph_store *s);
+int ph_store_commit(ph_store *s);
 /* Error text of the FIRST failure since ph_store_err_clear (sqlite3's
  * message, code name, extended code, and errno for system errors), not of
  * the ROLLBACK that followed it. */

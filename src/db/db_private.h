@@ -13,6 +13,9 @@
 #include "ph_db.h"
 
 sqlite3 *ph_store_db(ph_store *s);
+/* Run SQL text on the store's handle (its first error kept, as for every
+ * statement): for the store's own files and the unit tests. */
+int ph_store_exec(ph_store *s, const char *sql);
 /* How many processes the store keeps the app of in memory (for tests: it
  * must not grow with every process ever written). */
 size_t ph_store_procs_cached(const ph_store *s);

@@ -106,6 +106,16 @@ int ph_store_exec(ph_store *s, const char *sql)
     return -1;
 }
 
+int ph_store_begin(ph_store *s)
+{
+    return ph_store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int ph_store_commit(ph_store *s)
+{
+    return ph_store_exec(s, "COMMIT");
+}
+
 #define BUSY_MS 5000 /* how long a statement waits for the other side's lock */
 
 void ph_store_checkpoint(ph_store *s)

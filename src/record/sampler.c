@@ -176,7 +176,7 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
 
     ph_store_tick_begin(s->store);
     ph_store_err_clear(s->store);
-    int ok = ph_store_exec(s->store, "BEGIN IMMEDIATE") == 0 &&
+    int ok = ph_store_begin(s->store) == 0 &&
              ph_tracker_step(s->tracker, &s->src, &wsink, &tick, stats) == 0;
     if (ok && s->ledger.nco) {
         int n = ph_ledger_settle(&s->ledger, &s->src, s->profile ? &tsink : &sink,
@@ -204,7 +204,7 @@ int ph_sampler_tick(ph_sampler *s, int64_t wall, int64_t boot_ns, int64_t record
             .sys = sys,
         };
         ok = ph_store_add_sample(s->store, &row) == 0 && (!have_pw || ph_store_put_power(s->store, &pw) == 0) &&
-             ph_store_exec(s->store, "COMMIT") == 0;
+             ph_store_commit(s->store) == 0;
     }
     if (s->profile) {
         int64_t t2 = thread_ns();

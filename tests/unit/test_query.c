@@ -44,7 +44,7 @@ static void db_sample(db *d, int64_t sec, int keyframe, const r *rows, int n, co
 {
     ph_store_tick t = {d->s, ++d->sample, T0 + sec * S, d->boot, 0, 0};
     ph_sink k = ph_store_sink(&t);
-    ph_store_exec(d->s, "BEGIN");
+    ph_store_begin(d->s);
     for (int i = 0; i < n; i++) {
         ph_row row;
         memset(&row, 0, sizeof row);
@@ -63,7 +63,7 @@ static void db_sample(db *d, int64_t sec, int keyframe, const r *rows, int n, co
     ph_sys_unknown(&sr.sys);
     if (ph_store_add_sample(d->s, &sr) < 0)
         t_fail(__FILE__, __LINE__, "sample insert failed");
-    ph_store_exec(d->s, "COMMIT");
+    ph_store_commit(d->s);
 }
 
 static const ph_agg *find(const ph_agg *a, size_t n, const char *name)
