@@ -610,6 +610,16 @@ static void swatch(FILE *f, const ph_rep_app *a)
     fprintf(f, "<i class=\"sw\" style=\"background:%s\"></i>", col);
 }
 
+/* A table row's start: the group's colour and name, escaped. */
+static void name_row(FILE *f, const ph_report *r, const ph_rep_app *a)
+{
+    fputs("<tr><td class=\"app\">", f);
+    swatch(f, a);
+    fputs("<span>", f);
+    html(f, row_name(r, a));
+    fputs("</span></td>", f);
+}
+
 /* The apps with the largest non-zero total of chart c, largest first, at
  * most PH_REP_ROWS of them, into order; returns how many. */
 static int top_apps(const ph_report *r, int c, int order[PH_REP_ROWS])
@@ -659,11 +669,8 @@ static void top_table(FILE *f, const ph_report *r, int c, int *used)
             snprintf(s, sizeof s, "%d", a->procs);
         else
             snprintf(s, sizeof s, "%.1f%%", all > 0 ? (double)a->total[c] * 100.0 / (double)all : 0.0);
-        fputs("<tr><td class=\"app\">", f);
-        swatch(f, a);
-        fputs("<span>", f);
-        html(f, row_name(r, a));
-        fprintf(f, "</span></td><td class=\"n\" data-v=\"%lld\">%s</td><td class=\"n\">%s</td><td>",
+        name_row(f, r, a);
+        fprintf(f, "<td class=\"n\" data-v=\"%lld\">%s</td><td class=\"n\">%s</td><td>",
                 (long long)a->total[c], v, s);
         sparkline(f, r, a, c);
         fputs("</td></tr>\n", f);
@@ -685,11 +692,8 @@ static void peaks_table(FILE *f, const ph_report *r)
         char v[48], t[48];
         ph_fmt_bytes(a->total[PH_REP_MEM], v, sizeof v);
         ph_time_display(a->mem_peak_ns, r->utc, t, sizeof t);
-        fputs("<tr><td class=\"app\">", f);
-        swatch(f, a);
-        fputs("<span>", f);
-        html(f, row_name(r, a));
-        fprintf(f, "</span></td><td class=\"n\" data-v=\"%lld\">%s</td><td>%s</td><td>",
+        name_row(f, r, a);
+        fprintf(f, "<td class=\"n\" data-v=\"%lld\">%s</td><td>%s</td><td>",
                 (long long)a->total[PH_REP_MEM], v, t);
         if (a->peak_pid >= 0) {
             fputs("<span>", f);
