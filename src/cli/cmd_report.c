@@ -306,10 +306,11 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
      * rollup tier holding each run of them (the hour rows for a month of
      * 2-hour points, the minute rows for a day of 5-minute points), whose
      * app figures are those of a query of each point; instead of a query
-     * per point, or a pass over every raw row of a day (~1.7 million on a
-     * busy machine). Except where the energy chart is the per-process
-     * estimate (system energy measured, none per process), which app rows
-     * do not hold: there raw rows answer, as below. */
+     * per point, or a replay of every raw row of a day (4x the CPU on
+     * the busy generated history, docs/performance.md). Except where the
+     * energy chart is the per-process estimate (system energy measured,
+     * none per process), which app rows do not hold: there raw rows
+     * answer, as below. */
     int rollup_pass = p1 > p0 && !r->procs_per_point && !(estimated_energy && raw_there);
     if (rollup_pass &&
         ph_query_rollup_app_buckets(store, pa, pb, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
