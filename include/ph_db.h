@@ -22,10 +22,11 @@
 #include "ph_store.h"
 
 /* Windows of `width` over (since, until] (multiples of width), each with
- * the app figures ph_query_window_metrics(..., want, PH_Q_APPS_ONLY) gives
- * that window alone: the counters of PH_APP_METRICS, the memory peaks, the
- * most processes alive at once, and the window's samples and system sums;
- * fn gets them in order. A run of windows a rollup tier holds whole is
+ * the figures ph_query_window_metrics(..., want, PH_Q_APPS_ONLY) gives that
+ * window alone: its samples, covered time and system sums, and, where it
+ * has samples, each app's counters of PH_APP_METRICS and memory peak (a
+ * window without samples may differ in the values carried into it across
+ * a sleep); fn gets them in order. A run of windows a rollup tier holds whole is
  * read in one pass over the coarsest such tier's app rows, whichever tier
  * the plan would choose for one window (the tiers agree on whole buckets:
  * each is built by the engine from the finer one, src/db/rollup.c); the
