@@ -21,6 +21,22 @@
 #include "ph_rollup.h"
 #include "ph_store.h"
 
+/* Windows of `width` over (since, until] (multiples of width), each with
+ * the figures ph_query_window_metrics(..., want, PH_Q_APPS_ONLY) gives that
+ * window alone: its samples, covered time and system sums, and, where it
+ * has samples, each app's counters of PH_APP_METRICS and memory peak (a
+ * window without samples may differ in the values carried into it across
+ * a sleep); fn gets them in order. A run of windows a rollup tier holds whole is
+ * read in one pass over the coarsest such tier's app rows, whichever tier
+ * the plan would choose for one window (the tiers agree on whole buckets:
+ * each is built by the engine from the finer one, src/db/rollup.c); the
+ * rest are asked one by one. Unlike that call, a window's apps carry only
+ * those figures (no per-process lists, no other metrics: a per-process
+ * energy estimate is not in the app rows). 0, or -1 with err. */
+int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
+                                int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
+                                size_t errlen);
+
 /*
  * The meta table: key/value bookkeeping (schema/001_init.sql, documented in
  * docs/schema.md). One list of the keys, with what each holds; a key is

@@ -332,6 +332,14 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         peak_who(store, ra, a->mem_peak_proc);
         ra->colour = -1;
     }
+    /* The energy chart is the per-process estimate where the system's
+     * energy was measured and no process's was (src/db/store.c). */
+    int estimated_energy = 0;
+    for (int d = 0; d < PH_PWR_DOMAINS; d++)
+        estimated_energy |= w.win.sys.energy_nj[d] >= 0;
+    for (size_t i = 0; i < w.napps && estimated_energy; i++)
+        if (w.apps[i].have & PH_BIT(PH_M_ENERGY_NJ))
+            estimated_energy = 0;
     ph_result_free(&w);
     qsort(r->apps, r->napps, sizeof *r->apps, cmp_app_cpu);
     /* Two raw names may clean to one: the later ones then fall into "other". */
@@ -372,40 +380,45 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     for (size_t p = 0; p < r->npts; p++)
         ph_sys_unknown(&r->sys[p]);
     fill_ctx fc = {r, &ix, cg, from};
-    /* Whole points inside the raw tier's horizon: one pass over the raw rows
-     * (ph_query_raw_buckets gives each bucket what a query of it would),
-     * instead of a query per point, each reading back to a keyframe. */
-    size_t p0 = 0, p1 = r->npts; /* [p0, p1) answered by the one pass */
+    size_t p0 = 0, p1 = r->npts; /* [p0, p1): whole points, answered by one pass */
     if (o->since_ns != from)
         p0 = 1; /* the first point is clipped by the window */
     if (o->until_ns != from + (int64_t)r->npts * r->width)
         p1 = r->npts - 1; /* and the last */
+    int64_t pa = from + (int64_t)p0 * r->width, pb = from + (int64_t)p1 * r->width;
     int64_t pruned = raw_pruned_to(store);
-    int one_pass = p1 > p0 && pruned < from + (int64_t)p0 * r->width - ph_tier_keyframe_ns(PH_TIER_RAW);
+    int raw_there = pruned < pa - ph_tier_keyframe_ns(PH_TIER_RAW);
+    /* Points longer than a minute list apps: one pass over the coarsest
+     * rollup tier holding each run of them (the hour rows for a month of
+     * 2-hour points, the minute rows for a day of 5-minute points), whose
+     * app figures are those of a query of each point; instead of a query
+     * per point, or a replay of every raw row of a day (4x the CPU on
+     * the busy generated history, docs/performance.md). Except where the
+     * energy chart is the per-process estimate (system energy measured,
+     * none per process), which app rows do not hold: there raw rows
+     * answer, as below. */
+    int rollup_pass = p1 > p0 && !r->procs_per_point && !(estimated_energy && raw_there);
+    if (rollup_pass &&
+        ph_query_rollup_app_buckets(store, pa, pb, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
+        if (!err[0])
+            snprintf(err, errlen, "cannot read the rollups");
+        rc = -1;
+    }
+    /* Whole points inside the raw tier's horizon otherwise: one pass over
+     * the raw rows (ph_query_raw_buckets gives each bucket what a query of
+     * it would), instead of a query per point, each reading back to a
+     * keyframe. */
+    int one_pass = !rollup_pass && p1 > p0 && raw_there;
     if (one_pass)
         r->procs_per_point = 1; /* raw rows name the processes anyway */
-    if (one_pass) {
-        int64_t a = from + (int64_t)p0 * r->width, b = from + (int64_t)p1 * r->width;
-        if (rc == 0 && ph_query_raw_buckets_metrics(store, a, b, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
-            if (!err[0])
-                snprintf(err, errlen, "cannot read the raw samples");
-            rc = -1;
-        }
-    }
-    /* Whole points listing apps: one pass per run of points a rollup tier
-     * answers (ph_query_app_buckets gives each what its query would),
-     * instead of a query per point, each reading back to a keyframe. */
-    int app_pass = !one_pass && !r->procs_per_point && p1 > p0;
-    if (app_pass && rc == 0) {
-        int64_t a = from + (int64_t)p0 * r->width, b = from + (int64_t)p1 * r->width;
-        if (ph_query_app_buckets(store, a, b, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
-            if (!err[0])
-                snprintf(err, errlen, "cannot read the rollups");
-            rc = -1;
-        }
+    if (one_pass && rc == 0 &&
+        ph_query_raw_buckets_metrics(store, pa, pb, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
+        if (!err[0])
+            snprintf(err, errlen, "cannot read the raw samples");
+        rc = -1;
     }
     for (size_t p = 0; p < r->npts && rc == 0; p++) {
-        if ((one_pass || app_pass) && p >= p0 && p < p1)
+        if ((one_pass || rollup_pass) && p >= p0 && p < p1)
             continue;
         ph_result b;
         if (ph_query_window_metrics(store, r->pts[p].t0, r->pts[p].t1, need,

@@ -360,6 +360,94 @@ int ph_query_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t widt
     return 0;
 }
 
+/*
+ * ROLLUP BUCKETS (the report's points of more than a minute). A tier's app
+ * rows are built by the engine itself over the finer tier, bucket by
+ * bucket (src/db/rollup.c), so on whole buckets every tier gives an app the
+ * same counters of PH_APP_METRICS and the same memory peak (the largest sum
+ * at one sample, the value carried in counting as a point): a window of
+ * whole hours answered from the hour rows has the figures the minute or raw
+ * rows give it, for a sixtieth of the rows. So each run of windows is read
+ * from the coarsest tier that holds it whole, whichever tier the plan would
+ * pick for one window alone (raw for a window under 30 minutes); only the
+ * per-process figures, which app rows do not hold, are not given.
+ */
+
+/* The coarsest rollup tier holding (a, b] (width long) whole: its buckets
+ * divide width, it is rolled up to b, and its rows from the pass's first
+ * keyframe bucket on are kept; -1 none. */
+static int rollup_tier_for(const int64_t *done, const int64_t *pruned, int64_t a, int64_t b, int64_t width)
+{
+    for (int t = PH_TIER_COUNT - 1; t > PH_TIER_RAW; t--) {
+        int64_t w = ph_tiers[t].width_ns, k = ph_tiers[t].keyframe_ns;
+        if (width % w || a % w || b > done[t])
+            continue;
+        if (ph_floor_to(a - w, k) < pruned[t]) /* a bucket starting at b0 holds (b0, b0 + w] */
+            continue;
+        return t;
+    }
+    return -1;
+}
+
+static int window_one_by_one(ph_store *s, int64_t a, int64_t b, int64_t width, ph_mask want,
+                             int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
+                             size_t errlen)
+{
+    for (; a < b; a += width) {
+        ph_result res;
+        if (ph_query_window_metrics(s, a, a + width, want, PH_Q_APPS_ONLY, &res, err, errlen) < 0)
+            return -1;
+        int frc = fn(ctx, a, &res);
+        ph_result_free(&res);
+        if (frc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Windows (a, b] of tier in one pass; a run with a keyframe bucket without
+ * rows (the recorder was down) is halved until each half passes, a single
+ * window asked alone. */
+static int rollup_run(ph_store *s, enum ph_tier tier, int64_t a, int64_t b, int64_t width, ph_mask want,
+                      int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err, size_t errlen)
+{
+    int rc = q_app_buckets(s, tier, a, b, width, fn, ctx, err, errlen);
+    if (rc <= 0)
+        return rc;
+    int64_t n = (b - a) / width;
+    if (n == 1)
+        return window_one_by_one(s, a, b, width, want, fn, ctx, err, errlen);
+    int64_t mid = a + (n / 2) * width;
+    if (rollup_run(s, tier, a, mid, width, want, fn, ctx, err, errlen) < 0)
+        return -1;
+    return rollup_run(s, tier, mid, b, width, want, fn, ctx, err, errlen);
+}
+
+int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
+                                int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
+                                size_t errlen)
+{
+    if (width <= 0 || since % width || until % width || until <= since)
+        return -1;
+    int64_t done[PH_TIER_COUNT], pruned[PH_TIER_COUNT];
+    for (int t = 0; t < PH_TIER_COUNT; t++) {
+        done[t] = mark(s, ph_tiers[t].done_key, 0);
+        pruned[t] = mark(s, ph_tiers[t].pruned_key, INT64_MIN);
+    }
+    for (int64_t a = since; a < until;) {
+        int tier = rollup_tier_for(done, pruned, a, a + width, width);
+        int64_t b = a + width;
+        while (b < until && rollup_tier_for(done, pruned, b, b + width, width) == tier)
+            b += width;
+        int rc = tier >= 0 ? rollup_run(s, (enum ph_tier)tier, a, b, width, want, fn, ctx, err, errlen)
+                           : window_one_by_one(s, a, b, width, want, fn, ctx, err, errlen);
+        if (rc < 0)
+            return -1;
+        a = b;
+    }
+    return 0;
+}
+
 void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE *f)
 {
     int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);

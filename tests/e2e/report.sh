@@ -279,6 +279,14 @@ if py bands "$TMP/gen.html" sums; then ok "report: bands + other = total at ever
 else fail "report: bands + other = total at every point, points add up to the window" "$(cat "$TMP/py.out")"; fi
 browser generated "$TMP/gen.html" 40 app29 "Memory peaks"
 hover generated "$TMP/gen.html" app29 "CPU:"
+# The whole history in 2-minute points: one pass over the minute rows (the
+# raw rows' last minutes, not rolled up yet, asked point by point).
+W8="--db $db --utc --since 2026-11-20T00:00Z --until 2026-11-20T08:05Z"
+"$PROCHIST" report $W8 -o "$TMP/gen8.html" 2>"$TMP/err"
+"$PROCHIST" top $W8 --format json -n 100000 >"$TMP/top8.json"
+if py totals "$TMP/gen8.html" "$TMP/top8.json" && py bands "$TMP/gen8.html" sums; then
+    ok "report: 2-minute points from the minute rows: totals equal top, points add up ($(cat "$TMP/py.out"))"
+else fail "report: 2-minute points from the minute rows: totals equal top, points add up" "$(cat "$TMP/py.out")"; fi
 
 # 1a. --by unit|slice|container|cgroup (the generator gives processes
 # units, slices and containers): the page's groups are top --by KEY's, with

@@ -10,6 +10,7 @@
 #include "genlib.h"
 
 #include "ph_store.h"
+#include "../../src/db/db_private.h" /* ph_store_exec: the checkpoint that truncates the WAL */
 #include "ph_util.h"
 
 #include <stdio.h>
