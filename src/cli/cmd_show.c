@@ -8,6 +8,8 @@
 #include "ph_util.h"
 
 #include <cJSON.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +91,18 @@ static int show_exec(int argc, char **argv)
         ph_err("show --by process takes a PID, not '%s'", shown);
         return PH_EXIT_USAGE;
     }
-    int32_t pid = by_pid ? (int32_t)atol(target) : -1;
+    int32_t pid = -1;
+    if (by_pid) {
+        errno = 0;
+        long long v = strtoll(target, NULL, 10);
+        if (errno || v < 0 || v > INT32_MAX) {
+            char shown[96];
+            snprintf(shown, sizeof shown, "%s", target);
+            ph_err("'%s' is not a process id (0 to %d)", shown, INT32_MAX);
+            return PH_EXIT_USAGE;
+        }
+        pid = (int32_t)v;
+    }
     ph_store *store;
     if ((rc = ph_qopen(&o, &store)) != 0)
         return rc;
@@ -134,6 +147,8 @@ static int show_exec(int argc, char **argv)
     for (size_t i = 0; i < npts; i++) {
         ph_result r;
         int64_t b = from + (int64_t)i * res, e = b + res < to ? b + res : to;
+        if (b < o.since_ns)
+            b = o.since_ns; /* the first interval starts where the window does, as top's */
         pts[i].t = b;
         pts[i].cpu = pts[i].mem = pts[i].rd = pts[i].wr = -1;
         int flags = ph_qflags(&o, by_pid ? 0 : PH_Q_APPS_ONLY);

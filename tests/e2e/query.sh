@@ -70,6 +70,17 @@ check "query: user totals equal app totals" awk -v a="$cpu_top" -v b="$cpu_user"
 show_sum=$("$PROCHIST" show app03 $W --resolution 1h | jq '[.rows[].cpu_s // 0] | add')
 top_app03=$("$PROCHIST" top $W -n 1000 --name app03 | jq '.rows[0].cpu_s')
 check "query: show's points add up to top's total" awk -v a="$show_sum" -v b="$top_app03" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'
+# A window that starts inside an interval: the first one starts with it
+# (it read from the interval's start before, adding what came before --since).
+U="--db $db --format json --since 2026-11-20T01:07:23Z --until 2026-11-20T07:00Z"
+show_sum=$("$PROCHIST" show app03 $U --resolution 1h | jq '[.rows[].cpu_s // 0] | add')
+top_app03=$("$PROCHIST" top $U -n 1000 --name app03 | jq '.rows[0].cpu_s')
+first=$("$PROCHIST" show app03 $U --resolution 1h | jq -r '.rows[0].time')
+check "query: show's points add up to top's total from an unaligned --since ($show_sum, $top_app03)" \
+    awk -v a="$show_sum" -v b="$top_app03" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-6 && d > -1e-6) }'
+check "query: show's first row starts at --since ($first)" [ "$first" = 2026-11-20T01:07:23Z ]
+capture "$PROCHIST" show 4294967297 --db "$db"
+check "query: show of a pid beyond 32 bits is a usage error, not pid 1" sh -c '[ "$1" -eq 2 ] && grep -q "not a process id" "$2"' sh "$rc" "$TMP/err"
 peak_top=$("$PROCHIST" top $W --mem -n 1 | jq '.rows[0].mem_peak_bytes')
 peak_peak=$("$PROCHIST" peak $W -n 1 | jq '.rows[0].mem_peak_bytes')
 check "query: peak agrees with top --mem" [ "$peak_top" = "$peak_peak" ]
