@@ -685,8 +685,13 @@ static void peaks_table(FILE *f, const ph_report *r)
         return;
     char head[32];
     key_head(r, head, sizeof head);
-    fprintf(f, "<div class=\"tbl\"><h3>Memory peaks: when, and which process</h3><table class=\"peaks\"><thead><tr>"
-               "<th>%s</th><th class=\"n\">Peak</th><th>When</th><th>Reached by</th></tr></thead><tbody>\n", head);
+    /* A group's figure is its processes' peaks added (as top --by gives
+     * it), never all at one moment: its "when" is its largest process's. */
+    fprintf(f, "<div class=\"tbl\"><h3>%s</h3><table class=\"peaks\"><thead><tr>"
+               "<th>%s</th><th class=\"n\">%s</th><th>%s</th><th>%s</th></tr></thead><tbody>\n",
+            r->key ? "Memory: its processes' peaks added, and the largest one" : "Memory peaks: when, and which process",
+            head, r->key ? "Peaks added" : "Peak", r->key ? "Largest process peak at" : "When",
+            r->key ? "Largest process" : "Reached by");
     for (int k = 0; k < n; k++) {
         const ph_rep_app *a = &r->apps[order[k]];
         char v[48], t[48];
@@ -1058,7 +1063,10 @@ static void headline(FILE *f, const ph_report *r)
         swatch(f, mem);
         fputs("<strong class=\"nm\">", f);
         html(f, row_name(r, mem));
-        fprintf(f, "</strong> (%s at %s). ", b, t);
+        if (r->key) /* a sum over the window, not a moment's */
+            fprintf(f, "</strong> (%s). ", b);
+        else
+            fprintf(f, "</strong> (%s at %s). ", b, t);
     }
     size_t gaps = 0;
     for (size_t p = 0; p < r->npts; p++)
