@@ -180,6 +180,24 @@ static int show_exec(int argc, char **argv)
             if (by_cg && !group_id) {
                 group_id = ph_xstrdup(a->app);
                 group_name = ph_xstrdup(a->name);
+            } else if (by_cg && strcmp(group_id, a->app) != 0) {
+                /* A short id two containers share (anyone may name a
+                 * cgroup docker-<id>.scope): never their sum under one name. */
+                char shown[96], one[80], two[80];
+                snprintf(shown, sizeof shown, "%s", target);
+                snprintf(one, sizeof one, "%s", group_id);
+                snprintf(two, sizeof two, "%s", a->app);
+                ph_ctrl_sanitize(shown);
+                ph_ctrl_sanitize(one);
+                ph_ctrl_sanitize(two);
+                ph_err("%s '%s' names more than one (%s, %s): give the full id", ph_by_names[o.by], shown, one,
+                       two);
+                ph_result_free(&r);
+                free(pts);
+                free(group_id);
+                free(group_name);
+                ph_store_close(store);
+                return PH_EXIT_USAGE;
             }
             /* A pid may name several processes over time: add them up. */
             int64_t cpu = ph_qmetric_value(ph_qmetric_find("cpu"), a, o.children);

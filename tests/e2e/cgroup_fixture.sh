@@ -242,6 +242,22 @@ a=$("$PROCHIST" show $SW --by container "$short" --resolution 1h | jq -c '[.cont
 b=$("$PROCHIST" show $SW --by container "$cid" --resolution 1h | jq -c '[.container, .container_id, .rows]')
 check "cgroup_fixture: show --by container takes the short or the full id ($short)" \
     sh -c '[ "$1" = "$2" ] && [ "$(echo "$1" | jq -r ".[0] + \" \" + .[1]")" = "$3 $4" ]' sh "$a" "$b" "$short" "$cid"
+# A short id two containers share (any user may create a cgroup named
+# docker-<id>.scope under their own manager): refused, not summed.
+amb="$TMP/ambiguous.db"
+cp "$db" "$amb"
+other=3f1c2ab6f0e50000000000000000000000000000000000000000000000000beef
+sqlite3 "$amb" "insert into cgroup (path, path_v2, unit, slice, container, container_id, runtime)
+                values ('/user.slice/user-1000.slice/user@1000.service/app.slice/docker-$other.scope',
+                        '/user.slice/user-1000.slice/user@1000.service/app.slice/docker-$other.scope',
+                        'user@1000/docker-$other.scope', 'app.slice', '3f1c2ab6f0e5', '$other', 'docker');
+                update process set cgroup = last_insert_rowid() where pid = 3221"
+capture "$PROCHIST" show --db "$amb" --since 1h --by container 3f1c2ab6f0e5
+check "cgroup_fixture: show --by container of a short id two containers share: one line, exit 2" \
+    [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "names more than one" "$TMP/err"
+got=$("$PROCHIST" show --db "$amb" --since 1h --by container "$D" --format json | jq '[.rows[].cpu_s // 0] | add')
+check "cgroup_fixture: and its full id still shows that one container alone ($got s)" \
+    awk -v v="$got" 'BEGIN { d = v - 2.24; exit !(d < 1e-6 && d > -1e-6) }'
 # On the fixture host: the docker unit is pid 3109 alone (2.24 s, above).
 got=$("$PROCHIST" show --db "$db" --since 1h --by unit "docker-$D.scope" --format json | jq '[.rows[].cpu_s // 0] | add')
 check "cgroup_fixture: show --by unit docker-....scope has pid 3109's CPU ($got s)" \
