@@ -86,22 +86,32 @@ static void add_row(qstate *q, sqlite3_stmt *st, int a, int64_t ts, int64_t sinc
     q->app_carry[a] = last;
 }
 
+/* A tier's app rows of the buckets ending in (from, until], in bucket
+ * order: the one statement both app-row readers step through. */
+static int prepare_app_rows(sqlite3 *db, const ph_tier_desc *d, int64_t from, int64_t until, sqlite3_stmt **st)
+{
+    char sql[512];
+    long long w = (long long)d->width_ns;
+    snprintf(sql, sizeof sql,
+             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc,"
+             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups FROM %s"
+             " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
+             d->apps, w, w);
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(*st, 1, from);
+    sqlite3_bind_int64(*st, 2, until);
+    return 0;
+}
+
 int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals)
 {
     const ph_tier_desc *d = &ph_tiers[q->tier];
     int64_t w = d->width_ns, k = d->keyframe_ns;
     ph_result *r = q->r;
-    char sql[512];
     sqlite3_stmt *st;
-    snprintf(sql, sizeof sql,
-             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc,"
-             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups FROM %s"
-             " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
-             d->apps, (long long)w, (long long)w);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (prepare_app_rows(db, d, q_lookback_from(db, q->tier, since), until, &st) < 0)
         return -1;
-    sqlite3_bind_int64(st, 1, q_lookback_from(db, q->tier, since));
-    sqlite3_bind_int64(st, 2, until);
     int64_t cur_bucket = INT64_MIN;
     int entered = 0, step;
     unsigned char *seen = NULL; /* apps met in the current keyframe bucket */
@@ -257,20 +267,12 @@ int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     qstate q;
     ph_result work;
     qstate_begin(&q, &work, tier);
-    char sql[512];
     sqlite3_stmt *st = NULL;
     unsigned char *seen = NULL; /* apps met in the current keyframe bucket */
     size_t nseen = 0, nb = (size_t)((until - since) / bw), cur = 0;
     int rc = -1, step, entered = 0;
-    snprintf(sql, sizeof sql,
-             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc,"
-             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups FROM %s"
-             " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
-             d->apps, (long long)w, (long long)w);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (prepare_app_rows(db, d, from, until, &st) < 0)
         goto fail;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, until);
     int64_t cur_bucket = INT64_MIN, wsince = since, wuntil = since + bw;
     for (;;) {
         step = sqlite3_step(st);

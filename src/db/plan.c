@@ -322,6 +322,23 @@ static int one_rollup_segment(ph_store *s, int64_t since, int64_t until, int64_t
     return (int)seg[0].tier;
 }
 
+/* Windows (a, b] of width each asked alone, in order. */
+static int window_one_by_one(ph_store *s, int64_t a, int64_t b, int64_t width, ph_mask want,
+                             int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
+                             size_t errlen)
+{
+    for (; a < b; a += width) {
+        ph_result res;
+        if (ph_query_window_metrics(s, a, a + width, want, PH_Q_APPS_ONLY, &res, err, errlen) < 0)
+            return -1;
+        int frc = fn(ctx, a, &res);
+        ph_result_free(&res);
+        if (frc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int ph_query_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
                          int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
                          size_t errlen)
@@ -346,16 +363,9 @@ int ph_query_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t widt
                 continue;
             }
         }
-        for (; j < j1; j++) { /* one by one */
-            ph_result res;
-            int64_t a = since + (int64_t)j * width;
-            if (ph_query_window_metrics(s, a, a + width, want, PH_Q_APPS_ONLY, &res, err, errlen) < 0)
-                return -1;
-            int frc = fn(ctx, a, &res);
-            ph_result_free(&res);
-            if (frc < 0)
-                return -1;
-        }
+        if (window_one_by_one(s, b, since + (int64_t)j1 * width, width, want, fn, ctx, err, errlen) < 0)
+            return -1;
+        j = j1;
     }
     return 0;
 }
@@ -389,21 +399,6 @@ static int rollup_tier_for(const int64_t *done, const int64_t *pruned, int64_t a
     return -1;
 }
 
-static int window_one_by_one(ph_store *s, int64_t a, int64_t b, int64_t width, ph_mask want,
-                             int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
-                             size_t errlen)
-{
-    for (; a < b; a += width) {
-        ph_result res;
-        if (ph_query_window_metrics(s, a, a + width, want, PH_Q_APPS_ONLY, &res, err, errlen) < 0)
-            return -1;
-        int frc = fn(ctx, a, &res);
-        ph_result_free(&res);
-        if (frc < 0)
-            return -1;
-    }
-    return 0;
-}
 
 /* Windows (a, b] of tier in one pass; a run with a keyframe bucket without
  * rows (the recorder was down) is halved until each half passes, a single
