@@ -64,6 +64,88 @@ static void spark(const point *p, size_t n, int64_t max, char *out, size_t len)
     }
 }
 
+/* What show is about: a pid, an app or a group (a cgroup key). */
+typedef struct show_what {
+    const char *target;
+    int32_t pid;
+    int by_pid, by_cg;
+    const char *group_id, *group_name; /* a group's full key and its name, once found */
+} show_what;
+
+/* The timeline written as the table, JSON or CSV; -1 when writing failed. */
+static int show_write(ph_qopts *o, const point *pts, size_t npts, const show_what *w, int64_t res, int recorded,
+                      int empty)
+{
+    /* The columns, once, for the table, the JSON rows and the CSV; on a
+     * terminal the table adds a bar per row. */
+    enum { C_TIME, C_CPU, C_PCT, C_MEM, C_RD, C_WR, C_BAR, NC };
+    int tty = isatty(STDOUT_FILENO);
+    ph_col cols[NC] = {
+        [C_TIME] = {"time", "TIME", PH_K_TIME, 0},
+        [C_CPU] = {"cpu_s", "CPU", PH_K_NS, 0},
+        [C_PCT] = {"cpu_pct", "CPU%", PH_K_PCT, 0},
+        [C_MEM] = {"mem_peak_bytes", "MEM PEAK", PH_K_BYTES, 0},
+        [C_RD] = {"disk_read_bytes", "DISK READ", PH_K_BYTES, 0},
+        [C_WR] = {"disk_write_bytes", "DISK WRITE", PH_K_BYTES, 0},
+        [C_BAR] = {NULL, tty ? "CPU BAR" : NULL, PH_K_STR, 0},
+    };
+    int64_t max = 0;
+    for (size_t i = 0; i < npts; i++)
+        if (pts[i].cpu > max)
+            max = pts[i].cpu;
+    ph_grid g;
+    ph_grid_init(&g, cols, NC);
+    for (size_t i = 0; i < npts; i++) {
+        ph_cell *c = ph_grid_row(&g);
+        char bar[64];
+        ph_cell_int(&c[C_TIME], pts[i].t);
+        ph_cell_val(&c[C_CPU], pts[i].cpu);
+        if (pts[i].cpu >= 0 && pts[i].covered > 0)
+            ph_cell_dbl(&c[C_PCT], (double)pts[i].cpu * 100.0 / (double)pts[i].covered);
+        ph_cell_val(&c[C_MEM], pts[i].mem);
+        ph_cell_val(&c[C_RD], pts[i].rd);
+        ph_cell_val(&c[C_WR], pts[i].wr);
+        int width = (pts[i].cpu <= 0 || max <= 0) ? 0 : (int)(1 + (double)pts[i].cpu * 19.0 / (double)max);
+        size_t off = 0;
+        bar[0] = '\0';
+        for (int k = 0; k < width && off + 4 < sizeof bar; k++)
+            off += (size_t)snprintf(bar + off, sizeof bar - off, "\xe2\x96\x88");
+        ph_cell_str(&c[C_BAR], bar);
+    }
+    cJSON *root = NULL;
+    if (o->fmt == PH_FMT_JSON) {
+        char t[48];
+        root = cJSON_CreateObject();
+        if (w->by_pid) {
+            cJSON_AddNumberToObject(root, "pid", w->pid);
+        } else if (w->by_cg) {
+            /* As top's rows carry it: the key under its own name, and a
+             * container's full id beside its short one. */
+            cJSON_AddStringToObject(root, "by", ph_by_names[o->by]);
+            cJSON_AddStringToObject(root, ph_by_names[o->by], w->group_name ? w->group_name : w->target);
+            if (o->by == PH_BY_CONTAINER)
+                cJSON_AddStringToObject(root, "container_id", w->group_id ? w->group_id : w->target);
+        } else {
+            cJSON_AddStringToObject(root, "app", w->target);
+        }
+        ph_time_iso_utc(o->since_ns, t, sizeof t);
+        cJSON_AddStringToObject(root, "since", t);
+        ph_time_iso_utc(o->until_ns, t, sizeof t);
+        cJSON_AddStringToObject(root, "until", t);
+        cJSON_AddNumberToObject(root, "resolution_s", (double)(res / PH_NS_PER_SEC));
+        /* "recorded": no window was given; this is what the database holds */
+        cJSON_AddStringToObject(root, "window", recorded ? "recorded" : "given");
+    }
+    char line[4 * MAX_POINTS + 8], shown[96], head[4 * MAX_POINTS + 256];
+    spark(pts, npts, max, line, sizeof line);
+    snprintf(shown, sizeof shown, "%s", w->group_name ? w->group_name : w->target);
+    ph_ctrl_sanitize(shown);
+    snprintf(head, sizeof head, "%s %s, every %llds%s%s%s", w->by_pid ? "pid" : w->by_cg ? ph_by_names[o->by] : "app", shown,
+             (long long)(res / PH_NS_PER_SEC), recorded ? " (no window given: what is recorded, up to a day)" : "",
+             tty ? "  CPU " : "", tty ? line : "");
+    return ph_qwrite(o, root, &g, empty, head) < 0;
+}
+
 static int show_exec(int argc, char **argv)
 {
     ph_qopts o;
@@ -235,74 +317,8 @@ static int show_exec(int argc, char **argv)
     if (empty)
         npts = 0;
 
-    /* The columns, once, for the table, the JSON rows and the CSV; on a
-     * terminal the table adds a bar per row. */
-    enum { C_TIME, C_CPU, C_PCT, C_MEM, C_RD, C_WR, C_BAR, NC };
-    int tty = isatty(STDOUT_FILENO);
-    ph_col cols[NC] = {
-        [C_TIME] = {"time", "TIME", PH_K_TIME, 0},
-        [C_CPU] = {"cpu_s", "CPU", PH_K_NS, 0},
-        [C_PCT] = {"cpu_pct", "CPU%", PH_K_PCT, 0},
-        [C_MEM] = {"mem_peak_bytes", "MEM PEAK", PH_K_BYTES, 0},
-        [C_RD] = {"disk_read_bytes", "DISK READ", PH_K_BYTES, 0},
-        [C_WR] = {"disk_write_bytes", "DISK WRITE", PH_K_BYTES, 0},
-        [C_BAR] = {NULL, tty ? "CPU BAR" : NULL, PH_K_STR, 0},
-    };
-    int64_t max = 0;
-    for (size_t i = 0; i < npts; i++)
-        if (pts[i].cpu > max)
-            max = pts[i].cpu;
-    ph_grid g;
-    ph_grid_init(&g, cols, NC);
-    for (size_t i = 0; i < npts; i++) {
-        ph_cell *c = ph_grid_row(&g);
-        char bar[64];
-        ph_cell_int(&c[C_TIME], pts[i].t);
-        ph_cell_val(&c[C_CPU], pts[i].cpu);
-        if (pts[i].cpu >= 0 && pts[i].covered > 0)
-            ph_cell_dbl(&c[C_PCT], (double)pts[i].cpu * 100.0 / (double)pts[i].covered);
-        ph_cell_val(&c[C_MEM], pts[i].mem);
-        ph_cell_val(&c[C_RD], pts[i].rd);
-        ph_cell_val(&c[C_WR], pts[i].wr);
-        int w = (pts[i].cpu <= 0 || max <= 0) ? 0 : (int)(1 + (double)pts[i].cpu * 19.0 / (double)max);
-        size_t off = 0;
-        bar[0] = '\0';
-        for (int k = 0; k < w && off + 4 < sizeof bar; k++)
-            off += (size_t)snprintf(bar + off, sizeof bar - off, "\xe2\x96\x88");
-        ph_cell_str(&c[C_BAR], bar);
-    }
-    cJSON *root = NULL;
-    if (o.fmt == PH_FMT_JSON) {
-        char t[48];
-        root = cJSON_CreateObject();
-        if (by_pid) {
-            cJSON_AddNumberToObject(root, "pid", pid);
-        } else if (by_cg) {
-            /* As top's rows carry it: the key under its own name, and a
-             * container's full id beside its short one. */
-            cJSON_AddStringToObject(root, "by", ph_by_names[o.by]);
-            cJSON_AddStringToObject(root, ph_by_names[o.by], group_name ? group_name : target);
-            if (o.by == PH_BY_CONTAINER)
-                cJSON_AddStringToObject(root, "container_id", group_id ? group_id : target);
-        } else {
-            cJSON_AddStringToObject(root, "app", target);
-        }
-        ph_time_iso_utc(o.since_ns, t, sizeof t);
-        cJSON_AddStringToObject(root, "since", t);
-        ph_time_iso_utc(o.until_ns, t, sizeof t);
-        cJSON_AddStringToObject(root, "until", t);
-        cJSON_AddNumberToObject(root, "resolution_s", (double)(res / PH_NS_PER_SEC));
-        /* "recorded": no window was given; this is what the database holds */
-        cJSON_AddStringToObject(root, "window", recorded ? "recorded" : "given");
-    }
-    char line[4 * MAX_POINTS + 8], shown[96], head[4 * MAX_POINTS + 256];
-    spark(pts, npts, max, line, sizeof line);
-    snprintf(shown, sizeof shown, "%s", group_name ? group_name : target);
-    ph_ctrl_sanitize(shown);
-    snprintf(head, sizeof head, "%s %s, every %llds%s%s%s", by_pid ? "pid" : by_cg ? ph_by_names[o.by] : "app", shown,
-             (long long)(res / PH_NS_PER_SEC), recorded ? " (no window given: what is recorded, up to a day)" : "",
-             tty ? "  CPU " : "", tty ? line : "");
-    int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
+    show_what what = {target, pid, by_pid, by_cg, group_id, group_name};
+    int out_err = show_write(&o, pts, npts, &what, res, recorded, empty);
     free(pts);
     free(group_id);
     free(group_name);
