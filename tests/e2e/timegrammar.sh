@@ -176,7 +176,7 @@ capture "$PROCHIST" status --db "$fixed" --format json
 check "timegrammar: status tiers say since/until" jq_true '.tiers[0] | has("since") and has("until") and (has("from") | not)' "$TMP/out"
 
 # -- options that do nothing are refused, help states one default
-for bad in "show app03 --by process" "show app03 --name x" "show app03 -n 5" "power --by app" "power --name x" \
+for bad in "show app03 --name x" "show app03 -n 5" "power --by app" "power --name x" \
     "power --children" "power -n 3"; do
     capture "$PROCHIST" $bad --db "$fixed"
     check "timegrammar: '$bad' is refused" sh -c '[ "$1" = 2 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "does nothing" "$2"' \
@@ -185,10 +185,16 @@ done
 capture "$PROCHIST" apps --help
 check "timegrammar: apps --help states one -n default (50)" \
     sh -c 'grep -q "default 50" "$1" && ! grep -q "default 10" "$1" && ! grep -q "default limit" "$1"' sh "$TMP/out"
-for c in show power; do
-    capture "$PROCHIST" $c --help
-    check "timegrammar: $c --help lists no --by, --name or -n" sh -c '! grep -qE -- "--by|--name|--limit" "$1"' sh "$TMP/out"
-done
+capture "$PROCHIST" power --help
+check "timegrammar: power --help lists no --by, --name or -n" sh -c '! grep -qE -- "--by|--name|--limit" "$1"' sh "$TMP/out"
+# show's --by says what its target names (an app, a pid, a unit, ...): it
+# does something, so it is listed; --by process wants a PID.
+capture "$PROCHIST" show --help
+check "timegrammar: show --help lists --by, and no --name or -n" \
+    sh -c 'grep -qE -- "--by" "$1" && ! grep -qE -- "--name|--limit" "$1"' sh "$TMP/out"
+capture "$PROCHIST" show app03 --by process --db "$fixed"
+check "timegrammar: 'show app03 --by process' is refused: it takes a PID" \
+    sh -c '[ "$1" = 2 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "takes a PID" "$2"' sh "$rc" "$TMP/err"
 
 # -- show without a window: what is recorded, not 24 hourly nulls
 live="$TMP/live.db"
