@@ -173,7 +173,8 @@ for t in 1 4; do
                          join process using (proc) where pid = $pid and name = '${uniq}work'")
     table "$t-thread burner" "$ind" "$got" s
     if within "$got" "$ind" 3; then ok "accounting: $t-thread burner within 3% of its getrusage"
-    else fail "accounting: $t-thread burner within 3% of its getrusage" "prochist $got, getrusage $ind"; fi
+    else fail "accounting: $t-thread burner within 3% of its getrusage" \
+        "prochist $got, getrusage $ind; recorder: $(grep -c . "$TMP/rec.log") log lines$(grep -m1 "were dropped" "$TMP/rec.log" | sed 's/^/, /')"; fi
 done
 
 # -- item 1: wrappers (exit records)
