@@ -178,11 +178,34 @@ static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const 
          * their exit CPU from such sums). No counter moved: no row. */
         int moved = 0;
         for (int m = 0; m < PH_METRIC_COUNT; m++) {
-            if (!(take & PH_BIT(m)) || fin->v[m] < last->v[m])
+            if (!(take & PH_BIT(m)))
                 continue;
-            ph_values_set(&row.vals, (enum ph_metric)m, fin->v[m] - last->v[m]);
-            moved |= fin->v[m] > last->v[m];
+            /* a counter below its last read (two sources: the record's
+             * per-thread sums against /proc's) did not move */
+            int64_t d = fin->v[m] > last->v[m] ? fin->v[m] - last->v[m] : 0;
+            ph_values_set(&row.vals, (enum ph_metric)m, d);
         }
+        /* CPU as one sum: the record splits its exact total between user
+         * and system by its own tick samples, the reads by theirs, and the
+         * two splits differ. Taken column by column, a record with less
+         * system time than the last read left the row's system CPU out
+         * (NULL: `cpu_user_ns + cpu_system_ns` of the row was NULL, and a
+         * 4-thread burner lost its last second from such sums) and its
+         * user column held more than the total grew. */
+        const ph_mask both = PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS);
+        if ((take & both) == both) {
+            int64_t grew = (fin->v[PH_M_CPU_USER_NS] + fin->v[PH_M_CPU_SYSTEM_NS]) -
+                           (last->v[PH_M_CPU_USER_NS] + last->v[PH_M_CPU_SYSTEM_NS]);
+            int64_t sys = row.vals.v[PH_M_CPU_SYSTEM_NS];
+            if (grew < 0)
+                grew = 0;
+            if (sys > grew)
+                sys = grew;
+            ph_values_set(&row.vals, PH_M_CPU_SYSTEM_NS, sys);
+            ph_values_set(&row.vals, PH_M_CPU_USER_NS, grew - sys);
+        }
+        for (int m = 0; m < PH_METRIC_COUNT; m++)
+            moved |= (row.vals.have & PH_BIT(m)) && row.vals.v[m] > 0;
         if (!moved)
             memset(&row.vals, 0, sizeof row.vals);
         if (row.vals.have && (fin->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES)))

@@ -14,6 +14,7 @@ typedef struct fproc {
     const char *name;
     int64_t cpu, io, rss, ccpu, cflt; /* cflt: child minor faults (read when the fake has_cflt) */
     int64_t csys; /* child system CPU (read when the fake has_csys; ccpu is then the user part) */
+    int64_t sys;  /* own system CPU (read when the fake has_sys; cpu is then the user part) */
     int32_t ppid;
     int64_t uid;
     int alive, vanish_on_read;
@@ -25,6 +26,7 @@ typedef struct fake {
     int full_reads, idle_reads;
     int has_cflt; /* reads give child minor faults, as Linux's do */
     int has_csys; /* reads give child system CPU apart from user, as Linux's do */
+    int has_sys;  /* reads give own system CPU apart from user, as Linux's do */
     ph_exit exits[8]; /* handed over at the next step */
     int nexits;
 } fake;
@@ -83,7 +85,7 @@ static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, p
         s->start_key = p->start_key;
         s->start_boot_ns = p->start_boot_ns;
         s->start_res_ns = p->start_res_ns;
-        s->quick_sig = (uint64_t)(p->cpu * 1000003 + p->ccpu + p->csys * 7);
+        s->quick_sig = (uint64_t)(p->cpu * 1000003 + p->ccpu + p->csys * 7 + p->sys * 13);
         s->ppid = p->ppid;
         s->uid = p->uid;
         snprintf(s->name, sizeof s->name, "%s", p->name);
@@ -93,6 +95,8 @@ static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, p
             ph_values_set(&s->vals, PH_M_CHILD_FAULTS_MINOR, p->cflt);
         if (f->has_csys)
             ph_values_set(&s->vals, PH_M_CHILD_CPU_SYSTEM_NS, p->csys);
+        if (f->has_sys)
+            ph_values_set(&s->vals, PH_M_CPU_SYSTEM_NS, p->sys);
         ph_values_set(&s->vals, PH_M_RESIDENT_BYTES, p->rss);
         if (hint && hint->start_key == s->start_key && hint->quick_sig == s->quick_sig) {
             f->idle_reads++;
@@ -544,6 +548,36 @@ TEST(exit_row_says_zero_for_a_counter_that_did_not_move)
     CHECK(r && r->kind == PH_ROW_EXIT);
     CHECK_I(sum_rows(&e.r, 2, PH_M_CPU_USER_NS), 80);
     CHECK(r && (r->vals.have & PH_BIT(PH_M_DISK_READ_BYTES)) && r->vals.v[PH_M_DISK_READ_BYTES] == 0);
+    ph_tracker_free(e.t);
+}
+
+/* The record splits its exact CPU total between user and system by its
+ * own tick samples, the reads by theirs: an exit row takes the growth of
+ * the total, and never leaves a column out (NULL) where the record's
+ * system time is below the last read's. */
+TEST(exit_row_takes_the_cpu_total_when_the_record_splits_it_differently)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.f.has_sys = 1;
+    add(&e, 10, 5, 500, "make", 100);
+    add(&e, 20, 6, 600, "burner", 300);
+    e.f.p[1].sys = 100; /* last read: 300 user + 100 system */
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    e.f.p[1].alive = 0; /* the record: 420 user + 90 system, 510 in all */
+    heard_exit(&e.f, 20, 10, 600, 420, 0, 1);
+    ph_values_set(&e.f.exits[e.f.nexits - 1].vals, PH_M_CPU_SYSTEM_NS, 90);
+    e.f.p[0].ccpu = 510;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    const ph_row *r = row_of(&e.r, 2);
+    CHECK(r && r->kind == PH_ROW_EXIT);
+    CHECK(r && (r->vals.have & PH_BIT(PH_M_CPU_SYSTEM_NS)) && (r->vals.have & PH_BIT(PH_M_CPU_USER_NS)));
+    /* the first step is the baseline (400): the exit row is the rest */
+    CHECK_I(sum_rows(&e.r, 2, PH_M_CPU_USER_NS) + sum_rows(&e.r, 2, PH_M_CPU_SYSTEM_NS), 110);
+    CHECK_I(r ? r->vals.v[PH_M_CPU_SYSTEM_NS] : -1, 0);
+    /* the parent's reap is the child's total: nothing left in the parent */
+    CHECK_I(sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS), 0);
     ph_tracker_free(e.t);
 }
 
