@@ -262,6 +262,25 @@ check "cgroup_fixture: and its full id still shows that one container alone ($go
 got=$("$PROCHIST" show --db "$db" --since 1h --by unit "docker-$D.scope" --format json | jq '[.rows[].cpu_s // 0] | add')
 check "cgroup_fixture: show --by unit docker-....scope has pid 3109's CPU ($got s)" \
     awk -v v="$got" 'BEGIN { d = v - 2.24; exit !(d < 1e-6 && d > -1e-6) }'
+# The cgroup table's page damaged: a query by a cgroup key says which file
+# and how to recover it, in one line, as a query that hits damage elsewhere
+# does (tests/e2e/hardening.sh). The page's cell pointers overwritten with
+# 0xff: offsets past the page, which SQLite reports as corruption.
+cgbad="$TMP/cgroup-damaged.db"
+cp "$db" "$cgbad"
+psize=$(sqlite3 "$cgbad" "pragma page_size")
+page=$(sqlite3 "$cgbad" "select rootpage from sqlite_master where name = 'cgroup'")
+printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' |
+    dd of="$cgbad" bs=1 seek=$(( (page - 1) * psize + 8 )) conv=notrunc 2>/dev/null
+recover_line() { # RC: exit RC, one line naming the file and .recover
+    [ "$rc" -eq "$1" ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -qF "$cgbad is corrupt" "$TMP/err" &&
+        grep -qF "'sqlite3 $cgbad .recover'" "$TMP/err"
+}
+for args in "top --by unit" "show --by unit init.scope"; do
+    capture "$PROCHIST" $args --db "$cgbad" --since 1h
+    check "cgroup_fixture: $args on a damaged cgroup table: one line naming the file and .recover, exit 1" \
+        recover_line 1
+done
 # A key that matches nothing: one line, exit 1, as for an unknown app.
 capture "$PROCHIST" show $SW --by unit nosuch.service --resolution 1h
 check "cgroup_fixture: show --by unit of an unknown unit: one line, exit 1" \
