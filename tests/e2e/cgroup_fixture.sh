@@ -281,6 +281,51 @@ for args in "top --by unit" "show --by unit init.scope"; do
     check "cgroup_fixture: $args on a damaged cgroup table: one line naming the file and .recover, exit 1" \
         recover_line 1
 done
+# A hostile cgroup path and process name: any user names their own cgroups
+# (under their systemd manager) and processes. Pid 1186 in a cgroup whose
+# path holds a byte that is not UTF-8 (0xff) and RLO (U+202E, which shows
+# the rest of a line backwards), its name holding RLO too, recorded twice.
+# JSON stays valid UTF-8 (show echoed the path's bytes as they were) and
+# keeps RLO; tables and CSV show neither byte.
+hproc="$TMP/hostile"
+hdb="$TMP/hostile.db"
+rlo=$(printf '\342\200\256')
+hpath="/user.slice/user-1000.slice/bad-$(printf '\377')-${rlo}kool.scope"
+cp -R "$TESTS_DIR/fixtures/proc" "$hproc"
+(cd "$TESTS_DIR/fixtures/cgroup/v2" && for p in [0-9]*; do cp "$p/cgroup" "$hproc/$p/cgroup"; done)
+printf '0::%s\n' "$hpath" >"$hproc/1186/cgroup"
+printf 'b%shsab\n' "$rlo" >"$hproc/1186/comm"
+sed "s/(bash)/(b${rlo}hsab)/" "$TESTS_DIR/fixtures/proc/1186/stat" >"$hproc/1186/stat"
+"$PROCHIST" record --db "$hdb" --proc-root "$hproc" --count 1 --quiet
+awk '{ $14 = $14 + 150; print }' "$hproc/1186/stat" >"$hproc/1186/stat.new" && mv "$hproc/1186/stat.new" "$hproc/1186/stat"
+"$PROCHIST" record --db "$hdb" --proc-root "$hproc" --count 1 --quiet
+# utf8 FILE: the file is valid UTF-8 (python3's strict decoder, else iconv)
+utf8() {
+    if command -v python3 >/dev/null 2>&1; then python3 -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' <"$1"
+    else iconv -f UTF-8 -t UTF-8 <"$1" >/dev/null; fi
+}
+json_ok() { utf8 "$1" && LC_ALL=C grep -qF "$rlo" "$1"; }
+# clean FILE: neither 0xff nor RLO in it
+clean() { ! LC_ALL=C grep -q "$(printf '\377')" "$1" && ! LC_ALL=C grep -qF "$rlo" "$1"; }
+"$PROCHIST" show --db "$hdb" --since 1h --by cgroup "$hpath" --format json >"$TMP/h-show.json"
+check "cgroup_fixture: show --by cgroup of a path with a non-UTF-8 byte: valid UTF-8 JSON" utf8 "$TMP/h-show.json"
+got=$(jq -r '.cgroup' "$TMP/h-show.json")
+check "cgroup_fixture: ... naming the path with '?' for the bad byte, RLO kept ($got)" \
+    [ "$got" = "/user.slice/user-1000.slice/bad-?-${rlo}kool.scope" ]
+"$PROCHIST" show --db "$hdb" --since 1h --by cgroup "$(printf '/nosuch\377')" --format json >"$TMP/h-none.json" 2>/dev/null
+check "cgroup_fixture: show --by cgroup of an unknown non-UTF-8 path: valid UTF-8 JSON" utf8 "$TMP/h-none.json"
+for c in top peak apps; do
+    for k in cgroup process; do
+        "$PROCHIST" $c --db "$hdb" --since 1h --by $k -n 100 --format json >"$TMP/h.json" 2>/dev/null
+        check "cgroup_fixture: $c --by $k JSON is valid UTF-8 and keeps RLO" json_ok "$TMP/h.json"
+        for f in table csv; do
+            "$PROCHIST" $c --db "$hdb" --since 1h --by $k -n 100 --format $f >"$TMP/h.$f" 2>/dev/null
+            check "cgroup_fixture: $c --by $k $f shows no 0xff or RLO byte" clean "$TMP/h.$f"
+        done
+    done
+done
+"$PROCHIST" top --db "$hdb" --since 1h --by cgroup -n 100 >"$TMP/h.table" 2>/dev/null
+check "cgroup_fixture: the table shows the path, '?' for each" grep -qF "/bad-?-?kool.scope" "$TMP/h.table"
 # A key that matches nothing: one line, exit 1, as for an unknown app.
 capture "$PROCHIST" show $SW --by unit nosuch.service --resolution 1h
 check "cgroup_fixture: show --by unit of an unknown unit: one line, exit 1" \
