@@ -16,12 +16,49 @@
 const char *ph_progname = "prochist";
 const char *ph_argv0;
 
-/* One line on stderr: PREFIX, the message, a newline. */
+static int utf8_len(const unsigned char *p);
+
+/* One line on stderr: PREFIX, the message, a newline. Messages quote what
+ * users and processes named (a --db path, a target, a cgroup path), so the
+ * line is escaped here, once for every message: a C0 control, DEL or a byte
+ * that is not UTF-8 is written as \xHH, a C1 control or a bidirectional
+ * formatting character (ph_ctrl_len) as \uHHHH. ESC would reach the
+ * terminal, a newline would make two lines of one, RLO would turn the rest
+ * of the line around. */
 static void vline(const char *prefix, const char *fmt, va_list ap)
 {
+    char small[512], *msg = small;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(msg, (size_t)n + 1, fmt, again);
+    va_end(again);
+    if (n < 0 || !msg) {
+        msg = small; /* cut at what fits: the line still ends */
+        if (n < 0)
+            small[0] = '\0';
+    }
     fputs(prefix, stderr);
-    vfprintf(stderr, fmt, ap);
+    for (const unsigned char *p = (const unsigned char *)msg; *p;) {
+        size_t c = ph_ctrl_len((const char *)p);
+        int u = utf8_len(p);
+        if (c == 1 || !u) {
+            fprintf(stderr, "\\x%02x", *p);
+            p++;
+        } else if (c) {
+            unsigned cp = c == 2 ? ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu)
+                                 : ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+            fprintf(stderr, "\\u%04x", cp);
+            p += c;
+        } else {
+            fwrite(p, 1, (size_t)u, stderr);
+            p += u;
+        }
+    }
     fputc('\n', stderr);
+    if (msg != small)
+        free(msg);
 }
 
 void ph_err(const char *fmt, ...)
