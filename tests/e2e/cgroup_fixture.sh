@@ -41,7 +41,8 @@ for host in v2 hybrid v1; do
         expect $host "$db" 1186 "session-3.scope|user-1000.slice||||"
         expect $host "$db" 3109 "docker-$D.scope|system.slice|3f1c2ab6f0e5|$D|docker|"
         expect $host "$db" 3154 "cri-containerd-$K.scope|kubepods-besteffort-pod5f1bd0c2_8e3a_4b7c_9d6e_0a1b2c3d4e5f.slice|9a8b7c6d5e4f|$K|containerd|$U"
-        expect $host "$db" 3221 "user@1000/libpod-$P.scope|user@1000/user.slice|e7a1c3d5b9f2|$P|podman|"
+        # rootless podman: a container, in the user's own manager's tree
+        expect $host "$db" 3221 "user@1000/libpod-$P.scope|user@1000/user.slice|user@1000/e7a1c3d5b9f2|user@1000/$P|podman|"
         ;;
     hybrid)
         expect $host "$db" 1 "init.scope|-.slice||||"
@@ -242,8 +243,9 @@ a=$("$PROCHIST" show $SW --by container "$short" --resolution 1h | jq -c '[.cont
 b=$("$PROCHIST" show $SW --by container "$cid" --resolution 1h | jq -c '[.container, .container_id, .rows]')
 check "cgroup_fixture: show --by container takes the short or the full id ($short)" \
     sh -c '[ "$1" = "$2" ] && [ "$(echo "$1" | jq -r ".[0] + \" \" + .[1]")" = "$3 $4" ]' sh "$a" "$b" "$short" "$cid"
-# A short id two containers share (any user may create a cgroup named
-# docker-<id>.scope under their own manager): refused, not summed.
+# A short id two containers share (two ids alike in 12 characters, or a row
+# written before a user manager's containers were keyed as the user's, as
+# this one is): refused, not summed.
 amb="$TMP/ambiguous.db"
 cp "$db" "$amb"
 other=3f1c2ab6f0e50000000000000000000000000000000000000000000000000beef
@@ -258,6 +260,32 @@ check "cgroup_fixture: show --by container of a short id two containers share: o
 got=$("$PROCHIST" show --db "$amb" --since 1h --by container "$D" --format json | jq '[.rows[].cpu_s // 0] | add')
 check "cgroup_fixture: and its full id still shows that one container alone ($got s)" \
     awk -v v="$got" 'BEGIN { d = v - 2.24; exit !(d < 1e-6 && d > -1e-6) }'
+# The same claim made through a recording: any user can create a cgroup
+# named docker-<id of a real container>.scope under their own systemd
+# manager. Pid 3221 put there (docker $D is pid 3109's), recorded as above:
+# its keys are the user's (user@1000/<id>), and the real container's
+# timeline and row stay pid 3109's alone (2.24 s); its short id is no
+# longer ambiguous.
+proc="$TMP/claim"
+cdb="$TMP/claim.db"
+cp -R "$TESTS_DIR/fixtures/proc" "$proc"
+(cd "$TESTS_DIR/fixtures/cgroup/v2" && for p in [0-9]*; do cp "$p/cgroup" "$proc/$p/cgroup"; done)
+printf '0::/user.slice/user-1000.slice/user@1000.service/app.slice/docker-%s.scope\n' "$D" >"$proc/3221/cgroup"
+for i in 1 2 3; do
+    "$PROCHIST" record --db "$cdb" --proc-root "$proc" --count 1 --quiet
+    bump
+done
+expect claim "$cdb" 3221 "user@1000/docker-$D.scope|user@1000/app.slice|user@1000/3f1c2ab6f0e5|user@1000/$D|docker|"
+got=$("$PROCHIST" show --db "$cdb" --since 1h --by container "$D" --format json | jq '[.rows[].cpu_s // 0] | add')
+check "cgroup_fixture: a user's docker-<real id>.scope is not summed into that container ($got s)" \
+    awk -v v="$got" 'BEGIN { d = v - 2.24; exit !(d < 1e-6 && d > -1e-6) }'
+# (pid 3221: (100 + 3221 % 97 + 7) x 2 ticks = 2.54 s)
+got=$("$PROCHIST" top --db "$cdb" --since 1h --by container --format json |
+    jq -r '[.rows[] | select(.container != "-") | "\(.container)=\(.container_id)=\(.cpu_s)"] | sort | join(" ")')
+check "cgroup_fixture: top --by container shows the user's claim as its own row ($got)" \
+    [ "$got" = "3f1c2ab6f0e5=$D=2.24 9a8b7c6d5e4f=$K=3.14 user@1000/3f1c2ab6f0e5=user@1000/$D=2.54" ]
+capture "$PROCHIST" show --db "$cdb" --since 1h --by container 3f1c2ab6f0e5
+check "cgroup_fixture: and the container's short id names it alone (exit $rc)" [ "$rc" -eq 0 ]
 # On the fixture host: the docker unit is pid 3109 alone (2.24 s, above).
 got=$("$PROCHIST" show --db "$db" --since 1h --by unit "docker-$D.scope" --format json | jq '[.rows[].cpu_s // 0] | add')
 check "cgroup_fixture: show --by unit docker-....scope has pid 3109's CPU ($got s)" \
