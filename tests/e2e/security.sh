@@ -164,6 +164,14 @@ for cmd in top "show x" status; do
         grep -qF "$TMP/x\\x1b[2J\\u009by\\u202ez\\x0aw.db" "$TMP/err"
 done
 
+# The JSON note quotes the --db path too: a byte that is not UTF-8 in it
+# must not make the document invalid.
+ndb="$TMP/n$(printf '\377')x.db"
+cp "$db" "$ndb"
+"$PROCHIST" top --db "$ndb" --since 2000-01-01 --until 2000-01-02 --format json >"$TMP/n.json" 2>/dev/null
+check "security: a JSON note quoting a --db path with 0xff is valid UTF-8" \
+    sh -c 'grep -q "\"note\"" "$1" && iconv -f UTF-8 -t UTF-8 "$1" >/dev/null' sh "$TMP/n.json"
+
 # --- 11. Strict numbers and options: exit 2, one line.
 r="$TMP/num.db"
 usage_error "security: --interval 0x10 is refused" "$PROCHIST" record --db "$r" --count 1 --interval 0x10
