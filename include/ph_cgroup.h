@@ -16,7 +16,10 @@
  *   container  a container's full id (docker, podman, containerd/CRI,
  *              CRI-O), else a Kubernetes pod's UID; "" when none. Its short
  *              form (12 characters of an id, the first group of a UID) is
- *              what tables show.
+ *              what tables show. Found below a user manager (the subtree
+ *              systemd delegates to the user, who names cgroups there
+ *              freely), the id, short form and pod are that user's:
+ *              "user@1000/<id>", never the host's container of that id.
  *   cgroup     the path the keys come from: the v2 path, or the
  *              name=systemd one when the v2 path is missing or the root "/"
  *              (a hybrid host where only systemd's v1 tree places processes).

@@ -90,16 +90,20 @@ int ph_smap_find(const ph_imap *m, const char *s, const char *(*name_of)(const v
                  const void *ctx, int64_t *slot);
 
 /* Replace every byte that is not part of valid UTF-8 with '?', in place
- * (names from the kernel are arbitrary bytes; JSON must be UTF-8). */
+ * (names from the kernel are arbitrary bytes; JSON must be UTF-8): a bad
+ * lead or continuation byte, an overlong form, a surrogate, past U+10FFFF. */
 void ph_utf8_sanitize(char *s);
 
 /* Replace what a terminal would act on with '?', in place (never longer):
  * C0 controls, DEL, C1 controls (U+0080-U+009F, e.g. U+009B, a one-code
- * CSI) and bytes that are not UTF-8. Names come from whoever named the
- * process; tables and CSV go to terminals. */
+ * CSI), the bidirectional formatting characters (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069: an RLO makes the rest of a line read
+ * backwards) and bytes that are not UTF-8. Names come from whoever named
+ * the process; tables and CSV go to terminals. */
 void ph_ctrl_sanitize(char *s);
 /* Length of the control character at s (1 for C0 and DEL, 2 for a C1 in
- * UTF-8), 0 when s does not start with one. */
+ * UTF-8, 2 or 3 for a bidirectional formatting character), 0 when s does
+ * not start with one. */
 size_t ph_ctrl_len(const char *s);
 
 /* Strict numbers for options: ASCII digits only (no sign, space, hex,

@@ -72,6 +72,16 @@ typedef struct show_what {
     const char *group_id, *group_name; /* a group's full key and its name, once found */
 } show_what;
 
+/* A name in JSON: valid UTF-8 whatever was recorded or typed (a cgroup path
+ * is any bytes its creator chose), as top's rows are (ph_group). */
+static void json_text(cJSON *o, const char *key, const char *s)
+{
+    char *v = ph_xstrdup(s);
+    ph_utf8_sanitize(v);
+    cJSON_AddStringToObject(o, key, v);
+    free(v);
+}
+
 /* The timeline written as the table, JSON or CSV; -1 when writing failed. */
 static int show_write(ph_qopts *o, const point *pts, size_t npts, const show_what *w, int64_t res, int recorded,
                       int empty)
@@ -122,11 +132,11 @@ static int show_write(ph_qopts *o, const point *pts, size_t npts, const show_wha
             /* As top's rows carry it: the key under its own name, and a
              * container's full id beside its short one. */
             cJSON_AddStringToObject(root, "by", ph_by_names[o->by]);
-            cJSON_AddStringToObject(root, ph_by_names[o->by], w->group_name ? w->group_name : w->target);
+            json_text(root, ph_by_names[o->by], w->group_name ? w->group_name : w->target);
             if (o->by == PH_BY_CONTAINER)
-                cJSON_AddStringToObject(root, "container_id", w->group_id ? w->group_id : w->target);
+                json_text(root, "container_id", w->group_id ? w->group_id : w->target);
         } else {
-            cJSON_AddStringToObject(root, "app", w->target);
+            json_text(root, "app", w->target);
         }
         ph_time_iso_utc(o->since_ns, t, sizeof t);
         cJSON_AddStringToObject(root, "since", t);

@@ -142,8 +142,13 @@ void ph_qjson_common(const ph_qopts *o, cJSON *root)
 {
     if (o->name_match)
         cJSON_AddStringToObject(root, "name_match", o->name_match);
-    if (o->note[0])
-        cJSON_AddStringToObject(root, "note", o->note);
+    if (o->note[0]) { /* it may quote the --db path: any bytes, JSON wants UTF-8 */
+        char note[sizeof o->note];
+        memcpy(note, o->note, sizeof note);
+        note[sizeof note - 1] = '\0';
+        ph_utf8_sanitize(note);
+        cJSON_AddStringToObject(root, "note", note);
+    }
 }
 
 #define B(m) PH_BIT(PH_M_##m)

@@ -178,7 +178,7 @@ int ph_db_cgroup_keys(ph_store *s, const int64_t *procs, size_t n, ph_db_cgkeys 
     int64_t have = 0;
     /* A database older than schema 13: no process has a cgroup. */
     if (ph_sql_int(db, "SELECT count(*) FROM pragma_table_info('process') WHERE name = 'cgroup'", 0, &have) < 0) {
-        snprintf(err, errlen, "cannot read the process table: %s", sqlite3_errmsg(db));
+        ph_store_read_error(s, err, errlen);
         return -1;
     }
     if (have == 0)
@@ -188,7 +188,7 @@ int ph_db_cgroup_keys(ph_store *s, const int64_t *procs, size_t n, ph_db_cgkeys 
     ph_imap cgix;
     ph_imap_init(&cgix);
     if (read_cgroups(db, &cg, &ncg, &cgix) < 0) {
-        snprintf(err, errlen, "cannot read the cgroups: %s", sqlite3_errmsg(db));
+        ph_store_read_error(s, err, errlen);
         ph_db_cgkeys_free(cg, ncg);
         free(cg);
         ph_imap_free(&cgix);
@@ -203,7 +203,7 @@ int ph_db_cgroup_keys(ph_store *s, const int64_t *procs, size_t n, ph_db_cgkeys 
                            "SELECT proc, cgroup FROM process"
                            " WHERE proc BETWEEN ?1 AND ?2 AND cgroup IS NOT NULL ORDER BY proc",
                            -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot read the cgroups: %s", sqlite3_errmsg(db));
+        ph_store_read_error(s, err, errlen);
         free(ix);
         ph_db_cgkeys_free(cg, ncg);
         free(cg);
@@ -239,7 +239,7 @@ int ph_db_cgroup_keys(ph_store *s, const int64_t *procs, size_t n, ph_db_cgkeys 
     free(cg);
     ph_imap_free(&cgix);
     if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "cannot read the cgroups: %s", sqlite3_errmsg(db));
+        ph_store_read_error(s, err, errlen);
         sqlite3_finalize(st);
         ph_db_cgkeys_free(out, n);
         return -1;
@@ -283,7 +283,7 @@ int ph_db_cgroup_totals(ph_store *s, const char *dim, ph_cgroup_total **out, siz
     *n = 0;
     if (ph_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'cgroup_total'", 0,
                    &have) < 0) {
-        snprintf(err, errlen, "cannot read the cgroup totals: %s", sqlite3_errmsg(db));
+        ph_store_read_error(s, err, errlen);
         return -1;
     }
     if (have == 0) /* older than schema 15: nothing counted yet */
@@ -292,7 +292,7 @@ int ph_db_cgroup_totals(ph_store *s, const char *dim, ph_cgroup_total **out, siz
                            "SELECT key, label, cpu_user_ns + cpu_system_ns, disk_read_bytes, disk_write_bytes"
                            " FROM cgroup_total WHERE dim = ?1",
                            -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot read the cgroup totals: %s", sqlite3_errmsg(db));
+        ph_store_read_error(s, err, errlen);
         return -1;
     }
     sqlite3_bind_text(st, 1, dim, -1, SQLITE_STATIC);
@@ -314,7 +314,7 @@ int ph_db_cgroup_totals(ph_store *s, const char *dim, ph_cgroup_total **out, siz
         t->disk_write_bytes = sqlite3_column_int64(st, 4);
     }
     if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "cannot read the cgroup totals: %s", sqlite3_errmsg(db));
+        ph_store_read_error(s, err, errlen);
         sqlite3_finalize(st);
         ph_db_cgroup_totals_free(*out, *n);
         *out = NULL;

@@ -12,7 +12,8 @@
  * cri-containerd, crio; the cgroupfs drivers use "/docker/<id>",
  * "/libpod_parent/libpod-<id>" and "/kubepods/<qos>/pod<uid>/<id>"), and
  * Kubernetes pods by the kubelet's "kubepods-<qos>-pod<uid>.slice" (dashes
- * of the UID written as underscores) or "pod<uid>".
+ * of the UID written as underscores) or "pod<uid>". Below a user manager
+ * those are the user's, keyed "user@UID/<id>" (qualify, below).
  */
 #include "ph_cgroup.h"
 
@@ -185,17 +186,46 @@ static int pod_uid(const comp *c, int under_kubepods, comp *uid)
     return 0;
 }
 
+/* A container or pod found inside a user manager's tree is that user's
+ * claim, not the host's: systemd delegates user@UID.service's subtree to the
+ * user (Delegate=yes in user@.service; systemd's docs/CGROUP_DELEGATION.md:
+ * the delegatee "may create/remove sub-cgroups inside it freely"), so any
+ * user can name a cgroup there docker-<id of a real container>.scope. Its
+ * keys are written "user@UID/<id>", as the manager's units are
+ * ("user@UID/foo.service"): rootless podman's containers keep a key of
+ * their own, and none can be summed with, or taken for, the host's. */
+static void qualify(char *key, size_t len, const comp *mgr)
+{
+    size_t m = mgr->n - 8, kl = strlen(key); /* "user@UID" */
+    if (!kl)
+        return;
+    if (m + 1 + kl + 1 > len) { /* only a made-up manager name is that long: no key rather than the bare id */
+        key[0] = '\0';
+        return;
+    }
+    memmove(key + m + 1, key, kl + 1);
+    memcpy(key, mgr->p, m);
+    key[m] = '/';
+}
+
 static int find_container(const comp *c, size_t n, ph_cgroup_keys *k)
 {
     comp id = {NULL, 0}, uid = {NULL, 0};
+    size_t id_at = 0, uid_at = 0;
+    const comp *mgr = NULL; /* the first user manager on the path */
     enum ph_container_runtime rt = PH_CT_NONE;
     int kube = 0;
     for (size_t i = 0; i < n; i++) {
         comp x;
+        if (!mgr && is_user_manager(&c[i])) {
+            mgr = &c[i];
+            continue;
+        }
         if (starts_with(&c[i], "kubepods"))
             kube = 1;
         if (pod_uid(&c[i], kube, &x)) {
             uid = x;
+            uid_at = i;
             continue;
         }
         if (scoped_id(&c[i], "docker-", 0, &x))
@@ -215,7 +245,9 @@ static int find_container(const comp *c, size_t n, ph_cgroup_keys *k)
         } else
             continue;
         id = x; /* the innermost wins (a container inside a container) */
+        id_at = i;
     }
+    size_t mgr_at = mgr ? (size_t)(mgr - c) : n;
     k->pod[0] = '\0';
     if (uid.p) {
         size_t o = 0;
@@ -227,16 +259,26 @@ static int find_container(const comp *c, size_t n, ph_cgroup_keys *k)
         put(k->container, sizeof k->container, &id);
         snprintf(k->container_short, sizeof k->container_short, "%.12s", k->container);
         k->runtime = rt;
-        return 1;
-    }
-    if (uid.p) {
+    } else if (uid.p) {
         snprintf(k->container, sizeof k->container, "%s", k->pod);
         size_t dash = strcspn(k->pod, "-");
         snprintf(k->container_short, sizeof k->container_short, "%.*s", (int)dash, k->pod);
         k->runtime = PH_CT_POD;
-        return 1;
+    } else {
+        return 0;
     }
-    return 0;
+    if (uid.p && uid_at > mgr_at)
+        qualify(k->pod, sizeof k->pod, mgr);
+    if ((id.p ? id_at : uid_at) > mgr_at) {
+        qualify(k->container, sizeof k->container, mgr);
+        qualify(k->container_short, sizeof k->container_short, mgr);
+        if (!k->container[0] || !k->container_short[0]) {
+            k->container[0] = k->container_short[0] = '\0';
+            k->runtime = PH_CT_NONE;
+            return 0;
+        }
+    }
+    return 1;
 }
 
 static void clear(ph_cgroup_keys *k)

@@ -16,12 +16,49 @@
 const char *ph_progname = "prochist";
 const char *ph_argv0;
 
-/* One line on stderr: PREFIX, the message, a newline. */
+static int utf8_len(const unsigned char *p);
+
+/* One line on stderr: PREFIX, the message, a newline. Messages quote what
+ * users and processes named (a --db path, a target, a cgroup path), so the
+ * line is escaped here, once for every message: a C0 control, DEL or a byte
+ * that is not UTF-8 is written as \xHH, a C1 control or a bidirectional
+ * formatting character (ph_ctrl_len) as \uHHHH. ESC would reach the
+ * terminal, a newline would make two lines of one, RLO would turn the rest
+ * of the line around. */
 static void vline(const char *prefix, const char *fmt, va_list ap)
 {
+    char small[512], *msg = small;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(msg, (size_t)n + 1, fmt, again);
+    va_end(again);
+    if (n < 0 || !msg) {
+        msg = small; /* cut at what fits: the line still ends */
+        if (n < 0)
+            small[0] = '\0';
+    }
     fputs(prefix, stderr);
-    vfprintf(stderr, fmt, ap);
+    for (const unsigned char *p = (const unsigned char *)msg; *p;) {
+        size_t c = ph_ctrl_len((const char *)p);
+        int u = utf8_len(p);
+        if (c == 1 || !u) {
+            fprintf(stderr, "\\x%02x", *p);
+            p++;
+        } else if (c) {
+            unsigned cp = c == 2 ? ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu)
+                                 : ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+            fprintf(stderr, "\\u%04x", cp);
+            p += c;
+        } else {
+            fwrite(p, 1, (size_t)u, stderr);
+            p += u;
+        }
+    }
     fputc('\n', stderr);
+    if (msg != small)
+        free(msg);
 }
 
 void ph_err(const char *fmt, ...)
@@ -291,17 +328,30 @@ int ph_mkdir_p(const char *path, unsigned mode)
     return 0;
 }
 
+/* Length of the UTF-8 character at p (1 to 4), 0 when p does not start one:
+ * a bad lead or continuation byte, an overlong form, a surrogate (U+D800 to
+ * U+DFFF) or past U+10FFFF (RFC 3629; JSON decoders refuse all of them). */
+static int utf8_len(const unsigned char *p)
+{
+    int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+    unsigned cp = n == 1 ? *p : n == 2 ? (*p & 0x1Fu) : n == 3 ? (*p & 0x0Fu) : (*p & 0x07u);
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        return 0;
+    return n;
+}
+
 void ph_utf8_sanitize(char *s)
 {
     unsigned char *p = (unsigned char *)s;
     while (*p) {
-        int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
-        int ok = n > 0;
-        for (int i = 1; ok && i < n; i++)
-            ok = (p[i] & 0xC0) == 0x80;
-        if (ok && n == 2 && *p < 0xC2)
-            ok = 0; /* overlong */
-        if (!ok) {
+        int n = utf8_len(p);
+        if (!n) {
             *p++ = '?';
             continue;
         }
@@ -378,6 +428,25 @@ void ph_app_of_name(const char *name, char *app, size_t len)
     snprintf(cache[slot].app, sizeof cache[slot].app, "%s", app);
 }
 
+/* The bidirectional formatting characters (Unicode TR 9, "Explicit
+ * Directional Embeddings, Overrides and Isolates" and "Implicit Directional
+ * Formatting Characters"): U+061C ALM, U+200E LRM, U+200F RLM, U+202A to
+ * U+202E (LRE, RLE, PDF, LRO, RLO) and U+2066 to U+2069 (LRI, RLI, FSI,
+ * PDI). A name holding RLO is shown backwards to its end of line, and the
+ * rest of the line with it. Their UTF-8 length, or 0. */
+static size_t bidi_len(const unsigned char *p)
+{
+    if (p[0] == 0xD8 && p[1] == 0x9C)
+        return 2;
+    if (p[0] != 0xE2)
+        return 0;
+    if (p[1] == 0x80 && (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xAA && p[2] <= 0xAE)))
+        return 3;
+    if (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+        return 3;
+    return 0;
+}
+
 size_t ph_ctrl_len(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -385,7 +454,7 @@ size_t ph_ctrl_len(const char *s)
         return 1;
     if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
         return 2;
-    return 0;
+    return bidi_len(p);
 }
 
 void ph_ctrl_sanitize(char *s)

@@ -41,7 +41,8 @@ for host in v2 hybrid v1; do
         expect $host "$db" 1186 "session-3.scope|user-1000.slice||||"
         expect $host "$db" 3109 "docker-$D.scope|system.slice|3f1c2ab6f0e5|$D|docker|"
         expect $host "$db" 3154 "cri-containerd-$K.scope|kubepods-besteffort-pod5f1bd0c2_8e3a_4b7c_9d6e_0a1b2c3d4e5f.slice|9a8b7c6d5e4f|$K|containerd|$U"
-        expect $host "$db" 3221 "user@1000/libpod-$P.scope|user@1000/user.slice|e7a1c3d5b9f2|$P|podman|"
+        # rootless podman: a container, in the user's own manager's tree
+        expect $host "$db" 3221 "user@1000/libpod-$P.scope|user@1000/user.slice|user@1000/e7a1c3d5b9f2|user@1000/$P|podman|"
         ;;
     hybrid)
         expect $host "$db" 1 "init.scope|-.slice||||"
@@ -242,8 +243,9 @@ a=$("$PROCHIST" show $SW --by container "$short" --resolution 1h | jq -c '[.cont
 b=$("$PROCHIST" show $SW --by container "$cid" --resolution 1h | jq -c '[.container, .container_id, .rows]')
 check "cgroup_fixture: show --by container takes the short or the full id ($short)" \
     sh -c '[ "$1" = "$2" ] && [ "$(echo "$1" | jq -r ".[0] + \" \" + .[1]")" = "$3 $4" ]' sh "$a" "$b" "$short" "$cid"
-# A short id two containers share (any user may create a cgroup named
-# docker-<id>.scope under their own manager): refused, not summed.
+# A short id two containers share (two ids alike in 12 characters, or a row
+# written before a user manager's containers were keyed as the user's, as
+# this one is): refused, not summed.
 amb="$TMP/ambiguous.db"
 cp "$db" "$amb"
 other=3f1c2ab6f0e50000000000000000000000000000000000000000000000000beef
@@ -258,10 +260,100 @@ check "cgroup_fixture: show --by container of a short id two containers share: o
 got=$("$PROCHIST" show --db "$amb" --since 1h --by container "$D" --format json | jq '[.rows[].cpu_s // 0] | add')
 check "cgroup_fixture: and its full id still shows that one container alone ($got s)" \
     awk -v v="$got" 'BEGIN { d = v - 2.24; exit !(d < 1e-6 && d > -1e-6) }'
+# The same claim made through a recording: any user can create a cgroup
+# named docker-<id of a real container>.scope under their own systemd
+# manager. Pid 3221 put there (docker $D is pid 3109's), recorded as above:
+# its keys are the user's (user@1000/<id>), and the real container's
+# timeline and row stay pid 3109's alone (2.24 s); its short id is no
+# longer ambiguous.
+proc="$TMP/claim"
+cdb="$TMP/claim.db"
+cp -R "$TESTS_DIR/fixtures/proc" "$proc"
+(cd "$TESTS_DIR/fixtures/cgroup/v2" && for p in [0-9]*; do cp "$p/cgroup" "$proc/$p/cgroup"; done)
+printf '0::/user.slice/user-1000.slice/user@1000.service/app.slice/docker-%s.scope\n' "$D" >"$proc/3221/cgroup"
+for i in 1 2 3; do
+    "$PROCHIST" record --db "$cdb" --proc-root "$proc" --count 1 --quiet
+    bump
+done
+expect claim "$cdb" 3221 "user@1000/docker-$D.scope|user@1000/app.slice|user@1000/3f1c2ab6f0e5|user@1000/$D|docker|"
+got=$("$PROCHIST" show --db "$cdb" --since 1h --by container "$D" --format json | jq '[.rows[].cpu_s // 0] | add')
+check "cgroup_fixture: a user's docker-<real id>.scope is not summed into that container ($got s)" \
+    awk -v v="$got" 'BEGIN { d = v - 2.24; exit !(d < 1e-6 && d > -1e-6) }'
+# (pid 3221: (100 + 3221 % 97 + 7) x 2 ticks = 2.54 s)
+got=$("$PROCHIST" top --db "$cdb" --since 1h --by container --format json |
+    jq -r '[.rows[] | select(.container != "-") | "\(.container)=\(.container_id)=\(.cpu_s)"] | sort | join(" ")')
+check "cgroup_fixture: top --by container shows the user's claim as its own row ($got)" \
+    [ "$got" = "3f1c2ab6f0e5=$D=2.24 9a8b7c6d5e4f=$K=3.14 user@1000/3f1c2ab6f0e5=user@1000/$D=2.54" ]
+capture "$PROCHIST" show --db "$cdb" --since 1h --by container 3f1c2ab6f0e5
+check "cgroup_fixture: and the container's short id names it alone (exit $rc)" [ "$rc" -eq 0 ]
 # On the fixture host: the docker unit is pid 3109 alone (2.24 s, above).
 got=$("$PROCHIST" show --db "$db" --since 1h --by unit "docker-$D.scope" --format json | jq '[.rows[].cpu_s // 0] | add')
 check "cgroup_fixture: show --by unit docker-....scope has pid 3109's CPU ($got s)" \
     awk -v v="$got" 'BEGIN { d = v - 2.24; exit !(d < 1e-6 && d > -1e-6) }'
+# The cgroup table's page damaged: a query by a cgroup key says which file
+# and how to recover it, in one line, as a query that hits damage elsewhere
+# does (tests/e2e/hardening.sh). The page's cell pointers overwritten with
+# 0xff: offsets past the page, which SQLite reports as corruption.
+cgbad="$TMP/cgroup-damaged.db"
+cp "$db" "$cgbad"
+psize=$(sqlite3 "$cgbad" "pragma page_size")
+page=$(sqlite3 "$cgbad" "select rootpage from sqlite_master where name = 'cgroup'")
+printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' |
+    dd of="$cgbad" bs=1 seek=$(( (page - 1) * psize + 8 )) conv=notrunc 2>/dev/null
+recover_line() { # RC: exit RC, one line naming the file and .recover
+    [ "$rc" -eq "$1" ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -qF "$cgbad is corrupt" "$TMP/err" &&
+        grep -qF "'sqlite3 $cgbad .recover'" "$TMP/err"
+}
+for args in "top --by unit" "show --by unit init.scope"; do
+    capture "$PROCHIST" $args --db "$cgbad" --since 1h
+    check "cgroup_fixture: $args on a damaged cgroup table: one line naming the file and .recover, exit 1" \
+        recover_line 1
+done
+# A hostile cgroup path and process name: any user names their own cgroups
+# (under their systemd manager) and processes. Pid 1186 in a cgroup whose
+# path holds a byte that is not UTF-8 (0xff) and RLO (U+202E, which shows
+# the rest of a line backwards), its name holding RLO too, recorded twice.
+# JSON stays valid UTF-8 (show echoed the path's bytes as they were) and
+# keeps RLO; tables and CSV show neither byte.
+hproc="$TMP/hostile"
+hdb="$TMP/hostile.db"
+rlo=$(printf '\342\200\256')
+hpath="/user.slice/user-1000.slice/bad-$(printf '\377')-${rlo}kool.scope"
+cp -R "$TESTS_DIR/fixtures/proc" "$hproc"
+(cd "$TESTS_DIR/fixtures/cgroup/v2" && for p in [0-9]*; do cp "$p/cgroup" "$hproc/$p/cgroup"; done)
+printf '0::%s\n' "$hpath" >"$hproc/1186/cgroup"
+printf 'b%shsab\n' "$rlo" >"$hproc/1186/comm"
+sed "s/(bash)/(b${rlo}hsab)/" "$TESTS_DIR/fixtures/proc/1186/stat" >"$hproc/1186/stat"
+"$PROCHIST" record --db "$hdb" --proc-root "$hproc" --count 1 --quiet
+awk '{ $14 = $14 + 150; print }' "$hproc/1186/stat" >"$hproc/1186/stat.new" && mv "$hproc/1186/stat.new" "$hproc/1186/stat"
+"$PROCHIST" record --db "$hdb" --proc-root "$hproc" --count 1 --quiet
+# utf8 FILE: the file is valid UTF-8 (python3's strict decoder, else iconv)
+utf8() {
+    if command -v python3 >/dev/null 2>&1; then python3 -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' <"$1"
+    else iconv -f UTF-8 -t UTF-8 <"$1" >/dev/null; fi
+}
+json_ok() { utf8 "$1" && LC_ALL=C grep -qF "$rlo" "$1"; }
+# clean FILE: neither 0xff nor RLO in it
+clean() { ! LC_ALL=C grep -q "$(printf '\377')" "$1" && ! LC_ALL=C grep -qF "$rlo" "$1"; }
+"$PROCHIST" show --db "$hdb" --since 1h --by cgroup "$hpath" --format json >"$TMP/h-show.json"
+check "cgroup_fixture: show --by cgroup of a path with a non-UTF-8 byte: valid UTF-8 JSON" utf8 "$TMP/h-show.json"
+got=$(jq -r '.cgroup' "$TMP/h-show.json")
+check "cgroup_fixture: ... naming the path with '?' for the bad byte, RLO kept ($got)" \
+    [ "$got" = "/user.slice/user-1000.slice/bad-?-${rlo}kool.scope" ]
+"$PROCHIST" show --db "$hdb" --since 1h --by cgroup "$(printf '/nosuch\377')" --format json >"$TMP/h-none.json" 2>/dev/null
+check "cgroup_fixture: show --by cgroup of an unknown non-UTF-8 path: valid UTF-8 JSON" utf8 "$TMP/h-none.json"
+for c in top peak apps; do
+    for k in cgroup process; do
+        "$PROCHIST" $c --db "$hdb" --since 1h --by $k -n 100 --format json >"$TMP/h.json" 2>/dev/null
+        check "cgroup_fixture: $c --by $k JSON is valid UTF-8 and keeps RLO" json_ok "$TMP/h.json"
+        for f in table csv; do
+            "$PROCHIST" $c --db "$hdb" --since 1h --by $k -n 100 --format $f >"$TMP/h.$f" 2>/dev/null
+            check "cgroup_fixture: $c --by $k $f shows no 0xff or RLO byte" clean "$TMP/h.$f"
+        done
+    done
+done
+"$PROCHIST" top --db "$hdb" --since 1h --by cgroup -n 100 >"$TMP/h.table" 2>/dev/null
+check "cgroup_fixture: the table shows the path, '?' for each" grep -qF "/bad-?-?kool.scope" "$TMP/h.table"
 # A key that matches nothing: one line, exit 1, as for an unknown app.
 capture "$PROCHIST" show $SW --by unit nosuch.service --resolution 1h
 check "cgroup_fixture: show --by unit of an unknown unit: one line, exit 1" \

@@ -149,6 +149,29 @@ fi
 got=$(jq -r --argjson p "$hp" '.rows[] | select(.pid == $p) | .name' "$TMP/t.json")
 check "security: JSON stays valid and keeps the name exactly" [ "$got" = "$(printf '%.15s' "$hname")" ]
 
+# --- 4b. Control and bidi bytes in what a user typed, quoted in an error:
+# every message line escapes them (src/util/util.c), whichever command.
+# ESC [2J would clear the screen, U+009B is a one-byte CSI, RLO turns the
+# rest of the line around, a newline would make two lines of one.
+bad="$TMP/x${esc}[2J${c1}y$(printf '\342\200\256')z
+w.db"
+for cmd in top "show x" status; do
+    capture "$PROCHIST" $cmd --db "$bad"
+    check "security: $cmd --db PATH with ESC, C1, RLO and a newline: one line, exit non-zero" \
+        sh -c '[ "$1" -ne 0 ] && [ "$(wc -l <"$2")" -eq 1 ]' sh "$rc" "$TMP/err"
+    check "security: ... no ESC, C1 or RLO byte in it" sh -c '! LC_ALL=C grep -q "$(printf "[\033\233\256]")" "$1"' sh "$TMP/err"
+    check "security: ... the path shown with them escaped" \
+        grep -qF "$TMP/x\\x1b[2J\\u009by\\u202ez\\x0aw.db" "$TMP/err"
+done
+
+# The JSON note quotes the --db path too: a byte that is not UTF-8 in it
+# must not make the document invalid.
+ndb="$TMP/n$(printf '\377')x.db"
+cp "$db" "$ndb"
+"$PROCHIST" top --db "$ndb" --since 2000-01-01 --until 2000-01-02 --format json >"$TMP/n.json" 2>/dev/null
+check "security: a JSON note quoting a --db path with 0xff is valid UTF-8" \
+    sh -c 'grep -q "\"note\"" "$1" && iconv -f UTF-8 -t UTF-8 "$1" >/dev/null' sh "$TMP/n.json"
+
 # --- 11. Strict numbers and options: exit 2, one line.
 r="$TMP/num.db"
 usage_error "security: --interval 0x10 is refused" "$PROCHIST" record --db "$r" --count 1 --interval 0x10

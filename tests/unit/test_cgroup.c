@@ -131,6 +131,58 @@ TEST(key_kubepods)
     CHECK_S(k.pod, "");
 }
 
+/* A user manager's subtree is delegated to the user, who names cgroups
+ * there freely: a container or pod found in it is keyed as that user's
+ * ("user@UID/<id>"), never as the host's container of the same id. */
+TEST(key_containers_in_a_user_manager_are_the_users)
+{
+    /* the claim: a real container's id under the user's own app.slice */
+    keys("/user.slice/user-1000.slice/user@1000.service/app.slice/docker-" ID64 ".scope");
+    CHECK_S(k.container, "user@1000/" ID64);
+    CHECK_S(k.container_short, "user@1000/0123456789ab");
+    CHECK_S(ph_container_runtime_name(k.runtime), "docker");
+    CHECK_S(k.unit, "user@1000/docker-" ID64 ".scope");
+    /* rootless podman: still a container, the user's */
+    keys("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID64 ".scope/container");
+    CHECK_S(k.container, "user@1000/" ID64);
+    CHECK_S(ph_container_runtime_name(k.runtime), "podman");
+    /* a pod (rootless Kubernetes), and a pod's container, the same */
+    keys("/user.slice/user-1000.slice/user@1000.service/kubepods.slice/"
+         "kubepods-pod1a2b3c4d_5e6f_7a8b_9c0d_1e2f3a4b5c6d.slice");
+    CHECK_S(k.container, "user@1000/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d");
+    CHECK_S(k.container_short, "user@1000/1a2b3c4d");
+    CHECK_S(k.pod, "user@1000/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d");
+    keys("/user.slice/user-1000.slice/user@1000.service/kubepods/besteffort/"
+         "pod1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d/" ID64);
+    CHECK_S(k.container, "user@1000/" ID64);
+    CHECK_S(k.pod, "user@1000/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d");
+    /* /docker/<id> spelled inside the subtree */
+    keys("/user.slice/user-1000.slice/user@1000.service/docker/" ID64);
+    CHECK_S(k.container, "user@1000/" ID64);
+    /* a manager named again further down is still the first one's tree */
+    keys("/user.slice/user-1000.slice/user@1000.service/app.slice/user@0.service/docker-" ID64 ".scope");
+    CHECK_S(k.container, "user@1000/" ID64);
+    /* a host container that runs a user manager inside: the container is
+     * outside the manager, and stays the host's */
+    keys("/system.slice/docker-" ID64 ".scope/user.slice/user-1000.slice/user@1000.service/app.slice/a.service");
+    CHECK_S(k.container, ID64);
+    CHECK_S(k.container_short, "0123456789ab");
+    /* a made-up manager name too long to say whose: no container at all */
+    keys("/system.slice/x.service/user@"
+         "1234567890123456789012345678901234567890123456789012345678901234567890.service/docker-" ID64 ".scope");
+    CHECK_S(k.container, "");
+    CHECK_S(k.container_short, "");
+    CHECK(k.runtime == PH_CT_NONE);
+    /* and both trees: the v1 tree's claim is the user's too */
+    static ph_cgroup cg;
+    memset(&cg, 0, sizeof cg);
+    cg.have_v2 = cg.have_v1 = 1;
+    snprintf(cg.v2, sizeof cg.v2, "/user.slice/user-1000.slice/user@1000.service/app.slice/a.service");
+    snprintf(cg.v1, sizeof cg.v1, "/user.slice/user-1000.slice/user@1000.service/app.slice/docker-" ID64 ".scope");
+    CHECK_I(ph_cgroup_keys_of(&cg, &k), 0);
+    CHECK_S(k.container, "user@1000/" ID64);
+}
+
 TEST(keys_of_both_paths)
 {
     static ph_cgroup cg;

@@ -92,6 +92,27 @@ TEST(ctrl_sanitize_replaces_c0_del_c1)
     CHECK_I(ph_ctrl_len(""), 0);
 }
 
+TEST(ctrl_sanitize_replaces_bidi_formatting)
+{
+    /* RLO (U+202E) would show the rest of a table row backwards; each of
+     * the bidirectional formatting characters is one '?'. */
+    char s[] = "evil\xe2\x80\xaegpj.exe|\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad|"
+               "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9|\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c|"
+               "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b";
+    ph_ctrl_sanitize(s);
+    /* ZWJ, U+202F, U+2065, U+206A and U+061B (Arabic semicolon) stay */
+    CHECK_S(s, "evil?gpj.exe|????|????|???|\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b");
+    CHECK_I(ph_ctrl_len("\xe2\x80\xae"), 3);
+    CHECK_I(ph_ctrl_len("\xd8\x9c"), 2);
+    CHECK_I(ph_ctrl_len("\xe2\x80"), 0); /* cut short: not one */
+    /* and a Prometheus label the same (ph_export_label) */
+    ph_buf b = {0};
+    ph_export_label(&b, "a\xe2\x80\xae" "b");
+    ph_buf_append(&b, "", 1);
+    CHECK_S(b.data, "a?b");
+    ph_buf_free(&b);
+}
+
 TEST(export_label_keeps_three_escapes_and_replaces_other_controls)
 {
     ph_buf b = {0};

@@ -198,4 +198,9 @@ TEST(utf8_sanitize)
     CHECK_S(c, "bad?? end");
     CHECK_S(d, "cut??");
     CHECK_S(e, "??");
+    /* Well-formed in shape, not UTF-8 (RFC 3629), and refused by JSON
+     * decoders: an overlong form of '/', a surrogate, past U+10FFFF. */
+    char f[] = "\xe0\x80\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\xf0\x9f\x98\x80|\xed\x9f\xbf";
+    ph_utf8_sanitize(f);
+    CHECK_S(f, "???|???|????|\xf0\x9f\x98\x80|\xed\x9f\xbf"); /* U+1F600 and U+D7FF stay */
 }
