@@ -3,7 +3,8 @@
  *
  * Linux: a systemd unit, per user (~/.config/systemd/user, sees the user's
  * processes fully) or, with --system as root, for the machine
- * (/etc/systemd/system, sees every process), with Nice, idle I/O and
+ * (/etc/systemd/system, sees every process), with idle I/O (not a lower
+ * CPU priority: samples must come on time when the machine is busiest) and
  * hardening that still lets it read /proc. macOS: a launchd agent
  * (~/Library/LaunchAgents) or, with --system, a daemon
  * (/Library/LaunchDaemons), with KeepAlive, a Background process type, low
@@ -96,7 +97,6 @@ static void unit_text(const svc *s, ph_buf *b)
     ph_buf_puts(b, "\n"
                    "Restart=always\n"
                    "RestartSec=5\n"
-                   "Nice=10\n"
                    "IOSchedulingClass=idle\n"
                    "UMask=0077\n"
                    "# Hardening that still lets it read /proc and write its database.\n"
