@@ -18,6 +18,8 @@ typedef struct fproc {
     int32_t ppid;
     int64_t uid;
     int alive, vanish_on_read;
+    int zombie; /* reads say state Z and a thread count (threads: 1 unless set) */
+    int threads;
 } fproc;
 
 typedef struct fake {
@@ -97,6 +99,10 @@ static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, p
             ph_values_set(&s->vals, PH_M_CHILD_CPU_SYSTEM_NS, p->csys);
         if (f->has_sys)
             ph_values_set(&s->vals, PH_M_CPU_SYSTEM_NS, p->sys);
+        if (p->zombie) {
+            ph_values_set(&s->vals, PH_M_STATE, 'Z');
+            ph_values_set(&s->vals, PH_M_THREADS, p->threads ? p->threads : 1);
+        }
         ph_values_set(&s->vals, PH_M_RESIDENT_BYTES, p->rss);
         if (hint && hint->start_key == s->start_key && hint->quick_sig == s->quick_sig) {
             f->idle_reads++;
@@ -1129,6 +1135,96 @@ TEST(zombie_reaped_between_its_read_and_its_parents_is_paid_there)
     child_cpu += others_cpu(&e);
     CHECK_I(parent_child, 0);
     CHECK_I(child_cpu, 10); /* its record's 1 and the reap's remainder */
+    ph_tracker_free(e.t);
+}
+
+/* A tracked child that exits and is read as a zombie before its parent (a
+ * lower pid), then reaped before the parent's read: the reap's growth is
+ * its, in this step, not a remainder for the children paid beside it, and
+ * nothing is left in the parent or counted twice when it leaves the
+ * listing. A leader thread that left its other threads (a zombie with
+ * threads) stays open. */
+static void tally(const env *e, int64_t *child, int64_t *own, int *nnew)
+{
+    for (int i = 0; i < e->r.nrows; i++) {
+        if (e->r.rows[i].vals.have & PH_BIT(PH_M_CHILD_CPU_USER_NS))
+            *child += e->r.rows[i].vals.v[PH_M_CHILD_CPU_USER_NS];
+        if (e->r.rows[i].vals.have & PH_BIT(PH_M_CPU_USER_NS))
+            *own += e->r.rows[i].vals.v[PH_M_CPU_USER_NS];
+    }
+    *nnew = e->r.nnew;
+}
+
+TEST(tracked_zombie_reaped_between_its_read_and_its_parents_is_paid_there)
+{
+    env e;
+    ph_tick_stats st;
+    int64_t parent_child = 0, own = 0;
+    int nnew = 0;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    e.f.has_cflt = 1;
+    add(&e, 40, 5, 500, "forks", 100);
+    add(&e, 31, 6, 600, "child", 300); /* its parent is 40 */
+    add(&e, 35, 7, 700, "other", 200); /* a sibling that exits and is paid beside it */
+    fproc tmp = e.f.p[0];
+    e.f.p[0] = e.f.p[1];
+    e.f.p[1] = e.f.p[2];
+    e.f.p[2] = tmp; /* the listing in pid order: 31, 35, 40 */
+    CHECK_I(step(&e, 0, 1, &st), 0); /* baselines */
+    /* 31 exits (a zombie, still listed, read first); 35 exits and is reaped
+     * before the listing; the parent reaps both before its read */
+    e.f.p[0].cpu = 350;
+    e.f.p[0].zombie = 1;
+    heard_exit(&e.f, 31, 40, 600, 350, 0, 1);
+    e.f.p[1].alive = 0;
+    heard_exit(&e.f, 35, 40, 700, 220, 0, 1);
+    e.f.p[2].cpu = 101;
+    e.f.p[2].ccpu = 350 + 220 + 20; /* each exit's last part after its record: 10 */
+    e.f.p[2].cflt = 2;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    tally(&e, &parent_child, &own, &nnew);
+    e.f.p[0].alive = 0; /* no longer listed */
+    e.f.p[2].cpu = 102;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    tally(&e, &parent_child, &own, &nnew);
+    e.f.p[2].cpu = 103;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    tally(&e, &parent_child, &own, &nnew);
+    CHECK_I(parent_child, 0);
+    /* 31: 50 + 10, 35: 20 + 10, the parent: 3 */
+    CHECK_I(own, 60 + 30 + 3);
+    CHECK_I(e.r.nnew, 3); /* the zombie was not seen as a new process */
+    ph_tracker_free(e.t);
+}
+
+/* A leader thread that left its other threads running reads as a zombie
+ * with threads, and its record is heard: it stays open, its rows go on. */
+TEST(zombie_leader_with_threads_stays_open)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.f.has_cflt = 1;
+    add(&e, 40, 5, 500, "sh", 100);
+    add(&e, 31, 6, 600, "app", 300);
+    fproc tmp = e.f.p[0];
+    e.f.p[0] = e.f.p[1];
+    e.f.p[1] = tmp;
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    e.f.p[0].zombie = 1;
+    e.f.p[0].threads = 3;
+    e.f.p[0].cpu = 400;
+    heard_exit(&e.f, 31, 40, 600, 320, 0, 1); /* the leader's own record */
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    int64_t rows = sum_rows(&e.r, 1, PH_M_CPU_USER_NS);
+    int gone = e.r.ngone;
+    e.f.p[0].cpu = 500;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    rows += sum_rows(&e.r, 1, PH_M_CPU_USER_NS);
+    gone += e.r.ngone;
+    CHECK_I(rows, 200);
+    CHECK_I(gone, 0);
     ph_tracker_free(e.t);
 }
 
