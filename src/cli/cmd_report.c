@@ -419,7 +419,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     /* Their hover: the top processes of each, from one pass over the same
      * tier's process rows (the app rows name none), each process with the
      * CPU and memory peak a query of the point alone gives it; the clipped
-     * points at the ends are asked below. */
+     * points at the ends are asked per process below, as short points are. */
     if (rollup_pass && rc == 0) {
         if (ph_query_rollup_proc_top(store, pa, pb, r->width, PH_REP_HOVER, fill_top, &fc, err, errlen) < 0) {
             if (!err[0])
@@ -445,26 +445,12 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         if ((one_pass || rollup_pass) && p >= p0 && p < p1)
             continue;
         ph_result b;
-        /* Beside a rollup pass (the clipped ends, points no rollup holds
-         * whole): the charts from the app rows as for the pass's points,
-         * the hover from a query of the point's processes (CPU and memory
-         * only), where it has samples. */
-        int apps_first = rollup_pass || !r->procs_per_point;
-        if (ph_query_window_metrics(store, r->pts[p].t0, r->pts[p].t1, need, apps_first ? PH_Q_APPS_ONLY : 0, &b,
-                                    err, errlen) < 0) {
+        if (ph_query_window_metrics(store, r->pts[p].t0, r->pts[p].t1, need,
+                                    r->procs_per_point ? 0 : PH_Q_APPS_ONLY, &b, err, errlen) < 0) {
             rc = -1;
             break;
         }
         absorb(r, &ix, cg, p, &b);
-        ph_result_free(&b);
-        if (!rollup_pass || r->pts[p].samples <= 0)
-            continue;
-        if (ph_query_window_metrics(store, r->pts[p].t0, r->pts[p].t1,
-                                    PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS), 0, &b, err, errlen) < 0) {
-            rc = -1;
-            break;
-        }
-        point_top(&r->pts[p], b.procs, b.nprocs, 1);
         ph_result_free(&b);
     }
 

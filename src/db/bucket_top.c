@@ -83,20 +83,14 @@ typedef struct bt_pass {
     size_t ninwin, capinwin;
 } bt_pass;
 
-/* The row's columns after bucket_ns, proc, mem_last_bytes. */
-static const enum ph_metric row_cols[] = {PH_M_CPU_USER_NS,
-                                          PH_M_CPU_SYSTEM_NS,
-                                          PH_M_RESIDENT_BYTES,
-                                          PH_M_FOOTPRINT_BYTES,
-                                          PH_M_PEAK_RESIDENT_BYTES,
-                                          PH_M_FOOTPRINT_LIFETIME_MAX_BYTES,
-                                          PH_M_FOOTPRINT_INTERVAL_MAX_BYTES};
-enum { C_USER = 3, C_SYS, C_RES, C_FOOT, C_PEAKRES, C_FOOTLIFE, C_FOOTINT, C_N };
-
-static int64_t col_opt(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
-}
+/* The row's columns: bucket_ns, proc, then these, worked out by SQLite
+ * (one column call each instead of a NULL test and a read per metric):
+ * the value it leaves (mem_last_bytes, else the bucket's maximum, as the
+ * replay engine takes it), its maximum (footprint where the row has one,
+ * else resident: ph_mem_of), its lifetime peak in the same measure, the
+ * macOS interval maximum (-1: none), the CPU counters (0: none) and which
+ * of them it has (1 user, 2 system). */
+enum { C_LAST = 2, C_PEAK, C_LIFE, C_INTERVAL, C_USER, C_SYS, C_HAVE };
 
 static const bt_meta *meta_of(bt_pass *b, int64_t proc, int *slot)
 {
@@ -223,11 +217,8 @@ static void add_row(bt_pass *b, sqlite3_stmt *st, int i, int64_t bk, int64_t win
 {
     bt_proc *p = &b->p[i];
     int64_t ts = bk + b->w, kf = ph_floor_to(bk, b->k);
-    int64_t foot = col_opt(st, C_FOOT), res = col_opt(st, C_RES);
-    int64_t peak = foot >= 0 ? foot : res;
-    int64_t last = sqlite3_column_type(st, 2) == SQLITE_NULL ? peak : sqlite3_column_int64(st, 2);
-    int64_t lp = foot >= 0 ? col_opt(st, C_FOOTLIFE) : col_opt(st, C_PEAKRES);
-    int64_t life = col_opt(st, C_FOOTINT);
+    int64_t peak = sqlite3_column_int64(st, C_PEAK), last = sqlite3_column_int64(st, C_LAST);
+    int64_t lp = sqlite3_column_int64(st, C_LIFE), life = sqlite3_column_int64(st, C_INTERVAL);
     if (p->gone_ns && p->gone_ns <= ts)
         last = -1; /* a late row of a process already gone: no carry */
     int inside = ts > wsince;
@@ -254,14 +245,13 @@ static void add_row(bt_pass *b, sqlite3_stmt *st, int i, int64_t bk, int64_t win
         p->peak = peak;
     if (life > p->peak)
         p->peak = life;
-    if (sqlite3_column_type(st, C_USER) != SQLITE_NULL) {
-        p->cpu_user += sqlite3_column_int64(st, C_USER);
+    int have = sqlite3_column_int(st, C_HAVE);
+    p->cpu_user += sqlite3_column_int64(st, C_USER);
+    p->cpu_sys += sqlite3_column_int64(st, C_SYS);
+    if (have & 1)
         p->have |= PH_BIT(PH_M_CPU_USER_NS);
-    }
-    if (sqlite3_column_type(st, C_SYS) != SQLITE_NULL) {
-        p->cpu_sys += sqlite3_column_int64(st, C_SYS);
+    if (have & 2)
         p->have |= PH_BIT(PH_M_CPU_SYSTEM_NS);
-    }
 }
 
 /* ---- choosing a window's processes ---- */
@@ -418,11 +408,16 @@ static int tier_pass(ph_store *store, enum ph_tier tier, int64_t since, int64_t 
     sqlite3_stmt *st = NULL;
     int rc = -1;
     char sql[1024];
-    size_t off = (size_t)snprintf(sql, sizeof sql, "SELECT bucket_ns, proc, mem_last_bytes");
-    for (size_t i = 0; i < PH_ARRAY_LEN(row_cols); i++)
-        off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column(row_cols[i]));
-    snprintf(sql + off, sizeof sql - off, " FROM %s WHERE bucket_ns > ?1 - ?3 AND bucket_ns <= ?2 - ?3 ORDER BY bucket_ns",
-             d->procs);
+    const char *foot = ph_metric_column(PH_M_FOOTPRINT_BYTES), *rss = ph_metric_column(PH_M_RESIDENT_BYTES);
+    const char *user = ph_metric_column(PH_M_CPU_USER_NS), *sys = ph_metric_column(PH_M_CPU_SYSTEM_NS);
+    snprintf(sql, sizeof sql,
+             "SELECT bucket_ns, proc, coalesce(mem_last_bytes, %s, %s, -1), coalesce(%s, %s, -1),"
+             " CASE WHEN %s IS NOT NULL THEN coalesce(%s, -1) ELSE coalesce(%s, -1) END, coalesce(%s, -1),"
+             " coalesce(%s, 0), coalesce(%s, 0), (%s IS NOT NULL) + 2 * (%s IS NOT NULL)"
+             " FROM %s WHERE bucket_ns > ?1 - ?3 AND bucket_ns <= ?2 - ?3 ORDER BY bucket_ns",
+             foot, rss, foot, rss, foot, ph_metric_column(PH_M_FOOTPRINT_LIFETIME_MAX_BYTES),
+             ph_metric_column(PH_M_PEAK_RESIDENT_BYTES), ph_metric_column(PH_M_FOOTPRINT_INTERVAL_MAX_BYTES), user,
+             sys, user, sys, d->procs);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "SELECT proc, pid, coalesce(gone_ns, 0), coalesce(start_ns, 0) FROM process"
