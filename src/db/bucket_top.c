@@ -43,6 +43,7 @@
 
 typedef struct bt_proc {
     int64_t proc;
+    int used;         /* 0: a free slot */
     int64_t mem;      /* the value its last row left, -1 none */
     int64_t last_b;   /* bucket of its last row */
     int64_t gone_ns, start_ns; /* 0: unknown / not gone */
@@ -54,6 +55,7 @@ typedef struct bt_proc {
     ph_mask have;     /* of cpu_user, cpu_sys */
     int64_t peak;     /* memory peak in the window so far */
     int32_t pid;
+    char *name, *app; /* read when first listed; NULL before */
 } bt_proc;
 
 /* Birth, end and pid of a page of process ids, read at once: process ids
@@ -150,6 +152,7 @@ static int slot_of(bt_pass *b, int64_t proc, char *err, size_t errlen)
     bt_proc *p = &b->p[i];
     memset(p, 0, sizeof *p);
     p->proc = proc;
+    p->used = 1;
     p->mem = p->hwm_kf = p->hwm_before = p->hwm_in = p->peak = -1;
     p->last_b = p->kf = p->win = INT64_MIN;
     p->gone_ns = m->gone[ms];
@@ -165,10 +168,12 @@ static void after_keyframe(bt_pass *b, int64_t kf, int64_t win)
 {
     for (size_t i = 0; i < b->np; i++) {
         bt_proc *p = &b->p[i];
-        if (p->proc == 0 || p->last_b >= kf || p->win == win)
+        if (!p->used || p->last_b >= kf || p->win == win)
             continue;
         q_pidx_put(&b->index, p->proc, -1);
-        p->proc = 0;
+        p->used = 0;
+        free(p->name);
+        free(p->app);
         if (b->nfree == b->capfree) {
             b->capfree = b->capfree ? b->capfree * 2 : 1024;
             b->free_slots = ph_xrealloc(b->free_slots, b->capfree * sizeof *b->free_slots);
@@ -203,7 +208,7 @@ static void enter(bt_pass *b, int64_t win, int64_t since)
     int64_t b0 = ph_floor_to(since - b->w, b->k);
     for (size_t i = 0; i < b->np; i++) {
         bt_proc *p = &b->p[i];
-        if (p->proc == 0 || p->win == win || p->mem < 0 || p->last_b < b0 || (p->gone_ns && p->gone_ns <= since))
+        if (!p->used || p->win == win || p->mem < 0 || p->last_b < b0 || (p->gone_ns && p->gone_ns <= since))
             continue;
         join(b, (int)i, win);
         p->hwm_before = p->kf == b0 ? p->hwm_kf : -1;
@@ -346,7 +351,7 @@ static int window_out(bt_pass *b, size_t limit, ph_result *res, char *err, size_
     res->procs = ph_xcalloc(n + 1, sizeof *res->procs);
     int rc = 0;
     for (size_t k = 0; k < n && rc == 0; k++) {
-        const bt_proc *p = &b->p[c[k].at];
+        bt_proc *p = &b->p[c[k].at];
         ph_agg *a = &res->procs[res->nprocs];
         a->proc = p->proc;
         a->pid = p->pid;
@@ -357,17 +362,23 @@ static int window_out(bt_pass *b, size_t limit, ph_result *res, char *err, size_
         a->val[PH_M_CPU_SYSTEM_NS] = p->cpu_sys;
         a->mem_peak = p->peak;
         a->mem_last = a->mem_avg = -1;
-        sqlite3_bind_int64(b->name_st, 1, p->proc);
-        if (sqlite3_step(b->name_st) == SQLITE_ROW) {
-            a->name = ph_xstrdup((const char *)sqlite3_column_text(b->name_st, 0));
-            a->app = ph_xstrdup((const char *)sqlite3_column_text(b->name_st, 1));
+        if (!p->name) { /* a process listed in many windows is read once */
+            sqlite3_bind_int64(b->name_st, 1, p->proc);
+            if (sqlite3_step(b->name_st) == SQLITE_ROW) {
+                p->name = ph_xstrdup((const char *)sqlite3_column_text(b->name_st, 0));
+                p->app = ph_xstrdup((const char *)sqlite3_column_text(b->name_st, 1));
+            }
+            sqlite3_reset(b->name_st);
+        }
+        if (p->name) {
+            a->name = ph_xstrdup(p->name);
+            a->app = ph_xstrdup(p->app);
             res->nprocs++;
         } else {
             ph_fmt(err, errlen, "the database is inconsistent: process %lld has samples but no process row",
                    (long long)p->proc);
             rc = -1;
         }
-        sqlite3_reset(b->name_st);
     }
     free(c);
     b->ninwin = 0;
@@ -376,6 +387,11 @@ static int window_out(bt_pass *b, size_t limit, ph_result *res, char *err, size_
 
 static void pass_free(bt_pass *b)
 {
+    for (size_t i = 0; i < b->np; i++)
+        if (b->p[i].used) {
+            free(b->p[i].name);
+            free(b->p[i].app);
+        }
     free(b->p);
     free(b->free_slots);
     q_pidx_free(&b->index);
