@@ -155,4 +155,22 @@ size_t ph_agg_top_keyed(ph_agg *rows, size_t n, const int64_t *keys, size_t limi
 /* Memory value of a row: footprint when the platform has it, else resident. */
 int64_t ph_mem_of(const ph_values *v);
 
+/* The top processes of each window of `width` over (since, until]
+ * (multiples of width; the report's points longer than a minute): fn gets
+ * each window (b, b + width] in order, res->procs holding its processes
+ * ranked by CPU (cpu_user_ns + cpu_system_ns, their `have` bits set as
+ * measured), then memory peak, both descending: the first `limit`, and any
+ * more tied with the last of them on both (the caller breaks ties, by
+ * name). A process with neither CPU nor memory above 0 is left out. Each
+ * has proc, pid, name, app, the CPU counters and mem_peak exactly as
+ * ph_query_window_metrics gives them for that window alone (`top --by
+ * process`); nothing else of the window is set but res->win.since/until
+ * and res->seg. A run of windows one rollup tier holds whole (the tier
+ * ph_query_rollup_app_buckets reads) is one pass over that tier's process
+ * rows (src/db/bucket_top.c); the others are asked one by one. 0, or -1
+ * with err. */
+int ph_query_rollup_proc_top(ph_store *s, int64_t since, int64_t until, int64_t width, size_t limit,
+                             int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
+                             size_t errlen);
+
 #endif

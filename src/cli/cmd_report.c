@@ -190,6 +190,17 @@ static int fill_bucket(void *ctx, int64_t bucket, ph_result *res)
     return 0;
 }
 
+/* A point's top processes (ph_query_rollup_proc_top) into its hover: a
+ * point without samples lists nothing, as absorb leaves it. */
+static int fill_top(void *ctx, int64_t bucket, ph_result *res)
+{
+    fill_ctx *fc = ctx;
+    size_t p = (size_t)((bucket - fc->from) / fc->r->width);
+    if (p < fc->r->npts && fc->r->pts[p].samples > 0)
+        point_top(&fc->r->pts[p], res->procs, res->nprocs, 1);
+    return 0;
+}
+
 /* Where the raw tier starts (meta raw_pruned_to; INT64_MIN: never pruned). */
 static int64_t raw_pruned_to(ph_store *store)
 {
@@ -362,8 +373,9 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         for (size_t k = 0; k < r->npts * PH_REP_NCHART; k++)
             r->apps[i].series[k] = -1;
     }
-    /* Per-process lists for the hover while a point is short enough to be
-     * cheap; longer points list apps, answered from the rollups' app rows. */
+    /* Per-process queries while a point is short enough to be cheap;
+     * longer points' charts are answered from the rollups' app rows, their
+     * hover lists from the process rows (both below). */
     r->procs_per_point = r->width <= 60 * PH_NS_PER_SEC || by_cg; /* groups are of processes */
     for (size_t p = 0; p < r->npts; p++) {
         ph_rep_point *pt = &r->pts[p];
@@ -388,7 +400,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     int64_t pa = from + (int64_t)p0 * r->width, pb = from + (int64_t)p1 * r->width;
     int64_t pruned = raw_pruned_to(store);
     int raw_there = pruned < pa - ph_tier_keyframe_ns(PH_TIER_RAW);
-    /* Points longer than a minute list apps: one pass over the coarsest
+    /* Points longer than a minute: one pass over the coarsest
      * rollup tier holding each run of them (the hour rows for a month of
      * 2-hour points, the minute rows for a day of 5-minute points), whose
      * app figures are those of a query of each point; instead of a query
@@ -403,6 +415,18 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         if (!err[0])
             snprintf(err, errlen, "cannot read the rollups");
         rc = -1;
+    }
+    /* Their hover: the top processes of each, from one pass over the same
+     * tier's process rows (the app rows name none), each process with the
+     * CPU and memory peak a query of the point alone gives it; the clipped
+     * points at the ends are asked per process below, as short points are. */
+    if (rollup_pass && rc == 0) {
+        if (ph_query_rollup_proc_top(store, pa, pb, r->width, PH_REP_HOVER, fill_top, &fc, err, errlen) < 0) {
+            if (!err[0])
+                snprintf(err, errlen, "cannot read the rollups");
+            rc = -1;
+        }
+        r->procs_per_point = 1;
     }
     /* Whole points inside the raw tier's horizon otherwise: one pass over
      * the raw rows (ph_query_raw_buckets gives each bucket what a query of
