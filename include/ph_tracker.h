@@ -65,7 +65,12 @@
  * sample, and a process that lived between two samples gets its own identity
  * and one EXIT row with its whole life. An exit whose pid is still listed as
  * its process (a zombie not yet reaped) waits until it is not listed, however
- * many samples that takes: the record is the only account of the process's
+ * many samples that takes (but one read as a zombie with one thread before
+ * its parent, its pid being lower, may be reaped between its read and its
+ * parent's read of the same step: it is closed in that step, its exit row
+ * written and its debt placed as a listed zombie's, so that the parent's
+ * growth pays it instead of being shared out as other children's
+ * remainder): the record is the only account of the process's
  * last part (or of its whole life), and its parent's reap, whenever it
  * comes, must find the debt it makes; dropping it after a few samples (as
  * the code once did) gave a late reaper's parent the child's CPU and I/O.
