@@ -554,27 +554,6 @@ static int window_alone(ph_store *s, int64_t at, int64_t bw, size_t limit, bt_fn
     return frc < 0 ? -1 : 0;
 }
 
-static int64_t mark(ph_store *s, int key, int64_t none)
-{
-    int64_t v = 0;
-    if (key < 0)
-        return none;
-    return ph_meta_get_int(s, (enum ph_meta_key)key, &v) == 1 ? v : 0;
-}
-
-/* The coarsest rollup tier holding (a, a + bw] whole (as
- * ph_query_rollup_app_buckets chooses it); -1 none. */
-static int tier_for(const int64_t *done, const int64_t *pruned, int64_t a, int64_t bw)
-{
-    for (int t = PH_TIER_COUNT - 1; t > PH_TIER_RAW; t--) {
-        int64_t w = ph_tiers[t].width_ns, k = ph_tiers[t].keyframe_ns;
-        if (bw % w || a % w || a + bw > done[t] || ph_floor_to(a - w, k) < pruned[t])
-            continue;
-        return t;
-    }
-    return -1;
-}
-
 /* 1 when the keyframe bucket window (a, ...] of tier is asked from (its
  * query's lookback) has process rows, 0 when it has none, -1 on an error.
  * kb/known: the last bucket asked and its answer. */
@@ -641,14 +620,11 @@ int ph_query_rollup_proc_top(ph_store *s, int64_t since, int64_t until, int64_t 
         return -1;
     }
     int64_t done[PH_TIER_COUNT], pruned[PH_TIER_COUNT];
-    for (int t = 0; t < PH_TIER_COUNT; t++) {
-        done[t] = mark(s, ph_tiers[t].done_key, 0);
-        pruned[t] = mark(s, ph_tiers[t].pruned_key, INT64_MIN);
-    }
+    q_tier_marks(s, done, pruned);
     for (int64_t a = since; a < until;) {
-        int tier = tier_for(done, pruned, a, width);
+        int tier = q_rollup_tier_for(done, pruned, a, width);
         int64_t b = a + width;
-        while (b < until && tier_for(done, pruned, b, width) == tier)
+        while (b < until && q_rollup_tier_for(done, pruned, b, width) == tier)
             b += width;
         if (tier >= 0) {
             if (run(s, (enum ph_tier)tier, a, b, width, limit, fn, ctx, err, errlen) < 0)

@@ -35,6 +35,14 @@ static int64_t mark(ph_store *s, int key, int64_t none)
     return ph_meta_get_int(s, (enum ph_meta_key)key, &v) == 1 ? v : 0;
 }
 
+void q_tier_marks(ph_store *s, int64_t done[PH_TIER_COUNT], int64_t pruned[PH_TIER_COUNT])
+{
+    for (int t = 0; t < PH_TIER_COUNT; t++) {
+        done[t] = mark(s, ph_tiers[t].done_key, 0);
+        pruned[t] = mark(s, ph_tiers[t].pruned_key, INT64_MIN);
+    }
+}
+
 static void emit(plan *p, enum ph_tier t, int64_t lo, int64_t hi)
 {
     if (lo >= hi)
@@ -83,10 +91,7 @@ size_t ph_query_plan(ph_store *s, int64_t since, int64_t until, ph_segment *seg,
     memset(&p, 0, sizeof p);
     p.seg = seg;
     p.max = max;
-    for (int t = 0; t < PH_TIER_COUNT; t++) {
-        p.done[t] = mark(s, ph_tiers[t].done_key, 0);
-        p.pruned[t] = mark(s, ph_tiers[t].pruned_key, INT64_MIN);
-    }
+    q_tier_marks(s, p.done, p.pruned);
     plan_part(&p, PH_TIER_HOUR, since, until);
     return p.n;
 }
@@ -383,14 +388,11 @@ int ph_query_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t widt
  * per-process figures, which app rows do not hold, are not given.
  */
 
-/* The coarsest rollup tier holding (a, b] (width long) whole: its buckets
- * divide width, it is rolled up to b, and its rows from the pass's first
- * keyframe bucket on are kept; -1 none. */
-static int rollup_tier_for(const int64_t *done, const int64_t *pruned, int64_t a, int64_t b, int64_t width)
+int q_rollup_tier_for(const int64_t *done, const int64_t *pruned, int64_t a, int64_t width)
 {
     for (int t = PH_TIER_COUNT - 1; t > PH_TIER_RAW; t--) {
         int64_t w = ph_tiers[t].width_ns, k = ph_tiers[t].keyframe_ns;
-        if (width % w || a % w || b > done[t])
+        if (width % w || a % w || a + width > done[t])
             continue;
         if (ph_floor_to(a - w, k) < pruned[t]) /* a bucket starting at b0 holds (b0, b0 + w] */
             continue;
@@ -425,14 +427,11 @@ int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64
     if (width <= 0 || since % width || until % width || until <= since)
         return -1;
     int64_t done[PH_TIER_COUNT], pruned[PH_TIER_COUNT];
-    for (int t = 0; t < PH_TIER_COUNT; t++) {
-        done[t] = mark(s, ph_tiers[t].done_key, 0);
-        pruned[t] = mark(s, ph_tiers[t].pruned_key, INT64_MIN);
-    }
+    q_tier_marks(s, done, pruned);
     for (int64_t a = since; a < until;) {
-        int tier = rollup_tier_for(done, pruned, a, a + width, width);
+        int tier = q_rollup_tier_for(done, pruned, a, width);
         int64_t b = a + width;
-        while (b < until && rollup_tier_for(done, pruned, b, b + width, width) == tier)
+        while (b < until && q_rollup_tier_for(done, pruned, b, width) == tier)
             b += width;
         int rc = tier >= 0 ? rollup_run(s, (enum ph_tier)tier, a, b, width, want, fn, ctx, err, errlen)
                            : window_one_by_one(s, a, b, width, want, fn, ctx, err, errlen);

@@ -96,6 +96,13 @@ void q_state_free(qstate *q);
 int q_stats(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_window *w);
 /* Where a pass must start to know the state at `since` (exclusive). */
 int64_t q_lookback_from(sqlite3 *db, enum ph_tier tier, int64_t since);
+/* Each tier's rolled-up end and pruned start, from the meta table (plan.c). */
+void q_tier_marks(ph_store *s, int64_t done[PH_TIER_COUNT], int64_t pruned[PH_TIER_COUNT]);
+/* The coarsest rollup tier holding (a, a + width] whole: its buckets divide
+ * width, it is rolled up to a + width, and its rows from the pass's first
+ * keyframe bucket on are kept; -1 none. The report's app points and their
+ * hover's processes are read from the tier this chooses. */
+int q_rollup_tier_for(const int64_t *done, const int64_t *pruned, int64_t a, int64_t width);
 
 /* One pass of the replay engine over a tier's process rows (replay.c):
  * with bw > 0, fn gets each bucket of width bw; else *out the window.

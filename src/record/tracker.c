@@ -442,7 +442,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         const ph_entry *e = &t->cur[k];
         while (ri < t->nreads && t->reads[ri].pid < e->pid)
             ri++;
-        const ph_read *rd = ri < t->nreads && t->reads[ri].pid == e->pid ? &t->reads[ri] : NULL;
+        ph_read *rd = ri < t->nreads && t->reads[ri].pid == e->pid ? &t->reads[ri] : NULL;
         int zombie = 0;
         if (rd && rd->r != PH_READ_GONE && rd->old == e && !(zombie = zombie_read_first(t, e, rd)))
             continue; /* still there */
@@ -455,7 +455,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         debt.reap = rd && rd->r == PH_READ_GONE ? PH_REAP_UNSURE : PH_REAP_DONE;
         if (zombie) {
             debt.reap = PH_REAP_LISTED;
-            ((ph_read *)rd)->closed = 1; /* no row of its own: it is closed */
+            rd->closed = 1; /* no row of its own: it is closed */
         }
         *ph_debt_push(t) = debt; /* unsorted tail */
     }
