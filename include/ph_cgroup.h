@@ -69,6 +69,11 @@ int ph_cgroup_keys_of(const ph_cgroup *cg, ph_cgroup_keys *out);
 /* The same from one path (a v2 or a name=systemd path). */
 void ph_cgroup_path_keys(const char *path, ph_cgroup_keys *out);
 
+/* A container's short id (what tables show) from its full id, as
+ * ph_cgroup_path_keys derives both: the first 12 characters of an id, the
+ * first group of a pod UID, behind its "user@UID/" when it has one. */
+void ph_container_short_of(const char *full, char *out, size_t len);
+
 /* "docker", "podman", "containerd", "crio", "cri", "kubepods"; NULL for none. */
 const char *ph_container_runtime_name(enum ph_container_runtime r);
 

@@ -101,6 +101,19 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
                         PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_WAKEUPS))
 #define PH_Q_APPS_ONLY 1 /* rollup tiers answer from app rows */
 #define PH_Q_BY_USER 2   /* the groups are users (apps[].app is the uid) */
+/* The groups are a cgroup key of each process (its cgroup as last seen;
+ * '-' none): apps[].app is the unit, the slice, the full container id or
+ * the path. Memory and "most alive at once" are then a group's as for an
+ * app: the largest sum of its processes' memory at one sample (raw rows;
+ * on rollups the largest at a bucket's end, or as the hour tier's group
+ * rows hold it), the most of them alive at once. With PH_Q_APPS_ONLY the
+ * hour tier answers from its group rows (schema/016_group_rows.sql). */
+#define PH_Q_BY_UNIT 4
+#define PH_Q_BY_SLICE 8
+#define PH_Q_BY_CONTAINER 16
+#define PH_Q_BY_CGROUP 32
+#define PH_Q_CGROUP_KEYS (PH_Q_BY_UNIT | PH_Q_BY_SLICE | PH_Q_BY_CONTAINER | PH_Q_BY_CGROUP)
+#define PH_Q_GROUPED (PH_Q_BY_USER | PH_Q_CGROUP_KEYS) /* apps[] are not apps */
 int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
                             ph_result *out, char *err, size_t errlen);
 /* The window from one tier only (rollups and tests). */
@@ -116,8 +129,9 @@ int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t widt
                          char *err, size_t errlen);
 /* The same, reading only the metrics in `want` (memory always), as
  * ph_query_window_metrics: each bucket's figures of those metrics are the
- * same, for fewer columns read per row. */
-int ph_query_raw_buckets_metrics(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
+ * same, for fewer columns read per row; its groups those of flags'
+ * PH_Q_GROUPED key (0: apps). */
+int ph_query_raw_buckets_metrics(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want, int flags,
                                  int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
                                  char *err, size_t errlen);
 /* Windows of `width` over (since, until] (multiples of width), each

@@ -57,7 +57,9 @@ static int peak_exec(int argc, char **argv)
     if ((rc = ph_qopen(&o, &store)) != 0)
         return rc;
     ph_result r;
-    int flags = ph_qflags(&o, o.by == PH_BY_APP ? PH_Q_APPS_ONLY : o.by == PH_BY_USER ? PH_Q_BY_USER : 0);
+    int flags = ph_qflags(&o, o.by == PH_BY_APP || PH_BY_IS_CGROUP(o.by) ? PH_Q_APPS_ONLY
+                              : o.by == PH_BY_USER                      ? PH_Q_BY_USER
+                                                                        : 0);
     if (ph_qwindow(&o, store, o.since_ns, o.until_ns, 0, flags, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
@@ -111,8 +113,6 @@ static int peak_exec(int argc, char **argv)
     cJSON *root = ph_qjson_root(&o);
     if (root) {
         cJSON_AddStringToObject(root, "metric", "mem");
-        if (PH_BY_IS_CGROUP(o.by)) /* per-process rows give no moment-by-moment sum */
-            cJSON_AddStringToObject(root, "mem_peak_is", "sum of its processes' peaks (an upper bound)");
     }
     char a[40], b[40], head[160];
     ph_time_display(o.since_ns, o.utc, a, sizeof a);

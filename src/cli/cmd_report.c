@@ -77,73 +77,8 @@ static ph_rep_app *find_app(const app_index *ix, const char *raw)
 
 static void point_top(ph_rep_point *p, const ph_agg *list, size_t n, int procs);
 
-/* --by unit|slice|container|cgroup: each process's group, for the points,
- * whose rows are per process (the window's groups are summed by
- * ph_qgroup_cgroups, as `top --by KEY` sums them). */
-typedef struct cg_proc {
-    int64_t proc;
-    ph_rep_app *ra; /* NULL: no group on the page (cannot happen: kept safe) */
-} cg_proc;
-typedef struct cg_map {
-    const ph_qopts *o;
-    ph_store *store;
-    const app_index *ix;
-    cg_proc *v;
-    size_t n, cap;
-} cg_map;
-
-static int cmp_cg_proc(const void *x, const void *y)
-{
-    int64_t a = ((const cg_proc *)x)->proc, b = ((const cg_proc *)y)->proc;
-    return (a > b) - (a < b);
-}
-
-/* The group name of a process's keys, as ph_qgroup_cgroups names groups. */
-static const char *cg_name(enum ph_by by, const ph_db_cgkeys *k)
-{
-    const char *v = by == PH_BY_UNIT        ? k->unit
-                    : by == PH_BY_SLICE     ? k->slice
-                    : by == PH_BY_CONTAINER ? k->container
-                                            : k->path;
-    return v ? v : "-";
-}
-
-/* Add procs[0..n) to the map (their keys read in one call). 0, or -1. */
-static int cg_map_add(cg_map *m, const int64_t *procs, size_t n, char *err, size_t errlen)
-{
-    ph_db_cgkeys *k = ph_xcalloc(n + 1, sizeof *k);
-    if (ph_db_cgroup_keys(m->store, procs, n, k, err, errlen) < 0) {
-        free(k);
-        return -1;
-    }
-    if (m->n + n > m->cap) {
-        m->cap = (m->n + n) * 2;
-        m->v = ph_xrealloc(m->v, (m->cap + 1) * sizeof *m->v);
-    }
-    for (size_t i = 0; i < n; i++)
-        m->v[m->n++] = (cg_proc){procs[i], find_app(m->ix, cg_name(m->o->by, &k[i]))};
-    ph_db_cgkeys_free(k, n);
-    free(k);
-    qsort(m->v, m->n, sizeof *m->v, cmp_cg_proc);
-    return 0;
-}
-
-/* The group of process row id proc (read when the window did not list it). */
-static ph_rep_app *cg_group(cg_map *m, int64_t proc)
-{
-    cg_proc key = {proc, NULL};
-    cg_proc *hit = m->n ? bsearch(&key, m->v, m->n, sizeof *m->v, cmp_cg_proc) : NULL;
-    if (!hit) {
-        char err[256];
-        if (cg_map_add(m, &proc, 1, err, sizeof err) < 0)
-            return NULL;
-        hit = bsearch(&key, m->v, m->n, sizeof *m->v, cmp_cg_proc);
-    }
-    return hit ? hit->ra : NULL;
-}
-
 /* One point's result into the series, the totals and the hover list. */
-static void absorb(ph_report *r, const app_index *ix, cg_map *cg, size_t p, ph_result *b)
+static void absorb(ph_report *r, const app_index *ix, int by_cg, size_t p, ph_result *b)
 {
     ph_rep_point *pt = &r->pts[p];
     int64_t *tot = &r->total[p * PH_REP_NCHART];
@@ -152,11 +87,11 @@ static void absorb(ph_report *r, const app_index *ix, cg_map *cg, size_t p, ph_r
     if (pt->samples <= 0)
         return;
     r->sys[p] = b->win.sys;
-    /* Grouped by a cgroup key, the point's rows are its processes. */
-    const ph_agg *rows = cg ? b->procs : b->apps;
-    size_t nrows = cg ? b->nprocs : b->napps;
+    /* Its groups (apps, or a cgroup key's groups, named as the page's). */
+    const ph_agg *rows = b->apps;
+    size_t nrows = b->napps;
     for (size_t i = 0; i < nrows; i++) {
-        ph_rep_app *ra = cg ? cg_group(cg, rows[i].proc) : find_app(ix, rows[i].app);
+        ph_rep_app *ra = find_app(ix, by_cg ? rows[i].name : rows[i].app);
         for (int c = 0; c < PH_REP_NCHART; c++) {
             int64_t v = chart_value(c, &rows[i]);
             if (v < 0)
@@ -177,7 +112,8 @@ static void absorb(ph_report *r, const app_index *ix, cg_map *cg, size_t p, ph_r
 typedef struct fill_ctx {
     ph_report *r;
     const app_index *ix;
-    cg_map *cg;
+    const ph_qopts *cg; /* a cgroup key's options; NULL: apps */
+    ph_store *store;
     int64_t from;
 } fill_ctx;
 
@@ -185,8 +121,11 @@ static int fill_bucket(void *ctx, int64_t bucket, ph_result *res)
 {
     fill_ctx *fc = ctx;
     size_t p = (size_t)((bucket - fc->from) / fc->r->width);
+    char err[256];
+    if (fc->cg && ph_qgroup_cgroups(fc->cg, fc->store, res, err, sizeof err) < 0)
+        return -1;
     if (p < fc->r->npts)
-        absorb(fc->r, fc->ix, fc->cg, p, res);
+        absorb(fc->r, fc->ix, fc->cg != NULL, p, res);
     return 0;
 }
 
@@ -315,13 +254,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     if (ph_query_window_metrics(store, o->since_ns, o->until_ns, need, ph_qflags(o, PH_Q_APPS_ONLY), &w, err,
                                 errlen) < 0)
         return -1;
-    /* A cgroup key: the window's processes, for the points' map below. */
-    size_t nwprocs = by_cg ? w.nprocs : 0;
-    int64_t *wprocs = ph_xcalloc(nwprocs + 1, sizeof *wprocs);
-    for (size_t i = 0; i < nwprocs; i++)
-        wprocs[i] = w.procs[i].proc;
     if (ph_qgroup_cgroups(o, store, &w, err, errlen) < 0) {
-        free(wprocs);
         ph_result_free(&w);
         return -1;
     }
@@ -358,11 +291,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     for (size_t i = 0; i < r->napps; i++)
         ix.by_name[i] = &r->apps[i];
     qsort(ix.by_name, ix.n, sizeof *ix.by_name, cmp_name);
-    cg_map cgm = {o, store, &ix, NULL, 0, 0}, *cg = by_cg ? &cgm : NULL;
     int rc = 0;
-    if (cg && nwprocs && cg_map_add(cg, wprocs, nwprocs, err, errlen) < 0)
-        rc = -1;
-    free(wprocs);
 
     int64_t from = o->since_ns - ((o->since_ns % r->width) + r->width) % r->width;
     r->npts = (size_t)((o->until_ns - from + r->width - 1) / r->width);
@@ -376,7 +305,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     /* Per-process queries while a point is short enough to be cheap;
      * longer points' charts are answered from the rollups' app rows, their
      * hover lists from the process rows (both below). */
-    r->procs_per_point = r->width <= 60 * PH_NS_PER_SEC || by_cg; /* groups are of processes */
+    r->procs_per_point = r->width <= 60 * PH_NS_PER_SEC;
     for (size_t p = 0; p < r->npts; p++) {
         ph_rep_point *pt = &r->pts[p];
         pt->t0 = from + (int64_t)p * r->width;
@@ -391,7 +320,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     r->sys = ph_xmalloc((r->npts + 1) * sizeof *r->sys);
     for (size_t p = 0; p < r->npts; p++)
         ph_sys_unknown(&r->sys[p]);
-    fill_ctx fc = {r, &ix, cg, from};
+    fill_ctx fc = {r, &ix, by_cg ? o : NULL, store, from};
     size_t p0 = 0, p1 = r->npts; /* [p0, p1): whole points, answered by one pass */
     if (o->since_ns != from)
         p0 = 1; /* the first point is clipped by the window */
@@ -409,7 +338,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
      * energy chart is the per-process estimate (system energy measured,
      * none per process), which app rows do not hold: there raw rows
      * answer, as below. */
-    int rollup_pass = p1 > p0 && !r->procs_per_point && !(estimated_energy && raw_there);
+    int rollup_pass = p1 > p0 && !r->procs_per_point && !(estimated_energy && raw_there) && !by_cg;
     if (rollup_pass &&
         ph_query_rollup_app_buckets(store, pa, pb, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
         if (!err[0])
@@ -436,7 +365,8 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     if (one_pass)
         r->procs_per_point = 1; /* raw rows name the processes anyway */
     if (one_pass && rc == 0 &&
-        ph_query_raw_buckets_metrics(store, pa, pb, r->width, need, fill_bucket, &fc, err, errlen) < 0) {
+        ph_query_raw_buckets_metrics(store, pa, pb, r->width, need, ph_qflags(o, 0), fill_bucket, &fc, err,
+                                     errlen) < 0) {
         if (!err[0])
             snprintf(err, errlen, "cannot read the raw samples");
         rc = -1;
@@ -445,12 +375,15 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         if ((one_pass || rollup_pass) && p >= p0 && p < p1)
             continue;
         ph_result b;
+        /* Grouped by a cgroup key, each point as `top --by KEY` groups it
+         * (the hour tier's group rows answer points over a minute). */
         if (ph_query_window_metrics(store, r->pts[p].t0, r->pts[p].t1, need,
-                                    r->procs_per_point ? 0 : PH_Q_APPS_ONLY, &b, err, errlen) < 0) {
+                                    ph_qflags(o, r->procs_per_point ? 0 : PH_Q_APPS_ONLY), &b, err, errlen) < 0 ||
+            ph_qgroup_cgroups(o, store, &b, err, errlen) < 0) {
             rc = -1;
             break;
         }
-        absorb(r, &ix, cg, p, &b);
+        absorb(r, &ix, by_cg, p, &b);
         ph_result_free(&b);
     }
 
@@ -477,7 +410,6 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         rc = -1;
     }
     free(ix.by_name);
-    free(cgm.v);
     if (rc < 0)
         return -1;
     for (int c = 0; c < PH_REP_NCHART; c++)

@@ -1,5 +1,6 @@
 /* What the query commands share (include/ph_qcmd.h). */
 #include "ph_qcmd.h"
+#include "ph_cgroup.h"
 #include "ph_cmd.h"
 #include "ph_db.h"
 #include "ph_format.h"
@@ -292,118 +293,20 @@ int ph_qwrite(const ph_qopts *o, cJSON *root, ph_grid *g, int empty, const char 
 
 int ph_qflags(const ph_qopts *o, int flags)
 {
-    if (PH_BY_IS_CGROUP(o->by))
-        return flags & ~PH_Q_APPS_ONLY;
-    return flags;
-}
-
-typedef struct cg_member {
-    const char *key; /* borrowed from the keys read */
-    size_t proc;     /* index in r->procs */
-} cg_member;
-
-static int cmp_member(const void *x, const void *y)
-{
-    const cg_member *a = x, *b = y;
-    int c = strcmp(a->key, b->key);
-    return c ? c : (a->proc > b->proc) - (a->proc < b->proc);
-}
-
-static int cmp_i64(const void *x, const void *y)
-{
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-    return (a > b) - (a < b);
-}
-
-/* Most of m[0..n) alive at once, from each process's first and last time
- * seen in the window (an interval touching another's end overlaps it: one
- * sample saw both). */
-static int most_at_once(const ph_result *r, const cg_member *m, size_t n)
-{
-    int64_t *st = ph_xcalloc(n, sizeof *st), *en = ph_xcalloc(n, sizeof *en);
-    for (size_t i = 0; i < n; i++) {
-        st[i] = r->procs[m[i].proc].first_ns;
-        en[i] = r->procs[m[i].proc].last_ns;
+    switch (o->by) {
+    case PH_BY_UNIT: return flags | PH_Q_BY_UNIT;
+    case PH_BY_SLICE: return flags | PH_Q_BY_SLICE;
+    case PH_BY_CONTAINER: return flags | PH_Q_BY_CONTAINER;
+    case PH_BY_CGROUP: return flags | PH_Q_BY_CGROUP;
+    default: return flags;
     }
-    qsort(st, n, sizeof *st, cmp_i64);
-    qsort(en, n, sizeof *en, cmp_i64);
-    int cur = 0, best = 0;
-    for (size_t i = 0, j = 0; i < n;) {
-        if (j >= n || st[i] <= en[j]) { /* j < n while first <= last; kept safe if not */
-            i++;
-            if (++cur > best)
-                best = cur;
-        } else {
-            j++;
-            cur--;
-        }
-    }
-    free(st);
-    free(en);
-    return best;
-}
-
-/* One group of the processes m[0..n). */
-static void merge_group(const ph_qopts *o, const ph_result *r, const ph_db_cgkeys *k, const cg_member *m,
-                        size_t n, ph_agg *g)
-{
-    memset(g, 0, sizeof *g);
-    const ph_db_cgkeys *k0 = &k[m[0].proc];
-    g->pid = -1;
-    g->uid = r->procs[m[0].proc].uid;
-    if (o->by == PH_BY_CONTAINER) {
-        g->name = ph_xstrdup(k0->container ? k0->container : "-");
-        g->app = ph_xstrdup(k0->container_id ? k0->container_id : "-");
-    } else {
-        g->name = ph_xstrdup(m[0].key);
-        g->app = ph_xstrdup(m[0].key);
-    }
-    g->mem_peak = g->mem_last = g->mem_avg = -1;
-    int64_t best_peak = -1;
-    for (size_t i = 0; i < n; i++) {
-        const ph_agg *p = &r->procs[m[i].proc];
-        for (int x = 0; x < PH_METRIC_COUNT; x++) {
-            if (!(p->have & PH_BIT(x)))
-                continue;
-            if (!(g->have & PH_BIT(x)))
-                g->val[x] = p->val[x];
-            else if (ph_metric_kind((enum ph_metric)x) == PH_COUNTER)
-                g->val[x] += p->val[x];
-            else if (p->val[x] > g->val[x])
-                g->val[x] = p->val[x];
-            g->have |= PH_BIT(x);
-        }
-        if (p->uid != g->uid)
-            g->uid = -1;
-        g->nprocs += p->nprocs > 0 ? p->nprocs : 1;
-        if (p->mem_peak >= 0) {
-            g->mem_peak = (g->mem_peak < 0 ? 0 : g->mem_peak) + p->mem_peak;
-            if (p->mem_peak > best_peak) {
-                best_peak = p->mem_peak;
-                g->mem_peak_ns = p->mem_peak_ns;
-                g->mem_peak_proc = p->proc;
-            }
-        }
-        if (p->mem_last >= 0)
-            g->mem_last = (g->mem_last < 0 ? 0 : g->mem_last) + p->mem_last;
-        if (p->mem_avg >= 0)
-            g->mem_avg = (g->mem_avg < 0 ? 0 : g->mem_avg) + p->mem_avg;
-        if (i == 0 || p->first_ns < g->first_ns)
-            g->first_ns = p->first_ns;
-        if (i == 0 || p->last_ns > g->last_ns)
-            g->last_ns = p->last_ns;
-        g->rows += p->rows;
-        g->active |= p->active;
-        g->changed |= p->changed;
-    }
-    g->procs_max = most_at_once(r, m, n);
 }
 
 int ph_qwindow(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
                ph_result *r)
 {
     char err[512] = "";
-    if (ph_query_window_metrics(s, since, until, want, flags, r, err, sizeof err) < 0) {
+    if (ph_query_window_metrics(s, since, until, want, ph_qflags(o, flags), r, err, sizeof err) < 0) {
         ph_err("%s", err);
         return -1;
     }
@@ -417,47 +320,21 @@ int ph_qwindow(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_
 
 int ph_qgroup_cgroups(const ph_qopts *o, ph_store *s, ph_result *r, char *err, size_t errlen)
 {
-    if (!PH_BY_IS_CGROUP(o->by))
+    (void)s;
+    (void)err;
+    (void)errlen;
+    if (o->by != PH_BY_CONTAINER)
         return 0;
-    size_t n = r->nprocs;
-    int64_t *ids = ph_xcalloc(n + 1, sizeof *ids);
-    ph_db_cgkeys *k = ph_xcalloc(n + 1, sizeof *k);
-    for (size_t i = 0; i < n; i++)
-        ids[i] = r->procs[i].proc;
-    if (ph_db_cgroup_keys(s, ids, n, k, err, errlen) < 0) {
-        free(ids);
-        free(k);
-        return -1;
-    }
-    free(ids);
-    cg_member *m = ph_xcalloc(n + 1, sizeof *m);
-    for (size_t i = 0; i < n; i++) {
-        const char *key = o->by == PH_BY_UNIT        ? k[i].unit
-                          : o->by == PH_BY_SLICE     ? k[i].slice
-                          : o->by == PH_BY_CONTAINER ? k[i].container_id
-                                                     : k[i].path;
-        m[i] = (cg_member){key ? key : "-", i};
-    }
-    qsort(m, n, sizeof *m, cmp_member);
-    ph_agg *groups = ph_xcalloc(n + 1, sizeof *groups);
-    size_t ng = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && strcmp(m[j].key, m[i].key) == 0)
-            j++;
-        merge_group(o, r, k, &m[i], j - i, &groups[ng++]);
-        i = j;
-    }
-    free(m);
-    ph_db_cgkeys_free(k, n);
-    free(k);
+    /* The engine keyed containers by their full id: tables show the short. */
     for (size_t i = 0; i < r->napps; i++) {
-        free(r->apps[i].name);
-        free(r->apps[i].app);
+        ph_agg *g = &r->apps[i];
+        if (strcmp(g->app, "-") == 0)
+            continue;
+        char short_id[PH_CGROUP_ID_MAX];
+        ph_container_short_of(g->app, short_id, sizeof short_id);
+        free(g->name);
+        g->name = ph_xstrdup(short_id);
     }
-    free(r->apps);
-    r->apps = groups;
-    r->napps = ng;
     return 0;
 }
 

@@ -26,13 +26,16 @@
 static const enum ph_metric app_counter[] = {PH_M_CPU_USER_NS,      PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
                                              PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ,     PH_M_WAKEUPS};
 
-/* An empty query state over tier, filling work. */
-static void qstate_begin(qstate *q, ph_result *work, int tier)
+/* An empty query state over tier, filling work; its groups are apps, or
+ * the cgroup key of flags (read from group rows). */
+static void qstate_begin(qstate *q, ph_result *work, int tier, int flags)
 {
     memset(work, 0, sizeof *work);
     memset(q, 0, sizeof *q);
     q->r = work;
     q->tier = tier;
+    q->cg_key = flags & PH_Q_CGROUP_KEYS;
+    q->grouped = q->cg_key != 0;
     ph_imap_init(&q->app_index);
 }
 
@@ -87,20 +90,25 @@ static void add_row(qstate *q, sqlite3_stmt *st, int a, int64_t ts, int64_t sinc
 }
 
 /* A tier's app rows of the buckets ending in (from, until], in bucket
- * order: the one statement both app-row readers step through. */
-static int prepare_app_rows(sqlite3 *db, const ph_tier_desc *d, int64_t from, int64_t until, sqlite3_stmt **st)
+ * order: the one statement both app-row readers step through. With a
+ * cgroup key, the hour tier's group rows of that key instead (the same
+ * columns, the key in place of the app). */
+static int prepare_app_rows(sqlite3 *db, const ph_tier_desc *d, int cg_key, int64_t from, int64_t until,
+                            sqlite3_stmt **st)
 {
     char sql[512];
     long long w = (long long)d->width_ns;
     snprintf(sql, sizeof sql,
-             "SELECT bucket_ns, app, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc,"
+             "SELECT bucket_ns, %s, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc,"
              " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups FROM %s"
-             " WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
-             d->apps, w, w);
+             " WHERE %sbucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
+             cg_key ? "key" : "app", cg_key ? PH_GROUP_ROWS : d->apps, cg_key ? "dim = ?3 AND " : "", w, w);
     if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(*st, 1, from);
     sqlite3_bind_int64(*st, 2, until);
+    if (cg_key)
+        sqlite3_bind_text(*st, 3, q_group_dim(cg_key), -1, SQLITE_STATIC);
     return 0;
 }
 
@@ -110,7 +118,7 @@ int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals)
     int64_t w = d->width_ns, k = d->keyframe_ns;
     ph_result *r = q->r;
     sqlite3_stmt *st;
-    if (prepare_app_rows(db, d, q_lookback_from(db, q->tier, since), until, &st) < 0)
+    if (prepare_app_rows(db, d, q->cg_key, q_lookback_from(db, q->tier, since), until, &st) < 0)
         return -1;
     int64_t cur_bucket = INT64_MIN;
     int entered = 0, step;
@@ -151,14 +159,24 @@ int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals)
     return step == SQLITE_DONE ? 0 : -1;
 }
 
-int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *out,
+int q_group_rows_cover(ph_store *s, enum ph_tier tier, int64_t since)
+{
+    int64_t from_bucket;
+    if (tier != PH_TIER_HOUR || ph_store_version(s) < 16 ||
+        ph_meta_get_int(s, PH_META_GROUP_HOUR_FROM, &from_bucket) != 1)
+        return 0;
+    /* The pass starts at the keyframe bucket before `since`. */
+    return q_lookback_from(ph_store_db(s), tier, since) + 1 - ph_tiers[tier].width_ns >= from_bucket;
+}
+
+int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int flags, ph_result *out,
                   char *err, size_t errlen)
 {
     qstate q;
     ph_result work;
     int rc = -1;
     memset(out, 0, sizeof *out);
-    qstate_begin(&q, &work, tier);
+    qstate_begin(&q, &work, tier, flags);
     out->win.since = since;
     out->win.until = until;
     out->nseg = 1;
@@ -266,12 +284,12 @@ int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     }
     qstate q;
     ph_result work;
-    qstate_begin(&q, &work, tier);
+    qstate_begin(&q, &work, tier, 0);
     sqlite3_stmt *st = NULL;
     unsigned char *seen = NULL; /* apps met in the current keyframe bucket */
     size_t nseen = 0, nb = (size_t)((until - since) / bw), cur = 0;
     int rc = -1, step, entered = 0;
-    if (prepare_app_rows(db, d, from, until, &st) < 0)
+    if (prepare_app_rows(db, d, 0, from, until, &st) < 0)
         goto fail;
     int64_t cur_bucket = INT64_MIN, wsince = since, wuntil = since + bw;
     for (;;) {

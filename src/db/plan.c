@@ -165,6 +165,19 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
     return ph_query_window_metrics(s, since, until, ~(ph_mask)0, 0, out, err, errlen);
 }
 
+/* What answers a segment: each process's rows, the tier's app rows, or
+ * its group rows of a cgroup key (the hour tier's, from where they were
+ * first written). */
+enum seg_rows { ROWS_PROCESS, ROWS_APP, ROWS_GROUP };
+static enum seg_rows segment_rows(ph_store *s, const ph_segment *seg, int flags)
+{
+    if (!(flags & PH_Q_APPS_ONLY) || (flags & PH_Q_BY_USER) || seg->tier == PH_TIER_RAW)
+        return ROWS_PROCESS;
+    if (!(flags & PH_Q_CGROUP_KEYS))
+        return ROWS_APP;
+    return q_group_rows_cover(s, seg->tier, seg->since) ? ROWS_GROUP : ROWS_PROCESS;
+}
+
 /* One segment's answer; with `room` (a stitch) its process array keeps
  * room to append to and *room is its size in entries. */
 static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int flags, ph_result *out,
@@ -172,8 +185,8 @@ static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int f
 {
     if (room)
         *room = 0;
-    if ((flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER) && seg->tier != PH_TIER_RAW)
-        return q_app_segment(s, seg->tier, seg->since, seg->until, out, err, errlen);
+    if (segment_rows(s, seg, flags) != ROWS_PROCESS)
+        return q_app_segment(s, seg->tier, seg->since, seg->until, flags, out, err, errlen);
     memset(out, 0, sizeof *out);
     int rc = q_replay(s, seg->tier, seg->since, seg->until, 0, want, flags, NULL, NULL, out, room, err, errlen);
     if (rc == 0 && room && *room < out->nprocs)
@@ -455,7 +468,9 @@ void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE
         n = 1;
     }
     fprintf(f, "plan: %zu segment%s, %s\n", n, n == 1 ? "" : "s",
-            apps_only ? "rollups answered from app rows" : "process rows on every tier");
+            !apps_only                        ? "process rows on every tier"
+            : (flags & PH_Q_CGROUP_KEYS) ? "the hour tier answered from group rows where they exist"
+                                              : "rollups answered from app rows");
     for (size_t k = 0; k < n; k++) {
         enum ph_tier t = seg[k].tier;
         int64_t from = q_lookback_from(db, t, seg[k].since), w = ph_tiers[t].width_ns;
@@ -468,16 +483,21 @@ void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE
                      "SELECT count(*) FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
                      " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2");
         } else {
-            table = apps_only ? ph_tiers[t].apps : ph_tiers[t].procs;
-            index = apps_only ? "primary key (bucket_ns, app)" : "primary key (bucket_ns, proc)";
-            snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
-                     table, (long long)w, (long long)w);
+            enum seg_rows rows_of = segment_rows(s, &seg[k], flags);
+            table = rows_of == ROWS_GROUP ? PH_GROUP_ROWS : rows_of == ROWS_APP ? ph_tiers[t].apps : ph_tiers[t].procs;
+            index = rows_of == ROWS_GROUP ? "primary key (bucket_ns, dim, key)"
+                    : rows_of == ROWS_APP ? "primary key (bucket_ns, app)"
+                                          : "primary key (bucket_ns, proc)";
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld%s",
+                     table, (long long)w, (long long)w, rows_of == ROWS_GROUP ? " AND dim = ?3" : "");
         }
         long long rows = -1;
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, from);
             sqlite3_bind_int64(st, 2, seg[k].until);
+            if (sqlite3_bind_parameter_count(st) >= 3)
+                sqlite3_bind_text(st, 3, q_group_dim(flags), -1, SQLITE_STATIC);
             if (sqlite3_step(st) == SQLITE_ROW)
                 rows = sqlite3_column_int64(st, 0);
             sqlite3_finalize(st);

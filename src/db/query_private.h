@@ -81,10 +81,19 @@ typedef struct qstate {
     sqlite3_stmt *meta;
     int in_window;      /* the state is past `since` */
     int by_user;        /* group by user id instead of app */
+    int grouped;        /* apps[] are users or cgroup keys (PH_Q_GROUPED) */
+    int cg_key;         /* the PH_Q_CGROUP_KEYS flag of the groups; 0 none */
+    ph_imap cg_index;   /* cgroup id -> index in strv of its key */
     ph_imap str_index;  /* interned strings of r->strs, by hash (ph_smap_find) */
     char **strv; size_t nstrv, capstrv;
     ph_mask counters;   /* the metrics that are counters (summed) */
 } qstate;
+
+/* A cgroup key's dimension as group rows name it ("unit", "slice",
+ * "container", "cgroup"), and the cgroup table's column holding it; NULL
+ * when flags hold no cgroup key. */
+const char *q_group_dim(int flags);
+const char *q_group_col(int flags);
 
 /* ph_smap_find's name_of for an array of ph_agg keyed by app. */
 const char *q_agg_app(const void *ctx, int idx);
@@ -126,7 +135,14 @@ int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals)
  * keyframe bucket in the range has no app row: ask window by window. */
 int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
                   int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err, size_t errlen);
-int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, ph_result *out,
+/* With a cgroup key in flags, the hour tier's group rows of that key
+ * answer instead (q_group_rows_cover says where they do). */
+int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int flags, ph_result *out,
                   char *err, size_t errlen);
+/* The table of group rows (schema/016_group_rows.sql): the hour tier's. */
+#define PH_GROUP_ROWS "group_hour"
+/* 1 when the group rows answer tier's (since, until] whole: the hour tier,
+ * with rows written since before the pass's lookback start; 0 not. */
+int q_group_rows_cover(ph_store *s, enum ph_tier tier, int64_t since);
 
 #endif

@@ -51,6 +51,28 @@ int64_t ph_mem_of(const ph_values *v)
     return -1;
 }
 
+const char *q_group_dim(int flags)
+{
+    switch (flags & PH_Q_CGROUP_KEYS) {
+    case PH_Q_BY_UNIT: return "unit";
+    case PH_Q_BY_SLICE: return "slice";
+    case PH_Q_BY_CONTAINER: return "container";
+    case PH_Q_BY_CGROUP: return "cgroup";
+    default: return NULL;
+    }
+}
+
+const char *q_group_col(int flags)
+{
+    switch (flags & PH_Q_CGROUP_KEYS) {
+    case PH_Q_BY_UNIT: return "unit";
+    case PH_Q_BY_SLICE: return "slice";
+    case PH_Q_BY_CONTAINER: return "container_id";
+    case PH_Q_BY_CGROUP: return "path";
+    default: return NULL;
+    }
+}
+
 const char *q_agg_app(const void *ctx, int idx)
 {
     return ((const ph_agg *)ctx)[idx].app;
@@ -252,12 +274,12 @@ static const char *q_strv_at(const void *ctx, int idx)
 
 /* s, interned in the working result's pool: every process of one name
  * (or app) shares one copy instead of two mallocs a process. */
-static char *intern(qstate *q, const char *s)
+static int intern_at(qstate *q, const char *s)
 {
     int64_t key;
     int found = ph_smap_find(&q->str_index, s, q_strv_at, q->strv, &key);
     if (found >= 0)
-        return q->strv[found];
+        return found;
     size_t len = strlen(s) + 1;
     struct ph_strpool *p = q->r->strs;
     if (!p || p->cap - p->used < len) {
@@ -277,7 +299,13 @@ static char *intern(qstate *q, const char *s)
     }
     ph_imap_put(&q->str_index, key, (int)q->nstrv);
     q->strv[q->nstrv++] = c;
-    return c;
+    return (int)q->nstrv - 1;
+}
+
+static char *intern(qstate *q, const char *s)
+{
+    int at = intern_at(q, s); /* before reading strv: interning may move it */
+    return q->strv[at];
 }
 
 void q_pool_move(struct ph_strpool **dst, struct ph_strpool **src)
@@ -358,7 +386,10 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     l->hwm_before = l->hwm_in = -1;
 
     sqlite3_bind_int64(q->meta, 1, proc);
-    if (sqlite3_step(q->meta) != SQLITE_ROW) {
+    int step = sqlite3_step(q->meta);
+    if (step != SQLITE_ROW) {
+        if (step != SQLITE_DONE)
+            return -1; /* a read error (a damaged cgroup table): the pass says which */
         sqlite3_reset(q->meta);
         ph_fmt(err, errlen, "the database is inconsistent: process %lld has samples but no process row",
                (long long)proc);
@@ -371,6 +402,11 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
         char key[32];
         snprintf(key, sizeof key, "%lld", (long long)a->uid);
         a->app = intern(q, key);
+    } else if (q->cg_key) { /* its cgroup's key; '-' none (or no such row, as a join gives) */
+        int *k = sqlite3_column_type(q->meta, 3) == SQLITE_NULL
+                     ? NULL
+                     : ph_imap_get(&q->cg_index, sqlite3_column_int64(q->meta, 3));
+        a->app = k ? q->strv[*k] : intern(q, "-");
     } else {
         a->app = intern(q, (const char *)sqlite3_column_text(q->meta, 3));
     }
@@ -389,10 +425,10 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
 static void close_point(qstate *q, int64_t ts)
 {
     ph_result *r = q->r;
-    /* Raw rows: exact concurrent sums. Users on rollups have no rows of
-     * their own: the sum of their processes' values at bucket ends stands
-     * in (a lower bound of the true peak). */
-    if (q->in_window && (q->tier == PH_TIER_RAW || q->by_user)) {
+    /* Raw rows: exact concurrent sums. Users and cgroup keys on rollups
+     * have no rows of their own here: the sum of their processes' values at
+     * bucket ends stands in (a lower bound of the true peak). */
+    if (q->in_window && (q->tier == PH_TIER_RAW || q->grouped)) {
         for (size_t k = 0; k < q->ndirty; k++) {
             int a = q->dirty[k];
             if (q->app_sum[a] > r->apps[a].mem_peak) {
@@ -778,6 +814,7 @@ void q_state_free(qstate *q)
     ph_imap_free(&q->str_index);
     free(q->strv);
     ph_imap_free(&q->app_index);
+    ph_imap_free(&q->cg_index);
 }
 
 /* The pass's statement: per row its point (sample or bucket), time,
@@ -968,6 +1005,39 @@ static void add_row(qstate *q, sqlite3_stmt *st, int idx, const int *cols, int n
     }
 }
 
+/* The statement giving a process's pid, uid, name, app (with a cgroup key:
+ * its cgroup id), gone and start times; with a cgroup key, every cgroup's
+ * key read first (a host has hundreds; one read of the whole table also
+ * finds a damaged one, which a lookup per process can miss). */
+static int prepare_meta(ph_store *store, qstate *q, sqlite3_stmt **st)
+{
+    sqlite3 *db = ph_store_db(store);
+    int cgroups = q->cg_key && ph_store_version(store) >= 13; /* before schema 13 no process has one */
+    if (cgroups) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT cgroup, ifnull(%s, '-') FROM cgroup", q_group_col(q->cg_key));
+        sqlite3_stmt *cs;
+        if (sqlite3_prepare_v2(db, sql, -1, &cs, NULL) != SQLITE_OK)
+            return -1;
+        int rc;
+        while ((rc = sqlite3_step(cs)) == SQLITE_ROW) {
+            int at = intern_at(q, (const char *)sqlite3_column_text(cs, 1));
+            ph_imap_put(&q->cg_index, sqlite3_column_int64(cs, 0), at);
+        }
+        sqlite3_finalize(cs);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    return sqlite3_prepare_v2(db,
+                              cgroups ? "SELECT pid, uid, name, cgroup, coalesce(gone_ns, 0), coalesce(start_ns, 0)"
+                                        " FROM process WHERE proc = ?1"
+                                      : "SELECT pid, uid, name, app, coalesce(gone_ns, 0), coalesce(start_ns, 0)"
+                                        " FROM process WHERE proc = ?1",
+                              -1, st, NULL) == SQLITE_OK
+               ? 0
+               : -1;
+}
+
 /*
  * One pass of the engine over a tier's rows for (since, until]. With bw = 0
  * the window is one result; with bw > 0 (raw tier, since and until on
@@ -1000,6 +1070,8 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
     q.r = &work;
     q.tier = tier;
     q.by_user = (flags & PH_Q_BY_USER) != 0;
+    q.cg_key = flags & PH_Q_CGROUP_KEYS;
+    q.grouped = q.by_user || q.cg_key;
     q.counters = ph_metric_counters();
     ph_imap_init(&q.app_index);
     if (bw > 0) {
@@ -1014,8 +1086,8 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
             goto fail;
         wins = &one;
     }
-    if (sqlite3_prepare_v2(db, "SELECT pid, uid, name, app, coalesce(gone_ns, 0), coalesce(start_ns, 0) FROM process WHERE proc = ?1",
-                           -1, &q.meta, NULL) != SQLITE_OK)
+    ph_imap_init(&q.cg_index);
+    if (prepare_meta(store, &q, &q.meta) < 0)
         goto fail;
 
     if (prepare_rows(db, tier, cols, ncols, &st) < 0)
@@ -1090,7 +1162,7 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
         if (!q.in_window)
             enter_window(&q, since);
         finish_window(&q, since, one.last_ns > since ? one.last_ns : since);
-        if (tier != PH_TIER_RAW && !q.by_user && q_app_rows(&q, db, since, until, 0) < 0)
+        if (tier != PH_TIER_RAW && !q.grouped && q_app_rows(&q, db, since, until, 0) < 0)
             goto fail;
         snapshot(&q, &one, out, 1, room);
     }
@@ -1120,20 +1192,21 @@ int ph_query_tier(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     return ph_query_tier_metrics(store, tier, since, until, ~(ph_mask)0, r, err, errlen);
 }
 
-int ph_query_raw_buckets_metrics(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
+int ph_query_raw_buckets_metrics(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want, int flags,
                                  int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
                                  char *err, size_t errlen)
 {
     if (width <= 0 || since % width || until % width || until <= since)
         return -1;
-    return q_replay(s, PH_TIER_RAW, since, until, width, want, 0, fn, ctx, NULL, NULL, err, errlen);
+    return q_replay(s, PH_TIER_RAW, since, until, width, want, flags & PH_Q_GROUPED, fn, ctx, NULL, NULL, err,
+                    errlen);
 }
 
 int ph_query_raw_buckets(ph_store *s, int64_t since, int64_t until, int64_t width,
                          int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
                          char *err, size_t errlen)
 {
-    return ph_query_raw_buckets_metrics(s, since, until, width, ~(ph_mask)0, fn, ctx, err, errlen);
+    return ph_query_raw_buckets_metrics(s, since, until, width, ~(ph_mask)0, 0, fn, ctx, err, errlen);
 }
 
 void ph_result_free(ph_result *r)

@@ -27,6 +27,7 @@
  * The size cap, when set, deletes the oldest data of every tier first.
  */
 #include "db_private.h"
+#include "query_private.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
@@ -63,13 +64,45 @@ static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
-/* Write bucket b of tier t from an engine result, with its done mark. */
-static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result *res, char *err, size_t errlen)
+/* The cgroup keys the hour tier keeps group rows of (schema 16). */
+static const int group_keys[] = {PH_Q_BY_UNIT, PH_Q_BY_SLICE, PH_Q_BY_CONTAINER, PH_Q_BY_CGROUP};
+#define NGROUP_KEYS ((int)PH_ARRAY_LEN(group_keys))
+
+/* One app or group row: a's figures into st's parameters 3.. (the same
+ * columns in app and group rows), stepped; 0 or -1. */
+static int put_group_row(sqlite3_stmt *st, const ph_agg *a)
+{
+    static const enum ph_metric cm[] = {PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
+                                        PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS};
+    sqlite3_bind_int(st, 3, a->procs_max);
+    bind_opt(st, 4, a->mem_peak);
+    if (a->mem_peak >= 0)
+        sqlite3_bind_int64(st, 5, a->mem_peak_ns);
+    else
+        sqlite3_bind_null(st, 5);
+    bind_opt(st, 6, a->mem_last);
+    for (int c = 0; c < 6; c++) {
+        if (a->have & PH_BIT(cm[c]))
+            sqlite3_bind_int64(st, 7 + c, a->val[cm[c]]);
+        else
+            sqlite3_bind_null(st, 7 + c);
+    }
+    bind_opt(st, 13, a->mem_peak_proc > 0 ? a->mem_peak_proc : -1);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Write bucket b of tier t from an engine result, with its done mark; with
+ * `groups` (the hour tier) also the group rows of each cgroup key from the
+ * engine's answer grouped by it. */
+static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result *res, const ph_result *groups,
+                        char *err, size_t errlen)
 {
     sqlite3 *db = ph_store_db(s);
     const ph_tier_desc *d = &ph_tiers[t];
     char sql[4096];
-    sqlite3_stmt *ps = NULL, *as = NULL, *ss = NULL;
+    sqlite3_stmt *ps = NULL, *as = NULL, *ss = NULL, *gs = NULL;
     int ok = 0;
     int64_t w = d->width_ns;
     int keyframe = b % d->keyframe_ns == 0;
@@ -91,6 +124,13 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
              " ?13, ?14, ?15, ?16, ?17)",
              d->samples);
     if (sqlite3_prepare_v2(db, sql, -1, &ss, NULL) != SQLITE_OK)
+        goto out;
+    if (groups && sqlite3_prepare_v2(db,
+                                     "INSERT OR REPLACE INTO " PH_GROUP_ROWS " (bucket_ns, dim, key, procs,"
+                                     " mem_peak_bytes, mem_peak_ns, mem_last_bytes, cpu_user_ns, cpu_system_ns,"
+                                     " disk_read_bytes, disk_write_bytes, energy_nj, wakeups, mem_peak_proc)"
+                                     " VALUES (?1, ?14, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                     -1, &gs, NULL) != SQLITE_OK)
         goto out;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         goto out;
@@ -121,25 +161,20 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
                 continue;
             sqlite3_bind_int64(as, 1, b);
             sqlite3_bind_text(as, 2, a->app, -1, SQLITE_STATIC);
-            sqlite3_bind_int(as, 3, a->procs_max);
-            bind_opt(as, 4, a->mem_peak);
-            if (a->mem_peak >= 0)
-                sqlite3_bind_int64(as, 5, a->mem_peak_ns);
-            else
-                sqlite3_bind_null(as, 5);
-            bind_opt(as, 6, a->mem_last);
-            static const enum ph_metric cm[] = {PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
-                                                PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS};
-            for (int c = 0; c < 6; c++) {
-                if (a->have & PH_BIT(cm[c]))
-                    sqlite3_bind_int64(as, 7 + c, a->val[cm[c]]);
-                else
-                    sqlite3_bind_null(as, 7 + c);
-            }
-            bind_opt(as, 13, a->mem_peak_proc > 0 ? a->mem_peak_proc : -1);
-            if (sqlite3_step(as) != SQLITE_DONE)
+            if (put_group_row(as, a) < 0)
                 goto rollback;
-            sqlite3_reset(as);
+        }
+        for (int k = 0; groups && k < NGROUP_KEYS; k++) {
+            for (size_t i = 0; i < groups[k].napps; i++) {
+                const ph_agg *a = &groups[k].apps[i];
+                if (!keyframe && !a->changed && !a->active)
+                    continue;
+                sqlite3_bind_int64(gs, 1, b);
+                sqlite3_bind_text(gs, 2, a->app, -1, SQLITE_STATIC);
+                sqlite3_bind_text(gs, 14, q_group_dim(group_keys[k]), -1, SQLITE_STATIC);
+                if (put_group_row(gs, a) < 0)
+                    goto rollback;
+            }
         }
         sqlite3_bind_int64(ss, 1, b);
         sqlite3_bind_int64(ss, 2, res->win.samples);
@@ -171,6 +206,7 @@ out:
     sqlite3_finalize(ps);
     sqlite3_finalize(as);
     sqlite3_finalize(ss);
+    sqlite3_finalize(gs);
     return ok ? 0 : -1;
 }
 
@@ -232,7 +268,7 @@ static int roll_minutes(ph_store *s, int64_t done, int have, int64_t newest, int
         return -1;
     }
     for (size_t i = 0; i < bt.n; i++) {
-        if (write_bucket(s, PH_TIER_MINUTE, bt.b[i].bucket, &bt.b[i].res, err, errlen) < 0) {
+        if (write_bucket(s, PH_TIER_MINUTE, bt.b[i].bucket, &bt.b[i].res, NULL, err, errlen) < 0) {
             free_batch(&bt);
             return -1;
         }
@@ -273,11 +309,21 @@ static int roll(ph_store *s, enum ph_tier t, int budget, int *pending, char *err
         int64_t b = ph_floor_to(next - 1, w);
         if (newest < b + w)
             break; /* still open */
-        ph_result res;
+        ph_result res, groups[NGROUP_KEYS];
+        memset(groups, 0, sizeof groups);
         if (ph_query_tier(s, d->from, b, b + w, &res, err, errlen) < 0)
             return -1;
-        rc = write_bucket(s, t, b, &res, err, errlen);
+        rc = 0;
+        /* The hour's groups, from the same minute rows (only the app
+         * counters and memory are kept in group rows). */
+        for (int k = 0; t == PH_TIER_HOUR && k < NGROUP_KEYS && rc == 0; k++)
+            rc = q_replay(s, d->from, b, b + w, 0, PH_APP_METRICS, group_keys[k], NULL, NULL, &groups[k], NULL, err,
+                          errlen);
+        if (rc == 0)
+            rc = write_bucket(s, t, b, &res, t == PH_TIER_HOUR ? groups : NULL, err, errlen);
         ph_result_free(&res);
+        for (int k = 0; k < NGROUP_KEYS; k++)
+            ph_result_free(&groups[k]);
         if (rc < 0)
             return -1;
         done = b + w;
@@ -324,15 +370,21 @@ static int64_t delete_samples(sqlite3 *db, const int64_t *ids, int n)
 static int64_t delete_buckets(sqlite3 *db, enum ph_tier t, int64_t last, int64_t budget)
 {
     int64_t deleted = 0;
-    const char *tables[3] = {ph_tiers[t].procs, ph_tiers[t].apps, ph_tiers[t].samples};
-    for (int i = 0; i < 3 && deleted < budget; i++) {
+    /* The sample rows last: while any row of a bucket is left, its sample
+     * row says the bucket is there. */
+    const char *tables[4] = {ph_tiers[t].procs, ph_tiers[t].apps, t == PH_TIER_HOUR ? PH_GROUP_ROWS : NULL,
+                             ph_tiers[t].samples};
+    for (int i = 0; i < 4 && deleted < budget; i++) {
         char sql[256];
         sqlite3_stmt *st;
         const char *tb = tables[i];
+        if (!tb)
+            continue;
         snprintf(sql, sizeof sql,
-                 i == 2 ? "DELETE FROM %s WHERE bucket_ns IN (SELECT bucket_ns FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)"
+                 i == 3 ? "DELETE FROM %s WHERE bucket_ns IN (SELECT bucket_ns FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)"
                  : i == 0 ? "DELETE FROM %s WHERE (bucket_ns, proc) IN (SELECT bucket_ns, proc FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)"
-                          : "DELETE FROM %s WHERE (bucket_ns, app) IN (SELECT bucket_ns, app FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)",
+                 : i == 1 ? "DELETE FROM %s WHERE (bucket_ns, app) IN (SELECT bucket_ns, app FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)"
+                          : "DELETE FROM %s WHERE (bucket_ns, dim, key) IN (SELECT bucket_ns, dim, key FROM %s WHERE bucket_ns <= ?1 LIMIT ?2)",
                  tb, tb);
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
             return -1;

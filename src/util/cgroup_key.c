@@ -330,3 +330,12 @@ const char *ph_container_runtime_name(enum ph_container_runtime r)
     }
     return NULL;
 }
+
+void ph_container_short_of(const char *full, char *out, size_t len)
+{
+    const char *slash = strrchr(full, '/'), *id = slash ? slash + 1 : full;
+    size_t n = strcspn(id, "-"); /* a pod UID: its first group */
+    if (n > 12)
+        n = 12;
+    snprintf(out, len, "%.*s%.*s", slash ? (int)(id - full) : 0, full, (int)n, id);
+}

@@ -187,29 +187,41 @@ done
 
 # The other commands that take --by, on the same hour-tier window: apps
 # (CPU, disk, processes) and diff (both windows' CPU) come to --by app's
-# totals for every key; peak's groups hold their processes' own peaks, so
-# they come to --by process's sum.
-# totals KEY: "apps_cpu apps_disk apps_procs diff_before diff_after peak_sum"
+# totals for every key.
+# totals KEY: "apps_cpu apps_disk apps_procs diff_before diff_after"
 totals() {
     a=$("$PROCHIST" apps $W --by "$1" |
         jq -r '"\([.rows[].cpu_s // 0] | add) \([.rows[].disk_bytes // 0] | add) \([.rows[].distinct_processes // 0] | add)"')
     d=$("$PROCHIST" diff $W --vs 2026-11-20T00:00Z..2026-11-20T02:00Z --by "$1" |
         jq -r '"\([.rows[].before_cpu_s // 0] | add) \([.rows[].after_cpu_s // 0] | add)"')
-    k=$1
-    [ "$k" = app ] && k=process
-    p=$("$PROCHIST" peak $W --by "$k" | jq -r '[.rows[].mem_peak_bytes // 0] | add')
-    echo "$a $d $p"
+    echo "$a $d"
 }
-# same_totals WHAT A B: each of the six figures equal (to float rounding), none zero
+# same_totals WHAT A B: each of the five figures equal (to float rounding), none zero
 same_totals() {
     check "$1 ($2 | $3)" awk -v a="$2" -v b="$3" 'BEGIN { n = split(a, x, " "); m = split(b, y, " ")
-        if (n != 6 || m != 6) exit 1
-        for (i = 1; i <= 6; i++) { d = x[i] - y[i]; if (!(x[i] > 0) || d > 1e-6 || d < -1e-6) exit 1 }
+        if (n != 5 || m != 5) exit 1
+        for (i = 1; i <= 5; i++) { d = x[i] - y[i]; if (!(x[i] > 0) || d > 1e-6 || d < -1e-6) exit 1 }
         exit 0 }'
 }
 base=$(totals app)
 for k in unit slice container cgroup; do
-    same_totals "cgroup_fixture: apps, diff and peak --by $k come to --by app's (peak: --by process's)" "$(totals $k)" "$base"
+    same_totals "cgroup_fixture: apps and diff --by $k come to --by app's" "$(totals $k)" "$base"
+done
+# peak's groups are the query engine's, as an app's: the largest sum of
+# their processes' memory at one moment, so no group is below its largest
+# process and all of them together are at most the processes' own peaks
+# summed; and each is top --by KEY's figure for the group.
+pmax=$("$PROCHIST" peak $W --by process --limit 100000 | jq '[.rows[].mem_peak_bytes // 0] | max')
+psum=$("$PROCHIST" peak $W --by process --limit 100000 | jq '[.rows[].mem_peak_bytes // 0] | add')
+for k in unit slice container cgroup; do
+    "$PROCHIST" peak $W --by $k --limit 100000 >"$TMP/peak-$k.json"
+    "$PROCHIST" top $W --by $k --mem --limit 100000 --format json >"$TMP/topmem-$k.json"
+    got=$(jq -r '"\([.rows[].mem_peak_bytes // 0] | max) \([.rows[].mem_peak_bytes // 0] | add)"' "$TMP/peak-$k.json")
+    check "cgroup_fixture: peak --by $k: the largest group holds the largest process, all at most the processes' peaks summed ($got; $pmax $psum)" \
+        awk -v g="$got" -v m="$pmax" -v s="$psum" 'BEGIN { split(g, x, " "); exit !(m > 0 && x[1] >= m && x[2] <= s && x[2] < s) }'
+    got=$(jq -n --slurpfile p "$TMP/peak-$k.json" --slurpfile t "$TMP/topmem-$k.json" \
+        '[$p[0].rows[] | {(.name): .mem_peak_bytes}] | add as $pk | [$t[0].rows[] | select($pk[.name] != .mem_peak_bytes)] | length')
+    check "cgroup_fixture: peak --by $k and top --by $k --mem give each group the same peak ($got differ)" [ "$got" = 0 ]
 done
 
 # show --by KEY NAME: one group's timeline; its points add up to that
@@ -429,21 +441,28 @@ check "cgroup_fixture: retention: this recording's processes keep theirs ($got)"
 
 # The upgrade to schema 15: a schema 14 database with a row no process
 # references (left by retention before the triggers) loses it, and gains
-# the triggers and totals. (Undone by hand, so only while 015 is the newest
+# the triggers and totals. (Undone by hand, so only while 016 is the newest
 # migration: a later one must add its objects to the drops here.)
 up="$TMP/up15.db"
 cp "$TMP/by.db" "$up"
 ver=$(sqlite3 "$up" "pragma user_version")
-n15=$(ls "$TESTS_DIR/../schema" | grep -n '^015_' | cut -d: -f1)
-check "cgroup_fixture: schema 15 is the newest migration (number $n15 of $ver)" [ "$n15" = "$ver" ]
-sqlite3 "$up" "drop trigger proc_minute_total; drop trigger proc_minute_total_undo; drop table cgroup_total;
+n16=$(ls "$TESTS_DIR/../schema" | grep -n '^016_' | cut -d: -f1)
+check "cgroup_fixture: schema 16 is the newest migration (number $n16 of $ver)" [ "$n16" = "$ver" ]
+sqlite3 "$up" "drop view v_group_hour; drop table group_hour; delete from meta where key = 'group_hour_from';
+               drop trigger proc_minute_total; drop trigger proc_minute_total_undo; drop table cgroup_total;
                drop trigger process_delete_cgroup; drop trigger process_move_cgroup; drop index process_cgroup;
                insert into cgroup (path, path_v2, unit, slice) values ('/system.slice/phtest-orphan.service',
                    '/system.slice/phtest-orphan.service', 'phtest-orphan.service', 'system.slice');
-               pragma user_version = $((ver - 1))"
+               pragma user_version = $((ver - 2))"
 "$PROCHIST" record --db "$up" --proc-root "$proc" --count 1 --quiet
 got=$(sqlite3 "$up" "select (select count(*) from cgroup where unit = 'phtest-orphan.service') || ' ' ||
                             (select count(*) from sqlite_master where name in ('process_delete_cgroup',
                                  'process_move_cgroup', 'process_cgroup', 'cgroup_total', 'proc_minute_total')) || ' ' ||
                             (pragma_user_version.user_version = $ver) from pragma_user_version")
 check "cgroup_fixture: the upgrade to schema 15 drops the orphan row and adds the triggers ($got)" [ "$got" = "0 5 1" ]
+# ... and schema 16: its group rows start at the first hour rolled up
+# after the upgrade (the hours before have none: their process rows answer).
+hd=$(sqlite3 "$TMP/by.db" "select coalesce((select cast(value as integer) from meta where key = 'hour_done'), 0)")
+got=$(sqlite3 "$up" "select (select count(*) from sqlite_master where name in ('group_hour', 'v_group_hour')) || ' ' ||
+                            (select value from meta where key = 'group_hour_from')")
+check "cgroup_fixture: the upgrade to schema 16 adds group_hour, its rows from hour $hd on ($got)" [ "$got" = "2 $hd" ]

@@ -241,7 +241,7 @@ TEST(raw_buckets_are_one_query_per_bucket)
         db_sample(&d, i * 5, i == 0, rows, n, gone, i == 5);
     }
     bucket_cmp c = {d.s, PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_DISK_WRITE_BYTES), 0, 0};
-    CHECK_I(ph_query_raw_buckets_metrics(d.s, T0, T0 + 60 * S, 10 * S, c.want, bucket_vs_query, &c, err,
+    CHECK_I(ph_query_raw_buckets_metrics(d.s, T0, T0 + 60 * S, 10 * S, c.want, 0, bucket_vs_query, &c, err,
                                          sizeof err), 0);
     CHECK_I(c.buckets, 6);
     CHECK(c.procs_seen >= 6 * 2); /* busy and idle in every bucket at least */
