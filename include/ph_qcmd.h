@@ -165,13 +165,11 @@ ph_mask ph_qmetric_need(void);
  * holds. */
 size_t ph_group(ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows);
 
-/* Before ph_group, while the store is open: for a cgroup key (o->by), the
- * per-process rows of r (every tier gives them) summed into one row per
- * key value, which replace r->apps: name is the key (a container's short
- * id), app the same or the container's full id. Counters are sums, so the
- * groups' totals are the processes' totals, exactly; a group's memory peak
- * is the sum of its processes' peaks (an upper bound: they need not peak
- * at once). No-op for other keys. 0, or -1 with a message. */
+/* Before ph_group: r's groups of a cgroup key (o->by), which the query
+ * engine made (ph_qflags gave it the key: r->apps[].app is the unit, the
+ * slice, the path or a container's full id), named as tables show them:
+ * a container by its short id. No-op for other keys. 0, or -1 with a
+ * message. */
 int ph_qgroup_cgroups(const ph_qopts *o, ph_store *s, ph_result *r, char *err, size_t errlen);
 /* What every grouping command reads: the window's rows (ph_query_window_metrics),
  * then grouped by a cgroup key when o->by is one (ph_qgroup_cgroups). 0, or
@@ -199,8 +197,8 @@ struct cJSON *ph_qjson_root(const ph_qopts *o);
  * table after the line `head` (may be NULL). Frees g. 0, or -1 when
  * writing failed. */
 int ph_qwrite(const ph_qopts *o, struct cJSON *root, struct ph_grid *g, int empty, const char *head);
-/* The query flags for o->by beside the command's own: cgroup keys need the
- * per-process rows (never PH_Q_APPS_ONLY). */
+/* The query flags for o->by beside the command's own: a cgroup key's
+ * PH_Q_BY_UNIT ... (include/ph_query.h), so the engine groups by it. */
 int ph_qflags(const ph_qopts *o, int flags);
 
 /* A CSV field, control characters replaced by '?', quoted when it holds a

@@ -341,9 +341,7 @@ static void chart(FILE *f, const ph_report *r, int c)
     max = nice_step(max / 4 / u) * u * 4;
     double ph = CH - CT - CB;
     char mem_unit[96];
-    /* A group's memory is its processes' peaks added up (an upper bound). */
-    snprintf(mem_unit, sizeof mem_unit, "each %s's peak in each interval%s, stacked", key_noun(r),
-             r->key ? " (its processes' peaks added)" : "");
+    snprintf(mem_unit, sizeof mem_unit, "each %s's peak in each interval, stacked", key_noun(r));
     fprintf(f, "<section class=\"chart\" id=\"chart-%s\"><h2>%s <small>%s</small></h2>\n", chart_id[c],
             chart_title[c], c == PH_REP_MEM ? mem_unit : chart_unit[c]);
     fprintf(f, "<svg class=\"plot\" data-chart=\"%s\" data-max=\"%g\" viewBox=\"0 0 %g %g\" role=\"img\" "
@@ -685,13 +683,11 @@ static void peaks_table(FILE *f, const ph_report *r)
         return;
     char head[32];
     key_head(r, head, sizeof head);
-    /* A group's figure is its processes' peaks added (as top --by gives
-     * it), never all at one moment: its "when" is its largest process's. */
+    /* A group's peak is a moment's, as an app's: its processes' memory
+     * added at one time (as top --by gives it). */
     fprintf(f, "<div class=\"tbl\"><h3>%s</h3><table class=\"peaks\"><thead><tr>"
                "<th>%s</th><th class=\"n\">%s</th><th>%s</th><th>%s</th></tr></thead><tbody>\n",
-            r->key ? "Memory: its processes' peaks added, and the largest one" : "Memory peaks: when, and which process",
-            head, r->key ? "Peaks added" : "Peak", r->key ? "Largest process peak at" : "When",
-            r->key ? "Largest process" : "Reached by");
+            "Memory peaks: when, and which process", head, "Peak", "When", "Reached by");
     for (int k = 0; k < n; k++) {
         const ph_rep_app *a = &r->apps[order[k]];
         char v[48], t[48];
@@ -1059,15 +1055,11 @@ static void headline(FILE *f, const ph_report *r)
         char b[32], t[48];
         ph_fmt_bytes(mem->total[PH_REP_MEM], b, sizeof b);
         ph_time_display(mem->mem_peak_ns, r->utc, t, sizeof t);
-        /* A group's is its processes' peaks added, as top --by gives it. */
-        fputs(r->key ? "Largest memory (its processes' peaks added): " : "Largest memory: ", f);
+        fputs("Largest memory: ", f);
         swatch(f, mem);
         fputs("<strong class=\"nm\">", f);
         html(f, row_name(r, mem));
-        if (r->key) /* a sum over the window, not a moment's */
-            fprintf(f, "</strong> (%s). ", b);
-        else
-            fprintf(f, "</strong> (%s at %s). ", b, t);
+        fprintf(f, "</strong> (%s at %s). ", b, t);
     }
     size_t gaps = 0;
     for (size_t p = 0; p < r->npts; p++)

@@ -310,11 +310,12 @@ if py totals "$TMP/by-raw.html" "$TMP/top-raw.json" && py bands "$TMP/by-raw.htm
 else fail "report: --by unit over $tiers rows equals top --by unit" "$(cat "$TMP/py.out")"; fi
 top_unit=$(jq -r '.rows[0].unit' "$TMP/top-unit.json")
 browser unit "$TMP/by-unit.html" 40 "Top units by CPU" "Unit" "grouped by unit" "$top_unit" "(no unit)"
-# A group's memory is its processes' peaks added: a sum over the window,
-# given no moment of its own (it said "55.4 GiB at 21:56" where the chart
-# stacked 10 GiB).
-check "report: --by unit gives the group's memory no moment, and says the peaks are added" \
-    sh -c 'grep -q "Peaks added" "$1" && ! grep -q "peaks added): .*</strong> ([^)]* at " "$1"' sh "$TMP/by-unit.html"
+# A group's memory is a moment's, as an app's: its processes' memory added
+# at one time, with when and whose growth reached it (it was their peaks
+# added over the window, "55.4 GiB" where the chart stacked 10 GiB).
+check "report: --by unit gives the group's memory peak its moment and who reached it" \
+    sh -c 'grep -q "Largest memory: .*</strong> ([^)]* at " "$1" && grep -q "Reached by" "$1" && ! grep -qi "peaks added" "$1"' \
+    sh "$TMP/by-unit.html"
 hover unit "$TMP/by-unit.html" "CPU:"
 capture "$PROCHIST" report $W --by process -o "$TMP/x.html"
 check "report: --by process is one usage line, exit 2" \

@@ -13,9 +13,16 @@
 
 static ph_cgroup_keys k;
 
+/* The keys of path; on the way, a container's short id derived from its
+ * full id alone (what a query shows of a group) is the one the path gave. */
 static void keys(const char *path)
 {
     ph_cgroup_path_keys(path, &k);
+    if (k.container[0]) {
+        char short_id[PH_CGROUP_ID_MAX];
+        ph_container_short_of(k.container, short_id, sizeof short_id);
+        CHECK_S(short_id, k.container_short);
+    }
 }
 
 TEST(key_system_units)

@@ -12,6 +12,7 @@
 #include "ph_rollup.h"
 
 #include "../../src/db/db_private.h" /* the file under test, and its sqlite3 handle */
+#include "../../src/db/query_private.h" /* q_replay: a tier alone, grouped */
 #include <stdlib.h>
 
 #define SEC 1000000000LL
@@ -484,5 +485,100 @@ TEST(app_buckets_are_one_query_per_window)
         CHECK_I(c.windows, (int)((until - since) / w));
         CHECK(c.apps > c.windows); /* several apps per window */
         ph_store_close(s);
+    }
+}
+
+/* The hour tier's group rows (schema 16) say what the minute rows say:
+ * for windows of whole hours, each cgroup key's groups from the group rows
+ * (the fast path of `top --by unit` over a month) have the counters, the
+ * memory peak and the most alive at once of the query engine's grouping of
+ * the minute rows; and the counters of the raw rows. */
+static const ph_agg *by_key(const ph_result *r, const char *key)
+{
+    return by_app(r, key);
+}
+
+static void compare_group_rows(ph_store *s, int64_t t0, int *compared);
+
+TEST(group_rows_agree_with_the_minute_rows)
+{
+    ph_gen_opts o;
+    small_history(&o);
+    ph_store *s = generate("groups.db", &o);
+    if (!s)
+        return;
+    CHECK(q1(s, "SELECT count(DISTINCT key) FROM group_hour WHERE dim = 'unit'") > 2);
+    CHECK(q1(s, "SELECT count(DISTINCT key) FROM group_hour WHERE dim = 'container'") > 1);
+    CHECK_I(q1(s, "SELECT count(DISTINCT dim) FROM group_hour"), 4);
+    int compared = 0;
+    compare_group_rows(s, ph_floor_to(o.start_ns, HOUR) + HOUR, &compared);
+    CHECK(compared > 20);
+    ph_store_close(s);
+
+    /* Across a day's keyframe (the hour tier's), where groups that stayed
+     * idle are carried by their keyframe rows: two days, one busy process,
+     * one-minute samples. */
+    ph_gen_defaults(&o);
+    o.start_ns = ph_floor_to(o.start_ns, 24 * HOUR) - 4 * HOUR; /* 20:00 */
+    o.duration_ns = 30 * HOUR;
+    o.interval_ns = 60 * SEC;
+    o.alive = 24;
+    o.busy = 1;
+    o.apps = 6;
+    o.churn = 0.05;
+    o.seed = 11;
+    s = generate("groups-day.db", &o);
+    if (!s)
+        return;
+    compared = 0;
+    compare_group_rows(s, o.start_ns + 4 * HOUR - 2 * HOUR, &compared); /* from 22:00, over midnight */
+    CHECK(compared > 20);
+    ph_store_close(s);
+}
+
+static void compare_group_rows(ph_store *s, int64_t t0, int *compared)
+{
+    char err[256] = "";
+    struct { int64_t from, to; } win[] = {
+        {t0, t0 + 2 * HOUR},
+        {t0 + HOUR, t0 + 5 * HOUR}, /* across a sleep gap (the first history) */
+        {t0 + 2 * HOUR, t0 + 3 * HOUR},
+    };
+    static const int keys[] = {PH_Q_BY_UNIT, PH_Q_BY_SLICE, PH_Q_BY_CONTAINER, PH_Q_BY_CGROUP};
+    for (size_t w = 0; w < PH_ARRAY_LEN(win); w++) {
+        for (size_t k = 0; k < PH_ARRAY_LEN(keys); k++) {
+            ph_result fast, min, raw;
+            CHECK_I(q_group_rows_cover(s, PH_TIER_HOUR, win[w].from), 1);
+            CHECK_I(q_app_segment(s, PH_TIER_HOUR, win[w].from, win[w].to, keys[k], &fast, err, sizeof err), 0);
+            CHECK_I((int)fast.nprocs, 0); /* no process row was read */
+            CHECK_I(q_replay(s, PH_TIER_MINUTE, win[w].from, win[w].to, 0, PH_APP_METRICS, keys[k], NULL, NULL,
+                             &min, NULL, err, sizeof err), 0);
+            CHECK_I(q_replay(s, PH_TIER_RAW, win[w].from, win[w].to, 0, PH_APP_METRICS, keys[k], NULL, NULL, &raw,
+                             NULL, err, sizeof err), 0);
+            CHECK_I(fast.napps, min.napps);
+            for (size_t i = 0; i < min.napps; i++) {
+                const ph_agg *x = &min.apps[i], *y = by_key(&fast, x->app), *z = by_key(&raw, x->app);
+                if (!y || !z) {
+                    t_fail(__FILE__, __LINE__, "window %zu key %d: group %s missing", w, keys[k], x->app);
+                    continue;
+                }
+                for (int m = 0; m < PH_METRIC_COUNT; m++)
+                    if ((PH_APP_METRICS & PH_BIT(m)) && (x->val[m] != y->val[m] || x->val[m] != z->val[m]))
+                        t_fail(__FILE__, __LINE__, "window %zu: group %s %s %lld (minute) %lld (group rows) %lld (raw)",
+                               w, x->app, ph_metric_column((enum ph_metric)m), (long long)x->val[m],
+                               (long long)y->val[m], (long long)z->val[m]);
+                if (x->mem_peak != y->mem_peak || x->procs_max != y->procs_max)
+                    t_fail(__FILE__, __LINE__, "window %zu: group %s peak %lld/%lld most alive %d/%d", w, x->app,
+                           (long long)x->mem_peak, (long long)y->mem_peak, x->procs_max, y->procs_max);
+                /* minute ends are some of the samples: never above the raw peak */
+                if (x->mem_peak > z->mem_peak)
+                    t_fail(__FILE__, __LINE__, "window %zu: group %s peak %lld above raw %lld", w, x->app,
+                           (long long)x->mem_peak, (long long)z->mem_peak);
+                (*compared)++;
+            }
+            ph_result_free(&fast);
+            ph_result_free(&min);
+            ph_result_free(&raw);
+        }
     }
 }
