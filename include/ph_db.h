@@ -32,8 +32,10 @@
  * each is built by the engine from the finer one, src/db/rollup.c); the
  * rest are asked one by one. Unlike that call, a window's apps carry only
  * those figures (no per-process lists, no other metrics: a per-process
- * energy estimate is not in the app rows). 0, or -1 with err. */
-int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
+ * energy estimate is not in the app rows). With a cgroup key in flags
+ * (PH_Q_BY_UNIT ...), the key's groups instead of apps, from the hour
+ * tier's group rows where they were written. 0, or -1 with err. */
+int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want, int flags,
                                 int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
                                 size_t errlen);
 

@@ -244,7 +244,7 @@ static void app_window_out(qstate *q, ph_result *out)
 
 /* 1 when a keyframe bucket after the pass's first one, up to the last
  * bucket read, has no app row; 0 when each has; -1 on an error. */
-static int keyframe_gap(sqlite3 *db, const ph_tier_desc *d, int64_t b0, int64_t until)
+static int keyframe_gap(sqlite3 *db, const ph_tier_desc *d, int cg_key, int64_t b0, int64_t until)
 {
     int64_t w = d->width_ns, k = d->keyframe_ns;
     int64_t last = ph_floor_to(until - w, k); /* the last keyframe bucket read */
@@ -252,13 +252,15 @@ static int keyframe_gap(sqlite3 *db, const ph_tier_desc *d, int64_t b0, int64_t 
         return 0;
     char sql[256];
     snprintf(sql, sizeof sql,
-             "SELECT count(DISTINCT bucket_ns) FROM %s WHERE bucket_ns > ?1 AND bucket_ns <= ?2 AND bucket_ns %% %lld = 0",
-             d->apps, (long long)k);
+             "SELECT count(DISTINCT bucket_ns) FROM %s WHERE %sbucket_ns > ?1 AND bucket_ns <= ?2 AND bucket_ns %% %lld = 0",
+             cg_key ? PH_GROUP_ROWS : d->apps, cg_key ? "dim = ?3 AND " : "", (long long)k);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, b0);
     sqlite3_bind_int64(st, 2, last);
+    if (cg_key)
+        sqlite3_bind_text(st, 3, q_group_dim(cg_key), -1, SQLITE_STATIC);
     int64_t n = -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
@@ -268,15 +270,16 @@ static int keyframe_gap(sqlite3 *db, const ph_tier_desc *d, int64_t b0, int64_t 
     return n != (last - b0) / k;
 }
 
-int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
+int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, int flags,
                   int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err, size_t errlen)
 {
+    int cg_key = flags & PH_Q_CGROUP_KEYS;
     const ph_tier_desc *d = &ph_tiers[tier];
     int64_t w = d->width_ns, k = d->keyframe_ns;
     sqlite3 *db = ph_store_db(store);
     int64_t from = q_lookback_from(db, tier, since);
     int64_t b0 = from + 1 - w; /* the keyframe bucket the pass starts at */
-    int gap = keyframe_gap(db, d, b0, until);
+    int gap = keyframe_gap(db, d, cg_key, b0, until);
     if (gap != 0) {
         if (gap < 0)
             ph_store_read_error(store, err, errlen);
@@ -284,12 +287,12 @@ int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     }
     qstate q;
     ph_result work;
-    qstate_begin(&q, &work, tier, 0);
+    qstate_begin(&q, &work, tier, cg_key);
     sqlite3_stmt *st = NULL;
     unsigned char *seen = NULL; /* apps met in the current keyframe bucket */
     size_t nseen = 0, nb = (size_t)((until - since) / bw), cur = 0;
     int rc = -1, step, entered = 0;
-    if (prepare_app_rows(db, d, 0, from, until, &st) < 0)
+    if (prepare_app_rows(db, d, cg_key, from, until, &st) < 0)
         goto fail;
     int64_t cur_bucket = INT64_MIN, wsince = since, wuntil = since + bw;
     for (;;) {

@@ -341,13 +341,13 @@ static int one_rollup_segment(ph_store *s, int64_t since, int64_t until, int64_t
 }
 
 /* Windows (a, b] of width each asked alone, in order. */
-static int window_one_by_one(ph_store *s, int64_t a, int64_t b, int64_t width, ph_mask want,
+static int window_one_by_one(ph_store *s, int64_t a, int64_t b, int64_t width, ph_mask want, int flags,
                              int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
                              size_t errlen)
 {
     for (; a < b; a += width) {
         ph_result res;
-        if (ph_query_window_metrics(s, a, a + width, want, PH_Q_APPS_ONLY, &res, err, errlen) < 0)
+        if (ph_query_window_metrics(s, a, a + width, want, PH_Q_APPS_ONLY | flags, &res, err, errlen) < 0)
             return -1;
         int frc = fn(ctx, a, &res);
         ph_result_free(&res);
@@ -372,8 +372,8 @@ int ph_query_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t widt
                                                           since + (int64_t)(j1 + 1) * width, width) == tier)
             j1++;
         if (tier >= 0) { /* windows j..j1 in one pass over the tier's app rows */
-            int rc = q_app_buckets(s, (enum ph_tier)tier, b, since + (int64_t)j1 * width, width, fn, ctx, err,
-                                   errlen);
+            int rc = q_app_buckets(s, (enum ph_tier)tier, b, since + (int64_t)j1 * width, width, 0, fn, ctx,
+                                   err, errlen);
             if (rc < 0)
                 return -1;
             if (rc == 0) {
@@ -381,7 +381,7 @@ int ph_query_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t widt
                 continue;
             }
         }
-        if (window_one_by_one(s, b, since + (int64_t)j1 * width, width, want, fn, ctx, err, errlen) < 0)
+        if (window_one_by_one(s, b, since + (int64_t)j1 * width, width, want, 0, fn, ctx, err, errlen) < 0)
             return -1;
         j = j1;
     }
@@ -418,36 +418,48 @@ int q_rollup_tier_for(const int64_t *done, const int64_t *pruned, int64_t a, int
 /* Windows (a, b] of tier in one pass; a run with a keyframe bucket without
  * rows (the recorder was down) is halved until each half passes, a single
  * window asked alone. */
-static int rollup_run(ph_store *s, enum ph_tier tier, int64_t a, int64_t b, int64_t width, ph_mask want,
+static int rollup_run(ph_store *s, enum ph_tier tier, int64_t a, int64_t b, int64_t width, ph_mask want, int flags,
                       int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err, size_t errlen)
 {
-    int rc = q_app_buckets(s, tier, a, b, width, fn, ctx, err, errlen);
+    int rc = q_app_buckets(s, tier, a, b, width, flags, fn, ctx, err, errlen);
     if (rc <= 0)
         return rc;
     int64_t n = (b - a) / width;
     if (n == 1)
-        return window_one_by_one(s, a, b, width, want, fn, ctx, err, errlen);
+        return window_one_by_one(s, a, b, width, want, flags, fn, ctx, err, errlen);
     int64_t mid = a + (n / 2) * width;
-    if (rollup_run(s, tier, a, mid, width, want, fn, ctx, err, errlen) < 0)
+    if (rollup_run(s, tier, a, mid, width, want, flags, fn, ctx, err, errlen) < 0)
         return -1;
-    return rollup_run(s, tier, mid, b, width, want, fn, ctx, err, errlen);
+    return rollup_run(s, tier, mid, b, width, want, flags, fn, ctx, err, errlen);
 }
 
-int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
+/* The tier whose app rows (with a cgroup key: group rows, the hour
+ * tier's where written) hold (a, a + width] whole; -1 none. */
+static int rows_tier_for(ph_store *s, const int64_t *done, const int64_t *pruned, int64_t a, int64_t width,
+                         int flags)
+{
+    int t = q_rollup_tier_for(done, pruned, a, width);
+    if (!(flags & PH_Q_CGROUP_KEYS) || t < 0)
+        return t;
+    return t == PH_TIER_HOUR && q_group_rows_cover(s, PH_TIER_HOUR, a) ? t : -1;
+}
+
+int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want, int flags,
                                 int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
                                 size_t errlen)
 {
     if (width <= 0 || since % width || until % width || until <= since)
         return -1;
+    flags &= PH_Q_CGROUP_KEYS;
     int64_t done[PH_TIER_COUNT], pruned[PH_TIER_COUNT];
     q_tier_marks(s, done, pruned);
     for (int64_t a = since; a < until;) {
-        int tier = q_rollup_tier_for(done, pruned, a, width);
+        int tier = rows_tier_for(s, done, pruned, a, width, flags);
         int64_t b = a + width;
-        while (b < until && q_rollup_tier_for(done, pruned, b, width) == tier)
+        while (b < until && rows_tier_for(s, done, pruned, b, width, flags) == tier)
             b += width;
-        int rc = tier >= 0 ? rollup_run(s, (enum ph_tier)tier, a, b, width, want, fn, ctx, err, errlen)
-                           : window_one_by_one(s, a, b, width, want, fn, ctx, err, errlen);
+        int rc = tier >= 0 ? rollup_run(s, (enum ph_tier)tier, a, b, width, want, flags, fn, ctx, err, errlen)
+                           : window_one_by_one(s, a, b, width, want, flags, fn, ctx, err, errlen);
         if (rc < 0)
             return -1;
         a = b;

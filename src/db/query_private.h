@@ -132,8 +132,9 @@ int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals)
 /* The same for each window (b, b + bw] of (since, until] in one pass (bw a
  * multiple of the tier's width, since and until multiples of bw): fn gets
  * what q_app_segment gives on that window. 1 (fn never called) when a
- * keyframe bucket in the range has no app row: ask window by window. */
-int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw,
+ * keyframe bucket in the range has no app row: ask window by window.
+ * With a cgroup key in flags, the hour tier's group rows of that key. */
+int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, int flags,
                   int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err, size_t errlen);
 /* With a cgroup key in flags, the hour tier's group rows of that key
  * answer instead (q_group_rows_cover says where they do). */

@@ -71,6 +71,7 @@ typedef struct cmp_ctx {
     ph_store *s;
     int64_t width, next;
     int windows, empty, coarser, values, peaks;
+    int flags; /* a cgroup key: its groups instead of apps */
 } cmp_ctx;
 
 /* An app of `one` against the pass's `res` (NULL: absent there). */
@@ -101,7 +102,8 @@ static int against_query(void *ctx, int64_t b, ph_result *res)
     CHECK_I(b, c->next); /* every window, in order */
     c->next = b + c->width;
     c->windows++;
-    CHECK_I(ph_query_window_metrics(c->s, b, b + c->width, ~(ph_mask)0, PH_Q_APPS_ONLY, &one, err, sizeof err), 0);
+    CHECK_I(ph_query_window_metrics(c->s, b, b + c->width, ~(ph_mask)0, PH_Q_APPS_ONLY | c->flags, &one, err,
+                                    sizeof err), 0);
     CHECK_I(res->win.samples, one.win.samples);
     CHECK_I(res->win.covered_ns, one.win.covered_ns);
     for (int i = 0; i < PH_SYS_N; i++)
@@ -156,8 +158,8 @@ TEST(rollup_points_are_the_points_queries)
         /* From before the first sample (empty points, nothing carried) to
          * past the last (beyond every rollup: asked one by one). */
         int64_t since = (first - w) / w * w, until = (last + 2 * w) / w * w;
-        cmp_ctx c = {s, w, since, 0, 0, 0, 0, 0};
-        CHECK_I(ph_query_rollup_app_buckets(s, since, until, w, ~(ph_mask)0, against_query, &c, err, sizeof err), 0);
+        cmp_ctx c = {s, w, since, 0, 0, 0, 0, 0, 0};
+        CHECK_I(ph_query_rollup_app_buckets(s, since, until, w, ~(ph_mask)0, 0, against_query, &c, err, sizeof err), 0);
         CHECK_I(c.windows, (int)((until - since) / w));
         CHECK(c.empty >= 1);            /* before the history (and in a gap, when it holds one) */
         CHECK(c.coarser > c.windows / 2); /* the pass read coarser rows than the queries */
@@ -165,10 +167,25 @@ TEST(rollup_points_are_the_points_queries)
         CHECK(c.peaks > c.windows / 2);
     }
     /* Not a multiple of a minute: every point is its own query, same checks. */
-    cmp_ctx c = {s, 50 * SEC, (first + HOUR) / (50 * SEC) * (50 * SEC), 0, 0, 0, 0, 0};
-    CHECK_I(ph_query_rollup_app_buckets(s, c.next, c.next + 12 * 50 * SEC, 50 * SEC, ~(ph_mask)0, against_query, &c,
+    cmp_ctx c = {s, 50 * SEC, (first + HOUR) / (50 * SEC) * (50 * SEC), 0, 0, 0, 0, 0, 0};
+    CHECK_I(ph_query_rollup_app_buckets(s, c.next, c.next + 12 * 50 * SEC, 50 * SEC, ~(ph_mask)0, 0, against_query, &c,
                                         err, sizeof err), 0);
     CHECK_I(c.windows, 12);
     CHECK_I(c.coarser, 0);
+    /* Grouped by a cgroup key, points of whole hours from the hour tier's
+     * group rows: each the point's own grouped query. */
+    static const int keys[] = {PH_Q_BY_UNIT, PH_Q_BY_CONTAINER};
+    for (size_t k = 0; k < PH_ARRAY_LEN(keys); k++) {
+        for (int64_t w = HOUR; w <= 2 * HOUR; w += HOUR) {
+            int64_t since = (first - w) / w * w, until = (last + 2 * w) / w * w;
+            cmp_ctx g = {s, w, since, 0, 0, 0, 0, 0, keys[k]};
+            CHECK_I(ph_query_rollup_app_buckets(s, since, until, w, ~(ph_mask)0, keys[k], against_query, &g, err,
+                                                sizeof err), 0);
+            CHECK_I(g.windows, (int)((until - since) / w));
+            CHECK(g.coarser > g.windows / 3); /* hour group rows where the queries read minute rows */
+            CHECK(g.values > 2 * g.windows);
+            CHECK(g.peaks > g.windows / 2);
+        }
+    }
     ph_store_close(s);
 }
