@@ -338,7 +338,8 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
      * energy chart is the per-process estimate (system energy measured,
      * none per process), which app rows do not hold: there raw rows
      * answer, as below. */
-    int rollup_pass = p1 > p0 && !r->procs_per_point && !(estimated_energy && raw_there);
+    int rollup_pass = p1 > p0 && !r->procs_per_point && !(estimated_energy && raw_there) &&
+                      (!by_cg || r->width % (3600 * PH_NS_PER_SEC) == 0); /* group rows are hours */
     if (rollup_pass &&
         ph_query_rollup_app_buckets(store, pa, pb, r->width, need, ph_qflags(o, 0), fill_bucket, &fc, err, errlen) < 0) {
         if (!err[0])
