@@ -260,16 +260,30 @@ static int folded_into(const ph_debt *f, const ph_debt *d)
  * the pass): those folded from an earlier step (their wrapper was read
  * after their child was gone) first; of those, the largest no larger than
  * what the delta lacks (in faults where they are read, else in CPU), else
- * the smallest larger; all of them together no more than the wrapper's last
- * read held of its children (what can be counted twice: a wrapper whose
- * reap is not in this delta is not paid stripped of the children it had
- * not reaped when last read). What is taken out leaves the wrapper's debt:
+ * the smallest larger; all those of one parent together no more than that
+ * parent's last read held of its children (what can be counted twice: a
+ * wrapper whose reap is not in this delta is not paid stripped of the
+ * children it had not reaped when last read; the parent may be a wrapper
+ * inside the wrapper, gone with it). What is taken out leaves the debt:
  * its share of a remainder is not given, and its child stays counted in
  * its own rows and in the wrapper's child columns (one child, not the
  * wrapper's whole subtree).
  * Returns 1 when the debt, so reduced, is paid from this delta; 0 leaves
  * it as it was.
  */
+/* The debt of f's parent among w and what was folded into w (f's own
+ * parent may be gone with it: a chain of wrappers), else w. */
+static ph_debt *parent_in(ph_tracker *t, ph_debt *w, const ph_debt *f)
+{
+    if (f->ppid != w->pid)
+        for (size_t j = 0; j < t->ndebts; j++) {
+            ph_debt *p = &t->debts[j];
+            if (p != f && p->pid == f->ppid && folded_into(p, w))
+                return p;
+        }
+    return w;
+}
+
 static int unfold_double(ph_tracker *t, const ph_source *src, const ph_values *row, ph_debt *w,
                          int64_t left, int64_t left_flt, int by_faults)
 {
@@ -277,7 +291,6 @@ static int unfold_double(ph_tracker *t, const ph_source *src, const ph_values *r
         return 0;
     ph_debt trial = *w;
     int taken = 0;
-    int64_t out_cpu = 0, out_flt = 0; /* taken out so far */
     for (;;) {
         int64_t need = trial.owed[PH_M_CHILD_CPU_USER_NS] + trial.owed[PH_M_CHILD_CPU_SYSTEM_NS];
         int64_t lack_flt = by_faults ? trial.owed[PH_M_CHILD_FAULTS_MINOR] - left_flt : 0;
@@ -295,9 +308,9 @@ static int unfold_double(ph_tracker *t, const ph_source *src, const ph_values *r
             int64_t f_cpu = f->owed[PH_M_CHILD_CPU_USER_NS] + f->owed[PH_M_CHILD_CPU_SYSTEM_NS];
             int64_t f_flt = f->owed[PH_M_CHILD_FAULTS_MINOR];
             int64_t n = lack_flt > 0 ? f_flt : f_cpu;
-            if (n <= 0 || out_cpu + f_cpu > w->held_cpu + 2 * src->cpu_res_ns ||
-                (by_faults && out_flt + f_flt > w->held_flt))
-                continue; /* more than the wrapper's last read held of its children */
+            const ph_debt *p = parent_in(t, w, f);
+            if (n <= 0 || f_cpu > p->held_cpu + 2 * src->cpu_res_ns || (by_faults && f_flt > p->held_flt))
+                continue; /* more than its parent's last read held of its children */
             if (n <= lack) {
                 if (!below || f->stale > below->stale || (f->stale == below->stale && n > below_n)) {
                     below = f;
@@ -313,16 +326,23 @@ static int unfold_double(ph_tracker *t, const ph_source *src, const ph_values *r
             break;
         for (int m = 0; m < PH_METRIC_COUNT; m++)
             trial.owed[m] -= f->owed[m];
-        out_cpu += f->owed[PH_M_CHILD_CPU_USER_NS] + f->owed[PH_M_CHILD_CPU_SYSTEM_NS];
-        out_flt += f->owed[PH_M_CHILD_FAULTS_MINOR];
+        ph_debt *p = parent_in(t, w, f); /* what its read held is taken as far */
+        p->held_cpu -= f->owed[PH_M_CHILD_CPU_USER_NS] + f->owed[PH_M_CHILD_CPU_SYSTEM_NS];
+        p->held_flt -= f->owed[PH_M_CHILD_FAULTS_MINOR];
         f->unfolded = 1;
         taken++;
         if (shows(src, row, &trial, left, left_flt, by_faults, 1))
             goto paid;
     }
-    for (size_t j = 0; taken && j < t->ndebts; j++) /* not enough: all put back */
-        if (t->debts[j].unfolded && folded_into(&t->debts[j], w))
-            t->debts[j].unfolded = 0;
+    for (size_t j = 0; taken && j < t->ndebts; j++) { /* not enough: all put back */
+        ph_debt *f = &t->debts[j];
+        if (!(f->unfolded && folded_into(f, w)))
+            continue;
+        ph_debt *p = parent_in(t, w, f);
+        p->held_cpu += f->owed[PH_M_CHILD_CPU_USER_NS] + f->owed[PH_M_CHILD_CPU_SYSTEM_NS];
+        p->held_flt += f->owed[PH_M_CHILD_FAULTS_MINOR];
+        f->unfolded = 0;
+    }
     return 0;
 paid:
     for (int m = 0; m < PH_METRIC_COUNT; m++)

@@ -1487,3 +1487,55 @@ TEST(zombie_read_idle_before_its_parent_is_paid_where_its_reap_shows)
     CHECK_I(e.r.nnew, 2); /* the zombie was not seen as a new process */
     ph_tracker_free(e.t);
 }
+
+/* The same inside a chain: the shell reaps an outer wrapper that exited
+ * with the wrapper it waited for (its last read held no child yet); the
+ * child counted twice is in the inner wrapper's last read. What may be
+ * taken out of the debt is bounded by the last read of the child's own
+ * parent, not of the outer wrapper. */
+TEST(wrapper_in_a_chain_is_paid_when_its_inner_wrapper_held_a_folded_child)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    e.f.has_cflt = 1;
+    e.f.has_flt = 1;
+    add(&e, 10, 5, 500, "sh", 100);  /* P: the shell */
+    add(&e, 12, 8, 550, "outer", 3); /* O: P's child, the outer wrapper */
+    add(&e, 15, 7, 700, "spin", 40); /* C: S's child, a lower pid */
+    add(&e, 20, 6, 600, "loop", 5);  /* S: O's child, the inner wrapper */
+    e.f.p[2].ppid = 20;
+    e.f.p[3].ppid = 12;
+    e.f.p[1].flt = 10;
+    e.f.p[2].flt = 45;
+    e.f.p[3].flt = 30;
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    /* C is read, then reaped by S before S's read (as above) */
+    e.f.p[2].cpu = 50;
+    e.f.p[2].flt = 50;
+    e.f.p[3].cpu = 6;
+    e.f.p[3].ccpu = 60;
+    e.f.p[3].cflt = 52;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    /* all three gone; P reaps O: O's 3, S's 7, C's 60; 10 + 30 + 52 faults */
+    heard_exit(&e.f, 15, 20, 7, 50, 0, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_FAULTS_MINOR, 52);
+    e.f.p[2].alive = 0;
+    e.f.p[3].alive = 0;
+    e.f.p[1].vanish_on_read = 1;
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 70;
+    e.f.p[0].cflt = 92;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    int64_t pcol = sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    e.f.p[1].alive = 0;
+    for (int k = 0; k < 3; k++) {
+        e.f.p[0].cpu++;
+        CHECK_I(step(&e, 100, 0, &st), 0);
+        pcol += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    }
+    CHECK_I(pcol, 1); /* S's last 1 */
+    ph_tracker_free(e.t);
+}
