@@ -46,7 +46,14 @@
  * the same step (a wrapper that forked, waited and exited) is FOLDED into
  * that process's own debt, whatever the order they are found in, so the
  * grandparent's reap pays both (the kernel passes the wrapper's reaped
- * children up with it).
+ * children up with it). A child folded that way may be counted twice: the
+ * wrapper's last read may hold its reap already (a child read before it,
+ * or whose debt waited while another was paid from its growth). When the
+ * grandparent's delta does not hold such a debt, folded children are taken
+ * out of it, one at a time, never more than their own parent's last read
+ * held of its children, until the delta holds the rest exactly (faults
+ * where they are read): one child stays counted twice, not the wrapper's
+ * whole subtree (debts.c, unfold_double).
  * The REMAINDER: what the parent's child CPU grew by beyond the debts a
  * delta pays is the CPU of those children that no row holds (the kernel
  * sends an exit record before it tears the process's memory down). It is

@@ -368,7 +368,15 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
  */
 static int zombie_read_first(const ph_tracker *t, const ph_entry *e, const ph_read *rd)
 {
+    /* An idle read of a single thread may hold no values at all (Linux: its
+     * run time alone said it has not run, and a zombie does not run): its
+     * state is the one last read. A fork storm's zombies, seen once and then
+     * read idle, were not closed: 479 of them reaped between their read and
+     * their parent's, their reap's 1 s shared out as others' remainder
+     * (+14.5% on the storm's children) and their debts dropped. */
     const ph_values *v = &rd->s.vals;
+    if (rd->r == PH_READ_IDLE && !(v->have & PH_BIT(PH_M_STATE)))
+        v = &e->last;
     if (e->ppid <= e->pid || !(v->have & PH_BIT(PH_M_STATE)) || v->v[PH_M_STATE] != 'Z' ||
         !(v->have & PH_BIT(PH_M_THREADS)) || v->v[PH_M_THREADS] > 1)
         return 0;

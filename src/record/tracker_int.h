@@ -50,6 +50,12 @@ typedef struct ph_debt {
     int folded;    /* folded, not paid: kept (as long as its root) to take its share of the
                     * root's remainder */
     int members;   /* debts with an exit record folded into this one in this step */
+    int nfolded;   /* debts folded into this one (members: those with an exit row) */
+    int stale;     /* folded from an earlier step: its root's last read came after its
+                    * child was gone, and may hold its reap already */
+    int unfolded;  /* taken out of its root's debt again (debts.c, unfold_double) */
+    int64_t held_cpu, held_flt; /* of what it owes, its children's CPU (with its carry) and
+                                 * minor faults that its own last read held */
     int age;       /* samples it has waited for the parent to show the reap */
     int settled;   /* paid (or folded into an ancestor's debt) in this step */
     enum ph_reap reap; /* where its child stood at this step's listing */
