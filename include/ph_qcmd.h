@@ -168,11 +168,10 @@ size_t ph_group(ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *
 /* Before ph_group: r's groups of a cgroup key (o->by), which the query
  * engine made (ph_qflags gave it the key: r->apps[].app is the unit, the
  * slice, the path or a container's full id), named as tables show them:
- * a container by its short id. No-op for other keys. 0, or -1 with a
- * message. */
-int ph_qgroup_cgroups(const ph_qopts *o, ph_store *s, ph_result *r, char *err, size_t errlen);
+ * a container by its short id. No-op for other keys. */
+void ph_qname_groups(const ph_qopts *o, ph_result *r);
 /* What every grouping command reads: the window's rows (ph_query_window_metrics),
- * then grouped by a cgroup key when o->by is one (ph_qgroup_cgroups). 0, or
+ * then grouped by a cgroup key when o->by is one (ph_qname_groups). 0, or
  * -1 with the error printed (one line) and nothing left to free in r. */
 int ph_qwindow(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
                ph_result *r);

@@ -113,7 +113,6 @@ typedef struct fill_ctx {
     ph_report *r;
     const app_index *ix;
     const ph_qopts *cg; /* a cgroup key's options; NULL: apps */
-    ph_store *store;
     int64_t from;
 } fill_ctx;
 
@@ -121,9 +120,8 @@ static int fill_bucket(void *ctx, int64_t bucket, ph_result *res)
 {
     fill_ctx *fc = ctx;
     size_t p = (size_t)((bucket - fc->from) / fc->r->width);
-    char err[256];
-    if (fc->cg && ph_qgroup_cgroups(fc->cg, fc->store, res, err, sizeof err) < 0)
-        return -1;
+    if (fc->cg)
+        ph_qname_groups(fc->cg, res);
     if (p < fc->r->npts)
         absorb(fc->r, fc->ix, fc->cg != NULL, p, res);
     return 0;
@@ -254,10 +252,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     if (ph_query_window_metrics(store, o->since_ns, o->until_ns, need, ph_qflags(o, PH_Q_APPS_ONLY), &w, err,
                                 errlen) < 0)
         return -1;
-    if (ph_qgroup_cgroups(o, store, &w, err, errlen) < 0) {
-        ph_result_free(&w);
-        return -1;
-    }
+    ph_qname_groups(o, &w);
     r->win = w.win;
     r->nseg = w.nseg;
     memcpy(r->seg, w.seg, sizeof w.seg);
@@ -320,7 +315,7 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     r->sys = ph_xmalloc((r->npts + 1) * sizeof *r->sys);
     for (size_t p = 0; p < r->npts; p++)
         ph_sys_unknown(&r->sys[p]);
-    fill_ctx fc = {r, &ix, by_cg ? o : NULL, store, from};
+    fill_ctx fc = {r, &ix, by_cg ? o : NULL, from};
     size_t p0 = 0, p1 = r->npts; /* [p0, p1): whole points, answered by one pass */
     if (o->since_ns != from)
         p0 = 1; /* the first point is clipped by the window */
@@ -379,11 +374,11 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
         /* Grouped by a cgroup key, each point as `top --by KEY` groups it
          * (the hour tier's group rows answer points over a minute). */
         if (ph_query_window_metrics(store, r->pts[p].t0, r->pts[p].t1, need,
-                                    ph_qflags(o, r->procs_per_point ? 0 : PH_Q_APPS_ONLY), &b, err, errlen) < 0 ||
-            ph_qgroup_cgroups(o, store, &b, err, errlen) < 0) {
+                                    ph_qflags(o, r->procs_per_point ? 0 : PH_Q_APPS_ONLY), &b, err, errlen) < 0) {
             rc = -1;
             break;
         }
+        ph_qname_groups(o, &b);
         absorb(r, &ix, by_cg, p, &b);
         ph_result_free(&b);
     }
@@ -393,10 +388,8 @@ static int build(ph_store *store, const ph_qopts *o, ph_report *r, char *err, si
     int prc = rc == 0 ? ph_query_window_metrics(store, o->since_ns - span, o->since_ns, need,
                                                 ph_qflags(o, PH_Q_APPS_ONLY), &w, err, errlen)
                       : -1;
-    if (prc == 0 && ph_qgroup_cgroups(o, store, &w, err, errlen) < 0) {
-        ph_result_free(&w);
-        prc = -1;
-    }
+    if (prc == 0)
+        ph_qname_groups(o, &w);
     if (prc == 0) {
         r->prev_samples = w.win.samples;
         r->have_prev = w.win.samples > 0;

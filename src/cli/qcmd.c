@@ -310,21 +310,14 @@ int ph_qwindow(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_
         ph_err("%s", err);
         return -1;
     }
-    if (ph_qgroup_cgroups(o, s, r, err, sizeof err) < 0) {
-        ph_err("%s", err);
-        ph_result_free(r);
-        return -1;
-    }
+    ph_qname_groups(o, r);
     return 0;
 }
 
-int ph_qgroup_cgroups(const ph_qopts *o, ph_store *s, ph_result *r, char *err, size_t errlen)
+void ph_qname_groups(const ph_qopts *o, ph_result *r)
 {
-    (void)s;
-    (void)err;
-    (void)errlen;
     if (o->by != PH_BY_CONTAINER)
-        return 0;
+        return;
     /* The engine keyed containers by their full id: tables show the short. */
     for (size_t i = 0; i < r->napps; i++) {
         ph_agg *g = &r->apps[i];
@@ -335,7 +328,6 @@ int ph_qgroup_cgroups(const ph_qopts *o, ph_store *s, ph_result *r, char *err, s
         free(g->name);
         g->name = ph_xstrdup(short_id);
     }
-    return 0;
 }
 
 size_t ph_group(ph_qopts *o, ph_result *r, int (*cmp)(const void *, const void *), ph_agg **rows)

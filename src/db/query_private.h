@@ -90,10 +90,8 @@ typedef struct qstate {
 } qstate;
 
 /* A cgroup key's dimension as group rows name it ("unit", "slice",
- * "container", "cgroup"), and the cgroup table's column holding it; NULL
- * when flags hold no cgroup key. */
+ * "container", "cgroup"); NULL when flags hold no cgroup key. */
 const char *q_group_dim(int flags);
-const char *q_group_col(int flags);
 
 /* ph_smap_find's name_of for an array of ph_agg keyed by app. */
 const char *q_agg_app(const void *ctx, int idx);
