@@ -298,9 +298,9 @@ static int show_exec(int argc, char **argv)
             if (a->mem_peak > pts[i].mem)
                 pts[i].mem = a->mem_peak;
             if (a->have & PH_BIT(PH_M_DISK_READ_BYTES))
-                pts[i].rd = (pts[i].rd < 0 ? 0 : pts[i].rd) + a->val[PH_M_DISK_READ_BYTES];
+                pts[i].rd = (pts[i].rd < 0 ? 0 : pts[i].rd) + *ph_agg_at(a, PH_M_DISK_READ_BYTES);
             if (a->have & PH_BIT(PH_M_DISK_WRITE_BYTES))
-                pts[i].wr = (pts[i].wr < 0 ? 0 : pts[i].wr) + a->val[PH_M_DISK_WRITE_BYTES];
+                pts[i].wr = (pts[i].wr < 0 ? 0 : pts[i].wr) + *ph_agg_at(a, PH_M_DISK_WRITE_BYTES);
             pts[i].found = 1;
             found = 1;
         }
