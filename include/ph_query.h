@@ -111,7 +111,9 @@ typedef struct ph_result {
 /* The window, from whichever tiers answer it best. */
 int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
                     char *err, size_t errlen);
-/* The same, reading only the metrics in `want` (memory always): cheaper.
+/* The same, reading only the metrics in `want` (memory always, as the
+ * mem_* fields): cheaper, and each agg holds values of want's metrics
+ * only (ph_agg_get on another gives its dflt).
  * With PH_Q_APPS_ONLY, rollup tiers answer from their app rows (a few rows per
  * bucket instead of one per process); `procs` is then empty, and only the
  * app counters of PH_APP_METRICS are summed. */
