@@ -137,6 +137,13 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
 #define PH_Q_GROUPED (PH_Q_BY_USER | PH_Q_CGROUP_KEYS) /* apps[] are not apps */
 int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
                             ph_result *out, char *err, size_t errlen);
+/* The same for the processes with pid `pid` only (flags: none of
+ * PH_Q_APPS_ONLY, PH_Q_GROUPED): each has the figures the whole window's
+ * answer gives it, for the rows of those processes read alone (`show` of a
+ * pid over a month need not hold every process of it). apps[] holds only
+ * them. */
+int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
+                        ph_result *out, char *err, size_t errlen);
 /* The window from one tier only (rollups and tests). */
 int ph_query_tier(ph_store *s, enum ph_tier tier, int64_t since, int64_t until,
                   ph_result *out, char *err, size_t errlen);

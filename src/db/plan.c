@@ -173,29 +173,49 @@ static enum seg_rows segment_rows(ph_store *s, const ph_segment *seg, int flags)
 
 /* One segment's answer; with `room` (a stitch) its process array keeps
  * room to append to and *room is its size in entries. */
-static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int flags, ph_result *out,
-                         size_t *room, char *err, size_t errlen)
+static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int flags, int64_t pid,
+                         ph_result *out, size_t *room, char *err, size_t errlen)
 {
     if (room)
         *room = 0;
     if (segment_rows(s, seg, flags) != ROWS_PROCESS)
         return q_app_segment(s, seg->tier, seg->since, seg->until, flags, out, err, errlen);
     memset(out, 0, sizeof *out);
-    int rc = q_replay(s, seg->tier, seg->since, seg->until, 0, want, flags, NULL, NULL, out, room, err, errlen);
+    int rc = q_replay_pid(s, seg->tier, seg->since, seg->until, 0, want, flags, pid, NULL, NULL, out, room, err,
+                          errlen);
     if (rc == 0 && room && *room < out->nprocs)
         *room = out->nprocs;
     return rc;
 }
 
+static int window_query(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
+                        ph_result *out, char *err, size_t errlen);
+
 int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
                             ph_result *out, char *err, size_t errlen)
+{
+    return window_query(s, since, until, want, flags, -1, out, err, errlen);
+}
+
+int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
+                        ph_result *out, char *err, size_t errlen)
+{
+    if (pid < 0 || (flags & (PH_Q_APPS_ONLY | PH_Q_GROUPED))) {
+        ph_fmt(err, errlen, "internal: a query of one pid reads process rows, grouped by app");
+        return -1;
+    }
+    return window_query(s, since, until, want, flags, pid, out, err, errlen);
+}
+
+static int window_query(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
+                        ph_result *out, char *err, size_t errlen)
 {
     int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);
     ph_segment seg[16];
     size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
     if (n <= 1) {
         ph_segment one = {PH_TIER_RAW, since, until};
-        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, out, NULL, err, errlen);
+        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, pid, out, NULL, err, errlen);
         if (rc == 0) {
             out->win.since = since;
             out->win.until = until;
@@ -211,7 +231,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     size_t big = 0;
     for (size_t k = 0; k < n; k++) {
         ph_result *part = &parts[k];
-        if (query_segment(s, &seg[k], want, flags, part, &room[k], err, errlen) < 0) {
+        if (query_segment(s, &seg[k], want, flags, pid, part, &room[k], err, errlen) < 0) {
             for (size_t j = 0; j < k; j++)
                 ph_result_free(&parts[j]);
             memset(out, 0, sizeof *out);

@@ -138,6 +138,11 @@ int q_rollup_tier_for(const int64_t *done, const int64_t *pruned, int64_t a, int
 int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
              int flags, int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, ph_result *out,
              size_t *room, char *err, size_t errlen);
+/* The same, reading only the processes with pid `pid` when pid >= 0 (their
+ * figures are what the whole pass gives them; the apps hold them only). */
+int q_replay_pid(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
+                 int flags, int64_t pid, int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
+                 ph_result *out, size_t *room, char *err, size_t errlen);
 
 /* The app-row engine (approws.c): one pass over a rollup tier's app rows
  * of (lookback, until], carrying each app's value across buckets. It sets

@@ -918,32 +918,67 @@ void q_state_free(qstate *q)
 /* The pass's statement: per row its point (sample or bucket), time,
  * keyframe flag, process, activity, the rollups' last and mean memory, then
  * the metrics of cols[0..ncols), over (lookback, until] in time order. */
-static int prepare_rows(sqlite3 *db, enum ph_tier tier, const int *cols, int ncols, sqlite3_stmt **st)
+/* With one_pid (?3), column 7 says whether the row is of a process with
+ * that pid, and only those rows and the keyframes' are read: the others'
+ * columns are never decoded, and the keyframes still end, at each, the
+ * processes without a row there. */
+#define ROW_SELECTED 7
+static int prepare_rows(sqlite3 *db, enum ph_tier tier, const int *cols, int ncols, int one_pid,
+                        sqlite3_stmt **st)
 {
     char sql[4096];
     size_t off;
     int64_t width = ph_tiers[tier].width_ns, key = ph_tiers[tier].keyframe_ns;
+    const char *sel = !one_pid ? "1"
+                      : tier == PH_TIER_RAW ? "ps.proc IN (SELECT proc FROM process WHERE pid = ?3)"
+                                            : "proc IN (SELECT proc FROM process WHERE pid = ?3)";
     if (tier == PH_TIER_RAW)
         off = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT s.sample, s.ts_ns, s.keyframe, ps.proc, ps.kind <> 3, NULL, NULL, NULL");
+                               "SELECT s.sample, s.ts_ns, s.keyframe, ps.proc, ps.kind <> 3, NULL, NULL, %s", sel);
     else
         off = (size_t)snprintf(sql, sizeof sql,
                                "SELECT bucket_ns, bucket_ns + %lld, bucket_ns %% %lld = 0, proc, active,"
-                               " mem_last_bytes, mem_avg_bytes, NULL",
-                               (long long)width, (long long)key);
+                               " mem_last_bytes, mem_avg_bytes, %s",
+                               (long long)width, (long long)key, sel);
     for (int k = 0; k < ncols; k++)
         off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)cols[k]));
     if (tier == PH_TIER_RAW)
         snprintf(sql + off, sizeof sql - off,
                  " FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
-                 " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2 ORDER BY s.ts_ns, s.sample");
+                 " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2%s ORDER BY s.ts_ns, s.sample",
+                 one_pid ? " AND (s.keyframe = 1 OR ps.proc IN (SELECT proc FROM process WHERE pid = ?3))" : "");
     else
         snprintf(sql + off, sizeof sql - off,
-                 " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
-                 ph_tiers[tier].procs, (long long)width, (long long)width);
+                 " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld%s ORDER BY bucket_ns",
+                 ph_tiers[tier].procs, (long long)width, (long long)width,
+                 one_pid ? " AND (bucket_ns % ?4 = 0 OR proc IN (SELECT proc FROM process WHERE pid = ?3))" : "");
     if (sql_truncated(sql, sizeof sql))
         return -1;
     return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* The time of the last point with process rows in (from, until], as a
+ * pass over them would end (INT64_MIN: none). */
+static int64_t last_point(sqlite3 *db, enum ph_tier tier, int64_t from, int64_t until)
+{
+    char sql[512];
+    int64_t w = ph_tiers[tier].width_ns, last = INT64_MIN;
+    if (tier == PH_TIER_RAW)
+        snprintf(sql, sizeof sql,
+                 "SELECT max(s.ts_ns) FROM sample s WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2"
+                 " AND EXISTS (SELECT 1 FROM proc_sample ps WHERE ps.sample = s.sample)");
+    else
+        snprintf(sql, sizeof sql, "SELECT max(bucket_ns) + %lld FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
+                 (long long)w, ph_tiers[tier].procs, (long long)w, (long long)w);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return last;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, until);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        last = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return last;
 }
 
 /* The first process id whose first sighting is after t, taking ids to
@@ -1153,6 +1188,13 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
                ph_mask want, int flags, bucket_fn fn, void *ctx, ph_result *out, size_t *room, char *err,
                size_t errlen)
 {
+    return q_replay_pid(store, tier, since, until, bw, want, flags, -1, fn, ctx, out, room, err, errlen);
+}
+
+int q_replay_pid(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
+                 int flags, int64_t pid, bucket_fn fn, void *ctx, ph_result *out, size_t *room, char *err,
+                 size_t errlen)
+{
     int cols[PH_METRIC_COUNT], ncols = 0; /* the metrics read, in column order */
     /* Memory is read always; the aggs keep room only for what was asked. */
     ph_mask slots = want & (PH_METRIC_COUNT < 64 ? (PH_BIT(PH_METRIC_COUNT) - 1) : ~(ph_mask)0);
@@ -1195,10 +1237,10 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
     if (prepare_meta(store, &q, &q.meta) < 0)
         goto fail;
 
-    if (prepare_rows(db, tier, cols, ncols, &st) < 0)
+    if (prepare_rows(db, tier, cols, ncols, pid >= 0, &st) < 0)
         goto fail;
     int64_t from = q_lookback_from(db, tier, since);
-    size_t hint = procs_hint(db, tier, from, until);
+    size_t hint = pid >= 0 ? 0 : procs_hint(db, tier, from, until);
     /* A reservation: its pages become resident as processes come. */
     if (hint > 256 && hint < SIZE_MAX / sizeof *work.procs) {
         work.procs = malloc(hint * sizeof *work.procs);
@@ -1214,6 +1256,11 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
     }
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, until);
+    if (pid >= 0) {
+        sqlite3_bind_int64(st, 3, pid);
+        if (tier != PH_TIER_RAW)
+            sqlite3_bind_int64(st, 4, ph_tiers[tier].keyframe_ns);
+    }
 
     int64_t cur_point = INT64_MIN, cur_ts = 0;
     int64_t wsince = since, wuntil = bw > 0 ? since + bw : until; /* the current window */
@@ -1258,16 +1305,28 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
             cur_ts = ts;
             cur_key = sqlite3_column_int(st, 2);
         }
+        if (!sqlite3_column_int(st, ROW_SELECTED))
+            continue; /* a keyframe's row of another process: the point only */
         int idx = proc_find_or_add(&q, sqlite3_column_int64(st, 3), err, errlen);
         if (idx < 0)
             goto fail;
         add_row(&q, st, idx, cols, ncols, point, ts, wsince);
     }
+    if (bw == 0 && pid >= 0) {
+        /* The whole pass would have met every point up to the last one
+         * with rows, each ending what was gone by then. */
+        int64_t last = last_point(db, tier, from, until);
+        if (last > cur_ts) {
+            if (!q.in_window && last > wsince)
+                enter_window(&q, wsince);
+            expire(&q, last);
+        }
+    }
     if (bw == 0) {
         if (!q.in_window)
             enter_window(&q, since);
         finish_window(&q, since, one.last_ns > since ? one.last_ns : since);
-        if (tier != PH_TIER_RAW && !q.grouped && q_app_rows(&q, db, since, until, 0) < 0)
+        if (tier != PH_TIER_RAW && !q.grouped && pid < 0 && q_app_rows(&q, db, since, until, 0) < 0)
             goto fail;
         snapshot(&q, &one, out, 1, room);
     }

@@ -203,6 +203,78 @@ TEST(rollups_agree_with_raw_on_every_closed_window)
     ph_store_close(s);
 }
 
+/* A query of one pid gives each of its processes exactly what the whole
+ * window's answer gives it, on every tier and stitch (only its rows and
+ * the keyframes' are read: the keyframes still end processes that left no
+ * exit). */
+TEST(one_pid_queries_give_each_process_its_whole_window_figures)
+{
+    ph_gen_opts o;
+    small_history(&o);
+    ph_store *s = generate("onepid.db", &o);
+    if (!s)
+        return;
+    char err[256] = "";
+    int64_t t0 = o.start_ns;
+    struct { int64_t from, to; } win[] = {
+        {t0, t0 + 7 * HOUR},                                   /* hour rows */
+        {t0 + HOUR + 17 * 60 * SEC, t0 + 5 * HOUR + 3 * 60 * SEC}, /* minute, hour, minute */
+        {t0 + 2 * HOUR + 7 * SEC, t0 + 2 * HOUR + 41 * 60 * SEC + 13 * SEC}, /* raw edges */
+        {t0 + 3 * HOUR, t0 + 5 * HOUR},                        /* across a sleep gap */
+    };
+    ph_mask want = ~(ph_mask)0;
+    int compared = 0, several = 0;
+    for (size_t w = 0; w < sizeof win / sizeof win[0]; w++) {
+        ph_result all;
+        if (ph_query_window_metrics(s, win[w].from, win[w].to, want, 0, &all, err, sizeof err) < 0) {
+            t_fail(__FILE__, __LINE__, "%s", err);
+            continue;
+        }
+        for (int pid = 0; pid <= o.pid_span + 400; pid++) {
+            size_t expect = 0;
+            for (size_t i = 0; i < all.nprocs; i++)
+                expect += all.procs[i].pid == pid;
+            if (!expect)
+                continue;
+            several += expect > 1;
+            ph_result one;
+            if (ph_query_window_pid(s, win[w].from, win[w].to, want, 0, pid, &one, err, sizeof err) < 0) {
+                t_fail(__FILE__, __LINE__, "%s", err);
+                continue;
+            }
+            CHECK_I(one.win.samples, all.win.samples);
+            CHECK_I((int64_t)one.nprocs, (int64_t)expect);
+            for (size_t i = 0; i < one.nprocs; i++) {
+                const ph_agg *x = &one.procs[i], *y = by_proc(&all, x->proc);
+                if (!y) {
+                    t_fail(__FILE__, __LINE__, "window %zu pid %d: process %lld not in the whole answer", w, pid,
+                           (long long)x->proc);
+                    continue;
+                }
+                CHECK_I(x->have, y->have);
+                for (int m = 0; m < PH_METRIC_COUNT; m++)
+                    if (ph_agg_get(x, m, -1) != ph_agg_get(y, m, -1))
+                        t_fail(__FILE__, __LINE__, "window %zu pid %d: %s %lld vs %lld", w, pid,
+                               ph_metric_column((enum ph_metric)m), (long long)ph_agg_get(x, m, -1),
+                               (long long)ph_agg_get(y, m, -1));
+                CHECK_I(x->mem_peak, y->mem_peak);
+                CHECK_I(x->mem_peak_ns, y->mem_peak_ns);
+                CHECK_I(x->mem_last, y->mem_last);
+                CHECK_I(x->mem_avg, y->mem_avg);
+                CHECK_I(x->first_ns, y->first_ns);
+                CHECK_I(x->last_ns, y->last_ns);
+                CHECK_I(x->rows, y->rows);
+                compared++;
+            }
+            ph_result_free(&one);
+        }
+        ph_result_free(&all);
+    }
+    CHECK(compared > 100);
+    CHECK(several > 0); /* pids named several processes in a window */
+    ph_store_close(s);
+}
+
 TEST(rollup_is_idempotent_and_resumable)
 {
     ph_gen_opts o;
