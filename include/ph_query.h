@@ -37,8 +37,14 @@ typedef struct ph_agg {
     char *app;
     int nprocs;        /* processes in the group (1 for a process) */
     int procs_max;     /* apps: most processes alive at once in the window */
-    int64_t val[PH_METRIC_COUNT]; /* counters: sum; gauges: maximum; valid where `have` */
-    ph_mask have;
+    /* Metric values, counters summed and gauges their maximum: one for
+     * each metric of `slots` (the metrics the query asked for), in metric
+     * order, in memory the result owns. Read them with ph_agg_get: a
+     * month's processes are hundreds of thousands of these, and a command
+     * reads a few of the 61 metrics. */
+    int64_t *vals;
+    ph_mask slots;     /* the metrics vals has room for */
+    ph_mask have;      /* the metrics with a value (within slots) */
     int64_t mem_peak;  /* bytes; < 0 when no memory value */
     int64_t mem_peak_ns;
     int64_t mem_peak_proc; /* apps: the process whose growth reached the peak */
@@ -49,6 +55,17 @@ typedef struct ph_agg {
     int active;        /* ran, was first seen, or was already active in the finer tier */
     int changed;       /* its memory value moved inside the window */
 } ph_agg;
+
+/* Where metric m's value lies (m must be one of a->slots). */
+static inline int64_t *ph_agg_at(const ph_agg *a, int m)
+{
+    return a->vals + __builtin_popcountll(a->slots & (PH_BIT(m) - 1));
+}
+/* Metric m's value, or dflt when it has none. */
+static inline int64_t ph_agg_get(const ph_agg *a, int m, int64_t dflt)
+{
+    return (a->have & PH_BIT(m)) ? *ph_agg_at(a, m) : dflt;
+}
 
 typedef struct ph_window {
     int64_t since, until;  /* as asked, ns */
@@ -87,12 +104,16 @@ typedef struct ph_result {
      * free them alone. When NULL each is its agg's own. apps[] strings
      * are always their agg's own. ph_result_free frees either. */
     struct ph_strpool *strs;
+    /* The metric values of procs[] and apps[] (each agg's vals). */
+    struct ph_valpool *vals;
 } ph_result;
 
 /* The window, from whichever tiers answer it best. */
 int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
                     char *err, size_t errlen);
-/* The same, reading only the metrics in `want` (memory always): cheaper.
+/* The same, reading only the metrics in `want` (memory always, as the
+ * mem_* fields): cheaper, and each agg holds values of want's metrics
+ * only (ph_agg_get on another gives its dflt).
  * With PH_Q_APPS_ONLY, rollup tiers answer from their app rows (a few rows per
  * bucket instead of one per process); `procs` is then empty, and only the
  * app counters of PH_APP_METRICS are summed. */
@@ -116,6 +137,13 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
 #define PH_Q_GROUPED (PH_Q_BY_USER | PH_Q_CGROUP_KEYS) /* apps[] are not apps */
 int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
                             ph_result *out, char *err, size_t errlen);
+/* The same for the processes with pid `pid` only (flags: none of
+ * PH_Q_APPS_ONLY, PH_Q_GROUPED): each has the figures the whole window's
+ * answer gives it, for the rows of those processes read alone (`show` of a
+ * pid over a month need not hold every process of it). apps[] holds only
+ * them. */
+int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
+                        ph_result *out, char *err, size_t errlen);
 /* The window from one tier only (rollups and tests). */
 int ph_query_tier(ph_store *s, enum ph_tier tier, int64_t since, int64_t until,
                   ph_result *out, char *err, size_t errlen);

@@ -51,7 +51,10 @@ static int apps_exec(int argc, char **argv)
     int flags = ph_qflags(&o, o.by == PH_BY_USER ? PH_Q_BY_USER : 0);
     if (explain)
         ph_query_explain(store, o.since_ns, o.until_ns, flags, stderr);
-    if (ph_qwindow(&o, store, o.since_ns, o.until_ns, ph_qmetric_need(), flags, &r) < 0) {
+    /* What the columns read: CPU (with children's) and disk. */
+    ph_mask need = cpu->need | ph_qmetric_find("disk")->need | PH_BIT(PH_M_CHILD_CPU_USER_NS) |
+                   PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
+    if (ph_qwindow(&o, store, o.since_ns, o.until_ns, need, flags, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }

@@ -78,7 +78,69 @@ static int query(ph_store *st, const ph_qopts *o, int64_t since, int64_t until, 
 {
     int flags = o->by == PH_BY_USER ? PH_Q_BY_USER : ((o->by == PH_BY_APP || PH_BY_IS_CGROUP(o->by)) && m->app_rows && !o->children)
                                                          ? PH_Q_APPS_ONLY : 0;
-    return ph_qwindow(o, st, since, until, ph_qmetric_need(), ph_qflags(o, flags), r);
+    /* The one metric compared (CPU with its children's). */
+    ph_mask need = m->need | PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
+    return ph_qwindow(o, st, since, until, need, ph_qflags(o, flags), r);
+}
+
+/* Rows of one window in the order of what matches them with the other's
+ * (pid and name for processes, the app or group key otherwise), equal
+ * keys in row order: a month has tens of thousands of processes in each
+ * window, too many to compare each with each. */
+typedef struct keyed {
+    const ph_agg *row;
+    size_t at;
+} keyed;
+
+static int cmp_key_proc(const void *x, const void *y)
+{
+    const ph_agg *a = ((const keyed *)x)->row, *b = ((const keyed *)y)->row;
+    if (a->pid != b->pid)
+        return a->pid < b->pid ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+static int cmp_key_group(const void *x, const void *y)
+{
+    return strcmp(((const keyed *)x)->row->app, ((const keyed *)y)->row->app);
+}
+
+static int (*key_cmp)(const void *, const void *);
+static int cmp_keyed_at(const void *x, const void *y)
+{
+    int c = key_cmp(x, y);
+    if (c)
+        return c;
+    size_t a = ((const keyed *)x)->at, b = ((const keyed *)y)->at;
+    return (a > b) - (a < b);
+}
+
+static keyed *keyed_sort(const ph_agg *rows, size_t n, int byp)
+{
+    keyed *k = ph_xcalloc(n + 1, sizeof *k);
+    for (size_t i = 0; i < n; i++) {
+        k[i].row = &rows[i];
+        k[i].at = i;
+    }
+    key_cmp = byp ? cmp_key_proc : cmp_key_group;
+    qsort(k, n, sizeof *k, cmp_keyed_at);
+    return k;
+}
+
+/* The first row (in row order) of sorted k[0..n) matching row, or NULL. */
+static const ph_agg *keyed_find(const keyed *k, size_t n, const ph_agg *row, int byp)
+{
+    int (*cmp)(const void *, const void *) = byp ? cmp_key_proc : cmp_key_group;
+    keyed want = {row, 0};
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the first not below */
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp(&k[mid], &want) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && cmp(&k[lo], &want) == 0 ? k[lo].row : NULL;
 }
 
 static int take_vs(void *ctx, int c, const char *arg)
@@ -140,25 +202,19 @@ static int diff_exec(int argc, char **argv)
     change *ch = ph_xcalloc(na + nb + 1, sizeof *ch);
     size_t n = 0;
     int byp = o.by == PH_BY_PROCESS;
+    keyed *after_keys = keyed_sort(ra, na, byp), *before_keys = keyed_sort(rb, nb, byp);
     for (size_t i = 0; i < na; i++) {
         ch[n].name = ra[i].name;
         ch[n].row = &ra[i];
         ch[n].after = ph_qmetric_value(m, &ra[i], o.children);
         ch[n].before = -1;
-        for (size_t j = 0; j < nb; j++)
-            if (byp ? (rb[j].pid == ra[i].pid && strcmp(rb[j].name, ra[i].name) == 0)
-                    : strcmp(rb[j].app, ra[i].app) == 0) {
-                ch[n].before = scaled(ph_qmetric_value(m, &rb[j], o.children), scale);
-                break;
-            }
+        const ph_agg *was = keyed_find(before_keys, nb, &ra[i], byp);
+        if (was)
+            ch[n].before = scaled(ph_qmetric_value(m, was, o.children), scale);
         n++;
     }
     for (size_t j = 0; j < nb; j++) { /* gone since */
-        int seen = 0;
-        for (size_t i = 0; i < na && !seen; i++)
-            seen = byp ? (rb[j].pid == ra[i].pid && strcmp(rb[j].name, ra[i].name) == 0)
-                       : strcmp(rb[j].app, ra[i].app) == 0;
-        if (!seen) {
+        if (!keyed_find(after_keys, na, &rb[j], byp)) {
             ch[n].name = rb[j].name;
             ch[n].row = &rb[j];
             ch[n].before = scaled(ph_qmetric_value(m, &rb[j], o.children), scale);
@@ -252,6 +308,8 @@ static int diff_exec(int argc, char **argv)
              z, w2, what[0] ? "; " : "", what);
     int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     free(ch);
+    free(after_keys);
+    free(before_keys);
     ph_result_free(&before);
     ph_result_free(&after);
     if (fflush(stdout) != 0 || out_err)

@@ -49,8 +49,8 @@ static int64_t chart_value(enum ph_rep_chart c, const ph_agg *a)
     switch (c) {
     case PH_REP_CPU: return ph_qmetric_value(cpu, a, 0);
     case PH_REP_MEM: return a->mem_peak;
-    case PH_REP_READ: return (a->have & PH_BIT(PH_M_DISK_READ_BYTES)) ? a->val[PH_M_DISK_READ_BYTES] : -1;
-    case PH_REP_WRITE: return (a->have & PH_BIT(PH_M_DISK_WRITE_BYTES)) ? a->val[PH_M_DISK_WRITE_BYTES] : -1;
+    case PH_REP_READ: return ph_agg_get(a, PH_M_DISK_READ_BYTES, -1);
+    case PH_REP_WRITE: return ph_agg_get(a, PH_M_DISK_WRITE_BYTES, -1);
     case PH_REP_ENERGY: return ph_qmetric_value(energy, a, 0);
     default: return -1;
     }

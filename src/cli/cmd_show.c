@@ -232,7 +232,9 @@ static int show_exec(int argc, char **argv)
     point *pts = ph_xcalloc(npts + 1, sizeof *pts);
     int found = 0;
     int64_t samples = 0;
-    ph_mask need = ph_qmetric_need();
+    /* What a point shows: CPU (with children's), memory, disk. */
+    ph_mask need = ph_qmetric_find("cpu")->need | ph_qmetric_find("disk")->need |
+                   PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
     /* A group (--by unit, ...): its full key, for the JSON (a container's
      * full id when the short one was given). */
     char *group_id = NULL, *group_name = NULL;
@@ -246,7 +248,14 @@ static int show_exec(int argc, char **argv)
         int flags = ph_qflags(&o, by_pid ? 0 : PH_Q_APPS_ONLY);
         /* ph_qwindow: for a cgroup key, the bucket's processes summed by
          * that key into r.apps, as `top --by KEY` sums the window's. */
-        if (ph_qwindow(&o, store, b, e, need, flags, &r) < 0) {
+        /* A pid: only its processes' rows are read (a month of points
+         * would otherwise replay every process of each). */
+        char qerr[512] = "";
+        int qrc = by_pid ? ph_query_window_pid(store, b, e, need, flags, pid, &r, qerr, sizeof qerr)
+                         : ph_qwindow(&o, store, b, e, need, flags, &r);
+        if (qrc < 0 && qerr[0])
+            ph_err("%s", qerr);
+        if (qrc < 0) {
             free(pts);
             free(group_id);
             free(group_name);
@@ -298,9 +307,9 @@ static int show_exec(int argc, char **argv)
             if (a->mem_peak > pts[i].mem)
                 pts[i].mem = a->mem_peak;
             if (a->have & PH_BIT(PH_M_DISK_READ_BYTES))
-                pts[i].rd = (pts[i].rd < 0 ? 0 : pts[i].rd) + a->val[PH_M_DISK_READ_BYTES];
+                pts[i].rd = (pts[i].rd < 0 ? 0 : pts[i].rd) + *ph_agg_at(a, PH_M_DISK_READ_BYTES);
             if (a->have & PH_BIT(PH_M_DISK_WRITE_BYTES))
-                pts[i].wr = (pts[i].wr < 0 ? 0 : pts[i].wr) + a->val[PH_M_DISK_WRITE_BYTES];
+                pts[i].wr = (pts[i].wr < 0 ? 0 : pts[i].wr) + *ph_agg_at(a, PH_M_DISK_WRITE_BYTES);
             pts[i].found = 1;
             found = 1;
         }

@@ -32,7 +32,7 @@ typedef struct top_totals {
 
 static int64_t sum_or(const ph_agg *a, enum ph_metric m, int64_t dflt)
 {
-    return (a->have & PH_BIT(m)) ? a->val[m] : dflt;
+    return ph_agg_get(a, m, dflt);
 }
 
 static int64_t child_cpu_ns(const ph_agg *a)
@@ -93,8 +93,7 @@ static int64_t window_total(const ph_result *r, enum ph_metric m)
     size_t n = r->nprocs ? r->nprocs : r->napps;
     int64_t t = 0;
     for (size_t i = 0; i < n; i++)
-        if (rows[i].have & PH_BIT(m))
-            t += rows[i].val[m];
+        t += ph_agg_get(&rows[i], m, 0);
     return t;
 }
 
@@ -112,6 +111,17 @@ static double row_gpu_pct(const ph_agg *a, int64_t gpu_total, const ph_window *w
 static int want_gpu(const top_opts *o)
 {
     return strcmp(o->metric->name, "gpu") == 0;
+}
+
+/* The metrics the columns below read (and the sort metric's): a month's
+ * processes each hold room for these only. */
+static ph_mask top_need(const top_opts *o)
+{
+    ph_mask m = o->metric->need;
+    static const char *const shown[] = {"cpu", "disk", "energy", "wakeups", "gpu"};
+    for (size_t i = 0; i < PH_ARRAY_LEN(shown); i++)
+        m |= ph_qmetric_find(shown[i])->need;
+    return m | PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
 }
 
 /* The columns, once, for the table, the JSON rows and the CSV. */
@@ -427,7 +437,7 @@ static int top_exec(int argc, char **argv)
     qflags = ph_qflags(&o.q, qflags);
     if (o.explain)
         ph_query_explain(store, o.q.since_ns, o.q.until_ns, qflags, stderr);
-    if (ph_qwindow(&o.q, store, o.q.since_ns, o.q.until_ns, ph_qmetric_need(), qflags, &r) < 0) {
+    if (ph_qwindow(&o.q, store, o.q.since_ns, o.q.until_ns, top_need(&o), qflags, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }

@@ -191,11 +191,10 @@ static int64_t sum_of(const ph_agg *a, ph_mask bits)
 {
     int64_t v = 0;
     int any = 0;
-    for (int m = 0; m < PH_METRIC_COUNT; m++)
-        if ((bits & PH_BIT(m)) && (a->have & PH_BIT(m))) {
-            v += a->val[m];
-            any = 1;
-        }
+    for (ph_mask h = bits & a->have; h; h &= h - 1) {
+        v += *ph_agg_at(a, __builtin_ctzll(h));
+        any = 1;
+    }
     return any ? v : -1;
 }
 
@@ -213,11 +212,11 @@ int64_t ph_qmetric_value(const ph_qmetric *m, const ph_agg *a, int children)
     }
     /* Platforms name the same thing differently: prefer the total. */
     if (strcmp(m->name, "ctxsw") == 0 && (a->have & PH_BIT(PH_M_CTXSW_TOTAL)))
-        return a->val[PH_M_CTXSW_TOTAL];
+        return *ph_agg_at(a, PH_M_CTXSW_TOTAL);
     if (strcmp(m->name, "ctxsw") == 0)
         return sum_of(a, PH_BIT(PH_M_CTXSW_VOLUNTARY) | PH_BIT(PH_M_CTXSW_INVOLUNTARY));
     if (strcmp(m->name, "faults") == 0 && (a->have & PH_BIT(PH_M_FAULTS_TOTAL)))
-        return a->val[PH_M_FAULTS_TOTAL];
+        return *ph_agg_at(a, PH_M_FAULTS_TOTAL);
     if (strcmp(m->name, "faults") == 0)
         return sum_of(a, PH_BIT(PH_M_FAULTS_MINOR) | PH_BIT(PH_M_FAULTS_MAJOR));
     return sum_of(a, m->need);

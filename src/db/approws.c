@@ -36,6 +36,7 @@ static void qstate_begin(qstate *q, ph_result *work, int tier, int flags)
     q->tier = tier;
     q->cg_key = flags & PH_Q_CGROUP_KEYS;
     q->grouped = q->cg_key != 0;
+    q->slots = PH_APP_METRICS;
     ph_imap_init(&q->app_index);
 }
 
@@ -76,9 +77,9 @@ static void add_row(qstate *q, sqlite3_stmt *st, int a, int64_t ts, int64_t sinc
         if (totals) {
             g->nprocs = 1;
             for (size_t c = 0; c < PH_ARRAY_LEN(app_counter); c++) {
-                if (sqlite3_column_type(st, 7 + (int)c) == SQLITE_NULL)
+                if (sqlite3_column_type(st, 7 + (int)c) == SQLITE_NULL || !(g->slots & PH_BIT(app_counter[c])))
                     continue;
-                g->val[app_counter[c]] += sqlite3_column_int64(st, 7 + (int)c);
+                *ph_agg_at(g, app_counter[c]) += sqlite3_column_int64(st, 7 + (int)c);
                 g->have |= PH_BIT(app_counter[c]);
             }
             if (!g->first_ns)
@@ -194,6 +195,7 @@ int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
         *g = work.apps[i];
         g->name = ph_xstrdup(g->name);
         g->app = ph_xstrdup(g->app);
+        q_agg_own(out, g);
         g->nprocs = g->procs_max;
     }
     rc = 0;
@@ -230,12 +232,19 @@ static void app_window_out(qstate *q, ph_result *out)
             *g = *a;
             g->name = ph_xstrdup(g->name);
             g->app = ph_xstrdup(g->app);
+            q_agg_own(out, g);
             g->nprocs = g->procs_max;
         }
         char *name = a->name, *app = a->app;
+        int64_t *val = a->vals;
+        ph_mask slots = a->slots;
         memset(a, 0, sizeof *a);
         a->name = name;
         a->app = app;
+        a->vals = val; /* its room, emptied */
+        a->slots = slots;
+        if (val)
+            memset(val, 0, (size_t)__builtin_popcountll(slots) * sizeof *val);
         a->pid = -1;
         a->uid = -1;
         a->mem_peak = a->mem_last = a->mem_avg = -1;

@@ -357,9 +357,10 @@ static int window_out(bt_pass *b, size_t limit, ph_result *res, char *err, size_
         a->pid = p->pid;
         a->uid = -1;
         a->nprocs = 1;
-        a->have = p->have ? p->have : PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS);
-        a->val[PH_M_CPU_USER_NS] = p->cpu_user;
-        a->val[PH_M_CPU_SYSTEM_NS] = p->cpu_sys;
+        q_agg_room(res, a, PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS));
+        a->have = p->have ? p->have : a->slots;
+        *ph_agg_at(a, PH_M_CPU_USER_NS) = p->cpu_user;
+        *ph_agg_at(a, PH_M_CPU_SYSTEM_NS) = p->cpu_sys;
         a->mem_peak = p->peak;
         a->mem_last = a->mem_avg = -1;
         if (!p->name) { /* a process listed in many windows is read once */
@@ -514,7 +515,7 @@ static int window_alone(ph_store *s, int64_t at, int64_t bw, size_t limit, bt_fn
     size_t n = 0;
     for (size_t i = 0; i < one.nprocs; i++) {
         const ph_agg *p = &one.procs[i];
-        int64_t v = cpu_of(p->have, p->val[PH_M_CPU_USER_NS], p->val[PH_M_CPU_SYSTEM_NS]);
+        int64_t v = cpu_of(p->have, ph_agg_get(p, PH_M_CPU_USER_NS, 0), ph_agg_get(p, PH_M_CPU_SYSTEM_NS, 0));
         if (v <= 0 && p->mem_peak <= 0)
             continue;
         c[n].cpu = v;
@@ -537,9 +538,10 @@ static int window_alone(ph_store *s, int64_t at, int64_t bw, size_t limit, bt_fn
         a->pid = p->pid;
         a->uid = p->uid;
         a->nprocs = 1;
+        q_agg_room(&res, a, cpu);
         a->have = p->have & cpu;
-        a->val[PH_M_CPU_USER_NS] = (a->have & PH_BIT(PH_M_CPU_USER_NS)) ? p->val[PH_M_CPU_USER_NS] : 0;
-        a->val[PH_M_CPU_SYSTEM_NS] = (a->have & PH_BIT(PH_M_CPU_SYSTEM_NS)) ? p->val[PH_M_CPU_SYSTEM_NS] : 0;
+        *ph_agg_at(a, PH_M_CPU_USER_NS) = ph_agg_get(p, PH_M_CPU_USER_NS, 0);
+        *ph_agg_at(a, PH_M_CPU_SYSTEM_NS) = ph_agg_get(p, PH_M_CPU_SYSTEM_NS, 0);
         if (!a->have)
             a->have = cpu; /* ran for none of it: 0 */
         a->mem_peak = p->mem_peak;

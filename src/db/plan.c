@@ -96,18 +96,11 @@ size_t ph_query_plan(ph_store *s, int64_t since, int64_t until, ph_segment *seg,
     return p.n;
 }
 
-/* Merge b into a: counters add, gauges and peaks take the max. */
-static void merge_agg(ph_agg *a, const ph_agg *b)
+/* Merge b into a: counters add, gauges and peaks take the max (a's room
+ * for values widened in `in` when b has more). */
+static void merge_agg(ph_result *in, ph_agg *a, const ph_agg *b)
 {
-    for (int m = 0; m < PH_METRIC_COUNT; m++) {
-        if (!(b->have & PH_BIT(m)))
-            continue;
-        if (ph_metric_kind((enum ph_metric)m) == PH_COUNTER)
-            a->val[m] = (a->have & PH_BIT(m)) ? a->val[m] + b->val[m] : b->val[m];
-        else if (!(a->have & PH_BIT(m)) || b->val[m] > a->val[m])
-            a->val[m] = b->val[m];
-    }
-    a->have |= b->have;
+    q_agg_add_vals(in, a, b);
     if (b->mem_peak > a->mem_peak) {
         a->mem_peak = b->mem_peak;
         a->mem_peak_ns = b->mem_peak_ns;
@@ -129,8 +122,8 @@ static void merge_agg(ph_agg *a, const ph_agg *b)
 /* Merge src into dst, matching processes by id (pindex) or apps by name
  * (index). New entries take src's strings (src is freed after). dst grows
  * geometrically: a month has hundreds of thousands of processes. */
-static void merge_list(ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, q_pidx *pindex, ph_agg *src,
-                       size_t m)
+static void merge_list(ph_result *in, ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, q_pidx *pindex,
+                       ph_agg *src, size_t m)
 {
     for (size_t j = 0; j < m; j++) {
         int64_t key = src[j].proc;
@@ -140,7 +133,7 @@ static void merge_list(ph_agg **dst, size_t *n, size_t *cap, ph_imap *index, q_p
         else
             found = q_pidx_get(pindex, key);
         if (found >= 0) {
-            merge_agg(&(*dst)[found], &src[j]);
+            merge_agg(in, &(*dst)[found], &src[j]);
             continue;
         }
         if (*n == *cap) {
@@ -180,29 +173,49 @@ static enum seg_rows segment_rows(ph_store *s, const ph_segment *seg, int flags)
 
 /* One segment's answer; with `room` (a stitch) its process array keeps
  * room to append to and *room is its size in entries. */
-static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int flags, ph_result *out,
-                         size_t *room, char *err, size_t errlen)
+static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int flags, int64_t pid,
+                         ph_result *out, size_t *room, char *err, size_t errlen)
 {
     if (room)
         *room = 0;
     if (segment_rows(s, seg, flags) != ROWS_PROCESS)
         return q_app_segment(s, seg->tier, seg->since, seg->until, flags, out, err, errlen);
     memset(out, 0, sizeof *out);
-    int rc = q_replay(s, seg->tier, seg->since, seg->until, 0, want, flags, NULL, NULL, out, room, err, errlen);
+    int rc = q_replay_pid(s, seg->tier, seg->since, seg->until, 0, want, flags, pid, NULL, NULL, out, room, err,
+                          errlen);
     if (rc == 0 && room && *room < out->nprocs)
         *room = out->nprocs;
     return rc;
 }
 
+static int window_query(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
+                        ph_result *out, char *err, size_t errlen);
+
 int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
                             ph_result *out, char *err, size_t errlen)
+{
+    return window_query(s, since, until, want, flags, -1, out, err, errlen);
+}
+
+int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
+                        ph_result *out, char *err, size_t errlen)
+{
+    if (pid < 0 || (flags & (PH_Q_APPS_ONLY | PH_Q_GROUPED))) {
+        ph_fmt(err, errlen, "internal: a query of one pid reads process rows, grouped by app");
+        return -1;
+    }
+    return window_query(s, since, until, want, flags, pid, out, err, errlen);
+}
+
+static int window_query(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
+                        ph_result *out, char *err, size_t errlen)
 {
     int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);
     ph_segment seg[16];
     size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
     if (n <= 1) {
         ph_segment one = {PH_TIER_RAW, since, until};
-        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, out, NULL, err, errlen);
+        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, pid, out, NULL, err, errlen);
         if (rc == 0) {
             out->win.since = since;
             out->win.until = until;
@@ -218,7 +231,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     size_t big = 0;
     for (size_t k = 0; k < n; k++) {
         ph_result *part = &parts[k];
-        if (query_segment(s, &seg[k], want, flags, part, &room[k], err, errlen) < 0) {
+        if (query_segment(s, &seg[k], want, flags, pid, part, &room[k], err, errlen) < 0) {
             for (size_t j = 0; j < k; j++)
                 ph_result_free(&parts[j]);
             memset(out, 0, sizeof *out);
@@ -263,7 +276,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     memset(&bidx, 0, sizeof bidx);
     ph_imap_init(&aidx);
     for (size_t k = 0; k < big; k++)
-        merge_list(&before, &nbefore, &bcap, NULL, &bidx, parts[k].procs, parts[k].nprocs);
+        merge_list(out, &before, &nbefore, &bcap, NULL, &bidx, parts[k].procs, parts[k].nprocs);
     out->procs = parts[big].procs;
     out->nprocs = parts[big].nprocs;
     pcap = room[big];
@@ -276,7 +289,7 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
         if (found < 0)
             continue;
         ph_agg *later = &out->procs[found], tmp = before[i];
-        merge_agg(&tmp, later);
+        merge_agg(out, &tmp, later);
         tmp.name = later->name;
         tmp.app = later->app;
         *later = tmp;
@@ -296,12 +309,12 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
     free(before);
     q_pidx_free(&bidx);
     for (size_t k = big + 1; k < n; k++)
-        merge_list(&out->procs, &out->nprocs, &pcap, NULL, &pidx, parts[k].procs, parts[k].nprocs);
+        merge_list(out, &out->procs, &out->nprocs, &pcap, NULL, &pidx, parts[k].procs, parts[k].nprocs);
 
     /* Apps, in time order. */
     for (size_t k = 0; k < n; k++)
         /* App peaks combine by max; their process counts are recounted below. */
-        merge_list(&out->apps, &out->napps, &acap, &aidx, NULL, parts[k].apps, parts[k].napps);
+        merge_list(out, &out->apps, &out->napps, &acap, &aidx, NULL, parts[k].apps, parts[k].napps);
     for (size_t i = 0; i < out->napps; i++)
         out->apps[i].nprocs = apps_only ? out->apps[i].procs_max : 0;
     for (size_t i = 0; i < out->nprocs && !apps_only; i++) {
@@ -310,9 +323,11 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
         if (j >= 0)
             out->apps[j].nprocs++;
     }
-    /* The processes' strings are their segments' pools, out's now. */
+    /* The processes' strings and every agg's values are their segments'
+     * pools, out's now. */
     for (size_t k = 0; k < n; k++) {
         q_pool_move(&out->strs, &parts[k].strs);
+        q_vals_move(&out->vals, &parts[k].vals);
         parts[k].nprocs = 0;
         ph_result_free(&parts[k]);
     }

@@ -57,6 +57,24 @@ struct ph_strpool {
 /* Append src's blocks to *dst (src is empty after). */
 void q_pool_move(struct ph_strpool **dst, struct ph_strpool **src);
 
+/* The metric values of a result's aggs (ph_result.vals): blocks of
+ * int64s, each block the next's owner. A result's first blocks are small
+ * (a rollup bucket's few processes), later ones larger. */
+struct ph_valpool {
+    struct ph_valpool *next;
+    size_t used, cap;
+    int64_t data[];
+};
+/* Append src's blocks to *dst (src is empty after). */
+void q_vals_move(struct ph_valpool **dst, struct ph_valpool **src);
+/* Room in r for a's values of `slots`, all 0; a->have is cleared. */
+void q_agg_room(ph_result *r, ph_agg *a, ph_mask slots);
+/* a's values copied into r's pool (a copied out of another result). */
+void q_agg_own(ph_result *r, ph_agg *a);
+/* b's values into a (counters add, gauges take the maximum), a's room
+ * widened in r where b has metrics a has no room for. */
+void q_agg_add_vals(ph_result *r, ph_agg *a, const ph_agg *b);
+
 typedef struct qstate {
     enum ph_tier tier;
     ph_result *r;
@@ -87,6 +105,7 @@ typedef struct qstate {
     ph_imap str_index;  /* interned strings of r->strs, by hash (ph_smap_find) */
     char **strv; size_t nstrv, capstrv;
     ph_mask counters;   /* the metrics that are counters (summed) */
+    ph_mask slots;      /* the metrics each agg has room for (what was asked) */
 } qstate;
 
 /* A cgroup key's dimension as group rows name it ("unit", "slice",
@@ -119,6 +138,11 @@ int q_rollup_tier_for(const int64_t *done, const int64_t *pruned, int64_t a, int
 int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
              int flags, int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, ph_result *out,
              size_t *room, char *err, size_t errlen);
+/* The same, reading only the processes with pid `pid` when pid >= 0 (their
+ * figures are what the whole pass gives them; the apps hold them only). */
+int q_replay_pid(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
+                 int flags, int64_t pid, int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
+                 ph_result *out, size_t *room, char *err, size_t errlen);
 
 /* The app-row engine (approws.c): one pass over a rollup tier's app rows
  * of (lookback, until], carrying each app's value across buckets. It sets

@@ -104,6 +104,7 @@ int q_app_find_or_add(qstate *q, const char *app)
     a->app = ph_xstrdup(app);
     a->name = ph_xstrdup(app);
     a->mem_peak = a->mem_last = a->mem_avg = -1;
+    q_agg_room(r, a, q->slots);
     q->app_sum[i] = 0;
     q->app_live[i] = 0;
     q->app_grower[i] = 0;
@@ -357,6 +358,106 @@ static void prefault(void *p, size_t n)
 #endif
 }
 
+/*
+ * Metric values (ph_agg.vals): a bump allocator in blocks that double from
+ * 4 KiB to 1 MiB, so a rollup bucket of a few processes takes one small
+ * block and a month's processes a few dozen large ones, faulted in whole
+ * (they fill in order). Values are never freed one by one: the result's
+ * blocks go with it.
+ */
+#define VALS_FIRST 512
+#define VALS_MAX (1 << 17)
+static int64_t *vals_take(ph_result *r, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    struct ph_valpool *p = r->vals;
+    if (!p || p->cap - p->used < n) {
+        size_t cap = p ? (p->cap < VALS_MAX ? p->cap * 2 : VALS_MAX) : VALS_FIRST;
+        if (cap < n)
+            cap = n;
+        struct ph_valpool *b = ph_xcalloc(1, sizeof *b + cap * sizeof b->data[0]);
+        if (cap >= VALS_MAX)
+            prefault(b->data, cap * sizeof b->data[0]);
+        b->next = p;
+        b->cap = cap;
+        r->vals = p = b;
+    }
+    int64_t *v = p->data + p->used;
+    p->used += n;
+    return v;
+}
+
+void q_vals_move(struct ph_valpool **dst, struct ph_valpool **src)
+{
+    if (!*src)
+        return;
+    struct ph_valpool *last = *src;
+    while (last->next)
+        last = last->next;
+    last->next = *dst;
+    *dst = *src;
+    *src = NULL;
+}
+
+static void vals_free(struct ph_valpool *p)
+{
+    while (p) {
+        struct ph_valpool *next = p->next;
+        free(p);
+        p = next;
+    }
+}
+
+static size_t nslots(ph_mask slots)
+{
+    return (size_t)__builtin_popcountll(slots);
+}
+
+void q_agg_room(ph_result *r, ph_agg *a, ph_mask slots)
+{
+    a->slots = slots;
+    a->have = 0;
+    a->vals = vals_take(r, nslots(slots));
+}
+
+void q_agg_own(ph_result *r, ph_agg *a)
+{
+    const int64_t *from = a->vals;
+    a->vals = vals_take(r, nslots(a->slots));
+    if (a->vals)
+        memcpy(a->vals, from, nslots(a->slots) * sizeof *a->vals);
+}
+
+/* a's room widened to hold `slots` too, its values kept. */
+static void agg_widen(ph_result *r, ph_agg *a, ph_mask slots)
+{
+    ph_agg wide = *a;
+    q_agg_room(r, &wide, a->slots | slots);
+    for (ph_mask h = a->have; h; h &= h - 1) {
+        int m = __builtin_ctzll(h);
+        *ph_agg_at(&wide, m) = *ph_agg_at(a, m);
+    }
+    a->slots = wide.slots;
+    a->vals = wide.vals;
+}
+
+void q_agg_add_vals(ph_result *r, ph_agg *a, const ph_agg *b)
+{
+    if (b->have & ~a->slots)
+        agg_widen(r, a, b->have);
+    ph_mask counters = ph_metric_counters();
+    for (ph_mask h = b->have; h; h &= h - 1) {
+        int m = __builtin_ctzll(h);
+        int64_t v = *ph_agg_at(b, m), *to = ph_agg_at(a, m);
+        if (counters & PH_BIT(m))
+            *to = (a->have & PH_BIT(m)) ? *to + v : v;
+        else if (!(a->have & PH_BIT(m)) || v > *to)
+            *to = v;
+    }
+    a->have |= b->have;
+}
+
 static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
 {
     int found = q_pidx_get(&q->proc_index, proc);
@@ -378,6 +479,7 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
     live *l = &q->lv[idx];
     memset(a, 0, sizeof *a);
     memset(l, 0, sizeof *l);
+    q_agg_room(r, a, q->slots);
     a->proc = proc;
     a->nprocs = 1;
     a->mem_peak = a->mem_last = a->mem_avg = -1;
@@ -614,6 +716,7 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal,
             *a = r->procs[i];
             a->name = ph_xstrdup(a->name);
             a->app = ph_xstrdup(a->app);
+            q_agg_own(out, a);
         }
         int ai = q->lv[i].app;
         if (map[ai] < 0) {
@@ -625,8 +728,7 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal,
             n->nprocs = 0;
             n->rows = 0;
             n->active = 0;
-            n->have = 0;
-            memset(n->val, 0, sizeof n->val);
+            q_agg_room(out, n, r->apps[ai].slots);
         }
         ph_agg *g = &out->apps[map[ai]];
         if (g->nprocs == 0 || a->first_ns < g->first_ns)
@@ -645,15 +747,7 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal,
             g->mem_peak_ns = a->mem_peak_ns;
             g->mem_peak_proc = a->proc;
         }
-        for (int m = 0; m < PH_METRIC_COUNT; m++) {
-            if (!(a->have & PH_BIT(m)))
-                continue;
-            if (ph_metric_kind((enum ph_metric)m) == PH_COUNTER)
-                g->val[m] += a->val[m];
-            else if (!(g->have & PH_BIT(m)) || a->val[m] > g->val[m])
-                g->val[m] = a->val[m];
-        }
-        g->have |= a->have;
+        q_agg_add_vals(out, g, a);
     }
     free(map);
     if (steal) {
@@ -670,6 +764,8 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal,
         r->procs = NULL;
         r->nprocs = 0;
         q_pool_move(&out->strs, &r->strs); /* the processes' strings go with them */
+        q_vals_move(&out->vals, &r->vals);  /* and their values (the working apps' too: */
+                                            /* the state is not read after this) */
     }
 }
 
@@ -683,7 +779,8 @@ static void reset_bucket(qstate *q)
         int i = q->inwin[k];
         ph_agg *a = &r->procs[i];
         live *l = &q->lv[i];
-        memset(a->val, 0, sizeof a->val);
+        if (a->vals)
+            memset(a->vals, 0, nslots(a->slots) * sizeof *a->vals);
         a->have = 0;
         a->mem_peak = a->mem_last = a->mem_avg = -1;
         a->mem_peak_ns = a->first_ns = a->last_ns = 0;
@@ -722,8 +819,8 @@ static void lifetime_in_window(live *l, ph_agg *a, int64_t since)
      * rollup row in a keyframe bucket): the tiers built from this result
      * keep knowing it. */
     if (l->hwm_in < 0 && l->hwm_before >= 0 && !(a->have & PH_BIT(PH_M_PEAK_RESIDENT_BYTES)) &&
-        !(a->have & PH_BIT(PH_M_FOOTPRINT_BYTES))) {
-        a->val[PH_M_PEAK_RESIDENT_BYTES] = l->hwm_before;
+        !(a->have & PH_BIT(PH_M_FOOTPRINT_BYTES)) && (a->slots & PH_BIT(PH_M_PEAK_RESIDENT_BYTES))) {
+        *ph_agg_at(a, PH_M_PEAK_RESIDENT_BYTES) = l->hwm_before;
         a->have |= PH_BIT(PH_M_PEAK_RESIDENT_BYTES);
     }
     if (l->hwm_in < 0 || l->hwm_in <= a->mem_peak)
@@ -821,32 +918,67 @@ void q_state_free(qstate *q)
 /* The pass's statement: per row its point (sample or bucket), time,
  * keyframe flag, process, activity, the rollups' last and mean memory, then
  * the metrics of cols[0..ncols), over (lookback, until] in time order. */
-static int prepare_rows(sqlite3 *db, enum ph_tier tier, const int *cols, int ncols, sqlite3_stmt **st)
+/* With one_pid (?3), column 7 says whether the row is of a process with
+ * that pid, and only those rows and the keyframes' are read: the others'
+ * columns are never decoded, and the keyframes still end, at each, the
+ * processes without a row there. */
+#define ROW_SELECTED 7
+static int prepare_rows(sqlite3 *db, enum ph_tier tier, const int *cols, int ncols, int one_pid,
+                        sqlite3_stmt **st)
 {
     char sql[4096];
     size_t off;
     int64_t width = ph_tiers[tier].width_ns, key = ph_tiers[tier].keyframe_ns;
+    const char *sel = !one_pid ? "1"
+                      : tier == PH_TIER_RAW ? "ps.proc IN (SELECT proc FROM process WHERE pid = ?3)"
+                                            : "proc IN (SELECT proc FROM process WHERE pid = ?3)";
     if (tier == PH_TIER_RAW)
         off = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT s.sample, s.ts_ns, s.keyframe, ps.proc, ps.kind <> 3, NULL, NULL, NULL");
+                               "SELECT s.sample, s.ts_ns, s.keyframe, ps.proc, ps.kind <> 3, NULL, NULL, %s", sel);
     else
         off = (size_t)snprintf(sql, sizeof sql,
                                "SELECT bucket_ns, bucket_ns + %lld, bucket_ns %% %lld = 0, proc, active,"
-                               " mem_last_bytes, mem_avg_bytes, NULL",
-                               (long long)width, (long long)key);
+                               " mem_last_bytes, mem_avg_bytes, %s",
+                               (long long)width, (long long)key, sel);
     for (int k = 0; k < ncols; k++)
         off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)cols[k]));
     if (tier == PH_TIER_RAW)
         snprintf(sql + off, sizeof sql - off,
                  " FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
-                 " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2 ORDER BY s.ts_ns, s.sample");
+                 " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2%s ORDER BY s.ts_ns, s.sample",
+                 one_pid ? " AND (s.keyframe = 1 OR ps.proc IN (SELECT proc FROM process WHERE pid = ?3))" : "");
     else
         snprintf(sql + off, sizeof sql - off,
-                 " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
-                 ph_tiers[tier].procs, (long long)width, (long long)width);
+                 " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld%s ORDER BY bucket_ns",
+                 ph_tiers[tier].procs, (long long)width, (long long)width,
+                 one_pid ? " AND (bucket_ns % ?4 = 0 OR proc IN (SELECT proc FROM process WHERE pid = ?3))" : "");
     if (sql_truncated(sql, sizeof sql))
         return -1;
     return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* The time of the last point with process rows in (from, until], as a
+ * pass over them would end (INT64_MIN: none). */
+static int64_t last_point(sqlite3 *db, enum ph_tier tier, int64_t from, int64_t until)
+{
+    char sql[512];
+    int64_t w = ph_tiers[tier].width_ns, last = INT64_MIN;
+    if (tier == PH_TIER_RAW)
+        snprintf(sql, sizeof sql,
+                 "SELECT max(s.ts_ns) FROM sample s WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2"
+                 " AND EXISTS (SELECT 1 FROM proc_sample ps WHERE ps.sample = s.sample)");
+    else
+        snprintf(sql, sizeof sql, "SELECT max(bucket_ns) + %lld FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld",
+                 (long long)w, ph_tiers[tier].procs, (long long)w, (long long)w);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return last;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, until);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        last = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return last;
 }
 
 /* The first process id whose first sighting is after t, taking ids to
@@ -993,15 +1125,19 @@ static void add_row(qstate *q, sqlite3_stmt *st, int idx, const int *cols, int n
         a->mem_peak = life;
         a->mem_peak_ns = ts;
     }
+    /* The metrics asked for (memory columns are read whether or not). */
+    int64_t *val = a->vals;
+    ph_mask slots = a->slots;
     for (int k = 0; k < ncols; k++) {
         int m = cols[k];
         ph_mask bit = PH_BIT(m);
-        if (!(v.have & bit))
+        if (!(v.have & slots & bit))
             continue;
+        int64_t *to = val + __builtin_popcountll(slots & (bit - 1));
         if (counters & bit)
-            a->val[m] += v.v[m];
-        else if (!(a->have & bit) || v.v[m] > a->val[m])
-            a->val[m] = v.v[m];
+            *to += v.v[m];
+        else if (!(a->have & bit) || v.v[m] > *to)
+            *to = v.v[m];
         a->have |= bit;
     }
 }
@@ -1052,7 +1188,16 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
                ph_mask want, int flags, bucket_fn fn, void *ctx, ph_result *out, size_t *room, char *err,
                size_t errlen)
 {
+    return q_replay_pid(store, tier, since, until, bw, want, flags, -1, fn, ctx, out, room, err, errlen);
+}
+
+int q_replay_pid(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
+                 int flags, int64_t pid, bucket_fn fn, void *ctx, ph_result *out, size_t *room, char *err,
+                 size_t errlen)
+{
     int cols[PH_METRIC_COUNT], ncols = 0; /* the metrics read, in column order */
+    /* Memory is read always; the aggs keep room only for what was asked. */
+    ph_mask slots = want & (PH_METRIC_COUNT < 64 ? (PH_BIT(PH_METRIC_COUNT) - 1) : ~(ph_mask)0);
     want |= PH_BIT(PH_M_FOOTPRINT_BYTES) | PH_BIT(PH_M_RESIDENT_BYTES) | PH_LIFETIME_PEAKS;
     for (int m = 0; m < PH_METRIC_COUNT; m++)
         if (want & PH_BIT(m))
@@ -1074,6 +1219,7 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
     q.cg_key = flags & PH_Q_CGROUP_KEYS;
     q.grouped = q.by_user || q.cg_key;
     q.counters = ph_metric_counters();
+    q.slots = slots;
     ph_imap_init(&q.app_index);
     if (bw > 0) {
         nb = (size_t)((until - since) / bw);
@@ -1091,10 +1237,10 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
     if (prepare_meta(store, &q, &q.meta) < 0)
         goto fail;
 
-    if (prepare_rows(db, tier, cols, ncols, &st) < 0)
+    if (prepare_rows(db, tier, cols, ncols, pid >= 0, &st) < 0)
         goto fail;
     int64_t from = q_lookback_from(db, tier, since);
-    size_t hint = procs_hint(db, tier, from, until);
+    size_t hint = pid >= 0 ? 0 : procs_hint(db, tier, from, until);
     /* A reservation: its pages become resident as processes come. */
     if (hint > 256 && hint < SIZE_MAX / sizeof *work.procs) {
         work.procs = malloc(hint * sizeof *work.procs);
@@ -1110,6 +1256,11 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
     }
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, until);
+    if (pid >= 0) {
+        sqlite3_bind_int64(st, 3, pid);
+        if (tier != PH_TIER_RAW)
+            sqlite3_bind_int64(st, 4, ph_tiers[tier].keyframe_ns);
+    }
 
     int64_t cur_point = INT64_MIN, cur_ts = 0;
     int64_t wsince = since, wuntil = bw > 0 ? since + bw : until; /* the current window */
@@ -1154,16 +1305,28 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
             cur_ts = ts;
             cur_key = sqlite3_column_int(st, 2);
         }
+        if (!sqlite3_column_int(st, ROW_SELECTED))
+            continue; /* a keyframe's row of another process: the point only */
         int idx = proc_find_or_add(&q, sqlite3_column_int64(st, 3), err, errlen);
         if (idx < 0)
             goto fail;
         add_row(&q, st, idx, cols, ncols, point, ts, wsince);
     }
+    if (bw == 0 && pid >= 0) {
+        /* The whole pass would have met every point up to the last one
+         * with rows, each ending what was gone by then. */
+        int64_t last = last_point(db, tier, from, until);
+        if (last > cur_ts) {
+            if (!q.in_window && last > wsince)
+                enter_window(&q, wsince);
+            expire(&q, last);
+        }
+    }
     if (bw == 0) {
         if (!q.in_window)
             enter_window(&q, since);
         finish_window(&q, since, one.last_ns > since ? one.last_ns : since);
-        if (tier != PH_TIER_RAW && !q.grouped && q_app_rows(&q, db, since, until, 0) < 0)
+        if (tier != PH_TIER_RAW && !q.grouped && pid < 0 && q_app_rows(&q, db, since, until, 0) < 0)
             goto fail;
         snapshot(&q, &one, out, 1, room);
     }
@@ -1217,6 +1380,7 @@ void ph_result_free(ph_result *r)
         free(r->procs[i].app);
     }
     pool_free(r->strs);
+    vals_free(r->vals);
     for (size_t i = 0; i < r->napps; i++) {
         free(r->apps[i].name);
         free(r->apps[i].app);

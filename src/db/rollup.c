@@ -83,7 +83,7 @@ static int put_group_row(sqlite3_stmt *st, const ph_agg *a)
     bind_opt(st, 6, a->mem_last);
     for (int c = 0; c < 6; c++) {
         if (a->have & PH_BIT(cm[c]))
-            sqlite3_bind_int64(st, 7 + c, a->val[cm[c]]);
+            sqlite3_bind_int64(st, 7 + c, *ph_agg_at(a, cm[c]));
         else
             sqlite3_bind_null(st, 7 + c);
     }
@@ -147,7 +147,7 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
             bind_opt(ps, 6, a->mem_avg);
             for (int m = 0; m < PH_METRIC_COUNT; m++) {
                 if (a->have & PH_BIT(m))
-                    sqlite3_bind_int64(ps, 7 + m, a->val[m]);
+                    sqlite3_bind_int64(ps, 7 + m, *ph_agg_at(a, m));
                 else
                     sqlite3_bind_null(ps, 7 + m);
             }

@@ -81,6 +81,20 @@ check "query: show's points add up to top's total from an unaligned --since ($sh
 check "query: show's first row starts at --since ($first)" [ "$first" = 2026-11-20T01:07:23Z ]
 capture "$PROCHIST" show 4294967297 --db "$db"
 check "query: show of a pid beyond 32 bits is a usage error, not pid 1" sh -c '[ "$1" -eq 2 ] && grep -q "not a process id" "$2"' sh "$rc" "$TMP/err"
+# diff --by process pairs each process of the after window with the same
+# pid and name in the before window: as many rows hold both figures as top
+# lists processes (with CPU) in the after window whose pid and name ran in
+# the before window too.
+D="--db $db --utc --format json --by process -n 100000"
+"$PROCHIST" top $D --since 2026-11-20T01:00Z --until 2026-11-20T04:00Z |
+    jq -r '.rows[] | select(.cpu_s != null) | "\(.pid) \(.name)"' | sort -u >"$TMP/before.keys"
+"$PROCHIST" top $D --since 2026-11-20T04:00Z --until 2026-11-20T07:00Z |
+    jq -r '.rows[] | select(.cpu_s != null) | "\(.pid) \(.name)"' | sort >"$TMP/after.keys"
+paired=$(sort "$TMP/after.keys" | comm -12 - "$TMP/before.keys" | wc -l)
+both=$("$PROCHIST" diff $D --since 2026-11-20T04:00Z --until 2026-11-20T07:00Z |
+    jq '[.rows[] | select(.before_cpu_s != null and .after_cpu_s != null)] | length')
+check "query: diff --by process pairs the processes both windows hold ($both of $paired)" \
+    [ "$paired" -gt 10 ] && [ "$both" = "$paired" ]
 peak_top=$("$PROCHIST" top $W --mem -n 1 | jq '.rows[0].mem_peak_bytes')
 peak_peak=$("$PROCHIST" peak $W -n 1 | jq '.rows[0].mem_peak_bytes')
 check "query: peak agrees with top --mem" [ "$peak_top" = "$peak_peak" ]

@@ -93,8 +93,8 @@ TEST(counters_sum_inside_the_window_only)
     const ph_agg *p = find(res.procs, res.nprocs, "a");
     CHECK(p != NULL);
     if (p) {
-        CHECK_I(p->val[PH_M_CPU_USER_NS], 600);
-        CHECK_I(p->val[PH_M_DISK_WRITE_BYTES], 8);
+        CHECK_I(ph_agg_get(p, PH_M_CPU_USER_NS, 0), 600);
+        CHECK_I(ph_agg_get(p, PH_M_DISK_WRITE_BYTES, 0), 8);
         CHECK_I(p->pid, 10);
         CHECK_S(p->app, "A");
     }
@@ -174,7 +174,7 @@ static void same_agg(const ph_agg *a, const ph_agg *b)
     CHECK_I(a->have, b->have);
     for (int m = 0; m < PH_METRIC_COUNT; m++)
         if (a->have & PH_BIT(m))
-            CHECK_I(a->val[m], b->val[m]);
+            CHECK_I(ph_agg_get(a, m, 0), ph_agg_get(b, m, 0));
     CHECK_I(a->mem_peak, b->mem_peak);
     CHECK_I(a->mem_peak_ns, b->mem_peak_ns);
     CHECK_I(a->mem_last, b->mem_last);
@@ -272,7 +272,7 @@ TEST(app_peak_is_concurrent_sum_not_sum_of_peaks)
         CHECK_I(g->nprocs, 3);
         CHECK_I(g->mem_peak, 500);
         CHECK_I(g->mem_peak_ns, T0 + 5 * S);
-        CHECK_I(g->val[PH_M_CPU_USER_NS], 4);
+        CHECK_I(ph_agg_get(g, PH_M_CPU_USER_NS, 0), 4);
     }
     ph_result_free(&res);
 

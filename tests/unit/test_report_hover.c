@@ -49,8 +49,8 @@ static shown shown_of(const ph_agg *a)
     ph_mask cpu = PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS);
     v.cpu = -1;
     if (a->have & cpu)
-        v.cpu = ((a->have & PH_BIT(PH_M_CPU_USER_NS)) ? a->val[PH_M_CPU_USER_NS] : 0) +
-                ((a->have & PH_BIT(PH_M_CPU_SYSTEM_NS)) ? a->val[PH_M_CPU_SYSTEM_NS] : 0);
+        v.cpu = ((a->have & PH_BIT(PH_M_CPU_USER_NS)) ? ph_agg_get(a, PH_M_CPU_USER_NS, 0) : 0) +
+                ((a->have & PH_BIT(PH_M_CPU_SYSTEM_NS)) ? ph_agg_get(a, PH_M_CPU_SYSTEM_NS, 0) : 0);
     if (v.cpu < 0)
         v.cpu = 0; /* no counters: ran for none of the point (the contract's 0) */
     v.mem = a->mem_peak;

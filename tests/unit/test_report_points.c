@@ -46,17 +46,17 @@ static void drawn(const ph_agg *a, int64_t *v)
         return;
     ph_mask cpu = PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS);
     if (a->have & cpu)
-        v[V_CPU] = ((a->have & PH_BIT(PH_M_CPU_USER_NS)) ? a->val[PH_M_CPU_USER_NS] : 0) +
-                   ((a->have & PH_BIT(PH_M_CPU_SYSTEM_NS)) ? a->val[PH_M_CPU_SYSTEM_NS] : 0);
+        v[V_CPU] = ((a->have & PH_BIT(PH_M_CPU_USER_NS)) ? ph_agg_get(a, PH_M_CPU_USER_NS, 0) : 0) +
+                   ((a->have & PH_BIT(PH_M_CPU_SYSTEM_NS)) ? ph_agg_get(a, PH_M_CPU_SYSTEM_NS, 0) : 0);
     v[V_MEM] = a->mem_peak;
     if (a->have & PH_BIT(PH_M_DISK_READ_BYTES))
-        v[V_READ] = a->val[PH_M_DISK_READ_BYTES];
+        v[V_READ] = ph_agg_get(a, PH_M_DISK_READ_BYTES, 0);
     if (a->have & PH_BIT(PH_M_DISK_WRITE_BYTES))
-        v[V_WRITE] = a->val[PH_M_DISK_WRITE_BYTES];
+        v[V_WRITE] = ph_agg_get(a, PH_M_DISK_WRITE_BYTES, 0);
     if (a->have & PH_BIT(PH_M_ENERGY_NJ))
-        v[V_ENERGY] = a->val[PH_M_ENERGY_NJ];
+        v[V_ENERGY] = ph_agg_get(a, PH_M_ENERGY_NJ, 0);
     else if (a->have & PH_BIT(PH_M_ENERGY_EST_NJ))
-        v[V_ENERGY] = a->val[PH_M_ENERGY_EST_NJ];
+        v[V_ENERGY] = ph_agg_get(a, PH_M_ENERGY_EST_NJ, 0);
 }
 
 static const ph_agg *app_of(const ph_result *r, const char *app)

@@ -85,7 +85,7 @@ static int same_answers(const ph_result *a, const ph_result *b, const char *what
     int64_t cpu_a = 0, cpu_b = 0;
     for (size_t i = 0; i < a->nprocs; i++) {
         const ph_agg *x = &a->procs[i], *y = by_proc(b, x->proc);
-        cpu_a += x->val[PH_M_CPU_USER_NS] + x->val[PH_M_CPU_SYSTEM_NS];
+        cpu_a += ph_agg_get(x, PH_M_CPU_USER_NS, 0) + ph_agg_get(x, PH_M_CPU_SYSTEM_NS, 0);
         if (!y) {
             if (x->have & ph_metric_counters()) {
                 t_fail(__FILE__, __LINE__, "%s: process %lld missing", what, (long long)x->proc);
@@ -96,7 +96,7 @@ static int same_answers(const ph_result *a, const ph_result *b, const char *what
         for (int m = 0; m < PH_METRIC_COUNT; m++) {
             if (ph_metric_kind((enum ph_metric)m) != PH_COUNTER)
                 continue;
-            int64_t va = (x->have & PH_BIT(m)) ? x->val[m] : 0, vb = (y->have & PH_BIT(m)) ? y->val[m] : 0;
+            int64_t va = (x->have & PH_BIT(m)) ? ph_agg_get(x, m, 0) : 0, vb = (y->have & PH_BIT(m)) ? ph_agg_get(y, m, 0) : 0;
             if (va != vb && bad++ < 5)
                 t_fail(__FILE__, __LINE__, "%s: process %lld %s %lld vs %lld", what, (long long)x->proc,
                        ph_metric_column((enum ph_metric)m), (long long)va, (long long)vb);
@@ -106,7 +106,7 @@ static int same_answers(const ph_result *a, const ph_result *b, const char *what
                    (long long)x->mem_peak, (long long)y->mem_peak);
     }
     for (size_t i = 0; i < b->nprocs; i++)
-        cpu_b += b->procs[i].val[PH_M_CPU_USER_NS] + b->procs[i].val[PH_M_CPU_SYSTEM_NS];
+        cpu_b += ph_agg_get(&b->procs[i], PH_M_CPU_USER_NS, 0) + ph_agg_get(&b->procs[i], PH_M_CPU_SYSTEM_NS, 0);
     if (cpu_a != cpu_b) {
         t_fail(__FILE__, __LINE__, "%s: total CPU %lld vs %lld", what, (long long)cpu_a, (long long)cpu_b);
         bad++;
@@ -179,9 +179,9 @@ TEST(rollups_agree_with_raw_on_every_closed_window)
                 continue;
             }
             for (int m = 0; m < PH_METRIC_COUNT; m++)
-                if ((PH_APP_METRICS & PH_BIT(m)) && x->val[m] != y->val[m])
+                if ((PH_APP_METRICS & PH_BIT(m)) && ph_agg_get(x, m, 0) != ph_agg_get(y, m, 0))
                     t_fail(__FILE__, __LINE__, "window %zu: app %s %s %lld vs %lld", w, x->app,
-                           ph_metric_column((enum ph_metric)m), (long long)x->val[m], (long long)y->val[m]);
+                           ph_metric_column((enum ph_metric)m), (long long)ph_agg_get(x, m, 0), (long long)ph_agg_get(y, m, 0));
             if (x->mem_peak != y->mem_peak || x->procs_max != y->procs_max)
                 t_fail(__FILE__, __LINE__, "window %zu: app %s peak %lld/%lld procs %d/%d", w, x->app,
                        (long long)x->mem_peak, (long long)y->mem_peak, x->procs_max, y->procs_max);
@@ -200,6 +200,78 @@ TEST(rollups_agree_with_raw_on_every_closed_window)
         ph_result_free(&raw);
         ph_result_free(&min);
     }
+    ph_store_close(s);
+}
+
+/* A query of one pid gives each of its processes exactly what the whole
+ * window's answer gives it, on every tier and stitch (only its rows and
+ * the keyframes' are read: the keyframes still end processes that left no
+ * exit). */
+TEST(one_pid_queries_give_each_process_its_whole_window_figures)
+{
+    ph_gen_opts o;
+    small_history(&o);
+    ph_store *s = generate("onepid.db", &o);
+    if (!s)
+        return;
+    char err[256] = "";
+    int64_t t0 = o.start_ns;
+    struct { int64_t from, to; } win[] = {
+        {t0, t0 + 7 * HOUR},                                   /* hour rows */
+        {t0 + HOUR + 17 * 60 * SEC, t0 + 5 * HOUR + 3 * 60 * SEC}, /* minute, hour, minute */
+        {t0 + 2 * HOUR + 7 * SEC, t0 + 2 * HOUR + 41 * 60 * SEC + 13 * SEC}, /* raw edges */
+        {t0 + 3 * HOUR, t0 + 5 * HOUR},                        /* across a sleep gap */
+    };
+    ph_mask want = ~(ph_mask)0;
+    int compared = 0, several = 0;
+    for (size_t w = 0; w < sizeof win / sizeof win[0]; w++) {
+        ph_result all;
+        if (ph_query_window_metrics(s, win[w].from, win[w].to, want, 0, &all, err, sizeof err) < 0) {
+            t_fail(__FILE__, __LINE__, "%s", err);
+            continue;
+        }
+        for (int pid = 0; pid <= o.pid_span + 400; pid++) {
+            size_t expect = 0;
+            for (size_t i = 0; i < all.nprocs; i++)
+                expect += all.procs[i].pid == pid;
+            if (!expect)
+                continue;
+            several += expect > 1;
+            ph_result one;
+            if (ph_query_window_pid(s, win[w].from, win[w].to, want, 0, pid, &one, err, sizeof err) < 0) {
+                t_fail(__FILE__, __LINE__, "%s", err);
+                continue;
+            }
+            CHECK_I(one.win.samples, all.win.samples);
+            CHECK_I((int64_t)one.nprocs, (int64_t)expect);
+            for (size_t i = 0; i < one.nprocs; i++) {
+                const ph_agg *x = &one.procs[i], *y = by_proc(&all, x->proc);
+                if (!y) {
+                    t_fail(__FILE__, __LINE__, "window %zu pid %d: process %lld not in the whole answer", w, pid,
+                           (long long)x->proc);
+                    continue;
+                }
+                CHECK_I(x->have, y->have);
+                for (int m = 0; m < PH_METRIC_COUNT; m++)
+                    if (ph_agg_get(x, m, -1) != ph_agg_get(y, m, -1))
+                        t_fail(__FILE__, __LINE__, "window %zu pid %d: %s %lld vs %lld", w, pid,
+                               ph_metric_column((enum ph_metric)m), (long long)ph_agg_get(x, m, -1),
+                               (long long)ph_agg_get(y, m, -1));
+                CHECK_I(x->mem_peak, y->mem_peak);
+                CHECK_I(x->mem_peak_ns, y->mem_peak_ns);
+                CHECK_I(x->mem_last, y->mem_last);
+                CHECK_I(x->mem_avg, y->mem_avg);
+                CHECK_I(x->first_ns, y->first_ns);
+                CHECK_I(x->last_ns, y->last_ns);
+                CHECK_I(x->rows, y->rows);
+                compared++;
+            }
+            ph_result_free(&one);
+        }
+        ph_result_free(&all);
+    }
+    CHECK(compared > 100);
+    CHECK(several > 0); /* pids named several processes in a window */
     ph_store_close(s);
 }
 
@@ -424,7 +496,7 @@ static void same_app(const ph_agg *a, const ph_agg *b)
     CHECK_I(a->have, b->have);
     for (int m = 0; m < PH_METRIC_COUNT; m++)
         if (a->have & PH_BIT(m))
-            CHECK_I(a->val[m], b->val[m]);
+            CHECK_I(ph_agg_get(a, m, 0), ph_agg_get(b, m, 0));
     CHECK_I(a->mem_peak, b->mem_peak);
     CHECK_I(a->mem_peak_ns, b->mem_peak_ns);
     CHECK_I(a->mem_peak_proc, b->mem_peak_proc);
@@ -563,10 +635,10 @@ static void compare_group_rows(ph_store *s, int64_t t0, int *compared)
                     continue;
                 }
                 for (int m = 0; m < PH_METRIC_COUNT; m++)
-                    if ((PH_APP_METRICS & PH_BIT(m)) && (x->val[m] != y->val[m] || x->val[m] != z->val[m]))
+                    if ((PH_APP_METRICS & PH_BIT(m)) && (ph_agg_get(x, m, 0) != ph_agg_get(y, m, 0) || ph_agg_get(x, m, 0) != ph_agg_get(z, m, 0)))
                         t_fail(__FILE__, __LINE__, "window %zu: group %s %s %lld (minute) %lld (group rows) %lld (raw)",
-                               w, x->app, ph_metric_column((enum ph_metric)m), (long long)x->val[m],
-                               (long long)y->val[m], (long long)z->val[m]);
+                               w, x->app, ph_metric_column((enum ph_metric)m), (long long)ph_agg_get(x, m, 0),
+                               (long long)ph_agg_get(y, m, 0), (long long)ph_agg_get(z, m, 0));
                 if (x->mem_peak != y->mem_peak || x->procs_max != y->procs_max)
                     t_fail(__FILE__, __LINE__, "window %zu: group %s peak %lld/%lld most alive %d/%d", w, x->app,
                            (long long)x->mem_peak, (long long)y->mem_peak, x->procs_max, y->procs_max);
