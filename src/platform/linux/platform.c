@@ -136,8 +136,8 @@ const char *ph_platform_name(void) { return "linux"; }
 
 /* What this folder sets (procfs_parse.c, taskstats*.c, platform.c: `grep -o
  * 'PH_M_[A-Z_]*' src/platform/linux`), and energy_est_nj, which the store
- * estimates from RAPL (store_sample.c). A unit test reads rows of a real
- * recording against it; the store refuses a row with a metric outside it. */
+ * estimates from RAPL (store_sample.c). tests/unit/test_linux_stored.c reads
+ * every process against it; the store fails a row with a metric outside it. */
 ph_mask ph_platform_stored_metrics(void)
 {
     static const enum ph_metric m[] = {
