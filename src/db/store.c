@@ -11,7 +11,8 @@
  * and PRAGMA user_version = the number of migrations applied. Migrations are
  * schema/NNN_*.sql, compiled into the binary (build/schema_sql.c) and applied
  * in order, each in its own transaction together with its user_version bump,
- * so a crash leaves the file at a whole version. A file is refused, untouched,
+ * so a crash leaves the file at a whole version; a new file is created in
+ * one transaction (every migration, then its narrow tiers: see NARROW TIERS). A file is refused, untouched,
  * when it is not SQLite, carries another application_id, has tables but no
  * application_id, or has a user_version newer than this binary knows.
  *
