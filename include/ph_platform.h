@@ -114,6 +114,19 @@ int ph_platform_open(const ph_platform_opts *opts, ph_platform **out,
 void ph_platform_close(ph_platform *p);
 const char *ph_platform_name(void);
 
+/*
+ * The per-process metrics a database this platform creates stores: every
+ * metric its collector can fill, plus the recorder's own estimates that can
+ * land on it (energy_est_nj: the package energy split by CPU share, wherever
+ * RAPL-like counters exist). In a database it creates, the other metric
+ * columns of proc_sample, proc_minute and proc_hour are virtual (always
+ * NULL, no byte on disk: docs/schema.md); opening a file for recording whose
+ * tiers cannot store one of these is refused, and a row carrying a metric
+ * outside it is an error, never dropped. Linux: the 27 metrics of
+ * src/platform/linux plus gpu_ns and energy_est_nj; macOS: all of them.
+ */
+ph_mask ph_platform_stored_metrics(void);
+
 /* Boot identity: a string fixed until reboot (Linux boot_id). */
 int ph_platform_boot_id(ph_platform *p, char *buf, size_t len);
 /* Now on the boot clock (ns since boot, counts suspend). */

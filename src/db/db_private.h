@@ -39,6 +39,12 @@ int64_t ph_sql_int_or(sqlite3 *db, const char *sql, int64_t arg, int64_t dflt);
 #define PH_DB_RCOL_(id, col, kind) ", r." col
 #define PH_RESUME_COLS PH_METRICS(PH_DB_RCOL_) /* the same, of the table aliased r */
 
+/* ", col, ..." into cols and ", ?N, ..." into params (N = first + the
+ * metric's number) for each metric in `stored`, in PH_METRICS order: the
+ * metric part of an INSERT that names only a table's stored columns. */
+struct ph_buf;
+void ph_metric_insert_cols(struct ph_buf *cols, struct ph_buf *params, ph_mask stored, int first);
+
 /* t rounded down to a multiple of w (w > 0), also for negative t. */
 int64_t ph_floor_to(int64_t t, int64_t w);
 
@@ -104,6 +110,10 @@ struct ph_store {
     sqlite3_stmt *power_head, *power_zone, *power_trim;
     /* store_coalitions.c */
     int had_coalitions;   /* coalition_state may hold rows to replace */
+    /* store.c: the metric columns each tier's per-process table stores
+     * (pragma table_xinfo hidden = 0), read when opened for writing; the
+     * others are virtual, always NULL (docs/schema.md) */
+    ph_mask stored[PH_TIER_COUNT];
 };
 
 /* Step a prepared write to its end and make it ready for the next: 0 when
@@ -115,6 +125,19 @@ static inline int ph_step_done(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
+
+/* ph_store_open, for a recorder whose rows carry the metrics in `metrics`
+ * (ph_store_open passes ph_platform_stored_metrics()): a new database
+ * stores exactly those metric columns in its per-process tiers, the rest
+ * virtual; an existing one that cannot store one of them is refused. For
+ * the unit tests that play another platform. */
+int ph_store_open_as(const char *path, enum ph_store_mode mode, ph_mask metrics, ph_store **out, char *err,
+                     size_t errlen);
+/* The metric columns tier t's per-process table stores (writers only). */
+ph_mask ph_store_stored(const ph_store *s, enum ph_tier t);
+/* The metrics in `have` that tier t cannot store, named in err: 0 when
+ * none (then err is untouched), else -1. */
+int ph_store_check_storable(const ph_store *s, enum ph_tier t, ph_mask have, char *err, size_t errlen);
 
 /* The statements each file prepares once, when a store opens for writing
  * (finalized by ph_store_close). 0 or -1. */

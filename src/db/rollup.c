@@ -107,10 +107,18 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
     int64_t w = d->width_ns;
     int keyframe = b % d->keyframe_ns == 0;
 
-    snprintf(sql, sizeof sql,
-             "INSERT OR REPLACE INTO %s (bucket_ns, proc, rows, active, mem_last_bytes, mem_avg_bytes"
-             PH_METRIC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6" PH_METRIC_PARAMS ")", d->procs);
-    if (sqlite3_prepare_v2(db, sql, -1, &ps, NULL) != SQLITE_OK)
+    /* Only the stored metric columns (the others are virtual in a new
+     * database: store.c), metric m always at parameter 7 + m. */
+    ph_mask stored = ph_store_stored(s, t);
+    ph_buf pcols = {0}, pparams = {0};
+    ph_metric_insert_cols(&pcols, &pparams, stored, 7);
+    int fits = ph_fmt(sql, sizeof sql,
+                      "INSERT OR REPLACE INTO %s (bucket_ns, proc, rows, active, mem_last_bytes, mem_avg_bytes%s)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6%s)",
+                      d->procs, pcols.data ? pcols.data : "", pparams.data ? pparams.data : "") == 0;
+    ph_buf_free(&pcols);
+    ph_buf_free(&pparams);
+    if (!fits || sqlite3_prepare_v2(db, sql, -1, &ps, NULL) != SQLITE_OK)
         goto out;
     snprintf(sql, sizeof sql,
              "INSERT OR REPLACE INTO %s (bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes,"
@@ -145,7 +153,13 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
             sqlite3_bind_int(ps, 4, a->active || a->changed);
             bind_opt(ps, 5, a->mem_last);
             bind_opt(ps, 6, a->mem_avg);
+            /* A figure without a stored column is an error, never dropped
+             * (it cannot arise: the finer tier stores the same metrics). */
+            if (ph_store_check_storable(s, t, a->have, err, errlen) < 0)
+                goto rollback;
             for (int m = 0; m < PH_METRIC_COUNT; m++) {
+                if (!(stored & PH_BIT(m)))
+                    continue;
                 if (a->have & PH_BIT(m))
                     sqlite3_bind_int64(ps, 7 + m, *ph_agg_at(a, m));
                 else

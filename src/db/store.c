@@ -11,7 +11,8 @@
  * and PRAGMA user_version = the number of migrations applied. Migrations are
  * schema/NNN_*.sql, compiled into the binary (build/schema_sql.c) and applied
  * in order, each in its own transaction together with its user_version bump,
- * so a crash leaves the file at a whole version. A file is refused, untouched,
+ * so a crash leaves the file at a whole version; a new file is created in
+ * one transaction (every migration, then its narrow tiers: see NARROW TIERS). A file is refused, untouched,
  * when it is not SQLite, carries another application_id, has tables but no
  * application_id, or has a user_version newer than this binary knows.
  *
@@ -31,6 +32,7 @@
  * parameters.
  */
 #include "db_private.h"
+#include "ph_platform.h"
 #include "ph_util.h"
 
 #include <errno.h>
@@ -362,8 +364,205 @@ static int open_uri(const char *path, int immutable, sqlite3 **db, int flags)
     return rc;
 }
 
-static int migrate(sqlite3 *db, int64_t from, char *err, size_t errlen)
+/*
+ * NARROW TIERS (new databases only). The per-process tables proc_sample,
+ * proc_minute and proc_hour declare a column for every metric of every
+ * platform; SQLite spends a byte of record header on each column of each
+ * row, NULL or not. A new database stores only the metric columns of the
+ * platform that creates it: the others are rebuilt as `<name> <type>
+ * GENERATED ALWAYS AS (NULL) VIRTUAL`, which keeps every table, column name,
+ * column order, view and answer, and costs nothing on disk (docs/schema.md).
+ * The table is rebuilt, still empty, inside the creation transaction: its
+ * DDL made from pragma table_xinfo (types, NOT NULL, DEFAULT, the primary
+ * key, WITHOUT ROWID), its triggers and indexes kept. legacy_alter_table:
+ * the RENAME must not re-check the views that name the table (dropped a
+ * moment before). Existing files keep their layout: the writers read which
+ * columns are stored when they open (read_stored), so one binary writes
+ * both layouts. Generated columns need SQLite 3.31.0 (2020-01-22); an
+ * older library keeps the wide layout.
+ */
+#define GENERATED_MIN_VERSION 3031000
+
+static const char *const narrow_tables[] = {"proc_sample", "proc_minute", "proc_hour"};
+
+static int plain_name(const char *s)
 {
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int metric_of_column(const char *name)
+{
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        if (strcmp(name, ph_metric_column((enum ph_metric)m)) == 0)
+            return m;
+    return -1;
+}
+
+/* Every row's SQL text of `sql` (one text column, ?1 = table) appended to list. */
+static int collect_sql(sqlite3 *db, const char *sql, const char *table, char ***list, size_t *n)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *list = ph_xrealloc(*list, (*n + 1) * sizeof **list);
+        (*list)[(*n)++] = ph_xstrdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Rebuild the empty table with its metric columns outside `stored` virtual. */
+static int narrow_table(sqlite3 *db, const char *table, ph_mask stored, char *err, size_t errlen)
+{
+    ph_buf ddl = {0}, sql = {0};
+    const char *pk[8];
+    char *pkbuf[8] = {0};
+    char **extra = NULL; /* its triggers' and indexes' SQL */
+    size_t nextra = 0;
+    int npk = 0, nvirtual = 0, rc = -1, rowid;
+    sqlite3_stmt *st = NULL;
+
+    ph_buf_printf(&sql, "SELECT rowid FROM %s", table); /* fails on a WITHOUT ROWID table */
+    rowid = sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) == SQLITE_OK;
+    sqlite3_finalize(st);
+    st = NULL;
+    int64_t any = 0;
+    sql.len = 0;
+    ph_buf_printf(&sql, "SELECT 1 FROM %s LIMIT 1", table);
+    if (ph_sql_int(db, sql.data, 0, &any) != 0) {
+        ph_fmt(err, errlen, "narrowing %s: %s", table, any ? "the table is not empty" : sqlite3_errmsg(db));
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT name, type, \"notnull\", dflt_value, pk, hidden"
+                               " FROM pragma_table_xinfo(?1) ORDER BY cid", -1, &st, NULL) != SQLITE_OK)
+        goto sqlerr;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    ph_buf_printf(&ddl, "CREATE TABLE %s__narrow (", table);
+    int ncol = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *type = (const char *)sqlite3_column_text(st, 1);
+        const char *dflt = (const char *)sqlite3_column_text(st, 3);
+        int notnull = sqlite3_column_int(st, 2), inpk = sqlite3_column_int(st, 4);
+        if (!plain_name(name) || sqlite3_column_int(st, 5) != 0 || inpk > 8) {
+            ph_fmt(err, errlen, "narrowing %s: column %s is not a plain stored column", table, name ? name : "?");
+            goto out;
+        }
+        int m = metric_of_column(name);
+        ph_buf_printf(&ddl, "%s\n    %-28s %s", ncol++ ? "," : "", name, type ? type : "");
+        if (m >= 0 && !(stored & PH_BIT(m)) && !notnull && !inpk && !dflt) {
+            ph_buf_printf(&ddl, " GENERATED ALWAYS AS (NULL) VIRTUAL");
+            nvirtual++;
+            continue;
+        }
+        if (notnull)
+            ph_buf_printf(&ddl, " NOT NULL");
+        if (dflt)
+            ph_buf_printf(&ddl, " DEFAULT %s", dflt);
+        if (inpk > 0) {
+            pkbuf[inpk - 1] = ph_xstrdup(name);
+            npk = inpk > npk ? inpk : npk;
+        }
+    }
+    if (step != SQLITE_DONE)
+        goto sqlerr;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (nvirtual == 0) { /* nothing to narrow */
+        rc = 0;
+        goto out;
+    }
+    for (int i = 0; i < npk; i++) {
+        pk[i] = pkbuf[i];
+        if (!pk[i]) {
+            ph_fmt(err, errlen, "narrowing %s: its primary key has a gap", table);
+            goto out;
+        }
+    }
+    if (npk > 0) {
+        ph_buf_printf(&ddl, ",\n    PRIMARY KEY (");
+        for (int i = 0; i < npk; i++)
+            ph_buf_printf(&ddl, "%s%s", i ? ", " : "", pk[i]);
+        ph_buf_printf(&ddl, ")");
+    }
+    ph_buf_printf(&ddl, "\n)%s", rowid ? "" : " WITHOUT ROWID");
+    if (collect_sql(db, "SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND type IN ('trigger', 'index')"
+                        " AND sql IS NOT NULL ORDER BY type DESC, rowid", table, &extra, &nextra) < 0)
+        goto sqlerr;
+    sql.len = 0;
+    ph_buf_printf(&sql, "PRAGMA legacy_alter_table=ON; %s; DROP TABLE %s; ALTER TABLE %s__narrow RENAME TO %s;",
+                  ddl.data, table, table, table);
+    for (size_t i = 0; i < nextra; i++)
+        ph_buf_printf(&sql, " %s;", extra[i]);
+    char *msg = NULL;
+    int ok = sqlite3_exec(db, sql.data, NULL, NULL, &msg) == SQLITE_OK;
+    sqlite3_exec(db, "PRAGMA legacy_alter_table=OFF", NULL, NULL, NULL);
+    if (!ok) {
+        ph_fmt(err, errlen, "narrowing %s: %s", table, msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        goto out;
+    }
+    rc = 0;
+    goto out;
+sqlerr:
+    ph_fmt(err, errlen, "narrowing %s: %s", table, sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(st);
+    for (int i = 0; i < 8; i++)
+        free(pkbuf[i]);
+    for (size_t i = 0; i < nextra; i++)
+        free(extra[i]);
+    free(extra);
+    ph_buf_free(&ddl);
+    ph_buf_free(&sql);
+    return rc;
+}
+
+static ph_mask all_metrics(void)
+{
+    return PH_METRIC_COUNT >= 64 ? ~(ph_mask)0 : PH_BIT(PH_METRIC_COUNT) - 1;
+}
+
+/* A new database is created in one transaction: every migration, then the
+ * narrow tiers; an existing one takes each missing migration in its own. */
+static int migrate(sqlite3 *db, int64_t from, ph_mask metrics, char *err, size_t errlen)
+{
+    if (from == 0) {
+        char *msg = NULL;
+        char bump[96];
+        snprintf(bump, sizeof bump, "PRAGMA application_id=%d; PRAGMA user_version=%d;", PH_APPLICATION_ID,
+                 ph_schema_count);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+            goto fail0;
+        for (int v = 0; v < ph_schema_count; v++)
+            if (sqlite3_exec(db, ph_schema_sql[v], NULL, NULL, &msg) != SQLITE_OK) {
+                ph_fmt(err, errlen, "creating the database (schema %d) failed: %s", v + 1,
+                       msg ? msg : sqlite3_errmsg(db));
+                goto fail;
+            }
+        if ((metrics & all_metrics()) != all_metrics() && sqlite3_libversion_number() >= GENERATED_MIN_VERSION)
+            for (size_t i = 0; i < PH_ARRAY_LEN(narrow_tables); i++)
+                if (narrow_table(db, narrow_tables[i], metrics, err, errlen) < 0)
+                    goto fail;
+        if (sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+            goto fail0;
+        return 0;
+    fail0:
+        ph_fmt(err, errlen, "creating the database failed: %s", msg ? msg : sqlite3_errmsg(db));
+    fail:
+        sqlite3_free(msg);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
     for (int64_t v = from; v < ph_schema_count; v++) {
         char bump[96];
         char *msg = NULL;
@@ -427,13 +626,58 @@ static int open_fail(ph_store *s, char *err, size_t errlen, const char *path, co
     return -1;
 }
 
+/* Which metric columns each tier's per-process table stores: hidden = 0 in
+ * pragma table_xinfo (2: virtual generated). An SQLite without generated
+ * columns could not have parsed a schema with any: all stored. */
+static int read_stored(ph_store *s)
+{
+    for (int t = 0; t < PH_TIER_COUNT; t++) {
+        s->stored[t] = 0;
+        if (sqlite3_libversion_number() < GENERATED_MIN_VERSION) {
+            s->stored[t] = all_metrics();
+            continue;
+        }
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "SELECT name FROM pragma_table_xinfo(?1) WHERE hidden = 0", -1, &st,
+                               NULL) != SQLITE_OK)
+            return -1;
+        sqlite3_bind_text(st, 1, ph_tiers[t].procs, -1, SQLITE_STATIC);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int m = metric_of_column((const char *)sqlite3_column_text(st, 0));
+            if (m >= 0)
+                s->stored[t] |= PH_BIT(m);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    return 0;
+}
+
+ph_mask ph_store_stored(const ph_store *s, enum ph_tier t) { return s->stored[t]; }
+
+int ph_store_check_storable(const ph_store *s, enum ph_tier t, ph_mask have, char *err, size_t errlen)
+{
+    ph_mask lost = have & ~s->stored[t];
+    if (!lost)
+        return 0;
+    int m = __builtin_ctzll(lost);
+    ph_fmt(err, errlen, "%s cannot store %s%s: the column is virtual in %s (the file was created for a"
+           " recorder without that metric); record into a new database file", s->path,
+           ph_metric_column((enum ph_metric)m), __builtin_popcountll(lost) > 1 ? " and other metrics" : "",
+           ph_tiers[t].procs);
+    return -1;
+}
+
 /*
  * The writer's part of opening, after the checks of every mode: a damaged
  * file is refused, the file made ours, WAL set, the schema migrated and the
  * writes prepared. NULL, or what could not be done (for open_fail; "" when
  * err says it already).
  */
-static const char *open_writer(ph_store *s, const char *path, int fresh, int64_t ver, char *err, size_t errlen)
+static const char *open_writer(ph_store *s, const char *path, int fresh, int64_t ver, ph_mask metrics, char *err,
+                               size_t errlen)
 {
     /* A damaged file is refused before anything is written into it. */
     if (!fresh && quick_check(s, err, errlen) < 0)
@@ -459,9 +703,15 @@ static const char *open_writer(ph_store *s, const char *path, int fresh, int64_t
     if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=8388608", NULL, NULL, NULL) ||
         ph_sql_int(s->db, "PRAGMA user_version", 0, &dummy) < 0)
         return "configure";
-    if (migrate(s->db, ver, err, errlen) < 0)
+    if (migrate(s->db, ver, metrics, err, errlen) < 0)
         return "migrate";
     s->version = ph_schema_count;
+    if (read_stored(s) < 0)
+        return "read";
+    /* Every metric this recorder fills must have a stored column. */
+    for (int t = 0; t < PH_TIER_COUNT; t++)
+        if (ph_store_check_storable(s, (enum ph_tier)t, metrics, err, errlen) < 0)
+            return "";
     if (ph_store_prepare_sample(s) < 0 || ph_store_prepare_apps(s) < 0 || ph_store_prepare_power(s) < 0)
         return "prepare statements for";
     /* Every process row there is may have a resume row. */
@@ -473,6 +723,12 @@ static const char *open_writer(ph_store *s, const char *path, int fresh, int64_t
 
 int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
                   char *err, size_t errlen)
+{
+    return ph_store_open_as(path, mode, ph_platform_stored_metrics(), out, err, errlen);
+}
+
+int ph_store_open_as(const char *path, enum ph_store_mode mode, ph_mask metrics, ph_store **out, char *err,
+                     size_t errlen)
 {
     ph_store *s = ph_xcalloc(1, sizeof *s);
     int is_empty = 0;
@@ -553,7 +809,7 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
         return 0;
     }
 
-    const char *failed = open_writer(s, path, fresh, ver, err, errlen);
+    const char *failed = open_writer(s, path, fresh, ver, metrics, err, errlen);
     if (failed)
         return open_fail(s, err, errlen, path, failed);
     *out = s;

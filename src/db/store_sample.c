@@ -32,14 +32,27 @@ void ph_sys_add(ph_sys *to, const ph_sys *from)
             to->v[i] = (to->v[i] < 0 ? 0 : to->v[i]) + from->v[i];
 }
 
-static void bind_values(sqlite3_stmt *st, int first, const ph_values *v)
+/* The metrics of `cols` into parameters first + m (numbered ?N in the
+ * statement: a metric whose column the statement does not name is never bound). */
+static void bind_values(sqlite3_stmt *st, int first, const ph_values *v, ph_mask cols)
 {
     for (int m = 0; m < PH_METRIC_COUNT; m++) {
+        if (!(cols & PH_BIT(m)))
+            continue;
         if (v->have & PH_BIT(m))
             sqlite3_bind_int64(st, first + m, v->v[m]);
         else
             sqlite3_bind_null(st, first + m);
     }
+}
+
+void ph_metric_insert_cols(ph_buf *cols, ph_buf *params, ph_mask stored, int first)
+{
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        if (stored & PH_BIT(m)) {
+            ph_buf_printf(cols, ", %s", ph_metric_column((enum ph_metric)m));
+            ph_buf_printf(params, ", ?%d", first + m);
+        }
 }
 
 int ph_store_prepare_sample(ph_store *s)
@@ -70,10 +83,17 @@ int ph_store_prepare_sample(ph_store *s)
                            "UPDATE process SET gone_ns = ?2 WHERE proc = ?1 AND gone_ns IS NULL",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->upd_gone, NULL))
         return -1;
-    if (sqlite3_prepare_v3(s->db,
-                           "INSERT INTO proc_sample (sample, proc, kind" PH_METRIC_COLS ") VALUES (?1, ?2, ?3"
-                           PH_METRIC_PARAMS ")",
-                           -1, SQLITE_PREPARE_PERSISTENT, &s->ins_row, NULL))
+    /* Only the stored metric columns: the others are virtual in a new
+     * database (store.c) and cannot be named in an INSERT. */
+    ph_buf sql = {0}, cols = {0}, params = {0};
+    ph_metric_insert_cols(&cols, &params, s->stored[PH_TIER_RAW], 4);
+    ph_buf_printf(&sql, "INSERT INTO proc_sample (sample, proc, kind%s) VALUES (?1, ?2, ?3%s)",
+                  cols.data ? cols.data : "", params.data ? params.data : "");
+    int rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_row, NULL);
+    ph_buf_free(&sql);
+    ph_buf_free(&cols);
+    ph_buf_free(&params);
+    if (rc != SQLITE_OK)
         return -1;
     if (sqlite3_prepare_v3(s->db,
                            "INSERT INTO sample (sample, ts_ns, boot, boot_ns, interval_ns, keyframe,"
@@ -260,7 +280,7 @@ static int sink_state(void *ctx, const ph_entry *e)
     sqlite3_bind_int64(st, 3, (int64_t)e->start_key);
     sqlite3_bind_int64(st, 4, (int64_t)e->sig);
     sqlite3_bind_text(st, 5, e->name, -1, SQLITE_STATIC);
-    bind_values(st, 6, &e->last);
+    bind_values(st, 6, &e->last, ~(ph_mask)0); /* resume keeps every column */
     return ph_step_done(st);
 }
 
@@ -283,12 +303,22 @@ static int sink_row(void *ctx, const ph_row *in)
         ph_values_set(&est.vals, PH_M_ENERGY_EST_NJ, (int64_t)(share * (long double)t->est_energy_nj));
         row = &est;
     }
-    ph_store_app_add(t->store, row);
-    sqlite3_stmt *st = t->store->ins_row;
+    ph_store *s = t->store;
+    /* A metric measured but without a stored column is an error, never
+     * dropped (the store refuses such a file at open; this catches a
+     * collector that fills more than ph_platform_stored_metrics says). */
+    char why[sizeof s->first_err];
+    if (ph_store_check_storable(s, PH_TIER_RAW, row->vals.have, why, sizeof why) < 0) {
+        if (!s->first_err[0])
+            memcpy(s->first_err, why, sizeof why);
+        return -1;
+    }
+    ph_store_app_add(s, row);
+    sqlite3_stmt *st = s->ins_row;
     sqlite3_bind_int64(st, 1, t->sample);
     sqlite3_bind_int64(st, 2, row->proc);
     sqlite3_bind_int(st, 3, (int)row->kind);
-    bind_values(st, 4, &row->vals);
+    bind_values(st, 4, &row->vals, s->stored[PH_TIER_RAW]);
     return ph_step_done(st);
 }
 

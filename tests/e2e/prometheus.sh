@@ -223,9 +223,13 @@ by_unit_ok() {
 if out=$(by_unit_ok); then ok "prometheus: export --by unit equals SQL over the minute tier per unit ($out)"
 else fail "prometheus: export --by unit equals SQL over the minute tier per unit" "$out"; fi
 # A minute rolled up again (rows written again, INSERT OR REPLACE) is not
-# counted twice.
-sqlite3 "$pdb" "insert or replace into proc_minute select * from proc_minute
-                where bucket_ns >= (select max(bucket_ns) - 600000000000 from proc_minute)"
+# counted twice. The stored columns only: in a new database the metrics this
+# platform has no source for are virtual (docs/schema.md), and SELECT * has them.
+mcols=$(sqlite3 "$pdb" "select group_concat(name, ', ') from pragma_table_xinfo('proc_minute') where hidden = 0")
+again=$(sqlite3 "$pdb" "insert or replace into proc_minute ($mcols) select $mcols from proc_minute
+                where bucket_ns >= (select max(bucket_ns) - 600000000000 from proc_minute);
+                select changes()" 2>&1)
+check "prometheus: the last 10 minutes' rows are written again ($again)" test "$again" -gt 0 2>/dev/null
 "$PROCHIST" export --db "$pdb" --by unit --top 10000 >"$TMP/unit.again.prom"
 check "prometheus: minute rows written again leave export --by unit's series as they were" \
     sh -c '[ "$(grep "^prochist_unit_" "$1")" = "$(grep "^prochist_unit_" "$2")" ] && grep -q "^prochist_unit_" "$1"' \

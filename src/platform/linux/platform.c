@@ -134,6 +134,27 @@ static int keep_open(ph_platform *p, const char *path)
 
 const char *ph_platform_name(void) { return "linux"; }
 
+/* What this folder sets (procfs_parse.c, taskstats*.c, platform.c: `grep -o
+ * 'PH_M_[A-Z_]*' src/platform/linux`), and energy_est_nj, which the store
+ * estimates from RAPL (store_sample.c). tests/unit/test_linux_stored.c reads
+ * every process against it; the store fails a row with a metric outside it. */
+ph_mask ph_platform_stored_metrics(void)
+{
+    static const enum ph_metric m[] = {
+        PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_RUNNABLE_NS, PH_M_FAULTS_MINOR, PH_M_FAULTS_MAJOR,
+        PH_M_CTXSW_VOLUNTARY, PH_M_CTXSW_INVOLUNTARY, PH_M_DISK_READ_BYTES, PH_M_DISK_WRITE_BYTES,
+        PH_M_SYSCALL_READ_BYTES, PH_M_SYSCALL_WRITE_BYTES, PH_M_SYSCALLS_READ, PH_M_SYSCALLS_WRITE,
+        PH_M_RESIDENT_BYTES, PH_M_RESIDENT_ANON_BYTES, PH_M_RESIDENT_FILE_BYTES, PH_M_RESIDENT_SHMEM_BYTES,
+        PH_M_PEAK_RESIDENT_BYTES, PH_M_VIRTUAL_BYTES, PH_M_THREADS, PH_M_PRIORITY, PH_M_NICE, PH_M_STATE,
+        PH_M_CHILD_CPU_USER_NS, PH_M_CHILD_CPU_SYSTEM_NS, PH_M_CHILD_FAULTS_MINOR, PH_M_CHILD_FAULTS_MAJOR,
+        PH_M_GPU_NS, PH_M_ENERGY_EST_NJ,
+    };
+    ph_mask mask = 0;
+    for (size_t i = 0; i < sizeof m / sizeof *m; i++)
+        mask |= PH_BIT(m[i]);
+    return mask;
+}
+
 #define PH_FULL_LIST_EVERY 60
 
 /* Is the /proc we read our own PID namespace's? Then its /proc/self is us. */
