@@ -515,6 +515,39 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
     row->v[PH_M_CHILD_CPU_USER_NS] = res_u > 0 ? res_u : 0;
     if (row->have & PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS))
         row->v[PH_M_CHILD_CPU_SYSTEM_NS] = res_s > 0 ? res_s : 0;
+    ph_debts_expire(t, pid);
+}
+
+/*
+ * The debts owed to pid that this step's read of it has shown all it can:
+ * called once its child times were read (the reap of a child gone before
+ * that read is in the delta, or in one before it), and after an idle read
+ * (it has not run since its last read, so it reaped nothing since: a child
+ * gone before this read was reaped before that one). A child read before
+ * its parent (a lower pid: the reads go in pid order) and gone was reaped
+ * before the parent's read: a debt of it that such a read did not pay can
+ * be in no later delta. Its reap was in an earlier one, before the debt
+ * existed (the child read alive, then reaped before its parent's read, a
+ * step before it was found gone), or was taken by another debt. Kept
+ * waiting, it was paid from the next child's reap on the CPU rule alone,
+ * once no longer listed (a `/usr/bin/time` took the reap of a fork storm's
+ * reaper beside it: the storm's debt no longer fitted and was dropped, its
+ * children -8.5%), or folded into its parent's debt on top of a last read
+ * that held it. It is dropped at the step's end. A child gone when read
+ * after its parent's read (a higher pid), or born after the listing, may
+ * be reaped after that read: its debt waits; so does one of a child no
+ * longer listed (PH_REAP_DONE), as it always has.
+ */
+void ph_debts_expire(ph_tracker *t, int32_t pid)
+{
+    size_t k = debts_first(t, pid);
+    ph_debt *w;
+    while ((w = debts_next(t, pid, &k)) != NULL) {
+        if (w->reap != PH_REAP_UNSURE || w->pid >= pid)
+            continue;
+        const ph_read *rd = ph_trk_read_of(t, w->pid);
+        w->expired = rd && rd->r == PH_READ_GONE; /* read before its parent, and gone */
+    }
 }
 
 /* Is the process listed with this start_key the child of debt w? */
@@ -578,6 +611,8 @@ void ph_debts_commit(ph_tracker *t)
     for (size_t k = 0; k < t->ndebts; k++) {
         const ph_debt *w = &t->debts[k];
         int listed = w->reap == PH_REAP_LISTED && !w->settled;
+        if (w->expired && !w->settled)
+            continue; /* its reap can be in no later delta */
         if ((!w->settled || w->folded) && (w->age < PH_DEBT_WAIT_SAMPLES || listed)) {
             ph_debt *c = debt_push(&t->waiting, &t->nwaiting, &t->capwaiting);
             *c = *w;
