@@ -204,16 +204,39 @@ static void give_share(ph_tracker *t, ph_debt *w, int64_t user, int64_t sys)
     ph_values_set(v, PH_M_CPU_SYSTEM_NS, ph_val(v, PH_M_CPU_SYSTEM_NS) + (sys > 0 ? sys : 0));
 }
 
+/* Was f folded into the debt d (whatever its exit record)? */
+static int folded_into(const ph_debt *f, const ph_debt *d)
+{
+    if (!(f->folded && f->root_pid == d->pid && f != d))
+        return 0;
+    return d->proc > 0 ? f->root_proc == d->proc : f->age == d->age;
+}
+
 /* Where a reaped child's I/O lands in its parent's own counters, a reap
  * in this delta shows there in full: what is left of the parent's I/O
- * delta (after the debts already paid) holds the child's. */
-static int io_shows_reap(const ph_source *src, const ph_values *row, const ph_debt *w)
+ * delta (after the debts already paid) holds the child's. What it holds
+ * for sure is the child's own last read: the I/O of the children folded
+ * into its debt may be in that read already. A process's I/O is read after
+ * its stat, and a child it reaps between the two is in its I/O but not in
+ * its child times and faults: that child's debt waits, is folded into the
+ * wrapper's when the wrapper goes, and holds its I/O a second time (a
+ * shell's growth, exact in CPU and faults for a loop of 200 `true`, was
+ * refused for a few bytes, and the loop counted twice). Faults and CPU
+ * still say whether the reap is in the delta. */
+static int io_shows_reap(const ph_tracker *t, const ph_source *src, const ph_values *row,
+                         const ph_debt *w)
 {
     if (!src->reaped_io_in_parent)
         return 1;
     for (size_t i = 0; i < PH_NREAPED_IO; i++) {
         enum ph_metric m = ph_reaped_io[i];
-        if (w->owed[m] > 0 && (row->have & PH_BIT(m)) && row->v[m] < w->owed[m])
+        int64_t need = w->owed[m];
+        for (size_t j = 0; w->nfolded && need > 0 && j < t->ndebts; j++) {
+            const ph_debt *f = &t->debts[j];
+            if (folded_into(f, w) && !f->unfolded)
+                need -= f->owed[m];
+        }
+        if (need > 0 && (row->have & PH_BIT(m)) && row->v[m] < need)
             return 0;
     }
     return 1;
@@ -222,22 +245,14 @@ static int io_shows_reap(const ph_source *src, const ph_values *row, const ph_de
 /* Does what is left of the parent's delta hold debt w? CPU within the
  * kernel's rounding; where `strict`, also its reaped I/O, and its child
  * minor faults exactly where those are read. */
-static int shows(const ph_source *src, const ph_values *row, const ph_debt *w, int64_t left,
-                 int64_t left_flt, int by_faults, int strict)
+static int shows(const ph_tracker *t, const ph_source *src, const ph_values *row, const ph_debt *w,
+                 int64_t left, int64_t left_flt, int by_faults, int strict)
 {
     int64_t need = w->owed[PH_M_CHILD_CPU_USER_NS] + w->owed[PH_M_CHILD_CPU_SYSTEM_NS];
     if (left + 2 * src->cpu_res_ns < need)
         return 0;
-    return !strict || (io_shows_reap(src, row, w) &&
+    return !strict || (io_shows_reap(t, src, row, w) &&
                        (!by_faults || left_flt >= w->owed[PH_M_CHILD_FAULTS_MINOR]));
-}
-
-/* Was f folded into the debt d (whatever its exit record)? */
-static int folded_into(const ph_debt *f, const ph_debt *d)
-{
-    if (!(f->folded && f->root_pid == d->pid && f != d))
-        return 0;
-    return d->proc > 0 ? f->root_proc == d->proc : f->age == d->age;
 }
 
 /*
@@ -331,7 +346,7 @@ static int unfold_double(ph_tracker *t, const ph_source *src, const ph_values *r
         p->held_flt -= f->owed[PH_M_CHILD_FAULTS_MINOR];
         f->unfolded = 1;
         taken++;
-        if (shows(src, row, &trial, left, left_flt, by_faults, 1))
+        if (shows(t, src, row, &trial, left, left_flt, by_faults, 1))
             goto paid;
     }
     for (size_t j = 0; taken && j < t->ndebts; j++) { /* not enough: all put back */
@@ -411,7 +426,7 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
         while ((w = debts_next(t, pid, &k)) != NULL) {
             if ((int)w->reap != pass)
                 continue;
-            if (!shows(src, row, w, left, left_flt, by_faults, pass != PH_REAP_DONE) &&
+            if (!shows(t, src, row, w, left, left_flt, by_faults, pass != PH_REAP_DONE) &&
                 !unfold_double(t, src, row, w, left, left_flt, by_faults))
                 continue;
             int64_t need = w->owed[PH_M_CHILD_CPU_USER_NS] + w->owed[PH_M_CHILD_CPU_SYSTEM_NS];
@@ -515,6 +530,39 @@ void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *r
     row->v[PH_M_CHILD_CPU_USER_NS] = res_u > 0 ? res_u : 0;
     if (row->have & PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS))
         row->v[PH_M_CHILD_CPU_SYSTEM_NS] = res_s > 0 ? res_s : 0;
+    ph_debts_expire(t, pid);
+}
+
+/*
+ * The debts owed to pid that this step's read of it has shown all it can:
+ * called once its child times were read (the reap of a child gone before
+ * that read is in the delta, or in one before it), and after an idle read
+ * (it has not run since its last read, so it reaped nothing since: a child
+ * gone before this read was reaped before that one). A child read before
+ * its parent (a lower pid: the reads go in pid order) and gone was reaped
+ * before the parent's read: a debt of it that such a read did not pay can
+ * be in no later delta. Its reap was in an earlier one, before the debt
+ * existed (the child read alive, then reaped before its parent's read, a
+ * step before it was found gone), or was taken by another debt. Kept
+ * waiting, it was paid from the next child's reap on the CPU rule alone,
+ * once no longer listed (a `/usr/bin/time` took the reap of a fork storm's
+ * reaper beside it: the storm's debt no longer fitted and was dropped, its
+ * children -8.5%), or folded into its parent's debt on top of a last read
+ * that held it. It is dropped at the step's end. A child gone when read
+ * after its parent's read (a higher pid), or born after the listing, may
+ * be reaped after that read: its debt waits; so does one of a child no
+ * longer listed (PH_REAP_DONE), as it always has.
+ */
+void ph_debts_expire(ph_tracker *t, int32_t pid)
+{
+    size_t k = debts_first(t, pid);
+    ph_debt *w;
+    while ((w = debts_next(t, pid, &k)) != NULL) {
+        if (w->reap != PH_REAP_UNSURE || w->pid >= pid)
+            continue;
+        const ph_read *rd = ph_trk_read_of(t, w->pid);
+        w->expired = rd && rd->r == PH_READ_GONE; /* read before its parent, and gone */
+    }
 }
 
 /* Is the process listed with this start_key the child of debt w? */
@@ -578,6 +626,8 @@ void ph_debts_commit(ph_tracker *t)
     for (size_t k = 0; k < t->ndebts; k++) {
         const ph_debt *w = &t->debts[k];
         int listed = w->reap == PH_REAP_LISTED && !w->settled;
+        if (w->expired && !w->settled)
+            continue; /* its reap can be in no later delta */
         if ((!w->settled || w->folded) && (w->age < PH_DEBT_WAIT_SAMPLES || listed)) {
             ph_debt *c = debt_push(&t->waiting, &t->nwaiting, &t->capwaiting);
             *c = *w;

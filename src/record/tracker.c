@@ -343,7 +343,9 @@ static int seen_again(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     ph_debts_pay(t, src, e->pid, &row.vals, &e->child_carry);
     if (r == PH_READ_IDLE) {
         /* Only the cheap counters were read (their deltas are zero); gauges
-         * the cheap read lacks hold their last values. */
+         * the cheap read lacks hold their last values. It has not run since
+         * its last read: it reaped nothing since (debts.c, ph_debts_expire). */
+        ph_debts_expire(t, e->pid);
         st->idle++;
         if (!tick->keyframe)
             return 0;

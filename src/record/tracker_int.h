@@ -22,7 +22,9 @@
 
 /* A debt not paid is kept for this many more samples, then dropped: its
  * parent did not wait (the kernel reaped the child, or the parent was
- * read before the reap and the reap's growth went to an earlier debt). */
+ * read before the reap and the reap's growth went to an earlier debt). One
+ * whose child was gone before its parent's read does not wait (debts.c,
+ * ph_debts_expire). */
 #define PH_DEBT_WAIT_SAMPLES 2
 
 /* Where a debt's child stood at this step's listing: its parent's reads
@@ -57,6 +59,8 @@ typedef struct ph_debt {
     int64_t held_cpu, held_flt; /* of what it owes, its children's CPU (with its carry) and
                                  * minor faults that its own last read held */
     int age;       /* samples it has waited for the parent to show the reap */
+    int expired;   /* its child was gone before its parent's read of this step, which did
+                    * not show the reap: no later delta can (dropped at commit) */
     int settled;   /* paid (or folded into an ancestor's debt) in this step */
     enum ph_reap reap; /* where its child stood at this step's listing */
     uint64_t key, key_slack; /* its start_key (from its exit record: key - slack .. key + 1) */
@@ -117,6 +121,7 @@ void ph_debts_sort(ph_tracker *t);
 void ph_debts_fold(ph_tracker *t, size_t from);
 void ph_debts_pay(ph_tracker *t, const ph_source *src, int32_t pid, ph_values *row,
                   int64_t *carry);
+void ph_debts_expire(ph_tracker *t, int32_t pid);
 void ph_debts_commit(ph_tracker *t);
 
 /* exits.c */

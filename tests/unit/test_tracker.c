@@ -1539,3 +1539,128 @@ TEST(wrapper_in_a_chain_is_paid_when_its_inner_wrapper_held_a_folded_child)
     CHECK_I(pcol, 1); /* S's last 1 */
     ph_tracker_free(e.t);
 }
+
+/* Issue 14 (a fork storm at -8.5% beside another suite): a child with a
+ * lower pid than its parent's (the pid space wrapped) is read, then exits
+ * and is reaped before its parent's read: its reap is in that delta, a
+ * step before its debt exists. A step later it is gone when read, its
+ * parent idle; a step after that it is no longer listed and its debt
+ * waited as one whose reap was still to come, so the next reap of another
+ * child (the storm's reaper, gone when read after its parent's read) paid
+ * it on the CPU rule alone: the storm's own debt no longer fitted, and the
+ * remainder of its reap went to the wrong child. A debt whose child was
+ * gone before its parent's read of child times (or an idle read: the
+ * parent reaped nothing since its last read) can be in no later delta. */
+TEST(debt_reaped_before_its_parents_read_does_not_take_a_later_reap)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    e.f.has_cflt = 1;
+    e.f.has_flt = 1;
+    e.f.bare_idle = 1;
+    add(&e, 40, 5, 500, "sh", 100);    /* P: the shell */
+    add(&e, 31, 6, 600, "time", 300);  /* C: a wrapper with a lower pid */
+    add(&e, 45, 7, 700, "forks", 400); /* W: the storm's reaper */
+    e.f.p[1].flt = 10;
+    e.f.p[2].flt = 20;
+    fproc tmp = e.f.p[0];
+    e.f.p[0] = e.f.p[1];
+    e.f.p[1] = tmp; /* the listing in pid order: 31, 40, 45 (procs 1, 2, 3) */
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    /* C runs 50 more and 2 faults, is read, exits (5 more) and is reaped
+     * before P's read: 355 and its teardown (5), 12 faults */
+    e.f.p[0].cpu = 350;
+    e.f.p[0].flt = 12;
+    e.f.p[1].cpu = 101;
+    e.f.p[1].ccpu = 360;
+    e.f.p[1].cflt = 12;
+    heard_exit(&e.f, 31, 40, 6, 355, 0, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_FAULTS_MINOR, 12);
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    int64_t c_own = sum_rows(&e.r, 1, PH_M_CPU_USER_NS), w_own = sum_rows(&e.r, 3, PH_M_CPU_USER_NS);
+    /* C is listed but gone when read; P and W did not run (idle) */
+    e.f.p[0].vanish_on_read = 1;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    c_own += sum_rows(&e.r, 1, PH_M_CPU_USER_NS);
+    w_own += sum_rows(&e.r, 3, PH_M_CPU_USER_NS);
+    /* W exits (100 more) and P reaps it after P's read: gone when read; its
+     * reap is in P's next delta with 10 of teardown */
+    e.f.p[0].alive = 0;
+    e.f.p[2].vanish_on_read = 1;
+    heard_exit(&e.f, 45, 40, 7, 500, 0, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_FAULTS_MINOR, 20);
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    c_own += sum_rows(&e.r, 1, PH_M_CPU_USER_NS);
+    w_own += sum_rows(&e.r, 3, PH_M_CPU_USER_NS);
+    e.f.p[2].alive = 0;
+    e.f.p[1].cpu = 102;
+    e.f.p[1].ccpu = 360 + 510;
+    e.f.p[1].cflt = 12 + 20;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    c_own += sum_rows(&e.r, 1, PH_M_CPU_USER_NS);
+    w_own += sum_rows(&e.r, 3, PH_M_CPU_USER_NS);
+    int64_t pcol = sum_rows(&e.r, 2, PH_M_CHILD_CPU_USER_NS);
+    CHECK_I(pcol, 0);
+    CHECK_I(w_own, 100 + 10); /* its record's last 100 and its reap's remainder */
+    CHECK_I(c_own, 50 + 5);   /* its delta and its record's last 5, nothing of W's */
+    ph_tracker_free(e.t);
+}
+
+/* Issue 14 ("200 x true" counted twice under load): a process's I/O is read
+ * after its stat, so a child reaped between the two is in the wrapper's
+ * last I/O but not in its child times and faults. Its debt waits, and is
+ * folded into the wrapper's when the wrapper exits: the wrapper's debt then
+ * holds that child's I/O twice, more than the shell's reap of it passes up,
+ * and the shell's growth, exact in CPU and faults, was refused on I/O alone
+ * (the whole wrapper stayed in the shell's child columns). What a reap
+ * shows for sure is the wrapper's own last read; the I/O of the children
+ * folded into it may be in that read already. */
+TEST(wrapper_whose_io_read_held_a_child_its_stat_did_not_is_paid)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    e.f.has_cflt = 1;
+    e.f.has_flt = 1;
+    add(&e, 10, 5, 500, "sh", 100); /* P: the shell (proc 1) */
+    add(&e, 20, 6, 600, "loop", 5); /* W: its child, a loop that reaps (proc 2) */
+    e.f.p[1].flt = 30;
+    e.f.p[1].ccpu = 30; /* children reaped before the first sample */
+    e.f.p[1].cflt = 10;
+    e.f.p[1].io = 100;
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    /* X, born after the listing, runs 50 (20 faults, 40 bytes) and is
+     * reaped by W between W's stat and its I/O */
+    heard_exit(&e.f, 30, 20, e.boot_ns + 150, 50, 40, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_FAULTS_MINOR, 20);
+    e.f.p[1].cpu = 6;
+    e.f.p[1].io = 140;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    int64_t pcol = sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    /* W exits (1 more) and P reaps it before P's read: W's 7, its children's
+     * 30 + 50, and 10 of teardown; 60 faults; W's 140 bytes. W, read after
+     * P, is gone when read */
+    heard_exit(&e.f, 20, 10, 6, 7, 100, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_FAULTS_MINOR, 30);
+    e.f.p[1].vanish_on_read = 1;
+    e.f.p[0].cpu = 101;
+    e.f.p[0].ccpu = 97;
+    e.f.p[0].cflt = 60;
+    e.f.p[0].io = 140;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    pcol += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+    int64_t pio = sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES);
+    e.f.p[1].alive = 0;
+    for (int k = 0; k < 3; k++) {
+        e.f.p[0].cpu++;
+        CHECK_I(step(&e, 100, 0, &st), 0);
+        pcol += sum_rows(&e.r, 1, PH_M_CHILD_CPU_USER_NS);
+        pio += sum_rows(&e.r, 1, PH_M_DISK_READ_BYTES);
+    }
+    CHECK_I(pcol, 0); /* W and X are in their own rows, not again in P's */
+    CHECK_I(pio, 0);  /* P read nothing itself */
+    ph_tracker_free(e.t);
+}
