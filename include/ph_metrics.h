@@ -98,6 +98,8 @@ _Static_assert(PH_METRIC_COUNT <= 64, "metric masks are 64-bit");
 
 typedef uint64_t ph_mask;
 #define PH_BIT(m) ((ph_mask)1 << (m))
+/* Every metric's bit. */
+#define PH_ALL_METRICS (PH_METRIC_COUNT >= 64 ? ~(ph_mask)0 : PH_BIT(PH_METRIC_COUNT % 64) - 1)
 
 /* A set of metric values; only those whose bit is in `have` are meaningful. */
 typedef struct ph_values {

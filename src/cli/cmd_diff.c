@@ -105,14 +105,23 @@ static int cmp_key_group(const void *x, const void *y)
     return strcmp(((const keyed *)x)->row->app, ((const keyed *)y)->row->app);
 }
 
-static int (*key_cmp)(const void *, const void *);
-static int cmp_keyed_at(const void *x, const void *y)
+/* The same key, then row order: the first of equal keys is the first row. */
+static int cmp_at(const void *x, const void *y)
 {
-    int c = key_cmp(x, y);
-    if (c)
-        return c;
     size_t a = ((const keyed *)x)->at, b = ((const keyed *)y)->at;
     return (a > b) - (a < b);
+}
+
+static int cmp_proc_at(const void *x, const void *y)
+{
+    int c = cmp_key_proc(x, y);
+    return c ? c : cmp_at(x, y);
+}
+
+static int cmp_group_at(const void *x, const void *y)
+{
+    int c = cmp_key_group(x, y);
+    return c ? c : cmp_at(x, y);
 }
 
 static keyed *keyed_sort(const ph_agg *rows, size_t n, int byp)
@@ -122,8 +131,7 @@ static keyed *keyed_sort(const ph_agg *rows, size_t n, int byp)
         k[i].row = &rows[i];
         k[i].at = i;
     }
-    key_cmp = byp ? cmp_key_proc : cmp_key_group;
-    qsort(k, n, sizeof *k, cmp_keyed_at);
+    qsort(k, n, sizeof *k, byp ? cmp_proc_at : cmp_group_at);
     return k;
 }
 

@@ -1197,7 +1197,7 @@ int q_replay_pid(ph_store *store, enum ph_tier tier, int64_t since, int64_t unti
 {
     int cols[PH_METRIC_COUNT], ncols = 0; /* the metrics read, in column order */
     /* Memory is read always; the aggs keep room only for what was asked. */
-    ph_mask slots = want & (PH_METRIC_COUNT < 64 ? (PH_BIT(PH_METRIC_COUNT) - 1) : ~(ph_mask)0);
+    ph_mask slots = want & PH_ALL_METRICS;
     want |= PH_BIT(PH_M_FOOTPRINT_BYTES) | PH_BIT(PH_M_RESIDENT_BYTES) | PH_LIFETIME_PEAKS;
     for (int m = 0; m < PH_METRIC_COUNT; m++)
         if (want & PH_BIT(m))

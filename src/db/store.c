@@ -423,8 +423,7 @@ static int collect_sql(sqlite3 *db, const char *sql, const char *table, char ***
 static int narrow_table(sqlite3 *db, const char *table, ph_mask stored, char *err, size_t errlen)
 {
     ph_buf ddl = {0}, sql = {0};
-    const char *pk[8];
-    char *pkbuf[8] = {0};
+    char *pk[8] = {0}; /* the primary key's columns, in key order */
     char **extra = NULL; /* its triggers' and indexes' SQL */
     size_t nextra = 0;
     int npk = 0, nvirtual = 0, rc = -1, rowid;
@@ -468,7 +467,7 @@ static int narrow_table(sqlite3 *db, const char *table, ph_mask stored, char *er
         if (dflt)
             ph_buf_printf(&ddl, " DEFAULT %s", dflt);
         if (inpk > 0) {
-            pkbuf[inpk - 1] = ph_xstrdup(name);
+            pk[inpk - 1] = ph_xstrdup(name);
             npk = inpk > npk ? inpk : npk;
         }
     }
@@ -481,7 +480,6 @@ static int narrow_table(sqlite3 *db, const char *table, ph_mask stored, char *er
         goto out;
     }
     for (int i = 0; i < npk; i++) {
-        pk[i] = pkbuf[i];
         if (!pk[i]) {
             ph_fmt(err, errlen, "narrowing %s: its primary key has a gap", table);
             goto out;
@@ -517,18 +515,13 @@ sqlerr:
 out:
     sqlite3_finalize(st);
     for (int i = 0; i < 8; i++)
-        free(pkbuf[i]);
+        free(pk[i]);
     for (size_t i = 0; i < nextra; i++)
         free(extra[i]);
     free(extra);
     ph_buf_free(&ddl);
     ph_buf_free(&sql);
     return rc;
-}
-
-static ph_mask all_metrics(void)
-{
-    return PH_METRIC_COUNT >= 64 ? ~(ph_mask)0 : PH_BIT(PH_METRIC_COUNT) - 1;
 }
 
 /* A new database is created in one transaction: every migration, then the
@@ -548,7 +541,7 @@ static int migrate(sqlite3 *db, int64_t from, ph_mask metrics, char *err, size_t
                        msg ? msg : sqlite3_errmsg(db));
                 goto fail;
             }
-        if ((metrics & all_metrics()) != all_metrics() && sqlite3_libversion_number() >= GENERATED_MIN_VERSION)
+        if ((metrics & PH_ALL_METRICS) != PH_ALL_METRICS && sqlite3_libversion_number() >= GENERATED_MIN_VERSION)
             for (size_t i = 0; i < PH_ARRAY_LEN(narrow_tables); i++)
                 if (narrow_table(db, narrow_tables[i], metrics, err, errlen) < 0)
                     goto fail;
@@ -634,7 +627,7 @@ static int read_stored(ph_store *s)
     for (int t = 0; t < PH_TIER_COUNT; t++) {
         s->stored[t] = 0;
         if (sqlite3_libversion_number() < GENERATED_MIN_VERSION) {
-            s->stored[t] = all_metrics();
+            s->stored[t] = PH_ALL_METRICS;
             continue;
         }
         sqlite3_stmt *st;

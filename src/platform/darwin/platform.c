@@ -143,7 +143,7 @@ const char *ph_platform_name(void) { return "darwin"; }
  * machine checks a narrower set. */
 ph_mask ph_platform_stored_metrics(void)
 {
-    return PH_METRIC_COUNT >= 64 ? ~(ph_mask)0 : (PH_BIT(PH_METRIC_COUNT) - 1);
+    return PH_ALL_METRICS;
 }
 
 static int sysctl_u64(const char *name, uint64_t *out)
