@@ -91,7 +91,7 @@ typedef struct ph_segment {
     int64_t since, until;
 } ph_segment;
 
-struct ph_strpool;
+struct ph_pool;
 typedef struct ph_result {
     ph_window win;
     ph_agg *procs; size_t nprocs;
@@ -103,9 +103,9 @@ typedef struct ph_result {
      * place only in ways that give every holder the same result, never
      * free them alone. When NULL each is its agg's own. apps[] strings
      * are always their agg's own. ph_result_free frees either. */
-    struct ph_strpool *strs;
+    struct ph_pool *strs;
     /* The metric values of procs[] and apps[] (each agg's vals). */
-    struct ph_valpool *vals;
+    struct ph_pool *vals;
 } ph_result;
 
 /* The window, from whichever tiers answer it best. */

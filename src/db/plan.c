@@ -327,7 +327,7 @@ static int window_query(ph_store *s, int64_t since, int64_t until, ph_mask want,
      * pools, out's now. */
     for (size_t k = 0; k < n; k++) {
         q_pool_move(&out->strs, &parts[k].strs);
-        q_vals_move(&out->vals, &parts[k].vals);
+        q_pool_move(&out->vals, &parts[k].vals);
         parts[k].nprocs = 0;
         ph_result_free(&parts[k]);
     }

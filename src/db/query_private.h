@@ -47,26 +47,17 @@ int q_pidx_get(q_pidx *x, int64_t proc);
 void q_pidx_put(q_pidx *x, int64_t proc, int idx);
 void q_pidx_free(q_pidx *x);
 
-/* The strings of a result's processes (ph_result.strs): blocks of
- * interned strings, each block the next's owner. */
-struct ph_strpool {
-    struct ph_strpool *next;
-    size_t used, cap;
-    char data[];
+/* Memory a result owns: the strings of its processes (ph_result.strs:
+ * interned names and apps) and the metric values of its aggs
+ * (ph_result.vals). Blocks of bytes, each block the next's owner, freed
+ * with the result and never one piece at a time. */
+struct ph_pool {
+    struct ph_pool *next;
+    size_t used, cap; /* bytes */
+    _Alignas(int64_t) unsigned char data[];
 };
 /* Append src's blocks to *dst (src is empty after). */
-void q_pool_move(struct ph_strpool **dst, struct ph_strpool **src);
-
-/* The metric values of a result's aggs (ph_result.vals): blocks of
- * int64s, each block the next's owner. A result's first blocks are small
- * (a rollup bucket's few processes), later ones larger. */
-struct ph_valpool {
-    struct ph_valpool *next;
-    size_t used, cap;
-    int64_t data[];
-};
-/* Append src's blocks to *dst (src is empty after). */
-void q_vals_move(struct ph_valpool **dst, struct ph_valpool **src);
+void q_pool_move(struct ph_pool **dst, struct ph_pool **src);
 /* Room in r for a's values of `slots`, all 0; a->have is cleared. */
 void q_agg_room(ph_result *r, ph_agg *a, ph_mask slots);
 /* a's values copied into r's pool (a copied out of another result). */

@@ -274,6 +274,45 @@ static const char *q_strv_at(const void *ctx, int idx)
     return ((char *const *)ctx)[idx];
 }
 
+/* n bytes from the newest block of *head; when it has no room, a new block
+ * of `grow` bytes (n if more), zeroed if `zero`, goes in front. */
+static void *pool_take(struct ph_pool **head, size_t n, size_t grow, int zero)
+{
+    struct ph_pool *p = *head;
+    if (!p || p->cap - p->used < n) {
+        size_t cap = grow > n ? grow : n;
+        p = zero ? ph_xcalloc(1, sizeof *p + cap) : ph_xmalloc(sizeof *p + cap);
+        p->next = *head;
+        p->used = 0;
+        p->cap = cap;
+        *head = p;
+    }
+    void *at = p->data + p->used;
+    p->used += n;
+    return at;
+}
+
+void q_pool_move(struct ph_pool **dst, struct ph_pool **src)
+{
+    if (!*src)
+        return;
+    struct ph_pool *last = *src;
+    while (last->next)
+        last = last->next;
+    last->next = *dst;
+    *dst = *src;
+    *src = NULL;
+}
+
+static void pool_free(struct ph_pool *p)
+{
+    while (p) {
+        struct ph_pool *next = p->next;
+        free(p);
+        p = next;
+    }
+}
+
 /* s, interned in the working result's pool: every process of one name
  * (or app) shares one copy instead of two mallocs a process. */
 static int intern_at(qstate *q, const char *s)
@@ -283,18 +322,8 @@ static int intern_at(qstate *q, const char *s)
     if (found >= 0)
         return found;
     size_t len = strlen(s) + 1;
-    struct ph_strpool *p = q->r->strs;
-    if (!p || p->cap - p->used < len) {
-        size_t cap = len > 65536 ? len : 65536;
-        struct ph_strpool *b = ph_xmalloc(sizeof *b + cap);
-        b->next = p;
-        b->used = 0;
-        b->cap = cap;
-        q->r->strs = p = b;
-    }
-    char *c = p->data + p->used;
+    char *c = pool_take(&q->r->strs, len, 65536, 0);
     memcpy(c, s, len);
-    p->used += len;
     if (q->nstrv == q->capstrv) {
         q->capstrv = q->capstrv ? q->capstrv * 2 : 64;
         q->strv = ph_xrealloc(q->strv, q->capstrv * sizeof *q->strv);
@@ -308,27 +337,6 @@ static char *intern(qstate *q, const char *s)
 {
     int at = intern_at(q, s); /* before reading strv: interning may move it */
     return q->strv[at];
-}
-
-void q_pool_move(struct ph_strpool **dst, struct ph_strpool **src)
-{
-    if (!*src)
-        return;
-    struct ph_strpool *last = *src;
-    while (last->next)
-        last = last->next;
-    last->next = *dst;
-    *dst = *src;
-    *src = NULL;
-}
-
-static void pool_free(struct ph_strpool *p)
-{
-    while (p) {
-        struct ph_strpool *next = p->next;
-        free(p);
-        p = next;
-    }
 }
 
 /*
@@ -365,48 +373,18 @@ static void prefault(void *p, size_t n)
  * (they fill in order). Values are never freed one by one: the result's
  * blocks go with it.
  */
-#define VALS_FIRST 512
-#define VALS_MAX (1 << 17)
+#define VALS_FIRST ((size_t)4 << 10)
+#define VALS_MAX ((size_t)1 << 20)
 static int64_t *vals_take(ph_result *r, size_t n)
 {
     if (n == 0)
         return NULL;
-    struct ph_valpool *p = r->vals;
-    if (!p || p->cap - p->used < n) {
-        size_t cap = p ? (p->cap < VALS_MAX ? p->cap * 2 : VALS_MAX) : VALS_FIRST;
-        if (cap < n)
-            cap = n;
-        struct ph_valpool *b = ph_xcalloc(1, sizeof *b + cap * sizeof b->data[0]);
-        if (cap >= VALS_MAX)
-            prefault(b->data, cap * sizeof b->data[0]);
-        b->next = p;
-        b->cap = cap;
-        r->vals = p = b;
-    }
-    int64_t *v = p->data + p->used;
-    p->used += n;
+    struct ph_pool *had = r->vals;
+    size_t grow = !had ? VALS_FIRST : had->cap < VALS_MAX ? had->cap * 2 : VALS_MAX;
+    int64_t *v = pool_take(&r->vals, n * sizeof *v, grow, 1);
+    if (r->vals != had && r->vals->cap >= VALS_MAX)
+        prefault(r->vals->data, r->vals->cap);
     return v;
-}
-
-void q_vals_move(struct ph_valpool **dst, struct ph_valpool **src)
-{
-    if (!*src)
-        return;
-    struct ph_valpool *last = *src;
-    while (last->next)
-        last = last->next;
-    last->next = *dst;
-    *dst = *src;
-    *src = NULL;
-}
-
-static void vals_free(struct ph_valpool *p)
-{
-    while (p) {
-        struct ph_valpool *next = p->next;
-        free(p);
-        p = next;
-    }
 }
 
 static size_t nslots(ph_mask slots)
@@ -764,7 +742,7 @@ static void snapshot(qstate *q, const ph_window *win, ph_result *out, int steal,
         r->procs = NULL;
         r->nprocs = 0;
         q_pool_move(&out->strs, &r->strs); /* the processes' strings go with them */
-        q_vals_move(&out->vals, &r->vals);  /* and their values (the working apps' too: */
+        q_pool_move(&out->vals, &r->vals);  /* and their values (the working apps' too: */
                                             /* the state is not read after this) */
     }
 }
@@ -1380,7 +1358,7 @@ void ph_result_free(ph_result *r)
         free(r->procs[i].app);
     }
     pool_free(r->strs);
-    vals_free(r->vals);
+    pool_free(r->vals);
     for (size_t i = 0; i < r->napps; i++) {
         free(r->apps[i].name);
         free(r->apps[i].app);
