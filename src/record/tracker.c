@@ -214,6 +214,7 @@ static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const 
         t->exit_rows[debt->exit_row].vals = row.vals;
         debt->proc = e->proc;
         debt->has_exit = 1;
+        debt->exit_ppid = px->x.ppid;
         if (px->x.name[0] && strcmp(px->x.name, e->name) != 0) {
             ph_proc_info info;
             char app[PH_NAME_MAX];
