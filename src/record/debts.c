@@ -148,7 +148,9 @@ static long old_debt_of(const ph_tracker *t, size_t from, const ph_debt *c)
  * (chain2 +100.9%: an inner shell and its spinner, 1.5 s). Where the
  * parent's debt was paid already, the reap that held the child was shared
  * out in that step, and nothing written then can be taken back: the child's
- * debt waits as before.
+ * debt waits as before. That is why such a child is read again in its
+ * parent's step (tracker.c, read_again) and is mostly found gone there;
+ * this is for the child that read still saw.
  */
 void ph_debts_fold(ph_tracker *t, size_t from)
 {
@@ -608,7 +610,7 @@ void ph_debts_expire(ph_tracker *t, int32_t pid)
         if (w->reap != PH_REAP_UNSURE || w->pid >= pid)
             continue;
         const ph_read *rd = ph_trk_read_of(t, w->pid);
-        w->expired = rd && rd->r == PH_READ_GONE; /* read before its parent, and gone */
+        w->expired = rd && rd->r == PH_READ_GONE && !rd->late; /* read before its parent, and gone */
     }
 }
 

@@ -84,6 +84,7 @@ typedef struct ph_read {
     enum ph_read_result r;
     ph_proc_sample s;
     int closed; /* a zombie whose exit row was already made: not a new process */
+    int late;   /* read again after every read of the step (tracker.c, read_again) */
 } ph_read;
 
 struct ph_tracker {

@@ -19,6 +19,7 @@ typedef struct fproc {
     int32_t ppid;
     int64_t uid;
     int alive, vanish_on_read;
+    int vanish_after_read; /* this read sees it, the next ones do not (gone in between) */
     int zombie; /* reads say state Z and a thread count (threads: 1 unless set) */
     int threads;
 } fproc;
@@ -86,6 +87,10 @@ static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, p
             continue;
         if (p->vanish_on_read)
             return PH_READ_GONE;
+        if (p->vanish_after_read) {
+            p->vanish_after_read = 0;
+            p->vanish_on_read = 1;
+        }
         s->pid = pid;
         s->start_key = p->start_key;
         s->start_boot_ns = p->start_boot_ns;
@@ -1669,16 +1674,22 @@ TEST(wrapper_whose_io_read_held_a_child_its_stat_did_not_is_paid)
  * shell's fork of its outer wrapper O and O's fork of the inner wrapper I,
  * so I and the spinner S under it have lower pids than O. I and S are read
  * alive; then S exits, I reaps it and exits, O reaps I and exits, and the
- * shell reaps O, all before O's read: O is gone when read, a step before I
- * and S are found gone (no longer listed). The shell was read before the
- * reap; its next delta holds all three. Folding looked only at the debts
- * found in the same step, so I's debt (S folded into it) stayed owed to O,
- * gone already: O's debt was paid without it, the growth of I and S went
- * to O's exit row as remainder, and I's debt waited and was dropped (their
- * CPU counted twice). With `levels` 2, O is itself the child of another
- * wrapper W gone in the same step as O (O's debt folded into W's): I's
- * debt follows to W's. */
-static void wrapped_chain(int levels)
+ * shell H reaps O, all before O's read: O is gone when read. I and S were
+ * found gone only at the next listing, and folding looked only at the
+ * debts found in the same step, so I's debt (S folded into it) stayed owed
+ * to O, gone already: O's debt was paid without it, the growth of I and S
+ * went to O's exit row as remainder, and I's debt waited and was dropped
+ * (their CPU counted twice).
+ * With `reaped_before_h` 0, H was read before it reaped O (its next delta
+ * holds all three) and the second read of I and S still sees them (the
+ * fake's world does not move within a step): their debts, found a step
+ * after O's, are folded into O's, still waiting. With 1, H was read after
+ * the reap (its delta of that very step holds all three: O's debt would be
+ * paid without I's before I's debt exists), and I and S, read again once
+ * every process is read, are gone in the same step as O. With `levels` 2,
+ * O is itself the child of another wrapper W gone in the same step as O
+ * (O's debt folded into W's): I's debt follows to W's. */
+static void wrapped_chain(int levels, int reaped_before_h)
 {
     env e;
     ph_tick_stats st;
@@ -1714,7 +1725,7 @@ static void wrapped_chain(int levels)
     total += credited(&e.r);
     /* I and S are read (S at 1450, I at 4); then S exits at 1500 (55
      * faults), I at 5 (12), O at 6 (11), W at 3 (6), each reaped by its
-     * parent; O (and W) gone when read; H read before it reaped O: idle */
+     * parent; O (and W) gone when read */
     e.f.p[1].cpu = 1450;
     e.f.p[1].flt = 50;
     e.f.p[0].cpu = 4;
@@ -1731,17 +1742,28 @@ static void wrapped_chain(int levels)
         heard_exit(&e.f, 45, 40, 6, 3, 0, 1);
         ph_values_set(&e.f.exits[3].vals, PH_M_FAULTS_MINOR, 6);
     }
+    /* H's growth when it reaps O: S's 1500, I's 5, O's 6 (W's 3), and 3 of
+     * teardown at each reap */
+    int64_t reap_cpu = 1500 + 5 + 6 + 9 + (levels == 2 ? 3 + 3 : 0);
+    int64_t reap_flt = 55 + 12 + 11 + (levels == 2 ? 6 : 0);
+    if (reaped_before_h) {
+        e.f.p[0].vanish_after_read = 1;
+        e.f.p[1].vanish_after_read = 1;
+        e.f.p[2].cpu = 101;
+        e.f.p[2].ccpu = reap_cpu;
+        e.f.p[2].cflt = reap_flt;
+    }
     CHECK_I(step(&e, 100, 0, &st), 0);
     total += credited(&e.r);
     int64_t hcol = sum_rows(&e.r, 3, PH_M_CHILD_CPU_USER_NS);
-    /* none of them is listed; H's delta holds the reap: S's 1500, I's 5,
-     * O's 6 (W's 3), and 3 of teardown at each reap */
+    /* none of them is listed; H's delta holds the reap unless it came
+     * before */
     for (int i = 0; i < e.f.n; i++)
         if (i != 2)
             e.f.p[i].alive = 0;
-    e.f.p[2].cpu = 101;
-    e.f.p[2].ccpu = 1500 + 5 + 6 + 9 + (levels == 2 ? 3 + 3 : 0);
-    e.f.p[2].cflt = 55 + 12 + 11 + (levels == 2 ? 6 : 0);
+    e.f.p[2].cpu = reaped_before_h ? 102 : 101;
+    e.f.p[2].ccpu = reap_cpu;
+    e.f.p[2].cflt = reap_flt;
     CHECK_I(step(&e, 100, 0, &st), 0);
     total += credited(&e.r);
     hcol += sum_rows(&e.r, 3, PH_M_CHILD_CPU_USER_NS);
@@ -1752,16 +1774,22 @@ static void wrapped_chain(int levels)
         hcol += sum_rows(&e.r, 3, PH_M_CHILD_CPU_USER_NS);
     }
     /* every unit once: S's 500 + 850 + 50, I's 1 + 1, O's 1, (W's 1,) H's
-     * own 1 + 3, and the teardown */
-    CHECK_I(total, 1400 + 2 + 1 + 4 + 9 + (levels == 2 ? 1 + 3 : 0));
+     * own, and the teardown */
+    CHECK_I(total, 1400 + 2 + 1 + (reaped_before_h ? 5 : 4) + 9 + (levels == 2 ? 1 + 3 : 0));
     CHECK_I(hcol, 0); /* all of the growth is in rows */
     ph_tracker_free(e.t);
 }
 
 TEST(debt_found_a_step_after_its_gone_parents_is_folded_into_it)
 {
-    wrapped_chain(1);
-    wrapped_chain(2);
+    wrapped_chain(1, 0);
+    wrapped_chain(2, 0);
+}
+
+TEST(child_read_before_its_parent_was_found_gone_is_read_again)
+{
+    wrapped_chain(1, 1);
+    wrapped_chain(2, 1);
 }
 
 /* The other side: a child whose parent exited without waiting for it was
