@@ -105,13 +105,52 @@ static int cmp_by_pid(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The debt of an earlier step (debts[0..from)) left by the process that
+ * was c's parent, or -1: the youngest of that pid (a pid is reused) that
+ * started no later than c, while no process of that pid is read alive in
+ * this step. Only for a c that exited its parent's child: its exit record,
+ * when there is one, names the parent it had then (a child whose parent
+ * exited first was handed to another, which reaped it). */
+static long old_debt_of(const ph_tracker *t, size_t from, const ph_debt *c)
+{
+    if (c->exit_ppid && c->exit_ppid != c->ppid)
+        return -1;
+    const ph_read *rd = ph_trk_read_of(t, c->ppid);
+    if (rd && rd->r != PH_READ_GONE && !rd->closed)
+        return -1; /* its parent lives (a zombie listed with its debt is closed) */
+    long best = -1;
+    for (size_t j = 0; j < from; j++) {
+        const ph_debt *p = &t->debts[j];
+        if (p->pid != c->ppid || p == c || p->key > c->key + 1 + p->key_slack)
+            continue;
+        if (best < 0 || p->age < t->debts[best].age)
+            best = (long)j;
+    }
+    return best;
+}
+
 /*
- * Debts follow the chain. A debt owed to a process that is gone in this
- * step is added to the debt of that process, or of its nearest ancestor not
- * gone in this step: the kernel passes what a process reaped up with it when
- * its own parent reaps it. Done once every gone process has its debt, so the
- * order they were found in (pid order) does not matter. Debts created in
- * this step are t->debts[from..ndebts).
+ * Debts follow the chain. A debt owed to a process that is gone is added to
+ * the debt of that process, or of its nearest ancestor whose debt is still
+ * owed (its ROOT): the kernel passes what a process reaped up with it when
+ * its own parent reaps it, so the root's parent pays the whole subtree from
+ * one growth. Done once every gone process has its debt, so the order they
+ * were found in (pid order) does not matter. Debts created in this step are
+ * t->debts[from..ndebts).
+ * The parent may have been found gone a step before its child: after the
+ * pid space wrapped, a child with a lower pid is read alive, then exits and
+ * is reaped by its parent, which exits and is reaped before its own read
+ * (gone when read); the child is found gone at the next listing. Its debt
+ * is folded into the parent's debt of that earlier step while that one is
+ * still owed (waiting, or folded into an ancestor's that is): the
+ * grandparent's reap of the parent holds the child, and paying the parent's
+ * debt without it gave the child's whole CPU again as the reap's remainder
+ * (chain2 +100.9%: an inner shell and its spinner, 1.5 s). Where the
+ * parent's debt was paid already, the reap that held the child was shared
+ * out in that step, and nothing written then can be taken back: the child's
+ * debt waits as before. That is why such a child is read again in its
+ * parent's step (tracker.c, read_again) and is mostly found gone there;
+ * this is for the child that read still saw.
  */
 void ph_debts_fold(ph_tracker *t, size_t from)
 {
@@ -132,13 +171,21 @@ void ph_debts_fold(ph_tracker *t, size_t from)
         if (w->settled)
             continue;
         long root = -1;
-        int32_t up = w->ppid;
+        const ph_debt *c = w; /* the child of `up` */
+        int fresh = k >= from; /* the chain holds a debt found in this step */
         for (int depth = 0; depth < 64; depth++) { /* a chain, not a cycle: bounded all the same */
-            long j = new_debt_by_pid(t, byp, n, up);
+            long j = new_debt_by_pid(t, byp, n, c->ppid);
+            if (j >= 0)
+                fresh = 1;
+            else if (fresh)
+                j = old_debt_of(t, from, c); /* the parent found gone a step before */
             if (j < 0 || (size_t)j == k)
-                break; /* (a debt already folded is walked through: its own root is further up) */
-            root = j;
-            up = t->debts[j].ppid;
+                break;
+            /* a debt already folded is walked through: its own root is further up;
+             * one of an earlier step is a root only while it is owed */
+            if ((size_t)j >= from || !t->debts[j].settled)
+                root = j;
+            c = &t->debts[j];
         }
         if (root < 0)
             continue;
@@ -148,6 +195,8 @@ void ph_debts_fold(ph_tracker *t, size_t from)
         w->stale = k < from;
         w->root_pid = r->pid; /* indices change when the list is sorted: the pid does not */
         w->root_proc = r->proc;
+        if ((size_t)root < from && k >= from)
+            w->age = r->age; /* kept as long as its root, and known by it without an identity */
         for (int m = 0; m < PH_METRIC_COUNT; m++)
             r->owed[m] += w->owed[m];
         r->nfolded++;
@@ -561,7 +610,7 @@ void ph_debts_expire(ph_tracker *t, int32_t pid)
         if (w->reap != PH_REAP_UNSURE || w->pid >= pid)
             continue;
         const ph_read *rd = ph_trk_read_of(t, w->pid);
-        w->expired = rd && rd->r == PH_READ_GONE; /* read before its parent, and gone */
+        w->expired = rd && rd->r == PH_READ_GONE && !rd->late; /* read before its parent, and gone */
     }
 }
 

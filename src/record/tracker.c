@@ -214,6 +214,7 @@ static int gone(ph_tracker *t, const ph_source *src, const ph_sink *sink, const 
         t->exit_rows[debt->exit_row].vals = row.vals;
         debt->proc = e->proc;
         debt->has_exit = 1;
+        debt->exit_ppid = px->x.ppid;
         if (px->x.name[0] && strcmp(px->x.name, e->name) != 0) {
             ph_proc_info info;
             char app[PH_NAME_MAX];
@@ -391,7 +392,56 @@ static int zombie_read_first(const ph_tracker *t, const ph_entry *e, const ph_re
 }
 
 /*
- * A step in five phases. 1: list and read every process. 2: take the exit
+ * A child read alive before its parent was found gone when read (a lower
+ * pid: the pid space wrapped) may have exited in between and been reaped by
+ * that parent, which then exited and was reaped before its own read. Its
+ * debt was then found a step after the parent's: where the grandparent's
+ * read came after the reap, the parent's debt was paid from a growth that
+ * held the child's whole subtree, whose CPU went to the parent's exit row
+ * as the reap's remainder while the child's own rows held it too (chain2
+ * under load: an inner `sh -c` and its spinner, 1.5 s counted twice). Such
+ * a child is read again once every process is read: gone now, it is gone
+ * in this step, with its parent, and its debt is folded into the parent's
+ * before any growth pays it. Alive, it was not reaped by that parent (the
+ * first read stands). Its children read before it are read again in turn.
+ * A child found gone only by this read may have been reaped after the
+ * reads of this step (ph_debts_expire). Only after a read found a process
+ * gone: the extra reads are of the few children read before such a parent.
+ */
+static void read_again(ph_tracker *t, const ph_source *src)
+{
+    for (int round = 0; round < 64; round++) { /* a chain, bounded all the same */
+        int more = 0;
+        for (size_t k = 0; k < t->nreads; k++) {
+            ph_read *c = &t->reads[k];
+            if (c->r == PH_READ_GONE || c->late)
+                continue;
+            int32_t ppid = c->old ? c->old->ppid : c->s.ppid; /* the one its debt would be owed to */
+            const ph_read *p = ppid > 0 ? ph_trk_read_of(t, ppid) : NULL;
+            if (!p || p->r != PH_READ_GONE || !(p->pid > c->pid || p->late))
+                continue; /* its parent lives, or was gone before this child's read */
+            ph_proc_sample s;
+            ph_hint hint;
+            if (c->old) {
+                hint.start_key = c->old->start_key;
+                hint.quick_sig = c->old->sig;
+                hint.refresh = 0;
+            }
+            c->late = 1;
+            if (src->read(src->ctx, c->pid, c->old ? &hint : NULL, &s) == PH_READ_GONE ||
+                s.start_key != c->s.start_key) { /* gone, or its pid taken already */
+                c->r = PH_READ_GONE;
+                more = 1;
+            }
+        }
+        if (!more)
+            break;
+    }
+}
+
+/*
+ * A step in five phases. 1: list and read every process (and read again a
+ * child read before its parent was found gone: read_again). 2: take the exit
  * records, only now: a process reaped before its parent was read exited
  * before that read, so its record is already here. 3: place the debts of
  * earlier steps by this listing (reaped, or a zombie still listed), close
@@ -414,6 +464,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     /* 1: read */
     t->nreads = 0;
     size_t i = 0;
+    int ngone = 0;
     for (size_t k = 0; k < t->pids.n; k++) {
         int32_t pid = t->pids.pids[k];
         while (i < t->ncur && t->cur[i].pid < pid)
@@ -434,11 +485,16 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         }
         rd->pid = pid;
         rd->closed = 0;
+        rd->late = 0;
         rd->r = src->read(src->ctx, pid, old ? &hint : NULL, &rd->s);
+        ngone += rd->r == PH_READ_GONE;
         rd->old = old;
         if (old && rd->r != PH_READ_GONE && old->start_key != rd->s.start_key)
             rd->old = NULL; /* the pid was reused: the old process is gone */
     }
+
+    if (ngone)
+        read_again(t, src);
 
     /* 2: exits */
     ph_exits_hear(t, src);

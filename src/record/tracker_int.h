@@ -12,8 +12,10 @@
  * already credited of it); the parent PAYS it from the delta that shows the
  * reap; what that delta holds beyond the debts it pays is the REMAINDER,
  * split into SHARES among the children paid for. A debt owed to a parent
- * that is itself gone in the same step is FOLDED into that parent's own
- * debt (its ROOT). An exit record WAITS while its process is listed.
+ * that is itself gone (in the same step, or in an earlier one and its debt
+ * still owed) is FOLDED into that parent's own debt, or into the one that
+ * debt was folded into (its ROOT). An exit record WAITS while its process
+ * is listed.
  */
 #ifndef PH_TRACKER_INT_H
 #define PH_TRACKER_INT_H
@@ -45,6 +47,7 @@ typedef struct ph_debt {
     int32_t pid;   /* the child that owes it */
     int64_t proc;  /* its identity in the sink: its remainder share goes there; 0 none */
     int has_exit;  /* its exit record was heard: the debt is its whole total */
+    int32_t exit_ppid; /* the parent its exit record names (at its exit), 0 none */
     int uncharged; /* in the parent's delta, but no row holds it: not subtracted */
     int exit_row;  /* its exit row in this step (tracker->exit_rows), or -1 */
     int32_t root_pid;  /* folded into the debt of this gone ancestor (its pid), or 0 */
@@ -81,6 +84,7 @@ typedef struct ph_read {
     enum ph_read_result r;
     ph_proc_sample s;
     int closed; /* a zombie whose exit row was already made: not a new process */
+    int late;   /* read again after every read of the step (tracker.c, read_again) */
 } ph_read;
 
 struct ph_tracker {

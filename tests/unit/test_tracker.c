@@ -19,6 +19,7 @@ typedef struct fproc {
     int32_t ppid;
     int64_t uid;
     int alive, vanish_on_read;
+    int vanish_after_read; /* this read sees it, the next ones do not (gone in between) */
     int zombie; /* reads say state Z and a thread count (threads: 1 unless set) */
     int threads;
 } fproc;
@@ -86,6 +87,10 @@ static enum ph_read_result f_read(void *ctx, int32_t pid, const ph_hint *hint, p
             continue;
         if (p->vanish_on_read)
             return PH_READ_GONE;
+        if (p->vanish_after_read) {
+            p->vanish_after_read = 0;
+            p->vanish_on_read = 1;
+        }
         s->pid = pid;
         s->start_key = p->start_key;
         s->start_boot_ns = p->start_boot_ns;
@@ -1662,5 +1667,178 @@ TEST(wrapper_whose_io_read_held_a_child_its_stat_did_not_is_paid)
     }
     CHECK_I(pcol, 0); /* W and X are in their own rows, not again in P's */
     CHECK_I(pio, 0);  /* P read nothing itself */
+    ph_tracker_free(e.t);
+}
+
+/* Issue 14 (chain2 at +100.9% under load): the pid space wrapped between a
+ * shell's fork of its outer wrapper O and O's fork of the inner wrapper I,
+ * so I and the spinner S under it have lower pids than O. I and S are read
+ * alive; then S exits, I reaps it and exits, O reaps I and exits, and the
+ * shell H reaps O, all before O's read: O is gone when read. I and S were
+ * found gone only at the next listing, and folding looked only at the
+ * debts found in the same step, so I's debt (S folded into it) stayed owed
+ * to O, gone already: O's debt was paid without it, the growth of I and S
+ * went to O's exit row as remainder, and I's debt waited and was dropped
+ * (their CPU counted twice).
+ * With `reaped_before_h` 0, H was read before it reaped O (its next delta
+ * holds all three) and the second read of I and S still sees them (the
+ * fake's world does not move within a step): their debts, found a step
+ * after O's, are folded into O's, still waiting. With 1, H was read after
+ * the reap (its delta of that very step holds all three: O's debt would be
+ * paid without I's before I's debt exists), and I and S, read again once
+ * every process is read, are gone in the same step as O. With `levels` 2,
+ * O is itself the child of another wrapper W gone in the same step as O
+ * (O's debt folded into W's): I's debt follows to W's. */
+static void wrapped_chain(int levels, int reaped_before_h)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    e.f.has_cflt = 1;
+    e.f.has_flt = 1;
+    /* the listing is in pid order: I, S, H, (W,) O */
+    int32_t opid = levels == 2 ? 47 : 45;
+    add(&e, 20, 8, 600, "inner", 3); /* I: O's child (proc 1) */
+    add(&e, 25, 9, 700, "spin", 100); /* S: I's child (proc 2) */
+    add(&e, 40, 5, 500, "sh", 100);   /* H: the test's shell (proc 3) */
+    if (levels == 2)
+        add(&e, 45, 6, 550, "wrap", 2); /* W: H's child, O's parent (proc 4) */
+    add(&e, opid, 7, 560, "outer", 5);  /* O: the outer wrapper (last proc) */
+    int o = e.f.n - 1;
+    e.f.p[0].ppid = opid;
+    e.f.p[1].ppid = 20;
+    e.f.p[2].ppid = 1;
+    e.f.p[o].ppid = levels == 2 ? 45 : 40;
+    if (levels == 2) {
+        e.f.p[3].ppid = 40;
+        e.f.p[3].flt = 5;
+    }
+    e.f.p[0].flt = 10;
+    e.f.p[1].flt = 20;
+    e.f.p[o].flt = 10;
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    int64_t total = 0;
+    e.f.p[1].cpu = 600; /* S burns */
+    e.f.p[1].flt = 40;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    total += credited(&e.r);
+    /* I and S are read (S at 1450, I at 4); then S exits at 1500 (55
+     * faults), I at 5 (12), O at 6 (11), W at 3 (6), each reaped by its
+     * parent; O (and W) gone when read */
+    e.f.p[1].cpu = 1450;
+    e.f.p[1].flt = 50;
+    e.f.p[0].cpu = 4;
+    e.f.p[o].vanish_on_read = 1;
+    if (levels == 2)
+        e.f.p[3].vanish_on_read = 1;
+    heard_exit(&e.f, 25, 20, 9, 1500, 0, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_FAULTS_MINOR, 55);
+    heard_exit(&e.f, 20, opid, 8, 5, 0, 1);
+    ph_values_set(&e.f.exits[1].vals, PH_M_FAULTS_MINOR, 12);
+    heard_exit(&e.f, opid, levels == 2 ? 45 : 40, 7, 6, 0, 1);
+    ph_values_set(&e.f.exits[2].vals, PH_M_FAULTS_MINOR, 11);
+    if (levels == 2) {
+        heard_exit(&e.f, 45, 40, 6, 3, 0, 1);
+        ph_values_set(&e.f.exits[3].vals, PH_M_FAULTS_MINOR, 6);
+    }
+    /* H's growth when it reaps O: S's 1500, I's 5, O's 6 (W's 3), and 3 of
+     * teardown at each reap */
+    int64_t reap_cpu = 1500 + 5 + 6 + 9 + (levels == 2 ? 3 + 3 : 0);
+    int64_t reap_flt = 55 + 12 + 11 + (levels == 2 ? 6 : 0);
+    if (reaped_before_h) {
+        e.f.p[0].vanish_after_read = 1;
+        e.f.p[1].vanish_after_read = 1;
+        e.f.p[2].cpu = 101;
+        e.f.p[2].ccpu = reap_cpu;
+        e.f.p[2].cflt = reap_flt;
+    }
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    total += credited(&e.r);
+    int64_t hcol = sum_rows(&e.r, 3, PH_M_CHILD_CPU_USER_NS);
+    /* none of them is listed; H's delta holds the reap unless it came
+     * before */
+    for (int i = 0; i < e.f.n; i++)
+        if (i != 2)
+            e.f.p[i].alive = 0;
+    e.f.p[2].cpu = reaped_before_h ? 102 : 101;
+    e.f.p[2].ccpu = reap_cpu;
+    e.f.p[2].cflt = reap_flt;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    total += credited(&e.r);
+    hcol += sum_rows(&e.r, 3, PH_M_CHILD_CPU_USER_NS);
+    for (int k = 0; k < 3; k++) { /* an unpaid debt would wait, then be dropped */
+        e.f.p[2].cpu++;
+        CHECK_I(step(&e, 100, 0, &st), 0);
+        total += credited(&e.r);
+        hcol += sum_rows(&e.r, 3, PH_M_CHILD_CPU_USER_NS);
+    }
+    /* every unit once: S's 500 + 850 + 50, I's 1 + 1, O's 1, (W's 1,) H's
+     * own, and the teardown */
+    CHECK_I(total, 1400 + 2 + 1 + (reaped_before_h ? 5 : 4) + 9 + (levels == 2 ? 1 + 3 : 0));
+    CHECK_I(hcol, 0); /* all of the growth is in rows */
+    ph_tracker_free(e.t);
+}
+
+TEST(debt_found_a_step_after_its_gone_parents_is_folded_into_it)
+{
+    wrapped_chain(1, 0);
+    wrapped_chain(2, 0);
+}
+
+TEST(child_read_before_its_parent_was_found_gone_is_read_again)
+{
+    wrapped_chain(1, 1);
+    wrapped_chain(2, 1);
+}
+
+/* The other side: a child whose parent exited without waiting for it was
+ * handed to another process, which reaps it; its exit record names that
+ * one. Found gone a step after the parent, its debt is not the parent's
+ * (the grandparent's reap of the parent does not hold it): folded into the
+ * parent's, it made that debt larger than the reap, which then stayed in
+ * the grandparent's child columns. */
+TEST(orphan_found_gone_after_its_parent_is_not_folded_into_its_debt)
+{
+    env e;
+    ph_tick_stats st;
+    env_init(&e);
+    e.src.cpu_res_ns = 10;
+    e.f.has_cflt = 1;
+    e.f.has_flt = 1;
+    add(&e, 20, 8, 600, "inner", 300); /* I: O's child, a lower pid (proc 1) */
+    add(&e, 40, 5, 500, "sh", 100);    /* H (proc 2) */
+    add(&e, 45, 7, 560, "outer", 5);   /* O: H's child (proc 3) */
+    e.f.p[0].ppid = 45;
+    e.f.p[1].ppid = 1;
+    e.f.p[2].ppid = 40;
+    e.f.p[0].flt = 10;
+    e.f.p[2].flt = 10;
+    CHECK_I(step(&e, 0, 1, &st), 0);
+    /* I is read at 400 and idle since (its parent as last read: O); O exits
+     * (6, 11 faults) and H reaps it after H's read: gone when read */
+    e.f.p[0].cpu = 400;
+    e.f.p[2].vanish_on_read = 1;
+    heard_exit(&e.f, 45, 40, 7, 6, 0, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_FAULTS_MINOR, 11);
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    int64_t hcol = sum_rows(&e.r, 2, PH_M_CHILD_CPU_USER_NS);
+    /* I exits (500, 15 faults), handed to pid 1, which reaps it; H's delta
+     * holds O's 6 and 3 of teardown */
+    e.f.p[0].alive = 0;
+    e.f.p[2].alive = 0;
+    heard_exit(&e.f, 20, 1, 8, 500, 0, 1);
+    ph_values_set(&e.f.exits[0].vals, PH_M_FAULTS_MINOR, 15);
+    e.f.p[1].cpu = 101;
+    e.f.p[1].ccpu = 9;
+    e.f.p[1].cflt = 11;
+    CHECK_I(step(&e, 100, 0, &st), 0);
+    hcol += sum_rows(&e.r, 2, PH_M_CHILD_CPU_USER_NS);
+    for (int k = 0; k < 3; k++) {
+        e.f.p[1].cpu++;
+        CHECK_I(step(&e, 100, 0, &st), 0);
+        hcol += sum_rows(&e.r, 2, PH_M_CHILD_CPU_USER_NS);
+    }
+    CHECK_I(hcol, 0); /* O's debt paid, its teardown to its exit row */
     ph_tracker_free(e.t);
 }
