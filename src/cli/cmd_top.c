@@ -500,10 +500,8 @@ static int top_exec(int argc, char **argv)
     ph_grid_free(&g);
     free(rows);
     ph_result_free(&r);
-    if (fflush(stdout) != 0 || rc < 0) {
-        ph_err("cannot write the output");
-        return PH_EXIT_FAIL;
-    }
+    if (fflush(stdout) != 0 || rc < 0)
+        return PH_EXIT_FAIL; /* main says why */
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 

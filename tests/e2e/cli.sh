@@ -119,6 +119,27 @@ for args in "top --since 1m" "top --since 1m --by user" "peak --since 1m" "apps 
     check "cli: '$args' works on a live recording" sh -c '[ "$1" -eq 0 ] && [ -s "$2" ]' sh "$rc" "$TMP/out"
 done
 
+# A failed write to standard output (a full disk: /dev/full) is said in one
+# line and exits 1, for every query command, each format and --help.
+if [ -w /dev/full ]; then
+    for args in "top --since 1m" "top --since 1m --format json" "top --since 1m --format csv" \
+                "peak --since 1m" "apps --since 1m" "show prochist --since 1m" "power --since 1m" \
+                "diff --since $mid --vs 1m..$mid" "status" "export" "report -o -"; do
+        "$PROCHIST" $args --db "$db" >/dev/full 2>"$TMP/err"
+        rc=$?
+        check "cli: '$args' >/dev/full says so, exit 1 (rc $rc: $(tail -1 "$TMP/err"))" sh -c \
+            '[ "$1" -eq 1 ] && [ "$(grep -c "cannot write standard output: " "$2")" -eq 1 ]' sh "$rc" "$TMP/err"
+    done
+    for args in "doctor" "top --help" "export --help" "--help" "help show" "version"; do
+        "$PROCHIST" $args >/dev/full 2>"$TMP/err"
+        rc=$?
+        check "cli: '$args' >/dev/full says so, exit 1 (rc $rc)" sh -c \
+            '[ "$1" -eq 1 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "cannot write standard output: " "$2"' sh "$rc" "$TMP/err"
+    done
+else
+    skip "cli: writes to a full device" "no /dev/full"
+fi
+
 # After an upgrade, while the recorder that was running still writes the
 # previous schema, the query tool reads it; older schemas are refused with
 # what to do; the recorder's next start upgrades. (The fake schema 11
