@@ -198,3 +198,13 @@ for args in "show --by unit x.service" "report --by slice -o $TMP/by.html"; do
         check "cli: '$args' is taken on Linux (rc $rc: $(head -1 "$TMP/err"))" [ "$rc" -ne 2 ] && ! grep -q "Linux-only" "$TMP/err"
     fi
 done
+
+# status shows the database path and what the database says (exit_mode) as
+# the tables show names: no ESC, newline or RLO reaches the terminal.
+ctl="$TMP/$(printf 'sp ace\nnl\033[2J\342\200\256\303\274').db"
+"$PROCHIST" record --db "$ctl" --count 1 --quiet
+sqlite3 "$ctl" "update meta set value = 'mode' || char(27) || '[2J' || char(8238) || 'x' where key = 'exit_mode'"
+capture "$PROCHIST" status --db "$ctl"
+check "cli: status escapes the path and meta text (rc $rc)" sh -c \
+    '[ "$1" -eq 0 ] && ! grep -q "$(printf "\033")" "$2" && ! grep -q "$(printf "\342\200\256")" "$2" &&
+     grep -q "^database .*sp ace?nl?\[2J?ü\.db" "$2" && grep -q "^exits  *mode?\[2J?x;" "$2"' sh "$rc" "$TMP/out"
