@@ -131,8 +131,7 @@ int ph_qname_missed(ph_qopts *o, size_t n)
     if (!o->name || n > 0)
         return 0;
     char shown[96];
-    snprintf(shown, sizeof shown, "%s", o->name);
-    ph_ctrl_sanitize(shown);
+    snprintf(shown, sizeof shown, "%s", o->name); /* ph_err escapes it; JSON's note is made UTF-8 */
     snprintf(o->note, sizeof o->note, "no %s in this window matches --name '%s' (as a name or as a glob)",
              o->by == PH_BY_PROCESS ? "process or app" : ph_by_names[o->by], shown);
     ph_err("%s", o->note);

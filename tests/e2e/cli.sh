@@ -208,3 +208,12 @@ capture "$PROCHIST" status --db "$ctl"
 check "cli: status escapes the path and meta text (rc $rc)" sh -c \
     '[ "$1" -eq 0 ] && ! grep -q "$(printf "\033")" "$2" && ! grep -q "$(printf "\342\200\256")" "$2" &&
      grep -q "^database .*sp ace?nl?\[2J?ü\.db" "$2" && grep -q "^exits  *mode?\[2J?x;" "$2"' sh "$rc" "$TMP/out"
+
+# A target or --name quoted in an error is escaped as every message is
+# (\xHH, \uHHHH), not blurred to '?'.
+odd=$(printf 'no\033such\342\200\256')
+for args in "show" "show --by unit" "show --by process" "top --name"; do
+    capture "$PROCHIST" $args "$odd" --since 1d --db "$ctl"
+    check "cli: '$args' quotes the name escaped (rc $rc: $(cat "$TMP/err"))" sh -c \
+        '[ "$1" -ne 0 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -qF "'"'"'no\\x1bsuch\\u202e'"'"'" "$2"' sh "$rc" "$TMP/err"
+done
