@@ -474,8 +474,11 @@ double ph_gpu_pct(int64_t g, int64_t all, double busy, int64_t covered)
 int64_t ph_auto_resolution(int64_t span)
 {
     static const int64_t steps[] = {60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400};
-    for (size_t i = 0; i + 1 < PH_ARRAY_LEN(steps); i++)
+    for (size_t i = 0; i < PH_ARRAY_LEN(steps); i++)
         if (span / (steps[i] * PH_NS_PER_SEC) <= 60)
             return steps[i] * PH_NS_PER_SEC;
-    return steps[PH_ARRAY_LEN(steps) - 1] * PH_NS_PER_SEC;
+    /* Longer than 60 weeks ("--since 1970-01-01"): whole weeks, still about
+     * 60 points, never the "too fine" refusal meant for a given one. */
+    int64_t week = 7 * 86400 * PH_NS_PER_SEC, weeks = span / 60 / week + 1;
+    return weeks * week;
 }

@@ -217,3 +217,15 @@ for args in "show" "show --by unit" "show --by process" "top --name"; do
     check "cli: '$args' quotes the name escaped (rc $rc: $(cat "$TMP/err"))" sh -c \
         '[ "$1" -ne 0 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -qF "'"'"'no\\x1bsuch\\u202e'"'"'" "$2"' sh "$rc" "$TMP/err"
 done
+
+# "All time" with the default (auto) resolution picks one that fits; only a
+# given --resolution that is too fine is refused.
+capture "$PROCHIST" show prochist --since 1970-01-01 --db "$ctl" --format json
+check "cli: show --since 1970-01-01 picks a resolution that fits (rc $rc: $(cat "$TMP/err"))" sh -c \
+    '[ "$1" -eq 0 ] && n=$(jq ".rows | length" "$2") && [ "$n" -ge 1 ] && [ "$n" -le 1000 ]' sh "$rc" "$TMP/out"
+capture "$PROCHIST" power --since 1970-01-01 --db "$ctl" --format json
+check "cli: power --since 1970-01-01 picks a resolution that fits (rc $rc: $(tail -1 "$TMP/err"))" sh -c \
+    '[ "$1" -ne 2 ] && ! grep -q "too fine" "$2" && n=$(jq ".rows | length" "$3") && [ "$n" -le 1000 ]' \
+    sh "$rc" "$TMP/err" "$TMP/out"
+capture "$PROCHIST" show prochist --since 1970-01-01 --resolution 1d --db "$ctl"
+expect "cli: a given --resolution too fine for the window is refused" 2 "too fine"
