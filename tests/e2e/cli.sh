@@ -229,3 +229,23 @@ check "cli: power --since 1970-01-01 picks a resolution that fits (rc $rc: $(tai
     sh "$rc" "$TMP/err" "$TMP/out"
 capture "$PROCHIST" show prochist --since 1970-01-01 --resolution 1d --db "$ctl"
 expect "cli: a given --resolution too fine for the window is refused" 2 "too fine"
+
+# service install: in ExecStart= systemd substitutes ${FOO} and $FOO, so a
+# literal $ is written $$ (as % is %%); ReadWritePaths= takes $ as it is;
+# the plist (no $ expansion) escapes & and < as XML.
+svc="$TMP/svcroot"
+weird='/srv/d$x/a${HOME}b&<%.db'
+HOME="$TMP/home" "$PROCHIST" service install --system --root "$svc" --flavor systemd --db "$weird" >/dev/null 2>&1
+check "cli: service unit writes \$ as \$\$ in ExecStart" \
+    grep -qxF 'ExecStart="'"$PROCHIST"'" record --quiet --db "/srv/d$$x/a$${HOME}b&<%%.db"' \
+    "$svc/etc/systemd/system/prochist.service"
+check "cli: service unit keeps \$ in ReadWritePaths" \
+    grep -qxF 'ReadWritePaths="/srv/d$x"' "$svc/etc/systemd/system/prochist.service"
+HOME="$TMP/home" "$PROCHIST" service install --system --root "$svc" --flavor launchd --db "$weird" >/dev/null 2>&1
+if command -v python3 >/dev/null 2>&1; then
+    got=$(python3 -c 'import plistlib,sys; print(plistlib.load(open(sys.argv[1], "rb"))["ProgramArguments"][4])' \
+          "$svc/Library/LaunchDaemons/org.prochist.recorder.plist" 2>&1)
+    check "cli: the plist holds the path as given (got $got)" [ "$got" = "$weird" ]
+else
+    skip "cli: the plist holds the path as given" "no python3"
+fi
