@@ -387,17 +387,23 @@ void ph_fmt_unit(enum ph_unit u, int64_t v, char *buf, size_t len)
 }
 
 /* RFC 4180 quoting, after control characters (ESC, CR, LF, C1 such as
- * U+009B, ...) are replaced by '?': CSV lands on terminals too. */
+ * U+009B, ...) are replaced by '?': CSV lands on terminals too. A text cell
+ * (never a number: only text comes here) starting with = + - or @ gets a
+ * leading ': a spreadsheet would run it as a formula (OWASP, "CSV
+ * Injection"); anyone can name a process "=HYPERLINK(...)". */
 void ph_csv_field(FILE *f, const char *s)
 {
     char *v = ph_xstrdup(s);
     ph_ctrl_sanitize(v);
+    const char *lead = strchr("=+-@", v[0]) && v[0] ? "'" : "";
     if (!strpbrk(v, ",\"")) {
+        fputs(lead, f);
         fputs(v, f);
         free(v);
         return;
     }
     fputc('"', f);
+    fputs(lead, f);
     for (const char *p = v; *p; p++) {
         if (*p == '"')
             fputc('"', f);

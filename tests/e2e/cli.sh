@@ -249,3 +249,21 @@ if command -v python3 >/dev/null 2>&1; then
 else
     skip "cli: the plist holds the path as given" "no python3"
 fi
+
+# CSV: a text field starting with = + - @ gets a leading ' (a spreadsheet
+# would run it as a formula); numbers are written as they are.
+mkdir -p "$TMP/bin"
+evil="=1+2,\"x$$"
+cp "$(command -v sleep)" "$TMP/bin/$evil"
+"$TMP/bin/$evil" 60 &
+evil_pid=$!
+csvdb="$TMP/csv.db"
+"$PROCHIST" record --db "$csvdb" --count 2 --interval 0.2 --quiet
+kill $evil_pid 2>/dev/null; wait $evil_pid 2>/dev/null
+capture "$PROCHIST" top --db "$csvdb" --since 1h --by process --format csv --limit 10000
+check "cli: a CSV name starting with = is prefixed with ' (rc $rc)" \
+    grep -qF "\"'=1+2,\"\"x$$\"" "$TMP/out"
+check "cli: no CSV field starts with = + - @ unprefixed" sh -c \
+    '! grep -qE "(^|,)\"?[=+@-]" "$1"' sh "$TMP/out"
+capture "$PROCHIST" apps --db "$csvdb" --since 1h --format csv --limit 10000
+check "cli: apps CSV prefixes the app too" grep -qF "\"'=1+2,\"\"x$$\"" "$TMP/out"
