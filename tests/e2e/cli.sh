@@ -267,3 +267,14 @@ check "cli: no CSV field starts with = + - @ unprefixed" sh -c \
     '! grep -qE "(^|,)\"?[=+@-]" "$1"' sh "$TMP/out"
 capture "$PROCHIST" apps --db "$csvdb" --since 1h --format csv --limit 10000
 check "cli: apps CSV prefixes the app too" grep -qF "\"'=1+2,\"\"x$$\"" "$TMP/out"
+
+# top --at before a recording's first sample: not recorded, even though the
+# minute bucket holding that first sample exists (it holds only what came after).
+gdb="$TMP/gen.db"
+"$GEN" "$gdb" --hours 1 --alive 5 --busy 2 --seed 3 --start 1795132815 >/dev/null # first sample 00:00:15Z
+capture "$PROCHIST" top --db "$gdb" --utc --at 2026-11-20T00:00:05Z --format json
+check "cli: top --at before the first sample is not recorded (rc $rc: $(cat "$TMP/err"))" sh -c \
+    '[ "$1" -eq 1 ] && jq -e ".rows == [] and (.note | test(\"not recorded\"))" "$2" >/dev/null' sh "$rc" "$TMP/out"
+capture "$PROCHIST" top --db "$gdb" --utc --at 2026-11-20T00:00:22Z --format json
+check "cli: top --at just after the first sample answers from raw" sh -c \
+    '[ "$1" -eq 0 ] && jq -e ".at_tier == \"raw\" and .since == \"2026-11-20T00:00:20Z\"" "$2" >/dev/null' sh "$rc" "$TMP/out"
