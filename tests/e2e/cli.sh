@@ -278,3 +278,7 @@ check "cli: top --at before the first sample is not recorded (rc $rc: $(cat "$TM
 capture "$PROCHIST" top --db "$gdb" --utc --at 2026-11-20T00:00:22Z --format json
 check "cli: top --at just after the first sample answers from raw" sh -c \
     '[ "$1" -eq 0 ] && jq -e ".at_tier == \"raw\" and .since == \"2026-11-20T00:00:20Z\"" "$2" >/dev/null' sh "$rc" "$TMP/out"
+
+# diff --vs quotes the whole argument and says which side is wrong.
+capture "$PROCHIST" diff --vs 5m.. --db "$gdb"
+expect "cli: a --vs with no end quotes the whole argument" 2 "bad --vs '5m\.\.': its end ''"
