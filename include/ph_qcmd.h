@@ -35,6 +35,10 @@ typedef struct ph_qopts {
     long limit;
     /* --since or --until was given (not their declared defaults) */
     int window_given;
+    /* set by an option that names the window itself (top's --at): with
+     * --since or --until given, ph_qopts_finish says this, before it
+     * checks them (whose defaults then make no sense to complain about) */
+    const char *window_conflict;
     /* resolved by ph_qopts_finish */
     int64_t since_ns, until_ns;
     char path[PH_PATH_MAX];

@@ -92,6 +92,10 @@ int ph_qtime(const char *opt, const char *arg, int64_t now_ns, int utc, int64_t 
 int ph_qopts_finish(ph_qopts *o)
 {
     int64_t now = ph_now_wall_ns();
+    if (o->window_conflict && o->window_given) {
+        ph_err("%s", o->window_conflict);
+        return PH_EXIT_USAGE;
+    }
     if (ph_qtime("--since", o->since, now, o->utc, &o->since_ns) ||
         ph_qtime("--until", o->until, now, o->utc, &o->until_ns))
         return PH_EXIT_USAGE;

@@ -282,3 +282,10 @@ check "cli: top --at just after the first sample answers from raw" sh -c \
 # diff --vs quotes the whole argument and says which side is wrong.
 capture "$PROCHIST" diff --vs 5m.. --db "$gdb"
 expect "cli: a --vs with no end quotes the whole argument" 2 "bad --vs '5m\.\.': its end ''"
+
+# --at with --until (or --since) is the conflict, whatever the order and
+# whatever --until says; not a complaint about --since's default.
+for args in "--at 1h --until 1h" "--until 1h --at 1h" "--at 1h --since 2h"; do
+    capture "$PROCHIST" top $args --db "$gdb"
+    expect "cli: top $args is the --at conflict" 2 "--at and --since/--until conflict"
+done
