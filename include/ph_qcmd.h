@@ -35,6 +35,10 @@ typedef struct ph_qopts {
     long limit;
     /* --since or --until was given (not their declared defaults) */
     int window_given;
+    /* set by an option that names the window itself (top's --at): with
+     * --since or --until given, ph_qopts_finish says this, before it
+     * checks them (whose defaults then make no sense to complain about) */
+    const char *window_conflict;
     /* resolved by ph_qopts_finish */
     int64_t since_ns, until_ns;
     char path[PH_PATH_MAX];
@@ -111,7 +115,7 @@ int ph_qopts_parse(ph_qopts *o, const struct ph_cmd *cmd, int argc, char **argv,
                    int (*on_opt)(void *ctx, int c, const char *arg), void *ctx);
 /* --resolution: auto (0) or whole minutes; -1 with a message when bad. */
 int ph_parse_resolution(const char *arg, int64_t *res);
-/* About 60 points over a span: 1m, 5m, 15m, 1h, 6h, 1d or 1w. */
+/* About 60 points over a span: 1m, 5m, 15m, 1h, 6h, 1d, 1w or whole weeks. */
 int64_t ph_auto_resolution(int64_t span);
 /* A time option's value in the grammar of ph_time.h, local or (with
  * --utc) UTC: 0, or PH_EXIT_USAGE after a one-line error naming opt. */

@@ -64,8 +64,17 @@ static int parse_range(const char *s, int64_t now, int utc, int64_t *a, int64_t 
     }
     memcpy(left, s, (size_t)(dots - s));
     left[dots - s] = '\0';
-    if (ph_qtime("--vs", left, now, utc, a) || ph_qtime("--vs", dots + 2, now, utc, b))
+    /* The whole argument is quoted: "bad --vs ''" for "5m.." said nothing. */
+    enum ph_tz tz = utc ? PH_TZ_UTC : PH_TZ_LOCAL;
+    int rc = ph_time_parse_tz(left, now, tz, a);
+    if (rc == 0 && (rc = ph_time_parse_tz(dots + 2, now, tz, b)) != 0) {
+        ph_err("bad --vs '%s': its end '%s': %s", s, dots + 2, ph_time_strerror(rc));
         return PH_EXIT_USAGE;
+    }
+    if (rc != 0) {
+        ph_err("bad --vs '%s': its start '%s': %s", s, left, ph_time_strerror(rc));
+        return PH_EXIT_USAGE;
+    }
     if (*b <= *a) {
         ph_err("bad --vs '%s': its end is not after its start", s);
         return PH_EXIT_USAGE;

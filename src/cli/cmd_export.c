@@ -97,10 +97,10 @@ static int export_exec(int argc, char **argv)
         ph_buf_free(&b);
         return PH_EXIT_FAIL;
     }
-    if (b.len)
-        fwrite(b.data, 1, b.len, stdout);
+    int werr = b.len && fwrite(b.data, 1, b.len, stdout) != b.len;
     ph_buf_free(&b);
-    return fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
+    werr |= fflush(stdout) != 0 || ferror(stdout);
+    return werr ? PH_EXIT_FAIL : PH_EXIT_OK; /* main says why */
 }
 
 static const ph_opt export_opts[] = {

@@ -510,8 +510,10 @@ static int report_exec(int argc, char **argv)
             unlink(tmp);
     }
     report_free(&r);
+    if (werr && !to_file)
+        return PH_EXIT_FAIL; /* standard output: main says why */
     if (werr) {
-        ph_err("cannot write %s: %s", to_file ? out : "the report", strerror(errno));
+        ph_err("cannot write %s: %s", out, strerror(errno));
         return PH_EXIT_FAIL;
     }
     /* The page says there was nothing; the status says it too, as `top` does. */

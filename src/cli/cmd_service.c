@@ -62,8 +62,11 @@ static void xml(ph_buf *b, const char *s)
     }
 }
 
-/* A systemd word: quoted, with \ and " escaped, % doubled (specifiers). */
-static void sd_word(ph_buf *b, const char *s)
+/* A systemd word: quoted, with \ and " escaped, % doubled (specifiers).
+ * In a command line (Exec*=, cmd != 0) $ is doubled too: systemd.service(5)
+ * substitutes ${FOO} and $FOO there, and "$$" is a literal "$"; elsewhere
+ * (ReadWritePaths=) a $ is taken as it is. */
+static void sd_word(ph_buf *b, const char *s, int cmd)
 {
     ph_buf_puts(b, "\"");
     for (; *s; s++) {
@@ -71,6 +74,8 @@ static void sd_word(ph_buf *b, const char *s)
             ph_buf_puts(b, "\\");
         if (*s == '%')
             ph_buf_puts(b, "%");
+        if (*s == '$' && cmd)
+            ph_buf_puts(b, "$");
         ph_buf_append(b, s, 1);
     }
     ph_buf_puts(b, "\"");
@@ -91,9 +96,9 @@ static void unit_text(const svc *s, ph_buf *b)
                    "[Service]\n"
                    "Type=simple\n"
                    "ExecStart=");
-    sd_word(b, s->exe);
+    sd_word(b, s->exe, 1);
     ph_buf_puts(b, " record --quiet --db ");
-    sd_word(b, s->db);
+    sd_word(b, s->db, 1);
     ph_buf_puts(b, "\n"
                    "Restart=always\n"
                    "RestartSec=5\n"
@@ -110,7 +115,7 @@ static void unit_text(const svc *s, ph_buf *b)
     } else {
         /* install created the directory: a missing one fails the start. */
         ph_buf_puts(b, "ReadWritePaths=");
-        sd_word(b, dir);
+        sd_word(b, dir, 0);
         ph_buf_puts(b, "\n");
     }
     ph_buf_puts(b, "PrivateTmp=yes\n"

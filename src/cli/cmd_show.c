@@ -177,9 +177,8 @@ static int show_exec(int argc, char **argv)
     /* --by app (the default) keeps today's reading: all digits is a pid. */
     int by_pid = o.by == PH_BY_PROCESS || (o.by == PH_BY_APP && all_digits(target));
     if (o.by == PH_BY_PROCESS && !all_digits(target)) {
-        char shown[96];
+        char shown[96]; /* ph_err escapes controls as \xHH, \uHHHH */
         snprintf(shown, sizeof shown, "%s", target);
-        ph_ctrl_sanitize(shown);
         ph_err("show --by process takes a PID, not '%s'", shown);
         return PH_EXIT_USAGE;
     }
@@ -288,9 +287,6 @@ static int show_exec(int argc, char **argv)
                 snprintf(shown, sizeof shown, "%s", target);
                 snprintf(one, sizeof one, "%s", group_id);
                 snprintf(two, sizeof two, "%s", a->app);
-                ph_ctrl_sanitize(shown);
-                ph_ctrl_sanitize(one);
-                ph_ctrl_sanitize(two);
                 ph_err("%s '%s' names more than one (%s, %s): give the full id", ph_by_names[o.by], shown, one,
                        two);
                 ph_result_free(&r);
@@ -322,8 +318,7 @@ static int show_exec(int argc, char **argv)
         empty = ph_qno_data(&o, o.since_ns, o.until_ns) != 0;
     } else if (!found) {
         char shown[96];
-        snprintf(shown, sizeof shown, "%s", target);
-        ph_ctrl_sanitize(shown);
+        snprintf(shown, sizeof shown, "%s", target); /* ph_err escapes it; JSON's note is made UTF-8 */
         if (by_cg)
             snprintf(o.note, sizeof o.note, "no %s '%s' in this window; 'prochist top --by %s' lists what was seen",
                      ph_by_names[o.by], shown, ph_by_names[o.by]);

@@ -132,9 +132,16 @@ static int status_exec(int argc, char **argv)
         }
         return ph_json_print(root) == 0 && fflush(stdout) == 0 ? PH_EXIT_OK : PH_EXIT_FAIL;
     }
+    /* The path and what the database says are shown as table cells are:
+     * what a terminal would act on (ESC, a newline, RLO) becomes '?'. */
+    char shown_path[PH_PATH_MAX], shown_mode[sizeof ds.exit_mode];
+    snprintf(shown_path, sizeof shown_path, "%s", path);
+    snprintf(shown_mode, sizeof shown_mode, "%s", exit_mode);
+    ph_ctrl_sanitize(shown_path);
+    ph_ctrl_sanitize(shown_mode);
     ph_fmt_bytes(size, a, sizeof a);
     ph_fmt_bytes(wal, b, sizeof b);
-    printf("database     %s (%s, WAL %s, schema %lld%s)\n", path, a, b, (long long)version,
+    printf("database     %s (%s, WAL %s, schema %lld%s)\n", shown_path, a, b, (long long)version,
            version < ph_store_schema_version() ? "; the recorder's next start upgrades it" : "");
     if (running)
         printf("recorder     running (pid %ld)\n", pid);
@@ -146,7 +153,7 @@ static int status_exec(int argc, char **argv)
                (long long)last_denied);
     }
     if (exit_mode[0])
-        printf("exits        %s; %lld exit rows in raw samples\n", exit_mode, (long long)exit_rows);
+        printf("exits        %s; %lld exit rows in raw samples\n", shown_mode, (long long)exit_rows);
     char r0[16], r1[16], r2[16];
     dur(keep[0], r0, sizeof r0);
     dur(keep[1], r1, sizeof r1);

@@ -365,8 +365,10 @@ static int take_metric(void *ctx, int c, const char *arg)
     const ph_qmetric **m = &o->metric;
     if (c == 2100)
         o->explain = 1;
-    if (c == 2101)
+    if (c == 2101) {
         o->at = arg;
+        o->q.window_conflict = "--at and --since/--until conflict: --at is the one interval holding a moment";
+    }
     const ph_opt *d = top_opts_decl;
     while (d->name && !(d->key == c && d->group && strcmp(d->group, "metric") == 0))
         d++;
@@ -392,10 +394,6 @@ static int top_exec(int argc, char **argv)
     o.explain = 0;
     if ((rc = ph_qopts_parse(&o.q, &ph_cmd_top, argc, argv, take_metric, &o)) >= 0)
         return rc;
-    if (o.at && o.q.window_given) {
-        ph_err("--at and --since/--until conflict: --at is the one interval holding a moment");
-        return PH_EXIT_USAGE;
-    }
     if (o.at && ph_qtime("--at", o.at, ph_now_wall_ns(), o.q.utc, &o.at_ns))
         return PH_EXIT_USAGE;
     if (o.q.sort && o.metric && o.metric != ph_qmetric_find(o.q.sort)) {
@@ -500,10 +498,8 @@ static int top_exec(int argc, char **argv)
     ph_grid_free(&g);
     free(rows);
     ph_result_free(&r);
-    if (fflush(stdout) != 0 || rc < 0) {
-        ph_err("cannot write the output");
-        return PH_EXIT_FAIL;
-    }
+    if (fflush(stdout) != 0 || rc < 0)
+        return PH_EXIT_FAIL; /* main says why */
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
 }
 

@@ -3,6 +3,7 @@
 #include "ph_platform.h"
 #include "ph_util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,23 @@ static const ph_cmd *lookup(const char *name, int *ambiguous)
     return *ambiguous ? NULL : found;
 }
 
-int main(int argc, char **argv)
+/* Whatever a command printed reaches standard output, or the run fails:
+ * a full disk, a closed pipe or /dev/full is said once here, in one line,
+ * for every command and --help (commands only return 1 on a failed write).
+ * errno is that of the failed write when the last flush failed, else the
+ * one the command left behind (its own failed flush). */
+static int finish_stdout(int rc)
+{
+    int e = errno;
+    if (fflush(stdout) != 0)
+        e = errno;
+    if (!ferror(stdout))
+        return rc;
+    ph_err("cannot write standard output: %s", strerror(e ? e : EIO));
+    return rc == PH_EXIT_OK ? PH_EXIT_FAIL : rc;
+}
+
+static int run(int argc, char **argv)
 {
     int amb;
     if (getuid() != geteuid() || getgid() != getegid()) {
@@ -91,4 +108,11 @@ int main(int argc, char **argv)
         return PH_EXIT_USAGE;
     }
     return c->exec(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    errno = 0;
+    int rc = run(argc, argv);
+    return finish_stdout(rc);
 }

@@ -92,6 +92,10 @@ int ph_qtime(const char *opt, const char *arg, int64_t now_ns, int utc, int64_t 
 int ph_qopts_finish(ph_qopts *o)
 {
     int64_t now = ph_now_wall_ns();
+    if (o->window_conflict && o->window_given) {
+        ph_err("%s", o->window_conflict);
+        return PH_EXIT_USAGE;
+    }
     if (ph_qtime("--since", o->since, now, o->utc, &o->since_ns) ||
         ph_qtime("--until", o->until, now, o->utc, &o->until_ns))
         return PH_EXIT_USAGE;
@@ -131,8 +135,7 @@ int ph_qname_missed(ph_qopts *o, size_t n)
     if (!o->name || n > 0)
         return 0;
     char shown[96];
-    snprintf(shown, sizeof shown, "%s", o->name);
-    ph_ctrl_sanitize(shown);
+    snprintf(shown, sizeof shown, "%s", o->name); /* ph_err escapes it; JSON's note is made UTF-8 */
     snprintf(o->note, sizeof o->note, "no %s in this window matches --name '%s' (as a name or as a glob)",
              o->by == PH_BY_PROCESS ? "process or app" : ph_by_names[o->by], shown);
     ph_err("%s", o->note);
@@ -388,17 +391,23 @@ void ph_fmt_unit(enum ph_unit u, int64_t v, char *buf, size_t len)
 }
 
 /* RFC 4180 quoting, after control characters (ESC, CR, LF, C1 such as
- * U+009B, ...) are replaced by '?': CSV lands on terminals too. */
+ * U+009B, ...) are replaced by '?': CSV lands on terminals too. A text cell
+ * (never a number: only text comes here) starting with = + - or @ gets a
+ * leading ': a spreadsheet would run it as a formula (OWASP, "CSV
+ * Injection"); anyone can name a process "=HYPERLINK(...)". */
 void ph_csv_field(FILE *f, const char *s)
 {
     char *v = ph_xstrdup(s);
     ph_ctrl_sanitize(v);
+    const char *lead = strchr("=+-@", v[0]) && v[0] ? "'" : "";
     if (!strpbrk(v, ",\"")) {
+        fputs(lead, f);
         fputs(v, f);
         free(v);
         return;
     }
     fputc('"', f);
+    fputs(lead, f);
     for (const char *p = v; *p; p++) {
         if (*p == '"')
             fputc('"', f);
@@ -475,8 +484,11 @@ double ph_gpu_pct(int64_t g, int64_t all, double busy, int64_t covered)
 int64_t ph_auto_resolution(int64_t span)
 {
     static const int64_t steps[] = {60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400};
-    for (size_t i = 0; i + 1 < PH_ARRAY_LEN(steps); i++)
+    for (size_t i = 0; i < PH_ARRAY_LEN(steps); i++)
         if (span / (steps[i] * PH_NS_PER_SEC) <= 60)
             return steps[i] * PH_NS_PER_SEC;
-    return steps[PH_ARRAY_LEN(steps) - 1] * PH_NS_PER_SEC;
+    /* Longer than 60 weeks ("--since 1970-01-01"): whole weeks, still about
+     * 60 points, never the "too fine" refusal meant for a given one. */
+    int64_t week = 7 * 86400 * PH_NS_PER_SEC, weeks = span / 60 / week + 1;
+    return weeks * week;
 }

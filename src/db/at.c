@@ -50,6 +50,20 @@ int ph_query_at(ph_store *s, int64_t t, ph_at *out, char *err, size_t errlen)
         out->until = ts;
         return 0;
     }
+    /* The first sample after t is a recording's first (a baseline): t lies
+     * before that recording began, and no tier holds it. A bucket holding
+     * that sample would answer with what came after t. Only where raw rows
+     * are whole: at or before raw_pruned_to the pruned samples may have
+     * covered t, and the buckets are all that is left of them. */
+    if (rc == 1 && (iv_null || iv <= 0)) {
+        int64_t pruned = 0;
+        if (ph_meta_get_int(s, PH_META_RAW_PRUNED_TO, &pruned) < 0) {
+            snprintf(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+            return -1;
+        }
+        if (t > pruned)
+            return 1;
+    }
     static const char *const sql[] = {
         "SELECT samples, covered_ns FROM sample_minute WHERE bucket_ns = ?1",
         "SELECT samples, covered_ns FROM sample_hour WHERE bucket_ns = ?1",

@@ -119,6 +119,27 @@ for args in "top --since 1m" "top --since 1m --by user" "peak --since 1m" "apps 
     check "cli: '$args' works on a live recording" sh -c '[ "$1" -eq 0 ] && [ -s "$2" ]' sh "$rc" "$TMP/out"
 done
 
+# A failed write to standard output (a full disk: /dev/full) is said in one
+# line and exits 1, for every query command, each format and --help.
+if [ -w /dev/full ]; then
+    for args in "top --since 1m" "top --since 1m --format json" "top --since 1m --format csv" \
+                "peak --since 1m" "apps --since 1m" "show prochist --since 1m" "power --since 1m" \
+                "diff --since $mid --vs 1m..$mid" "status" "export" "report -o -"; do
+        "$PROCHIST" $args --db "$db" >/dev/full 2>"$TMP/err"
+        rc=$?
+        check "cli: '$args' >/dev/full says so, exit 1 (rc $rc: $(tail -1 "$TMP/err"))" sh -c \
+            '[ "$1" -eq 1 ] && [ "$(grep -c "cannot write standard output: " "$2")" -eq 1 ]' sh "$rc" "$TMP/err"
+    done
+    for args in "doctor" "top --help" "export --help" "--help" "help show" "version"; do
+        "$PROCHIST" $args >/dev/full 2>"$TMP/err"
+        rc=$?
+        check "cli: '$args' >/dev/full says so, exit 1 (rc $rc)" sh -c \
+            '[ "$1" -eq 1 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "cannot write standard output: " "$2"' sh "$rc" "$TMP/err"
+    done
+else
+    skip "cli: writes to a full device" "no /dev/full"
+fi
+
 # After an upgrade, while the recorder that was running still writes the
 # previous schema, the query tool reads it; older schemas are refused with
 # what to do; the recorder's next start upgrades. (The fake schema 11
@@ -176,4 +197,95 @@ for args in "show --by unit x.service" "report --by slice -o $TMP/by.html"; do
     else
         check "cli: '$args' is taken on Linux (rc $rc: $(head -1 "$TMP/err"))" [ "$rc" -ne 2 ] && ! grep -q "Linux-only" "$TMP/err"
     fi
+done
+
+# status shows the database path and what the database says (exit_mode) as
+# the tables show names: no ESC, newline or RLO reaches the terminal.
+ctl="$TMP/$(printf 'sp ace\nnl\033[2J\342\200\256\303\274').db"
+"$PROCHIST" record --db "$ctl" --count 1 --quiet
+sqlite3 "$ctl" "update meta set value = 'mode' || char(27) || '[2J' || char(8238) || 'x' where key = 'exit_mode'"
+capture "$PROCHIST" status --db "$ctl"
+check "cli: status escapes the path and meta text (rc $rc)" sh -c \
+    '[ "$1" -eq 0 ] && ! grep -q "$(printf "\033")" "$2" && ! grep -q "$(printf "\342\200\256")" "$2" &&
+     grep -q "^database .*sp ace?nl?\[2J?ü\.db" "$2" && grep -q "^exits  *mode?\[2J?x;" "$2"' sh "$rc" "$TMP/out"
+
+# A target or --name quoted in an error is escaped as every message is
+# (\xHH, \uHHHH), not blurred to '?'.
+odd=$(printf 'no\033such\342\200\256')
+for args in "show" "show --by unit" "show --by process" "top --name"; do
+    capture "$PROCHIST" $args "$odd" --since 1d --db "$ctl"
+    check "cli: '$args' quotes the name escaped (rc $rc: $(cat "$TMP/err"))" sh -c \
+        '[ "$1" -ne 0 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -qF "'"'"'no\\x1bsuch\\u202e'"'"'" "$2"' sh "$rc" "$TMP/err"
+done
+
+# "All time" with the default (auto) resolution picks one that fits; only a
+# given --resolution that is too fine is refused.
+capture "$PROCHIST" show prochist --since 1970-01-01 --db "$ctl" --format json
+check "cli: show --since 1970-01-01 picks a resolution that fits (rc $rc: $(cat "$TMP/err"))" sh -c \
+    '[ "$1" -eq 0 ] && n=$(jq ".rows | length" "$2") && [ "$n" -ge 1 ] && [ "$n" -le 1000 ]' sh "$rc" "$TMP/out"
+capture "$PROCHIST" power --since 1970-01-01 --db "$ctl" --format json
+check "cli: power --since 1970-01-01 picks a resolution that fits (rc $rc: $(tail -1 "$TMP/err"))" sh -c \
+    '[ "$1" -ne 2 ] && ! grep -q "too fine" "$2" && n=$(jq ".rows | length" "$3") && [ "$n" -le 1000 ]' \
+    sh "$rc" "$TMP/err" "$TMP/out"
+capture "$PROCHIST" show prochist --since 1970-01-01 --resolution 1d --db "$ctl"
+expect "cli: a given --resolution too fine for the window is refused" 2 "too fine"
+
+# service install: in ExecStart= systemd substitutes ${FOO} and $FOO, so a
+# literal $ is written $$ (as % is %%); ReadWritePaths= takes $ as it is;
+# the plist (no $ expansion) escapes & and < as XML.
+svc="$TMP/svcroot"
+weird='/srv/d$x/a${HOME}b&<%.db'
+HOME="$TMP/home" "$PROCHIST" service install --system --root "$svc" --flavor systemd --db "$weird" >/dev/null 2>&1
+check "cli: service unit writes \$ as \$\$ in ExecStart" \
+    grep -qxF 'ExecStart="'"$PROCHIST"'" record --quiet --db "/srv/d$$x/a$${HOME}b&<%%.db"' \
+    "$svc/etc/systemd/system/prochist.service"
+check "cli: service unit keeps \$ in ReadWritePaths" \
+    grep -qxF 'ReadWritePaths="/srv/d$x"' "$svc/etc/systemd/system/prochist.service"
+HOME="$TMP/home" "$PROCHIST" service install --system --root "$svc" --flavor launchd --db "$weird" >/dev/null 2>&1
+if command -v python3 >/dev/null 2>&1; then
+    got=$(python3 -c 'import plistlib,sys; print(plistlib.load(open(sys.argv[1], "rb"))["ProgramArguments"][4])' \
+          "$svc/Library/LaunchDaemons/org.prochist.recorder.plist" 2>&1)
+    check "cli: the plist holds the path as given (got $got)" [ "$got" = "$weird" ]
+else
+    skip "cli: the plist holds the path as given" "no python3"
+fi
+
+# CSV: a text field starting with = + - @ gets a leading ' (a spreadsheet
+# would run it as a formula); numbers are written as they are.
+mkdir -p "$TMP/bin"
+evil="=1+2,\"x$$"
+cp "$(command -v sleep)" "$TMP/bin/$evil"
+"$TMP/bin/$evil" 60 &
+evil_pid=$!
+csvdb="$TMP/csv.db"
+"$PROCHIST" record --db "$csvdb" --count 2 --interval 0.2 --quiet
+kill $evil_pid 2>/dev/null; wait $evil_pid 2>/dev/null
+capture "$PROCHIST" top --db "$csvdb" --since 1h --by process --format csv --limit 10000
+check "cli: a CSV name starting with = is prefixed with ' (rc $rc)" \
+    grep -qF "\"'=1+2,\"\"x$$\"" "$TMP/out"
+check "cli: no CSV field starts with = + - @ unprefixed" sh -c \
+    '! grep -qE "(^|,)\"?[=+@-]" "$1"' sh "$TMP/out"
+capture "$PROCHIST" apps --db "$csvdb" --since 1h --format csv --limit 10000
+check "cli: apps CSV prefixes the app too" grep -qF "\"'=1+2,\"\"x$$\"" "$TMP/out"
+
+# top --at before a recording's first sample: not recorded, even though the
+# minute bucket holding that first sample exists (it holds only what came after).
+gdb="$TMP/gen.db"
+"$GEN" "$gdb" --hours 1 --alive 5 --busy 2 --seed 3 --start 1795132815 >/dev/null # first sample 00:00:15Z
+capture "$PROCHIST" top --db "$gdb" --utc --at 2026-11-20T00:00:05Z --format json
+check "cli: top --at before the first sample is not recorded (rc $rc: $(cat "$TMP/err"))" sh -c \
+    '[ "$1" -eq 1 ] && jq -e ".rows == [] and (.note | test(\"not recorded\"))" "$2" >/dev/null' sh "$rc" "$TMP/out"
+capture "$PROCHIST" top --db "$gdb" --utc --at 2026-11-20T00:00:22Z --format json
+check "cli: top --at just after the first sample answers from raw" sh -c \
+    '[ "$1" -eq 0 ] && jq -e ".at_tier == \"raw\" and .since == \"2026-11-20T00:00:20Z\"" "$2" >/dev/null' sh "$rc" "$TMP/out"
+
+# diff --vs quotes the whole argument and says which side is wrong.
+capture "$PROCHIST" diff --vs 5m.. --db "$gdb"
+expect "cli: a --vs with no end quotes the whole argument" 2 "bad --vs '5m\.\.': its end ''"
+
+# --at with --until (or --since) is the conflict, whatever the order and
+# whatever --until says; not a complaint about --since's default.
+for args in "--at 1h --until 1h" "--until 1h --at 1h" "--at 1h --since 2h"; do
+    capture "$PROCHIST" top $args --db "$gdb"
+    expect "cli: top $args is the --at conflict" 2 "--at and --since/--until conflict"
 done
