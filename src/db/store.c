@@ -287,8 +287,11 @@ static int secure_file(const char *path, const char *suffix, char *err, size_t e
     return 0;
 }
 
-/* Check the first bytes: "" (new), SQLite, or something else. */
-static int check_header(const char *path, int *is_empty, char *err, size_t errlen)
+/* Check the first bytes: "" (new), SQLite, or something else. For writing,
+ * the file must have one name: SQLite keys its -wal, -shm and our lock on
+ * the path, so through a hard link a second recorder would take a lock of
+ * its own and write the same file through a second WAL (corrupting it). */
+static int check_header(const char *path, int writing, int *is_empty, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
@@ -302,6 +305,12 @@ static int check_header(const char *path, int *is_empty, char *err, size_t errle
     if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
         close(fd);
         ph_fmt(err, errlen, "%s is not a regular file; refusing to use it", path);
+        return -1;
+    }
+    if (writing && stt.st_nlink > 1) {
+        close(fd);
+        ph_fmt(err, errlen, "%s has %ld names (hard links); refusing to record into it: a second name would let a"
+               " second recorder write it (remove the other names, or copy the file)", path, (long)stt.st_nlink);
         return -1;
     }
     char hdr[16];
@@ -749,7 +758,7 @@ int ph_store_open_as(const char *path, enum ph_store_mode mode, ph_mask metrics,
             return -1;
         }
     }
-    if (check_header(path, &is_empty, err, errlen) < 0) {
+    if (check_header(path, mode == PH_STORE_WRITE, &is_empty, err, errlen) < 0) {
         free(s);
         return -1;
     }

@@ -307,3 +307,19 @@ capture "$P" top --db "$db" --since 5m
 check "cap: top answers afterwards" [ "$rc" -eq 0 ]
 capture "$P" status --db "$db"
 check "cap: status answers afterwards" [ "$rc" -eq 0 ]
+
+# ---- the database file: one name only (a hard link let two recorders in) ----
+mkdir "$TMP/hl"
+db="$TMP/hl/x.db"
+"$P" record --db "$db" --count 2 --interval 0.1 --quiet 2>/dev/null
+ln "$db" "$TMP/hl/y.db"
+sum=$(cksum <"$db")
+capture "$P" record --db "$TMP/hl/y.db" --count 1 --quiet
+yes grep -q "has 2 names (hard links).*second recorder" "$TMP/err"
+check "links: record refuses a database with two names, in one line" [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+capture "$P" record --db "$db" --count 1 --quiet
+yes grep -q "has 2 names" "$TMP/err"
+check "links: ... by either name" [ "$rc" -ne 0 -a $v -eq 0 ]
+check "links: the file is left as it was" [ "$(cksum <"$db")" = "$sum" ]
+capture "$P" status --db "$TMP/hl/y.db"
+check "links: queries still read it" [ "$rc" -eq 0 ]
