@@ -784,6 +784,13 @@ int ph_store_open_as(const char *path, enum ph_store_mode mode, ph_mask metrics,
         ph_sql_int(s->db, "PRAGMA user_version", 0, &ver) < 0 ||
         ph_sql_int(s->db, "SELECT count(*) FROM sqlite_master", 0, &ntables) < 0)
         return open_fail(s, err, errlen, path, "read");
+    /* No migration makes a negative version: the header is damaged, or
+     * another program wrote it (migrate would index ph_schema_sql[ver]). */
+    if (ver < 0) {
+        ph_fmt(err, errlen, "%s is damaged or not a prochist database (user_version %lld); refusing to touch it",
+               path, (long long)ver);
+        return open_fail(s, err, errlen, path, "");
+    }
     int fresh = (app == 0 && ver == 0 && ntables == 0);
     if (!fresh && app != PH_APPLICATION_ID) {
         ph_fmt(err, errlen, "%s is not a prochist database (application_id %lld); refusing to touch it",

@@ -323,3 +323,18 @@ check "links: ... by either name" [ "$rc" -ne 0 -a $v -eq 0 ]
 check "links: the file is left as it was" [ "$(cksum <"$db")" = "$sum" ]
 capture "$P" status --db "$TMP/hl/y.db"
 check "links: queries still read it" [ "$rc" -eq 0 ]
+
+# ---- a negative user_version: damaged, refused untouched (migrate indexed ph_schema_sql[-1]) ----
+for ver in -1 -2147483648; do
+    db="$TMP/neg$ver.db"
+    "$P" record --db "$db" --count 1 --quiet 2>/dev/null
+    sqlite3 "$db" "pragma user_version=$ver"
+    sum=$(cksum <"$db")
+    capture "$P" record --db "$db" --count 1
+    yes grep -q "damaged or not a prochist database (user_version $ver)" "$TMP/err"
+    check "version: record refuses user_version $ver in one line" [ "$rc" -eq 1 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+    check "version: ... and leaves the file as it was" [ "$(cksum <"$db")" = "$sum" ]
+    capture "$P" status --db "$db"
+    yes grep -q "damaged or not a prochist database" "$TMP/err"
+    check "version: status says the same ($ver)" [ "$rc" -ne 0 -a $v -eq 0 ]
+done
