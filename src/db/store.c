@@ -173,8 +173,11 @@ static const char *kind_of(mode_t m)
          : "not a regular file";
 }
 
-/* lstat, never open: opening a FIFO blocks until a writer comes. */
-static int check_one(const char *path, const char *suffix, int must_exist, char *err, size_t errlen)
+/* lstat, never open: opening a FIFO blocks until a writer comes. For
+ * writing a file there must be ours: in a sticky directory
+ * like /tmp another user can plant PATH-wal (SQLite would replay its pages
+ * into the database), PATH-journal (rolled back into it) or PATH.lock. */
+static int check_one(const char *path, const char *suffix, int must_exist, int writing, char *err, size_t errlen)
 {
     char p[PH_PATH_MAX + 16];
     struct stat st;
@@ -191,6 +194,11 @@ static int check_one(const char *path, const char *suffix, int must_exist, char 
             ph_fmt(err, errlen, "cannot use %s: %s", p, strerror(errno));
         return -1;
     }
+    if (S_ISREG(st.st_mode) && writing && st.st_uid != geteuid()) {
+        ph_fmt(err, errlen, "%s belongs to uid %ld, not to this user (uid %ld); refusing to record into it",
+               p, (long)st.st_uid, (long)geteuid());
+        return -1;
+    }
     if (S_ISREG(st.st_mode))
         return 0;
     if (S_ISLNK(st.st_mode) && !suffix[0])
@@ -202,7 +210,7 @@ static int check_one(const char *path, const char *suffix, int must_exist, char 
 
 int ph_store_check_path(const char *path, int must_exist, char *err, size_t errlen)
 {
-    static const char *const side[] = {"-wal", "-shm", ".lock"};
+    static const char *const side[] = {"-wal", "-shm", "-journal", ".lock"};
     if (!path[0]) {
         ph_fmt(err, errlen, "empty database path");
         return -1;
@@ -211,10 +219,12 @@ int ph_store_check_path(const char *path, int must_exist, char *err, size_t errl
         ph_fmt(err, errlen, "database path too long (%zu bytes, at most %d)", strlen(path), PH_PATH_MAX - 17);
         return -1;
     }
-    if (check_one(path, "", must_exist, err, errlen) < 0)
+    /* Only the recorder calls this without must_exist. */
+    int writing = !must_exist;
+    if (check_one(path, "", must_exist, writing, err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < sizeof side / sizeof *side; i++)
-        if (check_one(path, side[i], 0, err, errlen) < 0)
+        if (check_one(path, side[i], 0, writing, err, errlen) < 0)
             return -1;
     return 0;
 }

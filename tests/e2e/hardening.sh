@@ -338,3 +338,25 @@ for ver in -1 -2147483648; do
     yes grep -q "damaged or not a prochist database" "$TMP/err"
     check "version: status says the same ($ver)" [ "$rc" -ne 0 -a $v -eq 0 ]
 done
+
+# ---- files another user plants beside ours in a sticky directory ----
+if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    st=$(mktemp -d /tmp/ph-sticky-XXXXXX)
+    chmod 1777 "$st"
+    for side in -wal -journal .lock; do
+        db="$st/p$side.db"
+        "$P" record --db "$db" --count 1 --quiet 2>/dev/null
+        [ "$side" = .lock ] && rm -f "$db.lock"
+        su nobody -s /bin/sh -c "printf planted >'$db$side'"
+        sum=$(cksum <"$db")
+        capture "$P" record --db "$db" --count 1
+        yes grep -qF "$db$side belongs to uid $(id -u nobody)" "$TMP/err"
+        check "sticky: record refuses another user's $side in one line naming it and its owner" \
+            [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+        check "sticky: ... the database is left as it was" [ "$(cksum <"$db")" = "$sum" ]
+        check "sticky: ... and the planted $side too" [ "$(cat "$db$side")" = planted -a "$(mode "$db$side")" = 644 ]
+    done
+    rm -rf "$st"
+else
+    skip "hardening: files planted in a sticky directory" "needs root and a 'nobody' user"
+fi
