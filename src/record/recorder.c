@@ -154,6 +154,22 @@ typedef struct rec {
  * someone else decides what the names mean. Returns a directory fd, or -1
  * with err set.
  */
+/*
+ * Can users other than its owner replace files in this directory? World-
+ * writable, unless sticky (there only a file's owner may remove or rename
+ * it): any sticky directory when any_sticky, else only one of ours (the
+ * textfile is renamed over a name another user may hold). Says so in err.
+ */
+static int dir_open_to_others(const struct stat *st, int any_sticky, const char *what, const char *dir, char *err,
+                              size_t errlen)
+{
+    if (!(st->st_mode & S_IWOTH) || ((st->st_mode & S_ISVTX) && (any_sticky || st->st_uid == geteuid())))
+        return 0;
+    ph_fmt(err, errlen, "%s %s is writable by other users (mode %03o): refused; "
+           "use a directory only its owner can write", what, dir, (unsigned)(st->st_mode & 07777));
+    return 1;
+}
+
 static int open_textfile_dir(const char *dir, char *err, size_t errlen)
 {
     char d[PH_PATH_MAX];
@@ -179,13 +195,33 @@ static int open_textfile_dir(const char *dir, char *err, size_t errlen)
         close(fd);
         return -1;
     }
-    if ((st.st_mode & S_IWOTH) && !((st.st_mode & S_ISVTX) && st.st_uid == geteuid())) {
-        ph_fmt(err, errlen, "--textfile-dir %s is writable by other users (mode %03o): refused; "
-               "use a directory only its owner can write", dir, (unsigned)(st.st_mode & 07777));
+    if (dir_open_to_others(&st, 0, "--textfile-dir", dir, err, errlen)) {
         close(fd);
         return -1;
     }
     return fd;
+}
+
+/* The database's directory, at start: one other users can write (and not
+ * sticky) lets them replace the database or its side files. A sticky one
+ * such as /tmp is allowed: there they can only add files, and the path
+ * check refuses any of ours that another user put there first. */
+static int check_db_dir(const char *db, char *err, size_t errlen)
+{
+    char dir[PH_PATH_MAX];
+    struct stat st;
+    if (ph_fmt(dir, sizeof dir, "%s", db) < 0)
+        return 0; /* too long: the path check says so */
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (stat(dir, &st) != 0)
+        return 0; /* the open says why */
+    return dir_open_to_others(&st, 1, "database directory", dir, err, errlen) ? -1 : 0;
 }
 
 /* DIR/prochist.prom, atomically: a new temporary file in DIR (O_EXCL, never
@@ -527,7 +563,7 @@ int ph_record(const ph_record_opts *o)
     /* Nothing is created (not even the lock file) at a path that is not a
      * regular file or absent: /dev/null, a directory, a FIFO. */
     int busy;
-    if (ph_store_check_path(o->db_path, 0, err, sizeof err) < 0 ||
+    if (check_db_dir(o->db_path, err, sizeof err) < 0 || ph_store_check_path(o->db_path, 0, err, sizeof err) < 0 ||
         (r.lock = take_lock(o->db_path, &busy, err, sizeof err)) < 0) {
         ph_err("%s", err);
         return PH_EXIT_FAIL;

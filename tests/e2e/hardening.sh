@@ -360,3 +360,15 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
 else
     skip "hardening: files planted in a sticky directory" "needs root and a 'nobody' user"
 fi
+
+# ---- a database directory others can write (and not sticky) is refused ----
+mkdir "$TMP/ww"
+chmod 0777 "$TMP/ww"
+capture "$P" record --db "$TMP/ww/d.db" --count 1
+yes grep -qF "database directory $TMP/ww is writable by other users (mode 777)" "$TMP/err"
+check "dir: record refuses a world-writable, non-sticky database directory in one line" \
+    [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+check "dir: ... and creates nothing there" [ -z "$(ls -A "$TMP/ww")" ]
+chmod 1777 "$TMP/ww"
+capture "$P" record --db "$TMP/ww/d.db" --count 1 --quiet
+check "dir: a sticky one (like /tmp) is allowed" [ "$rc" -eq 0 ]
