@@ -208,6 +208,34 @@ static int check_one(const char *path, const char *suffix, int must_exist, int w
     return -1;
 }
 
+/*
+ * SQLite's own limit on a database path: the unix VFS's mxPathname (512,
+ * SQLITE_MAX_PATHNAME) for the absolute path, less 8 bytes the pager keeps
+ * for the "-journal" it may add (sqlite3PagerOpen: nPathname+8 >
+ * mxPathname is SQLITE_CANTOPEN). A relative path counts the working
+ * directory too. Symbolic links SQLite resolves may make it longer still.
+ */
+int ph_store_check_name(const char *path, char *err, size_t errlen)
+{
+    size_t n = strlen(path), full = n;
+    if (n && path[n - 1] == '/') {
+        ph_fmt(err, errlen, "database path %s ends in '/': give the path of a file", path);
+        return -1;
+    }
+    sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+    size_t max = (size_t)(vfs ? vfs->mxPathname : 512) - 8;
+    if (path[0] != '/') {
+        char cwd[PH_PATH_MAX];
+        full += getcwd(cwd, sizeof cwd) ? strlen(cwd) + 1 : sizeof cwd;
+    }
+    if (full > max) {
+        ph_fmt(err, errlen, "database path too long for SQLite (%zu bytes as an absolute path, at most %zu)", full,
+               max);
+        return -1;
+    }
+    return 0;
+}
+
 int ph_store_check_path(const char *path, int must_exist, char *err, size_t errlen)
 {
     static const char *const side[] = {"-wal", "-shm", "-journal", ".lock"};
@@ -221,7 +249,7 @@ int ph_store_check_path(const char *path, int must_exist, char *err, size_t errl
     }
     /* Only the recorder calls this without must_exist. */
     int writing = !must_exist;
-    if (check_one(path, "", must_exist, writing, err, errlen) < 0)
+    if (ph_store_check_name(path, err, errlen) < 0 || check_one(path, "", must_exist, writing, err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < sizeof side / sizeof *side; i++)
         if (check_one(path, side[i], 0, writing, err, errlen) < 0)

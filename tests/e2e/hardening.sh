@@ -372,3 +372,18 @@ check "dir: ... and creates nothing there" [ -z "$(ls -A "$TMP/ww")" ]
 chmod 1777 "$TMP/ww"
 capture "$P" record --db "$TMP/ww/d.db" --count 1 --quiet
 check "dir: a sticky one (like /tmp) is allowed" [ "$rc" -eq 0 ]
+
+# ---- paths SQLite cannot open are refused before anything is created ----
+mkdir "$TMP/lp"
+c100=$(printf "%0100d" 0 | tr 0 d)
+capture "$P" record --db "$TMP/lp/$c100/$c100/$c100/$c100/$c100/x.db" --count 1
+yes grep -q "too long for SQLite" "$TMP/err"
+check "paths: record --db longer than SQLite allows exits 2 with one line" \
+    [ "$rc" -eq 2 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+check "paths: ... and creates nothing" [ -z "$(ls -A "$TMP/lp")" ]
+mkdir "$TMP/ts"
+capture "$P" record --db "$TMP/ts/a/b/" --count 1
+yes grep -q "ends in '/'" "$TMP/err"
+check "paths: record --db DIR/ (a trailing slash) exits 2 with one line" \
+    [ "$rc" -eq 2 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+check "paths: ... and creates no directories" [ -z "$(ls -A "$TMP/ts")" ]
