@@ -78,18 +78,23 @@ static int64_t self_cpu_ns(void)
 /* flock "<db>.lock": held for the recorder's life, released by the kernel
  * even on a crash. Returns the fd, or -1 with a one-line reason in err
  * (*busy set when another recorder holds it). */
-static int take_lock(const char *db, int *busy, char *err, size_t errlen)
+static int take_lock(const char *db, int *busy, int *created, char *err, size_t errlen)
 {
     char path[PH_PATH_MAX + 8];
     struct stat st;
     *busy = 0;
+    *created = 0;
     if (ph_fmt(path, sizeof path, "%s.lock", db) < 0) {
         ph_fmt(err, errlen, "database path too long");
         return -1;
     }
     /* O_NONBLOCK: a FIFO put there between the check and here must not
      * block; fstat then refuses it. */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    if (fd >= 0)
+        *created = 1; /* so a refused start can remove it again */
+    else if (errno == EEXIST)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
     if (fd < 0) {
         ph_fmt(err, errlen, "cannot create lock file %s: %s", path, strerror(errno));
         return -1;
@@ -298,10 +303,10 @@ static int lock_current(rec *r)
 static int relock(rec *r)
 {
     char err[512];
-    int busy;
+    int busy, created;
     if (lock_current(r))
         return 0;
-    int fd = take_lock(r->o->db_path, &busy, err, sizeof err);
+    int fd = take_lock(r->o->db_path, &busy, &created, err, sizeof err);
     if (fd < 0) {
         if (busy) {
             ph_log("the lock file was replaced and %s; stopping this recorder", err);
@@ -562,13 +567,18 @@ int ph_record(const ph_record_opts *o)
     }
     /* Nothing is created (not even the lock file) at a path that is not a
      * regular file or absent: /dev/null, a directory, a FIFO. */
-    int busy;
+    int busy, created;
     if (check_db_dir(o->db_path, err, sizeof err) < 0 || ph_store_check_path(o->db_path, 0, err, sizeof err) < 0 ||
-        (r.lock = take_lock(o->db_path, &busy, err, sizeof err)) < 0) {
+        (r.lock = take_lock(o->db_path, &busy, &created, err, sizeof err)) < 0) {
         ph_err("%s", err);
         return PH_EXIT_FAIL;
     }
     if (setup(&r, err, sizeof err) < 0) {
+        /* Refused (a foreign file, a damaged one): leave no lock file of
+         * ours beside it; one that was there stays. Removed while held. */
+        char lock[PH_PATH_MAX + 8];
+        if (created && ph_fmt(lock, sizeof lock, "%s.lock", o->db_path) >= 0)
+            unlink(lock);
         ph_err("%s", err);
         status = PH_EXIT_FAIL;
         goto out;

@@ -387,3 +387,16 @@ yes grep -q "ends in '/'" "$TMP/err"
 check "paths: record --db DIR/ (a trailing slash) exits 2 with one line" \
     [ "$rc" -eq 2 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
 check "paths: ... and creates no directories" [ -z "$(ls -A "$TMP/ts")" ]
+
+# ---- a refused file is left without a lock file of ours beside it ----
+printf 'just text\n' >"$TMP/text.db"
+capture "$P" record --db "$TMP/text.db" --count 1
+check "lockfile: record refuses a text file" [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 ]
+check "lockfile: ... and leaves no text.db.lock" [ ! -e "$TMP/text.db.lock" ]
+sqlite3 "$TMP/other.db" "pragma application_id=7; create table t(x)"
+capture "$P" record --db "$TMP/other.db" --count 1
+check "lockfile: record refuses another program's SQLite file" [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 ]
+check "lockfile: ... and leaves no other.db.lock" [ ! -e "$TMP/other.db.lock" ]
+printf '1\n' >"$TMP/text.db.lock"
+capture "$P" record --db "$TMP/text.db" --count 1
+check "lockfile: a lock file that was there before stays" [ "$rc" -ne 0 -a -f "$TMP/text.db.lock" ]
