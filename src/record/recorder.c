@@ -273,6 +273,46 @@ static void write_textfile(rec *r)
     r->textfile_failing = !ok;
 }
 
+/* What the queries read about this recorder (power, short-lived processes,
+ * privilege): written at start and into every database it reopens (a new
+ * file lacked them, and top then took a root recorder for an unprivileged
+ * one). say: log the power and exit-mode lines. */
+static int write_meta(rec *r, int say, char *err, size_t errlen)
+{
+    /* Say once what power data there is, and why not (prochist power shows it). */
+    ph_power pw;
+    char note[256];
+    int have_pw = ph_platform_power(r->plat, &pw) == 0;
+    if (have_pw && pw.n > 0)
+        snprintf(note, sizeof note, "measured: %d power zones", pw.n);
+    else if (have_pw && pw.denied)
+        snprintf(note, sizeof note, "RAPL energy counters are readable only by root (Linux 5.10+): "
+                                    "run the recorder as root to record power");
+    else
+        snprintf(note, sizeof note, "this machine exposes no power counters prochist reads (%s)",
+                 ph_platform_power_why(r->plat));
+    if (ph_meta_set_text(r->store, PH_META_POWER_NOTE, note) < 0) {
+        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+        return -1;
+    }
+    if (say)
+        ph_log("power: %s", note);
+    const char *mode = ph_platform_exit_mode(r->plat);
+    if (ph_meta_set_text(r->store, PH_META_EXIT_MODE, mode) < 0) {
+        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+        return -1;
+    }
+    if (say)
+        ph_log("short-lived processes: %s", mode);
+    /* Whether a denied process means "not ours" or "refused even to root",
+     * for the coverage note of the queries. */
+    if (ph_meta_set_text(r->store, PH_META_RECORDER_PRIVILEGED, ph_platform_privileged() ? "1" : "0") < 0) {
+        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+        return -1;
+    }
+    return 0;
+}
+
 static int remember_db(rec *r)
 {
     struct stat st;
@@ -357,7 +397,8 @@ static int check_db(rec *r)
     r->store = fresh;
     if (ph_sampler_init(&r->sampler, r->store, ph_platform_source(r->plat), r->uuid, r->boot_wall, err,
                         sizeof err) < 0 ||
-        ph_store_set_retention(r->store, &r->o->retain) < 0 || remember_db(r) < 0) {
+        ph_store_set_retention(r->store, &r->o->retain) < 0 || write_meta(r, 0, err, sizeof err) < 0 ||
+        remember_db(r) < 0) {
         ph_log("cannot use the new database: %s; retrying at each sample", err[0] ? err : ph_store_errmsg(r->store));
         r->db_dev = 0;
         r->db_ino = 0;
@@ -503,37 +544,8 @@ static int setup(rec *r, char *err, size_t errlen)
         ph_fmt(err, errlen, "cannot write the retention settings: %s", ph_store_errmsg(r->store));
         return -1;
     }
-    /* Say once what power data there is, and why not (prochist power shows it). */
-    ph_power pw;
-    char note[256];
-    int have_pw = ph_platform_power(r->plat, &pw) == 0;
-    if (have_pw && pw.n > 0)
-        snprintf(note, sizeof note, "measured: %d power zones", pw.n);
-    else if (have_pw && pw.denied)
-        snprintf(note, sizeof note, "RAPL energy counters are readable only by root (Linux 5.10+): "
-                                    "run the recorder as root to record power");
-    else
-        snprintf(note, sizeof note, "this machine exposes no power counters prochist reads (%s)",
-                 ph_platform_power_why(r->plat));
-    if (ph_meta_set_text(r->store, PH_META_POWER_NOTE, note) < 0) {
-        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+    if (write_meta(r, !r->o->quiet, err, errlen) < 0)
         return -1;
-    }
-    if (!r->o->quiet)
-        ph_log("power: %s", note);
-    const char *mode = ph_platform_exit_mode(r->plat);
-    if (ph_meta_set_text(r->store, PH_META_EXIT_MODE, mode) < 0) {
-        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
-        return -1;
-    }
-    if (!r->o->quiet)
-        ph_log("short-lived processes: %s", mode);
-    /* Whether a denied process means "not ours" or "refused even to root",
-     * for the coverage note of the queries. */
-    if (ph_meta_set_text(r->store, PH_META_RECORDER_PRIVILEGED, ph_platform_privileged() ? "1" : "0") < 0) {
-        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
-        return -1;
-    }
     if (remember_db(r) < 0) {
         ph_fmt(err, errlen, "cannot stat %s: %s", r->o->db_path, strerror(errno));
         return -1;

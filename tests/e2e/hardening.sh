@@ -400,3 +400,19 @@ check "lockfile: ... and leaves no other.db.lock" [ ! -e "$TMP/other.db.lock" ]
 printf '1\n' >"$TMP/text.db.lock"
 capture "$P" record --db "$TMP/text.db" --count 1
 check "lockfile: a lock file that was there before stays" [ "$rc" -ne 0 -a -f "$TMP/text.db.lock" ]
+
+# ---- a database recreated mid-run gets the recorder's meta keys again ----
+mkdir "$TMP/del"
+db="$TMP/del/d.db"
+"$P" record --db "$db" --interval 0.2 >"$TMP/del.log" 2>&1 &
+rec=$!
+wait_samples "$db" 1
+rm -f "$db" "$db-wal" "$db-shm"
+check "meta: the recorder starts a new database" wait_for "$TMP/del.log" "starting a new database" 300
+wait_samples "$db" 1
+kill -TERM $rec 2>/dev/null
+wait $rec
+for key in recorder_privileged exit_mode power_note; do
+    n=$(sqlite3 "$db" "select count(*) from meta where key = '$key'" 2>/dev/null)
+    check "meta: the new database has $key" [ "${n:-0}" -eq 1 ]
+done
