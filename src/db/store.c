@@ -146,6 +146,15 @@ void ph_store_read_error(ph_store *s, char *err, size_t errlen)
         ph_fmt(err, errlen, "reading %s failed: %s", s->path, sqlite3_errmsg(s->db));
 }
 
+void ph_db_no_process_row(sqlite3 *db, int64_t proc, char *err, size_t errlen)
+{
+    const char *f = sqlite3_db_filename(db, "main");
+    if (!f || !f[0])
+        f = "the database";
+    ph_fmt(err, errlen, "%s is inconsistent: process %lld has samples but no process row; recover what it holds"
+           " with 'sqlite3 %s .recover'", f, (long long)proc, f);
+}
+
 int ph_sql_int(sqlite3 *db, const char *sql, int64_t arg, int64_t *out)
 {
     sqlite3_stmt *st;

@@ -416,3 +416,16 @@ for key in recorder_privileged exit_mode power_note; do
     n=$(sqlite3 "$db" "select count(*) from meta where key = '$key'" 2>/dev/null)
     check "meta: the new database has $key" [ "${n:-0}" -eq 1 ]
 done
+
+# ---- samples without process rows: the message names the file and .recover ----
+db="$TMP/noproc.db"
+"$P" record --db "$db" --count 3 --interval 0.1 --quiet 2>/dev/null
+sqlite3 "$db" "delete from process"
+for cmd in "top --since 1h" "peak --since 1h"; do
+    capture "$P" $cmd --db "$db"
+    yes grep -q "noproc.db is inconsistent: process [0-9]* has samples but no process row" "$TMP/err"
+    v1=$v
+    yes grep -q "sqlite3 [^ ]*noproc.db .recover" "$TMP/err"
+    check "inconsistent: $cmd names the file and 'sqlite3 PATH .recover' in one line" \
+        [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 -a $v1 -eq 0 -a $v -eq 0 ]
+done
