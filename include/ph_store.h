@@ -30,10 +30,17 @@ int ph_store_open(const char *path, enum ph_store_mode mode, ph_store **out,
                   char *err, size_t errlen);
 void ph_store_close(ph_store *s);
 /* Before creating anything at PATH: PATH, PATH-wal, PATH-shm and PATH.lock
- * are each absent or a regular file (never a FIFO, device, directory or,
+ * (and PATH-journal) are each absent or a regular file (never a FIFO, device, directory or,
  * for PATH, a symbolic link); checked with lstat, so nothing blocks. PATH
- * must exist when must_exist. 0, or -1 with a one-line reason. */
+ * must exist when must_exist; without it (writing) each present file,
+ * PATH-journal too, must belong to this user. 0, or -1 with a one-line
+ * reason. */
 int ph_store_check_path(const char *path, int must_exist, char *err, size_t errlen);
+/* Can SQLite open PATH at all? Not when it ends in '/', or is longer than
+ * SQLite allows (its VFS's mxPathname less 8, for the absolute path; 504
+ * bytes by default). ph_store_check_path checks it too. 0, or -1 with a
+ * one-line reason; creates nothing. */
+int ph_store_check_name(const char *path, char *err, size_t errlen);
 /* Does a recorder hold "<db>.lock"? (its pid in *pid, 0 unknown) */
 int ph_store_recorder_running(const char *db, long *pid);
 const char *ph_store_path(ph_store *s);

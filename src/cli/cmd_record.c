@@ -90,7 +90,17 @@ static int record_exec(int argc, char **argv)
         (rc = ph_cmd_parse(&ph_cmd_record, argc, argv, NULL, take_opt, &args)) >= 0)
         return rc;
     const char *db = args.db;
-    int prc = ph_db_path(db, 1, path, sizeof path);
+    /* A path SQLite cannot open is refused before its directories (and
+     * the file, and its lock) are created. */
+    char err[512];
+    int prc = ph_db_path(db, 0, path, sizeof path);
+    if (prc < 0)
+        return prc == -2 ? PH_EXIT_USAGE : PH_EXIT_FAIL;
+    if (ph_store_check_name(path, err, sizeof err) < 0) {
+        ph_err("%s", err);
+        return PH_EXIT_USAGE;
+    }
+    prc = ph_db_path(db, 1, path, sizeof path);
     if (prc < 0)
         return prc == -2 ? PH_EXIT_USAGE : PH_EXIT_FAIL;
     o.db_path = path;

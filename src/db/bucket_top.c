@@ -136,8 +136,7 @@ static int slot_of(bt_pass *b, int64_t proc, char *err, size_t errlen)
         return -1;
     }
     if (!m->got[ms]) {
-        ph_fmt(err, errlen, "the database is inconsistent: process %lld has samples but no process row",
-               (long long)proc);
+        ph_db_no_process_row(b->db, proc, err, errlen);
         return -1;
     }
     if (b->nfree) {
@@ -376,8 +375,7 @@ static int window_out(bt_pass *b, size_t limit, ph_result *res, char *err, size_
             a->app = ph_xstrdup(p->app);
             res->nprocs++;
         } else {
-            ph_fmt(err, errlen, "the database is inconsistent: process %lld has samples but no process row",
-                   (long long)p->proc);
+            ph_db_no_process_row(b->db, p->proc, err, errlen);
             rc = -1;
         }
     }

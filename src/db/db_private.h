@@ -28,6 +28,10 @@ void ph_store_describe_error(sqlite3 *db, char *buf, size_t len);
 int ph_sql_int(sqlite3 *db, const char *sql, int64_t arg, int64_t *out);
 /* The same, dflt when there is no value or on an error. */
 int64_t ph_sql_int_or(sqlite3 *db, const char *sql, int64_t arg, int64_t dflt);
+/* "<file> is inconsistent: process PROC has samples but no process row",
+ * with what to do ('sqlite3 <file> .recover'), as the other corruption
+ * messages say; the file is the connection's own. */
+void ph_db_no_process_row(sqlite3 *db, int64_t proc, char *err, size_t errlen);
 
 /* The metric columns, in PH_METRICS order, as string literals: ", cpu_user_ns,
  * cpu_system_ns, ..." and as many ", ?" (an unnumbered parameter takes the

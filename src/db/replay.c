@@ -472,8 +472,7 @@ static int proc_find_or_add(qstate *q, int64_t proc, char *err, size_t errlen)
         if (step != SQLITE_DONE)
             return -1; /* a read error (a damaged cgroup table): the pass says which */
         sqlite3_reset(q->meta);
-        ph_fmt(err, errlen, "the database is inconsistent: process %lld has samples but no process row",
-               (long long)proc);
+        ph_db_no_process_row(sqlite3_db_handle(q->meta), proc, err, errlen);
         return -1;
     }
     a->pid = sqlite3_column_int(q->meta, 0);

@@ -146,6 +146,15 @@ void ph_store_read_error(ph_store *s, char *err, size_t errlen)
         ph_fmt(err, errlen, "reading %s failed: %s", s->path, sqlite3_errmsg(s->db));
 }
 
+void ph_db_no_process_row(sqlite3 *db, int64_t proc, char *err, size_t errlen)
+{
+    const char *f = sqlite3_db_filename(db, "main");
+    if (!f || !f[0])
+        f = "the database";
+    ph_fmt(err, errlen, "%s is inconsistent: process %lld has samples but no process row; recover what it holds"
+           " with 'sqlite3 %s .recover'", f, (long long)proc, f);
+}
+
 int ph_sql_int(sqlite3 *db, const char *sql, int64_t arg, int64_t *out)
 {
     sqlite3_stmt *st;
@@ -173,8 +182,11 @@ static const char *kind_of(mode_t m)
          : "not a regular file";
 }
 
-/* lstat, never open: opening a FIFO blocks until a writer comes. */
-static int check_one(const char *path, const char *suffix, int must_exist, char *err, size_t errlen)
+/* lstat, never open: opening a FIFO blocks until a writer comes. For
+ * writing a file there must be ours: in a sticky directory
+ * like /tmp another user can plant PATH-wal (SQLite would replay its pages
+ * into the database), PATH-journal (rolled back into it) or PATH.lock. */
+static int check_one(const char *path, const char *suffix, int must_exist, int writing, char *err, size_t errlen)
 {
     char p[PH_PATH_MAX + 16];
     struct stat st;
@@ -191,6 +203,11 @@ static int check_one(const char *path, const char *suffix, int must_exist, char 
             ph_fmt(err, errlen, "cannot use %s: %s", p, strerror(errno));
         return -1;
     }
+    if (S_ISREG(st.st_mode) && writing && st.st_uid != geteuid()) {
+        ph_fmt(err, errlen, "%s belongs to uid %ld, not to this user (uid %ld); refusing to record into it",
+               p, (long)st.st_uid, (long)geteuid());
+        return -1;
+    }
     if (S_ISREG(st.st_mode))
         return 0;
     if (S_ISLNK(st.st_mode) && !suffix[0])
@@ -200,9 +217,37 @@ static int check_one(const char *path, const char *suffix, int must_exist, char 
     return -1;
 }
 
+/*
+ * SQLite's own limit on a database path: the unix VFS's mxPathname (512,
+ * SQLITE_MAX_PATHNAME) for the absolute path, less 8 bytes the pager keeps
+ * for the "-journal" it may add (sqlite3PagerOpen: nPathname+8 >
+ * mxPathname is SQLITE_CANTOPEN). A relative path counts the working
+ * directory too. Symbolic links SQLite resolves may make it longer still.
+ */
+int ph_store_check_name(const char *path, char *err, size_t errlen)
+{
+    size_t n = strlen(path), full = n;
+    if (n && path[n - 1] == '/') {
+        ph_fmt(err, errlen, "database path %s ends in '/': give the path of a file", path);
+        return -1;
+    }
+    sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+    size_t max = (size_t)(vfs ? vfs->mxPathname : 512) - 8;
+    if (path[0] != '/') {
+        char cwd[PH_PATH_MAX];
+        full += getcwd(cwd, sizeof cwd) ? strlen(cwd) + 1 : sizeof cwd;
+    }
+    if (full > max) {
+        ph_fmt(err, errlen, "database path too long for SQLite (%zu bytes as an absolute path, at most %zu)", full,
+               max);
+        return -1;
+    }
+    return 0;
+}
+
 int ph_store_check_path(const char *path, int must_exist, char *err, size_t errlen)
 {
-    static const char *const side[] = {"-wal", "-shm", ".lock"};
+    static const char *const side[] = {"-wal", "-shm", "-journal", ".lock"};
     if (!path[0]) {
         ph_fmt(err, errlen, "empty database path");
         return -1;
@@ -211,10 +256,12 @@ int ph_store_check_path(const char *path, int must_exist, char *err, size_t errl
         ph_fmt(err, errlen, "database path too long (%zu bytes, at most %d)", strlen(path), PH_PATH_MAX - 17);
         return -1;
     }
-    if (check_one(path, "", must_exist, err, errlen) < 0)
+    /* Only the recorder calls this without must_exist. */
+    int writing = !must_exist;
+    if (ph_store_check_name(path, err, errlen) < 0 || check_one(path, "", must_exist, writing, err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < sizeof side / sizeof *side; i++)
-        if (check_one(path, side[i], 0, err, errlen) < 0)
+        if (check_one(path, side[i], 0, writing, err, errlen) < 0)
             return -1;
     return 0;
 }
@@ -287,8 +334,11 @@ static int secure_file(const char *path, const char *suffix, char *err, size_t e
     return 0;
 }
 
-/* Check the first bytes: "" (new), SQLite, or something else. */
-static int check_header(const char *path, int *is_empty, char *err, size_t errlen)
+/* Check the first bytes: "" (new), SQLite, or something else. For writing,
+ * the file must have one name: SQLite keys its -wal, -shm and our lock on
+ * the path, so through a hard link a second recorder would take a lock of
+ * its own and write the same file through a second WAL (corrupting it). */
+static int check_header(const char *path, int writing, int *is_empty, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
@@ -302,6 +352,12 @@ static int check_header(const char *path, int *is_empty, char *err, size_t errle
     if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
         close(fd);
         ph_fmt(err, errlen, "%s is not a regular file; refusing to use it", path);
+        return -1;
+    }
+    if (writing && stt.st_nlink > 1) {
+        close(fd);
+        ph_fmt(err, errlen, "%s has %ld names (hard links); refusing to record into it: a second name would let a"
+               " second recorder write it (remove the other names, or copy the file)", path, (long)stt.st_nlink);
         return -1;
     }
     char hdr[16];
@@ -749,7 +805,7 @@ int ph_store_open_as(const char *path, enum ph_store_mode mode, ph_mask metrics,
             return -1;
         }
     }
-    if (check_header(path, &is_empty, err, errlen) < 0) {
+    if (check_header(path, mode == PH_STORE_WRITE, &is_empty, err, errlen) < 0) {
         free(s);
         return -1;
     }
@@ -775,6 +831,13 @@ int ph_store_open_as(const char *path, enum ph_store_mode mode, ph_mask metrics,
         ph_sql_int(s->db, "PRAGMA user_version", 0, &ver) < 0 ||
         ph_sql_int(s->db, "SELECT count(*) FROM sqlite_master", 0, &ntables) < 0)
         return open_fail(s, err, errlen, path, "read");
+    /* No migration makes a negative version: the header is damaged, or
+     * another program wrote it (migrate would index ph_schema_sql[ver]). */
+    if (ver < 0) {
+        ph_fmt(err, errlen, "%s is damaged or not a prochist database (user_version %lld); refusing to touch it",
+               path, (long long)ver);
+        return open_fail(s, err, errlen, path, "");
+    }
     int fresh = (app == 0 && ver == 0 && ntables == 0);
     if (!fresh && app != PH_APPLICATION_ID) {
         ph_fmt(err, errlen, "%s is not a prochist database (application_id %lld); refusing to touch it",

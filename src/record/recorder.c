@@ -78,18 +78,23 @@ static int64_t self_cpu_ns(void)
 /* flock "<db>.lock": held for the recorder's life, released by the kernel
  * even on a crash. Returns the fd, or -1 with a one-line reason in err
  * (*busy set when another recorder holds it). */
-static int take_lock(const char *db, int *busy, char *err, size_t errlen)
+static int take_lock(const char *db, int *busy, int *created, char *err, size_t errlen)
 {
     char path[PH_PATH_MAX + 8];
     struct stat st;
     *busy = 0;
+    *created = 0;
     if (ph_fmt(path, sizeof path, "%s.lock", db) < 0) {
         ph_fmt(err, errlen, "database path too long");
         return -1;
     }
     /* O_NONBLOCK: a FIFO put there between the check and here must not
      * block; fstat then refuses it. */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    if (fd >= 0)
+        *created = 1; /* so a refused start can remove it again */
+    else if (errno == EEXIST)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
     if (fd < 0) {
         ph_fmt(err, errlen, "cannot create lock file %s: %s", path, strerror(errno));
         return -1;
@@ -154,6 +159,22 @@ typedef struct rec {
  * someone else decides what the names mean. Returns a directory fd, or -1
  * with err set.
  */
+/*
+ * Can users other than its owner replace files in this directory? World-
+ * writable, unless sticky (there only a file's owner may remove or rename
+ * it): any sticky directory when any_sticky, else only one of ours (the
+ * textfile is renamed over a name another user may hold). Says so in err.
+ */
+static int dir_open_to_others(const struct stat *st, int any_sticky, const char *what, const char *dir, char *err,
+                              size_t errlen)
+{
+    if (!(st->st_mode & S_IWOTH) || ((st->st_mode & S_ISVTX) && (any_sticky || st->st_uid == geteuid())))
+        return 0;
+    ph_fmt(err, errlen, "%s %s is writable by other users (mode %03o): refused; "
+           "use a directory only its owner can write", what, dir, (unsigned)(st->st_mode & 07777));
+    return 1;
+}
+
 static int open_textfile_dir(const char *dir, char *err, size_t errlen)
 {
     char d[PH_PATH_MAX];
@@ -179,13 +200,33 @@ static int open_textfile_dir(const char *dir, char *err, size_t errlen)
         close(fd);
         return -1;
     }
-    if ((st.st_mode & S_IWOTH) && !((st.st_mode & S_ISVTX) && st.st_uid == geteuid())) {
-        ph_fmt(err, errlen, "--textfile-dir %s is writable by other users (mode %03o): refused; "
-               "use a directory only its owner can write", dir, (unsigned)(st.st_mode & 07777));
+    if (dir_open_to_others(&st, 0, "--textfile-dir", dir, err, errlen)) {
         close(fd);
         return -1;
     }
     return fd;
+}
+
+/* The database's directory, at start: one other users can write (and not
+ * sticky) lets them replace the database or its side files. A sticky one
+ * such as /tmp is allowed: there they can only add files, and the path
+ * check refuses any of ours that another user put there first. */
+static int check_db_dir(const char *db, char *err, size_t errlen)
+{
+    char dir[PH_PATH_MAX];
+    struct stat st;
+    if (ph_fmt(dir, sizeof dir, "%s", db) < 0)
+        return 0; /* too long: the path check says so */
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (stat(dir, &st) != 0)
+        return 0; /* the open says why */
+    return dir_open_to_others(&st, 1, "database directory", dir, err, errlen) ? -1 : 0;
 }
 
 /* DIR/prochist.prom, atomically: a new temporary file in DIR (O_EXCL, never
@@ -232,6 +273,46 @@ static void write_textfile(rec *r)
     r->textfile_failing = !ok;
 }
 
+/* What the queries read about this recorder (power, short-lived processes,
+ * privilege): written at start and into every database it reopens (a new
+ * file lacked them, and top then took a root recorder for an unprivileged
+ * one). say: log the power and exit-mode lines. */
+static int write_meta(rec *r, int say, char *err, size_t errlen)
+{
+    /* Say once what power data there is, and why not (prochist power shows it). */
+    ph_power pw;
+    char note[256];
+    int have_pw = ph_platform_power(r->plat, &pw) == 0;
+    if (have_pw && pw.n > 0)
+        snprintf(note, sizeof note, "measured: %d power zones", pw.n);
+    else if (have_pw && pw.denied)
+        snprintf(note, sizeof note, "RAPL energy counters are readable only by root (Linux 5.10+): "
+                                    "run the recorder as root to record power");
+    else
+        snprintf(note, sizeof note, "this machine exposes no power counters prochist reads (%s)",
+                 ph_platform_power_why(r->plat));
+    if (ph_meta_set_text(r->store, PH_META_POWER_NOTE, note) < 0) {
+        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+        return -1;
+    }
+    if (say)
+        ph_log("power: %s", note);
+    const char *mode = ph_platform_exit_mode(r->plat);
+    if (ph_meta_set_text(r->store, PH_META_EXIT_MODE, mode) < 0) {
+        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+        return -1;
+    }
+    if (say)
+        ph_log("short-lived processes: %s", mode);
+    /* Whether a denied process means "not ours" or "refused even to root",
+     * for the coverage note of the queries. */
+    if (ph_meta_set_text(r->store, PH_META_RECORDER_PRIVILEGED, ph_platform_privileged() ? "1" : "0") < 0) {
+        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+        return -1;
+    }
+    return 0;
+}
+
 static int remember_db(rec *r)
 {
     struct stat st;
@@ -262,10 +343,10 @@ static int lock_current(rec *r)
 static int relock(rec *r)
 {
     char err[512];
-    int busy;
+    int busy, created;
     if (lock_current(r))
         return 0;
-    int fd = take_lock(r->o->db_path, &busy, err, sizeof err);
+    int fd = take_lock(r->o->db_path, &busy, &created, err, sizeof err);
     if (fd < 0) {
         if (busy) {
             ph_log("the lock file was replaced and %s; stopping this recorder", err);
@@ -316,7 +397,8 @@ static int check_db(rec *r)
     r->store = fresh;
     if (ph_sampler_init(&r->sampler, r->store, ph_platform_source(r->plat), r->uuid, r->boot_wall, err,
                         sizeof err) < 0 ||
-        ph_store_set_retention(r->store, &r->o->retain) < 0 || remember_db(r) < 0) {
+        ph_store_set_retention(r->store, &r->o->retain) < 0 || write_meta(r, 0, err, sizeof err) < 0 ||
+        remember_db(r) < 0) {
         ph_log("cannot use the new database: %s; retrying at each sample", err[0] ? err : ph_store_errmsg(r->store));
         r->db_dev = 0;
         r->db_ino = 0;
@@ -462,37 +544,8 @@ static int setup(rec *r, char *err, size_t errlen)
         ph_fmt(err, errlen, "cannot write the retention settings: %s", ph_store_errmsg(r->store));
         return -1;
     }
-    /* Say once what power data there is, and why not (prochist power shows it). */
-    ph_power pw;
-    char note[256];
-    int have_pw = ph_platform_power(r->plat, &pw) == 0;
-    if (have_pw && pw.n > 0)
-        snprintf(note, sizeof note, "measured: %d power zones", pw.n);
-    else if (have_pw && pw.denied)
-        snprintf(note, sizeof note, "RAPL energy counters are readable only by root (Linux 5.10+): "
-                                    "run the recorder as root to record power");
-    else
-        snprintf(note, sizeof note, "this machine exposes no power counters prochist reads (%s)",
-                 ph_platform_power_why(r->plat));
-    if (ph_meta_set_text(r->store, PH_META_POWER_NOTE, note) < 0) {
-        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+    if (write_meta(r, !r->o->quiet, err, errlen) < 0)
         return -1;
-    }
-    if (!r->o->quiet)
-        ph_log("power: %s", note);
-    const char *mode = ph_platform_exit_mode(r->plat);
-    if (ph_meta_set_text(r->store, PH_META_EXIT_MODE, mode) < 0) {
-        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
-        return -1;
-    }
-    if (!r->o->quiet)
-        ph_log("short-lived processes: %s", mode);
-    /* Whether a denied process means "not ours" or "refused even to root",
-     * for the coverage note of the queries. */
-    if (ph_meta_set_text(r->store, PH_META_RECORDER_PRIVILEGED, ph_platform_privileged() ? "1" : "0") < 0) {
-        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
-        return -1;
-    }
     if (remember_db(r) < 0) {
         ph_fmt(err, errlen, "cannot stat %s: %s", r->o->db_path, strerror(errno));
         return -1;
@@ -526,13 +579,18 @@ int ph_record(const ph_record_opts *o)
     }
     /* Nothing is created (not even the lock file) at a path that is not a
      * regular file or absent: /dev/null, a directory, a FIFO. */
-    int busy;
-    if (ph_store_check_path(o->db_path, 0, err, sizeof err) < 0 ||
-        (r.lock = take_lock(o->db_path, &busy, err, sizeof err)) < 0) {
+    int busy, created;
+    if (check_db_dir(o->db_path, err, sizeof err) < 0 || ph_store_check_path(o->db_path, 0, err, sizeof err) < 0 ||
+        (r.lock = take_lock(o->db_path, &busy, &created, err, sizeof err)) < 0) {
         ph_err("%s", err);
         return PH_EXIT_FAIL;
     }
     if (setup(&r, err, sizeof err) < 0) {
+        /* Refused (a foreign file, a damaged one): leave no lock file of
+         * ours beside it; one that was there stays. Removed while held. */
+        char lock[PH_PATH_MAX + 8];
+        if (created && ph_fmt(lock, sizeof lock, "%s.lock", o->db_path) >= 0)
+            unlink(lock);
         ph_err("%s", err);
         status = PH_EXIT_FAIL;
         goto out;

@@ -307,3 +307,125 @@ capture "$P" top --db "$db" --since 5m
 check "cap: top answers afterwards" [ "$rc" -eq 0 ]
 capture "$P" status --db "$db"
 check "cap: status answers afterwards" [ "$rc" -eq 0 ]
+
+# ---- the database file: one name only (a hard link let two recorders in) ----
+mkdir "$TMP/hl"
+db="$TMP/hl/x.db"
+"$P" record --db "$db" --count 2 --interval 0.1 --quiet 2>/dev/null
+ln "$db" "$TMP/hl/y.db"
+sum=$(cksum <"$db")
+capture "$P" record --db "$TMP/hl/y.db" --count 1 --quiet
+yes grep -q "has 2 names (hard links).*second recorder" "$TMP/err"
+check "links: record refuses a database with two names, in one line" [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+capture "$P" record --db "$db" --count 1 --quiet
+yes grep -q "has 2 names" "$TMP/err"
+check "links: ... by either name" [ "$rc" -ne 0 -a $v -eq 0 ]
+check "links: the file is left as it was" [ "$(cksum <"$db")" = "$sum" ]
+capture "$P" status --db "$TMP/hl/y.db"
+check "links: queries still read it" [ "$rc" -eq 0 ]
+
+# ---- a negative user_version: damaged, refused untouched (migrate indexed ph_schema_sql[-1]) ----
+for ver in -1 -2147483648; do
+    db="$TMP/neg$ver.db"
+    "$P" record --db "$db" --count 1 --quiet 2>/dev/null
+    sqlite3 "$db" "pragma user_version=$ver"
+    sum=$(cksum <"$db")
+    capture "$P" record --db "$db" --count 1
+    yes grep -q "damaged or not a prochist database (user_version $ver)" "$TMP/err"
+    check "version: record refuses user_version $ver in one line" [ "$rc" -eq 1 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+    check "version: ... and leaves the file as it was" [ "$(cksum <"$db")" = "$sum" ]
+    capture "$P" status --db "$db"
+    yes grep -q "damaged or not a prochist database" "$TMP/err"
+    check "version: status says the same ($ver)" [ "$rc" -ne 0 -a $v -eq 0 ]
+done
+
+# ---- files another user plants beside ours in a sticky directory ----
+if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    st=$(mktemp -d /tmp/ph-sticky-XXXXXX)
+    chmod 1777 "$st"
+    for side in -wal -journal .lock; do
+        db="$st/p$side.db"
+        "$P" record --db "$db" --count 1 --quiet 2>/dev/null
+        [ "$side" = .lock ] && rm -f "$db.lock"
+        su nobody -s /bin/sh -c "printf planted >'$db$side'"
+        sum=$(cksum <"$db")
+        capture "$P" record --db "$db" --count 1
+        yes grep -qF "$db$side belongs to uid $(id -u nobody)" "$TMP/err"
+        check "sticky: record refuses another user's $side in one line naming it and its owner" \
+            [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+        check "sticky: ... the database is left as it was" [ "$(cksum <"$db")" = "$sum" ]
+        check "sticky: ... and the planted $side too" [ "$(cat "$db$side")" = planted -a "$(mode "$db$side")" = 644 ]
+    done
+    rm -rf "$st"
+else
+    skip "hardening: files planted in a sticky directory" "needs root and a 'nobody' user"
+fi
+
+# ---- a database directory others can write (and not sticky) is refused ----
+mkdir "$TMP/ww"
+chmod 0777 "$TMP/ww"
+capture "$P" record --db "$TMP/ww/d.db" --count 1
+yes grep -qF "database directory $TMP/ww is writable by other users (mode 777)" "$TMP/err"
+check "dir: record refuses a world-writable, non-sticky database directory in one line" \
+    [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+check "dir: ... and creates nothing there" [ -z "$(ls -A "$TMP/ww")" ]
+chmod 1777 "$TMP/ww"
+capture "$P" record --db "$TMP/ww/d.db" --count 1 --quiet
+check "dir: a sticky one (like /tmp) is allowed" [ "$rc" -eq 0 ]
+
+# ---- paths SQLite cannot open are refused before anything is created ----
+mkdir "$TMP/lp"
+c100=$(printf "%0100d" 0 | tr 0 d)
+capture "$P" record --db "$TMP/lp/$c100/$c100/$c100/$c100/$c100/x.db" --count 1
+yes grep -q "too long for SQLite" "$TMP/err"
+check "paths: record --db longer than SQLite allows exits 2 with one line" \
+    [ "$rc" -eq 2 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+check "paths: ... and creates nothing" [ -z "$(ls -A "$TMP/lp")" ]
+mkdir "$TMP/ts"
+capture "$P" record --db "$TMP/ts/a/b/" --count 1
+yes grep -q "ends in '/'" "$TMP/err"
+check "paths: record --db DIR/ (a trailing slash) exits 2 with one line" \
+    [ "$rc" -eq 2 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+check "paths: ... and creates no directories" [ -z "$(ls -A "$TMP/ts")" ]
+
+# ---- a refused file is left without a lock file of ours beside it ----
+printf 'just text\n' >"$TMP/text.db"
+capture "$P" record --db "$TMP/text.db" --count 1
+check "lockfile: record refuses a text file" [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 ]
+check "lockfile: ... and leaves no text.db.lock" [ ! -e "$TMP/text.db.lock" ]
+sqlite3 "$TMP/other.db" "pragma application_id=7; create table t(x)"
+capture "$P" record --db "$TMP/other.db" --count 1
+check "lockfile: record refuses another program's SQLite file" [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 ]
+check "lockfile: ... and leaves no other.db.lock" [ ! -e "$TMP/other.db.lock" ]
+printf '1\n' >"$TMP/text.db.lock"
+capture "$P" record --db "$TMP/text.db" --count 1
+check "lockfile: a lock file that was there before stays" [ "$rc" -ne 0 -a -f "$TMP/text.db.lock" ]
+
+# ---- a database recreated mid-run gets the recorder's meta keys again ----
+mkdir "$TMP/del"
+db="$TMP/del/d.db"
+"$P" record --db "$db" --interval 0.2 >"$TMP/del.log" 2>&1 &
+rec=$!
+wait_samples "$db" 1
+rm -f "$db" "$db-wal" "$db-shm"
+check "meta: the recorder starts a new database" wait_for "$TMP/del.log" "starting a new database" 300
+wait_samples "$db" 1
+kill -TERM $rec 2>/dev/null
+wait $rec
+for key in recorder_privileged exit_mode power_note; do
+    n=$(sqlite3 "$db" "select count(*) from meta where key = '$key'" 2>/dev/null)
+    check "meta: the new database has $key" [ "${n:-0}" -eq 1 ]
+done
+
+# ---- samples without process rows: the message names the file and .recover ----
+db="$TMP/noproc.db"
+"$P" record --db "$db" --count 3 --interval 0.1 --quiet 2>/dev/null
+sqlite3 "$db" "delete from process"
+for cmd in "top --since 1h" "peak --since 1h"; do
+    capture "$P" $cmd --db "$db"
+    yes grep -q "noproc.db is inconsistent: process [0-9]* has samples but no process row" "$TMP/err"
+    v1=$v
+    yes grep -q "sqlite3 [^ ]*noproc.db .recover" "$TMP/err"
+    check "inconsistent: $cmd names the file and 'sqlite3 PATH .recover' in one line" \
+        [ "$rc" -ne 0 -a "$(lines "$TMP/err")" -eq 1 -a $v1 -eq 0 -a $v -eq 0 ]
+done

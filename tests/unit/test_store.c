@@ -596,3 +596,20 @@ TEST(gone_processes_leave_the_app_cache)
     CHECK_I(q_int(db, "SELECT cpu_user_ns FROM app_total WHERE app = 'short0'"), 777);
     ph_store_close(s);
 }
+
+TEST(paths_sqlite_cannot_open_are_refused_by_name)
+{
+    char path[700], err[512];
+    /* SQLite's default limit: 512 for the absolute path, less 8 for "-journal". */
+    memset(path, 'a', sizeof path);
+    path[0] = '/';
+    path[504] = '\0';
+    CHECK(ph_store_check_name(path, err, sizeof err) == 0);
+    path[504] = 'a';
+    path[505] = '\0';
+    CHECK(ph_store_check_name(path, err, sizeof err) < 0);
+    CHECK(strstr(err, "too long for SQLite (505 bytes") != NULL);
+    CHECK(ph_store_check_name("/var/lib/prochist/", err, sizeof err) < 0);
+    CHECK(strstr(err, "ends in '/'") != NULL);
+    CHECK(ph_store_check_name("/var/lib/prochist/p.db", err, sizeof err) == 0);
+}
