@@ -31,6 +31,7 @@ typedef struct ph_qopts {
     const char *db, *since, *until, *name, *sort;
     enum ph_fmt fmt;
     enum ph_by by;
+    int by_given; /* --by was given, not its declared default (show: --by app names an app, digits or not) */
     int utc, children;
     long limit;
     /* --since or --until was given (not their declared defaults) */

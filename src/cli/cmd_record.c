@@ -52,10 +52,16 @@ static int take_opt(void *ctx, int c, const char *arg)
             return PH_EXIT_USAGE;
         }
         break;
-    case 'p': o->proc_root = arg; break;
-    case 's': o->sys_root = arg; break;
+    case 'p':
+    case 's':
+    case 'T':
+        if (!arg[0]) { /* "" would read or write the working directory's names */
+            ph_err("empty --%s: give a directory", c == 'p' ? "proc-root" : c == 's' ? "sys-root" : "textfile-dir");
+            return PH_EXIT_USAGE;
+        }
+        *(c == 'p' ? &o->proc_root : c == 's' ? &o->sys_root : &o->textfile_dir) = arg;
+        break;
     case 'q': o->quiet = 1; break;
-    case 'T': o->textfile_dir = arg; break;
     case 'E':
         if (parse_interval(arg, &o->textfile_every_ns) < 0) {
             ph_err("bad --textfile-every '%s': give seconds from 0.01 to 86400, e.g. 60", arg);

@@ -174,8 +174,9 @@ static int show_exec(int argc, char **argv)
         return PH_EXIT_USAGE;
     }
     int by_cg = PH_BY_IS_CGROUP(o.by);
-    /* --by app (the default) keeps today's reading: all digits is a pid. */
-    int by_pid = o.by == PH_BY_PROCESS || (o.by == PH_BY_APP && all_digits(target));
+    /* Without --by, all digits is a pid; an explicit --by app names an app
+     * whatever its name (an app called 31337 can be shown). */
+    int by_pid = o.by == PH_BY_PROCESS || (o.by == PH_BY_APP && !o.by_given && all_digits(target));
     if (o.by == PH_BY_PROCESS && !all_digits(target)) {
         char shown[96]; /* ph_err escapes controls as \xHH, \uHHHH */
         snprintf(shown, sizeof shown, "%s", target);
@@ -322,6 +323,10 @@ static int show_exec(int argc, char **argv)
         if (by_cg)
             snprintf(o.note, sizeof o.note, "no %s '%s' in this window; 'prochist top --by %s' lists what was seen",
                      ph_by_names[o.by], shown, ph_by_names[o.by]);
+        else if (by_pid && !o.by_given) /* all digits: an app may have that name */
+            snprintf(o.note, sizeof o.note,
+                     "no process with pid '%s' in this window ('--by app' for an app of that name);"
+                     " 'prochist apps' lists what was seen", shown);
         else
             snprintf(o.note, sizeof o.note, "no %s '%s' in this window; 'prochist apps' lists what was seen",
                      by_pid ? "process with pid" : "app", shown);
@@ -348,8 +353,8 @@ static int show_exec(int argc, char **argv)
 static const ph_opt show_opts[] = {
     PH_QO_SINCE(NULL), PH_QO_UNTIL,
     {"by", 0, PH_QOPT_BY, "KEY",
-     "what the target names: app (a PID when all digits), process\n(a PID), or (Linux) a "
-     "systemd unit, slice, container (short\nor full id) or cgroup path", "app", NULL},
+     "what the target names: app (without --by, all digits is a\nPID), process (a PID), or (Linux) a "
+     "systemd unit, slice,\ncontainer (short or full id) or cgroup path", "app", NULL},
     {"resolution", 0, 2000, "R",
      "interval of the timeline: auto (about 60 points) or whole\nminutes (1m, 15m, 1h, ...)", "auto", NULL},
     PH_QO_CHILDREN("CPU includes reaped children (a PID's; apps count their own)"),

@@ -438,6 +438,8 @@ static int qparse_opt(void *ctx, int c, const char *arg)
     if (rc > 0) {
         if (q->user && (c == PH_QOPT_SINCE || c == PH_QOPT_UNTIL))
             q->o->window_given = 1;
+        if (q->user && c == PH_QOPT_BY)
+            q->o->by_given = 1;
         return 0;
     }
     return q->on_opt ? q->on_opt(q->ctx, c, arg) : 0;

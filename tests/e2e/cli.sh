@@ -289,3 +289,29 @@ for args in "--at 1h --until 1h" "--until 1h --at 1h" "--at 1h --since 2h"; do
     capture "$PROCHIST" top $args --db "$gdb"
     expect "cli: top $args is the --at conflict" 2 "--at and --since/--until conflict"
 done
+
+# show: an app whose name is all digits is shown with --by app; without
+# --by the digits are a pid (none is this large: pids stop at 2^22), and
+# the line says how to ask for the app.
+digits=$(printf '1%09d' $$)
+cp "$(command -v sleep)" "$TMP/bin/$digits"
+"$TMP/bin/$digits" 60 &
+dpid=$!
+n=0
+until ps -o comm= -p $dpid 2>/dev/null | grep -q "$digits" || [ $n -ge 400 ]; do sleep 0.05; n=$((n + 1)); done
+ddb="$TMP/digits.db"
+"$PROCHIST" record --db "$ddb" --count 2 --interval 0.2 --quiet
+kill $dpid 2>/dev/null; wait $dpid 2>/dev/null
+capture "$PROCHIST" show --by app "$digits" --db "$ddb" --since 1h --format json
+check "cli: show --by app takes an all-digit name as an app (rc $rc)" sh -c \
+    '[ "$1" -eq 0 ] && jq -e ".app == \"$2\" and ([.rows[].mem_peak_bytes] | max > 0)" "$3" >/dev/null' \
+    sh "$rc" "$digits" "$TMP/out"
+capture "$PROCHIST" show "$digits" --db "$ddb" --since 1h
+expect "cli: without --by the digits are a pid, and the line says --by app" 1 "'--by app' for an app of that name"
+
+# An empty directory option is a usage error, not "cannot open proc root :".
+for opt in proc-root sys-root textfile-dir; do
+    capture "$PROCHIST" record --db "$TMP/empty-opt.db" --count 1 --$opt ''
+    expect "cli: an empty --$opt is a usage error" 2 "empty --$opt"
+done
+check "cli: ... and nothing was created" [ ! -e "$TMP/empty-opt.db" ]
