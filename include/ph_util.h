@@ -93,6 +93,10 @@ int ph_smap_find(const ph_imap *m, const char *s, const char *(*name_of)(const v
  * (names from the kernel are arbitrary bytes; JSON must be UTF-8): a bad
  * lead or continuation byte, an overlong form, a surrogate, past U+10FFFF. */
 void ph_utf8_sanitize(char *s);
+/* Columns s takes on a terminal: East Asian wide characters 2, combining
+ * marks and zero-width characters 0, the rest 1 (a byte that is not
+ * UTF-8: 1). */
+size_t ph_text_width(const char *s);
 
 /* Replace what a terminal would act on with '?', in place (never longer):
  * C0 controls, DEL, C1 controls (U+0080-U+009F, e.g. U+009B, a one-code

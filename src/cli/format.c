@@ -93,14 +93,10 @@ void ph_table_add(ph_table *t, const char **cells)
     t->nrows++;
 }
 
-/* Display width: count UTF-8 lead bytes (cells are sanitized on entry). */
+/* Display width (cells are sanitized on entry). */
 static size_t width(const char *s)
 {
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
-    return w;
+    return ph_text_width(s);
 }
 
 static void put_cell(FILE *f, const char *s, size_t w, int right, int last)

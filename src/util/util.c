@@ -346,6 +346,52 @@ static int utf8_len(const unsigned char *p)
     return n;
 }
 
+/* Columns a code point takes on a terminal: 0 for combining marks and
+ * zero-width characters, 2 for East Asian Wide and Fullwidth ones
+ * (Unicode UAX #11; the ranges are the main blocks glibc's wcwidth gives
+ * 2), 1 for the rest. */
+static int cp_width(unsigned cp)
+{
+    static const unsigned zero[][2] = {
+        {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x0610, 0x061A}, {0x064B, 0x065F},
+        {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x2064},
+        {0x20D0, 0x20FF}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF}, {0xE0100, 0xE01EF},
+    };
+    static const unsigned wide[][2] = {
+        {0x1100, 0x115F}, {0x231A, 0x231B}, {0x2329, 0x232A}, {0x2E80, 0x303E}, {0x3041, 0x33FF},
+        {0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xA000, 0xA4CF}, {0xA960, 0xA97F}, {0xAC00, 0xD7A3},
+        {0xF900, 0xFAFF}, {0xFE10, 0xFE19}, {0xFE30, 0xFE6F}, {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6},
+        {0x1F300, 0x1F64F}, {0x1F900, 0x1F9FF}, {0x20000, 0x2FFFD}, {0x30000, 0x3FFFD},
+    };
+    for (size_t i = 0; i < PH_ARRAY_LEN(zero); i++)
+        if (cp >= zero[i][0] && cp <= zero[i][1])
+            return 0;
+    for (size_t i = 0; i < PH_ARRAY_LEN(wide); i++)
+        if (cp >= wide[i][0] && cp <= wide[i][1])
+            return 2;
+    return 1;
+}
+
+size_t ph_text_width(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t w = 0;
+    while (*p) {
+        int n = utf8_len(p);
+        if (!n) { /* not UTF-8: a byte shown as one '?' */
+            w++;
+            p++;
+            continue;
+        }
+        unsigned cp = n == 1 ? *p : n == 2 ? (*p & 0x1Fu) : n == 3 ? (*p & 0x0Fu) : (*p & 0x07u);
+        for (int i = 1; i < n; i++)
+            cp = (cp << 6) | (p[i] & 0x3Fu);
+        w += (size_t)cp_width(cp);
+        p += n;
+    }
+    return w;
+}
+
 void ph_utf8_sanitize(char *s)
 {
     unsigned char *p = (unsigned char *)s;

@@ -27,3 +27,17 @@ TEST(lower_bound_on_int32_and_int64_keys)
     CHECK_I(PH_LOWER_BOUND(b, 3, k, -5000000000LL), 0);
     CHECK_I(PH_LOWER_BOUND(b, 3, k, INT64_MAX), 3);
 }
+
+TEST(text_width_counts_terminal_columns)
+{
+    CHECK_I(ph_text_width(""), 0);
+    CHECK_I(ph_text_width("firefox"), 7);
+    CHECK_I(ph_text_width("\xc3\xbc"), 1);                 /* u-umlaut: one column */
+    CHECK_I(ph_text_width("\xe5\x90\x8d\xe5\x89\x8d"), 4); /* two CJK ideographs: two each */
+    CHECK_I(ph_text_width("\xef\xbc\xa1"), 2);             /* fullwidth A */
+    CHECK_I(ph_text_width("\xea\xb0\x80"), 2);             /* a Hangul syllable */
+    CHECK_I(ph_text_width("e\xcc\x81"), 1);                 /* e + combining acute */
+    CHECK_I(ph_text_width("a\xe2\x80\x8b" "b"), 2);           /* zero-width space */
+    CHECK_I(ph_text_width("\xf0\x9f\x98\x80"), 2);        /* an emoji */
+    CHECK_I(ph_text_width("a\xff" "b"), 3);                    /* a stray byte is one column */
+}
