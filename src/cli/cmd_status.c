@@ -92,13 +92,20 @@ static int status_exec(int argc, char **argv)
     char t1[40], t2[40], a[32], b[32];
     if (json) {
         cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "database", path);
+        /* JSON strings are UTF-8: a byte that is not becomes '?' (the path
+         * a user typed, or a value another program wrote into meta) */
+        char jpath[sizeof path], jmode[sizeof ds.exit_mode];
+        snprintf(jpath, sizeof jpath, "%s", path);
+        snprintf(jmode, sizeof jmode, "%s", exit_mode);
+        ph_utf8_sanitize(jpath);
+        ph_utf8_sanitize(jmode);
+        cJSON_AddStringToObject(root, "database", jpath);
         cJSON_AddNumberToObject(root, "schema", (double)version);
         cJSON_AddNumberToObject(root, "file_bytes", (double)size);
         cJSON_AddNumberToObject(root, "wal_bytes", (double)wal);
         cJSON_AddBoolToObject(root, "recording", running);
         if (exit_mode[0])
-            cJSON_AddStringToObject(root, "exit_mode", exit_mode);
+            cJSON_AddStringToObject(root, "exit_mode", jmode);
         else
             cJSON_AddNullToObject(root, "exit_mode");
         cJSON_AddNumberToObject(root, "exit_rows", (double)exit_rows);

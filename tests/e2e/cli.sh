@@ -315,3 +315,14 @@ for opt in proc-root sys-root textfile-dir; do
     expect "cli: an empty --$opt is a usage error" 2 "empty --$opt"
 done
 check "cli: ... and nothing was created" [ ! -e "$TMP/empty-opt.db" ]
+
+# status --format json stays UTF-8 for a path that is not.
+if command -v python3 >/dev/null 2>&1; then
+    bad="$TMP/$(printf 'bad\377\376').db"
+    "$PROCHIST" record --db "$bad" --count 1 --quiet
+    "$PROCHIST" status --db "$bad" --format json >"$TMP/st.json"
+    check "cli: status JSON of a non-UTF-8 path is valid UTF-8 JSON" python3 -c \
+        'import json,sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$TMP/st.json"
+else
+    skip "cli: status JSON of a non-UTF-8 path is valid UTF-8 JSON" "no python3"
+fi
