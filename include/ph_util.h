@@ -120,6 +120,9 @@ int ph_parse_decimal(const char *s, double *out, const char **end);
 
 /* mkdir -p with mode for every directory it creates. */
 int ph_mkdir_p(const char *path, unsigned mode);
+/* The directory holding path, as a path of its own: "." for a bare name,
+ * "/" for a file at the root. -1 when it does not fit in len. */
+int ph_dir_of(const char *path, char *out, size_t len);
 
 /* The app of a process known only by its command name (an exit record):
  * the basename of the resolved path of the program of that name in the

@@ -399,7 +399,7 @@ void ph_csv_field(FILE *f, const char *s)
 {
     char *v = ph_xstrdup(s);
     ph_ctrl_sanitize(v);
-    const char *lead = strchr("=+-@", v[0]) && v[0] ? "'" : "";
+    const char *lead = v[0] && strchr("=+-@", v[0]) ? "'" : "";
     if (!strpbrk(v, ",\"")) {
         fputs(lead, f);
         fputs(v, f);

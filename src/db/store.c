@@ -385,15 +385,8 @@ static int want_immutable(const char *path)
     char dir[PH_PATH_MAX], wal[PH_PATH_MAX + 8];
     struct stat st;
     long pid;
-    if (ph_fmt(dir, sizeof dir, "%s", path) < 0 || ph_fmt(wal, sizeof wal, "%s-wal", path) < 0)
+    if (ph_dir_of(path, dir, sizeof dir) < 0 || ph_fmt(wal, sizeof wal, "%s-wal", path) < 0)
         return 0;
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
     if (access(dir, W_OK) == 0)
         return 0;
     if (lstat(wal, &st) == 0 && st.st_size > 0)

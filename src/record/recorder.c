@@ -215,15 +215,8 @@ static int check_db_dir(const char *db, char *err, size_t errlen)
 {
     char dir[PH_PATH_MAX];
     struct stat st;
-    if (ph_fmt(dir, sizeof dir, "%s", db) < 0)
+    if (ph_dir_of(db, dir, sizeof dir) < 0)
         return 0; /* too long: the path check says so */
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
     if (stat(dir, &st) != 0)
         return 0; /* the open says why */
     return dir_open_to_others(&st, 1, "database directory", dir, err, errlen) ? -1 : 0;
@@ -291,24 +284,22 @@ static int write_meta(rec *r, int say, char *err, size_t errlen)
     else
         snprintf(note, sizeof note, "this machine exposes no power counters prochist reads (%s)",
                  ph_platform_power_why(r->plat));
-    if (ph_meta_set_text(r->store, PH_META_POWER_NOTE, note) < 0) {
-        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
-        return -1;
-    }
-    if (say)
-        ph_log("power: %s", note);
     const char *mode = ph_platform_exit_mode(r->plat);
-    if (ph_meta_set_text(r->store, PH_META_EXIT_MODE, mode) < 0) {
-        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
-        return -1;
-    }
-    if (say)
+    /* privileged: whether a denied process means "not ours" or "refused
+     * even to root", for the coverage note of the queries */
+    const struct { enum ph_meta_key key; const char *val; } meta[] = {
+        {PH_META_POWER_NOTE, note},
+        {PH_META_EXIT_MODE, mode},
+        {PH_META_RECORDER_PRIVILEGED, ph_platform_privileged() ? "1" : "0"},
+    };
+    for (size_t i = 0; i < PH_ARRAY_LEN(meta); i++)
+        if (ph_meta_set_text(r->store, meta[i].key, meta[i].val) < 0) {
+            ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
+            return -1;
+        }
+    if (say) {
+        ph_log("power: %s", note);
         ph_log("short-lived processes: %s", mode);
-    /* Whether a denied process means "not ours" or "refused even to root",
-     * for the coverage note of the queries. */
-    if (ph_meta_set_text(r->store, PH_META_RECORDER_PRIVILEGED, ph_platform_privileged() ? "1" : "0") < 0) {
-        ph_fmt(err, errlen, "cannot write %s: %s", r->o->db_path, ph_store_errmsg(r->store));
-        return -1;
     }
     return 0;
 }

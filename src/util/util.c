@@ -307,6 +307,20 @@ int ph_smap_find(const ph_imap *m, const char *s, const char *(*name_of)(const v
     return -1;
 }
 
+int ph_dir_of(const char *path, char *out, size_t len)
+{
+    if (ph_fmt(out, len, "%s", path) < 0)
+        return -1;
+    char *slash = strrchr(out, '/');
+    if (!slash)
+        return ph_fmt(out, len, ".");
+    if (slash == out)
+        slash[1] = '\0'; /* "/x": the root */
+    else
+        *slash = '\0';
+    return 0;
+}
+
 int ph_mkdir_p(const char *path, unsigned mode)
 {
     char tmp[4096];

@@ -41,3 +41,17 @@ TEST(text_width_counts_terminal_columns)
     CHECK_I(ph_text_width("\xf0\x9f\x98\x80"), 2);        /* an emoji */
     CHECK_I(ph_text_width("a\xff" "b"), 3);                    /* a stray byte is one column */
 }
+
+TEST(dir_of_gives_the_directory_as_a_path)
+{
+    char d[16];
+    CHECK_I(ph_dir_of("a/b/c.db", d, sizeof d), 0);
+    CHECK_S(d, "a/b");
+    CHECK_I(ph_dir_of("c.db", d, sizeof d), 0);
+    CHECK_S(d, ".");
+    CHECK_I(ph_dir_of("/c.db", d, sizeof d), 0);
+    CHECK_S(d, "/");
+    CHECK_I(ph_dir_of("/tmp/x/", d, sizeof d), 0);
+    CHECK_S(d, "/tmp/x");
+    CHECK_I(ph_dir_of("/a/very/long/path/x.db", d, sizeof d), -1);
+}
