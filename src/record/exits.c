@@ -90,6 +90,7 @@ static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sin
     info.bundle = "";
     info.coalition = -1;
     info.responsible_pid = -1;
+    info.gone = 1; /* written gone at once: the proc_gone below then costs no UPDATE */
     int64_t proc = 0;
     if (sink->proc_new(sink->ctx, &info, &proc) < 0 || sink->proc_gone(sink->ctx, proc) < 0)
         return -1;
