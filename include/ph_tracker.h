@@ -144,6 +144,8 @@ typedef struct ph_proc_info {
     const char *name, *exe, *app, *bundle;
     int64_t coalition;       /* -1 unknown */
     int32_t responsible_pid; /* -1 unknown */
+    int gone;                /* already gone (known only by its exit record): the sink may
+                              * write it gone at once; proc_gone still follows in this step */
 } ph_proc_info;
 
 typedef struct ph_row {

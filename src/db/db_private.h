@@ -99,6 +99,9 @@ struct ph_store {
      * ones above it, those in new_state got one in this sample. */
     int64_t max_proc, before_tick;
     ph_imap new_state;
+    /* The process row last written already gone (ph_proc_info.gone), 0 none:
+     * its proc_gone has nothing left to update. */
+    int64_t born_gone;
     struct ph_cgstore *cg; /* src/db/cgroup.c's statements */
     /* store_apps.c: app totals, and the app of each process. */
     ph_imap proc_app;     /* proc id -> index in apps */

@@ -148,6 +148,7 @@ void ph_store_tick_begin(ph_store *s)
     for (size_t i = 0; i < s->napps; i++)
         s->apps[i].sum.have = 0;
     s->before_tick = s->max_proc;
+    s->born_gone = 0;
     if (s->new_state.n) {
         ph_imap_free(&s->new_state);
         ph_imap_init(&s->new_state);

@@ -41,38 +41,44 @@ ph_exit_wait *ph_exits_claim(ph_tracker *t, int32_t pid, uint64_t start_key)
     return best;
 }
 
+/* What a process no sample saw was credited before its exit: nothing. */
+static const ph_values credited_none;
+
+/* Its debt, filled in place at the tail of this step's debts (unsorted
+ * until debts_sort): ph_debt_push gives it zeroed, exit_row -1. */
+static ph_debt *unseen_debt(ph_tracker *t, const ph_source *src, const ph_exit *x, enum ph_reap reap)
+{
+    ph_debt *c = ph_debt_push(t);
+    ph_debt_set(c, src, x->pid, x->ppid, &credited_none, &x->vals, 0);
+    c->key = x->start_key;
+    c->key_slack = x->start_key_slack;
+    c->reap = reap;
+    return c;
+}
+
 /* An exit heard for a process no sample saw: its own identity and one row
  * with its whole life (kept until the step's end), when it lived after the
  * previous sample. Otherwise it is not charged, and its parent's reap of it
- * stays in the parent's child columns. */
+ * stays in the parent's child columns. Under churn this runs for nearly
+ * every record: nothing of the 640-byte record or of the debt is copied
+ * or zeroed more than once here. */
 static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sink,
                          const ph_tick *tick, ph_exit_wait *px)
 {
     const ph_exit *x = &px->x;
     px->matched = 1;
-    ph_debt c;
-    ph_values none;
-    memset(&c, 0, sizeof c);
-    memset(&none, 0, sizeof none);
-    c.exit_row = -1;
-    c.key = x->start_key;
-    c.key_slack = x->start_key_slack;
     /* Not listed as itself (phase 3 leaves the listed ones waiting): reaped
      * before the listing if it was born before it (births are estimated
      * late, never early; tick->boot_ns is read before the listing); one
      * listed but gone when read, or born since, may have been reaped after
      * its parent's read. Another process holding its pid: reaped before. */
     const ph_read *rd = ph_trk_read_of(t, x->pid);
-    c.reap = rd ? (rd->r == PH_READ_GONE ? PH_REAP_UNSURE : PH_REAP_DONE)
-                : (x->start_boot_ns <= tick->boot_ns ? PH_REAP_DONE : PH_REAP_UNSURE);
+    enum ph_reap reap = rd ? (rd->r == PH_READ_GONE ? PH_REAP_UNSURE : PH_REAP_DONE)
+                           : (x->start_boot_ns <= tick->boot_ns ? PH_REAP_DONE : PH_REAP_UNSURE);
     if (!x->whole || tick->prev_boot_ns < 0 || x->start_boot_ns + x->start_res_ns <= tick->prev_boot_ns) {
         /* part of its life may lie outside the window: not charged, but its
          * CPU is known to be in its parent's next reap */
-        ph_debt_set(&c, src, x->pid, x->ppid, &none, &x->vals, 0);
-        c.key = x->start_key;
-        c.key_slack = x->start_key_slack;
-        c.uncharged = 1;
-        *ph_debt_push(t) = c;
+        unseen_debt(t, src, x, reap)->uncharged = 1;
         return 0;
     }
     ph_proc_info info;
@@ -90,17 +96,16 @@ static int exited_unseen(ph_tracker *t, const ph_source *src, const ph_sink *sin
     info.bundle = "";
     info.coalition = -1;
     info.responsible_pid = -1;
+    info.gone = 1; /* written gone at once: the proc_gone below then costs no UPDATE */
     int64_t proc = 0;
     if (sink->proc_new(sink->ctx, &info, &proc) < 0 || sink->proc_gone(sink->ctx, proc) < 0)
         return -1;
-    ph_debt_set(&c, src, x->pid, x->ppid, &none, &x->vals, 0);
-    c.key = x->start_key;
-    c.key_slack = x->start_key_slack;
-    c.proc = proc;
-    c.has_exit = 1;
-    c.exit_row = ph_trk_exit_row(t, proc);
-    t->exit_rows[c.exit_row].vals = x->vals;
-    *ph_debt_push(t) = c; /* unsorted tail until debts_sort */
+    int row = ph_trk_exit_row(t, proc);
+    t->exit_rows[row].vals = x->vals;
+    ph_debt *c = unseen_debt(t, src, x, reap);
+    c->proc = proc;
+    c->has_exit = 1;
+    c->exit_row = row;
     return 0;
 }
 

@@ -484,29 +484,38 @@ static void sample_once(rec *r)
 
 /* Sleep until the monotonic deadline, or a signal. Exit records that
  * arrive meanwhile are read in batches at most a second apart, so the
- * kernel's buffer for them does not fill between samples. */
+ * kernel's buffer for them does not fill between samples. The sample that
+ * ended before this sleep read every record that waited (the tracker's
+ * step drains the socket), and the one that ends it will: so the socket is
+ * watched only from a second after the last read, and not at all when the
+ * deadline is within a second of it. At 1 s samples the recorder no longer
+ * wakes between samples for them: beside `make -j2`, at 10-20 exits a
+ * second, that wakeup (poll, recvmmsg, clock reads, two context switches)
+ * was several us of every exit's cost (docs/performance.md, "Exit records,
+ * fourth round"). */
 static void sleep_until(ph_platform *plat, int64_t deadline)
 {
     int fd = ph_platform_exit_fd(plat);
+    int64_t drained = ph_now_mono_ns();
     for (;;) {
         int64_t now = ph_now_mono_ns();
         if (stop_requested || now >= deadline)
             return;
-        int64_t d = deadline - now;
-        if (fd >= 0) {
-            struct pollfd pfd = {fd, POLLIN, 0};
-            int ms = (int)((d + 999999) / 1000000);
-            if (poll(&pfd, 1, ms) <= 0)
+        int64_t until = deadline;
+        if (fd >= 0 && deadline - drained > 1000000000) {
+            if (now >= drained + 1000000000) {
+                /* a second since the last read: read when one comes */
+                struct pollfd pfd = {fd, POLLIN, 0};
+                int ms = (int)((deadline - now + 999999) / 1000000);
+                if (poll(&pfd, 1, ms) > 0) {
+                    ph_platform_exit_drain(plat);
+                    drained = ph_now_mono_ns();
+                }
                 continue;
-            ph_platform_exit_drain(plat);
-            /* Then let records gather for a second: one wakeup per batch,
-             * not per exit (a wakeup costs tens of us here; the 16 MiB
-             * buffer holds about ten thousand records). */
-            now = ph_now_mono_ns();
-            if (now >= deadline)
-                return;
-            d = deadline - now < 1000000000 ? deadline - now : 1000000000;
+            }
+            until = drained + 1000000000; /* let records gather for a second */
         }
+        int64_t d = until - now;
         struct timespec ts = {(time_t)(d / 1000000000LL), (long)(d % 1000000000LL)};
         nanosleep(&ts, NULL);
     }

@@ -114,6 +114,7 @@ static void fill_info(ph_proc_info *info, const ph_proc_sample *s,
     info->bundle = id->bundle;
     info->coalition = id->coalition;
     info->responsible_pid = id->responsible_pid;
+    info->gone = 0;
 }
 
 /* The process's control groups, read now (first sight, exec, keyframes) and

@@ -30,7 +30,7 @@ static int64_t db_proc(db *d, int pid, const char *name, const char *app)
 {
     ph_store_tick t = {d->s, 0, T0, d->boot, 0, 0};
     ph_sink k = ph_store_sink(&t);
-    ph_proc_info info = {pid, 1, 1000, (uint64_t)pid * 10, 0, name, "", app, "", -1, -1};
+    ph_proc_info info = {pid, 1, 1000, (uint64_t)pid * 10, 0, name, "", app, "", -1, -1, 0};
     int64_t id = 0;
     if (k.proc_new(k.ctx, &info, &id) < 0)
         t_fail(__FILE__, __LINE__, "proc_new failed");

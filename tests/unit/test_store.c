@@ -176,7 +176,7 @@ TEST(tracker_state_is_kept_with_the_rows)
     CHECK_I(ph_store_boot(s, "boot-b", 0, &boot_b), 0);
     ph_store_tick ta = {s, 1, 1000, boot_a, 0, 0}, tb = {s, 1, 1000, boot_b, 0, 0};
     ph_sink ka = ph_store_sink(&ta), kb = ph_store_sink(&tb);
-    ph_proc_info info = {7, 1, 0, 99, 0, "seven", "", "seven", "", -1, -1};
+    ph_proc_info info = {7, 1, 0, 99, 0, "seven", "", "seven", "", -1, -1, 0};
     ph_entry e[2];
     memset(e, 0, sizeof e);
     CHECK_I(ka.proc_new(ka.ctx, &info, &e[0].proc), 0);
@@ -458,7 +458,7 @@ TEST(exited_unseen_process_is_one_insert_and_keeps_no_state)
     CHECK_I(ph_store_boot(s, "boot-x", 0, &boot), 0);
     ph_store_tick t = {s, 1, 1000, boot, 0, 0};
     ph_sink k = ph_store_sink(&t);
-    ph_proc_info info = {10, 1, 0, 500, 0, "lived", "", "lived", "", -1, -1};
+    ph_proc_info info = {10, 1, 0, 500, 0, "lived", "", "lived", "", -1, -1, 0};
     ph_entry e;
     memset(&e, 0, sizeof e);
 
@@ -475,13 +475,13 @@ TEST(exited_unseen_process_is_one_insert_and_keeps_no_state)
     ph_store_tick_begin(s);
     CHECK_I(k.proc_gone(k.ctx, e.proc), 0);
     CHECK_I(q_int(db, "SELECT count(*) FROM resume"), 0);
-    ph_proc_info unseen = {11, 10, 0, 600, 0, "brief", "", "brief", "", -1, -1};
+    ph_proc_info unseen = {11, 10, 0, 600, 0, "brief", "", "brief", "", -1, -1, 0};
     int64_t u = 0, w = 0;
     CHECK_I(k.proc_new(k.ctx, &unseen, &u), 0);
     CHECK(u > e.proc);
     CHECK_I(k.proc_gone(k.ctx, u), 0);
     /* one new in this sample that got state here, then gone: its state goes */
-    ph_proc_info born = {12, 10, 0, 700, 0, "born", "", "born", "", -1, -1};
+    ph_proc_info born = {12, 10, 0, 700, 0, "born", "", "born", "", -1, -1, 0};
     ph_entry eb;
     memset(&eb, 0, sizeof eb);
     CHECK_I(k.proc_new(k.ctx, &born, &eb.proc), 0);
@@ -526,6 +526,84 @@ TEST(exited_unseen_process_is_one_insert_and_keeps_no_state)
     ph_store_close(s);
 }
 
+/* Counts the statements that mark a process gone (sqlite3_trace_v2). */
+static int count_gone_updates(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)x;
+    const char *sql = sqlite3_sql((sqlite3_stmt *)p);
+    if (sql && strncmp(sql, "UPDATE process SET gone_ns", 26) == 0)
+        (*(int *)ctx)++;
+    return 0;
+}
+
+/* A process known only by its exit record (info.gone) is written gone by
+ * its INSERT: its proc_gone runs no UPDATE, and its row is what the INSERT
+ * and the UPDATE wrote before. The same identity listed again later clears
+ * gone_ns (the upsert), and its next proc_gone marks it gone again. */
+TEST(exit_only_process_is_written_gone_by_its_insert)
+{
+    char path[600], err[512];
+    ph_store *s;
+    snprintf(path, sizeof path, "%s/borngone.db", t_tmpdir());
+    CHECK_I(ph_store_open(path, PH_STORE_WRITE, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    sqlite3 *db = ph_store_db(s);
+    int updates = 0;
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, count_gone_updates, &updates);
+    int64_t boot, u = 0, v = 0, w = 0;
+    CHECK_I(ph_store_boot(s, "boot-g", 0, &boot), 0);
+    ph_store_tick t = {s, 1, 3000, boot, 0, 0};
+    ph_sink k = ph_store_sink(&t);
+    ph_store_tick_begin(s);
+    ph_proc_info brief = {21, 1, 0, 800, 0, "brief", "", "brief", "", -1, -1, 1};
+    CHECK_I(k.proc_new(k.ctx, &brief, &u), 0);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT gone_ns FROM process WHERE proc = %lld", (long long)u);
+    CHECK_I(q_int(db, sql), 3000);
+    CHECK_I(k.proc_gone(k.ctx, u), 0);
+    CHECK_I(updates, 0);
+    CHECK_I(q_int(db, sql), 3000);
+    snprintf(sql, sizeof sql, "SELECT first_ns = 3000 AND exe IS NULL FROM process WHERE proc = %lld",
+             (long long)u);
+    CHECK_I(q_int(db, sql), 1);
+    /* a live process in the same sample: no gone_ns, and its proc_gone updates */
+    ph_proc_info live = {22, 1, 0, 900, 0, "live", "", "live", "", -1, -1, 0};
+    CHECK_I(k.proc_new(k.ctx, &live, &v), 0);
+    snprintf(sql, sizeof sql, "SELECT gone_ns IS NULL FROM process WHERE proc = %lld", (long long)v);
+    CHECK_I(q_int(db, sql), 1);
+    CHECK_I(k.proc_gone(k.ctx, v), 0);
+    CHECK_I(updates, 1);
+    snprintf(sql, sizeof sql, "SELECT gone_ns FROM process WHERE proc = %lld", (long long)v);
+    CHECK_I(q_int(db, sql), 3000);
+    /* the first identity listed again (the upsert clears gone_ns), then gone:
+     * its proc_gone updates it, though its row was once written gone */
+    t.ts_ns = 4000;
+    ph_store_tick_begin(s);
+    brief.gone = 0;
+    CHECK_I(k.proc_new(k.ctx, &brief, &w), 0);
+    CHECK_I(w, u);
+    snprintf(sql, sizeof sql, "SELECT gone_ns IS NULL FROM process WHERE proc = %lld", (long long)u);
+    CHECK_I(q_int(db, sql), 1);
+    CHECK_I(k.proc_gone(k.ctx, w), 0);
+    CHECK_I(updates, 2);
+    snprintf(sql, sizeof sql, "SELECT gone_ns FROM process WHERE proc = %lld", (long long)u);
+    CHECK_I(q_int(db, sql), 4000);
+    /* listed again while gone in this very sample (an exit record for an
+     * identity already stored): the upsert, then the UPDATE, as before */
+    t.ts_ns = 5000;
+    ph_store_tick_begin(s);
+    brief.gone = 1;
+    CHECK_I(k.proc_new(k.ctx, &brief, &w), 0);
+    CHECK_I(w, u);
+    CHECK_I(k.proc_gone(k.ctx, w), 0);
+    CHECK_I(updates, 3);
+    CHECK_I(q_int(db, sql), 5000);
+    sqlite3_trace_v2(db, 0, NULL, NULL);
+    ph_store_close(s);
+}
+
 /* The store keeps each process's app in memory for the per-app sums; the
  * processes gone must leave it, or it grows with every process ever
  * written. A row that comes for one of them later still counts for its
@@ -550,7 +628,7 @@ TEST(gone_processes_leave_the_app_cache)
         for (int i = 0; i < 1000; i++) {
             char name[32];
             snprintf(name, sizeof name, "short%d", i % 7);
-            ph_proc_info info = {1000 + i, 1, 0, (uint64_t)(k * 1000 + i), 0, name, "", name, "", -1, -1};
+            ph_proc_info info = {1000 + i, 1, 0, (uint64_t)(k * 1000 + i), 0, name, "", name, "", -1, -1, 0};
             int64_t proc;
             CHECK_I(sink.proc_new(sink.ctx, &info, &proc), 0);
             if (!first)
