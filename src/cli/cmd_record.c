@@ -133,7 +133,7 @@ const ph_cmd ph_cmd_record = {
     0,
     "Sample every visible process into the database until interrupted.",
     record_opts,
-    "SIGINT or SIGTERM finish the current sample and exit 0. Command lines and\n"
-    "environments are never recorded.\n",
+    "SIGINT, SIGTERM or SIGHUP (a closed terminal) finish the current sample and\n"
+    "exit 0. Command lines and environments are never recorded.\n",
     record_exec,
 };

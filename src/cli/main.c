@@ -90,7 +90,7 @@ static int run(int argc, char **argv)
         return PH_EXIT_OK;
     }
     if (strcmp(name, "help") == 0) {
-        if (argc < 3) {
+        if (argc < 3 || strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
             usage(stdout);
             return PH_EXIT_OK;
         }

@@ -15,7 +15,7 @@
  * retention applied (src/rollup.c), a bounded amount per sample, so a
  * recorder restarted after days catches up without pausing its sampling.
  *
- * SIGINT/SIGTERM finish the sample in flight and exit 0. The tracker state
+ * SIGINT, SIGTERM and SIGHUP finish the sample in flight and exit 0. The tracker state
  * is stored with every sample, so a restart, clean or after a crash,
  * continues the same deltas: what processes did while the recorder was down
  * is charged to the first sample after it, and processes born meanwhile
@@ -62,6 +62,7 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* the terminal of a foreground recorder closed */
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error, not death */
 }

@@ -94,7 +94,7 @@ static int duration_norm(const char *p, int64_t *out_ns)
             return -1;
         total += num * u->ns;
         if (!(total <= 1e18L)) /* ~31 years: beyond any history */
-            return -1;
+            return PH_TIME_ERANGE;
         parts++;
         p = skip_sp(p);
     }
@@ -391,8 +391,9 @@ int ph_time_parse_tz(const char *s, int64_t now_ns, enum ph_tz tz, int64_t *out_
             memmove(buf, buf + 1, n); /* "-1h": 1h ago */
         else
             buf[n - 3] = '\0';
-        if (duration_norm(buf, &d) < 0)
-            return PH_TIME_EBAD;
+        int drc = duration_norm(buf, &d);
+        if (drc < 0)
+            return drc == PH_TIME_ERANGE ? drc : PH_TIME_EBAD;
         *out_ns = now_ns - d;
         return 0;
     }
@@ -403,11 +404,12 @@ int ph_time_parse_tz(const char *s, int64_t now_ns, enum ph_tz tz, int64_t *out_
         wl++;
     if (wl > 0 || strchr(buf, ':'))
         return parse_day(buf, wl, buf + wl, now_ns, tz, out_ns);
-    if (duration_norm(buf, &d) == 0) {
+    int drc = duration_norm(buf, &d);
+    if (drc == 0) {
         *out_ns = now_ns - d;
         return 0;
     }
-    return PH_TIME_EBAD;
+    return drc == PH_TIME_ERANGE ? drc : PH_TIME_EBAD;
 }
 
 int ph_time_parse(const char *s, int64_t now_ns, int64_t *out_ns)
@@ -425,7 +427,7 @@ const char *ph_time_strerror(int rc)
         return "that local time happens twice (the clocks repeat it for daylight saving); give an offset "
                "such as +02:00 or +01:00 to say which";
     case PH_TIME_ERANGE:
-        return "out of range: give a time from 1970 to 2262";
+        return "out of range: give a time from 1970 to 2262, or a duration of at most 31 years";
     default:
         return "use a duration (90s, 30min, 1h30m, '1h 30m', 2d, 1w; '1h ago' or -1h), a time of day "
                "(14:00), today, yesterday 14:00, mon 09:00, @EPOCH, or a date such as 2026-11-26 14:00 "

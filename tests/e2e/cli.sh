@@ -96,6 +96,16 @@ check "cli: clean stop saves the resume state" [ "$n" -gt 0 ]
 check "cli: database passes integrity_check" [ "$(sqlite3 "$db" 'pragma integrity_check')" = ok ]
 check "cli: journal mode is WAL" [ "$(sqlite3 "$db" 'pragma journal_mode')" = wal ]
 
+# SIGHUP (the terminal of a foreground recorder closed) stops it as
+# SIGTERM does: exit 0 and its stop line, not death by the signal (129).
+"$PROCHIST" record --db "$TMP/hup.db" --interval 0.1 2>"$TMP/hup.err" &
+rec=$!
+wait_samples "$TMP/hup.db" 2
+kill -HUP $rec
+wait $rec
+check "cli: SIGHUP exits 0" [ $? -eq 0 ]
+check "cli: SIGHUP logs the stop line" grep -q "stopped after" "$TMP/hup.err"
+
 # Help for every command, and an install tree with the man page and completions.
 for cmd in record top peak show apps diff power status export service; do
     capture "$PROCHIST" help "$cmd"
@@ -103,6 +113,10 @@ for cmd in record top peak show apps diff power status export service; do
     capture "$PROCHIST" "$cmd" --help
     check "cli: $cmd --help exits 0" [ "$rc" -eq 0 ]
 done
+capture "$PROCHIST" help --help
+check "cli: help --help exits 0 with the usage" sh -c '[ "$1" -eq 0 ] && grep -q "usage: prochist" "$2"' sh "$rc" "$TMP/out"
+capture "$PROCHIST" top --db "$db" --since 99999d
+expect "cli: a duration beyond any history is out of range" 2 "out of range"
 if [ -f "$TESTS_DIR/../docs/prochist.1" ]; then
     check "cli: the man page names every command" sh -c 'for c in record top peak show apps diff power status export service doctor; do grep -qE "^\.B (prochist )?$c( |\$)" "$1" || exit 1; done' sh "$TESTS_DIR/../docs/prochist.1"
 fi

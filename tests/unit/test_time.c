@@ -74,6 +74,12 @@ TEST(times_relative_and_absolute)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (ph_time_parse(bad[i], now, &t) == 0)
             t_fail(__FILE__, __LINE__, "accepted %s", bad[i]);
+    /* A duration that parses but reaches beyond any history is out of
+     * range, not "use a duration" (review, 2026-12-03). */
+    CHECK_I(ph_time_parse("99999d", now, &t), PH_TIME_ERANGE);
+    CHECK_I(ph_time_parse("99999d ago", now, &t), PH_TIME_ERANGE);
+    CHECK_I(ph_time_parse("-99999d", now, &t), PH_TIME_ERANGE);
+    CHECK_I(ph_time_parse("99999x", now, &t), PH_TIME_EBAD);
 }
 
 /* issue 18: the grammar every --since/--until/--at takes. now is
