@@ -80,6 +80,7 @@ typedef struct ph_db_status {
     int64_t version;                  /* PRAGMA user_version */
     int64_t last_ts;                  /* newest sample, 0 none */
     int64_t last_procs, last_denied;  /* of the newest sample, -1 none */
+    int64_t cadence_ns;               /* shortest gap of the newest 5 samples, 0 none */
     int64_t exit_rows;                /* exit records among raw rows */
     int64_t retain_ns[PH_TIER_COUNT]; /* 0 unknown */
     int64_t max_db_bytes;             /* 0 none */

@@ -42,6 +42,17 @@ typedef struct status_args {
     int json, utc;
 } status_args;
 
+/* A running recorder whose newest sample is older than three of its gaps
+ * and 2 s more has stopped writing (disk full, stopped, stuck): its lock
+ * alone says nothing of that. The gap is the shortest of the newest
+ * samples' (a stall lengthens one), else the default 5 s. */
+static int64_t stalled_for(int64_t last_ts, int64_t cadence_ns, int64_t now)
+{
+    int64_t gap = cadence_ns > 0 ? cadence_ns : 5 * PH_NS_PER_SEC;
+    int64_t age = now - last_ts;
+    return last_ts > 0 && age > 3 * gap + 2 * PH_NS_PER_SEC ? age : 0;
+}
+
 static int take_opt(void *ctx, int c, const char *arg)
 {
     status_args *a = ctx;
@@ -87,6 +98,7 @@ static int status_exec(int argc, char **argv)
                        ds.max_db_bytes};
     int64_t version = ds.version, exit_rows = ds.exit_rows;
     const char *exit_mode = ds.exit_mode;
+    int64_t stalled = running ? stalled_for(last_ts, ds.cadence_ns, ph_now_wall_ns()) : 0;
     ph_store_close(store);
 
     char t1[40], t2[40], a[32], b[32];
@@ -111,9 +123,12 @@ static int status_exec(int argc, char **argv)
         cJSON_AddNumberToObject(root, "exit_rows", (double)exit_rows);
         if (running && pid > 0)
             cJSON_AddNumberToObject(root, "recorder_pid", (double)pid);
+        /* true: running, but no sample for several of its intervals */
+        cJSON_AddBoolToObject(root, "stalled", stalled > 0);
         if (last_ts) {
             ph_time_iso_utc(last_ts, t1, sizeof t1);
             cJSON_AddStringToObject(root, "last_sample", t1);
+            cJSON_AddNumberToObject(root, "last_sample_age_s", (double)(ph_now_wall_ns() - last_ts) / 1e9);
             cJSON_AddNumberToObject(root, "last_sample_procs", (double)last_procs);
             cJSON_AddNumberToObject(root, "last_sample_procs_denied", (double)last_denied);
         } else {
@@ -150,7 +165,13 @@ static int status_exec(int argc, char **argv)
     ph_fmt_bytes(wal, b, sizeof b);
     printf("database     %s (%s, WAL %s, schema %lld%s)\n", shown_path, a, b, (long long)version,
            version < ph_store_schema_version() ? "; the recorder's next start upgrades it" : "");
-    if (running)
+    if (running && stalled) {
+        char since[40];
+        ph_time_display(last_ts, utc, since, sizeof since);
+        printf("recorder     running (pid %ld) but not writing: no sample since %s (%.0f s; it samples every "
+               "%.3g s); see its log\n",
+               pid, since, (double)stalled / 1e9, (double)(ds.cadence_ns > 0 ? ds.cadence_ns : 5 * PH_NS_PER_SEC) / 1e9);
+    } else if (running)
         printf("recorder     running (pid %ld)\n", pid);
     else
         printf("recorder     not running\n");

@@ -19,6 +19,10 @@ void ph_db_status_read(ph_store *s, ph_db_status *st)
     st->last_ts = ph_sql_int_or(db, "SELECT max(ts_ns) FROM sample", 0, 0);
     st->last_procs = ph_sql_int_or(db, "SELECT procs FROM sample ORDER BY sample DESC LIMIT 1", 0, -1);
     st->last_denied = ph_sql_int_or(db, "SELECT procs_denied FROM sample ORDER BY sample DESC LIMIT 1", 0, -1);
+    st->cadence_ns = ph_sql_int_or(db,
+                                   "SELECT min(interval_ns) FROM (SELECT interval_ns FROM sample"
+                                   " WHERE interval_ns > 0 ORDER BY sample DESC LIMIT 5)",
+                                   0, 0);
     st->exit_rows = ph_sql_int_or(db, "SELECT count(*) FROM proc_sample WHERE kind = 4", 0, 0);
     for (int t = 0; t < PH_TIER_COUNT; t++) {
         const ph_tier_desc *d = &ph_tiers[t];

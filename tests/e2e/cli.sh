@@ -106,6 +106,30 @@ wait $rec
 check "cli: SIGHUP exits 0" [ $? -eq 0 ]
 check "cli: SIGHUP logs the stop line" grep -q "stopped after" "$TMP/hup.err"
 
+# A recorder that holds its lock but writes nothing (here: stopped) is
+# reported as not writing, and no longer once it writes again.
+"$PROCHIST" record --db "$TMP/stall.db" --interval 0.2 --quiet &
+rec=$!
+wait_samples "$TMP/stall.db" 6
+capture "$PROCHIST" status --db "$TMP/stall.db"
+check "cli: status of a writing recorder says running, not stalled" sh -c \
+    'grep -q "^recorder  *running (pid" "$1" && ! grep -q "not writing" "$1"' sh "$TMP/out"
+kill -STOP $rec
+n=0
+until "$PROCHIST" status --db "$TMP/stall.db" >"$TMP/out" 2>&1 && grep -q "not writing: no sample since" "$TMP/out" || [ $n -ge 300 ]; do
+    sleep 0.1; n=$((n + 1))
+done
+check "cli: status says a stopped recorder is not writing" grep -q "running (pid $rec) but not writing" "$TMP/out"
+"$PROCHIST" status --db "$TMP/stall.db" --format json >"$TMP/out.json"
+check "cli: status JSON says stalled" sh -c 'jq -e ".stalled == true and .recording == true and .last_sample_age_s > 2" "$1" >/dev/null' sh "$TMP/out.json"
+have=$(sqlite3 -readonly "$TMP/stall.db" 'select count(*) from sample')
+kill -CONT $rec
+wait_samples "$TMP/stall.db" $((have + 2))
+capture "$PROCHIST" status --db "$TMP/stall.db" --format json
+check "cli: status JSON no longer stalled once it writes" sh -c 'jq -e ".stalled == false" "$1" >/dev/null' sh "$TMP/out"
+kill -TERM $rec
+wait $rec
+
 # Help for every command, and an install tree with the man page and completions.
 for cmd in record top peak show apps diff power status export service; do
     capture "$PROCHIST" help "$cmd"
