@@ -64,13 +64,57 @@ static void spark(const point *p, size_t n, int64_t max, char *out, size_t len)
     }
 }
 
+/* One process a pid named in the window: a pid is reused, so `show PID`
+ * may cover several (the database's process ids tell them apart). */
+typedef struct show_proc {
+    int64_t proc;
+    char *name;
+    int64_t first_ns, last_ns; /* first and last time seen in the window */
+} show_proc;
+
 /* What show is about: a pid, an app or a group (a cgroup key). */
 typedef struct show_what {
     const char *target;
     int32_t pid;
     int by_pid, by_cg;
     const char *group_id, *group_name; /* a group's full key and its name, once found */
+    const show_proc *procs;            /* a pid: the processes it named, in order of first sight */
+    size_t nprocs;
 } show_what;
+
+/* Note process a (pid's) as seen in this point: a new one or a later
+ * sighting of one already listed. */
+static void procs_note(show_proc **list, size_t *n, const ph_agg *a)
+{
+    for (size_t i = 0; i < *n; i++) {
+        show_proc *p = &(*list)[i];
+        if (p->proc != a->proc)
+            continue;
+        if (a->first_ns < p->first_ns)
+            p->first_ns = a->first_ns;
+        if (a->last_ns > p->last_ns)
+            p->last_ns = a->last_ns;
+        return;
+    }
+    *list = ph_xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[*n] = (show_proc){a->proc, ph_xstrdup(a->name ? a->name : "?"), a->first_ns, a->last_ns};
+    (*n)++;
+}
+
+static void procs_free(show_proc *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i].name);
+    free(list);
+}
+
+/* Processes in order of first sight (the points are read in time order,
+ * but one point may hold two of them). */
+static int proc_cmp(const void *x, const void *y)
+{
+    const show_proc *a = x, *b = y;
+    return a->first_ns < b->first_ns ? -1 : a->first_ns > b->first_ns ? 1 : (a->proc > b->proc) - (a->proc < b->proc);
+}
 
 /* A name in JSON: valid UTF-8 whatever was recorded or typed (a cgroup path
  * is any bytes its creator chose), as top's rows are (ph_group). */
@@ -128,6 +172,18 @@ static int show_write(ph_qopts *o, const point *pts, size_t npts, const show_wha
         root = cJSON_CreateObject();
         if (w->by_pid) {
             cJSON_AddNumberToObject(root, "pid", w->pid);
+            /* A pid is reused: which processes it named here; with more
+             * than one the rows are their sums (memory: the larger peak). */
+            cJSON *ps = cJSON_AddArrayToObject(root, "processes");
+            for (size_t i = 0; i < w->nprocs; i++) {
+                cJSON *p = cJSON_CreateObject();
+                json_text(p, "name", w->procs[i].name);
+                ph_time_iso_utc(w->procs[i].first_ns, t, sizeof t);
+                cJSON_AddStringToObject(p, "first", t);
+                ph_time_iso_utc(w->procs[i].last_ns, t, sizeof t);
+                cJSON_AddStringToObject(p, "last", t);
+                cJSON_AddItemToArray(ps, p);
+            }
         } else if (w->by_cg) {
             /* As top's rows carry it: the key under its own name, and a
              * container's full id beside its short one. */
@@ -146,14 +202,45 @@ static int show_write(ph_qopts *o, const point *pts, size_t npts, const show_wha
         /* "recorded": no window was given; this is what the database holds */
         cJSON_AddStringToObject(root, "window", recorded ? "recorded" : "given");
     }
-    char line[4 * MAX_POINTS + 8], shown[96], head[4 * MAX_POINTS + 256];
+    char line[4 * MAX_POINTS + 8], shown[96], named[128] = "", head[4 * MAX_POINTS + 512];
     spark(pts, npts, max, line, sizeof line);
     snprintf(shown, sizeof shown, "%s", w->group_name ? w->group_name : w->target);
     ph_ctrl_sanitize(shown);
-    snprintf(head, sizeof head, "%s %s, every %llds%s%s%s", w->by_pid ? "pid" : w->by_cg ? ph_by_names[o->by] : "app", shown,
-             (long long)(res / PH_NS_PER_SEC), recorded ? " (no window given: what is recorded, up to a day)" : "",
-             tty ? "  CPU " : "", tty ? line : "");
-    return ph_qwrite(o, root, &g, empty, head) < 0;
+    /* A pid: the process it named, or how many it named (listed below). */
+    if (w->by_pid && w->nprocs == 1) {
+        char nm[96];
+        snprintf(nm, sizeof nm, "%s", w->procs[0].name);
+        ph_ctrl_sanitize(nm);
+        snprintf(named, sizeof named, " (%s)", nm);
+    } else if (w->by_pid && w->nprocs > 1) {
+        snprintf(named, sizeof named, " (%zu processes, summed)", w->nprocs);
+    }
+    snprintf(head, sizeof head, "%s %s%s, every %llds%s%s%s", w->by_pid ? "pid" : w->by_cg ? ph_by_names[o->by] : "app",
+             shown, named, (long long)(res / PH_NS_PER_SEC),
+             recorded ? " (no window given: what is recorded, up to a day)" : "", tty ? "  CPU " : "",
+             tty ? line : "");
+    /* The pid was reused in the window: each process it named, so that
+     * their sum is not taken for one process's. */
+    char *full = NULL;
+    if (w->by_pid && w->nprocs > 1 && o->fmt == PH_FMT_TABLE) {
+        size_t len = strlen(head) + 160 + w->nprocs * 200, off;
+        full = ph_xmalloc(len);
+        off = (size_t)snprintf(full, len,
+                               "%s\npid %s named %zu processes in this window; CPU and disk are their sums,"
+                               " memory the larger peak:",
+                               head, shown, w->nprocs);
+        for (size_t i = 0; i < w->nprocs && off < len; i++) {
+            char nm[96], a[48], b[48];
+            snprintf(nm, sizeof nm, "%s", w->procs[i].name);
+            ph_ctrl_sanitize(nm);
+            ph_time_display(w->procs[i].first_ns, o->utc, a, sizeof a);
+            ph_time_display(w->procs[i].last_ns, o->utc, b, sizeof b);
+            off += (size_t)snprintf(full + off, len - off, "\n  %-16s seen %s to %s", nm, a, b);
+        }
+    }
+    int rc = ph_qwrite(o, root, &g, empty, full ? full : head) < 0;
+    free(full);
+    return rc;
 }
 
 static int show_exec(int argc, char **argv)
@@ -238,6 +325,8 @@ static int show_exec(int argc, char **argv)
     /* A group (--by unit, ...): its full key, for the JSON (a container's
      * full id when the short one was given). */
     char *group_id = NULL, *group_name = NULL;
+    show_proc *procs = NULL; /* a pid: the processes it named */
+    size_t nprocs = 0;
     for (size_t i = 0; i < npts; i++) {
         ph_result r;
         int64_t b = from + (int64_t)i * res, e = b + res < to ? b + res : to;
@@ -259,6 +348,7 @@ static int show_exec(int argc, char **argv)
             free(pts);
             free(group_id);
             free(group_name);
+            procs_free(procs, nprocs);
             ph_store_close(store);
             return PH_EXIT_FAIL;
         }
@@ -297,7 +387,10 @@ static int show_exec(int argc, char **argv)
                 ph_store_close(store);
                 return PH_EXIT_USAGE;
             }
-            /* A pid may name several processes over time: add them up. */
+            /* A pid may name several processes over time: add them up,
+             * and list each (show_write) so the sum is not taken for one. */
+            if (by_pid)
+                procs_note(&procs, &nprocs, a);
             int64_t cpu = ph_qmetric_value(ph_qmetric_find("cpu"), a, o.children);
             if (cpu >= 0)
                 pts[i].cpu = (pts[i].cpu < 0 ? 0 : pts[i].cpu) + cpu;
@@ -336,8 +429,11 @@ static int show_exec(int argc, char **argv)
     if (empty)
         npts = 0;
 
-    show_what what = {target, pid, by_pid, by_cg, group_id, group_name};
+    if (nprocs > 1)
+        qsort(procs, nprocs, sizeof *procs, proc_cmp);
+    show_what what = {target, pid, by_pid, by_cg, group_id, group_name, procs, empty ? 0 : nprocs};
     int out_err = show_write(&o, pts, npts, &what, res, recorded, empty);
+    procs_free(procs, nprocs);
     free(pts);
     free(group_id);
     free(group_name);
@@ -373,6 +469,9 @@ const ph_cmd ph_cmd_show = {
     "  On a terminal, a bar per row and a sparkline show the CPU trend.\n"
     "  With --by unit|slice|container|cgroup: the group's processes summed per\n"
     "  interval (memory: the sum of their peaks), as 'top --by KEY' sums them over\n"
-    "  the window; e.g. 'prochist show --by unit nginx.service'.\n",
+    "  the window; e.g. 'prochist show --by unit nginx.service'.\n"
+    "  A PID: which processes had it in the window (JSON \"processes\": name, first,\n"
+    "  last); a pid is reused, and when several had it their CPU and disk are\n"
+    "  summed (memory: the larger peak), each listed above the table.\n",
     show_exec,
 };

@@ -53,6 +53,9 @@ golden_check peak_process 0 peak $Q --by process -n 3
 golden_check apps 0 apps $Q -n 5
 golden_check apps_process 0 apps $Q --by process -n 3
 golden_check show_app 0 show app03 $Q --resolution 1h
+# A pid reused in the window (pid 2027: app02 at 01:13, app31 at 06:17):
+# the processes it named are listed, their sums said to be sums.
+golden_check show_pid_reused 0 show 2027 $Q --resolution 1h
 golden_check diff 0 diff $Q --vs 2026-11-20T00:00Z..2026-11-20T01:00Z -n 5
 golden_check power 0 power $Q --resolution 1h
 # The empty answer (docs/json.md): the same for every command, exit 1.
@@ -79,6 +82,24 @@ first=$("$PROCHIST" show app03 $U --resolution 1h | jq -r '.rows[0].time')
 check "query: show's points add up to top's total from an unaligned --since ($show_sum, $top_app03)" \
     awk -v a="$show_sum" -v b="$top_app03" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-6 && d > -1e-6) }'
 check "query: show's first row starts at --since ($first)" [ "$first" = 2026-11-20T01:07:23Z ]
+# show PID when the pid named two processes in the window: both are named
+# (it said only "pid 2027" and summed them as if they were one).
+"$PROCHIST" show 2027 $W --resolution 1h >"$TMP/reused.json"
+check "query: show of a reused pid names each process it named, in JSON" \
+    jq -e '[.processes[] | .name] == ["app02", "app31"] and .processes[0].first == "2026-11-20T01:13:00Z"
+           and .processes[1].last == "2026-11-20T06:17:00Z"' "$TMP/reused.json"
+NO_COLOR=1 "$PROCHIST" show 2027 $Q --resolution 1h >"$TMP/reused.txt"
+check "query: show of a reused pid says its table sums two processes" \
+    sh -c 'grep -q "^pid 2027 named 2 processes in this window; CPU and disk are their sums" "$1" &&
+           grep -q "^  app02 .* seen 2026-11-20 01:13:00Z" "$1" && grep -q "^  app31 .* seen 2026-11-20 06:17:00Z" "$1"' \
+    sh "$TMP/reused.txt"
+# ... and a pid that named one process: its name, and no list.
+one=$("$PROCHIST" apps --by process $W -n 100000 | jq -r '[.rows[] | .pid] | group_by(.) | map(select(length == 1))[0][0]')
+name=$("$PROCHIST" apps --by process $W -n 100000 | jq -r --argjson p "$one" '.rows[] | select(.pid == $p) | .name')
+check "query: show of a pid that named one process names it ($one: $name)" \
+    sh -c '"$1" show "$2" $3 --resolution 1h | jq -e --arg n "$4" "[.processes[].name] == [\$n]" >/dev/null &&
+           NO_COLOR=1 "$1" show "$2" $5 --resolution 1h | head -1 | grep -q "^pid $2 ($4), every" &&
+           ! NO_COLOR=1 "$1" show "$2" $5 --resolution 1h | grep -q "named"' sh "$PROCHIST" "$one" "$W" "$name" "$Q"
 capture "$PROCHIST" show 4294967297 --db "$db"
 check "query: show of a pid beyond 32 bits is a usage error, not pid 1" sh -c '[ "$1" -eq 2 ] && grep -q "not a process id" "$2"' sh "$rc" "$TMP/err"
 # diff --by process pairs each process of the after window with the same

@@ -165,6 +165,36 @@ elif cmd == 'probe':  # HTML OUT: the page plus a script (by its nonce) that hov
              'var t=document.getElementById("tip");document.body.setAttribute("data-tip",t.style.display+"|"+t.textContent);'
              '</script></body>' % nonce).replace('SEL', sel)
     open(sys.argv[3], 'w', encoding='utf-8').write(s.replace('</body>', probe))
+elif cmd == 'axis':  # HTML: each chart's axis top is at least its largest stack, and at most 1.5 times it
+    s = page(sys.argv[2]); d = blob(s, 'ph-data')
+    tops = dict(re.findall(r'<svg class="plot" data-chart="(\w+)" data-max="([^"]+)"', s))
+    worst = 0
+    for c in d['charts']:
+        unit = {'cpu': 100, 'read': 1e9, 'write': 1e9, 'energy': 1}
+        vals = [t * unit[c['id']] / cov if c['id'] in unit else t
+                for t, cov in zip(c['total'], d['covered_ns']) if t is not None and cov]
+        m = max(vals) if vals else 0
+        top = float(tops[c['id']])
+        if m > 0 and not (m <= top * (1 + 1e-5) and top <= 1.5 * m * (1 + 1e-5)):
+            die('%s: largest stack %.6g, axis top %g' % (c['id'], m, top))
+        worst = max(worst, top / m if m > 0 else 0)
+    print('%d charts, top at most %.2f times the largest stack' % (len(d['charts']), worst))
+elif cmd == 'wrapprobe':  # HTML OUT: the page plus a script that counts table values broken over lines
+    s = page(sys.argv[2]); nonce = re.search(r"'nonce-([0-9a-f]+)'", s).group(1)
+    probe = ('<script nonce="%s">var n=0,w=[];document.querySelectorAll(".tbl td.n,.tbl td.t").forEach(function(td){'
+             'var r=document.createRange();r.selectNodeContents(td);var ys={};'
+             'Array.prototype.forEach.call(r.getClientRects(),function(q){if(q.width>0)ys[Math.round(q.bottom)]=1;});'
+             'n++;if(Object.keys(ys).length>1)w.push(td.textContent);});'
+             'document.body.setAttribute("data-wrap",n+"|"+w.join(";"));</script></body>' % nonce)
+    open(sys.argv[3], 'w', encoding='utf-8').write(s.replace('</body>', probe))
+elif cmd == 'wrapped':  # DUMP: no table value was broken over two lines
+    m = re.search(r'<body[^>]* data-wrap="([^"]*)"', page(sys.argv[2]))
+    if not m:
+        die('the probe did not run')
+    n, w = m.group(1).split('|', 1)
+    if int(n) < 10 or w:
+        die('%s of %s cells broken: %s' % (len([x for x in w.split(';') if x]), n, w[:120]))
+    print('%s cells, each on one line' % n)
 elif cmd == 'system':  # DUMP DB DOMAINS...: the power and GPU lines Chromium shows equal SQL over the points
     import sqlite3, html as H
     s = page(sys.argv[2]); db = sqlite3.connect('file:%s?mode=ro' % sys.argv[3], uri=True)
@@ -278,6 +308,21 @@ else fail "report: totals equal top --format json" "$(cat "$TMP/py.out")"; fi
 if py bands "$TMP/gen.html" sums; then ok "report: bands + other = total at every point, points add up to the window ($(cat "$TMP/py.out"))"
 else fail "report: bands + other = total at every point, points add up to the window" "$(cat "$TMP/py.out")"; fi
 browser generated "$TMP/gen.html" 40 app29 "Memory peaks"
+# The axes' tops: a round value just above the largest stack (steps of 1,
+# 2, 2.5 and 5 alone gave 400% for a stack of 213.5%, 400 KiB/s for 243).
+if py axis "$TMP/gen.html"; then ok "report: each axis tops its largest stack by at most half ($(cat "$TMP/py.out"))"
+else fail "report: each axis tops its largest stack by at most half" "$(cat "$TMP/py.out")"; fi
+# A narrow window squeezes the tables: a size ("22.0 MiB") or a time
+# ("2026-11-20 03:10:00Z") stays on one line, never split before its unit.
+if [ -n "$CHROME" ]; then
+    py wrapprobe "$TMP/gen.html" "$TMP/wrap.html"
+    timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$TMP/chrome" \
+        --window-size=480,2000 --virtual-time-budget=2000 --dump-dom "file://$TMP/wrap.html" >"$TMP/wrap.dom" 2>/dev/null
+    if py wrapped "$TMP/wrap.dom"; then ok "report: narrow tables keep sizes and times on one line ($(cat "$TMP/py.out"))"
+    else fail "report: narrow tables keep sizes and times on one line" "$(cat "$TMP/py.out")"; fi
+else
+    skip "report: narrow tables keep sizes and times on one line" "chromium not installed"
+fi
 hover generated "$TMP/gen.html" app29 "CPU:"
 # The whole history in 2-minute points: one pass over the minute rows (the
 # raw rows' last minutes, not rolled up yet, asked point by point).
