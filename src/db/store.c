@@ -657,9 +657,16 @@ static int open_fail(ph_store *s, char *err, size_t errlen, const char *path, co
 {
     if (err[0] == '\0') {
         int code = s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;
+        int ext = s->db ? sqlite3_extended_errcode(s->db) : SQLITE_ERROR;
         if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
             ph_fmt(err, errlen, "%s is corrupt (%s: %s); refusing to use it: recover what it holds with"
                    " 'sqlite3 %s .recover'", path, what, sqlite3_errmsg(s->db), path);
+        else if (ext == SQLITE_READONLY_ROLLBACK || ext == SQLITE_READONLY_RECOVERY)
+            /* A hot journal (or a WAL to recover) that a read-only open may
+             * not replay: a writer was killed in mid-write. */
+            ph_fmt(err, errlen, "%s has an unfinished write (its recorder was killed while writing); start the"
+                   " recorder on it again (prochist record --db %s) to finish the repair, then query it",
+                   path, path);
         else
             ph_fmt(err, errlen, "cannot %s %s: %s", what, path,
                    s->db ? sqlite3_errmsg(s->db) : "out of memory");

@@ -108,3 +108,33 @@ for tier in minute hour; do
     check "crash: $tier buckets equal their raw rows after kills during rollups" \
         sh -c '[ -n "$1" ] && [ "$1" = "$2" ]' sh "$got" "$want"
 done
+
+# A writer killed in mid-transaction leaves a hot journal, which a read-only
+# open may not roll back (what a recorder killed while creating its file
+# leaves): the query tool says so and what repairs it, and a recorder started
+# on it does repair it.
+jdb="$TMP/journal.db"
+"$PROCHIST" record --db "$jdb" --count 2 --interval 0.1 --quiet
+sqlite3 "$jdb" "pragma journal_mode = delete" >/dev/null
+mkfifo "$TMP/jfifo"
+sqlite3 "$jdb" <"$TMP/jfifo" >"$TMP/jout" 2>&1 &
+writer=$!
+exec 9>"$TMP/jfifo" # held open: sqlite3 waits for more input inside its transaction
+echo "pragma cache_size = 2; begin; update process set name = name || 'x';" >&9
+echo "insert into meta(key, value) select 'junk' || value, randomblob(3000) from generate_series(1, 300);" >&9
+echo "select 'statements-done';" >&9
+n=0
+until grep -q statements-done "$TMP/jout" || [ $n -ge 300 ]; do
+    sleep 0.1; n=$((n + 1))
+done
+kill -9 $writer
+wait $writer 2>/dev/null
+exec 9>&-
+check "crash: a killed writer left a hot journal" [ -s "$jdb-journal" ]
+capture "$PROCHIST" top --db "$jdb" --since 1h
+check "crash: a query of a file with a hot journal says what repairs it (rc $rc)" sh -c \
+    '[ "$1" -eq 1 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "unfinished write.*prochist record --db" "$2"' sh "$rc" "$TMP/err"
+"$PROCHIST" record --db "$jdb" --count 1 --quiet
+capture "$PROCHIST" top --db "$jdb" --since 1h
+check "crash: a recorder repairs a file with a hot journal (rc $rc)" sh -c \
+    '[ "$1" -eq 0 ] && ! sqlite3 "$2" "select 1 from meta where key like '"'"'junk%'"'"'" | grep -q 1' sh "$rc" "$jdb"
