@@ -440,6 +440,13 @@ static int top_exec(int argc, char **argv)
         return PH_EXIT_FAIL;
     }
     int privileged = meta_privileged(store);
+    /* With exit records every reaped child has a row of its own, so its
+     * parent's child columns hold only what no record covered: --children
+     * then adds little, and a user asking "what did my build take" should
+     * know where the rest is. */
+    char mode[64] = "";
+    int exit_records = o.q.children && ph_meta_get_text(store, PH_META_EXIT_MODE, mode, sizeof mode) == 1 &&
+                       strncmp(mode, "exit records", 12) == 0;
     ph_store_close(store);
     /* An empty answer (no samples, or --name matched nothing) is still a
      * whole JSON or CSV document, and exit status 1 (include/ph_qcmd.h). */
@@ -494,6 +501,9 @@ static int top_exec(int argc, char **argv)
     else {
         rc = emit_table(&o, &r, &tot, &g);
         note_partial(r.win.procs_denied, privileged);
+        if (exit_records)
+            ph_err("note: exit records were on: reaped children have rows of their own (see --by process), "
+                   "so --children adds only what no record covered");
     }
     ph_grid_free(&g);
     free(rows);

@@ -55,6 +55,11 @@ pids=$(sed 's/^pid=\([0-9]*\).*/\1/' "$TMP/burns" | paste -sd, -)
 measured_cpu=$(awk -F'[ =]' '{ s += $4 } END { printf "%.0f", s }' "$TMP/burns")
 rows=$(sqlite3 "$db" "select count(distinct pid) from process where name = '$bname' and pid in ($pids)")
 check "exits: each of 60 short processes has its own row ($rows)" [ "$rows" = 60 ]
+capture "$PROCHIST" top --db "$db" --since 1h --children
+check "exits: top --children says reaped children have rows of their own" \
+    grep -q "note: exit records were on: reaped children have rows of their own" "$TMP/err"
+capture "$PROCHIST" top --db "$db" --since 1h
+check "exits: top without --children has no such note" sh -c '! grep -q "exit records were on" "$1"' sh "$TMP/err"
 
 seen_cpu=$(sqlite3 "$db" "select coalesce(sum(cpu_user_ns + cpu_system_ns), 0) from proc_sample
                           join process using (proc) where pid in ($pids) and name = '$bname' and ppid = $loop")
