@@ -98,7 +98,8 @@ static int status_exec(int argc, char **argv)
                        ds.max_db_bytes};
     int64_t version = ds.version, exit_rows = ds.exit_rows;
     const char *exit_mode = ds.exit_mode;
-    int64_t stalled = running ? stalled_for(last_ts, ds.cadence_ns, ph_now_wall_ns()) : 0;
+    int64_t now = ph_now_wall_ns();
+    int64_t stalled = running ? stalled_for(last_ts, ds.cadence_ns, now) : 0;
     ph_store_close(store);
 
     char t1[40], t2[40], a[32], b[32];
@@ -128,7 +129,7 @@ static int status_exec(int argc, char **argv)
         if (last_ts) {
             ph_time_iso_utc(last_ts, t1, sizeof t1);
             cJSON_AddStringToObject(root, "last_sample", t1);
-            cJSON_AddNumberToObject(root, "last_sample_age_s", (double)(ph_now_wall_ns() - last_ts) / 1e9);
+            cJSON_AddNumberToObject(root, "last_sample_age_s", (double)(now - last_ts) / 1e9);
             cJSON_AddNumberToObject(root, "last_sample_procs", (double)last_procs);
             cJSON_AddNumberToObject(root, "last_sample_procs_denied", (double)last_denied);
         } else {
