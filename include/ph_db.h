@@ -57,7 +57,8 @@ int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64
     X(POWER_NOTE, "power_note")                   /* what the recorder found of power sources */  \
     X(EXIT_MODE, "exit_mode")                     /* how exits are recorded */                    \
     X(RECORDER_PRIVILEGED, "recorder_privileged") /* "1" when the newest recorder ran as root */ \
-    X(GROUP_HOUR_FROM, "group_hour_from")         /* first hour bucket with group rows */
+    X(GROUP_HOUR_FROM, "group_hour_from")         /* first hour bucket with group rows */ \
+    X(USER_HOUR_FROM, "user_hour_from")           /* first hour bucket with user rows */
 
 enum ph_meta_key {
 #define PH_META_ENUM(id, key) PH_META_##id,

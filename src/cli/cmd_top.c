@@ -428,7 +428,8 @@ static int top_exec(int argc, char **argv)
     }
     ph_result r;
     int qflags = 0;
-    if ((o.q.by == PH_BY_APP || PH_BY_IS_CGROUP(o.q.by)) && o.metric->app_rows && !o.q.children)
+    if ((o.q.by == PH_BY_APP || o.q.by == PH_BY_USER || PH_BY_IS_CGROUP(o.q.by)) && o.metric->app_rows &&
+        !o.q.children)
         qflags |= PH_Q_APPS_ONLY; /* app (and group) rows answer long windows fast */
     if (o.q.by == PH_BY_USER)
         qflags |= PH_Q_BY_USER;

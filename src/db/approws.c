@@ -27,7 +27,7 @@ static const enum ph_metric app_counter[] = {PH_M_CPU_USER_NS,      PH_M_CPU_SYS
                                              PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ,     PH_M_WAKEUPS};
 
 /* An empty query state over tier, filling work; its groups are apps, or
- * the cgroup key of flags (read from group rows). */
+ * the key of flags (PH_Q_GROUP_ROW_KEYS: read from group rows). */
 static void qstate_begin(qstate *q, ph_result *work, int tier, int flags)
 {
     memset(work, 0, sizeof *work);
@@ -35,7 +35,8 @@ static void qstate_begin(qstate *q, ph_result *work, int tier, int flags)
     q->r = work;
     q->tier = tier;
     q->cg_key = flags & PH_Q_CGROUP_KEYS;
-    q->grouped = q->cg_key != 0;
+    q->by_user = (flags & PH_Q_BY_USER) != 0;
+    q->grouped = q->cg_key != 0 || q->by_user;
     q->slots = PH_APP_METRICS;
     ph_imap_init(&q->app_index);
 }
@@ -92,9 +93,10 @@ static void add_row(qstate *q, sqlite3_stmt *st, int a, int64_t ts, int64_t sinc
 
 /* A tier's app rows of the buckets ending in (from, until], in bucket
  * order: the one statement both app-row readers step through. With a
- * cgroup key, the hour tier's group rows of that key instead (the same
- * columns, the key in place of the app). */
-static int prepare_app_rows(sqlite3 *db, const ph_tier_desc *d, int cg_key, int64_t from, int64_t until,
+ * grouping key (gkey: one of PH_Q_GROUP_ROW_KEYS), the hour tier's group
+ * rows of that key instead (the same columns, the key in place of the
+ * app). */
+static int prepare_app_rows(sqlite3 *db, const ph_tier_desc *d, int gkey, int64_t from, int64_t until,
                             sqlite3_stmt **st)
 {
     char sql[512];
@@ -103,13 +105,13 @@ static int prepare_app_rows(sqlite3 *db, const ph_tier_desc *d, int cg_key, int6
              "SELECT bucket_ns, %s, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc,"
              " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups FROM %s"
              " WHERE %sbucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
-             cg_key ? "key" : "app", cg_key ? PH_GROUP_ROWS : d->apps, cg_key ? "dim = ?3 AND " : "", w, w);
+             gkey ? "key" : "app", gkey ? PH_GROUP_ROWS : d->apps, gkey ? "dim = ?3 AND " : "", w, w);
     if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(*st, 1, from);
     sqlite3_bind_int64(*st, 2, until);
-    if (cg_key)
-        sqlite3_bind_text(*st, 3, q_group_dim(cg_key), -1, SQLITE_STATIC);
+    if (gkey)
+        sqlite3_bind_text(*st, 3, q_group_dim(gkey), -1, SQLITE_STATIC);
     return 0;
 }
 
@@ -119,7 +121,8 @@ int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals)
     int64_t w = d->width_ns, k = d->keyframe_ns;
     ph_result *r = q->r;
     sqlite3_stmt *st;
-    if (prepare_app_rows(db, d, q->cg_key, q_lookback_from(db, q->tier, since), until, &st) < 0)
+    if (prepare_app_rows(db, d, q->cg_key | (q->by_user ? PH_Q_BY_USER : 0), q_lookback_from(db, q->tier, since),
+                         until, &st) < 0)
         return -1;
     int64_t cur_bucket = INT64_MIN;
     int entered = 0, step;
@@ -160,11 +163,12 @@ int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals)
     return step == SQLITE_DONE ? 0 : -1;
 }
 
-int q_group_rows_cover(ph_store *s, enum ph_tier tier, int64_t since)
+int q_group_rows_cover(ph_store *s, enum ph_tier tier, int64_t since, int flags)
 {
     int64_t from_bucket;
-    if (tier != PH_TIER_HOUR || ph_store_version(s) < 16 ||
-        ph_meta_get_int(s, PH_META_GROUP_HOUR_FROM, &from_bucket) != 1)
+    int user = (flags & PH_Q_BY_USER) != 0;
+    if (tier != PH_TIER_HOUR || !(flags & PH_Q_GROUP_ROW_KEYS) || ph_store_version(s) < (user ? 17 : 16) ||
+        ph_meta_get_int(s, user ? PH_META_USER_HOUR_FROM : PH_META_GROUP_HOUR_FROM, &from_bucket) != 1)
         return 0;
     /* The pass starts at the keyframe bucket before `since`. */
     return q_lookback_from(ph_store_db(s), tier, since) + 1 - ph_tiers[tier].width_ns >= from_bucket;
@@ -253,7 +257,7 @@ static void app_window_out(qstate *q, ph_result *out)
 
 /* 1 when a keyframe bucket after the pass's first one, up to the last
  * bucket read, has no app row; 0 when each has; -1 on an error. */
-static int keyframe_gap(sqlite3 *db, const ph_tier_desc *d, int cg_key, int64_t b0, int64_t until)
+static int keyframe_gap(sqlite3 *db, const ph_tier_desc *d, int gkey, int64_t b0, int64_t until)
 {
     int64_t w = d->width_ns, k = d->keyframe_ns;
     int64_t last = ph_floor_to(until - w, k); /* the last keyframe bucket read */
@@ -262,14 +266,14 @@ static int keyframe_gap(sqlite3 *db, const ph_tier_desc *d, int cg_key, int64_t 
     char sql[256];
     snprintf(sql, sizeof sql,
              "SELECT count(DISTINCT bucket_ns) FROM %s WHERE %sbucket_ns > ?1 AND bucket_ns <= ?2 AND bucket_ns %% %lld = 0",
-             cg_key ? PH_GROUP_ROWS : d->apps, cg_key ? "dim = ?3 AND " : "", (long long)k);
+             gkey ? PH_GROUP_ROWS : d->apps, gkey ? "dim = ?3 AND " : "", (long long)k);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, b0);
     sqlite3_bind_int64(st, 2, last);
-    if (cg_key)
-        sqlite3_bind_text(st, 3, q_group_dim(cg_key), -1, SQLITE_STATIC);
+    if (gkey)
+        sqlite3_bind_text(st, 3, q_group_dim(gkey), -1, SQLITE_STATIC);
     int64_t n = -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
@@ -282,13 +286,13 @@ static int keyframe_gap(sqlite3 *db, const ph_tier_desc *d, int cg_key, int64_t 
 int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, int flags,
                   int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err, size_t errlen)
 {
-    int cg_key = flags & PH_Q_CGROUP_KEYS;
+    int gkey = flags & PH_Q_GROUP_ROW_KEYS;
     const ph_tier_desc *d = &ph_tiers[tier];
     int64_t w = d->width_ns, k = d->keyframe_ns;
     sqlite3 *db = ph_store_db(store);
     int64_t from = q_lookback_from(db, tier, since);
     int64_t b0 = from + 1 - w; /* the keyframe bucket the pass starts at */
-    int gap = keyframe_gap(db, d, cg_key, b0, until);
+    int gap = keyframe_gap(db, d, gkey, b0, until);
     if (gap != 0) {
         if (gap < 0)
             ph_store_read_error(store, err, errlen);
@@ -296,12 +300,12 @@ int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     }
     qstate q;
     ph_result work;
-    qstate_begin(&q, &work, tier, cg_key);
+    qstate_begin(&q, &work, tier, gkey);
     sqlite3_stmt *st = NULL;
     unsigned char *seen = NULL; /* apps met in the current keyframe bucket */
     size_t nseen = 0, nb = (size_t)((until - since) / bw), cur = 0;
     int rc = -1, step, entered = 0;
-    if (prepare_app_rows(db, d, cg_key, from, until, &st) < 0)
+    if (prepare_app_rows(db, d, gkey, from, until, &st) < 0)
         goto fail;
     int64_t cur_bucket = INT64_MIN, wsince = since, wuntil = since + bw;
     for (;;) {

@@ -159,16 +159,16 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
 }
 
 /* What answers a segment: each process's rows, the tier's app rows, or
- * its group rows of a cgroup key (the hour tier's, from where they were
- * first written). */
+ * its group rows of a cgroup key or the user (the hour tier's, from where
+ * they were first written). */
 enum seg_rows { ROWS_PROCESS, ROWS_APP, ROWS_GROUP };
 static enum seg_rows segment_rows(ph_store *s, const ph_segment *seg, int flags)
 {
-    if (!(flags & PH_Q_APPS_ONLY) || (flags & PH_Q_BY_USER) || seg->tier == PH_TIER_RAW)
+    if (!(flags & PH_Q_APPS_ONLY) || seg->tier == PH_TIER_RAW)
         return ROWS_PROCESS;
-    if (!(flags & PH_Q_CGROUP_KEYS))
+    if (!(flags & PH_Q_GROUP_ROW_KEYS))
         return ROWS_APP;
-    return q_group_rows_cover(s, seg->tier, seg->since) ? ROWS_GROUP : ROWS_PROCESS;
+    return q_group_rows_cover(s, seg->tier, seg->since, flags) ? ROWS_GROUP : ROWS_PROCESS;
 }
 
 /* One segment's answer; with `room` (a stitch) its process array keeps
@@ -210,7 +210,7 @@ int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want,
 static int window_query(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
                         ph_result *out, char *err, size_t errlen)
 {
-    int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);
+    int apps_only = (flags & PH_Q_APPS_ONLY) != 0;
     ph_segment seg[16];
     size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
     if (n <= 1) {
@@ -456,7 +456,7 @@ static int rows_tier_for(ph_store *s, const int64_t *done, const int64_t *pruned
     int t = q_rollup_tier_for(done, pruned, a, width);
     if (!(flags & PH_Q_CGROUP_KEYS) || t < 0)
         return t;
-    return t == PH_TIER_HOUR && q_group_rows_cover(s, PH_TIER_HOUR, a) ? t : -1;
+    return t == PH_TIER_HOUR && q_group_rows_cover(s, PH_TIER_HOUR, a, flags) ? t : -1;
 }
 
 int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want, int flags,
@@ -484,7 +484,7 @@ int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64
 
 void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE *f)
 {
-    int apps_only = (flags & PH_Q_APPS_ONLY) && !(flags & PH_Q_BY_USER);
+    int apps_only = (flags & PH_Q_APPS_ONLY) != 0;
     sqlite3 *db = ph_store_db(s);
     ph_segment seg[16];
     size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
@@ -496,7 +496,7 @@ void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE
     }
     fprintf(f, "plan: %zu segment%s, %s\n", n, n == 1 ? "" : "s",
             !apps_only                        ? "process rows on every tier"
-            : (flags & PH_Q_CGROUP_KEYS) ? "the hour tier answered from group rows where they exist"
+            : (flags & PH_Q_GROUP_ROW_KEYS) ? "the hour tier answered from group rows where they exist"
                                               : "rollups answered from app rows");
     for (size_t k = 0; k < n; k++) {
         enum ph_tier t = seg[k].tier;

@@ -99,8 +99,11 @@ typedef struct qstate {
     ph_mask slots;      /* the metrics each agg has room for (what was asked) */
 } qstate;
 
-/* A cgroup key's dimension as group rows name it ("unit", "slice",
- * "container", "cgroup"); NULL when flags hold no cgroup key. */
+/* The grouping keys the hour tier keeps group rows of: the cgroup keys
+ * (schema 16) and the user (schema 17). */
+#define PH_Q_GROUP_ROW_KEYS (PH_Q_CGROUP_KEYS | PH_Q_BY_USER)
+/* A grouping key's dimension as group rows name it ("unit", "slice",
+ * "container", "cgroup", "user"); NULL when flags hold none. */
 const char *q_group_dim(int flags);
 
 /* ph_smap_find's name_of for an array of ph_agg keyed by app. */
@@ -146,17 +149,20 @@ int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals)
  * multiple of the tier's width, since and until multiples of bw): fn gets
  * what q_app_segment gives on that window. 1 (fn never called) when a
  * keyframe bucket in the range has no app row: ask window by window.
- * With a cgroup key in flags, the hour tier's group rows of that key. */
+ * With a key of PH_Q_GROUP_ROW_KEYS in flags, the hour tier's group rows
+ * of that key. */
 int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, int flags,
                   int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err, size_t errlen);
-/* With a cgroup key in flags, the hour tier's group rows of that key
- * answer instead (q_group_rows_cover says where they do). */
+/* With a key of PH_Q_GROUP_ROW_KEYS in flags, the hour tier's group rows
+ * of that key answer instead (q_group_rows_cover says where they do). */
 int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int flags, ph_result *out,
                   char *err, size_t errlen);
-/* The table of group rows (schema/016_group_rows.sql): the hour tier's. */
+/* The table of group rows (schema/016_group_rows.sql, users from
+ * 017_user_rows.sql): the hour tier's. */
 #define PH_GROUP_ROWS "group_hour"
-/* 1 when the group rows answer tier's (since, until] whole: the hour tier,
- * with rows written since before the pass's lookback start; 0 not. */
-int q_group_rows_cover(ph_store *s, enum ph_tier tier, int64_t since);
+/* 1 when the group rows of flags' key (one of PH_Q_GROUP_ROW_KEYS) answer
+ * tier's (since, until] whole: the hour tier, with rows of that key
+ * written since before the pass's lookback start; 0 not. */
+int q_group_rows_cover(ph_store *s, enum ph_tier tier, int64_t since, int flags);
 
 #endif

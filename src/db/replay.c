@@ -53,6 +53,8 @@ int64_t ph_mem_of(const ph_values *v)
 
 const char *q_group_dim(int flags)
 {
+    if (flags & PH_Q_BY_USER)
+        return "user";
     switch (flags & PH_Q_CGROUP_KEYS) {
     case PH_Q_BY_UNIT: return "unit";
     case PH_Q_BY_SLICE: return "slice";

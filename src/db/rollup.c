@@ -64,8 +64,9 @@ static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
-/* The cgroup keys the hour tier keeps group rows of (schema 16). */
-static const int group_keys[] = {PH_Q_BY_UNIT, PH_Q_BY_SLICE, PH_Q_BY_CONTAINER, PH_Q_BY_CGROUP};
+/* The keys the hour tier keeps group rows of: the cgroup keys (schema
+ * 16) and the user (schema 17). */
+static const int group_keys[] = {PH_Q_BY_UNIT, PH_Q_BY_SLICE, PH_Q_BY_CONTAINER, PH_Q_BY_CGROUP, PH_Q_BY_USER};
 #define NGROUP_KEYS ((int)PH_ARRAY_LEN(group_keys))
 
 /* One app or group row: a's figures into st's parameters 3.. (the same
@@ -94,7 +95,7 @@ static int put_group_row(sqlite3_stmt *st, const ph_agg *a)
 }
 
 /* Write bucket b of tier t from an engine result, with its done mark; with
- * `groups` (the hour tier) also the group rows of each cgroup key from the
+ * `groups` (the hour tier) also the group rows of each grouping key from the
  * engine's answer grouped by it. */
 static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result *res, const ph_result *groups,
                         char *err, size_t errlen)

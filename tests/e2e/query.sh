@@ -122,6 +122,29 @@ check "query: peak agrees with top --mem" [ "$peak_top" = "$peak_peak" ]
 tiers=$("$PROCHIST" top $W | jq -r '[.tiers[].tier] | unique | join(",")')
 check "query: a 6 h window is answered from rollups" [ "$tiers" != raw ]
 
+# Users over days: the hour tier's user rows (schema 17) answer, with the
+# counters the process rows give (the same database with user rows turned
+# off answers from its process rows) and a memory peak and most alive at
+# once at least theirs (taken at minute ends, not hour ends).
+udb="$TMP/users.db"
+"$GEN" "$udb" --hours 60 --alive 30 --busy 4 --churn 0.2 --interval 30 --seed 5 --start 1795132800 >/dev/null
+cp "$udb" "$TMP/users-proc.db"
+sqlite3 "$TMP/users-proc.db" "delete from meta where key = 'user_hour_from'"
+UW="--utc --since 2026-11-20T12:00Z --until 2026-11-22T12:00Z --format json"
+"$PROCHIST" top --by user --db "$udb" $UW --explain >"$TMP/u-rows.json" 2>"$TMP/u-plan"
+"$PROCHIST" top --by user --db "$TMP/users-proc.db" $UW --explain >"$TMP/u-proc.json" 2>"$TMP/u-proc-plan"
+check "query: top --by user over two days reads the user rows" \
+    sh -c 'grep -q "group_hour" "$1" && grep -q "proc_hour" "$2" && ! grep -q "group_hour" "$2"' sh "$TMP/u-plan" "$TMP/u-proc-plan"
+got=$(jq -c --slurpfile p "$TMP/u-proc.json" '[.rows[] as $r | ($p[0].rows[] | select(.uid == $r.uid)) as $q |
+        ($r.cpu_s == $q.cpu_s and $r.disk_read_bytes == $q.disk_read_bytes and
+         $r.disk_write_bytes == $q.disk_write_bytes and $r.mem_peak_bytes >= $q.mem_peak_bytes and
+         $r.most_alive_at_once >= $q.most_alive_at_once)] | [length, all]' "$TMP/u-rows.json")
+check "query: user rows give the process rows' counters, a peak at least theirs ($got)" \
+    [ "$got" = "[2,true]" ] && [ "$(jq '.rows | length' "$TMP/u-proc.json")" = 2 ]
+pk=$("$PROCHIST" peak --by user --db "$udb" $UW | jq -c '[.rows[] | .mem_peak_bytes]')
+tk=$(jq -c '[.rows[] | .mem_peak_bytes] | sort | reverse' "$TMP/u-rows.json")
+check "query: peak --by user agrees with top --by user ($pk)" [ "$pk" = "$tk" ]
+
 # Bad input: one line, exit 2 for usage, 1 for runtime.
 capture "$PROCHIST" show --db "$db"
 check "query: show without a target is a usage error" [ "$rc" -eq 2 ]

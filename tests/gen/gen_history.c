@@ -25,7 +25,7 @@ int main(int argc, char **argv)
     ph_store *s;
     char err[512];
     ph_gen_defaults(&o);
-    if (argc < 2) {
+    if (argc < 2 || argv[1][0] == '-') { /* "--help" is not a database to write */
         fprintf(stderr, "usage: gen-history DB [--days D] [--hours H] [--alive N] [--busy N] [--churn X]"
                         " [--interval S] [--retain SPEC] [--no-maintain] [--seed N] [--power]\n");
         return 2;

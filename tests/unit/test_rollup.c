@@ -560,9 +560,10 @@ TEST(app_buckets_are_one_query_per_window)
     }
 }
 
-/* The hour tier's group rows (schema 16) say what the minute rows say:
- * for windows of whole hours, each cgroup key's groups from the group rows
- * (the fast path of `top --by unit` over a month) have the counters, the
+/* The hour tier's group rows (schemas 16 and 17) say what the minute rows
+ * say: for windows of whole hours, the groups of each cgroup key and of the
+ * user from the group rows (the fast path of `top --by unit` and `top --by
+ * user` over a month) have the counters, the
  * memory peak and the most alive at once of the query engine's grouping of
  * the minute rows; and the counters of the raw rows. */
 static const ph_agg *by_key(const ph_result *r, const char *key)
@@ -581,7 +582,8 @@ TEST(group_rows_agree_with_the_minute_rows)
         return;
     CHECK(q1(s, "SELECT count(DISTINCT key) FROM group_hour WHERE dim = 'unit'") > 2);
     CHECK(q1(s, "SELECT count(DISTINCT key) FROM group_hour WHERE dim = 'container'") > 1);
-    CHECK_I(q1(s, "SELECT count(DISTINCT dim) FROM group_hour"), 4);
+    CHECK(q1(s, "SELECT count(DISTINCT key) FROM group_hour WHERE dim = 'user'") > 1);
+    CHECK_I(q1(s, "SELECT count(DISTINCT dim) FROM group_hour"), 5);
     int compared = 0;
     compare_group_rows(s, ph_floor_to(o.start_ns, HOUR) + HOUR, &compared);
     CHECK(compared > 20);
@@ -616,11 +618,11 @@ static void compare_group_rows(ph_store *s, int64_t t0, int *compared)
         {t0 + HOUR, t0 + 5 * HOUR}, /* across a sleep gap (the first history) */
         {t0 + 2 * HOUR, t0 + 3 * HOUR},
     };
-    static const int keys[] = {PH_Q_BY_UNIT, PH_Q_BY_SLICE, PH_Q_BY_CONTAINER, PH_Q_BY_CGROUP};
+    static const int keys[] = {PH_Q_BY_UNIT, PH_Q_BY_SLICE, PH_Q_BY_CONTAINER, PH_Q_BY_CGROUP, PH_Q_BY_USER};
     for (size_t w = 0; w < PH_ARRAY_LEN(win); w++) {
         for (size_t k = 0; k < PH_ARRAY_LEN(keys); k++) {
             ph_result fast, min, raw;
-            CHECK_I(q_group_rows_cover(s, PH_TIER_HOUR, win[w].from), 1);
+            CHECK_I(q_group_rows_cover(s, PH_TIER_HOUR, win[w].from, keys[k]), 1);
             CHECK_I(q_app_segment(s, PH_TIER_HOUR, win[w].from, win[w].to, keys[k], &fast, err, sizeof err), 0);
             CHECK_I((int)fast.nprocs, 0); /* no process row was read */
             CHECK_I(q_replay(s, PH_TIER_MINUTE, win[w].from, win[w].to, 0, PH_APP_METRICS, keys[k], NULL, NULL,
