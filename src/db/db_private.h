@@ -102,6 +102,9 @@ struct ph_store {
     /* The process row last written already gone (ph_proc_info.gone), 0 none:
      * its proc_gone has nothing left to update. */
     int64_t born_gone;
+    /* ts_ns of the newest sample this handle wrote; 0 none yet (the first
+     * sample compares with the rollup marks: see rewind_rollups). */
+    int64_t last_ts;
     struct ph_cgstore *cg; /* src/db/cgroup.c's statements */
     /* store_apps.c: app totals, and the app of each process. */
     ph_imap proc_app;     /* proc id -> index in apps */

@@ -10,9 +10,12 @@
  *                            deleted): queries use minutes there;
  *   minute_pruned_to         the same for minute rows (queries use hours).
  *
- * ROLLUP. A bucket is closed when a sample (minute) or a minute bucket (hour)
- * exists after its end: samples are written in time order, so nothing more
- * can land in it. Minutes are rolled up 10 at a time, in one pass over the
+ * ROLLUP. A bucket is closed when the newest sample written (minute) or the
+ * minute mark (hour) is past its end: samples are written in time order, so
+ * nothing more can land in it. When the wall clock steps back they are not:
+ * the store moves the done marks back to the bucket a sample lands in
+ * (src/db/store_sample.c, rewind_rollups), and those buckets are rolled up
+ * again, whole. Minutes are rolled up 10 at a time, in one pass over the
  * raw rows (the pass must start at a raw keyframe, up to 10 minutes back). Each closed bucket is aggregated by the window engine of
  * src/db/query.c over the finer tier (the same code that answers queries, so
  * the tiers agree by construction), and written with the done mark in ONE
@@ -255,8 +258,11 @@ static void free_batch(batch *bt)
  * of the last rolled-up minute bucket (hours). 1, 0 none yet, -1 error. */
 static int finer_end(ph_store *s, enum ph_tier t, int64_t *newest)
 {
+    /* The newest sample written, not the latest time: after the wall clock
+     * stepped back, samples from before the step lie ahead of the ones
+     * being written, and must not close the buckets these land in. */
     if (ph_tiers[t].from == PH_TIER_RAW)
-        return ph_sql_int(ph_store_db(s), "SELECT max(ts_ns) FROM sample", 0, newest);
+        return ph_sql_int(ph_store_db(s), "SELECT ts_ns FROM sample ORDER BY sample DESC LIMIT 1", 0, newest);
     return ph_meta_get_int(s, (enum ph_meta_key)ph_tiers[ph_tiers[t].from].done_key, newest);
 }
 

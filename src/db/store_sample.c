@@ -8,6 +8,7 @@
  * Contract: include/ph_store.h.
  */
 #include "db_private.h"
+#include "ph_time.h"
 #include "ph_util.h"
 
 #include <stdio.h>
@@ -351,8 +352,50 @@ ph_sink ph_store_sink(ph_store_tick *t)
     return s;
 }
 
+/*
+ * A wall clock stepped back (an RTC in local time corrected at boot, NTP
+ * after a clock set ahead, a VM resumed): a sample lands at or before
+ * samples already written, maybe in a bucket the rollup has closed and
+ * written (the rollup closes a bucket once a sample exists after it). Its
+ * rows would then never be rolled up, and retention would drop them with
+ * the raw tier. So the done marks are moved back to the bucket it lands in:
+ * that bucket, and those after, are rolled up again (their rows are
+ * replaced whole: a bucket is rolled up from every row it holds). Only
+ * where the finer tier still holds every row of the bucket: a bucket whose
+ * raw rows retention already took keeps its rollup row, and the sample's
+ * raw rows answer queries while they are kept (the rollup's marks say
+ * where each tier answers). 0 or -1.
+ */
+static int rewind_rollups(ph_store *s, int64_t ts)
+{
+    static const struct {
+        enum ph_meta_key done, finer_pruned;
+        int64_t width;
+    } tier[] = {{PH_META_MINUTE_DONE, PH_META_RAW_PRUNED_TO, 60 * PH_NS_PER_SEC},
+                {PH_META_HOUR_DONE, PH_META_MINUTE_PRUNED_TO, 3600 * PH_NS_PER_SEC}};
+    /* The minute bucket (b, b + 60 s] holding ts, and the hour bucket
+     * holding that minute bucket's end. */
+    int64_t end = ts;
+    for (size_t i = 0; i < PH_ARRAY_LEN(tier); i++) {
+        int64_t done, pruned = INT64_MIN, b = ph_floor_to(end - 1, tier[i].width);
+        int have = ph_meta_get_int(s, tier[i].done, &done);
+        if (have < 0 || ph_meta_get_int(s, tier[i].finer_pruned, &pruned) < 0)
+            return -1;
+        if (have != 1 || done <= b || b < pruned)
+            return 0;
+        if (ph_meta_set_int(s, tier[i].done, b) < 0)
+            return -1;
+        end = b + tier[i].width; /* the bucket's end, in the next tier's bucket */
+    }
+    return 0;
+}
+
 int ph_store_add_sample(ph_store *s, const ph_sample_row *r)
 {
+    if ((s->last_ts == 0 || r->ts_ns <= s->last_ts) && rewind_rollups(s, r->ts_ns) < 0)
+        return -1;
+    if (r->ts_ns > s->last_ts)
+        s->last_ts = r->ts_ns;
     sqlite3_stmt *st = s->ins_sample;
     sqlite3_bind_int64(st, 1, r->sample);
     sqlite3_bind_int64(st, 2, r->ts_ns);

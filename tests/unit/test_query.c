@@ -3,6 +3,7 @@
 
 #include "ph_query.h"
 #include "ph_qcmd.h"
+#include "ph_rollup.h"
 #include "ph_store.h"
 
 #include <stdlib.h>
@@ -399,5 +400,69 @@ TEST(explain_names_tier_table_and_rows)
         CHECK(strstr(buf, "plan: raw ") != NULL && strstr(buf, "sample JOIN proc_sample") != NULL);
         CHECK(strstr(buf, ", 3 rows") != NULL);
     }
+    ph_store_close(d.s);
+}
+
+/* The wall clock steps ahead for a few samples, then back (an RTC in local
+ * time, NTP correcting a clock set ahead): the samples written after the
+ * step back land in minutes the rollup already closed and wrote. Every
+ * one of them still counts, in every tier, once the rollups ran: a window
+ * over everything has all the CPU written, the stretch after the step back
+ * its own, and the minute tier agrees with the raw rows. */
+TEST(a_clock_step_back_loses_no_sample)
+{
+    db d;
+    ph_result res;
+    char err[256] = "";
+    ph_retention keep;
+    ph_maint_stats ms;
+    ph_retention_default(&keep);
+    db_open(&d);
+    int64_t a = db_proc(&d, 10, "a", "A");
+    int64_t total = 0, after = 0, sec = 0, boot = 0;
+    /* 20 minutes at 5 s, maintained after each sample as the recorder does */
+    for (int i = 0; i < 240; i++, sec += 5) {
+        r row[] = {{a, 100, 1000, -1}};
+        db_sample(&d, sec, i % 120 == 0, row, 1, NULL, 0);
+        total += 100;
+        CHECK_I(ph_maintain(d.s, &keep, T0 + sec * S, 10, 5000, &ms, err, sizeof err), 0);
+    }
+    /* three samples an hour ahead */
+    boot = sec;
+    for (int i = 0; i < 3; i++) {
+        r row[] = {{a, 7, 1000, -1}};
+        db_sample(&d, 3600 + boot + 5 * i, i == 0, row, 1, NULL, 0);
+        total += 7;
+        CHECK_I(ph_maintain(d.s, &keep, T0 + (3600 + boot + 5 * i) * S, 10, 5000, &ms, err, sizeof err), 0);
+    }
+    /* back: 30 more minutes from where the clock was */
+    sec = boot + 15;
+    for (int i = 0; i < 360; i++, sec += 5) {
+        r row[] = {{a, 1000, 1000, -1}};
+        db_sample(&d, sec, i % 120 == 0, row, 1, NULL, 0);
+        total += 1000;
+        after += 1000;
+        CHECK_I(ph_maintain(d.s, &keep, T0 + sec * S, 10, 5000, &ms, err, sizeof err), 0);
+    }
+    /* everything (the hour-ahead samples included) */
+    CHECK_I(ph_query_window(d.s, T0 - S, T0 + (sec + 3600) * S, &res, err, sizeof err), 0);
+    const ph_agg *p = find(res.procs, res.nprocs, "a");
+    CHECK(p != NULL);
+    if (p)
+        CHECK_I(ph_agg_get(p, PH_M_CPU_USER_NS, 0), total);
+    ph_result_free(&res);
+    /* the stretch after the step back, on minute boundaries: its own CPU
+     * from the minute rows, as from the raw rows */
+    int64_t from = T0 + 30 * 60 * S, to = T0 + 48 * 60 * S, raw_sum = 0;
+    for (int64_t t = boot + 15, k = 0; k < 360; k++, t += 5)
+        if (T0 + t * S > from && T0 + t * S <= to)
+            raw_sum += 1000;
+    CHECK_I(ph_query_tier(d.s, PH_TIER_MINUTE, from, to, &res, err, sizeof err), 0);
+    p = find(res.procs, res.nprocs, "a");
+    CHECK(p != NULL);
+    if (p)
+        CHECK_I(ph_agg_get(p, PH_M_CPU_USER_NS, 0), raw_sum);
+    ph_result_free(&res);
+    CHECK(after > raw_sum);
     ph_store_close(d.s);
 }
