@@ -63,6 +63,8 @@ static int apps_exec(int argc, char **argv)
     int empty = r.win.samples == 0 ? ph_qno_data(&o, o.since_ns, o.until_ns) != 0 : 0;
     ph_agg *all, *rows;
     size_t n = ph_group(&o, &r, NULL, &all);
+    if (empty)
+        n = 0; /* memory carried in from before the window is not a sighting in it */
     n = ph_agg_top(all, n, (size_t)o.limit, cmp_seen, &rows);
     if (!empty)
         empty = ph_qname_missed(&o, n);

@@ -68,6 +68,8 @@ static int peak_exec(int argc, char **argv)
     int empty = r.win.samples == 0 ? ph_qno_data(&o, o.since_ns, o.until_ns) != 0 : 0;
     ph_agg *all, *rows;
     size_t n = ph_group(&o, &r, NULL, &all);
+    if (empty)
+        n = 0; /* memory carried in from before the window is not a peak in it */
     n = ph_agg_top(all, n, (size_t)o.limit, cmp_peak, &rows);
     if (!empty)
         empty = ph_qname_missed(&o, n);

@@ -469,6 +469,8 @@ static int top_exec(int argc, char **argv)
 
     ph_agg *all, *rows;
     size_t nall = ph_group(&o.q, &r, NULL, &all);
+    if (empty)
+        nall = 0; /* memory carried in from before the window is not a row of it */
     int64_t *keys = ph_xcalloc(nall + 1, sizeof *keys);
     for (size_t i = 0; i < nall; i++)
         keys[i] = ph_qmetric_value(o.metric, &all[i], o.q.children);

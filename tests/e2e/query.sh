@@ -122,6 +122,17 @@ check "query: peak agrees with top --mem" [ "$peak_top" = "$peak_peak" ]
 tiers=$("$PROCHIST" top $W | jq -r '[.tiers[].tier] | unique | join(",")')
 check "query: a 6 h window is answered from rollups" [ "$tiers" != raw ]
 
+# A window just after the recording ends holds no sample: the memory its
+# processes carried in is no row of it (every command, JSON and CSV).
+A="--db $db --utc --since 2026-11-20T08:00:30Z --until 2026-11-20T08:02:00Z"
+for args in "top" "top --by process" "top --by user" "peak" "peak --by process" "apps" "apps --by process"; do
+    capture "$PROCHIST" $args $A --format json
+    got="$rc $(jq '.rows | length' "$TMP/out")"
+    capture "$PROCHIST" $args $A --format csv
+    got="$got $rc $(wc -l <"$TMP/out")"
+    check "query: '$args' after the recording ends: no rows ($got)" [ "$got" = "1 0 1 1" ]
+done
+
 # Users over days: the hour tier's user rows (schema 17) answer, with the
 # counters the process rows give (the same database with user rows turned
 # off answers from its process rows) and a memory peak and most alive at
