@@ -356,15 +356,18 @@ ph_sink ph_store_sink(ph_store_tick *t)
  * A wall clock stepped back (an RTC in local time corrected at boot, NTP
  * after a clock set ahead, a VM resumed): a sample lands at or before
  * samples already written, maybe in a bucket the rollup has closed and
- * written (the rollup closes a bucket once a sample exists after it). Its
- * rows would then never be rolled up, and retention would drop them with
- * the raw tier. So the done marks are moved back to the bucket it lands in:
- * that bucket, and those after, are rolled up again (their rows are
- * replaced whole: a bucket is rolled up from every row it holds). Only
- * where the finer tier still holds every row of the bucket: a bucket whose
- * raw rows retention already took keeps its rollup row, and the sample's
- * raw rows answer queries while they are kept (the rollup's marks say
- * where each tier answers). 0 or -1.
+ * written (the rollup closes a bucket once a sample written is past it).
+ * Its rows would then never be rolled up, and retention would drop them
+ * with the raw tier. So the done marks move back to the bucket it lands in:
+ * that bucket and those after are rolled up again (a bucket is rolled up
+ * whole, from every row it holds, and its rows replaced).
+ *
+ * When the clock was ahead by more than the finer tier's retention, that
+ * tier was pruned up to a time past the sample: the bucket it lands in lost
+ * its older rows to retention (they are in its rollup row), so it keeps that
+ * row (the new sample's rows in it are not counted: at most one bucket's),
+ * and the pruned mark moves back to the bucket's end: every finer row after
+ * it is one written since the step. 0 or -1.
  */
 static int rewind_rollups(ph_store *s, int64_t ts)
 {
@@ -373,19 +376,26 @@ static int rewind_rollups(ph_store *s, int64_t ts)
         int64_t width;
     } tier[] = {{PH_META_MINUTE_DONE, PH_META_RAW_PRUNED_TO, 60 * PH_NS_PER_SEC},
                 {PH_META_HOUR_DONE, PH_META_MINUTE_PRUNED_TO, 3600 * PH_NS_PER_SEC}};
-    /* The minute bucket (b, b + 60 s] holding ts, and the hour bucket
+    /* The minute bucket (b, b + 60 s] holding ts, then the hour bucket
      * holding that minute bucket's end. */
-    int64_t end = ts;
+    int64_t at = ts;
     for (size_t i = 0; i < PH_ARRAY_LEN(tier); i++) {
-        int64_t done, pruned = INT64_MIN, b = ph_floor_to(end - 1, tier[i].width);
+        int64_t done, pruned = INT64_MIN, b = ph_floor_to(at - 1, tier[i].width);
         int have = ph_meta_get_int(s, tier[i].done, &done);
         if (have < 0 || ph_meta_get_int(s, tier[i].finer_pruned, &pruned) < 0)
             return -1;
-        if (have != 1 || done <= b || b < pruned)
+        if (have != 1 || done <= b)
             return 0;
+        at = b + tier[i].width; /* the bucket's end, in the next tier's bucket */
+        if (b < pruned) { /* its older finer rows are gone: keep its rollup row */
+            b = at;
+            if (ph_meta_set_int(s, tier[i].finer_pruned, b) < 0)
+                return -1;
+            if (done <= b)
+                return 0;
+        }
         if (ph_meta_set_int(s, tier[i].done, b) < 0)
             return -1;
-        end = b + tier[i].width; /* the bucket's end, in the next tier's bucket */
     }
     return 0;
 }

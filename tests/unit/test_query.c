@@ -5,8 +5,10 @@
 #include "ph_qcmd.h"
 #include "ph_rollup.h"
 #include "ph_store.h"
+#include "ph_time.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #define S 1000000000LL
 #define T0 (1795700000LL * S)
@@ -409,7 +411,29 @@ TEST(explain_names_tier_table_and_rows)
  * one of them still counts, in every tier, once the rollups ran: a window
  * over everything has all the CPU written, the stretch after the step back
  * its own, and the minute tier agrees with the raw rows. */
+static void clock_step_back(int64_t ahead_s, int64_t *counted, int64_t *written, int64_t *after_raw,
+                            int64_t *after_minute, int64_t *first_bucket_new);
+
 TEST(a_clock_step_back_loses_no_sample)
+{
+    /* ahead an hour: every sample counts, and the minute tier has the
+     * stretch after the step back as the raw rows do */
+    int64_t counted, written, raw, minute, first;
+    clock_step_back(3600, &counted, &written, &raw, &minute, &first);
+    CHECK_I(counted, written);
+    CHECK_I(minute, raw);
+    CHECK(raw > 0);
+    /* ahead 3 days, past the raw tier's 2: retention pruned the raw rows of
+     * the present (after rolling them up). Only the new samples of the
+     * bucket the step back lands in are not counted; the rest is. */
+    clock_step_back(3 * 86400, &counted, &written, &raw, &minute, &first);
+    CHECK_I(counted, written - first);
+    CHECK(first > 0 && first <= 12 * 1000);
+    CHECK_I(minute, raw);
+}
+
+static void clock_step_back(int64_t ahead_s, int64_t *counted, int64_t *written, int64_t *after_raw,
+                            int64_t *after_minute, int64_t *first_bucket_new)
 {
     db d;
     ph_result res;
@@ -419,7 +443,7 @@ TEST(a_clock_step_back_loses_no_sample)
     ph_retention_default(&keep);
     db_open(&d);
     int64_t a = db_proc(&d, 10, "a", "A");
-    int64_t total = 0, after = 0, sec = 0, boot = 0;
+    int64_t total = 0, after = 0, sec = 0, boot = 0, first = 0;
     /* 20 minutes at 5 s, maintained after each sample as the recorder does */
     for (int i = 0; i < 240; i++, sec += 5) {
         r row[] = {{a, 100, 1000, -1}};
@@ -427,42 +451,49 @@ TEST(a_clock_step_back_loses_no_sample)
         total += 100;
         CHECK_I(ph_maintain(d.s, &keep, T0 + sec * S, 10, 5000, &ms, err, sizeof err), 0);
     }
-    /* three samples an hour ahead */
+    /* three samples ahead, maintained at that time */
     boot = sec;
     for (int i = 0; i < 3; i++) {
         r row[] = {{a, 7, 1000, -1}};
-        db_sample(&d, 3600 + boot + 5 * i, i == 0, row, 1, NULL, 0);
+        db_sample(&d, ahead_s + boot + 5 * i, i == 0, row, 1, NULL, 0);
         total += 7;
-        CHECK_I(ph_maintain(d.s, &keep, T0 + (3600 + boot + 5 * i) * S, 10, 5000, &ms, err, sizeof err), 0);
+        CHECK_I(ph_maintain(d.s, &keep, T0 + (ahead_s + boot + 5 * i) * S, 10, 5000, &ms, err, sizeof err), 0);
     }
     /* back: 30 more minutes from where the clock was */
     sec = boot + 15;
+    int64_t b0 = (T0 + sec * S - 1) / (60 * S) * (60 * S); /* the minute bucket it lands in */
     for (int i = 0; i < 360; i++, sec += 5) {
         r row[] = {{a, 1000, 1000, -1}};
         db_sample(&d, sec, i % 120 == 0, row, 1, NULL, 0);
         total += 1000;
         after += 1000;
+        if (T0 + sec * S <= b0 + 60 * S)
+            first += 1000;
         CHECK_I(ph_maintain(d.s, &keep, T0 + sec * S, 10, 5000, &ms, err, sizeof err), 0);
     }
-    /* everything (the hour-ahead samples included) */
-    CHECK_I(ph_query_window(d.s, T0 - S, T0 + (sec + 3600) * S, &res, err, sizeof err), 0);
+    /* everything (the samples ahead included) */
+    CHECK_I(ph_query_window(d.s, T0 - S, T0 + (sec + ahead_s) * S, &res, err, sizeof err), 0);
     const ph_agg *p = find(res.procs, res.nprocs, "a");
     CHECK(p != NULL);
-    if (p)
-        CHECK_I(ph_agg_get(p, PH_M_CPU_USER_NS, 0), total);
+    *counted = p ? ph_agg_get(p, PH_M_CPU_USER_NS, 0) : -1;
+    *written = total;
+    *first_bucket_new = first;
     ph_result_free(&res);
-    /* the stretch after the step back, on minute boundaries: its own CPU
-     * from the minute rows, as from the raw rows */
-    int64_t from = T0 + 30 * 60 * S, to = T0 + 48 * 60 * S, raw_sum = 0;
+    /* the stretch after the step back, on minute boundaries (rolled up
+     * by now: minutes go in runs of 10): its own CPU from the minute rows,
+     * as from the raw rows */
+    int64_t from = (T0 + 25 * 60 * S) / (60 * S) * (60 * S), to = (T0 + 38 * 60 * S) / (60 * S) * (60 * S);
+    int64_t raw_sum = 0;
     for (int64_t t = boot + 15, k = 0; k < 360; k++, t += 5)
         if (T0 + t * S > from && T0 + t * S <= to)
             raw_sum += 1000;
     CHECK_I(ph_query_tier(d.s, PH_TIER_MINUTE, from, to, &res, err, sizeof err), 0);
     p = find(res.procs, res.nprocs, "a");
     CHECK(p != NULL);
-    if (p)
-        CHECK_I(ph_agg_get(p, PH_M_CPU_USER_NS, 0), raw_sum);
+    *after_minute = p ? ph_agg_get(p, PH_M_CPU_USER_NS, 0) : -1;
+    *after_raw = raw_sum;
     ph_result_free(&res);
     CHECK(after > raw_sum);
     ph_store_close(d.s);
+    unlink(d.path);
 }
