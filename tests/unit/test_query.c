@@ -414,7 +414,7 @@ TEST(explain_names_tier_table_and_rows)
 static void clock_step_back(int64_t ahead_s, int64_t *counted, int64_t *written, int64_t *after_raw,
                             int64_t *after_minute, int64_t *first_bucket_new);
 
-TEST(a_clock_step_back_loses_no_sample)
+TEST(a_clock_step_back_keeps_the_samples_after_it)
 {
     /* ahead an hour: every sample counts, and the minute tier has the
      * stretch after the step back as the raw rows do */
