@@ -1033,8 +1033,10 @@ static void span_text(int64_t ns, char *buf, size_t len)
         snprintf(buf, len, "%lld hour%s", (long long)(s / 3600), s == 3600 ? "" : "s");
     else if (s >= 3600)
         snprintf(buf, len, "%.1f hours", (double)s / 3600);
-    else
+    else if (s >= 60)
         snprintf(buf, len, "%lld min", (long long)(s / 60));
+    else /* a window under a minute read "(0 min)" */
+        snprintf(buf, len, "%lld s", (long long)s);
 }
 
 /* The answer first: who used the most CPU and memory, and whether the

@@ -302,6 +302,9 @@ db="$TMP/gen.db"
 W="--db $db --utc --since 2026-11-20T01:00Z --until 2026-11-20T07:00Z"
 if "$PROCHIST" report $W -o "$TMP/gen.html" 2>"$TMP/err"; then ok "report: generated 6 h window writes a page"; else
     fail "report: generated 6 h window writes a page" "$(cat "$TMP/err")"; fi
+# A window under a minute says its length in seconds (it read "(0 min)").
+"$PROCHIST" report --db "$db" --utc --since 2026-11-20T01:00:00Z --until 2026-11-20T01:00:30Z -o "$TMP/short.html" 2>/dev/null
+check "report: a 30 s window is '(30 s)' long" grep -q "(30 s)" "$TMP/short.html"
 "$PROCHIST" top $W --format json -n 100000 >"$TMP/top.json"
 if py totals "$TMP/gen.html" "$TMP/top.json"; then ok "report: totals equal top --format json ($(cat "$TMP/py.out"))"
 else fail "report: totals equal top --format json" "$(cat "$TMP/py.out")"; fi
