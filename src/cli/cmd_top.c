@@ -523,6 +523,8 @@ const ph_cmd ph_cmd_top = {
     0,
     "Show the apps, processes, users or units that used the most in a time window.",
     top_opts_decl,
-    "  MAX ALIVE (JSON most_alive_at_once): most processes of the group alive at one sample\n",
+    "  MAX ALIVE (JSON most_alive_at_once): most processes of the group alive at one sample\n"
+    "  CPU% (JSON cpu_pct): CPU time over the time the samples cover (JSON covered_s), in % of\n"
+    "  one core: 200% is two cores busy; a window the recorder covered in part counts only that part\n",
     top_exec,
 };
