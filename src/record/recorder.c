@@ -162,17 +162,25 @@ typedef struct rec {
  */
 /*
  * Can users other than its owner replace files in this directory? World-
- * writable, unless sticky (there only a file's owner may remove or rename
- * it): any sticky directory when any_sticky, else only one of ours (the
- * textfile is renamed over a name another user may hold). Says so in err.
+ * or group-writable (a group's other members are other users; whether it
+ * has any is not asked: kept simple, the owner can chmod g-w), unless
+ * sticky (there only a file's owner may remove or rename it): any sticky
+ * directory when any_sticky, else only one of ours (the textfile is renamed
+ * over a name another user may hold). Says so in err, and what to do.
  */
 static int dir_open_to_others(const struct stat *st, int any_sticky, const char *what, const char *dir, char *err,
                               size_t errlen)
 {
-    if (!(st->st_mode & S_IWOTH) || ((st->st_mode & S_ISVTX) && (any_sticky || st->st_uid == geteuid())))
+    if (!(st->st_mode & (S_IWOTH | S_IWGRP)) ||
+        ((st->st_mode & S_ISVTX) && (any_sticky || st->st_uid == geteuid())))
         return 0;
-    ph_fmt(err, errlen, "%s %s is writable by other users (mode %03o): refused; "
-           "use a directory only its owner can write", what, dir, (unsigned)(st->st_mode & 07777));
+    if (st->st_mode & S_IWOTH)
+        ph_fmt(err, errlen, "%s %s is writable by other users (mode %03o): refused; "
+               "use a directory only its owner can write", what, dir, (unsigned)(st->st_mode & 07777));
+    else
+        ph_fmt(err, errlen, "%s %s is writable by other users (its group; mode %03o): refused; "
+               "use a directory only its owner can write (chmod g-w %s)", what, dir, (unsigned)(st->st_mode & 07777),
+               dir);
     return 1;
 }
 

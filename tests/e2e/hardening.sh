@@ -372,6 +372,17 @@ check "dir: ... and creates nothing there" [ -z "$(ls -A "$TMP/ww")" ]
 chmod 1777 "$TMP/ww"
 capture "$P" record --db "$TMP/ww/d.db" --count 1 --quiet
 check "dir: a sticky one (like /tmp) is allowed" [ "$rc" -eq 0 ]
+# Group-writable is writable by other users too (the group's members).
+mkdir "$TMP/gw"
+chmod 2775 "$TMP/gw"
+capture "$P" record --db "$TMP/gw/g.db" --count 1
+yes grep -qF "database directory $TMP/gw is writable by other users (its group; mode 2775): refused; use a directory only its owner can write (chmod g-w $TMP/gw)" "$TMP/err"
+check "dir: record refuses a group-writable database directory in one line saying what to do" \
+    [ "$rc" -eq 1 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+check "dir: ... and creates nothing there" [ -z "$(ls -A "$TMP/gw")" ]
+chmod g-w "$TMP/gw"
+capture "$P" record --db "$TMP/gw/g.db" --count 1 --quiet
+check "dir: ... after chmod g-w it is used" [ "$rc" -eq 0 -a -f "$TMP/gw/g.db" ]
 
 # ---- paths SQLite cannot open are refused before anything is created ----
 mkdir "$TMP/lp"
