@@ -384,6 +384,28 @@ chmod g-w "$TMP/gw"
 capture "$P" record --db "$TMP/gw/g.db" --count 1 --quiet
 check "dir: ... after chmod g-w it is used" [ "$rc" -eq 0 -a -f "$TMP/gw/g.db" ]
 
+# The directory deleted and made again, open to all, while a recorder
+# writes there: it stops in one line, as a recorder started there would be
+# refused, and makes nothing there (not the lock, not a database). The old
+# one is moved away whole (an rm -rf could race a new file of the recorder
+# into it) and the new one made 0777 beside and moved in, so the recorder
+# never sees it with another mode.
+mkdir "$TMP/kd"
+db="$TMP/kd/k.db"
+"$P" record --db "$db" --interval 0.1 >"$TMP/kd.log" 2>&1 &
+rec=$!
+wait_samples "$db" 1
+mkdir -m 0777 "$TMP/kd.new"
+mv "$TMP/kd" "$TMP/kd.old"
+mv "$TMP/kd.new" "$TMP/kd"
+yes wait_for "$TMP/kd.log" "k.db was removed or replaced while recording, and database directory $TMP/kd is writable by other users (mode 777): refused; use a directory only its owner can write; stopping this recorder" 600
+check "dir: a recorder whose directory is made again open to all stops with one line" [ $v -eq 0 ]
+[ $v -eq 0 ] || { kill -TERM $rec 2>/dev/null; sed 's/^/#   /' "$TMP/kd.log"; }
+wait $rec
+rc=$?
+check "dir: ... exits 1" [ "$rc" -eq 1 ]
+check "dir: ... and wrote nothing into the new directory" [ -z "$(ls -A "$TMP/kd")" ]
+
 # ---- paths SQLite cannot open are refused before anything is created ----
 mkdir "$TMP/lp"
 c100=$(printf "%0100d" 0 | tr 0 d)
