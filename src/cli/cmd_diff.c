@@ -181,8 +181,19 @@ static int diff_exec(int argc, char **argv)
     const ph_qmetric *m = ph_qmetric_find(o.sort ? o.sort : "cpu");
     int64_t b0, b1;
     if (vs) {
-        if (parse_range(vs, ph_now_wall_ns(), o.utc, &b0, &b1))
+        /* One clock reading for all the times of the command: --since and
+         * --until were read at one "now" (ph_qopts_finish) and --vs at a
+         * later one, so "--since 3m --vs 6m..3m" ended the before window
+         * a few microseconds after the after window began, and windows
+         * that only touch were said to overlap. Read again, at one now. */
+        int64_t now = ph_now_wall_ns();
+        if (ph_qtime("--since", o.since, now, o.utc, &o.since_ns) ||
+            ph_qtime("--until", o.until, now, o.utc, &o.until_ns) || parse_range(vs, now, o.utc, &b0, &b1))
             return PH_EXIT_USAGE;
+        if (o.until_ns <= o.since_ns) { /* as ph_qopts_finish, at this now */
+            ph_err("--until (%s) is not after --since (%s)", o.until, o.since);
+            return PH_EXIT_USAGE;
+        }
     } else { /* the same length just before */
         b1 = o.since_ns;
         b0 = o.since_ns - (o.until_ns - o.since_ns);

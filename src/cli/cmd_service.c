@@ -20,6 +20,7 @@
  * as it was invoked (/usr/local/bin/prochist, not the versioned Homebrew
  * Cellar path it links to, which an upgrade removes).
  */
+#define _DEFAULT_SOURCE /* realpath (glibc) */
 #include "ph_cmd.h"
 #include "ph_platform.h"
 #include "ph_util.h"
@@ -370,6 +371,86 @@ static int check_value(const char *what, const char *v)
     return 0;
 }
 
+/* "/tmp" or "/var/tmp" when path is one of them or under one, as written
+ * but with "//", "." and ".." taken out ("/srv/../tmp/x" is under /tmp);
+ * else NULL. */
+static const char *tmp_dir_of(const char *path)
+{
+    static const char *const tmps[] = {"/tmp", "/var/tmp"};
+    char norm[PH_PATH_MAX];
+    size_t len = 0;
+    for (const char *p = path; *p;) {
+        p += strspn(p, "/");
+        size_t n = strcspn(p, "/");
+        if (!n)
+            break;
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            while (len > 0 && norm[len - 1] != '/')
+                len--;
+            if (len > 0)
+                len--; /* the '/' before it */
+        } else if (!(n == 1 && p[0] == '.')) {
+            if (len + 1 + n >= sizeof norm)
+                return NULL; /* too long for a service path anyway */
+            norm[len++] = '/';
+            memcpy(norm + len, p, n);
+            len += n;
+        }
+        p += n;
+    }
+    norm[len] = '\0';
+    for (size_t i = 0; i < PH_ARRAY_LEN(tmps); i++) {
+        size_t t = strlen(tmps[i]);
+        if (strncmp(norm, tmps[i], t) == 0 && (norm[t] == '\0' || norm[t] == '/'))
+            return tmps[i];
+    }
+    return NULL;
+}
+
+/* The database's directory with symlinks resolved as far as it exists
+ * (what is still to be created is appended as written), into out; -1 when
+ * nothing of it resolves. */
+static int real_dir(const char *db, char *out, size_t len)
+{
+    char dir[PH_PATH_MAX], real[PATH_MAX];
+    char *cut;
+    if (ph_fmt(dir, sizeof dir, "%s", db) < 0 || !(cut = strrchr(dir, '/')))
+        return -1;
+    *cut = '\0';
+    for (;;) {
+        if (realpath(dir[0] ? dir : "/", real)) /* the rest of db, from its '/', as written */
+            return ph_fmt(out, len, "%s%s", strcmp(real, "/") == 0 ? "" : real, db + strlen(dir)) < 0 ? -1 : 0;
+        if (!dir[0] || (errno != ENOENT && errno != ENOTDIR) || !(cut = strrchr(dir, '/')))
+            return -1;
+        *cut = '\0';
+    }
+}
+
+/*
+ * A systemd unit has PrivateTmp=yes: the service gets /tmp and /var/tmp of
+ * its own, so a database there is one queries cannot see (and is gone at
+ * each restart). Refused before anything is written, by the path as given
+ * and (without --root, where the path is this system's) as it resolves,
+ * so a symlink into /tmp is caught too. PrivateTmp stays: the recorder
+ * needs no shared /tmp, and a private one keeps others' files out of its
+ * way. 0, or -1 after one line.
+ */
+static int check_private_tmp(const svc *s)
+{
+    char real[PH_PATH_MAX] = "";
+    const char *t = tmp_dir_of(s->db);
+    if (!t && !s->root && real_dir(s->db, real, sizeof real) == 0)
+        t = tmp_dir_of(real);
+    else
+        real[0] = '\0';
+    if (!t)
+        return 0;
+    ph_err("--db %s is under %s%s%s%s, which the systemd unit makes private to the service (PrivateTmp=yes): "
+           "queries would not see what it records; give a --db outside /tmp and /var/tmp",
+           s->db, t, real[0] ? " (it resolves to " : "", real, real[0] ? ")" : "");
+    return -1;
+}
+
 /* Same file (not a stale name of another copy)? */
 static int same_file(const char *a, const char *b)
 {
@@ -534,6 +615,11 @@ static int service_exec(int argc, char **argv)
         /* Everything that goes into the file, before anything is written. */
         if (check_value("the binary's path", s.exe) < 0 || check_value("--db", s.db) < 0 ||
             (s.launchd && check_value("the log path ($HOME)", s.log) < 0))
+            return PH_EXIT_USAGE;
+        /* The default path too, but not under --root: there it comes from
+         * this environment's $HOME (a build root, a test's), not the
+         * target's. */
+        if (!s.launchd && (dbopt || !s.root) && check_private_tmp(&s) < 0)
             return PH_EXIT_USAGE;
         ph_buf b = {0};
         if (s.launchd)

@@ -144,7 +144,8 @@ typedef struct rec {
     ino_t db_ino;
     int db_lost;          /* it was, and reopening failed (logged once) */
     int lock;             /* fd holding the flock on "<db>.lock" */
-    int fatal;            /* stop: another recorder took over the database */
+    int fatal;            /* stop: another recorder took over the database, or its
+                           * directory, made again, is open to other users */
     char uuid[128];
     int64_t boot_wall;
     int64_t stored;
@@ -162,17 +163,25 @@ typedef struct rec {
  */
 /*
  * Can users other than its owner replace files in this directory? World-
- * writable, unless sticky (there only a file's owner may remove or rename
- * it): any sticky directory when any_sticky, else only one of ours (the
- * textfile is renamed over a name another user may hold). Says so in err.
+ * or group-writable (a group's other members are other users; whether it
+ * has any is not asked: kept simple, the owner can chmod g-w), unless
+ * sticky (there only a file's owner may remove or rename it): any sticky
+ * directory when any_sticky, else only one of ours (the textfile is renamed
+ * over a name another user may hold). Says so in err, and what to do.
  */
 static int dir_open_to_others(const struct stat *st, int any_sticky, const char *what, const char *dir, char *err,
                               size_t errlen)
 {
-    if (!(st->st_mode & S_IWOTH) || ((st->st_mode & S_ISVTX) && (any_sticky || st->st_uid == geteuid())))
+    if (!(st->st_mode & (S_IWOTH | S_IWGRP)) ||
+        ((st->st_mode & S_ISVTX) && (any_sticky || st->st_uid == geteuid())))
         return 0;
-    ph_fmt(err, errlen, "%s %s is writable by other users (mode %03o): refused; "
-           "use a directory only its owner can write", what, dir, (unsigned)(st->st_mode & 07777));
+    if (st->st_mode & S_IWOTH)
+        ph_fmt(err, errlen, "%s %s is writable by other users (mode %03o): refused; "
+               "use a directory only its owner can write", what, dir, (unsigned)(st->st_mode & 07777));
+    else
+        ph_fmt(err, errlen, "%s %s is writable by other users (its group; mode %03o): refused; "
+               "use a directory only its owner can write (chmod g-w %s)", what, dir, (unsigned)(st->st_mode & 07777),
+               dir);
     return 1;
 }
 
@@ -208,10 +217,11 @@ static int open_textfile_dir(const char *dir, char *err, size_t errlen)
     return fd;
 }
 
-/* The database's directory, at start: one other users can write (and not
- * sticky) lets them replace the database or its side files. A sticky one
- * such as /tmp is allowed: there they can only add files, and the path
- * check refuses any of ours that another user put there first. */
+/* The database's directory, at start and before anything is made there
+ * again (check_db): one other users can write (and not sticky) lets them
+ * replace the database or its side files. A sticky one such as /tmp is
+ * allowed: there they can only add files, and the path check refuses any
+ * of ours that another user put there first. */
 static int check_db_dir(const char *db, char *err, size_t errlen)
 {
     char dir[PH_PATH_MAX];
@@ -358,12 +368,26 @@ static int relock(rec *r)
  * nobody can open again. Start a new one at the same path (a fresh tracker:
  * its process ids belonged to the old file), or, when that fails (a foreign
  * file there, a read-only directory), say so once and retry each sample.
- * The lock is taken again first, on every reopen.
+ * The lock is taken again first, on every reopen. Before either, the
+ * directory is checked as at start: deleted and made again by another user
+ * (mode 0777, theirs), it would let them replace what we write there, and
+ * a recorder started there would be refused; so this one stops, as the
+ * start does, instead of writing there.
  */
 static int check_db(rec *r)
 {
     struct stat st;
     int same = lstat(r->o->db_path, &st) == 0 && st.st_dev == r->db_dev && st.st_ino == r->db_ino;
+    if (!same || !lock_current(r)) {
+        char err[512];
+        if (check_db_dir(r->o->db_path, err, sizeof err) < 0) {
+            ph_log("%s was removed or replaced while recording, and %s; stopping this recorder", r->o->db_path,
+                   err);
+            r->fatal = 1;
+            r->db_lost = 1;
+            return -1;
+        }
+    }
     if (relock(r) < 0) {
         r->db_lost = 1;
         return -1;

@@ -372,6 +372,39 @@ check "dir: ... and creates nothing there" [ -z "$(ls -A "$TMP/ww")" ]
 chmod 1777 "$TMP/ww"
 capture "$P" record --db "$TMP/ww/d.db" --count 1 --quiet
 check "dir: a sticky one (like /tmp) is allowed" [ "$rc" -eq 0 ]
+# Group-writable is writable by other users too (the group's members).
+mkdir "$TMP/gw"
+chmod 2775 "$TMP/gw"
+capture "$P" record --db "$TMP/gw/g.db" --count 1
+yes grep -qF "database directory $TMP/gw is writable by other users (its group; mode 2775): refused; use a directory only its owner can write (chmod g-w $TMP/gw)" "$TMP/err"
+check "dir: record refuses a group-writable database directory in one line saying what to do" \
+    [ "$rc" -eq 1 -a "$(lines "$TMP/err")" -eq 1 -a $v -eq 0 ]
+check "dir: ... and creates nothing there" [ -z "$(ls -A "$TMP/gw")" ]
+chmod g-w "$TMP/gw"
+capture "$P" record --db "$TMP/gw/g.db" --count 1 --quiet
+check "dir: ... after chmod g-w it is used" [ "$rc" -eq 0 -a -f "$TMP/gw/g.db" ]
+
+# The directory deleted and made again, open to all, while a recorder
+# writes there: it stops in one line, as a recorder started there would be
+# refused, and makes nothing there (not the lock, not a database). The old
+# one is moved away whole (an rm -rf could race a new file of the recorder
+# into it) and the new one made 0777 beside and moved in, so the recorder
+# never sees it with another mode.
+mkdir "$TMP/kd"
+db="$TMP/kd/k.db"
+"$P" record --db "$db" --interval 0.1 >"$TMP/kd.log" 2>&1 &
+rec=$!
+wait_samples "$db" 1
+mkdir -m 0777 "$TMP/kd.new"
+mv "$TMP/kd" "$TMP/kd.old"
+mv "$TMP/kd.new" "$TMP/kd"
+yes wait_for "$TMP/kd.log" "k.db was removed or replaced while recording, and database directory $TMP/kd is writable by other users (mode 777): refused; use a directory only its owner can write; stopping this recorder" 600
+check "dir: a recorder whose directory is made again open to all stops with one line" [ $v -eq 0 ]
+[ $v -eq 0 ] || { kill -TERM $rec 2>/dev/null; sed 's/^/#   /' "$TMP/kd.log"; }
+wait $rec
+rc=$?
+check "dir: ... exits 1" [ "$rc" -eq 1 ]
+check "dir: ... and wrote nothing into the new directory" [ -z "$(ls -A "$TMP/kd")" ]
 
 # ---- paths SQLite cannot open are refused before anything is created ----
 mkdir "$TMP/lp"

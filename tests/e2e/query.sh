@@ -175,3 +175,17 @@ check "query: a hostile --name is just a name" \
 capture "$PROCHIST" show "'; DELETE FROM sample; --" --db "$db" --since 2026-11-20T01:00Z --until 2026-11-20T07:00Z
 check "query: a hostile show target is just a name" \
     sh -c '[ "$1" -eq 1 ] && [ "$2" = 1 ]' sh "$rc" "$(sqlite3 "$db" 'select count(*) > 0 from sample')"
+
+# Relative times in one diff are read at one "now": --since 3m and --vs
+# 6m..3m only touch (they were said to overlap by the microseconds between
+# two clock readings). A history around now, so both windows hold samples.
+rdb="$TMP/recent.db"
+"$GEN" "$rdb" --hours 1 --alive 5 --busy 2 --seed 3 --start $(($(date +%s) - 1800)) >/dev/null
+capture "$PROCHIST" diff --db "$rdb" --since 3m --vs 6m..3m --format json
+check "query: diff --since 3m --vs 6m..3m: windows that touch do not overlap (JSON)" \
+    sh -c '[ "$1" -eq 0 ] && grep -q "\"windows_overlap\":[[:space:]]*false" "$2"' sh "$rc" "$TMP/out"
+capture "$PROCHIST" diff --db "$rdb" --since 3m --vs 6m..3m
+check "query: ... nor in the table's header" sh -c '[ "$1" -eq 0 ] && ! grep -q overlap "$2"' sh "$rc" "$TMP/out"
+capture "$PROCHIST" diff --db "$rdb" --since 3m --until 1m --vs 5m..3m --format json
+check "query: ... and --until too (3m..1m vs 5m..3m)" \
+    sh -c '[ "$1" -eq 0 ] && grep -q "\"windows_overlap\":[[:space:]]*false" "$2"' sh "$rc" "$TMP/out"

@@ -53,3 +53,39 @@ capture "$PROCHIST" service reboot
 check "service: bad action is a usage error" [ "$rc" -eq 2 ]
 capture "$PROCHIST" service install --root "$root" --db relative.db
 check "service: a relative --db is refused" [ "$rc" -eq 1 ]
+
+# PrivateTmp=yes gives the service a /tmp and /var/tmp of its own: a
+# database there would be recorded where no query sees it. Refused, exit 2,
+# in one line, before anything is written; PrivateTmp itself stays.
+rt="$TMP/rtmp"
+for db in /tmp/x/y.db /var/tmp/y.db /srv/../tmp/y.db; do
+    capture "$PROCHIST" service install --root "$rt" --flavor systemd --db "$db"
+    check "service: --db $db (PrivateTmp) is refused, exit 2, one line saying why" \
+        sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "PrivateTmp=yes.*outside /tmp and /var/tmp" "$2"' \
+        sh "$rc" "$TMP/err"
+    check "service: ... and nothing is written for it" [ ! -e "$rt" ]
+done
+capture "$PROCHIST" service install --root "$rt" --flavor systemd --db /tmpfoo/y.db
+check "service: a --db in /tmpfoo is not under /tmp" [ "$rc" -eq 0 ]
+check "service: the unit keeps PrivateTmp=yes" grep -q '^PrivateTmp=yes$' "$rt$HOME/.config/systemd/user/prochist.service"
+capture "$PROCHIST" service install --root "$rt" --flavor launchd --db /tmp/x/y.db
+check "service: a launchd agent (no private /tmp) may record in /tmp" [ "$rc" -eq 0 ]
+# Through a symlink outside /tmp that leads into it (without --root the
+# path is resolved). A systemctl that fails stands in, should it be reached.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    real=$(mktemp -d /tmp/ph-e2e-real-XXXXXX)
+    link=$(mktemp -u /dev/shm/ph-e2e-link-XXXXXX)
+    ln -s "$real" "$link"
+    mkdir "$TMP/stub"
+    printf '#!/bin/sh\nexit 1\n' >"$TMP/stub/systemctl"
+    chmod +x "$TMP/stub/systemctl"
+    capture env PATH="$TMP/stub:$PATH" "$PROCHIST" service install --flavor systemd --db "$link/sub/y.db"
+    rm -f "$link"
+    check "service: a --db through a symlink into /tmp is refused, exit 2, naming where it leads" \
+        sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -qF "(it resolves to $3/sub/y.db)" "$2"' \
+        sh "$rc" "$TMP/err" "$(cd "$real" && pwd -P)"
+    check "service: ... and nothing is written for it" [ -z "$(ls -A "$real")" -a ! -e "$HOME/.config/systemd" ]
+    rm -rf "$real"
+else
+    skip "service: a --db through a symlink into /tmp" "no writable /dev/shm to put the symlink in"
+fi
