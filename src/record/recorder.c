@@ -21,6 +21,7 @@
  * is charged to the first sample after it, and processes born meanwhile
  * are charged from birth.
  */
+#define _DEFAULT_SOURCE /* getpwent, setpwent (glibc) */
 #include "ph_recorder.h"
 #include "ph_cmd.h"
 #include "ph_export.h"
@@ -31,7 +32,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,11 +172,40 @@ typedef struct rec {
  * directory when any_sticky, else only one of ours (the textfile is renamed
  * over a name another user may hold). Says so in err, and what to do.
  */
+/* 1 when the directory's group holds its owner alone: the owner's own
+ * group (user private groups, where a umask of 002 makes every new
+ * directory group-writable), listing no other member, and no other user's
+ * primary group. */
+static int group_is_owners_alone(const struct stat *st)
+{
+    struct passwd *pw = getpwuid(st->st_uid);
+    if (!pw || pw->pw_gid != st->st_gid)
+        return 0;
+    char owner[256];
+    if (ph_fmt(owner, sizeof owner, "%s", pw->pw_name) < 0)
+        return 0;
+    struct group *gr = getgrgid(st->st_gid);
+    if (!gr)
+        return 0;
+    for (char **m = gr->gr_mem; *m; m++)
+        if (strcmp(*m, owner) != 0)
+            return 0;
+    int alone = 1;
+    setpwent();
+    while ((pw = getpwent()) != NULL)
+        if (pw->pw_gid == st->st_gid && pw->pw_uid != st->st_uid)
+            alone = 0;
+    endpwent();
+    return alone;
+}
+
 static int dir_open_to_others(const struct stat *st, int any_sticky, const char *what, const char *dir, char *err,
                               size_t errlen)
 {
     if (!(st->st_mode & (S_IWOTH | S_IWGRP)) ||
         ((st->st_mode & S_ISVTX) && (any_sticky || st->st_uid == geteuid())))
+        return 0;
+    if (!(st->st_mode & S_IWOTH) && group_is_owners_alone(st))
         return 0;
     if (st->st_mode & S_IWOTH)
         ph_fmt(err, errlen, "%s %s is writable by other users (mode %03o): refused; "

@@ -43,6 +43,10 @@ capture timeout 300 "$PROCHIST" record --db "$TMP/tf4.db" --interval 0.05 --coun
 check "security: a sticky --textfile-dir of our own is used" sh -c '[ "$1" -eq 0 ] && [ -f "$2/prochist.prom" ]' sh "$rc" "$TMP/tfopen"
 # Group-writable: the group's other members may replace the file too.
 mkdir -m 0775 "$TMP/tfgroup"
+for g in users nogroup daemon; do # a group shared with other users (not the owner's own)
+    getent group "$g" >/dev/null && [ "$(getent group "$g" | cut -d: -f3)" != "$(id -g)" ] &&
+        chgrp "$g" "$TMP/tfgroup" 2>/dev/null && break
+done
 chmod 0775 "$TMP/tfgroup"
 capture timeout 300 "$PROCHIST" record --db "$TMP/tf5.db" --interval 0.05 --count 2 --quiet --textfile-dir "$TMP/tfgroup"
 check "security: a group-writable --textfile-dir is refused in one line saying chmod g-w" sh -c '[ "$1" -eq 1 ] && [ "$(wc -l <"$2")" -eq 1 ] && grep -q "writable by other users (its group; mode 775).*chmod g-w" "$2"' sh "$rc" "$TMP/err"
