@@ -146,6 +146,25 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
         goto out;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         goto out;
+    /* A bucket rolled up again (the clock stepped back: rewind_rollups in
+     * src/db/store_sample.c) replaces its rows whole: an app or group key
+     * a process has left would otherwise keep its old row and count twice.
+     * (Process rows keep their keys; their cgroup totals are undone by
+     * schema 15's trigger as each is replaced.) */
+    for (int k = 0; k < 2; k++) {
+        const char *tb = k == 0 ? d->apps : t == PH_TIER_HOUR ? PH_GROUP_ROWS : NULL;
+        if (!tb)
+            continue;
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE bucket_ns = ?1", tb);
+        sqlite3_stmt *del;
+        if (sqlite3_prepare_v2(db, sql, -1, &del, NULL) != SQLITE_OK)
+            goto rollback;
+        sqlite3_bind_int64(del, 1, b);
+        int drc = sqlite3_step(del);
+        sqlite3_finalize(del);
+        if (drc != SQLITE_DONE)
+            goto rollback;
+    }
     if (res->win.samples > 0) {
         for (size_t i = 0; i < res->nprocs; i++) {
             const ph_agg *a = &res->procs[i];
@@ -514,7 +533,8 @@ static int cap_prune(ph_store *s, int64_t cap, int64_t *left, int *pending, char
         return 0;
     int removed = 0, cur = -1;
     int64_t slice = 8, freed = 0, samples = 0;
-    int64_t newest = ph_sql_int_or(db, "SELECT max(ts_ns) FROM sample", 0, INT64_MIN);
+    /* the newest written, as the rollup takes it (finer_end) */
+    int64_t newest = ph_sql_int_or(db, "SELECT ts_ns FROM sample ORDER BY sample DESC LIMIT 1", 0, INT64_MIN);
     while (used > target && *left > 0) {
         int64_t oldest[PH_TIER_COUNT];
         int t = 0;

@@ -115,7 +115,10 @@ int ph_store_begin(ph_store *s)
 
 int ph_store_commit(ph_store *s)
 {
-    return ph_store_exec(s, "COMMIT");
+    int rc = ph_store_exec(s, "COMMIT");
+    if (rc < 0)
+        s->last_ts = 0; /* a rewind of the rollup marks may be undone with it: check again */
+    return rc;
 }
 
 #define BUSY_MS 5000 /* how long a statement waits for the other side's lock */
@@ -132,6 +135,7 @@ void ph_store_checkpoint(ph_store *s)
 void ph_store_rollback(ph_store *s)
 {
     note_err(s); /* the statement that failed is still the connection's last error */
+    s->last_ts = 0; /* a rewind of the rollup marks is undone with it: check again */
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }

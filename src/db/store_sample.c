@@ -366,16 +366,22 @@ ph_sink ph_store_sink(ph_store_tick *t)
  * tier was pruned up to a time past the sample: the bucket it lands in lost
  * its older rows to retention (they are in its rollup row), so it keeps that
  * row (the new sample's rows in it are not counted: at most one bucket's),
- * and the pruned mark moves back to the bucket's end: every finer row after
- * it is one written since the step. 0 or -1.
+ * and, when no rolled-up bucket lies between its end and the pruned mark
+ * (so every finer row after it is one written since the step), the pruned
+ * mark moves back to the bucket's end. When one does, the step landed
+ * inside older history: the marks stay, and the samples written there are
+ * not counted until the clock is past it. 0 or -1.
  */
 static int rewind_rollups(ph_store *s, int64_t ts)
 {
     static const struct {
         enum ph_meta_key done, finer_pruned;
         int64_t width;
-    } tier[] = {{PH_META_MINUTE_DONE, PH_META_RAW_PRUNED_TO, 60 * PH_NS_PER_SEC},
-                {PH_META_HOUR_DONE, PH_META_MINUTE_PRUNED_TO, 3600 * PH_NS_PER_SEC}};
+        const char *rows_after; /* a rolled-up bucket of this tier in [?1, ?2) */
+    } tier[] = {{PH_META_MINUTE_DONE, PH_META_RAW_PRUNED_TO, 60 * PH_NS_PER_SEC,
+                 "SELECT 1 FROM sample_minute WHERE bucket_ns >= ?1 AND bucket_ns < ?2 LIMIT 1"},
+                {PH_META_HOUR_DONE, PH_META_MINUTE_PRUNED_TO, 3600 * PH_NS_PER_SEC,
+                 "SELECT 1 FROM sample_hour WHERE bucket_ns >= ?1 AND bucket_ns < ?2 LIMIT 1"}};
     /* The minute bucket (b, b + 60 s] holding ts, then the hour bucket
      * holding that minute bucket's end. */
     int64_t at = ts;
@@ -388,6 +394,21 @@ static int rewind_rollups(ph_store *s, int64_t ts)
             return 0;
         at = b + tier[i].width; /* the bucket's end, in the next tier's bucket */
         if (b < pruned) { /* its older finer rows are gone: keep its rollup row */
+            /* Rolled-up buckets after it were made from finer rows retention
+             * took since: the step landed inside older history, which must
+             * neither be hidden (the finer tier would answer there) nor rolled
+             * up again from the new samples alone. Those are not counted. */
+            sqlite3_stmt *st;
+            if (sqlite3_prepare_v2(s->db, tier[i].rows_after, -1, &st, NULL) != SQLITE_OK)
+                return -1;
+            sqlite3_bind_int64(st, 1, at);
+            sqlite3_bind_int64(st, 2, pruned);
+            int rc = sqlite3_step(st);
+            sqlite3_finalize(st);
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return -1;
+            if (rc == SQLITE_ROW)
+                return 0;
             b = at;
             if (ph_meta_set_int(s, tier[i].finer_pruned, b) < 0)
                 return -1;

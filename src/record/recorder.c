@@ -178,6 +178,13 @@ typedef struct rec {
  * primary group. */
 static int group_is_owners_alone(const struct stat *st)
 {
+    /* Asked again for the same directory (the textfile's, every write; the
+     * database's while it is lost): the passwd walk once, not per sample. */
+    static struct { dev_t dev; ino_t ino; mode_t mode; uid_t uid; gid_t gid; int alone, set; } last;
+    if (last.set && last.dev == st->st_dev && last.ino == st->st_ino && last.mode == st->st_mode &&
+        last.uid == st->st_uid && last.gid == st->st_gid)
+        return last.alone;
+    last.set = 0;
     struct passwd *pw = getpwuid(st->st_uid);
     if (!pw || pw->pw_gid != st->st_gid)
         return 0;
@@ -196,6 +203,13 @@ static int group_is_owners_alone(const struct stat *st)
         if (pw->pw_gid == st->st_gid && pw->pw_uid != st->st_uid)
             alone = 0;
     endpwent();
+    last.dev = st->st_dev;
+    last.ino = st->st_ino;
+    last.mode = st->st_mode;
+    last.uid = st->st_uid;
+    last.gid = st->st_gid;
+    last.alone = alone;
+    last.set = 1;
     return alone;
 }
 

@@ -497,3 +497,47 @@ static void clock_step_back(int64_t ahead_s, int64_t *counted, int64_t *written,
     ph_store_close(d.s);
     unlink(d.path);
 }
+
+/* A clock set back into history whose raw rows retention already took
+ * (raw kept 2 minutes here): the minute rows there are that history, and
+ * stay what answers it; the samples written while the clock is inside it
+ * are not counted, and nothing recorded before is hidden or rolled up
+ * again from them. */
+TEST(a_clock_set_back_into_pruned_history_keeps_that_history)
+{
+    db d;
+    ph_result res;
+    char err[256] = "";
+    ph_retention keep;
+    ph_maint_stats ms;
+    ph_retention_default(&keep);
+    keep.raw_ns = 2 * 60 * S;
+    db_open(&d);
+    int64_t a = db_proc(&d, 10, "a", "A");
+    int64_t total = 0, sec = 0;
+    for (int i = 0; i < 360; i++, sec += 5) { /* 30 minutes */
+        r row[] = {{a, 100, 1000, -1}};
+        db_sample(&d, sec, i % 120 == 0, row, 1, NULL, 0);
+        total += 100;
+        CHECK_I(ph_maintain(d.s, &keep, T0 + sec * S, 10, 5000, &ms, err, sizeof err), 0);
+    }
+    int64_t end = sec;
+    for (int i = 0; i < 24; i++) { /* set back 20 minutes, for 2 minutes */
+        r row[] = {{a, 1000, 1000, -1}};
+        int64_t t = end - 20 * 60 + 5 * i;
+        db_sample(&d, t, i == 0, row, 1, NULL, 0);
+        CHECK_I(ph_maintain(d.s, &keep, T0 + t * S, 10, 5000, &ms, err, sizeof err), 0);
+    }
+    /* the first 25 minutes, on minute boundaries: rolled up before the step */
+    int64_t to = (T0 + 25 * 60 * S) / (60 * S) * (60 * S), want = 0;
+    for (int64_t t = 0; t < end; t += 5)
+        if (T0 + t * S <= to)
+            want += 100;
+    CHECK_I(ph_query_window(d.s, T0 - S, to, &res, err, sizeof err), 0);
+    const ph_agg *p = find(res.procs, res.nprocs, "a");
+    CHECK(p != NULL);
+    if (p)
+        CHECK_I(ph_agg_get(p, PH_M_CPU_USER_NS, 0), want);
+    ph_result_free(&res);
+    ph_store_close(d.s);
+}
