@@ -280,8 +280,13 @@ static int finer_end(ph_store *s, enum ph_tier t, int64_t *newest)
     /* The newest sample written, not the latest time: after the wall clock
      * stepped back, samples from before the step lie ahead of the ones
      * being written, and must not close the buckets these land in. */
-    if (ph_tiers[t].from == PH_TIER_RAW)
-        return ph_sql_int(ph_store_db(s), "SELECT ts_ns FROM sample ORDER BY sample DESC LIMIT 1", 0, newest);
+    if (ph_tiers[t].from == PH_TIER_RAW) {
+        ph_last_sample last;
+        if (ph_store_last_sample(s, &last) < 0)
+            return -1;
+        *newest = last.ts_ns;
+        return last.sample != 0;
+    }
     return ph_meta_get_int(s, (enum ph_meta_key)ph_tiers[ph_tiers[t].from].done_key, newest);
 }
 
@@ -534,7 +539,8 @@ static int cap_prune(ph_store *s, int64_t cap, int64_t *left, int *pending, char
     int removed = 0, cur = -1;
     int64_t slice = 8, freed = 0, samples = 0;
     /* the newest written, as the rollup takes it (finer_end) */
-    int64_t newest = ph_sql_int_or(db, "SELECT ts_ns FROM sample ORDER BY sample DESC LIMIT 1", 0, INT64_MIN);
+    ph_last_sample written;
+    int64_t newest = ph_store_last_sample(s, &written) == 0 && written.sample != 0 ? written.ts_ns : INT64_MIN;
     while (used > target && *left > 0) {
         int64_t oldest[PH_TIER_COUNT];
         int t = 0;

@@ -69,6 +69,23 @@ static void db_sample(db *d, int64_t sec, int keyframe, const r *rows, int n, co
     ph_store_commit(d->s);
 }
 
+/* One sample of process `proc` using `cpu`, at T0 + sec seconds, then
+ * maintenance at that time, as the recorder runs it after each sample. */
+static void sample_maintained(db *d, const ph_retention *keep, int64_t sec, int keyframe, int64_t proc, int64_t cpu)
+{
+    ph_maint_stats ms;
+    char err[256] = "";
+    r row[] = {{proc, cpu, 1000, -1}};
+    db_sample(d, sec, keyframe, row, 1, NULL, 0);
+    CHECK_I(ph_maintain(d->s, keep, T0 + sec * S, 10, 5000, &ms, err, sizeof err), 0);
+}
+
+/* The start of the minute bucket (b, b + 60 s] that ends at or after t. */
+static int64_t minute_floor(int64_t t)
+{
+    return t / (60 * S) * (60 * S);
+}
+
 static const ph_agg *find(const ph_agg *a, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
@@ -439,37 +456,30 @@ static void clock_step_back(int64_t ahead_s, int64_t *counted, int64_t *written,
     ph_result res;
     char err[256] = "";
     ph_retention keep;
-    ph_maint_stats ms;
     ph_retention_default(&keep);
     db_open(&d);
     int64_t a = db_proc(&d, 10, "a", "A");
     int64_t total = 0, after = 0, sec = 0, boot = 0, first = 0;
-    /* 20 minutes at 5 s, maintained after each sample as the recorder does */
+    /* 20 minutes at 5 s */
     for (int i = 0; i < 240; i++, sec += 5) {
-        r row[] = {{a, 100, 1000, -1}};
-        db_sample(&d, sec, i % 120 == 0, row, 1, NULL, 0);
+        sample_maintained(&d, &keep, sec, i % 120 == 0, a, 100);
         total += 100;
-        CHECK_I(ph_maintain(d.s, &keep, T0 + sec * S, 10, 5000, &ms, err, sizeof err), 0);
     }
-    /* three samples ahead, maintained at that time */
+    /* three samples ahead */
     boot = sec;
     for (int i = 0; i < 3; i++) {
-        r row[] = {{a, 7, 1000, -1}};
-        db_sample(&d, ahead_s + boot + 5 * i, i == 0, row, 1, NULL, 0);
+        sample_maintained(&d, &keep, ahead_s + boot + 5 * i, i == 0, a, 7);
         total += 7;
-        CHECK_I(ph_maintain(d.s, &keep, T0 + (ahead_s + boot + 5 * i) * S, 10, 5000, &ms, err, sizeof err), 0);
     }
     /* back: 30 more minutes from where the clock was */
     sec = boot + 15;
-    int64_t b0 = (T0 + sec * S - 1) / (60 * S) * (60 * S); /* the minute bucket it lands in */
+    int64_t b0 = minute_floor(T0 + sec * S - 1); /* the minute bucket it lands in */
     for (int i = 0; i < 360; i++, sec += 5) {
-        r row[] = {{a, 1000, 1000, -1}};
-        db_sample(&d, sec, i % 120 == 0, row, 1, NULL, 0);
+        sample_maintained(&d, &keep, sec, i % 120 == 0, a, 1000);
         total += 1000;
         after += 1000;
         if (T0 + sec * S <= b0 + 60 * S)
             first += 1000;
-        CHECK_I(ph_maintain(d.s, &keep, T0 + sec * S, 10, 5000, &ms, err, sizeof err), 0);
     }
     /* everything (the samples ahead included) */
     CHECK_I(ph_query_window(d.s, T0 - S, T0 + (sec + ahead_s) * S, &res, err, sizeof err), 0);
@@ -482,7 +492,7 @@ static void clock_step_back(int64_t ahead_s, int64_t *counted, int64_t *written,
     /* the stretch after the step back, on minute boundaries (rolled up
      * by now: minutes go in runs of 10): its own CPU from the minute rows,
      * as from the raw rows */
-    int64_t from = (T0 + 25 * 60 * S) / (60 * S) * (60 * S), to = (T0 + 38 * 60 * S) / (60 * S) * (60 * S);
+    int64_t from = minute_floor(T0 + 25 * 60 * S), to = minute_floor(T0 + 38 * 60 * S);
     int64_t raw_sum = 0;
     for (int64_t t = boot + 15, k = 0; k < 360; k++, t += 5)
         if (T0 + t * S > from && T0 + t * S <= to)
@@ -509,27 +519,18 @@ TEST(a_clock_set_back_into_pruned_history_keeps_that_history)
     ph_result res;
     char err[256] = "";
     ph_retention keep;
-    ph_maint_stats ms;
     ph_retention_default(&keep);
     keep.raw_ns = 2 * 60 * S;
     db_open(&d);
     int64_t a = db_proc(&d, 10, "a", "A");
-    int64_t total = 0, sec = 0;
-    for (int i = 0; i < 360; i++, sec += 5) { /* 30 minutes */
-        r row[] = {{a, 100, 1000, -1}};
-        db_sample(&d, sec, i % 120 == 0, row, 1, NULL, 0);
-        total += 100;
-        CHECK_I(ph_maintain(d.s, &keep, T0 + sec * S, 10, 5000, &ms, err, sizeof err), 0);
-    }
+    int64_t sec = 0;
+    for (int i = 0; i < 360; i++, sec += 5) /* 30 minutes */
+        sample_maintained(&d, &keep, sec, i % 120 == 0, a, 100);
     int64_t end = sec;
-    for (int i = 0; i < 24; i++) { /* set back 20 minutes, for 2 minutes */
-        r row[] = {{a, 1000, 1000, -1}};
-        int64_t t = end - 20 * 60 + 5 * i;
-        db_sample(&d, t, i == 0, row, 1, NULL, 0);
-        CHECK_I(ph_maintain(d.s, &keep, T0 + t * S, 10, 5000, &ms, err, sizeof err), 0);
-    }
+    for (int i = 0; i < 24; i++) /* set back 20 minutes, for 2 minutes */
+        sample_maintained(&d, &keep, end - 20 * 60 + 5 * i, i == 0, a, 1000);
     /* the first 25 minutes, on minute boundaries: rolled up before the step */
-    int64_t to = (T0 + 25 * 60 * S) / (60 * S) * (60 * S), want = 0;
+    int64_t to = minute_floor(T0 + 25 * 60 * S), want = 0;
     for (int64_t t = 0; t < end; t += 5)
         if (T0 + t * S <= to)
             want += 100;
