@@ -174,27 +174,33 @@ static enum seg_rows segment_rows(ph_store *s, const ph_segment *seg, int flags)
 /* One segment's answer; with `room` (a stitch) its process array keeps
  * room to append to and *room is its size in entries. */
 static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int flags, int64_t pid,
-                         ph_result *out, size_t *room, char *err, size_t errlen)
+                         const char *procs, ph_result *out, size_t *room, char *err, size_t errlen)
 {
     if (room)
         *room = 0;
     if (segment_rows(s, seg, flags) != ROWS_PROCESS)
         return q_app_segment(s, seg->tier, seg->since, seg->until, flags, out, err, errlen);
     memset(out, 0, sizeof *out);
-    int rc = q_replay_pid(s, seg->tier, seg->since, seg->until, 0, want, flags, pid, NULL, NULL, out, room, err,
-                          errlen);
+    int rc = q_replay_sel(s, seg->tier, seg->since, seg->until, 0, want, flags, pid, procs, NULL, NULL, out, room,
+                          err, errlen);
     if (rc == 0 && room && *room < out->nprocs)
         *room = out->nprocs;
     return rc;
 }
 
 static int window_query(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
-                        ph_result *out, char *err, size_t errlen);
+                        const q_segsel *sel, ph_result *out, char *err, size_t errlen);
 
 int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
                             ph_result *out, char *err, size_t errlen)
 {
-    return window_query(s, since, until, want, flags, -1, out, err, errlen);
+    return window_query(s, since, until, want, flags, -1, NULL, out, err, errlen);
+}
+
+int q_window_sel(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, const q_segsel *sel,
+                 ph_result *out, char *err, size_t errlen)
+{
+    return window_query(s, since, until, want, flags, -1, sel, out, err, errlen);
 }
 
 int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
@@ -204,18 +210,27 @@ int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want,
         ph_fmt(err, errlen, "internal: a query of one pid reads process rows, grouped by app");
         return -1;
     }
-    return window_query(s, since, until, want, flags, pid, out, err, errlen);
+    return window_query(s, since, until, want, flags, pid, NULL, out, err, errlen);
+}
+
+/* sel: the one segment read for a set of processes only (the others whole). */
+static const char *seg_procs(const q_segsel *sel, const ph_segment *seg)
+{
+    return sel && sel->seg.tier == seg->tier && sel->seg.since == seg->since && sel->seg.until == seg->until
+               ? sel->procs
+               : NULL;
 }
 
 static int window_query(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
-                        ph_result *out, char *err, size_t errlen)
+                        const q_segsel *sel, ph_result *out, char *err, size_t errlen)
 {
     int apps_only = (flags & PH_Q_APPS_ONLY) != 0;
     ph_segment seg[16];
     size_t n = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
     if (n <= 1) {
         ph_segment one = {PH_TIER_RAW, since, until};
-        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, pid, out, NULL, err, errlen);
+        int rc = query_segment(s, n ? &seg[0] : &one, want, flags, pid, seg_procs(sel, n ? &seg[0] : &one), out,
+                               NULL, err, errlen);
         if (rc == 0) {
             out->win.since = since;
             out->win.until = until;
@@ -231,7 +246,7 @@ static int window_query(ph_store *s, int64_t since, int64_t until, ph_mask want,
     size_t big = 0;
     for (size_t k = 0; k < n; k++) {
         ph_result *part = &parts[k];
-        if (query_segment(s, &seg[k], want, flags, pid, part, &room[k], err, errlen) < 0) {
+        if (query_segment(s, &seg[k], want, flags, pid, seg_procs(sel, &seg[k]), part, &room[k], err, errlen) < 0) {
             for (size_t j = 0; j < k; j++)
                 ph_result_free(&parts[j]);
             memset(out, 0, sizeof *out);

@@ -137,6 +137,21 @@ int q_replay(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, i
 int q_replay_pid(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
                  int flags, int64_t pid, int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx,
                  ph_result *out, size_t *room, char *err, size_t errlen);
+/* The same with `procs` (non-NULL: a JSON array of process ids) reading
+ * only those processes, as one pid's are read (pid is then ignored). */
+int q_replay_sel(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
+                 int flags, int64_t pid, const char *procs, int (*fn)(void *ctx, int64_t bucket, ph_result *res),
+                 void *ctx, ph_result *out, size_t *room, char *err, size_t errlen);
+
+/* ph_query_window_metrics with one segment of its plan (seg, as
+ * ph_query_plan gives it) read for the processes of `procs` only (a JSON
+ * array of process ids), the others whole (src/db/proctop.c). */
+typedef struct q_segsel {
+    ph_segment seg;
+    const char *procs;
+} q_segsel;
+int q_window_sel(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, const q_segsel *sel,
+                 ph_result *out, char *err, size_t errlen);
 
 /* The app-row engine (approws.c): one pass over a rollup tier's app rows
  * of (lookback, until], carrying each app's value across buckets. It sets

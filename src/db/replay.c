@@ -903,14 +903,16 @@ void q_state_free(qstate *q)
  * processes without a row there. */
 #define ROW_SELECTED 7
 static int prepare_rows(sqlite3 *db, enum ph_tier tier, const int *cols, int ncols, int one_pid,
-                        sqlite3_stmt **st)
+                        int in_set, sqlite3_stmt **st)
 {
     char sql[4096];
     size_t off;
     int64_t width = ph_tiers[tier].width_ns, key = ph_tiers[tier].keyframe_ns;
-    const char *sel = !one_pid ? "1"
-                      : tier == PH_TIER_RAW ? "ps.proc IN (SELECT proc FROM process WHERE pid = ?3)"
-                                            : "proc IN (SELECT proc FROM process WHERE pid = ?3)";
+    /* in_set: ?3 is a JSON array of process ids (ph_query_window_top). */
+    const char *who = in_set ? "IN (SELECT value FROM json_each(?3))" : "IN (SELECT proc FROM process WHERE pid = ?3)";
+    char sel[96];
+    one_pid = one_pid || in_set;
+    snprintf(sel, sizeof sel, "%s%s", !one_pid ? "1" : tier == PH_TIER_RAW ? "ps.proc " : "proc ", one_pid ? who : "");
     if (tier == PH_TIER_RAW)
         off = (size_t)snprintf(sql, sizeof sql,
                                "SELECT s.sample, s.ts_ns, s.keyframe, ps.proc, ps.kind <> 3, NULL, NULL, %s", sel);
@@ -924,13 +926,13 @@ static int prepare_rows(sqlite3 *db, enum ph_tier tier, const int *cols, int nco
     if (tier == PH_TIER_RAW)
         snprintf(sql + off, sizeof sql - off,
                  " FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
-                 " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2%s ORDER BY s.ts_ns, s.sample",
-                 one_pid ? " AND (s.keyframe = 1 OR ps.proc IN (SELECT proc FROM process WHERE pid = ?3))" : "");
+                 " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2%s%s%s ORDER BY s.ts_ns, s.sample",
+                 one_pid ? " AND (s.keyframe = 1 OR " : "", one_pid ? sel : "", one_pid ? ")" : "");
     else
         snprintf(sql + off, sizeof sql - off,
-                 " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld%s ORDER BY bucket_ns",
+                 " FROM %s WHERE bucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld%s%s%s ORDER BY bucket_ns",
                  ph_tiers[tier].procs, (long long)width, (long long)width,
-                 one_pid ? " AND (bucket_ns % ?4 = 0 OR proc IN (SELECT proc FROM process WHERE pid = ?3))" : "");
+                 one_pid ? " AND (bucket_ns % ?4 = 0 OR " : "", one_pid ? sel : "", one_pid ? ")" : "");
     if (sql_truncated(sql, sizeof sql))
         return -1;
     return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? 0 : -1;
@@ -1174,6 +1176,17 @@ int q_replay_pid(ph_store *store, enum ph_tier tier, int64_t since, int64_t unti
                  int flags, int64_t pid, bucket_fn fn, void *ctx, ph_result *out, size_t *room, char *err,
                  size_t errlen)
 {
+    return q_replay_sel(store, tier, since, until, bw, want, flags, pid, NULL, fn, ctx, out, room, err, errlen);
+}
+
+int q_replay_sel(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int64_t bw, ph_mask want,
+                 int flags, int64_t pid, const char *procs, bucket_fn fn, void *ctx, ph_result *out, size_t *room,
+                 char *err, size_t errlen)
+{
+    /* A set of processes reads as one pid does: their rows and the keyframes. */
+    int in_set = procs != NULL;
+    if (in_set)
+        pid = 0;
     int cols[PH_METRIC_COUNT], ncols = 0; /* the metrics read, in column order */
     /* Memory is read always; the aggs keep room only for what was asked. */
     ph_mask slots = want & PH_ALL_METRICS;
@@ -1216,7 +1229,7 @@ int q_replay_pid(ph_store *store, enum ph_tier tier, int64_t since, int64_t unti
     if (prepare_meta(store, &q, &q.meta) < 0)
         goto fail;
 
-    if (prepare_rows(db, tier, cols, ncols, pid >= 0, &st) < 0)
+    if (prepare_rows(db, tier, cols, ncols, pid >= 0, in_set, &st) < 0)
         goto fail;
     int64_t from = q_lookback_from(db, tier, since);
     size_t hint = pid >= 0 ? 0 : procs_hint(db, tier, from, until);
@@ -1236,7 +1249,10 @@ int q_replay_pid(ph_store *store, enum ph_tier tier, int64_t since, int64_t unti
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, until);
     if (pid >= 0) {
-        sqlite3_bind_int64(st, 3, pid);
+        if (in_set)
+            sqlite3_bind_text(st, 3, procs, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, 3, pid);
         if (tier != PH_TIER_RAW)
             sqlite3_bind_int64(st, 4, ph_tiers[tier].keyframe_ns);
     }
@@ -1366,6 +1382,9 @@ void ph_result_free(ph_result *r)
     }
     free(r->procs);
     free(r->apps);
+    if (r->rest)
+        free(r->rest->vals);
+    free(r->rest);
     memset(r, 0, sizeof *r);
 }
 
