@@ -106,6 +106,10 @@ typedef struct ph_result {
     struct ph_pool *strs;
     /* The metric values of procs[] and apps[] (each agg's vals). */
     struct ph_pool *vals;
+    /* ph_query_window_top: the processes of the window it left out (none
+     * of which ranks), their counters summed and nprocs how many; with its
+     * own vals. NULL otherwise. */
+    ph_agg *rest;
 } ph_result;
 
 /* The window, from whichever tiers answer it best. */
@@ -144,6 +148,23 @@ int ph_query_window_metrics(ph_store *s, int64_t since, int64_t until, ph_mask w
  * them. */
 int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int64_t pid,
                         ph_result *out, char *err, size_t errlen);
+/* The processes of the window that can rank in the first `limit` by
+ * rank(a, ctx), largest first: every one of them that a sort of
+ * ph_query_window_metrics(s, since, until, want, flags)'s procs by rank
+ * would put there, and any tied with the last of them, each with the
+ * figures that answer gives it, and perhaps more; win and seg as it gives
+ * them; apps[] of the processes returned only; rest the counters of the
+ * others summed (include/ph_query.h's ph_result). rank sees the values
+ * of the metrics of rank_need (a subset of want's), mem_peak, first_ns
+ * and last_ns only, and must not fall when the memory peak rises. Over a month it reads proc_total
+ * (schema/018_proc_total.sql) and the hour rows of a few thousand
+ * processes instead of every one (src/db/proctop.c). 1 when answered; 0
+ * when this window or these flags are not its case (flags must be none of
+ * PH_Q_APPS_ONLY, PH_Q_GROUPED; out is then empty: ask
+ * ph_query_window_metrics); -1 with err. */
+typedef int64_t (*ph_rank_fn)(const ph_agg *a, void *ctx);
+int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
+                        ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err, size_t errlen);
 /* The window from one tier only (rollups and tests). */
 int ph_query_tier(ph_store *s, enum ph_tier tier, int64_t since, int64_t until,
                   ph_result *out, char *err, size_t errlen);

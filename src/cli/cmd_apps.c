@@ -26,6 +26,13 @@ static int cmp_seen(const void *x, const void *y)
     return (a->proc > b->proc) - (a->proc < b->proc);
 }
 
+/* The sort value (ph_query_window_top's rank): last seen, then cmp_seen. */
+static int64_t seen_rank(const ph_agg *a, void *ctx)
+{
+    (void)ctx;
+    return a->last_ns;
+}
+
 static int take_opt(void *ctx, int c, const char *arg)
 {
     (void)arg;
@@ -54,7 +61,8 @@ static int apps_exec(int argc, char **argv)
     /* What the columns read: CPU (with children's) and disk. */
     ph_mask need = cpu->need | ph_qmetric_find("disk")->need | PH_BIT(PH_M_CHILD_CPU_USER_NS) |
                    PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
-    if (ph_qwindow(&o, store, o.since_ns, o.until_ns, need, flags, &r) < 0) {
+    if (ph_qwindow_top(&o, store, o.since_ns, o.until_ns, need, flags, 0, seen_rank, NULL, (size_t)o.limit, explain,
+                       &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }

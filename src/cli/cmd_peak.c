@@ -30,6 +30,13 @@ static int cmp_peak(const void *x, const void *y)
     return (a->proc > b->proc) - (a->proc < b->proc);
 }
 
+/* The sort value (ph_query_window_top's rank): the peak, then cmp_peak. */
+static int64_t peak_rank(const ph_agg *a, void *ctx)
+{
+    (void)ctx;
+    return a->mem_peak;
+}
+
 /* The process behind a peak: for a process row, itself. */
 static void lookup(ph_store *store, const ph_agg *a, int by_process, who *w)
 {
@@ -60,7 +67,7 @@ static int peak_exec(int argc, char **argv)
     int flags = ph_qflags(&o, o.by == PH_BY_APP || PH_BY_IS_CGROUP(o.by) ? PH_Q_APPS_ONLY
                               : o.by == PH_BY_USER                      ? PH_Q_APPS_ONLY | PH_Q_BY_USER
                                                                         : 0);
-    if (ph_qwindow(&o, store, o.since_ns, o.until_ns, 0, flags, &r) < 0) {
+    if (ph_qwindow_top(&o, store, o.since_ns, o.until_ns, 0, flags, 0, peak_rank, NULL, (size_t)o.limit, 0, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }

@@ -57,6 +57,13 @@ static int64_t cpu_ns(const ph_agg *a, int children)
     return ph_qmetric_value(ph_qmetric_find("cpu"), a, children);
 }
 
+/* The sort value of a row (ph_query_window_top's rank). */
+static int64_t top_rank(const ph_agg *a, void *ctx)
+{
+    const top_opts *o = ctx;
+    return ph_qmetric_value(o->metric, a, o->q.children);
+}
+
 /* Rows of the same sort value (ph_agg_top_keyed orders by it first). */
 static int cmp_agg(const void *x, const void *y)
 {
@@ -94,6 +101,8 @@ static int64_t window_total(const ph_result *r, enum ph_metric m)
     int64_t t = 0;
     for (size_t i = 0; i < n; i++)
         t += ph_agg_get(&rows[i], m, 0);
+    if (r->rest) /* the processes ph_query_window_top left out */
+        t += ph_agg_get(r->rest, m, 0);
     return t;
 }
 
@@ -436,7 +445,11 @@ static int top_exec(int argc, char **argv)
     qflags = ph_qflags(&o.q, qflags);
     if (o.explain)
         ph_query_explain(store, o.q.since_ns, o.q.until_ns, qflags, stderr);
-    if (ph_qwindow(&o.q, store, o.q.since_ns, o.q.until_ns, top_need(&o), qflags, &r) < 0) {
+    ph_mask rank_need = o.metric->need | (o.q.children ? PH_BIT(PH_M_CHILD_CPU_USER_NS) |
+                                                                 PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS)
+                                                           : 0);
+    if (ph_qwindow_top(&o.q, store, o.q.since_ns, o.q.until_ns, top_need(&o), qflags, rank_need, top_rank, &o,
+                       (size_t)o.q.limit, o.explain, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }
@@ -473,7 +486,7 @@ static int top_exec(int argc, char **argv)
         nall = 0; /* memory carried in from before the window is not a row of it */
     int64_t *keys = ph_xcalloc(nall + 1, sizeof *keys);
     for (size_t i = 0; i < nall; i++)
-        keys[i] = ph_qmetric_value(o.metric, &all[i], o.q.children);
+        keys[i] = top_rank(&all[i], &o);
     size_t n = ph_agg_top_keyed(all, nall, keys, (size_t)o.q.limit, cmp_agg, &rows);
     free(keys);
     if (!empty)

@@ -1,0 +1,483 @@
+/*
+ * Per-process answers over long windows without visiting every process
+ * (the contract is include/ph_query.h, ph_query_window_top).
+ *
+ * A month holds hundreds of thousands of processes and a command shows a
+ * few. proc_total (schema/018_proc_total.sql) keeps, per process, the sums
+ * of its hour rows, its first and last hour bucket and whether it was gone
+ * by its last. Given the window's plan and its hour segment (H1, H2]:
+ *
+ *   - INSIDE: a process whose hour rows all lie in (H1, H2] and that was
+ *     gone by H2. It has no row in any other segment nor before H1, so the
+ *     window's counters for it are its proc_total sums exactly, and its
+ *     memory peak is at most mem_max_bytes.
+ *   - EDGE: every other process proc_total may place in the window (rows
+ *     before H1, after H2, or alive at H2).
+ *
+ * The rank a command sorts by is then known exactly for an inside process
+ * (a counter) or bounded from above (memory). The answer is the window's
+ * query with the hour segment read for a set of processes only: the edge
+ * processes, and the inside ones whose bound reaches the limit-th largest
+ * (ties kept). Every process returned is answered by the engine itself, so
+ * its figures are those ph_query_window_metrics gives. Once the limit-th
+ * largest exact rank among them is above every bound left out, no process
+ * left out can rank (strictly lower: it cannot tie either); else the cut
+ * is lowered and the set read again. The counters of the processes left
+ * out are summed from proc_total into out->rest, for the shares of window
+ * totals.
+ *
+ * A process the other segments return that was taken as inside, a set too
+ * large to be worth it, or a window without an hour segment of a day or
+ * more: the caller asks the whole window instead (return 0).
+ */
+#include "db_private.h"
+#include "query_private.h"
+#include "ph_time.h"
+#include "ph_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The counters proc_total sums, in its column order. */
+static const enum ph_metric total_cols[] = {
+    PH_M_CPU_USER_NS,     PH_M_CPU_SYSTEM_NS,    PH_M_CHILD_CPU_USER_NS, PH_M_CHILD_CPU_SYSTEM_NS,
+    PH_M_DISK_READ_BYTES, PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ,         PH_M_ENERGY_EST_NJ,
+    PH_M_WAKEUPS,         PH_M_INSTRUCTIONS,     PH_M_CYCLES,            PH_M_CTXSW_TOTAL,
+    PH_M_CTXSW_VOLUNTARY, PH_M_CTXSW_INVOLUNTARY, PH_M_FAULTS_TOTAL,     PH_M_FAULTS_MINOR,
+    PH_M_FAULTS_MAJOR,    PH_M_SYSCALLS_MACH,    PH_M_SYSCALLS_UNIX,     PH_M_SYSCALLS_READ,
+    PH_M_SYSCALLS_WRITE,  PH_M_GPU_NS,
+};
+#define NTOTAL (sizeof total_cols / sizeof total_cols[0])
+
+#define MIN_HOUR_SPAN_NS (24 * 3600 * PH_NS_PER_SEC) /* shorter: the whole window is cheap */
+#define MAX_SET 50000                                /* larger: reading everything costs no more */
+#define MAX_ROUNDS 3
+
+/* The inside processes that may rank: every one whose bound is among the
+ * k largest seen so far (ties kept), in one pass over a month's without
+ * holding them all; the largest bound dropped is kept, to know what a
+ * lower cut would need. */
+typedef struct inside {
+    int64_t proc;
+    int64_t bound;
+} inside;
+
+typedef struct keeper {
+    inside *e;
+    size_t n, cap;
+    int64_t *heap; /* min-heap of the k largest bounds */
+    size_t nh, k;
+    int64_t dropped; /* largest bound dropped; INT64_MIN none */
+} keeper;
+
+static void heap_down(int64_t *h, size_t n, size_t j)
+{
+    for (;;) {
+        size_t l = 2 * j + 1, r = l + 1, m = j;
+        if (l < n && h[l] < h[m])
+            m = l;
+        if (r < n && h[r] < h[m])
+            m = r;
+        if (m == j)
+            return;
+        int64_t t = h[j];
+        h[j] = h[m];
+        h[m] = t;
+        j = m;
+    }
+}
+
+/* Adds v to the min-heap h of at most k values (the k largest). */
+static void heap_offer(int64_t *h, size_t *n, size_t k, int64_t v)
+{
+    if (*n < k) {
+        size_t j = (*n)++;
+        h[j] = v;
+        while (j > 0 && h[(j - 1) / 2] > h[j]) {
+            int64_t t = h[j];
+            h[j] = h[(j - 1) / 2];
+            h[(j - 1) / 2] = t;
+            j = (j - 1) / 2;
+        }
+    } else if (v > h[0]) {
+        h[0] = v;
+        heap_down(h, *n, 0);
+    }
+}
+
+static void keep_add(keeper *kp, int64_t proc, int64_t bound)
+{
+    if (kp->nh == kp->k && bound < kp->heap[0]) {
+        if (bound > kp->dropped)
+            kp->dropped = bound;
+        return;
+    }
+    heap_offer(kp->heap, &kp->nh, kp->k, bound);
+    if (kp->n == kp->cap) {
+        if (kp->nh == kp->k) { /* drop what fell below the cut since */
+            size_t j = 0;
+            for (size_t i = 0; i < kp->n; i++) {
+                if (kp->e[i].bound >= kp->heap[0])
+                    kp->e[j++] = kp->e[i];
+                else if (kp->e[i].bound > kp->dropped)
+                    kp->dropped = kp->e[i].bound;
+            }
+            kp->n = j;
+        }
+        if (kp->n * 2 >= kp->cap) { /* keep room to spare: compacting again soon costs */
+            kp->cap = kp->cap ? 2 * kp->cap : 4 * kp->k + 1024;
+            kp->e = ph_xrealloc(kp->e, kp->cap * sizeof *kp->e);
+        }
+    }
+    kp->e[kp->n].proc = proc;
+    kp->e[kp->n].bound = bound;
+    kp->n++;
+}
+
+static ph_mask total_mask(void)
+{
+    ph_mask m = 0;
+    for (size_t i = 0; i < NTOTAL; i++)
+        m |= PH_BIT(total_cols[i]);
+    return m;
+}
+
+static int has_totals(sqlite3 *db)
+{
+    return ph_sql_int_or(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'proc_total'", 0,
+                         0) == 1;
+}
+
+/* The hour segment of the plan worth a set read, or -1. */
+static int hour_segment(const ph_segment *seg, size_t n)
+{
+    int best = -1;
+    for (size_t k = 0; k < n; k++)
+        if (seg[k].tier == PH_TIER_HOUR && seg[k].until - seg[k].since >= MIN_HOUR_SPAN_NS &&
+            (best < 0 || seg[k].until - seg[k].since > seg[best].until - seg[best].since))
+            best = (int)k;
+    return best;
+}
+
+static void json_ids(ph_buf *b, const int64_t *edge, size_t nedge, const keeper *kp, int64_t cut)
+{
+    b->len = 0;
+    ph_buf_printf(b, "[");
+    int first = 1;
+    for (size_t i = 0; i < nedge; i++, first = 0)
+        ph_buf_printf(b, "%s%lld", first ? "" : ",", (long long)edge[i]);
+    for (size_t i = 0; i < kp->n; i++)
+        if (kp->e[i].bound >= cut) {
+            ph_buf_printf(b, "%s%lld", first ? "" : ",", (long long)kp->e[i].proc);
+            first = 0;
+        }
+    ph_buf_printf(b, "]");
+}
+
+/* The k-th largest of keys[0..n) (n >= k > 0). */
+static int64_t kth_largest(const int64_t *keys, size_t n, size_t k)
+{
+    int64_t *h = ph_xcalloc(k, sizeof *h);
+    size_t nh = 0;
+    for (size_t i = 0; i < n; i++)
+        heap_offer(h, &nh, k, keys[i]);
+    int64_t kth = h[0];
+    free(h);
+    return kth;
+}
+
+/* Whether a process of proc_total is one this pass takes as inside (h1, h2]. */
+static int inside_of(int64_t first, int64_t last, int gone, int64_t gone_ns, int64_t h1, int64_t h2, int64_t w)
+{
+    return first >= h1 && last + w <= h2 && gone && gone_ns <= h2;
+}
+
+/* Whether process proc was left out as inside; -1 on error. */
+static int left_out(sqlite3 *db, int64_t proc, int64_t h1, int64_t h2, int64_t w)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT first_bucket_ns, last_bucket_ns, gone_ns FROM proc_total WHERE proc = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, proc);
+    int rc = sqlite3_step(st);
+    int r = rc == SQLITE_ROW ? inside_of(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                                         sqlite3_column_type(st, 2) != SQLITE_NULL, sqlite3_column_int64(st, 2), h1,
+                                         h2, w)
+            : rc == SQLITE_DONE ? 0
+                                : -1;
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* Whether the window reaches back over most of the hour tier: proc_total
+ * is then read whole, not through its index (a lookup per row). */
+static int scan_all(sqlite3 *db, int64_t from)
+{
+    int64_t lo = ph_sql_int_or(db, "SELECT min(bucket_ns) FROM proc_hour", 0, INT64_MAX);
+    int64_t hi = ph_sql_int_or(db, "SELECT max(bucket_ns) FROM proc_hour", 0, INT64_MIN);
+    return lo == INT64_MAX || hi == INT64_MIN || from <= lo + (hi - lo) / 2;
+}
+
+static ph_agg *new_rest(ph_mask slots)
+{
+    ph_agg *r = ph_xcalloc(1, sizeof *r);
+    r->pid = -1;
+    r->uid = -1;
+    r->mem_peak = r->mem_last = r->mem_avg = -1;
+    r->slots = slots;
+    r->vals = ph_xcalloc((size_t)__builtin_popcountll(slots) + 1, sizeof *r->vals);
+    return r;
+}
+
+int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
+                        ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    memset(out, 0, sizeof *out);
+    const char *off = getenv("PROCHIST_NO_PROCTOP");
+    if ((off && *off && strcmp(off, "0") != 0) || limit == 0 || (flags & (PH_Q_APPS_ONLY | PH_Q_GROUPED)) ||
+        ((want | rank_need) & ph_metric_counters() & ~total_mask()) || !has_totals(db))
+        return 0;
+    ph_segment seg[16];
+    size_t nseg = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
+    int h = hour_segment(seg, nseg);
+    if (h < 0)
+        return 0;
+    const int64_t w = ph_tier_width_ns(PH_TIER_HOUR), h1 = seg[h].since, h2 = seg[h].until;
+    int64_t from = q_lookback_from(db, PH_TIER_HOUR, h1);
+
+    /* The processes proc_total places in the hour segment or its lookback. */
+    ph_buf sql = {0};
+    ph_mask slots = want & PH_ALL_METRICS, rslots = rank_need & ph_metric_counters();
+    int cols[NTOTAL], ncols = 0; /* the metrics rank reads, column 5 on */
+    ph_buf_printf(&sql, "SELECT proc, first_bucket_ns, last_bucket_ns, gone_ns, mem_max_bytes");
+    for (size_t i = 0; i < NTOTAL; i++)
+        if (rslots & PH_BIT(total_cols[i])) {
+            ph_buf_printf(&sql, ", %s", ph_metric_column(total_cols[i]));
+            cols[ncols++] = total_cols[i];
+        }
+    ph_buf_printf(&sql, " FROM proc_total WHERE %slast_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2",
+                  scan_all(db, from) ? "+" : "", (long long)w);
+    sqlite3_stmt *st = NULL;
+    int rc = -1, answered = 0;
+    int64_t *edge = NULL;
+    size_t nedge = 0, cedge = 0;
+    keeper kp;
+    memset(&kp, 0, sizeof kp);
+    kp.k = limit;
+    kp.heap = ph_xcalloc(limit, sizeof *kp.heap);
+    kp.dropped = INT64_MIN;
+    q_pidx index; /* the set read: 1 + its index */
+    memset(&index, 0, sizeof index);
+    ph_buf ids = {0};
+    ph_agg *rest = NULL, *all = NULL, *taken = NULL;
+    int64_t vals[PH_METRIC_COUNT];
+    int64_t *keys = NULL;
+
+    if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, h2);
+    /* An inside process's figures, as far as proc_total has them: its
+     * counters, and a memory peak at least its own. */
+    ph_agg a;
+    memset(&a, 0, sizeof a);
+    a.pid = -1;
+    a.uid = -1;
+    a.nprocs = 1;
+    a.vals = vals;
+    a.slots = rslots;
+    a.mem_last = a.mem_avg = -1;
+    int slot[NTOTAL]; /* where each column's value lies in vals */
+    for (int i = 0; i < ncols; i++)
+        slot[i] = __builtin_popcountll(rslots & (PH_BIT(cols[i]) - 1));
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t proc = sqlite3_column_int64(st, 0);
+        int64_t first = sqlite3_column_int64(st, 1), last = sqlite3_column_int64(st, 2);
+        int gone = sqlite3_column_type(st, 3) != SQLITE_NULL;
+        int64_t gone_ns = sqlite3_column_int64(st, 3);
+        if (!inside_of(first, last, gone, gone_ns, h1, h2, w)) {
+            if (nedge == cedge) {
+                cedge = cedge ? 2 * cedge : 1024;
+                edge = ph_xrealloc(edge, cedge * sizeof *edge);
+            }
+            edge[nedge++] = proc;
+            continue;
+        }
+        a.proc = proc;
+        a.have = 0;
+        a.mem_peak = sqlite3_column_int64(st, 4);
+        if (a.mem_peak == 0 && sqlite3_column_type(st, 4) == SQLITE_NULL)
+            a.mem_peak = -1;
+        a.first_ns = first + w; /* a rollup row's time is its bucket's end */
+        a.last_ns = last + w;
+        for (int i = 0; i < ncols; i++) {
+            int64_t v = sqlite3_column_int64(st, 5 + i); /* NULL reads 0 */
+            if (v == 0 && sqlite3_column_type(st, 5 + i) == SQLITE_NULL)
+                continue;
+            vals[slot[i]] = v;
+            a.have |= PH_BIT(cols[i]);
+        }
+        keep_add(&kp, proc, rank(&a, ctx));
+    }
+    if (step != SQLITE_DONE)
+        goto fail;
+    sqlite3_finalize(st);
+    st = NULL;
+
+    /* The first cut: the limit-th largest bound, ties kept. */
+    int64_t cut = kp.nh == kp.k ? kp.heap[0] : INT64_MIN;
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+        if (cut <= kp.dropped) { /* it needs processes no longer held */
+            rc = 0;
+            goto done;
+        }
+        size_t nset = nedge;
+        for (size_t i = 0; i < kp.n; i++)
+            nset += kp.e[i].bound >= cut;
+        if (nset > MAX_SET) {
+            rc = 0;
+            goto done;
+        }
+        json_ids(&ids, edge, nedge, &kp, cut);
+        q_pidx_free(&index);
+        memset(&index, 0, sizeof index);
+        for (size_t i = 0; i < nedge; i++)
+            q_pidx_put(&index, edge[i], 0);
+        for (size_t i = 0; i < kp.n; i++)
+            if (kp.e[i].bound >= cut)
+                q_pidx_put(&index, kp.e[i].proc, 0);
+        q_segsel sel = {seg[h], ids.data};
+        if (q_window_sel(s, since, until, want, flags, &sel, out, err, errlen) < 0)
+            goto fail;
+        /* Nothing left out may come from another segment. */
+        int stray = 0;
+        for (size_t i = 0; i < out->nprocs && stray >= 0 && !stray; i++)
+            if (q_pidx_get(&index, out->procs[i].proc) < 0)
+                stray = left_out(db, out->procs[i].proc, h1, h2, w);
+        if (stray < 0)
+            goto fail;
+        if (stray) {
+            ph_result_free(out);
+            rc = 0;
+            goto done;
+        }
+        int64_t next = kp.dropped; /* the largest bound left out */
+        for (size_t i = 0; i < kp.n; i++)
+            if (kp.e[i].bound < cut && kp.e[i].bound > next)
+                next = kp.e[i].bound;
+        if (next == INT64_MIN) {
+            answered = 1;
+            break;
+        }
+        if (out->nprocs >= limit) {
+            free(keys);
+            keys = ph_xcalloc(out->nprocs, sizeof *keys);
+            for (size_t i = 0; i < out->nprocs; i++)
+                keys[i] = rank(&out->procs[i], ctx);
+            int64_t kth = kth_largest(keys, out->nprocs, limit);
+            if (next < kth) {
+                answered = 1;
+                break;
+            }
+            cut = kth; /* some left out may reach it: read them too */
+        } else {
+            cut = INT64_MIN;
+        }
+        ph_result_free(out);
+    }
+    if (!answered) {
+        rc = 0;
+        goto done;
+    }
+
+    /* The counters of the processes left out: all the inside ones' (one
+     * aggregate, inside SQLite) less those read, whose sums proc_total
+     * gives again. */
+    int tcols[NTOTAL], ntcols = 0;
+    for (size_t i = 0; i < NTOTAL; i++)
+        if (slots & PH_BIT(total_cols[i]))
+            tcols[ntcols++] = total_cols[i];
+    all = new_rest(slots);
+    sql.len = 0;
+    ph_buf_printf(&sql, "SELECT count(*)");
+    for (int i = 0; i < ntcols; i++)
+        ph_buf_printf(&sql, ", sum(%s)", ph_metric_column((enum ph_metric)tcols[i]));
+    ph_buf_printf(&sql,
+                  " FROM proc_total WHERE %slast_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2"
+                  " AND first_bucket_ns >= ?3 AND last_bucket_ns + %lld <= ?2 AND gone_ns <= ?2",
+                  scan_all(db, from) ? "+" : "", (long long)w, (long long)w);
+    if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, h2);
+    sqlite3_bind_int64(st, 3, h1);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        goto fail;
+    all->nprocs = sqlite3_column_int(st, 0);
+    for (int i = 0; i < ntcols; i++)
+        if (sqlite3_column_type(st, 1 + i) != SQLITE_NULL) {
+            *ph_agg_at(all, tcols[i]) = sqlite3_column_int64(st, 1 + i);
+            all->have |= PH_BIT(tcols[i]);
+        }
+    sqlite3_finalize(st);
+    st = NULL;
+    rest = new_rest(slots);
+    sql.len = 0;
+    ph_buf_printf(&sql, "SELECT proc");
+    for (int i = 0; i < ntcols; i++)
+        ph_buf_printf(&sql, ", %s", ph_metric_column((enum ph_metric)tcols[i]));
+    ph_buf_printf(&sql, " FROM proc_total WHERE proc = ?1");
+    if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    taken = new_rest(slots);
+    taken->nprocs = 0;
+    for (size_t k = 0; k < kp.n; k++) {
+        if (kp.e[k].bound < cut)
+            continue;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, kp.e[k].proc);
+        if ((step = sqlite3_step(st)) != SQLITE_ROW)
+            goto fail;
+        taken->nprocs++;
+        for (int i = 0; i < ntcols; i++)
+            if (sqlite3_column_type(st, 1 + i) != SQLITE_NULL)
+                *ph_agg_at(taken, tcols[i]) += sqlite3_column_int64(st, 1 + i);
+    }
+    rest->nprocs = all->nprocs - taken->nprocs;
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        if (slots & PH_BIT(m))
+            *ph_agg_at(rest, m) = *ph_agg_at(all, m) - *ph_agg_at(taken, m);
+    /* A counter none left out had stays unmeasured; one some had, measured. */
+    rest->have = all->have;
+    if (rest->nprocs == 0)
+        rest->have = 0;
+    out->rest = rest;
+    rest = NULL;
+    rc = 1;
+    goto done;
+fail:
+    if (!err[0])
+        ph_store_read_error(s, err, errlen);
+    ph_result_free(out);
+    rc = -1;
+done:
+    sqlite3_finalize(st);
+    for (int k = 0; k < 3; k++) {
+        ph_agg *r = k == 0 ? rest : k == 1 ? all : taken;
+        if (r)
+            free(r->vals);
+        free(r);
+    }
+    free(keys);
+    free(edge);
+    free(kp.e);
+    free(kp.heap);
+    q_pidx_free(&index);
+    ph_buf_free(&ids);
+    ph_buf_free(&sql);
+    return rc;
+}
