@@ -441,20 +441,22 @@ check "cgroup_fixture: retention: this recording's processes keep theirs ($got)"
 
 # The upgrade to schema 15: a schema 14 database with a row no process
 # references (left by retention before the triggers) loses it, and gains
-# the triggers and totals. (Undone by hand, so only while 017 is the newest
+# the triggers and totals. (Undone by hand, so only while 018 is the newest
 # migration: a later one must add its objects to the drops here.)
 up="$TMP/up15.db"
 cp "$TMP/by.db" "$up"
 ver=$(sqlite3 "$up" "pragma user_version")
-n17=$(ls "$TESTS_DIR/../schema" | grep -n '^017_' | cut -d: -f1)
-check "cgroup_fixture: schema 17 is the newest migration (number $n17 of $ver)" [ "$n17" = "$ver" ]
-sqlite3 "$up" "delete from meta where key = 'user_hour_from';
+n18=$(ls "$TESTS_DIR/../schema" | grep -n '^018_' | cut -d: -f1)
+check "cgroup_fixture: schema 18 is the newest migration (number $n18 of $ver)" [ "$n18" = "$ver" ]
+sqlite3 "$up" "drop trigger proc_hour_total; drop trigger proc_hour_total_undo; drop trigger process_delete_total;
+               drop table proc_total;
+               delete from meta where key = 'user_hour_from';
                drop view v_group_hour; drop table group_hour; delete from meta where key = 'group_hour_from';
                drop trigger proc_minute_total; drop trigger proc_minute_total_undo; drop table cgroup_total;
                drop trigger process_delete_cgroup; drop trigger process_move_cgroup; drop index process_cgroup;
                insert into cgroup (path, path_v2, unit, slice) values ('/system.slice/phtest-orphan.service',
                    '/system.slice/phtest-orphan.service', 'phtest-orphan.service', 'system.slice');
-               pragma user_version = $((ver - 3))"
+               pragma user_version = $((ver - 4))"
 "$PROCHIST" record --db "$up" --proc-root "$proc" --count 1 --quiet
 got=$(sqlite3 "$up" "select (select count(*) from cgroup where unit = 'phtest-orphan.service') || ' ' ||
                             (select count(*) from sqlite_master where name in ('process_delete_cgroup',

@@ -181,10 +181,12 @@ fi
 # After an upgrade, while the recorder that was running still writes the
 # previous schema, the query tool reads it; older schemas are refused with
 # what to do; the recorder's next start upgrades. (The fake schema 11
-# database is this one with what schemas 12 to 17 added taken out.)
+# database is this one with what schemas 12 to 18 added taken out.)
 old="$TMP/prev.db"
 cp "$db" "$old"
-sqlite3 "$old" "delete from meta where key = 'user_hour_from';
+sqlite3 "$old" "drop trigger proc_hour_total; drop trigger proc_hour_total_undo; drop trigger process_delete_total;
+                drop table proc_total;
+                delete from meta where key = 'user_hour_from';
                 drop view v_group_hour; drop table group_hour; delete from meta where key = 'group_hour_from';
                 drop view v_cgroup_hour; drop view v_cgroup_sample; drop view v_proc_cgroup;
                 drop trigger proc_minute_total; drop trigger proc_minute_total_undo; drop table cgroup_total;
