@@ -382,6 +382,8 @@ q 300 "top --by process --since 30d" top --by process --since 30d
 q 300 "top --by process --since 400d" top --by process --since 400d
 q 300 "top --by user --since 30d" top --by user --since 30d
 q 300 "apps --since 30d" apps --since 30d
+q 300 "apps --by process --since 30d" apps --by process --since 30d
+q 300 "peak --by process --since 30d" peak --by process --since 30d
 q 300 "peak --mem --since 30d" peak --mem --since 30d
 fi # BENCH_ONLY
 # Exit records: the recorder's cost under process churn at a fixed rate

@@ -231,8 +231,8 @@ static ph_agg *new_rest(ph_mask slots)
     return r;
 }
 
-int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
-                        ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err, size_t errlen)
+static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
+                      ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err, size_t errlen)
 {
     sqlite3 *db = ph_store_db(s);
     memset(out, 0, sizeof *out);
@@ -479,5 +479,18 @@ done:
     q_pidx_free(&index);
     ph_buf_free(&ids);
     ph_buf_free(&sql);
+    return rc;
+}
+
+/* Its reads in one snapshot: the plan's marks, proc_total and the rows all
+ * of one moment, whatever the recorder commits meanwhile. */
+int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
+                        ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    int own = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    int rc = window_top(s, since, until, want, flags, rank_need, rank, ctx, limit, out, err, errlen);
+    if (own)
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     return rc;
 }
