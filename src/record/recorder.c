@@ -669,7 +669,7 @@ int ph_record(const ph_record_opts *o)
     install_signals();
     ph_platform_background();
     if (!o->quiet)
-        ph_log("recording to %s every %.3g s (%s%s%s)", o->db_path, (double)o->interval_ns / 1e9,
+        ph_log("recording to %s every %.10g s (%s%s%s)", o->db_path, (double)o->interval_ns / 1e9,
                ph_platform_name(), o->proc_root ? ", proc root " : "", o->proc_root ? o->proc_root : "");
 
     int64_t start = ph_now_mono_ns();

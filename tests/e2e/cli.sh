@@ -212,6 +212,11 @@ sqlite3 "$old" "pragma user_version = 11"
 check "cli: the recorder upgrades a schema 11 database" \
     [ "$(sqlite3 "$old" 'pragma user_version')" = "$(sqlite3 "$db" 'pragma user_version')" ]
 
+# The start line gives the interval as it was asked (it said "every
+# 8.64e+04 s" for a day).
+"$PROCHIST" record --db "$TMP/day.db" --interval 86400 --count 1 2>"$TMP/day.log"
+check "cli: record -i 86400 says 'every 86400 s'" grep -q "recording to .* every 86400 s " "$TMP/day.log"
+
 # A window holding only the first sample says why there is no CPU yet.
 one="$TMP/one.db"
 "$PROCHIST" record --db "$one" --count 1 --quiet
