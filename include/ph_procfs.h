@@ -71,5 +71,11 @@ int ph_parse_drm_fdinfo(const char *buf, size_t len, ph_drm_fdinfo *out);
 
 /* Basename of an exe link target, " (deleted)" stripped; 0 on success. */
 int ph_exe_basename(const char *target, char *out, size_t outlen);
+/* Whether an executable's basename is a shell's or a script language's
+ * (sh, bash, dash, python3.11, perl, node, ...): a process running it
+ * under another command name runs a script, which the kernel named comm
+ * after (fs/exec.c: the new comm is the basename of the file exec'd, the
+ * script, not the interpreter binfmt_script loads for it). */
+int ph_exe_is_interpreter(const char *base);
 
 #endif

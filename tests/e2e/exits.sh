@@ -140,3 +140,27 @@ last=$(sqlite3 "$db" "select count(*) from proc_sample join process using (proc)
 echo "# sampled children: times ${measured} ns, prochist ${seen} ns, ${last} exit rows"
 if within "$seen" "$measured" 5; then ok "exits: sampled children, exit rows and the reap counted once"
 else fail "exits: sampled children, exit rows and the reap counted once" "prochist $seen ns, times $measured ns"; fi
+
+# A script is its own app however long it runs: the kernel names it after
+# the script (comm), and its exit record says that name; a sampled one runs
+# its interpreter (/proc/PID/exe is dash), which once named it. One short
+# run (exit record only), one long one (sampled while it waits).
+db="$TMP/script.db"
+scr="s$$.sh"
+printf '#!/bin/sh\n[ "$1" = wait ] && read x <"$2"\nexit 0\n' >"$TMP/$scr"
+chmod +x "$TMP/$scr"
+"$PROCHIST" record --db "$db" --interval 0.1 --quiet &
+rec=$!
+wait_samples "$db" 1
+"$TMP/$scr" quick
+mkfifo "$TMP/hold4"
+"$TMP/$scr" wait "$TMP/hold4" &
+long=$!
+n=$(sqlite3 "$db" 'select count(*) from sample')
+wait_samples "$db" $((n + 3))
+settle "$db" $rec "$TMP/hold4"
+wait $long
+got=$(sqlite3 "$db" "select count(*) || ' ' || group_concat(distinct app) || ' ' ||
+                            sum(exe like '%sh') from process where name = '$scr'")
+check "exits: a script run briefly and a script run long are one app, the script's ($got)" \
+    [ "$got" = "2 $scr 1" ]

@@ -264,3 +264,16 @@ TEST(drm_fdinfo_overflowing_values_are_ignored)
     CHECK_I(d.engine_ns, INT64_MAX); /* the 5 ns that would overflow is dropped */
     CHECK_I(d.resident_bytes, -1);
 }
+
+TEST(interpreters_are_known_by_their_basename)
+{
+    const char *yes[] = {"sh", "dash", "bash", "python3", "python3.11", "perl", "perl5.36.0", "node", "ruby3.1",
+                         "tclsh8.6", "busybox"};
+    const char *no[] = {"shutdown", "bashful", "python3-config", "nodejs-helper", "firefox", "cc", "", "sh.real"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (ph_exe_is_interpreter(yes[i]) != 1)
+            t_fail(__FILE__, __LINE__, "'%s' is an interpreter", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (ph_exe_is_interpreter(no[i]) != 0)
+            t_fail(__FILE__, __LINE__, "'%s' is not an interpreter", no[i]);
+}

@@ -895,8 +895,20 @@ void ph_platform_ident(ph_platform *p, int32_t pid, const ph_proc_sample *s,
     ssize_t n = readlinkat(p->proc_fd, link, out->exe, sizeof out->exe - 1);
     if (n > 0) {
         out->exe[n] = '\0';
-        if (ph_exe_basename(out->exe, out->app, sizeof out->app) == 0)
+        if (ph_exe_basename(out->exe, out->app, sizeof out->app) == 0) {
+            /* A script is its own app, not its interpreter's: the name
+             * its exit record gives it too (one app whether it ran a
+             * second or an hour). `sh` running dash, `python3` running
+             * python3.11: the name leads to the same program, so the
+             * interpreter itself. */
+            char by_name[sizeof out->app];
+            if (ph_exe_is_interpreter(out->app)) {
+                ph_app_of_name(s->name, by_name, sizeof by_name);
+                if (strcmp(by_name, out->app) != 0)
+                    snprintf(out->app, sizeof out->app, "%s", by_name);
+            }
             return;
+        }
     } else {
         out->exe[0] = '\0';
     }

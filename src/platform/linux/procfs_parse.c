@@ -413,3 +413,23 @@ int ph_parse_drm_fdinfo(const char *buf, size_t len, ph_drm_fdinfo *out)
         out->resident_bytes = out->legacy_memory_bytes;
     return out->driver[0] ? 0 : -1;
 }
+
+int ph_exe_is_interpreter(const char *base)
+{
+    /* Shells, and the script languages' programs (with a version suffix:
+     * python3.11, perl5.36.0, ruby3.1, php8.2, lua5.4, tclsh8.6). */
+    static const char *const names[] = {"sh",  "dash",   "bash",   "zsh", "ksh",    "mksh",  "fish",  "busybox",
+                                         "python", "perl", "ruby", "node", "nodejs", "php", "lua", "luajit",
+                                         "tclsh", "Rscript", "gawk", "mawk", "awk"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(base, names[i], n) != 0)
+            continue;
+        const char *v = base + n;
+        while ((*v >= '0' && *v <= '9') || *v == '.')
+            v++;
+        if (*v == '\0')
+            return 1;
+    }
+    return 0;
+}
