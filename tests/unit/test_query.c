@@ -7,6 +7,8 @@
 #include "ph_store.h"
 #include "ph_time.h"
 
+#include "../../src/db/db_private.h" /* the sqlite3 handle: marks moved, rows counted */
+
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -513,6 +515,48 @@ static void clock_step_back(int64_t ahead_s, int64_t *counted, int64_t *written,
  * stay what answers it; the samples written while the clock is inside it
  * are not counted, and nothing recorded before is hidden or rolled up
  * again from them. */
+static int64_t q_int(db *d, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(ph_store_db(d->s), sql, -1, &st, NULL) != SQLITE_OK)
+        return -2;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+TEST(a_bucket_rolled_again_after_an_exec_counts_its_process_once)
+{
+    /* Minutes rolled up under app A; the process execs into app B; the
+     * clock steps back and they are rolled up again. Their app rows are
+     * B's alone: an A row left from the first roll would count it twice. */
+    db d;
+    ph_retention keep;
+    ph_retention_default(&keep);
+    db_open(&d);
+    int64_t a = db_proc(&d, 10, "a", "A");
+    int64_t sec = 0;
+    for (int i = 0; i < 240; i++, sec += 5)
+        sample_maintained(&d, &keep, sec, i % 120 == 0, a, 100);
+    CHECK(q_int(&d, "SELECT count(*) FROM app_minute WHERE app = 'A'") > 10);
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE process SET name = 'b', app = 'B' WHERE proc = %lld", (long long)a);
+    CHECK_I(sqlite3_exec(ph_store_db(d.s), sql, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_I(sqlite3_exec(ph_store_db(d.s),
+                         "UPDATE meta SET value = CAST(value AS INTEGER) - 600000000000 WHERE key = 'minute_done'",
+                         NULL, NULL, NULL),
+            SQLITE_OK);
+    for (int i = 0; i < 24; i++, sec += 5)
+        sample_maintained(&d, &keep, sec, 0, a, 100);
+    CHECK(q_int(&d, "SELECT count(*) FROM app_minute WHERE app = 'B'") >= 10);
+    CHECK_I(q_int(&d, "SELECT sum(cpu_user_ns) FROM app_minute"), q_int(&d, "SELECT sum(cpu_user_ns) FROM proc_minute"));
+    CHECK_I(q_int(&d, "SELECT count(*) FROM (SELECT bucket_ns FROM app_minute GROUP BY bucket_ns HAVING count(*) > 1)"),
+            0);
+    ph_store_close(d.s);
+}
+
 TEST(a_clock_set_back_into_pruned_history_keeps_that_history)
 {
     db d;
