@@ -119,11 +119,22 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
  * mem_* fields): cheaper, and each agg holds values of want's metrics
  * only (ph_agg_get on another gives its dflt).
  * With PH_Q_APPS_ONLY, rollup tiers answer from their app rows (a few rows per
- * bucket instead of one per process); `procs` is then empty, and only the
- * app counters of PH_APP_METRICS are summed. */
+ * bucket instead of one per process) where those hold every counter of
+ * `want` (PH_APP_METRICS; on the hour tier PH_APP_HOUR_METRICS), and from
+ * their process rows elsewhere; `procs` then holds only the processes of
+ * those, and apps[] the whole window's sums. */
 #define PH_APP_METRICS (PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS) | \
                         PH_BIT(PH_M_DISK_READ_BYTES) | PH_BIT(PH_M_DISK_WRITE_BYTES) | \
                         PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_WAKEUPS))
+/* The hour tier's app and group rows sum these too (schema 19), from
+ * `meta` app_hour_wide_from on: a query of them reads the hour tier's app
+ * rows there, and the process rows of other tiers and hours. */
+#define PH_APP_HOUR_METRICS (PH_APP_METRICS | PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS) | \
+                             PH_BIT(PH_M_ENERGY_EST_NJ) | PH_BIT(PH_M_GPU_NS) | PH_BIT(PH_M_INSTRUCTIONS) | \
+                             PH_BIT(PH_M_CYCLES) | PH_BIT(PH_M_CTXSW_TOTAL) | PH_BIT(PH_M_CTXSW_VOLUNTARY) | \
+                             PH_BIT(PH_M_CTXSW_INVOLUNTARY) | PH_BIT(PH_M_FAULTS_TOTAL) | PH_BIT(PH_M_FAULTS_MINOR) | \
+                             PH_BIT(PH_M_FAULTS_MAJOR) | PH_BIT(PH_M_SYSCALLS_MACH) | PH_BIT(PH_M_SYSCALLS_UNIX) | \
+                             PH_BIT(PH_M_SYSCALLS_READ) | PH_BIT(PH_M_SYSCALLS_WRITE))
 #define PH_Q_APPS_ONLY 1 /* rollup tiers answer from app rows */
 #define PH_Q_BY_USER 2   /* the groups are users (apps[].app is the uid) */
 /* The groups are a cgroup key of each process (its cgroup as last seen;
@@ -192,12 +203,12 @@ int ph_query_raw_buckets_metrics(ph_store *s, int64_t since, int64_t until, int6
 int ph_query_app_buckets(ph_store *s, int64_t since, int64_t until, int64_t width, ph_mask want,
                          int (*fn)(void *ctx, int64_t bucket, ph_result *res), void *ctx, char *err,
                          size_t errlen);
-/* --explain: the plan ph_query_window_metrics follows with `flags`, one
+/* --explain: the plan ph_query_window_metrics follows with `want` and `flags`, one
  * line a segment to f: its tier and span, the table and index it reads
  * (from the lookback start), and how many rows that range holds, so that a
  * slow answer can be traced to a tier or a missing rollup. */
 #include <stdio.h>
-void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE *f);
+void ph_query_explain(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, FILE *f);
 /* The segments ph_query_window would use, given the store's horizons. */
 size_t ph_query_plan(ph_store *s, int64_t since, int64_t until, ph_segment *seg, size_t max);
 void ph_result_free(ph_result *r);

@@ -56,11 +56,11 @@ static int apps_exec(int argc, char **argv)
     ph_result r;
     /* Process rows: distinct processes and first/last seen need them. */
     int flags = ph_qflags(&o, o.by == PH_BY_USER ? PH_Q_BY_USER : 0);
-    if (explain)
-        ph_query_explain(store, o.since_ns, o.until_ns, flags, stderr);
     /* What the columns read: CPU (with children's) and disk. */
     ph_mask need = cpu->need | ph_qmetric_find("disk")->need | PH_BIT(PH_M_CHILD_CPU_USER_NS) |
                    PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
+    if (explain)
+        ph_query_explain(store, o.since_ns, o.until_ns, need, flags, stderr);
     if (ph_qwindow_top(&o, store, o.since_ns, o.until_ns, need, flags, 0, seen_rank, NULL, (size_t)o.limit, explain,
                        &r) < 0) {
         ph_store_close(store);

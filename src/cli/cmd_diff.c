@@ -85,9 +85,9 @@ static int parse_range(const char *s, int64_t now, int utc, int64_t *a, int64_t 
 static int query(ph_store *st, const ph_qopts *o, int64_t since, int64_t until, const ph_qmetric *m,
                  ph_result *r)
 {
-    int flags = (o->by == PH_BY_APP || o->by == PH_BY_USER || PH_BY_IS_CGROUP(o->by)) && m->app_rows && !o->children
-                    ? PH_Q_APPS_ONLY
-                    : 0;
+    /* App and group rows answer where they hold the metric (the engine
+     * reads process rows elsewhere). */
+    int flags = o->by == PH_BY_APP || o->by == PH_BY_USER || PH_BY_IS_CGROUP(o->by) ? PH_Q_APPS_ONLY : 0;
     if (o->by == PH_BY_USER)
         flags |= PH_Q_BY_USER;
     /* The one metric compared (CPU with its children's). */

@@ -92,15 +92,13 @@ static double cpu_pct(const ph_agg *a, int children, const ph_window *w)
     return (c < 0 || w->covered_ns <= 0) ? -1 : (double)c * 100.0 / (double)w->covered_ns;
 }
 
-/* The sum of metric m over the window's process rows (its app rows when
- * the query read no process rows). */
+/* The sum of metric m over the window: its apps' (or groups') sums, which
+ * hold every process's, whichever rows answered each part. */
 static int64_t window_total(const ph_result *r, enum ph_metric m)
 {
-    const ph_agg *rows = r->nprocs ? r->procs : r->apps;
-    size_t n = r->nprocs ? r->nprocs : r->napps;
     int64_t t = 0;
-    for (size_t i = 0; i < n; i++)
-        t += ph_agg_get(&rows[i], m, 0);
+    for (size_t i = 0; i < r->napps; i++)
+        t += ph_agg_get(&r->apps[i], m, 0);
     if (r->rest) /* the processes ph_query_window_top left out */
         t += ph_agg_get(r->rest, m, 0);
     return t;
@@ -437,14 +435,13 @@ static int top_exec(int argc, char **argv)
     }
     ph_result r;
     int qflags = 0;
-    if ((o.q.by == PH_BY_APP || o.q.by == PH_BY_USER || PH_BY_IS_CGROUP(o.q.by)) && o.metric->app_rows &&
-        !o.q.children)
-        qflags |= PH_Q_APPS_ONLY; /* app (and group) rows answer long windows fast */
+    if (o.q.by == PH_BY_APP || o.q.by == PH_BY_USER || PH_BY_IS_CGROUP(o.q.by))
+        qflags |= PH_Q_APPS_ONLY; /* app (and group) rows answer long windows fast, where they hold the metric */
     if (o.q.by == PH_BY_USER)
         qflags |= PH_Q_BY_USER;
     qflags = ph_qflags(&o.q, qflags);
     if (o.explain)
-        ph_query_explain(store, o.q.since_ns, o.q.until_ns, qflags, stderr);
+        ph_query_explain(store, o.q.since_ns, o.q.until_ns, top_need(&o), qflags, stderr);
     ph_mask rank_need = o.metric->need | (o.q.children ? PH_BIT(PH_M_CHILD_CPU_USER_NS) |
                                                                  PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS)
                                                            : 0);

@@ -22,9 +22,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The app counters of a row, in column order after the seven first. */
-static const enum ph_metric app_counter[] = {PH_M_CPU_USER_NS,      PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
-                                             PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ,     PH_M_WAKEUPS};
+/* The app counters of a row, in column order after the seven first; the
+ * hour tier's rows of schema 19 hold the wide ones after them. */
+static const enum ph_metric app_counter[] = {
+    PH_M_CPU_USER_NS,       PH_M_CPU_SYSTEM_NS,       PH_M_DISK_READ_BYTES, PH_M_DISK_WRITE_BYTES,
+    PH_M_ENERGY_NJ,         PH_M_WAKEUPS,             PH_M_CHILD_CPU_USER_NS, PH_M_CHILD_CPU_SYSTEM_NS,
+    PH_M_ENERGY_EST_NJ,     PH_M_GPU_NS,              PH_M_INSTRUCTIONS,    PH_M_CYCLES,
+    PH_M_CTXSW_TOTAL,       PH_M_CTXSW_VOLUNTARY,     PH_M_CTXSW_INVOLUNTARY, PH_M_FAULTS_TOTAL,
+    PH_M_FAULTS_MINOR,      PH_M_FAULTS_MAJOR,        PH_M_SYSCALLS_MACH,   PH_M_SYSCALLS_UNIX,
+    PH_M_SYSCALLS_READ,     PH_M_SYSCALLS_WRITE,
+};
+#define NARROW_COUNTERS 6
+
+/* Whether tier's app and group rows hold the wide counters. */
+static int wide_rows(sqlite3 *db, enum ph_tier tier)
+{
+    return tier == PH_TIER_HOUR && ph_sql_int_or(db, "PRAGMA user_version", 0, 0) >= 19;
+}
 
 /* An empty query state over tier, filling work; its groups are apps, or
  * the key of flags (PH_Q_GROUP_ROW_KEYS: read from group rows). */
@@ -77,7 +91,8 @@ static void add_row(qstate *q, sqlite3_stmt *st, int a, int64_t ts, int64_t sinc
         }
         if (totals) {
             g->nprocs = 1;
-            for (size_t c = 0; c < PH_ARRAY_LEN(app_counter); c++) {
+            size_t ncounters = q->wide ? PH_ARRAY_LEN(app_counter) : NARROW_COUNTERS;
+            for (size_t c = 0; c < ncounters; c++) {
                 if (sqlite3_column_type(st, 7 + (int)c) == SQLITE_NULL || !(g->slots & PH_BIT(app_counter[c])))
                     continue;
                 *ph_agg_at(g, app_counter[c]) += sqlite3_column_int64(st, 7 + (int)c);
@@ -96,16 +111,19 @@ static void add_row(qstate *q, sqlite3_stmt *st, int a, int64_t ts, int64_t sinc
  * grouping key (gkey: one of PH_Q_GROUP_ROW_KEYS), the hour tier's group
  * rows of that key instead (the same columns, the key in place of the
  * app). */
-static int prepare_app_rows(sqlite3 *db, const ph_tier_desc *d, int gkey, int64_t from, int64_t until,
+static int prepare_app_rows(sqlite3 *db, const ph_tier_desc *d, int gkey, int64_t from, int64_t until, int wide,
                             sqlite3_stmt **st)
 {
-    char sql[512];
+    char sql[1024], extra[512] = "";
     long long w = (long long)d->width_ns;
+    size_t off = 0;
+    for (size_t c = NARROW_COUNTERS; wide && c < PH_ARRAY_LEN(app_counter); c++)
+        off += (size_t)snprintf(extra + off, sizeof extra - off, ", %s", ph_metric_column(app_counter[c]));
     snprintf(sql, sizeof sql,
              "SELECT bucket_ns, %s, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc,"
-             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups FROM %s"
+             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups%s FROM %s"
              " WHERE %sbucket_ns > ?1 - %lld AND bucket_ns <= ?2 - %lld ORDER BY bucket_ns",
-             gkey ? "key" : "app", gkey ? PH_GROUP_ROWS : d->apps, gkey ? "dim = ?3 AND " : "", w, w);
+             gkey ? "key" : "app", extra, gkey ? PH_GROUP_ROWS : d->apps, gkey ? "dim = ?3 AND " : "", w, w);
     if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(*st, 1, from);
@@ -122,7 +140,7 @@ int q_app_rows(qstate *q, sqlite3 *db, int64_t since, int64_t until, int totals)
     ph_result *r = q->r;
     sqlite3_stmt *st;
     if (prepare_app_rows(db, d, q->cg_key | (q->by_user ? PH_Q_BY_USER : 0), q_lookback_from(db, q->tier, since),
-                         until, &st) < 0)
+                         until, q->wide, &st) < 0)
         return -1;
     int64_t cur_bucket = INT64_MIN;
     int entered = 0, step;
@@ -174,6 +192,14 @@ int q_group_rows_cover(ph_store *s, enum ph_tier tier, int64_t since, int flags)
     return q_lookback_from(ph_store_db(s), tier, since) + 1 - ph_tiers[tier].width_ns >= from_bucket;
 }
 
+int q_wide_rows_cover(ph_store *s, int64_t since)
+{
+    int64_t from_bucket;
+    if (ph_store_version(s) < 19 || ph_meta_get_int(s, PH_META_APP_HOUR_WIDE_FROM, &from_bucket) != 1)
+        return 0;
+    return q_lookback_from(ph_store_db(s), PH_TIER_HOUR, since) + 1 - ph_tiers[PH_TIER_HOUR].width_ns >= from_bucket;
+}
+
 int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int flags, ph_result *out,
                   char *err, size_t errlen)
 {
@@ -182,6 +208,8 @@ int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     int rc = -1;
     memset(out, 0, sizeof *out);
     qstate_begin(&q, &work, tier, flags);
+    if ((q.wide = wide_rows(ph_store_db(store), tier)) != 0)
+        q.slots |= PH_APP_HOUR_METRICS;
     out->win.since = since;
     out->win.until = until;
     out->nseg = 1;
@@ -301,11 +329,13 @@ int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     qstate q;
     ph_result work;
     qstate_begin(&q, &work, tier, gkey);
+    if ((q.wide = wide_rows(db, tier)) != 0)
+        q.slots |= PH_APP_HOUR_METRICS;
     sqlite3_stmt *st = NULL;
     unsigned char *seen = NULL; /* apps met in the current keyframe bucket */
     size_t nseen = 0, nb = (size_t)((until - since) / bw), cur = 0;
     int rc = -1, step, entered = 0;
-    if (prepare_app_rows(db, d, gkey, from, until, &st) < 0)
+    if (prepare_app_rows(db, d, gkey, from, until, q.wide, &st) < 0)
         goto fail;
     int64_t cur_bucket = INT64_MIN, wsince = since, wuntil = since + bw;
     for (;;) {

@@ -162,9 +162,15 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
  * its group rows of a cgroup key or the user (the hour tier's, from where
  * they were first written). */
 enum seg_rows { ROWS_PROCESS, ROWS_APP, ROWS_GROUP };
-static enum seg_rows segment_rows(ph_store *s, const ph_segment *seg, int flags)
+static enum seg_rows segment_rows(ph_store *s, const ph_segment *seg, int flags, ph_mask want)
 {
     if (!(flags & PH_Q_APPS_ONLY) || seg->tier == PH_TIER_RAW)
+        return ROWS_PROCESS;
+    /* Counters the app rows do not sum: process rows (the hour tier's
+     * hold more from schema 19 on). */
+    ph_mask c = want & ph_metric_counters();
+    if ((c & ~PH_APP_METRICS) &&
+        (seg->tier != PH_TIER_HOUR || (c & ~PH_APP_HOUR_METRICS) || !q_wide_rows_cover(s, seg->since)))
         return ROWS_PROCESS;
     if (!(flags & PH_Q_GROUP_ROW_KEYS))
         return ROWS_APP;
@@ -178,7 +184,7 @@ static int query_segment(ph_store *s, const ph_segment *seg, ph_mask want, int f
 {
     if (room)
         *room = 0;
-    if (segment_rows(s, seg, flags) != ROWS_PROCESS)
+    if (segment_rows(s, seg, flags, want) != ROWS_PROCESS)
         return q_app_segment(s, seg->tier, seg->since, seg->until, flags, out, err, errlen);
     memset(out, 0, sizeof *out);
     int rc = q_replay_sel(s, seg->tier, seg->since, seg->until, 0, want, flags, pid, procs, NULL, NULL, out, room,
@@ -497,7 +503,7 @@ int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64
     return 0;
 }
 
-void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE *f)
+void ph_query_explain(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, FILE *f)
 {
     int apps_only = (flags & PH_Q_APPS_ONLY) != 0;
     sqlite3 *db = ph_store_db(s);
@@ -525,7 +531,7 @@ void ph_query_explain(ph_store *s, int64_t since, int64_t until, int flags, FILE
                      "SELECT count(*) FROM sample s JOIN proc_sample ps ON ps.sample = s.sample"
                      " WHERE s.ts_ns > ?1 AND s.ts_ns <= ?2");
         } else {
-            enum seg_rows rows_of = segment_rows(s, &seg[k], flags);
+            enum seg_rows rows_of = segment_rows(s, &seg[k], flags, want);
             table = rows_of == ROWS_GROUP ? PH_GROUP_ROWS : rows_of == ROWS_APP ? ph_tiers[t].apps : ph_tiers[t].procs;
             index = rows_of == ROWS_GROUP ? "primary key (bucket_ns, dim, key)"
                     : rows_of == ROWS_APP ? "primary key (bucket_ns, app)"

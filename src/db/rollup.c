@@ -72,9 +72,31 @@ static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
 static const int group_keys[] = {PH_Q_BY_UNIT, PH_Q_BY_SLICE, PH_Q_BY_CONTAINER, PH_Q_BY_CGROUP, PH_Q_BY_USER};
 #define NGROUP_KEYS ((int)PH_ARRAY_LEN(group_keys))
 
+/* The counters the hour tier's app and group rows hold besides the first
+ * six (schema 19: PH_APP_HOUR_METRICS), in parameter order from ?15. */
+static const enum ph_metric wide_cm[] = {
+    PH_M_CHILD_CPU_USER_NS, PH_M_CHILD_CPU_SYSTEM_NS, PH_M_ENERGY_EST_NJ, PH_M_GPU_NS,
+    PH_M_INSTRUCTIONS,      PH_M_CYCLES,              PH_M_CTXSW_TOTAL,   PH_M_CTXSW_VOLUNTARY,
+    PH_M_CTXSW_INVOLUNTARY, PH_M_FAULTS_TOTAL,        PH_M_FAULTS_MINOR,  PH_M_FAULTS_MAJOR,
+    PH_M_SYSCALLS_MACH,     PH_M_SYSCALLS_UNIX,       PH_M_SYSCALLS_READ, PH_M_SYSCALLS_WRITE,
+};
+#define WIDE_PARAM 15
+
+/* ", col, col..." and ", ?15, ?16..." of the wide counters, for an INSERT. */
+static void wide_cols(char *cols, size_t clen, char *params, size_t plen)
+{
+    size_t co = 0, po = 0;
+    cols[0] = params[0] = '\0';
+    for (size_t c = 0; c < PH_ARRAY_LEN(wide_cm); c++) {
+        co += (size_t)snprintf(cols + co, clen - co, ", %s", ph_metric_column(wide_cm[c]));
+        po += (size_t)snprintf(params + po, plen - po, ", ?%d", WIDE_PARAM + (int)c);
+    }
+}
+
 /* One app or group row: a's figures into st's parameters 3.. (the same
- * columns in app and group rows), stepped; 0 or -1. */
-static int put_group_row(sqlite3_stmt *st, const ph_agg *a)
+ * columns in app and group rows; with `wide`, the wide counters from ?15),
+ * stepped; 0 or -1. */
+static int put_group_row(sqlite3_stmt *st, const ph_agg *a, int wide)
 {
     static const enum ph_metric cm[] = {PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
                                         PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS};
@@ -92,6 +114,12 @@ static int put_group_row(sqlite3_stmt *st, const ph_agg *a)
             sqlite3_bind_null(st, 7 + c);
     }
     bind_opt(st, 13, a->mem_peak_proc > 0 ? a->mem_peak_proc : -1);
+    for (size_t c = 0; wide && c < PH_ARRAY_LEN(wide_cm); c++) {
+        if ((a->slots & PH_BIT(wide_cm[c])) && (a->have & PH_BIT(wide_cm[c])))
+            sqlite3_bind_int64(st, WIDE_PARAM + (int)c, *ph_agg_at(a, wide_cm[c]));
+        else
+            sqlite3_bind_null(st, WIDE_PARAM + (int)c);
+    }
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -124,10 +152,16 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
     ph_buf_free(&pparams);
     if (!fits || sqlite3_prepare_v2(db, sql, -1, &ps, NULL) != SQLITE_OK)
         goto out;
+    /* The hour tier's app and group rows: every counter (schema 19). */
+    int wide = t == PH_TIER_HOUR && ph_store_version(s) >= 19;
+    char wcols[512], wparams[256];
+    wide_cols(wcols, sizeof wcols, wparams, sizeof wparams);
+    if (!wide)
+        wcols[0] = wparams[0] = '\0';
     snprintf(sql, sizeof sql,
              "INSERT OR REPLACE INTO %s (bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes,"
-             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups, mem_peak_proc)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", d->apps);
+             " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups, mem_peak_proc%s)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13%s)", d->apps, wcols, wparams);
     if (sqlite3_prepare_v2(db, sql, -1, &as, NULL) != SQLITE_OK)
         goto out;
     snprintf(sql, sizeof sql,
@@ -137,12 +171,12 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
              d->samples);
     if (sqlite3_prepare_v2(db, sql, -1, &ss, NULL) != SQLITE_OK)
         goto out;
-    if (groups && sqlite3_prepare_v2(db,
-                                     "INSERT OR REPLACE INTO " PH_GROUP_ROWS " (bucket_ns, dim, key, procs,"
-                                     " mem_peak_bytes, mem_peak_ns, mem_last_bytes, cpu_user_ns, cpu_system_ns,"
-                                     " disk_read_bytes, disk_write_bytes, energy_nj, wakeups, mem_peak_proc)"
-                                     " VALUES (?1, ?14, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                                     -1, &gs, NULL) != SQLITE_OK)
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO " PH_GROUP_ROWS " (bucket_ns, dim, key, procs, mem_peak_bytes, mem_peak_ns,"
+             " mem_last_bytes, cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups,"
+             " mem_peak_proc%s) VALUES (?1, ?14, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13%s)",
+             wcols, wparams);
+    if (groups && sqlite3_prepare_v2(db, sql, -1, &gs, NULL) != SQLITE_OK)
         goto out;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         goto out;
@@ -198,7 +232,7 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
                 continue;
             sqlite3_bind_int64(as, 1, b);
             sqlite3_bind_text(as, 2, a->app, -1, SQLITE_STATIC);
-            if (put_group_row(as, a) < 0)
+            if (put_group_row(as, a, wide) < 0)
                 goto rollback;
         }
         for (int k = 0; groups && k < NGROUP_KEYS; k++) {
@@ -209,7 +243,7 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
                 sqlite3_bind_int64(gs, 1, b);
                 sqlite3_bind_text(gs, 2, a->app, -1, SQLITE_STATIC);
                 sqlite3_bind_text(gs, 14, q_group_dim(group_keys[k]), -1, SQLITE_STATIC);
-                if (put_group_row(gs, a) < 0)
+                if (put_group_row(gs, a, wide) < 0)
                     goto rollback;
             }
         }
@@ -360,10 +394,10 @@ static int roll(ph_store *s, enum ph_tier t, int budget, int *pending, char *err
             return -1;
         rc = 0;
         /* The hour's groups, from the same minute rows (only the app
-         * counters and memory are kept in group rows). */
+         * counters and memory are kept in group rows: PH_APP_HOUR_METRICS). */
         for (int k = 0; t == PH_TIER_HOUR && k < NGROUP_KEYS && rc == 0; k++)
-            rc = q_replay(s, d->from, b, b + w, 0, PH_APP_METRICS, group_keys[k], NULL, NULL, &groups[k], NULL, err,
-                          errlen);
+            rc = q_replay(s, d->from, b, b + w, 0, PH_APP_HOUR_METRICS, group_keys[k], NULL, NULL, &groups[k], NULL,
+                          err, errlen);
         if (rc == 0)
             rc = write_bucket(s, t, b, &res, t == PH_TIER_HOUR ? groups : NULL, err, errlen);
         ph_result_free(&res);

@@ -441,14 +441,15 @@ check "cgroup_fixture: retention: this recording's processes keep theirs ($got)"
 
 # The upgrade to schema 15: a schema 14 database with a row no process
 # references (left by retention before the triggers) loses it, and gains
-# the triggers and totals. (Undone by hand, so only while 018 is the newest
+# the triggers and totals. (Undone by hand, so only while 019 is the newest
 # migration: a later one must add its objects to the drops here.)
 up="$TMP/up15.db"
 cp "$TMP/by.db" "$up"
 ver=$(sqlite3 "$up" "pragma user_version")
-n18=$(ls "$TESTS_DIR/../schema" | grep -n '^018_' | cut -d: -f1)
-check "cgroup_fixture: schema 18 is the newest migration (number $n18 of $ver)" [ "$n18" = "$ver" ]
-sqlite3 "$up" "drop trigger proc_hour_total; drop trigger proc_hour_total_undo; drop trigger process_delete_total;
+n19=$(ls "$TESTS_DIR/../schema" | grep -n '^019_' | cut -d: -f1)
+check "cgroup_fixture: schema 19 is the newest migration (number $n19 of $ver)" [ "$n19" = "$ver" ]
+sqlite3 "$up" "delete from meta where key = 'app_hour_wide_from'; alter table app_hour drop column child_cpu_user_ns; alter table app_hour drop column child_cpu_system_ns; alter table app_hour drop column energy_est_nj; alter table app_hour drop column gpu_ns; alter table app_hour drop column instructions; alter table app_hour drop column cycles; alter table app_hour drop column ctxsw_total; alter table app_hour drop column ctxsw_voluntary; alter table app_hour drop column ctxsw_involuntary; alter table app_hour drop column faults_total; alter table app_hour drop column faults_minor; alter table app_hour drop column faults_major; alter table app_hour drop column syscalls_mach; alter table app_hour drop column syscalls_unix; alter table app_hour drop column syscalls_read; alter table app_hour drop column syscalls_write; alter table group_hour drop column child_cpu_user_ns; alter table group_hour drop column child_cpu_system_ns; alter table group_hour drop column energy_est_nj; alter table group_hour drop column gpu_ns; alter table group_hour drop column instructions; alter table group_hour drop column cycles; alter table group_hour drop column ctxsw_total; alter table group_hour drop column ctxsw_voluntary; alter table group_hour drop column ctxsw_involuntary; alter table group_hour drop column faults_total; alter table group_hour drop column faults_minor; alter table group_hour drop column faults_major; alter table group_hour drop column syscalls_mach; alter table group_hour drop column syscalls_unix; alter table group_hour drop column syscalls_read; alter table group_hour drop column syscalls_write;
+               drop trigger proc_hour_total; drop trigger proc_hour_total_undo; drop trigger process_delete_total;
                drop table proc_total;
                delete from meta where key = 'user_hour_from';
                drop view v_group_hour; drop table group_hour; delete from meta where key = 'group_hour_from';
@@ -456,7 +457,7 @@ sqlite3 "$up" "drop trigger proc_hour_total; drop trigger proc_hour_total_undo; 
                drop trigger process_delete_cgroup; drop trigger process_move_cgroup; drop index process_cgroup;
                insert into cgroup (path, path_v2, unit, slice) values ('/system.slice/phtest-orphan.service',
                    '/system.slice/phtest-orphan.service', 'phtest-orphan.service', 'system.slice');
-               pragma user_version = $((ver - 4))"
+               pragma user_version = $((ver - 5))"
 "$PROCHIST" record --db "$up" --proc-root "$proc" --count 1 --quiet
 got=$(sqlite3 "$up" "select (select count(*) from cgroup where unit = 'phtest-orphan.service') || ' ' ||
                             (select count(*) from sqlite_master where name in ('process_delete_cgroup',
@@ -472,3 +473,9 @@ check "cgroup_fixture: the upgrade to schema 16 adds group_hour, its rows from h
 # ... and schema 17: user rows from the same hour on.
 got=$(sqlite3 "$up" "select value from meta where key = 'user_hour_from'")
 check "cgroup_fixture: the upgrade to schema 17 starts user rows at hour $hd ($got)" [ "$got" = "$hd" ]
+# ... and schema 19: the hour tier's wide app and group rows from the same hour on.
+got=$(sqlite3 "$up" "select (select value from meta where key = 'app_hour_wide_from') || ' ' ||
+                            (select count(*) from pragma_table_info('app_hour') where name = 'energy_est_nj') ||
+                            (select count(*) from pragma_table_info('group_hour') where name = 'gpu_ns')")
+check "cgroup_fixture: the upgrade to schema 19 widens the hour tier's app rows from hour $hd on ($got)" \
+    [ "$got" = "$hd 11" ]

@@ -181,10 +181,11 @@ fi
 # After an upgrade, while the recorder that was running still writes the
 # previous schema, the query tool reads it; older schemas are refused with
 # what to do; the recorder's next start upgrades. (The fake schema 11
-# database is this one with what schemas 12 to 18 added taken out.)
+# database is this one with what schemas 12 to 19 added taken out.)
 old="$TMP/prev.db"
 cp "$db" "$old"
-sqlite3 "$old" "drop trigger proc_hour_total; drop trigger proc_hour_total_undo; drop trigger process_delete_total;
+sqlite3 "$old" "delete from meta where key = 'app_hour_wide_from'; alter table app_hour drop column child_cpu_user_ns; alter table app_hour drop column child_cpu_system_ns; alter table app_hour drop column energy_est_nj; alter table app_hour drop column gpu_ns; alter table app_hour drop column instructions; alter table app_hour drop column cycles; alter table app_hour drop column ctxsw_total; alter table app_hour drop column ctxsw_voluntary; alter table app_hour drop column ctxsw_involuntary; alter table app_hour drop column faults_total; alter table app_hour drop column faults_minor; alter table app_hour drop column faults_major; alter table app_hour drop column syscalls_mach; alter table app_hour drop column syscalls_unix; alter table app_hour drop column syscalls_read; alter table app_hour drop column syscalls_write; alter table group_hour drop column child_cpu_user_ns; alter table group_hour drop column child_cpu_system_ns; alter table group_hour drop column energy_est_nj; alter table group_hour drop column gpu_ns; alter table group_hour drop column instructions; alter table group_hour drop column cycles; alter table group_hour drop column ctxsw_total; alter table group_hour drop column ctxsw_voluntary; alter table group_hour drop column ctxsw_involuntary; alter table group_hour drop column faults_total; alter table group_hour drop column faults_minor; alter table group_hour drop column faults_major; alter table group_hour drop column syscalls_mach; alter table group_hour drop column syscalls_unix; alter table group_hour drop column syscalls_read; alter table group_hour drop column syscalls_write;
+                drop trigger proc_hour_total; drop trigger proc_hour_total_undo; drop trigger process_delete_total;
                 drop table proc_total;
                 delete from meta where key = 'user_hour_from';
                 drop view v_group_hour; drop table group_hour; delete from meta where key = 'group_hour_from';

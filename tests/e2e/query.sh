@@ -138,7 +138,7 @@ done
 # off answers from its process rows) and a memory peak and most alive at
 # once at least theirs (taken at minute ends, not hour ends).
 udb="$TMP/users.db"
-"$GEN" "$udb" --hours 60 --alive 30 --busy 4 --churn 0.2 --interval 30 --seed 5 --start 1795132800 >/dev/null
+"$GEN" "$udb" --hours 60 --alive 30 --busy 4 --churn 0.2 --interval 30 --seed 5 --start 1795132800 --power >/dev/null
 cp "$udb" "$TMP/users-proc.db"
 sqlite3 "$TMP/users-proc.db" "delete from meta where key = 'user_hour_from'"
 UW="--utc --since 2026-11-20T12:00Z --until 2026-11-22T12:00Z --format json"
@@ -180,6 +180,32 @@ for args in "top" "top --mem" "top --disk" "top -n 1" "top -n 40" "top --childre
     done
 done
 check "query: ranking with proc_total answers as reading every process ($same of 33${differ})" [ "$same" = 33 ]
+
+# Every counter by app, user or unit over days: the hour tier's app and
+# group rows sum them (schema 19), and answer as the process rows do (the
+# same database with those rows' wide columns turned off reads process
+# rows): the same counters, energy shares and all. Memory peaks and "most
+# alive at once" of users and units are their group rows' (minute ends).
+cp "$udb" "$TMP/narrow.db"
+sqlite3 "$TMP/narrow.db" "update meta set value = 9000000000000000000 where key = 'app_hour_wide_from'"
+"$PROCHIST" top --energy --db "$udb" $PW --explain >/dev/null 2>"$TMP/w-plan"
+"$PROCHIST" top --energy --db "$TMP/narrow.db" $PW --explain >/dev/null 2>"$TMP/w-narrow-plan"
+check "query: top --energy by app over two days reads the hour tier's app rows" \
+    sh -c 'grep -q "^plan: hour .*app_hour" "$1" && grep -q "^plan: hour .*proc_hour" "$2"' sh "$TMP/w-plan" "$TMP/w-narrow-plan"
+same=0 differ=""
+for m in energy gpu ctxsw faults syscalls cpu; do
+    for by in app user unit; do
+        q='[.rows[] | del(.mem_peak_bytes, .most_alive_at_once)] | sort_by(.name, .user, .unit)'
+        a=$("$PROCHIST" top --$m --by $by --db "$udb" $PW --format json -n 1000 |
+            jq -c "$q, .system_energy_j, .unattributed_energy_j")
+        b=$("$PROCHIST" top --$m --by $by --db "$TMP/narrow.db" $PW --format json -n 1000 |
+            jq -c "$q, .system_energy_j, .unattributed_energy_j")
+        if [ -n "$a" ] && [ "$a" = "$b" ]; then same=$((same + 1)); else differ="$differ; $m $by"; fi
+    done
+done
+check "query: the hour tier's wide app rows give the process rows' counters ($same of 18${differ})" [ "$same" = 18 ]
+est=$("$PROCHIST" top --energy --db "$udb" $PW --format json | jq '[.rows[].energy_est_j] | add > 0')
+check "query: the generated history has estimated energy to compare ($est)" [ "$est" = true ]
 
 # The upgrade to schema 18 fills proc_total from the hour rows there: the
 # same sums the triggers wrote as the hours were rolled up. (gone_ns is the

@@ -411,7 +411,7 @@ TEST(explain_names_tier_table_and_rows)
     CHECK(f != NULL);
     if (f) {
         char buf[4096] = "";
-        ph_query_explain(d.s, T0, T0 + 10 * S, 0, f);
+        ph_query_explain(d.s, T0, T0 + 10 * S, 0, 0, f);
         rewind(f);
         size_t n = fread(buf, 1, sizeof buf - 1, f);
         buf[n] = '\0';

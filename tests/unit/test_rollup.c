@@ -701,6 +701,18 @@ TEST(proc_totals_are_the_sums_of_the_hour_rows)
     CHECK(q1(s, "SELECT count(*) FROM proc_total") > 100);
     CHECK(q1(s, "SELECT count(*) FROM proc_total WHERE gone_ns IS NOT NULL") > 100);
     CHECK_I(totals_off(s), 0);
+    /* The hour tier's app rows sum every counter (schema 19), as its
+     * process rows say: estimated energy, GPU (none per process here),
+     * context switches. */
+    CHECK(q1(s, "SELECT count(*) FROM app_hour WHERE energy_est_nj > 0 AND ctxsw_voluntary > 0") > 20);
+    CHECK_I(q1(s, "SELECT count(*) FROM app_hour a WHERE"
+                  " a.energy_est_nj IS NOT (SELECT sum(h.energy_est_nj) FROM proc_hour h JOIN process p USING (proc)"
+                  "                         WHERE h.bucket_ns = a.bucket_ns AND p.app = a.app)"
+                  " OR a.gpu_ns IS NOT (SELECT sum(h.gpu_ns) FROM proc_hour h JOIN process p USING (proc)"
+                  "                     WHERE h.bucket_ns = a.bucket_ns AND p.app = a.app)"
+                  " OR a.ctxsw_voluntary IS NOT (SELECT sum(h.ctxsw_voluntary) FROM proc_hour h JOIN process p"
+                  "                              USING (proc) WHERE h.bucket_ns = a.bucket_ns AND p.app = a.app)"),
+            0);
     /* Hours rolled up again (as after a wall-clock step back: the mark
      * moves back, the buckets are written again): counted once. */
     CHECK_I(sqlite3_exec(ph_store_db(s),
