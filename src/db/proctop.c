@@ -211,15 +211,6 @@ static int left_out(sqlite3 *db, int64_t proc, int64_t h1, int64_t h2, int64_t w
     return r;
 }
 
-/* Whether the window reaches back over most of the hour tier: proc_total
- * is then read whole, not through its index (a lookup per row). */
-static int scan_all(sqlite3 *db, int64_t from)
-{
-    int64_t lo = ph_sql_int_or(db, "SELECT min(bucket_ns) FROM proc_hour", 0, INT64_MAX);
-    int64_t hi = ph_sql_int_or(db, "SELECT max(bucket_ns) FROM proc_hour", 0, INT64_MIN);
-    return lo == INT64_MAX || hi == INT64_MIN || from <= lo + (hi - lo) / 2;
-}
-
 static ph_agg *new_rest(ph_mask slots)
 {
     ph_agg *r = ph_xcalloc(1, sizeof *r);
@@ -237,7 +228,8 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     sqlite3 *db = ph_store_db(s);
     memset(out, 0, sizeof *out);
     const char *off = getenv("PROCHIST_NO_PROCTOP");
-    if ((off && *off && strcmp(off, "0") != 0) || limit == 0 || (flags & (PH_Q_APPS_ONLY | PH_Q_GROUPED)) ||
+    if ((off && *off && strcmp(off, "0") != 0) || limit == 0 || limit > MAX_SET ||
+        (flags & (PH_Q_APPS_ONLY | PH_Q_GROUPED)) ||
         ((want | rank_need) & ph_metric_counters() & ~total_mask()) || !has_totals(db))
         return 0;
     ph_segment seg[16];
@@ -245,8 +237,19 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     int h = hour_segment(seg, nseg);
     if (h < 0)
         return 0;
-    const int64_t w = ph_tier_width_ns(PH_TIER_HOUR), h1 = seg[h].since, h2 = seg[h].until;
-    int64_t from = q_lookback_from(db, PH_TIER_HOUR, h1);
+    const int64_t w = ph_tier_width_ns(PH_TIER_HOUR), h2 = seg[h].until;
+    int64_t from = q_lookback_from(db, PH_TIER_HOUR, seg[h].since);
+    /* Inside: from the first hour row on, and after the oldest one left
+     * (retention may have deleted some of a process's older rows, which
+     * proc_total still counts; the oldest bucket may be half deleted). */
+    int64_t oldest = ph_sql_int_or(db, "SELECT min(bucket_ns) FROM proc_hour", 0, INT64_MAX);
+    int64_t newest = ph_sql_int_or(db, "SELECT max(bucket_ns) FROM proc_hour", 0, INT64_MIN);
+    if (oldest == INT64_MAX || newest == INT64_MIN)
+        return 0;
+    const int64_t h1 = seg[h].since > oldest ? seg[h].since : oldest + 1;
+    /* proc_total read whole when the window reaches back over most of the
+     * hour tier, not through its index (a lookup per row). */
+    int scan_all = from <= oldest + (newest - oldest) / 2;
 
     /* The processes proc_total places in the hour segment or its lookback. */
     ph_buf sql = {0};
@@ -259,7 +262,7 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
             cols[ncols++] = total_cols[i];
         }
     ph_buf_printf(&sql, " FROM proc_total WHERE %slast_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2",
-                  scan_all(db, from) ? "+" : "", (long long)w);
+                  scan_all ? "+" : "", (long long)w);
     sqlite3_stmt *st = NULL;
     int rc = -1, answered = 0;
     int64_t *edge = NULL;
@@ -409,7 +412,7 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     ph_buf_printf(&sql,
                   " FROM proc_total WHERE %slast_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2"
                   " AND first_bucket_ns >= ?3 AND last_bucket_ns + %lld <= ?2 AND gone_ns <= ?2",
-                  scan_all(db, from) ? "+" : "", (long long)w, (long long)w);
+                  scan_all ? "+" : "", (long long)w, (long long)w);
     if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_int64(st, 1, from);
