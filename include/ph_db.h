@@ -59,7 +59,8 @@ int ph_query_rollup_app_buckets(ph_store *s, int64_t since, int64_t until, int64
     X(RECORDER_PRIVILEGED, "recorder_privileged") /* "1" when the newest recorder ran as root */ \
     X(GROUP_HOUR_FROM, "group_hour_from")         /* first hour bucket with group rows */ \
     X(USER_HOUR_FROM, "user_hour_from")           /* first hour bucket with user rows */ \
-    X(APP_HOUR_WIDE_FROM, "app_hour_wide_from")   /* first hour bucket whose app rows sum every counter */
+    X(APP_HOUR_WIDE_FROM, "app_hour_wide_from")   /* first hour bucket whose app rows sum every counter */ \
+    X(APP_MINUTE_WIDE_FROM, "app_minute_wide_from") /* first minute bucket whose app rows sum children's CPU, ... */
 
 enum ph_meta_key {
 #define PH_META_ENUM(id, key) PH_META_##id,

@@ -120,17 +120,20 @@ int ph_query_window(ph_store *s, int64_t since, int64_t until, ph_result *out,
  * only (ph_agg_get on another gives its dflt).
  * With PH_Q_APPS_ONLY, rollup tiers answer from their app rows (a few rows per
  * bucket instead of one per process) where those hold every counter of
- * `want` (PH_APP_METRICS; on the hour tier PH_APP_HOUR_METRICS), and from
+ * `want` (PH_APP_MINUTE_METRICS, PH_APP_HOUR_METRICS), and from
  * their process rows elsewhere; `procs` then holds only the processes of
  * those, and apps[] the whole window's sums. */
 #define PH_APP_METRICS (PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS) | \
                         PH_BIT(PH_M_DISK_READ_BYTES) | PH_BIT(PH_M_DISK_WRITE_BYTES) | \
                         PH_BIT(PH_M_ENERGY_NJ) | PH_BIT(PH_M_WAKEUPS))
-/* The hour tier's app and group rows sum these too (schema 19), from
- * `meta` app_hour_wide_from on: a query of them reads the hour tier's app
- * rows there, and the process rows of other tiers and hours. */
-#define PH_APP_HOUR_METRICS (PH_APP_METRICS | PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS) | \
-                             PH_BIT(PH_M_ENERGY_EST_NJ) | PH_BIT(PH_M_GPU_NS) | PH_BIT(PH_M_INSTRUCTIONS) | \
+/* The minute tier's app rows sum these too (schema 19, from `meta`
+ * app_minute_wide_from on), and the hour tier's app and group rows
+ * PH_APP_HOUR_METRICS (from app_hour_wide_from on): a query reads a
+ * tier's app rows where they hold every counter it asks for, and process
+ * rows elsewhere. */
+#define PH_APP_MINUTE_METRICS (PH_APP_METRICS | PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS) | \
+                               PH_BIT(PH_M_ENERGY_EST_NJ) | PH_BIT(PH_M_GPU_NS))
+#define PH_APP_HOUR_METRICS (PH_APP_MINUTE_METRICS | PH_BIT(PH_M_INSTRUCTIONS) | \
                              PH_BIT(PH_M_CYCLES) | PH_BIT(PH_M_CTXSW_TOTAL) | PH_BIT(PH_M_CTXSW_VOLUNTARY) | \
                              PH_BIT(PH_M_CTXSW_INVOLUNTARY) | PH_BIT(PH_M_FAULTS_TOTAL) | PH_BIT(PH_M_FAULTS_MINOR) | \
                              PH_BIT(PH_M_FAULTS_MAJOR) | PH_BIT(PH_M_SYSCALLS_MACH) | PH_BIT(PH_M_SYSCALLS_UNIX) | \

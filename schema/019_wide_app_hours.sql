@@ -48,5 +48,16 @@ ALTER TABLE group_hour ADD COLUMN syscalls_unix INTEGER;
 ALTER TABLE group_hour ADD COLUMN syscalls_read INTEGER;
 ALTER TABLE group_hour ADD COLUMN syscalls_write INTEGER;
 
+-- The minute tier's app rows keep the four a default `top` shows (the
+-- children's CPU, estimated energy, GPU time), so a day's `top` reads
+-- them there too; meta app_minute_wide_from: the first minute bucket
+-- written with them.
+ALTER TABLE app_minute ADD COLUMN child_cpu_user_ns INTEGER;
+ALTER TABLE app_minute ADD COLUMN child_cpu_system_ns INTEGER;
+ALTER TABLE app_minute ADD COLUMN energy_est_nj INTEGER;
+ALTER TABLE app_minute ADD COLUMN gpu_ns INTEGER;
+
 INSERT OR REPLACE INTO meta (key, value)
 SELECT 'app_hour_wide_from', coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hour_done'), 0);
+INSERT OR REPLACE INTO meta (key, value)
+SELECT 'app_minute_wide_from', coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'minute_done'), 0);

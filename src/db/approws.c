@@ -33,11 +33,22 @@ static const enum ph_metric app_counter[] = {
     PH_M_SYSCALLS_READ,     PH_M_SYSCALLS_WRITE,
 };
 #define NARROW_COUNTERS 6
+#define MINUTE_COUNTERS 10
 
-/* Whether tier's app and group rows hold the wide counters. */
-static int wide_rows(sqlite3 *db, enum ph_tier tier)
+/* How many of app_counter tier's app and group rows hold. */
+static int row_counters(sqlite3 *db, enum ph_tier tier)
 {
-    return tier == PH_TIER_HOUR && ph_sql_int_or(db, "PRAGMA user_version", 0, 0) >= 19;
+    if (ph_sql_int_or(db, "PRAGMA user_version", 0, 0) < 19)
+        return NARROW_COUNTERS;
+    return tier == PH_TIER_HOUR ? (int)PH_ARRAY_LEN(app_counter) : MINUTE_COUNTERS;
+}
+
+static ph_mask counters_mask(int n)
+{
+    ph_mask m = 0;
+    for (int c = 0; c < n; c++)
+        m |= PH_BIT(app_counter[c]);
+    return m;
 }
 
 /* An empty query state over tier, filling work; its groups are apps, or
@@ -91,7 +102,7 @@ static void add_row(qstate *q, sqlite3_stmt *st, int a, int64_t ts, int64_t sinc
         }
         if (totals) {
             g->nprocs = 1;
-            size_t ncounters = q->wide ? PH_ARRAY_LEN(app_counter) : NARROW_COUNTERS;
+            size_t ncounters = q->wide ? (size_t)q->wide : NARROW_COUNTERS;
             for (size_t c = 0; c < ncounters; c++) {
                 if (sqlite3_column_type(st, 7 + (int)c) == SQLITE_NULL || !(g->slots & PH_BIT(app_counter[c])))
                     continue;
@@ -117,7 +128,7 @@ static int prepare_app_rows(sqlite3 *db, const ph_tier_desc *d, int gkey, int64_
     char sql[1024], extra[512] = "";
     long long w = (long long)d->width_ns;
     size_t off = 0;
-    for (size_t c = NARROW_COUNTERS; wide && c < PH_ARRAY_LEN(app_counter); c++)
+    for (size_t c = NARROW_COUNTERS; c < (size_t)wide; c++)
         off += (size_t)snprintf(extra + off, sizeof extra - off, ", %s", ph_metric_column(app_counter[c]));
     snprintf(sql, sizeof sql,
              "SELECT bucket_ns, %s, mem_peak_bytes, mem_peak_ns, mem_last_bytes, procs, mem_peak_proc,"
@@ -192,12 +203,14 @@ int q_group_rows_cover(ph_store *s, enum ph_tier tier, int64_t since, int flags)
     return q_lookback_from(ph_store_db(s), tier, since) + 1 - ph_tiers[tier].width_ns >= from_bucket;
 }
 
-int q_wide_rows_cover(ph_store *s, int64_t since)
+int q_wide_rows_cover(ph_store *s, enum ph_tier tier, int64_t since)
 {
     int64_t from_bucket;
-    if (ph_store_version(s) < 19 || ph_meta_get_int(s, PH_META_APP_HOUR_WIDE_FROM, &from_bucket) != 1)
+    if (tier == PH_TIER_RAW || ph_store_version(s) < 19 ||
+        ph_meta_get_int(s, tier == PH_TIER_HOUR ? PH_META_APP_HOUR_WIDE_FROM : PH_META_APP_MINUTE_WIDE_FROM,
+                        &from_bucket) != 1)
         return 0;
-    return q_lookback_from(ph_store_db(s), PH_TIER_HOUR, since) + 1 - ph_tiers[PH_TIER_HOUR].width_ns >= from_bucket;
+    return q_lookback_from(ph_store_db(s), tier, since) + 1 - ph_tiers[tier].width_ns >= from_bucket;
 }
 
 int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t until, int flags, ph_result *out,
@@ -208,8 +221,8 @@ int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     int rc = -1;
     memset(out, 0, sizeof *out);
     qstate_begin(&q, &work, tier, flags);
-    if ((q.wide = wide_rows(ph_store_db(store), tier)) != 0)
-        q.slots |= PH_APP_HOUR_METRICS;
+    q.wide = row_counters(ph_store_db(store), tier);
+    q.slots |= counters_mask(q.wide);
     out->win.since = since;
     out->win.until = until;
     out->nseg = 1;
@@ -329,8 +342,8 @@ int q_app_buckets(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
     qstate q;
     ph_result work;
     qstate_begin(&q, &work, tier, gkey);
-    if ((q.wide = wide_rows(db, tier)) != 0)
-        q.slots |= PH_APP_HOUR_METRICS;
+    q.wide = row_counters(db, tier);
+    q.slots |= counters_mask(q.wide);
     sqlite3_stmt *st = NULL;
     unsigned char *seen = NULL; /* apps met in the current keyframe bucket */
     size_t nseen = 0, nb = (size_t)((until - since) / bw), cur = 0;

@@ -166,11 +166,11 @@ static enum seg_rows segment_rows(ph_store *s, const ph_segment *seg, int flags,
 {
     if (!(flags & PH_Q_APPS_ONLY) || seg->tier == PH_TIER_RAW)
         return ROWS_PROCESS;
-    /* Counters the app rows do not sum: process rows (the hour tier's
-     * hold more from schema 19 on). */
+    /* Counters the app rows do not sum: process rows (schema 19's hold
+     * more: PH_APP_MINUTE_METRICS, PH_APP_HOUR_METRICS). */
     ph_mask c = want & ph_metric_counters();
-    if ((c & ~PH_APP_METRICS) &&
-        (seg->tier != PH_TIER_HOUR || (c & ~PH_APP_HOUR_METRICS) || !q_wide_rows_cover(s, seg->since)))
+    ph_mask held = seg->tier == PH_TIER_HOUR ? PH_APP_HOUR_METRICS : PH_APP_MINUTE_METRICS;
+    if ((c & ~PH_APP_METRICS) && ((c & ~held) || !q_wide_rows_cover(s, seg->tier, seg->since)))
         return ROWS_PROCESS;
     if (!(flags & PH_Q_GROUP_ROW_KEYS))
         return ROWS_APP;
@@ -517,8 +517,8 @@ void ph_query_explain(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     }
     fprintf(f, "plan: %zu segment%s, %s\n", n, n == 1 ? "" : "s",
             !apps_only                        ? "process rows on every tier"
-            : (flags & PH_Q_GROUP_ROW_KEYS) ? "the hour tier answered from group rows where they exist"
-                                              : "rollups answered from app rows");
+            : (flags & PH_Q_GROUP_ROW_KEYS) ? "the hour tier answered from group rows where they hold what is asked"
+                                              : "rollups answered from app rows where they hold what is asked");
     for (size_t k = 0; k < n; k++) {
         enum ph_tier t = seg[k].tier;
         int64_t from = q_lookback_from(db, t, seg[k].since), w = ph_tiers[t].width_ns;

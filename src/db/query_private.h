@@ -68,7 +68,7 @@ void q_agg_add_vals(ph_result *r, ph_agg *a, const ph_agg *b);
 
 typedef struct qstate {
     enum ph_tier tier;
-    int wide;           /* app-row passes: the rows hold PH_APP_HOUR_METRICS (schema 19's hour rows) */
+    int wide;           /* app-row passes: how many counters the rows hold (approws.c; 0: the first six) */
     ph_result *r;
     live *lv;
     size_t cap_procs, cap_apps;
@@ -180,8 +180,9 @@ int q_app_segment(ph_store *store, enum ph_tier tier, int64_t since, int64_t unt
  * tier's (since, until] whole: the hour tier, with rows of that key
  * written since before the pass's lookback start; 0 not. */
 int q_group_rows_cover(ph_store *s, enum ph_tier tier, int64_t since, int flags);
-/* Whether the hour tier's app and group rows hold PH_APP_HOUR_METRICS
- * from the lookback of `since` on (schema 19, meta app_hour_wide_from). */
-int q_wide_rows_cover(ph_store *s, int64_t since);
+/* Whether tier's app (and group) rows hold PH_APP_MINUTE_METRICS (the
+ * minute tier) or PH_APP_HOUR_METRICS (the hour tier) from the lookback
+ * of `since` on (schema 19, meta app_minute_wide_from, app_hour_wide_from). */
+int q_wide_rows_cover(ph_store *s, enum ph_tier tier, int64_t since);
 
 #endif

@@ -82,21 +82,23 @@ static const enum ph_metric wide_cm[] = {
 };
 #define WIDE_PARAM 15
 
-/* ", col, col..." and ", ?15, ?16..." of the wide counters, for an INSERT. */
-static void wide_cols(char *cols, size_t clen, char *params, size_t plen)
+#define WIDE_MINUTE 4 /* the minute tier's app rows: the first four (PH_APP_MINUTE_METRICS) */
+
+/* ", col, col..." and ", ?15, ?16..." of the first n wide counters, for an INSERT. */
+static void wide_cols(size_t n, char *cols, size_t clen, char *params, size_t plen)
 {
     size_t co = 0, po = 0;
     cols[0] = params[0] = '\0';
-    for (size_t c = 0; c < PH_ARRAY_LEN(wide_cm); c++) {
+    for (size_t c = 0; c < n; c++) {
         co += (size_t)snprintf(cols + co, clen - co, ", %s", ph_metric_column(wide_cm[c]));
         po += (size_t)snprintf(params + po, plen - po, ", ?%d", WIDE_PARAM + (int)c);
     }
 }
 
 /* One app or group row: a's figures into st's parameters 3.. (the same
- * columns in app and group rows; with `wide`, the wide counters from ?15),
+ * columns in app and group rows; the first `wide` wide counters from ?15),
  * stepped; 0 or -1. */
-static int put_group_row(sqlite3_stmt *st, const ph_agg *a, int wide)
+static int put_group_row(sqlite3_stmt *st, const ph_agg *a, size_t wide)
 {
     static const enum ph_metric cm[] = {PH_M_CPU_USER_NS, PH_M_CPU_SYSTEM_NS, PH_M_DISK_READ_BYTES,
                                         PH_M_DISK_WRITE_BYTES, PH_M_ENERGY_NJ, PH_M_WAKEUPS};
@@ -114,7 +116,7 @@ static int put_group_row(sqlite3_stmt *st, const ph_agg *a, int wide)
             sqlite3_bind_null(st, 7 + c);
     }
     bind_opt(st, 13, a->mem_peak_proc > 0 ? a->mem_peak_proc : -1);
-    for (size_t c = 0; wide && c < PH_ARRAY_LEN(wide_cm); c++) {
+    for (size_t c = 0; c < wide; c++) {
         if ((a->slots & PH_BIT(wide_cm[c])) && (a->have & PH_BIT(wide_cm[c])))
             sqlite3_bind_int64(st, WIDE_PARAM + (int)c, *ph_agg_at(a, wide_cm[c]));
         else
@@ -152,12 +154,11 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
     ph_buf_free(&pparams);
     if (!fits || sqlite3_prepare_v2(db, sql, -1, &ps, NULL) != SQLITE_OK)
         goto out;
-    /* The hour tier's app and group rows: every counter (schema 19). */
-    int wide = t == PH_TIER_HOUR && ph_store_version(s) >= 19;
+    /* The hour tier's app and group rows: every counter; the minute
+     * tier's app rows: the first four (schema 19). */
+    size_t wide = ph_store_version(s) < 19 ? 0 : t == PH_TIER_HOUR ? PH_ARRAY_LEN(wide_cm) : WIDE_MINUTE;
     char wcols[512], wparams[256];
-    wide_cols(wcols, sizeof wcols, wparams, sizeof wparams);
-    if (!wide)
-        wcols[0] = wparams[0] = '\0';
+    wide_cols(wide, wcols, sizeof wcols, wparams, sizeof wparams);
     snprintf(sql, sizeof sql,
              "INSERT OR REPLACE INTO %s (bucket_ns, app, procs, mem_peak_bytes, mem_peak_ns, mem_last_bytes,"
              " cpu_user_ns, cpu_system_ns, disk_read_bytes, disk_write_bytes, energy_nj, wakeups, mem_peak_proc%s)"

@@ -187,7 +187,7 @@ check "query: ranking with proc_total answers as reading every process ($same of
 # rows): the same counters, energy shares and all. Memory peaks and "most
 # alive at once" of users and units are their group rows' (minute ends).
 cp "$udb" "$TMP/narrow.db"
-sqlite3 "$TMP/narrow.db" "update meta set value = 9000000000000000000 where key = 'app_hour_wide_from'"
+sqlite3 "$TMP/narrow.db" "update meta set value = 9000000000000000000 where key like 'app_%_wide_from'"
 "$PROCHIST" top --energy --db "$udb" $PW --explain >/dev/null 2>"$TMP/w-plan"
 "$PROCHIST" top --energy --db "$TMP/narrow.db" $PW --explain >/dev/null 2>"$TMP/w-narrow-plan"
 check "query: top --energy by app over two days reads the hour tier's app rows" \
@@ -204,6 +204,25 @@ for m in energy gpu ctxsw faults syscalls cpu; do
     done
 done
 check "query: the hour tier's wide app rows give the process rows' counters ($same of 18${differ})" [ "$same" = 18 ]
+# ... and the minute tier's the four a default top shows: a few hours
+# inside the minute tier read its app rows (not every process's minute).
+MW="--utc --since 2026-11-21T01:17Z --until 2026-11-21T05:43Z"
+"$PROCHIST" top --db "$udb" $MW --explain >/dev/null 2>"$TMP/m-plan"
+check "query: a default top over hours reads the minute tier's app rows" \
+    sh -c 'grep -q "^plan: minute .*app_minute" "$1" && ! grep -q "proc_minute" "$1"' sh "$TMP/m-plan"
+same=0 differ=""
+for m in cpu energy children; do
+    for by in app user; do
+        arg="--$m"
+        [ $m = children ] && arg="--children"
+        q='[.rows[] | del(.mem_peak_bytes, .most_alive_at_once)]'
+        a=$("$PROCHIST" top $arg --by $by --db "$udb" $MW --format json -n 1000 | jq -c "$q, .unattributed_energy_j")
+        b=$("$PROCHIST" top $arg --by $by --db "$TMP/narrow.db" $MW --format json -n 1000 |
+            jq -c "$q, .unattributed_energy_j")
+        if [ -n "$a" ] && [ "$a" = "$b" ]; then same=$((same + 1)); else differ="$differ; $m $by"; fi
+    done
+done
+check "query: the minute tier's wide app rows give the process rows' counters ($same of 6${differ})" [ "$same" = 6 ]
 est=$("$PROCHIST" top --energy --db "$udb" $PW --format json | jq '[.rows[].energy_est_j] | add > 0')
 check "query: the generated history has estimated energy to compare ($est)" [ "$est" = true ]
 
