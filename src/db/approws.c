@@ -40,7 +40,12 @@ static int row_counters(sqlite3 *db, enum ph_tier tier)
 {
     if (ph_sql_int_or(db, "PRAGMA user_version", 0, 0) < 19)
         return NARROW_COUNTERS;
-    return tier == PH_TIER_HOUR ? (int)PH_ARRAY_LEN(app_counter) : MINUTE_COUNTERS;
+    if (tier == PH_TIER_HOUR)
+        return (int)PH_ARRAY_LEN(app_counter);
+    /* (a file of the first schema 19 has no minute columns: no mark either) */
+    return ph_sql_int_or(db, "SELECT count(*) FROM meta WHERE key = 'app_minute_wide_from'", 0, 0) == 1
+               ? MINUTE_COUNTERS
+               : NARROW_COUNTERS;
 }
 
 static ph_mask counters_mask(int n)

@@ -156,7 +156,11 @@ static int write_bucket(ph_store *s, enum ph_tier t, int64_t b, const ph_result 
         goto out;
     /* The hour tier's app and group rows: every counter; the minute
      * tier's app rows: the first four (schema 19). */
-    size_t wide = ph_store_version(s) < 19 ? 0 : t == PH_TIER_HOUR ? PH_ARRAY_LEN(wide_cm) : WIDE_MINUTE;
+    int64_t since_bucket;
+    size_t wide = ph_store_version(s) < 19                                                 ? 0
+                  : t == PH_TIER_HOUR                                                      ? PH_ARRAY_LEN(wide_cm)
+                  : ph_meta_get_int(s, PH_META_APP_MINUTE_WIDE_FROM, &since_bucket) == 1 ? WIDE_MINUTE
+                                                                                           : 0;
     char wcols[512], wparams[256];
     wide_cols(wide, wcols, sizeof wcols, wparams, sizeof wparams);
     snprintf(sql, sizeof sql,
