@@ -183,10 +183,12 @@ int ph_qwindow(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_
 /* The same for a command that shows the first `limit` processes by rank
  * (include/ph_query.h, ph_query_window_top): with --by process and no
  * --name, over a month it reads only the processes that can rank
- * (r->procs holds them, r->rest the others' counters summed); otherwise,
+ * (r->procs holds them, r->rest the others' counters of rest_need
+ * summed); otherwise,
  * or when that does not apply, ph_qwindow. explain: say which to stderr. */
 int ph_qwindow_top(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
-                   ph_mask rank_need, ph_rank_fn rank, void *ctx, size_t limit, int explain, ph_result *r);
+                   ph_mask rank_need, ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, int explain,
+                   ph_result *r);
 /* A group row's key in JSON for a cgroup key: "unit": "nginx.service",
  * ..., and for containers also "container_id" (the full id). */
 void ph_qjson_key(const ph_qopts *o, struct cJSON *row, const ph_agg *a);

@@ -167,8 +167,8 @@ int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want,
  * ph_query_window_metrics(s, since, until, want, flags)'s procs by rank
  * would put there, and any tied with the last of them, each with the
  * figures that answer gives it, and perhaps more; win and seg as it gives
- * them; apps[] of the processes returned only; rest the counters of the
- * others summed (include/ph_query.h's ph_result). rank sees the values
+ * them; apps[] of the processes returned only; rest how many others
+ * there are and their counters of rest_need (of want's) summed. rank sees the values
  * of the metrics of rank_need (a subset of want's), mem_peak, first_ns
  * and last_ns only, and must not fall when the memory peak rises. Over a month it reads proc_total
  * (schema/018_proc_total.sql) and the hour rows of a few thousand
@@ -178,7 +178,8 @@ int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want,
  * ph_query_window_metrics); -1 with err. */
 typedef int64_t (*ph_rank_fn)(const ph_agg *a, void *ctx);
 int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
-                        ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err, size_t errlen);
+                        ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err,
+                        size_t errlen);
 /* The window from one tier only (rollups and tests). */
 int ph_query_tier(ph_store *s, enum ph_tier tier, int64_t since, int64_t until,
                   ph_result *out, char *err, size_t errlen);

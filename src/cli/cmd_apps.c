@@ -61,7 +61,7 @@ static int apps_exec(int argc, char **argv)
                    PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
     if (explain)
         ph_query_explain(store, o.since_ns, o.until_ns, need, flags, stderr);
-    if (ph_qwindow_top(&o, store, o.since_ns, o.until_ns, need, flags, 0, seen_rank, NULL, (size_t)o.limit, explain,
+    if (ph_qwindow_top(&o, store, o.since_ns, o.until_ns, need, flags, 0, 0, seen_rank, NULL, (size_t)o.limit, explain,
                        &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;

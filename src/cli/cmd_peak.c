@@ -67,7 +67,7 @@ static int peak_exec(int argc, char **argv)
     int flags = ph_qflags(&o, o.by == PH_BY_APP || PH_BY_IS_CGROUP(o.by) ? PH_Q_APPS_ONLY
                               : o.by == PH_BY_USER                      ? PH_Q_APPS_ONLY | PH_Q_BY_USER
                                                                         : 0);
-    if (ph_qwindow_top(&o, store, o.since_ns, o.until_ns, 0, flags, 0, peak_rank, NULL, (size_t)o.limit, 0, &r) < 0) {
+    if (ph_qwindow_top(&o, store, o.since_ns, o.until_ns, 0, flags, 0, 0, peak_rank, NULL, (size_t)o.limit, 0, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }

@@ -445,7 +445,8 @@ static int top_exec(int argc, char **argv)
     ph_mask rank_need = o.metric->need | (o.q.children ? PH_BIT(PH_M_CHILD_CPU_USER_NS) |
                                                                  PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS)
                                                            : 0);
-    if (ph_qwindow_top(&o.q, store, o.q.since_ns, o.q.until_ns, top_need(&o), qflags, rank_need, top_rank, &o,
+    if (ph_qwindow_top(&o.q, store, o.q.since_ns, o.q.until_ns, top_need(&o), qflags, rank_need,
+                       PH_BIT(PH_M_ENERGY_EST_NJ) | PH_BIT(PH_M_GPU_NS), top_rank, &o,
                        (size_t)o.q.limit, o.explain, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;

@@ -317,14 +317,15 @@ int ph_qwindow(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_
 }
 
 int ph_qwindow_top(const ph_qopts *o, ph_store *s, int64_t since, int64_t until, ph_mask want, int flags,
-                   ph_mask rank_need, ph_rank_fn rank, void *ctx, size_t limit, int explain, ph_result *r)
+                   ph_mask rank_need, ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, int explain,
+                   ph_result *r)
 {
     char err[512] = "";
     /* --name picks among every process of the window (literal or glob,
      * decided on all their names): the whole window then. */
     if (o->by == PH_BY_PROCESS && !o->name && limit > 0) {
-        int rc = ph_query_window_top(s, since, until, want, ph_qflags(o, flags), rank_need, rank, ctx, limit, r,
-                                     err, sizeof err);
+        int rc = ph_query_window_top(s, since, until, want, ph_qflags(o, flags), rank_need, rest_need, rank, ctx,
+                                     limit, r, err, sizeof err);
         if (rc < 0) {
             ph_err("%s", err);
             return -1;

@@ -223,7 +223,8 @@ static ph_agg *new_rest(ph_mask slots)
 }
 
 static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
-                      ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err, size_t errlen)
+                      ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err,
+                      size_t errlen)
 {
     sqlite3 *db = ph_store_db(s);
     memset(out, 0, sizeof *out);
@@ -266,7 +267,7 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     sqlite3_stmt *st = NULL;
     int rc = -1, answered = 0;
     int64_t *edge = NULL;
-    size_t nedge = 0, cedge = 0;
+    size_t nedge = 0, cedge = 0, ninside = 0;
     keeper kp;
     memset(&kp, 0, sizeof kp);
     kp.k = limit;
@@ -325,6 +326,7 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
             a.have |= PH_BIT(cols[i]);
         }
         keep_add(&kp, proc, rank(&a, ctx));
+        ninside++;
     }
     if (step != SQLITE_DONE)
         goto fail;
@@ -397,9 +399,19 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
         goto done;
     }
 
-    /* The counters of the processes left out: all the inside ones' (one
-     * aggregate, inside SQLite) less those read, whose sums proc_total
-     * gives again. */
+    /* The counters of the processes left out (those of rest_need): all the
+     * inside ones' (one aggregate, inside SQLite) less those read, whose
+     * sums proc_total gives again. */
+    if (!(rest_need & slots & total_mask())) { /* how many only */
+        size_t nchosen = 0;
+        for (size_t k = 0; k < kp.n; k++)
+            nchosen += kp.e[k].bound >= cut;
+        out->rest = new_rest(0);
+        out->rest->nprocs = (int)(ninside - nchosen);
+        rc = 1;
+        goto done;
+    }
+    slots &= rest_need & total_mask();
     int tcols[NTOTAL], ntcols = 0;
     for (size_t i = 0; i < NTOTAL; i++)
         if (slots & PH_BIT(total_cols[i]))
@@ -488,11 +500,12 @@ done:
 /* Its reads in one snapshot: the plan's marks, proc_total and the rows all
  * of one moment, whatever the recorder commits meanwhile. */
 int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
-                        ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err, size_t errlen)
+                        ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err,
+                        size_t errlen)
 {
     sqlite3 *db = ph_store_db(s);
     int own = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-    int rc = window_top(s, since, until, want, flags, rank_need, rank, ctx, limit, out, err, errlen);
+    int rc = window_top(s, since, until, want, flags, rank_need, rest_need, rank, ctx, limit, out, err, errlen);
     if (own)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     return rc;

@@ -818,8 +818,8 @@ TEST(ranking_over_days_reads_only_what_can_rank)
             for (size_t l = 0; l < PH_ARRAY_LEN(limits); l++) {
                 ph_result fast;
                 int rc = ph_query_window_top(s, win[w][0], win[w][1], want, 0,
-                                             PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS), ranks[k], NULL,
-                                             limits[l], &fast, err, sizeof err);
+                                             PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS), want, ranks[k],
+                                             NULL, limits[l], &fast, err, sizeof err);
                 CHECK(rc == 1);
                 if (rc != 1)
                     continue;
@@ -876,8 +876,8 @@ TEST(ranking_over_days_reads_only_what_can_rank)
         int64_t since = pass ? q1(s, "SELECT min(bucket_ns) FROM proc_hour") + 5 * 60 * SEC : t0;
         ph_result full, fast;
         CHECK_I(ph_query_window_metrics(s, since, t1, want, 0, &full, err, sizeof err), 0);
-        CHECK_I(ph_query_window_top(s, since, t1, want, 0, PH_BIT(PH_M_CPU_USER_NS), rank_cpu, NULL, 3, &fast, err,
-                                    sizeof err),
+        CHECK_I(ph_query_window_top(s, since, t1, want, 0, PH_BIT(PH_M_CPU_USER_NS), want, rank_cpu, NULL, 3, &fast,
+                                    err, sizeof err),
                 1);
         int64_t tf = 0, tq = fast.rest ? ph_agg_get(fast.rest, PH_M_ENERGY_EST_NJ, 0) : 0;
         for (size_t i = 0; i < full.nprocs; i++)
@@ -891,10 +891,11 @@ TEST(ranking_over_days_reads_only_what_can_rank)
     }
     /* A day or less: not its case, the whole window is cheap. */
     ph_result none;
-    CHECK_I(ph_query_window_top(s, t0 + HOUR, t0 + 20 * HOUR, want, 0, 0, rank_cpu, NULL, 5, &none, err, sizeof err),
-            0);
-    CHECK_I(ph_query_window_top(s, win[0][0], win[0][1], want, PH_Q_APPS_ONLY, 0, rank_cpu, NULL, 5, &none, err,
+    CHECK_I(ph_query_window_top(s, t0 + HOUR, t0 + 20 * HOUR, want, 0, 0, want, rank_cpu, NULL, 5, &none, err,
                                 sizeof err),
+            0);
+    CHECK_I(ph_query_window_top(s, win[0][0], win[0][1], want, PH_Q_APPS_ONLY, 0, want, rank_cpu, NULL, 5, &none,
+                                err, sizeof err),
             0);
     ph_store_close(s);
 }
