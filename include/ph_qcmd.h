@@ -152,7 +152,6 @@ typedef struct ph_qmetric {
     enum ph_unit unit;
     double scale;      /* base value / scale = JSON value (ns -> s, nJ -> J) */
     ph_mask need;      /* metrics it reads */
-    int app_rows;      /* answerable from app rollup rows alone */
 } ph_qmetric;
 
 extern const ph_qmetric ph_qmetrics[];

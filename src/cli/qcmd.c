@@ -157,19 +157,19 @@ void ph_qjson_common(const ph_qopts *o, cJSON *root)
 
 #define B(m) PH_BIT(PH_M_##m)
 const ph_qmetric ph_qmetrics[] = {
-    {"cpu", "cpu_s", "CPU", PH_UNIT_NS, 1e9, B(CPU_USER_NS) | B(CPU_SYSTEM_NS), 1},
-    {"mem", "mem_peak_bytes", "MEM PEAK", PH_UNIT_BYTES, 1, 0, 1},
-    {"disk", "disk_bytes", "DISK", PH_UNIT_BYTES, 1, B(DISK_READ_BYTES) | B(DISK_WRITE_BYTES), 1},
-    {"energy", "energy_j", "ENERGY", PH_UNIT_NJ, 1e9, B(ENERGY_NJ) | B(ENERGY_EST_NJ), 0},
-    {"wakeups", "wakeups", "WAKEUPS", PH_UNIT_COUNT, 1, B(WAKEUPS), 1},
-    {"instructions", "instructions", "INSTR", PH_UNIT_COUNT, 1, B(INSTRUCTIONS), 0},
-    {"cycles", "cycles", "CYCLES", PH_UNIT_COUNT, 1, B(CYCLES), 0},
+    {"cpu", "cpu_s", "CPU", PH_UNIT_NS, 1e9, B(CPU_USER_NS) | B(CPU_SYSTEM_NS)},
+    {"mem", "mem_peak_bytes", "MEM PEAK", PH_UNIT_BYTES, 1, 0},
+    {"disk", "disk_bytes", "DISK", PH_UNIT_BYTES, 1, B(DISK_READ_BYTES) | B(DISK_WRITE_BYTES)},
+    {"energy", "energy_j", "ENERGY", PH_UNIT_NJ, 1e9, B(ENERGY_NJ) | B(ENERGY_EST_NJ)},
+    {"wakeups", "wakeups", "WAKEUPS", PH_UNIT_COUNT, 1, B(WAKEUPS)},
+    {"instructions", "instructions", "INSTR", PH_UNIT_COUNT, 1, B(INSTRUCTIONS)},
+    {"cycles", "cycles", "CYCLES", PH_UNIT_COUNT, 1, B(CYCLES)},
     {"ctxsw", "ctxsw", "CTXSW", PH_UNIT_COUNT, 1,
-     B(CTXSW_TOTAL) | B(CTXSW_VOLUNTARY) | B(CTXSW_INVOLUNTARY), 0},
-    {"faults", "faults", "FAULTS", PH_UNIT_COUNT, 1, B(FAULTS_TOTAL) | B(FAULTS_MINOR) | B(FAULTS_MAJOR), 0},
+     B(CTXSW_TOTAL) | B(CTXSW_VOLUNTARY) | B(CTXSW_INVOLUNTARY)},
+    {"faults", "faults", "FAULTS", PH_UNIT_COUNT, 1, B(FAULTS_TOTAL) | B(FAULTS_MINOR) | B(FAULTS_MAJOR)},
     {"syscalls", "syscalls", "SYSCALLS", PH_UNIT_COUNT, 1,
-     B(SYSCALLS_MACH) | B(SYSCALLS_UNIX) | B(SYSCALLS_READ) | B(SYSCALLS_WRITE), 0},
-    {"gpu", "gpu_s", "GPU", PH_UNIT_NS, 1e9, B(GPU_NS), 0},
+     B(SYSCALLS_MACH) | B(SYSCALLS_UNIX) | B(SYSCALLS_READ) | B(SYSCALLS_WRITE)},
+    {"gpu", "gpu_s", "GPU", PH_UNIT_NS, 1e9, B(GPU_NS)},
 };
 #undef B
 const size_t ph_nqmetrics = PH_ARRAY_LEN(ph_qmetrics);

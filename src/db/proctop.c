@@ -143,12 +143,6 @@ static ph_mask total_mask(void)
     return m;
 }
 
-static int has_totals(sqlite3 *db)
-{
-    return ph_sql_int_or(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'proc_total'", 0,
-                         0) == 1;
-}
-
 /* The hour segment of the plan worth a set read, or -1. */
 static int hour_segment(const ph_segment *seg, size_t n)
 {
@@ -231,7 +225,7 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     const char *off = getenv("PROCHIST_NO_PROCTOP");
     if ((off && *off && strcmp(off, "0") != 0) || limit == 0 || limit > MAX_SET ||
         (flags & (PH_Q_APPS_ONLY | PH_Q_GROUPED)) ||
-        ((want | rank_need) & ph_metric_counters() & ~total_mask()) || !has_totals(db))
+        ((want | rank_need) & ph_metric_counters() & ~total_mask()) || ph_store_version(s) < 18)
         return 0;
     ph_segment seg[16];
     size_t nseg = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
