@@ -207,36 +207,31 @@ TEST(rollups_agree_with_raw_on_every_closed_window)
  * window's answer gives it, on every tier and stitch (only its rows and
  * the keyframes' are read: the keyframes still end processes that left no
  * exit). */
-TEST(one_pid_queries_give_each_process_its_whole_window_figures)
+typedef struct span_ns {
+    int64_t from, to;
+} span_ns;
+
+/* Each pid's query against the whole window's answer, for every pid the
+ * windows hold: how many processes were compared (*several: how many
+ * times a pid named several processes in one window). */
+static int pid_queries_match(ph_store *s, const span_ns *win, size_t nwin, int max_pid, int *several)
 {
-    ph_gen_opts o;
-    small_history(&o);
-    ph_store *s = generate("onepid.db", &o);
-    if (!s)
-        return;
     char err[256] = "";
-    int64_t t0 = o.start_ns;
-    struct { int64_t from, to; } win[] = {
-        {t0, t0 + 7 * HOUR},                                   /* hour rows */
-        {t0 + HOUR + 17 * 60 * SEC, t0 + 5 * HOUR + 3 * 60 * SEC}, /* minute, hour, minute */
-        {t0 + 2 * HOUR + 7 * SEC, t0 + 2 * HOUR + 41 * 60 * SEC + 13 * SEC}, /* raw edges */
-        {t0 + 3 * HOUR, t0 + 5 * HOUR},                        /* across a sleep gap */
-    };
     ph_mask want = ~(ph_mask)0;
-    int compared = 0, several = 0;
-    for (size_t w = 0; w < sizeof win / sizeof win[0]; w++) {
+    int compared = 0;
+    for (size_t w = 0; w < nwin; w++) {
         ph_result all;
         if (ph_query_window_metrics(s, win[w].from, win[w].to, want, 0, &all, err, sizeof err) < 0) {
             t_fail(__FILE__, __LINE__, "%s", err);
             continue;
         }
-        for (int pid = 0; pid <= o.pid_span + 400; pid++) {
+        for (int pid = 0; pid <= max_pid; pid++) {
             size_t expect = 0;
             for (size_t i = 0; i < all.nprocs; i++)
                 expect += all.procs[i].pid == pid;
             if (!expect)
                 continue;
-            several += expect > 1;
+            *several += expect > 1;
             ph_result one;
             if (ph_query_window_pid(s, win[w].from, win[w].to, want, 0, pid, &one, err, sizeof err) < 0) {
                 t_fail(__FILE__, __LINE__, "%s", err);
@@ -270,7 +265,29 @@ TEST(one_pid_queries_give_each_process_its_whole_window_figures)
         }
         ph_result_free(&all);
     }
-    CHECK(compared > 100);
+    return compared;
+}
+
+/* A query of one pid gives each of its processes exactly what the whole
+ * window's answer gives it, on every tier and stitch (only its rows and
+ * the keyframes' are read: the keyframes still end processes that left no
+ * exit). */
+TEST(one_pid_queries_give_each_process_its_whole_window_figures)
+{
+    ph_gen_opts o;
+    small_history(&o);
+    ph_store *s = generate("onepid.db", &o);
+    if (!s)
+        return;
+    int64_t t0 = o.start_ns;
+    span_ns win[] = {
+        {t0, t0 + 7 * HOUR},                                   /* hour rows */
+        {t0 + HOUR + 17 * 60 * SEC, t0 + 5 * HOUR + 3 * 60 * SEC}, /* minute, hour, minute */
+        {t0 + 2 * HOUR + 7 * SEC, t0 + 2 * HOUR + 41 * 60 * SEC + 13 * SEC}, /* raw edges */
+        {t0 + 3 * HOUR, t0 + 5 * HOUR},                        /* across a sleep gap */
+    };
+    int several = 0;
+    CHECK(pid_queries_match(s, win, PH_ARRAY_LEN(win), o.pid_span + 400, &several) > 100);
     CHECK(several > 0); /* pids named several processes in a window */
     ph_store_close(s);
 }
@@ -788,6 +805,47 @@ static int same_agg(const ph_agg *a, const ph_agg *b, ph_mask want)
         if ((want & PH_BIT(m)) && ph_agg_get(a, m, -1) != ph_agg_get(b, m, -1))
             return 0;
     return 1;
+}
+
+/* Over days the hour rows of a pid's processes are sought by key (each
+ * over its span in proc_total, and the day's keyframe buckets whole):
+ * the same figures as the whole window's, across keyframe days, on and
+ * off the hour grid, and after retention pruned the oldest hour rows. */
+TEST(one_pid_queries_over_days_seek_the_same_rows)
+{
+    ph_gen_opts o;
+    two_days(&o);
+    ph_store *s = generate("onepid_days.db", &o);
+    if (!s)
+        return;
+    const int64_t t0 = o.start_ns, t1 = o.start_ns + o.duration_ns;
+    span_ns win[] = {
+        {t0 - HOUR, t1 + HOUR},
+        {t0 + 2 * HOUR + 17 * 60 * SEC + 3 * SEC, t1 - 3 * HOUR + 5 * 60 * SEC},
+        {t0 + 23 * HOUR, t0 + 26 * HOUR},  /* across a keyframe day */
+        {t0 + 24 * HOUR, t0 + 25 * HOUR},  /* from one */
+        {t0 + 25 * HOUR, t1},              /* an hour after one: the lookback is the keyframe bucket */
+        {t0 + HOUR, t0 + 30 * HOUR},
+        {t0 + 7 * HOUR + 31 * 60 * SEC, t1 - 29 * 60 * SEC},
+    };
+    int several = 0;
+    CHECK(pid_queries_match(s, win, PH_ARRAY_LEN(win), o.pid_span + 400, &several) > 200);
+    CHECK(several > 0);
+    ph_retention keep;
+    ph_retention_default(&keep);
+    keep.raw_ns = 2 * HOUR;
+    keep.minute_ns = 6 * HOUR;
+    keep.hour_ns = 30 * HOUR;
+    ph_maint_stats ms;
+    char err[256] = "";
+    int calls = 0;
+    do
+        CHECK_I(ph_maintain(s, &keep, t1, 50, 100000, &ms, err, sizeof err), 0);
+    while (ms.pending && ++calls < 50);
+    CHECK(q1(s, "SELECT min(bucket_ns) FROM proc_hour") > t0 + 8 * HOUR);
+    span_ns pruned[] = {{t0, t1}, {q1(s, "SELECT min(bucket_ns) FROM proc_hour") + 5 * 60 * SEC, t1 - 2 * HOUR}};
+    CHECK(pid_queries_match(s, pruned, PH_ARRAY_LEN(pruned), o.pid_span + 400, &several) > 50);
+    ph_store_close(s);
 }
 
 TEST(ranking_over_days_reads_only_what_can_rank)
