@@ -176,10 +176,29 @@ int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want,
  * when this window or these flags are not its case (flags must be none of
  * PH_Q_APPS_ONLY, PH_Q_GROUPED; out is then empty: ask
  * ph_query_window_metrics); -1 with err. */
+/* With keep (a filter on a process's name and app, NULL none): every
+ * process of the window keep takes, whatever its rank, and the processes
+ * of the window's edges, are returned (the caller picks among them); the
+ * others are left out. */
 typedef int64_t (*ph_rank_fn)(const ph_agg *a, void *ctx);
+typedef int (*ph_keep_fn)(const char *name, const char *app, void *kctx);
 int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
-                        ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err,
-                        size_t errlen);
+                        ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_keep_fn keep, void *kctx,
+                        ph_result *out, char *err, size_t errlen);
+/* The apps (or users: PH_Q_BY_USER) of the window (flags: none of
+ * PH_Q_APPS_ONLY, PH_Q_CGROUP_KEYS), with the figures
+ * ph_query_window_metrics(s, since, until, want, flags | PH_Q_APPS_ONLY)
+ * gives them (the counters and memory of the rollups' app rows, and the
+ * hour tier's user rows, where they hold them), and how many distinct
+ * processes each had and when the first and last was seen (nprocs,
+ * first_ns, last_ns) as a pass over every process gives them, counted
+ * from proc_total and the rows of the processes at the window's edges only
+ * (src/db/proctop.c); procs[] is not the window's; *nread how many
+ * processes were read. 1 when answered; 0 when this window or these flags
+ * are not its case (out is then empty: ask ph_query_window_metrics); -1
+ * with err. */
+int ph_query_window_apps(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_result *out,
+                         int64_t *nread, char *err, size_t errlen);
 /* The window from one tier only (rollups and tests). */
 int ph_query_tier(ph_store *s, enum ph_tier tier, int64_t since, int64_t until,
                   ph_result *out, char *err, size_t errlen);

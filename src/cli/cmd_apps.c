@@ -3,6 +3,7 @@
 #include "ph_cmd.h"
 #include "ph_format.h"
 #include "ph_qcmd.h"
+#include "ph_query.h"
 #include "ph_time.h"
 #include "ph_util.h"
 
@@ -54,15 +55,35 @@ static int apps_exec(int argc, char **argv)
     if ((rc = ph_qopen(&o, &store)) != 0)
         return rc;
     ph_result r;
-    /* Process rows: distinct processes and first/last seen need them. */
+    /* Distinct processes and first/last seen are the processes' rows'. */
     int flags = ph_qflags(&o, o.by == PH_BY_USER ? PH_Q_BY_USER : 0);
     /* What the columns read: CPU (with children's) and disk. */
     ph_mask need = cpu->need | ph_qmetric_find("disk")->need | PH_BIT(PH_M_CHILD_CPU_USER_NS) |
                    PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
+    /* By app or user: the app (user) rows' totals, as top's, and who was
+     * seen from proc_total and the window's edges (a month's every process
+     * otherwise). */
+    int answered = 0;
+    int64_t nread = 0;
+    if (o.by == PH_BY_APP || o.by == PH_BY_USER) {
+        char err[512] = "";
+        answered = ph_query_window_apps(store, o.since_ns, o.until_ns, need, ph_qflags(&o, flags), &r, &nread, err,
+                                        sizeof err);
+        if (answered < 0) {
+            ph_err("%s", err);
+            ph_store_close(store);
+            return PH_EXIT_FAIL;
+        }
+    }
     if (explain)
-        ph_query_explain(store, o.since_ns, o.until_ns, need, flags, stderr);
-    if (ph_qwindow_top(&o, store, o.since_ns, o.until_ns, need, flags, 0, 0, seen_rank, NULL, (size_t)o.limit, explain,
-                       &r) < 0) {
+        ph_query_explain(store, o.since_ns, o.until_ns, need, answered > 0 ? flags | PH_Q_APPS_ONLY : flags, stderr);
+    if (answered > 0 && explain)
+        fprintf(stderr,
+                "plan: %s' totals from their rows; processes seen counted with proc_total, the rows of %lld"
+                " at the window's edges read\n",
+                o.by == PH_BY_USER ? "users" : "apps", (long long)nread);
+    if (!answered && ph_qwindow_top(&o, store, o.since_ns, o.until_ns, need, flags, 0, 0, seen_rank, NULL,
+                                    (size_t)o.limit, explain, &r) < 0) {
         ph_store_close(store);
         return PH_EXIT_FAIL;
     }

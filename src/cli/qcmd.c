@@ -234,6 +234,15 @@ static int name_matches(const ph_qopts *o, int literal, const ph_agg *a)
     return fnmatch(o->name, a->name, 0) == 0 || fnmatch(o->name, a->app, 0) == 0;
 }
 
+/* Whether --name may pick a process so named, as a name or as a glob
+ * (ph_query_window_top's filter: which of the two is decided later). */
+static int name_may_match(const char *name, const char *app, void *kctx)
+{
+    const ph_qopts *o = kctx;
+    ph_agg a = {.name = (char *)name, .app = (char *)app};
+    return name_matches(o, 1, &a) || name_matches(o, 0, &a);
+}
+
 void ph_qjson_key(const ph_qopts *o, cJSON *row, const ph_agg *a)
 {
     if (PH_BY_IS_CGROUP(o->by))
@@ -322,10 +331,11 @@ int ph_qwindow_top(const ph_qopts *o, ph_store *s, int64_t since, int64_t until,
 {
     char err[512] = "";
     /* --name picks among every process of the window (literal or glob,
-     * decided on all their names): the whole window then. */
-    if (o->by == PH_BY_PROCESS && !o->name && limit > 0) {
+     * decided on all their names): each process it may pick is read, and
+     * those of the window's edges; ph_group decides among them. */
+    if (o->by == PH_BY_PROCESS && limit > 0) {
         int rc = ph_query_window_top(s, since, until, want, ph_qflags(o, flags), rank_need, rest_need, rank, ctx,
-                                     limit, r, err, sizeof err);
+                                     limit, o->name ? name_may_match : NULL, (void *)o, r, err, sizeof err);
         if (rc < 0) {
             ph_err("%s", err);
             return -1;
@@ -333,9 +343,10 @@ int ph_qwindow_top(const ph_qopts *o, ph_store *s, int64_t since, int64_t until,
         if (rc == 1) {
             if (explain)
                 fprintf(stderr,
-                        "plan: ranked with proc_total: the hour rows of %zu processes read, %lld left out"
-                        " (none of them can rank)\n",
-                        r->nprocs, (long long)(r->rest ? r->rest->nprocs : 0));
+                        "plan: %s with proc_total: the hour rows of %zu processes read, %lld left out"
+                        " (none of them can %s)\n",
+                        o->name ? "picked" : "ranked", r->nprocs, (long long)(r->rest ? r->rest->nprocs : 0),
+                        o->name ? "match --name" : "rank");
             return 0;
         }
     }

@@ -161,7 +161,7 @@ static void json_ids(ph_buf *b, const int64_t *edge, size_t nedge, const keeper 
     int first = 1;
     for (size_t i = 0; i < nedge; i++, first = 0)
         ph_buf_printf(b, "%s%lld", first ? "" : ",", (long long)edge[i]);
-    for (size_t i = 0; i < kp->n; i++)
+    for (size_t i = 0; kp && i < kp->n; i++)
         if (kp->e[i].bound >= cut) {
             ph_buf_printf(b, "%s%lld", first ? "" : ",", (long long)kp->e[i].proc);
             first = 0;
@@ -216,24 +216,26 @@ static ph_agg *new_rest(ph_mask slots)
     return r;
 }
 
-static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
-                      ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err,
-                      size_t errlen)
+/* A window's hour segment as proc_total sees it. */
+typedef struct hspan {
+    ph_segment seg[16]; /* the window's plan */
+    int h;              /* its hour segment (H1, H2] */
+    int64_t w, h1, h2;  /* the hour width; the inside span (H1 after the oldest hour row left) */
+    int64_t from;       /* where a pass over the hour segment starts (its lookback) */
+    int scan_all;       /* proc_total read whole, not through its index */
+} hspan;
+
+/* The window's hour segment worth proc_total: 0 when none is. */
+static int hour_span(ph_store *s, int64_t since, int64_t until, hspan *hs)
 {
     sqlite3 *db = ph_store_db(s);
-    memset(out, 0, sizeof *out);
-    const char *off = getenv("PROCHIST_NO_PROCTOP");
-    if ((off && *off && strcmp(off, "0") != 0) || limit == 0 || limit > MAX_SET ||
-        (flags & (PH_Q_APPS_ONLY | PH_Q_GROUPED)) ||
-        ((want | rank_need) & ph_metric_counters() & ~total_mask()) || ph_store_version(s) < 18)
+    size_t nseg = ph_query_plan(s, since, until, hs->seg, PH_ARRAY_LEN(hs->seg));
+    hs->h = hour_segment(hs->seg, nseg);
+    if (hs->h < 0)
         return 0;
-    ph_segment seg[16];
-    size_t nseg = ph_query_plan(s, since, until, seg, PH_ARRAY_LEN(seg));
-    int h = hour_segment(seg, nseg);
-    if (h < 0)
-        return 0;
-    const int64_t w = ph_tier_width_ns(PH_TIER_HOUR), h2 = seg[h].until;
-    int64_t from = q_lookback_from(db, PH_TIER_HOUR, seg[h].since);
+    hs->w = ph_tier_width_ns(PH_TIER_HOUR);
+    hs->h2 = hs->seg[hs->h].until;
+    hs->from = q_lookback_from(db, PH_TIER_HOUR, hs->seg[hs->h].since);
     /* Inside: from the first hour row on, and after the oldest one left
      * (retention may have deleted some of a process's older rows, which
      * proc_total still counts; the oldest bucket may be half deleted). */
@@ -241,23 +243,55 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     int64_t newest = ph_sql_int_or(db, "SELECT max(bucket_ns) FROM proc_hour", 0, INT64_MIN);
     if (oldest == INT64_MAX || newest == INT64_MIN)
         return 0;
-    const int64_t h1 = seg[h].since > oldest ? seg[h].since : oldest + 1;
+    hs->h1 = hs->seg[hs->h].since > oldest ? hs->seg[hs->h].since : oldest + 1;
     /* proc_total read whole when the window reaches back over most of the
      * hour tier, not through its index (a lookup per row). */
-    int scan_all = from <= oldest + (newest - oldest) / 2;
+    hs->scan_all = hs->from <= oldest + (newest - oldest) / 2;
+    return 1;
+}
+
+/* Whether PROCHIST_NO_PROCTOP asks every process to be read. */
+static int proctop_off(void)
+{
+    const char *off = getenv("PROCHIST_NO_PROCTOP");
+    return off && *off && strcmp(off, "0") != 0;
+}
+
+static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
+                      ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_keep_fn keep, void *kctx,
+                      ph_result *out, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    memset(out, 0, sizeof *out);
+    if (proctop_off() || limit == 0 || limit > MAX_SET ||
+        (flags & (PH_Q_APPS_ONLY | PH_Q_GROUPED)) ||
+        ((want | rank_need) & ph_metric_counters() & ~total_mask()) || ph_store_version(s) < 18)
+        return 0;
+    hspan hs;
+    if (!hour_span(s, since, until, &hs))
+        return 0;
+    const int64_t w = hs.w, h1 = hs.h1, h2 = hs.h2, from = hs.from;
+    const int scan_all = hs.scan_all;
+    const int h = hs.h;
+    ph_segment *seg = hs.seg;
 
     /* The processes proc_total places in the hour segment or its lookback. */
     ph_buf sql = {0};
     ph_mask slots = want & PH_ALL_METRICS, rslots = rank_need & ph_metric_counters();
     int cols[NTOTAL], ncols = 0; /* the metrics rank reads, column 5 on */
-    ph_buf_printf(&sql, "SELECT proc, first_bucket_ns, last_bucket_ns, gone_ns, mem_max_bytes");
+    ph_buf_printf(&sql, "SELECT t.proc, first_bucket_ns, last_bucket_ns, t.gone_ns, mem_max_bytes");
     for (size_t i = 0; i < NTOTAL; i++)
         if (rslots & PH_BIT(total_cols[i])) {
             ph_buf_printf(&sql, ", %s", ph_metric_column(total_cols[i]));
             cols[ncols++] = total_cols[i];
         }
-    ph_buf_printf(&sql, " FROM proc_total WHERE %slast_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2",
-                  scan_all ? "+" : "", (long long)w);
+    /* A filter sees each process's name and app, from its process row. */
+    if (keep)
+        ph_buf_printf(&sql, ", p.name, p.app FROM proc_total t CROSS JOIN process p ON p.proc = t.proc");
+    else
+        ph_buf_printf(&sql, " FROM proc_total t");
+    ph_buf_printf(&sql, " WHERE %slast_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2", scan_all ? "+" : "",
+                  (long long)w);
     sqlite3_stmt *st = NULL;
     int rc = -1, answered = 0;
     int64_t *edge = NULL;
@@ -305,6 +339,14 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
             edge[nedge++] = proc;
             continue;
         }
+        if (keep) { /* a process the filter takes is read whatever its rank; one it leaves is left out */
+            const char *name = (const char *)sqlite3_column_text(st, 5 + ncols);
+            const char *app = (const char *)sqlite3_column_text(st, 6 + ncols);
+            if (keep(name ? name : "", app ? app : "", kctx))
+                keep_add(&kp, proc, INT64_MAX);
+            ninside++;
+            continue;
+        }
         a.proc = proc;
         a.have = 0;
         a.mem_peak = sqlite3_column_int64(st, 4);
@@ -330,7 +372,7 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     /* The first cut: the limit-th largest bound, ties kept. */
     int64_t cut = kp.nh == kp.k ? kp.heap[0] : INT64_MIN;
     for (int round = 0; round < MAX_ROUNDS; round++) {
-        if (cut <= kp.dropped) { /* it needs processes no longer held */
+        if (kp.dropped != INT64_MIN && cut <= kp.dropped) { /* it needs processes no longer held */
             rc = 0;
             goto done;
         }
@@ -491,15 +533,231 @@ done:
     return rc;
 }
 
+/* The inside processes of one app: how many, their first and last rows. */
+typedef struct seen_grp {
+    char *app;
+    int64_t n, first_ns, last_ns;
+} seen_grp;
+
+static const char *seen_app(const void *ctx, int idx)
+{
+    return ((const seen_grp *)ctx)[idx].app;
+}
+
+/* Who the window saw, per app (or user: PH_Q_BY_USER): nprocs, first_ns
+ * and last_ns of out->apps as a pass over every process gives them, and
+ * nothing else (procs[] some of the processes, without metrics). The edge
+ * processes are read (the hour segment for them only, the other segments
+ * whole); the inside ones are counted from proc_total, each under its
+ * process row's app or uid (what a pass groups it by). 1 answered, 0 not
+ * its case, -1 with err. */
+static int window_seen(ph_store *s, int64_t since, int64_t until, int flags, ph_result *out, int64_t *nread,
+                       char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    memset(out, 0, sizeof *out);
+    if (proctop_off() || (flags & (PH_Q_APPS_ONLY | PH_Q_CGROUP_KEYS)) || ph_store_version(s) < 18)
+        return 0;
+    hspan hs;
+    if (!hour_span(s, since, until, &hs))
+        return 0;
+    /* The group: the app, or the user id as a pass keys it (-1 unknown). */
+    int by_user = (flags & PH_Q_BY_USER) != 0;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT t.proc, t.first_bucket_ns, t.last_bucket_ns, t.gone_ns, %s FROM proc_total t"
+             " CROSS JOIN process p ON p.proc = t.proc WHERE %st.last_bucket_ns > ?1 - %lld AND t.first_bucket_ns < ?2",
+             by_user ? "ifnull(p.uid, -1)" : "p.app", hs.scan_all ? "+" : "", (long long)hs.w);
+    sqlite3_stmt *st = NULL;
+    int rc = -1, step;
+    int64_t *edge = NULL;
+    size_t nedge = 0, cedge = 0, ngrp = 0, cgrp = 0;
+    seen_grp *grp = NULL;
+    ph_imap gidx;
+    ph_imap_init(&gidx);
+    q_pidx index;
+    memset(&index, 0, sizeof index);
+    ph_buf ids = {0};
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, hs.from);
+    sqlite3_bind_int64(st, 2, hs.h2);
+    int last = -1; /* the group of the row before: an app's processes come in runs */
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t proc = sqlite3_column_int64(st, 0);
+        int64_t first = sqlite3_column_int64(st, 1), lastb = sqlite3_column_int64(st, 2);
+        if (!inside_of(first, lastb, sqlite3_column_type(st, 3) != SQLITE_NULL, sqlite3_column_int64(st, 3), hs.h1,
+                       hs.h2, hs.w)) {
+            if (nedge == cedge) {
+                cedge = cedge ? 2 * cedge : 1024;
+                edge = ph_xrealloc(edge, cedge * sizeof *edge);
+            }
+            edge[nedge++] = proc;
+            continue;
+        }
+        char uid[32];
+        const char *app = (const char *)sqlite3_column_text(st, 4);
+        if (by_user) {
+            snprintf(uid, sizeof uid, "%lld", (long long)sqlite3_column_int64(st, 4));
+            app = uid;
+        } else if (!app) {
+            app = "";
+        }
+        int g = last >= 0 && strcmp(grp[last].app, app) == 0 ? last : -1;
+        int64_t slot = 0;
+        if (g < 0 && (g = ph_smap_find(&gidx, app, seen_app, grp, &slot)) < 0) {
+            if (ngrp == cgrp) {
+                cgrp = cgrp ? 2 * cgrp : 64;
+                grp = ph_xrealloc(grp, cgrp * sizeof *grp);
+            }
+            g = (int)ngrp++;
+            grp[g] = (seen_grp){ph_xstrdup(app), 0, first + hs.w, lastb + hs.w};
+            ph_imap_put(&gidx, slot, g);
+        }
+        last = g;
+        grp[g].n++;
+        /* a rollup row's time is its bucket's end */
+        if (first + hs.w < grp[g].first_ns)
+            grp[g].first_ns = first + hs.w;
+        if (lastb + hs.w > grp[g].last_ns)
+            grp[g].last_ns = lastb + hs.w;
+    }
+    if (step != SQLITE_DONE)
+        goto fail;
+    sqlite3_finalize(st);
+    st = NULL;
+
+    /* The edge processes, read. */
+    json_ids(&ids, edge, nedge, NULL, 0);
+    for (size_t i = 0; i < nedge; i++)
+        q_pidx_put(&index, edge[i], 0);
+    q_segsel sel = {hs.seg[hs.h], ids.data};
+    if (q_window_sel(s, since, until, 0, flags, &sel, out, err, errlen) < 0)
+        goto fail;
+    int stray = 0;
+    for (size_t i = 0; i < out->nprocs && !stray; i++)
+        if (q_pidx_get(&index, out->procs[i].proc) < 0)
+            stray = left_out(db, out->procs[i].proc, hs.h1, hs.h2, hs.w);
+    if (stray) {
+        ph_result_free(out);
+        rc = stray < 0 ? -1 : 0;
+        goto done;
+    }
+    *nread = (int64_t)out->nprocs;
+
+    /* The inside ones, added to their apps. */
+    ph_imap aidx;
+    ph_imap_init(&aidx);
+    for (size_t i = 0; i < out->napps; i++) {
+        int64_t slot = 0;
+        if (ph_smap_find(&aidx, out->apps[i].app, q_agg_app, out->apps, &slot) < 0)
+            ph_imap_put(&aidx, slot, (int)i);
+    }
+    for (size_t k = 0; k < ngrp; k++) {
+        int64_t slot = 0;
+        int i = ph_smap_find(&aidx, grp[k].app, q_agg_app, out->apps, &slot);
+        if (i < 0) {
+            out->apps = ph_xrealloc(out->apps, (out->napps + 1) * sizeof *out->apps);
+            i = (int)out->napps++;
+            ph_agg *a = &out->apps[i];
+            memset(a, 0, sizeof *a);
+            a->pid = -1;
+            a->uid = -1;
+            a->app = ph_xstrdup(grp[k].app);
+            a->name = ph_xstrdup(grp[k].app);
+            a->mem_peak = a->mem_last = a->mem_avg = -1;
+            q_agg_room(out, a, 0);
+            a->first_ns = grp[k].first_ns;
+            a->last_ns = grp[k].last_ns;
+            ph_imap_put(&aidx, slot, i);
+        }
+        ph_agg *a = &out->apps[i];
+        if (a->nprocs == 0 || grp[k].first_ns < a->first_ns)
+            a->first_ns = grp[k].first_ns;
+        if (grp[k].last_ns > a->last_ns)
+            a->last_ns = grp[k].last_ns;
+        a->nprocs += (int)grp[k].n;
+    }
+    ph_imap_free(&aidx);
+    rc = 1;
+    goto done;
+fail:
+    if (!err[0])
+        ph_store_read_error(s, err, errlen);
+    ph_result_free(out);
+    rc = -1;
+done:
+    sqlite3_finalize(st);
+    for (size_t k = 0; k < ngrp; k++)
+        free(grp[k].app);
+    free(grp);
+    ph_imap_free(&gidx);
+    free(edge);
+    q_pidx_free(&index);
+    ph_buf_free(&ids);
+    return rc;
+}
+
+/* Copies the sightings of seen's apps into out's (the same apps, or 0). */
+static int take_seen(ph_result *out, const ph_result *seen)
+{
+    if (out->napps != seen->napps)
+        return 0;
+    ph_imap idx;
+    ph_imap_init(&idx);
+    for (size_t i = 0; i < seen->napps; i++) {
+        int64_t slot = 0;
+        if (ph_smap_find(&idx, seen->apps[i].app, q_agg_app, seen->apps, &slot) < 0)
+            ph_imap_put(&idx, slot, (int)i);
+    }
+    int ok = 1;
+    for (size_t i = 0; i < out->napps && ok; i++) {
+        int64_t slot = 0;
+        int k = ph_smap_find(&idx, out->apps[i].app, q_agg_app, seen->apps, &slot);
+        if (k < 0) {
+            ok = 0;
+            break;
+        }
+        out->apps[i].nprocs = seen->apps[k].nprocs;
+        out->apps[i].first_ns = seen->apps[k].first_ns;
+        out->apps[i].last_ns = seen->apps[k].last_ns;
+    }
+    ph_imap_free(&idx);
+    return ok;
+}
+
+int ph_query_window_apps(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_result *out,
+                         int64_t *nread, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    memset(out, 0, sizeof *out);
+    int own = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    ph_result seen;
+    int rc = window_seen(s, since, until, flags, &seen, nread, err, errlen);
+    if (rc == 1) {
+        if (ph_query_window_metrics(s, since, until, want, flags | PH_Q_APPS_ONLY, out, err, errlen) < 0)
+            rc = -1;
+        else if (!take_seen(out, &seen)) { /* cannot be: the same apps were seen */
+            ph_result_free(out);
+            rc = 0;
+        }
+        ph_result_free(&seen);
+    }
+    if (own)
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
 /* Its reads in one snapshot: the plan's marks, proc_total and the rows all
  * of one moment, whatever the recorder commits meanwhile. */
 int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
-                        ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_result *out, char *err,
-                        size_t errlen)
+                        ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_keep_fn keep, void *kctx,
+                        ph_result *out, char *err, size_t errlen)
 {
     sqlite3 *db = ph_store_db(s);
     int own = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-    int rc = window_top(s, since, until, want, flags, rank_need, rest_need, rank, ctx, limit, out, err, errlen);
+    int rc = window_top(s, since, until, want, flags, rank_need, rest_need, rank, ctx, limit, keep, kctx, out, err,
+                        errlen);
     if (own)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     return rc;

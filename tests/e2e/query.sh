@@ -180,6 +180,43 @@ for args in "top" "top --mem" "top --disk" "top -n 1" "top -n 40" "top --childre
     done
 done
 check "query: ranking with proc_total answers as reading every process ($same of 33${differ})" [ "$same" = 33 ]
+# --name by process reads the processes it may pick (and the edges'), not
+# every process; apps by app counts the processes seen with proc_total and
+# reads its totals from the app rows.
+app=$("$PROCHIST" apps --db "$udb" $PW --format json | jq -r '.rows[0].name')
+"$PROCHIST" top --by process --name "$app" --db "$udb" $PW --explain >/dev/null 2>"$TMP/n-plan"
+"$PROCHIST" apps --db "$udb" $PW --explain >/dev/null 2>"$TMP/a-plan"
+check "query: --by process --name $app and apps over two days use proc_total" \
+    sh -c 'grep -q "picked with proc_total" "$1" && grep -q "counted with proc_total" "$2" &&
+           grep -q "^plan: hour .*app_hour" "$2"' sh "$TMP/n-plan" "$TMP/a-plan"
+same=0 differ=""
+for args in "top --by process --name $app" "top --by process --name $app -n 2 --mem" "peak --by process --name $app" \
+    "apps --by process --name $app" "top --by process --name nosuch" "apps" "apps -n 2" "apps --children" \
+    "apps --name $app"; do
+    for f in table json csv; do
+        "$PROCHIST" $args --db "$udb" $PW --format $f >"$TMP/p-fast" 2>&1
+        a=$?
+        PROCHIST_NO_PROCTOP=1 "$PROCHIST" $args --db "$udb" $PW --format $f >"$TMP/p-full" 2>&1
+        b=$?
+        if [ $a = $b ] && cmp -s "$TMP/p-fast" "$TMP/p-full"; then
+            same=$((same + 1))
+        else
+            differ="$differ; $args $f"
+        fi
+    done
+done
+check "query: --name and apps with proc_total answer as reading every process ($same of 27${differ})" [ "$same" = 27 ]
+# apps --by user: the users' group rows and proc_total, as top --by user:
+# the same counts and counters as every process gives, a peak at least its.
+"$PROCHIST" apps --by user --db "$udb" $PW --format json >"$TMP/au-fast.json"
+PROCHIST_NO_PROCTOP=1 "$PROCHIST" apps --by user --db "$udb" $PW --format json >"$TMP/au-full.json"
+got=$(jq -c --slurpfile p "$TMP/au-full.json" '[.rows[] as $r | ($p[0].rows[] | select(.name == $r.name)) as $q |
+        (($r | del(.mem_peak_bytes)) == ($q | del(.mem_peak_bytes)) and $r.mem_peak_bytes >= $q.mem_peak_bytes)] |
+        [length, all]' "$TMP/au-fast.json")
+tu=$("$PROCHIST" top --by user --db "$udb" $PW --format json | jq -c '[.rows[] | [.name, .mem_peak_bytes]] | sort')
+au=$(jq -c '[.rows[] | [.name, .mem_peak_bytes]] | sort' "$TMP/au-fast.json")
+check "query: apps --by user counts as every process, with top --by user's peaks ($got)" \
+    [ "$got" = "[2,true]" ] && [ "$tu" = "$au" ]
 
 # Every counter by app, user or unit over days: the hour tier's app and
 # group rows sum them (schema 19), and answer as the process rows do (the

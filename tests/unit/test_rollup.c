@@ -807,6 +807,119 @@ static int same_agg(const ph_agg *a, const ph_agg *b, ph_mask want)
     return 1;
 }
 
+/* The window's apps (users) over days, answered from their rows and
+ * proc_total, are what a pass over every process gives: how many
+ * processes each had, first and last seen, counters, memory peak (a
+ * user's from its group rows: at least that); also once retention pruned
+ * the oldest hour rows. */
+static void apps_match(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int *answered)
+{
+    char err[256] = "";
+    ph_result full, fast;
+    int64_t nread = 0;
+    if (ph_query_window_metrics(s, since, until, want, flags, &full, err, sizeof err) < 0) {
+        t_fail(__FILE__, __LINE__, "%s", err);
+        return;
+    }
+    int rc = ph_query_window_apps(s, since, until, want, flags, &fast, &nread, err, sizeof err);
+    if (rc != 1)
+        t_fail(__FILE__, __LINE__, "(%lld, %lld]: %d", (long long)since, (long long)until, rc);
+    if (rc != 1) {
+        ph_result_free(&full);
+        return;
+    }
+    (*answered)++;
+    CHECK(nread < (int64_t)full.nprocs / 2); /* it did not read every process */
+    CHECK_I((int64_t)fast.napps, (int64_t)full.napps);
+    CHECK_I(fast.win.samples, full.win.samples);
+    for (size_t i = 0; i < full.napps; i++) {
+        const ph_agg *x = &full.apps[i], *y = NULL;
+        for (size_t k = 0; k < fast.napps && !y; k++)
+            if (strcmp(fast.apps[k].app, x->app) == 0)
+                y = &fast.apps[k];
+        if (!y) {
+            t_fail(__FILE__, __LINE__, "app %s missing", x->app);
+            continue;
+        }
+        CHECK_I(y->nprocs, x->nprocs);
+        CHECK_I(y->first_ns, x->first_ns);
+        CHECK_I(y->last_ns, x->last_ns);
+        if (flags & PH_Q_BY_USER) { /* the user rows' peaks: at minute ends, not hour ends */
+            CHECK(y->mem_peak >= x->mem_peak);
+            CHECK(y->procs_max >= x->procs_max);
+        } else {
+            CHECK_I(y->mem_peak, x->mem_peak);
+            CHECK_I(y->procs_max, x->procs_max);
+        }
+        for (int m = 0; m < PH_METRIC_COUNT; m++)
+            if ((want & PH_BIT(m)) && ph_agg_get(x, m, -1) != ph_agg_get(y, m, -1))
+                t_fail(__FILE__, __LINE__, "app %s: %s %lld vs %lld", x->app, ph_metric_column((enum ph_metric)m),
+                       (long long)ph_agg_get(y, m, -1), (long long)ph_agg_get(x, m, -1));
+    }
+    ph_result_free(&full);
+    ph_result_free(&fast);
+}
+
+TEST(apps_over_days_count_their_processes_from_proc_total)
+{
+    ph_gen_opts o;
+    two_days(&o);
+    ph_store *s = generate("apps_days.db", &o);
+    if (!s)
+        return;
+    const int64_t t0 = o.start_ns, t1 = o.start_ns + o.duration_ns;
+    const ph_mask want = PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS) | PH_BIT(PH_M_CHILD_CPU_USER_NS) |
+                         PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS) | PH_BIT(PH_M_DISK_READ_BYTES) |
+                         PH_BIT(PH_M_DISK_WRITE_BYTES);
+    const int64_t win[][2] = {
+        {t0 - HOUR, t1 + HOUR},
+        {t0 + 2 * HOUR + 17 * 60 * SEC + 3 * SEC, t1 - 3 * HOUR + 5 * 60 * SEC},
+        {t0 + 5 * HOUR, t0 + 35 * HOUR},
+        {t0 + 11 * HOUR - 7 * SEC, t1},
+    };
+    int answered = 0;
+    for (size_t w = 0; w < PH_ARRAY_LEN(win); w++) {
+        apps_match(s, win[w][0], win[w][1], want, 0, &answered);
+        apps_match(s, win[w][0], win[w][1], want, PH_Q_BY_USER, &answered);
+    }
+    CHECK_I(answered, 2 * (int)PH_ARRAY_LEN(win));
+    /* Not its case: a day or less, or grouped by a cgroup key. */
+    char err[256] = "";
+    int64_t nread;
+    ph_result none;
+    CHECK_I(ph_query_window_apps(s, t0 + HOUR, t0 + 20 * HOUR, want, 0, &none, &nread, err, sizeof err), 0);
+    CHECK_I(ph_query_window_apps(s, t0, t1, want, PH_Q_BY_UNIT, &none, &nread, err, sizeof err), 0);
+    ph_retention keep;
+    ph_retention_default(&keep);
+    keep.raw_ns = 2 * HOUR;
+    keep.minute_ns = 6 * HOUR;
+    keep.hour_ns = 30 * HOUR;
+    ph_maint_stats ms;
+    int calls = 0;
+    do
+        CHECK_I(ph_maintain(s, &keep, t1, 50, 100000, &ms, err, sizeof err), 0);
+    while (ms.pending && ++calls < 50);
+    CHECK(q1(s, "SELECT min(bucket_ns) FROM proc_hour") > t0 + 8 * HOUR);
+    apps_match(s, t0, t1, want, 0, &answered);
+    apps_match(s, q1(s, "SELECT min(bucket_ns) FROM proc_hour") + 5 * 60 * SEC, t1, want, 0, &answered);
+    apps_match(s, t0, t1, want, PH_Q_BY_USER, &answered);
+    CHECK_I(answered, 2 * (int)PH_ARRAY_LEN(win) + 3);
+    ph_store_close(s);
+    /* Apps whose every process was short and inside the window: their
+     * first and last sighting, and how many, are proc_total's alone. */
+    two_days(&o);
+    o.apps = 400; /* more apps than long-lived processes */
+    s = generate("apps_short.db", &o);
+    if (!s)
+        return;
+    CHECK(q1(s, "SELECT count(*) FROM (SELECT app FROM process GROUP BY app HAVING max(gone_ns IS NULL) = 0)") > 50);
+    answered = 0;
+    for (size_t w = 0; w < PH_ARRAY_LEN(win); w++)
+        apps_match(s, win[w][0], win[w][1], want, 0, &answered);
+    CHECK_I(answered, (int)PH_ARRAY_LEN(win));
+    ph_store_close(s);
+}
+
 /* Over days the hour rows of a pid's processes are sought by key (each
  * over its span in proc_total, and the day's keyframe buckets whole):
  * the same figures as the whole window's, across keyframe days, on and
@@ -877,7 +990,7 @@ TEST(ranking_over_days_reads_only_what_can_rank)
                 ph_result fast;
                 int rc = ph_query_window_top(s, win[w][0], win[w][1], want, 0,
                                              PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS), want, ranks[k],
-                                             NULL, limits[l], &fast, err, sizeof err);
+                                             NULL, limits[l], NULL, NULL, &fast, err, sizeof err);
                 CHECK(rc == 1);
                 if (rc != 1)
                     continue;
@@ -934,8 +1047,8 @@ TEST(ranking_over_days_reads_only_what_can_rank)
         int64_t since = pass ? q1(s, "SELECT min(bucket_ns) FROM proc_hour") + 5 * 60 * SEC : t0;
         ph_result full, fast;
         CHECK_I(ph_query_window_metrics(s, since, t1, want, 0, &full, err, sizeof err), 0);
-        CHECK_I(ph_query_window_top(s, since, t1, want, 0, PH_BIT(PH_M_CPU_USER_NS), want, rank_cpu, NULL, 3, &fast,
-                                    err, sizeof err),
+        CHECK_I(ph_query_window_top(s, since, t1, want, 0, PH_BIT(PH_M_CPU_USER_NS), want, rank_cpu, NULL, 3, NULL,
+                                    NULL, &fast, err, sizeof err),
                 1);
         int64_t tf = 0, tq = fast.rest ? ph_agg_get(fast.rest, PH_M_ENERGY_EST_NJ, 0) : 0;
         for (size_t i = 0; i < full.nprocs; i++)
@@ -949,11 +1062,11 @@ TEST(ranking_over_days_reads_only_what_can_rank)
     }
     /* A day or less: not its case, the whole window is cheap. */
     ph_result none;
-    CHECK_I(ph_query_window_top(s, t0 + HOUR, t0 + 20 * HOUR, want, 0, 0, want, rank_cpu, NULL, 5, &none, err,
-                                sizeof err),
-            0);
-    CHECK_I(ph_query_window_top(s, win[0][0], win[0][1], want, PH_Q_APPS_ONLY, 0, want, rank_cpu, NULL, 5, &none,
+    CHECK_I(ph_query_window_top(s, t0 + HOUR, t0 + 20 * HOUR, want, 0, 0, want, rank_cpu, NULL, 5, NULL, NULL, &none,
                                 err, sizeof err),
+            0);
+    CHECK_I(ph_query_window_top(s, win[0][0], win[0][1], want, PH_Q_APPS_ONLY, 0, want, rank_cpu, NULL, 5, NULL, NULL,
+                                &none, err, sizeof err),
             0);
     ph_store_close(s);
 }
