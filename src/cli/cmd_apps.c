@@ -60,12 +60,12 @@ static int apps_exec(int argc, char **argv)
     /* What the columns read: CPU (with children's) and disk. */
     ph_mask need = cpu->need | ph_qmetric_find("disk")->need | PH_BIT(PH_M_CHILD_CPU_USER_NS) |
                    PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
-    /* By app or user: the app (user) rows' totals, as top's, and who was
-     * seen from proc_total and the window's edges (a month's every process
-     * otherwise). */
+    /* By app, user or cgroup key: the app (group) rows' totals, as top's,
+     * and who was seen from proc_total and the window's edges (a month's
+     * every process otherwise). */
     int answered = 0;
     int64_t nread = 0;
-    if (o.by == PH_BY_APP || o.by == PH_BY_USER) {
+    if (o.by != PH_BY_PROCESS) {
         char err[512] = "";
         answered = ph_query_window_apps(store, o.since_ns, o.until_ns, need, ph_qflags(&o, flags), &r, &nread, err,
                                         sizeof err);
@@ -74,6 +74,8 @@ static int apps_exec(int argc, char **argv)
             ph_store_close(store);
             return PH_EXIT_FAIL;
         }
+        if (answered)
+            ph_qname_groups(&o, &r);
     }
     if (explain)
         ph_query_explain(store, o.since_ns, o.until_ns, need, answered > 0 ? flags | PH_Q_APPS_ONLY : flags, stderr);
@@ -81,7 +83,7 @@ static int apps_exec(int argc, char **argv)
         fprintf(stderr,
                 "plan: %s' totals from their rows; processes seen counted with proc_total, the rows of %lld"
                 " at the window's edges read\n",
-                o.by == PH_BY_USER ? "users" : "apps", (long long)nread);
+                o.by == PH_BY_APP ? "apps" : "groups", (long long)nread);
     if (!answered && ph_qwindow_top(&o, store, o.since_ns, o.until_ns, need, flags, 0, 0, seen_rank, NULL,
                                     (size_t)o.limit, explain, &r) < 0) {
         ph_store_close(store);

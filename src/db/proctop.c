@@ -544,7 +544,7 @@ static const char *seen_app(const void *ctx, int idx)
     return ((const seen_grp *)ctx)[idx].app;
 }
 
-/* Who the window saw, per app (or user: PH_Q_BY_USER): nprocs, first_ns
+/* Who the window saw, per app (or user, or cgroup key): nprocs, first_ns
  * and last_ns of out->apps as a pass over every process gives them, and
  * nothing else (procs[] some of the processes, without metrics). The edge
  * processes are read (the hour segment for them only, the other segments
@@ -556,18 +556,24 @@ static int window_seen(ph_store *s, int64_t since, int64_t until, int flags, ph_
 {
     sqlite3 *db = ph_store_db(s);
     memset(out, 0, sizeof *out);
-    if (proctop_off() || (flags & (PH_Q_APPS_ONLY | PH_Q_CGROUP_KEYS)) || ph_store_version(s) < 18)
+    if (proctop_off() || (flags & PH_Q_APPS_ONLY) || ph_store_version(s) < 18)
         return 0;
     hspan hs;
     if (!hour_span(s, since, until, &hs))
         return 0;
-    /* The group: the app, or the user id as a pass keys it (-1 unknown). */
+    /* The group, as a pass keys it: the app, the user id (-1 unknown), or
+     * the process's cgroup's key ('-' none, or no such cgroup row). */
     int by_user = (flags & PH_Q_BY_USER) != 0;
-    char sql[512];
+    const char *cg = by_user ? NULL : q_group_col(flags);
+    char key[64], sql[640];
+    if (cg)
+        snprintf(key, sizeof key, "ifnull(c.%s, '-')", cg);
+    else
+        snprintf(key, sizeof key, "%s", by_user ? "ifnull(p.uid, -1)" : "p.app");
     snprintf(sql, sizeof sql,
              "SELECT t.proc, t.first_bucket_ns, t.last_bucket_ns, t.gone_ns, %s FROM proc_total t"
-             " CROSS JOIN process p ON p.proc = t.proc WHERE %st.last_bucket_ns > ?1 - %lld AND t.first_bucket_ns < ?2",
-             by_user ? "ifnull(p.uid, -1)" : "p.app", hs.scan_all ? "+" : "", (long long)hs.w);
+             " CROSS JOIN process p ON p.proc = t.proc%s WHERE %st.last_bucket_ns > ?1 - %lld AND t.first_bucket_ns < ?2",
+             key, cg ? " LEFT JOIN cgroup c ON c.cgroup = p.cgroup" : "", hs.scan_all ? "+" : "", (long long)hs.w);
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
     int64_t *edge = NULL;

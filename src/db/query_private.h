@@ -107,6 +107,9 @@ typedef struct qstate {
  * "container", "cgroup", "user"); NULL when flags hold none. */
 const char *q_group_dim(int flags);
 
+/* The cgroup table's column holding the values of flags' cgroup key
+ * ("unit", "slice", "container_id", "path"); NULL when flags hold none. */
+const char *q_group_col(int flags);
 /* ph_smap_find's name_of for an array of ph_agg keyed by app. */
 const char *q_agg_app(const void *ctx, int idx);
 /* The index of an app (or user) in q->r->apps, added when new. */

@@ -64,8 +64,7 @@ const char *q_group_dim(int flags)
     }
 }
 
-/* The cgroup table's column holding a cgroup key's values. */
-static const char *group_col(int flags)
+const char *q_group_col(int flags)
 {
     switch (flags & PH_Q_CGROUP_KEYS) {
     case PH_Q_BY_UNIT: return "unit";
@@ -1175,7 +1174,7 @@ static int prepare_meta(ph_store *store, qstate *q, sqlite3_stmt **st)
     int cgroups = q->cg_key && ph_store_version(store) >= 13; /* before schema 13 no process has one */
     if (cgroups) {
         char sql[128];
-        snprintf(sql, sizeof sql, "SELECT cgroup, ifnull(%s, '-') FROM cgroup", group_col(q->cg_key));
+        snprintf(sql, sizeof sql, "SELECT cgroup, ifnull(%s, '-') FROM cgroup", q_group_col(q->cg_key));
         sqlite3_stmt *cs;
         if (sqlite3_prepare_v2(db, sql, -1, &cs, NULL) != SQLITE_OK)
             return -1;

@@ -206,17 +206,20 @@ for args in "top --by process --name $app" "top --by process --name $app -n 2 --
     done
 done
 check "query: --name and apps with proc_total answer as reading every process ($same of 27${differ})" [ "$same" = 27 ]
-# apps --by user: the users' group rows and proc_total, as top --by user:
-# the same counts and counters as every process gives, a peak at least its.
-"$PROCHIST" apps --by user --db "$udb" $PW --format json >"$TMP/au-fast.json"
-PROCHIST_NO_PROCTOP=1 "$PROCHIST" apps --by user --db "$udb" $PW --format json >"$TMP/au-full.json"
-got=$(jq -c --slurpfile p "$TMP/au-full.json" '[.rows[] as $r | ($p[0].rows[] | select(.name == $r.name)) as $q |
-        (($r | del(.mem_peak_bytes)) == ($q | del(.mem_peak_bytes)) and $r.mem_peak_bytes >= $q.mem_peak_bytes)] |
-        [length, all]' "$TMP/au-fast.json")
-tu=$("$PROCHIST" top --by user --db "$udb" $PW --format json | jq -c '[.rows[] | [.name, .mem_peak_bytes]] | sort')
-au=$(jq -c '[.rows[] | [.name, .mem_peak_bytes]] | sort' "$TMP/au-fast.json")
-check "query: apps --by user counts as every process, with top --by user's peaks ($got)" \
-    [ "$got" = "[2,true]" ] && [ "$tu" = "$au" ]
+# apps --by user (or unit): the group rows and proc_total, as top --by
+# user: the same counts and counters as every process gives, and top's
+# memory peaks (at minute ends: at least every process's).
+for by in user unit; do
+    "$PROCHIST" apps --by $by --db "$udb" $PW --format json -n 1000 >"$TMP/au-fast.json"
+    PROCHIST_NO_PROCTOP=1 "$PROCHIST" apps --by $by --db "$udb" $PW --format json -n 1000 >"$TMP/au-full.json"
+    got=$(jq -c --slurpfile p "$TMP/au-full.json" '[.rows[] as $r | ($p[0].rows[] | select(.name == $r.name)) as $q |
+            (($r | del(.mem_peak_bytes)) == ($q | del(.mem_peak_bytes)) and $r.mem_peak_bytes >= $q.mem_peak_bytes)] |
+            [length == ($p[0].rows | length), length > 1, all]' "$TMP/au-fast.json")
+    tu=$("$PROCHIST" top --by $by --db "$udb" $PW --format json -n 1000 | jq -c '[.rows[] | [.name, .mem_peak_bytes]] | sort')
+    au=$(jq -c '[.rows[] | [.name, .mem_peak_bytes]] | sort' "$TMP/au-fast.json")
+    check "query: apps --by $by counts as every process, with top --by $by's peaks ($got)" \
+        [ "$got" = "[true,true,true]" ] && [ "$tu" = "$au" ]
+done
 
 # Every counter by app, user or unit over days: the hour tier's app and
 # group rows sum them (schema 19), and answer as the process rows do (the

@@ -807,10 +807,10 @@ static int same_agg(const ph_agg *a, const ph_agg *b, ph_mask want)
     return 1;
 }
 
-/* The window's apps (users) over days, answered from their rows and
- * proc_total, are what a pass over every process gives: how many
+/* The window's apps (users, cgroup keys) over days, answered from their
+ * rows and proc_total, are what a pass over every process gives: how many
  * processes each had, first and last seen, counters, memory peak (a
- * user's from its group rows: at least that); also once retention pruned
+ * group's from its group rows: at least that); also once retention pruned
  * the oldest hour rows. */
 static void apps_match(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int *answered)
 {
@@ -844,7 +844,7 @@ static void apps_match(ph_store *s, int64_t since, int64_t until, ph_mask want, 
         CHECK_I(y->nprocs, x->nprocs);
         CHECK_I(y->first_ns, x->first_ns);
         CHECK_I(y->last_ns, x->last_ns);
-        if (flags & PH_Q_BY_USER) { /* the user rows' peaks: at minute ends, not hour ends */
+        if (flags & PH_Q_GROUPED) { /* the group rows' peaks: at minute ends, not hour ends */
             CHECK(y->mem_peak >= x->mem_peak);
             CHECK(y->procs_max >= x->procs_max);
         } else {
@@ -881,14 +881,17 @@ TEST(apps_over_days_count_their_processes_from_proc_total)
     for (size_t w = 0; w < PH_ARRAY_LEN(win); w++) {
         apps_match(s, win[w][0], win[w][1], want, 0, &answered);
         apps_match(s, win[w][0], win[w][1], want, PH_Q_BY_USER, &answered);
+        apps_match(s, win[w][0], win[w][1], want, w % 2 ? PH_Q_BY_UNIT : PH_Q_BY_CONTAINER, &answered);
     }
-    CHECK_I(answered, 2 * (int)PH_ARRAY_LEN(win));
-    /* Not its case: a day or less, or grouped by a cgroup key. */
+    CHECK_I(answered, 3 * (int)PH_ARRAY_LEN(win));
+    CHECK(q1(s, "SELECT count(DISTINCT unit) FROM cgroup") > 3);
+    CHECK(q1(s, "SELECT count(DISTINCT container_id) FROM cgroup") > 0);
+    /* Not its case: a day or less, or app rows asked for. */
     char err[256] = "";
     int64_t nread;
     ph_result none;
     CHECK_I(ph_query_window_apps(s, t0 + HOUR, t0 + 20 * HOUR, want, 0, &none, &nread, err, sizeof err), 0);
-    CHECK_I(ph_query_window_apps(s, t0, t1, want, PH_Q_BY_UNIT, &none, &nread, err, sizeof err), 0);
+    CHECK_I(ph_query_window_apps(s, t0, t1, want, PH_Q_APPS_ONLY, &none, &nread, err, sizeof err), 0);
     ph_retention keep;
     ph_retention_default(&keep);
     keep.raw_ns = 2 * HOUR;
@@ -903,7 +906,8 @@ TEST(apps_over_days_count_their_processes_from_proc_total)
     apps_match(s, t0, t1, want, 0, &answered);
     apps_match(s, q1(s, "SELECT min(bucket_ns) FROM proc_hour") + 5 * 60 * SEC, t1, want, 0, &answered);
     apps_match(s, t0, t1, want, PH_Q_BY_USER, &answered);
-    CHECK_I(answered, 2 * (int)PH_ARRAY_LEN(win) + 3);
+    apps_match(s, t0, t1, want, PH_Q_BY_SLICE, &answered);
+    CHECK_I(answered, 3 * (int)PH_ARRAY_LEN(win) + 4);
     ph_store_close(s);
     /* Apps whose every process was short and inside the window: their
      * first and last sighting, and how many, are proc_total's alone. */
