@@ -902,11 +902,14 @@ void q_state_free(qstate *q)
  * processes without a row there. */
 #define ROW_SELECTED 7
 /* seek (hour tier, a selection, proc_total there: schema 18): the same
- * rows, found by key instead of read past. A bucket that is no keyframe is
- * sought for each selected process over its span of hour rows (proc_total's
- * first and last bucket, ?5..?6 the buckets of the pass), and each keyframe
- * bucket (?7 the first) read whole: over a month a few thousand lookups
- * instead of every process's every hour. Ordered as the table is. */
+ * rows as prepare_rows's, as far as a pass sees them, found by key instead
+ * of read past. Each selected process's rows are sought over its span of
+ * hour rows (proc_total's first and last bucket, within ?5..?6, the
+ * buckets of the pass); a keyframe bucket (?7 the first) adds one row of
+ * a process not selected (its first), which the pass reads for the point
+ * only: that the keyframe was there, ending the selected processes without
+ * a row in it. Over a month a few thousand lookups instead of every
+ * process's every hour. Ordered as the table is. */
 static int prepare_seek(sqlite3 *db, const int *cols, int ncols, int in_set, sqlite3_stmt **st)
 {
     char sql[4096];
@@ -923,18 +926,17 @@ static int prepare_seek(sqlite3 *db, const int *cols, int ncols, int in_set, sql
     for (int part = 0; part < 2; part++) {
         off += (size_t)snprintf(sql + off, sizeof sql - off,
                                 "%s SELECT bucket_ns, bucket_ns + %lld, bucket_ns %% %lld = 0, proc, active,"
-                                " mem_last_bytes, mem_avg_bytes, %s",
-                                part ? " UNION ALL" : "", (long long)w, (long long)key,
-                                part ? "proc IN (SELECT p FROM sel)" : "1");
+                                " mem_last_bytes, mem_avg_bytes, %d",
+                                part ? " UNION ALL" : "", (long long)w, (long long)key, !part);
         for (int k = 0; k < ncols && off < sizeof sql; k++)
             off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)cols[k]));
-        if (off < sizeof sql && part)
-            off += (size_t)snprintf(sql + off, sizeof sql - off, " FROM keys CROSS JOIN proc_hour ON bucket_ns = k");
-        else if (off < sizeof sql)
-            off += (size_t)snprintf(sql + off, sizeof sql - off,
-                                    " FROM span CROSS JOIN proc_hour ON bucket_ns = b AND proc = p"
-                                    " WHERE b <= e AND b %% %lld <> 0",
-                                    (long long)key);
+        if (off < sizeof sql)
+            off += (size_t)snprintf(sql + off, sizeof sql - off, "%s",
+                                    part ? " FROM keys CROSS JOIN proc_hour ON bucket_ns = k"
+                                           " AND proc = (SELECT min(proc) FROM proc_hour WHERE bucket_ns = k)"
+                                           " WHERE proc NOT IN (SELECT p FROM sel)"
+                                         : " FROM span CROSS JOIN proc_hour ON bucket_ns = b AND proc = p"
+                                           " WHERE b <= e");
     }
     if (off < sizeof sql)
         snprintf(sql + off, sizeof sql - off, " ORDER BY 1, 4");

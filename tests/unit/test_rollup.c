@@ -948,6 +948,14 @@ TEST(one_pid_queries_over_days_seek_the_same_rows)
     int several = 0;
     CHECK(pid_queries_match(s, win, PH_ARRAY_LEN(win), o.pid_span + 400, &several) > 200);
     CHECK(several > 0);
+    /* Processes whose exit was never recorded (a recorder killed, a
+     * reboot) end at the first keyframe without a row of theirs: the pass
+     * must meet each keyframe even where no selected process has a row. */
+    int64_t vanished = q1(s, "SELECT count(*) FROM process WHERE gone_ns IS NOT NULL AND proc % 3 = 0");
+    CHECK(vanished > 50);
+    CHECK_I(sqlite3_exec(ph_store_db(s), "UPDATE process SET gone_ns = NULL WHERE proc % 3 = 0", NULL, NULL, NULL),
+            SQLITE_OK);
+    CHECK(pid_queries_match(s, win, 2, o.pid_span + 400, &several) > 100);
     ph_retention keep;
     ph_retention_default(&keep);
     keep.raw_ns = 2 * HOUR;
