@@ -385,6 +385,12 @@ q 300 "apps --since 30d" apps --since 30d
 q 300 "apps --by process --since 30d" apps --by process --since 30d
 q 300 "peak --by process --since 30d" peak --by process --since 30d
 q 300 "peak --mem --since 30d" peak --mem --since 30d
+q 300 "apps --by user --since 30d" apps --by user --since 30d
+q 300 "apps --by unit --since 30d" apps --by unit --since 30d
+q 300 "top --by process --name app07 --since 30d" top --by process --name app07 --since 30d
+spid=$(sqlite3 "$db" "SELECT pid FROM process WHERE gone_ns IS NULL ORDER BY first_ns LIMIT 1")
+q 300 "show PID --since 30d" show "${spid:-1}" --since 30d
+q 300 "diff --by process --since 7d" diff --by process --since 7d
 fi # BENCH_ONLY
 # Exit records: the recorder's cost under process churn at a fixed rate
 # (tests/bench/churn.c: CHURN_RATE /bin/true a second on a timer, so that
