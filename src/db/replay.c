@@ -901,42 +901,57 @@ void q_state_free(qstate *q)
  * columns are never decoded, and the keyframes still end, at each, the
  * processes without a row there. */
 #define ROW_SELECTED 7
-/* seek (hour tier, a selection, proc_total there: schema 18): the same
- * rows as prepare_rows's, as far as a pass sees them, found by key instead
- * of read past. Each selected process's rows are sought over its span of
- * hour rows (proc_total's first and last bucket, within ?5..?6, the
- * buckets of the pass); a keyframe bucket (?7 the first) adds one row of
- * a process not selected (its first), which the pass reads for the point
- * only: that the keyframe was there, ending the selected processes without
- * a row in it. Over a month a few thousand lookups instead of every
- * process's every hour. Ordered as the table is. */
-static int prepare_seek(sqlite3 *db, const int *cols, int ncols, int in_set, sqlite3_stmt **st)
+/* seek (a rollup tier, a selection, proc_total there: schema 18): the
+ * same rows as prepare_rows's, as far as a pass sees them, found by key
+ * instead of read past. Each selected process's rows are sought over its
+ * span (?5..?6 the buckets of the pass): on the hour tier its first to
+ * last hour row (proc_total's buckets); on the minute tier the minutes of
+ * those hours, and on to the pass's end unless it was gone by the end of
+ * its last hour (minutes not rolled up yet have no hour row; a process
+ * without one is sought over the whole pass). A keyframe bucket (?7 the
+ * first) adds one row of a process not selected (its first), which the
+ * pass reads for the point only: that the keyframe was there, ending the
+ * selected processes without a row in it. Over a month a few thousand
+ * lookups instead of every process's every bucket. Ordered as the table
+ * is. */
+static int prepare_seek(sqlite3 *db, enum ph_tier tier, const int *cols, int ncols, int in_set, sqlite3_stmt **st)
 {
-    char sql[4096];
-    int64_t w = ph_tiers[PH_TIER_HOUR].width_ns, key = ph_tiers[PH_TIER_HOUR].keyframe_ns;
+    char sql[4096], span[512];
+    int64_t w = ph_tiers[tier].width_ns, key = ph_tiers[tier].keyframe_ns, hw = ph_tiers[PH_TIER_HOUR].width_ns;
+    const char *table = ph_tiers[tier].procs;
+    if (tier == PH_TIER_HOUR)
+        snprintf(span, sizeof span,
+                 "SELECT proc, max(first_bucket_ns, ?5), min(last_bucket_ns, ?6) FROM proc_total"
+                 " WHERE proc IN (SELECT p FROM sel)");
+    else
+        snprintf(span, sizeof span,
+                 "SELECT s.p, max(ifnull(t.first_bucket_ns, ?5), ?5), CASE WHEN t.gone_ns <= t.last_bucket_ns + %lld"
+                 " THEN min(t.last_bucket_ns + %lld, ?6) ELSE ?6 END FROM sel s LEFT JOIN proc_total t ON t.proc = s.p",
+                 (long long)hw, (long long)(hw - w));
     size_t off = (size_t)snprintf(
         sql, sizeof sql,
         "WITH RECURSIVE sel(p) AS (%s),"
-        " span(p, b, e) AS (SELECT proc, max(first_bucket_ns, ?5), min(last_bucket_ns, ?6) FROM proc_total"
-        " WHERE proc IN (SELECT p FROM sel) UNION ALL SELECT p, b + %lld, e FROM span WHERE b + %lld <= e),"
+        " span(p, b, e) AS (%s UNION ALL SELECT p, b + %lld, e FROM span WHERE b + %lld <= e),"
         " keys(k) AS (SELECT ?7 WHERE ?7 <= ?6 UNION ALL SELECT k + %lld FROM keys WHERE k + %lld <= ?6)",
         in_set ? "SELECT value FROM json_each(?3)"
                : "SELECT proc FROM process WHERE boot IN (SELECT boot FROM boot) AND pid = ?3",
-        (long long)w, (long long)w, (long long)key, (long long)key);
-    for (int part = 0; part < 2; part++) {
+        span, (long long)w, (long long)w, (long long)key, (long long)key);
+    for (int part = 0; part < 2 && off < sizeof sql; part++) {
         off += (size_t)snprintf(sql + off, sizeof sql - off,
                                 "%s SELECT bucket_ns, bucket_ns + %lld, bucket_ns %% %lld = 0, proc, active,"
                                 " mem_last_bytes, mem_avg_bytes, %d",
                                 part ? " UNION ALL" : "", (long long)w, (long long)key, !part);
         for (int k = 0; k < ncols && off < sizeof sql; k++)
             off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", ph_metric_column((enum ph_metric)cols[k]));
-        if (off < sizeof sql)
-            off += (size_t)snprintf(sql + off, sizeof sql - off, "%s",
-                                    part ? " FROM keys CROSS JOIN proc_hour ON bucket_ns = k"
-                                           " AND proc = (SELECT min(proc) FROM proc_hour WHERE bucket_ns = k)"
-                                           " WHERE proc NOT IN (SELECT p FROM sel)"
-                                         : " FROM span CROSS JOIN proc_hour ON bucket_ns = b AND proc = p"
-                                           " WHERE b <= e");
+        if (off < sizeof sql && part)
+            off += (size_t)snprintf(sql + off, sizeof sql - off,
+                                    " FROM keys CROSS JOIN %s ON bucket_ns = k"
+                                    " AND proc = (SELECT min(proc) FROM %s WHERE bucket_ns = k)"
+                                    " WHERE proc NOT IN (SELECT p FROM sel)",
+                                    table, table);
+        else if (off < sizeof sql)
+            off += (size_t)snprintf(sql + off, sizeof sql - off,
+                                    " FROM span CROSS JOIN %s ON bucket_ns = b AND proc = p WHERE b <= e", table);
     }
     if (off < sizeof sql)
         snprintf(sql + off, sizeof sql - off, " ORDER BY 1, 4");
@@ -1272,8 +1287,9 @@ int q_replay_sel(ph_store *store, enum ph_tier tier, int64_t since, int64_t unti
     if (prepare_meta(store, &q, &q.meta) < 0)
         goto fail;
 
-    int seek = tier == PH_TIER_HOUR && pid >= 0 && ph_store_version(store) >= 18;
-    if ((seek ? prepare_seek(db, cols, ncols, in_set, &st) : prepare_rows(db, tier, cols, ncols, pid >= 0, in_set, &st)) < 0)
+    int seek = tier != PH_TIER_RAW && pid >= 0 && ph_store_version(store) >= 18;
+    if ((seek ? prepare_seek(db, tier, cols, ncols, in_set, &st)
+              : prepare_rows(db, tier, cols, ncols, pid >= 0, in_set, &st)) < 0)
         goto fail;
     int64_t from = q_lookback_from(db, tier, since);
     size_t hint = pid >= 0 ? 0 : procs_hint(db, tier, from, until);
