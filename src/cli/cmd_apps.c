@@ -160,6 +160,8 @@ const ph_cmd ph_cmd_apps = {
     "List the apps (or processes) seen in a window, first and last seen, with totals.",
     apps_opts,
     "  Most recently seen first.\n"
-    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n",
+    "  PROCS SEEN (JSON distinct_processes): how many processes of the group the window saw\n"
+    "  (a process that changed user or cgroup is seen in its last; over days CPU, MEM PEAK\n"
+    "  and DISK of a user or cgroup key are top --by's: each hour under the key it had then)\n",
     apps_exec,
 };

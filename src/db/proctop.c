@@ -342,8 +342,13 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
         if (keep) { /* a process the filter takes is read whatever its rank; one it leaves is left out */
             const char *name = (const char *)sqlite3_column_text(st, 5 + ncols);
             const char *app = (const char *)sqlite3_column_text(st, 6 + ncols);
-            if (keep(name ? name : "", app ? app : "", kctx))
+            if (keep(name ? name : "", app ? app : "", kctx)) {
                 keep_add(&kp, proc, INT64_MAX);
+                if (kp.n > MAX_SET) { /* too many to be worth it: read everything, now */
+                    rc = 0;
+                    goto done;
+                }
+            }
             ninside++;
             continue;
         }
@@ -644,9 +649,11 @@ static int window_seen(ph_store *s, int64_t since, int64_t until, int flags, ph_
     for (size_t i = 0; i < out->nprocs && !stray; i++)
         if (q_pidx_get(&index, out->procs[i].proc) < 0)
             stray = left_out(db, out->procs[i].proc, hs.h1, hs.h2, hs.w);
+    if (stray < 0)
+        goto fail;
     if (stray) {
         ph_result_free(out);
-        rc = stray < 0 ? -1 : 0;
+        rc = 0;
         goto done;
     }
     *nread = (int64_t)out->nprocs;

@@ -924,6 +924,77 @@ TEST(apps_over_days_count_their_processes_from_proc_total)
     ph_store_close(s);
 }
 
+/* A process that changed user (setuid, recorded as a rename: its process
+ * row takes the new uid) after some of its hours were rolled up. apps by
+ * user counts it, and its sightings, under its process row's user, as a
+ * pass over every process does; its counters are the user rows', as top
+ * --by user gives them: each hour under the user it had when that hour was
+ * rolled up (docs/schema.md, group_hour). So the users' totals together
+ * are every process's, and the hours before the change stay the old
+ * user's. (Found by an independent review: the commit first said the
+ * counters were unchanged.) */
+TEST(apps_by_user_after_a_process_changed_user)
+{
+    ph_gen_opts o;
+    two_days(&o);
+    ph_store *s = generate("apps_setuid.db", &o);
+    if (!s)
+        return;
+    const int64_t t0 = o.start_ns, t1 = o.start_ns + o.duration_ns;
+    const ph_mask want = PH_BIT(PH_M_CPU_USER_NS) | PH_BIT(PH_M_CPU_SYSTEM_NS) | PH_BIT(PH_M_DISK_READ_BYTES) |
+                         PH_BIT(PH_M_DISK_WRITE_BYTES);
+    /* the busiest process alive at the end, root until now */
+    CHECK_I(sqlite3_exec(ph_store_db(s),
+                         "UPDATE process SET uid = 65534 WHERE proc = (SELECT p.proc FROM process p"
+                         " JOIN proc_total t ON t.proc = p.proc WHERE p.gone_ns IS NULL AND p.uid = 0"
+                         " ORDER BY t.cpu_user_ns DESC LIMIT 1)",
+                         NULL, NULL, NULL),
+            SQLITE_OK);
+    CHECK_I(sqlite3_changes(ph_store_db(s)), 1);
+    char err[256] = "";
+    int64_t nread = 0;
+    ph_result full, fast, rows;
+    CHECK_I(ph_query_window_metrics(s, t0 - HOUR, t1 + HOUR, want, PH_Q_BY_USER, &full, err, sizeof err), 0);
+    CHECK_I(ph_query_window_metrics(s, t0 - HOUR, t1 + HOUR, want, PH_Q_BY_USER | PH_Q_APPS_ONLY, &rows, err,
+                                    sizeof err),
+            0);
+    CHECK_I(ph_query_window_apps(s, t0 - HOUR, t1 + HOUR, want, PH_Q_BY_USER, &fast, &nread, err, sizeof err), 1);
+    CHECK_I((int64_t)fast.napps, (int64_t)full.napps);
+    int moved = 0;
+    int64_t tot_full[PH_METRIC_COUNT] = {0}, tot_fast[PH_METRIC_COUNT] = {0};
+    for (size_t i = 0; i < full.napps; i++) {
+        const ph_agg *x = &full.apps[i], *y = NULL, *z = NULL;
+        for (size_t k = 0; k < fast.napps; k++)
+            if (strcmp(fast.apps[k].app, x->app) == 0)
+                y = &fast.apps[k];
+        for (size_t k = 0; k < rows.napps; k++)
+            if (strcmp(rows.apps[k].app, x->app) == 0)
+                z = &rows.apps[k];
+        if (!y || !z) {
+            t_fail(__FILE__, __LINE__, "user %s missing", x->app);
+            continue;
+        }
+        CHECK_I(y->nprocs, x->nprocs); /* counted under its process row's user */
+        CHECK_I(y->first_ns, x->first_ns);
+        CHECK_I(y->last_ns, x->last_ns);
+        for (int m = 0; m < PH_METRIC_COUNT; m++) {
+            if (!(want & PH_BIT(m)))
+                continue;
+            CHECK_I(ph_agg_get(y, m, 0), ph_agg_get(z, m, 0)); /* top --by user's */
+            tot_full[m] += ph_agg_get(x, m, 0);
+            tot_fast[m] += ph_agg_get(y, m, 0);
+        }
+        moved += ph_agg_get(y, PH_M_CPU_USER_NS, 0) != ph_agg_get(x, PH_M_CPU_USER_NS, 0);
+    }
+    for (int m = 0; m < PH_METRIC_COUNT; m++)
+        CHECK_I(tot_fast[m], tot_full[m]); /* nothing lost or counted twice */
+    CHECK_I(moved, 2); /* root kept the hours before the change */
+    ph_result_free(&full);
+    ph_result_free(&fast);
+    ph_result_free(&rows);
+    ph_store_close(s);
+}
+
 /* Over days the hour rows of a pid's processes are sought by key (each
  * over its span in proc_total, and the day's keyframe buckets whole):
  * the same figures as the whole window's, across keyframe days, on and
