@@ -26,6 +26,15 @@
  * out are summed from proc_total into out->rest, for the shares of window
  * totals.
  *
+ * With a filter on names (--name), every inside process it takes is read
+ * whatever its rank, and the others are left out.
+ *
+ * The same split answers `apps` by app, user or cgroup key
+ * (ph_query_window_apps): the groups' totals are their rows' (approws.c),
+ * and how many processes each had, first and last seen, is the inside
+ * processes' count and first and last hour rows from proc_total, grouped
+ * by the key of their process row, plus the edge processes read.
+ *
  * A process the other segments return that was taken as inside, a set too
  * large to be worth it, or a window without an hour segment of a day or
  * more: the caller asks the whole window instead (return 0).
