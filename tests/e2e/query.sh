@@ -164,21 +164,28 @@ PW="--utc --since 2026-11-20T12:17Z --until 2026-11-22T11:43Z"
 left=$(sed -n 's/.*read, \([0-9]*\) left out.*/\1/p' "$TMP/p-plan")
 check "query: top --by process over two days ranks with proc_total (${left:-none} left out)" \
     [ "${left:-0}" -gt 100 ]
-same=0 differ=""
-for args in "top" "top --mem" "top --disk" "top -n 1" "top -n 40" "top --children" "top --ctxsw" \
-    "peak" "peak -n 3" "apps" "apps -n 5"; do
-    for f in table json csv; do
-        "$PROCHIST" $args --by process --db "$udb" $PW --format $f >"$TMP/p-fast" 2>&1
-        a=$?
-        PROCHIST_NO_PROCTOP=1 "$PROCHIST" $args --by process --db "$udb" $PW --format $f >"$TMP/p-full" 2>&1
-        b=$?
-        if [ $a = $b ] && cmp -s "$TMP/p-fast" "$TMP/p-full"; then
-            same=$((same + 1))
-        else
-            differ="$differ; $args $f"
-        fi
+# same_as_full ARGS...: each ARGS string (split into words, then --db and
+# the window) gives, in table, JSON and CSV, the exit code and output of
+# reading every process (PROCHIST_NO_PROCTOP=1); sets same and differ.
+same_as_full() {
+    same=0 differ=""
+    for args in "$@"; do
+        for f in table json csv; do
+            "$PROCHIST" $args --db "$udb" $PW --format $f >"$TMP/p-fast" 2>&1
+            a=$?
+            PROCHIST_NO_PROCTOP=1 "$PROCHIST" $args --db "$udb" $PW --format $f >"$TMP/p-full" 2>&1
+            b=$?
+            if [ $a = $b ] && cmp -s "$TMP/p-fast" "$TMP/p-full"; then
+                same=$((same + 1))
+            else
+                differ="$differ; $args $f"
+            fi
+        done
     done
-done
+}
+same_as_full "top --by process" "top --mem --by process" "top --disk --by process" "top -n 1 --by process" \
+    "top -n 40 --by process" "top --children --by process" "top --ctxsw --by process" "peak --by process" \
+    "peak -n 3 --by process" "apps --by process" "apps -n 5 --by process"
 check "query: ranking with proc_total answers as reading every process ($same of 33${differ})" [ "$same" = 33 ]
 # --name by process reads the processes it may pick (and the edges'), not
 # every process; apps by app counts the processes seen with proc_total and
@@ -189,22 +196,9 @@ app=$("$PROCHIST" apps --db "$udb" $PW --format json | jq -r '.rows[0].name')
 check "query: --by process --name $app and apps over two days use proc_total" \
     sh -c 'grep -q "picked with proc_total" "$1" && grep -q "counted with proc_total" "$2" &&
            grep -q "^plan: hour .*app_hour" "$2"' sh "$TMP/n-plan" "$TMP/a-plan"
-same=0 differ=""
-for args in "top --by process --name $app" "top --by process --name $app -n 2 --mem" "peak --by process --name $app" \
-    "apps --by process --name $app" "top --by process --name nosuch" "apps" "apps -n 2" "apps --children" \
-    "apps --name $app"; do
-    for f in table json csv; do
-        "$PROCHIST" $args --db "$udb" $PW --format $f >"$TMP/p-fast" 2>&1
-        a=$?
-        PROCHIST_NO_PROCTOP=1 "$PROCHIST" $args --db "$udb" $PW --format $f >"$TMP/p-full" 2>&1
-        b=$?
-        if [ $a = $b ] && cmp -s "$TMP/p-fast" "$TMP/p-full"; then
-            same=$((same + 1))
-        else
-            differ="$differ; $args $f"
-        fi
-    done
-done
+same_as_full "top --by process --name $app" "top --by process --name $app -n 2 --mem" \
+    "peak --by process --name $app" "apps --by process --name $app" "top --by process --name nosuch" "apps" \
+    "apps -n 2" "apps --children" "apps --name $app"
 check "query: --name and apps with proc_total answer as reading every process ($same of 27${differ})" [ "$same" = 27 ]
 # apps --by user (or unit): the group rows and proc_total, as top --by
 # user: the same counts and counters as every process gives, and top's

@@ -812,6 +812,15 @@ static int same_agg(const ph_agg *a, const ph_agg *b, ph_mask want)
  * processes each had, first and last seen, counters, memory peak (a
  * group's from its group rows: at least that); also once retention pruned
  * the oldest hour rows. */
+/* The group of r keyed app, or NULL. */
+static const ph_agg *app_in(const ph_result *r, const char *app)
+{
+    for (size_t k = 0; k < r->napps; k++)
+        if (strcmp(r->apps[k].app, app) == 0)
+            return &r->apps[k];
+    return NULL;
+}
+
 static void apps_match(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, int *answered)
 {
     char err[256] = "";
@@ -833,10 +842,7 @@ static void apps_match(ph_store *s, int64_t since, int64_t until, ph_mask want, 
     CHECK_I((int64_t)fast.napps, (int64_t)full.napps);
     CHECK_I(fast.win.samples, full.win.samples);
     for (size_t i = 0; i < full.napps; i++) {
-        const ph_agg *x = &full.apps[i], *y = NULL;
-        for (size_t k = 0; k < fast.napps && !y; k++)
-            if (strcmp(fast.apps[k].app, x->app) == 0)
-                y = &fast.apps[k];
+        const ph_agg *x = &full.apps[i], *y = app_in(&fast, x->app);
         if (!y) {
             t_fail(__FILE__, __LINE__, "app %s missing", x->app);
             continue;
@@ -963,13 +969,7 @@ TEST(apps_by_user_after_a_process_changed_user)
     int moved = 0;
     int64_t tot_full[PH_METRIC_COUNT] = {0}, tot_fast[PH_METRIC_COUNT] = {0};
     for (size_t i = 0; i < full.napps; i++) {
-        const ph_agg *x = &full.apps[i], *y = NULL, *z = NULL;
-        for (size_t k = 0; k < fast.napps; k++)
-            if (strcmp(fast.apps[k].app, x->app) == 0)
-                y = &fast.apps[k];
-        for (size_t k = 0; k < rows.napps; k++)
-            if (strcmp(rows.apps[k].app, x->app) == 0)
-                z = &rows.apps[k];
+        const ph_agg *x = &full.apps[i], *y = app_in(&fast, x->app), *z = app_in(&rows, x->app);
         if (!y || !z) {
             t_fail(__FILE__, __LINE__, "user %s missing", x->app);
             continue;
@@ -995,10 +995,11 @@ TEST(apps_by_user_after_a_process_changed_user)
     ph_store_close(s);
 }
 
-/* Over days the hour rows of a pid's processes are sought by key (each
- * over its span in proc_total, and the day's keyframe buckets whole):
- * the same figures as the whole window's, across keyframe days, on and
- * off the hour grid, and after retention pruned the oldest hour rows. */
+/* Over days the rows of a pid's processes are sought by key (each over
+ * its span in proc_total, and one row of each keyframe bucket): the same
+ * figures as the whole window's, across keyframe days, on and off the hour
+ * grid, for processes whose exit was never recorded, and after retention
+ * pruned the oldest hour rows. */
 TEST(one_pid_queries_over_days_seek_the_same_rows)
 {
     ph_gen_opts o;
