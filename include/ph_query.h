@@ -176,7 +176,11 @@ int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want,
  * when this window or these flags are not its case (flags must be none of
  * PH_Q_APPS_ONLY, PH_Q_GROUPED; out is then empty: ask
  * ph_query_window_metrics); -1 with err. */
-/* With keep (a filter on a process's name and app, NULL none): every
+/* Ties of rank are ordered by name, pid and process id, ascending, as
+ * every command orders them: when no process inside the window measured
+ * what rank reads (rank_need's counters), all of them tie and only the
+ * first `limit` in that order are read.
+ * With keep (a filter on a process's name and app, NULL none): every
  * process of the window keep takes, whatever its rank, and the processes
  * of the window's edges, are returned (the caller picks among them); the
  * others are left out. */

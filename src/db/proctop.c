@@ -331,6 +331,8 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     a.vals = vals;
     a.slots = rslots;
     a.mem_last = a.mem_avg = -1;
+    int64_t lowest = 0, highest = 0; /* the inside processes' bounds */
+    ph_mask measured = 0;             /* the counters any of them had */
     int slot[NTOTAL]; /* where each column's value lies in vals */
     for (int i = 0; i < ncols; i++)
         slot[i] = __builtin_popcountll(rslots & (PH_BIT(cols[i]) - 1));
@@ -375,7 +377,13 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
             vals[slot[i]] = v;
             a.have |= PH_BIT(cols[i]);
         }
-        keep_add(&kp, proc, rank(&a, ctx));
+        int64_t b = rank(&a, ctx);
+        keep_add(&kp, proc, b);
+        if (ninside == 0 || b < lowest)
+            lowest = b;
+        if (ninside == 0 || b > highest)
+            highest = b;
+        measured |= a.have;
         ninside++;
     }
     if (step != SQLITE_DONE)
@@ -385,6 +393,38 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
 
     /* The first cut: the limit-th largest bound, ties kept. */
     int64_t cut = kp.nh == kp.k ? kp.heap[0] : INT64_MIN;
+    /* No inside process measured what the rank reads (a metric the
+     * platform has no source for: wakeups and GPU time on Linux), so they
+     * all tie, exactly, and every command orders ties by name, pid and
+     * process id: the first `limit` in that order can rank, the others
+     * cannot (any process ranking above them is an edge one, read). */
+    if (!keep && (rank_need & ph_metric_counters()) && !(measured & rank_need) && ninside > limit &&
+        lowest == highest) {
+        sql.len = 0;
+        ph_buf_printf(&sql,
+                      "SELECT t.proc FROM proc_total t CROSS JOIN process p ON p.proc = t.proc"
+                      " WHERE %st.last_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2"
+                      " AND first_bucket_ns >= ?3 AND t.last_bucket_ns + %lld <= ?2 AND t.gone_ns <= ?2"
+                      " ORDER BY p.name, p.pid, t.proc LIMIT ?4",
+                      scan_all ? "+" : "", (long long)w, (long long)w);
+        if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK)
+            goto fail;
+        sqlite3_bind_int64(st, 1, from);
+        sqlite3_bind_int64(st, 2, h2);
+        sqlite3_bind_int64(st, 3, h1);
+        sqlite3_bind_int64(st, 4, (int64_t)limit);
+        kp.n = 0;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            kp.e[kp.n].proc = sqlite3_column_int64(st, 0);
+            kp.e[kp.n++].bound = lowest;
+        }
+        if (step != SQLITE_DONE)
+            goto fail;
+        sqlite3_finalize(st);
+        st = NULL;
+        cut = lowest;
+        kp.dropped = INT64_MIN; /* those left out lose the tie to these */
+    }
     for (int round = 0; round < MAX_ROUNDS; round++) {
         if (kp.dropped != INT64_MIN && cut <= kp.dropped) { /* it needs processes no longer held */
             rc = 0;

@@ -187,6 +187,12 @@ same_as_full "top --by process" "top --mem --by process" "top --disk --by proces
     "top -n 40 --by process" "top --children --by process" "top --ctxsw --by process" "peak --by process" \
     "peak -n 3 --by process" "apps --by process" "apps -n 5 --by process"
 check "query: ranking with proc_total answers as reading every process ($same of 33${differ})" [ "$same" = 33 ]
+# A metric no process has here (wakeups and GPU time on Linux): every
+# process ties, and the first in name order are read.
+"$PROCHIST" top --wakeups --by process --db "$udb" $PW --explain >/dev/null 2>"$TMP/t-plan"
+same_as_full "top --wakeups --by process" "top --gpu --by process -n 3" "top --gpu --by process -n 60"
+check "query: a metric nobody measured ranks with proc_total ($same of 9${differ})" \
+    sh -c '[ "$1" = 9 ] && grep -q "ranked with proc_total" "$2"' sh "$same" "$TMP/t-plan"
 # --name by process reads the processes it may pick (and the edges'), not
 # every process; apps by app counts the processes seen with proc_total and
 # reads its totals from the app rows.
