@@ -189,11 +189,11 @@ typedef int (*ph_keep_fn)(const char *name, const char *app, void *kctx);
 int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
                         ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_keep_fn keep, void *kctx,
                         ph_result *out, char *err, size_t errlen);
-/* The apps (or users: PH_Q_BY_USER) of the window (flags: none of
- * PH_Q_APPS_ONLY, PH_Q_CGROUP_KEYS), with the figures
+/* The apps (or users, or cgroup keys: flags' PH_Q_GROUPED) of the window
+ * (flags: not PH_Q_APPS_ONLY), with the figures
  * ph_query_window_metrics(s, since, until, want, flags | PH_Q_APPS_ONLY)
  * gives them (the counters and memory of the rollups' app rows, and the
- * hour tier's user rows, where they hold them), and how many distinct
+ * hour tier's group rows, where they hold them), and how many distinct
  * processes each had and when the first and last was seen (nprocs,
  * first_ns, last_ns) as a pass over every process gives them, counted
  * from proc_total and the rows of the processes at the window's edges only

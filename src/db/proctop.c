@@ -196,6 +196,16 @@ static int inside_of(int64_t first, int64_t last, int gone, int64_t gone_ns, int
     return first >= h1 && last + w <= h2 && gone && gone_ns <= h2;
 }
 
+/* inside_of in SQL, on proc_total as t: the processes proc_total places in
+ * the pass (?1 its start, ?2 H2) that lie inside (?3 H1). */
+static void inside_where(ph_buf *sql, int scan_all, int64_t w)
+{
+    ph_buf_printf(sql,
+                  " WHERE %st.last_bucket_ns > ?1 - %lld AND t.first_bucket_ns < ?2"
+                  " AND t.first_bucket_ns >= ?3 AND t.last_bucket_ns + %lld <= ?2 AND t.gone_ns <= ?2",
+                  scan_all ? "+" : "", (long long)w, (long long)w);
+}
+
 /* Whether process proc was left out as inside; -1 on error. */
 static int left_out(sqlite3 *db, int64_t proc, int64_t h1, int64_t h2, int64_t w)
 {
@@ -401,12 +411,9 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     if (!keep && (rank_need & ph_metric_counters()) && !(measured & rank_need) && ninside > limit &&
         lowest == highest) {
         sql.len = 0;
-        ph_buf_printf(&sql,
-                      "SELECT t.proc FROM proc_total t CROSS JOIN process p ON p.proc = t.proc"
-                      " WHERE %st.last_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2"
-                      " AND first_bucket_ns >= ?3 AND t.last_bucket_ns + %lld <= ?2 AND t.gone_ns <= ?2"
-                      " ORDER BY p.name, p.pid, t.proc LIMIT ?4",
-                      scan_all ? "+" : "", (long long)w, (long long)w);
+        ph_buf_printf(&sql, "SELECT t.proc FROM proc_total t CROSS JOIN process p ON p.proc = t.proc");
+        inside_where(&sql, scan_all, w);
+        ph_buf_printf(&sql, " ORDER BY p.name, p.pid, t.proc LIMIT ?4");
         if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK)
             goto fail;
         sqlite3_bind_int64(st, 1, from);
@@ -511,10 +518,8 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     ph_buf_printf(&sql, "SELECT count(*)");
     for (int i = 0; i < ntcols; i++)
         ph_buf_printf(&sql, ", sum(%s)", ph_metric_column((enum ph_metric)tcols[i]));
-    ph_buf_printf(&sql,
-                  " FROM proc_total WHERE %slast_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2"
-                  " AND first_bucket_ns >= ?3 AND last_bucket_ns + %lld <= ?2 AND gone_ns <= ?2",
-                  scan_all ? "+" : "", (long long)w, (long long)w);
+    ph_buf_printf(&sql, " FROM proc_total t");
+    inside_where(&sql, scan_all, w);
     if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_int64(st, 1, from);
@@ -587,7 +592,7 @@ done:
     return rc;
 }
 
-/* The inside processes of one app: how many, their first and last rows. */
+/* The inside processes of one group: how many, their first and last rows. */
 typedef struct seen_grp {
     char *app;
     int64_t n, first_ns, last_ns;
@@ -603,8 +608,8 @@ static const char *seen_app(const void *ctx, int idx)
  * nothing else (procs[] some of the processes, without metrics). The edge
  * processes are read (the hour segment for them only, the other segments
  * whole); the inside ones are counted from proc_total, each under its
- * process row's app or uid (what a pass groups it by). 1 answered, 0 not
- * its case, -1 with err. */
+ * process row's app, uid or cgroup key (what a pass groups it by). 1
+ * answered, 0 not its case, -1 with err. */
 static int window_seen(ph_store *s, int64_t since, int64_t until, int flags, ph_result *out, int64_t *nread,
                        char *err, size_t errlen)
 {

@@ -901,6 +901,9 @@ void q_state_free(qstate *q)
  * columns are never decoded, and the keyframes still end, at each, the
  * processes without a row there. */
 #define ROW_SELECTED 7
+/* The processes of the pid ?3, through process's (boot, pid, start_key)
+ * index: a month of them is 363k rows to scan otherwise. */
+#define PID_PROCS "SELECT proc FROM process WHERE boot IN (SELECT boot FROM boot) AND pid = ?3"
 /* seek (a rollup tier, a selection, proc_total there: schema 18): the
  * same rows as prepare_rows's, as far as a pass sees them, found by key
  * instead of read past. Each selected process's rows are sought over its
@@ -934,7 +937,7 @@ static int prepare_seek(sqlite3 *db, enum ph_tier tier, const int *cols, int nco
         " span(p, b, e) AS (%s UNION ALL SELECT p, b + %lld, e FROM span WHERE b + %lld <= e),"
         " keys(k) AS (SELECT ?7 WHERE ?7 <= ?6 UNION ALL SELECT k + %lld FROM keys WHERE k + %lld <= ?6)",
         in_set ? "SELECT value FROM json_each(?3)"
-               : "SELECT proc FROM process WHERE boot IN (SELECT boot FROM boot) AND pid = ?3",
+               : PID_PROCS,
         span, (long long)w, (long long)w, (long long)key, (long long)key);
     for (int part = 0; part < 2 && off < sizeof sql; part++) {
         off += (size_t)snprintf(sql + off, sizeof sql - off,
@@ -967,7 +970,7 @@ static int prepare_rows(sqlite3 *db, enum ph_tier tier, const int *cols, int nco
     size_t off;
     int64_t width = ph_tiers[tier].width_ns, key = ph_tiers[tier].keyframe_ns;
     /* in_set: ?3 is a JSON array of process ids (ph_query_window_top). */
-    const char *who = in_set ? "IN (SELECT value FROM json_each(?3))" : "IN (SELECT proc FROM process WHERE boot IN (SELECT boot FROM boot) AND pid = ?3)";
+    const char *who = in_set ? "IN (SELECT value FROM json_each(?3))" : "IN (" PID_PROCS ")";
     char sel[96];
     one_pid = one_pid || in_set;
     snprintf(sel, sizeof sel, "%s%s", !one_pid ? "1" : tier == PH_TIER_RAW ? "ps.proc " : "proc ", one_pid ? who : "");
