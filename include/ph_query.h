@@ -189,6 +189,33 @@ typedef int (*ph_keep_fn)(const char *name, const char *app, void *kctx);
 int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
                         ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_keep_fn keep, void *kctx,
                         ph_result *out, char *err, size_t errlen);
+/* One process of a window and one figure of it (ph_query_window_values). */
+typedef struct ph_pvalue {
+    int64_t proc;     /* the process id (process.proc) */
+    int64_t value; /* value() of its figures */
+    int name;      /* its process row's: the set's names[name] */
+    int pid;
+} ph_pvalue;
+typedef struct ph_pvalues {
+    ph_pvalue *v;
+    size_t n;
+    char **names; /* the distinct names of v[], each once (edit in place, never free alone) */
+    size_t nnames;
+} ph_pvalues;
+void ph_pvalues_free(ph_pvalues *pv);
+/* Every process of the window with one figure, for the cost of a pass
+ * over proc_total and the rows of the processes at the window's edges
+ * (src/db/proctop.c): out is the window's answer for those, as
+ * ph_query_window_metrics(s, since, until, want, flags) gives it (procs[]
+ * the edge processes only; win the whole window's); inside every other
+ * process of the window, each with value() of its figures, which are the
+ * ones that answer would give. value sees the counters of rank_need (a
+ * subset of want's) only. 1 when answered; 0 when this window or these
+ * flags are not its case (as ph_query_window_top; out and inside are then
+ * empty: ask ph_query_window_metrics); -1 with err. */
+int ph_query_window_values(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
+                           ph_rank_fn value, void *ctx, ph_result *out, ph_pvalues *inside, char *err,
+                           size_t errlen);
 /* The apps (or users, or cgroup keys: flags' PH_Q_GROUPED) of the window
  * (flags: not PH_Q_APPS_ONLY), with the figures
  * ph_query_window_metrics(s, since, until, want, flags | PH_Q_APPS_ONLY)

@@ -276,6 +276,87 @@ static int proctop_off(void)
     return off && *off && strcmp(off, "0") != 0;
 }
 
+/* The pass over proc_total for a window's hour span (hs), one row per
+ * process it places there or in the lookback: 0 proc, 1 its first hour,
+ * 2 its last, 3 gone_ns, 4 mem_max_bytes, 5 on the counters of rank_need
+ * it sums, then from xcol the columns `extra` names of its process row p.
+ * a: the current row as the figures proc_total has of an inside process,
+ * its counters and a memory peak at least its own (tpass_agg). */
+typedef struct tpass {
+    sqlite3_stmt *st;
+    int cols[NTOTAL], slot[NTOTAL], ncols, xcol;
+    int64_t vals[PH_METRIC_COUNT];
+    ph_agg a;
+} tpass;
+
+static int tpass_open(sqlite3 *db, tpass *tp, const hspan *hs, ph_mask rank_need, const char *extra)
+{
+    memset(tp, 0, sizeof *tp);
+    ph_mask rslots = rank_need & ph_metric_counters();
+    ph_buf sql = {0};
+    ph_buf_printf(&sql, "SELECT t.proc, first_bucket_ns, last_bucket_ns, t.gone_ns, mem_max_bytes");
+    for (size_t i = 0; i < NTOTAL; i++)
+        if (rslots & PH_BIT(total_cols[i])) {
+            ph_buf_printf(&sql, ", %s", ph_metric_column(total_cols[i]));
+            tp->cols[tp->ncols++] = total_cols[i];
+        }
+    tp->xcol = 5 + tp->ncols;
+    if (extra)
+        ph_buf_printf(&sql, ", %s FROM proc_total t CROSS JOIN process p ON p.proc = t.proc", extra);
+    else
+        ph_buf_printf(&sql, " FROM proc_total t");
+    ph_buf_printf(&sql, " WHERE %slast_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2", hs->scan_all ? "+" : "",
+                  (long long)hs->w);
+    int ok = sqlite3_prepare_v2(db, sql.data, -1, &tp->st, NULL) == SQLITE_OK;
+    ph_buf_free(&sql);
+    if (!ok)
+        return -1;
+    sqlite3_bind_int64(tp->st, 1, hs->from);
+    sqlite3_bind_int64(tp->st, 2, hs->h2);
+    for (int i = 0; i < tp->ncols; i++) /* where each column's value lies in vals */
+        tp->slot[i] = __builtin_popcountll(rslots & (PH_BIT(tp->cols[i]) - 1));
+    tp->a.pid = -1;
+    tp->a.uid = -1;
+    tp->a.nprocs = 1;
+    tp->a.vals = tp->vals;
+    tp->a.slots = rslots;
+    tp->a.mem_last = tp->a.mem_avg = -1;
+    return 0;
+}
+
+static const ph_agg *tpass_agg(tpass *tp, int64_t w)
+{
+    sqlite3_stmt *st = tp->st;
+    ph_agg *a = &tp->a;
+    a->proc = sqlite3_column_int64(st, 0);
+    a->have = 0;
+    a->mem_peak = sqlite3_column_int64(st, 4);
+    if (a->mem_peak == 0 && sqlite3_column_type(st, 4) == SQLITE_NULL)
+        a->mem_peak = -1;
+    a->first_ns = sqlite3_column_int64(st, 1) + w; /* a rollup row's time is its bucket's end */
+    a->last_ns = sqlite3_column_int64(st, 2) + w;
+    for (int i = 0; i < tp->ncols; i++) {
+        int64_t v = sqlite3_column_int64(st, 5 + i); /* NULL reads 0 */
+        if (v == 0 && sqlite3_column_type(st, 5 + i) == SQLITE_NULL)
+            continue;
+        tp->vals[tp->slot[i]] = v;
+        a->have |= PH_BIT(tp->cols[i]);
+    }
+    return a;
+}
+
+/* Whether the set read `out` returned a process that is not in the set
+ * (index) and that was taken as inside: it had rows in another segment,
+ * which cannot be, and the caller reads the whole window. -1 on error. */
+static int has_stray(sqlite3 *db, const ph_result *out, q_pidx *index, const hspan *hs)
+{
+    int stray = 0;
+    for (size_t i = 0; i < out->nprocs && !stray; i++)
+        if (q_pidx_get(index, out->procs[i].proc) < 0)
+            stray = left_out(db, out->procs[i].proc, hs->h1, hs->h2, hs->w);
+    return stray;
+}
+
 static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
                       ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_keep_fn keep, void *kctx,
                       ph_result *out, char *err, size_t errlen)
@@ -294,23 +375,9 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     const int h = hs.h;
     ph_segment *seg = hs.seg;
 
-    /* The processes proc_total places in the hour segment or its lookback. */
+    ph_mask slots = want & PH_ALL_METRICS;
+    tpass tp;
     ph_buf sql = {0};
-    ph_mask slots = want & PH_ALL_METRICS, rslots = rank_need & ph_metric_counters();
-    int cols[NTOTAL], ncols = 0; /* the metrics rank reads, column 5 on */
-    ph_buf_printf(&sql, "SELECT t.proc, first_bucket_ns, last_bucket_ns, t.gone_ns, mem_max_bytes");
-    for (size_t i = 0; i < NTOTAL; i++)
-        if (rslots & PH_BIT(total_cols[i])) {
-            ph_buf_printf(&sql, ", %s", ph_metric_column(total_cols[i]));
-            cols[ncols++] = total_cols[i];
-        }
-    /* A filter sees each process's name and app, from its process row. */
-    if (keep)
-        ph_buf_printf(&sql, ", p.name, p.app FROM proc_total t CROSS JOIN process p ON p.proc = t.proc");
-    else
-        ph_buf_printf(&sql, " FROM proc_total t");
-    ph_buf_printf(&sql, " WHERE %slast_bucket_ns > ?1 - %lld AND first_bucket_ns < ?2", scan_all ? "+" : "",
-                  (long long)w);
     sqlite3_stmt *st = NULL;
     int rc = -1, answered = 0;
     int64_t *edge = NULL;
@@ -324,28 +391,14 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     memset(&index, 0, sizeof index);
     ph_buf ids = {0};
     ph_agg *rest = NULL, *all = NULL, *taken = NULL;
-    int64_t vals[PH_METRIC_COUNT];
     int64_t *keys = NULL;
 
-    if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK)
+    /* A filter sees each process's name and app, from its process row. */
+    if (tpass_open(db, &tp, &hs, rank_need, keep ? "p.name, p.app" : NULL) < 0)
         goto fail;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, h2);
-    /* An inside process's figures, as far as proc_total has them: its
-     * counters, and a memory peak at least its own. */
-    ph_agg a;
-    memset(&a, 0, sizeof a);
-    a.pid = -1;
-    a.uid = -1;
-    a.nprocs = 1;
-    a.vals = vals;
-    a.slots = rslots;
-    a.mem_last = a.mem_avg = -1;
+    st = tp.st;
     int64_t lowest = 0, highest = 0; /* the inside processes' bounds */
     ph_mask measured = 0;             /* the counters any of them had */
-    int slot[NTOTAL]; /* where each column's value lies in vals */
-    for (int i = 0; i < ncols; i++)
-        slot[i] = __builtin_popcountll(rslots & (PH_BIT(cols[i]) - 1));
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t proc = sqlite3_column_int64(st, 0);
@@ -361,8 +414,8 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
             continue;
         }
         if (keep) { /* a process the filter takes is read whatever its rank; one it leaves is left out */
-            const char *name = (const char *)sqlite3_column_text(st, 5 + ncols);
-            const char *app = (const char *)sqlite3_column_text(st, 6 + ncols);
+            const char *name = (const char *)sqlite3_column_text(st, tp.xcol);
+            const char *app = (const char *)sqlite3_column_text(st, tp.xcol + 1);
             if (keep(name ? name : "", app ? app : "", kctx)) {
                 keep_add(&kp, proc, INT64_MAX);
                 if (kp.n > MAX_SET) { /* too many to be worth it: read everything, now */
@@ -373,27 +426,14 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
             ninside++;
             continue;
         }
-        a.proc = proc;
-        a.have = 0;
-        a.mem_peak = sqlite3_column_int64(st, 4);
-        if (a.mem_peak == 0 && sqlite3_column_type(st, 4) == SQLITE_NULL)
-            a.mem_peak = -1;
-        a.first_ns = first + w; /* a rollup row's time is its bucket's end */
-        a.last_ns = last + w;
-        for (int i = 0; i < ncols; i++) {
-            int64_t v = sqlite3_column_int64(st, 5 + i); /* NULL reads 0 */
-            if (v == 0 && sqlite3_column_type(st, 5 + i) == SQLITE_NULL)
-                continue;
-            vals[slot[i]] = v;
-            a.have |= PH_BIT(cols[i]);
-        }
-        int64_t b = rank(&a, ctx);
+        const ph_agg *a = tpass_agg(&tp, w);
+        int64_t b = rank(a, ctx);
         keep_add(&kp, proc, b);
         if (ninside == 0 || b < lowest)
             lowest = b;
         if (ninside == 0 || b > highest)
             highest = b;
-        measured |= a.have;
+        measured |= a->have;
         ninside++;
     }
     if (step != SQLITE_DONE)
@@ -455,11 +495,7 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
         q_segsel sel = {seg[h], ids.data};
         if (q_window_sel(s, since, until, want, flags, &sel, out, err, errlen) < 0)
             goto fail;
-        /* Nothing left out may come from another segment. */
-        int stray = 0;
-        for (size_t i = 0; i < out->nprocs && stray >= 0 && !stray; i++)
-            if (q_pidx_get(&index, out->procs[i].proc) < 0)
-                stray = left_out(db, out->procs[i].proc, h1, h2, w);
+        int stray = has_stray(db, out, &index, &hs);
         if (stray < 0)
             goto fail;
         if (stray) {
@@ -589,6 +625,121 @@ done:
     q_pidx_free(&index);
     ph_buf_free(&ids);
     ph_buf_free(&sql);
+    return rc;
+}
+
+/* s, once in pv's names (the map's values index them). */
+static const char *pvalue_name(const void *ctx, int idx)
+{
+    return ((const ph_pvalues *)ctx)->names[idx];
+}
+
+static int pvalue_intern(ph_pvalues *pv, ph_imap *map, size_t *cap, const char *s)
+{
+    int64_t key;
+    int at = ph_smap_find(map, s, pvalue_name, pv, &key);
+    if (at >= 0)
+        return at;
+    if (pv->nnames == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        pv->names = ph_xrealloc(pv->names, *cap * sizeof *pv->names);
+    }
+    ph_imap_put(map, key, (int)pv->nnames);
+    pv->names[pv->nnames] = ph_xstrdup(s);
+    return (int)pv->nnames++;
+}
+
+void ph_pvalues_free(ph_pvalues *pv)
+{
+    for (size_t i = 0; i < pv->nnames; i++)
+        free(pv->names[i]);
+    free(pv->names);
+    free(pv->v);
+    memset(pv, 0, sizeof *pv);
+}
+
+/* ph_query_window_values: the inside processes' figures from proc_total,
+ * the edge ones read. */
+static int window_values(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
+                         ph_rank_fn value, void *ctx, ph_result *out, ph_pvalues *pv, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    memset(out, 0, sizeof *out);
+    memset(pv, 0, sizeof *pv);
+    if (proctop_off() || (flags & (PH_Q_APPS_ONLY | PH_Q_GROUPED)) ||
+        ((want | rank_need) & ph_metric_counters() & ~total_mask()) || ph_store_version(s) < 18)
+        return 0;
+    hspan hs;
+    if (!hour_span(s, since, until, &hs))
+        return 0;
+    tpass tp;
+    int rc = -1, step;
+    int64_t *edge = NULL;
+    size_t nedge = 0, cedge = 0, cv = 0, cnames = 0;
+    q_pidx index; /* the edge processes */
+    memset(&index, 0, sizeof index);
+    ph_imap names;
+    ph_imap_init(&names);
+    ph_buf ids = {0};
+    if (tpass_open(db, &tp, &hs, rank_need, "p.pid, p.name") < 0)
+        goto fail;
+    while ((step = sqlite3_step(tp.st)) == SQLITE_ROW) {
+        sqlite3_stmt *st = tp.st;
+        int64_t proc = sqlite3_column_int64(st, 0);
+        if (!inside_of(sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+                       sqlite3_column_type(st, 3) != SQLITE_NULL, sqlite3_column_int64(st, 3), hs.h1, hs.h2, hs.w)) {
+            if (nedge == cedge) {
+                cedge = cedge ? 2 * cedge : 1024;
+                edge = ph_xrealloc(edge, cedge * sizeof *edge);
+            }
+            edge[nedge++] = proc;
+            continue;
+        }
+        if (pv->n == cv) {
+            cv = cv ? 2 * cv : 4096;
+            pv->v = ph_xrealloc(pv->v, cv * sizeof *pv->v);
+        }
+        const char *name = (const char *)sqlite3_column_text(st, tp.xcol + 1);
+        ph_pvalue *e = &pv->v[pv->n++];
+        e->proc = proc;
+        e->pid = sqlite3_column_int(st, tp.xcol);
+        e->value = value(tpass_agg(&tp, hs.w), ctx);
+        e->name = pvalue_intern(pv, &names, &cnames, name ? name : "");
+    }
+    if (step != SQLITE_DONE)
+        goto fail;
+    sqlite3_finalize(tp.st);
+    tp.st = NULL;
+    json_ids(&ids, edge, nedge, NULL, 0);
+    for (size_t i = 0; i < nedge; i++)
+        q_pidx_put(&index, edge[i], 0);
+    q_segsel sel = {hs.seg[hs.h], ids.data};
+    if (q_window_sel(s, since, until, want, flags, &sel, out, err, errlen) < 0)
+        goto fail;
+    int stray = has_stray(db, out, &index, &hs);
+    if (stray < 0)
+        goto fail;
+    if (stray) {
+        ph_result_free(out);
+        memset(out, 0, sizeof *out);
+        rc = 0;
+        goto done;
+    }
+    rc = 1;
+    goto done;
+fail:
+    if (!err[0])
+        ph_store_read_error(s, err, errlen);
+    ph_result_free(out);
+    memset(out, 0, sizeof *out);
+done:
+    sqlite3_finalize(tp.st);
+    if (rc != 1)
+        ph_pvalues_free(pv);
+    free(edge);
+    q_pidx_free(&index);
+    ph_imap_free(&names);
+    ph_buf_free(&ids);
     return rc;
 }
 
@@ -825,6 +976,17 @@ int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want,
     int own = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
     int rc = window_top(s, since, until, want, flags, rank_need, rest_need, rank, ctx, limit, keep, kctx, out, err,
                         errlen);
+    if (own)
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+int ph_query_window_values(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
+                           ph_rank_fn value, void *ctx, ph_result *out, ph_pvalues *pv, char *err, size_t errlen)
+{
+    sqlite3 *db = ph_store_db(s);
+    int own = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    int rc = window_values(s, since, until, want, flags, rank_need, value, ctx, out, pv, err, errlen);
     if (own)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     return rc;
