@@ -11,9 +11,11 @@
 #include <string.h>
 
 typedef struct change {
-    const ph_agg *row; /* of the after window, else the before one */
+    const ph_agg *row; /* of the after window, else the before one (groups) */
     const char *name;
     int64_t before, after; /* < 0: not measured / absent */
+    int64_t proc;          /* --by process: the process (after, else before) and its pid */
+    int pid;
 } change;
 
 static int64_t absv(int64_t v) { return v < 0 ? -v : v; }
@@ -48,7 +50,51 @@ static int cmp_change(const void *x, const void *y)
     int64_t db = absv((b->after < 0 ? 0 : b->after) - (b->before < 0 ? 0 : b->before));
     if (da != db)
         return da < db ? 1 : -1;
-    return strcmp(a->name, b->name);
+    int c = strcmp(a->name, b->name);
+    if (c)
+        return c;
+    if (a->pid != b->pid) /* processes: one order, whatever the windows' */
+        return a->pid < b->pid ? -1 : 1;
+    return (a->proc > b->proc) - (a->proc < b->proc);
+}
+
+/* The first `limit` of ch[0..n) in cmp_change's order, in that order, at
+ * its start; how many. A month of processes holds ~10^5 changes for the
+ * ten a table shows: a heap of the limit kept, not a sort of all. */
+static void sift_down(change *h, size_t n, size_t j)
+{
+    for (;;) { /* h[0] is the last kept: the one every other comes before */
+        size_t l = 2 * j + 1, r = l + 1, m = j;
+        if (l < n && cmp_change(&h[l], &h[m]) > 0)
+            m = l;
+        if (r < n && cmp_change(&h[r], &h[m]) > 0)
+            m = r;
+        if (m == j)
+            return;
+        change t = h[j];
+        h[j] = h[m];
+        h[m] = t;
+        j = m;
+    }
+}
+
+static size_t largest(change *ch, size_t n, size_t limit)
+{
+    if (limit < n && limit > 0) {
+        for (size_t j = limit / 2; j-- > 0;)
+            sift_down(ch, limit, j);
+        for (size_t i = limit; i < n; i++)
+            if (cmp_change(&ch[i], &ch[0]) < 0) {
+                ch[0] = ch[i];
+                sift_down(ch, limit, 0);
+            }
+        n = limit;
+    }
+    if (n > limit)
+        n = limit;
+    if (n > 1)
+        qsort(ch, n, sizeof *ch, cmp_change);
+    return n;
 }
 
 /* "A..B": two points in time in the grammar of include/ph_time.h; 0, or
@@ -82,91 +128,266 @@ static int parse_range(const char *s, int64_t now, int utc, int64_t *a, int64_t 
     return 0;
 }
 
-static int query(ph_store *st, const ph_qopts *o, int64_t since, int64_t until, const ph_qmetric *m,
-                 ph_result *r)
+/* What a window is asked: the one metric compared (CPU with its
+ * children's), from the app and group rows where they hold it (the engine
+ * reads process rows elsewhere). */
+static ph_mask query_need(const ph_qmetric *m)
 {
-    /* App and group rows answer where they hold the metric (the engine
-     * reads process rows elsewhere). */
+    return m->need | PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
+}
+
+static int query_flags(const ph_qopts *o)
+{
     int flags = o->by == PH_BY_APP || o->by == PH_BY_USER || PH_BY_IS_CGROUP(o->by) ? PH_Q_APPS_ONLY : 0;
     if (o->by == PH_BY_USER)
         flags |= PH_Q_BY_USER;
-    /* The one metric compared (CPU with its children's). */
-    ph_mask need = m->need | PH_BIT(PH_M_CHILD_CPU_USER_NS) | PH_BIT(PH_M_CHILD_CPU_SYSTEM_NS);
-    return ph_qwindow(o, st, since, until, need, ph_qflags(o, flags), r);
+    return flags;
 }
 
-/* Rows of one window in the order of what matches them with the other's
- * (pid and name for processes, the app or group key otherwise), equal
- * keys in row order: a month has tens of thousands of processes in each
- * window, too many to compare each with each. */
+/* --explain: the window's plan, to stderr. */
+static void explain_window(ph_store *st, const ph_qopts *o, const char *which, int64_t since, int64_t until,
+                           const ph_qmetric *m)
+{
+    fprintf(stderr, "plan: the %s window\n", which);
+    ph_query_explain(st, since, until, query_need(m), ph_qflags(o, query_flags(o)), stderr);
+}
+
+static int query(ph_store *st, const ph_qopts *o, int64_t since, int64_t until, const ph_qmetric *m,
+                 ph_result *r)
+{
+    return ph_qwindow(o, st, since, until, query_need(m), query_flags(o), r);
+}
+
+/* Groups (apps, users, cgroup keys) of one window by key, equal keys in
+ * row order: a month has thousands of them in each window, too many to
+ * compare each with each. */
 typedef struct keyed {
     const ph_agg *row;
     size_t at;
 } keyed;
-
-static int cmp_key_proc(const void *x, const void *y)
-{
-    const ph_agg *a = ((const keyed *)x)->row, *b = ((const keyed *)y)->row;
-    if (a->pid != b->pid)
-        return a->pid < b->pid ? -1 : 1;
-    return strcmp(a->name, b->name);
-}
 
 static int cmp_key_group(const void *x, const void *y)
 {
     return strcmp(((const keyed *)x)->row->app, ((const keyed *)y)->row->app);
 }
 
-/* The same key, then row order: the first of equal keys is the first row. */
-static int cmp_at(const void *x, const void *y)
+static int cmp_group_at(const void *x, const void *y)
 {
+    int c = cmp_key_group(x, y);
+    if (c)
+        return c;
     size_t a = ((const keyed *)x)->at, b = ((const keyed *)y)->at;
     return (a > b) - (a < b);
 }
 
-static int cmp_proc_at(const void *x, const void *y)
-{
-    int c = cmp_key_proc(x, y);
-    return c ? c : cmp_at(x, y);
-}
-
-static int cmp_group_at(const void *x, const void *y)
-{
-    int c = cmp_key_group(x, y);
-    return c ? c : cmp_at(x, y);
-}
-
-static keyed *keyed_sort(const ph_agg *rows, size_t n, int byp)
+static keyed *keyed_sort(const ph_agg *rows, size_t n)
 {
     keyed *k = ph_xcalloc(n + 1, sizeof *k);
     for (size_t i = 0; i < n; i++) {
         k[i].row = &rows[i];
         k[i].at = i;
     }
-    qsort(k, n, sizeof *k, byp ? cmp_proc_at : cmp_group_at);
+    qsort(k, n, sizeof *k, cmp_group_at);
     return k;
 }
 
-/* The first row (in row order) of sorted k[0..n) matching row, or NULL. */
-static const ph_agg *keyed_find(const keyed *k, size_t n, const ph_agg *row, int byp)
+/* The first row (in row order) of sorted k[0..n) with row's key, or NULL. */
+static const ph_agg *keyed_find(const keyed *k, size_t n, const ph_agg *row)
 {
-    int (*cmp)(const void *, const void *) = byp ? cmp_key_proc : cmp_key_group;
     keyed want = {row, 0};
     size_t lo = 0, hi = n;
     while (lo < hi) { /* the first not below */
         size_t mid = lo + (hi - lo) / 2;
-        if (cmp(&k[mid], &want) < 0)
+        if (cmp_key_group(&k[mid], &want) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < n && cmp(&k[lo], &want) == 0 ? k[lo].row : NULL;
+    return lo < n && cmp_key_group(&k[lo], &want) == 0 ? k[lo].row : NULL;
 }
 
-static int take_vs(void *ctx, int c, const char *arg)
+/*
+ * --by process: each window's processes, each with the figure compared.
+ * A process of the after window is compared with the same process when it
+ * ran in the before window too,
+ * else with the latest process (the largest process id) of its pid and
+ * name there; one of the before window whose pid and name no process of
+ * the after window has is gone. Over a month the windows' figures come
+ * from proc_total and the rows of the processes at their edges
+ * (ph_query_window_values) instead of every process's rows.
+ */
+typedef struct pentry {
+    int64_t proc, value;
+    const char *name;
+    int pid, nid; /* nid: the name's number, the same in both windows */
+} pentry;
+
+/* The names of both windows' processes, each once (their strings stay the
+ * windows'): numbers to compare instead of strings. */
+typedef struct names {
+    ph_imap map;
+    const char **v;
+    size_t n, cap;
+} names;
+
+static const char *name_at(const void *ctx, int idx)
 {
+    return ((const names *)ctx)->v[idx];
+}
+
+static void names_free(names *nm)
+{
+    ph_imap_free(&nm->map);
+    free(nm->v);
+}
+
+static int name_id(names *nm, const char *s)
+{
+    int64_t key;
+    int at = ph_smap_find(&nm->map, s, name_at, nm, &key);
+    if (at >= 0)
+        return at;
+    if (nm->n == nm->cap) {
+        nm->cap = nm->cap ? 2 * nm->cap : 256;
+        nm->v = ph_xrealloc(nm->v, nm->cap * sizeof *nm->v);
+    }
+    ph_imap_put(&nm->map, key, (int)nm->n);
+    nm->v[nm->n] = s;
+    return (int)nm->n++;
+}
+
+typedef struct pwin {
+    ph_result r;   /* the engine's answer (the edge processes, or every one) */
+    ph_pvalues pv; /* the others, from proc_total */
+    pentry *e;
+    size_t n;
+} pwin;
+
+typedef struct vctx {
+    const ph_qmetric *m;
+    int children;
+} vctx;
+
+static int64_t value_of(const ph_agg *a, void *ctx)
+{
+    const vctx *c = ctx;
+    return ph_qmetric_value(c->m, a, c->children);
+}
+
+/* A process's pid and name as one number, its bits mixed (a bijection,
+ * splitmix64's finaliser): ph_imap's slot is taken from the middle bits of
+ * the key, which pid << 32 alone would barely move. */
+static int64_t pkey(const pentry *e)
+{
+    uint64_t k = (uint64_t)(uint32_t)e->pid << 32 | (uint32_t)e->nid;
+    k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    k = (k ^ (k >> 27)) * 0x94D049BB133111EBULL;
+    return (int64_t)(k ^ (k >> 31));
+}
+
+static int window_procs(ph_store *st, ph_qopts *o, int64_t since, int64_t until, const ph_qmetric *m,
+                        const char *which, int explain, names *nm, pwin *w)
+{
+    memset(w, 0, sizeof *w);
+    vctx vc = {m, o->children};
+    ph_mask need = query_need(m);
+    int rc = 0;
+    if (explain)
+        explain_window(st, o, which, since, until, m);
+    /* --name decides between literal and glob on every name, and a peak is
+     * bounded only by proc_total: those read every process. */
+    if (!o->name && strcmp(m->name, "mem") != 0) {
+        char err[512] = "";
+        rc = ph_query_window_values(st, since, until, need, ph_qflags(o, 0), need, value_of, &vc, &w->r, &w->pv,
+                                    err, sizeof err);
+        if (rc < 0) {
+            ph_err("%s", err);
+            return -1;
+        }
+    }
+    if (rc == 0 && query(st, o, since, until, m, &w->r) < 0)
+        return -1;
+    if (explain && rc == 1)
+        fprintf(stderr, "plan: %zu processes from proc_total, the hour rows of %zu read\n", w->pv.n, w->r.nprocs);
+    else if (explain)
+        fprintf(stderr, "plan: every process of the window read (%zu)\n", w->r.nprocs);
+    ph_agg *rows;
+    size_t nr = ph_group(o, &w->r, NULL, &rows);
+    for (size_t i = 0; i < w->pv.nnames; i++) /* as ph_group does the rows' */
+        ph_utf8_sanitize(w->pv.names[i]);
+    int *nid = ph_xcalloc(w->pv.nnames + 1, sizeof *nid);
+    for (size_t i = 0; i < w->pv.nnames; i++)
+        nid[i] = name_id(nm, w->pv.names[i]);
+    w->e = ph_xcalloc(nr + w->pv.n + 1, sizeof *w->e);
+    for (size_t i = 0; i < nr; i++)
+        w->e[w->n++] = (pentry){rows[i].proc, ph_qmetric_value(m, &rows[i], o->children), rows[i].name, rows[i].pid,
+                                name_id(nm, rows[i].name)};
+    for (size_t i = 0; i < w->pv.n; i++) {
+        const ph_pvalue *v = &w->pv.v[i];
+        w->e[w->n++] = (pentry){v->proc, v->value, w->pv.names[v->name], v->pid, nid[v->name]};
+    }
+    free(nid);
+    free(w->pv.v); /* the names stay: the entries hold them */
+    w->pv.v = NULL;
+    w->pv.n = 0;
+    return 0;
+}
+
+static void pwin_free(pwin *w)
+{
+    ph_result_free(&w->r);
+    ph_pvalues_free(&w->pv);
+    free(w->e);
+}
+
+/* The changes of --by process into ch (room for both windows' processes),
+ * through maps of the before window's processes by id and of the latest of
+ * each pid and name, and of the after window's pids and names. */
+static size_t process_changes(const pwin *a, const pwin *b, double scale, change *ch)
+{
+    ph_imap self, latest, after;
+    ph_imap_init(&self);
+    ph_imap_init(&latest);
+    ph_imap_init(&after);
+    for (size_t j = 0; j < b->n; j++) {
+        const pentry *q = &b->e[j];
+        int *at = ph_imap_get(&latest, pkey(q));
+        if (!at || b->e[*at].proc < q->proc)
+            ph_imap_put(&latest, pkey(q), (int)j);
+        ph_imap_put(&self, q->proc, (int)j);
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        const pentry *p = &a->e[i];
+        ph_imap_put(&after, pkey(p), (int)i);
+        int *at = ph_imap_get(&self, p->proc); /* itself, when it ran in both */
+        if (!at)
+            at = ph_imap_get(&latest, pkey(p));
+        ch[n++] = (change){NULL, p->name, at ? scaled(b->e[*at].value, scale) : -1, p->value, p->proc, p->pid};
+    }
+    for (size_t j = 0; j < b->n; j++) { /* gone since */
+        const pentry *q = &b->e[j];
+        if (!ph_imap_get(&after, pkey(q)))
+            ch[n++] = (change){NULL, q->name, scaled(q->value, scale), -1, q->proc, q->pid};
+    }
+    ph_imap_free(&self);
+    ph_imap_free(&latest);
+    ph_imap_free(&after);
+    return n;
+}
+
+typedef struct diff_args {
+    const char *vs;
+    int explain;
+} diff_args;
+
+static int take_arg(void *ctx, int c, const char *arg)
+{
+    diff_args *da = ctx;
     if (c == 2000)
-        *(const char **)ctx = arg;
+        da->vs = arg;
+    if (c == 2100)
+        da->explain = 1;
     return 0;
 }
 
@@ -174,10 +395,11 @@ static int diff_exec(int argc, char **argv)
 {
     ph_qopts o;
     int rc;
-    const char *vs = NULL;
+    diff_args da = {NULL, 0};
     ph_qopts_init(&o, NULL);
-    if ((rc = ph_qopts_parse(&o, &ph_cmd_diff, argc, argv, take_vs, &vs)) >= 0)
+    if ((rc = ph_qopts_parse(&o, &ph_cmd_diff, argc, argv, take_arg, &da)) >= 0)
         return rc;
+    const char *vs = da.vs;
     const ph_qmetric *m = ph_qmetric_find(o.sort ? o.sort : "cpu");
     int64_t b0, b1;
     if (vs) {
@@ -201,22 +423,39 @@ static int diff_exec(int argc, char **argv)
     ph_store *st;
     if ((rc = ph_qopen(&o, &st)) != 0)
         return rc;
-    ph_result before, after;
-    if (query(st, &o, b0, b1, m, &before) < 0) {
+    int byp = o.by == PH_BY_PROCESS;
+    pwin pb, pa; /* --by process */
+    memset(&pb, 0, sizeof pb);
+    memset(&pa, 0, sizeof pa);
+    ph_result *before = &pb.r, *after = &pa.r;
+    names nm; /* --by process */
+    memset(&nm, 0, sizeof nm);
+    ph_imap_init(&nm.map);
+    if (da.explain && !byp)
+        explain_window(st, &o, "before", b0, b1, m);
+    if (byp ? window_procs(st, &o, b0, b1, m, "before", da.explain, &nm, &pb) < 0
+            : query(st, &o, b0, b1, m, before) < 0) {
+        pwin_free(&pb);
+        names_free(&nm);
         ph_store_close(st);
         return PH_EXIT_FAIL;
     }
-    if (query(st, &o, o.since_ns, o.until_ns, m, &after) < 0) {
-        ph_result_free(&before);
+    if (da.explain && !byp)
+        explain_window(st, &o, "after", o.since_ns, o.until_ns, m);
+    if (byp ? window_procs(st, &o, o.since_ns, o.until_ns, m, "after", da.explain, &nm, &pa) < 0
+            : query(st, &o, o.since_ns, o.until_ns, m, after) < 0) {
+        pwin_free(&pb);
+        pwin_free(&pa);
+        names_free(&nm);
         ph_store_close(st);
         return PH_EXIT_FAIL;
     }
     ph_store_close(st);
     /* An empty answer: a whole JSON/CSV document, exit 1 (include/ph_qcmd.h). */
     int empty = 0;
-    if (after.win.samples == 0)
+    if (after->win.samples == 0)
         empty = ph_qno_data(&o, o.since_ns, o.until_ns) != 0;
-    else if (before.win.samples == 0)
+    else if (before->win.samples == 0)
         empty = ph_qno_data(&o, b0, b1) != 0;
     /* Windows of different lengths: totals would compare time, not use.
      * Counters are compared as rates: the before window's totals scaled to
@@ -227,44 +466,38 @@ static int diff_exec(int argc, char **argv)
     int rates = len_a != len_b && !is_peak;
     int overlap = b0 < o.until_ns && o.since_ns < b1;
     double scale = rates ? (double)len_a / (double)len_b : 1.0;
-    ph_agg *ra, *rb;
-    size_t na = ph_group(&o, &after, NULL, &ra);
-    size_t nb = ph_group(&o, &before, NULL, &rb);
-    change *ch = ph_xcalloc(na + nb + 1, sizeof *ch);
+    change *ch;
     size_t n = 0;
-    int byp = o.by == PH_BY_PROCESS;
-    keyed *after_keys = keyed_sort(ra, na, byp), *before_keys = keyed_sort(rb, nb, byp);
-    for (size_t i = 0; i < na; i++) {
-        ch[n].name = ra[i].name;
-        ch[n].row = &ra[i];
-        ch[n].after = ph_qmetric_value(m, &ra[i], o.children);
-        ch[n].before = -1;
-        const ph_agg *was = keyed_find(before_keys, nb, &ra[i], byp);
-        if (was)
-            ch[n].before = scaled(ph_qmetric_value(m, was, o.children), scale);
-        n++;
-    }
-    for (size_t j = 0; j < nb; j++) { /* gone since */
-        if (!keyed_find(after_keys, na, &rb[j], byp)) {
-            ch[n].name = rb[j].name;
-            ch[n].row = &rb[j];
-            ch[n].before = scaled(ph_qmetric_value(m, &rb[j], o.children), scale);
-            ch[n].after = -1;
-            n++;
+    if (byp) {
+        ch = ph_xcalloc(pa.n + pb.n + 1, sizeof *ch);
+        n = process_changes(&pa, &pb, scale, ch);
+    } else {
+        ph_agg *ra, *rb;
+        size_t na = ph_group(&o, after, NULL, &ra);
+        size_t nb = ph_group(&o, before, NULL, &rb);
+        ch = ph_xcalloc(na + nb + 1, sizeof *ch);
+        keyed *after_keys = keyed_sort(ra, na), *before_keys = keyed_sort(rb, nb);
+        for (size_t i = 0; i < na; i++) {
+            const ph_agg *was = keyed_find(before_keys, nb, &ra[i]);
+            ch[n++] = (change){&ra[i], ra[i].name, was ? scaled(ph_qmetric_value(m, was, o.children), scale) : -1,
+                               ph_qmetric_value(m, &ra[i], o.children), 0, 0};
         }
+        for (size_t j = 0; j < nb; j++) /* gone since */
+            if (!keyed_find(after_keys, na, &rb[j]))
+                ch[n++] = (change){&rb[j], rb[j].name, scaled(ph_qmetric_value(m, &rb[j], o.children), scale), -1,
+                                   0, 0};
+        free(after_keys);
+        free(before_keys);
     }
     if (empty)
         n = 0; /* one window alone is no change */
     else
         empty = ph_qname_missed(&o, n);
-    if (n > 1)
-        qsort(ch, n, sizeof *ch, cmp_change);
-    if (n > (size_t)o.limit)
-        n = (size_t)o.limit;
+    n = largest(ch, n, (size_t)o.limit);
 
     /* The columns, once, for the table, the JSON rows and the CSV; the
      * table adds the change in words and in percent. */
-    enum { C_NAME, C_KEY, C_CID, C_BEFORE, C_AFTER, C_CHANGE, C_SIGNED, C_PCT, NC };
+    enum { C_NAME, C_PID, C_KEY, C_CID, C_BEFORE, C_AFTER, C_CHANGE, C_SIGNED, C_PCT, NC };
     static const enum ph_ckind kind[] = {[PH_UNIT_NS] = PH_K_NS, [PH_UNIT_BYTES] = PH_K_BYTES,
                                          [PH_UNIT_NJ] = PH_K_NJ, [PH_UNIT_COUNT] = PH_K_COUNT};
     char kb[64], ka[64], kd[64];
@@ -273,6 +506,7 @@ static int diff_exec(int argc, char **argv)
     snprintf(kd, sizeof kd, "change_%s", m->json);
     ph_col cols[NC] = {
         [C_NAME] = {"name", ph_by_heads[o.by], PH_K_STR, 0},
+        [C_PID] = {byp ? "pid" : NULL, byp ? "PID" : NULL, PH_K_INT, 0},
         [C_KEY] = {NULL, NULL, PH_K_STR, 0},
         [C_CID] = {NULL, NULL, PH_K_STR, 0},
         [C_BEFORE] = {kb, "BEFORE", kind[m->unit], 0},
@@ -289,7 +523,10 @@ static int diff_exec(int argc, char **argv)
         char ds[40], ps[24];
         int64_t bv = ch[i].before < 0 ? 0 : ch[i].before, av = ch[i].after < 0 ? 0 : ch[i].after;
         ph_cell_str(&c[C_NAME], ch[i].name);
-        ph_qcells_key(&o, &c[C_KEY], &c[C_CID], ch[i].row);
+        if (byp)
+            ph_cell_int(&c[C_PID], ch[i].pid);
+        else
+            ph_qcells_key(&o, &c[C_KEY], &c[C_CID], ch[i].row);
         ph_cell_val(&c[C_BEFORE], ch[i].before);
         ph_cell_val(&c[C_AFTER], ch[i].after);
         ph_cell_int(&c[C_CHANGE], av - bv);
@@ -339,10 +576,9 @@ static int diff_exec(int argc, char **argv)
              z, w2, what[0] ? "; " : "", what);
     int out_err = ph_qwrite(&o, root, &g, empty, head) < 0;
     free(ch);
-    free(after_keys);
-    free(before_keys);
-    ph_result_free(&before);
-    ph_result_free(&after);
+    pwin_free(&pb);
+    pwin_free(&pa);
+    names_free(&nm);
     if (fflush(stdout) != 0 || out_err)
         return PH_EXIT_FAIL;
     return empty ? PH_EXIT_EMPTY : PH_EXIT_OK;
@@ -354,6 +590,7 @@ static const ph_opt diff_opts[] = {
     PH_QO_SORT("what to compare: cpu (default), mem, disk, energy, wakeups,\n..."),
     PH_QO_BY, PH_QO_NAME, PH_QO_CHILDREN("CPU includes reaped children (counted once)"), PH_QO_LIMIT("10"),
     PH_QO_FORMAT, PH_QO_UTC, PH_QO_DB,
+    {"explain", 0, 2100, NULL, "print the query plan to stderr (which processes were read)", NULL, NULL},
     PH_OPT_END,
 };
 
@@ -363,6 +600,8 @@ const ph_cmd ph_cmd_diff = {
     0,
     "Compare two windows: how each app's usage changed, largest changes first.",
     diff_opts,
-    "  e.g. prochist diff --since today --vs yesterday..today\n",
+    "  e.g. prochist diff --since today --vs yesterday..today\n"
+    "  By process, a process is compared with itself when it ran in both windows,\n"
+    "  else with the latest process of its pid and name in the before window.\n",
     diff_exec,
 };

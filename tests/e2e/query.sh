@@ -221,6 +221,28 @@ for by in user unit; do
         [ "$got" = "[true,true,true]" ] && [ "$tu" = "$au" ]
 done
 
+# diff --by process over days: each window's processes from proc_total and
+# the edge processes' rows, as reading every process answers.
+VS="--vs 2026-11-20T00:17Z..2026-11-21T23:43Z"
+"$PROCHIST" diff --by process --db "$udb" $PW $VS --explain >/dev/null 2>"$TMP/d-plan"
+same_as_full "diff --by process $VS" "diff --by process --children -n 3 $VS" "diff --by process --sort disk -n 40 $VS" \
+    "diff --by process" "diff --by process -n 1 --vs 2026-11-20T06:00Z..2026-11-22T06:00Z"
+check "query: diff --by process with proc_total answers as reading every process ($same of 15${differ})" \
+    sh -c '[ "$1" = 15 ] && [ "$(grep -c "processes from proc_total" "$2")" = 2 ]' sh "$same" "$TMP/d-plan"
+# A process of the after window is compared with the latest process of
+# its pid and name in the before window (pids reused often here).
+rdb="$TMP/reuse.db"
+"$GEN" "$rdb" --hours 60 --alive 30 --busy 4 --churn 0.2 --interval 30 --seed 5 --start 1795132800 --pids 120 >/dev/null
+"$PROCHIST" apps --by process --db "$rdb" --utc --since 2026-11-20T00:00Z --until 2026-11-21T06:00Z --format json \
+    -n 100000 >"$TMP/r-before.json"
+"$PROCHIST" diff --by process --db "$rdb" --utc --since 2026-11-21T06:00Z --until 2026-11-22T12:00Z \
+    --vs 2026-11-20T00:00Z..2026-11-21T06:00Z --format json -n 100000 >"$TMP/r-diff.json"
+got=$(jq -c --slurpfile b "$TMP/r-before.json" '[.rows[] | select(.before_cpu_s != null and .after_cpu_s != null) |
+        . as $r | [$b[0].rows[] | select(.pid == $r.pid and .name == $r.name)] | sort_by(.first_seen) as $c |
+        {n: ($c | length), ok: ($c[-1].cpu_s == $r.before_cpu_s)}] |
+        [length > 50, (map(select(.n > 1)) | length > 5), all(.ok)]' "$TMP/r-diff.json")
+check "query: diff --by process compares with the latest process of the pid and name ($got)" [ "$got" = "[true,true,true]" ]
+
 # Every counter by app, user or unit over days: the hour tier's app and
 # group rows sum them (schema 19), and answer as the process rows do (the
 # same database with those rows' wide columns turned off reads process

@@ -2,7 +2,7 @@
  * gen-history: build a realistic history database fast, through the real
  * sampler, store, rollups and retention (a test and benchmark tool).
  * Usage: gen-history DB [--days D] [--hours H] [--alive N] [--busy N]
- *        [--churn X] [--interval S] [--retain SPEC] [--no-maintain] [--seed N] [--power]
+ *        [--churn X] [--interval S] [--retain SPEC] [--no-maintain] [--seed N] [--pids N] [--power]
  * --power: system power (package, core, dram) and a GPU, as if RAPL and a
  * DRM card were readable.
  * Prints one "key value" line per figure.
@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     ph_gen_defaults(&o);
     if (argc < 2 || argv[1][0] == '-') { /* "--help" is not a database to write */
         fprintf(stderr, "usage: gen-history DB [--days D] [--hours H] [--alive N] [--busy N] [--churn X]"
-                        " [--interval S] [--retain SPEC] [--no-maintain] [--seed N] [--power]\n");
+                        " [--interval S] [--retain SPEC] [--no-maintain] [--seed N] [--pids N] [--power]\n");
         return 2;
     }
     for (int i = 2; i < argc; i++) {
@@ -59,6 +59,8 @@ int main(int argc, char **argv)
             o.interval_ns = (int64_t)(atof(v) * 1e9);
         else if (strcmp(a, "--seed") == 0)
             o.seed = (uint64_t)atoll(v);
+        else if (strcmp(a, "--pids") == 0) /* how many pids there are: few reuse them */
+            o.pid_span = atoi(v);
         else if (strcmp(a, "--start") == 0)
             o.start_ns = atoll(v) * 1000000000LL;
         else if (strcmp(a, "--retain") == 0) {
