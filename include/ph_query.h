@@ -180,10 +180,17 @@ int ph_query_window_pid(ph_store *s, int64_t since, int64_t until, ph_mask want,
  * every command orders them: when no process inside the window measured
  * what rank reads (rank_need's counters), all of them tie and only the
  * first `limit` in that order are read.
- * With keep (a filter on a process's name and app, NULL none): every
- * process of the window keep takes, whatever its rank, and the processes
- * of the window's edges, are returned (the caller picks among them); the
- * others are left out. */
+ * With keep (a filter on a process's name and app, NULL none; `--name`,
+ * which is a name when some process of the window has it as its name or
+ * app, else a glob): keep says whether it takes a process as a name
+ * (PH_KEEP_LITERAL), as a glob (PH_KEEP_GLOB), or both. The ranking is
+ * then among the processes it takes, in the way that applies (a name when
+ * an inside process has it); the processes of the window's edges are
+ * returned whatever keep says, and the caller, deciding between name and
+ * glob on what is returned, picks among them the same rows as from every
+ * process of the window. */
+#define PH_KEEP_LITERAL 1
+#define PH_KEEP_GLOB 2
 typedef int64_t (*ph_rank_fn)(const ph_agg *a, void *ctx);
 typedef int (*ph_keep_fn)(const char *name, const char *app, void *kctx);
 int ph_query_window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,

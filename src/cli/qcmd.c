@@ -234,13 +234,14 @@ static int name_matches(const ph_qopts *o, int literal, const ph_agg *a)
     return fnmatch(o->name, a->name, 0) == 0 || fnmatch(o->name, a->app, 0) == 0;
 }
 
-/* Whether --name may pick a process so named, as a name or as a glob
- * (ph_query_window_top's filter: which of the two is decided later). */
+/* Whether --name picks a process so named as a name, as a glob, or both
+ * (ph_query_window_top's filter: which of the two applies is decided on
+ * every process of the window, as ph_group does). */
 static int name_may_match(const char *name, const char *app, void *kctx)
 {
     const ph_qopts *o = kctx;
     ph_agg a = {.name = (char *)name, .app = (char *)app};
-    return name_matches(o, 1, &a) || name_matches(o, 0, &a);
+    return (name_matches(o, 1, &a) ? PH_KEEP_LITERAL : 0) | (name_matches(o, 0, &a) ? PH_KEEP_GLOB : 0);
 }
 
 void ph_qjson_key(const ph_qopts *o, cJSON *row, const ph_agg *a)
@@ -346,7 +347,7 @@ int ph_qwindow_top(const ph_qopts *o, ph_store *s, int64_t since, int64_t until,
                         "plan: %s with proc_total: the hour rows of %zu processes read, %lld left out"
                         " (none of them can %s)\n",
                         o->name ? "picked" : "ranked", r->nprocs, (long long)(r->rest ? r->rest->nprocs : 0),
-                        o->name ? "match --name" : "rank");
+                        o->name ? "match --name and rank" : "rank");
             return 0;
         }
     }

@@ -26,8 +26,10 @@
  * out are summed from proc_total into out->rest, for the shares of window
  * totals.
  *
- * With a filter on names (--name), every inside process it takes is read
- * whatever its rank, and the others are left out.
+ * With a filter on names (--name), the ranking is among the inside
+ * processes it takes: as a name when one of them is so named, else as a
+ * glob (an edge process so named, read whatever the filter, then makes the
+ * answer the edge processes so named, and no inside process is one).
  *
  * The same split answers `apps` by app, user or cgroup key
  * (ph_query_window_apps): the groups' totals are their rows' (approws.c),
@@ -357,6 +359,48 @@ static int has_stray(sqlite3 *db, const ph_result *out, q_pidx *index, const hsp
     return stray;
 }
 
+/* Reads the window with its hour segment for a set only: the edge
+ * processes and those of kp whose bound reaches cut (kp NULL: none).
+ * 1 read; 0 when a process left out came back (out then empty: the
+ * caller reads the whole window); -1 with err. */
+static int read_set(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, const hspan *hs,
+                    const int64_t *edge, size_t nedge, const keeper *kp, int64_t cut, ph_result *out, char *err,
+                    size_t errlen)
+{
+    q_pidx index; /* the set */
+    memset(&index, 0, sizeof index);
+    for (size_t i = 0; i < nedge; i++)
+        q_pidx_put(&index, edge[i], 0);
+    for (size_t i = 0; kp && i < kp->n; i++)
+        if (kp->e[i].bound >= cut)
+            q_pidx_put(&index, kp->e[i].proc, 0);
+    ph_buf ids = {0};
+    json_ids(&ids, edge, nedge, kp, cut);
+    q_segsel sel = {hs->seg[hs->h], ids.data};
+    int rc = q_window_sel(s, since, until, want, flags, &sel, out, err, errlen) < 0 ? -1 : 1;
+    if (rc == 1) {
+        int stray = has_stray(ph_store_db(s), out, &index, hs);
+        if (stray) {
+            ph_result_free(out);
+            memset(out, 0, sizeof *out);
+            rc = stray < 0 ? -1 : 0;
+        }
+    }
+    q_pidx_free(&index);
+    ph_buf_free(&ids);
+    return rc;
+}
+
+/* Adds proc to the growing list edge[0..*n). */
+static void edge_add(int64_t **edge, size_t *n, size_t *cap, int64_t proc)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 1024;
+        *edge = ph_xrealloc(*edge, *cap * sizeof **edge);
+    }
+    (*edge)[(*n)++] = proc;
+}
+
 static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
                       ph_mask rest_need, ph_rank_fn rank, void *ctx, size_t limit, ph_keep_fn keep, void *kctx,
                       ph_result *out, char *err, size_t errlen)
@@ -372,8 +416,6 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
         return 0;
     const int64_t w = hs.w, h1 = hs.h1, h2 = hs.h2, from = hs.from;
     const int scan_all = hs.scan_all;
-    const int h = hs.h;
-    ph_segment *seg = hs.seg;
 
     ph_mask slots = want & PH_ALL_METRICS;
     tpass tp;
@@ -387,9 +429,9 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
     kp.k = limit;
     kp.heap = ph_xcalloc(limit, sizeof *kp.heap);
     kp.dropped = INT64_MIN;
-    q_pidx index; /* the set read: 1 + its index */
-    memset(&index, 0, sizeof index);
-    ph_buf ids = {0};
+    keeper kglob = kp; /* with keep: kp those it takes as a name, kglob as a glob */
+    kglob.heap = keep ? ph_xcalloc(limit, sizeof *kglob.heap) : NULL;
+    int literal = 0;
     ph_agg *rest = NULL, *all = NULL, *taken = NULL;
     int64_t *keys = NULL;
 
@@ -406,28 +448,28 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
         int gone = sqlite3_column_type(st, 3) != SQLITE_NULL;
         int64_t gone_ns = sqlite3_column_int64(st, 3);
         if (!inside_of(first, last, gone, gone_ns, h1, h2, w)) {
-            if (nedge == cedge) {
-                cedge = cedge ? 2 * cedge : 1024;
-                edge = ph_xrealloc(edge, cedge * sizeof *edge);
-            }
-            edge[nedge++] = proc;
+            edge_add(&edge, &nedge, &cedge, proc);
             continue;
         }
-        if (keep) { /* a process the filter takes is read whatever its rank; one it leaves is left out */
+        int took = 0;
+        if (keep) { /* what the filter takes as a name, and as a glob, may rank; the rest is left out */
             const char *name = (const char *)sqlite3_column_text(st, tp.xcol);
             const char *app = (const char *)sqlite3_column_text(st, tp.xcol + 1);
-            if (keep(name ? name : "", app ? app : "", kctx)) {
-                keep_add(&kp, proc, INT64_MAX);
-                if (kp.n > MAX_SET) { /* too many to be worth it: read everything, now */
-                    rc = 0;
-                    goto done;
-                }
-            }
+            took = keep(name ? name : "", app ? app : "", kctx);
+            literal |= took & PH_KEEP_LITERAL;
             ninside++;
-            continue;
+            if (!took)
+                continue;
         }
         const ph_agg *a = tpass_agg(&tp, w);
         int64_t b = rank(a, ctx);
+        if (keep) {
+            if (took & PH_KEEP_LITERAL)
+                keep_add(&kp, proc, b);
+            if (took & PH_KEEP_GLOB)
+                keep_add(&kglob, proc, b);
+            continue;
+        }
         keep_add(&kp, proc, b);
         if (ninside == 0 || b < lowest)
             lowest = b;
@@ -440,6 +482,17 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
         goto fail;
     sqlite3_finalize(st);
     st = NULL;
+    /* --name is a name when a process of the window is so named (one
+     * inside it here, or one read: those are all the others), else a glob.
+     * With none named so inside, the glob's candidates are read; should an
+     * edge process turn out so named, the answer is the edge processes so
+     * named, all read, and no inside process can be one of them. */
+    if (keep && !literal) {
+        keeper t = kp;
+        kp = kglob;
+        kglob = t;
+    }
+    const int mode = literal ? PH_KEEP_LITERAL : PH_KEEP_GLOB;
 
     /* The first cut: the limit-th largest bound, ties kept. */
     int64_t cut = kp.nh == kp.k ? kp.heap[0] : INT64_MIN;
@@ -484,22 +537,10 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
             rc = 0;
             goto done;
         }
-        json_ids(&ids, edge, nedge, &kp, cut);
-        q_pidx_free(&index);
-        memset(&index, 0, sizeof index);
-        for (size_t i = 0; i < nedge; i++)
-            q_pidx_put(&index, edge[i], 0);
-        for (size_t i = 0; i < kp.n; i++)
-            if (kp.e[i].bound >= cut)
-                q_pidx_put(&index, kp.e[i].proc, 0);
-        q_segsel sel = {seg[h], ids.data};
-        if (q_window_sel(s, since, until, want, flags, &sel, out, err, errlen) < 0)
+        int got = read_set(s, since, until, want, flags, &hs, edge, nedge, &kp, cut, out, err, errlen);
+        if (got < 0)
             goto fail;
-        int stray = has_stray(db, out, &index, &hs);
-        if (stray < 0)
-            goto fail;
-        if (stray) {
-            ph_result_free(out);
+        if (got == 0) {
             rc = 0;
             goto done;
         }
@@ -511,12 +552,14 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
             answered = 1;
             break;
         }
-        if (out->nprocs >= limit) {
-            free(keys);
-            keys = ph_xcalloc(out->nprocs, sizeof *keys);
-            for (size_t i = 0; i < out->nprocs; i++)
-                keys[i] = rank(&out->procs[i], ctx);
-            int64_t kth = kth_largest(keys, out->nprocs, limit);
+        size_t nkeys = 0; /* the ranks of those read that the filter takes */
+        free(keys);
+        keys = ph_xcalloc(out->nprocs + 1, sizeof *keys);
+        for (size_t i = 0; i < out->nprocs; i++)
+            if (!keep || (keep(out->procs[i].name, out->procs[i].app, kctx) & mode))
+                keys[nkeys++] = rank(&out->procs[i], ctx);
+        if (nkeys >= limit) {
+            int64_t kth = kth_largest(keys, nkeys, limit);
             if (next < kth) {
                 answered = 1;
                 break;
@@ -622,8 +665,8 @@ done:
     free(edge);
     free(kp.e);
     free(kp.heap);
-    q_pidx_free(&index);
-    ph_buf_free(&ids);
+    free(kglob.e);
+    free(kglob.heap);
     ph_buf_free(&sql);
     return rc;
 }
@@ -676,11 +719,8 @@ static int window_values(ph_store *s, int64_t since, int64_t until, ph_mask want
     int rc = -1, step;
     int64_t *edge = NULL;
     size_t nedge = 0, cedge = 0, cv = 0, cnames = 0;
-    q_pidx index; /* the edge processes */
-    memset(&index, 0, sizeof index);
     ph_imap names;
     ph_imap_init(&names);
-    ph_buf ids = {0};
     if (tpass_open(db, &tp, &hs, rank_need, "p.pid, p.name") < 0)
         goto fail;
     while ((step = sqlite3_step(tp.st)) == SQLITE_ROW) {
@@ -688,11 +728,7 @@ static int window_values(ph_store *s, int64_t since, int64_t until, ph_mask want
         int64_t proc = sqlite3_column_int64(st, 0);
         if (!inside_of(sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
                        sqlite3_column_type(st, 3) != SQLITE_NULL, sqlite3_column_int64(st, 3), hs.h1, hs.h2, hs.w)) {
-            if (nedge == cedge) {
-                cedge = cedge ? 2 * cedge : 1024;
-                edge = ph_xrealloc(edge, cedge * sizeof *edge);
-            }
-            edge[nedge++] = proc;
+            edge_add(&edge, &nedge, &cedge, proc);
             continue;
         }
         if (pv->n == cv) {
@@ -710,22 +746,9 @@ static int window_values(ph_store *s, int64_t since, int64_t until, ph_mask want
         goto fail;
     sqlite3_finalize(tp.st);
     tp.st = NULL;
-    json_ids(&ids, edge, nedge, NULL, 0);
-    for (size_t i = 0; i < nedge; i++)
-        q_pidx_put(&index, edge[i], 0);
-    q_segsel sel = {hs.seg[hs.h], ids.data};
-    if (q_window_sel(s, since, until, want, flags, &sel, out, err, errlen) < 0)
+    rc = read_set(s, since, until, want, flags, &hs, edge, nedge, NULL, 0, out, err, errlen);
+    if (rc < 0)
         goto fail;
-    int stray = has_stray(db, out, &index, &hs);
-    if (stray < 0)
-        goto fail;
-    if (stray) {
-        ph_result_free(out);
-        memset(out, 0, sizeof *out);
-        rc = 0;
-        goto done;
-    }
-    rc = 1;
     goto done;
 fail:
     if (!err[0])
@@ -737,9 +760,7 @@ done:
     if (rc != 1)
         ph_pvalues_free(pv);
     free(edge);
-    q_pidx_free(&index);
     ph_imap_free(&names);
-    ph_buf_free(&ids);
     return rc;
 }
 
@@ -791,9 +812,6 @@ static int window_seen(ph_store *s, int64_t since, int64_t until, int flags, ph_
     seen_grp *grp = NULL;
     ph_imap gidx;
     ph_imap_init(&gidx);
-    q_pidx index;
-    memset(&index, 0, sizeof index);
-    ph_buf ids = {0};
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_int64(st, 1, hs.from);
@@ -804,11 +822,7 @@ static int window_seen(ph_store *s, int64_t since, int64_t until, int flags, ph_
         int64_t first = sqlite3_column_int64(st, 1), lastb = sqlite3_column_int64(st, 2);
         if (!inside_of(first, lastb, sqlite3_column_type(st, 3) != SQLITE_NULL, sqlite3_column_int64(st, 3), hs.h1,
                        hs.h2, hs.w)) {
-            if (nedge == cedge) {
-                cedge = cedge ? 2 * cedge : 1024;
-                edge = ph_xrealloc(edge, cedge * sizeof *edge);
-            }
-            edge[nedge++] = proc;
+            edge_add(&edge, &nedge, &cedge, proc);
             continue;
         }
         char uid[32];
@@ -844,20 +858,10 @@ static int window_seen(ph_store *s, int64_t since, int64_t until, int flags, ph_
     st = NULL;
 
     /* The edge processes, read. */
-    json_ids(&ids, edge, nedge, NULL, 0);
-    for (size_t i = 0; i < nedge; i++)
-        q_pidx_put(&index, edge[i], 0);
-    q_segsel sel = {hs.seg[hs.h], ids.data};
-    if (q_window_sel(s, since, until, 0, flags, &sel, out, err, errlen) < 0)
+    int got = read_set(s, since, until, 0, flags, &hs, edge, nedge, NULL, 0, out, err, errlen);
+    if (got < 0)
         goto fail;
-    int stray = 0;
-    for (size_t i = 0; i < out->nprocs && !stray; i++)
-        if (q_pidx_get(&index, out->procs[i].proc) < 0)
-            stray = left_out(db, out->procs[i].proc, hs.h1, hs.h2, hs.w);
-    if (stray < 0)
-        goto fail;
-    if (stray) {
-        ph_result_free(out);
+    if (got == 0) {
         rc = 0;
         goto done;
     }
@@ -911,8 +915,6 @@ done:
     free(grp);
     ph_imap_free(&gidx);
     free(edge);
-    q_pidx_free(&index);
-    ph_buf_free(&ids);
     return rc;
 }
 

@@ -206,6 +206,13 @@ same_as_full "top --by process --name $app" "top --by process --name $app -n 2 -
     "peak --by process --name $app" "apps --by process --name $app" "top --by process --name nosuch" "apps" \
     "apps -n 2" "apps --children" "apps --name $app"
 check "query: --name and apps with proc_total answer as reading every process ($same of 27${differ})" [ "$same" = 27 ]
+# A glob: ranked among the inside processes it matches, the edge processes
+# read whatever their name (set -f: the patterns are --name's, not files).
+set -f
+same_as_full "top --by process --name app0*" "top --by process --name app* -n 3 --sort disk" \
+    "peak --by process --name [a]pp1?" "apps --by process --name *1 -n 4" "top --by process --name app0? -n 1 --mem"
+set +f
+check "query: --name as a glob with proc_total answers as reading every process ($same of 15${differ})" [ "$same" = 15 ]
 # apps --by user (or unit): the group rows and proc_total, as top --by
 # user: the same counts and counters as every process gives, and top's
 # memory peaks (at minute ends: at least every process's).
