@@ -392,23 +392,6 @@ static int zombie_read_first(const ph_tracker *t, const ph_entry *e, const ph_re
     return 0;
 }
 
-/* Did this read of a live process show a reap (its child CPU or child
- * faults grew since its last read)? */
-static int reaped_since(const ph_read *p)
-{
-    if (!p->old)
-        return 0;
-    static const enum ph_metric child[] = {PH_M_CHILD_CPU_USER_NS, PH_M_CHILD_CPU_SYSTEM_NS,
-                                           PH_M_CHILD_FAULTS_MINOR};
-    for (size_t i = 0; i < PH_ARRAY_LEN(child); i++) {
-        ph_mask bit = PH_BIT(child[i]);
-        if ((p->s.vals.have & bit) && (p->old->last.have & bit) &&
-            p->s.vals.v[child[i]] > p->old->last.v[child[i]])
-            return 1;
-    }
-    return 0;
-}
-
 /*
  * A child read alive before its parent was found gone when read (a lower
  * pid: the pid space wrapped) may have exited in between and been reaped by
@@ -423,19 +406,8 @@ static int reaped_since(const ph_read *p)
  * before any growth pays it. Alive, it was not reaped by that parent (the
  * first read stands). Its children read before it are read again in turn.
  * A child found gone only by this read may have been reaped after the
- * reads of this step (ph_debts_expire). The extra reads are of the few
- * children read before a parent that was gone or reaped.
- * The same holds for a live parent whose read shows a reap (its child CPU
- * or faults grew): a child read alive before it may have exited and been
- * reaped in between, and then its reap is in this very delta. Left alive
- * in this step, it had no debt there, and its whole CPU was the delta's
- * "remainder", given to the other children paid from it: a 4-thread
- * burner reaped in the same interval as a 1.5 s sibling with a lower pid
- * would take that 1.5 s in its exit row (what accounting.sh once saw under
- * load, 3.109 s for 1.601 s; not reproduced, so not shown to be that
- * run's cause). Found gone by this read, its debt may or may not be in the
- * delta (reaped before or after the parent's read), and is paid only where
- * the parent's faults and reaped I/O show it (PH_REAP_UNSURE).
+ * reads of this step (ph_debts_expire). Only after a read found a process
+ * gone: the extra reads are of the few children read before such a parent.
  */
 static void read_again(ph_tracker *t, const ph_source *src)
 {
@@ -447,10 +419,8 @@ static void read_again(ph_tracker *t, const ph_source *src)
                 continue;
             int32_t ppid = c->old ? c->old->ppid : c->s.ppid; /* the one its debt would be owed to */
             const ph_read *p = ppid > 0 ? ph_trk_read_of(t, ppid) : NULL;
-            if (!p || !(p->pid > c->pid || p->late))
-                continue; /* no parent read, or read before this child */
-            if (p->r != PH_READ_GONE && !reaped_since(p))
-                continue; /* its parent lives and reaped nothing since its last read */
+            if (!p || p->r != PH_READ_GONE || !(p->pid > c->pid || p->late))
+                continue; /* its parent lives, or was gone before this child's read */
             ph_proc_sample s;
             ph_hint hint;
             if (c->old) {
@@ -495,6 +465,7 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
     /* 1: read */
     t->nreads = 0;
     size_t i = 0;
+    int ngone = 0;
     for (size_t k = 0; k < t->pids.n; k++) {
         int32_t pid = t->pids.pids[k];
         while (i < t->ncur && t->cur[i].pid < pid)
@@ -517,12 +488,14 @@ int ph_tracker_step(ph_tracker *t, const ph_source *src, const ph_sink *sink,
         rd->closed = 0;
         rd->late = 0;
         rd->r = src->read(src->ctx, pid, old ? &hint : NULL, &rd->s);
+        ngone += rd->r == PH_READ_GONE;
         rd->old = old;
         if (old && rd->r != PH_READ_GONE && old->start_key != rd->s.start_key)
             rd->old = NULL; /* the pid was reused: the old process is gone */
     }
 
-    read_again(t, src);
+    if (ngone)
+        read_again(t, src);
 
     /* 2: exits */
     ph_exits_hear(t, src);
