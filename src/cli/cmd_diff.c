@@ -274,15 +274,10 @@ static int64_t value_of(const ph_agg *a, void *ctx)
     return ph_qmetric_value(c->m, a, c->children);
 }
 
-/* A process's pid and name as one number, its bits mixed (a bijection,
- * splitmix64's finaliser): ph_imap's slot is taken from the middle bits of
- * the key, which pid << 32 alone would barely move. */
+/* A process's pid and name as one number. */
 static int64_t pkey(const pentry *e)
 {
-    uint64_t k = (uint64_t)(uint32_t)e->pid << 32 | (uint32_t)e->nid;
-    k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    k = (k ^ (k >> 27)) * 0x94D049BB133111EBULL;
-    return (int64_t)(k ^ (k >> 31));
+    return (int64_t)((uint64_t)(uint32_t)e->pid << 32 | (uint32_t)e->nid);
 }
 
 static int window_procs(ph_store *st, ph_qopts *o, int64_t since, int64_t until, const ph_qmetric *m,

@@ -241,10 +241,13 @@ void ph_imap_free(ph_imap *m)
     memset(m, 0, sizeof *m);
 }
 
+/* Fibonacci hashing: the top log2(cap) bits of key times 2^64/phi, which
+ * every bit of the key moves (the middle bits taken before ignored a key's
+ * high half: pid << 32 | n keys crowded into a few slots). */
 static size_t imap_slot(int64_t key, size_t cap)
 {
     uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ULL;
-    return (size_t)(h >> 17) & (cap - 1);
+    return (size_t)(h >> (64 - __builtin_ctzll((unsigned long long)cap)));
 }
 
 int *ph_imap_get(const ph_imap *m, int64_t key)
