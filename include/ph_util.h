@@ -81,6 +81,9 @@ int *ph_imap_get(const ph_imap *m, int64_t key);
 /* Insert or overwrite. */
 void ph_imap_put(ph_imap *m, int64_t key, int val);
 
+/* The k-th largest of v[0..n) (0 < k <= n), through a heap of k. */
+int64_t ph_kth_largest(const int64_t *v, size_t n, size_t k);
+
 /* A string -> index map on a ph_imap: the key is the string's FNV-1a hash,
  * probed on to the next key where another string has the same hash. The
  * strings stay the caller's: name_of(ctx, i) is the one stored at index i.

@@ -3,6 +3,8 @@
 
 #include "ph_util.h"
 
+#include <stdlib.h>
+
 typedef struct r32 {
     char pad[3];
     int32_t k;
@@ -54,4 +56,34 @@ TEST(dir_of_gives_the_directory_as_a_path)
     CHECK_I(ph_dir_of("/tmp/x/", d, sizeof d), 0);
     CHECK_S(d, "/tmp/x");
     CHECK_I(ph_dir_of("/a/very/long/path/x.db", d, sizeof d), -1);
+}
+
+static int cmp_desc(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a < b) - (a > b);
+}
+
+TEST(kth_largest_agrees_with_a_sort)
+{
+    int64_t v[9] = {5, -3, INT64_MIN, 12, 5, INT64_MAX, 0, 5, -3};
+    CHECK_I(ph_kth_largest(v, 9, 1), INT64_MAX);
+    CHECK_I(ph_kth_largest(v, 9, 2), 12);
+    CHECK_I(ph_kth_largest(v, 9, 3), 5); /* ties count each */
+    CHECK_I(ph_kth_largest(v, 9, 5), 5);
+    CHECK_I(ph_kth_largest(v, 9, 6), 0);
+    CHECK_I(ph_kth_largest(v, 9, 9), INT64_MIN);
+    CHECK_I(ph_kth_largest(v, 1, 1), 5);
+    /* Against a sort, on values drawn with many repeats. */
+    int64_t w[500], s[500];
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 500; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        w[i] = s[i] = (int64_t)(x % 97) - 40;
+    }
+    qsort(s, 500, sizeof *s, cmp_desc);
+    int bad = 0;
+    for (size_t k = 1; k <= 500; k++)
+        bad += ph_kth_largest(w, 500, k) != s[k - 1];
+    CHECK_I(bad, 0);
 }
