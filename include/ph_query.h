@@ -223,6 +223,17 @@ void ph_pvalues_free(ph_pvalues *pv);
 int ph_query_window_values(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, ph_mask rank_need,
                            ph_rank_fn value, void *ctx, ph_result *out, ph_pvalues *inside, char *err,
                            size_t errlen);
+/* value() also sees an inside process's mem_peak: not its peak but the
+ * largest memory figure proc_total has of it, at least that peak (-1 when
+ * none: then the peak is unknown too). The processes whose peak matters
+ * are then read with ph_query_window_set: procs[0..n), inside processes of
+ * a ph_query_window_values call on the same window in the same snapshot
+ * (ph_store_read_begin), read in the window's hour segment, where all
+ * their rows lie. out->procs: their figures, as ph_query_window_metrics
+ * gives them (out->win is the hour segment's alone). 1 read; 0 when not
+ * its case; -1 with err. */
+int ph_query_window_set(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, const int64_t *procs,
+                        size_t n, ph_result *out, char *err, size_t errlen);
 /* The apps (or users, or cgroup keys: flags' PH_Q_GROUPED) of the window
  * (flags: not PH_Q_APPS_ONLY), with the figures
  * ph_query_window_metrics(s, since, until, want, flags | PH_Q_APPS_ONLY)

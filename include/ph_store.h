@@ -60,6 +60,11 @@ extern const int ph_schema_count;
  * (BEGIN IMMEDIATE), commit ends it; on a failure, ph_store_rollback. */
 int ph_store_begin(ph_store *s);
 int ph_store_commit(ph_store *s);
+/* Reads in one snapshot (the query tool): until ph_store_read_end, no
+ * read sees what a recorder commits meanwhile. The query functions' own
+ * snapshots join it. */
+void ph_store_read_begin(ph_store *s);
+void ph_store_read_end(ph_store *s);
 /* Error text of the FIRST failure since ph_store_err_clear (sqlite3's
  * message, code name, extended code, and errno for system errors), not of
  * the ROLLBACK that followed it. */

@@ -16,6 +16,7 @@ typedef struct change {
     int64_t before, after; /* < 0: not measured / absent */
     int64_t proc;          /* --by process: the process (after, else before) and its pid */
     int pid;
+    int ia, ib; /* --by process: its entries in the after and before windows (-1 none) */
 } change;
 
 static int64_t absv(int64_t v) { return v < 0 ? -v : v; }
@@ -220,6 +221,7 @@ typedef struct pentry {
     int64_t proc, value;
     const char *name;
     int pid, nid; /* nid: the name's number, the same in both windows */
+    int exact;    /* 0: value is at least the figure (a memory peak from proc_total) */
 } pentry;
 
 /* The names of both windows' processes, each once (their strings stay the
@@ -280,18 +282,20 @@ static int64_t pkey(const pentry *e)
     return (int64_t)((uint64_t)(uint32_t)e->pid << 32 | (uint32_t)e->nid);
 }
 
+/* full: every process read (else, over a month, the inside ones' figures
+ * from proc_total; a memory peak is then only bounded: settle_peaks). */
 static int window_procs(ph_store *st, ph_qopts *o, int64_t since, int64_t until, const ph_qmetric *m,
-                        const char *which, int explain, names *nm, pwin *w)
+                        const char *which, int explain, int full, names *nm, pwin *w)
 {
     memset(w, 0, sizeof *w);
     vctx vc = {m, o->children};
     ph_mask need = query_need(m);
-    int rc = 0;
+    int rc = 0, is_peak = strcmp(m->name, "mem") == 0;
     if (explain)
         explain_window(st, o, which, since, until, m);
-    /* --name decides between literal and glob on every name, and a peak is
-     * bounded only by proc_total: those read every process. */
-    if (!o->name && strcmp(m->name, "mem") != 0) {
+    /* --name decides between literal and glob on every name: it reads
+     * every process. */
+    if (!o->name && !full) {
         char err[512] = "";
         rc = ph_query_window_values(st, since, until, need, ph_qflags(o, 0), need, value_of, &vc, &w->r, &w->pv,
                                     err, sizeof err);
@@ -316,10 +320,10 @@ static int window_procs(ph_store *st, ph_qopts *o, int64_t since, int64_t until,
     w->e = ph_xcalloc(nr + w->pv.n + 1, sizeof *w->e);
     for (size_t i = 0; i < nr; i++)
         w->e[w->n++] = (pentry){rows[i].proc, ph_qmetric_value(m, &rows[i], o->children), rows[i].name, rows[i].pid,
-                                name_id(nm, rows[i].name)};
-    for (size_t i = 0; i < w->pv.n; i++) {
+                                name_id(nm, rows[i].name), 1};
+    for (size_t i = 0; i < w->pv.n; i++) { /* no memory figure at all: none in the rows either */
         const ph_pvalue *v = &w->pv.v[i];
-        w->e[w->n++] = (pentry){v->proc, v->value, w->pv.names[v->name], v->pid, nid[v->name]};
+        w->e[w->n++] = (pentry){v->proc, v->value, w->pv.names[v->name], v->pid, nid[v->name], !is_peak || v->value < 0};
     }
     free(nid);
     free(w->pv.v); /* the names stay: the entries hold them */
@@ -358,17 +362,192 @@ static size_t process_changes(const pwin *a, const pwin *b, double scale, change
         int *at = ph_imap_get(&self, p->proc); /* itself, when it ran in both */
         if (!at)
             at = ph_imap_get(&latest, pkey(p));
-        ch[n++] = (change){NULL, p->name, at ? scaled(b->e[*at].value, scale) : -1, p->value, p->proc, p->pid};
+        ch[n++] = (change){NULL,   p->name, at ? scaled(b->e[*at].value, scale) : -1, p->value, p->proc, p->pid,
+                           (int)i, at ? *at : -1};
     }
     for (size_t j = 0; j < b->n; j++) { /* gone since */
         const pentry *q = &b->e[j];
         if (!ph_imap_get(&after, pkey(q)))
-            ch[n++] = (change){NULL, q->name, scaled(q->value, scale), -1, q->proc, q->pid};
+            ch[n++] = (change){NULL, q->name, scaled(q->value, scale), -1, q->proc, q->pid, -1, (int)j};
     }
     ph_imap_free(&self);
     ph_imap_free(&latest);
     ph_imap_free(&after);
     return n;
+}
+
+/* The figures of changes ch[0..n) again from their entries (a peak read). */
+static void change_values(change *ch, size_t n, const pwin *a, const pwin *b, double scale)
+{
+    for (size_t i = 0; i < n; i++) {
+        ch[i].after = ch[i].ia >= 0 ? a->e[ch[i].ia].value : -1;
+        ch[i].before = ch[i].ib >= 0 ? scaled(b->e[ch[i].ib].value, scale) : -1;
+    }
+}
+
+/* How far a change can be: its size when both figures are exact, else at
+ * most this (a peak from proc_total lies between 0 and the figure held).
+ * *exact: whether it is the size. */
+static int64_t change_bound(const change *c, const pwin *a, const pwin *b, int *exact)
+{
+    int64_t A = c->after < 0 ? 0 : c->after, B = c->before < 0 ? 0 : c->before, d = absv(A - B);
+    int ea = c->ia < 0 || a->e[c->ia].exact, eb = c->ib < 0 || b->e[c->ib].exact;
+    *exact = ea && eb;
+    if (ea && !eb)
+        return d > A ? d : A;
+    if (!ea && eb)
+        return d > B ? d : B;
+    if (!ea)
+        return A > B ? A : B;
+    return d;
+}
+
+#define MAX_PEAKS 50000 /* more to read: reading every process costs no more */
+
+/* Reads exactly the peaks of w's entries marked in ask[]: 1; 0 when one
+ * was not answered (read every process instead); -1 failed. */
+static int read_peaks(ph_store *st, ph_qopts *o, int64_t since, int64_t until, const ph_qmetric *m, pwin *w,
+                      const unsigned char *ask, size_t *nread)
+{
+    int64_t *procs = ph_xcalloc(w->n + 1, sizeof *procs);
+    size_t n = 0;
+    ph_imap at;
+    ph_imap_init(&at);
+    for (size_t i = 0; i < w->n; i++)
+        if (ask[i]) {
+            procs[n++] = w->e[i].proc;
+            ph_imap_put(&at, w->e[i].proc, (int)i);
+        }
+    int rc = 1;
+    if (n > 0) {
+        ph_result r;
+        char err[512] = "";
+        rc = ph_query_window_set(st, since, until, query_need(m), ph_qflags(o, 0), procs, n, &r, err, sizeof err);
+        if (rc < 0)
+            ph_err("%s", err);
+        size_t got = 0;
+        for (size_t i = 0; rc == 1 && i < r.nprocs; i++) {
+            int *k = ph_imap_get(&at, r.procs[i].proc);
+            if (!k || w->e[*k].exact)
+                continue;
+            w->e[*k].value = ph_qmetric_value(m, &r.procs[i], o->children);
+            w->e[*k].exact = 1;
+            got++;
+        }
+        if (rc == 1 && got != n) /* an inside process without rows: cannot be */
+            rc = 0;
+        if (rc >= 0)
+            ph_result_free(&r);
+        *nread += n;
+    }
+    ph_imap_free(&at);
+    free(procs);
+    return rc;
+}
+
+/* --sort mem --by process over a month: an inside process's peak from
+ * proc_total is only bounded (pentry.exact 0). The peaks of the processes
+ * whose change may rank are read, in two reads a window at most: first
+ * those whose change's bound reaches the limit-th largest bound or size;
+ * then, when a change left unread may still reach the limit-th largest
+ * size read, every one that may. Then a change not read is strictly
+ * smaller than `limit` read ones (it can neither rank nor tie), and its
+ * size as computed is at most its bound: largest() leaves it out. ch has
+ * room for both windows' entries. 1 settled; 0 not (read every process
+ * instead); -1 failed. */
+static int settle_peaks(ph_store *st, ph_qopts *o, const ph_qmetric *m, int64_t b0, int64_t b1, pwin *pa, pwin *pb,
+                        change *ch, size_t n, size_t limit, size_t *nread)
+{
+    size_t cap = n + 1;
+    int64_t *key = ph_xcalloc(cap, sizeof *key), *sizes = ph_xcalloc(cap, sizeof *sizes);
+    unsigned char *exact = ph_xcalloc(cap, 1), *aska = ph_xcalloc(pa->n + 1, 1), *askb = ph_xcalloc(pb->n + 1, 1);
+    int rc = 0;
+    for (int round = 0; round < 3; round++) {
+        size_t k = limit < n ? limit : n, nsize = 0, nopen = 0;
+        int64_t top_open = INT64_MIN;
+        for (size_t i = 0; i < n; i++) {
+            int e;
+            key[i] = change_bound(&ch[i], pa, pb, &e);
+            exact[i] = (unsigned char)e;
+            if (e)
+                sizes[nsize++] = key[i];
+            else if (nopen++ == 0 || key[i] > top_open)
+                top_open = key[i];
+        }
+        int64_t t = k > 0 && nsize >= k ? ph_kth_largest(sizes, nsize, k) : INT64_MIN;
+        if (nopen == 0 || k == 0 || top_open < t) {
+            rc = 1;
+            break;
+        }
+        if (round == 2) /* cannot be: after the second read none reaches t */
+            break;
+        int64_t cut = round == 0 ? ph_kth_largest(key, n, k) : t;
+        memset(aska, 0, pa->n);
+        memset(askb, 0, pb->n);
+        size_t nask = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!exact[i] && key[i] >= cut) {
+                if (ch[i].ia >= 0 && !pa->e[ch[i].ia].exact && !aska[ch[i].ia])
+                    aska[ch[i].ia] = 1, nask++;
+                if (ch[i].ib >= 0 && !pb->e[ch[i].ib].exact && !askb[ch[i].ib])
+                    askb[ch[i].ib] = 1, nask++;
+            }
+        if (nask > MAX_PEAKS)
+            break;
+        if ((rc = read_peaks(st, o, b0, b1, m, pb, askb, nread)) != 1 ||
+            (rc = read_peaks(st, o, o->since_ns, o->until_ns, m, pa, aska, nread)) != 1)
+            break;
+        change_values(ch, n, pa, pb, 1.0);
+        rc = 0;
+    }
+    free(key);
+    free(sizes);
+    free(exact);
+    free(aska);
+    free(askb);
+    return rc;
+}
+
+/* Both windows' processes (--by process), in one snapshot, and their
+ * changes (*ch, *n: the caller frees); with --sort mem their peaks settled
+ * (settle_peaks), else every process read. scale: the before window's.
+ * 0, or -1 failed (said). */
+static int read_procs(ph_store *st, ph_qopts *o, const ph_qmetric *m, int64_t b0, int64_t b1, double scale,
+                      int explain, names *nm, pwin *pb, pwin *pa, change **ch, size_t *n)
+{
+    int is_peak = strcmp(m->name, "mem") == 0, rc = -1;
+    ph_store_read_begin(st);
+    for (int full = 0; full < 2; full++) {
+        if (window_procs(st, o, b0, b1, m, "before", explain, full, nm, pb) < 0 ||
+            window_procs(st, o, o->since_ns, o->until_ns, m, "after", explain, full, nm, pa) < 0)
+            break;
+        *ch = ph_xcalloc(pa->n + pb->n + 1, sizeof **ch);
+        *n = process_changes(pa, pb, scale, *ch);
+        if (!is_peak || full || o->name) {
+            rc = 0;
+            break;
+        }
+        size_t nread = 0;
+        int got = settle_peaks(st, o, m, b0, b1, pa, pb, *ch, *n, (size_t)o->limit, &nread);
+        if (got < 0)
+            break;
+        if (explain)
+            fprintf(stderr, "plan: the peaks of %zu processes read exactly%s\n", nread,
+                    got ? "" : "; not settled: every process of both windows read");
+        if (got) {
+            rc = 0;
+            break;
+        }
+        free(*ch);
+        *ch = NULL;
+        pwin_free(pb);
+        pwin_free(pa);
+        names_free(nm);
+        memset(nm, 0, sizeof *nm);
+        ph_imap_init(&nm->map);
+    }
+    ph_store_read_end(st);
+    return rc;
 }
 
 typedef struct diff_args {
@@ -426,19 +605,31 @@ static int diff_exec(int argc, char **argv)
     names nm; /* --by process */
     memset(&nm, 0, sizeof nm);
     ph_imap_init(&nm.map);
+    /* Windows of different lengths: totals would compare time, not use.
+     * Counters are compared as rates: the before window's totals scaled to
+     * the after window's length. A peak is a peak whatever the length: it
+     * is compared as it is, and the difference said. Overlap is said. */
+    int64_t len_b = b1 - b0, len_a = o.until_ns - o.since_ns;
+    int is_peak = strcmp(m->name, "mem") == 0;
+    int rates = len_a != len_b && !is_peak;
+    int overlap = b0 < o.until_ns && o.since_ns < b1;
+    double scale = rates ? (double)len_a / (double)len_b : 1.0;
+    change *ch = NULL;
+    size_t n = 0;
     if (da.explain && !byp)
         explain_window(st, &o, "before", b0, b1, m);
-    if (byp ? window_procs(st, &o, b0, b1, m, "before", da.explain, &nm, &pb) < 0
+    if (byp ? read_procs(st, &o, m, b0, b1, scale, da.explain, &nm, &pb, &pa, &ch, &n) < 0
             : query(st, &o, b0, b1, m, before) < 0) {
+        free(ch);
         pwin_free(&pb);
+        pwin_free(&pa);
         names_free(&nm);
         ph_store_close(st);
         return PH_EXIT_FAIL;
     }
     if (da.explain && !byp)
         explain_window(st, &o, "after", o.since_ns, o.until_ns, m);
-    if (byp ? window_procs(st, &o, o.since_ns, o.until_ns, m, "after", da.explain, &nm, &pa) < 0
-            : query(st, &o, o.since_ns, o.until_ns, m, after) < 0) {
+    if (!byp && query(st, &o, o.since_ns, o.until_ns, m, after) < 0) {
         pwin_free(&pb);
         pwin_free(&pa);
         names_free(&nm);
@@ -452,21 +643,7 @@ static int diff_exec(int argc, char **argv)
         empty = ph_qno_data(&o, o.since_ns, o.until_ns) != 0;
     else if (before->win.samples == 0)
         empty = ph_qno_data(&o, b0, b1) != 0;
-    /* Windows of different lengths: totals would compare time, not use.
-     * Counters are compared as rates: the before window's totals scaled to
-     * the after window's length. A peak is a peak whatever the length: it
-     * is compared as it is, and the difference said. Overlap is said. */
-    int64_t len_b = b1 - b0, len_a = o.until_ns - o.since_ns;
-    int is_peak = strcmp(m->name, "mem") == 0;
-    int rates = len_a != len_b && !is_peak;
-    int overlap = b0 < o.until_ns && o.since_ns < b1;
-    double scale = rates ? (double)len_a / (double)len_b : 1.0;
-    change *ch;
-    size_t n = 0;
-    if (byp) {
-        ch = ph_xcalloc(pa.n + pb.n + 1, sizeof *ch);
-        n = process_changes(&pa, &pb, scale, ch);
-    } else {
+    if (!byp) {
         ph_agg *ra, *rb;
         size_t na = ph_group(&o, after, NULL, &ra);
         size_t nb = ph_group(&o, before, NULL, &rb);
@@ -475,12 +652,12 @@ static int diff_exec(int argc, char **argv)
         for (size_t i = 0; i < na; i++) {
             const ph_agg *was = keyed_find(before_keys, nb, &ra[i]);
             ch[n++] = (change){&ra[i], ra[i].name, was ? scaled(ph_qmetric_value(m, was, o.children), scale) : -1,
-                               ph_qmetric_value(m, &ra[i], o.children), 0, 0};
+                               ph_qmetric_value(m, &ra[i], o.children), 0, 0, -1, -1};
         }
         for (size_t j = 0; j < nb; j++) /* gone since */
             if (!keyed_find(after_keys, na, &rb[j]))
                 ch[n++] = (change){&rb[j], rb[j].name, scaled(ph_qmetric_value(m, &rb[j], o.children), scale), -1,
-                                   0, 0};
+                                   0, 0, -1, -1};
         free(after_keys);
         free(before_keys);
     }

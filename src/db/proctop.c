@@ -180,18 +180,6 @@ static void json_ids(ph_buf *b, const int64_t *edge, size_t nedge, const keeper 
     ph_buf_printf(b, "]");
 }
 
-/* The k-th largest of keys[0..n) (n >= k > 0). */
-static int64_t kth_largest(const int64_t *keys, size_t n, size_t k)
-{
-    int64_t *h = ph_xcalloc(k, sizeof *h);
-    size_t nh = 0;
-    for (size_t i = 0; i < n; i++)
-        heap_offer(h, &nh, k, keys[i]);
-    int64_t kth = h[0];
-    free(h);
-    return kth;
-}
-
 /* Whether a process of proc_total is one this pass takes as inside (h1, h2]. */
 static int inside_of(int64_t first, int64_t last, int gone, int64_t gone_ns, int64_t h1, int64_t h2, int64_t w)
 {
@@ -559,7 +547,7 @@ static int window_top(ph_store *s, int64_t since, int64_t until, ph_mask want, i
             if (!keep || (keep(out->procs[i].name, out->procs[i].app, kctx) & mode))
                 keys[nkeys++] = rank(&out->procs[i], ctx);
         if (nkeys >= limit) {
-            int64_t kth = kth_largest(keys, nkeys, limit);
+            int64_t kth = ph_kth_largest(keys, nkeys, limit);
             if (next < kth) {
                 answered = 1;
                 break;
@@ -991,5 +979,27 @@ int ph_query_window_values(ph_store *s, int64_t since, int64_t until, ph_mask wa
     int rc = window_values(s, since, until, want, flags, rank_need, value, ctx, out, pv, err, errlen);
     if (own)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+/* The inside processes have rows in the hour segment only: the
+ * ph_query_window_values call before, in the same snapshot, found none of
+ * them in the others (has_stray). */
+int ph_query_window_set(ph_store *s, int64_t since, int64_t until, ph_mask want, int flags, const int64_t *procs,
+                        size_t n, ph_result *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    hspan hs;
+    if (proctop_off() || (flags & (PH_Q_APPS_ONLY | PH_Q_GROUPED)) || ph_store_version(s) < 18 ||
+        !hour_span(s, since, until, &hs))
+        return 0;
+    ph_buf ids = {0};
+    json_ids(&ids, procs, n, NULL, 0);
+    const ph_segment *seg = &hs.seg[hs.h];
+    int rc = q_replay_sel(s, seg->tier, seg->since, seg->until, 0, want, flags, -1, ids.data, NULL, NULL, out, NULL,
+                          err, errlen) < 0 ? -1 : 1;
+    ph_buf_free(&ids);
+    if (rc < 0 && !err[0])
+        ph_store_read_error(s, err, errlen);
     return rc;
 }

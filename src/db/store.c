@@ -113,6 +113,19 @@ int ph_store_begin(ph_store *s)
     return ph_store_exec(s, "BEGIN IMMEDIATE");
 }
 
+void ph_store_read_begin(ph_store *s)
+{
+    /* Deferred: the snapshot is taken at the first read. */
+    if (sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+}
+
+void ph_store_read_end(ph_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+}
+
 int ph_store_commit(ph_store *s)
 {
     int rc = ph_store_exec(s, "COMMIT");
