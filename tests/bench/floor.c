@@ -25,6 +25,9 @@
  *   MODE tspid+statm  tspid plus the statm pread
  *   MODE tsbatch   TGID requests 64 to a datagram, replies taken 64 to a
  *              recvmmsg: the same kernel work in fewer system calls
+ *   MODE kept4 pread of kept-open stat, status, io and schedstat fds, each
+ *              parsed: the four files without their opens and closes
+ *   MODE kept:FILE,...  the same for some of the four (e.g. kept:status,io)
  * Every mode lists /proc on every pass.
  *   floor tscheck PID   prints one process's TGID and PID replies beside
  *              its /proc files (what the two queries fill, and their units)
@@ -323,7 +326,7 @@ int main(int argc, char **argv)
         return tscheck(atoi(argv[2]));
     }
     if (argc != 4) {
-        fprintf(stderr, "usage: floor full|stat|sched|taskstats|ts+statm|tspid|tspid+statm|tsbatch PASSES GAP_MS\n"
+        fprintf(stderr, "usage: floor full|kept4|stat|sched|taskstats|ts+statm|tspid|tspid+statm|tsbatch PASSES GAP_MS\n"
                         "       floor tscheck PID\n");
         return 2;
     }
@@ -331,17 +334,28 @@ int main(int argc, char **argv)
     int tgid = strcmp(argv[1], "taskstats") == 0, batch = strcmp(argv[1], "tsbatch") == 0,
         statm = strcmp(argv[1], "ts+statm") == 0 || strcmp(argv[1], "tspid+statm") == 0,
         tspid = strncmp(argv[1], "tspid", 5) == 0;
-    int nl = tgid || statm || tspid || batch;
+    static const char *const four[] = {"stat", "status", "io", "schedstat"};
+    int nl = tgid || statm || tspid || batch, kept4 = strcmp(argv[1], "kept4") == 0 ? 15 : 0;
+    if (strncmp(argv[1], "kept:", 5) == 0) /* which of the four, a bit each */
+        for (int f = 0; f < 4; f++) {
+            const char *at = strstr(argv[1] + 5, four[f]);
+            size_t len = strlen(four[f]);
+            while (at && (at[len] != ',' && at[len] != '\0'))
+                at = strstr(at + 1, four[f]);
+            if (at && (at == argv[1] + 5 || at[-1] == ','))
+                kept4 |= 1 << f;
+        }
     long long errs = 0;
     if (nl && ts_open() < 0) {
         fprintf(stderr, "floor: no taskstats (%s; root needed)\n", strerror(errno));
         return 1;
     }
-    static int fds[4194304 / 8];
+    static int fds[4194304 / 8], fds4[3][4194304 / 8];
     static int pids[65536];
     int proc = open("/proc", O_RDONLY | O_DIRECTORY);
     long long total = 0, procs = 0;
     memset(fds, -1, sizeof fds);
+    memset(fds4, -1, sizeof fds4);
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rl.rlim_cur = rl.rlim_max;
@@ -386,6 +400,33 @@ int main(int argc, char **argv)
                                            shared = strtoull(e, &e, 10);
                         sink += size + rss + shared;
                     }
+                }
+            } else if (kept4) {
+                int p = pids[i];
+                if (p >= (int)(sizeof fds / sizeof fds[0]))
+                    continue;
+                for (int f = 0; f < 4; f++) {
+                    if (!(kept4 & (1 << f)))
+                        continue;
+                    int *fd = f == 0 ? &fds[p] : &fds4[f - 1][p];
+                    if (*fd < 0) {
+                        snprintf(name, sizeof name, "%d/%s", p, four[f]);
+                        *fd = openat(proc, name, O_RDONLY);
+                    }
+                    ssize_t len = *fd >= 0 ? pread(*fd, buf, sizeof buf - 1, 0) : -1;
+                    if (len <= 0)
+                        continue;
+                    ph_status ss;
+                    ph_io io;
+                    ph_schedstat sc;
+                    if (f == 0)
+                        ph_parse_stat(buf, (size_t)len, &st);
+                    else if (f == 1)
+                        ph_parse_status(buf, (size_t)len, &ss);
+                    else if (f == 2)
+                        ph_parse_io(buf, (size_t)len, &io);
+                    else
+                        ph_parse_schedstat(buf, (size_t)len, &sc);
                 }
             } else if (full) {
                 snprintf(name, sizeof name, "%d", pids[i]);
