@@ -19,6 +19,10 @@ typedef struct change {
     int ia, ib; /* --by process: its entries in the after and before windows (-1 none) */
 } change;
 
+/* --sort mem --by process: more peaks to read than this, and reading every
+ * process costs no more. */
+#define MAX_PEAKS 50000
+
 static int64_t absv(int64_t v) { return v < 0 ? -v : v; }
 
 /* A before-window total at the after window's length (-1 stays unknown). */
@@ -294,8 +298,9 @@ static int window_procs(ph_store *st, ph_qopts *o, int64_t since, int64_t until,
     if (explain)
         explain_window(st, o, which, since, until, m);
     /* --name decides between literal and glob on every name: it reads
-     * every process. */
-    if (!o->name && !full) {
+     * every process; so does a list of more peaks than are worth reading
+     * one by one. */
+    if (!o->name && !full && !(is_peak && o->limit > MAX_PEAKS)) {
         char err[512] = "";
         rc = ph_query_window_values(st, since, until, need, ph_qflags(o, 0), need, value_of, &vc, &w->r, &w->pv,
                                     err, sizeof err);
@@ -401,8 +406,6 @@ static int64_t change_bound(const change *c, const pwin *a, const pwin *b, int *
         return A > B ? A : B;
     return d;
 }
-
-#define MAX_PEAKS 50000 /* more to read: reading every process costs no more */
 
 /* Reads exactly the peaks of w's entries marked in ask[]: 1; 0 when one
  * was not answered (read every process instead); -1 failed. */
@@ -523,15 +526,17 @@ static int read_procs(ph_store *st, ph_qopts *o, const ph_qmetric *m, int64_t b0
             break;
         *ch = ph_xcalloc(pa->n + pb->n + 1, sizeof **ch);
         *n = process_changes(pa, pb, scale, *ch);
-        if (!is_peak || full || o->name) {
+        if (!is_peak || full || o->name || o->limit > MAX_PEAKS) { /* that many: read every process */
             rc = 0;
             break;
         }
-        size_t nread = 0;
+        size_t nread = 0, nbound = 0;
+        for (size_t i = 0; i < pa->n || i < pb->n; i++)
+            nbound += (i < pa->n && !pa->e[i].exact) + (i < pb->n && !pb->e[i].exact);
         int got = settle_peaks(st, o, m, b0, b1, pa, pb, *ch, *n, (size_t)o->limit, &nread);
         if (got < 0)
             break;
-        if (explain)
+        if (explain && nbound > 0)
             fprintf(stderr, "plan: the peaks of %zu processes read exactly%s\n", nread,
                     got ? "" : "; not settled: every process of both windows read");
         if (got) {
