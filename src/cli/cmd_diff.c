@@ -337,11 +337,14 @@ static int window_procs(ph_store *st, ph_qopts *o, int64_t since, int64_t until,
     return 0;
 }
 
+/* Leaves w empty: read_procs frees both windows before reading them again,
+ * and a failed read of the before window leaves the after one to its caller. */
 static void pwin_free(pwin *w)
 {
     ph_result_free(&w->r);
     ph_pvalues_free(&w->pv);
     free(w->e);
+    memset(w, 0, sizeof *w);
 }
 
 /* The changes of --by process into ch (room for both windows' processes),

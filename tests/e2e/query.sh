@@ -284,6 +284,24 @@ for db in "$rdb" "$TMP/reuse-loose.db"; do
 done
 check "query: diff --by process --sort mem with reused pids answers as reading every process ($msame of 12)" \
     [ "$msame" = 12 ]
+# A peak read compared with a bounded one: process 125 (app32, pid 308,
+# inside the before window) is compared with a process of the after window
+# read at 418,455,065 bytes; held at that figure, its change's bound is that
+# figure, not the difference of the two (0), and at -n 537 the change
+# ranks. Its premise is checked, so that it cannot go quiet.
+cp "$rdb" "$TMP/reuse-tight.db"
+sqlite3 "$TMP/reuse-tight.db" "update proc_total set mem_max_bytes = 418455065 where proc = 125"
+RW="--utc --since 2026-11-21T06:00Z --until 2026-11-22T12:00Z --vs 2026-11-20T00:00Z..2026-11-21T06:00Z"
+premise=$(sqlite3 "$rdb" "select pid || ' ' || name from process where proc = 125")
+"$PROCHIST" diff --by process --sort mem -n 537 --db "$TMP/reuse-tight.db" $RW --format csv >"$TMP/t-fast" 2>&1
+PROCHIST_NO_PROCTOP=1 "$PROCHIST" diff --by process --sort mem -n 537 --db "$TMP/reuse-tight.db" $RW --format json \
+    >"$TMP/t-full.json" 2>&1
+PROCHIST_NO_PROCTOP=1 "$PROCHIST" diff --by process --sort mem -n 537 --db "$TMP/reuse-tight.db" $RW --format csv \
+    >"$TMP/t-full" 2>&1
+partner=$(jq -r '.rows[] | select(.pid == 308 and .name == "app32") | .after_mem_peak_bytes' "$TMP/t-full.json")
+check "query: diff --sort mem bounds a change of a read and a bounded peak by both ($premise; $partner)" \
+    sh -c '[ "$1" = "308 app32" ] && [ "$2" = 418455065 ] && cmp -s "$3" "$4"' sh "$premise" "$partner" \
+    "$TMP/t-fast" "$TMP/t-full"
 "$PROCHIST" apps --by process --db "$rdb" --utc --since 2026-11-20T00:00Z --until 2026-11-21T06:00Z --format json \
     -n 100000 >"$TMP/r-before.json"
 "$PROCHIST" diff --by process --db "$rdb" --utc --since 2026-11-21T06:00Z --until 2026-11-22T12:00Z \
