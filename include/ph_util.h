@@ -81,6 +81,10 @@ int *ph_imap_get(const ph_imap *m, int64_t key);
 /* Insert or overwrite. */
 void ph_imap_put(ph_imap *m, int64_t key, int val);
 
+/* The k largest values offered so far, as a min-heap h[0..*n) of at most k
+ * (h[0] the smallest of them): v joins when there is room or when it is
+ * larger than h[0], which it then replaces. */
+void ph_heap_offer(int64_t *h, size_t *n, size_t k, int64_t v);
 /* The k-th largest of v[0..n) (0 < k <= n), through a heap of k. */
 int64_t ph_kth_largest(const int64_t *v, size_t n, size_t k);
 

@@ -82,41 +82,6 @@ typedef struct keeper {
     int64_t dropped; /* largest bound dropped; INT64_MIN none */
 } keeper;
 
-static void heap_down(int64_t *h, size_t n, size_t j)
-{
-    for (;;) {
-        size_t l = 2 * j + 1, r = l + 1, m = j;
-        if (l < n && h[l] < h[m])
-            m = l;
-        if (r < n && h[r] < h[m])
-            m = r;
-        if (m == j)
-            return;
-        int64_t t = h[j];
-        h[j] = h[m];
-        h[m] = t;
-        j = m;
-    }
-}
-
-/* Adds v to the min-heap h of at most k values (the k largest). */
-static void heap_offer(int64_t *h, size_t *n, size_t k, int64_t v)
-{
-    if (*n < k) {
-        size_t j = (*n)++;
-        h[j] = v;
-        while (j > 0 && h[(j - 1) / 2] > h[j]) {
-            int64_t t = h[j];
-            h[j] = h[(j - 1) / 2];
-            h[(j - 1) / 2] = t;
-            j = (j - 1) / 2;
-        }
-    } else if (v > h[0]) {
-        h[0] = v;
-        heap_down(h, *n, 0);
-    }
-}
-
 static void keep_add(keeper *kp, int64_t proc, int64_t bound)
 {
     if (kp->nh == kp->k && bound < kp->heap[0]) {
@@ -124,7 +89,7 @@ static void keep_add(keeper *kp, int64_t proc, int64_t bound)
             kp->dropped = bound;
         return;
     }
-    heap_offer(kp->heap, &kp->nh, kp->k, bound);
+    ph_heap_offer(kp->heap, &kp->nh, kp->k, bound);
     if (kp->n == kp->cap) {
         if (kp->nh == kp->k) { /* drop what fell below the cut since */
             size_t j = 0;

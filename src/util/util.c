@@ -572,40 +572,46 @@ int ph_parse_decimal(const char *s, double *out, const char **end)
     return 0;
 }
 
+static void heap_down(int64_t *h, size_t n, size_t j)
+{
+    for (;;) {
+        size_t l = 2 * j + 1, r = l + 1, m = j;
+        if (l < n && h[l] < h[m])
+            m = l;
+        if (r < n && h[r] < h[m])
+            m = r;
+        if (m == j)
+            return;
+        int64_t t = h[j];
+        h[j] = h[m];
+        h[m] = t;
+        j = m;
+    }
+}
+
+void ph_heap_offer(int64_t *h, size_t *n, size_t k, int64_t v)
+{
+    if (*n < k) {
+        size_t j = (*n)++;
+        h[j] = v;
+        while (j > 0 && h[(j - 1) / 2] > h[j]) {
+            int64_t t = h[j];
+            h[j] = h[(j - 1) / 2];
+            h[(j - 1) / 2] = t;
+            j = (j - 1) / 2;
+        }
+    } else if (v > h[0]) {
+        h[0] = v;
+        heap_down(h, *n, 0);
+    }
+}
+
 int64_t ph_kth_largest(const int64_t *v, size_t n, size_t k)
 {
-    int64_t *h = ph_xcalloc(k, sizeof *h); /* min-heap of the k largest */
+    int64_t *h = ph_xcalloc(k, sizeof *h);
     size_t nh = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t j;
-        if (nh < k) {
-            j = nh++;
-            h[j] = v[i];
-            while (j > 0 && h[(j - 1) / 2] > h[j]) {
-                int64_t t = h[j];
-                h[j] = h[(j - 1) / 2];
-                h[(j - 1) / 2] = t;
-                j = (j - 1) / 2;
-            }
-            continue;
-        }
-        if (v[i] <= h[0])
-            continue;
-        h[0] = v[i];
-        for (j = 0;;) {
-            size_t l = 2 * j + 1, r = l + 1, m = j;
-            if (l < nh && h[l] < h[m])
-                m = l;
-            if (r < nh && h[r] < h[m])
-                m = r;
-            if (m == j)
-                break;
-            int64_t t = h[j];
-            h[j] = h[m];
-            h[m] = t;
-            j = m;
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        ph_heap_offer(h, &nh, k, v[i]);
     int64_t kth = h[0];
     free(h);
     return kth;
