@@ -55,3 +55,30 @@ median=$(sqlite3 "$db" "select interval_ns from sample where interval_ns is not 
                         limit 1 offset (select count(interval_ns) / 2 from sample)")
 echo "# intervals: median ${median} ns; shortest $(sqlite3 "$db" 'select min(interval_ns) from sample') ns, longest $(sqlite3 "$db" 'select max(interval_ns) from sample') ns"
 check "live: never faster than asked (median interval ${median} ns >= 150 ms)" [ "${median:-0}" -ge 150000000 ]
+
+# Status and io of a process that runs are read through fds kept while it
+# runs: they stay that process's and give fresh figures. A shell writes 2
+# bytes at a time (its own write(2)s: /proc/PID/io's wchar and syscw) over
+# many samples, then becomes `sleep` (exec: the same process) and stays;
+# what prochist recorded since its birth is what its io says at the end.
+fdb="$TMP/fresh.db"
+"$PROCHIST" record --db "$fdb" --interval 0.2 --quiet &
+rec=$!
+wait_samples "$fdb" 1 600 || fail "live: a second recorder stores a first sample"
+sh -c 'i=0; while [ $i -lt 600000 ]; do echo x; i=$((i + 1)); done >"$1"; : >"$2"; exec sleep 120' sh \
+    "$TMP/fresh.out" "$TMP/fresh.done" &
+writer=$!
+_n=0
+until [ -e "$TMP/fresh.done" ] || [ $_n -ge 1200 ]; do sleep 0.1; _n=$((_n + 1)); done
+have=$(sqlite3 -readonly "$fdb" 'select count(*) from sample')
+wait_samples "$fdb" $((have + 3)) 600
+kill -TERM $rec
+wait $rec
+wchar=$(sed -n 's/^wchar: //p' "/proc/$writer/io")
+syscw=$(sed -n 's/^syscw: //p' "/proc/$writer/io")
+kill $writer
+wait $writer 2>/dev/null
+got=$(sqlite3 -readonly "$fdb" "select sum(s.syscall_write_bytes) || ' ' || sum(s.syscalls_write) || ' ' ||
+        sum(s.syscall_write_bytes > 0) from proc_sample s join process p on p.proc = s.proc where p.pid = $writer")
+check "live: io read over many samples adds up to the process's own (wchar, syscw, rows: $got; io: $wchar $syscw)" \
+    sh -c 'set -- $1 $2 $3; [ "$1" = "$4" ] && [ "$2" = "$5" ] && [ "$3" -ge 3 ]' sh "$got" "$wchar" "$syscw"

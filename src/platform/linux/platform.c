@@ -65,6 +65,7 @@ typedef struct kept {
     int32_t pid;
     int fd;             /* open /proc/PID/stat, or -1 */
     int sfd;            /* open /proc/PID/schedstat (single-threaded only), or -1 */
+    int tfd, iofd;      /* open /proc/PID/status and io while it runs (busy_fds), or -1 */
     uint64_t start_key; /* identity at the last stat read */
     int64_t threads;    /* threads at the last stat read */
     uint64_t run_ns;    /* schedstat run time at the last stat read */
@@ -83,6 +84,7 @@ struct ph_platform {
     long fd_budget;    /* kept fds allowed open at once */
     long nfds;         /* kept fds open now */
     int one_fd;        /* the budget holds one fd per process, not two */
+    int busy_fds;      /* it holds four: status and io are kept for a process that ran */
     int64_t clk_tck;
     int64_t page_size;
     ph_buf buf;        /* read buffer, grown as files demand */
@@ -112,10 +114,18 @@ static void drop_fd(ph_platform *p, int *fd)
     *fd = -1;
 }
 
+/* A process that did not run gives its status and io fds back. */
+static void drop_busy(ph_platform *p, kept *k)
+{
+    drop_fd(p, &k->tfd);
+    drop_fd(p, &k->iofd);
+}
+
 static void close_kept(ph_platform *p, kept *k)
 {
     drop_fd(p, &k->fd);
     drop_fd(p, &k->sfd);
+    drop_busy(p, k);
 }
 
 /* Open a /proc file to keep, within the budget; -1 when it does not fit
@@ -293,6 +303,38 @@ static int read_at(ph_platform *p, int dirfd, const char *name)
     return r;
 }
 
+/* A file of a process that ran into p->buf: through its kept fd *kfd
+ * (kfd NULL: none kept; opened on first use, within the budget), else
+ * through the handle *dfd on its directory (opened on first use). 0, or
+ * -errno (-ESRCH: gone). */
+static int read_busy(ph_platform *p, int32_t pid, int *kfd, const char *name, int *dfd)
+{
+    char path[40];
+    if (kfd && *kfd >= 0) {
+        int r = pread_all(p, *kfd);
+        if (r < 0)
+            drop_fd(p, kfd);
+        return r;
+    }
+    if (kfd && p->nfds < p->fd_budget) {
+        snprintf(path, sizeof path, "%d/%s", (int)pid, name);
+        if ((*kfd = keep_open(p, path)) >= 0) {
+            int r = pread_all(p, *kfd);
+            if (r < 0)
+                drop_fd(p, kfd);
+            return r;
+        }
+        if (errno != EMFILE && errno != ENFILE)
+            return -errno; /* gone, or denied: the directory would say the same */
+    }
+    if (*dfd < 0) {
+        snprintf(path, sizeof path, "%d", (int)pid);
+        if ((*dfd = openat(p->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+            return -errno;
+    }
+    return read_at(p, *dfd, name);
+}
+
 static int read_root_file(ph_platform *p, const char *name)
 {
     return read_at(p, p->proc_fd, name);
@@ -373,6 +415,7 @@ static int32_t pid_of_name(const char *s)
 static void adopt_listing(ph_platform *p, const ph_pidlist *out)
 {
     p->one_fd = (long)out->n * 2 > p->fd_budget;
+    p->busy_fds = (long)out->n * 4 <= p->fd_budget;
     kept *nk = ph_xcalloc(out->n + 1, sizeof *nk);
     size_t j = 0;
     for (size_t i = 0; i < out->n; i++) {
@@ -384,12 +427,14 @@ static void adopt_listing(ph_platform *p, const ph_pidlist *out)
             nk[i] = p->kept[j++];
             if (p->one_fd && nk[i].threads == 1 && nk[i].sfd >= 0)
                 drop_fd(p, &nk[i].fd); /* its schedstat speaks for it */
+            if (!p->busy_fds)
+                drop_busy(p, &nk[i]);
         } else {
             if (j < p->nkept && p->kept[j].pid == out->pids[i])
                 close_kept(p, &p->kept[j++]); /* found gone, listed again: a new process */
             memset(&nk[i], 0, sizeof nk[i]);
             nk[i].pid = out->pids[i];
-            nk[i].fd = nk[i].sfd = -1;
+            nk[i].fd = nk[i].sfd = nk[i].tfd = nk[i].iofd = -1;
         }
     }
     for (; j < p->nkept; j++)
@@ -747,6 +792,7 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
     if (k && k->threads == 1 && hint && hint->start_key == k->start_key) {
         have_run = kept_run_ns(p, k, &run_ns, &wait_ns) == 0;
         if (have_run && run_ns == k->run_ns && !hint->refresh) {
+            drop_busy(p, k);
             out->pid = pid;
             out->start_key = k->start_key;
             out->quick_sig = hint->quick_sig;
@@ -756,6 +802,8 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
     if (read_stat(p, pid, k) < 0 || ph_parse_stat(p->buf.data, p->buf.len, &st) < 0)
         return PH_READ_GONE;
     if (k) {
+        if (k->start_key != st.starttime)
+            drop_busy(p, k); /* another process's */
         if (k->start_key != st.starttime || st.num_threads != 1) {
             have_run = 0; /* another process, or threads: schedstat does not speak for it */
             if (st.num_threads != 1)
@@ -794,20 +842,24 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
     uint64_t sig = mix(mix(mix(mix(mix(mix(0, st.utime), st.stime), st.cutime),
                                st.cstime), st.minflt), st.majflt);
     out->quick_sig = mix(sig, (uint64_t)st.num_threads);
-    if (hint && hint->start_key == out->start_key && hint->quick_sig == out->quick_sig)
+    if (hint && hint->start_key == out->start_key && hint->quick_sig == out->quick_sig) {
+        if (k)
+            drop_busy(p, k);
         return PH_READ_IDLE;
+    }
 
-    /* The process ran: the dearer files, through a handle on its directory
-     * so they all belong to the process whose stat was just read. */
-    snprintf(name, sizeof name, "%d", (int)pid);
-    int dfd = openat(p->proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return PH_READ_GONE;
-
-    int r = read_at(p, dfd, "status");
+    /* The process ran: the dearer files. Status and io through fds kept
+     * while it runs when the budget holds four a process (opened by path
+     * once, they stay the process's: a pid taken again by another process
+     * reads ESRCH through them, and a new start time drops them above),
+     * else through a handle on its directory, opened once for the files. */
+    kept *kb = k && p->busy_fds ? k : NULL;
+    int dfd = -1;
+    int r = read_busy(p, pid, kb ? &kb->tfd : NULL, "status", &dfd);
     ph_status ss;
     if (r == -ESRCH || r == -ENOENT) {
-        close(dfd);
+        if (dfd >= 0)
+            close(dfd);
         return PH_READ_GONE;
     }
     if (r == 0 && ph_parse_status(p->buf.data, p->buf.len, &ss) == 0) {
@@ -833,7 +885,7 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
     }
 
     ph_io io;
-    r = read_at(p, dfd, "io");
+    r = read_busy(p, pid, kb ? &kb->iofd : NULL, "io", &dfd);
     if (r == 0 && ph_parse_io(p->buf.data, p->buf.len, &io) == 0) {
         if (io.read_bytes >= 0)
             ph_values_set(v, PH_M_DISK_READ_BYTES, io.read_bytes);
@@ -851,7 +903,14 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
         out->denied = 1;
     }
 
-    read_gpu(p, dfd, slot, st.starttime, hint && hint->refresh, v);
+    /* Its DRM fds, known and none, need no directory. */
+    int refresh = hint && hint->refresh;
+    if (dfd < 0 && !(slot && slot->drm_key == st.starttime + 1 && slot->ndrm == 0 && !refresh)) {
+        snprintf(name, sizeof name, "%d", (int)pid);
+        dfd = openat(p->proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (dfd >= 0)
+        read_gpu(p, dfd, slot, st.starttime, refresh, v);
 
     /* A single-threaded process's schedstat was read above through its
      * kept fd (same process: stat's start time matched), a few files ago:
@@ -861,13 +920,14 @@ static enum ph_read_result read_proc(ph_platform *p, int32_t pid,
     if (have_run) {
         if (wait_ns <= (uint64_t)INT64_MAX)
             ph_values_set(v, PH_M_RUNNABLE_NS, (int64_t)wait_ns);
-    } else if (read_at(p, dfd, "schedstat") == 0 &&
+    } else if (read_busy(p, pid, NULL, "schedstat", &dfd) == 0 &&
                ph_parse_schedstat(p->buf.data, p->buf.len, &sch) == 0 &&
                sch.wait_ns <= (uint64_t)INT64_MAX) {
         ph_values_set(v, PH_M_RUNNABLE_NS, (int64_t)sch.wait_ns);
     }
 
-    close(dfd);
+    if (dfd >= 0)
+        close(dfd);
     return PH_READ_FULL;
 }
 
