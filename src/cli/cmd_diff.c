@@ -384,12 +384,13 @@ static size_t process_changes(const pwin *a, const pwin *b, double scale, change
     return n;
 }
 
-/* The figures of changes ch[0..n) again from their entries (a peak read). */
-static void change_values(change *ch, size_t n, const pwin *a, const pwin *b, double scale)
+/* The figures of changes ch[0..n) again from their entries, after peaks
+ * were read (peaks are never scaled). */
+static void change_values(change *ch, size_t n, const pwin *a, const pwin *b)
 {
     for (size_t i = 0; i < n; i++) {
         ch[i].after = ch[i].ia >= 0 ? a->e[ch[i].ia].value : -1;
-        ch[i].before = ch[i].ib >= 0 ? scaled(b->e[ch[i].ib].value, scale) : -1;
+        ch[i].before = ch[i].ib >= 0 ? b->e[ch[i].ib].value : -1;
     }
 }
 
@@ -503,7 +504,7 @@ static int settle_peaks(ph_store *st, ph_qopts *o, const ph_qmetric *m, int64_t 
         if ((rc = read_peaks(st, o, b0, b1, m, pb, askb, nread)) != 1 ||
             (rc = read_peaks(st, o, o->since_ns, o->until_ns, m, pa, aska, nread)) != 1)
             break;
-        change_values(ch, n, pa, pb, 1.0);
+        change_values(ch, n, pa, pb);
         rc = 0;
     }
     free(key);
@@ -521,7 +522,7 @@ static int settle_peaks(ph_store *st, ph_qopts *o, const ph_qmetric *m, int64_t 
 static int read_procs(ph_store *st, ph_qopts *o, const ph_qmetric *m, int64_t b0, int64_t b1, double scale,
                       int explain, names *nm, pwin *pb, pwin *pa, change **ch, size_t *n)
 {
-    int is_peak = strcmp(m->name, "mem") == 0, rc = -1;
+    int rc = -1;
     ph_store_read_begin(st);
     for (int full = 0; full < 2; full++) {
         if (window_procs(st, o, b0, b1, m, "before", explain, full, nm, pb) < 0 ||
@@ -529,17 +530,17 @@ static int read_procs(ph_store *st, ph_qopts *o, const ph_qmetric *m, int64_t b0
             break;
         *ch = ph_xcalloc(pa->n + pb->n + 1, sizeof **ch);
         *n = process_changes(pa, pb, scale, *ch);
-        if (!is_peak || full || o->name || o->limit > MAX_PEAKS) { /* that many: read every process */
+        size_t nread = 0, nbound = 0; /* peaks only bounded: none but --sort mem's from proc_total */
+        for (size_t i = 0; i < pa->n || i < pb->n; i++)
+            nbound += (i < pa->n && !pa->e[i].exact) + (i < pb->n && !pb->e[i].exact);
+        if (nbound == 0) {
             rc = 0;
             break;
         }
-        size_t nread = 0, nbound = 0;
-        for (size_t i = 0; i < pa->n || i < pb->n; i++)
-            nbound += (i < pa->n && !pa->e[i].exact) + (i < pb->n && !pb->e[i].exact);
         int got = settle_peaks(st, o, m, b0, b1, pa, pb, *ch, *n, (size_t)o->limit, &nread);
         if (got < 0)
             break;
-        if (explain && nbound > 0)
+        if (explain)
             fprintf(stderr, "plan: the peaks of %zu processes read exactly%s\n", nread,
                     got ? "" : "; not settled: every process of both windows read");
         if (got) {
